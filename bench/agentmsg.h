@@ -1,0 +1,105 @@
+/*
+ * The host side of the wire protocol (guest-agent/protocol.h): format jobs,
+ * parse and validate what the agent says. Everything from the guest is
+ * untrusted: lines and fields are bounded, numbers must be finite, non-negative
+ * and plausible, and a message that fails any check is rejected with a reason.
+ */
+#ifndef PVB_AGENTMSG_H
+#define PVB_AGENTMSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../guest-agent/protocol.h"
+
+enum agentmsg_type { AGENTMSG_READY, AGENTMSG_RESULT, AGENTMSG_ERROR, AGENTMSG_LOG };
+
+struct agent_ready {
+    char agent[32];
+    char kernel[64];
+    double uptime_s;
+    int modules_loaded;
+    int modules_failed;
+    char blk[32];
+    char blk_driver[32];
+    char net[32];
+    char net_driver[32];
+};
+
+struct agent_lat {
+    double mean, min, p50, p90, p99, p999, max;
+};
+
+struct agent_cpu {
+    double user, nice, system, irq, softirq, iowait, idle, steal;
+};
+
+struct agent_result {
+    unsigned job;
+    char workload[32];
+    char engine[16];
+    char device[32];
+    char driver[32];
+    double runtime_s;
+    uint64_t ops;
+    uint64_t ops_total;
+    uint64_t bytes;
+    struct agent_lat lat_us;
+    struct agent_cpu cpu_pct;
+    uint64_t irqs;
+};
+
+struct agentmsg {
+    enum agentmsg_type type;
+    union {
+        struct agent_ready ready;
+        struct agent_result result;
+        struct {
+            unsigned job;
+            char reason[256];
+        } error;
+        char log[256];
+    } u;
+};
+
+/* A job as the harness sends it. */
+struct agent_job {
+    unsigned id;
+    const char *workload; /* [a-z0-9_-]+ */
+    const char *kind;     /* "blk" | "net" */
+    const char *rw;       /* "read" | "write" | "randread" | "randwrite" | net workload names */
+    unsigned bs, qd;
+    unsigned runtime_ms, warmup_ms;
+    const char *irq;      /* substring naming the DUT's lines in the guest's /proc/interrupts */
+    const char *fault;    /* "none" or a fault name, see protocol.h */
+};
+
+/*
+ * Format a JOB line (with trailing '\n') into buf. Returns the length, or -1
+ * if a string value holds a character outside [A-Za-z0-9_.-] or buf is too small.
+ */
+int agentmsg_format_job(char *buf, size_t len, const struct agent_job *job);
+
+/*
+ * Parse one line (without its '\n'; len <= PVB_LINE_MAX) from the agent.
+ * Returns 0 and fills *out, or -1 with a reason in err: wrong tag/version,
+ * unknown type, JSON that does not parse, a missing or mistyped key, a string
+ * longer than its field, a number that is not finite or is negative.
+ */
+int agentmsg_parse(const char *line, size_t len, struct agentmsg *out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/*
+ * Plausibility of a result against the job that asked for it: job id and
+ * workload match, runtime within [0.5, 2] x asked, ops <= ops_total,
+ * percentiles ordered (min <= p50 <= p90 <= p99 <= p999 <= max, mean within
+ * [min, max]), cpu shares sum to 100 +- 5, throughput no more than
+ * AGENTMSG_MAX_MIB_S and IOPS no more than AGENTMSG_MAX_IOPS.
+ * Returns 0, or -1 with a reason.
+ */
+#define AGENTMSG_MAX_MIB_S 100000.0
+#define AGENTMSG_MAX_IOPS 50000000.0
+int agentmsg_check_result(const struct agent_result *r, const struct agent_job *job, char *err,
+                          size_t errlen) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,249 @@
+/* The direct QEMU backend: qemu-system-x86_64 from an argv array, never a shell. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "registry.h"
+#include "util.h"
+
+int backend_check_ops(const struct backend_ops *ops)
+{
+    if (!ops->name || !ops->start || !ops->cpu_seconds || !ops->alive || !ops->stop) {
+        log_err("backend %s: incomplete ops table", ops->name ? ops->name : "?");
+        return -1;
+    }
+    return 0;
+}
+
+static int argv_add(struct qemu_argv *a, const char *fmt, ...) PVB_PRINTF(2, 3);
+
+static int argv_add(struct qemu_argv *a, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (a->argc >= GUEST_ARGV_MAX) {
+        return -1;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(a->store + a->used, sizeof(a->store) - a->used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(a->store) - a->used) {
+        return -1;
+    }
+    a->argv[a->argc++] = a->store + a->used;
+    a->argv[a->argc] = NULL;
+    a->used += (size_t)n + 1;
+    return 0;
+}
+
+/* QEMU option values use ',' as separator ("a,,b" escapes it): refuse paths with commas. */
+static int path_ok(const char *p)
+{
+    return p && *p && !strchr(p, ',') && !strchr(p, '\n');
+}
+
+/* The -device arguments of the device under test. */
+static int add_dut(struct qemu_argv *a, const struct guest_spec *s)
+{
+    const struct devmodel *m = s->dut;
+    int rc = 0;
+
+    if (m->kind != DEVMODEL_BLK) {
+        return -1; /* network models come with the network backend */
+    }
+    rc |= argv_add(a, "-drive");
+    rc |= argv_add(a, "file=%s,format=raw,if=none,id=dut,cache=none", s->disk_path);
+    if (m->qemu_controller) {
+        rc |= argv_add(a, "-device");
+        rc |= argv_add(a, "%s,id=dutctl", m->qemu_controller);
+        rc |= argv_add(a, "-device");
+        rc |= argv_add(a, "%s,drive=dut,bus=dutctl.0", m->qemu_device);
+    } else if (strcmp(m->bus, "ide") == 0 || strcmp(m->bus, "sata") == 0) {
+        /* PIIX IDE on pc and ICH9 AHCI on q35 are built into the machine; port ide.0. */
+        rc |= argv_add(a, "-device");
+        rc |= argv_add(a, "%s,drive=dut,bus=ide.0", m->qemu_device);
+    } else {
+        rc |= argv_add(a, "-device");
+        rc |= argv_add(a, "%s,drive=dut", m->qemu_device);
+    }
+    return rc ? -1 : 0;
+}
+
+int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
+{
+    int rc = 0;
+    int kvm = strcmp(s->accel, "kvm") == 0;
+
+    memset(a, 0, sizeof(*a));
+    if (!path_ok(s->kernel) || !path_ok(s->initrd) || !path_ok(s->control_sock) ||
+        !path_ok(s->console_log) || (s->dut && !path_ok(s->disk_path)) ||
+        strchr(s->name, ',') || strchr(s->cmdline, '\n')) {
+        return -1;
+    }
+    rc |= argv_add(a, "%s", s->qemu_binary);
+    rc |= argv_add(a, "-name");
+    rc |= argv_add(a, "%s,debug-threads=on", s->name);
+    rc |= argv_add(a, "-accel");
+    rc |= argv_add(a, "%s", kvm ? "kvm" : "tcg");
+    rc |= argv_add(a, "-cpu");
+    rc |= argv_add(a, "%s", kvm ? "host" : "max");
+    rc |= argv_add(a, "-machine");
+    rc |= argv_add(a, "%s", machine_name(s->machine));
+    rc |= argv_add(a, "-smp");
+    rc |= argv_add(a, "%u", s->vcpus);
+    rc |= argv_add(a, "-m");
+    rc |= argv_add(a, "%u", s->memory_mib);
+    rc |= argv_add(a, "-nodefaults");
+    rc |= argv_add(a, "-no-user-config");
+    rc |= argv_add(a, "-display");
+    rc |= argv_add(a, "none");
+    rc |= argv_add(a, "-no-reboot");
+    rc |= argv_add(a, "-kernel");
+    rc |= argv_add(a, "%s", s->kernel);
+    rc |= argv_add(a, "-initrd");
+    rc |= argv_add(a, "%s", s->initrd);
+    rc |= argv_add(a, "-append");
+    rc |= argv_add(a, "%s", s->cmdline);
+    /* ttyS0: kernel console to a file; ttyS1: the control channel, same in every config. */
+    rc |= argv_add(a, "-chardev");
+    rc |= argv_add(a, "file,id=con,path=%s", s->console_log);
+    rc |= argv_add(a, "-serial");
+    rc |= argv_add(a, "chardev:con");
+    rc |= argv_add(a, "-chardev");
+    rc |= argv_add(a, "socket,id=ctl,path=%s", s->control_sock);
+    rc |= argv_add(a, "-serial");
+    rc |= argv_add(a, "chardev:ctl");
+    if (s->dut) {
+        rc |= add_dut(a, s);
+    }
+    return rc ? -1 : 0;
+}
+
+void backend_describe_exit(int status, char *buf, size_t len)
+{
+    if (WIFEXITED(status)) {
+        snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
+        snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    } else {
+        snprintf(buf, len, "ended (status 0x%x)", status);
+    }
+}
+
+static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
+{
+    struct qemu_argv a;
+    int logfd;
+    pid_t pid;
+
+    memset(g, 0, sizeof(*g));
+    if (backend_qemu_build_argv(s, &a) < 0) {
+        snprintf(err, errlen, "cannot build the QEMU command line (a path holds ',' or is long)");
+        return -1;
+    }
+    logfd = open(s->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (logfd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", s->qemu_log, strerror(errno));
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(logfd);
+        return -1;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        sigset_t none;
+
+        /* Dies with the harness, even after a SIGKILL of the harness. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1) {
+            _exit(127);
+        }
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Own process group: a Ctrl-C on the terminal reaches the harness, which stops us. */
+        setpgid(0, 0);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+        }
+        dup2(logfd, 1);
+        dup2(logfd, 2);
+        execvp(a.argv[0], a.argv);
+        dprintf(2, "pvbench: cannot execute %s: %s\n", a.argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(logfd);
+    g->pid = pid;
+    /* Give /proc a moment so the start time is readable, then register. */
+    if (registry_add_proc(pid) < 0) {
+        log_warn("cannot register QEMU pid %d: %s", (int)pid, strerror(errno));
+    }
+    return 0;
+}
+
+static double qemu_cpu_seconds(struct guest *g)
+{
+    return g->exited ? -1 : util_proc_cpu_seconds(g->pid);
+}
+
+static int qemu_alive(struct guest *g)
+{
+    int status;
+    pid_t r;
+
+    if (g->exited) {
+        return 0;
+    }
+    r = waitpid(g->pid, &status, WNOHANG);
+    if (r == g->pid) {
+        g->exited = 1;
+        g->exit_status = status;
+        return 0;
+    }
+    return 1;
+}
+
+static void qemu_stop(struct guest *g, double grace_s)
+{
+    char id[32];
+    double deadline = util_now() + grace_s;
+    int status;
+
+    if (g->pid <= 0) {
+        return;
+    }
+    while (!g->exited && util_now() < deadline) {
+        if (!qemu_alive(g)) {
+            break;
+        }
+        usleep(20000);
+    }
+    if (!g->exited) {
+        kill(g->pid, SIGKILL);
+        if (waitpid(g->pid, &status, 0) == g->pid) {
+            g->exited = 1;
+            g->exit_status = status;
+        }
+    }
+    snprintf(id, sizeof(id), "%d", (int)g->pid);
+    registry_forget(REG_PROC, id);
+}
+
+const struct backend_ops backend_qemu_ops = {
+    .name = "qemu",
+    .start = qemu_start,
+    .cpu_seconds = qemu_cpu_seconds,
+    .alive = qemu_alive,
+    .stop = qemu_stop,
+};

@@ -1,0 +1,13 @@
+/* pvbench's exit codes: documented in README.md and `pvbench --help`. */
+#ifndef PVB_EXITCODE_H
+#define PVB_EXITCODE_H
+
+enum pvb_exit {
+    PVB_EXIT_OK = 0,         /* everything measured (compare: no regression) */
+    PVB_EXIT_REGRESSION = 1, /* compare: a regression was found */
+    PVB_EXIT_USAGE = 2,      /* bad command line, scenario or input files */
+    PVB_EXIT_FAILED = 3,     /* could not measure: a configuration failed, or interrupted */
+    PVB_EXIT_SKIPPED = 4,    /* some configurations were skipped: this host cannot run them */
+};
+
+#endif

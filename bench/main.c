@@ -1,0 +1,220 @@
+/* pvbench: command-line entry. Each subcommand lives in its own module. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "devmodel.h"
+#include "exitcode.h"
+#include "log.h"
+#include "registry.h"
+#include "run.h"
+#include "scenario.h"
+#include "workload.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "pvbench %s: benchmark emulated against paravirtual VM I/O devices\n"
+            "\n"
+            "usage:\n"
+            "  pvbench run [options] SCENARIO.ini     boot one guest per device, measure, report\n"
+            "  pvbench run --resume DIR [SCENARIO]    continue an interrupted run in DIR\n"
+            "  pvbench list [--modules]               device models, workloads and metrics\n"
+            "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
+            "  pvbench help scenario                  every scenario key, default and range\n"
+            "\n"
+            "run options:\n"
+            "  -o, --output DIR       run folder (default results/<date>-<time>-<scenario>)\n"
+            "  -a, --accel MODE       auto (KVM if a probe guest boots, else TCG), kvm, tcg\n"
+            "      --set KEY=VALUE    override a scenario key (repeatable)\n"
+            "      --qemu PATH        QEMU binary (default qemu-system-x86_64)\n"
+            "      --image DIR        guest image folder (default build/guest, or $PVBENCH_IMAGE_DIR)\n"
+            "      --resume DIR       continue DIR, skipping cells already measured\n"
+            "  -n, --dry-run          print the resolved scenario and exit\n"
+            "      --fault F@DEV[:WL] test the harness: tell the agent to misbehave (hang, crash,\n"
+            "                         exit, garbage, flood) in DEV's first job (or WL's)\n"
+            "  -v, --verbose          more detail\n"
+            "\n"
+            "exit codes:\n"
+            "  0  success\n"
+            "  1  regression found (compare)\n"
+            "  2  usage error: bad command line, scenario file or input\n"
+            "  3  could not measure: a configuration failed or the run was interrupted\n"
+            "  4  skipped: this host cannot run what was asked (e.g. --accel kvm without KVM)\n"
+            "\n"
+            "State (scratch disks, sockets, the registry of what a run created) lives in\n"
+            "$PVBENCH_STATE_DIR (default /var/tmp/pvbench).\n",
+            PVB_VERSION);
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--modules") == 0) {
+        /* For scripts/build-guest: every guest module the device table needs, once each. */
+        char seen[2048] = " ";
+        for (unsigned i = 0; i < devmodel_count(); i++) {
+            char mods[256], key[80], *save = NULL, *tok;
+            snprintf(mods, sizeof(mods), "%s", devmodel_at(i)->guest_modules);
+            for (tok = strtok_r(mods, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+                snprintf(key, sizeof(key), " %s ", tok);
+                if (!strstr(seen, key)) {
+                    printf("%s\n", tok);
+                    strncat(seen, tok, sizeof(seen) - strlen(seen) - 2);
+                    strcat(seen, " ");
+                }
+            }
+        }
+        return PVB_EXIT_OK;
+    }
+    printf("device models:\n");
+    printf("  %-12s %-11s %-4s %-7s %-8s %-28s %s\n", "name", "class", "kind", "bus", "machine",
+           "guest driver", "");
+    for (unsigned i = 0; i < devmodel_count(); i++) {
+        const struct devmodel *m = devmodel_at(i);
+        char mach[16];
+        snprintf(mach, sizeof(mach), "%s%s%s", (m->machines & MACHINE_PC) ? "pc" : "",
+                 (m->machines & MACHINE_PC) && (m->machines & MACHINE_Q35) ? "," : "",
+                 (m->machines & MACHINE_Q35) ? "q35" : "");
+        printf("  %-12s %-11s %-4s %-7s %-8s %-28s\n      %s\n", m->name,
+               devmodel_class_name(m->class), devmodel_kind_name(m->kind), m->bus, mach,
+               m->guest_modules, m->summary);
+    }
+    printf("\nworkloads:\n");
+    for (unsigned i = 0; i < workload_count(); i++) {
+        const struct workload *w = workload_at(i);
+        printf("  %-14s %-4s %-10s bs=%-8u qd=%-3u %s\n", w->name, devmodel_kind_name(w->kind),
+               w->rw, w->bs, w->qd, w->summary);
+    }
+    return PVB_EXIT_OK;
+}
+
+static int cmd_cleanup(int argc, char **argv)
+{
+    int dry = argc > 1 && strcmp(argv[1], "--dry-run") == 0;
+    return registry_cleanup_stale(dry) < 0 ? PVB_EXIT_FAILED : PVB_EXIT_OK;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"accel", required_argument, NULL, 'a'},
+        {"set", required_argument, NULL, 's'},    {"qemu", required_argument, NULL, 'q'},
+        {"image", required_argument, NULL, 'i'},  {"resume", required_argument, NULL, 'r'},
+        {"dry-run", no_argument, NULL, 'n'},      {"fault", required_argument, NULL, 'f'},
+        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct run_options o;
+    char resume_scn[4096];
+    int c, code = PVB_EXIT_OK;
+
+    memset(&o, 0, sizeof(o));
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:a:nvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            o.out_dir = optarg;
+            break;
+        case 'a':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg")) {
+                log_err("--accel: expected auto, kvm or tcg, got '%s'", optarg);
+                return PVB_EXIT_USAGE;
+            }
+            o.accel = optarg;
+            break;
+        case 's':
+            if (o.n_sets == RUN_MAX_SETS) {
+                log_err("--set: at most %d", RUN_MAX_SETS);
+                return PVB_EXIT_USAGE;
+            }
+            o.sets[o.n_sets++] = optarg;
+            break;
+        case 'q':
+            o.qemu_binary = optarg;
+            break;
+        case 'i':
+            o.image_dir = optarg;
+            break;
+        case 'r':
+            o.resume_dir = optarg;
+            break;
+        case 'n':
+            o.dry_run = 1;
+            break;
+        case 'f':
+            o.fault = optarg;
+            break;
+        case 'v':
+            log_set_verbose(1);
+            break;
+        case 'h':
+            usage(stdout);
+            return PVB_EXIT_OK;
+        default:
+            usage(stderr);
+            return PVB_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc && o.resume_dir) {
+        snprintf(resume_scn, sizeof(resume_scn), "%s/scenario.ini", o.resume_dir);
+        return run_main(resume_scn, &o);
+    }
+    if (optind >= argc) {
+        log_err("run: no scenario file given (try scenarios/quick.ini)");
+        return PVB_EXIT_USAGE;
+    }
+    if (argc - optind > 1 && (o.out_dir || o.resume_dir)) {
+        log_err("run: -o and --resume take one scenario");
+        return PVB_EXIT_USAGE;
+    }
+    for (int i = optind; i < argc; i++) {
+        int rc = run_main(argv[i], &o);
+        if (rc > code) {
+            code = rc;
+        }
+        if (run_interrupted()) {
+            break;
+        }
+    }
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+
+    if (devmodel_check_table() < 0 || workload_check_table() < 0) {
+        return PVB_EXIT_USAGE;
+    }
+    run_install_signals();
+    if (!cmd || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+        usage(cmd ? stdout : stderr);
+        return cmd ? PVB_EXIT_OK : PVB_EXIT_USAGE;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("pvbench %s (%s)\n", PVB_VERSION, PVB_GIT_REV);
+        return PVB_EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0) {
+        return cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "list") == 0) {
+        return cmd_list(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "cleanup") == 0) {
+        return cmd_cleanup(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc > 2 && strcmp(argv[2], "scenario") == 0) {
+            scenario_print_help(stdout);
+            return PVB_EXIT_OK;
+        }
+        usage(stdout);
+        return PVB_EXIT_OK;
+    }
+    log_err("unknown command '%s'", cmd);
+    usage(stderr);
+    return PVB_EXIT_USAGE;
+}

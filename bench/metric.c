@@ -1,0 +1,103 @@
+/* The metric table: every value a sample can carry, its unit and which way is better. */
+#include "metric.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "log.h"
+
+#define HI METRIC_HIGHER_BETTER
+#define LO METRIC_LOWER_BETTER
+
+/* Longest name and unit that fit the fixed fields of struct sample (results.h). */
+#define METRIC_NAME_MAX 31
+#define METRIC_UNIT_MAX 15
+
+/* name, unit, better, summary */
+static const struct metric metrics[] = {
+    /* block and general throughput */
+    {"throughput_mib_s", "MiB/s", HI, "data moved per second of the measured interval"},
+    {"iops", "IOPS", HI, "operations completed per second"},
+    /* per-operation latency, as measured by the agent in the guest */
+    {"lat_mean_us", "us", LO, "mean latency of one operation"},
+    {"lat_p50_us", "us", LO, "median latency of one operation"},
+    {"lat_p90_us", "us", LO, "90th percentile latency"},
+    {"lat_p99_us", "us", LO, "99th percentile latency"},
+    {"lat_p999_us", "us", LO, "99.9th percentile latency"},
+    {"lat_max_us", "us", LO, "largest latency seen"},
+    /* guest CPU, shares of all guest CPU time over the measured interval */
+    {"guest_cpu_pct", "%", LO, "busy share of guest CPU: 100 - idle - iowait"},
+    {"guest_user_pct", "%", LO, "guest CPU share in user mode"},
+    {"guest_sys_pct", "%", LO, "guest CPU share in the kernel (system)"},
+    {"guest_irq_pct", "%", LO, "guest CPU share in hard interrupt handlers"},
+    {"guest_softirq_pct", "%", LO, "guest CPU share in softirqs"},
+    /* CPU cost per operation: what the device model costs, guest and host side */
+    {"guest_cpu_us_per_op", "us", LO, "busy guest CPU time per operation"},
+    {"host_cpu_us_per_op", "us", LO, "CPU time of the QEMU process per operation"},
+    {"irqs_per_op", "irq/op", LO, "interrupts of the device under test per operation"},
+    /* boot */
+    {"boot_to_ready_s", "s", LO, "from starting the guest to the agent's READY"},
+    /* network */
+    {"throughput_mbit_s", "Mbit/s", HI, "network throughput"},
+    {"transactions_s", "1/s", HI, "request/response round trips per second"},
+    {"pps", "pkt/s", HI, "packets per second"},
+    {"loss_pct", "%", LO, "share of packets sent but not received"},
+};
+
+unsigned metric_count(void)
+{
+    return sizeof(metrics) / sizeof(metrics[0]);
+}
+
+const struct metric *metric_at(unsigned i)
+{
+    return i < metric_count() ? &metrics[i] : NULL;
+}
+
+const struct metric *metric_find(const char *name)
+{
+    for (unsigned i = 0; i < metric_count(); i++) {
+        if (strcmp(metrics[i].name, name) == 0) {
+            return &metrics[i];
+        }
+    }
+    return NULL;
+}
+
+/* One entry: fields set, direction known, sizes fit a sample, name unique. 0 or -1. */
+static int metric_check_entry(unsigned i, const struct metric *m)
+{
+    const char *name = m->name ? m->name : "?";
+
+    if (!m->name || !m->name[0] || !m->unit || !m->unit[0] || !m->summary) {
+        log_err("metric table: entry %u (%s) is incomplete", i, name);
+        return -1;
+    }
+    if (m->dir != METRIC_HIGHER_BETTER && m->dir != METRIC_LOWER_BETTER) {
+        log_err("metric table: %s has an unknown direction %d", name, (int)m->dir);
+        return -1;
+    }
+    if (strlen(m->name) > METRIC_NAME_MAX || strlen(m->unit) > METRIC_UNIT_MAX) {
+        log_err("metric table: %s: name or unit too long for a sample", name);
+        return -1;
+    }
+    for (unsigned j = 0; j < i; j++) {
+        if (strcmp(metrics[j].name, m->name) == 0) {
+            log_err("metric table: %s appears twice", name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int metric_check_table(void)
+{
+    int bad = 0;
+
+    for (unsigned i = 0; i < metric_count(); i++) {
+        if (metric_check_entry(i, &metrics[i]) < 0) {
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}

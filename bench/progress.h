@@ -1,0 +1,15 @@
+/* Progress of a run: one updating line on a terminal, plain lines otherwise. */
+#ifndef PVB_PROGRESS_H
+#define PVB_PROGRESS_H
+
+void progress_init(unsigned total_jobs);
+/* A job is starting. */
+void progress_job(const char *config, const char *workload, unsigned rep, unsigned reps);
+/* A job finished (successfully or not). */
+void progress_job_done(double seconds);
+/* A free-form status, e.g. "booting ide". */
+void progress_status(const char *what);
+/* Erase the live line (before other output). */
+void progress_clear(void);
+
+#endif

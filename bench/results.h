@@ -1,0 +1,96 @@
+/*
+ * The run folder: samples (crash-safe), summaries, and the file helpers behind them.
+ *
+ * samples.csv  header: config,device,class,kind,workload,metric,unit,rep,value
+ * summary.csv  header: config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high
+ * summary.json {"format":"pvbench-summary","version":1,"configs":[{"config","device","class",
+ *               "kind","workloads":[{"workload","metrics":[{"metric","unit","n","median",
+ *               "ci95_low","ci95_high","cv"}]}]}]}
+ *
+ * Every write goes to "<file>.tmp", is fsync'ed, renamed over the file and the
+ * folder fsync'ed: a reader (or a crash) sees the old file or the new one, never half.
+ */
+#ifndef PVB_RESULTS_H
+#define PVB_RESULTS_H
+
+#include <stddef.h>
+
+#include "stats.h"
+
+#define RESULTS_SAMPLES_HEADER "config,device,class,kind,workload,metric,unit,rep,value"
+#define RESULTS_SUMMARY_HEADER                                                                     \
+    "config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high"
+#define RESULTS_FORMAT_VERSION 1
+
+struct sample {
+    char config[48];
+    char device[32];
+    char class_[16];
+    char kind[8];
+    char workload[32];
+    char metric[32];
+    char unit[16];
+    unsigned rep;
+    double value;
+};
+
+struct sample_set {
+    struct sample *v;
+    size_t n, cap;
+};
+
+struct summary_row {
+    char config[48];
+    char device[32];
+    char class_[16];
+    char kind[8];
+    char workload[32];
+    char metric[32];
+    char unit[16];
+    struct stats_summary st;
+};
+
+struct summary_set {
+    struct summary_row *v;
+    size_t n, cap;
+};
+
+/* Append a copy of *s. 0 or -1 (out of memory). */
+int samples_add(struct sample_set *set, const struct sample *s) __attribute__((warn_unused_result));
+void samples_free(struct sample_set *set);
+/* Does the set hold any sample of this config x workload x rep? (resume) */
+int samples_has_cell(const struct sample_set *set, const char *config, const char *workload,
+                     unsigned rep);
+
+/* Write the whole set to path atomically (see above). 0 or -1 with errno set. */
+int samples_write_csv(const char *path, const struct sample_set *set)
+    __attribute__((warn_unused_result));
+
+/*
+ * Read samples.csv. Rows that do not parse are skipped and reported in err as
+ * "path:line: reason" (the first one; *bad counts them). A missing file is an
+ * error (-1); an unreadable row is not. Values must be finite.
+ */
+int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, char *err,
+                     size_t errlen) __attribute__((warn_unused_result));
+
+/* Group samples by config x workload x metric (in first-seen order) and summarize each. */
+int summary_compute(const struct sample_set *samples, uint64_t seed, struct summary_set *out)
+    __attribute__((warn_unused_result));
+void summary_free(struct summary_set *set);
+const struct summary_row *summary_find(const struct summary_set *set, const char *config,
+                                       const char *workload, const char *metric);
+
+int summary_write_csv(const char *path, const struct summary_set *set)
+    __attribute__((warn_unused_result));
+int summary_write_json(const char *path, const struct summary_set *set)
+    __attribute__((warn_unused_result));
+
+/* Write len bytes to path atomically (tmp, fsync, rename, fsync folder). 0 or -1. */
+int results_write_atomic(const char *path, const void *data, size_t len)
+    __attribute__((warn_unused_result));
+
+/* CSV field quoting: writes s into out, quoted if it holds ',', '"' or a newline. */
+void results_csv_field(char *out, size_t outlen, const char *s);
+
+#endif

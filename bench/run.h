@@ -1,0 +1,26 @@
+/* `pvbench run`: boot one guest per configuration, run the jobs, keep every sample. */
+#ifndef PVB_RUN_H
+#define PVB_RUN_H
+
+#define RUN_MAX_SETS 32
+
+struct run_options {
+    const char *out_dir;     /* -o: run folder; default results/<time>-<scenario> */
+    const char *accel;       /* auto | kvm | tcg */
+    const char *qemu_binary; /* default qemu-system-x86_64 (PATH) */
+    const char *image_dir;   /* guest image folder, default <source>/build/guest */
+    const char *resume_dir;  /* continue this interrupted run */
+    const char *sets[RUN_MAX_SETS];
+    unsigned n_sets;
+    const char *fault;       /* test-only: FAULT@DEVICE[:WORKLOAD] */
+    int dry_run;
+};
+
+/* Returns a PVB_EXIT_* code. */
+int run_main(const char *scenario_path, const struct run_options *o);
+
+/* Signal handling shared with other long commands: SIGINT/TERM/HUP set a flag. */
+void run_install_signals(void);
+int run_interrupted(void);
+
+#endif

@@ -1,0 +1,523 @@
+/*
+ * Scenario files: the repository's scenarios parse, every error class gives its exact
+ * "file:line: message", machine=auto resolves as documented, --set overrides apply.
+ * Runs from the repository root (scenarios/ and bench/tests/fixtures/ are relative).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+#define FIXTURES "bench/tests/fixtures/scenarios/"
+
+static struct scenario scn;
+static char err[SCENARIO_ERR_MAX];
+
+/* Load a string that must parse. */
+static void load_ok(const char *text)
+{
+    err[0] = '\0';
+    if (scenario_load_string("test.ini", text, &scn, err, sizeof(err)) != 0) {
+        fail_msg("unexpected error: %s", err);
+    }
+}
+
+/* Load a string that must fail with exactly this message. */
+static void load_fails(const char *text, const char *expected)
+{
+    err[0] = '\0';
+    assert_int_equal(scenario_load_string("test.ini", text, &scn, err, sizeof(err)), -1);
+    assert_string_equal(err, expected);
+}
+
+static const char *dev_name(unsigned i)
+{
+    return scn.devices[i]->name;
+}
+
+/* ---- the repository's scenarios ---------------------------------------------------------- */
+
+static void test_quick_ini(void **state)
+{
+    static const char *const wl[] = {"seqread", "seqwrite", "randread", "randwrite",
+                                     "randread_qd1"};
+
+    (void)state;
+    if (scenario_load("scenarios/quick.ini", &scn, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    assert_string_equal(scn.name, "quick");
+    assert_string_equal(scn.path, "scenarios/quick.ini");
+    assert_int_equal(scn.n_devices, 2);
+    assert_string_equal(dev_name(0), "ide");
+    assert_string_equal(dev_name(1), "virtio-blk");
+    assert_int_equal(scn.n_workloads, 5);
+    for (unsigned i = 0; i < 5; i++) {
+        assert_string_equal(scn.workloads[i]->name, wl[i]);
+    }
+    assert_int_equal(scn.repetitions, 5);
+    assert_true(scn.runtime_s == 1.0);
+    assert_true(scn.warmup_s == 0.3);
+    assert_int_equal(scn.vcpus, 1);
+    assert_int_equal(scn.memory_mib, 256);
+    assert_int_equal(scn.disk_mib, 256);
+    assert_int_equal(scn.machine, 0);
+    /* ide needs pc, virtio-blk can live there too: one machine for both */
+    assert_int_equal(scn.device_machine[0], MACHINE_PC);
+    assert_int_equal(scn.device_machine[1], MACHINE_PC);
+}
+
+static void test_standard_ini(void **state)
+{
+    (void)state;
+    if (scenario_load("scenarios/standard.ini", &scn, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    assert_string_equal(scn.name, "standard");
+    assert_int_equal(scn.n_devices, 4);
+    assert_int_equal(scn.n_workloads, 6);
+    assert_int_equal(scn.repetitions, 10);
+    assert_true(scn.runtime_s == 5.0);
+    assert_true(scn.warmup_s == 1.0);
+    /* ide and ahci share no machine: each device gets its own */
+    assert_string_equal(dev_name(0), "ide");
+    assert_int_equal(scn.device_machine[0], MACHINE_PC);
+    assert_string_equal(dev_name(1), "ahci");
+    assert_int_equal(scn.device_machine[1], MACHINE_Q35);
+    assert_int_equal(scn.device_machine[2], MACHINE_PC);
+    assert_int_equal(scn.device_machine[3], MACHINE_PC);
+}
+
+static void test_good_fixtures(void **state)
+{
+    (void)state;
+    if (scenario_load(FIXTURES "good_minimal.ini", &scn, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    /* name from the file; every other key at its default */
+    assert_string_equal(scn.name, "good_minimal");
+    assert_string_equal(scn.description, "");
+    assert_int_equal(scn.repetitions, 5);
+    assert_true(scn.runtime_s == 2.0);
+    assert_true(scn.warmup_s == 0.5);
+    assert_int_equal(scn.vcpus, 1);
+    assert_int_equal(scn.memory_mib, 256);
+    assert_int_equal(scn.disk_mib, 256);
+    assert_int_equal(scn.machine, 0);
+    assert_true(scn.boot_timeout_s == 60.0);
+
+    if (scenario_load(FIXTURES "good_units.ini", &scn, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    assert_int_equal(scn.n_devices, 2);
+    assert_int_equal(scn.n_workloads, 3);
+    assert_string_equal(scn.workloads[2]->name, "randwrite_qd1");
+    assert_true(scn.runtime_s == 60.0);
+    assert_true(scn.warmup_s == 0.25);
+    assert_true(scn.boot_timeout_s == 90.0);
+    assert_int_equal(scn.memory_mib, 2048);
+    assert_int_equal(scn.disk_mib, 512);
+    assert_int_equal(scn.repetitions, 3);
+}
+
+/* ---- one fixture per error class ---------------------------------------------------------- */
+
+/* Load fixtures/<file> and expect "<path><rest>", rest being ":line: message" or ": message". */
+static void expect_fixture_error(const char *file, const char *rest)
+{
+    char path[256], want[SCENARIO_ERR_MAX];
+
+    snprintf(path, sizeof(path), FIXTURES "%s", file);
+    snprintf(want, sizeof(want), "%s%s", path, rest);
+    err[0] = '\0';
+    assert_int_equal(scenario_load(path, &scn, err, sizeof(err)), -1);
+    assert_string_equal(err, want);
+}
+
+#define BAD_FIXTURE(test, file, rest)                                                              \
+    static void test(void **state)                                                                 \
+    {                                                                                              \
+        (void)state;                                                                               \
+        expect_fixture_error(file, rest);                                                          \
+    }
+
+BAD_FIXTURE(test_bad_unknown_section, "bad_unknown_section.ini",
+            ":6: unknown section [network] (a scenario file has one section, [scenario])")
+BAD_FIXTURE(test_bad_key_before_section, "bad_key_before_section.ini",
+            ":2: key 'devices' comes before the [scenario] header")
+BAD_FIXTURE(test_bad_unknown_key, "bad_unknown_key.ini",
+            ":5: unknown key 'runtme' (did you mean 'runtime'?)")
+BAD_FIXTURE(test_bad_unknown_key_far, "bad_unknown_key_far.ini",
+            ":3: unknown key 'colour' (known keys: name, description, devices, workloads, "
+            "repetitions, runtime, warmup, vcpus, memory, disk_size, machine, boot_timeout)")
+BAD_FIXTURE(test_bad_duplicate_key, "bad_duplicate_key.ini",
+            ":6: key 'runtime' given twice (first on line 3)")
+BAD_FIXTURE(test_bad_empty_value, "bad_empty_value.ini",
+            ":5: key 'warmup' has an empty value (expected a number of seconds, optionally "
+            "with unit s, ms or min, e.g. 2, 1.5s, 500ms)")
+BAD_FIXTURE(test_bad_not_a_number, "bad_not_a_number.ini",
+            ":5: repetitions: 'five' is not a whole number")
+BAD_FIXTURE(test_bad_out_of_range, "bad_out_of_range.ini",
+            ":5: runtime: 7200 is out of range (0.1..3600 seconds)")
+BAD_FIXTURE(test_bad_unknown_device, "bad_unknown_device.ini",
+            ":3: unknown device model 'virtio_blk' (did you mean 'virtio-blk'? known: ide, ahci, "
+            "virtio-blk, virtio-scsi)")
+BAD_FIXTURE(test_bad_unknown_workload, "bad_unknown_workload.ini",
+            ":4: unknown workload 'mixed_rw' (known: seqread, seqwrite, randread, randwrite, "
+            "randread_qd1, randwrite_qd1)")
+BAD_FIXTURE(test_bad_duplicate_device, "bad_duplicate_device.ini",
+            ":3: device 'ide' listed twice")
+BAD_FIXTURE(test_bad_duplicate_workload, "bad_duplicate_workload.ini",
+            ":4: workload 'randread' listed twice")
+BAD_FIXTURE(test_bad_missing_devices, "bad_missing_devices.ini",
+            ": missing required key 'devices' (one or more of: ide, ahci, virtio-blk, "
+            "virtio-scsi)")
+BAD_FIXTURE(test_bad_machine, "bad_machine.ini",
+            ":4: device 'ahci' needs machine q35, but machine = pc")
+BAD_FIXTURE(test_bad_machine_value, "bad_machine_value.ini",
+            ":5: machine: 'i440fx' is not one of auto, pc, q35")
+BAD_FIXTURE(test_bad_syntax, "bad_syntax.ini",
+            ":4: expected 'key = value', a [section] header or a comment, got 'runtime 2'")
+BAD_FIXTURE(test_bad_section_unclosed, "bad_section_unclosed.ini",
+            ":2: section header '[scenario' has no closing ']'")
+BAD_FIXTURE(test_bad_name, "bad_name.ini",
+            ":3: name: 'my scenario/1' may hold only letters, digits, '_', '.' and '-' (and not "
+            "start with '.' or '-')")
+BAD_FIXTURE(test_bad_missing_file, "no_such_file.ini",
+            ": cannot open: No such file or directory")
+
+/* ---- more errors, from strings ----------------------------------------------------------- */
+
+static void test_errors_from_strings(void **state)
+{
+    char text[512];
+
+    (void)state;
+    load_fails("", "test.ini: no [scenario] section (is this a scenario file?)");
+    load_fails("[scenario]\ndevices = ide\n",
+               "test.ini: missing required key 'workloads' (one or more of: seqread, seqwrite, "
+               "randread, randwrite, randread_qd1, randwrite_qd1)");
+    load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nmemory = 1.5G\n",
+               "test.ini:4: memory: '1.5G' is not a size in MiB: a whole number, optionally "
+               "with unit M, G or T, e.g. 512, 2G");
+    load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nmemory = 32M\n",
+               "test.ini:4: memory: 32M is out of range (64..65536 MiB)");
+    load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nwarmup = -1\n",
+               "test.ini:4: warmup: -1 is out of range (0..600 seconds)");
+    load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nruntime = 1e3\n",
+               "test.ini:4: runtime: '1e3' is not a number of seconds, optionally with unit s, "
+               "ms or min, e.g. 2, 1.5s, 500ms");
+    load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nrepetitions = 99999999999999\n",
+               "test.ini:4: repetitions: 99999999999999 is out of range (1..1000)");
+    load_fails("[scenario]\ndevices = ,\nworkloads = seqread\n",
+               "test.ini:2: devices: the list is empty");
+    load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nruntime = 2 # seconds\n",
+               "test.ini:4: runtime: '2 # seconds' is not a number of seconds, optionally with "
+               "unit s, ms or min, e.g. 2, 1.5s, 500ms (comments after a value start with ' ;', "
+               "not '#')");
+    load_fails("[scenario]\n= 3\n", "test.ini:2: missing key name before '='");
+    /* the first error wins, even when a later line is also wrong */
+    load_fails("[scenario]\nfoo = 1\nbar = 2\n",
+               "test.ini:2: unknown key 'foo' (known keys: name, description, devices, "
+               "workloads, repetitions, runtime, warmup, vcpus, memory, disk_size, machine, "
+               "boot_timeout)");
+    /* a line longer than inih's buffer is refused, not split */
+    snprintf(text, sizeof(text), "[scenario]\ndescription = %0300d\n", 0);
+    err[0] = '\0';
+    assert_int_equal(scenario_load_string("test.ini", text, &scn, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "test.ini:2: line too long (at most "));
+}
+
+/* Rules that no file can break with today's tables (every model and workload is blk). */
+static void test_kind_rules(void **state)
+{
+    static const struct workload net_wl = {"tcp_test", DEVMODEL_NET, "tx", 0, 0, "test only"};
+    static const struct devmodel net_dev = {
+        "test-nic", DEVMODEL_EMULATED, DEVMODEL_NET, MACHINE_PC, "pci", "e1000", NULL,
+        "e1000",    "e1000",           "eth0",       "test only"};
+    struct scenario s;
+
+    (void)state;
+    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\n");
+    s = scn;
+    s.workloads[s.n_workloads++] = &net_wl;
+    assert_int_equal(scenario_resolve(&s, err, sizeof(err)), -1);
+    assert_string_equal(err, "workload tcp_test needs a net device, but devices lists none");
+
+    s = scn;
+    s.devices[s.n_devices++] = &net_dev;
+    assert_int_equal(scenario_resolve(&s, err, sizeof(err)), -1);
+    assert_string_equal(err, "device 'test-nic' is a net device, but workloads lists no net "
+                             "workload");
+
+    s.workloads[s.n_workloads++] = &net_wl;
+    assert_int_equal(scenario_resolve(&s, err, sizeof(err)), 0);
+}
+
+/* ---- syntax that must be accepted --------------------------------------------------------- */
+
+static void test_syntax_accepted(void **state)
+{
+    (void)state;
+    /* BOM, CRLF, '#' comments, indented keys, inline ';' comments, ':' separator */
+    load_ok("\xEF\xBB\xBF# comment\r\n[scenario]\r\n  devices = ide ; the old one\r\n"
+            "\tworkloads: seqread\r\n");
+    assert_int_equal(scn.n_devices, 1);
+    assert_string_equal(dev_name(0), "ide");
+    assert_int_equal(scn.n_workloads, 1);
+    /* an indented line after a key is a key of its own, not a continuation */
+    load_ok("[scenario]\ndevices = ide\n    workloads = seqread\n    runtime = 3\n");
+    assert_int_equal(scn.n_devices, 1);
+    assert_true(scn.runtime_s == 3.0);
+    /* no trailing newline, list separators mixed, a second [scenario] header */
+    load_ok("[scenario]\ndevices = ide,virtio-blk,\n[scenario]\nworkloads =seqread , randread");
+    assert_int_equal(scn.n_devices, 2);
+    assert_int_equal(scn.n_workloads, 2);
+}
+
+static void test_units(void **state)
+{
+    (void)state;
+    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\nruntime = 100ms\nwarmup = 0s\n"
+            "boot_timeout = 2min\nmemory = 1G\ndisk_size = 1T\n");
+    assert_true(scn.runtime_s == 0.1); /* the minimum, exactly */
+    assert_true(scn.warmup_s == 0.0);
+    assert_true(scn.boot_timeout_s == 120.0);
+    assert_int_equal(scn.memory_mib, 1024);
+    assert_int_equal(scn.disk_mib, 1048576);
+    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\nmemory = 512 MiB\n"
+            "disk_size = 1gib\nruntime = 2.5 s\n");
+    assert_int_equal(scn.memory_mib, 512);
+    assert_int_equal(scn.disk_mib, 1024);
+    assert_true(scn.runtime_s == 2.5);
+}
+
+static void test_name(void **state)
+{
+    (void)state;
+    assert_int_equal(scenario_load_string("dir/sub/my-test.ini", "[scenario]\ndevices = ide\n"
+                                          "workloads = seqread\n",
+                                          &scn, err, sizeof(err)),
+                     0);
+    assert_string_equal(scn.name, "my-test");
+    assert_string_equal(scn.path, "dir/sub/my-test.ini");
+    /* a file name that cannot be a name is made one */
+    assert_int_equal(scenario_load_string("odd name!.ini", "[scenario]\ndevices = ide\n"
+                                          "workloads = seqread\n",
+                                          &scn, err, sizeof(err)),
+                     0);
+    assert_string_equal(scn.name, "odd_name_");
+    load_ok("[scenario]\nname = ci.nightly-1\ndescription = a; b\ndevices = ide\n"
+            "workloads = seqread\n");
+    assert_string_equal(scn.name, "ci.nightly-1");
+    assert_string_equal(scn.description, "a; b"); /* ';' without a space before is text */
+}
+
+/* ---- machine resolution ------------------------------------------------------------------- */
+
+static void resolve_case(const char *devices, const char *machine, enum machine_type m0,
+                         enum machine_type m1)
+{
+    char text[256];
+
+    snprintf(text, sizeof(text), "[scenario]\ndevices = %s\nworkloads = seqread\nmachine = %s\n",
+             devices, machine);
+    load_ok(text);
+    assert_int_equal(scn.n_devices, 2);
+    assert_int_equal(scn.device_machine[0], m0);
+    assert_int_equal(scn.device_machine[1], m1);
+}
+
+static void test_resolve_auto(void **state)
+{
+    (void)state;
+    resolve_case("ide, virtio-blk", "auto", MACHINE_PC, MACHINE_PC);
+    resolve_case("ide, ahci", "auto", MACHINE_PC, MACHINE_Q35);
+    /* a machine every device shares wins over each device's own default */
+    resolve_case("ahci, virtio-blk", "auto", MACHINE_Q35, MACHINE_Q35);
+    resolve_case("virtio-blk, virtio-scsi", "auto", MACHINE_PC, MACHINE_PC);
+    resolve_case("virtio-blk, virtio-scsi", "q35", MACHINE_Q35, MACHINE_Q35);
+    resolve_case("ide, virtio-scsi", "pc", MACHINE_PC, MACHINE_PC);
+    load_fails("[scenario]\ndevices = virtio-blk ide\nworkloads = seqread\nmachine = q35\n",
+               "test.ini:4: device 'ide' needs machine pc, but machine = q35");
+}
+
+/* ---- --set overrides --------------------------------------------------------------------- */
+
+static void set_ok(const char *assignment)
+{
+    err[0] = '\0';
+    if (scenario_set(&scn, assignment, err, sizeof(err)) != 0) {
+        fail_msg("--set %s: %s", assignment, err);
+    }
+}
+
+static void set_fails(const char *assignment, const char *expected)
+{
+    struct scenario before = scn;
+
+    err[0] = '\0';
+    assert_int_equal(scenario_set(&scn, assignment, err, sizeof(err)), -1);
+    assert_string_equal(err, expected);
+    /* a refused override changes nothing */
+    assert_memory_equal(&before, &scn, sizeof(scn));
+}
+
+static void test_set(void **state)
+{
+    (void)state;
+    load_ok("[scenario]\ndevices = ide, virtio-blk\nworkloads = seqread\n");
+    set_ok("runtime=3");
+    assert_true(scn.runtime_s == 3.0);
+    set_ok(" warmup = 250ms ");
+    assert_true(scn.warmup_s == 0.25);
+    set_ok("memory=1G");
+    assert_int_equal(scn.memory_mib, 1024);
+    set_ok("repetitions=1");
+    assert_int_equal(scn.repetitions, 1);
+    set_ok("name=override");
+    assert_string_equal(scn.name, "override");
+    set_ok("workloads=randread,randwrite_qd1");
+    assert_int_equal(scn.n_workloads, 2);
+
+    /* changing devices re-resolves the machines */
+    set_ok("devices=ide,ahci");
+    assert_int_equal(scn.device_machine[0], MACHINE_PC);
+    assert_int_equal(scn.device_machine[1], MACHINE_Q35);
+    set_fails("machine=pc", "--set: device 'ahci' needs machine q35, but machine = pc");
+    set_ok("devices=ahci,virtio-scsi");
+    assert_int_equal(scn.device_machine[0], MACHINE_Q35);
+    assert_int_equal(scn.device_machine[1], MACHINE_Q35);
+    set_ok("machine=q35");
+    assert_int_equal(scn.machine, MACHINE_Q35);
+
+    set_fails("runtime", "--set: expected key=value, got 'runtime'");
+    set_fails("=3", "--set: missing key name before '='");
+    set_fails("runtme=3", "--set: unknown key 'runtme' (did you mean 'runtime'?)");
+    set_fails("disk=1G", "--set: unknown key 'disk' (did you mean 'disk_size'?)");
+    set_fails("vcpus=0", "--set: vcpus: 0 is out of range (1..64)");
+    set_fails("vcpus=", "--set: key 'vcpus' has an empty value (expected a whole number)");
+    set_fails("devices=ahci,ahci", "--set: device 'ahci' listed twice");
+    set_fails("devices=ahci,ide", "--set: device 'ide' needs machine pc, but machine = q35");
+}
+
+/* ---- printing ----------------------------------------------------------------------------- */
+
+static void test_print_resolved_round_trip(void **state)
+{
+    struct scenario first;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    if (scenario_load("scenarios/standard.ini", &scn, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    set_ok("warmup=0.3");
+    first = scn;
+    f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    scenario_print_resolved(&first, f);
+    fclose(f);
+    assert_non_null(strstr(buf, "\n[scenario]\n"));
+    assert_non_null(strstr(buf, "\ndevices = ide, ahci, virtio-blk, virtio-scsi\n"));
+    assert_non_null(strstr(buf, "ahci: machine q35\n"));
+    assert_non_null(strstr(buf, "\nmachine = auto\n"));
+    assert_non_null(strstr(buf, "\nwarmup = 0.3\n"));
+
+    /* what is printed parses back to the same scenario */
+    if (scenario_load_string(first.path, buf, &scn, err, sizeof(err)) != 0) {
+        fail_msg("%s\n%s", err, buf);
+    }
+    free(buf);
+    assert_string_equal(scn.name, first.name);
+    assert_string_equal(scn.description, first.description);
+    assert_int_equal(scn.n_devices, first.n_devices);
+    assert_memory_equal(scn.devices, first.devices, sizeof(scn.devices));
+    assert_int_equal(scn.n_workloads, first.n_workloads);
+    assert_memory_equal(scn.workloads, first.workloads, sizeof(scn.workloads));
+    assert_int_equal(scn.repetitions, first.repetitions);
+    assert_true(scn.runtime_s == first.runtime_s);
+    assert_true(scn.warmup_s == first.warmup_s);
+    assert_int_equal(scn.vcpus, first.vcpus);
+    assert_int_equal(scn.memory_mib, first.memory_mib);
+    assert_int_equal(scn.disk_mib, first.disk_mib);
+    assert_int_equal(scn.machine, first.machine);
+    assert_true(scn.boot_timeout_s == first.boot_timeout_s);
+    assert_memory_equal(scn.device_machine, first.device_machine, sizeof(scn.device_machine));
+}
+
+static void test_print_help(void **state)
+{
+    static const char *const keys[] = {"name",   "description", "devices", "workloads",
+                                       "repetitions", "runtime", "warmup",  "vcpus",
+                                       "memory", "disk_size",   "machine", "boot_timeout"};
+    char *buf = NULL;
+    size_t len = 0;
+    char want[64];
+    FILE *f;
+
+    (void)state;
+    f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    scenario_print_help(f);
+    fclose(f);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        snprintf(want, sizeof(want), "  %s = <", keys[i]);
+        if (!strstr(buf, want)) {
+            fail_msg("help lacks %s", keys[i]);
+        }
+    }
+    assert_non_null(strstr(buf, "default 5, range 1..1000"));
+    assert_non_null(strstr(buf, "virtio-scsi"));
+    assert_non_null(strstr(buf, "randwrite_qd1"));
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quick_ini),
+        cmocka_unit_test(test_standard_ini),
+        cmocka_unit_test(test_good_fixtures),
+        cmocka_unit_test(test_bad_unknown_section),
+        cmocka_unit_test(test_bad_key_before_section),
+        cmocka_unit_test(test_bad_unknown_key),
+        cmocka_unit_test(test_bad_unknown_key_far),
+        cmocka_unit_test(test_bad_duplicate_key),
+        cmocka_unit_test(test_bad_empty_value),
+        cmocka_unit_test(test_bad_not_a_number),
+        cmocka_unit_test(test_bad_out_of_range),
+        cmocka_unit_test(test_bad_unknown_device),
+        cmocka_unit_test(test_bad_unknown_workload),
+        cmocka_unit_test(test_bad_duplicate_device),
+        cmocka_unit_test(test_bad_duplicate_workload),
+        cmocka_unit_test(test_bad_missing_devices),
+        cmocka_unit_test(test_bad_machine),
+        cmocka_unit_test(test_bad_machine_value),
+        cmocka_unit_test(test_bad_syntax),
+        cmocka_unit_test(test_bad_section_unclosed),
+        cmocka_unit_test(test_bad_name),
+        cmocka_unit_test(test_bad_missing_file),
+        cmocka_unit_test(test_errors_from_strings),
+        cmocka_unit_test(test_kind_rules),
+        cmocka_unit_test(test_syntax_accepted),
+        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_name),
+        cmocka_unit_test(test_resolve_auto),
+        cmocka_unit_test(test_set),
+        cmocka_unit_test(test_print_resolved_round_trip),
+        cmocka_unit_test(test_print_help),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

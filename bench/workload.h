@@ -1,0 +1,21 @@
+/* Workloads: one table, one line per workload (workload.c). */
+#ifndef PVB_WORKLOAD_H
+#define PVB_WORKLOAD_H
+
+#include "devmodel.h"
+
+struct workload {
+    const char *name;        /* scenario name, e.g. "randread" */
+    enum devmodel_kind kind; /* which device kind it exercises */
+    const char *rw;          /* agent job "rw": read|write|randread|randwrite */
+    unsigned bs;             /* block size in bytes (blk) */
+    unsigned qd;             /* queue depth (blk) */
+    const char *summary;     /* one line for `pvbench list` */
+};
+
+const struct workload *workload_find(const char *name);
+const struct workload *workload_at(unsigned i); /* NULL past the end */
+unsigned workload_count(void);
+int workload_check_table(void);
+
+#endif

@@ -1,0 +1,407 @@
+/*
+ * pvbench-agent: the guest's /init (PID 1).
+ *
+ * Sets the guest up (mounts, modules, device under test), then serves the host
+ * over the control serial port (protocol.h): one JOB at a time, answered by one
+ * RESULT or ERROR line, until QUIT powers the guest off. As PID 1 it must never
+ * return from main: the kernel would panic. Only the exit and crash faults end
+ * it on purpose. Diagnostics also go to /dev/console (the host's console log).
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/utsname.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define AGENT_DISK_WAIT_MS 5000
+#define AGENT_FLOOD_BYTES (100u * 1024 * 1024)
+#define AGENT_PENDING_LOGS 16
+
+static bool agent_is_init;
+static int agent_console_fd = -1;
+static int agent_ctl_fd = -1;
+static struct agent_ready agent_ready_info;
+
+/* Setup messages kept until the control channel is open, then sent as LOG lines. */
+static char agent_pending[AGENT_PENDING_LOGS][AGENT_REASON_MAX];
+static unsigned agent_npending;
+
+static struct agent_line agent_in;
+static char agent_out_line[PVB_LINE_MAX];
+
+static void agent_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+    }
+}
+
+/* Write all of buf, retrying on EINTR/EAGAIN. Returns 0 or -errno. */
+static int agent_write_all(int fd, const char *buf, size_t len)
+{
+    ssize_t n;
+
+    while (len > 0) {
+        n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN) {
+                agent_sleep_ms(1);
+                continue;
+            }
+            return -errno;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* One diagnostic line on the kernel console (stderr when not yet open). */
+static void AGENT_PRINTF(1, 2) agent_console(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    int n;
+
+    n = snprintf(line, sizeof(line), "pvbench-agent: ");
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    strcat(line, "\n");
+    agent_write_all(agent_console_fd >= 0 ? agent_console_fd : 2, line, strlen(line));
+}
+
+static void agent_send(const char *line, int len)
+{
+    int ret;
+
+    if (len < 0) {
+        agent_console("internal error: a protocol line did not fit its buffer");
+        return;
+    }
+    if (agent_ctl_fd < 0) {
+        return;
+    }
+    ret = agent_write_all(agent_ctl_fd, line, (size_t)len);
+    if (ret < 0) {
+        agent_console("write %s: %s", PVB_CONTROL_TTY, strerror(-ret));
+    }
+}
+
+static void agent_send_error(unsigned job, const char *reason)
+{
+    agent_console("job %u: error: %s", job, reason);
+    agent_send(agent_out_line,
+               agent_job_format_error(agent_out_line, sizeof(agent_out_line), job, reason));
+}
+
+static void AGENT_PRINTF(1, 2) agent_send_log(const char *fmt, ...)
+{
+    char text[AGENT_REASON_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    agent_send(agent_out_line, agent_job_format_log(agent_out_line, sizeof(agent_out_line), text));
+}
+
+/* Log callback of agent_sys_*: console now, control channel once it is open. */
+static void agent_setup_log(const char *msg)
+{
+    agent_console("%s", msg);
+    if (agent_ctl_fd >= 0) {
+        agent_send_log("%s", msg);
+    } else if (agent_npending < AGENT_PENDING_LOGS) {
+        snprintf(agent_pending[agent_npending++], AGENT_REASON_MAX, "%s", msg);
+    }
+}
+
+static int agent_open_control(const char *path)
+{
+    struct termios t;
+    int fd;
+
+    fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (isatty(fd)) {
+        if (tcgetattr(fd, &t) < 0) {
+            agent_console("tcgetattr %s: %s", path, strerror(errno));
+        } else {
+            cfmakeraw(&t);
+            cfsetispeed(&t, B115200);
+            cfsetospeed(&t, B115200);
+            t.c_cflag |= CLOCAL | CREAD;
+            t.c_cflag &= ~(tcflag_t)CRTSCTS;
+            t.c_cc[VMIN] = 1;
+            t.c_cc[VTIME] = 0;
+            if (tcsetattr(fd, TCSANOW, &t) < 0) {
+                agent_console("tcsetattr %s: %s", path, strerror(errno));
+            }
+        }
+    }
+    return fd;
+}
+
+static double agent_uptime(void)
+{
+    char buf[128];
+
+    if (procstat_read_file("/proc/uptime", buf, sizeof(buf)) < 0) {
+        return 0.0;
+    }
+    return strtod(buf, NULL);
+}
+
+/* Mounts, modules, DUT discovery. Problems are logged; the agent goes on regardless. */
+static void agent_setup(void)
+{
+    struct agent_ready *r = &agent_ready_info;
+    struct utsname uts;
+    int ret;
+
+    if (agent_is_init) {
+        agent_sys_mounts(agent_setup_log);
+    }
+    agent_console_fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (agent_console_fd >= 0 && agent_is_init) {
+        dup2(agent_console_fd, 1);
+        dup2(agent_console_fd, 2);
+    }
+    agent_console("%s starting (pid %d)", AGENT_VERSION, (int)getpid());
+    if (uname(&uts) == 0 &&
+        snprintf(r->kernel, sizeof(r->kernel), "%s", uts.release) >= (int)sizeof(r->kernel)) {
+        agent_console("kernel release truncated to %s", r->kernel);
+    }
+    if (agent_is_init) {
+        ret = agent_sys_load_modules(PVB_MODULES_LIST, &r->modules_loaded, &r->modules_failed,
+                                     agent_setup_log);
+        agent_console("modules: %d loaded, %d failed%s", r->modules_loaded, r->modules_failed,
+                      ret < 0 ? " (no module list)" : "");
+    }
+    ret = agent_sys_wait_disk(r->blk, sizeof(r->blk), AGENT_DISK_WAIT_MS);
+    if (ret <= 0) {
+        r->blk[0] = '\0';
+        agent_setup_log(ret == 0 ? "no disk under test found in /sys/block"
+                                 : "disk under test has no /dev node");
+    } else {
+        if (ret > 1) {
+            agent_setup_log("more than one candidate disk in /sys/block; using the first");
+        }
+        ret = agent_sys_disk_driver("/sys", r->blk, r->blk_driver, sizeof(r->blk_driver));
+        if (ret < 0) {
+            r->blk_driver[0] = '\0';
+            agent_console("driver of %s: %s", r->blk, strerror(-ret));
+        }
+        agent_console("disk under test: /dev/%s, driver %s", r->blk,
+                      r->blk_driver[0] ? r->blk_driver : "(unknown)");
+    }
+    /* Network devices under test come later: net and net_driver stay "". */
+}
+
+/* Inject a fault instead of running the job. Returns only for garbage and flood. */
+static void agent_fault(const struct agent_job *job)
+{
+    static const char garbage[] = "\x01\x02 not json {{{\n";
+    char chunk[64 * 1024];
+    size_t left;
+    int ret = 0;
+
+    switch (job->fault) {
+    case AGENT_FAULT_NONE:
+        return;
+    case AGENT_FAULT_HANG:
+        agent_console("job %u: fault hang: never answering", job->id);
+        for (;;) {
+            pause();
+        }
+    case AGENT_FAULT_CRASH:
+        agent_console("job %u: fault crash: abort()", job->id);
+        abort();
+    case AGENT_FAULT_EXIT:
+        agent_console("job %u: fault exit: exit(1) from pid %d", job->id, (int)getpid());
+        exit(1);
+    case AGENT_FAULT_GARBAGE:
+        agent_console("job %u: fault garbage", job->id);
+        agent_send(garbage, (int)strlen(garbage));
+        return;
+    case AGENT_FAULT_FLOOD:
+        agent_console("job %u: fault flood: %u bytes without newline", job->id,
+                      AGENT_FLOOD_BYTES);
+        memset(chunk, 'A', sizeof(chunk));
+        for (left = AGENT_FLOOD_BYTES; left > 0 && ret == 0;) {
+            size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
+
+            ret = agent_write_all(agent_ctl_fd, chunk, n);
+            left -= n;
+        }
+        /* End the junk line so the channel is in sync again for the next job. */
+        agent_send("\n", 1);
+        agent_console("job %u: flood done", job->id);
+        return;
+    }
+}
+
+static void agent_handle_job(const char *args)
+{
+    static struct agent_job job;
+    static struct agent_result res;
+    char err[AGENT_REASON_MAX], dev[AGENT_NAME_MAX + 8];
+    int ret;
+
+    if (agent_job_parse(args, &job, err, sizeof(err)) < 0) {
+        agent_send_error(job.id, err);
+        return;
+    }
+    if (job.fault != AGENT_FAULT_NONE) {
+        agent_fault(&job);
+        return;
+    }
+    if (job.kind != AGENT_KIND_BLK) {
+        agent_send_error(job.id, "kind=net is not supported by this agent yet");
+        return;
+    }
+    if (!agent_ready_info.blk[0]) {
+        agent_send_error(job.id, "no block device under test was found at boot");
+        return;
+    }
+    snprintf(dev, sizeof(dev), "/dev/%s", agent_ready_info.blk);
+    agent_console("job %u: %s %s bs=%u qd=%u warmup=%ums runtime=%ums", job.id, job.workload,
+                  agent_job_rw_name(job.rw), job.bs, job.qd, job.warmup_ms, job.runtime_ms);
+    ret = agent_blk_run(&job, dev, &res, err, sizeof(err));
+    if (ret < 0) {
+        agent_send_error(job.id, err);
+        return;
+    }
+    if (res.ops == 0) {
+        agent_send_error(job.id, "no operation completed");
+        return;
+    }
+    snprintf(res.driver, sizeof(res.driver), "%s", agent_ready_info.blk_driver);
+    if (job.irq[0] && res.irq_lines == 0) {
+        agent_send_log("job %u: irq=%s matches no line of /proc/interrupts", job.id, job.irq);
+    }
+    agent_console("job %u: %llu ops in %.3f s (%.0f IOPS), mean latency %.1f us", job.id,
+                  (unsigned long long)res.ops, res.runtime_s, (double)res.ops / res.runtime_s,
+                  res.lat_us.mean);
+    agent_send(agent_out_line,
+               agent_job_format_result(agent_out_line, sizeof(agent_out_line), &res));
+}
+
+static void agent_quit(void)
+{
+    agent_console("QUIT: syncing and powering off");
+    sync();
+    if (!agent_is_init) {
+        exit(0);
+    }
+    reboot(RB_POWER_OFF);
+    agent_console("reboot(RB_POWER_OFF): %s", strerror(errno));
+    agent_send_error(0, "power off failed");
+}
+
+static void agent_handle_line(const char *line)
+{
+    char err[AGENT_REASON_MAX];
+    const char *args;
+
+    switch (agent_job_classify(line, &args, err, sizeof(err))) {
+    case AGENT_MSG_EMPTY:
+        return;
+    case AGENT_MSG_JOB:
+        agent_handle_job(args);
+        return;
+    case AGENT_MSG_QUIT:
+        agent_quit();
+        return;
+    case AGENT_MSG_BAD:
+        agent_send_error(0, err);
+        return;
+    }
+}
+
+/* The control loop; never returns. */
+static void agent_serve(void)
+{
+    char chunk[4096];
+    ssize_t n, i;
+
+    agent_line_init(&agent_in);
+    for (;;) {
+        n = read(agent_ctl_fd, chunk, sizeof(chunk));
+        if (n < 0) {
+            if (errno != EINTR) {
+                agent_console("read %s: %s", PVB_CONTROL_TTY, strerror(errno));
+                agent_sleep_ms(100);
+            }
+            continue;
+        }
+        if (n == 0) {
+            agent_sleep_ms(100);
+            continue;
+        }
+        for (i = 0; i < n; i++) {
+            switch (agent_line_feed(&agent_in, chunk[i])) {
+            case AGENT_LINE_NONE:
+                break;
+            case AGENT_LINE_READY:
+                agent_handle_line(agent_in.buf);
+                break;
+            case AGENT_LINE_TOOLONG:
+                agent_send_error(0, "line too long");
+                break;
+            }
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *ctl = PVB_CONTROL_TTY;
+    unsigned i;
+    int fd;
+
+    agent_is_init = getpid() == 1;
+    /* Off PID 1 (debugging on a host) the control device may be given, e.g. a pty. */
+    if (!agent_is_init && argc > 1) {
+        ctl = argv[1];
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (chdir("/") < 0) {
+        /* nothing to do about it */
+    }
+    agent_setup();
+    for (;;) {
+        fd = agent_open_control(ctl);
+        if (fd >= 0) {
+            break;
+        }
+        agent_console("open %s: %s (retrying)", ctl, strerror(-fd));
+        agent_sleep_ms(1000);
+    }
+    agent_ctl_fd = fd;
+    for (i = 0; i < agent_npending; i++) {
+        agent_send_log("%s", agent_pending[i]);
+    }
+    agent_ready_info.uptime_s = agent_uptime();
+    agent_send(agent_out_line,
+               agent_job_format_ready(agent_out_line, sizeof(agent_out_line), &agent_ready_info));
+    agent_console("READY sent on %s (uptime %.2f s)", ctl, agent_ready_info.uptime_s);
+    agent_serve();
+    return 0;
+}

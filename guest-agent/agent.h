@@ -1,0 +1,187 @@
+/*
+ * pvbench-agent: shared declarations of the guest's /init.
+ *
+ * agent.c       PID 1 setup and the control loop (guest only)
+ * agent_job.c   JOB parsing, line framing, JSON formatting (pure, host-tested)
+ * agent_blk.c   block workloads
+ * agent_sys.c   mounts, modules, device discovery
+ * hist.c        latency histogram;  procstat.c  /proc/stat and /proc/interrupts
+ */
+#ifndef PVB_AGENT_H
+#define PVB_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procstat.h"
+#include "protocol.h"
+
+#ifndef PVB_VERSION
+#define PVB_VERSION "0.0.0"
+#endif
+#define AGENT_VERSION "pvbench-agent/" PVB_VERSION
+
+#define AGENT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Longest string field the host accepts (bench/agentmsg.h char[32], with NUL). */
+#define AGENT_NAME_MAX 32
+/* Longest error reason / LOG text the host accepts (char[256], with NUL). */
+#define AGENT_REASON_MAX 256
+
+/* ---- jobs (agent_job.c) ------------------------------------------------------------------- */
+
+enum agent_kind { AGENT_KIND_BLK, AGENT_KIND_NET };
+enum agent_rw { AGENT_RW_READ, AGENT_RW_WRITE, AGENT_RW_RANDREAD, AGENT_RW_RANDWRITE };
+enum agent_fault {
+    AGENT_FAULT_NONE,
+    AGENT_FAULT_HANG,
+    AGENT_FAULT_CRASH,
+    AGENT_FAULT_GARBAGE,
+    AGENT_FAULT_FLOOD,
+    AGENT_FAULT_EXIT,
+};
+
+/* Limits of job values; the parser rejects anything outside. */
+#define AGENT_BS_MIN 512u
+#define AGENT_BS_MAX (16u * 1024 * 1024)
+#define AGENT_QD_MAX 1024u
+#define AGENT_MS_MAX (3600u * 1000)
+
+struct agent_job {
+    unsigned id;
+    char workload[AGENT_NAME_MAX];
+    enum agent_kind kind;
+    enum agent_rw rw;
+    unsigned bs;
+    unsigned qd;
+    unsigned runtime_ms;
+    unsigned warmup_ms;
+    char irq[AGENT_NAME_MAX]; /* /proc/interrupts description substring, "" = none */
+    enum agent_fault fault;
+};
+
+/*
+ * Parse the key=value list of a JOB line (the text after "PVB1 JOB ").
+ * Returns 0, or -1 with a reason in err (unknown or repeated key, malformed
+ * token, bad number, value out of range, missing key). job->id is set as soon
+ * as the id key has been read, so an error can still name its job.
+ */
+int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t errlen);
+
+const char *agent_job_rw_name(enum agent_rw rw);
+bool agent_job_rw_is_write(enum agent_rw rw);
+bool agent_job_rw_is_random(enum agent_rw rw);
+
+/* Message types of a host line. */
+enum agent_msg { AGENT_MSG_EMPTY, AGENT_MSG_JOB, AGENT_MSG_QUIT, AGENT_MSG_BAD };
+
+/*
+ * Classify one host line (no '\n'). For AGENT_MSG_JOB *args points at the
+ * key=value list; for AGENT_MSG_BAD err says why.
+ */
+enum agent_msg agent_job_classify(const char *line, const char **args, char *err, size_t errlen);
+
+/* ---- line framing (agent_job.c) ------------------------------------------------------------ */
+
+enum agent_line_event { AGENT_LINE_NONE, AGENT_LINE_READY, AGENT_LINE_TOOLONG };
+
+/*
+ * Bounded line assembler. A line longer than PVB_LINE_MAX (its '\n'
+ * included) is discarded up to its '\n' and reported once as TOOLONG.
+ */
+struct agent_line {
+    char buf[PVB_LINE_MAX];
+    size_t len;
+    bool discarding;
+};
+
+void agent_line_init(struct agent_line *lr);
+/* Feed one byte. On READY, lr->buf holds the line (NUL-terminated, no "\r\n"). */
+enum agent_line_event agent_line_feed(struct agent_line *lr, char c);
+
+/* ---- results and their JSON (agent_job.c) -------------------------------------------------- */
+
+struct agent_lat_us {
+    double mean, min, p50, p90, p99, p999, max;
+};
+
+struct agent_result {
+    unsigned job;
+    char workload[AGENT_NAME_MAX];
+    char device[AGENT_NAME_MAX]; /* "/dev/vda" */
+    char driver[AGENT_NAME_MAX];
+    double runtime_s;
+    uint64_t ops;
+    uint64_t ops_total;
+    uint64_t bytes;
+    struct agent_lat_us lat_us;
+    struct procstat_pct cpu_pct;
+    uint64_t irqs;
+    int irq_lines; /* /proc/interrupts lines that matched job.irq (not sent) */
+};
+
+struct agent_ready {
+    char kernel[64];
+    double uptime_s;
+    int modules_loaded;
+    int modules_failed;
+    char blk[AGENT_NAME_MAX];
+    char blk_driver[AGENT_NAME_MAX];
+    char net[AGENT_NAME_MAX];
+    char net_driver[AGENT_NAME_MAX];
+};
+
+/*
+ * Format whole protocol lines, "PVB1 TYPE ...\n", into buf. Strings are JSON
+ * escaped (bytes outside printable ASCII become \u00XX), numbers that are not
+ * finite are written as 0. Return the length, or -1 if buf is too small.
+ */
+int agent_job_format_ready(char *buf, size_t len, const struct agent_ready *r);
+int agent_job_format_result(char *buf, size_t len, const struct agent_result *r);
+int agent_job_format_error(char *buf, size_t len, unsigned job, const char *reason);
+int agent_job_format_log(char *buf, size_t len, const char *text);
+
+/* ---- block workloads (agent_blk.c) --------------------------------------------------------- */
+
+/*
+ * Run a kind=blk job on dev (e.g. "/dev/vda"). Fills res (job, workload and
+ * device included; driver is the caller's). Returns 0, or -errno with a
+ * reason in err; an I/O error is an error, never a result.
+ */
+int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_result *res,
+                  char *err, size_t errlen);
+
+/* ---- system setup (agent_sys.c) ------------------------------------------------------------ */
+
+typedef void (*agent_sys_log_fn)(const char *msg);
+
+/* Mount proc, sysfs and devtmpfs (an already mounted one is fine). Returns failures. */
+int agent_sys_mounts(agent_sys_log_fn log);
+
+/*
+ * Load every module listed in path (one absolute .ko path per line,
+ * dependencies first; blank lines and '#' comments skipped) with finit_module.
+ * EEXIST counts as loaded. Returns 0 (counts in *loaded, *failed) or -errno
+ * if the list cannot be read.
+ */
+int agent_sys_load_modules(const char *path, int *loaded, int *failed, agent_sys_log_fn log);
+
+/*
+ * The one disk in <sysfs>/block that is not ram, loop, zram, sr or fd.
+ * Returns the number of candidates (the first by name is copied to name) or
+ * -errno.
+ */
+int agent_sys_find_disk(const char *sysfs, char *name, size_t len);
+
+/*
+ * Driver of the disk's controller: walk up from realpath(<sysfs>/block/X/device)
+ * to the nearest virtioN or PCI (0000:00:01.1) directory with a driver link and
+ * return that link's basename. Returns 0 or -errno (-ENOENT: none found).
+ */
+int agent_sys_disk_driver(const char *sysfs, const char *disk, char *drv, size_t len);
+
+/* Poll for the disk and its /dev node for up to timeout_ms. Returns as agent_sys_find_disk. */
+int agent_sys_wait_disk(char *name, size_t len, unsigned timeout_ms);
+
+#endif

@@ -1,0 +1,485 @@
+/*
+ * Block workloads on the device under test, O_DIRECT.
+ *
+ * qd=1 is a plain pread/pwrite loop. qd>1 uses Linux native AIO through raw
+ * syscalls (io_setup/io_submit/io_getevents): no library in the static binary,
+ * works on every kernel the guest may run, and with O_DIRECT on a block device
+ * the submission is truly asynchronous. The loop reaps whatever completed
+ * (at least one), then resubmits the same number in one io_submit: two
+ * syscalls and two clock reads per batch, the same work as fio's libaio engine.
+ *
+ * Phases: warm-up (counted in ops_total only), measured interval, drain. A
+ * batch of completions is accounted in the phase it was reaped in, then the
+ * phase may change at that batch's timestamp, which becomes the interval's
+ * start or end; /proc/stat and /proc/interrupts are read right after it.
+ */
+#include "agent.h"
+#include "hist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/aio_abi.h>
+#include <linux/fs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Above this, all slots share one buffer (data content does not matter). */
+#define AGENT_BLK_BUF_MAX (32u * 1024 * 1024)
+
+enum agent_blk_phase { AGENT_BLK_WARMUP, AGENT_BLK_MEASURE, AGENT_BLK_DONE };
+
+struct agent_blk {
+    const struct agent_job *job;
+    const char *dev;
+    int fd;
+    uint64_t nblocks; /* device size in units of bs */
+    uint64_t seq_next;
+    uint64_t rng;
+    enum agent_blk_phase phase;
+    uint64_t t_warm_end, t_start, t_end;
+    uint64_t ops, ops_total, bytes;
+    struct hist *hist;
+    struct procstat_cpu cpu0, cpu1;
+    uint64_t irq0, irq1;
+    int irq_lines;
+    char *buf;
+    size_t buf_stride; /* 0: one shared buffer */
+    char *err;
+    size_t errlen;
+};
+
+static void AGENT_PRINTF(2, 3) agent_blk_err(struct agent_blk *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(b->err, b->errlen, fmt, ap);
+    va_end(ap);
+}
+
+static inline uint64_t agent_blk_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* xorshift64*: fast, good enough to spread offsets uniformly. */
+static inline uint64_t agent_blk_rand(struct agent_blk *b)
+{
+    b->rng ^= b->rng >> 12;
+    b->rng ^= b->rng << 25;
+    b->rng ^= b->rng >> 27;
+    return b->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static inline uint64_t agent_blk_offset(struct agent_blk *b)
+{
+    uint64_t blk;
+
+    if (agent_job_rw_is_random(b->job->rw)) {
+        /* Multiply-shift maps 64 random bits onto [0, nblocks) without a division. */
+        blk = (uint64_t)(((unsigned __int128)agent_blk_rand(b) * b->nblocks) >> 64);
+    } else {
+        blk = b->seq_next++;
+        if (b->seq_next >= b->nblocks) {
+            b->seq_next = 0;
+        }
+    }
+    return blk * b->job->bs;
+}
+
+static inline char *agent_blk_buf(struct agent_blk *b, unsigned slot)
+{
+    return b->buf + (size_t)slot * b->buf_stride;
+}
+
+/* Snapshot CPU and interrupt counters; returns 0 or -errno with the reason set. */
+static int agent_blk_snapshot(struct agent_blk *b, struct procstat_cpu *cpu, uint64_t *irqs)
+{
+    int ret;
+
+    ret = procstat_read_cpu(cpu);
+    if (ret < 0) {
+        agent_blk_err(b, "read /proc/stat: %s", strerror(-ret));
+        return ret;
+    }
+    *irqs = 0;
+    if (b->job->irq[0]) {
+        ret = procstat_read_irqs(b->job->irq, irqs);
+        b->irq_lines = ret;
+        if (ret < 0) {
+            agent_blk_err(b, "read /proc/interrupts: %s", strerror(-ret));
+            return ret;
+        }
+    }
+    return 0;
+}
+
+static inline void agent_blk_complete(struct agent_blk *b, uint64_t lat_ns)
+{
+    if (b->phase == AGENT_BLK_DONE) {
+        return;
+    }
+    b->ops_total++;
+    if (b->phase == AGENT_BLK_MEASURE) {
+        b->ops++;
+        b->bytes += b->job->bs;
+        hist_add(b->hist, lat_ns);
+    }
+}
+
+static int agent_blk_start_measure(struct agent_blk *b, uint64_t now)
+{
+    b->phase = AGENT_BLK_MEASURE;
+    b->t_start = now;
+    return agent_blk_snapshot(b, &b->cpu0, &b->irq0);
+}
+
+/* Phase changes after a batch reaped at now. Returns 0 or -errno. */
+static inline int agent_blk_tick(struct agent_blk *b, uint64_t now)
+{
+    if (b->phase == AGENT_BLK_WARMUP && now >= b->t_warm_end) {
+        return agent_blk_start_measure(b, now);
+    }
+    if (b->phase == AGENT_BLK_MEASURE &&
+        now - b->t_start >= (uint64_t)b->job->runtime_ms * 1000000u) {
+        b->phase = AGENT_BLK_DONE;
+        b->t_end = now;
+        return agent_blk_snapshot(b, &b->cpu1, &b->irq1);
+    }
+    return 0;
+}
+
+static void agent_blk_io_err(struct agent_blk *b, long res, uint64_t off)
+{
+    const char *op = agent_job_rw_is_write(b->job->rw) ? "write" : "read";
+
+    if (res < 0) {
+        agent_blk_err(b, "%s %s at offset %llu: %s", op, b->dev, (unsigned long long)off,
+                      strerror((int)-res));
+    } else {
+        agent_blk_err(b, "short %s on %s at offset %llu: %ld of %u bytes", op, b->dev,
+                      (unsigned long long)off, res, b->job->bs);
+    }
+}
+
+/* qd=1: one synchronous request at a time. */
+static int agent_blk_sync(struct agent_blk *b)
+{
+    bool write = agent_job_rw_is_write(b->job->rw);
+    uint64_t off, t1, t2;
+    ssize_t n;
+    int ret;
+
+    while (b->phase != AGENT_BLK_DONE) {
+        off = agent_blk_offset(b);
+        t1 = agent_blk_now();
+        if (write) {
+            n = pwrite(b->fd, b->buf, b->job->bs, (off_t)off);
+        } else {
+            n = pread(b->fd, b->buf, b->job->bs, (off_t)off);
+        }
+        t2 = agent_blk_now();
+        if (n != (ssize_t)b->job->bs) {
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            ret = n < 0 ? -errno : -EIO;
+            agent_blk_io_err(b, n < 0 ? (long)ret : (long)n, off);
+            return ret;
+        }
+        agent_blk_complete(b, t2 - t1);
+        ret = agent_blk_tick(b, t2);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    return 0;
+}
+
+static inline void agent_blk_prep(struct agent_blk *b, struct iocb *cb, unsigned slot)
+{
+    memset(cb, 0, sizeof(*cb));
+    cb->aio_data = slot;
+    cb->aio_lio_opcode = agent_job_rw_is_write(b->job->rw) ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+    cb->aio_fildes = (uint32_t)b->fd;
+    cb->aio_buf = (uint64_t)(uintptr_t)agent_blk_buf(b, slot);
+    cb->aio_nbytes = b->job->bs;
+    cb->aio_offset = (int64_t)agent_blk_offset(b);
+}
+
+/* Submit n iocbs; returns how many went in, or -errno with the reason set if none did. */
+static int agent_blk_submit(struct agent_blk *b, aio_context_t ctx, struct iocb **cbs, long n)
+{
+    long done = 0, ret;
+
+    while (done < n) {
+        ret = syscall(SYS_io_submit, ctx, n - done, cbs + done);
+        if (ret < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ret <= 0) {
+            ret = ret < 0 ? -errno : -EAGAIN;
+            agent_blk_err(b, "io_submit on %s: %s", b->dev, strerror((int)-ret));
+            return done > 0 ? (int)done : (int)ret;
+        }
+        done += ret;
+    }
+    return (int)done;
+}
+
+/* qd>1: keep qd requests in flight with native AIO. */
+static int agent_blk_aio(struct agent_blk *b)
+{
+    unsigned qd = b->job->qd, slot;
+    struct iocb *iocbs = NULL, **cbs = NULL;
+    struct io_event *events = NULL;
+    uint64_t *t_sub = NULL, now;
+    aio_context_t ctx = 0;
+    long n, i, inflight = 0, nsub;
+    int ret = 0, sret;
+
+    iocbs = calloc(qd, sizeof(*iocbs));
+    cbs = calloc(qd, sizeof(*cbs));
+    events = calloc(qd, sizeof(*events));
+    t_sub = calloc(qd, sizeof(*t_sub));
+    if (!iocbs || !cbs || !events || !t_sub) {
+        ret = -ENOMEM;
+        agent_blk_err(b, "out of memory for %u requests", qd);
+        goto out;
+    }
+    if (syscall(SYS_io_setup, qd, &ctx) < 0) {
+        ret = -errno;
+        ctx = 0;
+        agent_blk_err(b, "io_setup(%u): %s", qd, strerror(-ret));
+        goto out;
+    }
+    for (slot = 0; slot < qd; slot++) {
+        agent_blk_prep(b, &iocbs[slot], slot);
+        cbs[slot] = &iocbs[slot];
+    }
+    now = agent_blk_now();
+    for (slot = 0; slot < qd; slot++) {
+        t_sub[slot] = now;
+    }
+    sret = agent_blk_submit(b, ctx, cbs, qd);
+    if (sret < 0) {
+        ret = sret;
+        goto out;
+    }
+    inflight = sret;
+    if (sret < (int)qd) {
+        ret = -EAGAIN;
+    }
+    while (inflight > 0) {
+        n = syscall(SYS_io_getevents, ctx, 1L, (long)qd, events, NULL);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            ret = -errno;
+            agent_blk_err(b, "io_getevents on %s: %s", b->dev, strerror(-ret));
+            break; /* io_destroy below waits for what is still in flight */
+        }
+        now = agent_blk_now();
+        inflight -= n;
+        for (i = 0; i < n; i++) {
+            slot = (unsigned)events[i].data;
+            if (events[i].res != (int64_t)b->job->bs) {
+                if (ret == 0) {
+                    ret = events[i].res < 0 ? (int)events[i].res : -EIO;
+                    agent_blk_io_err(b, (long)events[i].res, (uint64_t)iocbs[slot].aio_offset);
+                }
+                continue;
+            }
+            agent_blk_complete(b, now - t_sub[slot]);
+        }
+        if (ret == 0) {
+            ret = agent_blk_tick(b, now);
+        }
+        if (ret < 0 || b->phase == AGENT_BLK_DONE) {
+            continue; /* drain */
+        }
+        for (i = 0; i < n; i++) {
+            slot = (unsigned)events[i].data;
+            agent_blk_prep(b, &iocbs[slot], slot);
+            cbs[i] = &iocbs[slot];
+        }
+        nsub = n;
+        now = agent_blk_now();
+        for (i = 0; i < nsub; i++) {
+            t_sub[cbs[i]->aio_data] = now;
+        }
+        sret = agent_blk_submit(b, ctx, cbs, nsub);
+        if (sret > 0) {
+            inflight += sret;
+        }
+        if (sret < nsub) {
+            ret = sret < 0 ? sret : -EAGAIN;
+        }
+    }
+out:
+    if (ctx) {
+        syscall(SYS_io_destroy, ctx);
+    }
+    free(t_sub);
+    free(events);
+    free(cbs);
+    free(iocbs);
+    return ret;
+}
+
+/* Open the device and check that bs fits its geometry. */
+static int agent_blk_open(struct agent_blk *b)
+{
+    uint64_t size = 0;
+    struct stat st;
+    int lbs = 512, ret;
+
+    b->fd = open(b->dev, O_RDWR | O_DIRECT | O_CLOEXEC);
+    if (b->fd < 0) {
+        ret = -errno;
+        agent_blk_err(b, "open %s: %s", b->dev, strerror(-ret));
+        return ret;
+    }
+    if (fstat(b->fd, &st) < 0) {
+        ret = -errno;
+        agent_blk_err(b, "stat %s: %s", b->dev, strerror(-ret));
+        return ret;
+    }
+    if (S_ISREG(st.st_mode)) {
+        /* A plain file (host tests): its size, 512-byte sectors. */
+        size = (uint64_t)st.st_size;
+    } else {
+        if (ioctl(b->fd, BLKGETSIZE64, &size) < 0) {
+            ret = -errno;
+            agent_blk_err(b, "BLKGETSIZE64 on %s: %s", b->dev, strerror(-ret));
+            return ret;
+        }
+        if (ioctl(b->fd, BLKSSZGET, &lbs) < 0 || lbs <= 0) {
+            lbs = 512;
+        }
+    }
+    if (b->job->bs % (unsigned)lbs != 0) {
+        agent_blk_err(b, "bs=%u is not a multiple of the logical block size %d of %s",
+                      b->job->bs, lbs, b->dev);
+        return -EINVAL;
+    }
+    b->nblocks = size / b->job->bs;
+    if (b->nblocks == 0) {
+        agent_blk_err(b, "%s (%llu bytes) is smaller than bs=%u", b->dev,
+                      (unsigned long long)size, b->job->bs);
+        return -ENOSPC;
+    }
+    return 0;
+}
+
+static int agent_blk_buffers(struct agent_blk *b)
+{
+    size_t total, i;
+    void *mem;
+    int ret;
+
+    b->buf_stride = (uint64_t)b->job->qd * b->job->bs <= AGENT_BLK_BUF_MAX ? b->job->bs : 0;
+    total = b->buf_stride ? (size_t)b->job->qd * b->job->bs : b->job->bs;
+    ret = posix_memalign(&mem, 4096, total);
+    if (ret != 0) {
+        agent_blk_err(b, "buffer of %zu bytes: %s", total, strerror(ret));
+        return -ret;
+    }
+    b->buf = mem;
+    /* Non-zero, non-repeating data: nothing below the guest may skip it as zeroes. */
+    for (i = 0; i + 8 <= total; i += 8) {
+        uint64_t v = agent_blk_rand(b);
+
+        memcpy(b->buf + i, &v, 8);
+    }
+    return 0;
+}
+
+static void agent_blk_fill(const struct agent_blk *b, struct agent_result *res)
+{
+    const struct hist *h = b->hist;
+
+    memset(res, 0, sizeof(*res));
+    res->job = b->job->id;
+    snprintf(res->workload, sizeof(res->workload), "%s", b->job->workload);
+    snprintf(res->device, sizeof(res->device), "%s", b->dev);
+    res->runtime_s = (double)(b->t_end - b->t_start) / 1e9;
+    res->ops = b->ops;
+    res->ops_total = b->ops_total;
+    res->bytes = b->bytes;
+    res->lat_us.mean = hist_mean(h) / 1e3;
+    res->lat_us.min = (double)hist_min(h) / 1e3;
+    res->lat_us.p50 = (double)hist_percentile(h, 50.0) / 1e3;
+    res->lat_us.p90 = (double)hist_percentile(h, 90.0) / 1e3;
+    res->lat_us.p99 = (double)hist_percentile(h, 99.0) / 1e3;
+    res->lat_us.p999 = (double)hist_percentile(h, 99.9) / 1e3;
+    res->lat_us.max = (double)hist_max(h) / 1e3;
+    procstat_cpu_pct(&b->cpu0, &b->cpu1, &res->cpu_pct);
+    res->irqs = b->irq1 >= b->irq0 ? b->irq1 - b->irq0 : 0;
+    res->irq_lines = b->irq_lines;
+}
+
+int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_result *res,
+                  char *err, size_t errlen)
+{
+    struct agent_blk b;
+    uint64_t now;
+    int ret;
+
+    memset(&b, 0, sizeof(b));
+    b.job = job;
+    b.dev = dev;
+    b.fd = -1;
+    b.err = err;
+    b.errlen = errlen;
+    b.rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)job->id * 0xBF58476D1CE4E5B9ULL);
+    if (b.rng == 0) {
+        b.rng = 1;
+    }
+    b.hist = malloc(sizeof(*b.hist));
+    if (!b.hist) {
+        agent_blk_err(&b, "out of memory");
+        ret = -ENOMEM;
+        goto out;
+    }
+    hist_init(b.hist);
+    ret = agent_blk_open(&b);
+    if (ret < 0) {
+        goto out;
+    }
+    ret = agent_blk_buffers(&b);
+    if (ret < 0) {
+        goto out;
+    }
+    now = agent_blk_now();
+    b.t_warm_end = now + (uint64_t)job->warmup_ms * 1000000u;
+    if (job->warmup_ms == 0) {
+        ret = agent_blk_start_measure(&b, now);
+        if (ret < 0) {
+            goto out;
+        }
+    }
+    ret = job->qd > 1 ? agent_blk_aio(&b) : agent_blk_sync(&b);
+    if (ret < 0) {
+        goto out;
+    }
+    agent_blk_fill(&b, res);
+out:
+    if (b.fd >= 0) {
+        close(b.fd);
+    }
+    free(b.buf);
+    free(b.hist);
+    return ret;
+}

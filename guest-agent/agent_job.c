@@ -1,0 +1,492 @@
+/*
+ * JOB lines in, protocol lines out: the pure part of the agent, host-tested.
+ * The job keys are one table (agent_job_keys); the parser is driven by it.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- job keys -------------------------------------------------------------------------------- */
+
+enum agent_key_type { AGENT_KEY_UINT, AGENT_KEY_NAME, AGENT_KEY_ENUM };
+
+/* When a key must be present. */
+enum agent_key_need { AGENT_NEED_NO, AGENT_NEED_ALWAYS, AGENT_NEED_BLK };
+
+struct agent_key {
+    const char *name;
+    enum agent_key_type type;
+    enum agent_key_need need;
+    size_t off;                /* field in struct agent_job */
+    size_t size;               /* AGENT_KEY_NAME: field size */
+    unsigned min, max;         /* AGENT_KEY_UINT: inclusive range */
+    const char *const *values; /* AGENT_KEY_ENUM: names, NULL-terminated, index = value */
+};
+
+static const char *const agent_kind_names[] = {"blk", "net", NULL};
+static const char *const agent_rw_names[] = {"read", "write", "randread", "randwrite", NULL};
+static const char *const agent_fault_names[] = {"none",    "hang",  "crash",
+                                                "garbage", "flood", "exit", NULL};
+
+/* Enum fields are stored through an unsigned pointer. */
+_Static_assert(sizeof(enum agent_kind) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(enum agent_rw) == sizeof(unsigned), "enum size");
+_Static_assert(sizeof(enum agent_fault) == sizeof(unsigned), "enum size");
+
+#define AGENT_UINT(n, need, f, lo, hi)                                                          \
+    {                                                                                          \
+        n, AGENT_KEY_UINT, need, offsetof(struct agent_job, f), 0, lo, hi, NULL               \
+    }
+#define AGENT_NAME(n, f)                                                                       \
+    {                                                                                          \
+        n, AGENT_KEY_NAME, AGENT_NEED_NO, offsetof(struct agent_job, f),                       \
+            sizeof(((struct agent_job *)0)->f), 0, 0, NULL                                     \
+    }
+#define AGENT_ENUM(n, need, f, names)                                                          \
+    {                                                                                          \
+        n, AGENT_KEY_ENUM, need, offsetof(struct agent_job, f), 0, 0, 0, names                 \
+    }
+
+static const struct agent_key agent_job_keys[] = {
+    AGENT_UINT("id", AGENT_NEED_ALWAYS, id, 0, UINT32_MAX),
+    AGENT_NAME("workload", workload),
+    AGENT_ENUM("kind", AGENT_NEED_ALWAYS, kind, agent_kind_names),
+    AGENT_ENUM("rw", AGENT_NEED_BLK, rw, agent_rw_names),
+    AGENT_UINT("bs", AGENT_NEED_BLK, bs, AGENT_BS_MIN, AGENT_BS_MAX),
+    AGENT_UINT("qd", AGENT_NEED_BLK, qd, 1, AGENT_QD_MAX),
+    AGENT_UINT("runtime_ms", AGENT_NEED_BLK, runtime_ms, 1, AGENT_MS_MAX),
+    AGENT_UINT("warmup_ms", AGENT_NEED_NO, warmup_ms, 0, AGENT_MS_MAX),
+    AGENT_NAME("irq", irq),
+    AGENT_ENUM("fault", AGENT_NEED_NO, fault, agent_fault_names),
+};
+#define AGENT_NKEYS (sizeof(agent_job_keys) / sizeof(agent_job_keys[0]))
+
+static void AGENT_PRINTF(3, 4) agent_job_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errlen == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static bool agent_job_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
+}
+
+/* Store one value; returns 0 or -1 with err set. */
+static int agent_job_set(const struct agent_key *k, const char *val, size_t vlen,
+                         struct agent_job *job, char *err, size_t errlen)
+{
+    char *field = (char *)job + k->off;
+    uint64_t v = 0;
+    unsigned i;
+    size_t j;
+
+    switch (k->type) {
+    case AGENT_KEY_UINT:
+        for (j = 0; j < vlen; j++) {
+            if (val[j] < '0' || val[j] > '9' || j >= 10) {
+                agent_job_err(err, errlen, "bad number for %s: '%.*s'", k->name,
+                              (int)(vlen > 24 ? 24 : vlen), val);
+                return -1;
+            }
+            v = v * 10 + (uint64_t)(val[j] - '0');
+        }
+        if (v < k->min || v > k->max) {
+            agent_job_err(err, errlen, "%s=%llu out of range [%u, %u]", k->name,
+                          (unsigned long long)v, k->min, k->max);
+            return -1;
+        }
+        *(unsigned *)(void *)field = (unsigned)v;
+        return 0;
+    case AGENT_KEY_NAME:
+        if (vlen >= k->size) {
+            agent_job_err(err, errlen, "%s value longer than %zu characters", k->name,
+                          k->size - 1);
+            return -1;
+        }
+        for (j = 0; j < vlen; j++) {
+            if (!agent_job_name_char(val[j])) {
+                agent_job_err(err, errlen, "bad character in %s (allowed: A-Za-z0-9_.-)",
+                              k->name);
+                return -1;
+            }
+        }
+        memcpy(field, val, vlen);
+        field[vlen] = '\0';
+        return 0;
+    case AGENT_KEY_ENUM:
+        for (i = 0; k->values[i]; i++) {
+            if (strlen(k->values[i]) == vlen && memcmp(k->values[i], val, vlen) == 0) {
+                *(unsigned *)(void *)field = i;
+                return 0;
+            }
+        }
+        agent_job_err(err, errlen, "bad value for %s: '%.*s'", k->name,
+                      (int)(vlen > 24 ? 24 : vlen), val);
+        return -1;
+    }
+    return -1;
+}
+
+int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t errlen)
+{
+    bool seen[AGENT_NKEYS] = {false};
+    const char *p = args, *tok, *eq;
+    size_t tlen, klen, i;
+
+    memset(job, 0, sizeof(*job));
+    if (err && errlen) {
+        err[0] = '\0';
+    }
+    for (;;) {
+        while (*p == ' ') {
+            p++;
+        }
+        if (!*p) {
+            break;
+        }
+        tok = p;
+        while (*p && *p != ' ') {
+            p++;
+        }
+        tlen = (size_t)(p - tok);
+        eq = memchr(tok, '=', tlen);
+        if (!eq || eq == tok) {
+            agent_job_err(err, errlen, "malformed token '%.*s' (want key=value)",
+                          (int)(tlen > 32 ? 32 : tlen), tok);
+            return -1;
+        }
+        klen = (size_t)(eq - tok);
+        for (i = 0; i < AGENT_NKEYS; i++) {
+            if (strlen(agent_job_keys[i].name) == klen &&
+                memcmp(agent_job_keys[i].name, tok, klen) == 0) {
+                break;
+            }
+        }
+        if (i == AGENT_NKEYS) {
+            agent_job_err(err, errlen, "unknown key '%.*s'", (int)(klen > 32 ? 32 : klen), tok);
+            return -1;
+        }
+        if (seen[i]) {
+            agent_job_err(err, errlen, "key %s given twice", agent_job_keys[i].name);
+            return -1;
+        }
+        seen[i] = true;
+        if (eq + 1 == tok + tlen) {
+            agent_job_err(err, errlen, "empty value for %s", agent_job_keys[i].name);
+            return -1;
+        }
+        if (agent_job_set(&agent_job_keys[i], eq + 1, tlen - klen - 1, job, err, errlen) < 0) {
+            return -1;
+        }
+    }
+    for (i = 0; i < AGENT_NKEYS; i++) {
+        if (seen[i]) {
+            continue;
+        }
+        if (agent_job_keys[i].need == AGENT_NEED_ALWAYS ||
+            (agent_job_keys[i].need == AGENT_NEED_BLK && job->kind == AGENT_KIND_BLK)) {
+            agent_job_err(err, errlen, "missing key %s", agent_job_keys[i].name);
+            return -1;
+        }
+    }
+    if (job->kind == AGENT_KIND_BLK && job->bs % 512 != 0) {
+        agent_job_err(err, errlen, "bs=%u is not a multiple of 512", job->bs);
+        return -1;
+    }
+    return 0;
+}
+
+const char *agent_job_rw_name(enum agent_rw rw)
+{
+    return (unsigned)rw < 4 ? agent_rw_names[rw] : "?";
+}
+
+bool agent_job_rw_is_write(enum agent_rw rw)
+{
+    return rw == AGENT_RW_WRITE || rw == AGENT_RW_RANDWRITE;
+}
+
+bool agent_job_rw_is_random(enum agent_rw rw)
+{
+    return rw == AGENT_RW_RANDREAD || rw == AGENT_RW_RANDWRITE;
+}
+
+enum agent_msg agent_job_classify(const char *line, const char **args, char *err, size_t errlen)
+{
+    const char *p = line, *type;
+    size_t tlen;
+
+    *args = NULL;
+    while (*p == ' ') {
+        p++;
+    }
+    if (!*p) {
+        return AGENT_MSG_EMPTY;
+    }
+    if (strncmp(p, PVB_PROTO_TAG, strlen(PVB_PROTO_TAG)) != 0 ||
+        (p[strlen(PVB_PROTO_TAG)] != ' ' && p[strlen(PVB_PROTO_TAG)] != '\0')) {
+        agent_job_err(err, errlen, "not a %s line", PVB_PROTO_TAG);
+        return AGENT_MSG_BAD;
+    }
+    p += strlen(PVB_PROTO_TAG);
+    while (*p == ' ') {
+        p++;
+    }
+    type = p;
+    while (*p && *p != ' ') {
+        p++;
+    }
+    tlen = (size_t)(p - type);
+    while (*p == ' ') {
+        p++;
+    }
+    if (tlen == strlen(PVB_MSG_JOB) && memcmp(type, PVB_MSG_JOB, tlen) == 0) {
+        *args = p;
+        return AGENT_MSG_JOB;
+    }
+    if (tlen == strlen(PVB_MSG_QUIT) && memcmp(type, PVB_MSG_QUIT, tlen) == 0) {
+        return AGENT_MSG_QUIT;
+    }
+    if (tlen == 0) {
+        agent_job_err(err, errlen, "missing message type");
+    } else {
+        agent_job_err(err, errlen, "unknown message type '%.*s'", (int)(tlen > 32 ? 32 : tlen),
+                      type);
+    }
+    return AGENT_MSG_BAD;
+}
+
+/* ---- line framing ---------------------------------------------------------------------------- */
+
+void agent_line_init(struct agent_line *lr)
+{
+    lr->len = 0;
+    lr->discarding = false;
+    lr->buf[0] = '\0';
+}
+
+enum agent_line_event agent_line_feed(struct agent_line *lr, char c)
+{
+    if (c == '\n') {
+        if (lr->discarding) {
+            lr->discarding = false;
+            lr->len = 0;
+            return AGENT_LINE_TOOLONG;
+        }
+        if (lr->len > 0 && lr->buf[lr->len - 1] == '\r') {
+            lr->len--;
+        }
+        lr->buf[lr->len] = '\0';
+        lr->len = 0;
+        return AGENT_LINE_READY;
+    }
+    if (lr->discarding) {
+        return AGENT_LINE_NONE;
+    }
+    /* Content plus '\n' must fit in PVB_LINE_MAX; the buffer keeps a byte for NUL. */
+    if (lr->len >= PVB_LINE_MAX - 1) {
+        lr->discarding = true;
+        lr->len = 0;
+        return AGENT_LINE_NONE;
+    }
+    lr->buf[lr->len++] = c;
+    return AGENT_LINE_NONE;
+}
+
+/* ---- output ---------------------------------------------------------------------------------- */
+
+struct agent_out {
+    char *buf;
+    size_t len;
+    size_t pos;
+    bool full;
+};
+
+static void AGENT_PRINTF(2, 3) agent_out_printf(struct agent_out *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (o->full) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->len - o->pos) {
+        o->full = true;
+        return;
+    }
+    o->pos += (size_t)n;
+}
+
+/* A JSON string of at most max source bytes: control bytes escaped, non-ASCII as '?'. */
+static void agent_out_str(struct agent_out *o, const char *s, size_t max)
+{
+    unsigned char c;
+    size_t i;
+
+    agent_out_printf(o, "\"");
+    for (i = 0; s[i] && i < max; i++) {
+        c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            agent_out_printf(o, "\\%c", c);
+        } else if (c == '\n') {
+            agent_out_printf(o, "\\n");
+        } else if (c < 0x20) {
+            agent_out_printf(o, "\\u%04x", c);
+        } else if (c >= 0x7f) {
+            agent_out_printf(o, "?");
+        } else {
+            agent_out_printf(o, "%c", c);
+        }
+    }
+    agent_out_printf(o, "\"");
+}
+
+/* A JSON number; NaN and infinities (which JSON cannot hold) become 0. */
+static void agent_out_num(struct agent_out *o, double v)
+{
+    if (!isfinite(v)) {
+        v = 0.0;
+    }
+    if (v == 0.0) {
+        v = 0.0; /* no "-0" */
+    }
+    agent_out_printf(o, "%.6g", v);
+}
+
+static int agent_out_end(struct agent_out *o)
+{
+    agent_out_printf(o, "\n");
+    if (o->full) {
+        if (o->len) {
+            o->buf[0] = '\0';
+        }
+        return -1;
+    }
+    return (int)o->pos;
+}
+
+static void agent_out_start(struct agent_out *o, char *buf, size_t len, const char *type)
+{
+    o->buf = buf;
+    o->len = len;
+    o->pos = 0;
+    o->full = len == 0;
+    agent_out_printf(o, "%s %s ", PVB_PROTO_TAG, type);
+}
+
+int agent_job_format_ready(char *buf, size_t len, const struct agent_ready *r)
+{
+    struct agent_out o;
+
+    agent_out_start(&o, buf, len, PVB_MSG_READY);
+    agent_out_printf(&o, "{\"agent\":");
+    agent_out_str(&o, AGENT_VERSION, AGENT_NAME_MAX - 1);
+    agent_out_printf(&o, ",\"kernel\":");
+    agent_out_str(&o, r->kernel, 63);
+    agent_out_printf(&o, ",\"uptime_s\":");
+    agent_out_num(&o, r->uptime_s);
+    agent_out_printf(&o, ",\"modules_loaded\":%d,\"modules_failed\":%d,\"blk\":",
+                     r->modules_loaded, r->modules_failed);
+    agent_out_str(&o, r->blk, AGENT_NAME_MAX - 1);
+    agent_out_printf(&o, ",\"blk_driver\":");
+    agent_out_str(&o, r->blk_driver, AGENT_NAME_MAX - 1);
+    agent_out_printf(&o, ",\"net\":");
+    agent_out_str(&o, r->net, AGENT_NAME_MAX - 1);
+    agent_out_printf(&o, ",\"net_driver\":");
+    agent_out_str(&o, r->net_driver, AGENT_NAME_MAX - 1);
+    agent_out_printf(&o, "}");
+    return agent_out_end(&o);
+}
+
+int agent_job_format_result(char *buf, size_t len, const struct agent_result *r)
+{
+    const struct agent_lat_us *l = &r->lat_us;
+    const struct procstat_pct *c = &r->cpu_pct;
+    struct agent_out o;
+
+    agent_out_start(&o, buf, len, PVB_MSG_RESULT);
+    agent_out_printf(&o, "{\"job\":%u,\"workload\":", r->job);
+    agent_out_str(&o, r->workload, AGENT_NAME_MAX - 1);
+    agent_out_printf(&o, ",\"engine\":\"agent\",\"device\":");
+    agent_out_str(&o, r->device, AGENT_NAME_MAX - 1);
+    agent_out_printf(&o, ",\"driver\":");
+    agent_out_str(&o, r->driver, AGENT_NAME_MAX - 1);
+    agent_out_printf(&o, ",\"runtime_s\":");
+    agent_out_num(&o, r->runtime_s);
+    agent_out_printf(&o, ",\"ops\":%llu,\"ops_total\":%llu,\"bytes\":%llu",
+                     (unsigned long long)r->ops, (unsigned long long)r->ops_total,
+                     (unsigned long long)r->bytes);
+    agent_out_printf(&o, ",\"lat_us\":{\"mean\":");
+    agent_out_num(&o, l->mean);
+    agent_out_printf(&o, ",\"min\":");
+    agent_out_num(&o, l->min);
+    agent_out_printf(&o, ",\"p50\":");
+    agent_out_num(&o, l->p50);
+    agent_out_printf(&o, ",\"p90\":");
+    agent_out_num(&o, l->p90);
+    agent_out_printf(&o, ",\"p99\":");
+    agent_out_num(&o, l->p99);
+    agent_out_printf(&o, ",\"p999\":");
+    agent_out_num(&o, l->p999);
+    agent_out_printf(&o, ",\"max\":");
+    agent_out_num(&o, l->max);
+    agent_out_printf(&o, "},\"cpu_pct\":{\"user\":");
+    agent_out_num(&o, c->user);
+    agent_out_printf(&o, ",\"nice\":");
+    agent_out_num(&o, c->nice);
+    agent_out_printf(&o, ",\"system\":");
+    agent_out_num(&o, c->system);
+    agent_out_printf(&o, ",\"irq\":");
+    agent_out_num(&o, c->irq);
+    agent_out_printf(&o, ",\"softirq\":");
+    agent_out_num(&o, c->softirq);
+    agent_out_printf(&o, ",\"iowait\":");
+    agent_out_num(&o, c->iowait);
+    agent_out_printf(&o, ",\"idle\":");
+    agent_out_num(&o, c->idle);
+    agent_out_printf(&o, ",\"steal\":");
+    agent_out_num(&o, c->steal);
+    agent_out_printf(&o, "},\"irqs\":%llu}", (unsigned long long)r->irqs);
+    return agent_out_end(&o);
+}
+
+int agent_job_format_error(char *buf, size_t len, unsigned job, const char *reason)
+{
+    struct agent_out o;
+
+    agent_out_start(&o, buf, len, PVB_MSG_ERROR);
+    agent_out_printf(&o, "{\"job\":%u,\"reason\":", job);
+    agent_out_str(&o, reason, AGENT_REASON_MAX - 1);
+    agent_out_printf(&o, "}");
+    return agent_out_end(&o);
+}
+
+int agent_job_format_log(char *buf, size_t len, const char *text)
+{
+    struct agent_out o;
+    unsigned char c;
+    size_t i;
+
+    agent_out_start(&o, buf, len, PVB_MSG_LOG);
+    for (i = 0; text[i] && i < AGENT_REASON_MAX - 1; i++) {
+        c = (unsigned char)text[i];
+        agent_out_printf(&o, "%c", c < 0x20 || c >= 0x7f ? ' ' : c);
+    }
+    return agent_out_end(&o);
+}

@@ -1,0 +1,284 @@
+/* PID 1 plumbing: mounts, kernel modules, finding the device under test and its driver. */
+#include "agent.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE 4 /* Linux 6.2+: the kernel decompresses */
+#endif
+
+#define AGENT_SYS_LIST_MAX (64 * 1024)
+
+static void AGENT_PRINTF(2, 3) agent_sys_log(agent_sys_log_fn log, const char *fmt, ...)
+{
+    char msg[AGENT_REASON_MAX];
+    va_list ap;
+
+    if (!log) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log(msg);
+}
+
+int agent_sys_mounts(agent_sys_log_fn log)
+{
+    static const struct {
+        const char *src, *dir, *type;
+        unsigned long flags;
+    } mounts[] = {
+        {"proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC},
+        {"sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC},
+        {"devtmpfs", "/dev", "devtmpfs", MS_NOSUID},
+    };
+    int failed = 0;
+    size_t i;
+
+    for (i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
+        if (mkdir(mounts[i].dir, 0755) < 0 && errno != EEXIST) {
+            agent_sys_log(log, "mkdir %s: %s", mounts[i].dir, strerror(errno));
+        }
+        if (mount(mounts[i].src, mounts[i].dir, mounts[i].type, mounts[i].flags, NULL) < 0 &&
+            errno != EBUSY) {
+            agent_sys_log(log, "mount %s on %s: %s", mounts[i].type, mounts[i].dir,
+                          strerror(errno));
+            failed++;
+        }
+    }
+    return failed;
+}
+
+static bool agent_sys_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Load one module file; returns 0 (EEXIST included) or -errno. */
+static int agent_sys_load_one(const char *path)
+{
+    int fd, flags = 0, ret = 0;
+
+    if (agent_sys_ends_with(path, ".xz") || agent_sys_ends_with(path, ".zst") ||
+        agent_sys_ends_with(path, ".gz")) {
+        flags = MODULE_INIT_COMPRESSED_FILE;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (syscall(SYS_finit_module, fd, "", flags) < 0 && errno != EEXIST) {
+        ret = -errno;
+    }
+    close(fd);
+    return ret;
+}
+
+int agent_sys_load_modules(const char *path, int *loaded, int *failed, agent_sys_log_fn log)
+{
+    char *list, *line, *save = NULL, *end;
+    int ret;
+
+    *loaded = 0;
+    *failed = 0;
+    list = malloc(AGENT_SYS_LIST_MAX);
+    if (!list) {
+        return -ENOMEM;
+    }
+    ret = procstat_read_file(path, list, AGENT_SYS_LIST_MAX);
+    if (ret < 0) {
+        agent_sys_log(log, "module list %s: %s", path, strerror(-ret));
+        goto out;
+    }
+    for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        while (*line == ' ' || *line == '\t') {
+            line++;
+        }
+        end = line + strlen(line);
+        while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) {
+            *--end = '\0';
+        }
+        if (!*line || *line == '#') {
+            continue;
+        }
+        ret = agent_sys_load_one(line);
+        if (ret < 0) {
+            (*failed)++;
+            agent_sys_log(log, "module %s: %s", line, strerror(-ret));
+        } else {
+            (*loaded)++;
+        }
+    }
+    ret = 0;
+out:
+    free(list);
+    return ret;
+}
+
+/* Block devices that are never the device under test. */
+static bool agent_sys_skip_disk(const char *name)
+{
+    static const char *const prefixes[] = {"ram", "loop", "zram", "sr", "fd"};
+    size_t i;
+
+    if (name[0] == '.') {
+        return true;
+    }
+    for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int agent_sys_find_disk(const char *sysfs, char *name, size_t len)
+{
+    char path[PATH_MAX], best[NAME_MAX + 1] = "";
+    struct dirent *de;
+    int n = 0;
+    DIR *d;
+
+    snprintf(path, sizeof(path), "%s/block", sysfs);
+    d = opendir(path);
+    if (!d) {
+        return -errno;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (agent_sys_skip_disk(de->d_name)) {
+            continue;
+        }
+        if (n == 0 || strcmp(de->d_name, best) < 0) {
+            snprintf(best, sizeof(best), "%s", de->d_name);
+        }
+        n++;
+    }
+    closedir(d);
+    if (n > 0) {
+        if (strlen(best) >= len) {
+            return -ENAMETOOLONG;
+        }
+        snprintf(name, len, "%s", best);
+    }
+    return n;
+}
+
+static bool agent_sys_is_virtio(const char *base)
+{
+    const char *p;
+
+    if (strncmp(base, "virtio", 6) != 0 || !base[6]) {
+        return false;
+    }
+    for (p = base + 6; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool agent_sys_is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* A PCI device name: domain:bus:slot.function, e.g. 0000:00:01.1. */
+static bool agent_sys_is_pci(const char *base)
+{
+    static const char tail[] = ":xx:xx.x"; /* after a domain of 4+ hex digits */
+    size_t n = strlen(base), tlen = sizeof(tail) - 1, dom, i;
+
+    if (n < 4 + tlen) {
+        return false;
+    }
+    dom = n - tlen;
+    for (i = 0; i < n; i++) {
+        if (i < dom || tail[i - dom] == 'x') {
+            if (!agent_sys_is_hex(base[i])) {
+                return false;
+            }
+        } else if (base[i] != tail[i - dom]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int agent_sys_disk_driver(const char *sysfs, const char *disk, char *drv, size_t len)
+{
+    char link[PATH_MAX], path[PATH_MAX], root[PATH_MAX], target[PATH_MAX];
+    const char *base, *tbase;
+    size_t rootlen;
+    ssize_t n;
+    char *slash;
+
+    snprintf(link, sizeof(link), "%s/block/%s/device", sysfs, disk);
+    if (!realpath(link, path) || !realpath(sysfs, root)) {
+        return -errno;
+    }
+    rootlen = strlen(root);
+    for (;;) {
+        slash = strrchr(path, '/');
+        if (!slash || strlen(path) <= rootlen) {
+            break;
+        }
+        base = slash + 1;
+        if (agent_sys_is_virtio(base) || agent_sys_is_pci(base)) {
+            if (snprintf(link, sizeof(link), "%s/driver", path) >= (int)sizeof(link)) {
+                return -ENAMETOOLONG;
+            }
+            n = readlink(link, target, sizeof(target) - 1);
+            if (n > 0) {
+                target[n] = '\0';
+                tbase = strrchr(target, '/');
+                tbase = tbase ? tbase + 1 : target;
+                if (strlen(tbase) >= len) {
+                    return -ENAMETOOLONG;
+                }
+                snprintf(drv, len, "%s", tbase);
+                return 0;
+            }
+        }
+        *slash = '\0';
+    }
+    return -ENOENT;
+}
+
+int agent_sys_wait_disk(char *name, size_t len, unsigned timeout_ms)
+{
+    struct timespec step = {0, 50 * 1000 * 1000};
+    char dev[PATH_MAX];
+    unsigned waited = 0;
+    int n;
+
+    for (;;) {
+        n = agent_sys_find_disk("/sys", name, len);
+        if (n > 0) {
+            snprintf(dev, sizeof(dev), "/dev/%s", name);
+            if (access(dev, F_OK) == 0) {
+                return n;
+            }
+        }
+        if (waited >= timeout_ms) {
+            return n > 0 ? -ENOENT : n;
+        }
+        nanosleep(&step, NULL);
+        waited += 50;
+    }
+}

@@ -1,0 +1,231 @@
+/* Unit tests of device discovery and module-list handling (agent_sys.c) on a fake sysfs. */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent.h"
+
+static char root[PATH_MAX];
+
+/* mkdir -p root/rel */
+static void mkdirs(const char *rel)
+{
+    char path[PATH_MAX];
+    char *p;
+
+    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    for (p = path + strlen(root) + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    }
+    mkdir(path, 0755);
+}
+
+/* ln -s target root/rel */
+static void link_at(const char *target, const char *rel)
+{
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    assert_int_equal(symlink(target, path), 0);
+}
+
+/*
+ * A disk as sysfs shows it: the real directory <dev>/block/<disk>, the
+ * /sys/block/<disk> link to it and its "device" link, relative like the kernel's.
+ */
+static void add_disk(const char *dev, const char *disk, const char *device_link)
+{
+    char rel[PATH_MAX], target[PATH_MAX];
+
+    snprintf(rel, sizeof(rel), "devices/%s/block/%s", dev, disk);
+    mkdirs(rel);
+    snprintf(target, sizeof(target), "../devices/%s/block/%s", dev, disk);
+    snprintf(rel, sizeof(rel), "block/%s", disk);
+    link_at(target, rel);
+    if (device_link) {
+        snprintf(rel, sizeof(rel), "devices/%s/block/%s/device", dev, disk);
+        link_at(device_link, rel);
+    }
+}
+
+static void add_driver(const char *dev, const char *target)
+{
+    char rel[PATH_MAX];
+
+    snprintf(rel, sizeof(rel), "devices/%s/driver", dev);
+    link_at(target, rel);
+}
+
+static int setup(void **state)
+{
+    snprintf(root, sizeof(root), "/tmp/pvb-test-sys.XXXXXX");
+    if (!mkdtemp(root)) {
+        return -1;
+    }
+    mkdirs("block");
+    add_disk("virtual", "loop0", NULL);
+    add_disk("virtual", "ram0", NULL);
+    add_disk("virtual", "zram0", NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[PATH_MAX + 16];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_virtio_blk(void **state)
+{
+    char name[32], drv[32];
+
+    add_disk("pci0000:00/0000:00:04.0/virtio0", "vda", "../../../virtio0");
+    add_driver("pci0000:00/0000:00:04.0/virtio0", "../../../../bus/virtio/drivers/virtio_blk");
+    add_driver("pci0000:00/0000:00:04.0", "../../../bus/pci/drivers/virtio-pci");
+    assert_int_equal(agent_sys_find_disk(root, name, sizeof(name)), 1);
+    assert_string_equal(name, "vda");
+    assert_int_equal(agent_sys_disk_driver(root, name, drv, sizeof(drv)), 0);
+    assert_string_equal(drv, "virtio_blk");
+    /* A name that does not fit is an error, not a truncation. */
+    assert_int_equal(agent_sys_disk_driver(root, name, drv, 5), -ENAMETOOLONG);
+}
+
+static void test_ide(void **state)
+{
+    const char *dev = "pci0000:00/0000:00:01.1/ata1/host0/target0:0:0/0:0:0:0";
+    char name[32], drv[32];
+
+    add_disk(dev, "sda", "../../../0:0:0:0");
+    add_driver(dev, "../../../../../../../bus/scsi/drivers/sd"); /* not the controller */
+    add_driver("pci0000:00/0000:00:01.1", "../../../bus/pci/drivers/ata_piix");
+    add_disk("pci0000:00/0000:00:01.1/ata2/host1/target1:0:0/1:0:0:0", "sr0",
+             "../../../1:0:0:0");
+    assert_int_equal(agent_sys_find_disk(root, name, sizeof(name)), 1);
+    assert_string_equal(name, "sda");
+    assert_int_equal(agent_sys_disk_driver(root, name, drv, sizeof(drv)), 0);
+    assert_string_equal(drv, "ata_piix");
+}
+
+static void test_ahci(void **state)
+{
+    const char *dev = "pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0";
+    char drv[32];
+
+    add_disk(dev, "sda", "../../../0:0:0:0");
+    add_driver(dev, "../../../../../../../bus/scsi/drivers/sd");
+    add_driver("pci0000:00/0000:00:1f.2", "../../../bus/pci/drivers/ahci");
+    assert_int_equal(agent_sys_disk_driver(root, "sda", drv, sizeof(drv)), 0);
+    assert_string_equal(drv, "ahci");
+}
+
+static void test_virtio_scsi(void **state)
+{
+    const char *dev = "pci0000:00/0000:00:04.0/virtio1/host2/target2:0:0/2:0:0:0";
+    char drv[32];
+
+    add_disk(dev, "sda", "../../../2:0:0:0");
+    add_driver(dev, "../../../../../../../../bus/scsi/drivers/sd");
+    add_driver("pci0000:00/0000:00:04.0/virtio1", "../../../../bus/virtio/drivers/virtio_scsi");
+    add_driver("pci0000:00/0000:00:04.0", "../../../bus/pci/drivers/virtio-pci");
+    assert_int_equal(agent_sys_disk_driver(root, "sda", drv, sizeof(drv)), 0);
+    assert_string_equal(drv, "virtio_scsi");
+}
+
+static void test_no_driver(void **state)
+{
+    char drv[32];
+
+    /* Driver not bound yet: nothing found, and the walk stops at the sysfs root. */
+    add_disk("pci0000:00/0000:00:05.0/virtio2", "vdb", "../../../virtio2");
+    assert_int_equal(agent_sys_disk_driver(root, "vdb", drv, sizeof(drv)), -ENOENT);
+    assert_int_equal(agent_sys_disk_driver(root, "nosuch", drv, sizeof(drv)), -ENOENT);
+}
+
+static void test_two_disks(void **state)
+{
+    char name[32];
+
+    add_disk("pci0000:00/0000:00:05.0/virtio3", "vdb", "../../../virtio3");
+    add_disk("pci0000:00/0000:00:04.0/virtio2", "vda", "../../../virtio2");
+    /* More than one candidate: the count says so, the first by name is returned. */
+    assert_int_equal(agent_sys_find_disk(root, name, sizeof(name)), 2);
+    assert_string_equal(name, "vda");
+}
+
+static void test_no_disk(void **state)
+{
+    char name[32] = "unchanged";
+
+    assert_int_equal(agent_sys_find_disk(root, name, sizeof(name)), 0);
+    assert_string_equal(name, "unchanged");
+    assert_int_equal(agent_sys_find_disk("/nonexistent/pvbench", name, sizeof(name)), -ENOENT);
+}
+
+static char logged[8][AGENT_REASON_MAX];
+static int nlogged;
+
+static void test_log(const char *msg)
+{
+    if (nlogged < 8) {
+        snprintf(logged[nlogged++], AGENT_REASON_MAX, "%s", msg);
+    }
+}
+
+static void test_modules(void **state)
+{
+    char path[PATH_MAX];
+    int loaded = -1, failed = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/modules", root);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    /* Only paths that do not exist: a unit test must never load a module. */
+    fputs("# comment\n\n  /nonexistent/a.ko  \n/nonexistent/b.ko.xz\r\n", f);
+    fclose(f);
+    nlogged = 0;
+    assert_int_equal(agent_sys_load_modules(path, &loaded, &failed, test_log), 0);
+    assert_int_equal(loaded, 0);
+    assert_int_equal(failed, 2);
+    assert_int_equal(nlogged, 2);
+    assert_string_equal(logged[0], "module /nonexistent/a.ko: No such file or directory");
+    assert_string_equal(logged[1], "module /nonexistent/b.ko.xz: No such file or directory");
+
+    nlogged = 0;
+    assert_int_equal(agent_sys_load_modules("/nonexistent/list", &loaded, &failed, test_log),
+                     -ENOENT);
+    assert_int_equal(loaded + failed, 0);
+    assert_int_equal(nlogged, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_virtio_blk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ide, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ahci, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_virtio_scsi, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_driver, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_disks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_modules, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
