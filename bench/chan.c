@@ -11,7 +11,7 @@
 
 #include "util.h"
 
-#define CHAN_DEFAULT_JUNK_LIMIT (4u << 20)
+#define CHAN_DEFAULT_JUNK_LIMIT (256u << 10) /* 32 longest lines without a newline */
 
 int chan_listen(struct chan *c, const char *path)
 {
@@ -204,7 +204,7 @@ const char *chan_status_name(int status)
     case CHAN_ERROR:
         return "I/O error on the control channel";
     case CHAN_FLOOD:
-        return "the agent flooded the control channel (megabytes without a newline)";
+        return "the agent flooded the control channel (256 KiB without a newline)";
     case CHAN_ABORTED:
         return "interrupted";
     default:

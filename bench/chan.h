@@ -32,7 +32,7 @@ struct chan {
     unsigned long overlong_lines;
 };
 
-/* Create the listening socket at path (removed by chan_close). */
+/* Create the listening socket at path (the caller removes the path). */
 int chan_listen(struct chan *c, const char *path) __attribute__((warn_unused_result));
 /*
  * Wait until deadline (util_now() seconds) for the guest side to connect.

@@ -145,13 +145,21 @@ static void describe_chan_failure(struct live_guest *lg, int st, const char *wai
                  waiting_for);
         return;
     }
+    if (lg->started && st == CHAN_EOF) {
+        /* The channel closes as QEMU exits: give it a moment so its exit status is known. */
+        double until = util_now() + 3.0;
+        while (lg->r->backend->alive(&lg->g) && util_now() < until) {
+            usleep(20000);
+        }
+    }
     if (lg->started && !lg->r->backend->alive(&lg->g)) {
         backend_describe_exit(lg->g.exit_status, how, sizeof(how));
         snprintf(reason, len, "QEMU %s while waiting for %s (see logs/)", how, waiting_for);
         return;
     }
     if (st == CHAN_TIMEOUT) {
-        snprintf(reason, len, "timed out after %.1f s waiting for %s", waited, waiting_for);
+        snprintf(reason, len, "timed out after %.1f s waiting for %s%s", waited, waiting_for,
+                 lg->ch.junk_bytes ? " (the agent was sending bytes without a newline)" : "");
         return;
     }
     snprintf(reason, len, "%s while waiting for %s", chan_status_name(st), waiting_for);

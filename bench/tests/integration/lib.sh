@@ -18,20 +18,23 @@ need_guest() {
     [ -r "$IMAGE/vmlinux" ] && [ -r "$IMAGE/initramfs.img" ] || skip "no guest image (make image)"
 }
 
-# A small scenario for tests: $1 = devices, $2 = workloads, then extra "key = value" lines.
+# A small scenario for tests: $1 = file stem, $2 = devices, $3 = workloads, then
+# "key = value" lines that replace the defaults below.
 write_scenario() {
-    local f="$TMP/$1.ini" devs=$2 wls=$3; shift 3
+    local f="$TMP/$1.ini" devs=$2 wls=$3 kv key; shift 3
+    declare -A val=([repetitions]=2 [runtime]=0.5 [warmup]=0.2 [disk_size]=64 [boot_timeout]=60)
+    local order=(repetitions runtime warmup disk_size boot_timeout)
+    for kv in "$@"; do
+        key=${kv%%=*}; key=${key// /}
+        [ -n "${val[$key]+x}" ] || order+=("$key")
+        val[$key]=${kv#*=}
+    done
     {
         echo "[scenario]"
         echo "name = test"
         echo "devices = $devs"
         echo "workloads = $wls"
-        echo "repetitions = 2"
-        echo "runtime = 0.5"
-        echo "warmup = 0.2"
-        echo "disk_size = 64"
-        echo "boot_timeout = 60"
-        for kv in "$@"; do echo "$kv"; done
+        for key in "${order[@]}"; do echo "$key = ${val[$key]# }"; done
     } >"$f"
     echo "$f"
 }
@@ -51,7 +54,14 @@ assert_no_leftovers() {
         left=$(find "$PVBENCH_STATE_DIR" -mindepth 1 | head -5)
         [ -z "$left" ] || fail "state folder not empty: $left"
     fi
-    left=$(grep -l -- "$PVBENCH_STATE_DIR" /proc/[0-9]*/cmdline 2>/dev/null | head -3)
-    [ -z "$left" ] || fail "processes still running with our state folder: $left"
+    # Read command lines with bash builtins only, so no helper process matches itself.
+    local p args
+    for p in /proc/[0-9]*; do
+        [ "${p#/proc/}" = "$$" ] && continue
+        mapfile -d '' args <"$p/cmdline" 2>/dev/null || continue
+        case "${args[*]}" in
+            *"$PVBENCH_STATE_DIR"*) fail "process ${p#/proc/} still running: ${args[*]}" ;;
+        esac
+    done
     ok "nothing left behind"
 }

@@ -8,7 +8,9 @@ out="$TMP/run"
 "$PVBENCH" run --accel tcg -o "$out" "$scn" >"$TMP/out1" 2>&1 &
 harness=$!
 for _ in $(seq 1 900); do
-    [ "$(grep -c ',randread,iops,' "$out/samples.csv" 2>/dev/null)" -ge 1 ] && break
+    n=$(grep -c ',randread,iops,' "$out/samples.csv" 2>/dev/null)
+    [ "${n:-0}" -ge 1 ] && break
+    kill -0 $harness 2>/dev/null || break
     sleep 0.1
 done
 kill -INT $harness
