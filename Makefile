@@ -30,7 +30,7 @@ ifeq ($(WERROR),1)
 BASE_CFLAGS += -Werror
 endif
 
-PKGS := inih json-c
+PKGS := inih json-c libvirt libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -46,7 +46,8 @@ HOST_LIBS := $(PKG_LIBS) -lm
 # The agent is the guest's /init: static, no sanitizers, its own flags.
 AGENT_CFLAGS := $(BASE_CFLAGS) -static -DPVB_VERSION='"$(VERSION)"'
 AGENT_TEST_CFLAGS := $(BASE_CFLAGS) -DPVB_AGENT_TEST -DPVB_VERSION='"$(VERSION)"' \
-                     -DPVB_AGENT_FIXTURES='"$(abspath guest-agent/tests/fixtures)"'
+                     -DPVB_AGENT_FIXTURES='"$(abspath guest-agent/tests/fixtures)"' \
+                     -DPVB_AGENT_BIN='"$(abspath guest-agent/pvbench-agent)"'
 
 # ---- sources --------------------------------------------------------------------------------
 BENCH_SRCS := $(filter-out bench/main.c,$(wildcard bench/*.c))
@@ -110,6 +111,8 @@ $(BUILD)/tests/bench/%: bench/tests/%.c $(BENCH_LIB)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(HOST_CFLAGS) -Ibench $(HOST_LDFLAGS) -o $@ $< $(BENCH_LIB) $(HOST_LIBS) -lcmocka
 
+# test_agent runs the static agent itself (off PID 1, on a pty and a scratch file).
+$(BUILD)/tests/agent/test_agent: $(AGENT)
 $(BUILD)/tests/agent/%: guest-agent/tests/%.c $(AGENT_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")

@@ -25,6 +25,7 @@ struct guest_spec {
     const char *cmdline;
     const struct devmodel *dut; /* NULL: no device under test (accelerator probe) */
     const char *disk_path;      /* scratch disk for a blk DUT */
+    unsigned disk_iops_limit;   /* throttle the scratch disk (0: none) */
     const char *control_sock;   /* Unix socket the harness listens on (guest ttyS1) */
     const char *console_log;    /* guest ttyS0 */
     const char *qemu_log;       /* QEMU's own stdout/stderr */
@@ -67,5 +68,54 @@ int backend_qemu_build_argv(const struct guest_spec *spec, struct qemu_argv *out
 
 /* Describe how a guest ended ("exited with status 1", "killed by signal 9"). */
 void backend_describe_exit(int status, char *buf, size_t len);
+
+/* ---- libvirt backend (backend_libvirt.c) ------------------------------------------------------ */
+
+extern const struct backend_ops backend_libvirt_ops;
+
+#define BACKEND_LIBVIRT_DEFAULT_URI "qemu:///system"
+/* A URI is stored as the registry argument of its domains: at most 63 bytes, no spaces. */
+#define BACKEND_LIBVIRT_URI_MAX 64
+#define BACKEND_LIBVIRT_MAX_VCPUS 64
+
+/*
+ * Connect to uri (NULL: BACKEND_LIBVIRT_DEFAULT_URI); later starts use this connection.
+ * Bounded: gives up after a few seconds on a daemon that does not answer. Also installs
+ * the REG_DOMAIN release hook. 0, or -1 with libvirt's own message in err.
+ * `--backend auto` = libvirt if this returns 0, else qemu.
+ */
+int backend_libvirt_connect(const char *uri, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/* Drop the current connection (guests still running keep their own reference). */
+void backend_libvirt_disconnect(void);
+/* The URI of the current connection as libvirt resolved it, "" when not connected. */
+const char *backend_libvirt_uri(void);
+/* For run.json: "libvirt 9.0.0, QEMU 7.2.22, host NAME". 0 or -1 (not connected). */
+int backend_libvirt_describe(char *buf, size_t len);
+/* Install the REG_DOMAIN release hook (`pvbench cleanup` must call this before releasing). */
+void backend_libvirt_install_release_hook(void);
+/* The hook itself: destroy domain name (only "pvb-*") at uri (registry arg). 0 or -1. */
+int backend_libvirt_release_domain(const char *name, const char *uri);
+
+/* Host-side counters of a libvirt guest; fields are -1 when libvirt cannot say. */
+struct libvirt_counters {
+    double taken_at;        /* util_now() when read */
+    double cpu_s;           /* virDomainGetCPUStats cpu_time: whole QEMU process (cgroup) */
+    double user_s, system_s;
+    double vcpu_total_s;    /* time spent running vCPUs */
+    unsigned n_vcpus;       /* entries of vcpu_s */
+    double vcpu_s[BACKEND_LIBVIRT_MAX_VCPUS];
+    char blk_dev[32];       /* target dev of the DUT disk ("" if none) */
+    long long rd_req, rd_bytes, wr_req, wr_bytes;
+    char net_dev[64];       /* host-side interface of the DUT NIC ("" if none) */
+    long long rx_bytes, rx_packets, tx_bytes, tx_packets;
+};
+
+/*
+ * Read every counter libvirt has for g (a guest started by backend_libvirt_ops).
+ * 0 if at least the CPU time was read, -1 otherwise (not a libvirt guest, domain gone).
+ */
+int backend_libvirt_counters(struct guest *g, struct libvirt_counters *out)
+    __attribute__((warn_unused_result));
 
 #endif

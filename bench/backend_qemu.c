@@ -60,7 +60,12 @@ static int add_dut(struct qemu_argv *a, const struct guest_spec *s)
         return -1; /* network models come with the network backend */
     }
     rc |= argv_add(a, "-drive");
-    rc |= argv_add(a, "file=%s,format=raw,if=none,id=dut,cache=none", s->disk_path);
+    if (s->disk_iops_limit) {
+        rc |= argv_add(a, "file=%s,format=raw,if=none,id=dut,cache=none,throttling.iops-total=%u",
+                       s->disk_path, s->disk_iops_limit);
+    } else {
+        rc |= argv_add(a, "file=%s,format=raw,if=none,id=dut,cache=none", s->disk_path);
+    }
     if (m->qemu_controller) {
         rc |= argv_add(a, "-device");
         rc |= argv_add(a, "%s,id=dutctl", m->qemu_controller);

@@ -100,6 +100,9 @@ static const struct scn_opt scn_opts[] = {
      "device's own"},
     {"boot_timeout", SCN_SECONDS, SCN_MEMBER(boot_timeout_s), 0, "60", NULL, 1, 600, 0,
      "how long a guest may take to boot until its agent is ready"},
+    {"disk_iops_limit", SCN_UINT, SCN_MEMBER(disk_iops_limit), 0, "0", NULL, 0, 10000000, 0,
+     "throttle the scratch disk to this many IOPS in QEMU (throttling.iops-total); 0: none. "
+     "Makes a run slower on purpose, e.g. to test regression gating"},
 };
 
 #define SCN_NOPTS (sizeof(scn_opts) / sizeof(scn_opts[0]))

@@ -31,6 +31,7 @@ struct scenario {
     unsigned disk_mib;     /* scratch disk size */
     unsigned machine;      /* 0 = auto, else one MACHINE_* bit */
     double boot_timeout_s; /* agent must be ready within this */
+    unsigned disk_iops_limit; /* QEMU I/O throttle on the scratch disk, 0 = none */
     /* Resolved by scenario_load: the machine each device's guest uses. */
     enum machine_type device_machine[SCENARIO_MAX_DEVICES];
 };

@@ -6,11 +6,15 @@
  * RESULT or ERROR line, until QUIT powers the guest off. As PID 1 it must never
  * return from main: the kernel would panic. Only the exit and crash faults end
  * it on purpose. Diagnostics also go to /dev/console (the host's console log).
+ *
+ * Run by hand off PID 1 (pvbench-agent [CONTROL [DISK]]) it skips the system
+ * setup and serves CONTROL (e.g. a pty) with jobs on DISK (e.g. a scratch file).
  */
 #include "agent.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,10 +27,15 @@
 #include <unistd.h>
 
 #define AGENT_DISK_WAIT_MS 5000
+/* 100 MB: about 15 min through the emulated UART under TCG (~120 KB/s). */
+#ifndef AGENT_FLOOD_BYTES
 #define AGENT_FLOOD_BYTES (100u * 1024 * 1024)
+#endif
 #define AGENT_PENDING_LOGS 16
 
 static bool agent_is_init;
+/* Off PID 1 (debugging on a host): the disk must be named, never discovered. */
+static const char *agent_debug_disk;
 static int agent_console_fd = -1;
 static int agent_ctl_fd = -1;
 static struct agent_ready agent_ready_info;
@@ -168,18 +177,46 @@ static double agent_uptime(void)
     return strtod(buf, NULL);
 }
 
+/* Find the disk under test and its driver; fills agent_ready_info.blk and blk_driver. */
+static void agent_find_dut(unsigned timeout_ms)
+{
+    struct agent_ready *r = &agent_ready_info;
+    int ret;
+
+    ret = agent_sys_wait_disk(r->blk, sizeof(r->blk), timeout_ms);
+    if (ret <= 0) {
+        r->blk[0] = '\0';
+        agent_setup_log(ret == 0 ? "no disk under test found in /sys/block"
+                                 : "disk under test has no /dev node");
+        return;
+    }
+    if (ret > 1) {
+        agent_setup_log("more than one candidate disk in /sys/block; using the first");
+    }
+    ret = agent_sys_disk_driver("/sys", r->blk, r->blk_driver, sizeof(r->blk_driver));
+    if (ret < 0) {
+        r->blk_driver[0] = '\0';
+        agent_console("driver of %s: %s", r->blk, strerror(-ret));
+    }
+    agent_console("disk under test: /dev/%s, driver %s", r->blk,
+                  r->blk_driver[0] ? r->blk_driver : "(unknown)");
+}
+
 /* Mounts, modules, DUT discovery. Problems are logged; the agent goes on regardless. */
 static void agent_setup(void)
 {
     struct agent_ready *r = &agent_ready_info;
+    const char *base;
     struct utsname uts;
     int ret;
 
     if (agent_is_init) {
         agent_sys_mounts(agent_setup_log);
     }
-    agent_console_fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
-    if (agent_console_fd >= 0 && agent_is_init) {
+    if (agent_is_init) {
+        agent_console_fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    }
+    if (agent_console_fd >= 0) {
         dup2(agent_console_fd, 1);
         dup2(agent_console_fd, 2);
     }
@@ -194,22 +231,12 @@ static void agent_setup(void)
         agent_console("modules: %d loaded, %d failed%s", r->modules_loaded, r->modules_failed,
                       ret < 0 ? " (no module list)" : "");
     }
-    ret = agent_sys_wait_disk(r->blk, sizeof(r->blk), AGENT_DISK_WAIT_MS);
-    if (ret <= 0) {
-        r->blk[0] = '\0';
-        agent_setup_log(ret == 0 ? "no disk under test found in /sys/block"
-                                 : "disk under test has no /dev node");
-    } else {
-        if (ret > 1) {
-            agent_setup_log("more than one candidate disk in /sys/block; using the first");
-        }
-        ret = agent_sys_disk_driver("/sys", r->blk, r->blk_driver, sizeof(r->blk_driver));
-        if (ret < 0) {
-            r->blk_driver[0] = '\0';
-            agent_console("driver of %s: %s", r->blk, strerror(-ret));
-        }
-        agent_console("disk under test: /dev/%s, driver %s", r->blk,
-                      r->blk_driver[0] ? r->blk_driver : "(unknown)");
+    if (agent_is_init) {
+        agent_find_dut(AGENT_DISK_WAIT_MS);
+    } else if (agent_debug_disk) {
+        base = strrchr(agent_debug_disk, '/');
+        snprintf(r->blk, sizeof(r->blk), "%.*s", AGENT_NAME_MAX - 1,
+                 base ? base + 1 : agent_debug_disk);
     }
     /* Network devices under test come later: net and net_driver stay "". */
 }
@@ -241,8 +268,7 @@ static void agent_fault(const struct agent_job *job)
         agent_send(garbage, (int)strlen(garbage));
         return;
     case AGENT_FAULT_FLOOD:
-        agent_console("job %u: fault flood: %u bytes without newline", job->id,
-                      AGENT_FLOOD_BYTES);
+        agent_console("job %u: fault flood: %u bytes without newline", job->id, AGENT_FLOOD_BYTES);
         memset(chunk, 'A', sizeof(chunk));
         for (left = AGENT_FLOOD_BYTES; left > 0 && ret == 0;) {
             size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
@@ -261,7 +287,7 @@ static void agent_handle_job(const char *args)
 {
     static struct agent_job job;
     static struct agent_result res;
-    char err[AGENT_REASON_MAX], dev[AGENT_NAME_MAX + 8];
+    char err[AGENT_REASON_MAX], dev[PATH_MAX];
     int ret;
 
     if (agent_job_parse(args, &job, err, sizeof(err)) < 0) {
@@ -276,11 +302,15 @@ static void agent_handle_job(const char *args)
         agent_send_error(job.id, "kind=net is not supported by this agent yet");
         return;
     }
+    if (!agent_ready_info.blk[0] && agent_is_init) {
+        agent_find_dut(0); /* a slow SCSI scan may have finished since READY */
+    }
     if (!agent_ready_info.blk[0]) {
-        agent_send_error(job.id, "no block device under test was found at boot");
+        agent_send_error(job.id, "no block device under test found");
         return;
     }
-    snprintf(dev, sizeof(dev), "/dev/%s", agent_ready_info.blk);
+    snprintf(dev, sizeof(dev), "%s%s", agent_debug_disk ? "" : "/dev/",
+             agent_debug_disk ? agent_debug_disk : agent_ready_info.blk);
     agent_console("job %u: %s %s bs=%u qd=%u warmup=%ums runtime=%ums", job.id, job.workload,
                   agent_job_rw_name(job.rw), job.bs, job.qd, job.warmup_ms, job.runtime_ms);
     ret = agent_blk_run(&job, dev, &res, err, sizeof(err));
@@ -377,13 +407,17 @@ int main(int argc, char **argv)
     int fd;
 
     agent_is_init = getpid() == 1;
-    /* Off PID 1 (debugging on a host) the control device may be given, e.g. a pty. */
+    /*
+     * Off PID 1 (debugging on a host): pvbench-agent [CONTROL [DISK]], e.g. a pty
+     * and a scratch file. Nothing is mounted, loaded or discovered then.
+     */
     if (!agent_is_init && argc > 1) {
         ctl = argv[1];
+        agent_debug_disk = argc > 2 ? argv[2] : NULL;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (chdir("/") < 0) {
-        /* nothing to do about it */
+    if (agent_is_init && chdir("/") < 0) {
+        agent_console("chdir /: %s", strerror(errno));
     }
     agent_setup();
     for (;;) {

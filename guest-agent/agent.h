@@ -149,8 +149,8 @@ int agent_job_format_log(char *buf, size_t len, const char *text);
  * device included; driver is the caller's). Returns 0, or -errno with a
  * reason in err; an I/O error is an error, never a result.
  */
-int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_result *res,
-                  char *err, size_t errlen);
+int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_result *res, char *err,
+                  size_t errlen);
 
 /* ---- system setup (agent_sys.c) ------------------------------------------------------------ */
 

@@ -370,14 +370,14 @@ static int agent_blk_open(struct agent_blk *b)
         }
     }
     if (b->job->bs % (unsigned)lbs != 0) {
-        agent_blk_err(b, "bs=%u is not a multiple of the logical block size %d of %s",
-                      b->job->bs, lbs, b->dev);
+        agent_blk_err(b, "bs=%u is not a multiple of the logical block size %d of %s", b->job->bs,
+                      lbs, b->dev);
         return -EINVAL;
     }
     b->nblocks = size / b->job->bs;
     if (b->nblocks == 0) {
-        agent_blk_err(b, "%s (%llu bytes) is smaller than bs=%u", b->dev,
-                      (unsigned long long)size, b->job->bs);
+        agent_blk_err(b, "%s (%llu bytes) is smaller than bs=%u", b->dev, (unsigned long long)size,
+                      b->job->bs);
         return -ENOSPC;
     }
     return 0;
@@ -430,8 +430,8 @@ static void agent_blk_fill(const struct agent_blk *b, struct agent_result *res)
     res->irq_lines = b->irq_lines;
 }
 
-int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_result *res,
-                  char *err, size_t errlen)
+int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_result *res, char *err,
+                  size_t errlen)
 {
     struct agent_blk b;
     uint64_t now;

@@ -30,26 +30,26 @@ struct agent_key {
 
 static const char *const agent_kind_names[] = {"blk", "net", NULL};
 static const char *const agent_rw_names[] = {"read", "write", "randread", "randwrite", NULL};
-static const char *const agent_fault_names[] = {"none",    "hang",  "crash",
-                                                "garbage", "flood", "exit", NULL};
+static const char *const agent_fault_names[] = {"none",  "hang", "crash", "garbage",
+                                                "flood", "exit", NULL};
 
 /* Enum fields are stored through an unsigned pointer. */
 _Static_assert(sizeof(enum agent_kind) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum agent_rw) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum agent_fault) == sizeof(unsigned), "enum size");
 
-#define AGENT_UINT(n, need, f, lo, hi)                                                          \
-    {                                                                                          \
-        n, AGENT_KEY_UINT, need, offsetof(struct agent_job, f), 0, lo, hi, NULL               \
+#define AGENT_UINT(n, need, f, lo, hi)                                                             \
+    {                                                                                              \
+        n, AGENT_KEY_UINT, need, offsetof(struct agent_job, f), 0, lo, hi, NULL                    \
     }
-#define AGENT_NAME(n, f)                                                                       \
-    {                                                                                          \
-        n, AGENT_KEY_NAME, AGENT_NEED_NO, offsetof(struct agent_job, f),                       \
-            sizeof(((struct agent_job *)0)->f), 0, 0, NULL                                     \
+#define AGENT_NAME(n, f)                                                                           \
+    {                                                                                              \
+        n, AGENT_KEY_NAME, AGENT_NEED_NO, offsetof(struct agent_job, f),                           \
+            sizeof(((struct agent_job *)0)->f), 0, 0, NULL                                         \
     }
-#define AGENT_ENUM(n, need, f, names)                                                          \
-    {                                                                                          \
-        n, AGENT_KEY_ENUM, need, offsetof(struct agent_job, f), 0, 0, 0, names                 \
+#define AGENT_ENUM(n, need, f, names)                                                              \
+    {                                                                                              \
+        n, AGENT_KEY_ENUM, need, offsetof(struct agent_job, f), 0, 0, 0, names                     \
     }
 
 static const struct agent_key agent_job_keys[] = {
@@ -80,8 +80,8 @@ static void AGENT_PRINTF(3, 4) agent_job_err(char *err, size_t errlen, const cha
 
 static bool agent_job_name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
 }
 
 /* Store one value; returns 0 or -1 with err set. */
@@ -112,14 +112,12 @@ static int agent_job_set(const struct agent_key *k, const char *val, size_t vlen
         return 0;
     case AGENT_KEY_NAME:
         if (vlen >= k->size) {
-            agent_job_err(err, errlen, "%s value longer than %zu characters", k->name,
-                          k->size - 1);
+            agent_job_err(err, errlen, "%s value longer than %zu characters", k->name, k->size - 1);
             return -1;
         }
         for (j = 0; j < vlen; j++) {
             if (!agent_job_name_char(val[j])) {
-                agent_job_err(err, errlen, "bad character in %s (allowed: A-Za-z0-9_.-)",
-                              k->name);
+                agent_job_err(err, errlen, "bad character in %s (allowed: A-Za-z0-9_.-)", k->name);
                 return -1;
             }
         }
@@ -340,7 +338,7 @@ static void agent_out_str(struct agent_out *o, const char *s, size_t max)
     size_t i;
 
     agent_out_printf(o, "\"");
-    for (i = 0; s[i] && i < max; i++) {
+    for (i = 0; i < max && s[i]; i++) {
         c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
             agent_out_printf(o, "\\%c", c);
@@ -401,8 +399,8 @@ int agent_job_format_ready(char *buf, size_t len, const struct agent_ready *r)
     agent_out_str(&o, r->kernel, 63);
     agent_out_printf(&o, ",\"uptime_s\":");
     agent_out_num(&o, r->uptime_s);
-    agent_out_printf(&o, ",\"modules_loaded\":%d,\"modules_failed\":%d,\"blk\":",
-                     r->modules_loaded, r->modules_failed);
+    agent_out_printf(&o, ",\"modules_loaded\":%d,\"modules_failed\":%d,\"blk\":", r->modules_loaded,
+                     r->modules_failed);
     agent_out_str(&o, r->blk, AGENT_NAME_MAX - 1);
     agent_out_printf(&o, ",\"blk_driver\":");
     agent_out_str(&o, r->blk_driver, AGENT_NAME_MAX - 1);
@@ -484,7 +482,7 @@ int agent_job_format_log(char *buf, size_t len, const char *text)
     size_t i;
 
     agent_out_start(&o, buf, len, PVB_MSG_LOG);
-    for (i = 0; text[i] && i < AGENT_REASON_MAX - 1; i++) {
+    for (i = 0; i < AGENT_REASON_MAX - 1 && text[i]; i++) {
         c = (unsigned char)text[i];
         agent_out_printf(&o, "%c", c < 0x20 || c >= 0x7f ? ' ' : c);
     }

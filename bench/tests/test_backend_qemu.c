@@ -113,6 +113,18 @@ static void test_models(void **state)
     }
 }
 
+static void test_throttle(void **state)
+{
+    struct guest_spec s;
+    struct qemu_argv a;
+
+    (void)state;
+    base_spec(&s, "virtio-blk");
+    s.disk_iops_limit = 300;
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_non_null(strstr(opt_value(&a, "-drive", 0), ",throttling.iops-total=300"));
+}
+
 static void test_every_blk_model_builds(void **state)
 {
     (void)state;
@@ -170,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_common_guest),
         cmocka_unit_test(test_models),
         cmocka_unit_test(test_every_blk_model_builds),
+        cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_kvm_and_probe),
         cmocka_unit_test(test_refuses_injection),
     };

@@ -168,10 +168,8 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_randread_qd1),
-        cmocka_unit_test(test_randread_aio),
-        cmocka_unit_test(test_write_wraps),
-        cmocka_unit_test(test_randwrite_no_warmup),
+        cmocka_unit_test(test_randread_qd1), cmocka_unit_test(test_randread_aio),
+        cmocka_unit_test(test_write_wraps),  cmocka_unit_test(test_randwrite_no_warmup),
         cmocka_unit_test(test_errors),
     };
 

@@ -73,8 +73,8 @@ static void test_check_percentiles(size_t n, double tolerance)
         got = hist_percentile(&h, ps[i]);
         rel = exact ? fabs((double)got - (double)exact) / (double)exact : (double)got;
         if (rel > tolerance) {
-            fail_msg("p%g: histogram %llu, exact %llu (%.3f %%)", ps[i],
-                     (unsigned long long)got, (unsigned long long)exact, rel * 100);
+            fail_msg("p%g: histogram %llu, exact %llu (%.3f %%)", ps[i], (unsigned long long)got,
+                     (unsigned long long)exact, rel * 100);
         }
     }
 }
@@ -223,14 +223,10 @@ static void test_huge_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_small_values_exact),
-        cmocka_unit_test(test_single_value),
-        cmocka_unit_test(test_bucket_geometry),
-        cmocka_unit_test(test_uniform),
-        cmocka_unit_test(test_exponential),
-        cmocka_unit_test(test_lognormal_tail),
-        cmocka_unit_test(test_bimodal),
+        cmocka_unit_test(test_empty),          cmocka_unit_test(test_small_values_exact),
+        cmocka_unit_test(test_single_value),   cmocka_unit_test(test_bucket_geometry),
+        cmocka_unit_test(test_uniform),        cmocka_unit_test(test_exponential),
+        cmocka_unit_test(test_lognormal_tail), cmocka_unit_test(test_bimodal),
         cmocka_unit_test(test_huge_values),
     };
 

@@ -278,21 +278,17 @@ static void test_classify(void **state)
     assert_int_equal(agent_job_classify("PVB1 JOB", &args, err, sizeof(err)), AGENT_MSG_JOB);
     assert_string_equal(args, "");
     assert_int_equal(agent_job_classify("PVB1 QUIT", &args, err, sizeof(err)), AGENT_MSG_QUIT);
-    assert_int_equal(agent_job_classify("PVB1 QUIT  ", &args, err, sizeof(err)),
-                     AGENT_MSG_QUIT);
+    assert_int_equal(agent_job_classify("PVB1 QUIT  ", &args, err, sizeof(err)), AGENT_MSG_QUIT);
     assert_int_equal(agent_job_classify("", &args, err, sizeof(err)), AGENT_MSG_EMPTY);
     assert_int_equal(agent_job_classify("   ", &args, err, sizeof(err)), AGENT_MSG_EMPTY);
-    assert_int_equal(agent_job_classify("PVB1 HELLO x", &args, err, sizeof(err)),
-                     AGENT_MSG_BAD);
+    assert_int_equal(agent_job_classify("PVB1 HELLO x", &args, err, sizeof(err)), AGENT_MSG_BAD);
     assert_string_equal(err, "unknown message type 'HELLO'");
     assert_int_equal(agent_job_classify("PVB1", &args, err, sizeof(err)), AGENT_MSG_BAD);
     assert_string_equal(err, "missing message type");
-    assert_int_equal(agent_job_classify("PVB2 JOB id=1", &args, err, sizeof(err)),
-                     AGENT_MSG_BAD);
+    assert_int_equal(agent_job_classify("PVB2 JOB id=1", &args, err, sizeof(err)), AGENT_MSG_BAD);
     assert_string_equal(err, "not a PVB1 line");
     assert_int_equal(agent_job_classify("PVB1JOB", &args, err, sizeof(err)), AGENT_MSG_BAD);
-    assert_int_equal(agent_job_classify("\x01\x02 junk", &args, err, sizeof(err)),
-                     AGENT_MSG_BAD);
+    assert_int_equal(agent_job_classify("\x01\x02 junk", &args, err, sizeof(err)), AGENT_MSG_BAD);
 }
 
 /* ---- line framing ---- */
@@ -364,12 +360,21 @@ static void fill_result(struct agent_result *r)
     r->ops = 123456;
     r->ops_total = 150000;
     r->bytes = 123456ULL * 4096;
-    r->lat_us = (struct agent_lat_us){
-        .mean = 258.75, .min = 41.5, .p50 = 230, .p90 = 400.25,
-        .p99 = 1200, .p999 = 5100.5, .max = 20000};
-    r->cpu_pct = (struct procstat_pct){
-        .user = 10, .nice = 0, .system = 45, .idle = 30, .iowait = 0,
-        .irq = 5, .softirq = 10, .steal = 0};
+    r->lat_us = (struct agent_lat_us){.mean = 258.75,
+                                      .min = 41.5,
+                                      .p50 = 230,
+                                      .p90 = 400.25,
+                                      .p99 = 1200,
+                                      .p999 = 5100.5,
+                                      .max = 20000};
+    r->cpu_pct = (struct procstat_pct){.user = 10,
+                                       .nice = 0,
+                                       .system = 45,
+                                       .idle = 30,
+                                       .iowait = 0,
+                                       .irq = 5,
+                                       .softirq = 10,
+                                       .steal = 0};
     r->irqs = 99000;
 }
 

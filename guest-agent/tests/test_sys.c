@@ -15,7 +15,7 @@
 
 #include "agent.h"
 
-static char root[PATH_MAX];
+static char root[64];
 
 /* mkdir -p root/rel */
 static void mkdirs(const char *rel)
@@ -23,7 +23,7 @@ static void mkdirs(const char *rel)
     char path[PATH_MAX];
     char *p;
 
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    assert_true(snprintf(path, sizeof(path), "%s/%s", root, rel) < (int)sizeof(path));
     for (p = path + strlen(root) + 1; *p; p++) {
         if (*p == '/') {
             *p = '\0';
@@ -39,7 +39,7 @@ static void link_at(const char *target, const char *rel)
 {
     char path[PATH_MAX];
 
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    assert_true(snprintf(path, sizeof(path), "%s/%s", root, rel) < (int)sizeof(path));
     assert_int_equal(symlink(target, path), 0);
 }
 
@@ -51,13 +51,15 @@ static void add_disk(const char *dev, const char *disk, const char *device_link)
 {
     char rel[PATH_MAX], target[PATH_MAX];
 
-    snprintf(rel, sizeof(rel), "devices/%s/block/%s", dev, disk);
+    assert_true(snprintf(rel, sizeof(rel), "devices/%s/block/%s", dev, disk) < (int)sizeof(rel));
     mkdirs(rel);
-    snprintf(target, sizeof(target), "../devices/%s/block/%s", dev, disk);
-    snprintf(rel, sizeof(rel), "block/%s", disk);
+    assert_true(snprintf(target, sizeof(target), "../devices/%s/block/%s", dev, disk) <
+                (int)sizeof(target));
+    assert_true(snprintf(rel, sizeof(rel), "block/%s", disk) < (int)sizeof(rel));
     link_at(target, rel);
     if (device_link) {
-        snprintf(rel, sizeof(rel), "devices/%s/block/%s/device", dev, disk);
+        assert_true(snprintf(rel, sizeof(rel), "devices/%s/block/%s/device", dev, disk) <
+                    (int)sizeof(rel));
         link_at(device_link, rel);
     }
 }
@@ -66,7 +68,7 @@ static void add_driver(const char *dev, const char *target)
 {
     char rel[PATH_MAX];
 
-    snprintf(rel, sizeof(rel), "devices/%s/driver", dev);
+    assert_true(snprintf(rel, sizeof(rel), "devices/%s/driver", dev) < (int)sizeof(rel));
     link_at(target, rel);
 }
 
@@ -114,8 +116,7 @@ static void test_ide(void **state)
     add_disk(dev, "sda", "../../../0:0:0:0");
     add_driver(dev, "../../../../../../../bus/scsi/drivers/sd"); /* not the controller */
     add_driver("pci0000:00/0000:00:01.1", "../../../bus/pci/drivers/ata_piix");
-    add_disk("pci0000:00/0000:00:01.1/ata2/host1/target1:0:0/1:0:0:0", "sr0",
-             "../../../1:0:0:0");
+    add_disk("pci0000:00/0000:00:01.1/ata2/host1/target1:0:0/1:0:0:0", "sr0", "../../../1:0:0:0");
     assert_int_equal(agent_sys_find_disk(root, name, sizeof(name)), 1);
     assert_string_equal(name, "sda");
     assert_int_equal(agent_sys_disk_driver(root, name, drv, sizeof(drv)), 0);
@@ -193,7 +194,7 @@ static void test_modules(void **state)
     int loaded = -1, failed = -1;
     FILE *f;
 
-    snprintf(path, sizeof(path), "%s/modules", root);
+    assert_true(snprintf(path, sizeof(path), "%s/modules", root) < (int)sizeof(path));
     f = fopen(path, "w");
     assert_non_null(f);
     /* Only paths that do not exist: a unit test must never load a module. */

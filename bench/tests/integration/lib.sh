@@ -58,7 +58,7 @@ assert_no_leftovers() {
     local p args
     for p in /proc/[0-9]*; do
         [ "${p#/proc/}" = "$$" ] && continue
-        mapfile -d '' args <"$p/cmdline" 2>/dev/null || continue
+        { mapfile -d '' args <"$p/cmdline"; } 2>/dev/null || continue
         case "${args[*]}" in
             *"$PVBENCH_STATE_DIR"*) fail "process ${p#/proc/} still running: ${args[*]}" ;;
         esac
