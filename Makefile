@@ -146,6 +146,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pvbench/scenarios
 	install -m 0755 $(PVBENCH) $(DESTDIR)$(PREFIX)/bin/pvbench
 	install -m 0644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/pvbench/scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/pvbench/scripts/plot
+	install -m 0644 scripts/plot/*.gp $(DESTDIR)$(PREFIX)/share/pvbench/scripts/plot/
 
 clean:
 	rm -rf $(BUILD)/bench $(BUILD)/agent $(BUILD)/agent-host $(BUILD)/tests $(BENCH_LIB) \

@@ -5,10 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baseline.h"
+#include "compare.h"
 #include "devmodel.h"
 #include "exitcode.h"
 #include "log.h"
 #include "registry.h"
+#include "report.h"
 #include "run.h"
 #include "scenario.h"
 #include "workload.h"
@@ -22,6 +25,9 @@ static void usage(FILE *out)
             "  pvbench run [options] SCENARIO.ini     boot one guest per device, measure, report\n"
             "  pvbench run --resume DIR [SCENARIO]    continue an interrupted run in DIR\n"
             "  pvbench list [--modules]               device models, workloads and metrics\n"
+            "  pvbench report [--format png|svg] DIR  rebuild plots/, report.html, report.md\n"
+            "  pvbench compare BASE NEW [options]     A/B verdict per metric (exit 1: regression)\n"
+            "  pvbench baseline save DIR NAME | list  keep named baselines for --baseline\n"
             "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
             "  pvbench help scenario                  every scenario key, default and range\n"
             "\n"
@@ -202,6 +208,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "list") == 0) {
         return cmd_list(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "report") == 0) {
+        return report_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "compare") == 0) {
+        return compare_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "baseline") == 0) {
+        return baseline_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "cleanup") == 0) {
         return cmd_cleanup(argc - 1, argv + 1);

@@ -26,6 +26,7 @@
 #include "metric.h"
 #include "progress.h"
 #include "registry.h"
+#include "report.h"
 #include "results.h"
 #include "scenario.h"
 #include "table.h"
@@ -260,6 +261,7 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     spec.cmdline = cmdline;
     spec.dut = dut;
     spec.disk_path = lg->disk;
+    spec.disk_iops_limit = r->s.disk_iops_limit;
     spec.control_sock = lg->sock;
     spec.console_log = console;
     spec.qemu_log = qemulog;
@@ -932,7 +934,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     struct run_ctx *r = calloc(1, sizeof(*r));
     struct summary_set sum = {0};
     char err[SCENARIO_ERR_MAX], path[PATH_MAX + 32];
-    int code = PVB_EXIT_OK;
+    int code = PVB_EXIT_OK, rep;
     unsigned failed = 0;
 
     if (!r) {
@@ -1020,6 +1022,11 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_FAILED;
     }
     printf("results: %s\n", r->out_dir);
+    fflush(stdout);
+    rep = report_build(r->out_dir, "png", 1);
+    if (rep != PVB_EXIT_OK && rep != PVB_EXIT_SKIPPED) {
+        log_warn("report of %s incomplete (exit %d)", r->out_dir, rep);
+    }
 out_release:
     registry_release_all();
 out_free:

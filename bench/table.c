@@ -1,5 +1,11 @@
+/*
+ * The terminal summary table, from a scenario (pvbench run) or from a sample set read
+ * back from disk (pvbench report), and the ratio-to-reference numbers behind it.
+ */
 #include "table.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +20,16 @@ const char *table_primary_metric(const struct workload *w)
         return w->qd > 1 ? "iops" : "lat_mean_us";
     }
     return "throughput_mbit_s";
+}
+
+void table_fmt_value(char *out, size_t outlen, double v)
+{
+    /* Large values in full ("14720", not "1.472e+04"); small ones with 4 significant digits. */
+    if (v >= 1000.0 || v <= -1000.0) {
+        snprintf(out, outlen, "%.0f", v);
+    } else {
+        snprintf(out, outlen, "%.4g", v);
+    }
 }
 
 /* Values of one cell's metric, gathered from the samples (caller frees). */
@@ -36,6 +52,45 @@ static double *cell_values(const struct sample_set *set, const char *config, con
     return v;
 }
 
+int table_ratio(const struct sample_set *samples, const char *num, const char *den,
+                const char *workload, const char *metric, struct table_ratio *out)
+{
+    double *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    a = cell_values(samples, num, workload, metric, &na);
+    b = cell_values(samples, den, workload, metric, &nb);
+    if (a && b && na > 0 && nb > 0 &&
+        stats_ratio(a, na, b, nb, STATS_DEFAULT_SEED, &out->ratio, &out->low, &out->high) == 0) {
+        out->n_min = na < nb ? (unsigned)na : (unsigned)nb;
+        /* One value on a side has no spread to resample: its "interval" is a point. */
+        out->excludes_one = out->n_min >= 2 && (out->low > 1.0 || out->high < 1.0);
+        rc = 0;
+    }
+    free(a);
+    free(b);
+    return rc;
+}
+
+const char *table_ratio_mark(const struct table_ratio *r, const char *metric)
+{
+    const struct metric *m = metric_find(metric);
+    int more = r->ratio > 1.0;
+
+    if (r->n_min < 2) {
+        return "~ n=1, no interval";
+    }
+    if (!r->excludes_one) {
+        return "~ within noise";
+    }
+    if (!m) {
+        return more ? "* more" : "* less";
+    }
+    return more == (m->dir == METRIC_HIGHER_BETTER) ? "* better" : "* worse";
+}
+
 /* The device every other of its kind is compared with: the first emulated one listed. */
 static const struct devmodel *reference_device(const struct scenario *s, enum devmodel_kind kind)
 {
@@ -47,41 +102,51 @@ static const struct devmodel *reference_device(const struct scenario *s, enum de
     return NULL;
 }
 
-static void print_row(FILE *out, const struct scenario *s, const struct sample_set *samples,
-                      const struct summary_set *sum, const struct workload *w,
-                      const char *metric, const struct devmodel *d, const struct devmodel *ref)
+/* One line: config's median of metric in workload, and its ratio to ref (NULL: none). */
+static void print_row(FILE *out, const struct sample_set *samples, const struct summary_set *sum,
+                      const char *workload, const char *metric, const char *config, const char *ref)
 {
-    const struct summary_row *row = summary_find(sum, d->name, w->name, metric);
+    const struct summary_row *row = summary_find(sum, config, workload, metric);
     const struct metric *m = metric_find(metric);
-    double *a, *b, ratio, lo, hi;
-    size_t na, nb;
+    struct table_ratio r;
+    char ival[80], med[32], lo[32], hi[32];
 
-    (void)s;
     if (!row) {
-        fprintf(out, "  %-14s %-12s %12s\n", w->name, d->name, "(no data)");
+        fprintf(out, "  %-14s %-12s %12s\n", workload, config, "(no data)");
         return;
     }
-    fprintf(out, "  %-14s %-12s %12.4g  [%.4g .. %.4g] %-6s n=%-3u", w->name, d->name,
-            row->st.median, row->st.ci_low, row->st.ci_high, m ? m->unit : "", row->st.n);
-    if (ref && ref != d) {
-        a = cell_values(samples, d->name, w->name, metric, &na);
-        b = cell_values(samples, ref->name, w->name, metric, &nb);
-        if (a && b && stats_ratio(a, na, b, nb, STATS_DEFAULT_SEED, &ratio, &lo, &hi) == 0) {
-            int excl = lo > 1.0 || hi < 1.0;
-            fprintf(out, "  %6.2fx vs %s [%.2f .. %.2f]%s", ratio, ref->name, lo, hi,
-                    excl ? " *" : "");
-        }
-        free(a);
-        free(b);
+    table_fmt_value(med, sizeof(med), row->st.median);
+    table_fmt_value(lo, sizeof(lo), row->st.ci_low);
+    table_fmt_value(hi, sizeof(hi), row->st.ci_high);
+    snprintf(ival, sizeof(ival), "[%s .. %s]", lo, hi);
+    fprintf(out, "  %-14s %-12s %12s  %-18s %-6s n=%-3u", workload, config, med, ival,
+            m ? m->unit : row->unit, row->st.n);
+    if (ref && strcmp(ref, config) != 0 &&
+        table_ratio(samples, config, ref, workload, metric, &r) == 0) {
+        fprintf(out, "  %6.2fx vs %s [%.2f .. %.2f] %s", r.ratio, ref, r.low, r.high,
+                table_ratio_mark(&r, metric));
     }
     fputc('\n', out);
+}
+
+static void print_header(FILE *out)
+{
+    fprintf(out, "\n%-16s %-12s %12s  %-18s %-6s %-5s  %s\n", "  workload", "device", "median",
+            "95% interval", "unit", "n", "ratio (paravirtual / emulated)");
+}
+
+static void print_footer(FILE *out)
+{
+    fprintf(out, "\n* the 95%% interval of the ratio excludes 1: the difference is not noise.\n"
+                 "~ the interval holds 1: this run cannot tell the devices apart.\n"
+                 "  A ratio above 1 means more of the metric (better for throughput and IOPS, "
+                 "worse for latency and CPU).\n");
 }
 
 void table_print(FILE *out, const struct scenario *s, const struct sample_set *samples,
                  const struct summary_set *sum)
 {
-    fprintf(out, "\n%-16s %-12s %12s  %-18s %-6s %-5s  %s\n", "  workload", "device", "median",
-            "95% interval", "unit", "n", "ratio (paravirtual / emulated)");
+    print_header(out);
     for (unsigned wi = 0; wi < s->n_workloads; wi++) {
         const struct workload *w = s->workloads[wi];
         const struct devmodel *ref = reference_device(s, w->kind);
@@ -91,21 +156,186 @@ void table_print(FILE *out, const struct scenario *s, const struct sample_set *s
             fprintf(out, "%s%s\n", mi ? "" : "\n", metrics[mi]);
             for (unsigned di = 0; di < s->n_devices; di++) {
                 if (s->devices[di]->kind == w->kind) {
-                    print_row(out, s, samples, sum, w, metrics[mi], s->devices[di], ref);
+                    print_row(out, samples, sum, w->name, metrics[mi], s->devices[di]->name,
+                              ref ? ref->name : NULL);
                 }
             }
         }
     }
-    fprintf(out, "\nboot_to_ready_s\n");
+    fprintf(out, "\n%s\n", TABLE_BOOT_METRIC);
     for (unsigned di = 0; di < s->n_devices; di++) {
         const struct summary_row *row =
-            summary_find(sum, s->devices[di]->name, "boot", "boot_to_ready_s");
+            summary_find(sum, s->devices[di]->name, "boot", TABLE_BOOT_METRIC);
         if (row) {
-            fprintf(out, "  %-14s %-12s %12.3g s\n", "boot", s->devices[di]->name,
-                    row->st.median);
+            fprintf(out, "  %-14s %-12s %12.3g s\n", "boot", s->devices[di]->name, row->st.median);
         }
     }
-    fprintf(out, "\n* the 95%% interval of the ratio excludes 1: the difference is not noise.\n"
-                 "  A ratio above 1 means more of the metric (better for throughput and IOPS, "
-                 "worse for latency and CPU).\n");
+    print_footer(out);
+}
+
+/* ---- the view of a sample set ---------------------------------------------------------------- */
+
+void table_view_free(struct table_view *v)
+{
+    if (!v) {
+        return;
+    }
+    free(v->configs);
+    free(v->workloads);
+    memset(v, 0, sizeof(*v));
+}
+
+const struct table_config *table_view_config(const struct table_view *v, const char *config)
+{
+    for (size_t i = 0; i < v->n_configs; i++) {
+        if (strcmp(v->configs[i].config, config) == 0) {
+            return &v->configs[i];
+        }
+    }
+    return NULL;
+}
+
+const struct table_config *table_view_reference(const struct table_view *v, const char *kind)
+{
+    for (size_t i = 0; i < v->n_configs; i++) {
+        if (strcmp(v->configs[i].kind, kind) == 0 &&
+            strcmp(v->configs[i].class_, devmodel_class_name(DEVMODEL_EMULATED)) == 0) {
+            return &v->configs[i];
+        }
+    }
+    return NULL;
+}
+
+static int has_metric(const struct sample_set *samples, const char *workload, const char *metric)
+{
+    for (size_t i = 0; i < samples->n; i++) {
+        if (strcmp(samples->v[i].workload, workload) == 0 &&
+            strcmp(samples->v[i].metric, metric) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* First metric of the workload other than the boot metric, in file order ("" if none). */
+static const char *first_metric(const struct sample_set *samples, const char *workload)
+{
+    for (size_t i = 0; i < samples->n; i++) {
+        if (strcmp(samples->v[i].workload, workload) == 0 &&
+            strcmp(samples->v[i].metric, TABLE_BOOT_METRIC) != 0) {
+            return samples->v[i].metric;
+        }
+    }
+    return "";
+}
+
+/* See table_view_build in table.h for the order of preference. */
+static const char *view_metric(const struct sample_set *samples, const char *workload)
+{
+    const struct workload *w = workload_find(workload);
+    const struct metric *m;
+
+    if (w && has_metric(samples, workload, table_primary_metric(w))) {
+        return table_primary_metric(w);
+    }
+    for (unsigned i = 0; (m = metric_at(i)) != NULL; i++) {
+        if (m->dir == METRIC_HIGHER_BETTER && has_metric(samples, workload, m->name)) {
+            return m->name;
+        }
+    }
+    return first_metric(samples, workload);
+}
+
+int table_view_build(const struct sample_set *samples, struct table_view *v)
+{
+    size_t i, k;
+
+    memset(v, 0, sizeof(*v));
+    if (samples->n == 0) {
+        return 0;
+    }
+    /* At most one configuration and one workload per sample. */
+    v->configs = calloc(samples->n, sizeof(*v->configs));
+    v->workloads = calloc(samples->n, sizeof(*v->workloads));
+    if (!v->configs || !v->workloads) {
+        table_view_free(v);
+        errno = ENOMEM;
+        return -1;
+    }
+    for (i = 0; i < samples->n; i++) {
+        const struct sample *s = &samples->v[i];
+
+        if (!table_view_config(v, s->config)) {
+            struct table_config *c = &v->configs[v->n_configs++];
+            memcpy(c->config, s->config, sizeof(c->config));
+            memcpy(c->device, s->device, sizeof(c->device));
+            memcpy(c->class_, s->class_, sizeof(c->class_));
+            memcpy(c->kind, s->kind, sizeof(c->kind));
+        }
+        for (k = 0; k < v->n_workloads; k++) {
+            if (strcmp(v->workloads[k].name, s->workload) == 0) {
+                break;
+            }
+        }
+        if (k == v->n_workloads) {
+            memcpy(v->workloads[k].name, s->workload, sizeof(v->workloads[k].name));
+            memcpy(v->workloads[k].kind, s->kind, sizeof(v->workloads[k].kind));
+            v->n_workloads++;
+        }
+    }
+    /* Pick each workload's metric; drop those that only carry the boot metric. */
+    for (i = 0, k = 0; i < v->n_workloads; i++) {
+        const char *m = view_metric(samples, v->workloads[i].name);
+
+        if (!*m) {
+            continue;
+        }
+        v->workloads[k] = v->workloads[i];
+        snprintf(v->workloads[k].metric, sizeof(v->workloads[k].metric), "%s", m);
+        k++;
+    }
+    v->n_workloads = k;
+    return 0;
+}
+
+void table_print_view(FILE *out, const struct table_view *v, const struct sample_set *samples,
+                      const struct summary_set *sum)
+{
+    int any_boot = 0;
+
+    print_header(out);
+    for (size_t wi = 0; wi < v->n_workloads; wi++) {
+        const struct table_workload *w = &v->workloads[wi];
+        const struct table_config *ref = table_view_reference(v, w->kind);
+        const char *metrics[2] = {w->metric, "host_cpu_us_per_op"};
+
+        for (unsigned mi = 0; mi < 2; mi++) {
+            if (mi > 0 && !has_metric(samples, w->name, metrics[mi])) {
+                continue;
+            }
+            fprintf(out, "%s%s\n", mi ? "" : "\n", metrics[mi]);
+            for (size_t ci = 0; ci < v->n_configs; ci++) {
+                if (strcmp(v->configs[ci].kind, w->kind) == 0) {
+                    print_row(out, samples, sum, w->name, metrics[mi], v->configs[ci].config,
+                              ref ? ref->config : NULL);
+                }
+            }
+        }
+    }
+    for (size_t ci = 0; ci < v->n_configs; ci++) {
+        for (size_t i = 0; i < sum->n; i++) {
+            const struct summary_row *row = &sum->v[i];
+
+            if (strcmp(row->config, v->configs[ci].config) == 0 &&
+                strcmp(row->metric, TABLE_BOOT_METRIC) == 0) {
+                if (!any_boot) {
+                    fprintf(out, "\n%s\n", TABLE_BOOT_METRIC);
+                    any_boot = 1;
+                }
+                fprintf(out, "  %-14s %-12s %12.3g s\n", row->workload, row->config,
+                        row->st.median);
+            }
+        }
+    }
+    print_footer(out);
 }

@@ -2,15 +2,83 @@
 #ifndef PVB_TABLE_H
 #define PVB_TABLE_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "results.h"
 #include "scenario.h"
+
+/* The pseudo-workload that carries boot_to_ready_s: not a workload of the device. */
+#define TABLE_BOOT_METRIC "boot_to_ready_s"
 
 /* The metric that answers "how fast" for a workload (throughput, IOPS or latency). */
 const char *table_primary_metric(const struct workload *w);
 
 void table_print(FILE *out, const struct scenario *s, const struct sample_set *samples,
                  const struct summary_set *sum);
+
+/* A median or bound as the tables print it: "14720", "314.7", "0.0123". */
+void table_fmt_value(char *out, size_t outlen, double v);
+
+/*
+ * A run read back from its samples alone (pvbench report): what the files hold, in
+ * first-seen order, so kinds, workloads and metrics unknown to this build still show.
+ */
+struct table_config {
+    char config[48];
+    char device[32];
+    char class_[16];
+    char kind[8];
+};
+
+struct table_workload {
+    char name[32];
+    char kind[8];
+    char metric[32]; /* the metric that answers "how fast" (see table_view_build) */
+};
+
+struct table_view {
+    struct table_config *configs;
+    size_t n_configs;
+    struct table_workload *workloads; /* without the boot pseudo-workload */
+    size_t n_workloads;
+};
+
+/*
+ * Collect configurations and workloads from samples. A workload's metric is
+ * table_primary_metric() when the workload is known and measured it, else the first
+ * "higher is better" metric of the metric table it has, else its first metric.
+ * 0, or -1 when out of memory.
+ */
+int table_view_build(const struct sample_set *samples, struct table_view *v)
+    __attribute__((warn_unused_result));
+void table_view_free(struct table_view *v);
+const struct table_config *table_view_config(const struct table_view *v, const char *config);
+/* The configuration others of its kind are compared with: the first emulated one. */
+const struct table_config *table_view_reference(const struct table_view *v, const char *kind);
+
+/* A ratio of medians and its bootstrap 95% interval. */
+struct table_ratio {
+    double ratio;
+    double low;
+    double high;
+    unsigned n_min;   /* fewer values of the two sides */
+    int excludes_one; /* the interval does not hold 1 (and n_min >= 2): not noise */
+};
+
+/*
+ * median(num) / median(den) of one workload's metric, num and den being configurations.
+ * 0, or -1 when either has no values or den's median is 0.
+ */
+int table_ratio(const struct sample_set *samples, const char *num, const char *den,
+                const char *workload, const char *metric, struct table_ratio *out)
+    __attribute__((warn_unused_result));
+
+/* The mark after a ratio: "* better", "* worse", "~ within noise" (or why no interval). */
+const char *table_ratio_mark(const struct table_ratio *r, const char *metric);
+
+/* table_print for a run folder read back from disk: the view stands in for the scenario. */
+void table_print_view(FILE *out, const struct table_view *v, const struct sample_set *samples,
+                      const struct summary_set *sum);
 
 #endif

@@ -1,0 +1,1824 @@
+/*
+ * pvbench compare: an A/B verdict on two run folders.
+ *
+ * Per config x workload x metric present in both runs:
+ *   - change: relative change of the median, (new - base) / |base|;
+ *   - interval: percentile-bootstrap 95% interval of median(new) / median(base)
+ *     (stats_ratio), shown as a change;
+ *   - p: two-sided permutation test of the difference of the MEANS (not the
+ *     medians: the median of a small sample takes few distinct values over all
+ *     arrangements, so a median test could not reach alpha = 0.01 even at 5 vs 5).
+ *     Every arrangement is enumerated when there are at most COMPARE_EXACT_MAX,
+ *     otherwise COMPARE_PERMUTATIONS (or 20 / alpha, if more) random ones;
+ *   - verdict: regression when p < alpha, the means move the same way as the
+ *     medians, and the change is worse than the threshold in the metric's
+ *     direction; improvement likewise; "insufficient" when these sample sizes
+ *     cannot give p < alpha at all; otherwise no change.
+ * Everything random is seeded (per cell, from the seed and the cell's names), so
+ * a comparison is reproducible and does not depend on which other cells exist.
+ */
+#include "compare.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "plot.h"
+#include "stats.h"
+#include "util.h"
+
+#ifndef PVB_VERSION
+#define PVB_VERSION "unknown"
+#endif
+
+/* Largest run.json read (the resolved scenario is the biggest part). */
+#define COMPARE_META_MAX (4u << 20)
+#define COMPARE_PATH_MAX 4096
+#define COMPARE_CHART_WIDTH 800
+/* Threads that fill rows: one per online CPU, at most this many. */
+#define COMPARE_MAX_THREADS 8
+#define COMPARE_CHART_MAX_HEIGHT 12000
+
+/* The metrics that answer "how fast" and "at what cost": the default selection. */
+static const char *const compare_primary[] = {
+    "throughput_mib_s",  "iops",           "lat_mean_us", "lat_p99_us",
+    "throughput_mbit_s", "transactions_s", "pps",         "host_cpu_us_per_op",
+};
+
+/* ---- options ------------------------------------------------------------------------------- */
+
+void compare_options_init(struct compare_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->threshold_pct = COMPARE_DEFAULT_THRESHOLD_PCT;
+    o->alpha = COMPARE_DEFAULT_ALPHA;
+    o->seed = STATS_DEFAULT_SEED;
+    o->plot = 1;
+}
+
+static int compare_is_primary(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(compare_primary) / sizeof(compare_primary[0]); i++) {
+        if (strcmp(compare_primary[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Is name one of the comma-separated items of list (blanks around items allowed)? */
+static int compare_in_list(const char *list, const char *name)
+{
+    const char *p = list;
+    const char *end;
+    size_t len = strlen(name);
+
+    while (*p) {
+        while (*p == ' ' || *p == ',') {
+            p++;
+        }
+        end = p;
+        while (*end && *end != ',' && *end != ' ') {
+            end++;
+        }
+        if ((size_t)(end - p) == len && len > 0 && memcmp(p, name, len) == 0) {
+            return 1;
+        }
+        p = end;
+    }
+    return 0;
+}
+
+static int compare_metrics_mode_all(const struct compare_options *o)
+{
+    return o->metrics && strcmp(o->metrics, "all") == 0;
+}
+
+static int compare_metrics_mode_primary(const struct compare_options *o)
+{
+    return !o->metrics || !*o->metrics || strcmp(o->metrics, "primary") == 0;
+}
+
+int compare_metric_selected(const struct compare_options *o, const char *name)
+{
+    if (!metric_find(name)) {
+        return 0;
+    }
+    if (compare_metrics_mode_primary(o)) {
+        return compare_is_primary(name);
+    }
+    if (compare_metrics_mode_all(o)) {
+        return 1;
+    }
+    return compare_in_list(o->metrics, name);
+}
+
+int compare_options_check(const struct compare_options *o, char *why, size_t whylen)
+{
+    char item[64];
+    const char *p;
+    const char *end;
+    size_t len;
+
+    if (!(o->threshold_pct >= 0.0 && o->threshold_pct <= COMPARE_THRESHOLD_MAX_PCT)) {
+        snprintf(why, whylen, "--threshold: %g is outside 0 .. %g (percent)", o->threshold_pct,
+                 COMPARE_THRESHOLD_MAX_PCT);
+        return -1;
+    }
+    if (!(o->alpha >= COMPARE_ALPHA_MIN && o->alpha <= COMPARE_ALPHA_MAX)) {
+        snprintf(why, whylen, "--alpha: %g is outside %g .. %g", o->alpha, COMPARE_ALPHA_MIN,
+                 COMPARE_ALPHA_MAX);
+        return -1;
+    }
+    if (compare_metrics_mode_primary(o) || compare_metrics_mode_all(o)) {
+        return 0;
+    }
+    p = o->metrics;
+    while (*p) {
+        while (*p == ' ' || *p == ',') {
+            p++;
+        }
+        end = p;
+        while (*end && *end != ',' && *end != ' ') {
+            end++;
+        }
+        len = (size_t)(end - p);
+        if (len == 0) {
+            break;
+        }
+        snprintf(item, sizeof(item), "%.*s", (int)(len < 60 ? len : 60), p);
+        util_sanitize(item);
+        if (len >= sizeof(item) || !metric_find(item)) {
+            snprintf(why, whylen, "--metrics: unknown metric '%s' (pvbench list shows them)", item);
+            return -1;
+        }
+        p = end;
+    }
+    return 0;
+}
+
+/* ---- run.json ------------------------------------------------------------------------------ */
+
+/* String member key of obj (or of obj.sub when sub is set), "" when missing. */
+static const char *compare_json_str(struct json_object *obj, const char *sub, const char *key)
+{
+    struct json_object *o = obj;
+    struct json_object *v;
+
+    if (sub && !json_object_object_get_ex(obj, sub, &o)) {
+        return "";
+    }
+    if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+        !json_object_is_type(v, json_type_string)) {
+        return "";
+    }
+    return json_object_get_string(v);
+}
+
+/* Copy a string from run.json into a metadata field, printable. */
+static void compare_meta_copy(char *dst, size_t len, const char *src)
+{
+    util_strlcpy(dst, src, len);
+    util_sanitize(dst);
+}
+
+int compare_read_meta(const char *dir, struct compare_meta *m, char *why, size_t whylen)
+{
+    char path[COMPARE_PATH_MAX];
+    struct json_object *root = NULL;
+    struct json_object *configs;
+    struct json_object *c;
+    struct json_object *v;
+    enum json_tokener_error jerr = json_tokener_success;
+    const char *name;
+    char *text = NULL;
+    size_t len = 0;
+    size_t i;
+    int rc = -2;
+
+    memset(m, 0, sizeof(*m));
+    if (util_strlcpy(m->dir, dir, sizeof(m->dir)) < 0 ||
+        util_fmt(path, sizeof(path), "%s/run.json", dir) < 0) {
+        snprintf(why, whylen, "%s: path too long", dir);
+        return -2;
+    }
+    text = util_slurp(path, COMPARE_META_MAX, &len);
+    if (!text) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return errno == EFBIG ? -2 : -1;
+    }
+    root = json_tokener_parse_verbose(text, &jerr);
+    if (!root || !json_object_is_type(root, json_type_object)) {
+        snprintf(why, whylen, "%s: not a JSON object (%s)", path,
+                 root ? "wrong type" : json_tokener_error_desc(jerr));
+        goto out;
+    }
+    if (strcmp(compare_json_str(root, NULL, "format"), "pvbench-run") != 0) {
+        snprintf(why, whylen, "%s: not a pvbench run (format is not \"pvbench-run\")", path);
+        goto out;
+    }
+    if (!json_object_object_get_ex(root, "version", &v) || !json_object_is_type(v, json_type_int) ||
+        json_object_get_int(v) < 1 || json_object_get_int(v) > RESULTS_FORMAT_VERSION) {
+        snprintf(why, whylen, "%s: run format version not understood (this pvbench reads %d)", path,
+                 RESULTS_FORMAT_VERSION);
+        goto out;
+    }
+    compare_meta_copy(m->run_id, sizeof(m->run_id), compare_json_str(root, NULL, "run_id"));
+    compare_meta_copy(m->scenario, sizeof(m->scenario), compare_json_str(root, "scenario", "name"));
+    compare_meta_copy(m->accelerator, sizeof(m->accelerator),
+                      compare_json_str(root, "accelerator", "name"));
+    compare_meta_copy(m->guest_kernel, sizeof(m->guest_kernel),
+                      compare_json_str(root, NULL, "guest_kernel"));
+    compare_meta_copy(m->qemu_version, sizeof(m->qemu_version),
+                      compare_json_str(root, NULL, "qemu_version"));
+    compare_meta_copy(m->pvbench_version, sizeof(m->pvbench_version),
+                      compare_json_str(root, NULL, "pvbench_version"));
+    compare_meta_copy(m->start, sizeof(m->start), compare_json_str(root, NULL, "start"));
+    if (json_object_object_get_ex(root, "configs", &configs) &&
+        json_object_is_type(configs, json_type_array)) {
+        len = json_object_array_length(configs);
+        if (len > COMPARE_MAX_CONFIGS) {
+            snprintf(why, whylen, "%s: %zu configurations, at most %d are supported", path, len,
+                     COMPARE_MAX_CONFIGS);
+            goto out;
+        }
+        for (i = 0; i < len; i++) {
+            c = json_object_array_get_idx(configs, i);
+            name = compare_json_str(c, NULL, "config");
+            if (!*name) {
+                name = compare_json_str(c, NULL, "device");
+            }
+            if (!*name) {
+                continue;
+            }
+            compare_meta_copy(m->configs[m->n_configs], sizeof(m->configs[0]), name);
+            compare_meta_copy(m->status[m->n_configs], sizeof(m->status[0]),
+                              compare_json_str(c, NULL, "status"));
+            m->n_configs++;
+        }
+    }
+    rc = 0;
+out:
+    json_object_put(root);
+    free(text);
+    return rc;
+}
+
+/* ---- may the two runs be compared? --------------------------------------------------------- */
+
+/* Append "; " (unless first) and a formatted difference to why. */
+static void compare_why_add(char *why, size_t whylen, const char *fmt, ...) PVB_PRINTF(3, 4);
+
+static void compare_why_add(char *why, size_t whylen, const char *fmt, ...)
+{
+    size_t used = strnlen(why, whylen);
+    va_list ap;
+
+    if (used + 1 >= whylen) {
+        return;
+    }
+    if (used > 0) {
+        snprintf(why + used, whylen - used, "; ");
+        used = strnlen(why, whylen);
+    }
+    va_start(ap, fmt);
+    vsnprintf(why + used, whylen - used, fmt, ap);
+    va_end(ap);
+}
+
+static int compare_has_config(const struct compare_meta *m, const char *name)
+{
+    unsigned i;
+
+    for (i = 0; i < m->n_configs; i++) {
+        if (strcmp(m->configs[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Names of a's configs that b lacks, space separated, into out. Count of them. */
+static unsigned compare_configs_missing(const struct compare_meta *a, const struct compare_meta *b,
+                                        char *out, size_t outlen)
+{
+    unsigned i;
+    unsigned n = 0;
+    size_t used;
+
+    out[0] = '\0';
+    for (i = 0; i < a->n_configs; i++) {
+        if (!compare_has_config(b, a->configs[i])) {
+            used = strlen(out);
+            snprintf(out + used, outlen - used, "%s%s", n ? " " : "", a->configs[i]);
+            n++;
+        }
+    }
+    return n;
+}
+
+static const char *compare_or_unknown(const char *s)
+{
+    return *s ? s : "(unknown)";
+}
+
+int compare_check_meta(const struct compare_meta *base, const struct compare_meta *new_, int force,
+                       char *why, size_t whylen)
+{
+    char only_base[512];
+    char only_new[512];
+    unsigned nb;
+    unsigned nn;
+
+    why[0] = '\0';
+    if (strcmp(base->accelerator, new_->accelerator) != 0) {
+        compare_why_add(why, whylen, "accelerator: BASE %s, NEW %s",
+                        compare_or_unknown(base->accelerator),
+                        compare_or_unknown(new_->accelerator));
+    }
+    nb = compare_configs_missing(base, new_, only_base, sizeof(only_base));
+    nn = compare_configs_missing(new_, base, only_new, sizeof(only_new));
+    if (nb || nn) {
+        compare_why_add(why, whylen, "devices: only in BASE: %s, only in NEW: %s",
+                        nb ? only_base : "-", nn ? only_new : "-");
+    }
+    if (strcmp(base->guest_kernel, new_->guest_kernel) != 0) {
+        compare_why_add(why, whylen, "guest kernel: BASE %s, NEW %s",
+                        compare_or_unknown(base->guest_kernel),
+                        compare_or_unknown(new_->guest_kernel));
+    }
+    if (strcmp(base->scenario, new_->scenario) != 0) {
+        compare_why_add(why, whylen, "scenario: BASE %s, NEW %s",
+                        compare_or_unknown(base->scenario), compare_or_unknown(new_->scenario));
+    }
+    if (!why[0]) {
+        return 0;
+    }
+    return force ? 1 : -1;
+}
+
+/* ---- the permutation test ------------------------------------------------------------------ */
+
+struct compare_test {
+    double p;
+    double min_p;
+    int exact;
+    unsigned long count; /* arrangements looked at */
+    int mean_sign;       /* sign of mean(new) - mean(base) */
+};
+
+/* Random permutations for a given alpha: enough to resolve p well below alpha. */
+static unsigned long compare_nperm(double alpha)
+{
+    double n = ceil(20.0 / alpha);
+
+    return n > (double)COMPARE_PERMUTATIONS ? (unsigned long)n : COMPARE_PERMUTATIONS;
+}
+
+/* Binomial coefficient as a double (exact up to 2^53), +inf when huge. */
+static double compare_binom(size_t n, size_t k)
+{
+    double c = 1.0;
+    size_t i;
+
+    if (k > n - k) {
+        k = n - k;
+    }
+    for (i = 1; i <= k; i++) {
+        c = c * (double)(n - k + i) / (double)i;
+        if (c > 1e300) {
+            return INFINITY;
+        }
+    }
+    return floor(c + 0.5);
+}
+
+/*
+ * Smallest two-sided p the test can give for these sizes, whatever the data:
+ * with exact enumeration the most extreme arrangement (and, for equal sizes, its
+ * mirror image) over all of them; with random permutations 1 / (B + 1).
+ */
+static double compare_min_p(size_t na, size_t nb, double alpha)
+{
+    double c = compare_binom(na + nb, na < nb ? na : nb);
+
+    if (c <= COMPARE_EXACT_MAX) {
+        return (na == nb ? 2.0 : 1.0) / c;
+    }
+    return 1.0 / ((double)compare_nperm(alpha) + 1.0);
+}
+
+unsigned compare_reps_needed(double alpha)
+{
+    unsigned n;
+
+    for (n = 1; n < 1000; n++) {
+        if (compare_min_p(n, n, alpha) < alpha) {
+            return n;
+        }
+    }
+    return n;
+}
+
+/* Uniform in [0, n) from the stats PRNG, by multiply-and-shift (Lemire), unbiased. */
+static size_t compare_rng_below(struct stats_rng *r, size_t n)
+{
+    unsigned __int128 m = (unsigned __int128)stats_rng_next(r) * (uint64_t)n;
+    uint64_t low = (uint64_t)m;
+    uint64_t t;
+
+    if (low < (uint64_t)n) {
+        t = (0 - (uint64_t)n) % (uint64_t)n;
+        while (low < t) {
+            m = (unsigned __int128)stats_rng_next(r) * (uint64_t)n;
+            low = (uint64_t)m;
+        }
+    }
+    return (size_t)(m >> 64);
+}
+
+/* |mean of a k-subset with sum s - mean of the rest| for a pool of n values summing to total. */
+static double compare_stat(double s, double total, size_t k, size_t n)
+{
+    return fabs(s / (double)k - (total - s) / (double)(n - k));
+}
+
+/* Every k-subset of x[0..n), in lexicographic order, counting those at least as extreme. */
+static int compare_exact(const double *x, size_t n, size_t k, double total, double limit,
+                         unsigned long *count, unsigned long *ge)
+{
+    size_t *idx = malloc(k * sizeof(*idx));
+    double *psum = malloc((k + 1) * sizeof(*psum));
+    size_t i;
+    size_t j;
+
+    if (!idx || !psum) {
+        free(idx);
+        free(psum);
+        return -1;
+    }
+    psum[0] = 0.0;
+    for (i = 0; i < k; i++) {
+        idx[i] = i;
+        psum[i + 1] = psum[i] + x[i];
+    }
+    *count = 0;
+    *ge = 0;
+    for (;;) {
+        (*count)++;
+        if (compare_stat(psum[k], total, k, n) >= limit) {
+            (*ge)++;
+        }
+        /* Next combination: bump the rightmost index that can move, reset those after it. */
+        i = k;
+        while (i > 0 && idx[i - 1] == n - k + (i - 1)) {
+            i--;
+        }
+        if (i == 0) {
+            break;
+        }
+        i--;
+        idx[i]++;
+        for (j = i + 1; j < k; j++) {
+            idx[j] = idx[j - 1] + 1;
+        }
+        for (j = i; j < k; j++) {
+            psum[j + 1] = psum[j] + x[idx[j]];
+        }
+    }
+    free(idx);
+    free(psum);
+    return 0;
+}
+
+/*
+ * Random k-subsets by a partial Fisher-Yates shuffle of x (reordered in place;
+ * the order it starts from does not matter, so it is never reset).
+ */
+static void compare_random(double *x, size_t n, size_t k, double total, double limit,
+                           unsigned long nperm, uint64_t seed, unsigned long *ge)
+{
+    struct stats_rng rng;
+    unsigned long r;
+    size_t i;
+    size_t j;
+    double s;
+    double t;
+
+    stats_rng_seed(&rng, seed);
+    *ge = 0;
+    for (r = 0; r < nperm; r++) {
+        s = 0.0;
+        for (i = 0; i < k; i++) {
+            j = i + compare_rng_below(&rng, n - i);
+            t = x[i];
+            x[i] = x[j];
+            x[j] = t;
+            s += x[i];
+        }
+        if (compare_stat(s, total, k, n) >= limit) {
+            (*ge)++;
+        }
+    }
+}
+
+/*
+ * Two-sided permutation test of mean(b) - mean(a). The smaller side is the
+ * subset that is drawn; values are centred first so sums stay well conditioned.
+ * 0, or -1 when out of memory.
+ */
+static int compare_perm_test(const double *a, size_t na, const double *b, size_t nb, double alpha,
+                             uint64_t seed, struct compare_test *t)
+{
+    size_t n = na + nb;
+    size_t k = na <= nb ? na : nb;
+    const double *small = na <= nb ? a : b;
+    const double *large = na <= nb ? b : a;
+    double *x = malloc(n * sizeof(*x));
+    double mean = 0.0;
+    double total = 0.0;
+    double s = 0.0;
+    double scale = 0.0;
+    double tobs;
+    double limit;
+    double ma = 0.0;
+    double mb = 0.0;
+    unsigned long ge = 0;
+    size_t i;
+
+    if (!x) {
+        return -1;
+    }
+    memset(t, 0, sizeof(*t));
+    for (i = 0; i < na; i++) {
+        ma += a[i];
+    }
+    for (i = 0; i < nb; i++) {
+        mb += b[i];
+    }
+    ma /= (double)na;
+    mb /= (double)nb;
+    t->mean_sign = mb > ma ? 1 : (mb < ma ? -1 : 0);
+    mean = (ma * (double)na + mb * (double)nb) / (double)n;
+    for (i = 0; i < k; i++) {
+        x[i] = small[i] - mean;
+    }
+    for (i = 0; i < n - k; i++) {
+        x[k + i] = large[i] - mean;
+    }
+    for (i = 0; i < n; i++) {
+        total += x[i];
+        if (i < k) {
+            s += x[i];
+        }
+        if (fabs(x[i]) > scale) {
+            scale = fabs(x[i]);
+        }
+    }
+    tobs = compare_stat(s, total, k, n);
+    /* Arrangements equal to the observed one up to rounding count as "as extreme". */
+    limit = tobs - (1e-9 * tobs + 1e-12 * scale);
+    t->min_p = compare_min_p(na, nb, alpha);
+    if (compare_binom(n, k) <= COMPARE_EXACT_MAX) {
+        if (compare_exact(x, n, k, total, limit, &t->count, &ge) < 0) {
+            free(x);
+            return -1;
+        }
+        t->exact = 1;
+        t->p = (double)ge / (double)t->count;
+    } else {
+        t->count = compare_nperm(alpha);
+        compare_random(x, n, k, total, limit, t->count, seed, &ge);
+        /* The observed arrangement counts too: p is never 0 (Phipson and Smyth 2010). */
+        t->p = ((double)ge + 1.0) / ((double)t->count + 1.0);
+    }
+    free(x);
+    return 0;
+}
+
+/* ---- grouping samples into cells ----------------------------------------------------------- */
+
+struct compare_cell {
+    const struct sample *first; /* the first sample of the cell in file order */
+    const double *v;
+    size_t n;
+};
+
+struct compare_side {
+    const struct sample **idx;
+    double *vals;
+    struct compare_cell *cells;
+    size_t n_cells;
+};
+
+static int compare_key_cmp(const struct sample *a, const struct sample *b)
+{
+    int c = strcmp(a->config, b->config);
+
+    if (c == 0) {
+        c = strcmp(a->workload, b->workload);
+    }
+    if (c == 0) {
+        c = strcmp(a->metric, b->metric);
+    }
+    return c;
+}
+
+/* By cell, then file order (the addresses of one array), so a cell starts with its first. */
+static int compare_sample_cmp(const void *pa, const void *pb)
+{
+    const struct sample *a = *(const struct sample *const *)pa;
+    const struct sample *b = *(const struct sample *const *)pb;
+    int c = compare_key_cmp(a, b);
+
+    if (c != 0) {
+        return c;
+    }
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+static void compare_side_free(struct compare_side *s)
+{
+    free(s->idx);
+    free(s->vals);
+    free(s->cells);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Sort the selected samples of set into cells. 0 or -1 (out of memory). */
+static int compare_group(const struct sample_set *set, const struct compare_options *o,
+                         struct compare_side *side, unsigned *unknown)
+{
+    size_t n = 0;
+    size_t i;
+    size_t start;
+
+    memset(side, 0, sizeof(*side));
+    side->idx = malloc((set->n ? set->n : 1) * sizeof(*side->idx));
+    side->vals = malloc((set->n ? set->n : 1) * sizeof(*side->vals));
+    side->cells = malloc((set->n ? set->n : 1) * sizeof(*side->cells));
+    if (!side->idx || !side->vals || !side->cells) {
+        compare_side_free(side);
+        return -1;
+    }
+    for (i = 0; i < set->n; i++) {
+        if (!metric_find(set->v[i].metric)) {
+            (*unknown)++;
+            continue;
+        }
+        if (compare_metric_selected(o, set->v[i].metric)) {
+            side->idx[n++] = &set->v[i];
+        }
+    }
+    qsort(side->idx, n, sizeof(*side->idx), compare_sample_cmp);
+    for (i = 0; i < n; i++) {
+        side->vals[i] = side->idx[i]->value;
+    }
+    start = 0;
+    for (i = 1; i <= n; i++) {
+        if (i == n || compare_key_cmp(side->idx[i], side->idx[start]) != 0) {
+            side->cells[side->n_cells].first = side->idx[start];
+            side->cells[side->n_cells].v = side->vals + start;
+            side->cells[side->n_cells].n = i - start;
+            side->n_cells++;
+            start = i;
+        }
+    }
+    return 0;
+}
+
+/* ---- rows ---------------------------------------------------------------------------------- */
+
+/* A cell's own seed: FNV-1a of its names mixed with the comparison's seed. */
+static uint64_t compare_cell_seed(uint64_t seed, const struct sample *s)
+{
+    const char *parts[3] = {s->config, s->workload, s->metric};
+    uint64_t h = 0xcbf29ce484222325ull;
+    struct stats_rng mix;
+    const char *p;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        for (p = parts[i]; *p; p++) {
+            h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+        }
+        h = (h ^ '/') * 0x100000001b3ull;
+    }
+    stats_rng_seed(&mix, h ^ seed);
+    return stats_rng_next(&mix);
+}
+
+static enum compare_verdict compare_decide(const struct compare_row *row,
+                                           const struct compare_test *t, double alpha,
+                                           double threshold_pct)
+{
+    int up = row->change_pct > threshold_pct;
+    int down = row->change_pct < -threshold_pct;
+    int worse = row->dir == METRIC_HIGHER_BETTER ? down : up;
+    int better = row->dir == METRIC_HIGHER_BETTER ? up : down;
+    int change_sign = row->change_pct > 0.0 ? 1 : (row->change_pct < 0.0 ? -1 : 0);
+
+    if (t->min_p >= alpha) {
+        return COMPARE_INSUFFICIENT;
+    }
+    if (row->p >= alpha || t->mean_sign != change_sign) {
+        return COMPARE_NO_CHANGE;
+    }
+    if (worse) {
+        return COMPARE_REGRESSION;
+    }
+    if (better) {
+        return COMPARE_IMPROVEMENT;
+    }
+    return COMPARE_NO_CHANGE;
+}
+
+/* Fill one row from a cell present on both sides. 0 or -1 (out of memory). */
+static int compare_row_fill(struct compare_row *row, const struct compare_cell *cb,
+                            const struct compare_cell *cn, const struct compare_options *o)
+{
+    const struct metric *m = metric_find(cb->first->metric);
+    uint64_t seed = compare_cell_seed(o->seed, cb->first);
+    struct compare_test t;
+    double ratio;
+    double lo;
+    double hi;
+
+    memset(row, 0, sizeof(*row));
+    memcpy(row->config, cb->first->config, sizeof(row->config));
+    memcpy(row->device, cb->first->device, sizeof(row->device));
+    memcpy(row->workload, cb->first->workload, sizeof(row->workload));
+    memcpy(row->metric, cb->first->metric, sizeof(row->metric));
+    memcpy(row->unit, cb->first->unit, sizeof(row->unit));
+    row->dir = m ? m->dir : METRIC_HIGHER_BETTER;
+    row->n_base = (unsigned)cb->n;
+    row->n_new = (unsigned)cn->n;
+    row->base_median = stats_median(cb->v, cb->n);
+    row->new_median = stats_median(cn->v, cn->n);
+    if (isnan(row->base_median) || isnan(row->new_median)) {
+        return -1; /* stats_median's only failure: out of memory */
+    }
+    if (row->base_median != 0.0) {
+        row->change_pct = (row->new_median - row->base_median) / fabs(row->base_median) * 100.0;
+    } else if (row->new_median == 0.0) {
+        row->change_pct = 0.0;
+    } else {
+        row->change_pct = row->new_median > 0.0 ? INFINITY : -INFINITY;
+    }
+    row->change_lo = NAN;
+    row->change_hi = NAN;
+    if (row->base_median > 0.0 &&
+        stats_ratio(cn->v, cn->n, cb->v, cb->n, seed ^ 0x9e3779b97f4a7c15ull, &ratio, &lo, &hi) ==
+            0) {
+        row->change_lo = (lo - 1.0) * 100.0;
+        row->change_hi = (hi - 1.0) * 100.0;
+    }
+    if (compare_perm_test(cb->v, cb->n, cn->v, cn->n, o->alpha, seed, &t) < 0) {
+        return -1;
+    }
+    row->p = t.p;
+    row->exact = t.exact;
+    row->permutations = t.count;
+    row->min_p = t.min_p;
+    row->reps_needed = compare_reps_needed(o->alpha);
+    row->verdict = compare_decide(row, &t, o->alpha, o->threshold_pct);
+    return 0;
+}
+
+struct compare_pair {
+    size_t base, new_; /* cell indexes */
+    size_t order;      /* position of the base cell's first sample in its file */
+};
+
+/* Rows follow the base run's order of first appearance. */
+static int compare_pair_cmp_order(const void *pa, const void *pb)
+{
+    const struct compare_pair *x = pa;
+    const struct compare_pair *y = pb;
+
+    return x->order < y->order ? -1 : (x->order > y->order ? 1 : 0);
+}
+
+/* The share of the rows one thread fills: rows first, first + step, ... */
+struct compare_job {
+    struct compare_row *rows;
+    const struct compare_pair *pairs;
+    size_t n, first, step;
+    const struct compare_side *sb, *sn;
+    const struct compare_options *o;
+    int failed;
+};
+
+static void *compare_job_run(void *arg)
+{
+    struct compare_job *j = arg;
+    size_t k;
+
+    for (k = j->first; k < j->n && !j->failed; k += j->step) {
+        if (compare_row_fill(&j->rows[k], &j->sb->cells[j->pairs[k].base],
+                             &j->sn->cells[j->pairs[k].new_], j->o) < 0) {
+            j->failed = 1;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Fill every row. Rows are independent and seeded by their own names, so they
+ * are spread over the online CPUs (the bootstrap and the permutations dominate
+ * a large comparison) with the same results as in one thread. Worker threads
+ * block every signal: the caller's thread keeps handling them. 0 or -1.
+ */
+static int compare_fill_rows(struct compare_row *rows, const struct compare_pair *pairs, size_t n,
+                             const struct compare_side *sb, const struct compare_side *sn,
+                             const struct compare_options *o)
+{
+    struct compare_job jobs[COMPARE_MAX_THREADS];
+    pthread_t tid[COMPARE_MAX_THREADS];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthreads = cpus > 1 ? (size_t)cpus : 1;
+    size_t started = 1;
+    size_t t;
+    sigset_t all;
+    sigset_t old;
+    int failed = 0;
+
+    if (nthreads > COMPARE_MAX_THREADS) {
+        nthreads = COMPARE_MAX_THREADS;
+    }
+    if (nthreads > n) {
+        nthreads = n > 0 ? n : 1;
+    }
+    memset(jobs, 0, sizeof(jobs));
+    for (t = 0; t < nthreads; t++) {
+        jobs[t].rows = rows;
+        jobs[t].pairs = pairs;
+        jobs[t].n = n;
+        jobs[t].first = t;
+        jobs[t].step = nthreads;
+        jobs[t].sb = sb;
+        jobs[t].sn = sn;
+        jobs[t].o = o;
+        jobs[t].failed = 0;
+    }
+    if (nthreads > 1) {
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        for (t = 1; t < nthreads; t++) {
+            if (pthread_create(&tid[t], NULL, compare_job_run, &jobs[t]) != 0) {
+                break;
+            }
+        }
+        started = t;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    /* This thread's own share, then any share whose thread could not start. */
+    compare_job_run(&jobs[0]);
+    for (t = started; t < nthreads; t++) {
+        compare_job_run(&jobs[t]);
+    }
+    for (t = 1; t < started; t++) {
+        pthread_join(tid[t], NULL);
+    }
+    for (t = 0; t < nthreads; t++) {
+        failed |= jobs[t].failed;
+    }
+    return failed ? -1 : 0;
+}
+
+int compare_samples(const struct sample_set *base, const struct sample_set *new_,
+                    const struct compare_options *o, struct compare_result *out)
+{
+    struct compare_side sb;
+    struct compare_side sn;
+    struct compare_pair *pairs = NULL;
+    size_t np = 0;
+    size_t i = 0;
+    size_t j = 0;
+    size_t k;
+    int c;
+    int rc = -1;
+
+    memset(&sb, 0, sizeof(sb));
+    memset(&sn, 0, sizeof(sn));
+    out->rows = NULL;
+    out->n = out->cap = 0;
+    out->n_regression = out->n_improvement = out->n_no_change = out->n_insufficient = 0;
+    out->only_base = out->only_new = out->unknown_metrics = 0;
+    out->threshold_pct = o->threshold_pct;
+    out->alpha = o->alpha;
+    out->reps_needed = compare_reps_needed(o->alpha);
+    if (compare_group(base, o, &sb, &out->unknown_metrics) < 0 ||
+        compare_group(new_, o, &sn, &out->unknown_metrics) < 0) {
+        goto out;
+    }
+    pairs = malloc((sb.n_cells ? sb.n_cells : 1) * sizeof(*pairs));
+    if (!pairs) {
+        goto out;
+    }
+    /* Both cell lists are sorted by name: walk them together. */
+    while (i < sb.n_cells || j < sn.n_cells) {
+        if (i == sb.n_cells) {
+            c = 1;
+        } else if (j == sn.n_cells) {
+            c = -1;
+        } else {
+            c = compare_key_cmp(sb.cells[i].first, sn.cells[j].first);
+        }
+        if (c < 0) {
+            out->only_base++;
+            i++;
+        } else if (c > 0) {
+            out->only_new++;
+            j++;
+        } else {
+            pairs[np].base = i;
+            pairs[np].new_ = j;
+            pairs[np].order = (size_t)(sb.cells[i].first - base->v);
+            np++;
+            i++;
+            j++;
+        }
+    }
+    qsort(pairs, np, sizeof(*pairs), compare_pair_cmp_order);
+    out->rows = calloc(np ? np : 1, sizeof(*out->rows));
+    if (!out->rows) {
+        goto out;
+    }
+    out->cap = np;
+    if (compare_fill_rows(out->rows, pairs, np, &sb, &sn, o) < 0) {
+        goto out;
+    }
+    out->n = np;
+    for (k = 0; k < np; k++) {
+        switch (out->rows[k].verdict) {
+        case COMPARE_REGRESSION:
+            out->n_regression++;
+            break;
+        case COMPARE_IMPROVEMENT:
+            out->n_improvement++;
+            break;
+        case COMPARE_INSUFFICIENT:
+            out->n_insufficient++;
+            break;
+        default:
+            out->n_no_change++;
+            break;
+        }
+    }
+    rc = 0;
+out:
+    if (rc < 0) {
+        free(out->rows);
+        out->rows = NULL;
+        out->n = out->cap = 0;
+        errno = ENOMEM;
+    }
+    free(pairs);
+    compare_side_free(&sb);
+    compare_side_free(&sn);
+    return rc;
+}
+
+void compare_result_free(struct compare_result *r)
+{
+    if (!r) {
+        return;
+    }
+    free(r->rows);
+    r->rows = NULL;
+    r->n = r->cap = 0;
+}
+
+const char *compare_verdict_name(enum compare_verdict v)
+{
+    switch (v) {
+    case COMPARE_REGRESSION:
+        return "regression";
+    case COMPARE_IMPROVEMENT:
+        return "improvement";
+    case COMPARE_INSUFFICIENT:
+        return "insufficient samples";
+    default:
+        return "no change";
+    }
+}
+
+int compare_exit_code(const struct compare_result *r)
+{
+    if (r->n_regression > 0) {
+        return PVB_EXIT_REGRESSION;
+    }
+    if (r->n == 0 || r->n_insufficient == r->n) {
+        return PVB_EXIT_USAGE; /* nothing could be tested: not a pass */
+    }
+    return PVB_EXIT_OK;
+}
+
+size_t compare_regressed_configs(const struct compare_result *r, const char **out, size_t max)
+{
+    size_t n = 0;
+    size_t i;
+    size_t j;
+
+    for (i = 0; i < r->n; i++) {
+        if (r->rows[i].verdict != COMPARE_REGRESSION) {
+            continue;
+        }
+        for (j = 0; j < n; j++) {
+            if (strcmp(out[j], r->rows[i].config) == 0) {
+                break;
+            }
+        }
+        if (j == n && n < max) {
+            out[n++] = r->rows[i].config;
+        }
+    }
+    return n;
+}
+
+/* ---- reading two run folders --------------------------------------------------------------- */
+
+/* samples.csv of dir into set; PVB_EXIT_* (the error is reported here). */
+static int compare_read_samples(const char *dir, const char *label, struct sample_set *set)
+{
+    char path[COMPARE_PATH_MAX];
+    char err[512];
+    unsigned bad = 0;
+
+    if (util_fmt(path, sizeof(path), "%s/samples.csv", dir) < 0) {
+        log_err("%s: %s: path too long", label, dir);
+        return PVB_EXIT_USAGE;
+    }
+    if (samples_read_csv(path, set, &bad, err, sizeof(err)) < 0) {
+        log_err("%s run: %s", label, err);
+        return errno == EINVAL ? PVB_EXIT_USAGE : PVB_EXIT_FAILED;
+    }
+    if (bad > 0) {
+        log_warn("%s run: %u rows of %s could not be read and are left out (first: %s)", label, bad,
+                 path, err);
+    }
+    return PVB_EXIT_OK;
+}
+
+/* Say which configurations of a run did not finish: their cells may be missing. */
+static void compare_warn_failed(const struct compare_meta *m, const char *label)
+{
+    unsigned i;
+
+    for (i = 0; i < m->n_configs; i++) {
+        if (m->status[i][0] && strcmp(m->status[i], "ok") != 0) {
+            log_warn("%s run: configuration %s has status '%s': some of its cells may be missing",
+                     label, m->configs[i], m->status[i]);
+        }
+    }
+}
+
+int compare_runs(const char *base_dir, const char *new_dir, const struct compare_options *o,
+                 struct compare_result *out)
+{
+    struct sample_set sb = {0};
+    struct sample_set sn = {0};
+    struct compare_meta *mb = NULL;
+    struct compare_meta *mn = NULL;
+    char why[1024];
+    int r;
+    int rc = PVB_EXIT_FAILED;
+
+    memset(out, 0, sizeof(*out));
+    if (compare_options_check(o, why, sizeof(why)) < 0) {
+        log_err("compare: %s", why);
+        return PVB_EXIT_USAGE;
+    }
+    mb = malloc(sizeof(*mb));
+    mn = malloc(sizeof(*mn));
+    if (!mb || !mn) {
+        log_err("compare: out of memory");
+        goto out;
+    }
+    r = compare_read_meta(base_dir, mb, why, sizeof(why));
+    if (r < 0) {
+        log_err("BASE run: %s", why);
+        rc = r == -1 ? PVB_EXIT_FAILED : PVB_EXIT_USAGE;
+        goto out;
+    }
+    r = compare_read_meta(new_dir, mn, why, sizeof(why));
+    if (r < 0) {
+        log_err("NEW run: %s", why);
+        rc = r == -1 ? PVB_EXIT_FAILED : PVB_EXIT_USAGE;
+        goto out;
+    }
+    r = compare_check_meta(mb, mn, o->force, why, sizeof(why));
+    if (r < 0) {
+        log_err("refusing to compare %s with %s: they differ in %s. Results of different "
+                "accelerators, devices, guest kernels or scenarios are not comparable; "
+                "--force compares them anyway",
+                base_dir, new_dir, why);
+        rc = PVB_EXIT_USAGE;
+        goto out;
+    }
+    if (r > 0) {
+        log_warn("comparing anyway (--force), although the runs differ in %s", why);
+    }
+    compare_warn_failed(mb, "BASE");
+    compare_warn_failed(mn, "NEW");
+    rc = compare_read_samples(base_dir, "BASE", &sb);
+    if (rc != PVB_EXIT_OK) {
+        goto out;
+    }
+    rc = compare_read_samples(new_dir, "NEW", &sn);
+    if (rc != PVB_EXIT_OK) {
+        goto out;
+    }
+    if (compare_samples(&sb, &sn, o, out) < 0) {
+        log_err("compare: out of memory");
+        rc = PVB_EXIT_FAILED;
+        goto out;
+    }
+    out->base = *mb;
+    out->new_ = *mn;
+    util_strlcpy(out->forced, r > 0 ? why : "", sizeof(out->forced));
+    if (out->unknown_metrics > 0) {
+        log_warn("%u samples of metrics this pvbench does not know were left out",
+                 out->unknown_metrics);
+    }
+    rc = PVB_EXIT_OK;
+out:
+    samples_free(&sb);
+    samples_free(&sn);
+    free(mb);
+    free(mn);
+    return rc;
+}
+
+/* ---- the terminal table -------------------------------------------------------------------- */
+
+/* A value with about four significant digits, without exponents for everyday sizes. */
+static void compare_fmt_value(char *buf, size_t len, double v)
+{
+    double a = fabs(v);
+
+    if (!isfinite(v)) {
+        snprintf(buf, len, "n/a");
+    } else if (a == 0.0) {
+        snprintf(buf, len, "0");
+    } else if (a >= 1e6 || a < 0.01) {
+        snprintf(buf, len, "%.3g", v);
+    } else if (a >= 100.0) {
+        snprintf(buf, len, "%.0f", v);
+    } else if (a >= 10.0) {
+        snprintf(buf, len, "%.1f", v);
+    } else {
+        snprintf(buf, len, "%.2f", v);
+    }
+}
+
+/* A percentage with its sign; "inf" and "n/a" when there is no finite one. */
+static void compare_fmt_pct(char *buf, size_t len, double v, const char *suffix)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "n/a");
+    } else if (isinf(v)) {
+        snprintf(buf, len, "%sinf%s", v > 0 ? "+" : "-", suffix);
+    } else if (fabs(v) >= 1000.0) {
+        snprintf(buf, len, "%+.0f%s", v, suffix);
+    } else {
+        snprintf(buf, len, "%+.1f%s", v, suffix);
+    }
+}
+
+static void compare_fmt_interval(char *buf, size_t len, const struct compare_row *row)
+{
+    char lo[24];
+    char hi[24];
+
+    if (isnan(row->change_lo) || isnan(row->change_hi)) {
+        snprintf(buf, len, "n/a");
+        return;
+    }
+    compare_fmt_pct(lo, sizeof(lo), row->change_lo, "");
+    compare_fmt_pct(hi, sizeof(hi), row->change_hi, "");
+    snprintf(buf, len, "[%s, %s]%%", lo, hi);
+}
+
+static void compare_fmt_p(char *buf, size_t len, double p)
+{
+    if (p < 0.0001) {
+        snprintf(buf, len, "<0.0001");
+    } else {
+        snprintf(buf, len, "%.4f", p);
+    }
+}
+
+static void compare_fmt_verdict(char *buf, size_t len, const struct compare_row *row)
+{
+    switch (row->verdict) {
+    case COMPARE_REGRESSION:
+        snprintf(buf, len, "REGRESSION");
+        break;
+    case COMPARE_IMPROVEMENT:
+        snprintf(buf, len, "improvement");
+        break;
+    case COMPARE_INSUFFICIENT:
+        snprintf(buf, len, "insufficient (n %u/%u, need %u)", row->n_base, row->n_new,
+                 row->reps_needed);
+        break;
+    default:
+        snprintf(buf, len, "no change");
+        break;
+    }
+}
+
+static int compare_max_width(int w, const char *s)
+{
+    int n = (int)strlen(s);
+
+    return n > w ? n : w;
+}
+
+static void compare_print_run(FILE *out, const char *label, const struct compare_meta *m)
+{
+    const char *qemu = m->qemu_version;
+    const char *prefix = "QEMU emulator version ";
+
+    if (strncmp(qemu, prefix, strlen(prefix)) == 0) {
+        qemu += strlen(prefix);
+    }
+    fprintf(out, "%s %s\n     run %s, scenario %s, %s, guest kernel %s, QEMU %s\n", label, m->dir,
+            compare_or_unknown(m->run_id), compare_or_unknown(m->scenario),
+            compare_or_unknown(m->accelerator), compare_or_unknown(m->guest_kernel),
+            compare_or_unknown(qemu));
+}
+
+static void compare_print_table(const struct compare_result *r, FILE *out)
+{
+    const struct compare_row *row;
+    char base[24];
+    char nw[24];
+    char chg[24];
+    char ci[48];
+    char p[16];
+    char verdict[64];
+    int wc = (int)strlen("config");
+    int ww = (int)strlen("workload");
+    int wm = (int)strlen("metric");
+    size_t i;
+
+    compare_print_run(out, "BASE", &r->base);
+    compare_print_run(out, "NEW ", &r->new_);
+    if (r->forced[0]) {
+        fprintf(out, "forced: the runs differ in %s\n", r->forced);
+    }
+    fputc('\n', out);
+    for (i = 0; i < r->n; i++) {
+        wc = compare_max_width(wc, r->rows[i].config);
+        ww = compare_max_width(ww, r->rows[i].workload);
+        wm = compare_max_width(wm, r->rows[i].metric);
+    }
+    fprintf(out, "%-*s  %-*s  %-*s  %9s  %9s  %8s  %-17s  %7s  %s\n", wc, "config", ww, "workload",
+            wm, "metric", "base", "new", "change", "95% interval", "p", "verdict");
+    for (i = 0; i < r->n; i++) {
+        row = &r->rows[i];
+        compare_fmt_value(base, sizeof(base), row->base_median);
+        compare_fmt_value(nw, sizeof(nw), row->new_median);
+        compare_fmt_pct(chg, sizeof(chg), row->change_pct, "%");
+        compare_fmt_interval(ci, sizeof(ci), row);
+        compare_fmt_p(p, sizeof(p), row->p);
+        compare_fmt_verdict(verdict, sizeof(verdict), row);
+        fprintf(out, "%-*s  %-*s  %-*s  %9s  %9s  %8s  %-17s  %7s  %s\n", wc, row->config, ww,
+                row->workload, wm, row->metric, base, nw, chg, ci, p, verdict);
+    }
+}
+
+/* The closing lines: counts, what was left out, and the verdict in words. */
+static void compare_print_summary(const struct compare_result *r, FILE *out)
+{
+    fprintf(out,
+            "\n%zu compared: %u regression%s, %u improvement%s, %u no change, %u insufficient "
+            "samples\n(threshold %g%%, alpha %g; change of the medians, permutation test of the "
+            "means)\n",
+            r->n, r->n_regression, r->n_regression == 1 ? "" : "s", r->n_improvement,
+            r->n_improvement == 1 ? "" : "s", r->n_no_change, r->n_insufficient, r->threshold_pct,
+            r->alpha);
+    if (r->only_base || r->only_new) {
+        fprintf(out, "not compared: %u cells only in BASE, %u only in NEW\n", r->only_base,
+                r->only_new);
+    }
+    if (r->n_insufficient > 0) {
+        fprintf(out,
+                "insufficient samples: need at least %u repetitions per side for alpha %g "
+                "(%u of %zu rows have fewer; their change cannot be tested)\n",
+                r->reps_needed, r->alpha, r->n_insufficient, r->n);
+    }
+    switch (compare_exit_code(r)) {
+    case PVB_EXIT_REGRESSION:
+        fprintf(out, "result: REGRESSION in %u row%s\n", r->n_regression,
+                r->n_regression == 1 ? "" : "s");
+        break;
+    case PVB_EXIT_OK:
+        fprintf(out, "result: no regression\n");
+        break;
+    default:
+        if (r->n == 0) {
+            fprintf(out, "result: nothing to compare: no config x workload x metric of the "
+                         "selection is in both runs\n");
+        } else {
+            fprintf(out,
+                    "result: nothing could be tested: insufficient samples: need at least %u "
+                    "repetitions per side for alpha %g\n",
+                    r->reps_needed, r->alpha);
+        }
+        break;
+    }
+}
+
+/* ---- compare.json -------------------------------------------------------------------------- */
+
+static int compare_json_add(struct json_object *obj, const char *key, struct json_object *val)
+{
+    if (!val) {
+        return -1;
+    }
+    if (json_object_object_add(obj, key, val) != 0) {
+        json_object_put(val);
+        return -1;
+    }
+    return 0;
+}
+
+/* A number with 6 significant digits, or null when it is not finite. */
+static int compare_json_double(struct json_object *obj, const char *key, double v)
+{
+    char num[32];
+
+    if (!isfinite(v)) {
+        return json_object_object_add(obj, key, NULL) != 0 ? -1 : 0;
+    }
+    snprintf(num, sizeof(num), "%.6g", v);
+    return compare_json_add(obj, key, json_object_new_double_s(v, num));
+}
+
+static struct json_object *compare_json_meta(const struct compare_meta *m)
+{
+    struct json_object *o = json_object_new_object();
+
+    if (!o || compare_json_add(o, "dir", json_object_new_string(m->dir)) < 0 ||
+        compare_json_add(o, "run_id", json_object_new_string(m->run_id)) < 0 ||
+        compare_json_add(o, "scenario", json_object_new_string(m->scenario)) < 0 ||
+        compare_json_add(o, "accelerator", json_object_new_string(m->accelerator)) < 0 ||
+        compare_json_add(o, "guest_kernel", json_object_new_string(m->guest_kernel)) < 0 ||
+        compare_json_add(o, "qemu_version", json_object_new_string(m->qemu_version)) < 0 ||
+        compare_json_add(o, "pvbench_version", json_object_new_string(m->pvbench_version)) < 0 ||
+        compare_json_add(o, "start", json_object_new_string(m->start)) < 0) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static struct json_object *compare_json_options(const struct compare_result *r,
+                                                const struct compare_options *o)
+{
+    struct json_object *j = json_object_new_object();
+    const char *metrics = compare_metrics_mode_primary(o) ? "primary" : o->metrics;
+
+    if (!j || compare_json_double(j, "threshold_pct", r->threshold_pct) < 0 ||
+        compare_json_double(j, "alpha", r->alpha) < 0 ||
+        compare_json_add(j, "force", json_object_new_boolean(o->force)) < 0 ||
+        compare_json_add(j, "metrics", json_object_new_string(metrics)) < 0 ||
+        compare_json_add(j, "seed", json_object_new_uint64(o->seed)) < 0 ||
+        compare_json_add(j, "test",
+                         json_object_new_string("two-sided permutation test, "
+                                                "difference of means")) < 0 ||
+        compare_json_add(j, "exact_max", json_object_new_int(COMPARE_EXACT_MAX)) < 0 ||
+        compare_json_add(j, "permutations",
+                         json_object_new_int64((int64_t)compare_nperm(r->alpha))) < 0 ||
+        compare_json_add(j, "interval",
+                         json_object_new_string("percentile bootstrap 95%, "
+                                                "ratio of medians")) < 0 ||
+        compare_json_add(j, "bootstrap_resamples", json_object_new_int(STATS_BOOTSTRAP_RESAMPLES)) <
+            0) {
+        json_object_put(j);
+        return NULL;
+    }
+    return j;
+}
+
+static struct json_object *compare_json_row(const struct compare_row *row)
+{
+    struct json_object *j = json_object_new_object();
+    const char *better = row->dir == METRIC_HIGHER_BETTER ? "higher" : "lower";
+
+    if (!j || compare_json_add(j, "config", json_object_new_string(row->config)) < 0 ||
+        compare_json_add(j, "device", json_object_new_string(row->device)) < 0 ||
+        compare_json_add(j, "workload", json_object_new_string(row->workload)) < 0 ||
+        compare_json_add(j, "metric", json_object_new_string(row->metric)) < 0 ||
+        compare_json_add(j, "unit", json_object_new_string(row->unit)) < 0 ||
+        compare_json_add(j, "better", json_object_new_string(better)) < 0 ||
+        compare_json_add(j, "n_base", json_object_new_int64(row->n_base)) < 0 ||
+        compare_json_add(j, "n_new", json_object_new_int64(row->n_new)) < 0 ||
+        compare_json_double(j, "base_median", row->base_median) < 0 ||
+        compare_json_double(j, "new_median", row->new_median) < 0 ||
+        compare_json_double(j, "change_pct", row->change_pct) < 0 ||
+        compare_json_double(j, "change_ci95_low_pct", row->change_lo) < 0 ||
+        compare_json_double(j, "change_ci95_high_pct", row->change_hi) < 0 ||
+        compare_json_double(j, "p", row->p) < 0 ||
+        compare_json_add(j, "p_method", json_object_new_string(row->exact ? "exact" : "random")) <
+            0 ||
+        compare_json_add(j, "permutations", json_object_new_int64((int64_t)row->permutations)) <
+            0 ||
+        compare_json_double(j, "min_p", row->min_p) < 0 ||
+        compare_json_add(j, "reps_needed", json_object_new_int64(row->reps_needed)) < 0 ||
+        compare_json_add(j, "verdict", json_object_new_string(compare_verdict_name(row->verdict))) <
+            0) {
+        json_object_put(j);
+        return NULL;
+    }
+    return j;
+}
+
+static struct json_object *compare_json_summary(const struct compare_result *r)
+{
+    struct json_object *j = json_object_new_object();
+
+    if (!j || compare_json_add(j, "rows", json_object_new_int64((int64_t)r->n)) < 0 ||
+        compare_json_add(j, "regressions", json_object_new_int64(r->n_regression)) < 0 ||
+        compare_json_add(j, "improvements", json_object_new_int64(r->n_improvement)) < 0 ||
+        compare_json_add(j, "no_change", json_object_new_int64(r->n_no_change)) < 0 ||
+        compare_json_add(j, "insufficient", json_object_new_int64(r->n_insufficient)) < 0 ||
+        compare_json_add(j, "only_base", json_object_new_int64(r->only_base)) < 0 ||
+        compare_json_add(j, "only_new", json_object_new_int64(r->only_new)) < 0 ||
+        compare_json_add(j, "reps_needed", json_object_new_int64(r->reps_needed)) < 0 ||
+        compare_json_add(j, "exit_code", json_object_new_int(compare_exit_code(r))) < 0) {
+        json_object_put(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Write compare.json to path atomically. 0, or -1 with errno set. */
+static int compare_write_json(const struct compare_result *r, const struct compare_options *o,
+                              const char *path)
+{
+    struct json_object *root = json_object_new_object();
+    struct json_object *rows = NULL;
+    struct json_object *forced = NULL;
+    const char *text;
+    char *doc = NULL;
+    size_t tlen = 0;
+    size_t i;
+    int saved;
+    int rc = -1;
+
+    errno = ENOMEM; /* every failure before the write is json-c running out of memory */
+    if (!root || compare_json_add(root, "format", json_object_new_string("pvbench-compare")) < 0 ||
+        compare_json_add(root, "version", json_object_new_int(COMPARE_FORMAT_VERSION)) < 0 ||
+        compare_json_add(root, "pvbench_version", json_object_new_string(PVB_VERSION)) < 0 ||
+        compare_json_add(root, "base", compare_json_meta(&r->base)) < 0 ||
+        compare_json_add(root, "new", compare_json_meta(&r->new_)) < 0 ||
+        compare_json_add(root, "options", compare_json_options(r, o)) < 0) {
+        goto out;
+    }
+    forced = json_object_new_array();
+    if (compare_json_add(root, "forced_differences", forced) < 0 ||
+        (r->forced[0] && json_object_array_add(forced, json_object_new_string(r->forced)) != 0) ||
+        compare_json_add(root, "summary", compare_json_summary(r)) < 0) {
+        goto out;
+    }
+    rows = json_object_new_array();
+    if (compare_json_add(root, "rows", rows) < 0) {
+        goto out;
+    }
+    for (i = 0; i < r->n; i++) {
+        struct json_object *row = compare_json_row(&r->rows[i]);
+
+        if (!row || json_object_array_add(rows, row) != 0) {
+            json_object_put(row);
+            goto out;
+        }
+    }
+    text = json_object_to_json_string_length(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+        &tlen);
+    if (!text) {
+        goto out;
+    }
+    doc = malloc(tlen + 1);
+    if (!doc) {
+        goto out;
+    }
+    memcpy(doc, text, tlen);
+    doc[tlen] = '\n';
+    rc = results_write_atomic(path, doc, tlen + 1);
+out:
+    saved = errno;
+    free(doc);
+    json_object_put(root);
+    errno = saved;
+    return rc;
+}
+
+/* ---- compare.dat, compare.gp, compare.png -------------------------------------------------- */
+
+/* A dat-file value: gnuplot reads "NaN" as missing. */
+static void compare_dat_num(char *buf, size_t len, double v)
+{
+    if (isfinite(v)) {
+        snprintf(buf, len, "%.4f", v);
+    } else {
+        snprintf(buf, len, "NaN");
+    }
+}
+
+/* Write compare.dat (see compare.h for its layout). 0, or -1 with errno set. */
+static int compare_write_dat(const struct compare_result *r, const char *path)
+{
+    const struct compare_row *row;
+    char label[160];
+    char chg[32];
+    char lo[32];
+    char hi[32];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m;
+    size_t i;
+    char *c;
+    int saved;
+    int rc;
+
+    m = open_memstream(&buf, &len);
+    if (!m) {
+        return -1;
+    }
+    fprintf(m,
+            "# pvbench compare %d: change of the median (NEW vs BASE, %%) with its bootstrap "
+            "95%% interval\n# threshold %g%%, alpha %g\n"
+            "# index \"label\" change_pct ci_low_pct ci_high_pct verdict "
+            "(0 no change, 1 regression, 2 improvement, 3 insufficient samples)\n",
+            COMPARE_FORMAT_VERSION, r->threshold_pct, r->alpha);
+    for (i = 0; i < r->n; i++) {
+        row = &r->rows[i];
+        snprintf(label, sizeof(label), "%s %s %s", row->config, row->workload, row->metric);
+        for (c = label; *c; c++) {
+            if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) {
+                *c = '?';
+            }
+        }
+        compare_dat_num(chg, sizeof(chg), row->change_pct);
+        /* No interval: draw a zero-width one at the change, so the row still plots. */
+        compare_dat_num(lo, sizeof(lo), isnan(row->change_lo) ? row->change_pct : row->change_lo);
+        compare_dat_num(hi, sizeof(hi), isnan(row->change_hi) ? row->change_pct : row->change_hi);
+        fprintf(m, "%zu \"%s\" %s %s %s %d\n", i, label, chg, lo, hi, (int)row->verdict);
+    }
+    /* Block 1: the two threshold lines, each from above the first row to below the last. */
+    fprintf(m, "\n\n# threshold lines\n%g -0.5\n%g %zu.5\n\n%g -0.5\n%g %zu.5\n", -r->threshold_pct,
+            -r->threshold_pct, r->n - 1, r->threshold_pct, r->threshold_pct, r->n - 1);
+    if (fclose(m) != 0) {
+        saved = errno;
+        free(buf);
+        errno = saved;
+        return -1;
+    }
+    rc = results_write_atomic(path, buf, len);
+    saved = errno;
+    free(buf);
+    errno = saved;
+    return rc;
+}
+
+/* Pixel height of the chart: room for the title, the axis, the caption and every row. */
+static unsigned compare_chart_height(size_t rows)
+{
+    size_t h = 150 + 22 * rows;
+
+    return h > COMPARE_CHART_MAX_HEIGHT ? COMPARE_CHART_MAX_HEIGHT : (unsigned)h;
+}
+
+/*
+ * compare.dat and compare.gp (from the template scripts/plot/compare.gp) into dir,
+ * then compare.png with gnuplot when it is installed, through the report's plot
+ * module. The chart is an extra: a failure is reported, never fatal.
+ */
+static void compare_plot(const struct compare_result *r, const char *dir, FILE *out)
+{
+    struct plot_chart chart;
+    char dat[COMPARE_PATH_MAX];
+    char tdir[COMPARE_PATH_MAX];
+    char caption[256];
+    char err[512];
+
+    if (util_fmt(dat, sizeof(dat), "%s/compare.dat", dir) < 0) {
+        log_warn("chart skipped: %s: path too long", dir);
+        return;
+    }
+    if (compare_write_dat(r, dat) < 0) {
+        log_warn("chart skipped: %s: %s", dat, strerror(errno));
+        return;
+    }
+    memset(&chart, 0, sizeof(chart));
+    snprintf(chart.name, sizeof(chart.name), "compare");
+    snprintf(chart.tmpl, sizeof(chart.tmpl), "compare");
+    snprintf(chart.data[0], sizeof(chart.data[0]), "compare.dat");
+    snprintf(chart.title, sizeof(chart.title), "%s vs %s: change of the median, NEW against BASE",
+             compare_or_unknown(r->new_.run_id), compare_or_unknown(r->base.run_id));
+    snprintf(chart.ylabel, sizeof(chart.ylabel), "change of the median (%%), 95%% interval");
+    chart.width = COMPARE_CHART_WIDTH;
+    chart.height = compare_chart_height(r->n);
+    snprintf(caption, sizeof(caption),
+             "red: regression, green: improvement, grey: no change or too few samples; "
+             "dashed: threshold %g%%; alpha %g",
+             r->threshold_pct, r->alpha);
+    plot_template_dir(tdir, sizeof(tdir));
+    if (plot_write_script(tdir, dir, &chart, "png", caption, err, sizeof(err)) < 0) {
+        log_warn("chart skipped: %s", err);
+        return;
+    }
+    if (!plot_have_gnuplot()) {
+        fprintf(out,
+                "chart: gnuplot is not installed, skipped (to draw it later: cd %s && "
+                "gnuplot compare.gp)\n",
+                dir);
+        return;
+    }
+    if (plot_run_gnuplot(dir, "compare.gp", COMPARE_GNUPLOT_TIMEOUT_S, err, sizeof(err)) < 0) {
+        log_warn("chart: %s", err);
+        return;
+    }
+    fprintf(out, "chart: %s/compare.png\n", dir);
+}
+
+/* ---- report -------------------------------------------------------------------------------- */
+
+int compare_report(const struct compare_result *r, const struct compare_options *o, FILE *out)
+{
+    char json[COMPARE_PATH_MAX];
+    char dir[COMPARE_PATH_MAX];
+    char *slash;
+
+    compare_print_table(r, out);
+    compare_print_summary(r, out);
+    if (o->output) {
+        if (util_strlcpy(json, o->output, sizeof(json)) < 0) {
+            log_err("--output: path too long");
+            return PVB_EXIT_USAGE;
+        }
+    } else if (util_fmt(json, sizeof(json), "%s/compare.json", r->new_.dir) < 0) {
+        log_err("%s: path too long", r->new_.dir);
+        return PVB_EXIT_FAILED;
+    }
+    if (compare_write_json(r, o, json) < 0) {
+        log_err("%s: %s", json, strerror(errno));
+        return PVB_EXIT_FAILED;
+    }
+    fprintf(out, "written: %s\n", json);
+    util_strlcpy(dir, json, sizeof(dir));
+    slash = strrchr(dir, '/');
+    if (!slash) {
+        snprintf(dir, sizeof(dir), ".");
+    } else if (slash == dir) {
+        dir[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+    if (o->plot && r->n > 0) {
+        compare_plot(r, dir, out);
+    }
+    fflush(out);
+    return PVB_EXIT_OK;
+}
+
+/* ---- pvbench compare ----------------------------------------------------------------------- */
+
+static void compare_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: pvbench compare BASE NEW [options]\n"
+            "\n"
+            "Compares two run folders: for each config x workload x metric in both, the change\n"
+            "of the median with its bootstrap 95%% interval, a permutation test (p), and a\n"
+            "verdict. Writes NEW/compare.json, compare.dat, compare.gp and compare.png.\n"
+            "\n"
+            "  --threshold PCT   a regression must be worse than PCT %% (default %g)\n"
+            "  --alpha A         and have p < A (default %g; %g .. %g)\n"
+            "  --metrics LIST    comma-separated metrics, 'primary' (default) or 'all'\n"
+            "  --force           compare runs of different accelerators, devices, guest\n"
+            "                    kernels or scenarios\n"
+            "  --output FILE     write compare.json there (the chart files go beside it)\n"
+            "  --seed N          seed of the permutation test and bootstrap\n"
+            "  --no-plot         no compare.dat / compare.gp / compare.png\n"
+            "\n"
+            "exit codes: 0 no regression, 1 regression found, 2 usage or input error (also:\n"
+            "runs refused as not comparable, or too few repetitions to test anything),\n"
+            "3 a file could not be read or written. Method: docs/regression.md\n",
+            COMPARE_DEFAULT_THRESHOLD_PCT, COMPARE_DEFAULT_ALPHA, COMPARE_ALPHA_MIN,
+            COMPARE_ALPHA_MAX);
+}
+
+/* A whole argument as a finite number. 0 or -1. */
+static int compare_parse_double(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno != 0 || !isfinite(v)) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int compare_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"threshold", required_argument, NULL, 't'},
+        {"alpha", required_argument, NULL, 'a'},
+        {"metrics", required_argument, NULL, 'm'},
+        {"force", no_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 's'},
+        {"no-plot", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct compare_options o;
+    struct compare_result r;
+    unsigned long long seed;
+    char *end;
+    int c;
+    int rc;
+
+    compare_options_init(&o);
+    optind = 0; /* glibc: start over, this may not be the first getopt user */
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (compare_parse_double(optarg, &o.threshold_pct) < 0) {
+                log_err("--threshold: '%s' is not a number (percent, e.g. 5)", optarg);
+                return PVB_EXIT_USAGE;
+            }
+            break;
+        case 'a':
+            if (compare_parse_double(optarg, &o.alpha) < 0) {
+                log_err("--alpha: '%s' is not a number (e.g. 0.01)", optarg);
+                return PVB_EXIT_USAGE;
+            }
+            break;
+        case 'm':
+            o.metrics = optarg;
+            break;
+        case 'f':
+            o.force = 1;
+            break;
+        case 'o':
+            o.output = optarg;
+            break;
+        case 's':
+            errno = 0;
+            seed = strtoull(optarg, &end, 0);
+            if (end == optarg || *end || errno || optarg[0] == '-') {
+                log_err("--seed: '%s' is not a non-negative integer", optarg);
+                return PVB_EXIT_USAGE;
+            }
+            o.seed = seed;
+            break;
+        case 'P':
+            o.plot = 0;
+            break;
+        case 'h':
+            compare_usage(stdout);
+            return PVB_EXIT_OK;
+        default:
+            compare_usage(stderr);
+            return PVB_EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        log_err("compare: expected two run folders, BASE and NEW (got %d)", argc - optind);
+        compare_usage(stderr);
+        return PVB_EXIT_USAGE;
+    }
+    rc = compare_runs(argv[optind], argv[optind + 1], &o, &r);
+    if (rc != PVB_EXIT_OK) {
+        return rc;
+    }
+    rc = compare_report(&r, &o, stdout);
+    if (rc == PVB_EXIT_OK) {
+        rc = compare_exit_code(&r);
+    }
+    compare_result_free(&r);
+    return rc;
+}

@@ -1,0 +1,1743 @@
+/*
+ * `pvbench report`: charts, report.html and report.md of a run folder, rebuilt from
+ * samples.csv and run.json. Reading, deciding what to draw, and writing the two reports
+ * live here; data files, templates and gnuplot live in plot.c.
+ *
+ * Everything read from the folder is untrusted text: it is escaped for HTML, Markdown,
+ * gnuplot strings and file names, and a bad file is named (file:line), never fatal.
+ */
+#include "report.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "metric.h"
+#include "util.h"
+
+#ifndef PVB_VERSION
+#define PVB_VERSION "unknown"
+#endif
+
+#define REPORT_MAX_PROBLEMS 24
+#define REPORT_PROBLEM_LEN 400
+#define REPORT_RUN_JSON_MAX (4 * 1024 * 1024)
+#define REPORT_BAR_HEIGHT 480
+#define REPORT_LATENCY_HEIGHT 440
+/* Charts of horizontal bars: fixed part, per bar and per group, smallest height. */
+#define REPORT_ROWS_BASE 170
+#define REPORT_ROW_HEIGHT 26
+#define REPORT_GROUP_GAP 14
+#define REPORT_ROWS_MIN 330
+#define REPORT_BOOT_HEIGHT 420
+/* File names of the charts start with one of these; a rebuild removes only such files. */
+static const char *const report_chart_prefixes[] = {"bars-", "latency-", "cpu-", "boot", "speedup"};
+
+struct report_chart {
+    struct plot_chart c;
+    char about[640]; /* what the chart shows, under it in the reports */
+    int scripted;    /* plots/<name>.gp was written */
+    int drawn;       /* plots/<name>.<format> exists */
+};
+
+/* What problems did to the outcome: the exit code is the most serious one. */
+enum report_trouble { REPORT_BAD_INPUT, REPORT_WRITE_FAILED, REPORT_DRAW_FAILED };
+
+struct report_ctx {
+    const char *dir;
+    const char *format;
+    char plots[PATH_MAX];
+    struct sample_set samples;
+    struct summary_set sum;
+    struct table_view view;
+    int have_samples;
+    json_object *run; /* run.json, NULL if it could not be read */
+    char problems[REPORT_MAX_PROBLEMS][REPORT_PROBLEM_LEN];
+    unsigned n_problems;
+    unsigned n_more_problems;
+    int bad_input;
+    int write_failed;
+    int draw_failed;
+    int no_gnuplot;
+    struct report_chart *charts;
+    size_t n_charts;
+    size_t cap_charts;
+    char caption[640];
+};
+
+static void report_problem(struct report_ctx *r, enum report_trouble t, const char *fmt, ...)
+    PVB_PRINTF(3, 4);
+
+/* Record a problem: said once on the terminal, listed again at the top of the reports. */
+static void report_problem(struct report_ctx *r, enum report_trouble t, const char *fmt, ...)
+{
+    char msg[REPORT_PROBLEM_LEN];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_warn("%s", msg);
+    if (t == REPORT_BAD_INPUT) {
+        r->bad_input = 1;
+    } else if (t == REPORT_WRITE_FAILED) {
+        r->write_failed = 1;
+    } else {
+        r->draw_failed = 1;
+    }
+    if (r->n_problems < REPORT_MAX_PROBLEMS) {
+        memcpy(r->problems[r->n_problems++], msg, sizeof(msg));
+    } else {
+        r->n_more_problems++;
+    }
+}
+
+/* ---- escaping -------------------------------------------------------------------------------- */
+
+void report_fput_html(FILE *out, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        switch (c) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(c < 0x20 || c == 0x7f ? ' ' : c, out);
+        }
+    }
+}
+
+void report_fput_md(FILE *out, const char *s)
+{
+    const char *start = s;
+
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        /* An underscore inside a word ("lat_p99_us") is no emphasis: left as it is. */
+        int inword =
+            c == '_' && s > start && isalnum((unsigned char)s[-1]) && isalnum((unsigned char)s[1]);
+
+        if (strchr("|\\`*_[]<>", c) && !inword) {
+            fputc('\\', out);
+            fputc(c, out);
+        } else {
+            fputc(c < 0x20 || c == 0x7f ? ' ' : c, out);
+        }
+    }
+}
+
+/* A file name made of s: letters, digits, '-', '_' and '.', never starting with '.'. */
+static void report_file_name(char *out, size_t outlen, const char *s)
+{
+    size_t o = 0;
+
+    for (; *s && o + 1 < outlen; s++) {
+        unsigned char c = (unsigned char)*s;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || (c == '.' && o > 0);
+
+        out[o++] = ok ? (char)c : '_';
+    }
+    out[o] = '\0';
+}
+
+/* "blk" -> "block", "net" -> "network"; other kinds as they are. */
+static const char *report_kind_label(const char *kind)
+{
+    if (strcmp(kind, "blk") == 0) {
+        return "block";
+    }
+    if (strcmp(kind, "net") == 0) {
+        return "network";
+    }
+    return kind;
+}
+
+/* ---- reading the run folder ------------------------------------------------------------------ */
+
+/* 1 + the number of newlines in text[0..off). */
+static unsigned report_line_of(const char *text, size_t off)
+{
+    unsigned line = 1;
+
+    for (size_t i = 0; i < off && text[i]; i++) {
+        line += text[i] == '\n';
+    }
+    return line;
+}
+
+static void report_read_samples(struct report_ctx *r)
+{
+    char path[PATH_MAX], err[512];
+    unsigned bad = 0;
+
+    snprintf(path, sizeof(path), "%s/samples.csv", r->dir);
+    if (samples_read_csv(path, &r->samples, &bad, err, sizeof(err)) < 0) {
+        report_problem(r, REPORT_BAD_INPUT, "%s (no samples: nothing to chart)", err);
+        return;
+    }
+    r->have_samples = 1;
+    if (bad > 0) {
+        report_problem(r, REPORT_BAD_INPUT, "%s (%u unreadable row%s left out)", err, bad,
+                       bad == 1 ? "" : "s");
+    }
+    if (r->samples.n == 0) {
+        report_problem(r, REPORT_BAD_INPUT, "%s: no samples in the file", path);
+    }
+}
+
+static void report_read_run_json(struct report_ctx *r)
+{
+    char path[PATH_MAX];
+    struct json_tokener *tok = NULL;
+    json_object *obj = NULL, *v;
+    enum json_tokener_error jerr;
+    size_t len = 0, end;
+    char *text;
+
+    snprintf(path, sizeof(path), "%s/run.json", r->dir);
+    errno = 0;
+    text = util_slurp(path, REPORT_RUN_JSON_MAX, &len);
+    if (!text) {
+        report_problem(r, REPORT_BAD_INPUT, "%s: %s (run metadata left out)", path,
+                       errno ? strerror(errno) : "cannot read");
+        return;
+    }
+    tok = json_tokener_new();
+    if (!tok) {
+        report_problem(r, REPORT_BAD_INPUT, "%s: out of memory", path);
+        goto out;
+    }
+    obj = json_tokener_parse_ex(tok, text, (int)len);
+    jerr = json_tokener_get_error(tok);
+    end = json_tokener_get_parse_end(tok);
+    if (!obj) {
+        report_problem(r, REPORT_BAD_INPUT, "%s:%u: %s (run metadata left out)", path,
+                       report_line_of(text, end),
+                       jerr == json_tokener_continue ? "unexpected end of file"
+                                                     : json_tokener_error_desc(jerr));
+        goto out;
+    }
+    while (end < len && strchr(" \t\r\n", text[end])) {
+        end++;
+    }
+    if (end < len) {
+        report_problem(r, REPORT_BAD_INPUT, "%s:%u: text after the end of the JSON object", path,
+                       report_line_of(text, end));
+    }
+    if (!json_object_is_type(obj, json_type_object)) {
+        report_problem(r, REPORT_BAD_INPUT, "%s:1: not a JSON object (run metadata left out)",
+                       path);
+        json_object_put(obj);
+        goto out;
+    }
+    if (!json_object_object_get_ex(obj, "format", &v) ||
+        strcmp(json_object_get_string(v), "pvbench-run") != 0) {
+        report_problem(r, REPORT_BAD_INPUT, "%s: \"format\" is not \"pvbench-run\"", path);
+    } else if (!json_object_object_get_ex(obj, "version", &v) || json_object_get_int(v) != 1) {
+        report_problem(r, REPORT_BAD_INPUT, "%s: \"version\" is not 1: read as version 1", path);
+    }
+    r->run = obj;
+out:
+    if (tok) {
+        json_tokener_free(tok);
+    }
+    free(text);
+}
+
+/* A scalar of obj at a dotted path ("host.cores") as printable text, "" if absent. */
+static void report_json_text(json_object *obj, const char *path, char *out, size_t outlen)
+{
+    char key[64];
+    const char *p = path, *dot;
+    json_object *v = obj;
+
+    out[0] = '\0';
+    while (v && *p) {
+        dot = strchr(p, '.');
+        snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - p) : (int)strlen(p), p);
+        if (!json_object_is_type(v, json_type_object) || !json_object_object_get_ex(v, key, &v)) {
+            return;
+        }
+        p = dot ? dot + 1 : p + strlen(p);
+    }
+    if (!v || json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array) ||
+        json_object_is_type(v, json_type_null)) {
+        return;
+    }
+    snprintf(out, outlen, "%s", json_object_get_string(v));
+    for (char *c = out; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            *c = ' ';
+        }
+    }
+}
+
+static void report_meta(const struct report_ctx *r, const char *path, char *out, size_t outlen)
+{
+    report_json_text(r->run, path, out, outlen);
+}
+
+/* The run's metadata as the reports show it: one table, one line per row. */
+static const struct {
+    const char *label;
+    const char *path;
+} report_meta_rows[] = {
+    {"scenario", "scenario.name"},
+    {"scenario file", "scenario.path"},
+    {"run id", "run_id"},
+    {"started", "start"},
+    {"ended", "end"},
+    {"accelerator", "accelerator.name"},
+    {"why this accelerator", "accelerator.reason"},
+    {"backend", "backend"},
+    {"QEMU", "qemu_version"},
+    {"QEMU binary", "qemu_binary"},
+    {"guest kernel", "guest_kernel"},
+    {"host", "host.hostname"},
+    {"host CPU", "host.cpu_model"},
+    {"host cores", "host.cores"},
+    {"host kernel", "host.kernel"},
+    {"pvbench", "pvbench_version"},
+    {"git revision", "git_revision"},
+};
+
+/* Per configuration in run.json: the columns of the configurations table. */
+static const char *const report_config_cols[] = {
+    "config",      "device",       "class",  "kind",   "machine",
+    "qemu_device", "guest_driver", "status", "reason",
+};
+
+/* The caption under every chart: accelerator, backend, QEMU and guest kernel, run. */
+static void report_make_caption(struct report_ctx *r)
+{
+    char accel[32], why[80], backend[32], qemu[128], kernel[64], run_id[32], start[40];
+    char cpu[64], cores[16];
+    const char *q = qemu;
+
+    report_meta(r, "accelerator.name", accel, sizeof(accel));
+    report_meta(r, "accelerator.reason", why, sizeof(why));
+    report_meta(r, "backend", backend, sizeof(backend));
+    report_meta(r, "qemu_version", qemu, sizeof(qemu));
+    report_meta(r, "guest_kernel", kernel, sizeof(kernel));
+    report_meta(r, "run_id", run_id, sizeof(run_id));
+    report_meta(r, "start", start, sizeof(start));
+    report_meta(r, "host.cpu_model", cpu, sizeof(cpu));
+    report_meta(r, "host.cores", cores, sizeof(cores));
+    if (strncmp(q, "QEMU emulator version ", 22) == 0) {
+        q += 22;
+    }
+    /* gnuplot gets plain ASCII: the separators are the only non-ASCII characters. */
+    util_sanitize(accel);
+    util_sanitize(why);
+    util_sanitize(backend);
+    util_sanitize(qemu);
+    util_sanitize(kernel);
+    util_sanitize(run_id);
+    util_sanitize(start);
+    util_sanitize(cpu);
+    util_sanitize(cores);
+    snprintf(r->caption, sizeof(r->caption),
+             "accelerator: %s%s%s%s · backend: %s · run %s %s\n"
+             "QEMU %s · guest kernel %s · host: %s, %s cores",
+             accel[0] ? accel : "unknown", why[0] ? " (" : "", why, why[0] ? ")" : "",
+             backend[0] ? backend : "unknown", run_id[0] ? run_id : "?", start,
+             q[0] ? q : "unknown", kernel[0] ? kernel : "unknown", cpu[0] ? cpu : "?",
+             cores[0] ? cores : "?");
+}
+
+/* ---- the numbers behind the charts ----------------------------------------------------------- */
+
+/* Append one bar (or point) to a growing array. 0 or -1. */
+static int report_grow(void **v, size_t *n, size_t *cap, size_t size)
+{
+    void *nv;
+    size_t ncap;
+
+    if (*n < *cap) {
+        return 0;
+    }
+    ncap = *cap ? *cap * 2 : 16;
+    nv = realloc(*v, ncap * size);
+    if (!nv) {
+        errno = ENOMEM;
+        return -1;
+    }
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+static const struct table_workload *report_workload(const struct table_view *v, const char *name)
+{
+    for (size_t i = 0; i < v->n_workloads; i++) {
+        if (strcmp(v->workloads[i].name, name) == 0) {
+            return &v->workloads[i];
+        }
+    }
+    return NULL;
+}
+
+/* "2.15×", with " *" when the ratio's interval excludes 1. */
+static void report_ratio_note(char *out, size_t outlen, const struct table_ratio *t)
+{
+    snprintf(out, outlen, "%.2f×%s", t->ratio, t->excludes_one ? " *" : "");
+}
+
+/* Fill a bar from a summary row; the caller sets group, sub and note. */
+static void report_bar_from_row(struct plot_bar *b, const struct table_config *c,
+                                const struct summary_row *row)
+{
+    memset(b, 0, sizeof(*b));
+    snprintf(b->name, sizeof(b->name), "%s", c->config);
+    snprintf(b->class_, sizeof(b->class_), "%s", c->class_);
+    b->value = row->st.median;
+    b->low = row->st.ci_low;
+    b->high = row->st.ci_high;
+    b->n = row->st.n;
+}
+
+int report_bars(const struct table_view *v, const struct sample_set *samples,
+                const struct summary_set *sum, const char *const *workloads, size_t n_workloads,
+                const char *metric, int keep_missing, struct plot_bar **out, size_t *n)
+{
+    struct plot_bar *bars = NULL;
+    size_t nb = 0, cap = 0;
+
+    for (size_t wi = 0; wi < n_workloads; wi++) {
+        const struct table_workload *w = report_workload(v, workloads[wi]);
+        const struct table_config *ref;
+
+        if (!w) {
+            continue;
+        }
+        ref = table_view_reference(v, w->kind);
+        for (size_t ci = 0; ci < v->n_configs; ci++) {
+            const struct table_config *c = &v->configs[ci];
+            const struct summary_row *row = summary_find(sum, c->config, w->name, metric);
+            struct table_ratio t;
+            struct plot_bar *b;
+
+            if (strcmp(c->kind, w->kind) != 0 || (!row && !keep_missing)) {
+                continue;
+            }
+            if (report_grow((void **)&bars, &nb, &cap, sizeof(*bars)) < 0) {
+                free(bars);
+                return -1;
+            }
+            b = &bars[nb++];
+            if (row) {
+                report_bar_from_row(b, c, row);
+            } else {
+                memset(b, 0, sizeof(*b));
+                snprintf(b->name, sizeof(b->name), "%s", c->config);
+                snprintf(b->class_, sizeof(b->class_), "%s", c->class_);
+                b->value = b->low = b->high = NAN; /* keeps its place: an empty row */
+            }
+            snprintf(b->group, sizeof(b->group), "%s", w->name);
+            if (ref && ref != c &&
+                table_ratio(samples, c->config, ref->config, w->name, metric, &t) == 0) {
+                report_ratio_note(b->note, sizeof(b->note), &t);
+            }
+        }
+    }
+    *out = bars;
+    *n = nb;
+    return 0;
+}
+
+int report_speedup_bars(const struct table_view *v, const struct sample_set *samples,
+                        struct plot_bar **out, size_t *n)
+{
+    struct plot_bar *bars = NULL;
+    size_t nb = 0, cap = 0;
+
+    for (size_t wi = 0; wi < v->n_workloads; wi++) {
+        const struct table_workload *w = &v->workloads[wi];
+        const struct table_config *ref = table_view_reference(v, w->kind);
+        const struct metric *m = metric_find(w->metric);
+        int lower_better = m && m->dir == METRIC_LOWER_BETTER;
+
+        if (!ref) {
+            continue;
+        }
+        for (size_t ci = 0; ci < v->n_configs; ci++) {
+            const struct table_config *c = &v->configs[ci];
+            struct table_ratio t;
+            struct plot_bar *b;
+            int rc;
+
+            if (c == ref || strcmp(c->kind, w->kind) != 0) {
+                continue;
+            }
+            /* "Better" is up: for latency the reference's median over this one's. */
+            rc = lower_better
+                     ? table_ratio(samples, ref->config, c->config, w->name, w->metric, &t)
+                     : table_ratio(samples, c->config, ref->config, w->name, w->metric, &t);
+            if (rc < 0) {
+                continue;
+            }
+            if (report_grow((void **)&bars, &nb, &cap, sizeof(*bars)) < 0) {
+                free(bars);
+                return -1;
+            }
+            b = &bars[nb++];
+            memset(b, 0, sizeof(*b));
+            snprintf(b->group, sizeof(b->group), "%s", w->name);
+            snprintf(b->sub, sizeof(b->sub), "%s%s", lower_better ? "1/" : "", w->metric);
+            snprintf(b->name, sizeof(b->name), "%s", c->config);
+            snprintf(b->class_, sizeof(b->class_), "%s",
+                     t.excludes_one ? c->class_ : "within noise");
+            b->value = t.ratio;
+            b->low = t.low;
+            b->high = t.high;
+            b->n = t.n_min;
+            report_ratio_note(b->note, sizeof(b->note), &t);
+        }
+    }
+    *out = bars;
+    *n = nb;
+    return 0;
+}
+
+int report_boot_bars(const struct table_view *v, const struct sample_set *samples,
+                     const struct summary_set *sum, struct plot_bar **out, size_t *n)
+{
+    struct plot_bar *bars = NULL;
+    size_t nb = 0, cap = 0;
+
+    /* Grouped by kind, kinds in the order their first configuration appears. */
+    for (size_t ki = 0; ki < v->n_configs; ki++) {
+        const char *kind = v->configs[ki].kind;
+        const struct table_config *ref = table_view_reference(v, kind);
+        int first = 1;
+
+        for (size_t j = 0; j < ki && first; j++) {
+            first = strcmp(v->configs[j].kind, kind) != 0;
+        }
+        if (!first) {
+            continue;
+        }
+        for (size_t ci = ki; ci < v->n_configs; ci++) {
+            const struct table_config *c = &v->configs[ci];
+
+            if (strcmp(c->kind, kind) != 0) {
+                continue;
+            }
+            for (size_t i = 0; i < sum->n; i++) {
+                const struct summary_row *row = &sum->v[i];
+                struct table_ratio t;
+                struct plot_bar *b;
+
+                if (strcmp(row->config, c->config) != 0 ||
+                    strcmp(row->metric, TABLE_BOOT_METRIC) != 0) {
+                    continue;
+                }
+                if (report_grow((void **)&bars, &nb, &cap, sizeof(*bars)) < 0) {
+                    free(bars);
+                    return -1;
+                }
+                b = &bars[nb++];
+                report_bar_from_row(b, c, row);
+                snprintf(b->group, sizeof(b->group), "%s devices", report_kind_label(kind));
+                if (ref && ref != c &&
+                    table_ratio(samples, c->config, ref->config, row->workload, TABLE_BOOT_METRIC,
+                                &t) == 0) {
+                    report_ratio_note(b->note, sizeof(b->note), &t);
+                }
+                break; /* one boot per configuration */
+            }
+        }
+    }
+    *out = bars;
+    *n = nb;
+    return 0;
+}
+
+int report_percentile_label(const char *metric, char *out, size_t outlen)
+{
+    const char *p;
+    size_t digits;
+
+    if (strncmp(metric, "lat_p", 5) != 0) {
+        return -1;
+    }
+    p = metric + 5;
+    digits = strspn(p, "0123456789");
+    if (digits < 2 || strcmp(p + digits, "_us") != 0) {
+        return -1;
+    }
+    /* Two digits are a whole percentile; more digits are its decimals: 999 is 99.9. */
+    snprintf(out, outlen, "p%.2s%s%.*s", p, digits > 2 ? "." : "", (int)(digits - 2), p + 2);
+    return 0;
+}
+
+int report_latency_points(const struct table_view *v, const struct summary_set *sum,
+                          const char *workload, struct plot_point **out, size_t *n)
+{
+    struct plot_point *pts = NULL;
+    size_t np = 0, cap = 0;
+    const struct metric *m;
+    char label[16];
+
+    for (size_t ci = 0; ci < v->n_configs; ci++) {
+        const struct table_config *c = &v->configs[ci];
+
+        /* Percentiles in the metric table's order: p50, p90, p99, p99.9. */
+        for (unsigned mi = 0; (m = metric_at(mi)) != NULL; mi++) {
+            const struct summary_row *row = summary_find(sum, c->config, workload, m->name);
+            struct plot_point *pt;
+
+            if (!row || report_percentile_label(m->name, label, sizeof(label)) < 0) {
+                continue;
+            }
+            if (report_grow((void **)&pts, &np, &cap, sizeof(*pts)) < 0) {
+                free(pts);
+                return -1;
+            }
+            pt = &pts[np++];
+            memset(pt, 0, sizeof(*pt));
+            snprintf(pt->series, sizeof(pt->series), "%s", c->config);
+            snprintf(pt->class_, sizeof(pt->class_), "%s", c->class_);
+            snprintf(pt->x, sizeof(pt->x), "%s", label);
+            pt->value = row->st.median;
+            pt->low = row->st.ci_low;
+            pt->high = row->st.ci_high;
+        }
+    }
+    *out = pts;
+    *n = np;
+    return 0;
+}
+
+/* ---- planning and drawing the charts --------------------------------------------------------- */
+
+static int report_chart_exists(const struct report_ctx *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_charts; i++) {
+        if (strcmp(r->charts[i].c.name, name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A new chart with a unique file name made of base; NULL when out of memory. */
+static struct report_chart *report_add_chart(struct report_ctx *r, const char *base,
+                                             const char *tmpl, unsigned height)
+{
+    struct report_chart *ch;
+    char name[sizeof(ch->c.name)], clean[sizeof(ch->c.name) - 8];
+    unsigned dup = 1;
+
+    if (report_grow((void **)&r->charts, &r->n_charts, &r->cap_charts, sizeof(*r->charts)) < 0) {
+        report_problem(r, REPORT_WRITE_FAILED, "out of memory planning the charts");
+        return NULL;
+    }
+    report_file_name(clean, sizeof(clean), base);
+    snprintf(name, sizeof(name), "%s", clean);
+    while (report_chart_exists(r, name)) {
+        snprintf(name, sizeof(name), "%s-%u", clean, ++dup);
+    }
+    ch = &r->charts[r->n_charts++];
+    memset(ch, 0, sizeof(*ch));
+    snprintf(ch->c.name, sizeof(ch->c.name), "%s", name);
+    snprintf(ch->c.tmpl, sizeof(ch->c.tmpl), "%s", tmpl);
+    snprintf(ch->c.data[0], sizeof(ch->c.data[0]), "%s.dat", name);
+    snprintf(ch->c.data[1], sizeof(ch->c.data[1]), "%s.dat", name);
+    ch->c.width = PLOT_WIDTH;
+    ch->c.height = height;
+    return ch;
+}
+
+/* y-axis title of a metric: "IOPS" style units alone, else "metric (unit)". */
+static void report_axis_title(const char *metric, char *out, size_t outlen)
+{
+    const struct metric *m = metric_find(metric);
+
+    if (!m) {
+        snprintf(out, outlen, "%s", metric);
+    } else if (strcmp(m->unit, "IOPS") == 0) {
+        snprintf(out, outlen, "I/O operations per second (IOPS)");
+    } else {
+        snprintf(out, outlen, "%s (%s)", m->summary, m->unit);
+    }
+}
+
+static int report_write_bars_file(struct report_ctx *r, struct report_chart *ch, int which,
+                                  const char *what, const struct plot_bar *bars, size_t n)
+{
+    char path[PATH_MAX + 96];
+
+    snprintf(path, sizeof(path), "%s/%s", r->plots, ch->c.data[which]);
+    if (plot_write_bars(path, what, bars, n) < 0) {
+        report_problem(r, REPORT_WRITE_FAILED, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Height of a chart of horizontal bars: it grows with the bars and their groups. */
+static unsigned report_rows_height(const struct plot_bar *bars, size_t nb)
+{
+    unsigned groups = 0, h;
+
+    for (size_t i = 0; i < nb; i++) {
+        groups += i == 0 || strcmp(bars[i].group, bars[i - 1].group) != 0;
+    }
+    h = REPORT_ROWS_BASE + REPORT_ROW_HEIGHT * (unsigned)nb + REPORT_GROUP_GAP * groups;
+    return h < REPORT_ROWS_MIN ? REPORT_ROWS_MIN : h;
+}
+
+/* Chart 1: per (kind, metric), the workloads measured by it as groups of bars. */
+static void report_plan_bars(struct report_ctx *r)
+{
+    const struct table_view *v = &r->view;
+    const char **names = calloc(v->n_workloads + 1, sizeof(*names));
+
+    if (!names) {
+        report_problem(r, REPORT_WRITE_FAILED, "out of memory planning the charts");
+        return;
+    }
+    for (size_t i = 0; i < v->n_workloads; i++) {
+        const struct table_workload *w = &v->workloads[i];
+        const struct table_config *ref = table_view_reference(v, w->kind);
+        const struct metric *m = metric_find(w->metric);
+        struct report_chart *ch;
+        struct plot_bar *bars = NULL;
+        char base[96], what[160], list[256] = "";
+        size_t nw = 0, nb = 0;
+        int seen = 0;
+
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = strcmp(v->workloads[j].kind, w->kind) == 0 &&
+                   strcmp(v->workloads[j].metric, w->metric) == 0;
+        }
+        if (seen) {
+            continue; /* drawn with the first workload of this kind and metric */
+        }
+        for (size_t j = i; j < v->n_workloads; j++) {
+            if (strcmp(v->workloads[j].kind, w->kind) == 0 &&
+                strcmp(v->workloads[j].metric, w->metric) == 0) {
+                names[nw++] = v->workloads[j].name;
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                         nw > 1 ? ", " : "", v->workloads[j].name);
+            }
+        }
+        if (report_bars(v, &r->samples, &r->sum, names, nw, w->metric, 0, &bars, &nb) < 0) {
+            report_problem(r, REPORT_WRITE_FAILED, "out of memory planning the charts");
+            break;
+        }
+        snprintf(base, sizeof(base), "bars-%s-%s", w->kind, w->metric);
+        ch = nb ? report_add_chart(r, base, "bars", REPORT_BAR_HEIGHT) : NULL;
+        if (ch) {
+            snprintf(ch->c.title, sizeof(ch->c.title), "%s, %s devices: median and 95%% interval",
+                     w->metric, report_kind_label(w->kind));
+            report_axis_title(w->metric, ch->c.ylabel, sizeof(ch->c.ylabel));
+            snprintf(ch->about, sizeof(ch->about),
+                     "%s (%s) of each %s configuration in workload%s %s: bar = median over the "
+                     "repetitions, error bar = its bootstrap 95%% interval. Above each bar: its "
+                     "ratio to %s (* = the interval of the ratio excludes 1). %s is better.",
+                     w->metric, m ? m->unit : "?", report_kind_label(w->kind), nw > 1 ? "s" : "",
+                     list, ref ? ref->config : "the emulated device",
+                     m && m->dir == METRIC_LOWER_BETTER ? "Lower" : "Higher");
+            snprintf(what, sizeof(what), "%s of %s devices per workload", w->metric, w->kind);
+            report_write_bars_file(r, ch, 0, what, bars, nb);
+        }
+        free(bars);
+    }
+    free(names);
+}
+
+/* Chart 2: latency percentiles, one chart per workload that has them. */
+static void report_plan_latency(struct report_ctx *r)
+{
+    for (size_t i = 0; i < r->view.n_workloads; i++) {
+        const struct table_workload *w = &r->view.workloads[i];
+        struct report_chart *ch;
+        struct plot_point *pts = NULL;
+        char base[96], path[PATH_MAX + 96], what[128];
+        size_t np = 0;
+
+        if (report_latency_points(&r->view, &r->sum, w->name, &pts, &np) < 0) {
+            report_problem(r, REPORT_WRITE_FAILED, "out of memory planning the charts");
+            return;
+        }
+        snprintf(base, sizeof(base), "latency-%s", w->name);
+        ch = np ? report_add_chart(r, base, "latency", REPORT_LATENCY_HEIGHT) : NULL;
+        if (ch) {
+            snprintf(ch->c.title, sizeof(ch->c.title), "Latency percentiles, workload %s", w->name);
+            snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "latency of one operation (us, log)");
+            snprintf(ch->about, sizeof(ch->about),
+                     "Latency percentiles of workload %s (p50 to p99.9, as measured by the agent "
+                     "in the guest), one line per configuration, logarithmic scale: each point "
+                     "is the median over the repetitions with its 95%% interval. Lower is better;"
+                     " a steep rise towards p99.9 means a long tail.",
+                     w->name);
+            snprintf(what, sizeof(what), "latency percentiles of workload %s", w->name);
+            snprintf(path, sizeof(path), "%s/%s", r->plots, ch->c.data[0]);
+            if (plot_write_points(path, what, pts, np) < 0) {
+                report_problem(r, REPORT_WRITE_FAILED, "%s: %s", path, strerror(errno));
+            }
+        }
+        free(pts);
+    }
+}
+
+/* Chart 3: host and guest CPU per operation, one chart (two panels) per kind. */
+static void report_plan_cpu(struct report_ctx *r)
+{
+    static const char *const metrics[2] = {"host_cpu_us_per_op", "guest_cpu_us_per_op"};
+    const struct table_view *v = &r->view;
+    const char **names = calloc(v->n_workloads + 1, sizeof(*names));
+
+    if (!names) {
+        report_problem(r, REPORT_WRITE_FAILED, "out of memory planning the charts");
+        return;
+    }
+    for (size_t i = 0; i < v->n_workloads; i++) {
+        const char *kind = v->workloads[i].kind;
+        struct plot_bar *bars[2] = {NULL, NULL};
+        size_t nb[2] = {0, 0}, nw = 0;
+        struct report_chart *ch;
+        char base[64], what[128];
+        int seen = 0;
+
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = strcmp(v->workloads[j].kind, kind) == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        for (size_t j = i; j < v->n_workloads; j++) {
+            if (strcmp(v->workloads[j].kind, kind) == 0) {
+                names[nw++] = v->workloads[j].name;
+            }
+        }
+        if (report_bars(v, &r->samples, &r->sum, names, nw, metrics[0], 0, &bars[0], &nb[0]) < 0 ||
+            report_bars(v, &r->samples, &r->sum, names, nw, metrics[1], 0, &bars[1], &nb[1]) < 0) {
+            report_problem(r, REPORT_WRITE_FAILED, "out of memory planning the charts");
+            free(bars[0]);
+            break;
+        }
+        snprintf(base, sizeof(base), "cpu-%s", kind);
+        if (nb[0] && nb[1]) {
+            /* Both panels share their rows: the same bars, a gap where one is missing. */
+            free(bars[0]);
+            free(bars[1]);
+            bars[0] = bars[1] = NULL;
+            if (report_bars(v, &r->samples, &r->sum, names, nw, metrics[0], 1, &bars[0], &nb[0]) <
+                    0 ||
+                report_bars(v, &r->samples, &r->sum, names, nw, metrics[1], 1, &bars[1], &nb[1]) <
+                    0) {
+                report_problem(r, REPORT_WRITE_FAILED, "out of memory planning the charts");
+                free(bars[0]);
+                break;
+            }
+            ch = report_add_chart(r, base, "cpu", report_rows_height(bars[0], nb[0]));
+        } else {
+            /* Only one of the two measured: an ordinary bar chart of it. */
+            ch = nb[0] || nb[1] ? report_add_chart(r, base, "bars", REPORT_BAR_HEIGHT) : NULL;
+        }
+        if (ch) {
+            if (nb[0] && nb[1]) {
+                snprintf(ch->c.data[0], sizeof(ch->c.data[0]), "%s-host.dat", ch->c.name);
+                snprintf(ch->c.data[1], sizeof(ch->c.data[1]), "%s-guest.dat", ch->c.name);
+            }
+            snprintf(ch->c.title, sizeof(ch->c.title), "CPU time per operation, %s devices%s",
+                     report_kind_label(kind),
+                     nb[0] && nb[1] ? "" : (nb[0] ? " (host)" : " (guest)"));
+            snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "CPU time per operation (us)");
+            snprintf(ch->about, sizeof(ch->about),
+                     "The cost of emulation: CPU time per I/O operation of the QEMU process on "
+                     "the host%s and busy guest CPU time per operation%s, per %s workload and "
+                     "configuration; median with 95%% interval; above each bar its ratio to "
+                     "the emulated device. Lower is better. Under TCG the host time includes "
+                     "running the guest's own instructions.",
+                     nb[0] && nb[1] ? " (left)" : (nb[0] ? "" : " (not measured)"),
+                     nb[0] && nb[1] ? " (right)" : (nb[1] ? "" : " (not measured)"),
+                     report_kind_label(kind));
+            for (int k = 0; k < 2; k++) {
+                if (nb[k]) {
+                    snprintf(what, sizeof(what), "%s of %s devices per workload", metrics[k], kind);
+                    report_write_bars_file(r, ch, nb[0] && nb[1] ? k : 0, what, bars[k], nb[k]);
+                }
+            }
+        }
+        free(bars[0]);
+        free(bars[1]);
+    }
+    free(names);
+}
+
+/* Chart 4: boot-to-ready per configuration. */
+static void report_plan_boot(struct report_ctx *r)
+{
+    struct plot_bar *bars = NULL;
+    struct report_chart *ch;
+    size_t nb = 0;
+
+    if (report_boot_bars(&r->view, &r->samples, &r->sum, &bars, &nb) < 0) {
+        report_problem(r, REPORT_WRITE_FAILED, "out of memory planning the charts");
+        return;
+    }
+    ch = nb ? report_add_chart(r, "boot", "bars", REPORT_BOOT_HEIGHT) : NULL;
+    if (ch) {
+        snprintf(ch->c.title, sizeof(ch->c.title),
+                 "Boot to ready: from starting QEMU to the agent's READY");
+        snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "boot to ready (s)");
+        snprintf(ch->about, sizeof(ch->about),
+                 "Time from starting the guest to the agent's READY message, per configuration "
+                 "(median and 95%% interval over the boots; one boot per configuration gives "
+                 "no interval). Every configuration boots the same kernel and initramfs, so "
+                 "differences come from probing the device under test. Lower is better.");
+        report_write_bars_file(r, ch, 0, "boot to ready per configuration", bars, nb);
+    }
+    free(bars);
+}
+
+/* Chart 5: speed-up of every configuration over its kind's emulated reference. */
+static void report_plan_speedup(struct report_ctx *r)
+{
+    struct plot_bar *bars = NULL;
+    struct report_chart *ch;
+    size_t nb = 0;
+
+    if (report_speedup_bars(&r->view, &r->samples, &bars, &nb) < 0) {
+        report_problem(r, REPORT_WRITE_FAILED, "out of memory planning the charts");
+        return;
+    }
+    ch = nb ? report_add_chart(r, "speedup", "speedup", report_rows_height(bars, nb)) : NULL;
+    if (ch) {
+        snprintf(ch->c.title, sizeof(ch->c.title),
+                 "Speed-up over the emulated device, per workload");
+        snprintf(ch->c.ylabel, sizeof(ch->c.ylabel),
+                 "times better than the emulated device (log scale)");
+        snprintf(
+            ch->about, sizeof(ch->about),
+            "One bar per workload and device: how many times better it does than the "
+            "first emulated device of its kind on the workload's metric (named under the "
+            "workload) — the ratio of medians, inverted for latency (1/metric) so that "
+            "right of 1 is always better — with the bootstrap 95%% interval of the ratio, on a "
+            "log scale. Grey bars: the interval holds 1, this run cannot tell the "
+            "devices apart.");
+        report_write_bars_file(r, ch, 0, "speed-up over the emulated reference", bars, nb);
+    }
+    free(bars);
+}
+
+/* Is name one of the files a chart writes (prefix and extension)? */
+static int report_is_chart_file(const char *name, int images)
+{
+    const char *dot = strrchr(name, '.');
+    int prefix = 0;
+
+    for (size_t i = 0; i < sizeof(report_chart_prefixes) / sizeof(report_chart_prefixes[0]); i++) {
+        prefix |= strncmp(name, report_chart_prefixes[i], strlen(report_chart_prefixes[i])) == 0;
+    }
+    if (!prefix || !dot) {
+        return 0;
+    }
+    if (strcmp(dot, ".png") == 0 || strcmp(dot, ".svg") == 0) {
+        return images;
+    }
+    return strcmp(dot, ".dat") == 0 || strcmp(dot, ".gp") == 0 || strcmp(dot, ".log") == 0;
+}
+
+/* Remove what an earlier report left in plots/ (images only when they will be redrawn). */
+static void report_clean_plots(struct report_ctx *r, int images)
+{
+    char path[PATH_MAX + 300];
+    DIR *d = opendir(r->plots);
+    struct dirent *e;
+
+    if (!d) {
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN) {
+            continue;
+        }
+        if (report_is_chart_file(e->d_name, images)) {
+            snprintf(path, sizeof(path), "%s/%s", r->plots, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
+/* Scripts for every chart, then gnuplot on each (when there is one). */
+static void report_draw(struct report_ctx *r)
+{
+    char tmpl_dir[PATH_MAX], err[512], script[96], image[PATH_MAX + 128];
+    struct stat st;
+
+    plot_template_dir(tmpl_dir, sizeof(tmpl_dir));
+    for (size_t i = 0; i < r->n_charts; i++) {
+        struct report_chart *ch = &r->charts[i];
+
+        if (plot_write_script(tmpl_dir, r->plots, &ch->c, r->format, r->caption, err, sizeof(err)) <
+            0) {
+            report_problem(r, REPORT_WRITE_FAILED, "%s", err);
+            continue;
+        }
+        ch->scripted = 1;
+        snprintf(script, sizeof(script), "%s.gp", ch->c.name);
+        if (!r->no_gnuplot &&
+            plot_run_gnuplot(r->plots, script, PLOT_GNUPLOT_TIMEOUT_S, err, sizeof(err)) < 0) {
+            report_problem(r, REPORT_DRAW_FAILED, "%s", err);
+        }
+        snprintf(image, sizeof(image), "%s/%s.%s", r->plots, ch->c.name, r->format);
+        ch->drawn = stat(image, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    }
+}
+
+/* ---- report.html and report.md --------------------------------------------------------------- */
+
+static void report_html_meta(const struct report_ctx *r, FILE *f)
+{
+    char val[512];
+    json_object *configs = NULL;
+
+    fputs("<h2 id=\"run\">Run</h2>\n", f);
+    if (!r->run) {
+        fputs("<p>run.json could not be read: the run's metadata is unknown.</p>\n", f);
+        return;
+    }
+    fputs("<table class=\"meta\">\n", f);
+    for (size_t i = 0; i < sizeof(report_meta_rows) / sizeof(report_meta_rows[0]); i++) {
+        report_meta(r, report_meta_rows[i].path, val, sizeof(val));
+        fputs("<tr><th>", f);
+        report_fput_html(f, report_meta_rows[i].label);
+        fputs("</th><td>", f);
+        report_fput_html(f, val[0] ? val : "unknown");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    if (!json_object_object_get_ex(r->run, "configs", &configs) ||
+        !json_object_is_type(configs, json_type_array)) {
+        return;
+    }
+    fputs("<h3>Configurations</h3>\n<table class=\"configs\">\n<tr>", f);
+    for (size_t c = 0; c < sizeof(report_config_cols) / sizeof(report_config_cols[0]); c++) {
+        fputs("<th>", f);
+        report_fput_html(f, report_config_cols[c]);
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < json_object_array_length(configs); i++) {
+        json_object *cfg = json_object_array_get_idx(configs, i);
+        char status[32];
+
+        report_json_text(cfg, "status", status, sizeof(status));
+        fprintf(f, "<tr class=\"%s\">", strcmp(status, "ok") == 0 ? "ok" : "bad");
+        for (size_t c = 0; c < sizeof(report_config_cols) / sizeof(report_config_cols[0]); c++) {
+            report_json_text(cfg, report_config_cols[c], val, sizeof(val));
+            fputs("<td>", f);
+            report_fput_html(f, val);
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+/* The metrics shown per workload in the summary table: its own, then the CPU costs. */
+static size_t report_headline_metrics(const struct table_workload *w, const char **out)
+{
+    size_t n = 0;
+
+    out[n++] = w->metric;
+    if (strcmp(w->metric, "host_cpu_us_per_op") != 0) {
+        out[n++] = "host_cpu_us_per_op";
+    }
+    if (strcmp(w->metric, "guest_cpu_us_per_op") != 0) {
+        out[n++] = "guest_cpu_us_per_op";
+    }
+    return n;
+}
+
+/* CSS class of a ratio mark. */
+static const char *report_mark_class(const char *mark)
+{
+    if (strstr(mark, "better")) {
+        return "better";
+    }
+    if (strstr(mark, "worse")) {
+        return "worse";
+    }
+    return mark[0] == '*' ? "diff" : "noise";
+}
+
+static const char report_html_head[] =
+    "<tr><th>workload</th><th>metric</th><th>configuration</th><th>median</th>"
+    "<th>95% interval</th><th>n</th><th>ratio</th><th>its 95% interval</th>"
+    "<th>mark</th></tr>\n";
+
+/*
+ * One row of a summary table in HTML: a configuration's median and its ratio to ref.
+ * first: the first row of a workload, which names it. Returns 1 if a row was written.
+ */
+static int report_html_row(const struct report_ctx *r, FILE *f, const char *workload,
+                           const char *metric, const struct table_config *c,
+                           const struct table_config *ref, int first)
+{
+    const struct summary_row *row = summary_find(&r->sum, c->config, workload, metric);
+    const struct metric *m = metric_find(metric);
+    char med[32], lo[32], hi[32];
+    struct table_ratio t;
+    const char *mark;
+
+    if (!row) {
+        return 0;
+    }
+    table_fmt_value(med, sizeof(med), row->st.median);
+    table_fmt_value(lo, sizeof(lo), row->st.ci_low);
+    table_fmt_value(hi, sizeof(hi), row->st.ci_high);
+    fprintf(f, "<tr class=\"%s%s\"><td>", strcmp(c->class_, "paravirtual") == 0 ? "pv" : "emu",
+            first ? " first" : "");
+    if (first) {
+        report_fput_html(f, workload);
+    }
+    fputs("</td><td>", f);
+    report_fput_html(f, metric);
+    fputs("</td><td>", f);
+    report_fput_html(f, c->config);
+    fprintf(f, "</td><td class=\"num\">%s <span class=\"unit\">", med);
+    report_fput_html(f, m ? m->unit : row->unit);
+    fprintf(f, "</span></td><td class=\"num\">%s – %s</td><td class=\"num\">%u</td>", lo, hi,
+            row->st.n);
+    if (ref && ref != c &&
+        table_ratio(&r->samples, c->config, ref->config, workload, metric, &t) == 0) {
+        mark = table_ratio_mark(&t, metric);
+        fprintf(f, "<td class=\"num\">%.2f× <span class=\"vs\">vs ", t.ratio);
+        report_fput_html(f, ref->config);
+        fprintf(f, "</span></td><td class=\"num\">%.2f – %.2f</td>", t.low, t.high);
+        fprintf(f, "<td class=\"%s\">", report_mark_class(mark));
+        report_fput_html(f, mark);
+        fputs("</td></tr>\n", f);
+    } else {
+        fputs("<td class=\"ref\">reference</td><td></td><td></td></tr>\n", f);
+    }
+    return 1;
+}
+
+/* One sentence per workload and device: how many times better or worse, and how sure. */
+static void report_glance_text(const struct report_ctx *r, const struct plot_bar *b, char *out,
+                               size_t outlen)
+{
+    const struct table_workload *w = report_workload(&r->view, b->group);
+    const struct table_config *ref = w ? table_view_reference(&r->view, w->kind) : NULL;
+    int better = b->value >= 1.0;
+    /* Worse is said as "N× worse", its interval turned the same way. */
+    double x = better ? b->value : 1.0 / b->value;
+    double lo = better ? b->low : 1.0 / b->high, hi = better ? b->high : 1.0 / b->low;
+    const char *metric = strncmp(b->sub, "1/", 2) == 0 ? b->sub + 2 : b->sub;
+    const char *sure = strcmp(b->class_, "within noise") == 0 ? "within the noise of this run"
+                                                              : "larger than the noise";
+
+    snprintf(out, outlen, "%s (%s): %s is %.2f× %s than %s (95%% interval %.2f – %.2f), %s",
+             b->group, metric, b->name, x, better ? "better" : "worse",
+             ref ? ref->config : "the emulated device", lo, hi, sure);
+}
+
+/* "At a glance": the speed-up chart in words. */
+static void report_html_glance(const struct report_ctx *r, FILE *f)
+{
+    struct plot_bar *bars = NULL;
+    size_t nb = 0;
+    char line[512];
+
+    if (report_speedup_bars(&r->view, &r->samples, &bars, &nb) < 0 || nb == 0) {
+        free(bars);
+        return;
+    }
+    fputs("<h2 id=\"glance\">At a glance</h2>\n<ul class=\"glance\">\n", f);
+    for (size_t i = 0; i < nb; i++) {
+        report_glance_text(r, &bars[i], line, sizeof(line));
+        fprintf(f, "<li class=\"%s\">",
+                strcmp(bars[i].class_, "within noise") == 0
+                    ? "noise"
+                    : (bars[i].value >= 1.0 ? "up" : "down"));
+        report_fput_html(f, line);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n", f);
+    free(bars);
+}
+
+static void report_html_summary(const struct report_ctx *r, FILE *f)
+{
+    const struct table_view *v = &r->view;
+    const char *metrics[3];
+    int first;
+
+    fputs("<h2 id=\"summary\">Summary</h2>\n", f);
+    if (v->n_workloads == 0) {
+        fputs("<p>No measurements to summarize.</p>\n", f);
+        return;
+    }
+    fprintf(f, "<table class=\"summary\">\n%s", report_html_head);
+    for (size_t wi = 0; wi < v->n_workloads; wi++) {
+        const struct table_workload *w = &v->workloads[wi];
+        const struct table_config *ref = table_view_reference(v, w->kind);
+        size_t nm = report_headline_metrics(w, metrics);
+
+        first = 1;
+        for (size_t mi = 0; mi < nm; mi++) {
+            for (size_t ci = 0; ci < v->n_configs; ci++) {
+                if (strcmp(v->configs[ci].kind, w->kind) == 0 &&
+                    report_html_row(r, f, w->name, metrics[mi], &v->configs[ci], ref, first)) {
+                    first = 0;
+                }
+            }
+        }
+    }
+    first = 1;
+    for (size_t ci = 0; ci < v->n_configs; ci++) {
+        for (size_t i = 0; i < r->sum.n; i++) {
+            if (strcmp(r->sum.v[i].config, v->configs[ci].config) == 0 &&
+                strcmp(r->sum.v[i].metric, TABLE_BOOT_METRIC) == 0) {
+                if (report_html_row(r, f, r->sum.v[i].workload, TABLE_BOOT_METRIC, &v->configs[ci],
+                                    table_view_reference(v, v->configs[ci].kind), first)) {
+                    first = 0;
+                }
+                break;
+            }
+        }
+    }
+    fputs("</table>\n", f);
+}
+
+/* Every metric of every cell, folded away: for readers who want the whole picture. */
+static void report_html_all(const struct report_ctx *r, FILE *f)
+{
+    const struct table_view *v = &r->view;
+
+    if (r->sum.n == 0) {
+        return;
+    }
+    fprintf(f,
+            "<h2 id=\"all\">All metrics</h2>\n<details><summary>Every metric of every "
+            "workload and configuration (median, 95%% interval, ratio to the emulated "
+            "device)</summary>\n<table class=\"summary\">\n%s",
+            report_html_head);
+    for (size_t i = 0; i < r->sum.n; i++) {
+        const struct summary_row *row = &r->sum.v[i];
+        const struct table_config *c = table_view_config(v, row->config);
+
+        if (c) {
+            report_html_row(r, f, row->workload, row->metric, c, table_view_reference(v, c->kind),
+                            i == 0 || strcmp(r->sum.v[i - 1].workload, row->workload) != 0);
+        }
+    }
+    fputs("</table>\n</details>\n", f);
+}
+
+static void report_html_charts(const struct report_ctx *r, FILE *f)
+{
+    fputs("<h2 id=\"charts\">Charts</h2>\n", f);
+    if (r->n_charts == 0) {
+        fputs("<p>No charts: there are no measurements to draw.</p>\n", f);
+        return;
+    }
+    if (r->no_gnuplot) {
+        fputs("<p class=\"problems\">gnuplot is not installed, so the charts that follow "
+              "were not drawn. Their data files and gnuplot scripts are in plots/: draw "
+              "them with <code>cd plots &amp;&amp; gnuplot *.gp</code> (Debian: "
+              "<code>apt-get install gnuplot-nox</code>), then run <code>pvbench report"
+              "</code> on this folder again.</p>\n",
+              f);
+    }
+    for (size_t i = 0; i < r->n_charts; i++) {
+        const struct report_chart *ch = &r->charts[i];
+
+        fputs("<figure>\n", f);
+        if (ch->drawn) {
+            fputs("<img src=\"plots/", f);
+            report_fput_html(f, ch->c.name);
+            fprintf(f, ".%s\" width=\"%u\" height=\"%u\" alt=\"", r->format, ch->c.width,
+                    ch->c.height);
+            report_fput_html(f, ch->c.title);
+            fputs("\">\n", f);
+        } else {
+            fputs("<p class=\"missing\">Not drawn: ", f);
+            report_fput_html(f, ch->c.title);
+            fputs("</p>\n", f);
+        }
+        fputs("<figcaption>", f);
+        report_fput_html(f, ch->about);
+        if (ch->scripted) {
+            fputs(" <span class=\"files\">Data: ", f);
+            for (int k = 0; k < 2; k++) {
+                if (k == 1 && strcmp(ch->c.data[1], ch->c.data[0]) == 0) {
+                    break;
+                }
+                fputs(k ? ", <a href=\"plots/" : "<a href=\"plots/", f);
+                report_fput_html(f, ch->c.data[k]);
+                fputs("\">", f);
+                report_fput_html(f, ch->c.data[k]);
+                fputs("</a>", f);
+            }
+            fputs("; script: <a href=\"plots/", f);
+            report_fput_html(f, ch->c.name);
+            fputs(".gp\">", f);
+            report_fput_html(f, ch->c.name);
+            fputs(".gp</a></span>", f);
+        }
+        fputs("</figcaption>\n</figure>\n", f);
+    }
+}
+
+static const char report_how_to_read[] =
+    "Each configuration is one guest that differs from the others only in the device under "
+    "test. Every workload ran several times (repetitions); a value is the median of the "
+    "repetitions and its 95% interval comes from a bootstrap of the median: with only a few "
+    "repetitions it is wide, and with one it is a single point. A ratio compares a "
+    "configuration's median with that of the first emulated device of the same kind (the "
+    "reference), with its own bootstrap 95% interval. A ratio marked * has an interval that "
+    "excludes 1: the difference is larger than the noise of this run; ~ means this run "
+    "cannot tell the two apart. Whether more is better depends on the metric: more "
+    "throughput, IOPS or transactions is better, more latency or CPU time per operation is "
+    "worse; the speed-up chart turns every workload into \"times better\" so that more is "
+    "always better. Results under different accelerators (KVM, TCG) are never comparable: "
+    "under TCG every device is slower and the gap between emulated and paravirtual devices "
+    "differs from what KVM shows.";
+
+static const char report_css[] =
+    "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1020px;margin:1em auto;"
+    "padding:0 1em;color:#222;line-height:1.45}\n"
+    "h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}\n"
+    "table{border-collapse:collapse;margin:.5em 0 1.2em}\n"
+    "th,td{border:1px solid #ccc;padding:.15em .4em;text-align:left;font-size:.86em;"
+    "vertical-align:top}\n"
+    "th{background:#f2f2f2}td.num{text-align:right;white-space:nowrap;"
+    "font-variant-numeric:tabular-nums}\n"
+    "tr.emu td:first-child{border-left:4px solid #E69F00}"
+    "tr.pv td:first-child{border-left:4px solid #0072B2}\n"
+    "tr.bad td{background:#fdecea}tr.first td{border-top:2px solid #999}.unit{color:#666}\n"
+    ".better{color:#1a7f37;font-weight:bold}.worse{color:#b3261e;font-weight:bold}"
+    ".diff{font-weight:bold}.noise,.ref,.vs{color:#777}\n"
+    "ul.glance li.up::marker{color:#1a7f37}ul.glance li.down::marker{color:#b3261e}\n"
+    "figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}\n"
+    "figcaption{font-size:.9em;color:#444;max-width:800px}.files{color:#777}\n"
+    ".problems{background:#fff4e5;border:1px solid #f0b35b;padding:.5em 1em}\n"
+    ".missing{background:#f6f6f6;border:1px dashed #aaa;padding:2em;max-width:760px}\n"
+    "code{background:#f4f4f4;padding:0 .2em}footer{margin-top:2em;color:#777;"
+    "font-size:.85em}\n";
+
+/* Links to the run's files that exist. */
+static void report_html_files(const struct report_ctx *r, FILE *f)
+{
+    static const char *const files[] = {"samples.csv", "summary.csv",  "summary.json",
+                                        "run.json",    "scenario.ini", "report.md"};
+    char path[PATH_MAX + 32];
+
+    fputs("<h2 id=\"files\">Files</h2>\n<p>", f);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", r->dir, files[i]);
+        if (access(path, R_OK) == 0) {
+            fprintf(f, "<a href=\"%s\">%s</a> ", files[i], files[i]);
+        }
+    }
+    fputs("— charts can be redrawn by hand: <code>cd plots &amp;&amp; gnuplot *.gp</code>, "
+          "or rebuilt with <code>pvbench report DIR</code>.</p>\n",
+          f);
+}
+
+static void report_html(const struct report_ctx *r, FILE *f)
+{
+    char scen[128], run_id[64], accel[32], when[40];
+
+    report_meta(r, "scenario.name", scen, sizeof(scen));
+    report_meta(r, "run_id", run_id, sizeof(run_id));
+    report_meta(r, "accelerator.name", accel, sizeof(accel));
+    util_iso_time(when, sizeof(when));
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
+          "pvbench report: ",
+          f);
+    report_fput_html(f, scen[0] ? scen : r->dir);
+    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>pvbench report: ", report_css);
+    report_fput_html(f, scen[0] ? scen : "(scenario unknown)");
+    fputs("</h1>\n<p>Emulated against paravirtual I/O devices: ", f);
+    fprintf(f, "%zu configuration%s, %zu workload%s, accelerator <b>", r->view.n_configs,
+            r->view.n_configs == 1 ? "" : "s", r->view.n_workloads,
+            r->view.n_workloads == 1 ? "" : "s");
+    report_fput_html(f, accel[0] ? accel : "unknown");
+    fputs("</b>, run ", f);
+    report_fput_html(f, run_id[0] ? run_id : "unknown");
+    fputs(". <a href=\"#summary\">Summary</a> · <a href=\"#charts\">Charts</a> · "
+          "<a href=\"#run\">Run</a> · <a href=\"#files\">Files</a></p>\n",
+          f);
+    if (strcmp(accel, "tcg") == 0) {
+        fputs("<p class=\"problems\">Measured under TCG (no KVM): QEMU translates every guest "
+              "instruction, so every device is slower than under KVM and the gap between "
+              "emulated and paravirtual devices differs. Compare only with other TCG "
+              "runs.</p>\n",
+              f);
+    }
+    if (r->n_problems) {
+        fputs("<div class=\"problems\"><b>Parts of this run could not be read or drawn; the "
+              "report shows the rest.</b>\n<ul>\n",
+              f);
+        for (unsigned i = 0; i < r->n_problems; i++) {
+            fputs("<li>", f);
+            report_fput_html(f, r->problems[i]);
+            fputs("</li>\n", f);
+        }
+        if (r->n_more_problems) {
+            fprintf(f, "<li>and %u more</li>\n", r->n_more_problems);
+        }
+        fputs("</ul></div>\n", f);
+    }
+    fputs("<h2 id=\"how\">How to read this</h2>\n<p>", f);
+    report_fput_html(f, report_how_to_read);
+    fputs("</p>\n", f);
+    report_html_glance(r, f);
+    report_html_summary(r, f);
+    report_html_charts(r, f);
+    report_html_meta(r, f);
+    report_html_all(r, f);
+    report_html_files(r, f);
+    fputs("<footer>Generated by pvbench " PVB_VERSION " on ", f);
+    report_fput_html(f, when);
+    fputs(" from samples.csv and run.json.</footer>\n</body>\n</html>\n", f);
+}
+
+static void report_md_row(const struct report_ctx *r, FILE *f, const char *workload,
+                          const char *metric, const struct table_config *c,
+                          const struct table_config *ref)
+{
+    const struct summary_row *row = summary_find(&r->sum, c->config, workload, metric);
+    const struct metric *m = metric_find(metric);
+    char med[32], lo[32], hi[32];
+    struct table_ratio t;
+
+    if (!row) {
+        return;
+    }
+    fputs("| ", f);
+    report_fput_md(f, workload);
+    fputs(" | ", f);
+    report_fput_md(f, metric);
+    fputs(" | ", f);
+    report_fput_md(f, c->config);
+    fputs(" | ", f);
+    report_fput_md(f, c->class_);
+    table_fmt_value(med, sizeof(med), row->st.median);
+    table_fmt_value(lo, sizeof(lo), row->st.ci_low);
+    table_fmt_value(hi, sizeof(hi), row->st.ci_high);
+    fprintf(f, " | %s | %s – %s | ", med, lo, hi);
+    report_fput_md(f, m ? m->unit : row->unit);
+    fprintf(f, " | %u | ", row->st.n);
+    if (ref && ref != c &&
+        table_ratio(&r->samples, c->config, ref->config, workload, metric, &t) == 0) {
+        fprintf(f, "%.2f× vs ", t.ratio);
+        report_fput_md(f, ref->config);
+        fprintf(f, " [%.2f – %.2f] ", t.low, t.high);
+        report_fput_md(f, table_ratio_mark(&t, metric));
+        fputs(" |\n", f);
+    } else {
+        fputs("reference |\n", f);
+    }
+}
+
+static void report_md(const struct report_ctx *r, FILE *f)
+{
+    const struct table_view *v = &r->view;
+    const char *metrics[3];
+    char val[512], scen[128];
+    struct plot_bar *glance = NULL;
+    size_t nglance = 0;
+
+    report_meta(r, "scenario.name", scen, sizeof(scen));
+    fputs("# pvbench report: ", f);
+    report_fput_md(f, scen[0] ? scen : "(scenario unknown)");
+    fputs("\n\n", f);
+    if (r->n_problems) {
+        fputs("**Parts of this run could not be read or drawn; the report shows the rest.**\n\n",
+              f);
+        for (unsigned i = 0; i < r->n_problems; i++) {
+            fputs("- ", f);
+            report_fput_md(f, r->problems[i]);
+            fputs("\n", f);
+        }
+        fputs("\n", f);
+    }
+    fputs("## How to read this\n\n", f);
+    report_fput_md(f, report_how_to_read);
+    fputs("\n\n", f);
+    if (report_speedup_bars(v, &r->samples, &glance, &nglance) == 0 && nglance > 0) {
+        fputs("## At a glance\n\n", f);
+        for (size_t i = 0; i < nglance; i++) {
+            report_glance_text(r, &glance[i], val, sizeof(val));
+            fputs("- ", f);
+            report_fput_md(f, val);
+            fputs("\n", f);
+        }
+        fputs("\n", f);
+    }
+    free(glance);
+    fputs("## Summary\n\n", f);
+    if (v->n_workloads == 0) {
+        fputs("No measurements to summarize.\n", f);
+    } else {
+        fputs("| workload | metric | configuration | class | median | 95% interval | unit | n "
+              "| ratio |\n|---|---|---|---|---:|---:|---|---:|---|\n",
+              f);
+        for (size_t wi = 0; wi < v->n_workloads; wi++) {
+            const struct table_workload *w = &v->workloads[wi];
+            const struct table_config *ref = table_view_reference(v, w->kind);
+            size_t nm = report_headline_metrics(w, metrics);
+
+            for (size_t mi = 0; mi < nm; mi++) {
+                for (size_t ci = 0; ci < v->n_configs; ci++) {
+                    if (strcmp(v->configs[ci].kind, w->kind) == 0) {
+                        report_md_row(r, f, w->name, metrics[mi], &v->configs[ci], ref);
+                    }
+                }
+            }
+        }
+        for (size_t i = 0; i < r->sum.n; i++) {
+            const struct table_config *c = table_view_config(v, r->sum.v[i].config);
+
+            if (c && strcmp(r->sum.v[i].metric, TABLE_BOOT_METRIC) == 0) {
+                report_md_row(r, f, r->sum.v[i].workload, TABLE_BOOT_METRIC, c,
+                              table_view_reference(v, c->kind));
+            }
+        }
+    }
+    fputs("\n## Charts\n\n", f);
+    if (r->no_gnuplot && r->n_charts) {
+        fputs("gnuplot is not installed: the charts were not drawn. Draw them with "
+              "`cd plots && gnuplot *.gp`, then run `pvbench report` again.\n\n",
+              f);
+    }
+    for (size_t i = 0; i < r->n_charts; i++) {
+        const struct report_chart *ch = &r->charts[i];
+
+        if (ch->drawn) {
+            fputs("![", f);
+            report_fput_md(f, ch->c.title);
+            fprintf(f, "](plots/%s.%s)\n\n", ch->c.name, r->format);
+        } else {
+            fputs("*Not drawn:* ", f);
+            report_fput_md(f, ch->c.title);
+            fputs("\n\n", f);
+        }
+        report_fput_md(f, ch->about);
+        fputs("\n\n", f);
+    }
+    fputs("## Run\n\n", f);
+    if (!r->run) {
+        fputs("run.json could not be read: the run's metadata is unknown.\n", f);
+        return;
+    }
+    fputs("| | |\n|---|---|\n", f);
+    for (size_t i = 0; i < sizeof(report_meta_rows) / sizeof(report_meta_rows[0]); i++) {
+        report_meta(r, report_meta_rows[i].path, val, sizeof(val));
+        fputs("| ", f);
+        report_fput_md(f, report_meta_rows[i].label);
+        fputs(" | ", f);
+        report_fput_md(f, val[0] ? val : "unknown");
+        fputs(" |\n", f);
+    }
+}
+
+/* Render one report with fn into memory, then write it atomically. */
+static void report_write(struct report_ctx *r, const char *file,
+                         void (*fn)(const struct report_ctx *, FILE *))
+{
+    char path[PATH_MAX + 32];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    snprintf(path, sizeof(path), "%s/%s", r->dir, file);
+    if (!f) {
+        report_problem(r, REPORT_WRITE_FAILED, "%s: out of memory", path);
+        return;
+    }
+    fn(r, f);
+    if (fclose(f) != 0) {
+        report_problem(r, REPORT_WRITE_FAILED, "%s: out of memory", path);
+    } else if (results_write_atomic(path, buf, len) < 0) {
+        report_problem(r, REPORT_WRITE_FAILED, "%s: %s", path, strerror(errno));
+    }
+    free(buf);
+}
+
+/* ---- the command ----------------------------------------------------------------------------- */
+
+static void report_free(struct report_ctx *r)
+{
+    samples_free(&r->samples);
+    summary_free(&r->sum);
+    table_view_free(&r->view);
+    if (r->run) {
+        json_object_put(r->run);
+    }
+    free(r->charts);
+}
+
+int report_build(const char *run_dir, const char *format, int quiet)
+{
+    struct report_ctx *r;
+    struct stat st;
+    int code;
+
+    if (!format || (strcmp(format, "png") != 0 && strcmp(format, "svg") != 0)) {
+        log_err("report: format must be png or svg, got '%s'", format ? format : "(none)");
+        return PVB_EXIT_USAGE;
+    }
+    if (stat(run_dir, &st) < 0) {
+        log_err("report: %s: %s", run_dir, strerror(errno));
+        return PVB_EXIT_USAGE;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        log_err("report: %s: not a folder (expected a run folder with samples.csv)", run_dir);
+        return PVB_EXIT_USAGE;
+    }
+    r = calloc(1, sizeof(*r));
+    if (!r) {
+        log_err("report: out of memory");
+        return PVB_EXIT_FAILED;
+    }
+    r->dir = run_dir;
+    r->format = format;
+    snprintf(r->plots, sizeof(r->plots), "%s/plots", run_dir);
+
+    report_read_samples(r);
+    report_read_run_json(r);
+    if (summary_compute(&r->samples, STATS_DEFAULT_SEED, &r->sum) < 0 ||
+        table_view_build(&r->samples, &r->view) < 0) {
+        report_problem(r, REPORT_WRITE_FAILED, "out of memory summarizing %zu samples",
+                       r->samples.n);
+    }
+    report_make_caption(r);
+    if (!quiet && r->view.n_workloads > 0) {
+        table_print_view(stdout, &r->view, &r->samples, &r->sum);
+    }
+
+    r->no_gnuplot = !plot_have_gnuplot();
+    if (util_mkdir_p(r->plots) < 0) {
+        report_problem(r, REPORT_WRITE_FAILED, "%s: %s", r->plots, strerror(errno));
+    } else {
+        report_clean_plots(r, !r->no_gnuplot);
+        report_plan_bars(r);
+        report_plan_latency(r);
+        report_plan_cpu(r);
+        report_plan_boot(r);
+        report_plan_speedup(r);
+        report_draw(r);
+    }
+    if (r->no_gnuplot && r->n_charts > 0) {
+        log_warn("gnuplot not found: the charts' data and scripts are in %s; draw them with: "
+                 "cd %s && gnuplot *.gp (Debian: apt-get install gnuplot-nox)",
+                 r->plots, r->plots);
+    }
+    report_write(r, "report.md", report_md);
+    report_write(r, "report.html", report_html);
+
+    if (r->write_failed || r->draw_failed) {
+        code = PVB_EXIT_FAILED;
+    } else if (r->bad_input) {
+        code = PVB_EXIT_USAGE;
+    } else if (r->no_gnuplot && r->n_charts > 0) {
+        code = PVB_EXIT_SKIPPED;
+    } else {
+        code = PVB_EXIT_OK;
+    }
+    printf("report: %s/report.html (%zu chart%s%s)\n", run_dir, r->n_charts,
+           r->n_charts == 1 ? "" : "s", r->no_gnuplot && r->n_charts ? ", not drawn" : "");
+    report_free(r);
+    free(r);
+    return code;
+}
+
+static void report_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: pvbench report [--format png|svg] [--quiet] DIR\n"
+            "\n"
+            "Rebuild DIR/plots/ (gnuplot data, scripts and charts), DIR/report.html and\n"
+            "DIR/report.md from DIR/samples.csv and DIR/run.json, without running anything.\n"
+            "\n"
+            "  -f, --format FMT   png (default) or svg\n"
+            "  -q, --quiet        do not print the summary table\n"
+            "  -h, --help         this text\n"
+            "\n"
+            "Templates: $PVBENCH_DATADIR/scripts/plot (default %s/scripts/plot).\n"
+            "exit codes: 0 done, 2 bad command line or unreadable input (what could be read\n"
+            "is still reported), 3 a file could not be written or gnuplot failed, 4 gnuplot\n"
+            "is not installed (data files and scripts written, charts not drawn).\n",
+            PVB_DATADIR);
+}
+
+int report_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *format = "png";
+    int quiet = 0, c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "png") != 0 && strcmp(optarg, "svg") != 0) {
+                log_err("report: --format: expected png or svg, got '%s'", optarg);
+                return PVB_EXIT_USAGE;
+            }
+            format = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            report_usage(stdout);
+            return PVB_EXIT_OK;
+        default:
+            report_usage(stderr);
+            return PVB_EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        log_err("report: expected one run folder, got %d", argc - optind);
+        report_usage(stderr);
+        return PVB_EXIT_USAGE;
+    }
+    return report_build(argv[optind], format, quiet);
+}

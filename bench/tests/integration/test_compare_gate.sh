@@ -1,0 +1,26 @@
+# The CI gate: two runs of the same scenario compare as "no regression" (exit 0);
+# a run whose disk is throttled in QEMU (throttling.iops-total) is caught (exit 1).
+. "$(dirname "$0")/lib.sh"
+need_guest
+scn=$(write_scenario gate "virtio-blk" "randread" "repetitions = 5")
+for name in base same; do
+    "$PVBENCH" run --accel tcg -o "$TMP/$name" "$scn" >"$TMP/out-$name" 2>&1 ||
+        { cat "$TMP/out-$name"; fail "run $name failed"; }
+done
+"$PVBENCH" run --accel tcg --set disk_iops_limit=300 -o "$TMP/slow" "$scn" >"$TMP/out-slow" 2>&1 ||
+    { cat "$TMP/out-slow"; fail "throttled run failed"; }
+
+# A short TCG run on a shared 2-core machine drifts by several percent between boots:
+# the gate uses a 20% threshold here; the throttled disk is far beyond it.
+"$PVBENCH" compare --threshold 20 "$TMP/base" "$TMP/same" >"$TMP/cmp-same" 2>&1; rc=$?
+cat "$TMP/cmp-same"
+[ $rc -eq 0 ] || fail "same scenario twice: compare exited $rc, expected 0"
+[ -s "$TMP/same/compare.json" ] || fail "compare.json not written"
+ok "same scenario twice: no regression"
+
+"$PVBENCH" compare --threshold 20 "$TMP/base" "$TMP/slow" >"$TMP/cmp-slow" 2>&1; rc=$?
+cat "$TMP/cmp-slow"
+[ $rc -eq 1 ] || fail "throttled disk: compare exited $rc, expected 1"
+grep -qi 'regression' "$TMP/cmp-slow" || fail "no regression named in the output"
+ok "throttled disk caught as a regression"
+assert_no_leftovers

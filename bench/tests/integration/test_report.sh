@@ -1,0 +1,124 @@
+# `pvbench report` on the stored small run (bench/tests/fixtures/run-small): every chart is a
+# valid PNG of the size its script asks for, report.html refers only to files that exist
+# and to nothing on the network, SVG works too, and headless Chromium shows the page with
+# every image loaded. The screenshot is kept in build/test-logs/ for a look.
+# PVBENCH_BIN=path runs another pvbench binary (one with `report` wired in).
+. "$(dirname "$0")/lib.sh"
+
+PVBENCH=${PVBENCH_BIN:-$PVBENCH}
+LOGS=${PVBENCH_TEST_LOGS:-$ROOT/build/test-logs}
+mkdir -p "$LOGS"
+[ -x "$PVBENCH" ] || skip "$PVBENCH not built (make)"
+"$PVBENCH" report --help >/dev/null 2>&1 || skip "this pvbench has no report command"
+command -v gnuplot >/dev/null || skip "gnuplot missing (apt-get install gnuplot-nox)"
+
+run="$TMP/run-small"
+cp -r "$ROOT/bench/tests/fixtures/run-small" "$run"
+out=$("$PVBENCH" report "$run" 2>&1); rc=$?
+echo "$out"
+[ $rc -eq 0 ] || fail "pvbench report: exit $rc, expected 0"
+echo "$out" | grep -q "x vs ide" || fail "no terminal table with ratios"
+echo "$out" | grep -Eq "\* (better|worse)" || fail "terminal table does not mark ratios"
+echo "$out" | grep -q "report: $run/report.html" || fail "the report's path is not printed"
+ok "pvbench report ran"
+
+# Width and height of a PNG, from its IHDR chunk (bytes 16..23, big-endian).
+png_size() {
+    od -An -v -tu1 -j16 -N8 "$1" | awk '{ printf "%d,%d\n",
+        (($1 * 256 + $2) * 256 + $3) * 256 + $4, (($5 * 256 + $6) * 256 + $7) * 256 + $8 }'
+}
+is_png() {
+    [ "$(od -An -tx1 -N16 "$1" | tr -d ' \n')" = "89504e470d0a1a0a0000000d49484452" ]
+}
+
+n=0
+for gp in "$run"/plots/*.gp; do
+    name=$(basename "$gp" .gp)
+    png="$run/plots/$name.png"
+    [ -s "$png" ] || fail "$name.gp drew no $name.png"
+    is_png "$png" || fail "$name.png is not a PNG"
+    want=$(sed -n 's/^set terminal pngcairo size \([0-9]*,[0-9]*\) .*/\1/p' "$gp")
+    got=$(png_size "$png")
+    [ -n "$want" ] || fail "$name.gp has no pngcairo terminal line"
+    [ "$got" = "$want" ] || fail "$name.png is $got, its script asks for $want"
+    [ "${got%,*}" = 800 ] || fail "$name.png is not 800 pixels wide"
+    [ -s "$run/plots/$name.dat" ] || [ -s "$run/plots/$name-host.dat" ] ||
+        fail "$name has no data file"
+    n=$((n + 1))
+done
+[ $n -ge 5 ] || fail "only $n charts, expected bars, latency, cpu, boot and speed-up"
+for c in bars-blk-iops latency-randread_qd1 cpu-blk boot speedup; do
+    [ -s "$run/plots/$c.png" ] || fail "chart $c missing"
+done
+ok "$n charts, each a PNG of the size its script asks for"
+
+# Every src/href of report.html is a file of the run folder (or an anchor); none is remote.
+html="$run/report.html"
+grep -Eqi '(src|href)="(https?:|//|data:text)' "$html" && fail "report.html refers to the network"
+refs=$(grep -oE '(src|href)="[^"#][^"]*"' "$html" | sed -E 's/^(src|href)="//; s/"$//' | sort -u)
+[ -n "$refs" ] || fail "report.html refers to no file"
+for f in $refs; do
+    [ -e "$run/$f" ] || fail "report.html refers to $f, which does not exist"
+done
+imgs=$(grep -c '<img src="plots/' "$html")
+[ "$imgs" -eq "$n" ] || fail "report.html shows $imgs images for $n charts"
+grep -q "How to read this" "$html" || fail "no 'how to read this' paragraph"
+grep -q "tcg" "$html" || fail "run metadata missing"
+grep -q '!\[.*\](plots/speedup.png)' "$run/report.md" || fail "report.md lacks the charts"
+ok "report.html refers to $(echo "$refs" | wc -l) files, all present, nothing remote"
+
+# SVG: the same charts as SVG, and the report points at them.
+svg="$TMP/run-svg"
+cp -r "$ROOT/bench/tests/fixtures/run-small" "$svg"
+"$PVBENCH" report --quiet --format svg "$svg" >/dev/null 2>&1 || fail "report --format svg failed"
+for gp in "$svg"/plots/*.gp; do
+    s="${gp%.gp}.svg"
+    grep -q "<svg" "$s" 2>/dev/null || fail "$(basename "$s") is not an SVG"
+done
+grep -q '<img src="plots/speedup.svg"' "$svg/report.html" || fail "report.html lacks the SVGs"
+ok "SVG charts drawn"
+
+# ---- the browser: headless Chromium, a fresh profile, no network --------------------------------
+if ! command -v chromium >/dev/null; then
+    [ "$(id -u)" -eq 0 ] || skip "chromium missing and not root to install it"
+    echo "installing chromium (Debian package)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+        >"$TMP/apt.log" 2>&1 || { tail -5 "$TMP/apt.log"; skip "could not install chromium"; }
+fi
+chrome() {
+    local profile
+    profile=$(mktemp -d "$TMP/chromium.XXXXXX")
+    timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$profile" "$@"
+}
+
+shot="$LOGS/report-screenshot.png"
+rm -f "$shot"
+chrome --enable-logging=stderr --v=0 --screenshot="$shot" --window-size=1000,2400 \
+    "file://$html" >"$TMP/chromium.log" 2>&1 || { cat "$TMP/chromium.log"; fail "chromium failed"; }
+if grep -E "Failed to load resource|net::ERR_" "$TMP/chromium.log"; then
+    fail "chromium could not load a resource of report.html"
+fi
+is_png "$shot" || fail "no screenshot"
+[ "$(png_size "$shot")" = "1000,2400" ] || fail "screenshot is $(png_size "$shot")"
+ok "chromium showed report.html, no failed loads; screenshot: $shot"
+
+# The page as the browser sees it: a copy with a check that every image really decoded.
+check="$run/report-check.html"
+sed 's#</body>#<script>\
+window.addEventListener("load", function () {\
+  var bad = [], n = 0;\
+  document.querySelectorAll("img").forEach(function (i) {\
+    n++; if (!i.complete || i.naturalWidth === 0) { bad.push(i.getAttribute("src")); }\
+  });\
+  var p = document.createElement("pre"); p.id = "pvbench-check";\
+  p.textContent = "images " + n + " broken " + bad.length + " " + bad.join(" ");\
+  document.body.appendChild(p);\
+});\
+</script></body>#' "$html" >"$check"
+verdict=$(chrome --virtual-time-budget=10000 --dump-dom "file://$check" 2>/dev/null |
+    grep -o '<pre id="pvbench-check">[^<]*')
+echo "$verdict"
+echo "$verdict" | grep -q "images $n broken 0" || fail "the browser did not show every chart"
+ok "the browser decoded all $n images"

@@ -1,0 +1,111 @@
+# pvbench chart template: the cost of emulation. CPU time per operation of the QEMU process
+# on the host (left) and busy guest CPU time per operation (right), one row per workload and
+# configuration. Bars are horizontal so that any number of rows keeps readable labels.
+#
+# pvbench copies this file to <run>/plots/<chart>.gp, filling in the placeholders (NAME in
+# double braces; string values are already quoted for use inside '...'), and runs gnuplot
+# in plots/. Edit the copy and run `gnuplot <chart>.gp` there to redraw by hand.
+#
+# Data files (host: HOST, guest: GUEST; same rows in both), block 0 (one row per bar):
+#   x value low high colour "name" "class" "note" n
+# block 1 (one row per group): x "group" "sub"
+# (x is the bar's position; here it runs from top to bottom.)
+
+# Each script stands alone, also when run one after the other: `gnuplot *.gp`.
+reset session
+set terminal {{TERMINAL}} size {{SIZE}} font 'DejaVu Sans,10' noenhanced background rgb 'white'
+set output '{{OUTPUT}}'
+set encoding utf8
+
+HOST = '{{DATA}}'
+GUEST = '{{DATA2}}'
+TITLE = '{{TITLE}}'
+XLABEL = '{{YLABEL}}'
+CAPTION = '{{CAPTION}}'
+NOTE = 'median and 95% interval; right of a bar: its ratio to the emulated device ' . \
+       '(* = not noise); lower is better'
+EMULATED = '#E69F00'
+PARAVIRTUAL = '#0072B2'
+WIDTH = {{WIDTH}}.0
+HEIGHT = {{HEIGHT}}.0
+
+array GX[200]
+array GNAME[200]
+NG = 0
+WMAX = 0
+stats HOST index 1 using (NG = NG + 1, GX[NG] = $1, GNAME[NG] = strcol(2), \
+                          WMAX = (strlen(strcol(2)) > WMAX ? strlen(strcol(2)) : WMAX), 0) \
+      nooutput
+LMAX = 0
+stats HOST index 0 using (LMAX = (strlen(strcol(6)) > LMAX ? strlen(strcol(6)) : LMAX), $1) \
+      nooutput
+POSMAX = STATS_max
+stats HOST index 0 using 4 nooutput
+HOSTMAX = STATS_max
+stats GUEST index 0 using 4 nooutput
+GUESTMAX = STATS_max
+
+# Screen layout: labels on the left, then the host panel, then the guest panel.
+CH = 15.0 / HEIGHT
+LEFT = (LMAX + WMAX + 4) * 7.6 / WIDTH
+MID = LEFT + (0.985 - LEFT) / 2
+TOP = 1 - 5 * CH
+BOTTOM = 9 * CH
+
+set multiplot
+set label 997 TITLE at screen 0.5, screen 1 center offset 0, -1.1 font ',12'
+set label 996 NOTE at screen 0.5, screen 1 center offset 0, -2.5 font ',9' textcolor rgb '#444444'
+set label 999 CAPTION at character 1, character 2 left font ',8' textcolor rgb '#555555'
+# The legend, drawn by hand (a key inside a multiplot would stand in a column).
+set object 1 rect from screen 0.20, character 3.4 to screen 0.225, character 4.1 \
+    fc rgb EMULATED fs solid 0.9 border lc rgb '#333333' front noclip
+set label 991 'emulated' at screen 0.235, character 3.75 left font ',9'
+set object 2 rect from screen 0.42, character 3.4 to screen 0.445, character 4.1 \
+    fc rgb PARAVIRTUAL fs solid 0.9 border lc rgb '#333333' front noclip
+set label 992 'paravirtual' at screen 0.455, character 3.75 left font ',9'
+set arrow 1 from screen 0.64, character 3.75 to screen 0.67, character 3.75 heads size \
+    screen 0.004, 90 lc rgb '#222222'
+set label 993 'median and 95% interval' at screen 0.68, character 3.75 left font ',9'
+
+set border 3
+set grid xtics lc rgb '#dddddd'
+set xtics nomirror
+set ytics nomirror scale 0
+set format x '%g'
+set xlabel XLABEL
+set style fill solid 0.9 border lc rgb '#333333'
+set yrange [-(POSMAX + 0.7):0.7]
+set tmargin at screen TOP
+set bmargin at screen BOTTOM
+H = 0.38
+
+# Left panel: host, with the row labels and the workload names.
+set lmargin at screen LEFT
+set rmargin at screen MID - 0.03
+set xrange [0:HOSTMAX * 1.45]
+set label 10 'host: CPU of the QEMU process' at graph 0, graph 1 left offset 0, 0.8 font ',10'
+do for [i=1:NG] {
+    set label 100 + i GNAME[i] at graph 0, first -GX[i] right offset -(LMAX + 1.5), 0 \
+        font ',10'
+}
+plot HOST index 0 using 2:(-$1):(0):2:(-$1 - H):(-$1 + H):5:ytic(6) with boxxyerror \
+         lc rgb variable notitle, \
+     '' index 0 using 2:(-$1):3:4 with xerrorbars lc rgb '#222222' lw 1.2 pt 7 ps 0.4 \
+         notitle, \
+     '' index 0 using 4:(-$1):8 with labels left offset 0.6, 0 font ',9' notitle
+
+# Right panel: guest, same rows.
+unset label
+unset object
+unset arrow
+set ytics format ''
+set lmargin at screen MID + 0.01
+set rmargin at screen 0.985
+set xrange [0:GUESTMAX * 1.45]
+set label 10 'guest: busy guest CPU' at graph 0, graph 1 left offset 0, 0.8 font ',10'
+plot GUEST index 0 using 2:(-$1):(0):2:(-$1 - H):(-$1 + H):5:ytic('') with boxxyerror \
+         lc rgb variable notitle, \
+     '' index 0 using 2:(-$1):3:4 with xerrorbars lc rgb '#222222' lw 1.2 pt 7 ps 0.4 \
+         notitle, \
+     '' index 0 using 4:(-$1):8 with labels left offset 0.6, 0 font ',9' notitle
+unset multiplot
