@@ -29,6 +29,10 @@ struct guest_spec {
     const char *control_sock;   /* Unix socket the harness listens on (guest ttyS1) */
     const char *console_log;    /* guest ttyS0 */
     const char *qemu_log;       /* QEMU's own stdout/stderr */
+    /* A net DUT (bench/netns.h): the NIC's backend is a tap the harness created. */
+    const char *net_tap;        /* host tap name, "pvbt<run id>" (no address, on a bridge) */
+    int net_vhost;              /* 1: vhost=on (virtio-net with /dev/vhost-net), 0: off */
+    const char *net_mac;        /* the guest NIC's MAC, "52:54:00:xx:xx:xx" */
 };
 
 struct guest {
@@ -69,7 +73,7 @@ int backend_qemu_build_argv(const struct guest_spec *spec, struct qemu_argv *out
 /* Describe how a guest ended ("exited with status 1", "killed by signal 9"). */
 void backend_describe_exit(int status, char *buf, size_t len);
 
-/* ---- libvirt backend (backend_libvirt.c) ------------------------------------------------------ */
+/* ---- libvirt backend (backend_libvirt.c) ------------------------------------------------- */
 
 extern const struct backend_ops backend_libvirt_ops;
 

@@ -1,7 +1,8 @@
 # The libvirt backend through a real libvirtd under TCG: one virtio-blk guest to the agent's
 # READY and one job whose bytes the host's block counters must confirm; the same through a
-# second transport to the same daemon; an unreachable URI; a domain name already taken; no
-# pvb- domain and no libvirt log left behind; define-to-ready against the QEMU backend.
+# second transport to the same daemon; an unreachable URI; a domain name already taken; the
+# release hook; a SIGKILLed harness; a libvirtd restart; no pvb- domain and no libvirt log
+# left behind; define-to-ready against the QEMU backend (PVB_LIBVIRT_ROUNDS rounds).
 # Starts virtlogd/libvirtd when they are not running and stops what it started.
 . "$(dirname "$0")/lib.sh"
 need_guest
@@ -12,7 +13,7 @@ pkg-config --exists libvirt libxml-2.0 || skip "libvirt-dev / libxml2-dev not in
 
 URI=qemu:///system
 ROUNDS=${PVB_LIBVIRT_ROUNDS:-2}
-started_virtlogd='' started_libvirtd=''
+started_virtlogd='' started_libvirtd='' lost_name=''
 
 # A daemon runs if its pid file names a live process of that name.
 daemon_running() {
@@ -140,14 +141,43 @@ boot taken --connect "$URI" --name "$taken"
 rc=$?
 virsh -c "$URI" domstate "$taken" 2>/dev/null | grep -q running
 alive=$?
-virsh -c "$URI" destroy "$taken" >/dev/null 2>&1
-rm -f "/var/log/libvirt/qemu/$taken.log"
 [ $rc -ne 0 ] || fail "a taken domain name was accepted"
 grep -q "already exists" "$TMP/taken.err" || fail "no clear error for a taken name"
 [ $alive -eq 0 ] || fail "the other domain of that name was destroyed"
 ok "taken name refused, the other domain left running"
+# The release hook destroys a transient pvb- domain, and refuses any other name.
+"$BOOT" --release "$taken" --connect "$URI" || fail "release hook failed on $taken"
+virsh -c "$URI" domstate "$taken" >/dev/null 2>&1 && fail "release hook left $taken running"
+rm -f "/var/log/libvirt/qemu/$taken.log"
+"$BOOT" --release "other-$$" --connect "$URI" 2>"$TMP/release.err" &&
+    fail "release hook accepted a name without the pvb- prefix"
+grep -q "not a pvbench domain" "$TMP/release.err" || fail "no reason for refusing other-$$"
+ok "release hook: destroys pvb- domains, refuses others"
 
-# 5. libvirtd restarted while a guest runs (only a daemon this test started): that guest
+# 5. The harness SIGKILLed: libvirtd destroys its domain (AUTODESTROY), cleanup does the rest.
+"$BOOT" --image "$IMAGE" --logs "$TMP/logs" --connect "$URI" --hold 60 \
+    >"$TMP/kill.out" 2>"$TMP/kill.err" &
+bpid=$!
+for _ in $(seq 1200); do
+    grep -q '^boot backend=libvirt' "$TMP/kill.out" && break
+    kill -0 $bpid 2>/dev/null || break
+    sleep 0.1
+done
+killed=$(sed -n 's/^boot backend=libvirt name=\([^ ]*\) .*/\1/p' "$TMP/kill.out")
+[ -n "$killed" ] || fail "guest for the kill test did not boot: $(cat "$TMP/kill.err")"
+kill -9 $bpid
+wait $bpid 2>/dev/null
+for _ in $(seq 100); do
+    virsh -c "$URI" domstate "$killed" >/dev/null 2>&1 || break
+    sleep 0.1
+done
+virsh -c "$URI" domstate "$killed" >/dev/null 2>&1 && fail "$killed survived its harness"
+"$BOOT" --cleanup >"$TMP/cleanup.out" 2>&1 || fail "cleanup failed: $(cat "$TMP/cleanup.out")"
+grep -q "releasing domain $killed" "$TMP/cleanup.out" || fail "cleanup did not see $killed"
+rm -f "/var/log/libvirt/qemu/$killed.log"
+ok "SIGKILLed harness: domain destroyed by libvirtd, registry cleaned up"
+
+# 6. libvirtd restarted while a guest runs (only a daemon this test started): that guest
 #    fails with a clear reason, the next one boots through a new connection.
 if [ -n "$started_libvirtd" ]; then
     "$BOOT" --image "$IMAGE" --logs "$TMP/logs" --connect "$URI" --rounds 2 --hold 20 \
@@ -166,9 +196,9 @@ if [ -n "$started_libvirtd" ]; then
     rc=$?
     cat "$TMP/restart.out" "$TMP/restart.err"
     names+=($(sed -n 's/.* name=\([^ ]*\) .*/\1/p' "$TMP/restart.out"))
-    # The lost guest's log stays where libvirt writes it (it may still append): ours to drop.
-    sleep 1
-    rm -f "/var/log/libvirt/qemu/$(sed -n '1s/.* name=\([^ ]*\) .*/\1/p' "$TMP/restart.out").log"
+    # The lost guest's log stays where libvirt writes it (the restarted daemon appends to it).
+    lost_name=$(sed -n 's/^boot backend=libvirt name=\([^ ]*\) .*/\1/p' "$TMP/restart.out" |
+        head -1)
     [ $rc -ne 0 ] || fail "the guest outlived the libvirtd restart unnoticed"
     grep -q 'could not be reached\|was destroyed' "$TMP/restart.err" ||
         fail "no clear reason for the guest lost in the restart"
@@ -179,11 +209,12 @@ else
     echo "libvirtd was already running: restart test not run (it only restarts its own daemon)"
 fi
 
-# 6. Define-to-ready, libvirt against the direct QEMU backend, alternating.
+# 7. Define-to-ready, libvirt against the direct QEMU backend, alternating.
 boot compare --connect "$URI" --backend both --rounds "$ROUNDS" || fail "comparison boots"
 grep '^summary' "$TMP/compare.out" | sed 's/^/    /'
 
 # Nothing left: no domain of ours, no libvirt log of ours, empty state folder.
+[ -z "$lost_name" ] || rm -f "/var/log/libvirt/qemu/$lost_name.log"
 left=$(virsh -c "$URI" list --all --name | grep -Fx -f <(printf '%s\n' "${names[@]}") || true)
 [ -z "$left" ] || fail "domains left behind: $left"
 for n in "${names[@]}"; do

@@ -1,0 +1,32 @@
+/*
+ * The libvirt domain XML of a guest, written with libxml2's xmlTextWriter (escaping is
+ * libxml2's job). The guest it describes is the one backend_qemu_build_argv() describes,
+ * device for device; bench/tests/test_domxml.c checks that for every device model.
+ */
+#ifndef PVB_DOMXML_H
+#define PVB_DOMXML_H
+
+#include <stddef.h>
+
+#include <libxml/tree.h>
+
+#include "backend.h"
+
+/* User alias of the device under test: libvirt requires the "ua-" prefix. */
+#define DOMXML_DUT_ALIAS "ua-dut"
+
+/*
+ * Append the domain XML of spec to out (created by the caller with xmlBufferCreate()).
+ * 0, or -1 with a message in err: a name libvirt would reject, a relative or
+ * non-printable path, a device model this writer does not know.
+ */
+int domxml_write(const struct guest_spec *spec, xmlBufferPtr out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* The <target dev=> given to the disk under test ("hda", "sda", "vda"), NULL if not a disk. */
+const char *domxml_dut_target_dev(const struct devmodel *m);
+
+/* 1 if libvirt accepts name as a domain name (and pvbench can register it), else 0. */
+int domxml_name_ok(const char *name);
+
+#endif
