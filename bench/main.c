@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "baseline.h"
 #include "compare.h"
 #include "devmodel.h"
@@ -34,6 +35,9 @@ static void usage(FILE *out)
             "run options:\n"
             "  -o, --output DIR       run folder (default results/<date>-<time>-<scenario>)\n"
             "  -a, --accel MODE       auto (KVM if a probe guest boots, else TCG), kvm, tcg\n"
+            "  -b, --backend B        auto (libvirt if its daemon answers, else qemu), libvirt,\n"
+            "                         qemu (default: $PVBENCH_BACKEND or auto)\n"
+            "      --connect URI      libvirt URI (default qemu:///system)\n"
             "      --set KEY=VALUE    override a scenario key (repeatable)\n"
             "      --qemu PATH        QEMU binary (default qemu-system-x86_64)\n"
             "      --image DIR        guest image folder (default build/guest, or $PVBENCH_IMAGE_DIR)\n"
@@ -99,6 +103,8 @@ static int cmd_list(int argc, char **argv)
 static int cmd_cleanup(int argc, char **argv)
 {
     int dry = argc > 1 && strcmp(argv[1], "--dry-run") == 0;
+
+    backend_libvirt_install_release_hook();
     return registry_cleanup_stale(dry) < 0 ? PVB_EXIT_FAILED : PVB_EXIT_OK;
 }
 
@@ -110,6 +116,7 @@ static int cmd_run(int argc, char **argv)
         {"image", required_argument, NULL, 'i'},  {"resume", required_argument, NULL, 'r'},
         {"dry-run", no_argument, NULL, 'n'},      {"fault", required_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+        {"backend", required_argument, NULL, 'b'}, {"connect", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     struct run_options o;
@@ -118,7 +125,7 @@ static int cmd_run(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:a:nvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:a:b:nvh", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
             o.out_dir = optarg;
@@ -154,6 +161,12 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'v':
             log_set_verbose(1);
+            break;
+        case 'b':
+            o.backend = optarg;
+            break;
+        case 'c':
+            o.connect = optarg;
             break;
         case 'h':
             usage(stdout);

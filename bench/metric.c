@@ -37,11 +37,14 @@ static const struct metric metrics[] = {
     {"irqs_per_op", "irq/op", LO, "interrupts of the device under test per operation"},
     /* boot */
     {"boot_to_ready_s", "s", LO, "from starting the guest to the agent's READY"},
+    {"host_bytes_ratio", "ratio", HI,
+     "bytes the host saw on the DUT (libvirt block stats) / bytes the agent moved; ~1"},
     /* network */
     {"throughput_mbit_s", "Mbit/s", HI, "network throughput"},
     {"transactions_s", "1/s", HI, "request/response round trips per second"},
     {"pps", "pkt/s", HI, "packets per second"},
     {"loss_pct", "%", LO, "share of packets sent but not received"},
+    {"host_cpu_us_per_mbit", "us", LO, "CPU time of the QEMU process per Mbit moved (streams)"},
 };
 
 unsigned metric_count(void)

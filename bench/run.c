@@ -57,6 +57,7 @@ struct run_ctx {
     char run_id[16];
     char accel[8];
     char accel_reason[256];
+    char backend_info[256];
     char kernel[PATH_MAX];
     char initrd[PATH_MAX];
     char guest_kernel[64];
@@ -426,7 +427,8 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
     struct agent_job job;
     struct agentmsg msg;
     double cpu0, cpu1, deadline, budget;
-    int st;
+    struct libvirt_counters lv0, lv1;
+    int st, have_lv;
 
     memset(&job, 0, sizeof(job));
     job.id = ++r->job_seq;
@@ -445,6 +447,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
     }
     /* Runtime plus warm-up, plus a margin for a slow (TCG) guest to set up and answer. */
     budget = (r->s.runtime_s + r->s.warmup_s) * 1.5 + 15.0;
+    have_lv = r->backend == &backend_libvirt_ops && backend_libvirt_counters(&lg->g, &lv0) == 0;
     cpu0 = r->backend->cpu_seconds(&lg->g);
     st = chan_send(&lg->ch, line, util_now() + RUN_SEND_TIMEOUT_S);
     if (st != 0) {
@@ -480,6 +483,22 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         return JOB_GUEST_LOST;
     }
     cpu1 = r->backend->cpu_seconds(&lg->g);
+    if (have_lv && backend_libvirt_counters(&lg->g, &lv1) == 0 && lv0.rd_bytes >= 0 &&
+        w->kind == DEVMODEL_BLK && msg.u.result.ops_total > 0) {
+        /* Both sides must agree on the bytes moved; a disagreement is flagged, not hidden. */
+        double host = (double)(lv1.rd_bytes - lv0.rd_bytes + lv1.wr_bytes - lv0.wr_bytes);
+        double agent = (double)msg.u.result.ops_total * w->bs;
+        double ratio = host / agent;
+        if (add_sample(r, dev, w->name, "host_bytes_ratio", rep, ratio) < 0) {
+            snprintf(reason, len, "out of memory");
+            return JOB_FAILED;
+        }
+        if (ratio < 0.95 || ratio > 1.05) {
+            log_warn("%s %s rep %u: libvirt saw %.0f bytes on the disk, the agent %.0f "
+                     "(ratio %.3f): sample flagged in host_bytes_ratio",
+                     dev->name, w->name, rep, host, agent, ratio);
+        }
+    }
     if (agentmsg_check_result(&msg.u.result, &job, err, sizeof(err)) < 0) {
         util_sanitize(err);
         snprintf(reason, len, "implausible result for %s rep %u: %s", w->name, rep, err);
@@ -613,6 +632,46 @@ out:
     guest_stop(&lg);
 }
 
+/* ---- backend -------------------------------------------------------------------------------- */
+
+/* libvirt when its daemon answers (auto), else the direct QEMU backend; the run says which. */
+static int backend_choose(struct run_ctx *r)
+{
+    const char *want = r->o->backend ? r->o->backend : getenv("PVBENCH_BACKEND");
+    char err[512];
+
+    if (!want || !*want) {
+        want = "auto";
+    }
+    if (strcmp(want, "qemu") == 0) {
+        r->backend = &backend_qemu_ops;
+        snprintf(r->backend_info, sizeof(r->backend_info), "direct QEMU (asked for)");
+        return 0;
+    }
+    if (strcmp(want, "libvirt") != 0 && strcmp(want, "auto") != 0) {
+        log_err("--backend: expected auto, libvirt or qemu, got '%s'", want);
+        return -1;
+    }
+    if (backend_libvirt_connect(r->o->connect, err, sizeof(err)) == 0) {
+        r->backend = &backend_libvirt_ops;
+        if (backend_libvirt_describe(r->backend_info, sizeof(r->backend_info)) < 0) {
+            snprintf(r->backend_info, sizeof(r->backend_info), "libvirt %s",
+                     backend_libvirt_uri());
+        }
+        log_info("backend: libvirt (%s)", r->backend_info);
+        return 0;
+    }
+    if (strcmp(want, "libvirt") == 0) {
+        log_err("--backend libvirt: %s", err);
+        return -1;
+    }
+    r->backend = &backend_qemu_ops;
+    snprintf(r->backend_info, sizeof(r->backend_info),
+             "direct QEMU (libvirt not reachable: %.200s)", err);
+    log_info("backend: direct QEMU; libvirt is not reachable (%s)", err);
+    return 0;
+}
+
 /* ---- accelerator ---------------------------------------------------------------------------- */
 
 /*
@@ -744,6 +803,7 @@ static int run_json_write(struct run_ctx *r)
     json_object_object_add(acc, "reason", json_object_new_string(r->accel_reason));
     json_object_object_add(root, "accelerator", acc);
     json_object_object_add(root, "backend", json_object_new_string(r->backend->name));
+    json_object_object_add(root, "backend_info", json_object_new_string(r->backend_info));
     json_object_object_add(root, "start", json_object_new_string(r->started));
     json_object_object_add(root, "end", r->ended[0] ? json_object_new_string(r->ended) : NULL);
     for (unsigned i = 0; i < r->s.n_devices; i++) {
@@ -986,6 +1046,14 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     util_iso_time(r->started, sizeof(r->started));
     progress_init(count_jobs(r));
+    if (backend_choose(r) < 0) {
+        code = PVB_EXIT_FAILED;
+        goto out_release;
+    }
+    if (backend_check_ops(r->backend) < 0) {
+        code = PVB_EXIT_FAILED;
+        goto out_release;
+    }
     if (accel_choose(r) < 0) {
         code = PVB_EXIT_SKIPPED;
         goto out_release;
@@ -1029,6 +1097,9 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
 out_release:
     registry_release_all();
+    if (r->backend == &backend_libvirt_ops) {
+        backend_libvirt_disconnect();
+    }
 out_free:
     summary_free(&sum);
     samples_free(&r->samples);

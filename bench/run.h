@@ -13,6 +13,8 @@ struct run_options {
     const char *sets[RUN_MAX_SETS];
     unsigned n_sets;
     const char *fault;       /* test-only: FAULT@DEVICE[:WORKLOAD] */
+    const char *backend;     /* auto | libvirt | qemu (default: $PVBENCH_BACKEND or auto) */
+    const char *connect;     /* libvirt URI (default qemu:///system) */
     int dry_run;
 };
 

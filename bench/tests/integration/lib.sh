@@ -6,6 +6,8 @@ IMAGE="${PVBENCH_IMAGE_DIR:-$ROOT/build/guest}"
 TMP=$(mktemp -d /var/tmp/pvbench-test.XXXXXX)
 # A state folder of the test's own, so checks for leftovers see only this test's runs.
 export PVBENCH_STATE_DIR="$TMP/state"
+# Tests pick their backend; the libvirt tests ask for it explicitly.
+export PVBENCH_BACKEND=${PVBENCH_BACKEND:-qemu}
 trap 'rm -rf "$TMP"' EXIT
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -64,4 +66,49 @@ assert_no_leftovers() {
         esac
     done
     ok "nothing left behind"
+}
+
+# ---- libvirt daemons (no systemd): start what is not running, stop only what we started ----
+started_virtlogd='' started_libvirtd=''
+
+# A daemon runs if its pid file names a live process of that name.
+daemon_running() {
+    local pid
+    pid=$(cat "/run/$1.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]
+}
+
+# Start daemon $1 unless it runs; sets started_$1 to the pid of one we started.
+start_daemon() {
+    local name=$1 i
+    daemon_running "$name" && return 0
+    "$name" -d || fail "cannot start $name"
+    for i in $(seq 50); do
+        daemon_running "$name" && break
+        sleep 0.1
+    done
+    daemon_running "$name" || fail "$name did not write /run/$name.pid"
+    printf -v "started_$name" '%s' "$(cat "/run/$name.pid")"
+    echo "started $name (pid $(cat "/run/$name.pid"))"
+}
+
+# Stop a daemon this test started, by its pid.
+stop_pid() {
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    echo "stopped pid $pid"
+}
+
+# Start virtlogd and libvirtd if needed and wait until qemu:///system answers; a trap
+# stops what was started. Skips the test when libvirt is not installed.
+libvirt_up() {
+    command -v libvirtd >/dev/null && command -v virtlogd >/dev/null &&
+        command -v virsh >/dev/null || skip "libvirt-daemon-system / libvirt-clients missing"
+    trap 'stop_pid "$started_libvirtd"; stop_pid "$started_virtlogd"; rm -rf "$TMP"' EXIT
+    start_daemon virtlogd
+    start_daemon libvirtd
+    for _ in $(seq 100); do virsh -c qemu:///system version >/dev/null 2>&1 && return 0; sleep 0.1; done
+    fail "libvirtd does not answer on qemu:///system"
 }

@@ -15,36 +15,6 @@ URI=qemu:///system
 ROUNDS=${PVB_LIBVIRT_ROUNDS:-2}
 started_virtlogd='' started_libvirtd='' lost_name=''
 
-# A daemon runs if its pid file names a live process of that name.
-daemon_running() {
-    local pid
-    pid=$(cat "/run/$1.pid" 2>/dev/null) || return 1
-    [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]
-}
-
-# Start daemon $1 unless it runs; sets started_$1 to the pid of one we started.
-start_daemon() {
-    local name=$1 i
-    daemon_running "$name" && return 0
-    "$name" -d || fail "cannot start $name"
-    for i in $(seq 50); do
-        daemon_running "$name" && break
-        sleep 0.1
-    done
-    daemon_running "$name" || fail "$name did not write /run/$name.pid"
-    printf -v "started_$name" '%s' "$(cat "/run/$name.pid")"
-    echo "started $name (pid $(cat "/run/$name.pid"))"
-}
-
-# Stop a daemon this test started, by its pid.
-stop_pid() {
-    local pid=$1
-    [ -n "$pid" ] || return 0
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    echo "stopped pid $pid"
-}
-
 cleanup() {
     stop_pid "$started_libvirtd"
     stop_pid "$started_virtlogd"
