@@ -66,6 +66,7 @@ PVBENCH := bench/pvbench
 AGENT   := guest-agent/pvbench-agent
 
 .PHONY: all check unit integration bench demo image setup install clean lint help
+.PHONY: image-fio selftest
 all: $(PVBENCH) $(AGENT)
 
 help:
@@ -74,6 +75,8 @@ help:
 	@echo "make unit       unit tests only"
 	@echo "make bench      set up the host, build, run scenarios/quick.ini"
 	@echo "make image      build the guest kernel + initramfs into build/guest/"
+	@echo "make image-fio  also build/guest/initramfs-fio.img (Debian's fio inside, engine = fio)"
+	@echo "make selftest   agent against fio in one guest (SELFTEST_ARGS=--quick)"
 	@echo "make install    install pvbench into \$$(DESTDIR)\$$(PREFIX)"
 
 # ---- host harness ---------------------------------------------------------------------------
@@ -98,7 +101,7 @@ $(BUILD)/agent/%.o: %.c
 
 $(AGENT): $(BUILD)/agent/guest-agent/agent.o $(AGENT_OBJS)
 	@$(if $(Q),echo "  LD      $@ (static)")
-	$(Q)$(CC) -static -o $@ $^
+	$(Q)$(CC) -static -o $@ $^ -ljson-c
 
 .SECONDARY: $(AGENT_OBJS) $(AGENT_HOST_OBJS)
 $(BUILD)/agent-host/%.o: %.c
@@ -116,7 +119,7 @@ $(BUILD)/tests/agent/test_agent: $(AGENT)
 $(BUILD)/tests/agent/%: guest-agent/tests/%.c $(AGENT_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(AGENT_TEST_CFLAGS) -Iguest-agent -o $@ $< $(AGENT_HOST_OBJS) -lcmocka -lm
+	$(Q)$(CC) $(AGENT_TEST_CFLAGS) -Iguest-agent -o $@ $< $(AGENT_HOST_OBJS) -lcmocka -ljson-c -lm
 
 unit: $(UNIT_TESTS) $(PVBENCH)
 	$(Q)scripts/run-tests unit $(UNIT_TESTS)
@@ -125,10 +128,17 @@ unit: $(UNIT_TESTS) $(PVBENCH)
 image: $(PVBENCH) $(AGENT)
 	$(Q)scripts/build-guest --out $(BUILD)/guest --agent $(AGENT) --pvbench $(PVBENCH)
 
-integration: all image
+# The variant image with Debian's fio and its libraries (engine = fio, pvbench selftest).
+image-fio: $(PVBENCH) $(AGENT)
+	$(Q)scripts/build-guest --out $(BUILD)/guest --agent $(AGENT) --pvbench $(PVBENCH) --with-fio
+
+selftest: image-fio
+	$(Q)$(PVBENCH) selftest $(SELFTEST_ARGS)
+
+integration: all image image-fio
 	$(Q)scripts/run-tests integration bench/tests/integration/*.sh
 
-check: all $(UNIT_TESTS) image
+check: all $(UNIT_TESTS) image image-fio
 	$(Q)scripts/run-tests all $(UNIT_TESTS) bench/tests/integration/*.sh
 
 setup:

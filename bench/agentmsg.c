@@ -132,11 +132,28 @@ int agentmsg_format_job(char *buf, size_t len, const struct agent_job *job)
         !agentmsg_token_ok(job->fault)) {
         return -1;
     }
+    if (job->peer && (!agentmsg_token_ok(job->peer) || job->port == 0 || job->port > 65535)) {
+        return -1;
+    }
     n = snprintf(buf, len,
                  "%s %s id=%u workload=%s kind=%s rw=%s bs=%u qd=%u runtime_ms=%u warmup_ms=%u "
-                 "irq=%s fault=%s\n",
+                 "irq=%s fault=%s",
                  PVB_PROTO_TAG, PVB_MSG_JOB, job->id, job->workload, job->kind, job->rw, job->bs,
                  job->qd, job->runtime_ms, job->warmup_ms, job->irq, job->fault);
+    if (n >= 0 && (size_t)n < len && job->peer) {
+        n += snprintf(buf + n, len - (size_t)n, " peer=%s port=%u", job->peer, job->port);
+    }
+    /* engine= only when it is not the agent: the line stays what older agents know */
+    if (n >= 0 && (size_t)n < len && job->engine && strcmp(job->engine, "agent") != 0) {
+        if (!agentmsg_token_ok(job->engine)) {
+            buf[0] = '\0';
+            return -1;
+        }
+        n += snprintf(buf + n, len - (size_t)n, " engine=%s", job->engine);
+    }
+    if (n >= 0 && (size_t)n < len) {
+        n += snprintf(buf + n, len - (size_t)n, "\n");
+    }
     if (n < 0 || (size_t)n >= len || n > PVB_LINE_MAX) {
         buf[0] = '\0';
         return -1;
@@ -162,17 +179,23 @@ struct agentmsg_field {
     size_t size;
     const struct agentmsg_field *sub;
     size_t nsub;
+    int optional; /* may be absent (the field stays 0) */
 };
 
 #define AGENTMSG_N(a) (sizeof(a) / sizeof((a)[0]))
 #define AGENTMSG_F(st, member, key, type)                                                          \
     {                                                                                              \
-        key, type, offsetof(st, member), sizeof(((st *)0)->member), NULL, 0                        \
+        key, type, offsetof(st, member), sizeof(((st *)0)->member), NULL, 0, 0                     \
+    }
+/* A key only some results carry (e.g. bytes_total of net results). */
+#define AGENTMSG_FOPT(st, member, key, type)                                                       \
+    {                                                                                              \
+        key, type, offsetof(st, member), sizeof(((st *)0)->member), NULL, 0, 1                     \
     }
 #define AGENTMSG_SUB(st, member, key, table)                                                       \
     {                                                                                              \
         key, AGENTMSG_F_OBJ, offsetof(st, member), sizeof(((st *)0)->member), table,               \
-            AGENTMSG_N(table)                                                                      \
+            AGENTMSG_N(table), 0                                                                   \
     }
 
 static const struct agentmsg_field agentmsg_ready_fields[] = {
@@ -221,6 +244,7 @@ static const struct agentmsg_field agentmsg_result_fields[] = {
     AGENTMSG_SUB(struct agent_result, lat_us, "lat_us", agentmsg_lat_fields),
     AGENTMSG_SUB(struct agent_result, cpu_pct, "cpu_pct", agentmsg_cpu_fields),
     AGENTMSG_F(struct agent_result, irqs, "irqs", AGENTMSG_F_U64),
+    AGENTMSG_FOPT(struct agent_result, bytes_total, "bytes_total", AGENTMSG_F_U64),
 };
 
 /* The ERROR payload is an anonymous struct inside struct agentmsg: offsets from the message. */
@@ -372,6 +396,9 @@ static int agentmsg_fill(struct json_object *obj, const struct agentmsg_field *f
 
     for (i = 0; i < nfields; i++) {
         f = &fields[i];
+        if ((!json_object_object_get_ex(obj, f->key, &v) || !v) && f->optional) {
+            continue;
+        }
         if (!json_object_object_get_ex(obj, f->key, &v) || !v) {
             agentmsg_seterr(err, errlen, "%s: missing key '%s%s'", what, prefix, f->key);
             return -1;

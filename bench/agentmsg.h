@@ -47,6 +47,7 @@ struct agent_result {
     struct agent_lat lat_us;
     struct agent_cpu cpu_pct;
     uint64_t irqs;
+    uint64_t bytes_total; /* net results only (optional key, 0 when absent) */
 };
 
 struct agentmsg {
@@ -72,6 +73,9 @@ struct agent_job {
     unsigned runtime_ms, warmup_ms;
     const char *irq;      /* substring naming the DUT's lines in the guest's /proc/interrupts */
     const char *fault;    /* "none" or a fault name, see protocol.h */
+    const char *peer;     /* net: the peer's IPv4 address (NULL for blk: no peer/port keys) */
+    unsigned port;        /* net: the peer's port */
+    const char *engine;   /* blk: "fio" has fio do the I/O; NULL or "agent": the agent itself */
 };
 
 /*

@@ -33,6 +33,9 @@ struct guest_spec {
     const char *net_tap;        /* host tap name, "pvbt<run id>" (no address, on a bridge) */
     int net_vhost;              /* 1: vhost=on (virtio-net with /dev/vhost-net), 0: off */
     const char *net_mac;        /* the guest NIC's MAC, "52:54:00:xx:xx:xx" */
+    /* "Why" metrics (why.h), qemu backend only; NULL: not wanted. */
+    const char *qmp_sock;       /* QMP socket QEMU listens on (-qmp unix:...,server=on,wait=off) */
+    const char *trace_log;      /* QEMU's log file (-D): trace events, empty until enabled */
 };
 
 struct guest {

@@ -50,14 +50,56 @@ static int path_ok(const char *p)
     return p && *p && !strchr(p, ',') && !strchr(p, '\n');
 }
 
+/* An interface name QEMU and ip accept: 1..15 of [A-Za-z0-9_.-]. */
+static int ifname_ok(const char *n)
+{
+    size_t len = n ? strlen(n) : 0;
+
+    return len > 0 && len < 16 && strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789_.-") == len;
+}
+
+/* A MAC address as six colon-separated hex pairs. */
+static int mac_ok(const char *m)
+{
+    if (!m || strlen(m) != 17) {
+        return 0;
+    }
+    for (int i = 0; i < 17; i++) {
+        if (i % 3 == 2 ? m[i] != ':' : !strchr("0123456789abcdefABCDEF", m[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * A NIC under test: its backend is the persistent tap the harness created (no
+ * script, QEMU only attaches), vhost as decided by the harness.
+ */
+static int add_nic(struct qemu_argv *a, const struct guest_spec *s)
+{
+    int rc = 0;
+
+    if (!ifname_ok(s->net_tap) || !mac_ok(s->net_mac)) {
+        return -1;
+    }
+    rc |= argv_add(a, "-netdev");
+    rc |= argv_add(a, "tap,id=net0,ifname=%s,script=no,downscript=no,vhost=%s", s->net_tap,
+                   s->net_vhost ? "on" : "off");
+    rc |= argv_add(a, "-device");
+    rc |= argv_add(a, "%s,netdev=net0,mac=%s", s->dut->qemu_device, s->net_mac);
+    return rc ? -1 : 0;
+}
+
 /* The -device arguments of the device under test. */
 static int add_dut(struct qemu_argv *a, const struct guest_spec *s)
 {
     const struct devmodel *m = s->dut;
     int rc = 0;
 
-    if (m->kind != DEVMODEL_BLK) {
-        return -1; /* network models come with the network backend */
+    if (m->kind == DEVMODEL_NET) {
+        return add_nic(a, s);
     }
     rc |= argv_add(a, "-drive");
     if (s->disk_iops_limit) {
@@ -89,7 +131,8 @@ int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
 
     memset(a, 0, sizeof(*a));
     if (!path_ok(s->kernel) || !path_ok(s->initrd) || !path_ok(s->control_sock) ||
-        !path_ok(s->console_log) || (s->dut && !path_ok(s->disk_path)) ||
+        !path_ok(s->console_log) ||
+        (s->dut && s->dut->kind == DEVMODEL_BLK && !path_ok(s->disk_path)) ||
         strchr(s->name, ',') || strchr(s->cmdline, '\n')) {
         return -1;
     }

@@ -24,6 +24,14 @@ static const struct devmodel devmodels[] = {
     {"virtio-scsi", PV, BLK, PC | Q35, "scsi", "scsi-hd", "virtio-scsi-pci", "scsi",
      "virtio_pci virtio_scsi sd_mod", "virtio",
      "virtio-scsi: paravirtual SCSI HBA with a scsi-hd disk behind it"},
+    {"rtl8139", EMU, NET, PC, "pci", "rtl8139", NULL, "rtl8139", "8139cp 8139too", "eth0",
+     "Realtek RTL8139C+ NIC: register-level emulation, one interrupt per event"},
+    {"e1000", EMU, NET, PC, "pci", "e1000", NULL, "e1000", "e1000", "eth0",
+     "Intel 82540EM gigabit NIC: descriptor rings in guest memory, MMIO doorbells"},
+    {"e1000e", EMU, NET, Q35, "pcie", "e1000e", NULL, "e1000e", "e1000e", "eth0",
+     "Intel 82574L PCIe NIC (q35): descriptor rings, MSI-X, interrupt moderation"},
+    {"virtio-net", PV, NET, PC | Q35, "virtio", "virtio-net-pci", NULL, "virtio",
+     "virtio_pci virtio_net", "virtio", "virtio-net: paravirtual NIC, packets in virtqueues"},
 };
 
 unsigned devmodel_count(void)

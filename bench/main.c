@@ -15,6 +15,7 @@
 #include "report.h"
 #include "run.h"
 #include "scenario.h"
+#include "selftest.h"
 #include "workload.h"
 
 static void usage(FILE *out)
@@ -30,6 +31,7 @@ static void usage(FILE *out)
             "  pvbench compare BASE NEW [options]     A/B verdict per metric (exit 1: regression)\n"
             "  pvbench baseline save DIR NAME | list  keep named baselines for --baseline\n"
             "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
+            "  pvbench selftest [--quick] [--host]    agent against fio in one guest (see --help)\n"
             "  pvbench help scenario                  every scenario key, default and range\n"
             "\n"
             "run options:\n"
@@ -38,6 +40,10 @@ static void usage(FILE *out)
             "  -b, --backend B        auto (libvirt if its daemon answers, else qemu), libvirt,\n"
             "                         qemu (default: $PVBENCH_BACKEND or auto)\n"
             "      --connect URI      libvirt URI (default qemu:///system)\n"
+            "      --baseline NAME    compare the run with a saved baseline at the end (exit 1:\n"
+            "                         regression); --baseline-dir DIR, --threshold PCT, --alpha A\n"
+            "      --max-iterations K with --baseline: re-run suspect configurations up to K-1\n"
+            "                         times and decide on all their samples\n"
             "      --set KEY=VALUE    override a scenario key (repeatable)\n"
             "      --qemu PATH        QEMU binary (default qemu-system-x86_64)\n"
             "      --image DIR        guest image folder (default build/guest, or $PVBENCH_IMAGE_DIR)\n"
@@ -117,6 +123,9 @@ static int cmd_run(int argc, char **argv)
         {"dry-run", no_argument, NULL, 'n'},      {"fault", required_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
         {"backend", required_argument, NULL, 'b'}, {"connect", required_argument, NULL, 'c'},
+        {"baseline", required_argument, NULL, 'B'}, {"baseline-dir", required_argument, NULL, 'D'},
+        {"threshold", required_argument, NULL, 'T'}, {"alpha", required_argument, NULL, 'A'},
+        {"max-iterations", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     struct run_options o;
@@ -167,6 +176,33 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'c':
             o.connect = optarg;
+            break;
+        case 'B':
+            o.baseline = optarg;
+            break;
+        case 'D':
+            o.baseline_dir = optarg;
+            break;
+        case 'T':
+            o.threshold_pct = atof(optarg);
+            if (o.threshold_pct <= 0 || o.threshold_pct > 1000) {
+                log_err("--threshold: expected a percentage in (0, 1000], got '%s'", optarg);
+                return PVB_EXIT_USAGE;
+            }
+            break;
+        case 'A':
+            o.alpha = atof(optarg);
+            if (o.alpha <= 0 || o.alpha > 0.5) {
+                log_err("--alpha: expected a value in (0, 0.5], got '%s'", optarg);
+                return PVB_EXIT_USAGE;
+            }
+            break;
+        case 'M':
+            o.max_iterations = (unsigned)atoi(optarg);
+            if (o.max_iterations < 1 || o.max_iterations > 10) {
+                log_err("--max-iterations: expected 1..10, got '%s'", optarg);
+                return PVB_EXIT_USAGE;
+            }
             break;
         case 'h':
             usage(stdout);
@@ -230,6 +266,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "baseline") == 0) {
         return baseline_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "selftest") == 0) {
+        return selftest_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "cleanup") == 0) {
         return cmd_cleanup(argc - 1, argv + 1);

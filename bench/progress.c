@@ -50,7 +50,11 @@ void progress_job(const char *config, const char *workload, unsigned rep, unsign
 {
     char text[160];
 
-    snprintf(text, sizeof(text), "%s  %s  rep %u/%u", config, workload, rep, reps);
+    if (rep == 0) {
+        snprintf(text, sizeof(text), "%s  %s  warm-up (not counted)", config, workload);
+    } else {
+        snprintf(text, sizeof(text), "%s  %s  rep %u/%u", config, workload, rep, reps);
+    }
     show(text);
 }
 

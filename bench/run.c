@@ -15,15 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <sched.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agentmsg.h"
 #include "backend.h"
+#include "baseline.h"
+#include "compare.h"
 #include "chan.h"
 #include "exitcode.h"
+#include "hostbase.h"
 #include "metric.h"
+#include "netns.h"
+#include "peer.h"
 #include "progress.h"
 #include "registry.h"
 #include "report.h"
@@ -45,6 +52,8 @@ struct config_state {
     char driver[32];
     double boot_to_ready_s;
     unsigned jobs_failed;
+    double load_before, load_after; /* host 1-minute load average around the configuration */
+    char vhost[8];                  /* net: "on" | "off" (run.json) */
 };
 
 struct run_ctx {
@@ -74,6 +83,16 @@ struct run_ctx {
     char fault_workload[32];
     int fault_used;
     int write_failed; /* samples could not be saved: stop */
+    /* The test network (netns.h) and host peer (peer.h): once per run, at the first net
+     * configuration; net_state 0 not yet, 1 up, -1 failed, -2 this host cannot. */
+    struct netns_topo net;
+    struct peer peer;
+    int net_state;
+    char net_reason[256];
+    int vhost_available;
+    /* host_baseline = yes (hostbase.h): "ok", "skipped", "failed" or "" (not asked) */
+    char host_status[16];
+    char host_reason[512];
 };
 
 /* ---- signals -------------------------------------------------------------------------------- */
@@ -210,6 +229,17 @@ out:
     return rc;
 }
 
+/* Index of a net device among the scenario's net devices: its tap, address and MAC. */
+static unsigned net_index(const struct run_ctx *r, const struct devmodel *dev)
+{
+    unsigned k = 0;
+
+    for (unsigned i = 0; i < r->s.n_devices && r->s.devices[i] != dev; i++) {
+        k += r->s.devices[i]->kind == DEVMODEL_NET;
+    }
+    return k;
+}
+
 /*
  * Boot a guest with dut (NULL for none) and wait for the agent's READY.
  * Fills *ready and *boot_s. On failure the guest is left for guest_stop.
@@ -220,10 +250,11 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
                       double *boot_s, char *reason, size_t len)
 {
     char name[96], cmdline[256], console[PATH_MAX + 32], qemulog[PATH_MAX + 32];
-    char line[PVB_LINE_MAX], err[256];
+    char line[PVB_LINE_MAX], err[256], addr[32] = "", mac[32] = "";
     struct guest_spec spec;
     struct agentmsg msg;
     double t0, deadline;
+    unsigned k = 0;
     int st;
 
     memset(lg, 0, sizeof(*lg));
@@ -233,6 +264,17 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     snprintf(cmdline, sizeof(cmdline), "console=ttyS0 quiet loglevel=4 panic=-1 tsc=reliable no_timer_check "
              "cryptomgr.notests i8042.noaux i8042.nokbd 8250.nr_uarts=2 pvbench.run=%s",
              r->run_id);
+    if (dut && dut->kind == DEVMODEL_NET) {
+        /* Each net guest of the run has its own tap, address and MAC (netns.h). */
+        k = net_index(r, dut);
+        if (k >= r->net.n_taps || netns_guest_addr(k, addr, sizeof(addr)) < 0 ||
+            netns_guest_mac(k, mac, sizeof(mac)) < 0) {
+            snprintf(reason, len, "no tap of the test network for %s", config);
+            return -1;
+        }
+        snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline),
+                 " pvbench.addr=%s", addr);
+    }
     if (util_fmt(lg->sock, sizeof(lg->sock), "%s/ctl-%s.sock", registry_dir(), config) < 0 ||
         util_fmt(lg->disk, sizeof(lg->disk), "%s/disk-%s.img", registry_dir(), config) < 0) {
         snprintf(reason, len, "state folder path too long");
@@ -242,7 +284,9 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     snprintf(qemulog, sizeof(qemulog), "%s/%s-qemu.log", r->logs_dir, config);
     snprintf(lg->agent_log, sizeof(lg->agent_log), "%s/%s-agent.log", r->logs_dir, config);
 
-    if (make_disk(lg->disk, disk_mib, reason, len) < 0) {
+    if (dut && dut->kind == DEVMODEL_NET) {
+        lg->disk[0] = '\0'; /* a NIC under test: no scratch disk */
+    } else if (make_disk(lg->disk, disk_mib, reason, len) < 0) {
         return -1;
     }
     if (registry_add(REG_FILE, lg->sock, NULL) < 0 || chan_listen(&lg->ch, lg->sock) < 0) {
@@ -266,6 +310,11 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     spec.control_sock = lg->sock;
     spec.console_log = console;
     spec.qemu_log = qemulog;
+    if (dut && dut->kind == DEVMODEL_NET) {
+        spec.net_tap = r->net.taps[k];
+        spec.net_mac = mac;
+        spec.net_vhost = netns_vhost_for(dut, (enum netns_vhost)r->s.vhost, r->vhost_available) > 0;
+    }
 
     t0 = util_now();
     deadline = t0 + timeout_s;
@@ -397,9 +446,196 @@ static int record_result(struct run_ctx *r, const struct devmodel *dev, const st
                          busy / 100.0 * r->s.vcpus * rt * 1e6 / ops);
         rc |= add_sample(r, dev, w->name, "irqs_per_op", rep, (double)res->irqs / ops);
     }
-    if (host_cpu_s >= 0 && res->ops_total > 0) {
+    /* fio's start-up and ramp are in QEMU's CPU time but not in its counts: no per-op cost */
+    if (host_cpu_s >= 0 && res->ops_total > 0 && strcmp(res->engine, "fio") != 0) {
         rc |= add_sample(r, dev, w->name, "host_cpu_us_per_op", rep,
                          host_cpu_s * 1e6 / (double)res->ops_total);
+    }
+    return rc ? -1 : 0;
+}
+
+/* hostbase_run's callback: persist the samples after each host job. */
+static int save_samples_cb(void *arg)
+{
+    return save_samples(arg);
+}
+
+/* host_baseline = yes: the blk jobs with fio on the bare host (configuration "host"). */
+static void host_baseline_run(struct run_ctx *r)
+{
+    int rc;
+
+    if (!r->s.host_baseline || interrupted || r->write_failed) {
+        return;
+    }
+    rc = hostbase_run(&r->s, &r->samples, save_samples_cb, r, r->host_reason,
+                      sizeof(r->host_reason));
+    util_strlcpy(r->host_status, rc == 0 ? "ok" : rc == 1 ? "skipped" : "failed",
+                 sizeof(r->host_status));
+    if (rc == 1) {
+        log_warn("host baseline skipped: %s", r->host_reason);
+    } else if (rc < 0) {
+        log_err("host baseline: %s", r->host_reason);
+    }
+}
+
+/* pct_of_host.csv, pct_of_host in summary.json, and the terminal lines. */
+static void host_baseline_report(struct run_ctx *r)
+{
+    struct hostbase_pct_set pct;
+    char path[PATH_MAX + 32], err[512];
+
+    if (!r->s.host_baseline || hostbase_pct_compute(&r->samples, STATS_DEFAULT_SEED, &pct) < 0) {
+        return;
+    }
+    if (pct.n > 0) {
+        snprintf(path, sizeof(path), "%s/%s", r->out_dir, HOSTBASE_PCT_FILE);
+        if (hostbase_pct_write_csv(path, &pct) < 0) {
+            log_err("cannot write %s: %s", path, strerror(errno));
+        }
+        snprintf(path, sizeof(path), "%s/summary.json", r->out_dir);
+        if (hostbase_pct_annotate_json(path, &pct, err, sizeof(err)) < 0) {
+            log_err("%s", err);
+        }
+        hostbase_pct_print(stdout, &pct);
+    }
+    hostbase_pct_free(&pct);
+}
+
+/* ---- network: test network, host peer, net samples ------------------------------------------ */
+
+/*
+ * Before booting net configuration di: the test network and the host peer exist
+ * (made at the first call, once per run) and its vhost choice is possible. 0, or
+ * -1 with the configuration marked skipped (this host cannot) or failed.
+ */
+static int net_prepare(struct run_ctx *r, unsigned di)
+{
+    const struct devmodel *dev = r->s.devices[di];
+    struct config_state *c = &r->cfg[di];
+    unsigned n_net = 0;
+    char err[256];
+    int vh;
+
+    if (r->net_state == 0) {
+        for (unsigned i = 0; i < r->s.n_devices; i++) {
+            n_net += r->s.devices[i]->kind == DEVMODEL_NET;
+        }
+        r->vhost_available = netns_vhost_available();
+        if (netns_host_check(r->net_reason, sizeof(r->net_reason)) < 0) {
+            r->net_state = -2;
+        } else if (netns_names(&r->net, r->run_id, n_net) < 0 ||
+                   netns_create(&r->net, NULL, err, sizeof(err)) < 0) {
+            snprintf(r->net_reason, sizeof(r->net_reason), "cannot create the test network: %s",
+                     err);
+            r->net_state = -1;
+        } else if (peer_start(&r->peer, r->net.netns_path, PVB_NET_PEER_ADDR, err,
+                              sizeof(err)) < 0) {
+            util_strlcpy(r->net_reason, err, sizeof(r->net_reason));
+            netns_destroy(&r->net);
+            r->net_state = -1;
+        } else {
+            r->net_state = 1;
+            log_info("test network: namespace %s, bridge %s, %u tap%s, host peer pid %d at %s",
+                     r->net.netns, r->net.bridge, n_net, n_net == 1 ? "" : "s",
+                     (int)r->peer.pid, PVB_NET_PEER_ADDR);
+        }
+    }
+    if (r->net_state == -2) {
+        c->status = CONFIG_SKIPPED;
+        snprintf(c->reason, sizeof(c->reason), "skipped: %s", r->net_reason);
+        log_warn("%s: %s", dev->name, c->reason);
+        return -1;
+    }
+    if (r->net_state < 0) {
+        c->status = CONFIG_FAILED;
+        util_strlcpy(c->reason, r->net_reason, sizeof(c->reason));
+        log_err("%s: %s", dev->name, c->reason);
+        return -1;
+    }
+    vh = netns_vhost_for(dev, (enum netns_vhost)r->s.vhost, r->vhost_available);
+    if (vh < 0) {
+        c->status = CONFIG_SKIPPED;
+        snprintf(c->reason, sizeof(c->reason), "skipped: vhost = on but /dev/vhost-net is missing");
+        log_warn("%s: %s", dev->name, c->reason);
+        return -1;
+    }
+    util_strlcpy(c->vhost, vh ? "on" : "off", sizeof(c->vhost));
+    if (!vh && strncmp(dev->qemu_device, "virtio-net", 10) == 0 &&
+        r->s.vhost == NETNS_VHOST_AUTO) {
+        log_warn("%s: /dev/vhost-net is missing: vhost=off, QEMU itself moves the packets "
+                 "(recorded in run.json)",
+                 dev->name);
+    }
+    return 0;
+}
+
+/* Stop the peer and remove the test network (the guests are stopped already). */
+static void net_teardown(struct run_ctx *r)
+{
+    if (r->net_state == 1) {
+        peer_stop(&r->peer);
+        netns_destroy(&r->net);
+    }
+    r->net_state = 0;
+}
+
+/* Tell the host peer about a net job before the agent hears of it. 0 or -1 with reason. */
+static int net_job_begin(struct run_ctx *r, const struct agent_job *job,
+                         const struct workload *w, double budget_s, char *reason, size_t len)
+{
+    struct peer_job pj;
+    char err[256];
+
+    memset(&pj, 0, sizeof(pj));
+    pj.id = job->id;
+    pj.workload = peer_workload_parse(w->rw);
+    pj.port = job->port;
+    pj.runtime_ms = job->runtime_ms;
+    pj.warmup_ms = job->warmup_ms;
+    /* Longer than the agent's own deadline, shorter than the harness's wait. */
+    pj.life_ms = (unsigned)((budget_s - 2.0) * 1000.0);
+    if (r->net_state != 1 || peer_job_begin(&r->peer, &pj, err, sizeof(err)) < 0) {
+        snprintf(reason, len, "%s", r->net_state != 1 ? "no test network" : err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The agent answered: get the peer's side and check both agree. 0 or -1 with reason. */
+static int net_job_end(struct run_ctx *r, const struct workload *w, const struct agent_result *a,
+                       struct peer_report *p, char *reason, size_t len)
+{
+    char err[256];
+
+    if (peer_job_end(&r->peer, p, PEER_END_GRACE_MS / 1000.0 + 3.0, err, sizeof(err)) < 0) {
+        snprintf(reason, len, "%s", err);
+        return -1;
+    }
+    if (!p->ok) {
+        snprintf(reason, len, "host peer: %s", p->reason);
+        return -1;
+    }
+    if (peer_check(peer_workload_parse(w->rw), a, p, err, sizeof(err)) < 0) {
+        snprintf(reason, len, "the two ends disagree: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Turn one net job (agent and peer) plus host counters into samples. */
+static int record_net(struct run_ctx *r, const struct devmodel *dev, const struct workload *w,
+                      unsigned rep, const struct agent_result *a, const struct peer_report *p,
+                      double host_cpu_s)
+{
+    struct peer_metric m[PEER_METRICS_MAX];
+    unsigned n;
+    int rc = 0;
+
+    n = peer_metrics(peer_workload_parse(w->rw), a, p, host_cpu_s, r->s.vcpus, m,
+                     PEER_METRICS_MAX);
+    for (unsigned i = 0; i < n; i++) {
+        rc |= add_sample(r, dev, w->name, m[i].name, rep, m[i].value);
     }
     return rc ? -1 : 0;
 }
@@ -428,9 +664,11 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
     struct agentmsg msg;
     double cpu0, cpu1, deadline, budget;
     struct libvirt_counters lv0, lv1;
+    struct peer_report prep;
     int st, have_lv;
 
     memset(&job, 0, sizeof(job));
+    memset(&prep, 0, sizeof(prep));
     job.id = ++r->job_seq;
     job.workload = w->name;
     job.kind = devmodel_kind_name(w->kind);
@@ -441,13 +679,27 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
     job.warmup_ms = (unsigned)(r->s.warmup_s * 1000.0 + 0.5);
     job.irq = dev->irq_match;
     job.fault = job_fault(r, dev, w);
+    if (w->kind == DEVMODEL_NET) {
+        job.peer = PVB_NET_PEER_ADDR;
+        job.port = PVB_NET_PORT;
+    }
+    if (w->kind == DEVMODEL_BLK) {
+        job.engine = scenario_engine_name(r->s.engine);
+    }
     if (agentmsg_format_job(line, sizeof(line), &job) < 0) {
         snprintf(reason, len, "cannot format job %u", job.id);
         return JOB_FAILED;
     }
     /* Runtime plus warm-up, plus a margin for a slow (TCG) guest to set up and answer. */
     budget = (r->s.runtime_s + r->s.warmup_s) * 1.5 + 15.0;
+    if (w->kind == DEVMODEL_BLK && r->s.engine == SCENARIO_ENGINE_FIO) {
+        /* the agent gives fio 2 x (warm-up + runtime) + PVB_FIO_MARGIN_S, then answers ERROR */
+        budget = (r->s.runtime_s + r->s.warmup_s) * 2.0 + PVB_FIO_MARGIN_S + 15.0;
+    }
     have_lv = r->backend == &backend_libvirt_ops && backend_libvirt_counters(&lg->g, &lv0) == 0;
+    if (w->kind == DEVMODEL_NET && net_job_begin(r, &job, w, budget, reason, len) < 0) {
+        return JOB_FAILED;
+    }
     cpu0 = r->backend->cpu_seconds(&lg->g);
     st = chan_send(&lg->ch, line, util_now() + RUN_SEND_TIMEOUT_S);
     if (st != 0) {
@@ -483,6 +735,17 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         return JOB_GUEST_LOST;
     }
     cpu1 = r->backend->cpu_seconds(&lg->g);
+    if (w->kind == DEVMODEL_NET && net_job_end(r, w, &msg.u.result, &prep, reason, len) < 0) {
+        return JOB_FAILED;
+    }
+    if (agentmsg_check_result(&msg.u.result, &job, err, sizeof(err)) < 0) {
+        util_sanitize(err);
+        snprintf(reason, len, "implausible result for %s rep %u: %s", w->name, rep, err);
+        return JOB_FAILED;
+    }
+    if (rep == 0) {
+        return JOB_OK; /* a warm-up job: measured by the agent, never recorded */
+    }
     if (have_lv && backend_libvirt_counters(&lg->g, &lv1) == 0 && lv0.rd_bytes >= 0 &&
         w->kind == DEVMODEL_BLK && msg.u.result.ops_total > 0) {
         /* Both sides must agree on the bytes moved; a disagreement is flagged, not hidden. */
@@ -499,13 +762,11 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
                      dev->name, w->name, rep, host, agent, ratio);
         }
     }
-    if (agentmsg_check_result(&msg.u.result, &job, err, sizeof(err)) < 0) {
-        util_sanitize(err);
-        snprintf(reason, len, "implausible result for %s rep %u: %s", w->name, rep, err);
-        return JOB_FAILED;
-    }
-    if (record_result(r, dev, w, rep, &msg.u.result, (cpu0 >= 0 && cpu1 >= 0) ? cpu1 - cpu0 : -1) <
-        0) {
+    if ((w->kind == DEVMODEL_NET
+             ? record_net(r, dev, w, rep, &msg.u.result, &prep,
+                          (cpu0 >= 0 && cpu1 >= 0) ? cpu1 - cpu0 : -1)
+             : record_result(r, dev, w, rep, &msg.u.result,
+                             (cpu0 >= 0 && cpu1 >= 0) ? cpu1 - cpu0 : -1)) < 0) {
         snprintf(reason, len, "out of memory");
         return JOB_FAILED;
     }
@@ -527,14 +788,17 @@ static unsigned count_boot_samples(const struct run_ctx *r, const char *config)
     return n;
 }
 
-static int config_has_work(const struct run_ctx *r, const struct devmodel *dev)
+/* Does device di still miss a cell among repetitions lo..hi? (resume, re-runs) */
+static int config_has_work(const struct run_ctx *r, unsigned di, unsigned lo, unsigned hi)
 {
+    const struct devmodel *dev = r->s.devices[di];
+
     for (unsigned wi = 0; wi < r->s.n_workloads; wi++) {
         const struct workload *w = r->s.workloads[wi];
         if (w->kind != dev->kind) {
             continue;
         }
-        for (unsigned rep = 1; rep <= r->s.repetitions; rep++) {
+        for (unsigned rep = lo; rep <= hi; rep++) {
             if (!samples_has_cell(&r->samples, dev->name, w->name, rep)) {
                 return 1;
             }
@@ -552,84 +816,241 @@ static void config_fail(struct run_ctx *r, unsigned di, const char *reason)
     log_err("%s: %s", r->s.devices[di]->name, reason);
 }
 
-static void config_run(struct run_ctx *r, unsigned di)
+/* Host load: 1-minute load average and runnable tasks, to tell a quiet host from a busy one. */
+static void host_load(double *loadavg, unsigned *running)
+{
+    char buf[4096], *p;
+
+    *loadavg = -1;
+    *running = 0;
+    if (util_read_file("/proc/loadavg", buf, sizeof(buf)) > 0) {
+        *loadavg = strtod(buf, NULL);
+    }
+    if (util_read_file("/proc/stat", buf, sizeof(buf)) > 0 &&
+        (p = strstr(buf, "procs_running ")) != NULL) {
+        *running = (unsigned)strtoul(p + 14, NULL, 10);
+    }
+}
+
+static void record_load(struct run_ctx *r, unsigned di, int after)
+{
+    struct config_state *c = &r->cfg[di];
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    double la;
+    unsigned running;
+
+    host_load(&la, &running);
+    if (after) {
+        c->load_after = la;
+        return;
+    }
+    c->load_before = la;
+    /* Our own QEMU counts as one runnable task; more than half the CPUs busy is noise. */
+    if (la > 0.5 * (double)ncpu + 1.0 || running > (unsigned)ncpu) {
+        log_warn("host busy before measuring %s: load average %.2f, %u runnable tasks on %ld "
+                 "CPUs; expect noisier numbers",
+                 r->s.devices[di]->name, la, running, ncpu);
+    }
+}
+
+/* Pin every thread of a guest's QEMU: vCPU threads ("CPU n/...") and the others (I/O). */
+static void pin_guest(struct run_ctx *r, pid_t pid)
+{
+    char path[64], comm[64];
+    DIR *d;
+    struct dirent *de;
+
+    if (!r->s.pin_vcpus[0] && !r->s.pin_io[0]) {
+        return;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    d = opendir(path);
+    if (!d) {
+        return;
+    }
+    while ((de = readdir(d)) != NULL) {
+        char tpath[128];
+        const char *list;
+        cpu_set_t set;
+        pid_t tid = (pid_t)atoi(de->d_name);
+
+        if (tid <= 0) {
+            continue;
+        }
+        snprintf(tpath, sizeof(tpath), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+        if (util_read_file(tpath, comm, sizeof(comm)) < 0) {
+            continue;
+        }
+        list = strncmp(comm, "CPU ", 4) == 0 ? r->s.pin_vcpus : r->s.pin_io;
+        if (!list[0] || scenario_cpu_set(list, &set) < 0) {
+            continue;
+        }
+        if (sched_setaffinity(tid, sizeof(set), &set) < 0) {
+            log_warn("cannot pin QEMU thread %d to CPUs %s: %s", (int)tid, list,
+                     strerror(errno));
+        }
+    }
+    closedir(d);
+}
+
+/* Boot the guest of device di; on failure the configuration is marked failed. */
+static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
 {
     const struct devmodel *dev = r->s.devices[di];
     struct config_state *c = &r->cfg[di];
-    struct live_guest lg;
     struct agent_ready ready;
     char reason[512], status[96];
     double boot_s = 0;
 
-    if (!config_has_work(r, dev)) {
-        c->status = CONFIG_OK;
-        log_info("%s: every cell already measured, skipped (resume)", dev->name);
-        return;
-    }
     snprintf(status, sizeof(status), "booting %s (%s, %s)", dev->name,
              machine_name(r->s.device_machine[di]), r->accel);
     progress_status(status);
-    if (guest_boot(r, &lg, dev->name, dev, r->s.device_machine[di], r->accel,
+    record_load(r, di, 0);
+    if (guest_boot(r, lg, dev->name, dev, r->s.device_machine[di], r->accel,
                    r->s.boot_timeout_s, r->s.disk_mib, &ready, &boot_s, reason,
                    sizeof(reason)) < 0) {
         config_fail(r, di, reason);
-        goto out;
+        return -1;
     }
     c->boot_to_ready_s = boot_s;
-    util_strlcpy(c->driver, ready.blk_driver, sizeof(c->driver));
+    util_strlcpy(c->driver, dev->kind == DEVMODEL_NET ? ready.net_driver : ready.blk_driver,
+                 sizeof(c->driver));
+    if (dev->kind == DEVMODEL_NET && !ready.net[0]) {
+        snprintf(reason, sizeof(reason),
+                 "the guest found no network interface (modules loaded %d, failed %d): is the "
+                 "%s driver in the image?",
+                 ready.modules_loaded, ready.modules_failed, dev->guest_modules);
+        config_fail(r, di, reason);
+        return -1;
+    }
     if (dev->kind == DEVMODEL_BLK && !ready.blk[0]) {
         snprintf(reason, sizeof(reason),
                  "the guest found no disk (modules loaded %d, failed %d): is the %s driver in "
                  "the image?",
                  ready.modules_loaded, ready.modules_failed, dev->guest_modules);
         config_fail(r, di, reason);
-        goto out;
+        return -1;
     }
     log_debug("%s: agent ready in %.2f s, disk %s, driver %s", dev->name, boot_s, ready.blk,
               ready.blk_driver);
+    pin_guest(r, lg->g.pid);
     if (add_sample(r, dev, "boot", "boot_to_ready_s", count_boot_samples(r, dev->name) + 1,
                    boot_s) < 0 ||
         save_samples(r) < 0) {
         config_fail(r, di, "cannot save samples");
-        goto out;
+        return -1;
+    }
+    return 0;
+}
+
+/* Run one job on a live configuration and account for its outcome. */
+static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
+                       const struct workload *w, unsigned rep, int *up)
+{
+    const struct devmodel *dev = r->s.devices[di];
+    struct config_state *c = &r->cfg[di];
+    char reason[512], full[600];
+    double t0 = util_now();
+    enum job_outcome out;
+
+    progress_job(dev->name, w->name, rep, r->s.repetitions);
+    out = job_run(r, lg, dev, w, rep, reason, sizeof(reason));
+    if (dev->kind == DEVMODEL_NET) {
+        peer_job_abort(&r->peer); /* a job that failed before its end: the peer lets go */
+    }
+    progress_job_done(util_now() - t0);
+    if (out == JOB_OK) {
+        return;
+    }
+    if (rep) {
+        snprintf(full, sizeof(full), "%s rep %u: %s", w->name, rep, reason);
+    } else {
+        snprintf(full, sizeof(full), "%s warm-up job: %s", w->name, reason);
+    }
+    if (out == JOB_FAILED) {
+        c->jobs_failed++;
+        c->status = CONFIG_FAILED;
+        util_strlcpy(c->reason, full, sizeof(c->reason));
+        log_err("%s %s", dev->name, full);
+        return;
+    }
+    /* The guest is lost (dead, hung, babbling): stop it now so it cannot disturb the others. */
+    config_fail(r, di, full);
+    guest_stop(lg);
+    *up = 0;
+}
+
+/*
+ * Measure repetitions lo..hi of every configuration in `want` (NULL: all). All their
+ * guests are up together and the repetitions are interleaved (A B A B ...), so drift
+ * of the host hits every configuration alike; each workload starts with uncounted
+ * warm-up jobs.
+ */
+static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi)
+{
+    struct live_guest *lg = calloc(r->s.n_devices, sizeof(*lg));
+    int up[SCENARIO_MAX_DEVICES] = {0};
+
+    if (!lg) {
+        log_err("out of memory");
+        return;
+    }
+    for (unsigned di = 0; di < r->s.n_devices && !interrupted && !r->write_failed; di++) {
+        lg[di].ch.fd = lg[di].ch.listen_fd = -1;
+        if ((want && !want[di]) || r->cfg[di].status == CONFIG_FAILED ||
+            r->cfg[di].status == CONFIG_SKIPPED) {
+            continue;
+        }
+        if (!config_has_work(r, di, lo, hi)) {
+            if (r->cfg[di].status == CONFIG_PENDING) {
+                r->cfg[di].status = CONFIG_OK;
+            }
+            log_info("%s: every cell already measured, not booted (resume)",
+                     r->s.devices[di]->name);
+            continue;
+        }
+        if (r->s.devices[di]->kind == DEVMODEL_NET && net_prepare(r, di) < 0) {
+            continue;
+        }
+        up[di] = config_boot(r, di, &lg[di]) == 0;
+        if (!up[di]) {
+            guest_stop(&lg[di]);
+        }
     }
     for (unsigned wi = 0; wi < r->s.n_workloads && !interrupted && !r->write_failed; wi++) {
         const struct workload *w = r->s.workloads[wi];
-        if (w->kind != dev->kind) {
-            continue;
-        }
-        for (unsigned rep = 1; rep <= r->s.repetitions && !interrupted && !r->write_failed;
-             rep++) {
-            double t0 = util_now();
-            enum job_outcome out;
 
-            if (samples_has_cell(&r->samples, dev->name, w->name, rep)) {
-                continue;
+        for (unsigned k = 0; k < r->s.warmup_jobs; k++) {
+            for (unsigned di = 0; di < r->s.n_devices && !interrupted; di++) {
+                if (up[di] && r->s.devices[di]->kind == w->kind &&
+                    config_has_work(r, di, lo, hi)) {
+                    config_job(r, di, &lg[di], w, 0, &up[di]);
+                }
             }
-            progress_job(dev->name, w->name, rep, r->s.repetitions);
-            out = job_run(r, &lg, dev, w, rep, reason, sizeof(reason));
-            progress_job_done(util_now() - t0);
-            if (out == JOB_FAILED) {
-                c->jobs_failed++;
-                log_err("%s %s rep %u: %s", dev->name, w->name, rep, reason);
-                snprintf(c->reason, sizeof(c->reason), "%s rep %u: %s", w->name, rep, reason);
-            } else if (out == JOB_GUEST_LOST) {
-                char full[600];
-                snprintf(full, sizeof(full), "%s rep %u: %s", w->name, rep, reason);
-                config_fail(r, di, full);
-                goto out;
+        }
+        for (unsigned rep = lo; rep <= hi && !interrupted && !r->write_failed; rep++) {
+            for (unsigned di = 0; di < r->s.n_devices && !interrupted && !r->write_failed;
+                 di++) {
+                if (!up[di] || r->s.devices[di]->kind != w->kind ||
+                    samples_has_cell(&r->samples, r->s.devices[di]->name, w->name, rep)) {
+                    continue;
+                }
+                config_job(r, di, &lg[di], w, rep, &up[di]);
             }
         }
     }
-    if (interrupted) {
-        config_fail(r, di, "interrupted");
-    } else if (c->jobs_failed > 0) {
-        c->status = CONFIG_FAILED;
-    } else if (c->status == CONFIG_PENDING) {
-        c->status = CONFIG_OK;
+    for (unsigned di = 0; di < r->s.n_devices; di++) {
+        if (up[di]) {
+            record_load(r, di, 1);
+            if (interrupted) {
+                config_fail(r, di, "interrupted");
+            } else if (r->cfg[di].status == CONFIG_PENDING) {
+                r->cfg[di].status = CONFIG_OK;
+            }
+        }
+        guest_stop(&lg[di]);
     }
-out:
-    guest_stop(&lg);
+    free(lg);
 }
 
 /* ---- backend -------------------------------------------------------------------------------- */
@@ -724,6 +1145,63 @@ no_kvm:
     return 0;
 }
 
+static int write_summaries(struct run_ctx *r, struct summary_set *sum);
+static int run_json_write(struct run_ctx *r);
+
+/* ---- baseline ------------------------------------------------------------------------------- */
+
+/*
+ * --baseline NAME: compare the finished run with the baseline. When a regression is
+ * flagged and --max-iterations allows, measure the suspect configurations again (more
+ * repetitions, same guests as before) and decide on all their samples.
+ */
+static int run_against_baseline(struct run_ctx *r, struct summary_set *sum)
+{
+    struct compare_options co;
+    struct compare_result cr;
+    unsigned iters = r->o->max_iterations ? r->o->max_iterations : 1;
+    unsigned reps = r->s.repetitions;
+    int rc = PVB_EXIT_OK;
+
+    compare_options_init(&co);
+    if (r->o->threshold_pct > 0) {
+        co.threshold_pct = r->o->threshold_pct;
+    }
+    if (r->o->alpha > 0) {
+        co.alpha = r->o->alpha;
+    }
+    for (unsigned it = 1; it <= iters && !interrupted; it++) {
+        const char *suspects[SCENARIO_MAX_DEVICES];
+        int want[SCENARIO_MAX_DEVICES] = {0};
+        size_t n;
+
+        memset(&cr, 0, sizeof(cr));
+        printf("\ncompared with baseline %s:\n", r->o->baseline);
+        rc = baseline_compare(r->out_dir, r->o->baseline, r->o->baseline_dir, &co, &cr);
+        if (rc != PVB_EXIT_REGRESSION || it == iters) {
+            compare_result_free(&cr);
+            break;
+        }
+        n = compare_regressed_configs(&cr, suspects, SCENARIO_MAX_DEVICES);
+        for (size_t i = 0; i < n; i++) {
+            for (unsigned di = 0; di < r->s.n_devices; di++) {
+                want[di] |= strcmp(r->s.devices[di]->name, suspects[i]) == 0;
+            }
+        }
+        compare_result_free(&cr);
+        log_info("regression suspected (iteration %u of %u): measuring %zu configuration%s "
+                 "again, repetitions %u..%u",
+                 it, iters, n, n == 1 ? "" : "s", reps * it + 1, reps * (it + 1));
+        measure(r, want, reps * it + 1, reps * (it + 1));
+        summary_free(sum);
+        if (write_summaries(r, sum) < 0) {
+            return PVB_EXIT_FAILED;
+        }
+        run_json_write(r);
+    }
+    return rc;
+}
+
 /* ---- run.json ------------------------------------------------------------------------------- */
 
 static void host_cpu_model(char *buf, size_t len)
@@ -816,13 +1294,34 @@ static int run_json_write(struct run_ctx *r)
         json_object_object_add(c, "machine",
                                json_object_new_string(machine_name(r->s.device_machine[i])));
         json_object_object_add(c, "qemu_device", json_object_new_string(d->qemu_device));
+        if (d->kind == DEVMODEL_NET) {
+            json_object_object_add(c, "vhost", json_object_new_string(r->cfg[i].vhost[0]
+                                                                          ? r->cfg[i].vhost
+                                                                          : "off"));
+        }
         json_object_object_add(c, "guest_driver", json_object_new_string(r->cfg[i].driver));
         json_object_object_add(c, "status",
                                json_object_new_string(config_status_name(r->cfg[i].status)));
         json_object_object_add(c, "reason", json_object_new_string(r->cfg[i].reason));
+        json_object_object_add(c, "host_load_before",
+                               json_object_new_double(r->cfg[i].load_before));
+        json_object_object_add(c, "host_load_after", json_object_new_double(r->cfg[i].load_after));
         json_object_array_add(configs, c);
     }
     json_object_object_add(root, "configs", configs);
+    json_object_object_add(root, "engine",
+                           json_object_new_string(scenario_engine_name(r->s.engine)));
+    if (r->s.host_baseline) {
+        json_object *hb = json_object_new_object();
+        json_object_object_add(hb, "status",
+                               json_object_new_string(r->host_status[0] ? r->host_status
+                                                                        : "pending"));
+        json_object_object_add(hb, "reason", json_object_new_string(r->host_reason));
+        json_object_object_add(root, "host_baseline", hb);
+    }
+    json_object_object_add(root, "order",
+                           json_object_new_string("interleaved: all guests up, repetitions "
+                                                  "A B A B per workload, after warm-up jobs"));
     text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     snprintf(path, sizeof(path), "%s/run.json", r->out_dir);
     rc = results_write_atomic(path, text, strlen(text));
@@ -883,8 +1382,15 @@ static int find_inputs(struct run_ctx *r)
         img = defdir;
     }
     snprintf(r->kernel, sizeof(r->kernel), "%s/vmlinux", img);
-    snprintf(r->initrd, sizeof(r->initrd), "%s/initramfs.img", img);
+    /* engine = fio: the variant image that carries Debian's fio (scripts/build-guest --with-fio) */
+    snprintf(r->initrd, sizeof(r->initrd), "%s/%s", img,
+             r->s.engine == SCENARIO_ENGINE_FIO ? "initramfs-fio.img" : "initramfs.img");
     if (access(r->kernel, R_OK) < 0 || access(r->initrd, R_OK) < 0) {
+        if (r->s.engine == SCENARIO_ENGINE_FIO && access(r->kernel, R_OK) == 0) {
+            log_err("skipped: engine = fio, but %s has no initramfs-fio.img: run `make image-fio`",
+                    img);
+            return -2;
+        }
         log_err("guest image missing in %s (vmlinux, initramfs.img): run `make image`", img);
         return -1;
     }
@@ -962,6 +1468,7 @@ static unsigned count_jobs(const struct run_ctx *r)
                 n += !samples_has_cell(&r->samples, r->s.devices[di]->name,
                                        r->s.workloads[wi]->name, rep);
             }
+            n += r->s.warmup_jobs;
         }
     }
     return n;
@@ -995,7 +1502,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     struct summary_set sum = {0};
     char err[SCENARIO_ERR_MAX], path[PATH_MAX + 32];
     int code = PVB_EXIT_OK, rep;
-    unsigned failed = 0;
+    unsigned failed = 0, skipped = 0;
 
     if (!r) {
         log_err("out of memory");
@@ -1028,7 +1535,17 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     util_strlcpy(r->qemu_binary, o->qemu_binary ? o->qemu_binary : "qemu-system-x86_64",
                  sizeof(r->qemu_binary));
-    if (backend_check_ops(r->backend) < 0 || find_inputs(r) < 0) {
+    if (backend_check_ops(r->backend) < 0) {
+        code = PVB_EXIT_FAILED;
+        goto out_free;
+    }
+    switch (find_inputs(r)) {
+    case 0:
+        break;
+    case -2: /* engine = fio without the fio image */
+        code = PVB_EXIT_SKIPPED;
+        goto out_free;
+    default:
         code = PVB_EXIT_FAILED;
         goto out_free;
     }
@@ -1045,7 +1562,8 @@ int run_main(const char *scenario_path, const struct run_options *o)
         goto out_free;
     }
     util_iso_time(r->started, sizeof(r->started));
-    progress_init(count_jobs(r));
+    progress_init(count_jobs(r) +
+                  (r->s.host_baseline ? hostbase_count_jobs(&r->s, &r->samples) : 0));
     if (backend_choose(r) < 0) {
         code = PVB_EXIT_FAILED;
         goto out_release;
@@ -1065,18 +1583,20 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_FAILED;
         goto out_release;
     }
-    for (unsigned di = 0; di < r->s.n_devices && !interrupted && !r->write_failed; di++) {
-        config_run(r, di);
-        run_json_write(r);
-    }
+    measure(r, NULL, 1, r->s.repetitions);
+    net_teardown(r);
+    host_baseline_run(r);
+    run_json_write(r);
     progress_clear();
 
     util_iso_time(r->ended, sizeof(r->ended));
     for (unsigned di = 0; di < r->s.n_devices; di++) {
-        failed += r->cfg[di].status != CONFIG_OK;
+        failed += r->cfg[di].status != CONFIG_OK && r->cfg[di].status != CONFIG_SKIPPED;
+        skipped += r->cfg[di].status == CONFIG_SKIPPED;
     }
     if (write_summaries(r, &sum) == 0) {
         table_print(stdout, &r->s, &r->samples, &sum);
+        host_baseline_report(r);
     }
     run_json_write(r);
     if (interrupted) {
@@ -1084,10 +1604,17 @@ int run_main(const char *scenario_path, const struct run_options *o)
                 "(continue with: pvbench run --resume %s %s)",
                 r->samples.n, r->samples_path, r->out_dir, scenario_path);
         code = PVB_EXIT_FAILED;
-    } else if (failed || r->write_failed) {
+    } else if (failed || r->write_failed || strcmp(r->host_status, "failed") == 0) {
         log_err("%u of %u configuration%s failed (see %s/run.json and logs/)", failed,
                 r->s.n_devices, r->s.n_devices == 1 ? "" : "s", r->out_dir);
         code = PVB_EXIT_FAILED;
+    } else if (skipped || strcmp(r->host_status, "skipped") == 0) {
+        log_warn("%u of %u configuration%s skipped: this host cannot run them (see run.json)",
+                 skipped, r->s.n_devices, r->s.n_devices == 1 ? "" : "s");
+        code = PVB_EXIT_SKIPPED;
+    }
+    if (o->baseline && code == PVB_EXIT_OK) {
+        code = run_against_baseline(r, &sum);
     }
     printf("results: %s\n", r->out_dir);
     fflush(stdout);

@@ -15,6 +15,11 @@ struct run_options {
     const char *fault;       /* test-only: FAULT@DEVICE[:WORKLOAD] */
     const char *backend;     /* auto | libvirt | qemu (default: $PVBENCH_BACKEND or auto) */
     const char *connect;     /* libvirt URI (default qemu:///system) */
+    const char *baseline;    /* compare the run against this named baseline at the end */
+    const char *baseline_dir;
+    double threshold_pct;    /* for --baseline: 0 = compare's default */
+    double alpha;
+    unsigned max_iterations; /* re-run configurations suspected of a regression (>= 1) */
     int dry_run;
 };
 

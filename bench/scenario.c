@@ -35,6 +35,9 @@ enum scn_type {
     SCN_DEVICES,   /* list of device model names */
     SCN_WORKLOADS, /* list of workload names */
     SCN_MACHINE,   /* auto | pc | q35 */
+    SCN_VHOST,     /* auto | on | off */
+    SCN_ENGINE,    /* agent | fio (enum scenario_engine) */
+    SCN_BOOL,      /* no | yes (0 | 1) */
 };
 
 #define SCN_F_REQUIRED (1u << 0) /* the file must give it */
@@ -67,6 +70,9 @@ static const struct {
     [SCN_DEVICES] = {"device,...", "a list of device models"},
     [SCN_WORKLOADS] = {"workload,...", "a list of workloads"},
     [SCN_MACHINE] = {"auto|pc|q35", "auto, pc or q35"},
+    [SCN_VHOST] = {"auto|on|off", "auto, on or off"},
+    [SCN_ENGINE] = {"agent|fio", "agent or fio"},
+    [SCN_BOOL] = {"yes|no", "yes or no"},
 };
 
 #define SCN_MEMBER(m) offsetof(struct scenario, m), sizeof(((struct scenario *)0)->m)
@@ -100,9 +106,24 @@ static const struct scn_opt scn_opts[] = {
      "device's own"},
     {"boot_timeout", SCN_SECONDS, SCN_MEMBER(boot_timeout_s), 0, "60", NULL, 1, 600, 0,
      "how long a guest may take to boot until its agent is ready"},
+    {"vhost", SCN_VHOST, SCN_MEMBER(vhost), 0, "auto", NULL, 0, 0, 0,
+     "virtio-net's vhost-net back end: auto (on when /dev/vhost-net exists), on (skip "
+     "virtio-net without it), off"},
     {"disk_iops_limit", SCN_UINT, SCN_MEMBER(disk_iops_limit), 0, "0", NULL, 0, 10000000, 0,
      "throttle the scratch disk to this many IOPS in QEMU (throttling.iops-total); 0: none. "
      "Makes a run slower on purpose, e.g. to test regression gating"},
+    {"warmup_jobs", SCN_UINT, SCN_MEMBER(warmup_jobs), 0, "1", NULL, 0, 10, 0,
+     "uncounted jobs per workload and guest before the measured repetitions"},
+    {"pin_vcpus", SCN_STRING, SCN_MEMBER(pin_vcpus), 0, NULL, "no pinning", 0, 0, 0,
+     "host CPUs for QEMU's vCPU threads, e.g. 1 or 0-1"},
+    {"pin_io", SCN_STRING, SCN_MEMBER(pin_io), 0, NULL, "no pinning", 0, 0, 0,
+     "host CPUs for QEMU's other threads (I/O, main loop), e.g. 0"},
+    {"engine", SCN_ENGINE, SCN_MEMBER(engine), 0, "agent", NULL, 0, 0, 0,
+     "who does the block I/O in the guest: the agent, or Debian's fio run by the agent with "
+     "the same parameters (guest image initramfs-fio.img: make image-fio; memory >= 384 MiB)"},
+    {"host_baseline", SCN_BOOL, SCN_MEMBER(host_baseline), 0, "no", NULL, 0, 0, 0,
+     "also run the block workloads with fio on the bare host, on a scratch file beside the "
+     "guests' disks (O_DIRECT): configuration 'host', and pct_of_host for every device"},
 };
 
 #define SCN_NOPTS (sizeof(scn_opts) / sizeof(scn_opts[0]))
@@ -539,6 +560,45 @@ static int scn_set_machine(const struct scn_opt *o, struct scenario *s, const ch
     return 0;
 }
 
+static const char *const scn_vhost_names[] = {"auto", "on", "off"}; /* enum netns_vhost */
+
+static int scn_set_vhost(const struct scn_opt *o, struct scenario *s, const char *value,
+                         char *msg, size_t len)
+{
+    for (unsigned i = 0; i < sizeof(scn_vhost_names) / sizeof(scn_vhost_names[0]); i++) {
+        if (strcmp(value, scn_vhost_names[i]) == 0) {
+            *(unsigned *)(void *)((char *)s + o->offset) = i;
+            return 0;
+        }
+    }
+    snprintf(msg, len, "%s: '%s' is not one of auto, on, off", o->key, value);
+    return -1;
+}
+
+static const char *const scn_engine_names[] = {"agent", "fio", NULL}; /* enum scenario_engine */
+static const char *const scn_bool_names[] = {"no", "yes", NULL};
+
+const char *scenario_engine_name(unsigned engine)
+{
+    return engine < SCENARIO_ENGINE_COUNT ? scn_engine_names[engine] : "?";
+}
+
+/* A value from a fixed list of names (SCN_ENGINE, SCN_BOOL), stored as its index. */
+static int scn_set_choice(const struct scn_opt *o, struct scenario *s, const char *value,
+                          char *msg, size_t len)
+{
+    const char *const *names = o->type == SCN_ENGINE ? scn_engine_names : scn_bool_names;
+
+    for (unsigned i = 0; names[i]; i++) {
+        if (strcmp(value, names[i]) == 0) {
+            *(unsigned *)(void *)((char *)s + o->offset) = i;
+            return 0;
+        }
+    }
+    snprintf(msg, len, "%s: '%s' is not %s", o->key, value, scn_types[o->type].expect);
+    return -1;
+}
+
 /* Set one option from its text. 0, or -1 with a message (without location) in msg. */
 static int scn_apply(const struct scn_opt *o, struct scenario *s, const char *value, char *msg,
                      size_t len)
@@ -560,6 +620,11 @@ static int scn_apply(const struct scn_opt *o, struct scenario *s, const char *va
         return scn_set_list(o, s, value, msg, len);
     case SCN_MACHINE:
         return scn_set_machine(o, s, value, msg, len);
+    case SCN_VHOST:
+        return scn_set_vhost(o, s, value, msg, len);
+    case SCN_ENGINE:
+    case SCN_BOOL:
+        return scn_set_choice(o, s, value, msg, len);
     }
     snprintf(msg, len, "%s: option of unknown type", o->key);
     return -1;
@@ -641,8 +706,67 @@ static int scn_has_kind(const struct scenario *s, enum devmodel_kind kind, int w
  * Rules that tie keys together. 0, or -1 with a message and *blame set to the key at
  * fault (its line is the one to report).
  */
+int scenario_cpu_set(const char *list, cpu_set_t *set)
+{
+    const char *p = list;
+
+    CPU_ZERO(set);
+    if (!*p) {
+        return -1;
+    }
+    while (*p) {
+        char *end;
+        unsigned long a = strtoul(p, &end, 10), b;
+
+        if (end == p || a >= CPU_SETSIZE) {
+            return -1;
+        }
+        b = a;
+        if (*end == '-') {
+            p = end + 1;
+            b = strtoul(p, &end, 10);
+            if (end == p || b >= CPU_SETSIZE || b < a) {
+                return -1;
+            }
+        }
+        for (unsigned long c = a; c <= b; c++) {
+            CPU_SET(c, set);
+        }
+        if (*end == ',') {
+            end++;
+            if (!*end) {
+                return -1;
+            }
+        } else if (*end) {
+            return -1;
+        }
+        p = end;
+    }
+    return 0;
+}
+
 static int scn_check(const struct scenario *s, char *msg, size_t len, const char **blame)
 {
+    cpu_set_t set;
+
+    if (s->pin_vcpus[0] && scenario_cpu_set(s->pin_vcpus, &set) < 0) {
+        *blame = "pin_vcpus";
+        snprintf(msg, len, "pin_vcpus: '%s' is not a CPU list (e.g. 1, 0-1, 0,2)", s->pin_vcpus);
+        return -1;
+    }
+    if (s->pin_io[0] && scenario_cpu_set(s->pin_io, &set) < 0) {
+        *blame = "pin_io";
+        snprintf(msg, len, "pin_io: '%s' is not a CPU list (e.g. 0, 0-1, 0,2)", s->pin_io);
+        return -1;
+    }
+    if (s->engine == SCENARIO_ENGINE_FIO && s->memory_mib < SCENARIO_FIO_MIN_MEMORY_MIB) {
+        *blame = "engine";
+        snprintf(msg, len,
+                 "engine = fio needs memory >= %u MiB (memory = %u): the fio guest image unpacks "
+                 "~90 MiB of libraries into RAM",
+                 SCENARIO_FIO_MIN_MEMORY_MIB, s->memory_mib);
+        return -1;
+    }
     if (s->n_devices == 0 || s->n_devices > SCENARIO_MAX_DEVICES) {
         *blame = "devices";
         snprintf(msg, len, "devices: need 1..%d device models", SCENARIO_MAX_DEVICES);
@@ -1093,6 +1217,15 @@ static void scn_print_value(const struct scn_opt *o, const struct scenario *s, F
         break;
     case SCN_MACHINE:
         fputs(s->machine ? machine_name((enum machine_type)s->machine) : "auto", out);
+        break;
+    case SCN_VHOST:
+        fputs(s->vhost < 3 ? scn_vhost_names[s->vhost] : "auto", out);
+        break;
+    case SCN_ENGINE:
+        fputs(scenario_engine_name(s->engine), out);
+        break;
+    case SCN_BOOL:
+        fputs(*(const unsigned *)(const void *)at ? "yes" : "no", out);
         break;
     }
 }

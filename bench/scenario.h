@@ -15,6 +15,12 @@
 #define SCENARIO_MAX_WORKLOADS 16
 #define SCENARIO_ERR_MAX 512
 
+/* Who does the block I/O in the guest (scenario key engine, job key engine=). */
+enum scenario_engine { SCENARIO_ENGINE_AGENT, SCENARIO_ENGINE_FIO, SCENARIO_ENGINE_COUNT };
+
+/* Engine memory floor: the fio image unpacks ~90 MiB of libraries into the guest's RAM. */
+#define SCENARIO_FIO_MIN_MEMORY_MIB 384
+
 struct scenario {
     char path[512];        /* file as given */
     char name[64];         /* [scenario] name=, default: file name without .ini */
@@ -32,6 +38,12 @@ struct scenario {
     unsigned machine;      /* 0 = auto, else one MACHINE_* bit */
     double boot_timeout_s; /* agent must be ready within this */
     unsigned disk_iops_limit; /* QEMU I/O throttle on the scratch disk, 0 = none */
+    unsigned warmup_jobs;  /* uncounted jobs per workload and guest before the measured ones */
+    char pin_vcpus[64];    /* host CPU list for QEMU's vCPU threads ("" = no pinning) */
+    char pin_io[64];       /* host CPU list for QEMU's other threads (I/O) */
+    unsigned vhost;           /* virtio-net vhost: enum netns_vhost (auto, on, off) */
+    unsigned engine;          /* blk I/O in the guest: enum scenario_engine */
+    unsigned host_baseline;   /* 1: blk workloads with fio on the bare host too (hostbase.h) */
     /* Resolved by scenario_load: the machine each device's guest uses. */
     enum machine_type device_machine[SCENARIO_MAX_DEVICES];
 };
@@ -55,6 +67,13 @@ int scenario_set(struct scenario *s, const char *assignment, char *err, size_t e
 
 /* Resolve machine types per device after a change (called by load and set). */
 int scenario_resolve(struct scenario *s, char *err, size_t errlen);
+
+/* Parse a CPU list such as "0", "0-1" or "0,2-3" into set. 0, or -1 if malformed. */
+#include <sched.h>
+int scenario_cpu_set(const char *list, cpu_set_t *set);
+
+/* "agent", "fio" ("?" out of range). */
+const char *scenario_engine_name(unsigned engine);
 
 /* The option table as help text (key, type, default, range, meaning). */
 void scenario_print_help(FILE *out);

@@ -13,13 +13,7 @@
 
 const char *table_primary_metric(const struct workload *w)
 {
-    if (w->kind == DEVMODEL_BLK) {
-        if (strcmp(w->rw, "read") == 0 || strcmp(w->rw, "write") == 0) {
-            return "throughput_mib_s";
-        }
-        return w->qd > 1 ? "iops" : "lat_mean_us";
-    }
-    return "throughput_mbit_s";
+    return w->metric;
 }
 
 void table_fmt_value(char *out, size_t outlen, double v)

@@ -1,6 +1,8 @@
 /* The workload table. Adding a workload is one line here (and its runner in the agent). */
 #include "workload.h"
 
+#include "metric.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -11,20 +13,36 @@
 #define MIB (1u << 20)
 
 /*
- * name, kind, rw (the agent's job "rw"), block size in bytes, queue depth, summary.
- * Network workloads (tcp_tx, tcp_rx, tcp_rr, udp_pps) go at the end with kind NET.
+ * name, kind, rw (the agent's job "rw"), block size in bytes, queue depth, headline metric,
+ * summary.
+ * Network workloads (tcp_tx, tcp_rx, tcp_rr, udp_pps) are at the end with kind NET.
  */
 static const struct workload workloads[] = {
-    {"seqread", BLK, "read", MIB, 8, "sequential read throughput, 1 MiB blocks, QD 8"},
-    {"seqwrite", BLK, "write", MIB, 8, "sequential write throughput, 1 MiB blocks, QD 8"},
-    {"randread", BLK, "randread", 4096, 32, "random-read IOPS, 4 KiB blocks, QD 32"},
-    {"randwrite", BLK, "randwrite", 4096, 32, "random-write IOPS, 4 KiB blocks, QD 32"},
-    {"randread_qd1", BLK, "randread", 4096, 1, "random-read latency, 4 KiB blocks, QD 1"},
-    {"randwrite_qd1", BLK, "randwrite", 4096, 1, "random-write latency, 4 KiB blocks, QD 1"},
+    {"seqread", BLK, "read", MIB, 8, "throughput_mib_s",
+     "sequential read throughput, 1 MiB blocks, QD 8"},
+    {"seqwrite", BLK, "write", MIB, 8, "throughput_mib_s",
+     "sequential write throughput, 1 MiB blocks, QD 8"},
+    {"randread", BLK, "randread", 4096, 32, "iops", "random-read IOPS, 4 KiB blocks, QD 32"},
+    {"randwrite", BLK, "randwrite", 4096, 32, "iops", "random-write IOPS, 4 KiB blocks, QD 32"},
+    {"randread_qd1", BLK, "randread", 4096, 1, "lat_mean_us",
+     "random-read latency, 4 KiB blocks, QD 1"},
+    {"randwrite_qd1", BLK, "randwrite", 4096, 1, "lat_mean_us",
+     "random-write latency, 4 KiB blocks, QD 1"},
+    /* net: bs is the message size (one write of a stream, a request, a datagram's payload) */
+    {"tcp_tx", NET, "tcp_tx", 128 * 1024, 1, "throughput_mbit_s",
+     "TCP stream guest -> host peer, 128 KiB writes"},
+    {"tcp_rx", NET, "tcp_rx", 128 * 1024, 1, "throughput_mbit_s",
+     "TCP stream host peer -> guest, 128 KiB writes"},
+    {"tcp_rr", NET, "tcp_rr", 1, 1, "transactions_s",
+     "TCP request/response, 1 byte each way, one connection"},
+    {"udp_pps", NET, "udp_pps", 64, 1, "pps",
+     "UDP 64-byte datagrams guest -> host peer: rate, loss"},
 };
 
 /* The block "rw" values the agent understands (guest-agent/protocol.h, job keys). */
 static const char *const workload_blk_rw[] = {"read", "write", "randread", "randwrite"};
+/* The network "rw" values the agent and the host peer understand. */
+static const char *const workload_net_rw[] = {"tcp_tx", "tcp_rx", "tcp_rr", "udp_pps"};
 
 unsigned workload_count(void)
 {
@@ -57,12 +75,24 @@ static int workload_blk_rw_ok(const char *rw)
     return 0;
 }
 
+/* Is rw one of the network workloads the agent and the peer run? */
+static int workload_net_rw_ok(const char *rw)
+{
+    for (size_t i = 0; i < sizeof(workload_net_rw) / sizeof(workload_net_rw[0]); i++) {
+        if (strcmp(rw, workload_net_rw[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* One workload entry: fields set, kind known, block parameters sane. 0 or -1. */
 static int workload_check_entry(unsigned i, const struct workload *w)
 {
     const char *name = w->name ? w->name : "?";
 
-    if (!w->name || !w->name[0] || !w->rw || !w->summary) {
+    if (!w->name || !w->name[0] || !w->rw || !w->summary || !w->metric ||
+        !metric_find(w->metric)) {
         log_err("workload table: entry %u (%s) is incomplete", i, name);
         return -1;
     }
@@ -80,6 +110,20 @@ static int workload_check_entry(unsigned i, const struct workload *w)
         if (w->bs == 0 || w->bs % 512 != 0 || w->qd == 0 || w->qd > 1024) {
             log_err("workload table: %s has bs %u / qd %u (need bs a multiple of 512, "
                     "qd 1..1024)",
+                    name, w->bs, w->qd);
+            return -1;
+        }
+    }
+    if (w->kind == DEVMODEL_NET) {
+        if (!workload_net_rw_ok(w->rw)) {
+            log_err("workload table: %s has rw '%s', not tcp_tx|tcp_rx|tcp_rr|udp_pps", name,
+                    w->rw);
+            return -1;
+        }
+        /* One connection; a datagram's payload holds the 16-byte header and fits 1500 MTU. */
+        if (w->qd != 1 || w->bs == 0 || (strcmp(w->rw, "udp_pps") == 0 &&
+                                         (w->bs < 16 || w->bs > 1472))) {
+            log_err("workload table: %s has bs %u / qd %u (net: qd 1; udp_pps bs 16..1472)",
                     name, w->bs, w->qd);
             return -1;
         }

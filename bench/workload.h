@@ -10,6 +10,7 @@ struct workload {
     const char *rw;          /* agent job "rw": read|write|randread|randwrite */
     unsigned bs;             /* block size in bytes (blk) */
     unsigned qd;             /* queue depth (blk) */
+    const char *metric;      /* the headline metric: tables, charts, the demo */
     const char *summary;     /* one line for `pvbench list` */
 };
 

@@ -11,7 +11,9 @@
  * setup and serves CONTROL (e.g. a pty) with jobs on DISK (e.g. a scratch file).
  */
 #include "agent.h"
+#include "agent_fio.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -177,20 +179,13 @@ static double agent_uptime(void)
     return strtod(buf, NULL);
 }
 
-/* Find the disk under test and its driver; fills agent_ready_info.blk and blk_driver. */
-static void agent_find_dut(unsigned timeout_ms)
+/* Fill agent_ready_info.blk and blk_driver from the disk found (count n of candidates). */
+static void agent_found_disk(int n)
 {
     struct agent_ready *r = &agent_ready_info;
     int ret;
 
-    ret = agent_sys_wait_disk(r->blk, sizeof(r->blk), timeout_ms);
-    if (ret <= 0) {
-        r->blk[0] = '\0';
-        agent_setup_log(ret == 0 ? "no disk under test found in /sys/block"
-                                 : "disk under test has no /dev node");
-        return;
-    }
-    if (ret > 1) {
+    if (n > 1) {
         agent_setup_log("more than one candidate disk in /sys/block; using the first");
     }
     ret = agent_sys_disk_driver("/sys", r->blk, r->blk_driver, sizeof(r->blk_driver));
@@ -200,6 +195,77 @@ static void agent_find_dut(unsigned timeout_ms)
     }
     agent_console("disk under test: /dev/%s, driver %s", r->blk,
                   r->blk_driver[0] ? r->blk_driver : "(unknown)");
+}
+
+/* Fill net and net_driver from the interface found, and configure it. */
+static void agent_found_netdev(int n)
+{
+    struct agent_ready *r = &agent_ready_info;
+    char err[AGENT_REASON_MAX], cmdline[1024], addr[32];
+    struct in_addr in;
+    int ret;
+
+    if (n > 1) {
+        agent_setup_log("more than one network interface with a device; using the first");
+    }
+    ret = agent_sys_net_driver("/sys", r->net, r->net_driver, sizeof(r->net_driver));
+    if (ret < 0) {
+        r->net_driver[0] = '\0';
+        agent_console("driver of %s: %s", r->net, strerror(-ret));
+    }
+    /* The harness gives each guest of a run its own address (pvbench.addr=). */
+    if (procstat_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0 ||
+        agent_sys_cmdline_value(cmdline, "pvbench.addr", addr, sizeof(addr)) < 0 ||
+        inet_pton(AF_INET, addr, &in) != 1) {
+        snprintf(addr, sizeof(addr), "%s", PVB_NET_GUEST_ADDR);
+    }
+    if (agent_net_setup(r->net, addr, err, sizeof(err)) < 0) {
+        agent_setup_log(err);
+    }
+    agent_console("interface under test: %s, driver %s, address %s/%d", r->net,
+                  r->net_driver[0] ? r->net_driver : "(unknown)", addr, PVB_NET_PREFIX);
+}
+
+/*
+ * Find the device under test: a disk or a network interface, whichever shows up
+ * (a guest has one). Fills agent_ready_info.blk/blk_driver or net/net_driver.
+ */
+static void agent_find_dut(unsigned timeout_ms)
+{
+    struct agent_ready *r = &agent_ready_info;
+    unsigned waited = 0;
+    int nd = 0, nn = 0;
+
+    for (;;) {
+        if (!r->blk[0]) {
+            nd = agent_sys_wait_disk(r->blk, sizeof(r->blk), 0);
+            if (nd <= 0) {
+                r->blk[0] = '\0';
+            }
+        }
+        if (!r->net[0]) {
+            nn = agent_sys_find_netdev("/sys", r->net, sizeof(r->net));
+            if (nn <= 0) {
+                r->net[0] = '\0';
+            }
+        }
+        if (r->blk[0] || r->net[0] || waited >= timeout_ms) {
+            break;
+        }
+        agent_sleep_ms(50);
+        waited += 50;
+    }
+    if (r->blk[0] && !r->blk_driver[0]) {
+        agent_found_disk(nd);
+    }
+    if (r->net[0] && !r->net_driver[0]) {
+        agent_found_netdev(nn);
+    }
+    if (!r->blk[0] && !r->net[0] && timeout_ms > 0) {
+        agent_setup_log(nd == 0 ? "no device under test found (no disk in /sys/block, no "
+                                  "network interface with a device)"
+                                : "disk under test has no /dev node");
+    }
 }
 
 /* Mounts, modules, DUT discovery. Problems are logged; the agent goes on regardless. */
@@ -238,7 +304,6 @@ static void agent_setup(void)
         snprintf(r->blk, sizeof(r->blk), "%.*s", AGENT_NAME_MAX - 1,
                  base ? base + 1 : agent_debug_disk);
     }
-    /* Network devices under test come later: net and net_driver stay "". */
 }
 
 /* Inject a fault instead of running the job. Returns only for garbage and flood. */
@@ -283,6 +348,54 @@ static void agent_fault(const struct agent_job *job)
     }
 }
 
+/* A kind=net job: on the interface under test, or (off PID 1) on whatever route the host has. */
+static void agent_handle_net(const struct agent_job *job, struct agent_result *res)
+{
+    struct agent_ready *r = &agent_ready_info;
+    char err[AGENT_REASON_MAX];
+    const char *ifname = r->net[0] ? r->net : "host";
+    int ret;
+
+    if (!r->net[0] && agent_is_init) {
+        agent_find_dut(0);
+        ifname = r->net[0] ? r->net : ifname;
+    }
+    if (!r->net[0] && agent_is_init) {
+        agent_send_error(job->id, "no network interface under test found");
+        return;
+    }
+    if (r->net[0] && agent_is_init) {
+        ret = agent_net_wait_carrier(r->net, 10000);
+        if (ret < 0) {
+            snprintf(err, sizeof(err), "%s has no carrier after 10 s: %s", r->net,
+                     strerror(-ret));
+            agent_send_error(job->id, err);
+            return;
+        }
+    }
+    agent_console("job %u: %s %s bs=%u peer=%s:%u warmup=%ums runtime=%ums", job->id,
+                  job->workload, agent_job_rw_name(job->rw), job->bs, job->peer, job->port,
+                  job->warmup_ms, job->runtime_ms);
+    ret = agent_net_run(job, ifname, res, err, sizeof(err));
+    if (ret < 0) {
+        agent_send_error(job->id, err);
+        return;
+    }
+    if (res->ops == 0) {
+        agent_send_error(job->id, "no operation completed in the measured interval");
+        return;
+    }
+    snprintf(res->driver, sizeof(res->driver), "%s", r->net_driver);
+    if (job->irq[0] && res->irq_lines == 0) {
+        agent_send_log("job %u: irq=%s matches no line of /proc/interrupts", job->id, job->irq);
+    }
+    agent_console("job %u: %llu ops, %llu bytes in %.3f s (%.1f Mbit/s), mean latency %.1f us",
+                  job->id, (unsigned long long)res->ops, (unsigned long long)res->bytes,
+                  res->runtime_s, (double)res->bytes * 8 / res->runtime_s / 1e6, res->lat_us.mean);
+    agent_send(agent_out_line,
+               agent_job_format_result(agent_out_line, sizeof(agent_out_line), res));
+}
+
 static void agent_handle_job(const char *args)
 {
     static struct agent_job job;
@@ -298,8 +411,12 @@ static void agent_handle_job(const char *args)
         agent_fault(&job);
         return;
     }
-    if (job.kind != AGENT_KIND_BLK) {
-        agent_send_error(job.id, "kind=net is not supported by this agent yet");
+    if (job.kind == AGENT_KIND_NET && job.engine == AGENT_ENGINE_FIO) {
+        agent_send_error(job.id, "engine=fio runs block jobs only");
+        return;
+    }
+    if (job.kind == AGENT_KIND_NET) {
+        agent_handle_net(&job, &res);
         return;
     }
     if (!agent_ready_info.blk[0] && agent_is_init) {
@@ -311,9 +428,14 @@ static void agent_handle_job(const char *args)
     }
     snprintf(dev, sizeof(dev), "%s%s", agent_debug_disk ? "" : "/dev/",
              agent_debug_disk ? agent_debug_disk : agent_ready_info.blk);
-    agent_console("job %u: %s %s bs=%u qd=%u warmup=%ums runtime=%ums", job.id, job.workload,
-                  agent_job_rw_name(job.rw), job.bs, job.qd, job.warmup_ms, job.runtime_ms);
-    ret = agent_blk_run(&job, dev, &res, err, sizeof(err));
+    agent_console("job %u: %s %s bs=%u qd=%u warmup=%ums runtime=%ums%s", job.id, job.workload,
+                  agent_job_rw_name(job.rw), job.bs, job.qd, job.warmup_ms, job.runtime_ms,
+                  job.engine == AGENT_ENGINE_FIO ? " engine=fio" : "");
+    if (job.engine == AGENT_ENGINE_FIO) {
+        ret = agent_fio_run(&job, dev, &res, err, sizeof(err));
+    } else {
+        ret = agent_blk_run(&job, dev, &res, err, sizeof(err));
+    }
     if (ret < 0) {
         agent_send_error(job.id, err);
         return;

@@ -4,6 +4,7 @@
  * agent.c       PID 1 setup and the control loop (guest only)
  * agent_job.c   JOB parsing, line framing, JSON formatting (pure, host-tested)
  * agent_blk.c   block workloads
+ * agent_net.c   network workloads and the guest's interface set-up
  * agent_sys.c   mounts, modules, device discovery
  * hist.c        latency histogram;  procstat.c  /proc/stat and /proc/interrupts
  */
@@ -32,7 +33,19 @@
 /* ---- jobs (agent_job.c) ------------------------------------------------------------------- */
 
 enum agent_kind { AGENT_KIND_BLK, AGENT_KIND_NET };
-enum agent_rw { AGENT_RW_READ, AGENT_RW_WRITE, AGENT_RW_RANDREAD, AGENT_RW_RANDWRITE };
+enum agent_rw {
+    AGENT_RW_READ,
+    AGENT_RW_WRITE,
+    AGENT_RW_RANDREAD,
+    AGENT_RW_RANDWRITE,
+    AGENT_RW_TCP_TX, /* net: guest -> peer stream */
+    AGENT_RW_TCP_RX, /* net: peer -> guest stream */
+    AGENT_RW_TCP_RR, /* net: request/response on one connection */
+    AGENT_RW_UDP_PPS, /* net: small datagrams guest -> peer */
+    AGENT_RW_COUNT,
+};
+/* Who does a blk job's I/O: the agent itself (agent_blk.c) or fio (agent_fio.c). */
+enum agent_engine { AGENT_ENGINE_AGENT, AGENT_ENGINE_FIO };
 enum agent_fault {
     AGENT_FAULT_NONE,
     AGENT_FAULT_HANG,
@@ -43,7 +56,7 @@ enum agent_fault {
 };
 
 /* Limits of job values; the parser rejects anything outside. */
-#define AGENT_BS_MIN 512u
+#define AGENT_BS_MIN 512u /* blk; a net job's bs (message size) may be smaller */
 #define AGENT_BS_MAX (16u * 1024 * 1024)
 #define AGENT_QD_MAX 1024u
 #define AGENT_MS_MAX (3600u * 1000)
@@ -59,6 +72,9 @@ struct agent_job {
     unsigned warmup_ms;
     char irq[AGENT_NAME_MAX]; /* /proc/interrupts description substring, "" = none */
     enum agent_fault fault;
+    enum agent_engine engine; /* blk: engine=agent|fio, default agent */
+    char peer[AGENT_NAME_MAX]; /* net: the peer's IPv4 address */
+    unsigned port;             /* net: the peer's port */
 };
 
 /*
@@ -72,6 +88,8 @@ int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t e
 const char *agent_job_rw_name(enum agent_rw rw);
 bool agent_job_rw_is_write(enum agent_rw rw);
 bool agent_job_rw_is_random(enum agent_rw rw);
+/* Is rw one of the network workloads (tcp_tx, tcp_rx, tcp_rr, udp_pps)? */
+bool agent_job_rw_is_net(enum agent_rw rw);
 
 /* Message types of a host line. */
 enum agent_msg { AGENT_MSG_EMPTY, AGENT_MSG_JOB, AGENT_MSG_QUIT, AGENT_MSG_BAD };
@@ -119,6 +137,9 @@ struct agent_result {
     struct procstat_pct cpu_pct;
     uint64_t irqs;
     int irq_lines; /* /proc/interrupts lines that matched job.irq (not sent) */
+    enum agent_engine engine; /* "engine" of the RESULT */
+    bool net;             /* a net result: bytes_total is sent too */
+    uint64_t bytes_total; /* net: payload bytes sent or received over the whole job */
 };
 
 struct agent_ready {
@@ -152,6 +173,27 @@ int agent_job_format_log(char *buf, size_t len, const char *text);
 int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_result *res, char *err,
                   size_t errlen);
 
+/* ---- network workloads (agent_net.c) ------------------------------------------------------- */
+
+/*
+ * Configure the interface under test: IPv6 off (no router solicitations or DAD
+ * on the test network), addr/PVB_NET_PREFIX (NULL: PVB_NET_GUEST_ADDR), up; lo up
+ * with 127.0.0.1. Returns 0 or -errno with a reason in err.
+ */
+int agent_net_setup(const char *ifname, const char *addr, char *err, size_t errlen);
+
+/* Wait up to timeout_ms for the interface's carrier. 0, or -ETIMEDOUT / -errno. */
+int agent_net_wait_carrier(const char *ifname, unsigned timeout_ms);
+
+/*
+ * Run a kind=net job against job->peer:job->port. Fills res (job, workload,
+ * device = ifname; driver is the caller's). Returns 0, or -errno with a
+ * reason in err: a peer that does not answer, resets or breaks the framing
+ * is an error, never a result.
+ */
+int agent_net_run(const struct agent_job *job, const char *ifname, struct agent_result *res,
+                  char *err, size_t errlen);
+
 /* ---- system setup (agent_sys.c) ------------------------------------------------------------ */
 
 typedef void (*agent_sys_log_fn)(const char *msg);
@@ -183,5 +225,28 @@ int agent_sys_disk_driver(const char *sysfs, const char *disk, char *drv, size_t
 
 /* Poll for the disk and its /dev node for up to timeout_ms. Returns as agent_sys_find_disk. */
 int agent_sys_wait_disk(char *name, size_t len, unsigned timeout_ms);
+
+/*
+ * The network interfaces in <sysfs>/class/net backed by a device (a "device"
+ * link: lo, tunnels and bridges have none). Returns the number of candidates
+ * (the first by name is copied to name) or -errno.
+ */
+int agent_sys_find_netdev(const char *sysfs, char *name, size_t len);
+
+/*
+ * Driver bound to an interface's device: basename of
+ * <sysfs>/class/net/IF/device/driver (virtio_net for virtio, else the PCI
+ * driver, e.g. 8139cp, e1000). Returns 0 or -errno.
+ */
+int agent_sys_net_driver(const char *sysfs, const char *ifname, char *drv, size_t len);
+
+/*
+ * The value of key=value in a kernel command line (e.g. "pvbench.addr"), copied to
+ * val. 0, -ENOENT when absent, -ENAMETOOLONG when it does not fit.
+ */
+int agent_sys_cmdline_value(const char *cmdline, const char *key, char *val, size_t len);
+
+/* Poll for an interface under test for up to timeout_ms. Returns as agent_sys_find_netdev. */
+int agent_sys_wait_netdev(char *name, size_t len, unsigned timeout_ms);
 
 #endif

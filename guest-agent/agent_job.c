@@ -16,7 +16,13 @@
 enum agent_key_type { AGENT_KEY_UINT, AGENT_KEY_NAME, AGENT_KEY_ENUM };
 
 /* When a key must be present. */
-enum agent_key_need { AGENT_NEED_NO, AGENT_NEED_ALWAYS, AGENT_NEED_BLK };
+enum agent_key_need {
+    AGENT_NEED_NO,
+    AGENT_NEED_ALWAYS,
+    AGENT_NEED_BLK,
+    AGENT_NEED_NET,
+    AGENT_NEED_BOTH, /* every job: its workload's pattern, size and length */
+};
 
 struct agent_key {
     const char *name;
@@ -29,7 +35,10 @@ struct agent_key {
 };
 
 static const char *const agent_kind_names[] = {"blk", "net", NULL};
-static const char *const agent_rw_names[] = {"read", "write", "randread", "randwrite", NULL};
+static const char *const agent_rw_names[] = {"read",   "write",  "randread", "randwrite",
+                                             "tcp_tx", "tcp_rx", "tcp_rr",   "udp_pps", NULL};
+_Static_assert(sizeof(agent_rw_names) / sizeof(agent_rw_names[0]) == AGENT_RW_COUNT + 1,
+               "one name per enum agent_rw");
 static const char *const agent_fault_names[] = {"none",  "hang", "crash", "garbage",
                                                 "flood", "exit", NULL};
 
@@ -37,14 +46,16 @@ static const char *const agent_fault_names[] = {"none",  "hang", "crash", "garba
 _Static_assert(sizeof(enum agent_kind) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum agent_rw) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum agent_fault) == sizeof(unsigned), "enum size");
+static const char *const agent_engine_names[] = {"agent", "fio", NULL};
+_Static_assert(sizeof(enum agent_engine) == sizeof(unsigned), "enum size");
 
 #define AGENT_UINT(n, need, f, lo, hi)                                                             \
     {                                                                                              \
         n, AGENT_KEY_UINT, need, offsetof(struct agent_job, f), 0, lo, hi, NULL                    \
     }
-#define AGENT_NAME(n, f)                                                                           \
+#define AGENT_NAME(n, need, f)                                                                     \
     {                                                                                              \
-        n, AGENT_KEY_NAME, AGENT_NEED_NO, offsetof(struct agent_job, f),                           \
+        n, AGENT_KEY_NAME, need, offsetof(struct agent_job, f),                                    \
             sizeof(((struct agent_job *)0)->f), 0, 0, NULL                                         \
     }
 #define AGENT_ENUM(n, need, f, names)                                                              \
@@ -54,15 +65,18 @@ _Static_assert(sizeof(enum agent_fault) == sizeof(unsigned), "enum size");
 
 static const struct agent_key agent_job_keys[] = {
     AGENT_UINT("id", AGENT_NEED_ALWAYS, id, 0, UINT32_MAX),
-    AGENT_NAME("workload", workload),
+    AGENT_NAME("workload", AGENT_NEED_NO, workload),
     AGENT_ENUM("kind", AGENT_NEED_ALWAYS, kind, agent_kind_names),
-    AGENT_ENUM("rw", AGENT_NEED_BLK, rw, agent_rw_names),
-    AGENT_UINT("bs", AGENT_NEED_BLK, bs, AGENT_BS_MIN, AGENT_BS_MAX),
+    AGENT_ENUM("rw", AGENT_NEED_BOTH, rw, agent_rw_names),
+    AGENT_UINT("bs", AGENT_NEED_BOTH, bs, 1, AGENT_BS_MAX),
     AGENT_UINT("qd", AGENT_NEED_BLK, qd, 1, AGENT_QD_MAX),
-    AGENT_UINT("runtime_ms", AGENT_NEED_BLK, runtime_ms, 1, AGENT_MS_MAX),
+    AGENT_UINT("runtime_ms", AGENT_NEED_BOTH, runtime_ms, 1, AGENT_MS_MAX),
     AGENT_UINT("warmup_ms", AGENT_NEED_NO, warmup_ms, 0, AGENT_MS_MAX),
-    AGENT_NAME("irq", irq),
+    AGENT_NAME("irq", AGENT_NEED_NO, irq),
     AGENT_ENUM("fault", AGENT_NEED_NO, fault, agent_fault_names),
+    AGENT_ENUM("engine", AGENT_NEED_NO, engine, agent_engine_names),
+    AGENT_NAME("peer", AGENT_NEED_NET, peer),
+    AGENT_UINT("port", AGENT_NEED_NET, port, 1, 65535),
 };
 #define AGENT_NKEYS (sizeof(agent_job_keys) / sizeof(agent_job_keys[0]))
 
@@ -138,6 +152,96 @@ static int agent_job_set(const struct agent_key *k, const char *val, size_t vlen
     return -1;
 }
 
+/* 1 if key k must be given for this job, else 0. */
+static int agent_job_needed(const struct agent_key *k, const struct agent_job *job)
+{
+    bool net = job->kind == AGENT_KIND_NET;
+
+    switch (k->need) {
+    case AGENT_NEED_ALWAYS:
+        return 1;
+    case AGENT_NEED_BLK:
+        return !net;
+    case AGENT_NEED_NET:
+        return net;
+    case AGENT_NEED_BOTH:
+        return 1;
+    case AGENT_NEED_NO:
+        break;
+    }
+    return 0;
+}
+
+/* Is s a dotted-quad IPv4 address (four numbers 0..255)? */
+static bool agent_job_ipv4_ok(const char *s)
+{
+    unsigned parts = 0, v, digits;
+
+    for (;;) {
+        v = 0;
+        digits = 0;
+        while (*s >= '0' && *s <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(*s++ - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255) {
+            return false;
+        }
+        parts++;
+        if (*s == '\0') {
+            return parts == 4;
+        }
+        if (*s++ != '.' || parts == 4) {
+            return false;
+        }
+    }
+}
+
+/* Rules between kind, rw and the sizes, once every key is read. 0 or -1 with err. */
+static int agent_job_check_kind(const struct agent_job *job, char *err, size_t errlen)
+{
+    if (job->kind == AGENT_KIND_BLK) {
+        if (agent_job_rw_is_net(job->rw)) {
+            agent_job_err(err, errlen, "rw=%s is a net workload, not for kind=blk",
+                          agent_job_rw_name(job->rw));
+            return -1;
+        }
+        if (job->bs < AGENT_BS_MIN) {
+            agent_job_err(err, errlen, "bs=%u out of range [%u, %u]", job->bs, AGENT_BS_MIN,
+                          AGENT_BS_MAX);
+            return -1;
+        }
+        if (job->bs % 512 != 0) {
+            agent_job_err(err, errlen, "bs=%u is not a multiple of 512", job->bs);
+            return -1;
+        }
+        return 0;
+    }
+    if (!agent_job_rw_is_net(job->rw)) {
+        agent_job_err(err, errlen, "rw=%s is a blk workload, not for kind=net",
+                      agent_job_rw_name(job->rw));
+        return -1;
+    }
+    if (job->qd > 1) {
+        agent_job_err(err, errlen, "qd=%u: a net job uses one connection (qd=1)", job->qd);
+        return -1;
+    }
+    if (!agent_job_ipv4_ok(job->peer)) {
+        agent_job_err(err, errlen, "peer=%s is not an IPv4 address", job->peer);
+        return -1;
+    }
+    if (job->rw == AGENT_RW_UDP_PPS && (job->bs < PVB_NET_UDP_HDR || job->bs > 1472)) {
+        agent_job_err(err, errlen, "bs=%u: udp_pps needs %u..1472 bytes per datagram", job->bs,
+                      PVB_NET_UDP_HDR);
+        return -1;
+    }
+    if (job->rw == AGENT_RW_TCP_RR && job->bs > 65536) {
+        agent_job_err(err, errlen, "bs=%u: tcp_rr messages are at most 65536 bytes", job->bs);
+        return -1;
+    }
+    return 0;
+}
+
 int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t errlen)
 {
     bool seen[AGENT_NKEYS] = {false};
@@ -191,25 +295,24 @@ int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t e
         }
     }
     for (i = 0; i < AGENT_NKEYS; i++) {
-        if (seen[i]) {
+        if (seen[i] || agent_job_needed(&agent_job_keys[i], job) == 0) {
             continue;
         }
-        if (agent_job_keys[i].need == AGENT_NEED_ALWAYS ||
-            (agent_job_keys[i].need == AGENT_NEED_BLK && job->kind == AGENT_KIND_BLK)) {
-            agent_job_err(err, errlen, "missing key %s", agent_job_keys[i].name);
-            return -1;
-        }
-    }
-    if (job->kind == AGENT_KIND_BLK && job->bs % 512 != 0) {
-        agent_job_err(err, errlen, "bs=%u is not a multiple of 512", job->bs);
+        agent_job_err(err, errlen, "missing key %s", agent_job_keys[i].name);
         return -1;
     }
-    return 0;
+    return agent_job_check_kind(job, err, errlen);
 }
 
 const char *agent_job_rw_name(enum agent_rw rw)
 {
-    return (unsigned)rw < 4 ? agent_rw_names[rw] : "?";
+    return (unsigned)rw < AGENT_RW_COUNT ? agent_rw_names[rw] : "?";
+}
+
+bool agent_job_rw_is_net(enum agent_rw rw)
+{
+    return rw == AGENT_RW_TCP_TX || rw == AGENT_RW_TCP_RX || rw == AGENT_RW_TCP_RR ||
+           rw == AGENT_RW_UDP_PPS;
 }
 
 bool agent_job_rw_is_write(enum agent_rw rw)
@@ -421,7 +524,8 @@ int agent_job_format_result(char *buf, size_t len, const struct agent_result *r)
     agent_out_start(&o, buf, len, PVB_MSG_RESULT);
     agent_out_printf(&o, "{\"job\":%u,\"workload\":", r->job);
     agent_out_str(&o, r->workload, AGENT_NAME_MAX - 1);
-    agent_out_printf(&o, ",\"engine\":\"agent\",\"device\":");
+    agent_out_printf(&o, ",\"engine\":\"%s\",\"device\":",
+                     agent_engine_names[r->engine == AGENT_ENGINE_FIO]);
     agent_out_str(&o, r->device, AGENT_NAME_MAX - 1);
     agent_out_printf(&o, ",\"driver\":");
     agent_out_str(&o, r->driver, AGENT_NAME_MAX - 1);
@@ -460,7 +564,11 @@ int agent_job_format_result(char *buf, size_t len, const struct agent_result *r)
     agent_out_num(&o, c->idle);
     agent_out_printf(&o, ",\"steal\":");
     agent_out_num(&o, c->steal);
-    agent_out_printf(&o, "},\"irqs\":%llu}", (unsigned long long)r->irqs);
+    agent_out_printf(&o, "},\"irqs\":%llu", (unsigned long long)r->irqs);
+    if (r->net) {
+        agent_out_printf(&o, ",\"bytes_total\":%llu", (unsigned long long)r->bytes_total);
+    }
+    agent_out_printf(&o, "}");
     return agent_out_end(&o);
 }
 

@@ -282,3 +282,104 @@ int agent_sys_wait_disk(char *name, size_t len, unsigned timeout_ms)
         waited += 50;
     }
 }
+
+int agent_sys_find_netdev(const char *sysfs, char *name, size_t len)
+{
+    char path[PATH_MAX], best[NAME_MAX + 1] = "";
+    struct dirent *de;
+    struct stat st;
+    int n = 0;
+    DIR *d;
+
+    snprintf(path, sizeof(path), "%s/class/net", sysfs);
+    d = opendir(path);
+    if (!d) {
+        return -errno;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+        /* Only interfaces with a device behind them: not lo, tunnels, bridges. */
+        if (snprintf(path, sizeof(path), "%s/class/net/%s/device", sysfs, de->d_name) >=
+                (int)sizeof(path) ||
+            stat(path, &st) < 0) {
+            continue;
+        }
+        if (n == 0 || strcmp(de->d_name, best) < 0) {
+            snprintf(best, sizeof(best), "%s", de->d_name);
+        }
+        n++;
+    }
+    closedir(d);
+    if (n > 0) {
+        if (strlen(best) >= len) {
+            return -ENAMETOOLONG;
+        }
+        snprintf(name, len, "%s", best);
+    }
+    return n;
+}
+
+int agent_sys_net_driver(const char *sysfs, const char *ifname, char *drv, size_t len)
+{
+    char link[PATH_MAX], target[PATH_MAX];
+    const char *base;
+    ssize_t n;
+
+    if (snprintf(link, sizeof(link), "%s/class/net/%s/device/driver", sysfs, ifname) >=
+        (int)sizeof(link)) {
+        return -ENAMETOOLONG;
+    }
+    n = readlink(link, target, sizeof(target) - 1);
+    if (n <= 0) {
+        return n < 0 ? -errno : -ENOENT;
+    }
+    target[n] = '\0';
+    base = strrchr(target, '/');
+    base = base ? base + 1 : target;
+    if (!*base || strlen(base) >= len) {
+        return -ENAMETOOLONG;
+    }
+    snprintf(drv, len, "%s", base);
+    return 0;
+}
+
+int agent_sys_wait_netdev(char *name, size_t len, unsigned timeout_ms)
+{
+    struct timespec step = {0, 50 * 1000 * 1000};
+    unsigned waited = 0;
+    int n;
+
+    for (;;) {
+        n = agent_sys_find_netdev("/sys", name, len);
+        if (n != 0 || waited >= timeout_ms) {
+            return n;
+        }
+        nanosleep(&step, NULL);
+        waited += 50;
+    }
+}
+
+int agent_sys_cmdline_value(const char *cmdline, const char *key, char *val, size_t len)
+{
+    size_t klen = strlen(key), n;
+    const char *p = cmdline;
+
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == '\n') {
+            p++;
+        }
+        n = strcspn(p, " \t\n");
+        if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            if (n - klen - 1 >= len) {
+                return -ENAMETOOLONG;
+            }
+            memcpy(val, p + klen + 1, n - klen - 1);
+            val[n - klen - 1] = '\0';
+            return 0;
+        }
+        p += n;
+    }
+    return -ENOENT;
+}

@@ -14,6 +14,10 @@
  *                         uptime_s (guest /proc/uptime at ready), modules_loaded,
  *                         modules_failed, blk (DUT block device or ""), blk_driver,
  *                         net (DUT interface or ""), net_driver
+ *                         net is the guest's interface name ("eth0"), configured
+ *                         with PVB_NET_GUEST_ADDR; net_driver the driver bound to
+ *                         its device (/sys/class/net/IF/device/driver: virtio_net,
+ *                         8139cp, e1000, e1000e).
  *                         blk is the kernel's name ("vda", "sda"; the result's
  *                         device is "/dev/vda"); blk_driver is the controller's
  *                         driver: the virtio driver (virtio_blk, virtio_scsi) for
@@ -33,12 +37,18 @@
  *   workload=<name>       the harness's workload name, echoed
  *   kind=blk|net
  *   rw=read|write|randread|randwrite     (blk)
- *   bs=<bytes> qd=<n>                    (blk) block size and queue depth
+ *   rw=tcp_tx|tcp_rx|tcp_rr|udp_pps      (net) see "Network workloads" below
+ *   bs=<bytes> qd=<n>     (blk) block size and queue depth; (net) bs is the message
+ *                         size: one write of a stream (tcp_tx, tcp_rx), the request and
+ *                         the response (tcp_rr), the UDP payload (udp_pps, >= 16);
+ *                         qd must be 1 for net (one connection)
  *   runtime_ms=<n> warmup_ms=<n>         measured interval and warm-up before it
- *   irq=<substring>       [A-Za-z0-9_.-]+ (blk) which /proc/interrupts lines are the
+ *   peer=<a.b.c.d> port=<n>              (net) the host peer's IPv4 address and port
+ *   irq=<substring>       [A-Za-z0-9_.-]+ which /proc/interrupts lines are the
  *                         DUT's: every line whose description (the text after the
  *                         per-CPU counts, e.g. "PCI-MSI 65537-edge virtio0-req.0",
- *                         "IO-APIC 14-edge ata_piix") contains it; absent: irqs is 0
+ *                         "IO-APIC 14-edge ata_piix", "IO-APIC 11-fasteoi eth0")
+ *                         contains it; absent: irqs is 0
  *   fault=none|hang|crash|garbage|flood|exit   fault injection for harness tests:
  *                         instead of running the job, hang never answers; crash
  *                         abort()s and exit exit(1)s PID 1 (kernel panic); garbage
@@ -46,11 +56,19 @@
  *                         then one '\n' (minutes through the emulated UART). After
  *                         garbage and flood no answer to that job follows and the
  *                         agent serves the next one.
- *   Required: id, kind; for kind=blk also rw, bs (a multiple of 512), qd, runtime_ms.
+ *   engine=agent|fio      (blk) who does the I/O: the agent (default), or Debian's fio
+ *                         run by the agent with the same rw, bs, qd (iodepth), runtime,
+ *                         warm-up (ramp_time), direct=1, ioengine=libaio on the DUT; needs
+ *                         the fio image (/usr/bin/fio). fio exiting non-zero, being
+ *                         killed, taking PVB_FIO_MARGIN_S longer than 2 x (warm-up +
+ *                         runtime), or printing JSON that does not parse: ERROR with
+ *                         fio's own text. A net job with engine=fio: ERROR.
+ *   Required: id, kind; for kind=blk also rw, bs (a multiple of 512), qd, runtime_ms;
+ *   for kind=net also rw, bs, runtime_ms, peer, port.
  *   Any other key, a repeated key or a bad value is answered with ERROR.
  *
  * Result keys (JSON object):
- *   job, workload, engine ("agent"), device, driver,
+ *   job, workload, engine ("agent" or "fio", as asked), device, driver,
  *   runtime_s      measured interval in seconds
  *   ops            operations completed in the measured interval
  *   ops_total      operations completed including warm-up
@@ -61,6 +79,40 @@
  *   cpu_pct        {"user","nice","system","irq","softirq","iowait","idle","steal"}
  *                  share of guest CPU time over the measured interval (sums to ~100)
  *   irqs           interrupts of the device under test over the measured interval
+ *                  engine "fio": runtime_s, ops (total_ios), bytes (io_bytes) and lat_us
+ *                  (total latency, lat_ns) are fio's; ops_total = ops (fio resets its
+ *                  counters after ramp_time); cpu_pct and irqs come from /proc samples
+ *                  every 100 ms, over the window nearest fio's measured interval
+ *   bytes_total    (net results only) payload bytes the agent sent (tcp_tx, udp_pps)
+ *                  or received (tcp_rx) over the whole job, warm-up and tail included;
+ *                  for tcp_rr the request bytes sent
+ *
+ * Network workloads (kind=net): the guest (on its one NIC, the address of
+ * "pvbench.addr=" on its kernel command line, default PVB_NET_GUEST_ADDR, /24) and
+ * the host peer (PVB_NET_PEER_ADDR, inside a network namespace of the harness) are
+ * the two ends. The side that receives the payload owns the measured interval: it starts
+ * warmup_ms after the first payload arrived, lasts runtime_ms, and then the receiver
+ * tells the sender to stop (PVB_NET_STOP). The agent's own interval (same lengths,
+ * on its clock, starting at its first payload sent or received) is where the
+ * guest CPU split and the interrupts are read.
+ *   tcp_tx   agent connects, sends a hello, then writes bs-byte chunks until the
+ *            peer sends one PVB_NET_STOP byte back; then shuts down its side and
+ *            waits for the peer to close. The peer counts the bytes.
+ *   tcp_rx   agent connects and sends a hello; the peer writes until the agent
+ *            sends PVB_NET_STOP, then shuts down its side. The agent counts.
+ *   tcp_rr   agent connects (TCP_NODELAY on both ends), sends a hello, then bs-byte
+ *            requests, each answered by a bs-byte response; latency per transaction
+ *            in the agent's histogram. After its interval the agent shuts down.
+ *   udp_pps  agent sends a hello datagram until the peer echoes it (address
+ *            resolution and a listening peer before the first counted datagram),
+ *            then bs-byte datagrams numbered from 0, until a stop datagram from
+ *            the peer. Loss = datagrams sent but never received.
+ * Framing: the TCP hello is PVB_NET_HELLO_LEN bytes, four big-endian u32: magic,
+ * job id, workload (enum pvb_net_workload), bs. Every UDP datagram starts with
+ * PVB_NET_UDP_HDR bytes: magic (u32), job id (u32), sequence (u64), big-endian; the
+ * sequence PVB_NET_SEQ_HELLO is the hello and its echo, PVB_NET_SEQ_STOP the stop.
+ * The peer drops a connection or datagram whose magic or job id is not the
+ * current job's (a stale sender from an earlier, failed job).
  */
 #ifndef PVB_PROTOCOL_H
 #define PVB_PROTOCOL_H
@@ -76,8 +128,31 @@
 #define PVB_MSG_JOB "JOB"
 #define PVB_MSG_QUIT "QUIT"
 
+/* engine=fio: how much longer than 2 x (warm-up + runtime) fio may take (start-up). */
+#define PVB_FIO_MARGIN_S 60
+
 /* The guest's control channel device and the kernel console. */
 #define PVB_CONTROL_TTY "/dev/ttyS1"
+
+/* ---- the network data plane (agent <-> host peer) -------------------------------------- */
+
+#define PVB_NET_PEER_ADDR "198.51.100.1"
+#define PVB_NET_GUEST_ADDR "198.51.100.2"
+#define PVB_NET_PREFIX 24
+#define PVB_NET_PORT 7100
+#define PVB_NET_MAGIC 0x50564e31u /* "PVN1" */
+#define PVB_NET_HELLO_LEN 16
+#define PVB_NET_UDP_HDR 16
+#define PVB_NET_STOP 'S'
+#define PVB_NET_SEQ_HELLO 0xfffffffffffffffeull
+#define PVB_NET_SEQ_STOP 0xffffffffffffffffull
+
+enum pvb_net_workload {
+    PVB_NET_TCP_TX = 1,
+    PVB_NET_TCP_RX = 2,
+    PVB_NET_TCP_RR = 3,
+    PVB_NET_UDP_PPS = 4,
+};
 
 /* Module load list inside the initramfs: one path per line, dependencies first. */
 #define PVB_MODULES_LIST "/etc/pvbench/modules"

@@ -47,8 +47,8 @@ static const char *dev_name(unsigned i)
 
 static void test_quick_ini(void **state)
 {
-    static const char *const wl[] = {"seqread", "seqwrite", "randread", "randwrite",
-                                     "randread_qd1"};
+    static const char *const wl[] = {"seqread",      "seqwrite", "randread", "randwrite",
+                                     "randread_qd1", "tcp_tx",   "tcp_rx",   "tcp_rr"};
 
     (void)state;
     if (scenario_load("scenarios/quick.ini", &scn, err, sizeof(err)) != 0) {
@@ -56,11 +56,13 @@ static void test_quick_ini(void **state)
     }
     assert_string_equal(scn.name, "quick");
     assert_string_equal(scn.path, "scenarios/quick.ini");
-    assert_int_equal(scn.n_devices, 2);
+    assert_int_equal(scn.n_devices, 4);
     assert_string_equal(dev_name(0), "ide");
     assert_string_equal(dev_name(1), "virtio-blk");
-    assert_int_equal(scn.n_workloads, 5);
-    for (unsigned i = 0; i < 5; i++) {
+    assert_string_equal(dev_name(2), "rtl8139");
+    assert_string_equal(dev_name(3), "virtio-net");
+    assert_int_equal(scn.n_workloads, 8);
+    for (unsigned i = 0; i < 8; i++) {
         assert_string_equal(scn.workloads[i]->name, wl[i]);
     }
     assert_int_equal(scn.repetitions, 5);
@@ -70,9 +72,11 @@ static void test_quick_ini(void **state)
     assert_int_equal(scn.memory_mib, 256);
     assert_int_equal(scn.disk_mib, 256);
     assert_int_equal(scn.machine, 0);
-    /* ide needs pc, virtio-blk can live there too: one machine for both */
-    assert_int_equal(scn.device_machine[0], MACHINE_PC);
-    assert_int_equal(scn.device_machine[1], MACHINE_PC);
+    /* ide and rtl8139 need pc, the virtio models can live there too: one machine for all */
+    for (unsigned i = 0; i < 4; i++) {
+        assert_int_equal(scn.device_machine[i], MACHINE_PC);
+    }
+    assert_int_equal(scn.vhost, 0); /* auto */
 }
 
 static void test_standard_ini(void **state)
@@ -82,8 +86,8 @@ static void test_standard_ini(void **state)
         fail_msg("%s", err);
     }
     assert_string_equal(scn.name, "standard");
-    assert_int_equal(scn.n_devices, 4);
-    assert_int_equal(scn.n_workloads, 6);
+    assert_int_equal(scn.n_devices, 8);
+    assert_int_equal(scn.n_workloads, 10);
     assert_int_equal(scn.repetitions, 10);
     assert_true(scn.runtime_s == 5.0);
     assert_true(scn.warmup_s == 1.0);
@@ -94,6 +98,12 @@ static void test_standard_ini(void **state)
     assert_int_equal(scn.device_machine[1], MACHINE_Q35);
     assert_int_equal(scn.device_machine[2], MACHINE_PC);
     assert_int_equal(scn.device_machine[3], MACHINE_PC);
+    /* the NICs: rtl8139 and e1000 on pc, e1000e on q35, virtio-net on pc */
+    assert_string_equal(dev_name(6), "e1000e");
+    assert_int_equal(scn.device_machine[4], MACHINE_PC);
+    assert_int_equal(scn.device_machine[5], MACHINE_PC);
+    assert_int_equal(scn.device_machine[6], MACHINE_Q35);
+    assert_int_equal(scn.device_machine[7], MACHINE_PC);
 }
 
 static void test_good_fixtures(void **state)
@@ -158,7 +168,7 @@ BAD_FIXTURE(test_bad_unknown_key, "bad_unknown_key.ini",
 BAD_FIXTURE(test_bad_unknown_key_far, "bad_unknown_key_far.ini",
             ":3: unknown key 'colour' (known keys: name, description, devices, workloads, "
             "repetitions, runtime, warmup, vcpus, memory, disk_size, machine, boot_timeout, "
-            "disk_iops_limit)")
+            "vhost, disk_iops_limit, warmup_jobs, pin_vcpus, pin_io, engine, host_baseline)")
 BAD_FIXTURE(test_bad_duplicate_key, "bad_duplicate_key.ini",
             ":6: key 'runtime' given twice (first on line 3)")
 BAD_FIXTURE(test_bad_empty_value, "bad_empty_value.ini",
@@ -170,17 +180,17 @@ BAD_FIXTURE(test_bad_out_of_range, "bad_out_of_range.ini",
             ":5: runtime: 7200 is out of range (0.1..3600 seconds)")
 BAD_FIXTURE(test_bad_unknown_device, "bad_unknown_device.ini",
             ":3: unknown device model 'virtio_blk' (did you mean 'virtio-blk'? known: ide, ahci, "
-            "virtio-blk, virtio-scsi)")
+            "virtio-blk, virtio-scsi, rtl8139, e1000, e1000e, virtio-net)")
 BAD_FIXTURE(test_bad_unknown_workload, "bad_unknown_workload.ini",
             ":4: unknown workload 'mixed_rw' (known: seqread, seqwrite, randread, randwrite, "
-            "randread_qd1, randwrite_qd1)")
+            "randread_qd1, randwrite_qd1, tcp_tx, tcp_rx, tcp_rr, udp_pps)")
 BAD_FIXTURE(test_bad_duplicate_device, "bad_duplicate_device.ini",
             ":3: device 'ide' listed twice")
 BAD_FIXTURE(test_bad_duplicate_workload, "bad_duplicate_workload.ini",
             ":4: workload 'randread' listed twice")
 BAD_FIXTURE(test_bad_missing_devices, "bad_missing_devices.ini",
             ": missing required key 'devices' (one or more of: ide, ahci, virtio-blk, "
-            "virtio-scsi)")
+            "virtio-scsi, rtl8139, e1000, e1000e, virtio-net)")
 BAD_FIXTURE(test_bad_machine, "bad_machine.ini",
             ":4: device 'ahci' needs machine q35, but machine = pc")
 BAD_FIXTURE(test_bad_machine_value, "bad_machine_value.ini",
@@ -205,7 +215,8 @@ static void test_errors_from_strings(void **state)
     load_fails("", "test.ini: no [scenario] section (is this a scenario file?)");
     load_fails("[scenario]\ndevices = ide\n",
                "test.ini: missing required key 'workloads' (one or more of: seqread, seqwrite, "
-               "randread, randwrite, randread_qd1, randwrite_qd1)");
+               "randread, randwrite, randread_qd1, randwrite_qd1, tcp_tx, tcp_rx, tcp_rr, "
+               "udp_pps)");
     load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nmemory = 1.5G\n",
                "test.ini:4: memory: '1.5G' is not a size in MiB: a whole number, optionally "
                "with unit M, G or T, e.g. 512, 2G");
@@ -229,7 +240,8 @@ static void test_errors_from_strings(void **state)
     load_fails("[scenario]\nfoo = 1\nbar = 2\n",
                "test.ini:2: unknown key 'foo' (known keys: name, description, devices, "
                "workloads, repetitions, runtime, warmup, vcpus, memory, disk_size, machine, "
-               "boot_timeout, disk_iops_limit)");
+               "boot_timeout, vhost, disk_iops_limit, warmup_jobs, pin_vcpus, pin_io, engine, "
+               "host_baseline)");
     /* a line longer than inih's buffer is refused, not split */
     snprintf(text, sizeof(text), "[scenario]\ndescription = %0300d\n", 0);
     err[0] = '\0';
@@ -237,10 +249,36 @@ static void test_errors_from_strings(void **state)
     assert_non_null(strstr(err, "test.ini:2: line too long (at most "));
 }
 
+/* The network half: NIC models, net workloads, the vhost key, machines per NIC. */
+static void test_net_scenario(void **state)
+{
+    (void)state;
+    load_ok("[scenario]\ndevices = ide, rtl8139, virtio-net\n"
+            "workloads = seqread, tcp_tx, tcp_rx, tcp_rr, udp_pps\n");
+    assert_int_equal(scn.vhost, 0); /* auto */
+    assert_int_equal(scn.n_devices, 3);
+    assert_int_equal(scn.device_machine[1], MACHINE_PC);
+    assert_int_equal(scn.device_machine[2], MACHINE_PC);
+    load_ok("[scenario]\ndevices = e1000e\nworkloads = tcp_rr\nvhost = off\n");
+    assert_int_equal(scn.vhost, 2);
+    assert_int_equal(scn.device_machine[0], MACHINE_Q35);
+    load_ok("[scenario]\ndevices = virtio-net\nworkloads = udp_pps\nvhost = on\n");
+    assert_int_equal(scn.vhost, 1);
+    load_fails("[scenario]\ndevices = virtio-net\nworkloads = tcp_tx\nvhost = yes\n",
+               "test.ini:4: vhost: 'yes' is not one of auto, on, off");
+    load_fails("[scenario]\ndevices = e1000e\nworkloads = tcp_tx\nmachine = pc\n",
+               "test.ini:4: device 'e1000e' needs machine q35, but machine = pc");
+    load_fails("[scenario]\ndevices = rtl8139\nworkloads = seqread\n",
+               "test.ini:3: workload seqread needs a blk device, but devices lists none");
+    assert_int_equal(scenario_set(&scn, "vhost=off", err, sizeof(err)), 0);
+    assert_int_equal(scn.vhost, 2);
+}
+
 /* Rules that no file can break with today's tables (every model and workload is blk). */
 static void test_kind_rules(void **state)
 {
-    static const struct workload net_wl = {"tcp_test", DEVMODEL_NET, "tx", 0, 0, "test only"};
+    static const struct workload net_wl = {"tcp_test", DEVMODEL_NET, "tx", 0, 0, "throughput_mbit_s",
+                                           "test only"};
     static const struct devmodel net_dev = {
         "test-nic", DEVMODEL_EMULATED, DEVMODEL_NET, MACHINE_PC, "pci", "e1000", NULL,
         "e1000",    "e1000",           "eth0",       "test only"};
@@ -430,7 +468,8 @@ static void test_print_resolved_round_trip(void **state)
     scenario_print_resolved(&first, f);
     fclose(f);
     assert_non_null(strstr(buf, "\n[scenario]\n"));
-    assert_non_null(strstr(buf, "\ndevices = ide, ahci, virtio-blk, virtio-scsi\n"));
+    assert_non_null(strstr(buf, "\ndevices = ide, ahci, virtio-blk, virtio-scsi, rtl8139, e1000, "
+                                "e1000e, virtio-net\n"));
     assert_non_null(strstr(buf, "ahci: machine q35\n"));
     assert_non_null(strstr(buf, "\nmachine = auto\n"));
     assert_non_null(strstr(buf, "\nwarmup = 0.3\n"));
@@ -457,11 +496,52 @@ static void test_print_resolved_round_trip(void **state)
     assert_memory_equal(scn.device_machine, first.device_machine, sizeof(scn.device_machine));
 }
 
+/* engine = agent|fio and host_baseline = yes|no (issue 9). */
+static void test_engine_keys(void **state)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\n");
+    assert_int_equal(scn.engine, SCENARIO_ENGINE_AGENT);
+    assert_int_equal(scn.host_baseline, 0);
+    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\nengine = fio\nmemory = 512\n"
+            "host_baseline = yes\n");
+    assert_int_equal(scn.engine, SCENARIO_ENGINE_FIO);
+    assert_string_equal(scenario_engine_name(scn.engine), "fio");
+    assert_int_equal(scn.host_baseline, 1);
+    f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    scenario_print_resolved(&scn, f);
+    fclose(f);
+    assert_non_null(strstr(buf, "\nengine = fio\n"));
+    assert_non_null(strstr(buf, "\nhost_baseline = yes\n"));
+    free(buf);
+    load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nengine = spdk\n",
+               "test.ini:4: engine: 'spdk' is not agent or fio");
+    load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nhost_baseline = 1\n",
+               "test.ini:4: host_baseline: '1' is not yes or no");
+    /* the fio image unpacks ~90 MiB into the guest's RAM: 256 MiB guests cannot hold it */
+    load_fails("[scenario]\ndevices = ide\nworkloads = seqread\nengine = fio\n",
+               "test.ini:4: engine = fio needs memory >= 384 MiB (memory = 256): the fio guest "
+               "image unpacks ~90 MiB of libraries into RAM");
+    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\n");
+    assert_int_equal(scenario_set(&scn, "engine=fio", err, sizeof(err)), -1);
+    assert_int_equal(scenario_set(&scn, "memory=384", err, sizeof(err)), 0);
+    assert_int_equal(scenario_set(&scn, "engine=fio", err, sizeof(err)), 0);
+    assert_int_equal(scn.engine, SCENARIO_ENGINE_FIO);
+    assert_int_equal(scenario_set(&scn, "host_baseline=yes", err, sizeof(err)), 0);
+    assert_int_equal(scn.host_baseline, 1);
+}
+
 static void test_print_help(void **state)
 {
     static const char *const keys[] = {"name",   "description", "devices", "workloads",
                                        "repetitions", "runtime", "warmup",  "vcpus",
-                                       "memory", "disk_size",   "machine", "boot_timeout"};
+                                       "memory", "disk_size",   "machine", "boot_timeout",
+                                       "engine", "host_baseline"};
     char *buf = NULL;
     size_t len = 0;
     char want[64];
@@ -511,12 +591,14 @@ int main(void)
         cmocka_unit_test(test_bad_missing_file),
         cmocka_unit_test(test_errors_from_strings),
         cmocka_unit_test(test_kind_rules),
+        cmocka_unit_test(test_net_scenario),
         cmocka_unit_test(test_syntax_accepted),
         cmocka_unit_test(test_units),
         cmocka_unit_test(test_name),
         cmocka_unit_test(test_resolve_auto),
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_print_resolved_round_trip),
+        cmocka_unit_test(test_engine_keys),
         cmocka_unit_test(test_print_help),
     };
 

@@ -204,8 +204,11 @@ static void test_parse_defaults_and_order(void **state)
     assert_true(agent_job_rw_is_write(job.rw));
     assert_string_equal(agent_job_rw_name(job.rw), "write");
 
-    /* A net job needs none of the blk keys. */
-    assert_int_equal(agent_job_parse("id=3 kind=net", &job, err, sizeof(err)), 0);
+    /* A net job needs no qd; it needs the peer (tests of the net keys: test_net.c). */
+    assert_int_equal(agent_job_parse("id=3 kind=net rw=tcp_rr bs=1 runtime_ms=10 "
+                                     "peer=198.51.100.1 port=7100",
+                                     &job, err, sizeof(err)),
+                     0);
     assert_int_equal(job.kind, AGENT_KIND_NET);
 
     assert_int_equal(agent_job_parse("id=4 kind=blk fault=flood rw=read bs=512 qd=1 "

@@ -24,8 +24,9 @@ need_guest() {
 # "key = value" lines that replace the defaults below.
 write_scenario() {
     local f="$TMP/$1.ini" devs=$2 wls=$3 kv key; shift 3
-    declare -A val=([repetitions]=2 [runtime]=0.5 [warmup]=0.2 [disk_size]=64 [boot_timeout]=60)
-    local order=(repetitions runtime warmup disk_size boot_timeout)
+    declare -A val=([repetitions]=2 [runtime]=0.5 [warmup]=0.2 [disk_size]=64 [boot_timeout]=60
+                   [warmup_jobs]=0)
+    local order=(repetitions runtime warmup disk_size boot_timeout warmup_jobs)
     for kv in "$@"; do
         key=${kv%%=*}; key=${key// /}
         [ -n "${val[$key]+x}" ] || order+=("$key")

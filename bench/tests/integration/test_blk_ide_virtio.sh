@@ -1,7 +1,7 @@
 # Boot real ide and virtio-blk guests under TCG, run short jobs, check the run folder.
 . "$(dirname "$0")/lib.sh"
 need_guest
-scn=$(write_scenario blk "ide, virtio-blk" "randread, seqwrite, randread_qd1")
+scn=$(write_scenario blk "ide, virtio-blk" "randread, seqwrite, randread_qd1" "warmup_jobs = 1")
 out="$TMP/run"
 "$PVBENCH" run --accel tcg -o "$out" "$scn" >"$TMP/stdout" 2>"$TMP/stderr"
 rc=$?

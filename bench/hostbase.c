@@ -1,0 +1,928 @@
+/*
+ * The bare-host baseline: the scenario's block jobs with fio on the host, and each
+ * device's pct_of_host. See hostbase.h for what the numbers mean.
+ *
+ * fio gets the parameters the agent gives it inside a guest (guest-agent/agent_fio.c), on
+ * a scratch file in the run's state folder, beside the guests' scratch disks. Its JSON is
+ * parsed here with json-c into the harness's struct agent_result, the shape every
+ * measurement has on the host side; the guest has its own parser (a static binary with
+ * its own structures), tested on the same fixtures.
+ */
+#include "hostbase.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "metric.h"
+#include "progress.h"
+#include "registry.h"
+#include "run.h"
+#include "stats.h"
+#include "util.h"
+#include "workload.h"
+
+#define HOSTBASE_CLASS "host"
+#define HOSTBASE_KIND "blk"
+
+static void PVB_PRINTF(3, 4) hostbase_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errlen == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- fio command line ------------------------------------------------------------------ */
+
+static int PVB_PRINTF(2, 3) hostbase_arg(struct hostbase_argv *a, const char *fmt, ...)
+{
+    size_t room = sizeof(a->store) - a->used;
+    va_list ap;
+    int n;
+
+    if (a->argc >= HOSTBASE_ARGV_MAX) {
+        return -1;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(a->store + a->used, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= room) {
+        return -1;
+    }
+    a->argv[a->argc++] = a->store + a->used;
+    a->argv[a->argc] = NULL;
+    a->used += (size_t)n + 1;
+    return 0;
+}
+
+int hostbase_build_argv(const struct hostbase_job *job, const char *file, const char *fio,
+                        struct hostbase_argv *a)
+{
+    char name[PATH_MAX * 2];
+    size_t i, o = 0;
+    int rc = 0;
+
+    memset(a, 0, sizeof(*a));
+    for (i = 0; file[i]; i++) {
+        if (o + 3 > sizeof(name)) {
+            return -1;
+        }
+        if (file[i] == ':') {
+            name[o++] = '\\'; /* fio splits filename= at ':' */
+        }
+        name[o++] = file[i];
+    }
+    name[o] = '\0';
+    rc |= hostbase_arg(a, "%s", fio);
+    rc |= hostbase_arg(a, "--name=pvbench");
+    rc |= hostbase_arg(a, "--filename=%s", name);
+    rc |= hostbase_arg(a, "--rw=%s", job->rw);
+    rc |= hostbase_arg(a, "--bs=%u", job->bs);
+    rc |= hostbase_arg(a, "--iodepth=%u", job->qd);
+    rc |= hostbase_arg(a, "--ioengine=libaio");
+    rc |= hostbase_arg(a, "--direct=1");
+    rc |= hostbase_arg(a, "--time_based=1");
+    rc |= hostbase_arg(a, "--runtime=%ums", job->runtime_ms);
+    if (job->warmup_ms > 0) {
+        rc |= hostbase_arg(a, "--ramp_time=%ums", job->warmup_ms);
+    }
+    rc |= hostbase_arg(a, "--norandommap=1");
+    rc |= hostbase_arg(a, "--randrepeat=0");
+    rc |= hostbase_arg(a, "--lat_percentiles=1");
+    rc |= hostbase_arg(a, "--clat_percentiles=0");
+    rc |= hostbase_arg(a, "--percentile_list=50:90:99:99.9");
+    rc |= hostbase_arg(a, "--eta=never");
+    rc |= hostbase_arg(a, "--output-format=json");
+    return rc ? -1 : 0;
+}
+
+/* ---- fio JSON -------------------------------------------------------------------------- */
+
+/* Start of the JSON object: the first line that begins with '{'. */
+static const char *hostbase_json_start(const char *out, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (out[i] == '{' && (i == 0 || out[i - 1] == '\n')) {
+            return out + i;
+        }
+    }
+    return NULL;
+}
+
+/* A finite number >= 0 at obj.key. 0, or -1 with err naming path.key. */
+static int hostbase_num(struct json_object *obj, const char *path, const char *key, double *out,
+                        char *err, size_t errlen)
+{
+    struct json_object *v = NULL;
+    double d;
+
+    if (!json_object_object_get_ex(obj, key, &v) || !v) {
+        hostbase_err(err, errlen, "fio JSON: missing %s%s", path, key);
+        return -1;
+    }
+    if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
+        hostbase_err(err, errlen, "fio JSON: %s%s is not a number", path, key);
+        return -1;
+    }
+    d = json_object_get_double(v);
+    if (!isfinite(d) || d < 0) {
+        hostbase_err(err, errlen, "fio JSON: %s%s is not a finite number >= 0", path, key);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+/* Member key of obj that is an object. NULL with err when absent or not an object. */
+static struct json_object *hostbase_obj(struct json_object *obj, const char *path, const char *key,
+                                        char *err, size_t errlen)
+{
+    struct json_object *v = NULL;
+
+    if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_object)) {
+        hostbase_err(err, errlen, "fio JSON: %s%s missing or not an object", path, key);
+        return NULL;
+    }
+    return v;
+}
+
+/* The total-latency percentiles (keys "50.000000", ...) in ns, clamped into [lo, hi]. */
+static int hostbase_percentiles(struct json_object *pct, double lo, double hi, double out[4],
+                                char *err, size_t errlen)
+{
+    static const double want[] = {50.0, 90.0, 99.0, 99.9};
+    bool found[4] = {false, false, false, false};
+    double d, v;
+    char *end;
+    unsigned i;
+
+    json_object_object_foreach(pct, key, val)
+    {
+        d = strtod(key, &end);
+        if (end == key || *end != '\0' ||
+            !(json_object_is_type(val, json_type_int) ||
+              json_object_is_type(val, json_type_double))) {
+            continue;
+        }
+        v = json_object_get_double(val);
+        for (i = 0; i < 4; i++) {
+            if (fabs(d - want[i]) < 1e-6 && isfinite(v) && v >= 0) {
+                out[i] = v < lo ? lo : v > hi ? hi : v;
+                found[i] = true;
+            }
+        }
+    }
+    for (i = 0; i < 4; i++) {
+        if (!found[i]) {
+            hostbase_err(err, errlen, "fio JSON: lat_ns.percentile lacks %g", want[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* res from the parsed root. 0 or -1 with err. */
+static int hostbase_fill(struct json_object *root, const char *rw, struct agent_result *res,
+                         char *err, size_t errlen)
+{
+    const char *side = strstr(rw, "write") ? "write" : "read";
+    struct json_object *jobs = NULL, *job, *sec, *lat, *pct;
+    double d, lmin, lmax, mean, n, p[4];
+    char path[64];
+
+    if (!json_object_object_get_ex(root, "jobs", &jobs) ||
+        !json_object_is_type(jobs, json_type_array) || json_object_array_length(jobs) < 1) {
+        hostbase_err(err, errlen, "fio JSON: no jobs[0]");
+        return -1;
+    }
+    job = json_object_array_get_idx(jobs, 0);
+    if (!json_object_is_type(job, json_type_object)) {
+        hostbase_err(err, errlen, "fio JSON: jobs[0] is not an object");
+        return -1;
+    }
+    if (hostbase_num(job, "jobs[0].", "error", &d, err, errlen) < 0) {
+        return -1;
+    }
+    if (d != 0) {
+        hostbase_err(err, errlen, "fio job error %d (%s)", (int)d, strerror((int)d));
+        return -1;
+    }
+    sec = hostbase_obj(job, "jobs[0].", side, err, errlen);
+    if (!sec) {
+        return -1;
+    }
+    snprintf(path, sizeof(path), "jobs[0].%s.", side);
+    if (hostbase_num(sec, path, "runtime", &d, err, errlen) < 0) {
+        return -1;
+    }
+    res->runtime_s = d / 1000.0;
+    if (hostbase_num(sec, path, "total_ios", &d, err, errlen) < 0) {
+        return -1;
+    }
+    res->ops = (uint64_t)d;
+    res->ops_total = res->ops; /* fio resets its counters after ramp_time */
+    if (hostbase_num(sec, path, "io_bytes", &d, err, errlen) < 0) {
+        return -1;
+    }
+    res->bytes = (uint64_t)d;
+    lat = hostbase_obj(sec, path, "lat_ns", err, errlen);
+    if (!lat) {
+        return -1;
+    }
+    snprintf(path, sizeof(path), "jobs[0].%s.lat_ns.", side);
+    if (hostbase_num(lat, path, "min", &lmin, err, errlen) < 0 ||
+        hostbase_num(lat, path, "max", &lmax, err, errlen) < 0 ||
+        hostbase_num(lat, path, "mean", &mean, err, errlen) < 0 ||
+        hostbase_num(lat, path, "N", &n, err, errlen) < 0) {
+        return -1;
+    }
+    if (res->ops == 0 || n == 0 || res->runtime_s <= 0) {
+        hostbase_err(err, errlen, "fio completed no %s in the measured interval", side);
+        return -1;
+    }
+    pct = hostbase_obj(lat, path, "percentile", err, errlen);
+    if (!pct || hostbase_percentiles(pct, lmin, lmax, p, err, errlen) < 0) {
+        return -1;
+    }
+    res->lat_us.min = lmin / 1e3;
+    res->lat_us.max = lmax / 1e3;
+    res->lat_us.mean = mean / 1e3;
+    res->lat_us.p50 = p[0] / 1e3;
+    res->lat_us.p90 = p[1] / 1e3;
+    res->lat_us.p99 = p[2] / 1e3;
+    res->lat_us.p999 = p[3] / 1e3;
+    return 0;
+}
+
+int hostbase_parse_fio(const char *out, size_t len, const char *rw, struct agent_result *res,
+                       char *err, size_t errlen)
+{
+    struct json_tokener *tok = NULL;
+    struct json_object *root = NULL;
+    enum json_tokener_error jerr;
+    const char *start;
+    size_t n;
+    int rc = -1;
+
+    memset(res, 0, sizeof(*res));
+    util_strlcpy(res->engine, "fio", sizeof(res->engine));
+    start = hostbase_json_start(out, len);
+    if (!start) {
+        hostbase_err(err, errlen, "fio printed no JSON object");
+        goto out;
+    }
+    n = len - (size_t)(start - out);
+    if (memchr(start, '\0', n) || n > INT_MAX) {
+        hostbase_err(err, errlen, "fio JSON holds a NUL byte");
+        goto out;
+    }
+    tok = json_tokener_new();
+    if (!tok) {
+        hostbase_err(err, errlen, "out of memory");
+        goto out;
+    }
+    root = json_tokener_parse_ex(tok, start, (int)n);
+    jerr = json_tokener_get_error(tok);
+    if (!root || jerr != json_tokener_success || !json_object_is_type(root, json_type_object)) {
+        hostbase_err(err, errlen, "fio JSON does not parse: %s",
+                     !root && jerr == json_tokener_continue ? "truncated"
+                     : jerr != json_tokener_success         ? json_tokener_error_desc(jerr)
+                                                            : "not an object");
+        goto out;
+    }
+    rc = hostbase_fill(root, rw, res, err, errlen);
+out:
+    json_object_put(root);
+    if (tok) {
+        json_tokener_free(tok);
+    }
+    return rc;
+}
+
+/* fio's own words: the non-empty lines it printed before its JSON, joined with " | ". */
+static void hostbase_fio_text(const char *out, size_t len, char *buf, size_t buflen)
+{
+    const char *json = hostbase_json_start(out, len), *p = out, *end, *nl;
+    size_t pos = 0, n;
+
+    buf[0] = '\0';
+    end = json ? json : out + len;
+    while (p < end && pos + 4 < buflen) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        n = (size_t)((nl ? nl : end) - p);
+        while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ')) {
+            n--;
+        }
+        if (n > 0) {
+            pos += (size_t)snprintf(buf + pos, buflen - pos, "%s%.*s", pos ? " | " : "", (int)n, p);
+            if (pos >= buflen) {
+                pos = buflen - 1;
+            }
+        }
+        p = nl ? nl + 1 : end;
+    }
+    util_sanitize(buf);
+}
+
+/* ---- running it ------------------------------------------------------------------------ */
+
+int hostbase_check(const char *dir, char *version, size_t vlen, char *reason, size_t len)
+{
+    char *argv[] = {"fio", "--version", NULL};
+    char buf[128], path[PATH_MAX];
+    int rc, fd;
+
+    rc = util_run_capture(argv, buf, sizeof(buf), 10.0);
+    if (rc != 0 || strncmp(buf, "fio-", 4) != 0) {
+        hostbase_err(reason, len,
+                     "fio is not installed on this host (apt-get install fio; "
+                     "scripts/setup installs it)");
+        return -1;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    util_strlcpy(version, buf, vlen);
+    if (util_fmt(path, sizeof(path), "%s/.pvb-odirect-%d", dir, (int)getpid()) < 0) {
+        hostbase_err(reason, len, "state folder path too long");
+        return -1;
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        hostbase_err(reason, len,
+                     "the file system of %s refuses O_DIRECT (%s): the guests' "
+                     "cache=none has no bare-host equivalent there",
+                     dir, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    unlink(path);
+    return 0;
+}
+
+int hostbase_make_file(const char *path, unsigned mib, char *err, size_t errlen)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull, *w;
+    char *buf = NULL;
+    int fd = -1, rc = -1;
+    unsigned i;
+    size_t k;
+
+    if (registry_add(REG_FILE, path, NULL) < 0) {
+        hostbase_err(err, errlen, "cannot register %s: %s", path, strerror(errno));
+        return -1;
+    }
+    buf = malloc(1u << 20);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (!buf || fd < 0) {
+        hostbase_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        goto out;
+    }
+    /* Data, not a sparse file: reads must reach the disk, as in the guests' scratch disks. */
+    for (i = 0; i < mib; i++) {
+        w = (uint64_t *)(void *)buf;
+        for (k = 0; k < (1u << 20) / 8; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            w[k] = x;
+        }
+        if (util_write_all(fd, buf, 1u << 20) < 0) {
+            hostbase_err(err, errlen, "cannot fill %s: %s", path, strerror(errno));
+            goto out;
+        }
+    }
+    if (fdatasync(fd) < 0) {
+        hostbase_err(err, errlen, "cannot sync %s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(buf);
+    return rc;
+}
+
+int hostbase_run_job(const struct hostbase_job *job, const char *file, struct agent_result *res,
+                     char *err, size_t errlen)
+{
+    struct hostbase_argv *a = malloc(sizeof(*a));
+    char *out = malloc(HOSTBASE_OUT_MAX + 1);
+    char text[512], why[256];
+    double limit;
+    size_t len;
+    int rc = -1, st;
+
+    if (!a || !out) {
+        hostbase_err(err, errlen, "out of memory");
+        goto out;
+    }
+    if (hostbase_build_argv(job, file, "fio", a) < 0) {
+        hostbase_err(err, errlen, "fio command line too long for %s", file);
+        goto out;
+    }
+    limit = (job->runtime_ms + job->warmup_ms) / 1000.0 * 2.0 + HOSTBASE_MARGIN_S;
+    st = util_run_capture(a->argv, out, HOSTBASE_OUT_MAX + 1, limit);
+    len = strlen(out);
+    hostbase_fio_text(out, len, text, sizeof(text));
+    if (st < 0) {
+        hostbase_err(err, errlen,
+                     "fio did not run to its end within %.0f s (killed or could "
+                     "not start)%s%s",
+                     limit, text[0] ? ": " : "", text);
+        goto out;
+    }
+    if (len >= HOSTBASE_OUT_MAX) {
+        hostbase_err(err, errlen, "fio printed more than %u bytes", HOSTBASE_OUT_MAX);
+        goto out;
+    }
+    if (st != 0) {
+        hostbase_err(err, errlen, "fio exited with status %d%s%s", st, text[0] ? ": " : "", text);
+        goto out;
+    }
+    if (hostbase_parse_fio(out, len, job->rw, res, why, sizeof(why)) < 0) {
+        hostbase_err(err, errlen, "%s%s%s", why, text[0] ? ": " : "", text);
+        goto out;
+    }
+    util_strlcpy(res->workload, job->workload ? job->workload : job->rw, sizeof(res->workload));
+    util_strlcpy(res->device, HOSTBASE_CONFIG, sizeof(res->device));
+    util_strlcpy(res->driver, "fio", sizeof(res->driver));
+    rc = 0;
+out:
+    free(out);
+    free(a);
+    return rc;
+}
+
+static int hostbase_add(struct sample_set *samples, const char *workload, unsigned rep,
+                        const char *metric, double value)
+{
+    const struct metric *m = metric_find(metric);
+    struct sample s;
+
+    if (!isfinite(value) || value < 0) {
+        return 0;
+    }
+    memset(&s, 0, sizeof(s));
+    util_strlcpy(s.config, HOSTBASE_CONFIG, sizeof(s.config));
+    util_strlcpy(s.device, HOSTBASE_CONFIG, sizeof(s.device));
+    util_strlcpy(s.class_, HOSTBASE_CLASS, sizeof(s.class_));
+    util_strlcpy(s.kind, HOSTBASE_KIND, sizeof(s.kind));
+    util_strlcpy(s.workload, workload, sizeof(s.workload));
+    util_strlcpy(s.metric, metric, sizeof(s.metric));
+    util_strlcpy(s.unit, m ? m->unit : "", sizeof(s.unit));
+    s.rep = rep;
+    s.value = value;
+    return samples_add(samples, &s);
+}
+
+int hostbase_record(struct sample_set *samples, const char *workload, unsigned rep,
+                    const struct agent_result *res)
+{
+    double rt = res->runtime_s;
+    int rc = 0;
+
+    if (!(rt > 0)) {
+        return -1;
+    }
+    rc |= hostbase_add(samples, workload, rep, "throughput_mib_s",
+                       (double)res->bytes / rt / 1048576.0);
+    rc |= hostbase_add(samples, workload, rep, "iops", (double)res->ops / rt);
+    rc |= hostbase_add(samples, workload, rep, "lat_mean_us", res->lat_us.mean);
+    rc |= hostbase_add(samples, workload, rep, "lat_p50_us", res->lat_us.p50);
+    rc |= hostbase_add(samples, workload, rep, "lat_p90_us", res->lat_us.p90);
+    rc |= hostbase_add(samples, workload, rep, "lat_p99_us", res->lat_us.p99);
+    rc |= hostbase_add(samples, workload, rep, "lat_p999_us", res->lat_us.p999);
+    rc |= hostbase_add(samples, workload, rep, "lat_max_us", res->lat_us.max);
+    return rc ? -1 : 0;
+}
+
+/* Does blk workload w still miss a repetition on the host? */
+static bool hostbase_wl_has_work(const struct scenario *s, const struct workload *w,
+                                 const struct sample_set *samples)
+{
+    unsigned rep;
+
+    if (w->kind != DEVMODEL_BLK) {
+        return false;
+    }
+    for (rep = 1; rep <= s->repetitions; rep++) {
+        if (!samples_has_cell(samples, HOSTBASE_CONFIG, w->name, rep)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool hostbase_has_work(const struct scenario *s, const struct sample_set *samples)
+{
+    unsigned wi;
+
+    for (wi = 0; wi < s->n_workloads; wi++) {
+        if (hostbase_wl_has_work(s, s->workloads[wi], samples)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+unsigned hostbase_count_jobs(const struct scenario *s, const struct sample_set *samples)
+{
+    unsigned wi, rep, n = 0;
+
+    for (wi = 0; wi < s->n_workloads; wi++) {
+        if (!hostbase_wl_has_work(s, s->workloads[wi], samples)) {
+            continue;
+        }
+        n++; /* the warm-up job */
+        for (rep = 1; rep <= s->repetitions; rep++) {
+            n += !samples_has_cell(samples, HOSTBASE_CONFIG, s->workloads[wi]->name, rep);
+        }
+    }
+    return n;
+}
+
+int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_save_fn save,
+                 void *arg, char *reason, size_t len)
+{
+    const struct workload *w;
+    struct hostbase_job job;
+    struct agent_result res;
+    char file[PATH_MAX], version[64], err[512];
+    unsigned wi, rep;
+    bool made = false;
+    double t0;
+    int rc = 0;
+
+    if (!hostbase_has_work(s, samples)) {
+        return 0;
+    }
+    if (hostbase_check(registry_dir(), version, sizeof(version), reason, len) < 0) {
+        return 1;
+    }
+    if (util_fmt(file, sizeof(file), "%s/disk-%s.img", registry_dir(), HOSTBASE_CONFIG) < 0) {
+        hostbase_err(reason, len, "state folder path too long");
+        return -1;
+    }
+    progress_status("host baseline: creating the scratch file");
+    made = true; /* registered from here on, even if only partly created */
+    if (hostbase_make_file(file, s->disk_mib, reason, len) < 0) {
+        rc = -1;
+        goto out;
+    }
+    log_info("host baseline: %s on %s (%u MiB, O_DIRECT, libaio)", version, file, s->disk_mib);
+    for (wi = 0; wi < s->n_workloads && rc == 0; wi++) {
+        w = s->workloads[wi];
+        if (!hostbase_wl_has_work(s, w, samples)) {
+            continue;
+        }
+        memset(&job, 0, sizeof(job));
+        job.workload = w->name;
+        job.rw = w->rw;
+        job.bs = w->bs;
+        job.qd = w->qd;
+        job.runtime_ms = (unsigned)(s->runtime_s * 1000.0 + 0.5);
+        job.warmup_ms = (unsigned)(s->warmup_s * 1000.0 + 0.5);
+        for (rep = 0; rep <= s->repetitions; rep++) {
+            if (run_interrupted()) {
+                hostbase_err(reason, len, "interrupted");
+                rc = -1;
+                break;
+            }
+            /* rep 0: one uncounted job per workload, as the guests get */
+            if (rep > 0 && samples_has_cell(samples, HOSTBASE_CONFIG, w->name, rep)) {
+                continue;
+            }
+            progress_job(HOSTBASE_CONFIG, w->name, rep, s->repetitions);
+            t0 = util_now();
+            if (hostbase_run_job(&job, file, &res, err, sizeof(err)) < 0) {
+                progress_job_done(util_now() - t0);
+                hostbase_err(reason, len, "%s rep %u: %s", w->name, rep, err);
+                rc = -1;
+                break;
+            }
+            progress_job_done(util_now() - t0);
+            if (rep == 0) {
+                continue;
+            }
+            if (hostbase_record(samples, w->name, rep, &res) < 0) {
+                hostbase_err(reason, len, "out of memory");
+                rc = -1;
+                break;
+            }
+            if (save && save(arg) != 0) {
+                hostbase_err(reason, len, "cannot save the samples");
+                rc = -1;
+                break;
+            }
+        }
+    }
+out:
+    progress_clear();
+    if (made) {
+        unlink(file);
+        registry_forget(REG_FILE, file);
+    }
+    return rc;
+}
+
+/* ---- pct_of_host ----------------------------------------------------------------------- */
+
+static int hostbase_pct_push(struct hostbase_pct_set *set, const struct hostbase_pct *p)
+{
+    struct hostbase_pct *v;
+    size_t cap;
+
+    if (set->n == set->cap) {
+        cap = set->cap ? set->cap * 2 : 64;
+        v = realloc(set->v, cap * sizeof(*v));
+        if (!v) {
+            return -1;
+        }
+        set->v = v;
+        set->cap = cap;
+    }
+    set->v[set->n++] = *p;
+    return 0;
+}
+
+/* Values of config x workload x metric into a malloc'ed array (*n of them; NULL if none). */
+static double *hostbase_values(const struct sample_set *samples, const char *config,
+                               const char *workload, const char *metric, size_t *n)
+{
+    double *v = NULL, *bigger;
+    size_t i, cap = 0;
+
+    *n = 0;
+    for (i = 0; i < samples->n; i++) {
+        const struct sample *s = &samples->v[i];
+
+        if (strcmp(s->config, config) != 0 || strcmp(s->workload, workload) != 0 ||
+            strcmp(s->metric, metric) != 0) {
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            bigger = realloc(v, cap * sizeof(*v));
+            if (!bigger) {
+                free(v);
+                *n = 0;
+                return NULL;
+            }
+            v = bigger;
+        }
+        v[(*n)++] = s->value;
+    }
+    return v;
+}
+
+int hostbase_pct_compute(const struct sample_set *samples, uint64_t seed,
+                         struct hostbase_pct_set *out)
+{
+    const struct metric *m;
+    struct hostbase_pct p;
+    double *dev = NULL, *host = NULL, r, lo, hi;
+    size_t i, nd, nh;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    for (i = 0; i < samples->n && rc == 0; i++) {
+        const struct sample *s = &samples->v[i];
+
+        if (strcmp(s->config, HOSTBASE_CONFIG) == 0 ||
+            hostbase_pct_find(out, s->config, s->workload, s->metric)) {
+            continue;
+        }
+        m = metric_find(s->metric);
+        if (!m) {
+            continue;
+        }
+        host = hostbase_values(samples, HOSTBASE_CONFIG, s->workload, s->metric, &nh);
+        if (!host) {
+            continue; /* the host has no such cell (or out of memory: no number either) */
+        }
+        dev = hostbase_values(samples, s->config, s->workload, s->metric, &nd);
+        if (dev && (m->dir == METRIC_HIGHER_BETTER
+                        ? stats_ratio(dev, nd, host, nh, seed, &r, &lo, &hi)
+                        : stats_ratio(host, nh, dev, nd, seed, &r, &lo, &hi)) == 0) {
+            memset(&p, 0, sizeof(p));
+            util_strlcpy(p.config, s->config, sizeof(p.config));
+            util_strlcpy(p.device, s->device, sizeof(p.device));
+            util_strlcpy(p.kind, s->kind, sizeof(p.kind));
+            util_strlcpy(p.workload, s->workload, sizeof(p.workload));
+            util_strlcpy(p.metric, s->metric, sizeof(p.metric));
+            p.n = (unsigned)nd;
+            p.pct = 100.0 * r;
+            p.low = 100.0 * lo;
+            p.high = 100.0 * hi;
+            rc = hostbase_pct_push(out, &p);
+        }
+        free(dev);
+        free(host);
+        dev = host = NULL;
+    }
+    if (rc < 0) {
+        hostbase_pct_free(out);
+    }
+    return rc;
+}
+
+void hostbase_pct_free(struct hostbase_pct_set *set)
+{
+    free(set->v);
+    memset(set, 0, sizeof(*set));
+}
+
+const struct hostbase_pct *hostbase_pct_find(const struct hostbase_pct_set *set, const char *config,
+                                             const char *workload, const char *metric)
+{
+    size_t i;
+
+    for (i = 0; i < set->n; i++) {
+        if (strcmp(set->v[i].config, config) == 0 && strcmp(set->v[i].workload, workload) == 0 &&
+            strcmp(set->v[i].metric, metric) == 0) {
+            return &set->v[i];
+        }
+    }
+    return NULL;
+}
+
+int hostbase_pct_write_csv(const char *path, const struct hostbase_pct_set *set)
+{
+    char *doc = NULL, f[5][160];
+    size_t dlen = 0, i;
+    FILE *m;
+    int rc;
+
+    m = open_memstream(&doc, &dlen);
+    if (!m) {
+        return -1;
+    }
+    fprintf(m, "%s\n", HOSTBASE_PCT_HEADER);
+    for (i = 0; i < set->n; i++) {
+        const struct hostbase_pct *p = &set->v[i];
+
+        results_csv_field(f[0], sizeof(f[0]), p->config);
+        results_csv_field(f[1], sizeof(f[1]), p->device);
+        results_csv_field(f[2], sizeof(f[2]), p->kind);
+        results_csv_field(f[3], sizeof(f[3]), p->workload);
+        results_csv_field(f[4], sizeof(f[4]), p->metric);
+        fprintf(m, "%s,%s,%s,%s,%s,%u,%.6g,%.6g,%.6g\n", f[0], f[1], f[2], f[3], f[4], p->n, p->pct,
+                p->low, p->high);
+    }
+    if (fclose(m) != 0) {
+        free(doc);
+        errno = ENOMEM;
+        return -1;
+    }
+    rc = results_write_atomic(path, doc, dlen);
+    free(doc);
+    return rc;
+}
+
+/* Annotate one metric object of config x workload. */
+static int hostbase_annotate_metric(struct json_object *mo, const char *config,
+                                    const char *workload, const struct hostbase_pct_set *set)
+{
+    struct json_object *name = NULL, *pj;
+    const struct hostbase_pct *p;
+
+    if (!json_object_object_get_ex(mo, "metric", &name) ||
+        !json_object_is_type(name, json_type_string)) {
+        return 0;
+    }
+    p = hostbase_pct_find(set, config, workload, json_object_get_string(name));
+    if (!p) {
+        return 0;
+    }
+    pj = json_object_new_object();
+    if (!pj || json_object_object_add(pj, "value", json_object_new_double(p->pct)) < 0 ||
+        json_object_object_add(pj, "ci95_low", json_object_new_double(p->low)) < 0 ||
+        json_object_object_add(pj, "ci95_high", json_object_new_double(p->high)) < 0 ||
+        json_object_object_add(mo, "pct_of_host", pj) < 0) {
+        json_object_put(pj);
+        return -1;
+    }
+    return 0;
+}
+
+int hostbase_pct_annotate_json(const char *path, const struct hostbase_pct_set *set, char *err,
+                               size_t errlen)
+{
+    struct json_object *root, *configs = NULL, *c, *cname, *wls, *w, *wname, *metrics;
+    const char *text;
+    char *doc = NULL;
+    size_t i, j, k, tlen;
+    int rc = -1;
+
+    root = json_object_from_file(path);
+    if (!root || !json_object_object_get_ex(root, "configs", &configs) ||
+        !json_object_is_type(configs, json_type_array)) {
+        hostbase_err(err, errlen, "%s: not a pvbench summary (%s)", path,
+                     root ? "no configs[]" : json_util_get_last_err());
+        goto out;
+    }
+    for (i = 0; i < json_object_array_length(configs); i++) {
+        c = json_object_array_get_idx(configs, i);
+        if (!json_object_object_get_ex(c, "config", &cname) ||
+            !json_object_object_get_ex(c, "workloads", &wls) ||
+            !json_object_is_type(wls, json_type_array)) {
+            continue;
+        }
+        for (j = 0; j < json_object_array_length(wls); j++) {
+            w = json_object_array_get_idx(wls, j);
+            if (!json_object_object_get_ex(w, "workload", &wname) ||
+                !json_object_object_get_ex(w, "metrics", &metrics) ||
+                !json_object_is_type(metrics, json_type_array)) {
+                continue;
+            }
+            for (k = 0; k < json_object_array_length(metrics); k++) {
+                if (hostbase_annotate_metric(json_object_array_get_idx(metrics, k),
+                                             json_object_get_string(cname),
+                                             json_object_get_string(wname), set) < 0) {
+                    hostbase_err(err, errlen, "out of memory");
+                    goto out;
+                }
+            }
+        }
+    }
+    text = json_object_to_json_string_length(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+        &tlen);
+    doc = text ? malloc(tlen + 1) : NULL;
+    if (!doc) {
+        hostbase_err(err, errlen, "out of memory");
+        goto out;
+    }
+    memcpy(doc, text, tlen);
+    doc[tlen] = '\n';
+    if (results_write_atomic(path, doc, tlen + 1) < 0) {
+        hostbase_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    free(doc);
+    json_object_put(root);
+    return rc;
+}
+
+void hostbase_pct_print(FILE *out, const struct hostbase_pct_set *set)
+{
+    static const char *const metrics[] = {"iops", "throughput_mib_s", "lat_mean_us"};
+    static const char *const labels[] = {"IOPS", "MiB/s", "mean latency"};
+    const struct hostbase_pct *p;
+    char cell[3][40];
+    size_t i, j, k;
+    bool seen;
+
+    if (set->n == 0) {
+        return;
+    }
+    fprintf(out, "\n%% of the bare host (fio on a scratch file, O_DIRECT; 100%% = as good as "
+                 "the host; latency: host / device)\n");
+    fprintf(out, "  %-14s %-14s %-24s %-24s %-24s\n", "workload", "device", labels[0], labels[1],
+            labels[2]);
+    for (i = 0; i < set->n; i++) {
+        /* one block per workload, in first-seen order */
+        seen = false;
+        for (j = 0; j < i && !seen; j++) {
+            seen = strcmp(set->v[j].workload, set->v[i].workload) == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        for (j = i; j < set->n; j++) {
+            if (strcmp(set->v[j].workload, set->v[i].workload) != 0 ||
+                strcmp(set->v[j].metric, "iops") != 0) {
+                continue;
+            }
+            for (k = 0; k < 3; k++) {
+                p = hostbase_pct_find(set, set->v[j].config, set->v[j].workload, metrics[k]);
+                if (p) {
+                    snprintf(cell[k], sizeof(cell[k]), "%.3g%% [%.3g, %.3g]", p->pct, p->low,
+                             p->high);
+                } else {
+                    snprintf(cell[k], sizeof(cell[k]), "-");
+                }
+            }
+            fprintf(out, "  %-14s %-14s %-24s %-24s %-24s\n", set->v[j].workload, set->v[j].config,
+                    cell[0], cell[1], cell[2]);
+        }
+    }
+}

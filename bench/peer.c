@@ -1,0 +1,1498 @@
+/*
+ * The host peer: the far end of every network workload (peer.h), and the
+ * harness's side of its control channel.
+ *
+ * The peer is single-threaded: one poll() loop per job over the control fd and
+ * the job's socket, non-blocking sockets drained until EAGAIN, every wait bounded
+ * by the job's deadline. The receiving side owns the measured interval
+ * (protocol.h): for tcp_tx and udp_pps that is the peer, which starts it
+ * warmup_ms after the first payload, ends it runtime_ms later at the timestamp of
+ * a read, and then tells the agent to stop.
+ */
+#include "peer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "registry.h"
+#include "util.h"
+
+#define PEER_RXBUF (1u << 20)
+#define PEER_UDP_BATCH 64
+#define PEER_UDP_RCVBUF (8 << 20)
+#define PEER_STOP_EVERY_NS (20u * 1000 * 1000)
+#define PEER_UDP_DRAIN_MS 200u
+#define PEER_SEND_CHECK 64u
+#define PEER_START_TIMEOUT_S 5.0
+#define PEER_CTL_TIMEOUT_S 5.0
+
+/* ---- names and control lines -------------------------------------------------------------- */
+
+static const char *const peer_wl_names[] = {NULL, "tcp_tx", "tcp_rx", "tcp_rr", "udp_pps"};
+
+const char *peer_workload_name(enum pvb_net_workload w)
+{
+    return (unsigned)w >= 1 && (unsigned)w <= 4 ? peer_wl_names[w] : "?";
+}
+
+enum pvb_net_workload peer_workload_parse(const char *name)
+{
+    for (unsigned i = 1; i <= 4; i++) {
+        if (name && strcmp(name, peer_wl_names[i]) == 0) {
+            return (enum pvb_net_workload)i;
+        }
+    }
+    return (enum pvb_net_workload)0;
+}
+
+static void peer_seterr(char *err, size_t errlen, const char *fmt, ...) PVB_PRINTF(3, 4);
+
+static void peer_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errlen == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int peer_format_job(char *buf, size_t len, const struct peer_job *j)
+{
+    return util_fmt(buf, len, "JOB id=%u workload=%s port=%u runtime_ms=%u warmup_ms=%u "
+                              "life_ms=%u\n",
+                    j->id, peer_workload_name(j->workload), j->port, j->runtime_ms,
+                    j->warmup_ms, j->life_ms);
+}
+
+int peer_format_report(char *buf, size_t len, const struct peer_report *r)
+{
+    char reason[PEER_REASON_MAX];
+
+    if (!r->ok) {
+        /* One line: the reason may not hold a newline. */
+        util_strlcpy(reason, r->reason[0] ? r->reason : "failed", sizeof(reason));
+        util_sanitize(reason);
+        return util_fmt(buf, len, "FAIL id=%u reason=%s\n", r->id, reason);
+    }
+    return util_fmt(buf, len,
+                    "DONE id=%u window_s=%.9f window_bytes=%llu window_packets=%llu "
+                    "total_bytes=%llu total_packets=%llu max_seq=%llu\n",
+                    r->id, r->window_s, (unsigned long long)r->window_bytes,
+                    (unsigned long long)r->window_packets, (unsigned long long)r->total_bytes,
+                    (unsigned long long)r->total_packets, (unsigned long long)r->max_seq);
+}
+
+/* The value of key in a "WORD k=v k=v" line: points into line, length in *vlen. */
+static const char *peer_value(const char *line, const char *key, size_t *vlen)
+{
+    size_t klen = strlen(key);
+    const char *p = strchr(line, ' ');
+
+    while (p) {
+        p++;
+        if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            p += klen + 1;
+            *vlen = strcspn(p, " ");
+            return p;
+        }
+        p = strchr(p, ' ');
+    }
+    return NULL;
+}
+
+/* An unsigned decimal value of key (at most 20 digits, no sign). 0 or -1. */
+static int peer_u64(const char *line, const char *key, uint64_t max, uint64_t *out)
+{
+    const char *v;
+    size_t n, i;
+    uint64_t x = 0;
+
+    v = peer_value(line, key, &n);
+    if (!v || n == 0 || n > 20) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        uint64_t d = (uint64_t)(v[i] - '0');
+
+        if (v[i] < '0' || v[i] > '9' || x > UINT64_MAX / 10 ||
+            (x == UINT64_MAX / 10 && d > UINT64_MAX % 10)) {
+            return -1;
+        }
+        x = x * 10 + d;
+    }
+    if (x > max) {
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int peer_uint(const char *line, const char *key, unsigned max, unsigned *out)
+{
+    uint64_t v;
+
+    if (peer_u64(line, key, max, &v) < 0) {
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int peer_word(const char *line, const char *word)
+{
+    size_t n = strlen(word);
+
+    return strncmp(line, word, n) == 0 && (line[n] == ' ' || line[n] == '\0');
+}
+
+int peer_parse_job(const char *line, struct peer_job *j, char *err, size_t errlen)
+{
+    char name[16];
+    const char *v;
+    size_t n;
+
+    memset(j, 0, sizeof(*j));
+    if (!peer_word(line, "JOB")) {
+        peer_seterr(err, errlen, "not a JOB line");
+        return -1;
+    }
+    v = peer_value(line, "workload", &n);
+    if (!v || n >= sizeof(name)) {
+        peer_seterr(err, errlen, "JOB: missing or bad workload");
+        return -1;
+    }
+    memcpy(name, v, n);
+    name[n] = '\0';
+    j->workload = peer_workload_parse(name);
+    if (!j->workload) {
+        peer_seterr(err, errlen, "JOB: unknown workload '%s'", name);
+        return -1;
+    }
+    if (peer_uint(line, "id", UINT32_MAX, &j->id) < 0 || j->id == 0 ||
+        peer_uint(line, "port", 65535, &j->port) < 0 || j->port == 0 ||
+        peer_uint(line, "runtime_ms", 3600000, &j->runtime_ms) < 0 || j->runtime_ms == 0 ||
+        peer_uint(line, "warmup_ms", 3600000, &j->warmup_ms) < 0 ||
+        peer_uint(line, "life_ms", 4 * 3600000, &j->life_ms) < 0 || j->life_ms == 0) {
+        peer_seterr(err, errlen, "JOB: missing or bad id, port, runtime_ms, warmup_ms or life_ms");
+        return -1;
+    }
+    return 0;
+}
+
+int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t errlen)
+{
+    const char *v;
+    uint64_t ns;
+    size_t n;
+
+    memset(r, 0, sizeof(*r));
+    if (peer_word(line, "FAIL")) {
+        if (peer_uint(line, "id", UINT32_MAX, &r->id) < 0) {
+            peer_seterr(err, errlen, "FAIL line without an id");
+            return -1;
+        }
+        v = strstr(line, " reason=");
+        util_strlcpy(r->reason, v ? v + 8 : "no reason given", sizeof(r->reason));
+        util_sanitize(r->reason);
+        return 0;
+    }
+    if (!peer_word(line, "DONE")) {
+        peer_seterr(err, errlen, "expected DONE or FAIL from the peer");
+        return -1;
+    }
+    /* window_s as seconds with up to 9 decimals: read as whole nanoseconds. */
+    v = peer_value(line, "window_s", &n);
+    if (!v || n == 0 || n > 24) {
+        peer_seterr(err, errlen, "DONE: missing window_s");
+        return -1;
+    } else {
+        char tmp[32], *end;
+        double d;
+
+        memcpy(tmp, v, n);
+        tmp[n] = '\0';
+        d = strtod(tmp, &end);
+        if (*end || !isfinite(d) || d < 0 || d > 86400) {
+            peer_seterr(err, errlen, "DONE: bad window_s");
+            return -1;
+        }
+        ns = (uint64_t)(d * 1e9 + 0.5);
+        r->window_s = (double)ns / 1e9;
+    }
+    if (peer_uint(line, "id", UINT32_MAX, &r->id) < 0 ||
+        peer_u64(line, "window_bytes", UINT64_MAX, &r->window_bytes) < 0 ||
+        peer_u64(line, "window_packets", UINT64_MAX, &r->window_packets) < 0 ||
+        peer_u64(line, "total_bytes", UINT64_MAX, &r->total_bytes) < 0 ||
+        peer_u64(line, "total_packets", UINT64_MAX, &r->total_packets) < 0 ||
+        peer_u64(line, "max_seq", UINT64_MAX, &r->max_seq) < 0) {
+        peer_seterr(err, errlen, "DONE: missing or bad counter");
+        return -1;
+    }
+    r->ok = 1;
+    return 0;
+}
+
+/* ---- the peer process: one job ------------------------------------------------------------ */
+
+enum peer_phase { PEER_WARMUP, PEER_MEASURE, PEER_TAIL };
+enum peer_state { PEER_ST_ACCEPT, PEER_ST_HELLO, PEER_ST_RUN, PEER_ST_DONE, PEER_ST_FAILED };
+
+struct peer_run {
+    const struct peer_job *job;
+    int ctl;
+    int lfd;                /* TCP listener */
+    int fd;                 /* the connection, or the UDP socket */
+    enum peer_state state;
+    const char *waiting_for;
+    uint64_t t_begin, deadline;
+    int end_asked;
+    uint64_t end_deadline;
+    int quit;
+    /* the receiver's interval */
+    int started;
+    enum peer_phase phase;
+    uint64_t t_warm_end, t_start, t_end;
+    struct peer_report rep;
+    unsigned rejected;       /* connections or datagrams of other jobs, dropped */
+    unsigned char hello[PVB_NET_HELLO_LEN];
+    size_t hello_got;
+    size_t bs;               /* message size from the hello */
+    char *buf;
+    size_t buflen;
+    /* tcp_rx */
+    int stop_seen;
+    unsigned since_check;
+    /* tcp_rr */
+    size_t rr_got;
+    /* udp_pps */
+    struct sockaddr_in agent;
+    int have_agent;
+    uint64_t next_stop;
+};
+
+static uint64_t peer_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t peer_get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void peer_put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static uint64_t peer_get64(const unsigned char *p)
+{
+    return (uint64_t)peer_get32(p) << 32 | peer_get32(p + 4);
+}
+
+static void peer_put64(unsigned char *p, uint64_t v)
+{
+    peer_put32(p, (uint32_t)(v >> 32));
+    peer_put32(p + 4, (uint32_t)v);
+}
+
+static void peer_fail(struct peer_run *r, const char *fmt, ...) PVB_PRINTF(2, 3);
+
+/* The job failed: remember the first reason, close its sockets. */
+static void peer_fail(struct peer_run *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (r->state == PEER_ST_FAILED || r->state == PEER_ST_DONE) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(r->rep.reason, sizeof(r->rep.reason), fmt, ap);
+    va_end(ap);
+    r->state = PEER_ST_FAILED;
+    if (r->fd >= 0) {
+        close(r->fd);
+        r->fd = -1;
+    }
+    if (r->lfd >= 0) {
+        close(r->lfd);
+        r->lfd = -1;
+    }
+}
+
+static void peer_fail_errno(struct peer_run *r, int e)
+{
+    if (e == ECONNRESET || e == EPIPE) {
+        peer_fail(r, "the guest reset the connection while the peer waited for %s",
+                  r->waiting_for);
+    } else {
+        peer_fail(r, "socket error while waiting for %s: %s", r->waiting_for, strerror(e));
+    }
+}
+
+static void peer_done(struct peer_run *r)
+{
+    if (r->state == PEER_ST_FAILED) {
+        return;
+    }
+    r->state = PEER_ST_DONE;
+    r->rep.window_s = r->t_end > r->t_start ? (double)(r->t_end - r->t_start) / 1e9 : 0;
+    if (r->fd >= 0) {
+        close(r->fd);
+        r->fd = -1;
+    }
+}
+
+/*
+ * Receiver's interval: len payload bytes (pkts datagrams or reads) arrived at now.
+ * Counted in the phase they arrive in, then the phase may change at now.
+ * Returns 1 when the interval has just ended (time to say stop), else 0.
+ */
+static int peer_window_account(struct peer_run *r, uint64_t now, uint64_t len, uint64_t pkts)
+{
+    const struct peer_job *j = r->job;
+
+    if (!r->started) {
+        r->started = 1;
+        r->phase = PEER_WARMUP;
+        r->t_warm_end = now + (uint64_t)j->warmup_ms * 1000000u;
+        if (j->warmup_ms == 0) {
+            r->phase = PEER_MEASURE;
+            r->t_start = now;
+        }
+        /* the first payload is the start of the warm-up, not part of the interval */
+        r->rep.total_bytes += len;
+        return 0;
+    }
+    r->rep.total_bytes += len;
+    if (r->phase == PEER_MEASURE) {
+        r->rep.window_bytes += len;
+        r->rep.window_packets += pkts;
+    }
+    if (r->phase == PEER_WARMUP && now >= r->t_warm_end) {
+        r->phase = PEER_MEASURE;
+        r->t_start = now;
+    } else if (r->phase == PEER_MEASURE && now - r->t_start >= (uint64_t)j->runtime_ms * 1000000u) {
+        r->phase = PEER_TAIL;
+        r->t_end = now;
+        return 1;
+    }
+    return 0;
+}
+
+/* Open the job's socket on addr. 0 or -1 (the job failed, reason set). */
+static int peer_listen(struct peer_run *r, const char *addr)
+{
+    int udp = r->job->workload == PVB_NET_UDP_PPS;
+    struct sockaddr_in sa;
+    int one = 1, size = PEER_UDP_RCVBUF;
+    int fd;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)r->job->port);
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+        peer_fail(r, "bad peer address %s", addr);
+        return -1;
+    }
+    fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        peer_fail(r, "socket: %s", strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (udp && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    }
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 8) < 0)) {
+        peer_fail(r, "bind/listen %s:%u: %s", addr, r->job->port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (udp) {
+        r->fd = fd;
+        r->state = PEER_ST_RUN;
+        r->waiting_for = "datagrams from the guest";
+    } else {
+        r->lfd = fd;
+        r->state = PEER_ST_ACCEPT;
+        r->waiting_for = "a connection from the guest";
+    }
+    return 0;
+}
+
+static void peer_accept(struct peer_run *r)
+{
+    int one = 1, fd;
+
+    if (r->fd >= 0) {
+        return; /* one candidate at a time: the next waits in the backlog */
+    }
+    fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+            peer_fail(r, "accept: %s", strerror(errno));
+        }
+        return;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    r->fd = fd;
+    r->hello_got = 0;
+    r->state = PEER_ST_HELLO;
+    r->waiting_for = "the guest's hello";
+}
+
+/* Read the hello; a connection of another job is dropped, the peer keeps listening. */
+static void peer_read_hello(struct peer_run *r)
+{
+    ssize_t n;
+    uint32_t wl, bs;
+
+    n = recv(r->fd, r->hello + r->hello_got, sizeof(r->hello) - r->hello_got, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        return;
+    }
+    if (n <= 0) {
+        /* a stale sender going away, or a reset before the hello: wait for the next */
+        close(r->fd);
+        r->fd = -1;
+        r->rejected++;
+        r->state = PEER_ST_ACCEPT;
+        r->waiting_for = "a connection from the guest";
+        return;
+    }
+    r->hello_got += (size_t)n;
+    if (r->hello_got < sizeof(r->hello)) {
+        return;
+    }
+    if (peer_get32(r->hello) != PVB_NET_MAGIC || peer_get32(r->hello + 4) != r->job->id) {
+        close(r->fd);
+        r->fd = -1;
+        r->rejected++;
+        r->state = PEER_ST_ACCEPT;
+        r->waiting_for = "a connection from the guest";
+        return;
+    }
+    wl = peer_get32(r->hello + 8);
+    bs = peer_get32(r->hello + 12);
+    if (wl != (uint32_t)r->job->workload) {
+        peer_fail(r, "the guest's hello is for workload %u, the job is %s", (unsigned)wl,
+                  peer_workload_name(r->job->workload));
+        return;
+    }
+    if (bs == 0 || bs > 16u * 1024 * 1024 || (r->job->workload == PVB_NET_TCP_RR && bs > 65536)) {
+        peer_fail(r, "the guest's hello asks for %u-byte messages", (unsigned)bs);
+        return;
+    }
+    r->bs = bs;
+    if (r->job->workload == PVB_NET_TCP_RX && bs > r->buflen) {
+        char *nb = realloc(r->buf, bs);
+
+        if (!nb) {
+            peer_fail(r, "out of memory for %u-byte writes", (unsigned)bs);
+            return;
+        }
+        r->buf = nb;
+        r->buflen = bs;
+        memset(r->buf, 0x5a, r->buflen);
+    }
+    close(r->lfd); /* later connection attempts are refused */
+    r->lfd = -1;
+    r->state = PEER_ST_RUN;
+    switch (r->job->workload) {
+    case PVB_NET_TCP_TX:
+        r->waiting_for = "the guest's stream";
+        break;
+    case PVB_NET_TCP_RX:
+        r->waiting_for = "the guest's stop byte";
+        break;
+    default:
+        r->waiting_for = "the guest's requests";
+        break;
+    }
+}
+
+/* tcp_tx: count the stream; stop byte after the interval; done at the guest's close. */
+static void peer_tcp_tx(struct peer_run *r)
+{
+    const char stop = PVB_NET_STOP;
+    uint64_t now;
+    ssize_t n;
+
+    for (unsigned i = 0; i < 256; i++) {
+        n = recv(r->fd, r->buf, r->buflen, MSG_DONTWAIT);
+        now = peer_now();
+        if (n > 0) {
+            if (peer_window_account(r, now, (uint64_t)n, 1)) {
+                if (send(r->fd, &stop, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+                    peer_fail_errno(r, errno ? errno : EIO);
+                    return;
+                }
+                r->waiting_for = "the guest to close the stream after the stop";
+            }
+            continue;
+        }
+        if (n == 0) {
+            if (!r->started || r->phase != PEER_TAIL) {
+                peer_fail(r, "the guest closed the stream before the end of the measurement "
+                             "(%llu bytes received)",
+                          (unsigned long long)r->rep.total_bytes);
+                return;
+            }
+            peer_done(r);
+            return;
+        }
+        if (errno != EAGAIN && errno != EINTR) {
+            peer_fail_errno(r, errno);
+        }
+        return;
+    }
+}
+
+/* After the stop: shut down the sending side and wait for the guest to close. */
+static void peer_tcp_rx_drain(struct peer_run *r)
+{
+    char tmp[256];
+    ssize_t n;
+
+    for (;;) {
+        n = recv(r->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+        if (n == 0) {
+            peer_done(r);
+            return;
+        }
+        if (n > 0) {
+            peer_fail(r, "the guest sent %zd bytes after its stop byte", n);
+            return;
+        }
+        if (errno != EAGAIN && errno != EINTR) {
+            peer_fail_errno(r, errno);
+        }
+        return;
+    }
+}
+
+/* Look for the guest's stop byte. 1 seen, 0 not yet, -1 failed. */
+static int peer_tcp_rx_stop(struct peer_run *r)
+{
+    char c;
+    ssize_t n = recv(r->fd, &c, 1, MSG_DONTWAIT);
+
+    if (n == 1) {
+        if (c != PVB_NET_STOP) {
+            peer_fail(r, "the guest sent 0x%02x instead of its stop byte", (unsigned char)c);
+            return -1;
+        }
+        r->stop_seen = 1;
+        if (shutdown(r->fd, SHUT_WR) < 0) {
+            peer_fail_errno(r, errno);
+            return -1;
+        }
+        r->waiting_for = "the guest to close the stream";
+        return 1;
+    }
+    if (n == 0) {
+        peer_fail(r, "the guest closed the connection without its stop byte");
+        return -1;
+    }
+    if (errno != EAGAIN && errno != EINTR) {
+        peer_fail_errno(r, errno);
+        return -1;
+    }
+    return 0;
+}
+
+/* tcp_rx: write bs-byte chunks until the guest says stop. */
+static void peer_tcp_rx(struct peer_run *r, short revents)
+{
+    ssize_t n;
+
+    if (r->stop_seen) {
+        peer_tcp_rx_drain(r);
+        return;
+    }
+    if ((revents & (POLLIN | POLLHUP | POLLERR)) && peer_tcp_rx_stop(r) != 0) {
+        if (r->stop_seen) {
+            peer_tcp_rx_drain(r);
+        }
+        return;
+    }
+    for (unsigned i = 0; i < 256; i++) {
+        n = send(r->fd, r->buf, r->bs, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            r->rep.total_bytes += (uint64_t)n;
+            if (++r->since_check >= PEER_SEND_CHECK) {
+                r->since_check = 0;
+                if (peer_tcp_rx_stop(r) != 0) {
+                    return;
+                }
+            }
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            return;
+        }
+        peer_fail_errno(r, n < 0 ? errno : EIO);
+        return;
+    }
+}
+
+/* tcp_rr: answer every bs-byte request with bs bytes; done when the guest shuts down. */
+static void peer_tcp_rr(struct peer_run *r)
+{
+    size_t sent;
+    ssize_t n;
+
+    for (unsigned i = 0; i < 1024; i++) {
+        n = recv(r->fd, r->buf + r->rr_got, r->bs - r->rr_got, MSG_DONTWAIT);
+        if (n == 0) {
+            if (r->rr_got) {
+                peer_fail(r, "the guest closed the connection in the middle of a request");
+                return;
+            }
+            peer_done(r);
+            return;
+        }
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR) {
+                peer_fail_errno(r, errno);
+            }
+            return;
+        }
+        r->rr_got += (size_t)n;
+        if (r->rr_got < r->bs) {
+            continue;
+        }
+        r->rr_got = 0;
+        /* The response fits the empty send buffer; a full one means a guest not reading. */
+        for (sent = 0; sent < r->bs; sent += (size_t)n) {
+            n = send(r->fd, r->buf + sent, r->bs - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n <= 0) {
+                if (n < 0 && errno == EAGAIN) {
+                    peer_fail(r, "the guest stopped reading responses");
+                } else {
+                    peer_fail_errno(r, n < 0 ? errno : EIO);
+                }
+                return;
+            }
+        }
+        r->rep.total_packets++;
+        r->rep.total_bytes += r->bs;
+    }
+}
+
+static void peer_udp_send(struct peer_run *r, uint64_t seq)
+{
+    unsigned char d[PVB_NET_UDP_HDR];
+
+    peer_put32(d, PVB_NET_MAGIC);
+    peer_put32(d + 4, r->job->id);
+    peer_put64(d + 8, seq);
+    sendto(r->fd, d, sizeof(d), MSG_DONTWAIT, (struct sockaddr *)&r->agent, sizeof(r->agent));
+}
+
+/* udp_pps: count this job's numbered datagrams, echo hellos, say stop after the interval. */
+static void peer_udp(struct peer_run *r)
+{
+    struct mmsghdr msgs[PEER_UDP_BATCH];
+    struct iovec iov[PEER_UDP_BATCH];
+    struct sockaddr_in from[PEER_UDP_BATCH];
+    size_t slot = 2048;
+    uint64_t now, seq, len, bytes, pkts;
+    int n, i;
+
+    for (unsigned round = 0; round < 64; round++) {
+        memset(msgs, 0, sizeof(msgs));
+        for (i = 0; i < PEER_UDP_BATCH; i++) {
+            iov[i].iov_base = r->buf + (size_t)i * slot;
+            iov[i].iov_len = slot;
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+            msgs[i].msg_hdr.msg_name = &from[i];
+            msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+        }
+        n = recvmmsg(r->fd, msgs, PEER_UDP_BATCH, MSG_DONTWAIT, NULL);
+        now = peer_now();
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR) {
+                peer_fail_errno(r, errno);
+            }
+            return;
+        }
+        bytes = 0;
+        pkts = 0;
+        for (i = 0; i < n; i++) {
+            const unsigned char *d = iov[i].iov_base;
+
+            len = msgs[i].msg_len;
+            if (len < PVB_NET_UDP_HDR || peer_get32(d) != PVB_NET_MAGIC ||
+                peer_get32(d + 4) != r->job->id) {
+                r->rejected++;
+                continue;
+            }
+            seq = peer_get64(d + 8);
+            r->agent = from[i];
+            r->have_agent = 1;
+            if (seq == PVB_NET_SEQ_HELLO) {
+                peer_udp_send(r, PVB_NET_SEQ_HELLO);
+                continue;
+            }
+            if (seq == PVB_NET_SEQ_STOP) {
+                continue;
+            }
+            if (seq + 1 > r->rep.max_seq) {
+                r->rep.max_seq = seq + 1;
+            }
+            r->rep.total_packets++;
+            bytes += len;
+            pkts++;
+        }
+        if (pkts && peer_window_account(r, now, bytes, pkts)) {
+            r->waiting_for = "the guest to stop sending";
+        }
+        if (r->started && r->phase == PEER_TAIL && r->have_agent && now >= r->next_stop) {
+            peer_udp_send(r, PVB_NET_SEQ_STOP);
+            r->next_stop = now + PEER_STOP_EVERY_NS;
+        }
+        if (n < PEER_UDP_BATCH) {
+            return;
+        }
+    }
+}
+
+/* Handle one control line during a job. */
+static void peer_ctl_line(struct peer_run *r, const char *line)
+{
+    unsigned id = 0;
+
+    if (peer_word(line, "QUIT")) {
+        r->quit = 1;
+        return;
+    }
+    if ((peer_word(line, "END") || peer_word(line, "ABORT")) &&
+        peer_uint(line, "id", UINT32_MAX, &id) == 0 && id == r->job->id) {
+        if (peer_word(line, "ABORT")) {
+            peer_fail(r, "aborted by the harness while waiting for %s", r->waiting_for);
+            r->end_asked = 1;
+            r->end_deadline = peer_now();
+            return;
+        }
+        if (!r->end_asked) {
+            r->end_asked = 1;
+            r->end_deadline =
+                peer_now() + (uint64_t)(r->job->workload == PVB_NET_UDP_PPS ? PEER_UDP_DRAIN_MS
+                                                                           : PEER_END_GRACE_MS) *
+                                 1000000u;
+        }
+    }
+    /* Anything else (a line of an older job) is ignored. */
+}
+
+/* A control reader: complete lines from the fd into a bounded buffer. */
+struct peer_lines {
+    char buf[PEER_LINE_MAX];
+    size_t len;
+    int discarding;
+};
+
+/* Take one complete line from lr (NUL-terminated in out). 1 if one was there, else 0. */
+static int peer_lines_take(struct peer_lines *lr, char *out, size_t outlen)
+{
+    char *nl = memchr(lr->buf, '\n', lr->len);
+    size_t n;
+
+    if (!nl) {
+        if (lr->len == sizeof(lr->buf)) {
+            lr->len = 0; /* an over-long line: dropped */
+            lr->discarding = 1;
+        }
+        return 0;
+    }
+    n = (size_t)(nl - lr->buf);
+    if (!lr->discarding) {
+        snprintf(out, outlen, "%.*s", (int)n, lr->buf);
+    }
+    memmove(lr->buf, nl + 1, lr->len - n - 1);
+    lr->len -= n + 1;
+    if (lr->discarding) {
+        lr->discarding = 0;
+        return peer_lines_take(lr, out, outlen);
+    }
+    return 1;
+}
+
+/* Read what is there on fd. 0, or -1 at EOF/error. */
+static int peer_lines_fill(struct peer_lines *lr, int fd)
+{
+    ssize_t n = read(fd, lr->buf + lr->len, sizeof(lr->buf) - lr->len);
+
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return 0;
+    }
+    if (n <= 0) {
+        return -1;
+    }
+    lr->len += (size_t)n;
+    return 0;
+}
+
+/* Write a whole line on a control socket; never SIGPIPE (the other end may be gone). */
+static int peer_send_line(int fd, const char *line)
+{
+    size_t len = strlen(line);
+    ssize_t n;
+
+    while (len > 0) {
+        n = send(fd, line, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        line += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Run one job until the harness ends it. Returns 0, or 1 if QUIT/EOF came. */
+static int peer_run_job(int ctl, struct peer_lines *lr, const char *addr,
+                        const struct peer_job *job)
+{
+    struct peer_run r;
+    struct pollfd p[3];
+    char line[PEER_LINE_MAX];
+    uint64_t now, until;
+    int np, timeout, ret = 0;
+    double waited;
+
+    memset(&r, 0, sizeof(r));
+    r.job = job;
+    r.ctl = ctl;
+    r.lfd = r.fd = -1;
+    r.rep.id = job->id;
+    r.t_begin = peer_now();
+    r.deadline = r.t_begin + (uint64_t)job->life_ms * 1000000u;
+    r.buflen = job->workload == PVB_NET_UDP_PPS ? (size_t)PEER_UDP_BATCH * 2048 : PEER_RXBUF;
+    r.buf = malloc(r.buflen);
+    if (!r.buf) {
+        peer_fail(&r, "out of memory");
+    } else {
+        memset(r.buf, 0x5a, r.buflen);
+        peer_listen(&r, addr);
+    }
+    if (r.state == PEER_ST_FAILED) {
+        /* Could not listen: the harness hears it instead of READY. */
+        r.rep.ok = 0;
+        peer_format_report(line, sizeof(line), &r.rep);
+        ret = peer_send_line(ctl, line) < 0 ? 1 : 0;
+        free(r.buf);
+        return ret;
+    }
+    snprintf(line, sizeof(line), "READY id=%u\n", job->id);
+    if (peer_send_line(ctl, line) < 0) {
+        ret = 1;
+        goto out;
+    }
+    for (;;) {
+        now = peer_now();
+        if (r.quit) {
+            ret = 1;
+            goto out;
+        }
+        if (r.end_asked && (r.state == PEER_ST_DONE || r.state == PEER_ST_FAILED)) {
+            break;
+        }
+        if (r.state != PEER_ST_DONE && r.state != PEER_ST_FAILED) {
+            if (r.end_asked && now >= r.end_deadline && job->workload == PVB_NET_UDP_PPS &&
+                r.started && r.phase == PEER_TAIL) {
+                peer_done(&r); /* drained: what has not come by now is lost */
+                continue;
+            }
+            if (now >= r.deadline || (r.end_asked && now >= r.end_deadline)) {
+                waited = (double)(now - r.t_begin) / 1e9;
+                if (r.state == PEER_ST_RUN && r.job->workload == PVB_NET_UDP_PPS && !r.started) {
+                    peer_fail(&r, "no datagram from the guest in %.1f s", waited);
+                } else {
+                    peer_fail(&r, "timed out after %.1f s waiting for %s%s", waited,
+                              r.waiting_for,
+                              r.rejected ? " (connections or datagrams of other jobs dropped)"
+                                         : "");
+                }
+                continue;
+            }
+        }
+        np = 0;
+        p[np++] = (struct pollfd){.fd = ctl, .events = POLLIN};
+        if (r.state == PEER_ST_ACCEPT && r.lfd >= 0) {
+            p[np++] = (struct pollfd){.fd = r.lfd, .events = POLLIN};
+        } else if ((r.state == PEER_ST_HELLO || r.state == PEER_ST_RUN) && r.fd >= 0) {
+            short ev = POLLIN;
+
+            if (r.state == PEER_ST_RUN && job->workload == PVB_NET_TCP_RX && !r.stop_seen) {
+                ev |= POLLOUT;
+            }
+            p[np++] = (struct pollfd){.fd = r.fd, .events = ev};
+        }
+        until = r.state == PEER_ST_DONE || r.state == PEER_ST_FAILED ? 0 : r.deadline;
+        if (r.end_asked && until > r.end_deadline) {
+            until = r.end_deadline;
+        }
+        if (r.started && r.phase == PEER_TAIL && job->workload == PVB_NET_UDP_PPS &&
+            r.state == PEER_ST_RUN && until > r.next_stop) {
+            until = r.next_stop; /* repeat the stop datagram while the guest still sends */
+        }
+        timeout = until == 0 ? -1 : until > now ? (int)((until - now) / 1000000u) + 1 : 0;
+        if (poll(p, (nfds_t)np, timeout) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            ret = 1;
+            goto out;
+        }
+        if (p[0].revents) {
+            if (peer_lines_fill(lr, ctl) < 0) {
+                ret = 1; /* the harness is gone */
+                goto out;
+            }
+            while (peer_lines_take(lr, line, sizeof(line))) {
+                peer_ctl_line(&r, line);
+            }
+        }
+        if (np < 2) {
+            if (r.started && r.phase == PEER_TAIL && job->workload == PVB_NET_UDP_PPS &&
+                r.state == PEER_ST_RUN && r.have_agent && peer_now() >= r.next_stop) {
+                peer_udp_send(&r, PVB_NET_SEQ_STOP);
+                r.next_stop = peer_now() + PEER_STOP_EVERY_NS;
+            }
+            continue;
+        }
+        if (r.state == PEER_ST_ACCEPT && p[1].revents) {
+            peer_accept(&r);
+        }
+        if (r.state == PEER_ST_HELLO) {
+            peer_read_hello(&r);
+        }
+        if (r.state != PEER_ST_RUN) {
+            continue;
+        }
+        switch (job->workload) {
+        case PVB_NET_TCP_TX:
+            peer_tcp_tx(&r);
+            break;
+        case PVB_NET_TCP_RX:
+            peer_tcp_rx(&r, p[1].revents);
+            break;
+        case PVB_NET_TCP_RR:
+            peer_tcp_rr(&r);
+            break;
+        case PVB_NET_UDP_PPS:
+            peer_udp(&r);
+            if (r.started && r.phase == PEER_TAIL && r.have_agent && peer_now() >= r.next_stop) {
+                peer_udp_send(&r, PVB_NET_SEQ_STOP);
+                r.next_stop = peer_now() + PEER_STOP_EVERY_NS;
+            }
+            break;
+        }
+    }
+    r.rep.ok = r.state == PEER_ST_DONE;
+    if (r.rep.ok && r.rep.window_s <= 0 &&
+        (job->workload == PVB_NET_TCP_TX || job->workload == PVB_NET_UDP_PPS)) {
+        r.rep.ok = 0;
+        snprintf(r.rep.reason, sizeof(r.rep.reason), "the peer's measured interval is empty");
+    }
+    peer_format_report(line, sizeof(line), &r.rep);
+    if (peer_send_line(ctl, line) < 0) {
+        ret = 1;
+    }
+out:
+    if (r.fd >= 0) {
+        close(r.fd);
+    }
+    if (r.lfd >= 0) {
+        close(r.lfd);
+    }
+    free(r.buf);
+    return ret;
+}
+
+int peer_serve(int ctl, const char *addr)
+{
+    static struct peer_lines lr;
+    char line[PEER_LINE_MAX], out[PEER_LINE_MAX], err[PEER_REASON_MAX];
+    struct peer_job job;
+    struct peer_report rep;
+    unsigned id;
+
+    memset(&lr, 0, sizeof(lr));
+    for (;;) {
+        while (!peer_lines_take(&lr, line, sizeof(line))) {
+            struct pollfd p = {.fd = ctl, .events = POLLIN};
+
+            if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+                return -1;
+            }
+            if (p.revents && peer_lines_fill(&lr, ctl) < 0) {
+                return 0; /* the harness closed the channel */
+            }
+        }
+        if (peer_word(line, "QUIT")) {
+            return 0;
+        }
+        if (peer_word(line, "JOB")) {
+            if (peer_parse_job(line, &job, err, sizeof(err)) < 0) {
+                memset(&rep, 0, sizeof(rep));
+                peer_uint(line, "id", UINT32_MAX, &rep.id);
+                util_strlcpy(rep.reason, err, sizeof(rep.reason));
+                peer_format_report(out, sizeof(out), &rep);
+                if (peer_send_line(ctl, out) < 0) {
+                    return 0;
+                }
+                continue;
+            }
+            if (peer_run_job(ctl, &lr, addr, &job) != 0) {
+                return 0;
+            }
+            continue;
+        }
+        if ((peer_word(line, "END") || peer_word(line, "ABORT")) &&
+            peer_uint(line, "id", UINT32_MAX, &id) == 0) {
+            /* No such job running (it never began): say so, the harness is waiting. */
+            memset(&rep, 0, sizeof(rep));
+            rep.id = id;
+            util_strlcpy(rep.reason, "no such job at the peer", sizeof(rep.reason));
+            peer_format_report(out, sizeof(out), &rep);
+            if (peer_send_line(ctl, out) < 0) {
+                return 0;
+            }
+        }
+    }
+}
+
+/* ---- the harness's side ------------------------------------------------------------------- */
+
+/* Read one line from the peer before deadline. 1 line, 0 timeout, -1 EOF/error. */
+static int peer_read_line(struct peer *p, char *out, size_t outlen, double deadline)
+{
+    struct pollfd pf;
+    double left;
+    char *nl;
+    ssize_t n;
+    size_t len;
+
+    for (;;) {
+        nl = memchr(p->in, '\n', p->in_len);
+        if (nl) {
+            len = (size_t)(nl - p->in);
+            snprintf(out, outlen, "%.*s", (int)len, p->in);
+            memmove(p->in, nl + 1, p->in_len - len - 1);
+            p->in_len -= len + 1;
+            util_sanitize(out);
+            return 1;
+        }
+        if (p->in_len == sizeof(p->in)) {
+            p->in_len = 0; /* the peer is ours, but still: never an unbounded line */
+            return -1;
+        }
+        left = deadline - util_now();
+        pf = (struct pollfd){.fd = p->ctl, .events = POLLIN};
+        if (left <= 0) {
+            return 0;
+        }
+        if (poll(&pf, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR) {
+            return -1;
+        }
+        if (!pf.revents) {
+            continue;
+        }
+        n = read(p->ctl, p->in + p->in_len, sizeof(p->in) - p->in_len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        p->in_len += (size_t)n;
+    }
+}
+
+static int peer_write(struct peer *p, const char *line)
+{
+    return p->ctl >= 0 ? peer_send_line(p->ctl, line) : -1;
+}
+
+/* Child side of peer_start; never returns. */
+static void peer_child(int ctl, pid_t parent, const char *netns_path, const char *addr)
+{
+    char line[PEER_LINE_MAX];
+    sigset_t none;
+    int fd;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) {
+        _exit(1);
+    }
+    /* Hold nothing of the harness (guests' control sockets, logs): only the channel. */
+    if (ctl != 3) {
+        if (dup2(ctl, 3) < 0) {
+            _exit(1);
+        }
+        ctl = 3;
+    }
+    close_range(4, ~0u, 0);
+    setpgid(0, 0); /* Ctrl-C reaches the harness, which stops the peer */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (netns_path) {
+        fd = open(netns_path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+            snprintf(line, sizeof(line), "FAIL id=0 reason=cannot enter %s: %s\n", netns_path,
+                     strerror(errno));
+            peer_send_line(ctl, line);
+            _exit(1);
+        }
+        close(fd);
+    }
+    peer_send_line(ctl, "READY id=0\n");
+    _exit(peer_serve(ctl, addr) < 0 ? 1 : 0);
+}
+
+int peer_start(struct peer *p, const char *netns_path, const char *addr, char *err,
+               size_t errlen)
+{
+    char line[PEER_LINE_MAX];
+    pid_t parent = getpid(), pid;
+    int sv[2], rc;
+
+    memset(p, 0, sizeof(*p));
+    p->ctl = -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        peer_seterr(err, errlen, "socketpair: %s", strerror(errno));
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        peer_seterr(err, errlen, "fork: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        peer_child(sv[1], parent, netns_path, addr);
+    }
+    close(sv[1]);
+    p->pid = pid;
+    p->ctl = sv[0];
+    if (registry_add_proc(pid) < 0) {
+        log_warn("cannot register the host peer (pid %d): %s", (int)pid, strerror(errno));
+    }
+    rc = peer_read_line(p, line, sizeof(line), util_now() + PEER_START_TIMEOUT_S);
+    if (rc == 1 && strcmp(line, "READY id=0") == 0) {
+        return 0;
+    }
+    if (rc == 1 && peer_word(line, "FAIL")) {
+        const char *why = strstr(line, "reason=");
+        peer_seterr(err, errlen, "host peer: %s", why ? why + 7 : line);
+    } else {
+        peer_seterr(err, errlen, "host peer did not start (%s)",
+                    rc == 0 ? "no answer in 5 s" : "it exited");
+    }
+    peer_stop(p);
+    return -1;
+}
+
+int peer_job_begin(struct peer *p, const struct peer_job *j, char *err, size_t errlen)
+{
+    char line[PEER_LINE_MAX];
+    struct peer_report rep;
+    int rc;
+
+    if (p->pid <= 0 || p->ctl < 0) {
+        peer_seterr(err, errlen, "the host peer is not running");
+        return -1;
+    }
+    if (p->open_id) {
+        peer_job_abort(p);
+    }
+    if (peer_format_job(line, sizeof(line), j) < 0 || peer_write(p, line) < 0) {
+        peer_seterr(err, errlen, "cannot send the job to the host peer: %s", strerror(errno));
+        return -1;
+    }
+    p->open_id = j->id;
+    for (;;) {
+        rc = peer_read_line(p, line, sizeof(line), util_now() + PEER_CTL_TIMEOUT_S);
+        if (rc <= 0) {
+            peer_seterr(err, errlen, "the host peer %s",
+                        rc == 0 ? "did not get ready in 5 s" : "is gone");
+            p->open_id = 0;
+            return -1;
+        }
+        if (peer_word(line, "READY")) {
+            unsigned id = 0;
+
+            if (peer_uint(line, "id", UINT32_MAX, &id) == 0 && id == j->id) {
+                return 0;
+            }
+            continue; /* an older line */
+        }
+        if (peer_parse_report(line, &rep, NULL, 0) == 0 && rep.id == j->id && !rep.ok) {
+            peer_seterr(err, errlen, "host peer: %s", rep.reason);
+            p->open_id = 0;
+            return -1;
+        }
+    }
+}
+
+/* Send END or ABORT for the open job and read its report. 0, or -1 with err. */
+static int peer_finish(struct peer *p, const char *verb, struct peer_report *r, double timeout_s,
+                       char *err, size_t errlen)
+{
+    char line[PEER_LINE_MAX], perr[128];
+    unsigned id = p->open_id;
+    double deadline;
+    int rc;
+
+    if (!id) {
+        peer_seterr(err, errlen, "no job open at the host peer");
+        return -1;
+    }
+    p->open_id = 0;
+    snprintf(line, sizeof(line), "%s id=%u\n", verb, id);
+    if (peer_write(p, line) < 0) {
+        peer_seterr(err, errlen, "the host peer is gone");
+        return -1;
+    }
+    deadline = util_now() + timeout_s;
+    for (;;) {
+        rc = peer_read_line(p, line, sizeof(line), deadline);
+        if (rc <= 0) {
+            peer_seterr(err, errlen, "the host peer %s",
+                        rc == 0 ? "did not report in time" : "is gone");
+            return -1;
+        }
+        if (peer_parse_report(line, r, perr, sizeof(perr)) < 0) {
+            continue; /* READY of an aborted begin, or noise */
+        }
+        if (r->id == id) {
+            return 0;
+        }
+    }
+}
+
+int peer_job_end(struct peer *p, struct peer_report *r, double timeout_s, char *err,
+                 size_t errlen)
+{
+    return peer_finish(p, "END", r, timeout_s, err, errlen);
+}
+
+void peer_job_abort(struct peer *p)
+{
+    struct peer_report r;
+    char err[128];
+
+    if (p->open_id && peer_finish(p, "ABORT", &r, PEER_CTL_TIMEOUT_S, err, sizeof(err)) < 0) {
+        log_warn("%s", err);
+    }
+}
+
+void peer_stop(struct peer *p)
+{
+    char id[32];
+    double until;
+    int status;
+
+    if (p->pid > 0) {
+        peer_write(p, "QUIT\n");
+        until = util_now() + 2.0;
+        while (waitpid(p->pid, &status, WNOHANG) == 0) {
+            if (util_now() >= until) {
+                kill(p->pid, SIGKILL);
+                waitpid(p->pid, &status, 0);
+                break;
+            }
+            usleep(10000);
+        }
+        snprintf(id, sizeof(id), "%d", (int)p->pid);
+        registry_forget(REG_PROC, id);
+        p->pid = 0;
+    }
+    if (p->ctl >= 0) {
+        close(p->ctl);
+        p->ctl = -1;
+    }
+    p->open_id = 0;
+}
+
+/* ---- checks and metrics ------------------------------------------------------------------- */
+
+int peer_check(enum pvb_net_workload w, const struct agent_result *a, const struct peer_report *p,
+               char *err, size_t errlen)
+{
+    unsigned long long sent, got;
+
+    switch (w) {
+    case PVB_NET_TCP_TX:
+        sent = a->bytes_total;
+        got = p->total_bytes;
+        if (sent != got) {
+            peer_seterr(err, errlen,
+                        "the guest says it sent %llu bytes, the peer received %llu", sent, got);
+            return -1;
+        }
+        break;
+    case PVB_NET_TCP_RX:
+        sent = p->total_bytes;
+        got = a->bytes_total;
+        if (sent != got) {
+            peer_seterr(err, errlen,
+                        "the peer sent %llu bytes, the guest says it received %llu", sent, got);
+            return -1;
+        }
+        break;
+    case PVB_NET_TCP_RR:
+        if (a->ops_total != p->total_packets) {
+            peer_seterr(err, errlen,
+                        "the guest says it made %llu transactions, the peer answered %llu",
+                        (unsigned long long)a->ops_total, (unsigned long long)p->total_packets);
+            return -1;
+        }
+        break;
+    case PVB_NET_UDP_PPS:
+        if (p->total_packets > a->ops_total || p->max_seq > a->ops_total) {
+            peer_seterr(err, errlen,
+                        "the peer received %llu datagrams (numbers up to %llu), the guest says "
+                        "it sent %llu",
+                        (unsigned long long)p->total_packets, (unsigned long long)p->max_seq,
+                        (unsigned long long)a->ops_total);
+            return -1;
+        }
+        break;
+    default:
+        peer_seterr(err, errlen, "unknown network workload");
+        return -1;
+    }
+    if ((w == PVB_NET_TCP_TX || w == PVB_NET_UDP_PPS) && !(p->window_s > 0)) {
+        peer_seterr(err, errlen, "the peer's measured interval is empty");
+        return -1;
+    }
+    if ((w == PVB_NET_TCP_TX || w == PVB_NET_UDP_PPS) && p->window_packets == 0) {
+        peer_seterr(err, errlen, "the peer received nothing in its measured interval");
+        return -1;
+    }
+    return 0;
+}
+
+static void peer_put(struct peer_metric *out, unsigned max, unsigned *n, const char *name,
+                     double v)
+{
+    if (*n < max && isfinite(v) && v >= 0) {
+        out[*n].name = name;
+        out[*n].value = v;
+        (*n)++;
+    }
+}
+
+unsigned peer_metrics(enum pvb_net_workload w, const struct agent_result *a,
+                      const struct peer_report *p, double host_cpu_s, unsigned vcpus,
+                      struct peer_metric *out, unsigned max)
+{
+    const struct agent_cpu *c = &a->cpu_pct;
+    double busy = 100.0 - c->idle - c->iowait;
+    double guest_cpu_s, ops = 0, ops_total = 0;
+    unsigned n = 0;
+    int stream = w == PVB_NET_TCP_TX || w == PVB_NET_TCP_RX;
+
+    if (busy < 0) {
+        busy = 0;
+    }
+    switch (w) {
+    case PVB_NET_TCP_TX:
+        if (p->window_s > 0) {
+            peer_put(out, max, &n, "throughput_mbit_s",
+                     (double)p->window_bytes * 8 / p->window_s / 1e6);
+        }
+        break;
+    case PVB_NET_TCP_RX:
+        if (a->runtime_s > 0) {
+            peer_put(out, max, &n, "throughput_mbit_s",
+                     (double)a->bytes * 8 / a->runtime_s / 1e6);
+        }
+        break;
+    case PVB_NET_TCP_RR:
+        if (a->runtime_s > 0) {
+            peer_put(out, max, &n, "transactions_s", (double)a->ops / a->runtime_s);
+        }
+        peer_put(out, max, &n, "lat_mean_us", a->lat_us.mean);
+        peer_put(out, max, &n, "lat_p50_us", a->lat_us.p50);
+        peer_put(out, max, &n, "lat_p90_us", a->lat_us.p90);
+        peer_put(out, max, &n, "lat_p99_us", a->lat_us.p99);
+        peer_put(out, max, &n, "lat_p999_us", a->lat_us.p999);
+        peer_put(out, max, &n, "lat_max_us", a->lat_us.max);
+        break;
+    case PVB_NET_UDP_PPS:
+        if (p->window_s > 0) {
+            peer_put(out, max, &n, "pps", (double)p->window_packets / p->window_s);
+        }
+        if (a->ops_total > 0 && p->total_packets <= a->ops_total) {
+            peer_put(out, max, &n, "loss_pct",
+                     (double)(a->ops_total - p->total_packets) * 100.0 / (double)a->ops_total);
+        }
+        break;
+    }
+    peer_put(out, max, &n, "guest_cpu_pct", busy);
+    peer_put(out, max, &n, "guest_user_pct", c->user + c->nice);
+    peer_put(out, max, &n, "guest_sys_pct", c->system);
+    peer_put(out, max, &n, "guest_irq_pct", c->irq);
+    peer_put(out, max, &n, "guest_softirq_pct", c->softirq);
+    /* An op: one Mbit of payload for streams, a transaction or a datagram otherwise. */
+    if (stream) {
+        ops = (double)a->bytes * 8 / 1e6;
+        ops_total = (double)a->bytes_total * 8 / 1e6;
+    } else {
+        ops = (double)a->ops;
+        ops_total = (double)a->ops_total;
+    }
+    guest_cpu_s = busy / 100.0 * (vcpus ? vcpus : 1) * a->runtime_s;
+    if (ops > 0) {
+        peer_put(out, max, &n, "guest_cpu_us_per_op", guest_cpu_s * 1e6 / ops);
+        peer_put(out, max, &n, "irqs_per_op", (double)a->irqs / ops);
+    }
+    if (host_cpu_s >= 0 && ops_total > 0) {
+        peer_put(out, max, &n, "host_cpu_us_per_op", host_cpu_s * 1e6 / ops_total);
+        if (stream) {
+            peer_put(out, max, &n, "host_cpu_us_per_mbit", host_cpu_s * 1e6 / ops_total);
+        }
+    }
+    return n;
+}

@@ -1,0 +1,901 @@
+/*
+ * `pvbench selftest`: the agent against fio in the same guest, on the same disk, with the
+ * same parameters (selftest.h). A separate command with its own small guest lifecycle,
+ * built from the same blocks as `pvbench run` (backend, chan, agentmsg, registry), so it
+ * never depends on the run loop.
+ *
+ * Order of jobs: per workload, one uncounted warm-up job per engine, then N repetitions,
+ * the engines alternating which goes first (agent-fio, fio-agent, ...), so a drift of the
+ * host (another tenant, a thermal limit) hits both alike.
+ */
+#include "selftest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agentmsg.h"
+#include "backend.h"
+#include "chan.h"
+#include "devmodel.h"
+#include "exitcode.h"
+#include "hostbase.h"
+#include "log.h"
+#include "metric.h"
+#include "progress.h"
+#include "registry.h"
+#include "results.h"
+#include "run.h"
+#include "stats.h"
+#include "util.h"
+#include "workload.h"
+
+#define SELFTEST_MAX_WL 8
+#define SELFTEST_BOOT_TIMEOUT_S 180.0
+#define SELFTEST_JOB_MARGIN_S 90.0 /* fio's start-up under TCG, on top of 2 x the job */
+#define SELFTEST_SEND_TIMEOUT_S 5.0
+#define SELFTEST_MEMORY_MIB 512
+#define SELFTEST_DEFAULT_WL "randread,randread_qd1,seqread,seqwrite"
+#define SELFTEST_CSV_HEADER                                                                        \
+    "workload,metric,goal,n_agent,n_fio,agent_median,fio_median,ratio,ci95_low,ci95_high,met"
+
+static const char *const selftest_engines[] = {"agent", "fio"};
+
+struct selftest_opts {
+    unsigned reps;
+    double runtime_s, warmup_s;
+    unsigned disk_mib;
+    const char *workloads;
+    const char *image_dir;
+    const char *qemu;
+    const char *accel;
+    const char *out_dir;
+    int host_only;
+};
+
+struct selftest {
+    struct selftest_opts o;
+    const struct workload *wl[SELFTEST_MAX_WL];
+    unsigned n_wl;
+    char out_dir[PATH_MAX];
+    char logs_dir[PATH_MAX + 8];
+    char kernel[PATH_MAX];
+    char initrd[PATH_MAX];
+    char accel[8];
+    char agent_log[PATH_MAX + 32];
+    /* the guest */
+    const struct backend_ops *backend;
+    struct guest g;
+    struct chan ch;
+    char sock[PATH_MAX];
+    char disk[PATH_MAX];
+    int started;
+    unsigned job_seq;
+    /* config = engine ("agent", "fio") or "host" */
+    struct sample_set samples;
+};
+
+/* ---- pure parts ---------------------------------------------------------------------------- */
+
+int selftest_compare(const double *agent, size_t na, const double *fio, size_t nf,
+                     enum selftest_goal goal, struct selftest_row *row)
+{
+    row->n_agent = (unsigned)na;
+    row->n_fio = (unsigned)nf;
+    row->goal = goal;
+    row->met = 0;
+    if (na == 0 || nf == 0) {
+        return -1;
+    }
+    row->agent = stats_median(agent, na);
+    row->fio = stats_median(fio, nf);
+    if (stats_ratio(agent, na, fio, nf, STATS_DEFAULT_SEED, &row->ratio, &row->low, &row->high) <
+        0) {
+        return -1;
+    }
+    switch (goal) {
+    case SELFTEST_GOAL_NONE:
+        row->met = 1;
+        break;
+    case SELFTEST_GOAL_AT_LEAST:
+        row->met = row->ratio >= SELFTEST_MIN_RATIO;
+        break;
+    case SELFTEST_GOAL_WITHIN:
+        row->met = fabs(row->ratio - 1.0) <= SELFTEST_LAT_TOL + 1e-12;
+        break;
+    }
+    return 0;
+}
+
+enum selftest_goal selftest_goal_of(unsigned qd, unsigned bs, const char *metric)
+{
+    int seq = bs >= 64u * 1024;
+
+    if (strcmp(metric, "iops") == 0 && !seq) {
+        return SELFTEST_GOAL_AT_LEAST;
+    }
+    if (strcmp(metric, "throughput_mib_s") == 0 && seq) {
+        return SELFTEST_GOAL_AT_LEAST;
+    }
+    if (strcmp(metric, "lat_mean_us") == 0 && qd == 1) {
+        return SELFTEST_GOAL_WITHIN;
+    }
+    return SELFTEST_GOAL_NONE;
+}
+
+static const char *selftest_goal_text(enum selftest_goal g)
+{
+    switch (g) {
+    case SELFTEST_GOAL_AT_LEAST:
+        return ">= 0.95";
+    case SELFTEST_GOAL_WITHIN:
+        return "1 +- 0.05";
+    case SELFTEST_GOAL_NONE:
+        break;
+    }
+    return "-";
+}
+
+/* ---- samples ------------------------------------------------------------------------------- */
+
+static int selftest_add(struct selftest *t, const char *config, const char *workload,
+                        const char *metric, unsigned rep, double value)
+{
+    const struct metric *m = metric_find(metric);
+    struct sample s;
+
+    if (!isfinite(value) || value < 0) {
+        return 0;
+    }
+    memset(&s, 0, sizeof(s));
+    util_strlcpy(s.config, config, sizeof(s.config));
+    util_strlcpy(s.device, strcmp(config, HOSTBASE_CONFIG) == 0 ? HOSTBASE_CONFIG : "virtio-blk",
+                 sizeof(s.device));
+    util_strlcpy(s.class_, strcmp(config, HOSTBASE_CONFIG) == 0 ? "host" : "paravirtual",
+                 sizeof(s.class_));
+    util_strlcpy(s.kind, "blk", sizeof(s.kind));
+    util_strlcpy(s.workload, workload, sizeof(s.workload));
+    util_strlcpy(s.metric, metric, sizeof(s.metric));
+    util_strlcpy(s.unit, m ? m->unit : "", sizeof(s.unit));
+    s.rep = rep;
+    s.value = value;
+    return samples_add(&t->samples, &s);
+}
+
+/* A guest result as samples of config engine (the subset the comparison needs). */
+static int selftest_record(struct selftest *t, const char *engine, const char *workload,
+                           unsigned rep, const struct agent_result *r)
+{
+    const struct agent_cpu *c = &r->cpu_pct;
+    double rt = r->runtime_s, busy = 100.0 - c->idle - c->iowait;
+    int rc = 0;
+
+    if (busy < 0) {
+        busy = 0;
+    }
+    rc |= selftest_add(t, engine, workload, "throughput_mib_s", rep,
+                       (double)r->bytes / rt / 1048576.0);
+    rc |= selftest_add(t, engine, workload, "iops", rep, (double)r->ops / rt);
+    rc |= selftest_add(t, engine, workload, "lat_mean_us", rep, r->lat_us.mean);
+    rc |= selftest_add(t, engine, workload, "lat_p50_us", rep, r->lat_us.p50);
+    rc |= selftest_add(t, engine, workload, "lat_p99_us", rep, r->lat_us.p99);
+    rc |= selftest_add(t, engine, workload, "guest_cpu_pct", rep, busy);
+    if (r->ops > 0) {
+        rc |= selftest_add(t, engine, workload, "guest_cpu_us_per_op", rep,
+                           busy / 100.0 * rt * 1e6 / (double)r->ops);
+    }
+    return rc ? -1 : 0;
+}
+
+/* Values of config x workload x metric (malloc'ed, *n of them). */
+static double *selftest_values(const struct selftest *t, const char *config, const char *workload,
+                               const char *metric, size_t *n)
+{
+    double *v = malloc((t->samples.n + 1) * sizeof(*v));
+    size_t i;
+
+    *n = 0;
+    if (!v) {
+        return NULL;
+    }
+    for (i = 0; i < t->samples.n; i++) {
+        const struct sample *s = &t->samples.v[i];
+
+        if (strcmp(s->config, config) == 0 && strcmp(s->workload, workload) == 0 &&
+            strcmp(s->metric, metric) == 0) {
+            v[(*n)++] = s->value;
+        }
+    }
+    return v;
+}
+
+static int selftest_save(void *arg)
+{
+    struct selftest *t = arg;
+    char path[PATH_MAX + 16];
+
+    snprintf(path, sizeof(path), "%s/samples.csv", t->out_dir);
+    if (samples_write_csv(path, &t->samples) < 0) {
+        log_err("cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the guest ----------------------------------------------------------------------------- */
+
+static int selftest_abort_cb(void *arg)
+{
+    struct selftest *t = arg;
+
+    return run_interrupted() || (t->started && !t->backend->alive(&t->g));
+}
+
+static void selftest_agent_log(struct selftest *t, const char *line)
+{
+    FILE *f = fopen(t->agent_log, "ae");
+
+    if (f) {
+        fprintf(f, "%s\n", line);
+        fclose(f);
+    }
+}
+
+/* Why the channel stopped, for a reason string. */
+static void selftest_chan_reason(struct selftest *t, int st, const char *what, char *reason,
+                                 size_t len)
+{
+    char how[128];
+
+    if (run_interrupted()) {
+        snprintf(reason, len, "interrupted while waiting for %s", what);
+    } else if (t->started && !t->backend->alive(&t->g)) {
+        backend_describe_exit(t->g.exit_status, how, sizeof(how));
+        snprintf(reason, len, "QEMU %s while waiting for %s (see %s)", how, what, t->logs_dir);
+    } else {
+        snprintf(reason, len, "%s while waiting for %s", chan_status_name(st), what);
+    }
+}
+
+static int selftest_boot(struct selftest *t, const char *accel, char *reason, size_t len)
+{
+    char name[64], console[PATH_MAX + 32], qemulog[PATH_MAX + 32], line[PVB_LINE_MAX], err[256];
+    const char *cmdline = "console=ttyS0 quiet loglevel=4 panic=-1 tsc=reliable no_timer_check "
+                          "cryptomgr.notests i8042.noaux i8042.nokbd 8250.nr_uarts=2";
+    struct guest_spec spec;
+    struct agentmsg msg;
+    double t0, deadline;
+    int st;
+
+    t->ch.fd = t->ch.listen_fd = -1;
+    snprintf(name, sizeof(name), "pvb-%s-selftest", registry_run_id());
+    snprintf(console, sizeof(console), "%s/selftest-console.log", t->logs_dir);
+    snprintf(qemulog, sizeof(qemulog), "%s/selftest-qemu.log", t->logs_dir);
+    if (util_fmt(t->sock, sizeof(t->sock), "%s/ctl-selftest.sock", registry_dir()) < 0 ||
+        util_fmt(t->disk, sizeof(t->disk), "%s/disk-selftest.img", registry_dir()) < 0) {
+        snprintf(reason, len, "state folder path too long");
+        return -1;
+    }
+    progress_status("selftest: creating the scratch disk");
+    if (hostbase_make_file(t->disk, t->o.disk_mib, reason, len) < 0) {
+        return -1;
+    }
+    if (registry_add(REG_FILE, t->sock, NULL) < 0 || chan_listen(&t->ch, t->sock) < 0) {
+        snprintf(reason, len, "cannot create control socket %s: %s", t->sock, strerror(errno));
+        return -1;
+    }
+    memset(&spec, 0, sizeof(spec));
+    spec.name = name;
+    spec.qemu_binary = t->o.qemu;
+    spec.accel = accel;
+    spec.machine = MACHINE_PC;
+    spec.vcpus = 1;
+    spec.memory_mib = SELFTEST_MEMORY_MIB;
+    spec.kernel = t->kernel;
+    spec.initrd = t->initrd;
+    spec.cmdline = cmdline;
+    spec.dut = devmodel_find("virtio-blk");
+    spec.disk_path = t->disk;
+    spec.control_sock = t->sock;
+    spec.console_log = console;
+    spec.qemu_log = qemulog;
+    progress_status("selftest: booting a virtio-blk guest with the fio image");
+    t0 = util_now();
+    deadline = t0 + SELFTEST_BOOT_TIMEOUT_S;
+    if (t->backend->start(&spec, &t->g, reason, len) < 0) {
+        return -1;
+    }
+    t->started = 1;
+    st = chan_accept(&t->ch, deadline, selftest_abort_cb, t);
+    if (st != CHAN_LINE) {
+        selftest_chan_reason(t, st, "QEMU to connect the control channel", reason, len);
+        return -1;
+    }
+    for (;;) {
+        st = chan_read_line(&t->ch, line, sizeof(line), deadline, selftest_abort_cb, t);
+        if (st != CHAN_LINE) {
+            selftest_chan_reason(t, st, "the agent to report ready", reason, len);
+            return -1;
+        }
+        if (agentmsg_parse(line, strlen(line), &msg, err, sizeof(err)) < 0) {
+            util_sanitize(line);
+            selftest_agent_log(t, line);
+            continue;
+        }
+        if (msg.type == AGENTMSG_LOG) {
+            selftest_agent_log(t, msg.u.log);
+            continue;
+        }
+        if (msg.type != AGENTMSG_READY) {
+            snprintf(reason, len, "the agent sent a message other than READY during boot");
+            return -1;
+        }
+        break;
+    }
+    if (strcmp(msg.u.ready.blk_driver, "virtio_blk") != 0) {
+        snprintf(reason, len, "the guest found no virtio-blk disk (disk '%s', driver '%s')",
+                 msg.u.ready.blk, msg.u.ready.blk_driver);
+        return -1;
+    }
+    log_info("selftest: guest ready in %.1f s (%s, %s, %u MiB), disk /dev/%s", util_now() - t0,
+             accel, msg.u.ready.kernel, SELFTEST_MEMORY_MIB, msg.u.ready.blk);
+    return 0;
+}
+
+static void selftest_stop(struct selftest *t)
+{
+    char quit[32];
+
+    if (t->started) {
+        if (t->ch.fd >= 0 && t->backend->alive(&t->g)) {
+            snprintf(quit, sizeof(quit), "%s %s\n", PVB_PROTO_TAG, PVB_MSG_QUIT);
+            chan_send(&t->ch, quit, util_now() + 1.0);
+        }
+        t->backend->stop(&t->g, 5.0);
+        t->started = 0;
+    }
+    chan_close(&t->ch);
+    if (t->sock[0]) {
+        unlink(t->sock);
+        registry_forget(REG_FILE, t->sock);
+        t->sock[0] = '\0';
+    }
+    if (t->disk[0]) {
+        unlink(t->disk);
+        registry_forget(REG_FILE, t->disk);
+        t->disk[0] = '\0';
+    }
+}
+
+/*
+ * One job in the guest. 0 with *res, 1 if the agent answered ERROR (reason set; the guest
+ * is fine), -1 if the guest is lost.
+ */
+static int selftest_job(struct selftest *t, const struct workload *w, const char *engine,
+                        struct agent_result *res, char *reason, size_t len)
+{
+    char line[PVB_LINE_MAX], err[256], what[96];
+    struct agent_job job;
+    struct agentmsg msg;
+    double deadline;
+    int st;
+
+    memset(&job, 0, sizeof(job));
+    job.id = ++t->job_seq;
+    job.workload = w->name;
+    job.kind = "blk";
+    job.rw = w->rw;
+    job.bs = w->bs;
+    job.qd = w->qd;
+    job.runtime_ms = (unsigned)(t->o.runtime_s * 1000.0 + 0.5);
+    job.warmup_ms = (unsigned)(t->o.warmup_s * 1000.0 + 0.5);
+    job.irq = "virtio";
+    job.fault = "none";
+    job.engine = engine;
+    if (agentmsg_format_job(line, sizeof(line), &job) < 0) {
+        snprintf(reason, len, "cannot format job %u", job.id);
+        return -1;
+    }
+    st = chan_send(&t->ch, line, util_now() + SELFTEST_SEND_TIMEOUT_S);
+    if (st != 0) {
+        selftest_chan_reason(t, st, "the agent to take a job", reason, len);
+        return -1;
+    }
+    snprintf(what, sizeof(what), "job %u (%s, %s)", job.id, w->name, engine);
+    deadline = util_now() + (t->o.runtime_s + t->o.warmup_s) * 2.0 + SELFTEST_JOB_MARGIN_S;
+    for (;;) {
+        st = chan_read_line(&t->ch, line, sizeof(line), deadline, selftest_abort_cb, t);
+        if (st != CHAN_LINE) {
+            selftest_chan_reason(t, st, what, reason, len);
+            return -1;
+        }
+        if (agentmsg_parse(line, strlen(line), &msg, err, sizeof(err)) < 0) {
+            util_sanitize(err);
+            snprintf(reason, len, "the agent sent garbage during %s: %s", what, err);
+            return -1;
+        }
+        if (msg.type == AGENTMSG_LOG) {
+            selftest_agent_log(t, msg.u.log);
+            continue;
+        }
+        if (msg.type == AGENTMSG_ERROR) {
+            util_sanitize(msg.u.error.reason);
+            snprintf(reason, len, "%s: %s", what, msg.u.error.reason);
+            return 1;
+        }
+        if (msg.type == AGENTMSG_RESULT && msg.u.result.job == job.id) {
+            break;
+        }
+        snprintf(reason, len, "the agent answered out of turn during %s", what);
+        return -1;
+    }
+    if (agentmsg_check_result(&msg.u.result, &job, err, sizeof(err)) < 0) {
+        util_sanitize(err);
+        snprintf(reason, len, "implausible result of %s: %s", what, err);
+        return 1;
+    }
+    if (strcmp(msg.u.result.engine, engine) != 0) {
+        snprintf(reason, len, "%s was answered by engine '%s'", what, msg.u.result.engine);
+        return 1;
+    }
+    *res = msg.u.result;
+    return 0;
+}
+
+/* Every workload x (warm-up + repetitions) x both engines. 0, or -1 with reason. */
+static int selftest_guest_jobs(struct selftest *t, char *reason, size_t len)
+{
+    const struct workload *w;
+    struct agent_result res;
+    unsigned wi, rep, k, e;
+    double t0;
+    int rc;
+
+    for (wi = 0; wi < t->n_wl; wi++) {
+        w = t->wl[wi];
+        for (rep = 0; rep <= t->o.reps; rep++) {
+            for (k = 0; k < 2; k++) {
+                /* odd repetitions: agent first; even ones: fio first */
+                e = rep % 2 == 1 ? k : 1 - k;
+                if (run_interrupted()) {
+                    snprintf(reason, len, "interrupted");
+                    return -1;
+                }
+                progress_job(selftest_engines[e], w->name, rep, t->o.reps);
+                t0 = util_now();
+                rc = selftest_job(t, w, selftest_engines[e], &res, reason, len);
+                progress_job_done(util_now() - t0);
+                if (rc != 0) {
+                    return -1;
+                }
+                if (rep == 0) {
+                    continue;
+                }
+                if (selftest_record(t, selftest_engines[e], w->name, rep, &res) < 0 ||
+                    selftest_save(t) < 0) {
+                    snprintf(reason, len, "cannot keep the samples");
+                    return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- the verdict --------------------------------------------------------------------------- */
+
+static const char *const selftest_metrics[] = {
+    "iops", "throughput_mib_s", "lat_mean_us", "lat_p50_us", "lat_p99_us", "guest_cpu_us_per_op"};
+
+/* Print and write the comparison. Returns the number of goals missed, or -1. */
+static int selftest_verdict(struct selftest *t, const char *fio_version)
+{
+    struct selftest_row row;
+    double *a, *f;
+    size_t na, nf;
+    unsigned wi, mi;
+    char path[PATH_MAX + 16];
+    FILE *csv;
+    int missed = 0, ok;
+
+    snprintf(path, sizeof(path), "%s/selftest.csv", t->out_dir);
+    csv = fopen(path, "we");
+    if (csv) {
+        fprintf(csv, "%s\n", SELFTEST_CSV_HEADER);
+    }
+    printf("\nagent / fio in one virtio-blk guest (%s, %s), %u repetitions x %.3g s "
+           "(+ %.3g s warm-up), engines alternating\n",
+           t->accel, fio_version, t->o.reps, t->o.runtime_s, t->o.warmup_s);
+    printf("  %-14s %-20s %12s %12s  %-24s %-10s %s\n", "workload", "metric", "agent", "fio",
+           "agent/fio [95% CI]", "goal", "");
+    for (wi = 0; wi < t->n_wl; wi++) {
+        for (mi = 0; mi < sizeof(selftest_metrics) / sizeof(selftest_metrics[0]); mi++) {
+            a = selftest_values(t, "agent", t->wl[wi]->name, selftest_metrics[mi], &na);
+            f = selftest_values(t, "fio", t->wl[wi]->name, selftest_metrics[mi], &nf);
+            memset(&row, 0, sizeof(row));
+            util_strlcpy(row.workload, t->wl[wi]->name, sizeof(row.workload));
+            util_strlcpy(row.metric, selftest_metrics[mi], sizeof(row.metric));
+            ok = a && f &&
+                 selftest_compare(a, na, f, nf,
+                                  selftest_goal_of(t->wl[wi]->qd, t->wl[wi]->bs, row.metric),
+                                  &row) == 0;
+            free(a);
+            free(f);
+            if (!ok) {
+                continue;
+            }
+            if (!row.met) {
+                missed++;
+            }
+            printf("  %-14s %-20s %12.4g %12.4g  %5.3f [%5.3f, %5.3f]     %-10s %s\n", row.workload,
+                   row.metric, row.agent, row.fio, row.ratio, row.low, row.high,
+                   selftest_goal_text(row.goal),
+                   row.goal == SELFTEST_GOAL_NONE ? ""
+                   : row.met                      ? "met"
+                                                  : "MISSED");
+            if (csv) {
+                fprintf(csv, "%s,%s,%s,%u,%u,%.6g,%.6g,%.6g,%.6g,%.6g,%d\n", row.workload,
+                        row.metric, selftest_goal_text(row.goal), row.n_agent, row.n_fio, row.agent,
+                        row.fio, row.ratio, row.low, row.high, row.met);
+            }
+        }
+    }
+    if (csv) {
+        fclose(csv);
+    }
+    printf("goals: IOPS and MiB/s agent/fio >= %.2f; mean latency at QD 1 within +-%.0f%%. "
+           "%s\n",
+           SELFTEST_MIN_RATIO, SELFTEST_LAT_TOL * 100,
+           missed ? "Some goals MISSED." : "All goals met.");
+    return missed;
+}
+
+/* --host: the baseline's numbers for the same workloads. */
+static void selftest_print_host(struct selftest *t, const char *fio_version)
+{
+    static const char *const metrics[] = {"iops", "throughput_mib_s", "lat_mean_us", "lat_p99_us"};
+    struct stats_summary st;
+    double *v;
+    size_t n;
+    unsigned wi, mi;
+
+    printf("\nbare host: %s on a scratch file in %s (O_DIRECT, libaio), %u repetitions x %.3g s"
+           "\n",
+           fio_version, registry_state_dir(), t->o.reps, t->o.runtime_s);
+    printf("  %-14s %-18s %12s  %s\n", "workload", "metric", "median", "95% CI");
+    for (wi = 0; wi < t->n_wl; wi++) {
+        for (mi = 0; mi < sizeof(metrics) / sizeof(metrics[0]); mi++) {
+            v = selftest_values(t, HOSTBASE_CONFIG, t->wl[wi]->name, metrics[mi], &n);
+            if (v && n > 0 && stats_summarize(v, n, STATS_DEFAULT_SEED, &st) == 0) {
+                printf("  %-14s %-18s %12.4g  [%.4g, %.4g]\n", t->wl[wi]->name, metrics[mi],
+                       st.median, st.ci_low, st.ci_high);
+            }
+            free(v);
+        }
+    }
+}
+
+/* ---- set-up -------------------------------------------------------------------------------- */
+
+static void selftest_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: pvbench selftest [--quick] [--reps N] [--runtime S] [--warmup S]\n"
+            "                        [--workloads a,b,...] [--image DIR] [--qemu PATH]\n"
+            "                        [--accel auto|kvm|tcg] [-o DIR] [--host]\n"
+            "  Boots one virtio-blk guest with the fio image and runs each workload with the\n"
+            "  agent and with fio (engine=agent|fio), alternating; prints agent/fio per metric\n"
+            "  with a bootstrap 95%% interval. --host: the bare-host baseline's jobs instead.\n"
+            "  default: %s, 5 repetitions x 2 s (+0.5 s warm-up); --quick: 3 x 1 s (+0.3 s)\n"
+            "  exit: 0 goals met, 1 a goal missed, 3 could not measure, 4 skipped\n",
+            SELFTEST_DEFAULT_WL);
+}
+
+static int selftest_parse(struct selftest *t, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"quick", no_argument, NULL, 'Q'},
+        {"reps", required_argument, NULL, 'r'},
+        {"runtime", required_argument, NULL, 't'},
+        {"warmup", required_argument, NULL, 'w'},
+        {"workloads", required_argument, NULL, 'W'},
+        {"image", required_argument, NULL, 'i'},
+        {"qemu", required_argument, NULL, 'q'},
+        {"accel", required_argument, NULL, 'a'},
+        {"output", required_argument, NULL, 'o'},
+        {"host", no_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct selftest_opts *o = &t->o;
+    int c, quick = 0, reps = -1;
+    double runtime = -1, warmup = -1;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'Q':
+            quick = 1;
+            break;
+        case 'r':
+            reps = atoi(optarg);
+            if (reps < 1 || reps > 100) {
+                log_err("--reps: expected 1..100, got '%s'", optarg);
+                return -1;
+            }
+            break;
+        case 't':
+        case 'w':
+            if (c == 't') {
+                runtime = atof(optarg);
+            } else {
+                warmup = atof(optarg);
+            }
+            if ((c == 't' && !(runtime >= 0.1 && runtime <= 600)) ||
+                (c == 'w' && !(warmup >= 0 && warmup <= 60))) {
+                log_err("--%s: out of range: '%s'", c == 't' ? "runtime" : "warmup", optarg);
+                return -1;
+            }
+            break;
+        case 'W':
+            o->workloads = optarg;
+            break;
+        case 'i':
+            o->image_dir = optarg;
+            break;
+        case 'q':
+            o->qemu = optarg;
+            break;
+        case 'a':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg")) {
+                log_err("--accel: expected auto, kvm or tcg, got '%s'", optarg);
+                return -1;
+            }
+            o->accel = optarg;
+            break;
+        case 'o':
+            o->out_dir = optarg;
+            break;
+        case 'H':
+            o->host_only = 1;
+            break;
+        case 'h':
+            selftest_usage(stdout);
+            return 1;
+        default:
+            selftest_usage(stderr);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        log_err("selftest: unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
+    o->reps = reps > 0 ? (unsigned)reps : quick ? 3 : 5;
+    o->runtime_s = runtime > 0 ? runtime : quick ? 1.0 : 2.0;
+    o->warmup_s = warmup >= 0 ? warmup : quick ? 0.3 : 0.5;
+    o->disk_mib = quick ? 128 : 256;
+    if (!o->workloads) {
+        o->workloads = SELFTEST_DEFAULT_WL;
+    }
+    if (!o->qemu) {
+        o->qemu = "qemu-system-x86_64";
+    }
+    if (!o->accel) {
+        o->accel = "auto";
+    }
+    return 0;
+}
+
+/* The workload list: block workloads from the table. 0 or -1. */
+static int selftest_workloads(struct selftest *t)
+{
+    char buf[256], *save = NULL, *tok;
+    const struct workload *w;
+
+    if (util_strlcpy(buf, t->o.workloads, sizeof(buf)) < 0) {
+        log_err("--workloads: list too long");
+        return -1;
+    }
+    for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        w = workload_find(tok);
+        if (!w || w->kind != DEVMODEL_BLK) {
+            log_err("--workloads: '%s' is not a block workload (see pvbench list)", tok);
+            return -1;
+        }
+        if (t->n_wl == SELFTEST_MAX_WL) {
+            log_err("--workloads: at most %d", SELFTEST_MAX_WL);
+            return -1;
+        }
+        t->wl[t->n_wl++] = w;
+    }
+    if (t->n_wl == 0) {
+        log_err("--workloads: empty list");
+        return -1;
+    }
+    return 0;
+}
+
+/* Guest inputs and QEMU. PVB_EXIT_OK, or PVB_EXIT_SKIPPED with the reason logged. */
+static int selftest_inputs(struct selftest *t)
+{
+    const char *img = t->o.image_dir;
+    char defdir[PATH_MAX], buf[256];
+    char *argv[] = {(char *)t->o.qemu, "--version", NULL};
+
+    if (!img) {
+        img = getenv("PVBENCH_IMAGE_DIR");
+    }
+    if (!img) {
+        snprintf(defdir, sizeof(defdir), "%s/build/guest", PVB_DATADIR);
+        img = defdir;
+    }
+    snprintf(t->kernel, sizeof(t->kernel), "%s/vmlinux", img);
+    snprintf(t->initrd, sizeof(t->initrd), "%s/initramfs-fio.img", img);
+    if (access(t->kernel, R_OK) < 0 || access(t->initrd, R_OK) < 0) {
+        log_err("skipped: no fio guest image in %s (vmlinux, initramfs-fio.img): run "
+                "`make image-fio` (scripts/build-guest --with-fio)",
+                img);
+        return PVB_EXIT_SKIPPED;
+    }
+    if (util_run_capture(argv, buf, sizeof(buf), 10.0) != 0) {
+        log_err("skipped: cannot run %s --version (scripts/setup installs QEMU)", t->o.qemu);
+        return PVB_EXIT_SKIPPED;
+    }
+    return PVB_EXIT_OK;
+}
+
+static int selftest_out_dir(struct selftest *t)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (t->o.out_dir) {
+        util_strlcpy(t->out_dir, t->o.out_dir, sizeof(t->out_dir));
+    } else {
+        localtime_r(&now, &tm);
+        strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+        snprintf(t->out_dir, sizeof(t->out_dir), "results/%s-selftest%s", stamp,
+                 t->o.host_only ? "-host" : "");
+    }
+    snprintf(t->logs_dir, sizeof(t->logs_dir), "%s/logs", t->out_dir);
+    snprintf(t->agent_log, sizeof(t->agent_log), "%s/selftest-agent.log", t->logs_dir);
+    if (util_mkdir_p(t->logs_dir) < 0) {
+        log_err("cannot create %s: %s", t->logs_dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* --host: the host baseline on the selftest's workloads. A PVB_EXIT_* code. */
+static int selftest_host(struct selftest *t)
+{
+    struct scenario s;
+    char reason[512], version[64], err[64];
+    unsigned i;
+    int rc;
+
+    memset(&s, 0, sizeof(s));
+    for (i = 0; i < t->n_wl; i++) {
+        s.workloads[i] = t->wl[i];
+    }
+    s.n_workloads = t->n_wl;
+    s.repetitions = t->o.reps;
+    s.runtime_s = t->o.runtime_s;
+    s.warmup_s = t->o.warmup_s;
+    s.disk_mib = t->o.disk_mib;
+    rc = hostbase_run(&s, &t->samples, selftest_save, t, reason, sizeof(reason));
+    if (rc == 1) {
+        log_err("skipped: %s", reason);
+        return PVB_EXIT_SKIPPED;
+    }
+    if (rc < 0) {
+        log_err("host baseline: %s", reason);
+        return PVB_EXIT_FAILED;
+    }
+    if (hostbase_check(registry_dir(), version, sizeof(version), err, sizeof(err)) < 0) {
+        util_strlcpy(version, "fio", sizeof(version));
+    }
+    selftest_print_host(t, version);
+    return PVB_EXIT_OK;
+}
+
+/* The guest part. A PVB_EXIT_* code. */
+static int selftest_guest(struct selftest *t)
+{
+    char reason[1024] = "", version[64] = "fio";
+    char *argv[] = {"fio", "--version", NULL};
+    int fd, kvm_ok, missed, rc;
+
+    fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    kvm_ok = fd >= 0;
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (strcmp(t->o.accel, "kvm") == 0 && !kvm_ok) {
+        log_err("skipped: --accel kvm, but /dev/kvm cannot be opened");
+        return PVB_EXIT_SKIPPED;
+    }
+    util_strlcpy(t->accel, strcmp(t->o.accel, "tcg") != 0 && kvm_ok ? "kvm" : "tcg",
+                 sizeof(t->accel));
+    if (strcmp(t->accel, "tcg") == 0 && strcmp(t->o.accel, "tcg") != 0) {
+        log_warn("no KVM: the guest runs under TCG (software emulation)");
+    }
+    rc = selftest_boot(t, t->accel, reason, sizeof(reason));
+    if (rc < 0 && strcmp(t->accel, "kvm") == 0 && strcmp(t->o.accel, "auto") == 0 &&
+        !run_interrupted()) {
+        /* /dev/kvm may open and still not run a guest (nested set-ups): try TCG */
+        log_warn("the guest did not come up under KVM (%s); trying TCG", reason);
+        selftest_stop(t);
+        util_strlcpy(t->accel, "tcg", sizeof(t->accel));
+        rc = selftest_boot(t, t->accel, reason, sizeof(reason));
+    }
+    if (rc < 0 || selftest_guest_jobs(t, reason, sizeof(reason)) < 0) {
+        goto fail;
+    }
+    selftest_stop(t);
+    progress_clear();
+    /* The image carries the host's /usr/bin/fio (scripts/build-guest --with-fio). */
+    if (util_run_capture(argv, version, sizeof(version), 10.0) != 0) {
+        util_strlcpy(version, "fio", sizeof(version));
+    }
+    version[strcspn(version, "\r\n")] = '\0';
+    missed = selftest_verdict(t, version);
+    printf("samples and verdict: %s/{samples.csv,selftest.csv}\n", t->out_dir);
+    return missed < 0 ? PVB_EXIT_FAILED : missed > 0 ? PVB_EXIT_REGRESSION : PVB_EXIT_OK;
+fail:
+    progress_clear();
+    log_err("selftest: %s", reason[0] ? reason : "the guest did not start");
+    selftest_stop(t);
+    return PVB_EXIT_FAILED;
+}
+
+int selftest_main(int argc, char **argv)
+{
+    struct selftest *t = calloc(1, sizeof(*t));
+    char run_id[16];
+    int code, rc;
+
+    if (!t) {
+        log_err("out of memory");
+        return PVB_EXIT_FAILED;
+    }
+    t->backend = &backend_qemu_ops;
+    t->ch.fd = t->ch.listen_fd = -1;
+    rc = selftest_parse(t, argc, argv);
+    if (rc != 0) {
+        code = rc > 0 ? PVB_EXIT_OK : PVB_EXIT_USAGE;
+        goto out_free;
+    }
+    if (selftest_workloads(t) < 0) {
+        code = PVB_EXIT_USAGE;
+        goto out_free;
+    }
+    if (!t->o.host_only) {
+        code = selftest_inputs(t);
+        if (code != PVB_EXIT_OK || backend_check_ops(t->backend) < 0) {
+            code = code != PVB_EXIT_OK ? code : PVB_EXIT_FAILED;
+            goto out_free;
+        }
+    }
+    if (selftest_out_dir(t) < 0 || registry_open(run_id, sizeof(run_id)) < 0) {
+        code = PVB_EXIT_FAILED;
+        goto out_free;
+    }
+    progress_init(t->n_wl * (t->o.reps + 1) * (t->o.host_only ? 1 : 2));
+    code = t->o.host_only ? selftest_host(t) : selftest_guest(t);
+    progress_clear();
+    registry_release_all();
+out_free:
+    samples_free(&t->samples);
+    free(t);
+    return code;
+}

@@ -1,0 +1,700 @@
+/*
+ * The host peer: its control lines, the two-sided checks, the samples, and a live
+ * peer (forked, no namespace) talking to a fake agent in this test over loopback
+ * only (127.0.0.1): counting, deadlines, stale connections, resets, aborts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "peer.h"
+#include "registry.h"
+#include "util.h"
+
+static struct peer pr;
+static unsigned next_id = 100;
+static char state_dir[256];
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static unsigned free_port(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    socklen_t sl = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    unsigned port;
+
+    assert_true(fd >= 0);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    port = ntohs(sa.sin_port);
+    close(fd);
+    return port;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    put32(p, (uint32_t)(v >> 32));
+    put32(p + 4, (uint32_t)v);
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+           (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+           (uint64_t)p[6] << 8 | p[7];
+}
+
+/* Begin a job at the peer; returns its id. */
+static struct peer_job begin(enum pvb_net_workload w, unsigned runtime_ms, unsigned warmup_ms,
+                             unsigned life_ms)
+{
+    struct peer_job j = {.id = ++next_id,
+                         .workload = w,
+                         .port = free_port(),
+                         .runtime_ms = runtime_ms,
+                         .warmup_ms = warmup_ms,
+                         .life_ms = life_ms};
+    char err[256];
+
+    if (peer_job_begin(&pr, &j, err, sizeof(err)) != 0) {
+        fail_msg("peer_job_begin: %s", err);
+    }
+    return j;
+}
+
+static int tcp_connect(unsigned port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+    assert_true(fd >= 0);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
+static void send_hello(int fd, uint32_t id, uint32_t wl, uint32_t bs)
+{
+    unsigned char h[PVB_NET_HELLO_LEN];
+
+    put32(h, PVB_NET_MAGIC);
+    put32(h + 4, id);
+    put32(h + 8, wl);
+    put32(h + 12, bs);
+    assert_int_equal(send(fd, h, sizeof(h), MSG_NOSIGNAL), (ssize_t)sizeof(h));
+}
+
+/* Read until EOF (or error); returns bytes read. */
+static uint64_t read_to_eof(int fd)
+{
+    char buf[65536];
+    uint64_t total = 0;
+    ssize_t n;
+
+    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+        total += (uint64_t)n;
+    }
+    return total;
+}
+
+static struct peer_report end(void)
+{
+    struct peer_report r;
+    char err[256];
+
+    if (peer_job_end(&pr, &r, 5.0, err, sizeof(err)) != 0) {
+        fail_msg("peer_job_end: %s", err);
+    }
+    return r;
+}
+
+static int setup(void **state)
+{
+    char err[256], id[16];
+
+    (void)state;
+    snprintf(state_dir, sizeof(state_dir), "/tmp/pvb-peertest-XXXXXX");
+    if (!mkdtemp(state_dir)) {
+        return -1;
+    }
+    setenv("PVBENCH_STATE_DIR", state_dir, 1);
+    if (registry_open(id, sizeof(id)) < 0) {
+        return -1;
+    }
+    if (peer_start(&pr, NULL, "127.0.0.1", err, sizeof(err)) != 0) {
+        fprintf(stderr, "peer_start: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[300];
+
+    (void)state;
+    peer_stop(&pr);
+    registry_release_all();
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- control lines ---------------------------------------------------------------------- */
+
+static void test_lines(void **state)
+{
+    struct peer_job j = {7, PVB_NET_UDP_PPS, 7100, 1000, 300, 20000}, k;
+    struct peer_report r, q;
+    char buf[PEER_LINE_MAX], err[256];
+
+    (void)state;
+    assert_true(peer_format_job(buf, sizeof(buf), &j) > 0);
+    assert_string_equal(buf, "JOB id=7 workload=udp_pps port=7100 runtime_ms=1000 warmup_ms=300 "
+                             "life_ms=20000\n");
+    buf[strlen(buf) - 1] = '\0';
+    assert_int_equal(peer_parse_job(buf, &k, err, sizeof(err)), 0);
+    assert_memory_equal(&j, &k, sizeof(j));
+
+    memset(&r, 0, sizeof(r));
+    r.id = 9;
+    r.ok = 1;
+    r.window_s = 1.000123456;
+    r.window_bytes = 123456789012ull;
+    r.window_packets = 42;
+    r.total_bytes = UINT64_MAX - 1;
+    r.total_packets = 77;
+    r.max_seq = 78;
+    assert_true(peer_format_report(buf, sizeof(buf), &r) > 0);
+    buf[strlen(buf) - 1] = '\0';
+    assert_int_equal(peer_parse_report(buf, &q, err, sizeof(err)), 0);
+    assert_int_equal(q.ok, 1);
+    assert_int_equal(q.id, 9);
+    assert_true(q.window_s > 1.000123455 && q.window_s < 1.000123457);
+    assert_true(q.window_bytes == r.window_bytes && q.total_bytes == r.total_bytes);
+    assert_true(q.window_packets == 42 && q.total_packets == 77 && q.max_seq == 78);
+
+    /* A reason keeps its spaces; a newline in it cannot break the line. */
+    memset(&r, 0, sizeof(r));
+    r.id = 3;
+    snprintf(r.reason, sizeof(r.reason), "timed out after 2.0 s\nwaiting for x");
+    assert_true(peer_format_report(buf, sizeof(buf), &r) > 0);
+    assert_int_equal(strchr(buf, '\n') - buf, (long)strlen(buf) - 1);
+    buf[strlen(buf) - 1] = '\0';
+    assert_int_equal(peer_parse_report(buf, &q, err, sizeof(err)), 0);
+    assert_int_equal(q.ok, 0);
+    assert_int_equal(q.id, 3);
+    assert_string_equal(q.reason, "timed out after 2.0 s?waiting for x");
+
+    /* Bad lines are refused, never half-read. */
+    assert_int_equal(peer_parse_job("JOB id=1 workload=tcp_xx port=1 runtime_ms=1 warmup_ms=0 "
+                                    "life_ms=1",
+                                    &k, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "unknown workload"));
+    assert_int_equal(peer_parse_job("JOB id=1 workload=tcp_tx port=70000 runtime_ms=1 "
+                                    "warmup_ms=0 life_ms=1",
+                                    &k, err, sizeof(err)),
+                     -1);
+    assert_int_equal(peer_parse_job("JOB id=0 workload=tcp_tx port=7 runtime_ms=1 warmup_ms=0 "
+                                    "life_ms=1",
+                                    &k, err, sizeof(err)),
+                     -1);
+    assert_int_equal(peer_parse_job("JOB id=1 workload=tcp_tx port=7 runtime_ms=-1 warmup_ms=0 "
+                                    "life_ms=1",
+                                    &k, err, sizeof(err)),
+                     -1);
+    assert_int_equal(peer_parse_job("JOB id=1 workload=tcp_tx port=7 warmup_ms=0 life_ms=1", &k,
+                                    err, sizeof(err)),
+                     -1);
+    assert_int_equal(peer_parse_job("READY id=1", &k, err, sizeof(err)), -1);
+    assert_int_equal(peer_parse_report("DONE id=1 window_s=1 window_bytes=1 window_packets=1 "
+                                       "total_bytes=99999999999999999999 total_packets=1 "
+                                       "max_seq=0",
+                                       &q, err, sizeof(err)),
+                     -1);
+    assert_int_equal(peer_parse_report("DONE id=1 window_s=nan window_bytes=1 window_packets=1 "
+                                       "total_bytes=1 total_packets=1 max_seq=0",
+                                       &q, err, sizeof(err)),
+                     -1);
+    assert_int_equal(peer_parse_report("DONE id=1 window_s=1", &q, err, sizeof(err)), -1);
+    assert_int_equal(peer_parse_report("HELLO", &q, err, sizeof(err)), -1);
+    assert_int_equal(peer_workload_parse("tcp_rr"), PVB_NET_TCP_RR);
+    assert_int_equal(peer_workload_parse("read"), 0);
+    assert_string_equal(peer_workload_name(PVB_NET_TCP_RX), "tcp_rx");
+}
+
+/* ---- checks and samples ----------------------------------------------------------------- */
+
+static void test_check(void **state)
+{
+    struct agent_result a;
+    struct peer_report p;
+    char err[256];
+
+    (void)state;
+    memset(&a, 0, sizeof(a));
+    memset(&p, 0, sizeof(p));
+    p.window_s = 1.0;
+    p.window_packets = 10;
+    a.bytes_total = 1000;
+    p.total_bytes = 1000;
+    assert_int_equal(peer_check(PVB_NET_TCP_TX, &a, &p, err, sizeof(err)), 0);
+    p.total_bytes = 999; /* the guest says it sent more than arrived */
+    assert_int_equal(peer_check(PVB_NET_TCP_TX, &a, &p, err, sizeof(err)), -1);
+    assert_string_equal(err, "the guest says it sent 1000 bytes, the peer received 999");
+    p.total_bytes = 1001;
+    assert_int_equal(peer_check(PVB_NET_TCP_TX, &a, &p, err, sizeof(err)), -1);
+    p.total_bytes = 1000;
+    p.window_s = 0;
+    assert_int_equal(peer_check(PVB_NET_TCP_TX, &a, &p, err, sizeof(err)), -1);
+    assert_string_equal(err, "the peer's measured interval is empty");
+
+    p.total_bytes = 5000;
+    a.bytes_total = 4000;
+    assert_int_equal(peer_check(PVB_NET_TCP_RX, &a, &p, err, sizeof(err)), -1);
+    assert_string_equal(err, "the peer sent 5000 bytes, the guest says it received 4000");
+    a.bytes_total = 5000;
+    assert_int_equal(peer_check(PVB_NET_TCP_RX, &a, &p, err, sizeof(err)), 0);
+
+    a.ops_total = 300;
+    p.total_packets = 299;
+    assert_int_equal(peer_check(PVB_NET_TCP_RR, &a, &p, err, sizeof(err)), -1);
+    p.total_packets = 300;
+    assert_int_equal(peer_check(PVB_NET_TCP_RR, &a, &p, err, sizeof(err)), 0);
+
+    /* UDP: loss is allowed, more than was sent is not (by count or by sequence number). */
+    p.window_s = 1.0;
+    a.ops_total = 1000;
+    p.total_packets = 990;
+    p.max_seq = 1000;
+    assert_int_equal(peer_check(PVB_NET_UDP_PPS, &a, &p, err, sizeof(err)), 0);
+    p.max_seq = 1001;
+    assert_int_equal(peer_check(PVB_NET_UDP_PPS, &a, &p, err, sizeof(err)), -1);
+    p.max_seq = 1000;
+    p.total_packets = 1001;
+    assert_int_equal(peer_check(PVB_NET_UDP_PPS, &a, &p, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "the guest says it sent 1000"));
+    p.total_packets = 900;
+    p.window_packets = 0;
+    assert_int_equal(peer_check(PVB_NET_UDP_PPS, &a, &p, err, sizeof(err)), -1);
+}
+
+static double metric(const struct peer_metric *m, unsigned n, const char *name)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (strcmp(m[i].name, name) == 0) {
+            return m[i].value;
+        }
+    }
+    return -1;
+}
+
+static void test_metrics(void **state)
+{
+    struct peer_metric m[PEER_METRICS_MAX];
+    struct agent_result a;
+    struct peer_report p;
+    unsigned n;
+
+    (void)state;
+    memset(&a, 0, sizeof(a));
+    memset(&p, 0, sizeof(p));
+    a.cpu_pct = (struct agent_cpu){.user = 5, .system = 30, .softirq = 15, .idle = 50};
+    a.runtime_s = 2.0;
+    a.bytes = 250000000; /* 2000 Mbit in the agent's interval */
+    a.bytes_total = 375000000;
+    a.irqs = 4000;
+    p.window_s = 1.0;
+    p.window_bytes = 125000000; /* 1000 Mbit in 1 s at the receiver */
+    /* tcp_tx: throughput from the receiver (the peer) */
+    n = peer_metrics(PVB_NET_TCP_TX, &a, &p, 1.5, 1, m, PEER_METRICS_MAX);
+    assert_true(n >= 10);
+    assert_true(metric(m, n, "throughput_mbit_s") > 999.99 &&
+                metric(m, n, "throughput_mbit_s") < 1000.01);
+    assert_true(metric(m, n, "guest_cpu_pct") == 50.0);
+    assert_true(metric(m, n, "guest_sys_pct") == 30.0);
+    /* An op of a stream is one Mbit: 1 s of busy CPU over 2000 Mbit, 4000 irqs over 2000 */
+    assert_true(metric(m, n, "guest_cpu_us_per_op") > 499.99 &&
+                metric(m, n, "guest_cpu_us_per_op") < 500.01);
+    assert_true(metric(m, n, "irqs_per_op") == 2.0);
+    /* QEMU's 1.5 s over the whole job's 3000 Mbit */
+    assert_true(metric(m, n, "host_cpu_us_per_mbit") > 499.99 &&
+                metric(m, n, "host_cpu_us_per_mbit") < 500.01);
+    assert_true(metric(m, n, "host_cpu_us_per_op") == metric(m, n, "host_cpu_us_per_mbit"));
+    assert_true(metric(m, n, "pps") < 0 && metric(m, n, "lat_p50_us") < 0);
+
+    /* tcp_rx: throughput from the receiver (the agent) */
+    n = peer_metrics(PVB_NET_TCP_RX, &a, &p, -1, 1, m, PEER_METRICS_MAX);
+    assert_true(metric(m, n, "throughput_mbit_s") > 999.99 &&
+                metric(m, n, "throughput_mbit_s") < 1000.01);
+    assert_true(metric(m, n, "host_cpu_us_per_op") < 0); /* unknown host CPU: no sample */
+
+    /* tcp_rr */
+    a.ops = 10000;
+    a.ops_total = 12000;
+    a.lat_us = (struct agent_lat){.mean = 190, .min = 100, .p50 = 180, .p90 = 250, .p99 = 400,
+                                  .p999 = 900, .max = 2000};
+    n = peer_metrics(PVB_NET_TCP_RR, &a, &p, 1.2, 2, m, PEER_METRICS_MAX);
+    assert_true(metric(m, n, "transactions_s") == 5000.0);
+    assert_true(metric(m, n, "lat_p50_us") == 180.0 && metric(m, n, "lat_p999_us") == 900.0);
+    assert_true(metric(m, n, "host_cpu_us_per_op") > 99.99 &&
+                metric(m, n, "host_cpu_us_per_op") < 100.01);
+    /* 2 vCPUs x 50 % x 2 s = 2 s of guest CPU over 10000 transactions */
+    assert_true(metric(m, n, "guest_cpu_us_per_op") > 199.99 &&
+                metric(m, n, "guest_cpu_us_per_op") < 200.01);
+    assert_true(metric(m, n, "host_cpu_us_per_mbit") < 0);
+
+    /* udp_pps: rate at the receiver, loss over the whole job */
+    a.ops_total = 20000;
+    p.window_packets = 8000;
+    p.window_s = 0.5;
+    p.total_packets = 19000;
+    n = peer_metrics(PVB_NET_UDP_PPS, &a, &p, 1.0, 1, m, PEER_METRICS_MAX);
+    assert_true(metric(m, n, "pps") == 16000.0);
+    assert_true(metric(m, n, "loss_pct") == 5.0);
+    assert_true(metric(m, n, "host_cpu_us_per_op") == 50.0);
+    assert_true(metric(m, n, "throughput_mbit_s") < 0);
+}
+
+/* ---- a live peer over loopback ------------------------------------------------------------ */
+
+static double now_s(void)
+{
+    return util_now();
+}
+
+static void test_tcp_tx(void **state)
+{
+    struct peer_job j = begin(PVB_NET_TCP_TX, 300, 100, 10000);
+    static char buf[65536];
+    struct agent_result a;
+    struct peer_report r;
+    uint64_t sent = 0;
+    char c = 0, err[256];
+    int fd, got_stop = 0;
+    ssize_t n;
+
+    (void)state;
+    memset(buf, 'x', sizeof(buf));
+    fd = tcp_connect(j.port);
+    send_hello(fd, j.id, PVB_NET_TCP_TX, sizeof(buf));
+    while (!got_stop) {
+        n = send(fd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += (uint64_t)n;
+        } else {
+            struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT};
+            poll(&p, 1, 100);
+        }
+        if (recv(fd, &c, 1, MSG_DONTWAIT) == 1) {
+            assert_int_equal(c, PVB_NET_STOP);
+            got_stop = 1;
+        }
+    }
+    shutdown(fd, SHUT_WR);
+    assert_int_equal(read_to_eof(fd), 0);
+    close(fd);
+    r = end();
+    if (!r.ok) {
+        fail_msg("peer: %s", r.reason);
+    }
+    assert_true(r.total_bytes == sent);
+    assert_true(r.window_bytes > 0 && r.window_bytes < sent);
+    assert_true(r.window_s >= 0.3 && r.window_s < 1.0);
+    memset(&a, 0, sizeof(a));
+    a.bytes_total = sent;
+    assert_int_equal(peer_check(PVB_NET_TCP_TX, &a, &r, err, sizeof(err)), 0);
+}
+
+static void test_tcp_rx(void **state)
+{
+    struct peer_job j = begin(PVB_NET_TCP_RX, 200, 50, 10000);
+    static char buf[65536];
+    const char stop = PVB_NET_STOP;
+    struct peer_report r;
+    uint64_t got = 0;
+    double t0 = 0;
+    ssize_t n;
+    int fd;
+
+    (void)state;
+    fd = tcp_connect(j.port);
+    send_hello(fd, j.id, PVB_NET_TCP_RX, 16384);
+    for (;;) {
+        n = recv(fd, buf, sizeof(buf), 0);
+        assert_true(n > 0);
+        got += (uint64_t)n;
+        if (t0 == 0) {
+            t0 = now_s();
+        }
+        if (now_s() - t0 > 0.3) {
+            break;
+        }
+    }
+    assert_int_equal(send(fd, &stop, 1, MSG_NOSIGNAL), 1);
+    got += read_to_eof(fd);
+    close(fd);
+    r = end();
+    if (!r.ok) {
+        fail_msg("peer: %s", r.reason);
+    }
+    assert_true(r.total_bytes == got);
+    assert_true(got > 16384);
+}
+
+static void test_tcp_rr(void **state)
+{
+    struct peer_job j = begin(PVB_NET_TCP_RR, 200, 0, 10000);
+    struct peer_report r;
+    char c = 'q';
+    int fd;
+
+    (void)state;
+    fd = tcp_connect(j.port);
+    send_hello(fd, j.id, PVB_NET_TCP_RR, 1);
+    for (int i = 0; i < 500; i++) {
+        assert_int_equal(send(fd, &c, 1, MSG_NOSIGNAL), 1);
+        assert_int_equal(recv(fd, &c, 1, MSG_WAITALL), 1);
+    }
+    shutdown(fd, SHUT_WR);
+    assert_int_equal(read_to_eof(fd), 0);
+    close(fd);
+    r = end();
+    if (!r.ok) {
+        fail_msg("peer: %s", r.reason);
+    }
+    assert_true(r.total_packets == 500);
+}
+
+static void test_udp(void **state)
+{
+    struct peer_job j = begin(PVB_NET_UDP_PPS, 200, 50, 10000);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)j.port)};
+    unsigned char d[64], in[64];
+    struct peer_report r;
+    struct agent_result a;
+    uint64_t seq = 0;
+    char err[256];
+    int fd, echoed = 0, stopped = 0;
+    ssize_t n;
+
+    (void)state;
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    put32(d, PVB_NET_MAGIC);
+    put32(d + 4, j.id);
+    /* A datagram of another job first: dropped, never counted. */
+    put32(d + 4, j.id + 1000);
+    put64(d + 8, 0);
+    send(fd, d, sizeof(d), 0);
+    put32(d + 4, j.id);
+    for (int tries = 0; tries < 50 && !echoed; tries++) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+
+        put64(d + 8, PVB_NET_SEQ_HELLO);
+        send(fd, d, sizeof(d), 0);
+        if (poll(&p, 1, 100) == 1 && recv(fd, in, sizeof(in), 0) >= 16 &&
+            get64(in + 8) == PVB_NET_SEQ_HELLO) {
+            echoed = 1;
+        }
+    }
+    assert_true(echoed);
+    while (!stopped && seq < 50000000) {
+        put64(d + 8, seq);
+        if (send(fd, d, sizeof(d), 0) == (ssize_t)sizeof(d)) {
+            seq++;
+        }
+        if (seq % 16 == 0) {
+            usleep(50); /* loopback never loses, unless the receive buffer overflows */
+        }
+        n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+        if (n >= 16 && get64(in + 8) == PVB_NET_SEQ_STOP) {
+            stopped = 1;
+        }
+    }
+    assert_true(stopped);
+    close(fd);
+    r = end();
+    if (!r.ok) {
+        fail_msg("peer: %s", r.reason);
+    }
+    assert_true(r.total_packets <= seq && r.total_packets > seq / 2);
+    assert_true(r.max_seq <= seq);
+    assert_true(r.window_packets > 0 && r.window_s >= 0.2);
+    memset(&a, 0, sizeof(a));
+    a.ops_total = seq;
+    assert_int_equal(peer_check(PVB_NET_UDP_PPS, &a, &r, err, sizeof(err)), 0);
+}
+
+static void test_never_connects(void **state)
+{
+    struct peer_report r;
+    double t0;
+
+    (void)state;
+    begin(PVB_NET_TCP_TX, 100, 0, 400);
+    t0 = now_s();
+    usleep(600 * 1000);
+    r = end();
+    assert_int_equal(r.ok, 0);
+    assert_non_null(strstr(r.reason, "timed out after 0."));
+    assert_non_null(strstr(r.reason, "waiting for a connection from the guest"));
+    assert_true(now_s() - t0 < 2.0);
+
+    begin(PVB_NET_UDP_PPS, 100, 0, 300);
+    usleep(400 * 1000);
+    r = end();
+    assert_int_equal(r.ok, 0);
+    assert_non_null(strstr(r.reason, "no datagram from the guest"));
+}
+
+static void test_stale_then_good(void **state)
+{
+    struct peer_job j = begin(PVB_NET_TCP_RR, 100, 0, 10000);
+    struct peer_report r;
+    char c = 'q';
+    int stale, fd;
+
+    (void)state;
+    /* A sender of an earlier job: dropped, the peer keeps listening. */
+    stale = tcp_connect(j.port);
+    send_hello(stale, j.id - 1, PVB_NET_TCP_RR, 1);
+    assert_int_equal(read_to_eof(stale), 0);
+    close(stale);
+    fd = tcp_connect(j.port);
+    send_hello(fd, j.id, PVB_NET_TCP_RR, 1);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(send(fd, &c, 1, MSG_NOSIGNAL), 1);
+        assert_int_equal(recv(fd, &c, 1, MSG_WAITALL), 1);
+    }
+    shutdown(fd, SHUT_WR);
+    read_to_eof(fd);
+    close(fd);
+    r = end();
+    assert_int_equal(r.ok, 1);
+    assert_true(r.total_packets == 10);
+}
+
+static void test_reset_and_bad_hello(void **state)
+{
+    struct peer_job j = begin(PVB_NET_TCP_TX, 5000, 0, 10000);
+    struct linger lg = {1, 0};
+    static char buf[4096];
+    struct peer_report r;
+    int fd;
+
+    (void)state;
+    fd = tcp_connect(j.port);
+    send_hello(fd, j.id, PVB_NET_TCP_TX, sizeof(buf));
+    assert_int_equal(send(fd, buf, sizeof(buf), MSG_NOSIGNAL), (ssize_t)sizeof(buf));
+    usleep(100 * 1000);
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(fd); /* RST */
+    usleep(100 * 1000);
+    r = end();
+    assert_int_equal(r.ok, 0);
+    assert_true(strstr(r.reason, "reset") || strstr(r.reason, "closed the stream before"));
+
+    /* A hello of this job for another workload: the job fails with a reason. */
+    j = begin(PVB_NET_TCP_RX, 100, 0, 10000);
+    fd = tcp_connect(j.port);
+    send_hello(fd, j.id, PVB_NET_TCP_TX, 1024);
+    usleep(100 * 1000);
+    r = end();
+    close(fd);
+    assert_int_equal(r.ok, 0);
+    assert_non_null(strstr(r.reason, "hello is for workload 1, the job is tcp_rx"));
+}
+
+static void test_abort_then_next(void **state)
+{
+    struct peer_job j;
+    struct peer_report r;
+    char c = 'q';
+    int fd;
+
+    (void)state;
+    begin(PVB_NET_TCP_TX, 100, 0, 60000);
+    peer_job_abort(&pr); /* the agent failed: the peer lets go at once */
+    assert_int_equal(pr.open_id, 0);
+    j = begin(PVB_NET_TCP_RR, 100, 0, 10000);
+    fd = tcp_connect(j.port);
+    send_hello(fd, j.id, PVB_NET_TCP_RR, 1);
+    assert_int_equal(send(fd, &c, 1, MSG_NOSIGNAL), 1);
+    assert_int_equal(recv(fd, &c, 1, MSG_WAITALL), 1);
+    shutdown(fd, SHUT_WR);
+    read_to_eof(fd);
+    close(fd);
+    r = end();
+    assert_int_equal(r.ok, 1);
+    assert_true(r.total_packets == 1);
+}
+
+static void test_stop(void **state)
+{
+    struct peer p;
+    char err[256];
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(peer_start(&p, NULL, "127.0.0.1", err, sizeof(err)), 0);
+    pid = p.pid;
+    assert_true(pid > 0);
+    peer_stop(&p);
+    assert_int_equal(p.pid, 0);
+    assert_int_equal(kill(pid, 0), -1);
+    /* A namespace that does not exist: the peer says why and is gone. */
+    assert_int_equal(peer_start(&p, "/run/netns/pvb-doesnotexist", "127.0.0.1", err,
+                                sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "cannot enter /run/netns/pvb-doesnotexist"));
+    assert_int_equal(p.pid, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_tcp_tx),
+        cmocka_unit_test(test_tcp_rx),
+        cmocka_unit_test(test_tcp_rr),
+        cmocka_unit_test(test_udp),
+        cmocka_unit_test(test_never_connects),
+        cmocka_unit_test(test_stale_then_good),
+        cmocka_unit_test(test_reset_and_bad_hello),
+        cmocka_unit_test(test_abort_then_next),
+        cmocka_unit_test(test_stop),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
