@@ -74,6 +74,7 @@ help:
 	@echo "make check      build and run every test (unit + integration with real guests)"
 	@echo "make unit       unit tests only"
 	@echo "make bench      set up the host, build, run scenarios/quick.ini"
+	@echo "make demo       the teaching demo (about 2 minutes): emulated vs virtio, and why"
 	@echo "make image      build the guest kernel + initramfs into build/guest/"
 	@echo "make image-fio  also build/guest/initramfs-fio.img (Debian's fio inside, engine = fio)"
 	@echo "make selftest   agent against fio in one guest (SELFTEST_ARGS=--quick)"
@@ -147,6 +148,10 @@ setup:
 bench: setup
 	$(Q)$(MAKE) --no-print-directory all image
 	$(Q)$(PVBENCH) run scenarios/quick.ini
+
+# The teaching demo: scenarios/teaching.ini, then the account and demo.html (docs/teaching.md).
+demo: all image
+	$(Q)$(PVBENCH) demo
 
 lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \

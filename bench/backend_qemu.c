@@ -169,6 +169,21 @@ int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
     rc |= argv_add(a, "socket,id=ctl,path=%s", s->control_sock);
     rc |= argv_add(a, "-serial");
     rc |= argv_add(a, "chardev:ctl");
+    /* "Why" metrics (why.h): QMP to switch trace events on and off, and their log file. */
+    if (s->qmp_sock) {
+        if (!path_ok(s->qmp_sock)) {
+            return -1;
+        }
+        rc |= argv_add(a, "-qmp");
+        rc |= argv_add(a, "unix:%s,server=on,wait=off", s->qmp_sock);
+    }
+    if (s->trace_log) {
+        if (!path_ok(s->trace_log)) {
+            return -1;
+        }
+        rc |= argv_add(a, "-D");
+        rc |= argv_add(a, "%s", s->trace_log);
+    }
     if (s->dut) {
         rc |= add_dut(a, s);
     }

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "baseline.h"
 #include "compare.h"
+#include "demo.h"
 #include "devmodel.h"
 #include "exitcode.h"
 #include "log.h"
@@ -30,6 +31,7 @@ static void usage(FILE *out)
             "  pvbench report [--format png|svg] DIR  rebuild plots/, report.html, report.md\n"
             "  pvbench compare BASE NEW [options]     A/B verdict per metric (exit 1: regression)\n"
             "  pvbench baseline save DIR NAME | list  keep named baselines for --baseline\n"
+            "  pvbench demo [--quick] [-o DIR]        teaching demo: emulated vs virtio, and why\n"
             "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
             "  pvbench selftest [--quick] [--host]    agent against fio in one guest (see --help)\n"
             "  pvbench help scenario                  every scenario key, default and range\n"
@@ -269,6 +271,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "selftest") == 0) {
         return selftest_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "demo") == 0) {
+        return demo_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "cleanup") == 0) {
         return cmd_cleanup(argc - 1, argv + 1);

@@ -35,6 +35,10 @@ static const struct metric metrics[] = {
     {"guest_cpu_us_per_op", "us", LO, "busy guest CPU time per operation"},
     {"host_cpu_us_per_op", "us", LO, "CPU time of the QEMU process per operation"},
     {"irqs_per_op", "irq/op", LO, "interrupts of the device under test per operation"},
+    /* "why" metrics: one traced job after the measured ones (why.h) */
+    {"reg_accesses_per_op", "acc/op", LO,
+     "trapped register accesses (port I/O, MMIO, virtio kicks) to the device per operation"},
+    {"notifies_per_op", "kick/op", LO, "virtio notifications (kicks) to the device per operation"},
     /* boot */
     {"boot_to_ready_s", "s", LO, "from starting the guest to the agent's READY"},
     {"host_bytes_ratio", "ratio", HI,

@@ -38,6 +38,7 @@
 #include "scenario.h"
 #include "table.h"
 #include "util.h"
+#include "why.h"
 
 #define RUN_SEND_TIMEOUT_S 5.0
 #define RUN_QUIT_GRACE_S 5.0
@@ -54,6 +55,7 @@ struct config_state {
     unsigned jobs_failed;
     double load_before, load_after; /* host 1-minute load average around the configuration */
     char vhost[8];                  /* net: "on" | "off" (run.json) */
+    char why_source[128];           /* where the "why" counts came from ("" if none) */
 };
 
 struct run_ctx {
@@ -132,6 +134,9 @@ struct live_guest {
     char disk[PATH_MAX];
     char agent_log[PATH_MAX + 32];
     int started;
+    struct why_session why;   /* QMP + trace log of this guest (why.h) */
+    int why_job;              /* the running job is the traced "why" job */
+    struct agent_result last; /* the last result the agent sent */
 };
 
 /* Abort callback for channel waits: Ctrl-C, or QEMU gone. */
@@ -310,11 +315,22 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     spec.control_sock = lg->sock;
     spec.console_log = console;
     spec.qemu_log = qemulog;
+    /* "Why" metrics: QMP and a trace log, qemu backend only (why.h). */
+    if (dut && r->s.why && r->backend == &backend_qemu_ops) {
+        if (why_session_init(&lg->why, registry_dir(), config, dut, accel, err, sizeof(err)) == 0) {
+            spec.qmp_sock = lg->why.qmp_path;
+            spec.trace_log = lg->why.trace_path;
+        } else {
+            log_warn("%s: no why metrics: %s", config, err);
+        }
+    }
     if (dut && dut->kind == DEVMODEL_NET) {
         spec.net_tap = r->net.taps[k];
         spec.net_mac = mac;
         spec.net_vhost = netns_vhost_for(dut, (enum netns_vhost)r->s.vhost, r->vhost_available) > 0;
     }
+    /* vhost-net serves the queues in the host kernel: QEMU never sees their kicks. */
+    lg->why.kicks_hidden = spec.net_vhost;
 
     t0 = util_now();
     deadline = t0 + timeout_s;
@@ -367,6 +383,7 @@ static void guest_stop(struct live_guest *lg)
         lg->r->backend->stop(&lg->g, RUN_QUIT_GRACE_S);
         lg->started = 0;
     }
+    why_session_close(&lg->why);
     chan_close(&lg->ch);
     if (lg->sock[0]) {
         unlink(lg->sock);
@@ -675,8 +692,10 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
     job.rw = w->rw;
     job.bs = w->bs;
     job.qd = w->qd;
-    job.runtime_ms = (unsigned)(r->s.runtime_s * 1000.0 + 0.5);
-    job.warmup_ms = (unsigned)(r->s.warmup_s * 1000.0 + 0.5);
+    /* The "why" job: short, no warm-up, so the trace holds the job and little else. */
+    job.runtime_ms =
+        (unsigned)((lg->why_job ? r->s.why_runtime_s : r->s.runtime_s) * 1000.0 + 0.5);
+    job.warmup_ms = lg->why_job ? 0 : (unsigned)(r->s.warmup_s * 1000.0 + 0.5);
     job.irq = dev->irq_match;
     job.fault = job_fault(r, dev, w);
     if (w->kind == DEVMODEL_NET) {
@@ -691,7 +710,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         return JOB_FAILED;
     }
     /* Runtime plus warm-up, plus a margin for a slow (TCG) guest to set up and answer. */
-    budget = (r->s.runtime_s + r->s.warmup_s) * 1.5 + 15.0;
+    budget = (job.runtime_ms + job.warmup_ms) / 1000.0 * 1.5 + 15.0;
     if (w->kind == DEVMODEL_BLK && r->s.engine == SCENARIO_ENGINE_FIO) {
         /* the agent gives fio 2 x (warm-up + runtime) + PVB_FIO_MARGIN_S, then answers ERROR */
         budget = (r->s.runtime_s + r->s.warmup_s) * 2.0 + PVB_FIO_MARGIN_S + 15.0;
@@ -743,8 +762,9 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         snprintf(reason, len, "implausible result for %s rep %u: %s", w->name, rep, err);
         return JOB_FAILED;
     }
+    lg->last = msg.u.result;
     if (rep == 0) {
-        return JOB_OK; /* a warm-up job: measured by the agent, never recorded */
+        return JOB_OK; /* a warm-up or why job: measured by the agent, never recorded */
     }
     if (have_lv && backend_libvirt_counters(&lg->g, &lv1) == 0 && lv0.rd_bytes >= 0 &&
         w->kind == DEVMODEL_BLK && msg.u.result.ops_total > 0) {
@@ -980,6 +1000,78 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
     *up = 0;
 }
 
+/* Has device di's workload w its "why" samples already (resume)? */
+static int why_done(const struct run_ctx *r, const struct devmodel *dev, const struct workload *w)
+{
+    for (size_t i = 0; i < r->samples.n; i++) {
+        const struct sample *s = &r->samples.v[i];
+        if (strcmp(s->config, dev->name) == 0 && strcmp(s->workload, w->name) == 0 &&
+            strcmp(s->metric, "reg_accesses_per_op") == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The "why" job of device di and workload w (why.h): one short job with QEMU's trace
+ * events on, after the measured ones; its counts per operation become samples (rep 1)
+ * and an entry of why.json. A failure costs only these numbers, unless the guest is lost.
+ */
+static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
+                       const struct workload *w, int *up)
+{
+    const struct devmodel *dev = r->s.devices[di];
+    struct why_result wr;
+    char err[512], reason[512], status[160];
+    enum job_outcome out;
+
+    if (!lg->why.registered || why_done(r, dev, w)) {
+        return;
+    }
+    snprintf(status, sizeof(status), "%s  %s  why: traced job (not timed)", dev->name, w->name);
+    progress_status(status);
+    if (why_begin(&lg->why, err, sizeof(err)) < 0) {
+        log_warn("%s %s: no why metrics: %s", dev->name, w->name, err);
+        return;
+    }
+    lg->why_job = 1;
+    out = job_run(r, lg, dev, w, 0, reason, sizeof(reason));
+    lg->why_job = 0;
+    if (dev->kind == DEVMODEL_NET) {
+        peer_job_abort(&r->peer);
+    }
+    if (out != JOB_OK) {
+        why_cancel(&lg->why);
+        if (out == JOB_GUEST_LOST) {
+            snprintf(status, sizeof(status), "%s why job: ", w->name);
+            util_strlcpy(status + strlen(status), reason, sizeof(status) - strlen(status));
+            config_fail(r, di, status);
+            guest_stop(lg);
+            *up = 0;
+        } else {
+            log_warn("%s %s: why job failed: %s", dev->name, w->name, reason);
+        }
+        return;
+    }
+    if (why_end(&lg->why, why_job_ops(w, &lg->last), &wr, err, sizeof(err)) < 0) {
+        log_warn("%s %s: no why metrics: %s", dev->name, w->name, err);
+        return;
+    }
+    if (add_sample(r, dev, w->name, "reg_accesses_per_op", 1, wr.reg_accesses_per_op) < 0 ||
+        add_sample(r, dev, w->name, "notifies_per_op", 1, wr.notifies_per_op) < 0 ||
+        save_samples(r) < 0) {
+        log_err("%s %s: cannot save the why samples", dev->name, w->name);
+        return;
+    }
+    if (why_record(r->out_dir, dev, dev->name, w->name, &wr, err, sizeof(err)) < 0) {
+        log_warn("%s", err);
+    }
+    util_strlcpy(r->cfg[di].why_source, wr.source, sizeof(r->cfg[di].why_source));
+    log_debug("%s %s: %.2f register accesses per op (%.0f ops traced)", dev->name, w->name,
+              wr.reg_accesses_per_op, wr.ops);
+}
+
 /*
  * Measure repetitions lo..hi of every configuration in `want` (NULL: all). All their
  * guests are up together and the repetitions are interleaved (A B A B ...), so drift
@@ -1039,6 +1131,16 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
             }
         }
     }
+    /* The "why" jobs come after every measured job, so tracing never touches those. */
+    for (unsigned wi = 0; lo == 1 && wi < r->s.n_workloads && !interrupted && !r->write_failed;
+         wi++) {
+        for (unsigned di = 0; di < r->s.n_devices && !interrupted; di++) {
+            if (up[di] && r->s.devices[di]->kind == r->s.workloads[wi]->kind) {
+                config_why(r, di, &lg[di], r->s.workloads[wi], &up[di]);
+            }
+        }
+    }
+    progress_clear();
     for (unsigned di = 0; di < r->s.n_devices; di++) {
         if (up[di]) {
             record_load(r, di, 1);
@@ -1306,6 +1408,11 @@ static int run_json_write(struct run_ctx *r)
         json_object_object_add(c, "host_load_before",
                                json_object_new_double(r->cfg[i].load_before));
         json_object_object_add(c, "host_load_after", json_object_new_double(r->cfg[i].load_after));
+        /* The "why" numbers of this configuration: their source (detail in why.json). */
+        json_object_object_add(c, "why_source",
+                               r->cfg[i].why_source[0]
+                                   ? json_object_new_string(r->cfg[i].why_source)
+                                   : NULL);
         json_object_array_add(configs, c);
     }
     json_object_object_add(root, "configs", configs);

@@ -124,6 +124,12 @@ static const struct scn_opt scn_opts[] = {
     {"host_baseline", SCN_BOOL, SCN_MEMBER(host_baseline), 0, "no", NULL, 0, 0, 0,
      "also run the block workloads with fio on the bare host, on a scratch file beside the "
      "guests' disks (O_DIRECT): configuration 'host', and pct_of_host for every device"},
+    {"why", SCN_BOOL, SCN_MEMBER(why), 0, "yes", NULL, 0, 0, 0,
+     "after the measured jobs, one short job per device and workload with QEMU's trace events "
+     "on: register accesses and virtio kicks per operation (reg_accesses_per_op, "
+     "notifies_per_op; qemu backend only)"},
+    {"why_runtime", SCN_SECONDS, SCN_MEMBER(why_runtime_s), 0, "0.5", NULL, 0.1, 60, 0,
+     "length of that traced job"},
 };
 
 #define SCN_NOPTS (sizeof(scn_opts) / sizeof(scn_opts[0]))

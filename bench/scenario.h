@@ -44,6 +44,8 @@ struct scenario {
     unsigned vhost;           /* virtio-net vhost: enum netns_vhost (auto, on, off) */
     unsigned engine;          /* blk I/O in the guest: enum scenario_engine */
     unsigned host_baseline;   /* 1: blk workloads with fio on the bare host too (hostbase.h) */
+    unsigned why;             /* 1: a traced "why" job per device x workload after the others */
+    double why_runtime_s;     /* its length */
     /* Resolved by scenario_load: the machine each device's guest uses. */
     enum machine_type device_machine[SCENARIO_MAX_DEVICES];
 };
