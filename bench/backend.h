@@ -12,6 +12,17 @@
 
 #define GUEST_ARGV_MAX 64
 
+/*
+ * The guest kernel's command line, the same for every configuration: console on ttyS0,
+ * quiet, reboot on panic (QEMU runs with -no-reboot, so a panic ends QEMU), and boot-time
+ * checks that only cost time under emulation skipped (TSC watchdog, timer check, crypto
+ * self-tests, PS/2 probing, unused UARTs). The harness appends pvbench.run=, pvbench.modules=
+ * (the driver of the device under test) and, for NICs, pvbench.addr=.
+ */
+#define GUEST_CMDLINE                                                                              \
+    "console=ttyS0 quiet loglevel=4 panic=-1 tsc=reliable no_timer_check cryptomgr.notests "     \
+    "i8042.noaux i8042.nokbd 8250.nr_uarts=2"
+
 /* What a guest is made of: identical for every configuration but the device under test. */
 struct guest_spec {
     const char *name;         /* "pvb-<run id>-<config>" */

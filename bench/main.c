@@ -69,6 +69,11 @@ static void usage(FILE *out)
 
 static int cmd_list(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--cmdline") == 0) {
+        /* For scripts/measure-boot: the guest kernel command line every configuration gets. */
+        printf("%s\n", GUEST_CMDLINE);
+        return PVB_EXIT_OK;
+    }
     if (argc > 1 && strcmp(argv[1], "--modules") == 0) {
         /* For scripts/build-guest: every guest module the device table needs, once each. */
         char seen[2048] = " ";

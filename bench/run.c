@@ -266,9 +266,17 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     lg->r = r;
     lg->ch.fd = lg->ch.listen_fd = -1;
     snprintf(name, sizeof(name), "pvb-%s-%s", r->run_id, config);
-    snprintf(cmdline, sizeof(cmdline), "console=ttyS0 quiet loglevel=4 panic=-1 tsc=reliable no_timer_check "
-             "cryptomgr.notests i8042.noaux i8042.nokbd 8250.nr_uarts=2 pvbench.run=%s",
-             r->run_id);
+    snprintf(cmdline, sizeof(cmdline), "%s pvbench.run=%s", GUEST_CMDLINE, r->run_id);
+    if (dut) {
+        /* Only the driver of the device under test (and what it needs) is loaded. */
+        char mods[128], *p;
+        util_strlcpy(mods, dut->guest_modules, sizeof(mods));
+        for (p = mods; *p; p++) {
+            *p = *p == ' ' ? ',' : *p;
+        }
+        snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline),
+                 " pvbench.modules=%s", mods);
+    }
     if (dut && dut->kind == DEVMODEL_NET) {
         /* Each net guest of the run has its own tap, address and MAC (netns.h). */
         k = net_index(r, dut);

@@ -292,8 +292,14 @@ static void agent_setup(void)
         agent_console("kernel release truncated to %s", r->kernel);
     }
     if (agent_is_init) {
-        ret = agent_sys_load_modules(PVB_MODULES_LIST, &r->modules_loaded, &r->modules_failed,
-                                     agent_setup_log);
+        /* The harness names the driver of the device under test: only it and its deps load. */
+        char cmdline[1024], wanted[512];
+        int have = procstat_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) >= 0 &&
+                   agent_sys_cmdline_value(cmdline, "pvbench.modules", wanted,
+                                           sizeof(wanted)) == 0;
+
+        ret = agent_sys_load_modules(PVB_MODULES_LIST, have ? wanted : NULL,
+                                     &r->modules_loaded, &r->modules_failed, agent_setup_log);
         agent_console("modules: %d loaded, %d failed%s", r->modules_loaded, r->modules_failed,
                       ret < 0 ? " (no module list)" : "");
     }

@@ -202,12 +202,15 @@ typedef void (*agent_sys_log_fn)(const char *msg);
 int agent_sys_mounts(agent_sys_log_fn log);
 
 /*
- * Load every module listed in path (one absolute .ko path per line,
- * dependencies first; blank lines and '#' comments skipped) with finit_module.
- * EEXIST counts as loaded. Returns 0 (counts in *loaded, *failed) or -errno
- * if the list cannot be read.
+ * Load modules listed in path with finit_module. Each line is "PATH [DEP ...]": an absolute
+ * .ko path and the names of the modules it needs, dependencies first; blank lines and '#'
+ * comments skipped. wanted (module names separated by spaces or commas, e.g. the kernel
+ * command line's pvbench.modules=) selects those modules and what they depend on; NULL
+ * loads every line. EEXIST counts as loaded. Returns 0 (counts in *loaded, *failed) or
+ * -errno if the list cannot be read.
  */
-int agent_sys_load_modules(const char *path, int *loaded, int *failed, agent_sys_log_fn log);
+int agent_sys_load_modules(const char *path, const char *wanted, int *loaded, int *failed,
+                           agent_sys_log_fn log);
 
 /*
  * The one disk in <sysfs>/block that is not ram, loop, zram, sr or fd.

@@ -89,9 +89,52 @@ static int agent_sys_load_one(const char *path)
     return ret;
 }
 
-int agent_sys_load_modules(const char *path, int *loaded, int *failed, agent_sys_log_fn log)
+/* Module name of a .ko path: basename without .ko[.xz|.zst|.gz], '-' as '_'. */
+static void agent_sys_modname(const char *path, char *name, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    size_t n;
+
+    base = base ? base + 1 : path;
+    n = strcspn(base, ".");
+    if (n >= len) {
+        n = len - 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        name[i] = base[i] == '-' ? '_' : base[i];
+    }
+    name[n] = '\0';
+}
+
+/* Is name one of the words of list (separated by spaces or commas, '-' same as '_')? */
+static bool agent_sys_in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+
+    while (*list) {
+        size_t k = strcspn(list, " ,");
+        bool same = k == n;
+
+        for (size_t i = 0; same && i < n; i++) {
+            char c = list[i] == '-' ? '_' : list[i];
+            same = c == name[i];
+        }
+        if (same) {
+            return true;
+        }
+        list += k;
+        list += strspn(list, " ,");
+    }
+    return false;
+}
+
+int agent_sys_load_modules(const char *path, const char *wanted, int *loaded, int *failed,
+                           agent_sys_log_fn log)
 {
     char *list, *line, *save = NULL, *end;
+    char **lines = NULL, *needed = NULL;
+    bool *take = NULL;
+    size_t n = 0, cap = 0, needed_len = 0;
     int ret;
 
     *loaded = 0;
@@ -105,6 +148,7 @@ int agent_sys_load_modules(const char *path, int *loaded, int *failed, agent_sys
         agent_sys_log(log, "module list %s: %s", path, strerror(-ret));
         goto out;
     }
+    /* Lines: "PATH [DEP ...]", dependencies first. */
     for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         while (*line == ' ' || *line == '\t') {
             line++;
@@ -116,16 +160,60 @@ int agent_sys_load_modules(const char *path, int *loaded, int *failed, agent_sys
         if (!*line || *line == '#') {
             continue;
         }
-        ret = agent_sys_load_one(line);
+        if (n == cap) {
+            char **bigger = realloc(lines, (cap ? cap * 2 : 64) * sizeof(*lines));
+            if (!bigger) {
+                ret = -ENOMEM;
+                goto out;
+            }
+            lines = bigger;
+            cap = cap ? cap * 2 : 64;
+        }
+        lines[n++] = line;
+    }
+    take = calloc(n ? n : 1, sizeof(*take));
+    needed_len = (wanted ? strlen(wanted) : 0) + AGENT_SYS_LIST_MAX + 2;
+    needed = malloc(needed_len);
+    if (!take || !needed) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    /*
+     * Only what `wanted` names, with everything it depends on: walk the list backwards
+     * (dependents come after their dependencies) and add each taken line's dependencies.
+     */
+    snprintf(needed, needed_len, "%s", wanted ? wanted : "");
+    for (size_t i = n; i-- > 0;) {
+        char name[64], *deps;
+
+        agent_sys_modname(lines[i], name, sizeof(name));
+        take[i] = !wanted || agent_sys_in_list(needed, name);
+        deps = strpbrk(lines[i], " \t");
+        if (deps) {
+            *deps++ = '\0'; /* the path ends here */
+            if (take[i] && wanted) {
+                size_t used = strlen(needed);
+                snprintf(needed + used, needed_len - used, " %s", deps);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!take[i]) {
+            continue;
+        }
+        ret = agent_sys_load_one(lines[i]);
         if (ret < 0) {
             (*failed)++;
-            agent_sys_log(log, "module %s: %s", line, strerror(-ret));
+            agent_sys_log(log, "module %s: %s", lines[i], strerror(-ret));
         } else {
             (*loaded)++;
         }
     }
     ret = 0;
 out:
+    free(needed);
+    free(take);
+    free(lines);
     free(list);
     return ret;
 }

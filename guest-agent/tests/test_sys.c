@@ -201,7 +201,7 @@ static void test_modules(void **state)
     fputs("# comment\n\n  /nonexistent/a.ko  \n/nonexistent/b.ko.xz\r\n", f);
     fclose(f);
     nlogged = 0;
-    assert_int_equal(agent_sys_load_modules(path, &loaded, &failed, test_log), 0);
+    assert_int_equal(agent_sys_load_modules(path, NULL, &loaded, &failed, test_log), 0);
     assert_int_equal(loaded, 0);
     assert_int_equal(failed, 2);
     assert_int_equal(nlogged, 2);
@@ -209,10 +209,42 @@ static void test_modules(void **state)
     assert_string_equal(logged[1], "module /nonexistent/b.ko.xz: No such file or directory");
 
     nlogged = 0;
-    assert_int_equal(agent_sys_load_modules("/nonexistent/list", &loaded, &failed, test_log),
-                     -ENOENT);
+    assert_int_equal(
+        agent_sys_load_modules("/nonexistent/list", NULL, &loaded, &failed, test_log), -ENOENT);
     assert_int_equal(loaded + failed, 0);
     assert_int_equal(nlogged, 1);
+}
+
+/* pvbench.modules= selects a module and what it depends on, in the list's order. */
+static void test_modules_wanted(void **state)
+{
+    char path[PATH_MAX];
+    int loaded = -1, failed = -1;
+    FILE *f;
+
+    (void)state;
+    assert_true(snprintf(path, sizeof(path), "%s/modules-deps", root) < (int)sizeof(path));
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("/nonexistent/scsi_common.ko\n"
+          "/nonexistent/scsi_mod.ko scsi_common\n"
+          "/nonexistent/libata.ko scsi_mod\n"
+          "/nonexistent/ata_piix.ko libata scsi_mod\n"
+          "/nonexistent/virtio_ring.ko\n"
+          "/nonexistent/virtio-blk.ko virtio_ring\n",
+          f);
+    fclose(f);
+    nlogged = 0;
+    assert_int_equal(agent_sys_load_modules(path, "ata_piix", &loaded, &failed, test_log), 0);
+    assert_int_equal(failed, 4);
+    assert_string_equal(logged[0], "module /nonexistent/scsi_common.ko: No such file or directory");
+    assert_string_equal(logged[3], "module /nonexistent/ata_piix.ko: No such file or directory");
+    nlogged = 0;
+    assert_int_equal(agent_sys_load_modules(path, "virtio_blk,nothere", &loaded, &failed,
+                                            test_log), 0);
+    assert_int_equal(failed, 2);
+    assert_string_equal(logged[0], "module /nonexistent/virtio_ring.ko: No such file or directory");
+    assert_string_equal(logged[1], "module /nonexistent/virtio-blk.ko: No such file or directory");
 }
 
 int main(void)
@@ -226,6 +258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_disks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_modules_wanted, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
