@@ -285,6 +285,43 @@ static int write_dut_disk(xmlTextWriterPtr w, const struct guest_spec *s, char *
     return rc;
 }
 
+/*
+ * The NIC under test on the run's tap (created by the harness, so managed='no': libvirt
+ * opens it and never adds an address), with the harness's MAC and back end.
+ */
+static int write_dut_nic(xmlTextWriterPtr w, const struct guest_spec *s)
+{
+    const struct devmodel *m = s->dut;
+    /* Same PCI slot as QEMU gives the first device it adds (see write_dut_disk). */
+    unsigned slot = s->machine == MACHINE_Q35 ? 1 : 2;
+    int rc = 0;
+
+    rc |= x_start(w, "interface");
+    rc |= x_attr(w, "type", "ethernet");
+    rc |= x_empty1(w, "mac", "address", s->net_mac);
+    rc |= x_start(w, "target");
+    rc |= x_attr(w, "dev", s->net_tap);
+    rc |= x_attr(w, "managed", "no");
+    rc |= x_end(w);
+    rc |= x_empty1(w, "model", "type", m->libvirt_bus);
+    if (strcmp(m->libvirt_bus, "virtio") == 0) {
+        rc |= x_empty1(w, "driver", "name", s->net_vhost ? "vhost" : "qemu");
+    }
+    rc |= x_empty1(w, "alias", "name", DOMXML_DUT_ALIAS);
+    rc |= x_pci_address(w, slot);
+    rc |= x_end(w);
+    return rc;
+}
+
+/* A Linux interface name: 1..15 bytes, letters, digits, '-', '_', '.'. */
+static int ifname_ok(const char *n)
+{
+    size_t len = n ? strlen(n) : 0;
+
+    return len > 0 && len < 16 && strspn(n, "abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == len;
+}
+
 static int check_spec(const struct guest_spec *s, char *err, size_t errlen)
 {
     if (!domxml_name_ok(s->name)) {
@@ -302,7 +339,8 @@ static int check_spec(const struct guest_spec *s, char *err, size_t errlen)
         return -1;
     }
     if (!path_ok(s->kernel) || !path_ok(s->initrd) || !path_ok(s->console_log) ||
-        !path_ok(s->control_sock) || (s->dut && !path_ok(s->disk_path))) {
+        !path_ok(s->control_sock) ||
+        (s->dut && s->dut->kind == DEVMODEL_BLK && !path_ok(s->disk_path))) {
         snprintf(err, errlen,
                  "kernel, initrd, console log, control socket and disk must be "
                  "absolute paths without control characters");
@@ -316,8 +354,10 @@ static int check_spec(const struct guest_spec *s, char *err, size_t errlen)
         snprintf(err, errlen, "QEMU binary path holds control characters");
         return -1;
     }
-    if (s->dut && s->dut->kind != DEVMODEL_BLK) {
-        snprintf(err, errlen, "device model %s: network models come with the network backend",
+    if (s->dut && s->dut->kind == DEVMODEL_NET &&
+        (!ifname_ok(s->net_tap) || !s->net_mac || strlen(s->net_mac) != 17 ||
+         strspn(s->net_mac, "0123456789abcdefABCDEF:") != 17)) {
+        snprintf(err, errlen, "device model %s: the NIC needs a tap name and a MAC address",
                  s->dut->name);
         return -1;
     }
@@ -369,7 +409,9 @@ int domxml_write(const struct guest_spec *s, xmlBufferPtr out, char *err, size_t
         rc |= x_elem(w, "emulator", s->qemu_binary);
     }
     rc |= write_serials(w, s);
-    if (s->dut && write_dut_disk(w, s, err, errlen) < 0) {
+    if (s->dut && s->dut->kind == DEVMODEL_NET) {
+        rc |= write_dut_nic(w, s);
+    } else if (s->dut && write_dut_disk(w, s, err, errlen) < 0) {
         rc = -1;
     }
     /* What libvirt would add by default and QEMU's -nodefaults leaves out. */

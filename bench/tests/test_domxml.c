@@ -39,6 +39,9 @@ static void base_spec(struct guest_spec *s, const struct devmodel *m)
     s->control_sock = "/var/tmp/pvbench/0000abcd/ctl-x.sock";
     s->console_log = "/r/logs/x-console.log";
     s->qemu_log = "/r/logs/x-qemu.log";
+    s->net_tap = "pvbt0000abcd0";
+    s->net_mac = "52:54:00:70:76:02";
+    s->net_vhost = 0;
 }
 
 /* Write the XML of s and parse it back; NULL (and err) if the writer refused. */
@@ -316,6 +319,7 @@ struct guest_desc {
     char devices[4][64]; /* QEMU -device drivers of the DUT, controller first */
     int n_devices;
     char dut_bus[16]; /* bus the DUT disk sits on, as QEMU names the controller */
+    char nic[128];    /* "tap=NAME,mac=MAC,vhost=on|off" of the NIC under test */
 };
 
 /* Value of key= inside a QEMU option string "a,key=v,b" ("" when absent). */
@@ -393,12 +397,28 @@ static void desc_from_argv(const struct qemu_argv *a, struct guest_desc *g)
             opt_get(val, "throttling.iops-total", iops, sizeof(iops));
             snprintf(g->drive, sizeof(g->drive), "%s,%s,cache=%s,iops=%s", file, fmt, cache,
                      iops[0] ? iops : "0");
+        } else if (strcmp(o, "-netdev") == 0 && strncmp(val, "tap,", 4) == 0) {
+            char tap[32], vhost[8];
+            size_t used = strlen(g->nic);
+
+            opt_get(val, "ifname", tap, sizeof(tap));
+            opt_get(val, "vhost", vhost, sizeof(vhost));
+            snprintf(g->nic + used, sizeof(g->nic) - used, "tap=%s,vhost=%s", tap,
+                     vhost[0] ? vhost : "off");
         } else if (strcmp(o, "-device") == 0 && g->n_devices < 4) {
             size_t l = strcspn(val, ",");
             char bus[32];
 
             snprintf(g->devices[g->n_devices++], sizeof(g->devices[0]), "%.*s", (int)l, val);
             opt_get(val, "bus", bus, sizeof(bus));
+            if (strstr(val, "netdev=net0")) {
+                char mac[32];
+                size_t used = strlen(g->nic);
+
+                opt_get(val, "mac", mac, sizeof(mac));
+                snprintf(g->nic + used, sizeof(g->nic) - used, ",mac=%s", mac);
+                snprintf(g->dut_bus, sizeof(g->dut_bus), "pci");
+            }
             if (strstr(val, "drive=dut")) {
                 /* "dutctl.0" is the SCSI adapter's bus; "ide.0" the machine's IDE/AHCI. */
                 snprintf(g->dut_bus, sizeof(g->dut_bus), "%s",
@@ -473,13 +493,38 @@ static void desc_from_xml(xmlDocPtr d, struct guest_desc *g)
         snprintf(g->devices[g->n_devices++], sizeof(g->devices[0]), "scsi-hd");
         snprintf(g->dut_bus, sizeof(g->dut_bus), "ctl");
     }
+    if (xcount(d, "/domain/devices/interface") == 1) {
+        static const struct {
+            const char *libvirt, *qemu;
+        } nic_models[] = {{"rtl8139", "rtl8139"}, {"e1000", "e1000"}, {"e1000e", "e1000e"},
+                          {"virtio", "virtio-net-pci"}};
+        char tap[32], mac[32], model[32];
+
+        assert_string_equal(xs(d, "/domain/devices/interface/@type"), "ethernet");
+        assert_string_equal(xs(d, "/domain/devices/interface/target/@managed"), "no");
+        snprintf(tap, sizeof(tap), "%s", xs(d, "/domain/devices/interface/target/@dev"));
+        snprintf(mac, sizeof(mac), "%s", xs(d, "/domain/devices/interface/mac/@address"));
+        snprintf(model, sizeof(model), "%s", xs(d, "/domain/devices/interface/model/@type"));
+        snprintf(g->nic, sizeof(g->nic), "tap=%s,vhost=%s,mac=%s", tap,
+                 strcmp(xs(d, "/domain/devices/interface/driver/@name"), "vhost") == 0 ? "on"
+                                                                                      : "off",
+                 mac);
+        for (size_t i = 0; i < sizeof(nic_models) / sizeof(nic_models[0]); i++) {
+            if (strcmp(model, nic_models[i].libvirt) == 0) {
+                snprintf(g->devices[g->n_devices++], sizeof(g->devices[0]), "%s",
+                         nic_models[i].qemu);
+            }
+        }
+        snprintf(g->dut_bus, sizeof(g->dut_bus), "pci");
+    }
     /* Anything else under <devices> would be a device the QEMU guest does not have. */
     assert_string_equal(xs(d, "/domain/devices/memballoon/@model"), "none");
     assert_string_equal(xs(d, "/domain/devices/controller[@type='usb']/@model"), "none");
     assert_int_equal(xcount(d, "/domain/devices/*"),
                      1 /* usb none */ + 1 /* balloon none */ + g->serials +
                          xcount(d, "/domain/devices/emulator") + xcount(d, "/domain/devices/disk") +
-                         xcount(d, "/domain/devices/controller[@type='scsi']"));
+                         xcount(d, "/domain/devices/controller[@type='scsi']") +
+                         xcount(d, "/domain/devices/interface"));
 }
 
 static void assert_same_guest(const struct guest_desc *q, const struct guest_desc *l,
@@ -491,13 +536,15 @@ static void assert_same_guest(const struct guest_desc *q, const struct guest_des
         strcmp(q->cmdline, l->cmdline) || q->no_reboot != l->no_reboot ||
         q->serials != l->serials || strcmp(q->serial0, l->serial0) ||
         strcmp(q->serial1, l->serial1) || strcmp(q->drive, l->drive) ||
-        q->n_devices != l->n_devices || strcmp(q->dut_bus, l->dut_bus)) {
+        q->n_devices != l->n_devices || strcmp(q->dut_bus, l->dut_bus) ||
+        strcmp(q->nic, l->nic)) {
         fail_msg("%s: guests differ: qemu{%s %s %s smp=%s m=%s ser=%d %s|%s drive=%s bus=%s "
-                 "n=%d} libvirt{%s %s %s smp=%s m=%s ser=%d %s|%s drive=%s bus=%s n=%d}",
+                 "nic=%s n=%d} libvirt{%s %s %s smp=%s m=%s ser=%d %s|%s drive=%s bus=%s nic=%s "
+                 "n=%d}",
                  what, q->accel, q->cpu, q->machine, q->vcpus, q->memory, q->serials, q->serial0,
-                 q->serial1, q->drive, q->dut_bus, q->n_devices, l->accel, l->cpu, l->machine,
-                 l->vcpus, l->memory, l->serials, l->serial0, l->serial1, l->drive, l->dut_bus,
-                 l->n_devices);
+                 q->serial1, q->drive, q->dut_bus, q->nic, q->n_devices, l->accel, l->cpu,
+                 l->machine, l->vcpus, l->memory, l->serials, l->serial0, l->serial1, l->drive,
+                 l->dut_bus, l->nic, l->n_devices);
     }
     for (int i = 0; i < q->n_devices; i++) {
         if (strcmp(q->devices[i], l->devices[i]) != 0) {
@@ -516,9 +563,6 @@ static void test_device_equivalence(void **state)
         /* i == devmodel_count(): the guest without a device under test (KVM probe). */
         const struct devmodel *m = i < devmodel_count() ? devmodel_at(i) : NULL;
 
-        if (m && m->kind != DEVMODEL_BLK) {
-            continue;
-        }
         for (unsigned mt = MACHINE_PC; mt <= MACHINE_Q35; mt <<= 1) {
             for (unsigned k = 0; k < 4; k++) {
                 struct guest_spec s;
@@ -534,6 +578,8 @@ static void test_device_equivalence(void **state)
                 s.machine = (enum machine_type)mt;
                 s.accel = accels[k % 2];
                 s.disk_iops_limit = k >= 2 ? 300 : 0; /* scenario key disk_iops_limit */
+                /* vhost on and off: the harness asks for it for virtio-net only */
+                s.net_vhost = k >= 2 && m && strcmp(m->qemu_device, "virtio-net-pci") == 0;
                 snprintf(what, sizeof(what), "%s on %s (%s, iops limit %u)", m ? m->name : "no DUT",
                          machine_name(s.machine), s.accel, s.disk_iops_limit);
                 assert_int_equal(backend_qemu_build_argv(&s, &a), 0);

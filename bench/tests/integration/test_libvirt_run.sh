@@ -38,4 +38,14 @@ for pair in "qm lv" "lv qm"; do
     [ $rc -eq 0 ] || fail "backends disagree ($1 -> $2): compare exited $rc"
 done
 ok "same scenario through libvirt and qemu: no difference beyond 40% either way"
+
+# A NIC through libvirt: <interface type='ethernet'> on the run's own tap, same test network.
+nscn=$(write_scenario lvnet "virtio-net" "tcp_rr" "repetitions = 1")
+"$PVBENCH" run --accel tcg --backend libvirt -o "$TMP/lvnet" "$nscn" >"$TMP/out-lvnet" 2>&1; rc=$?
+cat "$TMP/out-lvnet"
+[ $rc -eq 0 ] || fail "libvirt network run exited $rc"
+[ -n "$(csv_values "$TMP/lvnet/samples.csv" value virtio-net tcp_rr transactions_s)" ] ||
+    fail "no tcp_rr result through libvirt"
+grep -q '"guest_driver": *"virtio_net"' "$TMP/lvnet/run.json" || fail "virtio_net did not bind"
+ok "virtio-net through libvirt measured tcp_rr"
 assert_no_leftovers
