@@ -2,6 +2,7 @@
 #   WERROR=0        do not turn warnings into errors
 #   SANITIZE=address,undefined   build host code and unit tests with sanitizers (clang or gcc)
 #   V=1             show full commands
+#   FUZZ_SECONDS=60 make fuzz: seconds per libFuzzer target (clang, libclang-rt-14-dev)
 #   PREFIX, DESTDIR for make install
 
 PREFIX   ?= /usr/local
@@ -24,6 +25,10 @@ GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter -Wvla -Wpointer-arith \
             -Wno-format-truncation
+# clang has no -Wformat-truncation: let it pass over the gcc-only option (CC=clang SANITIZE=...).
+ifneq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),)
+WARNINGS += -Wno-unknown-warning-option
+endif
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 BASE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE $(WARNINGS) $(HARDEN)
 ifeq ($(WERROR),1)
@@ -36,6 +41,12 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 HOST_CFLAGS := $(BASE_CFLAGS) $(PKG_CFLAGS) -DPVB_VERSION='"$(VERSION)"' -DPVB_GIT_REV='"$(GIT_REV)"' \
                -DPVB_DATADIR='"$(abspath .)"'
+# The always-sanitized tree ($(BUILD)/san: fuzz regression replays, `make unit-san`).
+# -fno-builtin-memcmp: gcc inlines a short memcmp that stops at the first difference; the
+# interceptor checks the whole range (how the scenario BOM over-read was found).
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+             -fno-builtin-memcmp
+SAN_CFLAGS := $(HOST_CFLAGS) $(SAN_FLAGS)
 HOST_LDFLAGS :=
 ifneq ($(SANITIZE),)
 HOST_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -51,7 +62,9 @@ AGENT_TEST_CFLAGS := $(BASE_CFLAGS) -DPVB_AGENT_TEST -DPVB_VERSION='"$(VERSION)"
 
 # ---- sources --------------------------------------------------------------------------------
 BENCH_SRCS := $(filter-out bench/main.c,$(wildcard bench/*.c))
-BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
+# Agent sources the host library shares (fio's command line and JSON), built with its flags.
+BENCH_SHARED := guest-agent/fio_job.c
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BENCH_SHARED:%.c=$(BUILD)/bench/%.o)
 BENCH_LIB  := $(BUILD)/libpvbench.a
 
 AGENT_SRCS := $(filter-out guest-agent/agent.c,$(wildcard guest-agent/*.c))
@@ -62,11 +75,19 @@ BENCH_TESTS := $(patsubst bench/tests/%.c,$(BUILD)/tests/bench/%,$(wildcard benc
 AGENT_TESTS := $(patsubst guest-agent/tests/%.c,$(BUILD)/tests/agent/%,$(wildcard guest-agent/tests/test_*.c))
 UNIT_TESTS  := $(BENCH_TESTS) $(AGENT_TESTS)
 
+# Fuzz targets (fuzz/fuzz_<name>.c); their regression replays run in `make check`.
+FUZZ_TARGETS := scenario agentmsg samples_csv run_json report
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+SAN_OBJS     := $(BENCH_SRCS:%.c=$(BUILD)/san/%.o) $(BENCH_SHARED:%.c=$(BUILD)/san/bench/%.o)
+SAN_LIB      := $(BUILD)/san/libpvbench.a
+SAN_TESTS    := $(patsubst bench/tests/%.c,$(BUILD)/san/tests/%,$(wildcard bench/tests/test_*.c))
+
 PVBENCH := bench/pvbench
 AGENT   := guest-agent/pvbench-agent
 
 .PHONY: all check unit integration bench demo image setup install clean lint help
-.PHONY: image-fio selftest
+.PHONY: image-fio selftest fuzz fuzz-build unit-san valgrind
 all: $(PVBENCH) $(AGENT)
 
 help:
@@ -79,11 +100,20 @@ help:
 	@echo "make image-fio  also build/guest/initramfs-fio.img (Debian's fio inside, engine = fio)"
 	@echo "make selftest   agent against fio in one guest (SELFTEST_ARGS=--quick)"
 	@echo "make install    install pvbench into \$$(DESTDIR)\$$(PREFIX)"
+	@echo "make fuzz       run each libFuzzer target FUZZ_SECONDS (60) s (clang; build/fuzz/)"
+	@echo "make unit-san   host unit tests and fuzz regressions with ASan+UBSan (build/san/)"
+	@echo "make valgrind   unit tests under valgrind --leak-check=full"
+	@echo "make lint       cppcheck on the host code and the agent"
 
 # ---- host harness ---------------------------------------------------------------------------
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench/guest-agent/%.o: guest-agent/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (host)")
 	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BENCH_LIB): $(BENCH_OBJS)
@@ -122,8 +152,84 @@ $(BUILD)/tests/agent/%: guest-agent/tests/%.c $(AGENT_HOST_OBJS)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(AGENT_TEST_CFLAGS) -Iguest-agent -o $@ $< $(AGENT_HOST_OBJS) -lcmocka -ljson-c -lm
 
-unit: $(UNIT_TESTS) $(PVBENCH)
-	$(Q)scripts/run-tests unit $(UNIT_TESTS)
+unit: $(UNIT_TESTS) $(FUZZ_REPLAYS) $(PVBENCH)
+	$(Q)scripts/run-tests unit $(UNIT_TESTS) $(FUZZ_REPLAYS)
+
+# ---- sanitizer tree: the library and host unit tests with ASan+UBSan, separate objects -----
+$(BUILD)/san/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (asan,ubsan)")
+	$(Q)$(CC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/bench/guest-agent/%.o: guest-agent/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SAN_LIB): $(SAN_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/san/tests/%: bench/tests/%.c $(SAN_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@ (asan,ubsan)")
+	$(Q)$(CC) $(SAN_CFLAGS) -Ibench -o $@ $< $(SAN_LIB) $(HOST_LIBS) -lcmocka $(SAN_FLAGS)
+
+# Each fuzz target with a plain main() that replays fuzz/regressions/<t>/ and fuzz/corpus/<t>/.
+$(BUILD)/tests/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz_util.h $(SAN_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@ (asan,ubsan)")
+	$(Q)$(CC) $(SAN_CFLAGS) -Ibench \
+	    -DFUZZ_REPLAY_DIRS='"$(abspath fuzz/regressions/$*):$(abspath fuzz/corpus/$*)"' \
+	    -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(SAN_LIB) $(HOST_LIBS) $(SAN_FLAGS)
+
+# Unit tests of the host code with sanitizers, in their own tree (the normal build is kept).
+unit-san: $(SAN_TESTS) $(FUZZ_REPLAYS) $(PVBENCH)
+	$(Q)scripts/run-tests unit-san $(SAN_TESTS) $(FUZZ_REPLAYS)
+
+# Every unit test program under valgrind (the normal, unsanitized build).
+valgrind: $(UNIT_TESTS) $(PVBENCH)
+	$(Q)PVBENCH_TEST_LOGS=$(BUILD)/test-logs/valgrind PVBENCH_TEST_WRAPPER=scripts/valgrind-test \
+	    scripts/run-tests valgrind $(UNIT_TESTS)
+
+# ---- fuzzing: clang + libFuzzer + ASan/UBSan, objects in $(BUILD)/fuzz --------------------
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS  := $(filter-out -Werror -O2,$(HOST_CFLAGS)) -O1 -Wno-unknown-warning-option \
+                $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_OBJS    := $(BENCH_SRCS:%.c=$(BUILD)/fuzz/%.o) $(BENCH_SHARED:%.c=$(BUILD)/fuzz/bench/%.o)
+FUZZ_LIB     := $(BUILD)/fuzz/libpvbench.a
+
+$(BUILD)/fuzz/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (fuzz)")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/bench/guest-agent/%.o: guest-agent/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_util.h $(FUZZ_LIB)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ibench -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(HOST_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target for FUZZ_SECONDS on a working corpus seeded from fuzz/corpus/<t>; crashes go
+# to $(BUILD)/fuzz/crashes/<t>/ (keep them in fuzz/regressions/<t>/ once fixed).
+fuzz: $(FUZZ_BINS)
+	$(Q)set -e; rm -rf $(BUILD)/fuzz/tmp; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/fuzz/work/$$t $(BUILD)/fuzz/crashes/$$t $(BUILD)/fuzz/tmp; \
+	    echo "== fuzz_$$t ($(FUZZ_SECONDS) s)"; \
+	    TMPDIR=$(abspath $(BUILD)/fuzz/tmp) $(BUILD)/fuzz/fuzz_$$t \
+	        -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	        -artifact_prefix=$(BUILD)/fuzz/crashes/$$t/ \
+	        $(BUILD)/fuzz/work/$$t fuzz/corpus/$$t >$(BUILD)/fuzz/fuzz_$$t.log 2>&1 || \
+	        { tail -60 $(BUILD)/fuzz/fuzz_$$t.log; exit 1; }; \
+	    grep -E '^(stat::number_of_executed_units|Done)' $(BUILD)/fuzz/fuzz_$$t.log || true; \
+	done
 
 # ---- guest image, integration, bench --------------------------------------------------------
 image: $(PVBENCH) $(AGENT)
@@ -139,8 +245,8 @@ selftest: image-fio
 integration: all image image-fio
 	$(Q)scripts/run-tests integration bench/tests/integration/*.sh
 
-check: all $(UNIT_TESTS) image image-fio
-	$(Q)scripts/run-tests all $(UNIT_TESTS) bench/tests/integration/*.sh
+check: all $(UNIT_TESTS) $(FUZZ_REPLAYS) image image-fio
+	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) bench/tests/integration/*.sh
 
 setup:
 	$(Q)scripts/setup
@@ -166,6 +272,7 @@ install: all
 
 clean:
 	rm -rf $(BUILD)/bench $(BUILD)/agent $(BUILD)/agent-host $(BUILD)/tests $(BENCH_LIB) \
+	       $(BUILD)/san $(BUILD)/fuzz/bench $(BUILD)/fuzz/fuzz_* $(BUILD)/fuzz/tmp $(FUZZ_LIB) \
 	       $(PVBENCH) $(AGENT)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

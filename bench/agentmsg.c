@@ -9,32 +9,18 @@
 
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "log.h"
+#include "util.h"
 
 /* Deepest JSON nesting accepted: messages use two levels ("lat_us" inside a result). */
 #define AGENTMSG_JSON_DEPTH 8
 /* Longest excerpt of guest bytes quoted in an error message. */
 #define AGENTMSG_EXCERPT_MAX 40
-
-static void agentmsg_seterr(char *err, size_t errlen, const char *fmt, ...) PVB_PRINTF(3, 4);
-
-static void agentmsg_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /*
  * Printable excerpt of untrusted bytes: at most AGENTMSG_EXCERPT_MAX visible
@@ -400,13 +386,12 @@ static int agentmsg_fill(struct json_object *obj, const struct agentmsg_field *f
             continue;
         }
         if (!json_object_object_get_ex(obj, f->key, &v) || !v) {
-            agentmsg_seterr(err, errlen, "%s: missing key '%s%s'", what, prefix, f->key);
+            util_seterr(err, errlen, "%s: missing key '%s%s'", what, prefix, f->key);
             return -1;
         }
         if (f->type == AGENTMSG_F_OBJ) {
             if (!json_object_is_type(v, json_type_object)) {
-                agentmsg_seterr(err, errlen, "%s: key '%s%s' is not an object", what, prefix,
-                                f->key);
+                util_seterr(err, errlen, "%s: key '%s%s' is not an object", what, prefix, f->key);
                 return -1;
             }
             snprintf(sub, sizeof(sub), "%s%s.", prefix, f->key);
@@ -416,7 +401,7 @@ static int agentmsg_fill(struct json_object *obj, const struct agentmsg_field *f
             continue;
         }
         if (agentmsg_store(v, f, base, &why) < 0) {
-            agentmsg_seterr(err, errlen, "%s: key '%s%s' %s", what, prefix, f->key, why);
+            util_seterr(err, errlen, "%s: key '%s%s' %s", what, prefix, f->key, why);
             return -1;
         }
     }
@@ -434,16 +419,16 @@ static struct json_object *agentmsg_json(const char *s, size_t n, const char *wh
     size_t end;
 
     if (n == 0) {
-        agentmsg_seterr(err, errlen, "%s: no JSON object", what);
+        util_seterr(err, errlen, "%s: no JSON object", what);
         goto fail;
     }
     if (memchr(s, '\0', n)) {
-        agentmsg_seterr(err, errlen, "%s: NUL byte in the message", what);
+        util_seterr(err, errlen, "%s: NUL byte in the message", what);
         goto fail;
     }
     tok = json_tokener_new_ex(AGENTMSG_JSON_DEPTH);
     if (!tok) {
-        agentmsg_seterr(err, errlen, "%s: out of memory", what);
+        util_seterr(err, errlen, "%s: out of memory", what);
         goto fail;
     }
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -451,13 +436,13 @@ static struct json_object *agentmsg_json(const char *s, size_t n, const char *wh
     jerr = json_tokener_get_error(tok);
     if (!obj) {
         if (jerr == json_tokener_continue) {
-            agentmsg_seterr(err, errlen, "%s: truncated JSON (%zu bytes)", what, n);
+            util_seterr(err, errlen, "%s: truncated JSON (%zu bytes)", what, n);
         } else {
             end = json_tokener_get_parse_end(tok);
             end = end < n ? end : n;
             agentmsg_excerpt(ex, sizeof(ex), s + end, n - end);
-            agentmsg_seterr(err, errlen, "%s: invalid JSON at byte %zu (%s): '%s'", what, end,
-                            json_tokener_error_desc(jerr), ex);
+            util_seterr(err, errlen, "%s: invalid JSON at byte %zu (%s): '%s'", what, end,
+                        json_tokener_error_desc(jerr), ex);
         }
         goto fail;
     }
@@ -467,11 +452,11 @@ static struct json_object *agentmsg_json(const char *s, size_t n, const char *wh
     }
     if (end < n) {
         agentmsg_excerpt(ex, sizeof(ex), s + end, n - end);
-        agentmsg_seterr(err, errlen, "%s: trailing data after the JSON object: '%s'", what, ex);
+        util_seterr(err, errlen, "%s: trailing data after the JSON object: '%s'", what, ex);
         goto fail;
     }
     if (!json_object_is_type(obj, json_type_object)) {
-        agentmsg_seterr(err, errlen, "%s: payload is not a JSON object", what);
+        util_seterr(err, errlen, "%s: payload is not a JSON object", what);
         goto fail;
     }
     json_tokener_free(tok);
@@ -511,12 +496,12 @@ int agentmsg_parse(const char *line, size_t len, struct agentmsg *out, char *err
         err[0] = '\0';
     }
     if (!line || !out) {
-        agentmsg_seterr(err, errlen, "no line");
+        util_seterr(err, errlen, "no line");
         return -1;
     }
     memset(out, 0, sizeof(*out));
     if (len > PVB_LINE_MAX) {
-        agentmsg_seterr(err, errlen, "line too long (%zu bytes, limit %d)", len, PVB_LINE_MAX);
+        util_seterr(err, errlen, "line too long (%zu bytes, limit %d)", len, PVB_LINE_MAX);
         return -1;
     }
     /* Tolerate the line end if the caller left it, and a tty's "\r\n". */
@@ -535,16 +520,16 @@ int agentmsg_parse(const char *line, size_t len, struct agentmsg *out, char *err
         }
         if (tlen > 3 && i == tlen && memcmp(line, "PVB", 3) == 0) {
             agentmsg_excerpt(ex, sizeof(ex), line, tlen);
-            agentmsg_seterr(err, errlen, "unsupported protocol version '%s' (expected %s)", ex,
-                            PVB_PROTO_TAG);
+            util_seterr(err, errlen, "unsupported protocol version '%s' (expected %s)", ex,
+                        PVB_PROTO_TAG);
         } else {
             agentmsg_excerpt(ex, sizeof(ex), line, len);
-            agentmsg_seterr(err, errlen, "not a pvbench message: '%s'", ex);
+            util_seterr(err, errlen, "not a pvbench message: '%s'", ex);
         }
         return -1;
     }
     if (!sp) {
-        agentmsg_seterr(err, errlen, "%s line without a message type", PVB_PROTO_TAG);
+        util_seterr(err, errlen, "%s line without a message type", PVB_PROTO_TAG);
         return -1;
     }
 
@@ -580,11 +565,11 @@ int agentmsg_parse(const char *line, size_t len, struct agentmsg *out, char *err
     } else if (agentmsg_is_word(type, tlen, PVB_MSG_JOB) ||
                agentmsg_is_word(type, tlen, PVB_MSG_QUIT)) {
         agentmsg_excerpt(ex, sizeof(ex), type, tlen);
-        agentmsg_seterr(err, errlen, "'%s' is a host message, not one an agent sends", ex);
+        util_seterr(err, errlen, "'%s' is a host message, not one an agent sends", ex);
         return -1;
     } else {
         agentmsg_excerpt(ex, sizeof(ex), type, tlen);
-        agentmsg_seterr(err, errlen, "unknown message type '%s'", ex);
+        util_seterr(err, errlen, "unknown message type '%s'", ex);
         return -1;
     }
 
@@ -622,29 +607,29 @@ int agentmsg_check_result(const struct agent_result *r, const struct agent_job *
         err[0] = '\0';
     }
     if (!r || !job || !job->workload) {
-        agentmsg_seterr(err, errlen, "no result or no job to check it against");
+        util_seterr(err, errlen, "no result or no job to check it against");
         return -1;
     }
     if (r->job != job->id) {
-        agentmsg_seterr(err, errlen, "result is for job %u, expected job %u", r->job, job->id);
+        util_seterr(err, errlen, "result is for job %u, expected job %u", r->job, job->id);
         return -1;
     }
     if (strcmp(r->workload, job->workload) != 0) {
-        agentmsg_seterr(err, errlen, "result is for workload '%s', expected '%s'", r->workload,
-                        job->workload);
+        util_seterr(err, errlen, "result is for workload '%s', expected '%s'", r->workload,
+                    job->workload);
         return -1;
     }
     asked = job->runtime_ms / 1000.0;
     if (!(r->runtime_s > 0.0) || !(r->runtime_s >= 0.5 * asked) || !(r->runtime_s <= 2.0 * asked)) {
-        agentmsg_seterr(err, errlen, "runtime %.3f s outside [%.3f, %.3f] s (job asked %u ms)",
-                        r->runtime_s, 0.5 * asked, 2.0 * asked, job->runtime_ms);
+        util_seterr(err, errlen, "runtime %.3f s outside [%.3f, %.3f] s (job asked %u ms)",
+                    r->runtime_s, 0.5 * asked, 2.0 * asked, job->runtime_ms);
         return -1;
     }
     if (r->ops > r->ops_total) {
-        agentmsg_seterr(err, errlen,
-                        "ops %llu > ops_total %llu (the measured interval is part "
-                        "of the total)",
-                        (unsigned long long)r->ops, (unsigned long long)r->ops_total);
+        util_seterr(err, errlen,
+                    "ops %llu > ops_total %llu (the measured interval is part "
+                    "of the total)",
+                    (unsigned long long)r->ops, (unsigned long long)r->ops_total);
         return -1;
     }
 
@@ -656,38 +641,38 @@ int agentmsg_check_result(const struct agent_result *r, const struct agent_job *
     lat[5] = r->lat_us.max;
     for (i = 0; i < 6; i++) {
         if (!isfinite(lat[i]) || lat[i] < 0.0) {
-            agentmsg_seterr(err, errlen, "latency %s is not a non-negative number", lat_names[i]);
+            util_seterr(err, errlen, "latency %s is not a non-negative number", lat_names[i]);
             return -1;
         }
         if (i > 0 && !(lat[i - 1] <= lat[i])) {
-            agentmsg_seterr(err, errlen, "latency percentiles out of order: %s %.6g > %s %.6g",
-                            lat_names[i - 1], lat[i - 1], lat_names[i], lat[i]);
+            util_seterr(err, errlen, "latency percentiles out of order: %s %.6g > %s %.6g",
+                        lat_names[i - 1], lat[i - 1], lat_names[i], lat[i]);
             return -1;
         }
     }
     if (!(r->lat_us.mean >= r->lat_us.min && r->lat_us.mean <= r->lat_us.max)) {
-        agentmsg_seterr(err, errlen, "latency mean %.6g outside [min %.6g, max %.6g]",
-                        r->lat_us.mean, r->lat_us.min, r->lat_us.max);
+        util_seterr(err, errlen, "latency mean %.6g outside [min %.6g, max %.6g]", r->lat_us.mean,
+                    r->lat_us.min, r->lat_us.max);
         return -1;
     }
 
     cpu = r->cpu_pct.user + r->cpu_pct.nice + r->cpu_pct.system + r->cpu_pct.irq +
           r->cpu_pct.softirq + r->cpu_pct.iowait + r->cpu_pct.idle + r->cpu_pct.steal;
     if (!(cpu >= 95.0 && cpu <= 105.0)) {
-        agentmsg_seterr(err, errlen, "CPU shares sum to %.2f%%, expected 100 +- 5", cpu);
+        util_seterr(err, errlen, "CPU shares sum to %.2f%%, expected 100 +- 5", cpu);
         return -1;
     }
 
     rate = (double)r->bytes / r->runtime_s / (1024.0 * 1024.0);
     if (!(rate <= AGENTMSG_MAX_MIB_S)) {
-        agentmsg_seterr(err, errlen, "throughput %.6g MiB/s above the plausible %.6g MiB/s", rate,
-                        AGENTMSG_MAX_MIB_S);
+        util_seterr(err, errlen, "throughput %.6g MiB/s above the plausible %.6g MiB/s", rate,
+                    AGENTMSG_MAX_MIB_S);
         return -1;
     }
     rate = (double)r->ops / r->runtime_s;
     if (!(rate <= AGENTMSG_MAX_IOPS)) {
-        agentmsg_seterr(err, errlen, "%.6g operations/s above the plausible %.6g", rate,
-                        AGENTMSG_MAX_IOPS);
+        util_seterr(err, errlen, "%.6g operations/s above the plausible %.6g", rate,
+                    AGENTMSG_MAX_IOPS);
         return -1;
     }
     return 0;

@@ -1346,18 +1346,6 @@ static void compare_print_summary(const struct compare_result *r, FILE *out)
 
 /* ---- compare.json -------------------------------------------------------------------------- */
 
-static int compare_json_add(struct json_object *obj, const char *key, struct json_object *val)
-{
-    if (!val) {
-        return -1;
-    }
-    if (json_object_object_add(obj, key, val) != 0) {
-        json_object_put(val);
-        return -1;
-    }
-    return 0;
-}
-
 /* A number with 6 significant digits, or null when it is not finite. */
 static int compare_json_double(struct json_object *obj, const char *key, double v)
 {
@@ -1367,21 +1355,21 @@ static int compare_json_double(struct json_object *obj, const char *key, double 
         return json_object_object_add(obj, key, NULL) != 0 ? -1 : 0;
     }
     snprintf(num, sizeof(num), "%.6g", v);
-    return compare_json_add(obj, key, json_object_new_double_s(v, num));
+    return results_json_add(obj, key, json_object_new_double_s(v, num));
 }
 
 static struct json_object *compare_json_meta(const struct compare_meta *m)
 {
     struct json_object *o = json_object_new_object();
 
-    if (!o || compare_json_add(o, "dir", json_object_new_string(m->dir)) < 0 ||
-        compare_json_add(o, "run_id", json_object_new_string(m->run_id)) < 0 ||
-        compare_json_add(o, "scenario", json_object_new_string(m->scenario)) < 0 ||
-        compare_json_add(o, "accelerator", json_object_new_string(m->accelerator)) < 0 ||
-        compare_json_add(o, "guest_kernel", json_object_new_string(m->guest_kernel)) < 0 ||
-        compare_json_add(o, "qemu_version", json_object_new_string(m->qemu_version)) < 0 ||
-        compare_json_add(o, "pvbench_version", json_object_new_string(m->pvbench_version)) < 0 ||
-        compare_json_add(o, "start", json_object_new_string(m->start)) < 0) {
+    if (!o || results_json_add(o, "dir", json_object_new_string(m->dir)) < 0 ||
+        results_json_add(o, "run_id", json_object_new_string(m->run_id)) < 0 ||
+        results_json_add(o, "scenario", json_object_new_string(m->scenario)) < 0 ||
+        results_json_add(o, "accelerator", json_object_new_string(m->accelerator)) < 0 ||
+        results_json_add(o, "guest_kernel", json_object_new_string(m->guest_kernel)) < 0 ||
+        results_json_add(o, "qemu_version", json_object_new_string(m->qemu_version)) < 0 ||
+        results_json_add(o, "pvbench_version", json_object_new_string(m->pvbench_version)) < 0 ||
+        results_json_add(o, "start", json_object_new_string(m->start)) < 0) {
         json_object_put(o);
         return NULL;
     }
@@ -1396,19 +1384,19 @@ static struct json_object *compare_json_options(const struct compare_result *r,
 
     if (!j || compare_json_double(j, "threshold_pct", r->threshold_pct) < 0 ||
         compare_json_double(j, "alpha", r->alpha) < 0 ||
-        compare_json_add(j, "force", json_object_new_boolean(o->force)) < 0 ||
-        compare_json_add(j, "metrics", json_object_new_string(metrics)) < 0 ||
-        compare_json_add(j, "seed", json_object_new_uint64(o->seed)) < 0 ||
-        compare_json_add(j, "test",
+        results_json_add(j, "force", json_object_new_boolean(o->force)) < 0 ||
+        results_json_add(j, "metrics", json_object_new_string(metrics)) < 0 ||
+        results_json_add(j, "seed", json_object_new_uint64(o->seed)) < 0 ||
+        results_json_add(j, "test",
                          json_object_new_string("two-sided permutation test, "
                                                 "difference of means")) < 0 ||
-        compare_json_add(j, "exact_max", json_object_new_int(COMPARE_EXACT_MAX)) < 0 ||
-        compare_json_add(j, "permutations",
+        results_json_add(j, "exact_max", json_object_new_int(COMPARE_EXACT_MAX)) < 0 ||
+        results_json_add(j, "permutations",
                          json_object_new_int64((int64_t)compare_nperm(r->alpha))) < 0 ||
-        compare_json_add(j, "interval",
+        results_json_add(j, "interval",
                          json_object_new_string("percentile bootstrap 95%, "
                                                 "ratio of medians")) < 0 ||
-        compare_json_add(j, "bootstrap_resamples", json_object_new_int(STATS_BOOTSTRAP_RESAMPLES)) <
+        results_json_add(j, "bootstrap_resamples", json_object_new_int(STATS_BOOTSTRAP_RESAMPLES)) <
             0) {
         json_object_put(j);
         return NULL;
@@ -1421,27 +1409,27 @@ static struct json_object *compare_json_row(const struct compare_row *row)
     struct json_object *j = json_object_new_object();
     const char *better = row->dir == METRIC_HIGHER_BETTER ? "higher" : "lower";
 
-    if (!j || compare_json_add(j, "config", json_object_new_string(row->config)) < 0 ||
-        compare_json_add(j, "device", json_object_new_string(row->device)) < 0 ||
-        compare_json_add(j, "workload", json_object_new_string(row->workload)) < 0 ||
-        compare_json_add(j, "metric", json_object_new_string(row->metric)) < 0 ||
-        compare_json_add(j, "unit", json_object_new_string(row->unit)) < 0 ||
-        compare_json_add(j, "better", json_object_new_string(better)) < 0 ||
-        compare_json_add(j, "n_base", json_object_new_int64(row->n_base)) < 0 ||
-        compare_json_add(j, "n_new", json_object_new_int64(row->n_new)) < 0 ||
+    if (!j || results_json_add(j, "config", json_object_new_string(row->config)) < 0 ||
+        results_json_add(j, "device", json_object_new_string(row->device)) < 0 ||
+        results_json_add(j, "workload", json_object_new_string(row->workload)) < 0 ||
+        results_json_add(j, "metric", json_object_new_string(row->metric)) < 0 ||
+        results_json_add(j, "unit", json_object_new_string(row->unit)) < 0 ||
+        results_json_add(j, "better", json_object_new_string(better)) < 0 ||
+        results_json_add(j, "n_base", json_object_new_int64(row->n_base)) < 0 ||
+        results_json_add(j, "n_new", json_object_new_int64(row->n_new)) < 0 ||
         compare_json_double(j, "base_median", row->base_median) < 0 ||
         compare_json_double(j, "new_median", row->new_median) < 0 ||
         compare_json_double(j, "change_pct", row->change_pct) < 0 ||
         compare_json_double(j, "change_ci95_low_pct", row->change_lo) < 0 ||
         compare_json_double(j, "change_ci95_high_pct", row->change_hi) < 0 ||
         compare_json_double(j, "p", row->p) < 0 ||
-        compare_json_add(j, "p_method", json_object_new_string(row->exact ? "exact" : "random")) <
+        results_json_add(j, "p_method", json_object_new_string(row->exact ? "exact" : "random")) <
             0 ||
-        compare_json_add(j, "permutations", json_object_new_int64((int64_t)row->permutations)) <
+        results_json_add(j, "permutations", json_object_new_int64((int64_t)row->permutations)) <
             0 ||
         compare_json_double(j, "min_p", row->min_p) < 0 ||
-        compare_json_add(j, "reps_needed", json_object_new_int64(row->reps_needed)) < 0 ||
-        compare_json_add(j, "verdict", json_object_new_string(compare_verdict_name(row->verdict))) <
+        results_json_add(j, "reps_needed", json_object_new_int64(row->reps_needed)) < 0 ||
+        results_json_add(j, "verdict", json_object_new_string(compare_verdict_name(row->verdict))) <
             0) {
         json_object_put(j);
         return NULL;
@@ -1453,15 +1441,15 @@ static struct json_object *compare_json_summary(const struct compare_result *r)
 {
     struct json_object *j = json_object_new_object();
 
-    if (!j || compare_json_add(j, "rows", json_object_new_int64((int64_t)r->n)) < 0 ||
-        compare_json_add(j, "regressions", json_object_new_int64(r->n_regression)) < 0 ||
-        compare_json_add(j, "improvements", json_object_new_int64(r->n_improvement)) < 0 ||
-        compare_json_add(j, "no_change", json_object_new_int64(r->n_no_change)) < 0 ||
-        compare_json_add(j, "insufficient", json_object_new_int64(r->n_insufficient)) < 0 ||
-        compare_json_add(j, "only_base", json_object_new_int64(r->only_base)) < 0 ||
-        compare_json_add(j, "only_new", json_object_new_int64(r->only_new)) < 0 ||
-        compare_json_add(j, "reps_needed", json_object_new_int64(r->reps_needed)) < 0 ||
-        compare_json_add(j, "exit_code", json_object_new_int(compare_exit_code(r))) < 0) {
+    if (!j || results_json_add(j, "rows", json_object_new_int64((int64_t)r->n)) < 0 ||
+        results_json_add(j, "regressions", json_object_new_int64(r->n_regression)) < 0 ||
+        results_json_add(j, "improvements", json_object_new_int64(r->n_improvement)) < 0 ||
+        results_json_add(j, "no_change", json_object_new_int64(r->n_no_change)) < 0 ||
+        results_json_add(j, "insufficient", json_object_new_int64(r->n_insufficient)) < 0 ||
+        results_json_add(j, "only_base", json_object_new_int64(r->only_base)) < 0 ||
+        results_json_add(j, "only_new", json_object_new_int64(r->only_new)) < 0 ||
+        results_json_add(j, "reps_needed", json_object_new_int64(r->reps_needed)) < 0 ||
+        results_json_add(j, "exit_code", json_object_new_int(compare_exit_code(r))) < 0) {
         json_object_put(j);
         return NULL;
     }
@@ -1475,30 +1463,27 @@ static int compare_write_json(const struct compare_result *r, const struct compa
     struct json_object *root = json_object_new_object();
     struct json_object *rows = NULL;
     struct json_object *forced = NULL;
-    const char *text;
-    char *doc = NULL;
-    size_t tlen = 0;
     size_t i;
     int saved;
     int rc = -1;
 
     errno = ENOMEM; /* every failure before the write is json-c running out of memory */
-    if (!root || compare_json_add(root, "format", json_object_new_string("pvbench-compare")) < 0 ||
-        compare_json_add(root, "version", json_object_new_int(COMPARE_FORMAT_VERSION)) < 0 ||
-        compare_json_add(root, "pvbench_version", json_object_new_string(PVB_VERSION)) < 0 ||
-        compare_json_add(root, "base", compare_json_meta(&r->base)) < 0 ||
-        compare_json_add(root, "new", compare_json_meta(&r->new_)) < 0 ||
-        compare_json_add(root, "options", compare_json_options(r, o)) < 0) {
+    if (!root || results_json_add(root, "format", json_object_new_string("pvbench-compare")) < 0 ||
+        results_json_add(root, "version", json_object_new_int(COMPARE_FORMAT_VERSION)) < 0 ||
+        results_json_add(root, "pvbench_version", json_object_new_string(PVB_VERSION)) < 0 ||
+        results_json_add(root, "base", compare_json_meta(&r->base)) < 0 ||
+        results_json_add(root, "new", compare_json_meta(&r->new_)) < 0 ||
+        results_json_add(root, "options", compare_json_options(r, o)) < 0) {
         goto out;
     }
     forced = json_object_new_array();
-    if (compare_json_add(root, "forced_differences", forced) < 0 ||
+    if (results_json_add(root, "forced_differences", forced) < 0 ||
         (r->forced[0] && json_object_array_add(forced, json_object_new_string(r->forced)) != 0) ||
-        compare_json_add(root, "summary", compare_json_summary(r)) < 0) {
+        results_json_add(root, "summary", compare_json_summary(r)) < 0) {
         goto out;
     }
     rows = json_object_new_array();
-    if (compare_json_add(root, "rows", rows) < 0) {
+    if (results_json_add(root, "rows", rows) < 0) {
         goto out;
     }
     for (i = 0; i < r->n; i++) {
@@ -1509,22 +1494,9 @@ static int compare_write_json(const struct compare_result *r, const struct compa
             goto out;
         }
     }
-    text = json_object_to_json_string_length(
-        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-        &tlen);
-    if (!text) {
-        goto out;
-    }
-    doc = malloc(tlen + 1);
-    if (!doc) {
-        goto out;
-    }
-    memcpy(doc, text, tlen);
-    doc[tlen] = '\n';
-    rc = results_write_atomic(path, doc, tlen + 1);
+    rc = results_write_json(path, root);
 out:
     saved = errno;
-    free(doc);
     json_object_put(root);
     errno = saved;
     return rc;

@@ -2,11 +2,10 @@
  * The bare-host baseline: the scenario's block jobs with fio on the host, and each
  * device's pct_of_host. See hostbase.h for what the numbers mean.
  *
- * fio gets the parameters the agent gives it inside a guest (guest-agent/agent_fio.c), on
- * a scratch file in the run's state folder, beside the guests' scratch disks. Its JSON is
- * parsed here with json-c into the harness's struct agent_result, the shape every
- * measurement has on the host side; the guest has its own parser (a static binary with
- * its own structures), tested on the same fixtures.
+ * fio gets the command line the agent gives it inside a guest, on a scratch file in the
+ * run's state folder, beside the guests' scratch disks, and its JSON is read by the same
+ * parser (guest-agent/fio_job.c, compiled into both) into the harness's struct
+ * agent_result, the shape every measurement has on the host side.
  */
 #include "hostbase.h"
 
@@ -15,7 +14,6 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,291 +31,61 @@
 #define HOSTBASE_CLASS "host"
 #define HOSTBASE_KIND "blk"
 
-static void PVB_PRINTF(3, 4) hostbase_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- fio command line ------------------------------------------------------------------ */
-
-static int PVB_PRINTF(2, 3) hostbase_arg(struct hostbase_argv *a, const char *fmt, ...)
-{
-    size_t room = sizeof(a->store) - a->used;
-    va_list ap;
-    int n;
-
-    if (a->argc >= HOSTBASE_ARGV_MAX) {
-        return -1;
-    }
-    va_start(ap, fmt);
-    n = vsnprintf(a->store + a->used, room, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= room) {
-        return -1;
-    }
-    a->argv[a->argc++] = a->store + a->used;
-    a->argv[a->argc] = NULL;
-    a->used += (size_t)n + 1;
-    return 0;
-}
+/* ---- fio command line and JSON (guest-agent/fio_job.c) ----------------------------------- */
 
 int hostbase_build_argv(const struct hostbase_job *job, const char *file, const char *fio,
-                        struct hostbase_argv *a)
+                        struct fio_job_argv *a)
 {
-    char name[PATH_MAX * 2];
-    size_t i, o = 0;
-    int rc = 0;
+    struct fio_job_params p = {
+        .binary = fio,
+        .file = file,
+        .rw = job->rw,
+        .bs = job->bs,
+        .qd = job->qd,
+        .runtime_ms = job->runtime_ms,
+        .warmup_ms = job->warmup_ms,
+    };
 
-    memset(a, 0, sizeof(*a));
-    for (i = 0; file[i]; i++) {
-        if (o + 3 > sizeof(name)) {
-            return -1;
-        }
-        if (file[i] == ':') {
-            name[o++] = '\\'; /* fio splits filename= at ':' */
-        }
-        name[o++] = file[i];
-    }
-    name[o] = '\0';
-    rc |= hostbase_arg(a, "%s", fio);
-    rc |= hostbase_arg(a, "--name=pvbench");
-    rc |= hostbase_arg(a, "--filename=%s", name);
-    rc |= hostbase_arg(a, "--rw=%s", job->rw);
-    rc |= hostbase_arg(a, "--bs=%u", job->bs);
-    rc |= hostbase_arg(a, "--iodepth=%u", job->qd);
-    rc |= hostbase_arg(a, "--ioengine=libaio");
-    rc |= hostbase_arg(a, "--direct=1");
-    rc |= hostbase_arg(a, "--time_based=1");
-    rc |= hostbase_arg(a, "--runtime=%ums", job->runtime_ms);
-    if (job->warmup_ms > 0) {
-        rc |= hostbase_arg(a, "--ramp_time=%ums", job->warmup_ms);
-    }
-    rc |= hostbase_arg(a, "--norandommap=1");
-    rc |= hostbase_arg(a, "--randrepeat=0");
-    rc |= hostbase_arg(a, "--lat_percentiles=1");
-    rc |= hostbase_arg(a, "--clat_percentiles=0");
-    rc |= hostbase_arg(a, "--percentile_list=50:90:99:99.9");
-    rc |= hostbase_arg(a, "--eta=never");
-    rc |= hostbase_arg(a, "--output-format=json");
-    return rc ? -1 : 0;
-}
-
-/* ---- fio JSON -------------------------------------------------------------------------- */
-
-/* Start of the JSON object: the first line that begins with '{'. */
-static const char *hostbase_json_start(const char *out, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        if (out[i] == '{' && (i == 0 || out[i - 1] == '\n')) {
-            return out + i;
-        }
-    }
-    return NULL;
-}
-
-/* A finite number >= 0 at obj.key. 0, or -1 with err naming path.key. */
-static int hostbase_num(struct json_object *obj, const char *path, const char *key, double *out,
-                        char *err, size_t errlen)
-{
-    struct json_object *v = NULL;
-    double d;
-
-    if (!json_object_object_get_ex(obj, key, &v) || !v) {
-        hostbase_err(err, errlen, "fio JSON: missing %s%s", path, key);
-        return -1;
-    }
-    if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
-        hostbase_err(err, errlen, "fio JSON: %s%s is not a number", path, key);
-        return -1;
-    }
-    d = json_object_get_double(v);
-    if (!isfinite(d) || d < 0) {
-        hostbase_err(err, errlen, "fio JSON: %s%s is not a finite number >= 0", path, key);
-        return -1;
-    }
-    *out = d;
-    return 0;
-}
-
-/* Member key of obj that is an object. NULL with err when absent or not an object. */
-static struct json_object *hostbase_obj(struct json_object *obj, const char *path, const char *key,
-                                        char *err, size_t errlen)
-{
-    struct json_object *v = NULL;
-
-    if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_object)) {
-        hostbase_err(err, errlen, "fio JSON: %s%s missing or not an object", path, key);
-        return NULL;
-    }
-    return v;
-}
-
-/* The total-latency percentiles (keys "50.000000", ...) in ns, clamped into [lo, hi]. */
-static int hostbase_percentiles(struct json_object *pct, double lo, double hi, double out[4],
-                                char *err, size_t errlen)
-{
-    static const double want[] = {50.0, 90.0, 99.0, 99.9};
-    bool found[4] = {false, false, false, false};
-    double d, v;
-    char *end;
-    unsigned i;
-
-    json_object_object_foreach(pct, key, val)
-    {
-        d = strtod(key, &end);
-        if (end == key || *end != '\0' ||
-            !(json_object_is_type(val, json_type_int) ||
-              json_object_is_type(val, json_type_double))) {
-            continue;
-        }
-        v = json_object_get_double(val);
-        for (i = 0; i < 4; i++) {
-            if (fabs(d - want[i]) < 1e-6 && isfinite(v) && v >= 0) {
-                out[i] = v < lo ? lo : v > hi ? hi : v;
-                found[i] = true;
-            }
-        }
-    }
-    for (i = 0; i < 4; i++) {
-        if (!found[i]) {
-            hostbase_err(err, errlen, "fio JSON: lat_ns.percentile lacks %g", want[i]);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* res from the parsed root. 0 or -1 with err. */
-static int hostbase_fill(struct json_object *root, const char *rw, struct agent_result *res,
-                         char *err, size_t errlen)
-{
-    const char *side = strstr(rw, "write") ? "write" : "read";
-    struct json_object *jobs = NULL, *job, *sec, *lat, *pct;
-    double d, lmin, lmax, mean, n, p[4];
-    char path[64];
-
-    if (!json_object_object_get_ex(root, "jobs", &jobs) ||
-        !json_object_is_type(jobs, json_type_array) || json_object_array_length(jobs) < 1) {
-        hostbase_err(err, errlen, "fio JSON: no jobs[0]");
-        return -1;
-    }
-    job = json_object_array_get_idx(jobs, 0);
-    if (!json_object_is_type(job, json_type_object)) {
-        hostbase_err(err, errlen, "fio JSON: jobs[0] is not an object");
-        return -1;
-    }
-    if (hostbase_num(job, "jobs[0].", "error", &d, err, errlen) < 0) {
-        return -1;
-    }
-    if (d != 0) {
-        hostbase_err(err, errlen, "fio job error %d (%s)", (int)d, strerror((int)d));
-        return -1;
-    }
-    sec = hostbase_obj(job, "jobs[0].", side, err, errlen);
-    if (!sec) {
-        return -1;
-    }
-    snprintf(path, sizeof(path), "jobs[0].%s.", side);
-    if (hostbase_num(sec, path, "runtime", &d, err, errlen) < 0) {
-        return -1;
-    }
-    res->runtime_s = d / 1000.0;
-    if (hostbase_num(sec, path, "total_ios", &d, err, errlen) < 0) {
-        return -1;
-    }
-    res->ops = (uint64_t)d;
-    res->ops_total = res->ops; /* fio resets its counters after ramp_time */
-    if (hostbase_num(sec, path, "io_bytes", &d, err, errlen) < 0) {
-        return -1;
-    }
-    res->bytes = (uint64_t)d;
-    lat = hostbase_obj(sec, path, "lat_ns", err, errlen);
-    if (!lat) {
-        return -1;
-    }
-    snprintf(path, sizeof(path), "jobs[0].%s.lat_ns.", side);
-    if (hostbase_num(lat, path, "min", &lmin, err, errlen) < 0 ||
-        hostbase_num(lat, path, "max", &lmax, err, errlen) < 0 ||
-        hostbase_num(lat, path, "mean", &mean, err, errlen) < 0 ||
-        hostbase_num(lat, path, "N", &n, err, errlen) < 0) {
-        return -1;
-    }
-    if (res->ops == 0 || n == 0 || res->runtime_s <= 0) {
-        hostbase_err(err, errlen, "fio completed no %s in the measured interval", side);
-        return -1;
-    }
-    pct = hostbase_obj(lat, path, "percentile", err, errlen);
-    if (!pct || hostbase_percentiles(pct, lmin, lmax, p, err, errlen) < 0) {
-        return -1;
-    }
-    res->lat_us.min = lmin / 1e3;
-    res->lat_us.max = lmax / 1e3;
-    res->lat_us.mean = mean / 1e3;
-    res->lat_us.p50 = p[0] / 1e3;
-    res->lat_us.p90 = p[1] / 1e3;
-    res->lat_us.p99 = p[2] / 1e3;
-    res->lat_us.p999 = p[3] / 1e3;
-    return 0;
+    return fio_job_build_argv(&p, a);
 }
 
 int hostbase_parse_fio(const char *out, size_t len, const char *rw, struct agent_result *res,
                        char *err, size_t errlen)
 {
-    struct json_tokener *tok = NULL;
-    struct json_object *root = NULL;
-    enum json_tokener_error jerr;
-    const char *start;
-    size_t n;
-    int rc = -1;
+    const char *side = strstr(rw, "write") ? "write" : "read";
+    struct fio_job_stats st;
 
     memset(res, 0, sizeof(*res));
     util_strlcpy(res->engine, "fio", sizeof(res->engine));
-    start = hostbase_json_start(out, len);
-    if (!start) {
-        hostbase_err(err, errlen, "fio printed no JSON object");
-        goto out;
+    if (fio_job_parse(out, len, strcmp(side, "write") == 0, 0, &st, err, errlen) < 0) {
+        return -1;
     }
-    n = len - (size_t)(start - out);
-    if (memchr(start, '\0', n) || n > INT_MAX) {
-        hostbase_err(err, errlen, "fio JSON holds a NUL byte");
-        goto out;
+    if (st.error != 0) {
+        util_seterr(err, errlen, "fio job error %d (%s)", st.error, strerror(st.error));
+        return -1;
     }
-    tok = json_tokener_new();
-    if (!tok) {
-        hostbase_err(err, errlen, "out of memory");
-        goto out;
+    if (st.ops == 0 || st.runtime_s <= 0) {
+        util_seterr(err, errlen, "fio completed no %s in the measured interval", side);
+        return -1;
     }
-    root = json_tokener_parse_ex(tok, start, (int)n);
-    jerr = json_tokener_get_error(tok);
-    if (!root || jerr != json_tokener_success || !json_object_is_type(root, json_type_object)) {
-        hostbase_err(err, errlen, "fio JSON does not parse: %s",
-                     !root && jerr == json_tokener_continue ? "truncated"
-                     : jerr != json_tokener_success         ? json_tokener_error_desc(jerr)
-                                                            : "not an object");
-        goto out;
-    }
-    rc = hostbase_fill(root, rw, res, err, errlen);
-out:
-    json_object_put(root);
-    if (tok) {
-        json_tokener_free(tok);
-    }
-    return rc;
+    res->runtime_s = st.runtime_s;
+    res->ops = st.ops;
+    res->ops_total = st.ops; /* fio resets its counters after ramp_time */
+    res->bytes = st.bytes;
+    res->lat_us.mean = st.lat_us.mean;
+    res->lat_us.min = st.lat_us.min;
+    res->lat_us.p50 = st.lat_us.p50;
+    res->lat_us.p90 = st.lat_us.p90;
+    res->lat_us.p99 = st.lat_us.p99;
+    res->lat_us.p999 = st.lat_us.p999;
+    res->lat_us.max = st.lat_us.max;
+    return 0;
 }
 
 /* fio's own words: the non-empty lines it printed before its JSON, joined with " | ". */
 static void hostbase_fio_text(const char *out, size_t len, char *buf, size_t buflen)
 {
-    const char *json = hostbase_json_start(out, len), *p = out, *end, *nl;
+    const char *json = fio_job_json_start(out, len), *p = out, *end, *nl;
     size_t pos = 0, n;
 
     buf[0] = '\0';
@@ -349,23 +117,23 @@ int hostbase_check(const char *dir, char *version, size_t vlen, char *reason, si
 
     rc = util_run_capture(argv, buf, sizeof(buf), 10.0);
     if (rc != 0 || strncmp(buf, "fio-", 4) != 0) {
-        hostbase_err(reason, len,
-                     "fio is not installed on this host (apt-get install fio; "
-                     "scripts/setup installs it)");
+        util_seterr(reason, len,
+                    "fio is not installed on this host (apt-get install fio; "
+                    "scripts/setup installs it)");
         return -1;
     }
     buf[strcspn(buf, "\r\n")] = '\0';
     util_strlcpy(version, buf, vlen);
     if (util_fmt(path, sizeof(path), "%s/.pvb-odirect-%d", dir, (int)getpid()) < 0) {
-        hostbase_err(reason, len, "state folder path too long");
+        util_seterr(reason, len, "state folder path too long");
         return -1;
     }
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        hostbase_err(reason, len,
-                     "the file system of %s refuses O_DIRECT (%s): the guests' "
-                     "cache=none has no bare-host equivalent there",
-                     dir, strerror(errno));
+        util_seterr(reason, len,
+                    "the file system of %s refuses O_DIRECT (%s): the guests' "
+                    "cache=none has no bare-host equivalent there",
+                    dir, strerror(errno));
         return -1;
     }
     close(fd);
@@ -373,55 +141,10 @@ int hostbase_check(const char *dir, char *version, size_t vlen, char *reason, si
     return 0;
 }
 
-int hostbase_make_file(const char *path, unsigned mib, char *err, size_t errlen)
-{
-    uint64_t x = 0x9e3779b97f4a7c15ull, *w;
-    char *buf = NULL;
-    int fd = -1, rc = -1;
-    unsigned i;
-    size_t k;
-
-    if (registry_add(REG_FILE, path, NULL) < 0) {
-        hostbase_err(err, errlen, "cannot register %s: %s", path, strerror(errno));
-        return -1;
-    }
-    buf = malloc(1u << 20);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (!buf || fd < 0) {
-        hostbase_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
-        goto out;
-    }
-    /* Data, not a sparse file: reads must reach the disk, as in the guests' scratch disks. */
-    for (i = 0; i < mib; i++) {
-        w = (uint64_t *)(void *)buf;
-        for (k = 0; k < (1u << 20) / 8; k++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            w[k] = x;
-        }
-        if (util_write_all(fd, buf, 1u << 20) < 0) {
-            hostbase_err(err, errlen, "cannot fill %s: %s", path, strerror(errno));
-            goto out;
-        }
-    }
-    if (fdatasync(fd) < 0) {
-        hostbase_err(err, errlen, "cannot sync %s: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(buf);
-    return rc;
-}
-
 int hostbase_run_job(const struct hostbase_job *job, const char *file, struct agent_result *res,
                      char *err, size_t errlen)
 {
-    struct hostbase_argv *a = malloc(sizeof(*a));
+    struct fio_job_argv *a = malloc(sizeof(*a));
     char *out = malloc(HOSTBASE_OUT_MAX + 1);
     char text[512], why[256];
     double limit;
@@ -429,11 +152,11 @@ int hostbase_run_job(const struct hostbase_job *job, const char *file, struct ag
     int rc = -1, st;
 
     if (!a || !out) {
-        hostbase_err(err, errlen, "out of memory");
+        util_seterr(err, errlen, "out of memory");
         goto out;
     }
     if (hostbase_build_argv(job, file, "fio", a) < 0) {
-        hostbase_err(err, errlen, "fio command line too long for %s", file);
+        util_seterr(err, errlen, "fio command line too long for %s", file);
         goto out;
     }
     limit = (job->runtime_ms + job->warmup_ms) / 1000.0 * 2.0 + HOSTBASE_MARGIN_S;
@@ -441,22 +164,22 @@ int hostbase_run_job(const struct hostbase_job *job, const char *file, struct ag
     len = strlen(out);
     hostbase_fio_text(out, len, text, sizeof(text));
     if (st < 0) {
-        hostbase_err(err, errlen,
-                     "fio did not run to its end within %.0f s (killed or could "
-                     "not start)%s%s",
-                     limit, text[0] ? ": " : "", text);
+        util_seterr(err, errlen,
+                    "fio did not run to its end within %.0f s (killed or could "
+                    "not start)%s%s",
+                    limit, text[0] ? ": " : "", text);
         goto out;
     }
     if (len >= HOSTBASE_OUT_MAX) {
-        hostbase_err(err, errlen, "fio printed more than %u bytes", HOSTBASE_OUT_MAX);
+        util_seterr(err, errlen, "fio printed more than %u bytes", HOSTBASE_OUT_MAX);
         goto out;
     }
     if (st != 0) {
-        hostbase_err(err, errlen, "fio exited with status %d%s%s", st, text[0] ? ": " : "", text);
+        util_seterr(err, errlen, "fio exited with status %d%s%s", st, text[0] ? ": " : "", text);
         goto out;
     }
     if (hostbase_parse_fio(out, len, job->rw, res, why, sizeof(why)) < 0) {
-        hostbase_err(err, errlen, "%s%s%s", why, text[0] ? ": " : "", text);
+        util_seterr(err, errlen, "%s%s%s", why, text[0] ? ": " : "", text);
         goto out;
     }
     util_strlcpy(res->workload, job->workload ? job->workload : job->rw, sizeof(res->workload));
@@ -576,12 +299,12 @@ int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_
         return 1;
     }
     if (util_fmt(file, sizeof(file), "%s/disk-%s.img", registry_dir(), HOSTBASE_CONFIG) < 0) {
-        hostbase_err(reason, len, "state folder path too long");
+        util_seterr(reason, len, "state folder path too long");
         return -1;
     }
     progress_status("host baseline: creating the scratch file");
     made = true; /* registered from here on, even if only partly created */
-    if (hostbase_make_file(file, s->disk_mib, reason, len) < 0) {
+    if (registry_scratch_file(file, s->disk_mib, reason, len) < 0) {
         rc = -1;
         goto out;
     }
@@ -600,7 +323,7 @@ int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_
         job.warmup_ms = (unsigned)(s->warmup_s * 1000.0 + 0.5);
         for (rep = 0; rep <= s->repetitions; rep++) {
             if (run_interrupted()) {
-                hostbase_err(reason, len, "interrupted");
+                util_seterr(reason, len, "interrupted");
                 rc = -1;
                 break;
             }
@@ -612,7 +335,7 @@ int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_
             t0 = util_now();
             if (hostbase_run_job(&job, file, &res, err, sizeof(err)) < 0) {
                 progress_job_done(util_now() - t0);
-                hostbase_err(reason, len, "%s rep %u: %s", w->name, rep, err);
+                util_seterr(reason, len, "%s rep %u: %s", w->name, rep, err);
                 rc = -1;
                 break;
             }
@@ -621,12 +344,12 @@ int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_
                 continue;
             }
             if (hostbase_record(samples, w->name, rep, &res) < 0) {
-                hostbase_err(reason, len, "out of memory");
+                util_seterr(reason, len, "out of memory");
                 rc = -1;
                 break;
             }
             if (save && save(arg) != 0) {
-                hostbase_err(reason, len, "cannot save the samples");
+                util_seterr(reason, len, "cannot save the samples");
                 rc = -1;
                 break;
             }
@@ -825,16 +548,14 @@ int hostbase_pct_annotate_json(const char *path, const struct hostbase_pct_set *
                                size_t errlen)
 {
     struct json_object *root, *configs = NULL, *c, *cname, *wls, *w, *wname, *metrics;
-    const char *text;
-    char *doc = NULL;
-    size_t i, j, k, tlen;
+    size_t i, j, k;
     int rc = -1;
 
     root = json_object_from_file(path);
     if (!root || !json_object_object_get_ex(root, "configs", &configs) ||
         !json_object_is_type(configs, json_type_array)) {
-        hostbase_err(err, errlen, "%s: not a pvbench summary (%s)", path,
-                     root ? "no configs[]" : json_util_get_last_err());
+        util_seterr(err, errlen, "%s: not a pvbench summary (%s)", path,
+                    root ? "no configs[]" : json_util_get_last_err());
         goto out;
     }
     for (i = 0; i < json_object_array_length(configs); i++) {
@@ -855,29 +576,18 @@ int hostbase_pct_annotate_json(const char *path, const struct hostbase_pct_set *
                 if (hostbase_annotate_metric(json_object_array_get_idx(metrics, k),
                                              json_object_get_string(cname),
                                              json_object_get_string(wname), set) < 0) {
-                    hostbase_err(err, errlen, "out of memory");
+                    util_seterr(err, errlen, "out of memory");
                     goto out;
                 }
             }
         }
     }
-    text = json_object_to_json_string_length(
-        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-        &tlen);
-    doc = text ? malloc(tlen + 1) : NULL;
-    if (!doc) {
-        hostbase_err(err, errlen, "out of memory");
-        goto out;
-    }
-    memcpy(doc, text, tlen);
-    doc[tlen] = '\n';
-    if (results_write_atomic(path, doc, tlen + 1) < 0) {
-        hostbase_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    if (results_write_json(path, root) < 0) {
+        util_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
     rc = 0;
 out:
-    free(doc);
     json_object_put(root);
     return rc;
 }

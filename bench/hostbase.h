@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../guest-agent/fio_job.h"
 #include "agentmsg.h"
 #include "results.h"
 #include "scenario.h"
@@ -38,20 +39,12 @@ struct hostbase_job {
     unsigned runtime_ms, warmup_ms;
 };
 
-#define HOSTBASE_ARGV_MAX 24
-struct hostbase_argv {
-    char *argv[HOSTBASE_ARGV_MAX + 1];
-    unsigned argc;
-    char store[2048];
-    size_t used;
-};
-
 /*
- * fio's command line for job on file: the parameters the agent gives fio in a guest
- * (guest-agent/agent_fio.c), so host and guests run the same job. 0, or -1 if it does not fit.
+ * fio's command line for job on file: fio_job_build_argv, as the agent gives fio in a guest,
+ * so host and guests run the same job. 0, or -1 if it does not fit.
  */
 int hostbase_build_argv(const struct hostbase_job *job, const char *file, const char *fio,
-                        struct hostbase_argv *a) __attribute__((warn_unused_result));
+                        struct fio_job_argv *a) __attribute__((warn_unused_result));
 
 /*
  * Parse fio's output (text before the JSON object is skipped) into res: runtime, ops,
@@ -68,10 +61,6 @@ int hostbase_parse_fio(const char *out, size_t len, const char *rw, struct agent
  * the folder's file system. 0, or -1 with the reason (the baseline is then skipped).
  */
 int hostbase_check(const char *dir, char *version, size_t vlen, char *reason, size_t len);
-
-/* A scratch file of mib MiB filled with data and fsync'ed; registered before it exists. */
-int hostbase_make_file(const char *path, unsigned mib, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
 
 /* Run one job with fio on file. 0, or -1 with fio's own error text in err. */
 int hostbase_run_job(const struct hostbase_job *job, const char *file, struct agent_result *res,

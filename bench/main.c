@@ -147,11 +147,9 @@ static int cmd_run(int argc, char **argv)
             o.out_dir = optarg;
             break;
         case 'a':
-            if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg")) {
-                log_err("--accel: expected auto, kvm or tcg, got '%s'", optarg);
+            if (run_parse_accel(optarg, &o.accel) < 0) {
                 return PVB_EXIT_USAGE;
             }
-            o.accel = optarg;
             break;
         case 's':
             if (o.n_sets == RUN_MAX_SETS) {

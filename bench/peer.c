@@ -61,20 +61,6 @@ enum pvb_net_workload peer_workload_parse(const char *name)
     return (enum pvb_net_workload)0;
 }
 
-static void peer_seterr(char *err, size_t errlen, const char *fmt, ...) PVB_PRINTF(3, 4);
-
-static void peer_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 int peer_format_job(char *buf, size_t len, const struct peer_job *j)
 {
     return util_fmt(buf, len, "JOB id=%u workload=%s port=%u runtime_ms=%u warmup_ms=%u "
@@ -172,19 +158,19 @@ int peer_parse_job(const char *line, struct peer_job *j, char *err, size_t errle
 
     memset(j, 0, sizeof(*j));
     if (!peer_word(line, "JOB")) {
-        peer_seterr(err, errlen, "not a JOB line");
+        util_seterr(err, errlen, "not a JOB line");
         return -1;
     }
     v = peer_value(line, "workload", &n);
     if (!v || n >= sizeof(name)) {
-        peer_seterr(err, errlen, "JOB: missing or bad workload");
+        util_seterr(err, errlen, "JOB: missing or bad workload");
         return -1;
     }
     memcpy(name, v, n);
     name[n] = '\0';
     j->workload = peer_workload_parse(name);
     if (!j->workload) {
-        peer_seterr(err, errlen, "JOB: unknown workload '%s'", name);
+        util_seterr(err, errlen, "JOB: unknown workload '%s'", name);
         return -1;
     }
     if (peer_uint(line, "id", UINT32_MAX, &j->id) < 0 || j->id == 0 ||
@@ -192,7 +178,7 @@ int peer_parse_job(const char *line, struct peer_job *j, char *err, size_t errle
         peer_uint(line, "runtime_ms", 3600000, &j->runtime_ms) < 0 || j->runtime_ms == 0 ||
         peer_uint(line, "warmup_ms", 3600000, &j->warmup_ms) < 0 ||
         peer_uint(line, "life_ms", 4 * 3600000, &j->life_ms) < 0 || j->life_ms == 0) {
-        peer_seterr(err, errlen, "JOB: missing or bad id, port, runtime_ms, warmup_ms or life_ms");
+        util_seterr(err, errlen, "JOB: missing or bad id, port, runtime_ms, warmup_ms or life_ms");
         return -1;
     }
     return 0;
@@ -207,7 +193,7 @@ int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t
     memset(r, 0, sizeof(*r));
     if (peer_word(line, "FAIL")) {
         if (peer_uint(line, "id", UINT32_MAX, &r->id) < 0) {
-            peer_seterr(err, errlen, "FAIL line without an id");
+            util_seterr(err, errlen, "FAIL line without an id");
             return -1;
         }
         v = strstr(line, " reason=");
@@ -216,13 +202,13 @@ int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t
         return 0;
     }
     if (!peer_word(line, "DONE")) {
-        peer_seterr(err, errlen, "expected DONE or FAIL from the peer");
+        util_seterr(err, errlen, "expected DONE or FAIL from the peer");
         return -1;
     }
     /* window_s as seconds with up to 9 decimals: read as whole nanoseconds. */
     v = peer_value(line, "window_s", &n);
     if (!v || n == 0 || n > 24) {
-        peer_seterr(err, errlen, "DONE: missing window_s");
+        util_seterr(err, errlen, "DONE: missing window_s");
         return -1;
     } else {
         char tmp[32], *end;
@@ -232,7 +218,7 @@ int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t
         tmp[n] = '\0';
         d = strtod(tmp, &end);
         if (*end || !isfinite(d) || d < 0 || d > 86400) {
-            peer_seterr(err, errlen, "DONE: bad window_s");
+            util_seterr(err, errlen, "DONE: bad window_s");
             return -1;
         }
         ns = (uint64_t)(d * 1e9 + 0.5);
@@ -244,7 +230,7 @@ int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t
         peer_u64(line, "total_bytes", UINT64_MAX, &r->total_bytes) < 0 ||
         peer_u64(line, "total_packets", UINT64_MAX, &r->total_packets) < 0 ||
         peer_u64(line, "max_seq", UINT64_MAX, &r->max_seq) < 0) {
-        peer_seterr(err, errlen, "DONE: missing or bad counter");
+        util_seterr(err, errlen, "DONE: missing or bad counter");
         return -1;
     }
     r->ok = 1;
@@ -1197,12 +1183,12 @@ int peer_start(struct peer *p, const char *netns_path, const char *addr, char *e
     memset(p, 0, sizeof(*p));
     p->ctl = -1;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-        peer_seterr(err, errlen, "socketpair: %s", strerror(errno));
+        util_seterr(err, errlen, "socketpair: %s", strerror(errno));
         return -1;
     }
     pid = fork();
     if (pid < 0) {
-        peer_seterr(err, errlen, "fork: %s", strerror(errno));
+        util_seterr(err, errlen, "fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
         return -1;
@@ -1223,9 +1209,9 @@ int peer_start(struct peer *p, const char *netns_path, const char *addr, char *e
     }
     if (rc == 1 && peer_word(line, "FAIL")) {
         const char *why = strstr(line, "reason=");
-        peer_seterr(err, errlen, "host peer: %s", why ? why + 7 : line);
+        util_seterr(err, errlen, "host peer: %s", why ? why + 7 : line);
     } else {
-        peer_seterr(err, errlen, "host peer did not start (%s)",
+        util_seterr(err, errlen, "host peer did not start (%s)",
                     rc == 0 ? "no answer in 5 s" : "it exited");
     }
     peer_stop(p);
@@ -1239,21 +1225,21 @@ int peer_job_begin(struct peer *p, const struct peer_job *j, char *err, size_t e
     int rc;
 
     if (p->pid <= 0 || p->ctl < 0) {
-        peer_seterr(err, errlen, "the host peer is not running");
+        util_seterr(err, errlen, "the host peer is not running");
         return -1;
     }
     if (p->open_id) {
         peer_job_abort(p);
     }
     if (peer_format_job(line, sizeof(line), j) < 0 || peer_write(p, line) < 0) {
-        peer_seterr(err, errlen, "cannot send the job to the host peer: %s", strerror(errno));
+        util_seterr(err, errlen, "cannot send the job to the host peer: %s", strerror(errno));
         return -1;
     }
     p->open_id = j->id;
     for (;;) {
         rc = peer_read_line(p, line, sizeof(line), util_now() + PEER_CTL_TIMEOUT_S);
         if (rc <= 0) {
-            peer_seterr(err, errlen, "the host peer %s",
+            util_seterr(err, errlen, "the host peer %s",
                         rc == 0 ? "did not get ready in 5 s" : "is gone");
             p->open_id = 0;
             return -1;
@@ -1267,7 +1253,7 @@ int peer_job_begin(struct peer *p, const struct peer_job *j, char *err, size_t e
             continue; /* an older line */
         }
         if (peer_parse_report(line, &rep, NULL, 0) == 0 && rep.id == j->id && !rep.ok) {
-            peer_seterr(err, errlen, "host peer: %s", rep.reason);
+            util_seterr(err, errlen, "host peer: %s", rep.reason);
             p->open_id = 0;
             return -1;
         }
@@ -1284,20 +1270,20 @@ static int peer_finish(struct peer *p, const char *verb, struct peer_report *r, 
     int rc;
 
     if (!id) {
-        peer_seterr(err, errlen, "no job open at the host peer");
+        util_seterr(err, errlen, "no job open at the host peer");
         return -1;
     }
     p->open_id = 0;
     snprintf(line, sizeof(line), "%s id=%u\n", verb, id);
     if (peer_write(p, line) < 0) {
-        peer_seterr(err, errlen, "the host peer is gone");
+        util_seterr(err, errlen, "the host peer is gone");
         return -1;
     }
     deadline = util_now() + timeout_s;
     for (;;) {
         rc = peer_read_line(p, line, sizeof(line), deadline);
         if (rc <= 0) {
-            peer_seterr(err, errlen, "the host peer %s",
+            util_seterr(err, errlen, "the host peer %s",
                         rc == 0 ? "did not report in time" : "is gone");
             return -1;
         }
@@ -1366,7 +1352,7 @@ int peer_check(enum pvb_net_workload w, const struct agent_result *a, const stru
         sent = a->bytes_total;
         got = p->total_bytes;
         if (sent != got) {
-            peer_seterr(err, errlen,
+            util_seterr(err, errlen,
                         "the guest says it sent %llu bytes, the peer received %llu", sent, got);
             return -1;
         }
@@ -1375,14 +1361,14 @@ int peer_check(enum pvb_net_workload w, const struct agent_result *a, const stru
         sent = p->total_bytes;
         got = a->bytes_total;
         if (sent != got) {
-            peer_seterr(err, errlen,
+            util_seterr(err, errlen,
                         "the peer sent %llu bytes, the guest says it received %llu", sent, got);
             return -1;
         }
         break;
     case PVB_NET_TCP_RR:
         if (a->ops_total != p->total_packets) {
-            peer_seterr(err, errlen,
+            util_seterr(err, errlen,
                         "the guest says it made %llu transactions, the peer answered %llu",
                         (unsigned long long)a->ops_total, (unsigned long long)p->total_packets);
             return -1;
@@ -1390,7 +1376,7 @@ int peer_check(enum pvb_net_workload w, const struct agent_result *a, const stru
         break;
     case PVB_NET_UDP_PPS:
         if (p->total_packets > a->ops_total || p->max_seq > a->ops_total) {
-            peer_seterr(err, errlen,
+            util_seterr(err, errlen,
                         "the peer received %llu datagrams (numbers up to %llu), the guest says "
                         "it sent %llu",
                         (unsigned long long)p->total_packets, (unsigned long long)p->max_seq,
@@ -1399,15 +1385,15 @@ int peer_check(enum pvb_net_workload w, const struct agent_result *a, const stru
         }
         break;
     default:
-        peer_seterr(err, errlen, "unknown network workload");
+        util_seterr(err, errlen, "unknown network workload");
         return -1;
     }
     if ((w == PVB_NET_TCP_TX || w == PVB_NET_UDP_PPS) && !(p->window_s > 0)) {
-        peer_seterr(err, errlen, "the peer's measured interval is empty");
+        util_seterr(err, errlen, "the peer's measured interval is empty");
         return -1;
     }
     if ((w == PVB_NET_TCP_TX || w == PVB_NET_UDP_PPS) && p->window_packets == 0) {
-        peer_seterr(err, errlen, "the peer received nothing in its measured interval");
+        util_seterr(err, errlen, "the peer received nothing in its measured interval");
         return -1;
     }
     return 0;

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -181,7 +182,8 @@ void registry_forget(enum registry_kind kind, const char *id)
 static int release_proc(const char *id, const char *arg, double grace_s)
 {
     pid_t pid = (pid_t)atoi(id);
-    unsigned long long want = strtoull(arg, NULL, 10);
+    /* No start time recorded (arg NULL): never signal a pid we cannot identify (cppcheck). */
+    unsigned long long want = arg ? strtoull(arg, NULL, 10) : 0;
     double deadline;
 
     if (pid <= 1 || want == 0 || util_proc_starttime(pid) != want) {
@@ -267,6 +269,51 @@ void registry_release_all(void)
     free(entries);
     entries = NULL;
     cap_entries = 0;
+}
+
+int registry_scratch_file(const char *path, unsigned mib, char *err, size_t errlen)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull, *w;
+    char *buf = NULL;
+    int fd = -1, rc = -1;
+    unsigned i;
+    size_t k;
+
+    if (registry_add(REG_FILE, path, NULL) < 0) {
+        snprintf(err, errlen, "cannot register %s: %s", path, strerror(errno));
+        return -1;
+    }
+    buf = malloc(1u << 20);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (!buf || fd < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        goto out;
+    }
+    /* Data, not a sparse file: reads must reach the disk, as in the guests' scratch disks. */
+    for (i = 0; i < mib; i++) {
+        w = (uint64_t *)(void *)buf;
+        for (k = 0; k < (1u << 20) / 8; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            w[k] = x;
+        }
+        if (util_write_all(fd, buf, 1u << 20) < 0) {
+            snprintf(err, errlen, "cannot fill %s: %s", path, strerror(errno));
+            goto out;
+        }
+    }
+    if (fdatasync(fd) < 0) {
+        snprintf(err, errlen, "cannot sync %s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(buf);
+    return rc;
 }
 
 /* Release what one dead run registered. Returns 1 if cleaned, 0 if skipped, -1 on error. */

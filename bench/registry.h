@@ -37,6 +37,13 @@ const char *registry_dir(void);
 int registry_add(enum registry_kind kind, const char *id, const char *arg)
     __attribute__((warn_unused_result));
 int registry_add_proc(pid_t pid) __attribute__((warn_unused_result));
+/*
+ * Create a registered scratch file of mib MiB (registered before it exists), filled with
+ * pseudo-random data, not sparse, so reads reach the disk; synced. 0, or -1 with a reason.
+ */
+int registry_scratch_file(const char *path, unsigned mib, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 /* Forget a resource that was released by its owner. */
 void registry_forget(enum registry_kind kind, const char *id);
 

@@ -7,6 +7,7 @@
  * gnuplot strings and file names, and a bad file is named (file:line), never fatal.
  */
 #include "report.h"
+#include "hostbase.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -76,6 +77,14 @@ struct report_ctx {
     size_t n_charts;
     size_t cap_charts;
     char caption[640];
+    struct report_pct *pct; /* pct_of_host.csv (host_baseline = yes), NULL if none */
+    size_t n_pct;
+};
+
+/* One row of pct_of_host.csv: a device's median as a percentage of the bare host's. */
+struct report_pct {
+    char device[32], workload[32], metric[32];
+    double pct, lo, hi;
 };
 
 static void report_problem(struct report_ctx *r, enum report_trouble t, const char *fmt, ...)
@@ -1372,6 +1381,103 @@ static void report_html_files(const struct report_ctx *r, FILE *f)
           f);
 }
 
+/*
+ * pct_of_host.csv (written by a run with host_baseline = yes): the IOPS and MiB/s rows.
+ * Missing: nothing to show. A row that does not parse is named and skipped.
+ */
+static void report_read_pct(struct report_ctx *r)
+{
+    char path[PATH_MAX + 32], line[512];
+    FILE *f;
+    unsigned lineno = 0;
+
+    snprintf(path, sizeof(path), "%s/pct_of_host.csv", r->dir);
+    f = fopen(path, "re");
+    if (!f) {
+        return;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        struct report_pct p;
+        char cfg[32], kind[16];
+        unsigned n;
+        struct report_pct *grown;
+
+        lineno++;
+        if (lineno == 1) {
+            util_rstrip(line);
+            if (strcmp(line, HOSTBASE_PCT_HEADER) != 0) {
+                report_problem(r, REPORT_BAD_INPUT, "%s:1: unexpected header", path);
+                break;
+            }
+            continue;
+        }
+        if (sscanf(line, "%31[^,],%31[^,],%15[^,],%31[^,],%31[^,],%u,%lf,%lf,%lf", cfg,
+                   p.device, kind, p.workload, p.metric, &n, &p.pct, &p.lo, &p.hi) != 9 ||
+            !isfinite(p.pct) || !isfinite(p.lo) || !isfinite(p.hi)) {
+            report_problem(r, REPORT_BAD_INPUT, "%s:%u: row does not parse", path, lineno);
+            continue;
+        }
+        if (strcmp(p.metric, "iops") != 0 && strcmp(p.metric, "throughput_mib_s") != 0) {
+            continue;
+        }
+        grown = realloc(r->pct, (r->n_pct + 1) * sizeof(*grown));
+        if (!grown) {
+            break;
+        }
+        r->pct = grown;
+        r->pct[r->n_pct++] = p;
+    }
+    fclose(f);
+}
+
+/* The share of the bare host each device reaches (host_baseline = yes). */
+static void report_html_pct(const struct report_ctx *r, FILE *f)
+{
+    if (!r->n_pct) {
+        return;
+    }
+    fputs("<h2 id=\"host\">Share of the bare host</h2>\n<p>The same block jobs run with fio on "
+          "the host against a scratch file on the same filesystem (O_DIRECT): each device's "
+          "median as a percentage of the host's, with its 95% interval.</p>\n<table>\n"
+          "<tr><th>workload</th><th>device</th><th>metric</th><th>% of host</th>"
+          "<th>95% interval</th></tr>\n",
+          f);
+    for (size_t i = 0; i < r->n_pct; i++) {
+        const struct report_pct *p = &r->pct[i];
+        fputs("<tr><td>", f);
+        report_fput_html(f, p->workload);
+        fputs("</td><td>", f);
+        report_fput_html(f, p->device);
+        fputs("</td><td>", f);
+        report_fput_html(f, p->metric);
+        fprintf(f, "</td><td class=\"num\">%.1f%%</td><td class=\"num\">%.1f .. %.1f</td></tr>\n",
+                p->pct, p->lo, p->hi);
+    }
+    fputs("</table>\n", f);
+}
+
+static void report_md_pct(const struct report_ctx *r, FILE *f)
+{
+    if (!r->n_pct) {
+        return;
+    }
+    fputs("## Share of the bare host\n\nfio on the host, same jobs, O_DIRECT scratch file; each "
+          "device's median as a percentage of the host's.\n\n| workload | device | metric | % "
+          "of host | 95% interval |\n|---|---|---|---:|---:|\n",
+          f);
+    for (size_t i = 0; i < r->n_pct; i++) {
+        const struct report_pct *p = &r->pct[i];
+        fputs("| ", f);
+        report_fput_md(f, p->workload);
+        fputs(" | ", f);
+        report_fput_md(f, p->device);
+        fputs(" | ", f);
+        report_fput_md(f, p->metric);
+        fprintf(f, " | %.1f%% | %.1f .. %.1f |\n", p->pct, p->lo, p->hi);
+    }
+    fputs("\n", f);
+}
+
 static void report_html(const struct report_ctx *r, FILE *f)
 {
     char scen[128], run_id[64], accel[32], when[40];
@@ -1423,6 +1529,7 @@ static void report_html(const struct report_ctx *r, FILE *f)
     fputs("</p>\n", f);
     report_html_glance(r, f);
     report_html_summary(r, f);
+    report_html_pct(r, f);
     report_html_charts(r, f);
     report_html_meta(r, f);
     report_html_all(r, f);
@@ -1556,6 +1663,7 @@ static void report_md(const struct report_ctx *r, FILE *f)
         report_fput_md(f, ch->about);
         fputs("\n\n", f);
     }
+    report_md_pct(r, f);
     fputs("## Run\n\n", f);
     if (!r->run) {
         fputs("run.json could not be read: the run's metadata is unknown.\n", f);
@@ -1606,6 +1714,7 @@ static void report_free(struct report_ctx *r)
         json_object_put(r->run);
     }
     free(r->charts);
+    free(r->pct);
 }
 
 int report_build(const char *run_dir, const char *format, int quiet)
@@ -1637,6 +1746,7 @@ int report_build(const char *run_dir, const char *format, int quiet)
 
     report_read_samples(r);
     report_read_run_json(r);
+    report_read_pct(r);
     if (summary_compute(&r->samples, STATS_DEFAULT_SEED, &r->sum) < 0 ||
         table_view_build(&r->samples, &r->view) < 0) {
         report_problem(r, REPORT_WRITE_FAILED, "out of memory summarizing %zu samples",

@@ -310,10 +310,27 @@ static int results_text_ok(const char *f, size_t size)
     return n < size && !memchr(f, '\n', n) && !memchr(f, '\r', n);
 }
 
+/* The seven label columns samples.csv and summary.csv begin with, quoted, each with its ','. */
+static int results_buf_labels(struct results_buf *b, const char *config, const char *device,
+                              const char *class_, const char *kind, const char *workload,
+                              const char *metric, const char *unit)
+{
+    const char *label[7] = {config, device, class_, kind, workload, metric, unit};
+    char q[RESULTS_QUOTED_MAX];
+    unsigned i;
+
+    for (i = 0; i < 7; i++) {
+        results_csv_field(q, sizeof(q), label[i]);
+        if (results_buf_printf(b, "%s,", q) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int samples_write_csv(const char *path, const struct sample_set *set)
 {
     struct results_buf b = {0};
-    char q[7][RESULTS_QUOTED_MAX];
     const struct sample *s;
     size_t i;
     int saved;
@@ -334,15 +351,9 @@ int samples_write_csv(const char *path, const struct sample_set *set)
             errno = EINVAL;
             goto out;
         }
-        results_csv_field(q[0], sizeof(q[0]), s->config);
-        results_csv_field(q[1], sizeof(q[1]), s->device);
-        results_csv_field(q[2], sizeof(q[2]), s->class_);
-        results_csv_field(q[3], sizeof(q[3]), s->kind);
-        results_csv_field(q[4], sizeof(q[4]), s->workload);
-        results_csv_field(q[5], sizeof(q[5]), s->metric);
-        results_csv_field(q[6], sizeof(q[6]), s->unit);
-        if (results_buf_printf(&b, "%s,%s,%s,%s,%s,%s,%s,%u,%.9g\n", q[0], q[1], q[2], q[3], q[4],
-                               q[5], q[6], s->rep, s->value) < 0) {
+        if (results_buf_labels(&b, s->config, s->device, s->class_, s->kind, s->workload, s->metric,
+                               s->unit) < 0 ||
+            results_buf_printf(&b, "%u,%.9g\n", s->rep, s->value) < 0) {
             goto out;
         }
     }
@@ -829,7 +840,6 @@ out:
 int summary_write_csv(const char *path, const struct summary_set *set)
 {
     struct results_buf b = {0};
-    char q[7][RESULTS_QUOTED_MAX];
     const struct summary_row *r;
     size_t i;
     int saved;
@@ -840,15 +850,9 @@ int summary_write_csv(const char *path, const struct summary_set *set)
     }
     for (i = 0; i < set->n; i++) {
         r = &set->v[i];
-        results_csv_field(q[0], sizeof(q[0]), r->config);
-        results_csv_field(q[1], sizeof(q[1]), r->device);
-        results_csv_field(q[2], sizeof(q[2]), r->class_);
-        results_csv_field(q[3], sizeof(q[3]), r->kind);
-        results_csv_field(q[4], sizeof(q[4]), r->workload);
-        results_csv_field(q[5], sizeof(q[5]), r->metric);
-        results_csv_field(q[6], sizeof(q[6]), r->unit);
-        if (results_buf_printf(&b, "%s,%s,%s,%s,%s,%s,%s,%u,%.6g,%.6g,%.6g\n", q[0], q[1], q[2],
-                               q[3], q[4], q[5], q[6], r->st.n, r->st.median, r->st.ci_low,
+        if (results_buf_labels(&b, r->config, r->device, r->class_, r->kind, r->workload, r->metric,
+                               r->unit) < 0 ||
+            results_buf_printf(&b, "%u,%.6g,%.6g,%.6g\n", r->st.n, r->st.median, r->st.ci_low,
                                r->st.ci_high) < 0) {
             goto out;
         }
@@ -863,8 +867,31 @@ out:
 
 /* ---- summary.json -------------------------------------------------------------------------- */
 
-/* Add val under key; on failure val is released too. 0 or -1. */
-static int results_json_add(struct json_object *obj, const char *key, struct json_object *val)
+int results_write_json(const char *path, struct json_object *root)
+{
+    const char *text;
+    char *doc;
+    size_t tlen = 0;
+    int saved, rc;
+
+    text = json_object_to_json_string_length(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+        &tlen);
+    doc = text ? malloc(tlen + 1) : NULL;
+    if (!doc) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(doc, text, tlen);
+    doc[tlen] = '\n';
+    rc = results_write_atomic(path, doc, tlen + 1);
+    saved = errno;
+    free(doc);
+    errno = saved;
+    return rc;
+}
+
+int results_json_add(struct json_object *obj, const char *key, struct json_object *val)
 {
     if (!val) {
         return -1;
@@ -1001,9 +1028,6 @@ int summary_write_json(const char *path, const struct summary_set *set)
     struct json_object *c;
     struct json_object *w;
     struct json_object *metrics;
-    const char *text;
-    size_t tlen;
-    char *doc = NULL;
     size_t i;
     int saved;
     int rc = -1;
@@ -1026,22 +1050,9 @@ int summary_write_json(const char *path, const struct summary_set *set)
             goto out;
         }
     }
-    text = json_object_to_json_string_length(
-        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-        &tlen);
-    if (!text) {
-        goto out;
-    }
-    doc = malloc(tlen + 1);
-    if (!doc) {
-        goto out;
-    }
-    memcpy(doc, text, tlen);
-    doc[tlen] = '\n';
-    rc = results_write_atomic(path, doc, tlen + 1);
+    rc = results_write_json(path, root);
 out:
     saved = errno;
-    free(doc);
     json_object_put(root);
     errno = saved;
     return rc;

@@ -90,6 +90,16 @@ int summary_write_json(const char *path, const struct summary_set *set)
 int results_write_atomic(const char *path, const void *data, size_t len)
     __attribute__((warn_unused_result));
 
+struct json_object;
+
+/* Add val under key of obj; on failure (val NULL included) val is released too. 0 or -1. */
+int results_json_add(struct json_object *obj, const char *key, struct json_object *val)
+    __attribute__((warn_unused_result));
+
+/* root as pretty JSON and a newline, written atomically to path. 0, or -1 with errno set. */
+int results_write_json(const char *path, struct json_object *root)
+    __attribute__((warn_unused_result));
+
 /* CSV field quoting: writes s into out, quoted if it holds ',', '"' or a newline. */
 void results_csv_field(char *out, size_t outlen, const char *s);
 

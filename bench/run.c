@@ -191,48 +191,6 @@ static void describe_chan_failure(struct live_guest *lg, int st, const char *wai
     snprintf(reason, len, "%s while waiting for %s", chan_status_name(st), waiting_for);
 }
 
-/* Create a scratch disk filled with data (so reads are real), registered before it exists. */
-static int make_disk(const char *path, unsigned mib, char *reason, size_t len)
-{
-    char *buf;
-    int fd, rc = -1;
-    uint64_t x = 0x9e3779b97f4a7c15ull;
-
-    if (registry_add(REG_FILE, path, NULL) < 0) {
-        snprintf(reason, len, "cannot register scratch disk: %s", strerror(errno));
-        return -1;
-    }
-    buf = malloc(1u << 20);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (!buf || fd < 0) {
-        snprintf(reason, len, "cannot create scratch disk %s: %s", path, strerror(errno));
-        goto out;
-    }
-    for (unsigned i = 0; i < mib; i++) {
-        uint64_t *w = (uint64_t *)buf;
-        for (size_t k = 0; k < (1u << 20) / 8; k++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            w[k] = x;
-        }
-        if (util_write_all(fd, buf, 1u << 20) < 0) {
-            snprintf(reason, len, "cannot fill scratch disk %s: %s", path, strerror(errno));
-            goto out;
-        }
-    }
-    if (fdatasync(fd) < 0) {
-        snprintf(reason, len, "cannot sync scratch disk %s: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(buf);
-    return rc;
-}
 
 /* Index of a net device among the scenario's net devices: its tap, address and MAC. */
 static unsigned net_index(const struct run_ctx *r, const struct devmodel *dev)
@@ -299,7 +257,7 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
 
     if (dut && dut->kind == DEVMODEL_NET) {
         lg->disk[0] = '\0'; /* a NIC under test: no scratch disk */
-    } else if (make_disk(lg->disk, disk_mib, reason, len) < 0) {
+    } else if (registry_scratch_file(lg->disk, disk_mib, reason, len) < 0) {
         return -1;
     }
     if (registry_add(REG_FILE, lg->sock, NULL) < 0 || chan_listen(&lg->ch, lg->sock) < 0) {
@@ -798,7 +756,12 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         snprintf(reason, len, "out of memory");
         return JOB_FAILED;
     }
-    return save_samples(r) < 0 ? JOB_FAILED : JOB_OK;
+    if (save_samples(r) < 0) {
+        /* Say so: reason still held older text, e.g. the agent's READY (test_disk_full). */
+        snprintf(reason, len, "the samples could not be saved (see the error above)");
+        return JOB_FAILED;
+    }
+    return JOB_OK;
 }
 
 /* ---- configurations ------------------------------------------------------------------------- */
@@ -1204,6 +1167,16 @@ static int backend_choose(struct run_ctx *r)
 }
 
 /* ---- accelerator ---------------------------------------------------------------------------- */
+
+int run_parse_accel(const char *arg, const char **accel)
+{
+    if (strcmp(arg, "auto") && strcmp(arg, "kvm") && strcmp(arg, "tcg")) {
+        log_err("--accel: expected auto, kvm or tcg, got '%s'", arg);
+        return -1;
+    }
+    *accel = arg;
+    return 0;
+}
 
 /*
  * KVM only if a probe guest reaches agent-ready under KVM in a few seconds: on

@@ -23,6 +23,9 @@ struct run_options {
     int dry_run;
 };
 
+/* The value of --accel (auto, kvm or tcg) into *accel. 0, or -1 with the error logged. */
+int run_parse_accel(const char *arg, const char **accel) __attribute__((warn_unused_result));
+
 /* Returns a PVB_EXIT_* code. */
 int run_main(const char *scenario_path, const struct run_options *o);
 

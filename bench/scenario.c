@@ -973,7 +973,8 @@ static char *scn_reader(char *str, int num, void *stream)
         return NULL;
     }
     start = p->line;
-    if (p->lineno == 1 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
+    /* got >= 3: a shorter first line (from a string) has a buffer of got + 1 bytes (fuzz). */
+    if (p->lineno == 1 && got >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
         start += 3; /* UTF-8 byte order mark */
     }
     while (isspace((unsigned char)*start)) {

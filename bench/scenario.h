@@ -19,7 +19,7 @@
 enum scenario_engine { SCENARIO_ENGINE_AGENT, SCENARIO_ENGINE_FIO, SCENARIO_ENGINE_COUNT };
 
 /* Engine memory floor: the fio image unpacks ~90 MiB of libraries into the guest's RAM. */
-#define SCENARIO_FIO_MIN_MEMORY_MIB 384
+#define SCENARIO_FIO_MIN_MEMORY_MIB 384u
 
 struct scenario {
     char path[512];        /* file as given */

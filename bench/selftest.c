@@ -284,7 +284,7 @@ static int selftest_boot(struct selftest *t, const char *accel, char *reason, si
         return -1;
     }
     progress_status("selftest: creating the scratch disk");
-    if (hostbase_make_file(t->disk, t->o.disk_mib, reason, len) < 0) {
+    if (registry_scratch_file(t->disk, t->o.disk_mib, reason, len) < 0) {
         return -1;
     }
     if (registry_add(REG_FILE, t->sock, NULL) < 0 || chan_listen(&t->ch, t->sock) < 0) {
@@ -654,11 +654,9 @@ static int selftest_parse(struct selftest *t, int argc, char **argv)
             o->qemu = optarg;
             break;
         case 'a':
-            if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg")) {
-                log_err("--accel: expected auto, kvm or tcg, got '%s'", optarg);
+            if (run_parse_accel(optarg, &o->accel) < 0) {
                 return -1;
             }
-            o->accel = optarg;
             break;
         case 'o':
             o->out_dir = optarg;

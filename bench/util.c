@@ -46,6 +46,18 @@ int util_strlcpy(char *dst, const char *src, size_t len)
     return 0;
 }
 
+void util_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errlen == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
 int util_fmt(char *dst, size_t len, const char *fmt, ...)
 {
     va_list ap;

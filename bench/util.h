@@ -13,6 +13,8 @@ double util_now(void);
 void util_iso_time(char *buf, size_t len);
 /* strlcpy semantics: returns -1 if src did not fit (dst is still terminated). */
 int util_strlcpy(char *dst, const char *src, size_t len);
+/* An error's reason into err (nothing when err is NULL or errlen 0). */
+void util_seterr(char *err, size_t errlen, const char *fmt, ...) PVB_PRINTF(3, 4);
 /* snprintf that reports truncation as -1. */
 int util_fmt(char *dst, size_t len, const char *fmt, ...) PVB_PRINTF(3, 4);
 /* mkdir -p with mode 0755. 0 or -1 (errno). */

@@ -163,6 +163,49 @@ int agent_job_format_result(char *buf, size_t len, const struct agent_result *r)
 int agent_job_format_error(char *buf, size_t len, unsigned job, const char *reason);
 int agent_job_format_log(char *buf, size_t len, const char *text);
 
+/* An error's reason into err (nothing when err is NULL or errlen 0). */
+void agent_job_err(char *err, size_t errlen, const char *fmt, ...) AGENT_PRINTF(3, 4);
+
+/* ---- the measured interval (agent_meter.c) ------------------------------------------------- */
+
+/*
+ * A job's phases, shared by the block and network engines: warm-up (counted in ops_total
+ * only), the measured interval of runtime_ms, then after it (drain, or a sender's tail).
+ * The interval starts and ends at the timestamp of an operation; /proc/stat and
+ * /proc/interrupts are read right there.
+ */
+enum agent_phase { AGENT_PHASE_WARMUP, AGENT_PHASE_MEASURE, AGENT_PHASE_AFTER };
+
+struct hist;
+
+struct agent_meter {
+    const struct agent_job *job;
+    enum agent_phase phase;
+    uint64_t t_warm_end, t_start, t_end; /* CLOCK_MONOTONIC, ns */
+    uint64_t ops, ops_total, bytes;      /* ops and bytes: the measured interval's */
+    struct hist *hist;                   /* latencies of the measured interval */
+    struct procstat_cpu cpu0, cpu1;      /* at the interval's start and end */
+    uint64_t irq0, irq1;
+    int irq_lines;
+    char *err; /* where an error's reason goes */
+    size_t errlen;
+};
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t agent_meter_now(void);
+
+/* The first operation can start at now: warm-up until now + warmup_ms (none: measure). */
+int agent_meter_start(struct agent_meter *m, uint64_t now);
+
+/* Phase changes after an operation at now (warm-up over, runtime reached). 0 or -errno. */
+int agent_meter_tick(struct agent_meter *m, uint64_t now);
+
+/* End the measured interval at now. 0 or -errno with the reason in m->err. */
+int agent_meter_end(struct agent_meter *m, uint64_t now);
+
+/* res from the meter (memset first): job, workload, device, interval, latency, CPU, irqs. */
+void agent_meter_fill(const struct agent_meter *m, const char *dev, struct agent_result *res);
+
 /* ---- block workloads (agent_blk.c) --------------------------------------------------------- */
 
 /*

@@ -8,10 +8,11 @@
  * (at least one), then resubmits the same number in one io_submit: two
  * syscalls and two clock reads per batch, the same work as fio's libaio engine.
  *
- * Phases: warm-up (counted in ops_total only), measured interval, drain. A
- * batch of completions is accounted in the phase it was reaped in, then the
- * phase may change at that batch's timestamp, which becomes the interval's
- * start or end; /proc/stat and /proc/interrupts are read right after it.
+ * Phases (struct agent_meter, agent_meter.c): warm-up (counted in ops_total
+ * only), measured interval, drain. A batch of completions is accounted in the
+ * phase it was reaped in, then the phase may change at that batch's timestamp,
+ * which becomes the interval's start or end; /proc/stat and /proc/interrupts
+ * are read right after it.
  */
 #include "agent.h"
 #include "hist.h"
@@ -33,8 +34,6 @@
 /* Above this, all slots share one buffer (data content does not matter). */
 #define AGENT_BLK_BUF_MAX (32u * 1024 * 1024)
 
-enum agent_blk_phase { AGENT_BLK_WARMUP, AGENT_BLK_MEASURE, AGENT_BLK_DONE };
-
 struct agent_blk {
     const struct agent_job *job;
     const char *dev;
@@ -42,17 +41,9 @@ struct agent_blk {
     uint64_t nblocks; /* device size in units of bs */
     uint64_t seq_next;
     uint64_t rng;
-    enum agent_blk_phase phase;
-    uint64_t t_warm_end, t_start, t_end;
-    uint64_t ops, ops_total, bytes;
-    struct hist *hist;
-    struct procstat_cpu cpu0, cpu1;
-    uint64_t irq0, irq1;
-    int irq_lines;
+    struct agent_meter m; /* phases, counters, error reason */
     char *buf;
     size_t buf_stride; /* 0: one shared buffer */
-    char *err;
-    size_t errlen;
 };
 
 static void AGENT_PRINTF(2, 3) agent_blk_err(struct agent_blk *b, const char *fmt, ...)
@@ -60,16 +51,8 @@ static void AGENT_PRINTF(2, 3) agent_blk_err(struct agent_blk *b, const char *fm
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(b->err, b->errlen, fmt, ap);
+    vsnprintf(b->m.err, b->m.errlen, fmt, ap);
     va_end(ap);
-}
-
-static inline uint64_t agent_blk_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* xorshift64*: fast, good enough to spread offsets uniformly. */
@@ -102,61 +85,17 @@ static inline char *agent_blk_buf(struct agent_blk *b, unsigned slot)
     return b->buf + (size_t)slot * b->buf_stride;
 }
 
-/* Snapshot CPU and interrupt counters; returns 0 or -errno with the reason set. */
-static int agent_blk_snapshot(struct agent_blk *b, struct procstat_cpu *cpu, uint64_t *irqs)
-{
-    int ret;
-
-    ret = procstat_read_cpu(cpu);
-    if (ret < 0) {
-        agent_blk_err(b, "read /proc/stat: %s", strerror(-ret));
-        return ret;
-    }
-    *irqs = 0;
-    if (b->job->irq[0]) {
-        ret = procstat_read_irqs(b->job->irq, irqs);
-        b->irq_lines = ret;
-        if (ret < 0) {
-            agent_blk_err(b, "read /proc/interrupts: %s", strerror(-ret));
-            return ret;
-        }
-    }
-    return 0;
-}
-
 static inline void agent_blk_complete(struct agent_blk *b, uint64_t lat_ns)
 {
-    if (b->phase == AGENT_BLK_DONE) {
+    if (b->m.phase == AGENT_PHASE_AFTER) {
         return;
     }
-    b->ops_total++;
-    if (b->phase == AGENT_BLK_MEASURE) {
-        b->ops++;
-        b->bytes += b->job->bs;
-        hist_add(b->hist, lat_ns);
+    b->m.ops_total++;
+    if (b->m.phase == AGENT_PHASE_MEASURE) {
+        b->m.ops++;
+        b->m.bytes += b->job->bs;
+        hist_add(b->m.hist, lat_ns);
     }
-}
-
-static int agent_blk_start_measure(struct agent_blk *b, uint64_t now)
-{
-    b->phase = AGENT_BLK_MEASURE;
-    b->t_start = now;
-    return agent_blk_snapshot(b, &b->cpu0, &b->irq0);
-}
-
-/* Phase changes after a batch reaped at now. Returns 0 or -errno. */
-static inline int agent_blk_tick(struct agent_blk *b, uint64_t now)
-{
-    if (b->phase == AGENT_BLK_WARMUP && now >= b->t_warm_end) {
-        return agent_blk_start_measure(b, now);
-    }
-    if (b->phase == AGENT_BLK_MEASURE &&
-        now - b->t_start >= (uint64_t)b->job->runtime_ms * 1000000u) {
-        b->phase = AGENT_BLK_DONE;
-        b->t_end = now;
-        return agent_blk_snapshot(b, &b->cpu1, &b->irq1);
-    }
-    return 0;
 }
 
 static void agent_blk_io_err(struct agent_blk *b, long res, uint64_t off)
@@ -180,15 +119,15 @@ static int agent_blk_sync(struct agent_blk *b)
     ssize_t n;
     int ret;
 
-    while (b->phase != AGENT_BLK_DONE) {
+    while (b->m.phase != AGENT_PHASE_AFTER) {
         off = agent_blk_offset(b);
-        t1 = agent_blk_now();
+        t1 = agent_meter_now();
         if (write) {
             n = pwrite(b->fd, b->buf, b->job->bs, (off_t)off);
         } else {
             n = pread(b->fd, b->buf, b->job->bs, (off_t)off);
         }
-        t2 = agent_blk_now();
+        t2 = agent_meter_now();
         if (n != (ssize_t)b->job->bs) {
             if (n < 0 && errno == EINTR) {
                 continue;
@@ -198,7 +137,7 @@ static int agent_blk_sync(struct agent_blk *b)
             return ret;
         }
         agent_blk_complete(b, t2 - t1);
-        ret = agent_blk_tick(b, t2);
+        ret = agent_meter_tick(&b->m, t2);
         if (ret < 0) {
             return ret;
         }
@@ -267,7 +206,7 @@ static int agent_blk_aio(struct agent_blk *b)
         agent_blk_prep(b, &iocbs[slot], slot);
         cbs[slot] = &iocbs[slot];
     }
-    now = agent_blk_now();
+    now = agent_meter_now();
     for (slot = 0; slot < qd; slot++) {
         t_sub[slot] = now;
     }
@@ -290,7 +229,7 @@ static int agent_blk_aio(struct agent_blk *b)
             agent_blk_err(b, "io_getevents on %s: %s", b->dev, strerror(-ret));
             break; /* io_destroy below waits for what is still in flight */
         }
-        now = agent_blk_now();
+        now = agent_meter_now();
         inflight -= n;
         for (i = 0; i < n; i++) {
             slot = (unsigned)events[i].data;
@@ -304,9 +243,9 @@ static int agent_blk_aio(struct agent_blk *b)
             agent_blk_complete(b, now - t_sub[slot]);
         }
         if (ret == 0) {
-            ret = agent_blk_tick(b, now);
+            ret = agent_meter_tick(&b->m, now);
         }
-        if (ret < 0 || b->phase == AGENT_BLK_DONE) {
+        if (ret < 0 || b->m.phase == AGENT_PHASE_AFTER) {
             continue; /* drain */
         }
         for (i = 0; i < n; i++) {
@@ -315,7 +254,7 @@ static int agent_blk_aio(struct agent_blk *b)
             cbs[i] = &iocbs[slot];
         }
         nsub = n;
-        now = agent_blk_now();
+        now = agent_meter_now();
         for (i = 0; i < nsub; i++) {
             t_sub[cbs[i]->aio_data] = now;
         }
@@ -406,54 +345,30 @@ static int agent_blk_buffers(struct agent_blk *b)
     return 0;
 }
 
-static void agent_blk_fill(const struct agent_blk *b, struct agent_result *res)
-{
-    const struct hist *h = b->hist;
-
-    memset(res, 0, sizeof(*res));
-    res->job = b->job->id;
-    snprintf(res->workload, sizeof(res->workload), "%s", b->job->workload);
-    snprintf(res->device, sizeof(res->device), "%s", b->dev);
-    res->runtime_s = (double)(b->t_end - b->t_start) / 1e9;
-    res->ops = b->ops;
-    res->ops_total = b->ops_total;
-    res->bytes = b->bytes;
-    res->lat_us.mean = hist_mean(h) / 1e3;
-    res->lat_us.min = (double)hist_min(h) / 1e3;
-    res->lat_us.p50 = (double)hist_percentile(h, 50.0) / 1e3;
-    res->lat_us.p90 = (double)hist_percentile(h, 90.0) / 1e3;
-    res->lat_us.p99 = (double)hist_percentile(h, 99.0) / 1e3;
-    res->lat_us.p999 = (double)hist_percentile(h, 99.9) / 1e3;
-    res->lat_us.max = (double)hist_max(h) / 1e3;
-    procstat_cpu_pct(&b->cpu0, &b->cpu1, &res->cpu_pct);
-    res->irqs = b->irq1 >= b->irq0 ? b->irq1 - b->irq0 : 0;
-    res->irq_lines = b->irq_lines;
-}
-
 int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_result *res, char *err,
                   size_t errlen)
 {
     struct agent_blk b;
-    uint64_t now;
     int ret;
 
     memset(&b, 0, sizeof(b));
     b.job = job;
     b.dev = dev;
     b.fd = -1;
-    b.err = err;
-    b.errlen = errlen;
+    b.m.job = job;
+    b.m.err = err;
+    b.m.errlen = errlen;
     b.rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)job->id * 0xBF58476D1CE4E5B9ULL);
     if (b.rng == 0) {
         b.rng = 1;
     }
-    b.hist = malloc(sizeof(*b.hist));
-    if (!b.hist) {
+    b.m.hist = malloc(sizeof(*b.m.hist));
+    if (!b.m.hist) {
         agent_blk_err(&b, "out of memory");
         ret = -ENOMEM;
         goto out;
     }
-    hist_init(b.hist);
+    hist_init(b.m.hist);
     ret = agent_blk_open(&b);
     if (ret < 0) {
         goto out;
@@ -462,24 +377,20 @@ int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_res
     if (ret < 0) {
         goto out;
     }
-    now = agent_blk_now();
-    b.t_warm_end = now + (uint64_t)job->warmup_ms * 1000000u;
-    if (job->warmup_ms == 0) {
-        ret = agent_blk_start_measure(&b, now);
-        if (ret < 0) {
-            goto out;
-        }
+    ret = agent_meter_start(&b.m, agent_meter_now());
+    if (ret < 0) {
+        goto out;
     }
     ret = job->qd > 1 ? agent_blk_aio(&b) : agent_blk_sync(&b);
     if (ret < 0) {
         goto out;
     }
-    agent_blk_fill(&b, res);
+    agent_meter_fill(&b.m, dev, res);
 out:
     if (b.fd >= 0) {
         close(b.fd);
     }
     free(b.buf);
-    free(b.hist);
+    free(b.m.hist);
     return ret;
 }

@@ -3,8 +3,9 @@
  *
  * fio runs as a child with the job's parameters and --output-format=json; its stdout is
  * read with a bound (AGENT_FIO_OUT_MAX: a bigger output is refused and fio killed), its
- * stderr kept for the error text, and the whole run has a deadline. The JSON is parsed
- * with json-c into the agent's RESULT schema.
+ * stderr kept for the error text, and the whole run has a deadline. The command line and
+ * the JSON parser are fio_job.c's, shared with the host baseline (bench/hostbase.c); the
+ * numbers go into the agent's RESULT schema.
  *
  * fio knows nothing of the guest's CPU split or of the device's interrupts, and its
  * start-up (dynamic loading of ~60 libraries under TCG) must not count: while fio runs,
@@ -19,11 +20,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,312 +34,27 @@
 const char *agent_fio_binary = AGENT_FIO_BIN;
 unsigned agent_fio_margin_ms = AGENT_FIO_MARGIN_MS;
 
-static void AGENT_PRINTF(3, 4) agent_fio_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
+/* ---- command line and JSON (fio_job.c) ----------------------------------------------------- */
 
-    if (!err || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
+int agent_fio_build_argv(const struct agent_job *job, const char *dev, struct fio_job_argv *a)
+{
+    struct fio_job_params p = {
+        .binary = agent_fio_binary,
+        .file = dev,
+        .rw = agent_job_rw_name(job->rw),
+        .bs = job->bs,
+        .qd = job->qd,
+        .runtime_ms = job->runtime_ms,
+        .warmup_ms = job->warmup_ms,
+    };
+
+    return fio_job_build_argv(&p, a);
 }
 
-/* ---- command line ------------------------------------------------------------------------ */
-
-static int AGENT_PRINTF(2, 3) agent_fio_arg(struct agent_fio_argv *a, const char *fmt, ...)
-{
-    size_t room = sizeof(a->store) - a->used;
-    va_list ap;
-    int n;
-
-    if (a->argc >= AGENT_FIO_ARGV_MAX) {
-        return -1;
-    }
-    va_start(ap, fmt);
-    n = vsnprintf(a->store + a->used, room, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= room) {
-        return -1;
-    }
-    a->argv[a->argc++] = a->store + a->used;
-    a->argv[a->argc] = NULL;
-    a->used += (size_t)n + 1;
-    return 0;
-}
-
-int agent_fio_build_argv(const struct agent_job *job, const char *dev, struct agent_fio_argv *a)
-{
-    char name[512];
-    size_t i, o = 0;
-    int rc = 0;
-
-    memset(a, 0, sizeof(*a));
-    /* fio splits filename= at ':' (several files); a literal one is written "\:". */
-    for (i = 0; dev[i]; i++) {
-        if (o + 3 > sizeof(name)) {
-            return -1;
-        }
-        if (dev[i] == ':') {
-            name[o++] = '\\';
-        }
-        name[o++] = dev[i];
-    }
-    name[o] = '\0';
-    rc |= agent_fio_arg(a, "%s", agent_fio_binary);
-    rc |= agent_fio_arg(a, "--name=pvbench");
-    rc |= agent_fio_arg(a, "--filename=%s", name);
-    rc |= agent_fio_arg(a, "--rw=%s", agent_job_rw_name(job->rw));
-    rc |= agent_fio_arg(a, "--bs=%u", job->bs);
-    rc |= agent_fio_arg(a, "--iodepth=%u", job->qd);
-    rc |= agent_fio_arg(a, "--ioengine=libaio");
-    rc |= agent_fio_arg(a, "--direct=1");
-    rc |= agent_fio_arg(a, "--time_based=1");
-    rc |= agent_fio_arg(a, "--runtime=%ums", job->runtime_ms);
-    if (job->warmup_ms > 0) {
-        rc |= agent_fio_arg(a, "--ramp_time=%ums", job->warmup_ms);
-    }
-    rc |= agent_fio_arg(a, "--norandommap=1");
-    rc |= agent_fio_arg(a, "--randrepeat=0");
-    rc |= agent_fio_arg(a, "--lat_percentiles=1");
-    rc |= agent_fio_arg(a, "--clat_percentiles=0");
-    rc |= agent_fio_arg(a, "--percentile_list=50:90:99:99.9");
-    rc |= agent_fio_arg(a, "--eta=never");
-    rc |= agent_fio_arg(a, "--output-format=json");
-    return rc ? -1 : 0;
-}
-
-/* ---- JSON -------------------------------------------------------------------------------- */
-
-/* Member key of obj, of JSON type type. NULL with err naming path.key if absent or mistyped. */
-static struct json_object *agent_fio_get(struct json_object *obj, const char *path, const char *key,
-                                         enum json_type type, char *err, size_t errlen)
-{
-    struct json_object *v = NULL;
-
-    if (!json_object_object_get_ex(obj, key, &v) || !v) {
-        agent_fio_err(err, errlen, "fio JSON: missing %s%s", path, key);
-        return NULL;
-    }
-    if (type == json_type_double) {
-        if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)) {
-            agent_fio_err(err, errlen, "fio JSON: %s%s is not a number", path, key);
-            return NULL;
-        }
-    } else if (!json_object_is_type(v, type)) {
-        agent_fio_err(err, errlen, "fio JSON: %s%s is not of type %s", path, key,
-                      json_type_to_name(type));
-        return NULL;
-    }
-    return v;
-}
-
-/* A finite, non-negative number. 0 or -1 with err. */
-static int agent_fio_num(struct json_object *obj, const char *path, const char *key, double *out,
-                         char *err, size_t errlen)
-{
-    struct json_object *v = agent_fio_get(obj, path, key, json_type_double, err, errlen);
-    double d;
-
-    if (!v) {
-        return -1;
-    }
-    d = json_object_get_double(v);
-    if (!isfinite(d) || d < 0) {
-        agent_fio_err(err, errlen, "fio JSON: %s%s is not a finite number >= 0", path, key);
-        return -1;
-    }
-    *out = d;
-    return 0;
-}
-
-/* The lat_ns percentiles fio was asked for (keys are "50.000000" etc.), in ns. */
-static int agent_fio_percentiles(struct json_object *pct, double *p50, double *p90, double *p99,
-                                 double *p999, char *err, size_t errlen)
-{
-    static const double want[] = {50.0, 90.0, 99.0, 99.9};
-    double *dst[] = {p50, p90, p99, p999};
-    bool found[4] = {false, false, false, false};
-    double d;
-    char *end;
-    unsigned i;
-
-    json_object_object_foreach(pct, key, val)
-    {
-        d = strtod(key, &end);
-        if (end == key || *end != '\0') {
-            continue;
-        }
-        for (i = 0; i < 4; i++) {
-            if (fabs(d - want[i]) < 1e-6 && (json_object_is_type(val, json_type_int) ||
-                                             json_object_is_type(val, json_type_double))) {
-                *dst[i] = json_object_get_double(val);
-                found[i] = isfinite(*dst[i]) && *dst[i] >= 0;
-            }
-        }
-    }
-    for (i = 0; i < 4; i++) {
-        if (!found[i]) {
-            agent_fio_err(err, errlen, "fio JSON: lat_ns.percentile lacks %g", want[i]);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static double agent_fio_clamp(double v, double lo, double hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
-/* Start of the JSON object: the first line that begins with '{'. */
-static const char *agent_fio_json_start(const char *out, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        if (out[i] == '{' && (i == 0 || out[i - 1] == '\n')) {
-            return out + i;
-        }
-    }
-    return NULL;
-}
-
-/* Fill st from the parsed root object. 0 or -1 with err. */
-static int agent_fio_fill(struct json_object *root, enum agent_rw rw, struct agent_fio_stats *st,
-                          char *err, size_t errlen)
-{
-    const char *side = agent_job_rw_is_write(rw) ? "write" : "read";
-    struct json_object *v, *jobs, *job, *sec, *lat, *pct;
-    double d, lmin, lmax, p50 = 0, p90 = 0, p99 = 0, p999 = 0;
-    char path[64];
-
-    v = agent_fio_get(root, "", "fio version", json_type_string, err, errlen);
-    if (!v) {
-        return -1;
-    }
-    snprintf(st->version, sizeof(st->version), "%s", json_object_get_string(v));
-    if (agent_fio_num(root, "", "timestamp_ms", &st->timestamp_ms, err, errlen) < 0) {
-        return -1;
-    }
-    jobs = agent_fio_get(root, "", "jobs", json_type_array, err, errlen);
-    if (!jobs) {
-        return -1;
-    }
-    if (json_object_array_length(jobs) < 1) {
-        agent_fio_err(err, errlen, "fio JSON: no job in jobs[]");
-        return -1;
-    }
-    job = json_object_array_get_idx(jobs, 0);
-    if (!job || !json_object_is_type(job, json_type_object)) {
-        agent_fio_err(err, errlen, "fio JSON: jobs[0] is not an object");
-        return -1;
-    }
-    if (agent_fio_num(job, "jobs[0].", "error", &d, err, errlen) < 0) {
-        return -1;
-    }
-    st->error = d > 4095 ? 4095 : (int)d;
-    if (st->error != 0) {
-        return 0; /* the caller reports the error; the numbers mean nothing */
-    }
-    if (agent_fio_num(job, "jobs[0].", "job_runtime", &st->job_runtime_ms, err, errlen) < 0) {
-        return -1;
-    }
-    snprintf(path, sizeof(path), "jobs[0].");
-    sec = agent_fio_get(job, path, side, json_type_object, err, errlen);
-    if (!sec) {
-        return -1;
-    }
-    snprintf(path, sizeof(path), "jobs[0].%s.", side);
-    if (agent_fio_num(sec, path, "runtime", &d, err, errlen) < 0) {
-        return -1;
-    }
-    st->runtime_s = d / 1000.0;
-    if (agent_fio_num(sec, path, "total_ios", &d, err, errlen) < 0) {
-        return -1;
-    }
-    st->ops = (uint64_t)d;
-    if (agent_fio_num(sec, path, "io_bytes", &d, err, errlen) < 0) {
-        return -1;
-    }
-    st->bytes = (uint64_t)d;
-    lat = agent_fio_get(sec, path, "lat_ns", json_type_object, err, errlen);
-    if (!lat) {
-        return -1;
-    }
-    snprintf(path, sizeof(path), "jobs[0].%s.lat_ns.", side);
-    if (agent_fio_num(lat, path, "min", &lmin, err, errlen) < 0 ||
-        agent_fio_num(lat, path, "max", &lmax, err, errlen) < 0 ||
-        agent_fio_num(lat, path, "mean", &d, err, errlen) < 0) {
-        return -1;
-    }
-    st->lat_us.min = lmin / 1e3;
-    st->lat_us.max = lmax / 1e3;
-    st->lat_us.mean = d / 1e3;
-    if (agent_fio_num(lat, path, "N", &d, err, errlen) < 0) {
-        return -1;
-    }
-    if (d == 0) {
-        st->ops = 0; /* no latency without completions: the caller refuses the result */
-        return 0;
-    }
-    pct = agent_fio_get(lat, path, "percentile", json_type_object, err, errlen);
-    if (!pct || agent_fio_percentiles(pct, &p50, &p90, &p99, &p999, err, errlen) < 0) {
-        return -1;
-    }
-    /* fio's percentiles are bucket values: one may lie just outside [min, max]. */
-    st->lat_us.p50 = agent_fio_clamp(p50, lmin, lmax) / 1e3;
-    st->lat_us.p90 = agent_fio_clamp(p90, lmin, lmax) / 1e3;
-    st->lat_us.p99 = agent_fio_clamp(p99, lmin, lmax) / 1e3;
-    st->lat_us.p999 = agent_fio_clamp(p999, lmin, lmax) / 1e3;
-    return 0;
-}
-
-int agent_fio_parse(const char *out, size_t len, enum agent_rw rw, struct agent_fio_stats *st,
+int agent_fio_parse(const char *out, size_t len, enum agent_rw rw, struct fio_job_stats *st,
                     char *err, size_t errlen)
 {
-    struct json_tokener *tok = NULL;
-    struct json_object *root = NULL;
-    enum json_tokener_error jerr;
-    const char *start;
-    size_t n;
-    int ret = -1;
-
-    memset(st, 0, sizeof(*st));
-    start = agent_fio_json_start(out, len);
-    if (!start) {
-        agent_fio_err(err, errlen, "fio printed no JSON object");
-        goto out;
-    }
-    n = len - (size_t)(start - out);
-    if (memchr(start, '\0', n)) {
-        agent_fio_err(err, errlen, "fio JSON holds a NUL byte");
-        goto out;
-    }
-    tok = json_tokener_new();
-    if (!tok) {
-        agent_fio_err(err, errlen, "out of memory");
-        goto out;
-    }
-    root = json_tokener_parse_ex(tok, start, (int)n);
-    jerr = json_tokener_get_error(tok);
-    if (!root || jerr != json_tokener_success) {
-        agent_fio_err(err, errlen, "fio JSON does not parse: %s",
-                      jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr));
-        goto out;
-    }
-    if (!json_object_is_type(root, json_type_object)) {
-        agent_fio_err(err, errlen, "fio JSON is not an object");
-        goto out;
-    }
-    ret = agent_fio_fill(root, rw, st, err, errlen);
-out:
-    json_object_put(root);
-    if (tok) {
-        json_tokener_free(tok);
-    }
-    return ret;
+    return fio_job_parse(out, len, agent_job_rw_is_write(rw), FIO_JOB_WINDOW, st, err, errlen);
 }
 
 /* ---- error text -------------------------------------------------------------------------- */
@@ -415,7 +129,7 @@ void agent_fio_error_text(const char *out, size_t outlen, const char *errtext, c
         agent_fio_append_lines(err, errlen, &pos, errtext, strlen(errtext), false);
     }
     if (out) {
-        json = agent_fio_json_start(out, outlen);
+        json = fio_job_json_start(out, outlen);
         agent_fio_append_lines(err, errlen, &pos, out, json ? (size_t)(json - out) : outlen, true);
     }
 }
@@ -490,7 +204,7 @@ static size_t agent_fio_nearest(const struct agent_fio_proc *p, uint64_t t_ms)
 }
 
 /* cpu_pct and irqs over the samples that best match fio's measured interval. */
-static void agent_fio_window(const struct agent_fio_proc *p, const struct agent_fio_stats *st,
+static void agent_fio_window(const struct agent_fio_proc *p, const struct fio_job_stats *st,
                              struct agent_result *res)
 {
     const struct agent_fio_snap *a, *b;
@@ -521,7 +235,7 @@ static void agent_fio_window(const struct agent_fio_proc *p, const struct agent_
 }
 
 /* Child side: stdin from /dev/null, stdout and stderr to the pipes, exec fio. */
-static void agent_fio_child(const struct agent_fio_argv *a, int out_w, int err_w)
+static void agent_fio_child(const struct fio_job_argv *a, int out_w, int err_w)
 {
     static char *const envp[] = {"PATH=/usr/bin:/bin", "HOME=/", "TMPDIR=/tmp", "LANG=C", NULL};
     char msg[256];
@@ -617,7 +331,7 @@ static int agent_fio_collect(struct agent_fio_proc *p, uint64_t deadline, int *s
             next = now + p->period_ms;
         }
         if (now >= deadline) {
-            agent_fio_err(err, errlen, "fio did not finish within %llu ms; killed",
+            agent_job_err(err, errlen, "fio did not finish within %llu ms; killed",
                           (unsigned long long)p->limit_ms);
             ret = -ETIMEDOUT;
             break;
@@ -637,7 +351,7 @@ static int agent_fio_collect(struct agent_fio_proc *p, uint64_t deadline, int *s
                 continue;
             }
             ret = -errno;
-            agent_fio_err(err, errlen, "poll on fio's output: %s", strerror(errno));
+            agent_job_err(err, errlen, "poll on fio's output: %s", strerror(errno));
             break;
         }
         for (i = 0; i < nfds; i++) {
@@ -646,7 +360,7 @@ static int agent_fio_collect(struct agent_fio_proc *p, uint64_t deadline, int *s
             }
             r = agent_fio_read(p, fds[i].fd);
             if (r < 0) {
-                agent_fio_err(err, errlen, "fio printed more than %u bytes; killed",
+                agent_job_err(err, errlen, "fio printed more than %u bytes; killed",
                               AGENT_FIO_OUT_MAX);
                 ret = -EFBIG;
                 out_open = err_open = false;
@@ -670,12 +384,12 @@ static int agent_fio_collect(struct agent_fio_proc *p, uint64_t deadline, int *s
         }
         if (w < 0 && errno != EINTR) {
             ret = ret < 0 ? ret : -errno;
-            agent_fio_err(err, errlen, "waitpid fio: %s", strerror(errno));
+            agent_job_err(err, errlen, "waitpid fio: %s", strerror(errno));
             break;
         }
         if (w == 0 && agent_fio_ms(CLOCK_MONOTONIC) >= deadline) {
             kill(-p->pid, SIGKILL);
-            agent_fio_err(err, errlen, "fio closed its output but did not exit; killed");
+            agent_job_err(err, errlen, "fio closed its output but did not exit; killed");
             ret = -ETIMEDOUT;
             continue; /* now wait blocking for the killed child */
         }
@@ -691,7 +405,7 @@ static int agent_fio_collect(struct agent_fio_proc *p, uint64_t deadline, int *s
     return ret;
 }
 
-static int agent_fio_start(struct agent_fio_proc *p, const struct agent_fio_argv *a, char *err,
+static int agent_fio_start(struct agent_fio_proc *p, const struct fio_job_argv *a, char *err,
                            size_t errlen)
 {
     int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
@@ -699,13 +413,13 @@ static int agent_fio_start(struct agent_fio_proc *p, const struct agent_fio_argv
 
     if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
         ret = -errno;
-        agent_fio_err(err, errlen, "pipe: %s", strerror(errno));
+        agent_job_err(err, errlen, "pipe: %s", strerror(errno));
         goto fail;
     }
     p->pid = fork();
     if (p->pid < 0) {
         ret = -errno;
-        agent_fio_err(err, errlen, "fork: %s", strerror(errno));
+        agent_job_err(err, errlen, "fork: %s", strerror(errno));
         goto fail;
     }
     if (p->pid == 0) {
@@ -730,7 +444,7 @@ fail:
 }
 
 /* The result from fio's numbers and the /proc samples. */
-static void agent_fio_result(const struct agent_fio_proc *p, const struct agent_fio_stats *st,
+static void agent_fio_result(const struct agent_fio_proc *p, const struct fio_job_stats *st,
                              const char *dev, struct agent_result *res)
 {
     memset(res, 0, sizeof(*res));
@@ -742,7 +456,13 @@ static void agent_fio_result(const struct agent_fio_proc *p, const struct agent_
     res->ops = st->ops;
     res->ops_total = st->ops;
     res->bytes = st->bytes;
-    res->lat_us = st->lat_us;
+    res->lat_us.mean = st->lat_us.mean;
+    res->lat_us.min = st->lat_us.min;
+    res->lat_us.p50 = st->lat_us.p50;
+    res->lat_us.p90 = st->lat_us.p90;
+    res->lat_us.p99 = st->lat_us.p99;
+    res->lat_us.p999 = st->lat_us.p999;
+    res->lat_us.max = st->lat_us.max;
     agent_fio_window(p, st, res);
 }
 
@@ -750,8 +470,8 @@ int agent_fio_run(const struct agent_job *job, const char *dev, struct agent_res
                   size_t errlen)
 {
     struct agent_fio_proc p;
-    struct agent_fio_argv *a = NULL;
-    struct agent_fio_stats st;
+    struct fio_job_argv *a = NULL;
+    struct fio_job_stats st;
     char what[AGENT_REASON_MAX];
     uint64_t total_ms, deadline;
     int ret, status = -1;
@@ -761,12 +481,12 @@ int agent_fio_run(const struct agent_job *job, const char *dev, struct agent_res
     p.pid = -1;
     p.out_fd = p.err_fd = -1;
     if (job->kind != AGENT_KIND_BLK) {
-        agent_fio_err(err, errlen, "engine=fio runs block jobs only");
+        agent_job_err(err, errlen, "engine=fio runs block jobs only");
         return -EINVAL;
     }
     if (access(agent_fio_binary, X_OK) < 0) {
         ret = -errno;
-        agent_fio_err(err, errlen,
+        agent_job_err(err, errlen,
                       "no fio in this guest (%s: %s): boot the image built with "
                       "scripts/build-guest --with-fio (initramfs-fio.img)",
                       agent_fio_binary, strerror(errno));
@@ -782,12 +502,12 @@ int agent_fio_run(const struct agent_job *job, const char *dev, struct agent_res
     p.out = malloc(AGENT_FIO_OUT_MAX + 1);
     a = malloc(sizeof(*a));
     if (!p.snaps || !p.out || !a) {
-        agent_fio_err(err, errlen, "out of memory");
+        agent_job_err(err, errlen, "out of memory");
         ret = -ENOMEM;
         goto out;
     }
     if (agent_fio_build_argv(job, dev, a) < 0) {
-        agent_fio_err(err, errlen, "fio command line too long for %s", dev);
+        agent_job_err(err, errlen, "fio command line too long for %s", dev);
         ret = -ENAMETOOLONG;
         goto out;
     }

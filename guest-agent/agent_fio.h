@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "fio_job.h"
 
 /* Where the fio guest image (scripts/build-guest --with-fio) puts Debian's fio. */
 #define AGENT_FIO_BIN "/usr/bin/fio"
@@ -28,42 +29,17 @@
 extern const char *agent_fio_binary;
 extern unsigned agent_fio_margin_ms;
 
-#define AGENT_FIO_ARGV_MAX 24
-struct agent_fio_argv {
-    char *argv[AGENT_FIO_ARGV_MAX + 1]; /* NULL-terminated */
-    unsigned argc;
-    char store[2048];
-    size_t used;
-};
+/*
+ * fio's command line for a kind=blk job on dev (fio_job_build_argv: the same job as the
+ * host baseline's). Returns 0, or -1 if it does not fit.
+ */
+int agent_fio_build_argv(const struct agent_job *job, const char *dev, struct fio_job_argv *a);
 
 /*
- * fio's command line for a kind=blk job on dev: rw, bs, iodepth, time_based runtime and
- * ramp_time (milliseconds), direct=1, ioengine=libaio, norandommap (offsets drawn with
- * replacement, as the agent does), total latency percentiles, JSON output.
- * Returns 0, or -1 if it does not fit.
+ * Parse fio's stdout for job side rw (fio_job_parse with FIO_JOB_WINDOW: the version and
+ * the timing keys that place fio's measured interval are required too).
  */
-int agent_fio_build_argv(const struct agent_job *job, const char *dev, struct agent_fio_argv *a);
-
-/* What one fio run measured, from its JSON. */
-struct agent_fio_stats {
-    char version[32];    /* "fio-3.33" */
-    int error;           /* jobs[0].error: an errno, 0 when the job went well */
-    double timestamp_ms; /* when fio wrote the output (guest CLOCK_REALTIME, ms) */
-    double job_runtime_ms;
-    double runtime_s;           /* measured interval of the read or write side */
-    uint64_t ops;               /* total_ios */
-    uint64_t bytes;             /* io_bytes */
-    struct agent_lat_us lat_us; /* total latency (submission to completion), us */
-};
-
-/*
- * Parse fio's stdout (len bytes; text before the JSON object, such as fio's own
- * "fio: ..." notes, is skipped). rw picks the "read" or "write" side. Returns 0, or -1
- * with a reason in err: no JSON, JSON that does not parse, a missing or mistyped key, a
- * number that is not finite or negative. st->error is set even when it is not 0 (the
- * other numbers are then left 0).
- */
-int agent_fio_parse(const char *out, size_t len, enum agent_rw rw, struct agent_fio_stats *st,
+int agent_fio_parse(const char *out, size_t len, enum agent_rw rw, struct fio_job_stats *st,
                     char *err, size_t errlen);
 
 /* How fio ended, from a waitpid status: "fio exited with status 1", "fio killed by ...". */

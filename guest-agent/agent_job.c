@@ -80,7 +80,7 @@ static const struct agent_key agent_job_keys[] = {
 };
 #define AGENT_NKEYS (sizeof(agent_job_keys) / sizeof(agent_job_keys[0]))
 
-static void AGENT_PRINTF(3, 4) agent_job_err(char *err, size_t errlen, const char *fmt, ...)
+void agent_job_err(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
 

@@ -3,12 +3,12 @@
  * interface under test. The wire rules (hello, stop, datagram header, who owns
  * the measured interval) are in protocol.h, "Network workloads".
  *
- * Phases are those of the block engine: warm-up, measured interval, tail. The
- * agent's interval starts at its first payload sent (tcp_tx, tcp_rr, udp_pps) or
- * received (tcp_rx) and ends runtime_ms later, at the timestamp of an operation;
- * /proc/stat and /proc/interrupts are read right there. A sender goes on past its
- * own interval until the receiver (the peer) says stop, so the receiver's interval
- * is always full of traffic.
+ * Phases are those of the block engine (agent_meter.c): warm-up, measured
+ * interval, tail. The agent's interval starts at its first payload sent (tcp_tx,
+ * tcp_rr, udp_pps) or received (tcp_rx) and ends runtime_ms later, at the
+ * timestamp of an operation; /proc/stat and /proc/interrupts are read right
+ * there. A sender goes on past its own interval until the receiver (the peer)
+ * says stop, so the receiver's interval is always full of traffic.
  *
  * Every wait has a deadline: the job's whole life is bounded by
  * (warm-up + runtime) x 1.2 + AGENT_NET_SLACK_MS, which is shorter than what the
@@ -45,24 +45,15 @@
 #define AGENT_NET_STOP_CHECK 64u
 #define AGENT_NET_HELLO_RETRY_MS 100
 
-enum agent_net_phase { AGENT_NET_WARMUP, AGENT_NET_MEASURE, AGENT_NET_TAIL };
-
 struct agent_net {
     const struct agent_job *job;
     int fd;
     uint64_t t_deadline;
-    bool started; /* first payload moved: the phases run */
-    enum agent_net_phase phase;
-    uint64_t t_warm_end, t_start, t_end;
-    uint64_t ops, ops_total, bytes, bytes_total;
-    struct hist *hist;
-    struct procstat_cpu cpu0, cpu1;
-    uint64_t irq0, irq1;
-    int irq_lines;
+    bool started;         /* first payload moved: the phases run */
+    struct agent_meter m; /* phases, counters, error reason */
+    uint64_t bytes_total;
     char *buf;
     size_t buflen;
-    char *err;
-    size_t errlen;
 };
 
 static void AGENT_PRINTF(2, 3) agent_net_err(struct agent_net *n, const char *fmt, ...)
@@ -70,16 +61,8 @@ static void AGENT_PRINTF(2, 3) agent_net_err(struct agent_net *n, const char *fm
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(n->err, n->errlen, fmt, ap);
+    vsnprintf(n->m.err, n->m.errlen, fmt, ap);
     va_end(ap);
-}
-
-static inline uint64_t agent_net_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Milliseconds left until the job's deadline (0 when passed), for poll(). */
@@ -214,44 +197,11 @@ int agent_net_wait_carrier(const char *ifname, unsigned timeout_ms)
 
 /* ---- phases and counters ----------------------------------------------------------------- */
 
-static int agent_net_snapshot(struct agent_net *n, struct procstat_cpu *cpu, uint64_t *irqs)
-{
-    int ret;
-
-    ret = procstat_read_cpu(cpu);
-    if (ret < 0) {
-        agent_net_err(n, "read /proc/stat: %s", strerror(-ret));
-        return ret;
-    }
-    *irqs = 0;
-    if (n->job->irq[0]) {
-        ret = procstat_read_irqs(n->job->irq, irqs);
-        n->irq_lines = ret;
-        if (ret < 0) {
-            agent_net_err(n, "read /proc/interrupts: %s", strerror(-ret));
-            return ret;
-        }
-    }
-    return 0;
-}
-
-static int agent_net_begin_measure(struct agent_net *n, uint64_t now)
-{
-    n->phase = AGENT_NET_MEASURE;
-    n->t_start = now;
-    return agent_net_snapshot(n, &n->cpu0, &n->irq0);
-}
-
 /* The first payload moved at now: the warm-up starts. */
 static int agent_net_first(struct agent_net *n, uint64_t now)
 {
     n->started = true;
-    n->phase = AGENT_NET_WARMUP;
-    n->t_warm_end = now + (uint64_t)n->job->warmup_ms * 1000000u;
-    if (n->job->warmup_ms == 0) {
-        return agent_net_begin_measure(n, now);
-    }
-    return 0;
+    return agent_meter_start(&n->m, now);
 }
 
 /* Phase changes at now. Returns 0 or -errno. */
@@ -260,16 +210,7 @@ static inline int agent_net_tick(struct agent_net *n, uint64_t now)
     if (!n->started) {
         return 0;
     }
-    if (n->phase == AGENT_NET_WARMUP && now >= n->t_warm_end) {
-        return agent_net_begin_measure(n, now);
-    }
-    if (n->phase == AGENT_NET_MEASURE &&
-        now - n->t_start >= (uint64_t)n->job->runtime_ms * 1000000u) {
-        n->phase = AGENT_NET_TAIL;
-        n->t_end = now;
-        return agent_net_snapshot(n, &n->cpu1, &n->irq1);
-    }
-    return 0;
+    return agent_meter_tick(&n->m, now);
 }
 
 /* One operation of len payload bytes completed at now (latency lat_ns, 0: none). */
@@ -284,13 +225,13 @@ static inline int agent_net_account(struct agent_net *n, uint64_t len, uint64_t 
             return ret;
         }
     }
-    n->ops_total++;
+    n->m.ops_total++;
     n->bytes_total += len;
-    if (n->phase == AGENT_NET_MEASURE) {
-        n->ops++;
-        n->bytes += len;
+    if (n->m.phase == AGENT_PHASE_MEASURE) {
+        n->m.ops++;
+        n->m.bytes += len;
         if (lat_ns) {
-            hist_add(n->hist, lat_ns);
+            hist_add(n->m.hist, lat_ns);
         }
     }
     return agent_net_tick(n, now);
@@ -317,7 +258,7 @@ static int agent_net_poll(struct agent_net *n, short events, const char *what)
     int r, left;
 
     for (;;) {
-        left = agent_net_left_ms(n, agent_net_now());
+        left = agent_net_left_ms(n, agent_meter_now());
         if (left <= 0) {
             return agent_net_errno_msg(n, ETIMEDOUT, what);
         }
@@ -384,7 +325,7 @@ static int agent_net_connect(struct agent_net *n)
         close(n->fd);
         n->fd = -1;
         refused += soerr == ECONNREFUSED;
-        if (soerr != ECONNREFUSED || agent_net_left_ms(n, agent_net_now()) <= 50) {
+        if (soerr != ECONNREFUSED || agent_net_left_ms(n, agent_meter_now()) <= 50) {
             agent_net_err(n, "connect to %s:%u: %s", n->job->peer, n->job->port,
                           soerr == ECONNREFUSED ? "refused (no peer listening)"
                                                 : strerror(soerr));
@@ -527,12 +468,10 @@ static int agent_net_stop_seen(struct agent_net *n)
  */
 static int agent_net_stopped(struct agent_net *n, uint64_t now)
 {
-    if (n->started && n->phase == AGENT_NET_MEASURE) {
-        n->phase = AGENT_NET_TAIL;
-        n->t_end = now;
-        return agent_net_snapshot(n, &n->cpu1, &n->irq1);
+    if (n->started && n->m.phase == AGENT_PHASE_MEASURE) {
+        return agent_meter_end(&n->m, now);
     }
-    if (!n->started || n->phase != AGENT_NET_TAIL) {
+    if (!n->started || n->m.phase != AGENT_PHASE_AFTER) {
         agent_net_err(n, "the peer said stop during the agent's warm-up");
         return -EPROTO;
     }
@@ -549,13 +488,13 @@ static int agent_net_tcp_tx(struct agent_net *n)
 
     while (ret == 0) {
         w = send(n->fd, n->buf, n->job->bs, MSG_NOSIGNAL | MSG_DONTWAIT);
-        now = agent_net_now();
+        now = agent_meter_now();
         if (w > 0) {
             ret = agent_net_account(n, (uint64_t)w, now, 0);
             if (ret < 0) {
                 return ret;
             }
-            if (++since_check < AGENT_NET_STOP_CHECK && n->phase != AGENT_NET_TAIL) {
+            if (++since_check < AGENT_NET_STOP_CHECK && n->m.phase != AGENT_PHASE_AFTER) {
                 continue;
             }
             since_check = 0;
@@ -579,13 +518,13 @@ static int agent_net_tcp_tx(struct agent_net *n)
             ret = agent_net_stop_seen(n);
         }
         if (ret == 0) {
-            ret = agent_net_tick(n, agent_net_now());
+            ret = agent_net_tick(n, agent_meter_now());
         }
     }
     if (ret < 0) {
         return ret;
     }
-    ret = agent_net_stopped(n, agent_net_now());
+    ret = agent_net_stopped(n, agent_meter_now());
     if (ret < 0) {
         return ret;
     }
@@ -606,7 +545,7 @@ static int agent_net_tcp_rx(struct agent_net *n)
 
     for (;;) {
         r = recv(n->fd, n->buf, n->buflen, MSG_DONTWAIT);
-        now = agent_net_now();
+        now = agent_meter_now();
         if (r > 0) {
             ret = agent_net_account(n, (uint64_t)r, now, 0);
         } else if (r == 0) {
@@ -625,7 +564,7 @@ static int agent_net_tcp_rx(struct agent_net *n)
         if (ret < 0) {
             return ret;
         }
-        if (!stopped && n->started && n->phase == AGENT_NET_TAIL) {
+        if (!stopped && n->started && n->m.phase == AGENT_PHASE_AFTER) {
             ret = agent_net_send_all(n, &stop, 1, "send stop");
             if (ret < 0) {
                 return ret;
@@ -645,7 +584,7 @@ static int agent_net_tcp_rx(struct agent_net *n)
 static int agent_net_blocking(struct agent_net *n)
 {
     struct timeval tv;
-    int fl, left = agent_net_left_ms(n, agent_net_now());
+    int fl, left = agent_net_left_ms(n, agent_meter_now());
 
     tv.tv_sec = left / 1000;
     tv.tv_usec = (left % 1000) * 1000;
@@ -670,8 +609,8 @@ static int agent_net_tcp_rr(struct agent_net *n)
     if (ret < 0) {
         return ret;
     }
-    while (!(n->started && n->phase == AGENT_NET_TAIL)) {
-        t1 = agent_net_now();
+    while (!(n->started && n->m.phase == AGENT_PHASE_AFTER)) {
+        t1 = agent_meter_now();
         for (got = 0; got < bs; got += (size_t)r) {
             r = send(n->fd, n->buf + got, bs - got, MSG_NOSIGNAL);
             if (r <= 0) {
@@ -697,7 +636,7 @@ static int agent_net_tcp_rr(struct agent_net *n)
                 return agent_net_errno_msg(n, errno, "response");
             }
         }
-        t2 = agent_net_now();
+        t2 = agent_meter_now();
         ret = agent_net_account(n, bs, t2, t2 > t1 ? t2 - t1 : 1);
         if (ret < 0) {
             return ret;
@@ -733,7 +672,7 @@ static int agent_net_udp_hello(struct agent_net *n)
     agent_net_put32(h + 4, n->job->id);
     agent_net_put64(h + 8, PVB_NET_SEQ_HELLO);
     for (;;) {
-        now = agent_net_now();
+        now = agent_meter_now();
         if (now >= n->t_deadline) {
             agent_net_err(n, "no answer from the peer %s:%u to the UDP hello", n->job->peer,
                           n->job->port);
@@ -795,7 +734,7 @@ static int agent_net_udp_pps(struct agent_net *n)
             agent_net_put64((unsigned char *)iov[i].iov_base + 8, seq + (uint64_t)i);
         }
         sent = sendmmsg(n->fd, msgs, AGENT_NET_UDP_BATCH, 0);
-        now = agent_net_now();
+        now = agent_meter_now();
         if (sent < 0) {
             if (errno != EINTR && errno != EAGAIN && errno != ENOBUFS) {
                 return agent_net_errno_msg(n, errno == ECONNREFUSED ? ECONNRESET : errno,
@@ -833,35 +772,6 @@ static int agent_net_udp_pps(struct agent_net *n)
 
 /* ---- the job ----------------------------------------------------------------------------- */
 
-static void agent_net_fill(const struct agent_net *n, const char *ifname,
-                           struct agent_result *res)
-{
-    const struct hist *h = n->hist;
-
-    memset(res, 0, sizeof(*res));
-    res->job = n->job->id;
-    snprintf(res->workload, sizeof(res->workload), "%s", n->job->workload);
-    snprintf(res->device, sizeof(res->device), "%s", ifname);
-    res->runtime_s = (double)(n->t_end - n->t_start) / 1e9;
-    res->ops = n->ops;
-    res->ops_total = n->ops_total;
-    res->bytes = n->bytes;
-    res->net = true;
-    res->bytes_total = n->bytes_total;
-    if (hist_count(h) > 0) {
-        res->lat_us.mean = hist_mean(h) / 1e3;
-        res->lat_us.min = (double)hist_min(h) / 1e3;
-        res->lat_us.p50 = (double)hist_percentile(h, 50.0) / 1e3;
-        res->lat_us.p90 = (double)hist_percentile(h, 90.0) / 1e3;
-        res->lat_us.p99 = (double)hist_percentile(h, 99.0) / 1e3;
-        res->lat_us.p999 = (double)hist_percentile(h, 99.9) / 1e3;
-        res->lat_us.max = (double)hist_max(h) / 1e3;
-    }
-    procstat_cpu_pct(&n->cpu0, &n->cpu1, &res->cpu_pct);
-    res->irqs = n->irq1 >= n->irq0 ? n->irq1 - n->irq0 : 0;
-    res->irq_lines = n->irq_lines;
-}
-
 int agent_net_run(const struct agent_job *job, const char *ifname, struct agent_result *res,
                   char *err, size_t errlen)
 {
@@ -874,22 +784,23 @@ int agent_net_run(const struct agent_job *job, const char *ifname, struct agent_
     memset(&n, 0, sizeof(n));
     n.job = job;
     n.fd = -1;
-    n.err = err;
-    n.errlen = errlen;
+    n.m.job = job;
+    n.m.err = err;
+    n.m.errlen = errlen;
     life_ms = ((uint64_t)job->warmup_ms + job->runtime_ms) * 12 / 10 + AGENT_NET_SLACK_MS;
-    n.t_deadline = agent_net_now() + life_ms * 1000000u;
-    n.hist = malloc(sizeof(*n.hist));
+    n.t_deadline = agent_meter_now() + life_ms * 1000000u;
+    n.m.hist = malloc(sizeof(*n.m.hist));
     n.buflen = job->bs > AGENT_NET_RXBUF ? job->bs : AGENT_NET_RXBUF;
     if (job->rw == AGENT_RW_UDP_PPS) {
         n.buflen = (size_t)job->bs * AGENT_NET_UDP_BATCH;
     }
     n.buf = malloc(n.buflen);
-    if (!n.hist || !n.buf) {
+    if (!n.m.hist || !n.buf) {
         agent_net_err(&n, "out of memory");
         ret = -ENOMEM;
         goto out;
     }
-    hist_init(n.hist);
+    hist_init(n.m.hist);
     /* Payload that is not all zeroes: nothing on the path may compress or skip it. */
     for (i = 0; i < n.buflen; i++) {
         n.buf[i] = (char)(i * 131u + 7u);
@@ -925,18 +836,20 @@ int agent_net_run(const struct agent_job *job, const char *ifname, struct agent_
             }
         }
     }
-    if (ret == 0 && n.phase != AGENT_NET_TAIL) {
+    if (ret == 0 && n.m.phase != AGENT_PHASE_AFTER) {
         agent_net_err(&n, "the measured interval did not complete");
         ret = -EPROTO;
     }
     if (ret == 0) {
-        agent_net_fill(&n, ifname, res);
+        agent_meter_fill(&n.m, ifname, res);
+        res->net = true;
+        res->bytes_total = n.bytes_total;
     }
 out:
     if (n.fd >= 0) {
         close(n.fd);
     }
     free(n.buf);
-    free(n.hist);
+    free(n.m.hist);
     return ret;
 }

@@ -235,20 +235,26 @@ static bool agent_sys_skip_disk(const char *name)
     return false;
 }
 
-int agent_sys_find_disk(const char *sysfs, char *name, size_t len)
+/*
+ * Count the entries of folder dir (below sysfs) that keep accepts, and copy the first in
+ * strcmp order into name. Returns the count, or -errno.
+ */
+static int agent_sys_first_entry(const char *sysfs, const char *dir,
+                                 bool (*keep)(const char *sysfs, const char *entry), char *name,
+                                 size_t len)
 {
     char path[PATH_MAX], best[NAME_MAX + 1] = "";
     struct dirent *de;
     int n = 0;
     DIR *d;
 
-    snprintf(path, sizeof(path), "%s/block", sysfs);
+    snprintf(path, sizeof(path), "%s/%s", sysfs, dir);
     d = opendir(path);
     if (!d) {
         return -errno;
     }
     while ((de = readdir(d)) != NULL) {
-        if (agent_sys_skip_disk(de->d_name)) {
+        if (!keep(sysfs, de->d_name)) {
             continue;
         }
         if (n == 0 || strcmp(de->d_name, best) < 0) {
@@ -264,6 +270,16 @@ int agent_sys_find_disk(const char *sysfs, char *name, size_t len)
         snprintf(name, len, "%s", best);
     }
     return n;
+}
+
+static bool agent_sys_keep_disk(const char *sysfs, const char *entry)
+{
+    return !agent_sys_skip_disk(entry);
+}
+
+int agent_sys_find_disk(const char *sysfs, char *name, size_t len)
+{
+    return agent_sys_first_entry(sysfs, "block", agent_sys_keep_disk, name, len);
 }
 
 static bool agent_sys_is_virtio(const char *base)
@@ -371,42 +387,23 @@ int agent_sys_wait_disk(char *name, size_t len, unsigned timeout_ms)
     }
 }
 
+/* Only interfaces with a device behind them: not lo, tunnels, bridges. */
+static bool agent_sys_keep_netdev(const char *sysfs, const char *entry)
+{
+    char path[PATH_MAX];
+    struct stat st;
+
+    if (entry[0] == '.') {
+        return false;
+    }
+    return snprintf(path, sizeof(path), "%s/class/net/%s/device", sysfs, entry) <
+               (int)sizeof(path) &&
+           stat(path, &st) == 0;
+}
+
 int agent_sys_find_netdev(const char *sysfs, char *name, size_t len)
 {
-    char path[PATH_MAX], best[NAME_MAX + 1] = "";
-    struct dirent *de;
-    struct stat st;
-    int n = 0;
-    DIR *d;
-
-    snprintf(path, sizeof(path), "%s/class/net", sysfs);
-    d = opendir(path);
-    if (!d) {
-        return -errno;
-    }
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.') {
-            continue;
-        }
-        /* Only interfaces with a device behind them: not lo, tunnels, bridges. */
-        if (snprintf(path, sizeof(path), "%s/class/net/%s/device", sysfs, de->d_name) >=
-                (int)sizeof(path) ||
-            stat(path, &st) < 0) {
-            continue;
-        }
-        if (n == 0 || strcmp(de->d_name, best) < 0) {
-            snprintf(best, sizeof(best), "%s", de->d_name);
-        }
-        n++;
-    }
-    closedir(d);
-    if (n > 0) {
-        if (strlen(best) >= len) {
-            return -ENAMETOOLONG;
-        }
-        snprintf(name, len, "%s", best);
-    }
-    return n;
+    return agent_sys_first_entry(sysfs, "class/net", agent_sys_keep_netdev, name, len);
 }
 
 int agent_sys_net_driver(const char *sysfs, const char *ifname, char *drv, size_t len)

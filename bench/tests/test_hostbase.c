@@ -69,7 +69,7 @@ static char *load(const char *name, size_t *len)
     return text;
 }
 
-static bool has_arg(const struct hostbase_argv *a, const char *want)
+static bool has_arg(const struct fio_job_argv *a, const char *want)
 {
     unsigned i;
 
@@ -84,7 +84,7 @@ static bool has_arg(const struct hostbase_argv *a, const char *want)
 static void test_argv(void **state)
 {
     struct hostbase_job job = {"randread", "randread", 4096, 32, 1000, 300};
-    struct hostbase_argv a;
+    struct fio_job_argv a;
 
     assert_int_equal(hostbase_build_argv(&job, "/var/tmp/x:y.img", "fio", &a), 0);
     assert_string_equal(a.argv[0], "fio");
@@ -158,7 +158,7 @@ static void test_parse_errors(void **state)
     assert_string_equal(err, "fio printed no JSON object");
     assert_int_equal(
         hostbase_parse_fio("{\"jobs\":[{\"error\":0}]}", 22, "read", &r, err, sizeof(err)), -1);
-    assert_string_equal(err, "fio JSON: jobs[0].read missing or not an object");
+    assert_string_equal(err, "fio JSON: missing jobs[0].read");
 }
 
 static void test_record(void **state)

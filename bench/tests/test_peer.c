@@ -497,7 +497,8 @@ static void test_udp(void **state)
 {
     struct peer_job j = begin(PVB_NET_UDP_PPS, 200, 50, 10000);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)j.port)};
-    unsigned char d[64], in[64];
+    /* d zeroed: only its header is set, the rest is sent as padding (valgrind). */
+    unsigned char d[64] = {0}, in[64];
     struct peer_report r;
     struct agent_result a;
     uint64_t seq = 0;

@@ -118,7 +118,7 @@ static int teardown(void **state)
 
 /* ---- command line ---------------------------------------------------------------------- */
 
-static bool has_arg(const struct agent_fio_argv *a, const char *want)
+static bool has_arg(const struct fio_job_argv *a, const char *want)
 {
     unsigned i;
 
@@ -132,7 +132,7 @@ static bool has_arg(const struct agent_fio_argv *a, const char *want)
 
 static void test_argv(void **state)
 {
-    struct agent_fio_argv a;
+    struct fio_job_argv a;
     struct agent_job job;
 
     make_job(&job, AGENT_RW_RANDREAD, 4096, 32);
@@ -166,9 +166,9 @@ static void test_argv(void **state)
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
-static void check_stats(const struct agent_fio_stats *st)
+static void check_stats(const struct fio_job_stats *st)
 {
-    const struct agent_lat_us *l = &st->lat_us;
+    const struct fio_job_lat *l = &st->lat_us;
 
     assert_string_equal(st->version, "fio-3.33");
     assert_int_equal(st->error, 0);
@@ -184,7 +184,7 @@ static void check_stats(const struct agent_fio_stats *st)
 
 static void test_parse_randread_qd32(void **state)
 {
-    struct agent_fio_stats st;
+    struct fio_job_stats st;
     char err[AGENT_REASON_MAX] = "";
     size_t len;
     char *out = load("randread_qd32.json", &len);
@@ -215,7 +215,7 @@ static void test_parse_each_fixture(void **state)
         {"seqread.json", AGENT_RW_READ, 1048576},
         {"seqwrite.json", AGENT_RW_WRITE, 1048576},
     };
-    struct agent_fio_stats st;
+    struct fio_job_stats st;
     char err[AGENT_REASON_MAX];
     size_t len, i;
     char *out;
@@ -243,7 +243,7 @@ static void test_parse_each_fixture(void **state)
 /* An error case captured from fio: the JSON parses, and says which errno the job hit. */
 static void test_parse_error_fixture(void **state)
 {
-    struct agent_fio_stats st;
+    struct fio_job_stats st;
     char err[AGENT_REASON_MAX];
     size_t len;
     char *out = load("error_io.stdout", &len);
@@ -264,7 +264,7 @@ static void test_parse_error_fixture(void **state)
 
 static void expect_parse_error(const char *text, size_t len, const char *want)
 {
-    struct agent_fio_stats st;
+    struct fio_job_stats st;
     char err[AGENT_REASON_MAX] = "";
 
     assert_int_equal(agent_fio_parse(text, len, AGENT_RW_RANDREAD, &st, err, sizeof(err)), -1);

@@ -52,6 +52,12 @@ for c in bars-blk-iops latency-randread_qd1 cpu-blk boot speedup; do
 done
 ok "$n charts, each a PNG of the size its script asks for"
 
+# The fixture carries pct_of_host.csv (a run with host_baseline = yes): both reports show it.
+grep -q 'Share of the bare host' "$run/report.html" || fail "report.html lacks the share of the host"
+grep -Eq '^\| randread \| virtio-blk \| iops \| 57\.2% \|' "$run/report.md" ||
+    fail "report.md lacks virtio-blk's share of the host's randread IOPS"
+ok "the share of the bare host is in report.html and report.md"
+
 # Every src/href of report.html is a file of the run folder (or an anchor); none is remote.
 html="$run/report.html"
 grep -Eqi '(src|href)="(https?:|//|data:text)' "$html" && fail "report.html refers to the network"

@@ -1,0 +1,77 @@
+/*
+ * One fio job: its command line and its JSON output (fio_job.c). Shared by the agent's
+ * engine=fio (agent_fio.c, inside a guest) and the host baseline (bench/hostbase.c), so
+ * host and guests run the same job and read its numbers the same way.
+ *
+ * Self-contained: only libc and json-c, no agent or harness header; the agent links it
+ * statically, the host into libpvbench.a. Tested on outputs captured from Debian's
+ * fio 3.33 (guest-agent/tests/fixtures/fio/).
+ */
+#ifndef PVB_FIO_JOB_H
+#define PVB_FIO_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a job asks of fio. */
+struct fio_job_params {
+    const char *binary; /* argv[0] */
+    const char *file;   /* filename= (a device or a scratch file) */
+    const char *rw;     /* read | write | randread | randwrite (fio's names) */
+    unsigned bs, qd;
+    unsigned runtime_ms, warmup_ms;
+};
+
+#define FIO_JOB_ARGV_MAX 24
+struct fio_job_argv {
+    char *argv[FIO_JOB_ARGV_MAX + 1]; /* NULL-terminated */
+    unsigned argc;
+    char store[2048];
+    size_t used;
+};
+
+/*
+ * fio's command line for p: rw, bs, iodepth, time_based runtime and ramp_time
+ * (milliseconds, none without a warm-up), direct=1, ioengine=libaio, norandommap (offsets
+ * drawn with replacement, as the agent does), total latency percentiles, JSON output.
+ * Returns 0, or -1 if it does not fit.
+ */
+int fio_job_build_argv(const struct fio_job_params *p, struct fio_job_argv *a)
+    __attribute__((warn_unused_result));
+
+/* Latencies in us, the field order of the agent's and the harness's latency structs. */
+struct fio_job_lat {
+    double mean, min, p50, p90, p99, p999, max;
+};
+
+/* What one fio job measured, from its JSON. */
+struct fio_job_stats {
+    char version[32];    /* "fio-3.33" */
+    int error;           /* jobs[0].error: an errno, 0 when the job went well */
+    double timestamp_ms; /* when fio wrote the output (CLOCK_REALTIME, ms) */
+    double job_runtime_ms;
+    double runtime_s; /* measured interval of the read or write side */
+    uint64_t ops;     /* total_ios; 0 when no latency was recorded */
+    uint64_t bytes;   /* io_bytes */
+    /* total latency (submission to completion); percentiles clamped into [min, max] */
+    struct fio_job_lat lat_us;
+};
+
+/* fio_job_parse flag: also read, and require, "fio version", timestamp_ms, job_runtime. */
+#define FIO_JOB_WINDOW 1u
+
+/*
+ * Parse fio's stdout (len bytes; text before the JSON object, such as fio's own
+ * "fio: ..." notes, is skipped); write picks the "write" side, else "read". Returns 0, or
+ * -1 with a reason in err: no JSON, JSON that does not parse, a missing or mistyped key, a
+ * number that is not finite or negative. st->error is set even when it is not 0 (the
+ * other numbers are then left 0); so is st->ops = 0 when no operation completed.
+ */
+int fio_job_parse(const char *out, size_t len, bool write, unsigned flags, struct fio_job_stats *st,
+                  char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* Start of fio's JSON object in its output: the first line that begins with '{', or NULL. */
+const char *fio_job_json_start(const char *out, size_t len);
+
+#endif
