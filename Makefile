@@ -243,10 +243,10 @@ selftest: image-fio
 	$(Q)$(PVBENCH) selftest $(SELFTEST_ARGS)
 
 integration: all image image-fio
-	$(Q)scripts/run-tests integration bench/tests/integration/*.sh
+	$(Q)scripts/run-tests integration bench/tests/integration/test_*.sh
 
 check: all $(UNIT_TESTS) $(FUZZ_REPLAYS) image image-fio
-	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) bench/tests/integration/*.sh
+	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) bench/tests/integration/test_*.sh
 
 setup:
 	$(Q)scripts/setup
