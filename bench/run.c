@@ -51,8 +51,6 @@ struct config_state {
     enum config_status status;
     char reason[512];
     char driver[32];
-    double boot_to_ready_s;
-    unsigned jobs_failed;
     double load_before, load_after; /* host 1-minute load average around the configuration */
     char vhost[8];                  /* net: "on" | "off" (run.json) */
     char why_source[128];           /* where the "why" counts came from ("" if none) */
@@ -903,7 +901,6 @@ static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
         config_fail(r, di, reason);
         return -1;
     }
-    c->boot_to_ready_s = boot_s;
     util_strlcpy(c->driver, dev->kind == DEVMODEL_NET ? ready.net_driver : ready.blk_driver,
                  sizeof(c->driver));
     if (dev->kind == DEVMODEL_NET && !ready.net[0]) {
@@ -959,7 +956,6 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
         snprintf(full, sizeof(full), "%s warm-up job: %s", w->name, reason);
     }
     if (out == JOB_FAILED) {
-        c->jobs_failed++;
         c->status = CONFIG_FAILED;
         util_strlcpy(c->reason, full, sizeof(c->reason));
         log_err("%s %s", dev->name, full);
