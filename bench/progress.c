@@ -64,6 +64,11 @@ void progress_job_done(double seconds)
     done++;
 }
 
+void progress_add_jobs(unsigned n)
+{
+    total += n;
+}
+
 void progress_status(const char *what)
 {
     show(what);

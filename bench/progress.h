@@ -9,6 +9,8 @@ void progress_job(const char *config, const char *workload, unsigned rep, unsign
 void progress_job_done(double seconds);
 /* A free-form status, e.g. "booting ide". */
 void progress_status(const char *what);
+/* A job to run again (a retry): one more in the total. */
+void progress_add_jobs(unsigned n);
 /* Erase the live line (before other output). */
 void progress_clear(void);
 

@@ -54,6 +54,8 @@ struct config_state {
     double load_before, load_after; /* host 1-minute load average around the configuration */
     char vhost[8];                  /* net: "on" | "off" (run.json) */
     char why_source[128];           /* where the "why" counts came from ("" if none) */
+    unsigned retries;               /* jobs run again on a fresh guest after a lost one */
+    char retry_reason[512];         /* why the last of them was lost */
 };
 
 struct run_ctx {
@@ -931,6 +933,59 @@ static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
     return 0;
 }
 
+/* Append the last line the guest printed on its console to a lost guest's reason. */
+static void console_tail(const struct run_ctx *r, const char *config, char *reason, size_t len)
+{
+    char path[PATH_MAX + 32], buf[4096], *end, *start;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s-console.log", r->logs_dir, config);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    if (lseek(fd, 0, SEEK_END) > (off_t)sizeof(buf) - 1) {
+        lseek(fd, -(off_t)(sizeof(buf) - 1), SEEK_END);
+    } else {
+        lseek(fd, 0, SEEK_SET);
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) {
+        return;
+    }
+    buf[n] = '\0';
+    end = buf + n;
+    while (end > buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ')) {
+        *--end = '\0';
+    }
+    start = strrchr(buf, '\n');
+    start = start ? start + 1 : buf;
+    if (!*start) {
+        return;
+    }
+    util_sanitize(start);
+    snprintf(reason + strlen(reason), len - strlen(reason), "; the guest console ends: \"%.160s\"",
+             start);
+}
+
+/* Before a retry boots a fresh guest: keep the lost guest's logs as <config>-*.attemptN.log. */
+static void keep_attempt_logs(const struct run_ctx *r, const char *config, unsigned attempt)
+{
+    static const char *const kinds[] = {"console", "qemu", "agent"};
+    char from[PATH_MAX + 64], to[PATH_MAX + 80];
+
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        snprintf(from, sizeof(from), "%s/%s-%s.log", r->logs_dir, config, kinds[i]);
+        snprintf(to, sizeof(to), "%s/%s-%s.attempt%u.log", r->logs_dir, config, kinds[i],
+                 attempt);
+        if (rename(from, to) < 0 && errno != ENOENT) {
+            log_debug("cannot keep %s: %s", from, strerror(errno));
+        }
+    }
+}
+
 /* Run one job on a live configuration and account for its outcome. */
 static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
                        const struct workload *w, unsigned rep, int *up)
@@ -962,9 +1017,32 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
         return;
     }
     /* The guest is lost (dead, hung, babbling): stop it now so it cannot disturb the others. */
-    config_fail(r, di, full);
+    console_tail(r, dev->name, full, sizeof(full));
     guest_stop(lg);
     *up = 0;
+    if (interrupted || r->write_failed || c->retries >= r->s.job_retries) {
+        config_fail(r, di, full);
+        return;
+    }
+    /* One lost guest on a noisy host should not cost the configuration: a fresh guest runs
+     * the same job again. The retry is recorded (run.json) and its logs kept. */
+    c->retries++;
+    util_strlcpy(c->retry_reason, full, sizeof(c->retry_reason));
+    log_warn("%s %s; booting a fresh guest to run it again (retry %u of at most %u)", dev->name,
+             full, c->retries, r->s.job_retries);
+    keep_attempt_logs(r, dev->name, c->retries);
+    progress_add_jobs(1 + (rep > 0 ? r->s.warmup_jobs : 0));
+    if (config_boot(r, di, lg) < 0) {
+        guest_stop(lg);
+        return;
+    }
+    *up = 1;
+    for (unsigned k = 0; k < r->s.warmup_jobs && *up && rep > 0; k++) {
+        config_job(r, di, lg, w, 0, up); /* the fresh guest warms up like the first did */
+    }
+    if (*up) {
+        config_job(r, di, lg, w, rep, up);
+    }
 }
 
 /* Has device di's workload w its "why" samples already (resume)? */
@@ -1382,6 +1460,11 @@ static int run_json_write(struct run_ctx *r)
         json_object_object_add(c, "status",
                                json_object_new_string(config_status_name(r->cfg[i].status)));
         json_object_object_add(c, "reason", json_object_new_string(r->cfg[i].reason));
+        json_object_object_add(c, "job_retries", json_object_new_int((int)r->cfg[i].retries));
+        if (r->cfg[i].retries) {
+            json_object_object_add(c, "retry_reason",
+                                   json_object_new_string(r->cfg[i].retry_reason));
+        }
         json_object_object_add(c, "host_load_before",
                                json_object_new_double(r->cfg[i].load_before));
         json_object_object_add(c, "host_load_after", json_object_new_double(r->cfg[i].load_after));
@@ -1683,6 +1766,13 @@ int run_main(const char *scenario_path, const struct run_options *o)
         host_baseline_report(r);
     }
     run_json_write(r);
+    for (unsigned di = 0; di < r->s.n_devices; di++) {
+        if (r->cfg[di].retries) {
+            log_warn("%s: %u job%s run again on a fresh guest after a lost one (last: %s)",
+                     r->s.devices[di]->name, r->cfg[di].retries,
+                     r->cfg[di].retries == 1 ? "" : "s", r->cfg[di].retry_reason);
+        }
+    }
     if (interrupted) {
         log_err("interrupted: guests stopped, scratch disks removed; %zu samples kept in %s "
                 "(continue with: pvbench run --resume %s %s)",

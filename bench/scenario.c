@@ -114,6 +114,10 @@ static const struct scn_opt scn_opts[] = {
      "Makes a run slower on purpose, e.g. to test regression gating"},
     {"warmup_jobs", SCN_UINT, SCN_MEMBER(warmup_jobs), 0, "1", NULL, 0, 10, 0,
      "uncounted jobs per workload and guest before the measured repetitions"},
+    {"job_retries", SCN_UINT, SCN_MEMBER(job_retries), 0, "1", NULL, 0, 5, 0,
+     "when a guest is lost during a job (hung, crashed, babbling), boot a fresh one and run "
+     "that job again, at most this many times per configuration; each retry is recorded in "
+     "run.json. 0: the configuration fails at once"},
     {"pin_vcpus", SCN_STRING, SCN_MEMBER(pin_vcpus), 0, NULL, "no pinning", 0, 0, 0,
      "host CPUs for QEMU's vCPU threads, e.g. 1 or 0-1"},
     {"pin_io", SCN_STRING, SCN_MEMBER(pin_io), 0, NULL, "no pinning", 0, 0, 0,

@@ -39,6 +39,7 @@ struct scenario {
     double boot_timeout_s; /* agent must be ready within this */
     unsigned disk_iops_limit; /* QEMU I/O throttle on the scratch disk, 0 = none */
     unsigned warmup_jobs;  /* uncounted jobs per workload and guest before the measured ones */
+    unsigned job_retries;  /* fresh guest + same job again after a lost guest, per config */
     char pin_vcpus[64];    /* host CPU list for QEMU's vCPU threads ("" = no pinning) */
     char pin_io[64];       /* host CPU list for QEMU's other threads (I/O) */
     unsigned vhost;           /* virtio-net vhost: enum netns_vhost (auto, on, off) */

@@ -1,12 +1,15 @@
-# An agent told to misbehave: the configuration fails with a clear reason, QEMU is
-# gone, the run goes on with the next configuration, and the exit code says so (3).
+# An agent told to misbehave: without retries (job_retries = 0) the configuration fails
+# with a clear reason, QEMU is gone, the run goes on with the next configuration, and the
+# exit code says so (3). With the default one retry, a fresh guest runs the lost job
+# again, the run completes, and run.json records the retry and its reason.
 . "$(dirname "$0")/lib.sh"
 need_guest
 
 check_fault() {
     local fault=$1 expect=$2 out="$TMP/run-$1"
     local scn
-    scn=$(write_scenario "f-$fault" "virtio-blk, ide" "randread" "repetitions = 1")
+    scn=$(write_scenario "f-$fault" "virtio-blk, ide" "randread" "repetitions = 1" \
+        "job_retries = 0")
     local t0=$SECONDS
     "$PVBENCH" run --accel tcg --fault "$fault@virtio-blk" -o "$out" "$scn" >"$TMP/out-$fault" 2>&1
     local rc=$?
@@ -26,4 +29,22 @@ check_fault crash "QEMU exited"
 check_fault exit "QEMU exited"
 check_fault flood "flooded"
 check_fault hang "timed out"
+
+# The same hang with the default retry: the run recovers on a fresh guest.
+out="$TMP/run-retry"
+scn=$(write_scenario retry "virtio-blk" "randread" "repetitions = 2")
+"$PVBENCH" run --accel tcg --fault "hang@virtio-blk" -o "$out" "$scn" >"$TMP/out-retry" 2>&1
+rc=$?
+cat "$TMP/out-retry"
+[ $rc -eq 0 ] || fail "retry: exit $rc, expected 0 (the retried job should have succeeded)"
+grep -q '"job_retries": *1' "$out/run.json" || fail "retry: run.json does not count one retry"
+grep -Eq '"retry_reason": *"randread rep 1: timed out' "$out/run.json" ||
+    fail "retry: run.json does not say why the job was retried"
+[ "$(csv_values "$out/samples.csv" value virtio-blk randread iops | wc -l)" -eq 2 ] ||
+    fail "retry: expected both repetitions measured"
+[ "$(csv_values "$out/samples.csv" value virtio-blk boot boot_to_ready_s | wc -l)" -eq 2 ] ||
+    fail "retry: expected a boot sample for each of the two guests"
+[ -s "$out/logs/virtio-blk-console.attempt1.log" ] || fail "retry: the lost guest's console log is gone"
+grep -q "run again on a fresh guest" "$TMP/out-retry" || fail "retry: no warning about the retry"
+ok "hang with job_retries = 1: the lost job ran again on a fresh guest and the run completed"
 assert_no_leftovers
