@@ -627,11 +627,14 @@ static int record_net(struct run_ctx *r, const struct devmodel *dev, const struc
 
 enum job_outcome { JOB_OK, JOB_FAILED, JOB_GUEST_LOST };
 
+/* The fault to inject into this job (--fault F@DEV[:WL]; WL "why": the traced job). */
 static const char *job_fault(struct run_ctx *r, const struct devmodel *dev,
-                             const struct workload *w)
+                             const struct workload *w, int why_job)
 {
     if (!r->fault[0] || r->fault_used || strcmp(r->fault_device, dev->name) != 0 ||
-        (r->fault_workload[0] && strcmp(r->fault_workload, w->name) != 0)) {
+        (strcmp(r->fault_workload, "why") == 0 && !why_job) ||
+        (r->fault_workload[0] && strcmp(r->fault_workload, "why") != 0 &&
+         strcmp(r->fault_workload, w->name) != 0)) {
         return "none";
     }
     r->fault_used = 1;
@@ -663,7 +666,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         (unsigned)((lg->why_job ? r->s.why_runtime_s : r->s.runtime_s) * 1000.0 + 0.5);
     job.warmup_ms = lg->why_job ? 0 : (unsigned)(r->s.warmup_s * 1000.0 + 0.5);
     job.irq = dev->irq_match;
-    job.fault = job_fault(r, dev, w);
+    job.fault = job_fault(r, dev, w, lg->why_job);
     if (w->kind == DEVMODEL_NET) {
         job.peer = PVB_NET_PEER_ADDR;
         job.port = PVB_NET_PORT;
@@ -986,6 +989,40 @@ static void keep_attempt_logs(const struct run_ctx *r, const char *config, unsig
     }
 }
 
+/*
+ * The guest of device di was lost during a job (dead, hung, babbling; `full` says how): stop
+ * it now so it cannot disturb the others. One lost guest on a noisy host should not cost the
+ * configuration: while job_retries allow, a fresh guest is booted to run the job again
+ * (`jobs` more for the progress line); the retry is recorded (run.json) and the lost guest's
+ * logs kept. 0: a fresh guest is up; -1: the configuration failed.
+ */
+static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_guest *lg,
+                                char *full, size_t len, unsigned jobs, int *up)
+{
+    const struct devmodel *dev = r->s.devices[di];
+    struct config_state *c = &r->cfg[di];
+
+    console_tail(r, dev->name, full, len);
+    guest_stop(lg);
+    *up = 0;
+    if (interrupted || r->write_failed || c->retries >= r->s.job_retries) {
+        config_fail(r, di, full);
+        return -1;
+    }
+    c->retries++;
+    util_strlcpy(c->retry_reason, full, sizeof(c->retry_reason));
+    log_warn("%s %s; booting a fresh guest to run it again (retry %u of at most %u)", dev->name,
+             full, c->retries, r->s.job_retries);
+    keep_attempt_logs(r, dev->name, c->retries);
+    progress_add_jobs(jobs);
+    if (config_boot(r, di, lg) < 0) {
+        guest_stop(lg);
+        return -1;
+    }
+    *up = 1;
+    return 0;
+}
+
 /* Run one job on a live configuration and account for its outcome. */
 static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
                        const struct workload *w, unsigned rep, int *up)
@@ -1016,27 +1053,10 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
         log_err("%s %s", dev->name, full);
         return;
     }
-    /* The guest is lost (dead, hung, babbling): stop it now so it cannot disturb the others. */
-    console_tail(r, dev->name, full, sizeof(full));
-    guest_stop(lg);
-    *up = 0;
-    if (interrupted || r->write_failed || c->retries >= r->s.job_retries) {
-        config_fail(r, di, full);
+    if (config_replace_guest(r, di, lg, full, sizeof(full),
+                             1 + (rep > 0 ? r->s.warmup_jobs : 0), up) < 0) {
         return;
     }
-    /* One lost guest on a noisy host should not cost the configuration: a fresh guest runs
-     * the same job again. The retry is recorded (run.json) and its logs kept. */
-    c->retries++;
-    util_strlcpy(c->retry_reason, full, sizeof(c->retry_reason));
-    log_warn("%s %s; booting a fresh guest to run it again (retry %u of at most %u)", dev->name,
-             full, c->retries, r->s.job_retries);
-    keep_attempt_logs(r, dev->name, c->retries);
-    progress_add_jobs(1 + (rep > 0 ? r->s.warmup_jobs : 0));
-    if (config_boot(r, di, lg) < 0) {
-        guest_stop(lg);
-        return;
-    }
-    *up = 1;
     for (unsigned k = 0; k < r->s.warmup_jobs && *up && rep > 0; k++) {
         config_job(r, di, lg, w, 0, up); /* the fresh guest warms up like the first did */
     }
@@ -1089,11 +1109,11 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
     if (out != JOB_OK) {
         why_cancel(&lg->why);
         if (out == JOB_GUEST_LOST) {
-            snprintf(status, sizeof(status), "%s why job: ", w->name);
-            util_strlcpy(status + strlen(status), reason, sizeof(status) - strlen(status));
-            config_fail(r, di, status);
-            guest_stop(lg);
-            *up = 0;
+            char full[600];
+            snprintf(full, sizeof(full), "%s why job: %s", w->name, reason);
+            if (config_replace_guest(r, di, lg, full, sizeof(full), 0, up) == 0) {
+                config_why(r, di, lg, w, up);
+            }
         } else {
             log_warn("%s %s: why job failed: %s", dev->name, w->name, reason);
         }

@@ -47,4 +47,17 @@ grep -Eq '"retry_reason": *"randread rep 1: timed out' "$out/run.json" ||
 [ -s "$out/logs/virtio-blk-console.attempt1.log" ] || fail "retry: the lost guest's console log is gone"
 grep -q "run again on a fresh guest" "$TMP/out-retry" || fail "retry: no warning about the retry"
 ok "hang with job_retries = 1: the lost job ran again on a fresh guest and the run completed"
+
+# A guest lost in its traced "why" job: a fresh guest runs the why job again.
+out="$TMP/run-why"
+scn=$(write_scenario why "virtio-blk" "randread" "repetitions = 1")
+"$PVBENCH" run --accel tcg --fault "crash@virtio-blk:why" -o "$out" "$scn" >"$TMP/out-why" 2>&1
+rc=$?
+cat "$TMP/out-why"
+[ $rc -eq 0 ] || fail "why retry: exit $rc, expected 0"
+grep -Eq '"retry_reason": *"randread why job: QEMU exited' "$out/run.json" ||
+    fail "why retry: run.json does not say the why job's guest was lost"
+[ -n "$(csv_values "$out/samples.csv" value virtio-blk randread reg_accesses_per_op)" ] ||
+    fail "why retry: no why metrics after the retry"
+ok "crash in the why job: a fresh guest ran it again, why metrics recorded"
 assert_no_leftovers
