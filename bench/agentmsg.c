@@ -598,7 +598,7 @@ int agentmsg_check_result(const struct agent_result *r, const struct agent_job *
 {
     static const char *const lat_names[] = {"min", "p50", "p90", "p99", "p999", "max"};
     double lat[6];
-    double asked;
+    double asked, hi;
     double cpu;
     double rate;
     int i;
@@ -620,9 +620,13 @@ int agentmsg_check_result(const struct agent_result *r, const struct agent_job *
         return -1;
     }
     asked = job->runtime_ms / 1000.0;
-    if (!(r->runtime_s > 0.0) || !(r->runtime_s >= 0.5 * asked) || !(r->runtime_s <= 2.0 * asked)) {
+    hi = asked > 0.0 ? 2.0 * asked + AGENTMSG_RUNTIME_SLACK_S : 0.0;
+    /* The interval ends at the first completion after it: on a starved host (TCG, load 5 on
+     * 2 CPUs) a slow emulated disk's last request has been seen to stretch 0.5 s to 3 s. */
+    if (!(r->runtime_s > 0.0) || !(r->runtime_s >= 0.5 * asked) ||
+        !(r->runtime_s <= hi)) {
         util_seterr(err, errlen, "runtime %.3f s outside [%.3f, %.3f] s (job asked %u ms)",
-                    r->runtime_s, 0.5 * asked, 2.0 * asked, job->runtime_ms);
+                    r->runtime_s, 0.5 * asked, hi, job->runtime_ms);
         return -1;
     }
     if (r->ops > r->ops_total) {

@@ -95,12 +95,14 @@ int agentmsg_parse(const char *line, size_t len, struct agentmsg *out, char *err
 
 /*
  * Plausibility of a result against the job that asked for it: job id and
- * workload match, runtime within [0.5, 2] x asked, ops <= ops_total,
+ * workload match, runtime within [0.5 x asked, 2 x asked + AGENTMSG_RUNTIME_SLACK_S],
+ * ops <= ops_total,
  * percentiles ordered (min <= p50 <= p90 <= p99 <= p999 <= max, mean within
  * [min, max]), cpu shares sum to 100 +- 5, throughput no more than
  * AGENTMSG_MAX_MIB_S and IOPS no more than AGENTMSG_MAX_IOPS.
  * Returns 0, or -1 with a reason.
  */
+#define AGENTMSG_RUNTIME_SLACK_S 10.0
 #define AGENTMSG_MAX_MIB_S 100000.0
 #define AGENTMSG_MAX_IOPS 50000000.0
 int agentmsg_check_result(const struct agent_result *r, const struct agent_job *job, char *err,
