@@ -63,7 +63,7 @@ AGENT_TEST_CFLAGS := $(BASE_CFLAGS) -DPVB_AGENT_TEST -DPVB_VERSION='"$(VERSION)"
 # ---- sources --------------------------------------------------------------------------------
 BENCH_SRCS := $(filter-out bench/main.c,$(wildcard bench/*.c))
 # Agent sources the host library shares (fio's command line and JSON), built with its flags.
-BENCH_SHARED := guest-agent/fio_job.c
+BENCH_SHARED := guest-agent/fio_job.c guest-agent/tool.c
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BENCH_SHARED:%.c=$(BUILD)/bench/%.o)
 BENCH_LIB  := $(BUILD)/libpvbench.a
 
@@ -98,7 +98,7 @@ help:
 	@echo "make demo       the teaching demo (about 2 minutes): emulated vs virtio, and why"
 	@echo "make image      build the guest kernel + initramfs into build/guest/"
 	@echo "make image-fio  also build/guest/initramfs-fio.img (Debian's fio inside, engine = fio)"
-	@echo "make selftest   agent against fio in one guest (SELFTEST_ARGS=--quick)"
+	@echo "make selftest   agent against fio and iperf3 in guests (SELFTEST_ARGS=--quick)"
 	@echo "make install    install pvbench into \$$(DESTDIR)\$$(PREFIX)"
 	@echo "make fuzz       run each libFuzzer target FUZZ_SECONDS (60) s (clang; build/fuzz/)"
 	@echo "make unit-san   host unit tests and fuzz regressions with ASan+UBSan (build/san/)"

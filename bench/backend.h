@@ -110,10 +110,75 @@ void backend_libvirt_disconnect(void);
 const char *backend_libvirt_uri(void);
 /* For run.json: "libvirt 9.0.0, QEMU 7.2.22, host NAME". 0 or -1 (not connected). */
 int backend_libvirt_describe(char *buf, size_t len);
-/* Install the REG_DOMAIN release hook (`pvbench cleanup` must call this before releasing). */
+/*
+ * Install the release hooks of REG_DOMAIN, REG_VOLUME and REG_POOL (`pvbench cleanup` must
+ * call this before releasing).
+ */
 void backend_libvirt_install_release_hook(void);
 /* The hook itself: destroy domain name (only "pvb-*") at uri (registry arg). 0 or -1. */
 int backend_libvirt_release_domain(const char *name, const char *uri);
+/* Delete the volume at path on uri (only volumes named "pvb-*"). 0 or -1. */
+int backend_libvirt_release_volume(const char *path, const char *uri);
+/* Delete pool name on uri (only "pvb-*"): its "pvb-*" volumes, the pool, its folder. 0 or -1. */
+int backend_libvirt_release_pool(const char *name, const char *uri);
+
+/* ---- several hosts: what the current connection's host is, and its storage ----------------- */
+
+/* The host of the current connection as libvirt describes it (run.json "hosts"). */
+struct backend_libvirt_host {
+    char hostname[256];       /* virConnectGetHostname */
+    char libvirt_version[32]; /* the daemon's, "9.0.0" */
+    char qemu_version[32];    /* the hypervisor's, "7.2.22" */
+};
+
+/* Fill *out for the current connection. 0, or -1 when not connected. */
+int backend_libvirt_host_info(struct backend_libvirt_host *out) __attribute__((warn_unused_result));
+
+/* 1 if URI names this machine (no host part, or localhost): its pid and log files are ours. */
+int backend_libvirt_uri_is_local(const char *uri);
+
+/*
+ * 1 if guests started through URI need their kernel, initramfs and scratch disk as volumes
+ * on the host's side (libvirt storage API): a remote transport (+ssh, +tcp, +tls, +libssh,
+ * +libssh2, +ext) or a host part that is not this machine; or PVBENCH_LIBVIRT_FORCE_UPLOAD=1
+ * (tests: the upload path against a local daemon). 0 otherwise (local files, as today).
+ */
+int backend_libvirt_uri_needs_upload(const char *uri);
+
+/* KVM on the connected host, as libvirt's domain capabilities say: 1, or 0 with why. */
+int backend_libvirt_kvm_available(char *why, size_t len);
+
+/*
+ * Upload kernel and initrd (local files) into the run's storage pool on the current
+ * connection: a directory pool "pvb-<run id>" under $PVBENCH_LIBVIRT_POOL_DIR (default
+ * /var/lib/libvirt/images), defined, built and started here unless it exists. Each volume
+ * is created with virStorageVolCreateXML and filled with virStorageVolUpload through a
+ * virStream; pool and volumes are registered (REG_POOL, REG_VOLUME) before they are made.
+ * The paths the host sees go to kpath and ipath. 0, or -1 with a message in err.
+ */
+int backend_libvirt_stage_image(const char *kernel, const char *initrd, char *kpath, size_t klen,
+                                char *ipath, size_t ilen, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/*
+ * A scratch disk of mib MiB as a volume "pvb-<run id>-<name>.img" in the run's pool, filled
+ * through the upload stream with the same pseudo-random data registry_scratch_file writes
+ * (not sparse). Its path on the host into path. 0, or -1 with a message in err.
+ */
+int backend_libvirt_scratch_volume(const char *name, unsigned mib, char *path, size_t pathlen,
+                                   char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* Delete a volume of this run by its path (the current connection) and forget its entry. */
+void backend_libvirt_volume_delete(const char *path);
+
+/* The run's pool on the current connection, "" if none was made. */
+const char *backend_libvirt_pool(void);
+
+/*
+ * Remove what the run made on the current connection's storage: its volumes, then its pool
+ * (destroyed, its folder deleted, undefined). Entries that cannot be removed stay registered.
+ */
+void backend_libvirt_storage_release(void);
 
 /* Host-side counters of a libvirt guest; fields are -1 when libvirt cannot say. */
 struct libvirt_counters {

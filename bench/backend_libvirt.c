@@ -16,11 +16,17 @@
  *   (AUTODESTROY): the guest is reported lost with that reason, and the next start
  *   reconnects, retrying while the daemon comes back. Should a domain survive, the
  *   reconnect finds it again by name.
+ * - A remote host cannot read the harness's files: there the kernel, the initramfs and each
+ *   scratch disk become volumes of a directory pool "pvb-<run id>" the run defines on that
+ *   host, filled through virStorageVolUpload; pool and volumes are registered (REG_POOL,
+ *   REG_VOLUME) and deleted at the end, or by `pvbench cleanup` after a crash.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +38,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
+#include <libxml/xmlwriter.h>
 #include <libxml/xpath.h>
 
 #include "backend.h"
@@ -48,6 +55,9 @@
 #define LV_GUEST_MAGIC 0x70766c76u
 #define LV_PID_DIR "/run/libvirt/qemu"
 #define LV_LOG_DIR "/var/log/libvirt/qemu"
+/* Where the run's storage pool folder is made on a host (override: PVBENCH_LIBVIRT_POOL_DIR). */
+#define LV_POOL_PARENT "/var/lib/libvirt/images"
+#define LV_UPLOAD_CHUNK (1u << 20)
 
 /* Written by the event loop thread, read by the harness thread. */
 struct lv_events {
@@ -79,6 +89,8 @@ static struct {
     int inited;
     virConnectPtr conn;
     char uri[BACKEND_LIBVIRT_URI_MAX];
+    char pool[64];          /* the run's storage pool on this connection's host, "" if none */
+    char pool_dir[PATH_MAX]; /* its folder, as the host sees it */
 } lv;
 
 /* ---- library set-up ------------------------------------------------------------------------ */
@@ -151,7 +163,7 @@ static int lv_uri_ok(const char *uri, char *err, size_t errlen)
 }
 
 /* 1 if uri names this machine (no host part, or localhost): libvirt's files are ours to read. */
-static int lv_uri_is_local(const char *uri)
+int backend_libvirt_uri_is_local(const char *uri)
 {
     xmlURIPtr u = xmlParseURI(uri);
     int local = 0;
@@ -296,7 +308,12 @@ int backend_libvirt_connect(const char *uri, char *err, size_t errlen)
     if (!c) {
         return -1;
     }
-    backend_libvirt_disconnect();
+    if (strcmp(lv.uri, uri) != 0) {
+        lv.pool[0] = '\0'; /* another host: its pool, if any, was released or stays registered */
+    }
+    if (lv.conn) {
+        virConnectClose(lv.conn);
+    }
     lv.conn = c;
     util_strlcpy(lv.uri, uri, sizeof(lv.uri));
     backend_libvirt_install_release_hook();
@@ -310,6 +327,7 @@ void backend_libvirt_disconnect(void)
         lv.conn = NULL;
     }
     lv.uri[0] = '\0';
+    lv.pool[0] = '\0';
 }
 
 const char *backend_libvirt_uri(void)
@@ -428,9 +446,638 @@ static int lv_release_hook(const char *id, const char *arg)
     return backend_libvirt_release_domain(id, arg);
 }
 
+static int lv_release_volume_hook(const char *id, const char *arg)
+{
+    return backend_libvirt_release_volume(id, arg);
+}
+
+static int lv_release_pool_hook(const char *id, const char *arg)
+{
+    return backend_libvirt_release_pool(id, arg);
+}
+
 void backend_libvirt_install_release_hook(void)
 {
     registry_set_release_hook(REG_DOMAIN, lv_release_hook);
+    registry_set_release_hook(REG_VOLUME, lv_release_volume_hook);
+    registry_set_release_hook(REG_POOL, lv_release_pool_hook);
+}
+
+/* ---- storage: the guest image and scratch disks on a remote host ---------------------------- */
+
+static void lv_xpath_string(xmlDocPtr doc, const char *expr, char *out, size_t len);
+
+/* The connection to uri for a release: the current one when it is that host's, else a new one. */
+static virConnectPtr lv_release_conn(const char *uri, int *own, char *err, size_t errlen)
+{
+    virConnectPtr c;
+
+    *own = 0;
+    if (lv.conn && strcmp(lv.uri, uri) == 0 && virConnectIsAlive(lv.conn) == 1) {
+        return lv.conn;
+    }
+    c = lv_open(uri, LV_OPEN_TIMEOUT_S, err, errlen);
+    *own = c != NULL;
+    return c;
+}
+
+int backend_libvirt_uri_needs_upload(const char *uri)
+{
+    static const char *const remote[] = {"ssh", "tcp", "tls", "libssh", "libssh2", "ext"};
+    const char *force = getenv("PVBENCH_LIBVIRT_FORCE_UPLOAD");
+    const char *plus;
+    xmlURIPtr u;
+    int rc = 0;
+
+    if (force && strcmp(force, "1") == 0) {
+        return 1;
+    }
+    u = xmlParseURI(uri && *uri ? uri : BACKEND_LIBVIRT_DEFAULT_URI);
+    if (!u) {
+        return 0; /* libvirt refuses it at connect time anyway */
+    }
+    plus = u->scheme ? strchr(u->scheme, '+') : NULL;
+    if (plus) {
+        for (size_t i = 0; i < sizeof(remote) / sizeof(remote[0]); i++) {
+            rc |= strcmp(plus + 1, remote[i]) == 0;
+        }
+    } else if (u->server && u->server[0]) {
+        rc = 1; /* a host part and no transport: libvirt goes over TLS */
+    }
+    xmlFreeURI(u);
+    return rc;
+}
+
+int backend_libvirt_host_info(struct backend_libvirt_host *out)
+{
+    unsigned long lib = 0, hv = 0;
+    char *host;
+
+    memset(out, 0, sizeof(*out));
+    if (!lv.conn || virConnectGetLibVersion(lv.conn, &lib) < 0) {
+        return -1;
+    }
+    snprintf(out->libvirt_version, sizeof(out->libvirt_version), "%lu.%lu.%lu", lib / 1000000,
+             lib / 1000 % 1000, lib % 1000);
+    if (virConnectGetVersion(lv.conn, &hv) == 0) {
+        snprintf(out->qemu_version, sizeof(out->qemu_version), "%lu.%lu.%lu", hv / 1000000,
+                 hv / 1000 % 1000, hv % 1000);
+    }
+    host = virConnectGetHostname(lv.conn);
+    util_strlcpy(out->hostname, host ? host : "", sizeof(out->hostname));
+    util_sanitize(out->hostname);
+    free(host);
+    return 0;
+}
+
+int backend_libvirt_kvm_available(char *why, size_t len)
+{
+    char *caps;
+
+    if (!lv.conn) {
+        snprintf(why, len, "libvirt: not connected");
+        return 0;
+    }
+    caps = virConnectGetDomainCapabilities(lv.conn, NULL, "x86_64", NULL, "kvm", 0);
+    if (caps) {
+        free(caps);
+        return 1;
+    }
+    snprintf(why, len, "libvirt (%s) has no KVM: %s", lv.uri, virGetLastErrorMessage());
+    return 0;
+}
+
+const char *backend_libvirt_pool(void)
+{
+    return lv.pool;
+}
+
+/* The pool's or volume's XML: <pool type='dir'> with a target folder, or a raw volume. */
+static int lv_storage_xml(xmlBufferPtr out, const char *name, const char *pool_dir,
+                          unsigned long long capacity)
+{
+    xmlTextWriterPtr w = xmlNewTextWriterMemory(out, 0);
+    char num[32];
+    int rc = 0;
+
+    if (!w) {
+        return -1;
+    }
+    rc |= xmlTextWriterStartElement(w, BAD_CAST(pool_dir ? "pool" : "volume")) < 0;
+    if (pool_dir) {
+        rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "dir") < 0;
+    }
+    rc |= xmlTextWriterWriteElement(w, BAD_CAST "name", BAD_CAST name) < 0;
+    if (!pool_dir) {
+        snprintf(num, sizeof(num), "%llu", capacity);
+        rc |= xmlTextWriterStartElement(w, BAD_CAST "capacity") < 0;
+        rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "unit", BAD_CAST "bytes") < 0;
+        rc |= xmlTextWriterWriteString(w, BAD_CAST num) < 0;
+        rc |= xmlTextWriterEndElement(w) < 0;
+        /* Nothing allocated up front: the upload writes every byte anyway. */
+        rc |= xmlTextWriterStartElement(w, BAD_CAST "allocation") < 0;
+        rc |= xmlTextWriterWriteString(w, BAD_CAST "0") < 0;
+        rc |= xmlTextWriterEndElement(w) < 0;
+    }
+    rc |= xmlTextWriterStartElement(w, BAD_CAST "target") < 0;
+    if (pool_dir) {
+        rc |= xmlTextWriterWriteElement(w, BAD_CAST "path", BAD_CAST pool_dir) < 0;
+    } else {
+        rc |= xmlTextWriterStartElement(w, BAD_CAST "format") < 0;
+        rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "raw") < 0;
+        rc |= xmlTextWriterEndElement(w) < 0;
+    }
+    /* Root only, like the harness's own scratch folder; QEMU runs as root (domxml.c). */
+    rc |= xmlTextWriterStartElement(w, BAD_CAST "permissions") < 0;
+    rc |= xmlTextWriterWriteElement(w, BAD_CAST "mode", BAD_CAST(pool_dir ? "0700" : "0600")) < 0;
+    rc |= xmlTextWriterEndElement(w) < 0;
+    rc |= xmlTextWriterEndElement(w) < 0; /* target */
+    rc |= xmlTextWriterEndElement(w) < 0; /* pool | volume */
+    rc |= xmlTextWriterEndDocument(w) < 0;
+    xmlFreeTextWriter(w);
+    return rc ? -1 : 0;
+}
+
+/* The folder of a directory pool, from its XML. 0, or -1. */
+static int lv_pool_dir(virStoragePoolPtr pool, char *out, size_t len)
+{
+    char *xml = virStoragePoolGetXMLDesc(pool, 0);
+    xmlDocPtr doc = NULL;
+
+    out[0] = '\0';
+    if (xml) {
+        doc = xmlReadMemory(xml, (int)strlen(xml), "pool.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    }
+    if (doc) {
+        lv_xpath_string(doc, "string(/pool/target/path)", out, len);
+        xmlFreeDoc(doc);
+    }
+    free(xml);
+    return out[0] == '/' ? 0 : -1;
+}
+
+/*
+ * The run's pool on the current connection: found ("pvb-<run id>" from an earlier host of
+ * the same daemon) or defined, built (its folder made) and started. 0, or -1 with err.
+ */
+static int lv_pool_ensure(char *err, size_t errlen)
+{
+    const char *parent = getenv("PVBENCH_LIBVIRT_POOL_DIR");
+    char name[64], dir[PATH_MAX];
+    virStoragePoolPtr pool = NULL;
+    xmlBufferPtr xml = NULL;
+    int rc = -1;
+
+    if (lv.pool[0]) {
+        return 0;
+    }
+    if (lv_conn_ready(err, errlen) < 0) {
+        return -1;
+    }
+    if (!registry_run_id()[0]) {
+        snprintf(err, errlen, "libvirt storage: no run id (registry not open)");
+        return -1;
+    }
+    if (!parent || !*parent) {
+        parent = LV_POOL_PARENT;
+    }
+    snprintf(name, sizeof(name), LV_NAME_PREFIX "%s", registry_run_id());
+    if (util_fmt(dir, sizeof(dir), "%s/%s", parent, name) < 0 || dir[0] != '/') {
+        snprintf(err, errlen, "libvirt storage: pool folder %s/%s: not an absolute path", parent,
+                 name);
+        return -1;
+    }
+    if (registry_add(REG_POOL, name, lv.uri) < 0) {
+        snprintf(err, errlen, "cannot register storage pool %s: %s", name, strerror(errno));
+        return -1;
+    }
+    backend_libvirt_install_release_hook();
+    pool = virStoragePoolLookupByName(lv.conn, name);
+    if (!pool) {
+        xml = xmlBufferCreate();
+        if (!xml || lv_storage_xml(xml, name, dir, 0) < 0) {
+            snprintf(err, errlen, "libvirt storage: cannot write the pool XML");
+            goto out;
+        }
+        /* Defined (not transient): only a defined pool can have its folder deleted. */
+        pool = virStoragePoolDefineXML(lv.conn, (const char *)xmlBufferContent(xml), 0);
+        if (!pool) {
+            snprintf(err, errlen, "libvirt (%s): cannot define storage pool %s: %s", lv.uri, name,
+                     virGetLastErrorMessage());
+            goto out;
+        }
+        if (virStoragePoolBuild(pool, 0) < 0) {
+            snprintf(err, errlen, "libvirt (%s): cannot make the folder %s of pool %s: %s", lv.uri,
+                     dir, name, virGetLastErrorMessage());
+            goto out;
+        }
+    }
+    if (virStoragePoolIsActive(pool) != 1 && virStoragePoolCreate(pool, 0) < 0) {
+        snprintf(err, errlen, "libvirt (%s): cannot start storage pool %s: %s", lv.uri, name,
+                 virGetLastErrorMessage());
+        goto out;
+    }
+    if (lv_pool_dir(pool, lv.pool_dir, sizeof(lv.pool_dir)) < 0) {
+        snprintf(err, errlen, "libvirt (%s): storage pool %s has no target folder", lv.uri, name);
+        goto out;
+    }
+    util_strlcpy(lv.pool, name, sizeof(lv.pool));
+    log_debug("libvirt (%s): storage pool %s in %s", lv.uri, name, lv.pool_dir);
+    rc = 0;
+out:
+    /* On failure the pool stays registered: the release at exit removes what came to be. */
+    if (pool) {
+        virStoragePoolFree(pool);
+    }
+    if (xml) {
+        xmlBufferFree(xml);
+    }
+    return rc;
+}
+
+/* What an upload sends: a local file, or `left` bytes of registry_scratch_file's data. */
+struct lv_source {
+    int fd;                  /* -1: generated data */
+    unsigned long long left; /* bytes still to send */
+    uint64_t x;              /* xorshift state, as registry_scratch_file starts it */
+    char *buf;               /* generated data, LV_UPLOAD_CHUNK bytes */
+    size_t have, off;
+    int error;               /* errno of a failed read */
+};
+
+/* virStreamSendAll's source: up to nbytes into data; 0 at the end, -1 on error. */
+static int lv_source_read(virStreamPtr st, char *data, size_t nbytes, void *opaque)
+{
+    struct lv_source *src = opaque;
+    size_t n = nbytes;
+    ssize_t got;
+
+    (void)st;
+    if (src->left == 0) {
+        return 0;
+    }
+    if (n > src->left) {
+        n = (size_t)src->left;
+    }
+    if (n > INT_MAX) {
+        n = INT_MAX;
+    }
+    if (src->fd >= 0) {
+        do {
+            got = read(src->fd, data, n);
+        } while (got < 0 && errno == EINTR);
+        if (got <= 0) {
+            src->error = got < 0 ? errno : EIO; /* a file that shrank under us */
+            return -1;
+        }
+        src->left -= (unsigned long long)got;
+        return (int)got;
+    }
+    if (src->off == src->have) {
+        uint64_t *w = (uint64_t *)(void *)src->buf;
+
+        /* The same xorshift stream registry_scratch_file writes, MiB after MiB. */
+        for (size_t k = 0; k < LV_UPLOAD_CHUNK / 8; k++) {
+            src->x ^= src->x << 13;
+            src->x ^= src->x >> 7;
+            src->x ^= src->x << 17;
+            w[k] = src->x;
+        }
+        src->have = LV_UPLOAD_CHUNK;
+        src->off = 0;
+    }
+    if (n > src->have - src->off) {
+        n = src->have - src->off;
+    }
+    memcpy(data, src->buf + src->off, n);
+    src->off += n;
+    src->left -= n;
+    return (int)n;
+}
+
+/*
+ * Create volume vname of size bytes in the run's pool (registered first, by the path it
+ * will have) and fill it from src through virStorageVolUpload. Its path into path.
+ */
+static int lv_volume_upload(const char *vname, unsigned long long size, struct lv_source *src,
+                            char *path, size_t pathlen, char *err, size_t errlen)
+{
+    virStoragePoolPtr pool = NULL;
+    virStorageVolPtr vol = NULL;
+    virStreamPtr st = NULL;
+    xmlBufferPtr xml = NULL;
+    char want[PATH_MAX], *got = NULL;
+    double t0 = util_now();
+    int rc = -1;
+
+    if (lv_pool_ensure(err, errlen) < 0) {
+        return -1;
+    }
+    if (util_fmt(want, sizeof(want), "%s/%s", lv.pool_dir, vname) < 0) {
+        snprintf(err, errlen, "libvirt storage: volume path too long");
+        return -1;
+    }
+    if (registry_add(REG_VOLUME, want, lv.uri) < 0) {
+        snprintf(err, errlen, "cannot register volume %s: %s", want, strerror(errno));
+        return -1;
+    }
+    pool = virStoragePoolLookupByName(lv.conn, lv.pool);
+    xml = xmlBufferCreate();
+    if (!pool || !xml || lv_storage_xml(xml, vname, NULL, size) < 0) {
+        snprintf(err, errlen, "libvirt (%s): storage pool %s: %s", lv.uri, lv.pool,
+                 pool ? "cannot write the volume XML" : virGetLastErrorMessage());
+        goto out;
+    }
+    vol = virStorageVolCreateXML(pool, (const char *)xmlBufferContent(xml), 0);
+    if (!vol) {
+        snprintf(err, errlen, "libvirt (%s): cannot create volume %s in pool %s: %s", lv.uri,
+                 vname, lv.pool, virGetLastErrorMessage());
+        goto out;
+    }
+    got = virStorageVolGetPath(vol);
+    if (!got) {
+        snprintf(err, errlen, "libvirt (%s): volume %s has no path: %s", lv.uri, vname,
+                 virGetLastErrorMessage());
+        goto out;
+    }
+    if (strcmp(got, want) != 0) {
+        /* The host names it otherwise (a symlinked folder): register that name too. */
+        if (registry_add(REG_VOLUME, got, lv.uri) < 0) {
+            snprintf(err, errlen, "cannot register volume %s: %s", got, strerror(errno));
+            goto out;
+        }
+        registry_forget(REG_VOLUME, want);
+    }
+    st = virStreamNew(lv.conn, 0);
+    if (!st || virStorageVolUpload(vol, st, 0, size, 0) < 0) {
+        snprintf(err, errlen, "libvirt (%s): cannot upload to volume %s: %s", lv.uri, vname,
+                 virGetLastErrorMessage());
+        goto out;
+    }
+    if (virStreamSendAll(st, lv_source_read, src) < 0) {
+        /* virStreamSendAll has aborted the stream already. */
+        snprintf(err, errlen, "libvirt (%s): uploading volume %s failed: %s", lv.uri, vname,
+                 src->error ? strerror(src->error) : virGetLastErrorMessage());
+        goto out;
+    }
+    if (virStreamFinish(st) < 0) {
+        snprintf(err, errlen, "libvirt (%s): finishing the upload of %s failed: %s", lv.uri,
+                 vname, virGetLastErrorMessage());
+        goto out;
+    }
+    if (util_strlcpy(path, got, pathlen) < 0) {
+        snprintf(err, errlen, "libvirt storage: path of volume %s too long", vname);
+        goto out;
+    }
+    log_debug("libvirt (%s): uploaded %llu bytes to %s in %.2f s", lv.uri, size, got,
+              util_now() - t0);
+    rc = 0;
+out:
+    if (st) {
+        virStreamFree(st);
+    }
+    if (vol) {
+        virStorageVolFree(vol);
+    }
+    if (pool) {
+        virStoragePoolFree(pool);
+    }
+    if (xml) {
+        xmlBufferFree(xml);
+    }
+    free(got);
+    return rc;
+}
+
+/* Upload one local file as volume "pvb-<run id>-<its base name>". */
+static int lv_stage_file(const char *file, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    struct lv_source src = {.fd = -1};
+    const char *base = strrchr(file, '/');
+    char vname[256];
+    off_t size;
+    int rc;
+
+    base = base ? base + 1 : file;
+    src.fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (src.fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", file, strerror(errno));
+        return -1;
+    }
+    size = lseek(src.fd, 0, SEEK_END);
+    if (size <= 0 || lseek(src.fd, 0, SEEK_SET) < 0) {
+        snprintf(err, errlen, "%s: empty or not a regular file", file);
+        close(src.fd);
+        return -1;
+    }
+    src.left = (unsigned long long)size;
+    snprintf(vname, sizeof(vname), LV_NAME_PREFIX "%s-%s", registry_run_id(), base);
+    rc = lv_volume_upload(vname, (unsigned long long)size, &src, path, pathlen, err, errlen);
+    close(src.fd);
+    return rc;
+}
+
+int backend_libvirt_stage_image(const char *kernel, const char *initrd, char *kpath, size_t klen,
+                                char *ipath, size_t ilen, char *err, size_t errlen)
+{
+    if (!lv.conn) {
+        snprintf(err, errlen, "libvirt: not connected");
+        return -1;
+    }
+    if (lv_stage_file(kernel, kpath, klen, err, errlen) < 0 ||
+        lv_stage_file(initrd, ipath, ilen, err, errlen) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int backend_libvirt_scratch_volume(const char *name, unsigned mib, char *path, size_t pathlen,
+                                   char *err, size_t errlen)
+{
+    struct lv_source src = {.fd = -1, .x = 0x9e3779b97f4a7c15ull};
+    char vname[256];
+    int rc;
+
+    if (!lv.conn) {
+        snprintf(err, errlen, "libvirt: not connected");
+        return -1;
+    }
+    if (mib == 0 || !domxml_name_ok(name)) {
+        snprintf(err, errlen, "libvirt storage: bad scratch volume '%s' of %u MiB", name, mib);
+        return -1;
+    }
+    src.buf = malloc(LV_UPLOAD_CHUNK);
+    if (!src.buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    src.left = (unsigned long long)mib << 20;
+    snprintf(vname, sizeof(vname), LV_NAME_PREFIX "%s-disk-%s.img", registry_run_id(), name);
+    rc = lv_volume_upload(vname, src.left, &src, path, pathlen, err, errlen);
+    free(src.buf);
+    return rc;
+}
+
+/* Delete volume path on connection c (only "pvb-*" volumes). 0 if it is gone, else -1. */
+static int lv_volume_delete_on(virConnectPtr c, const char *uri, const char *path)
+{
+    virStorageVolPtr vol = virStorageVolLookupByPath(c, path);
+    const char *name;
+    int rc = -1;
+
+    if (!vol) {
+        if (virGetLastErrorCode() == VIR_ERR_NO_STORAGE_VOL) {
+            return 0; /* never made, or deleted with its pool */
+        }
+        log_warn("libvirt (%s): cannot look up volume %s: %s", uri, path,
+                 virGetLastErrorMessage());
+        return -1;
+    }
+    name = virStorageVolGetName(vol);
+    if (!name || strncmp(name, LV_NAME_PREFIX, strlen(LV_NAME_PREFIX)) != 0) {
+        log_warn("libvirt (%s): not deleting volume %s: not a pvbench volume", uri, path);
+    } else if (virStorageVolDelete(vol, 0) < 0 &&
+               virGetLastErrorCode() != VIR_ERR_NO_STORAGE_VOL) {
+        log_warn("libvirt (%s): cannot delete volume %s: %s", uri, path,
+                 virGetLastErrorMessage());
+    } else {
+        rc = 0;
+    }
+    virStorageVolFree(vol);
+    return rc;
+}
+
+void backend_libvirt_volume_delete(const char *path)
+{
+    if (!path || !*path) {
+        return;
+    }
+    if (lv.conn && lv_volume_delete_on(lv.conn, lv.uri, path) == 0) {
+        registry_forget(REG_VOLUME, path);
+    }
+    /* Otherwise it stays registered: the release at exit (or `pvbench cleanup`) tries again. */
+}
+
+int backend_libvirt_release_volume(const char *path, const char *uri)
+{
+    char err[512];
+    virConnectPtr c;
+    int own, rc;
+
+    if (!uri || !*uri) {
+        uri = BACKEND_LIBVIRT_DEFAULT_URI;
+    }
+    c = lv_release_conn(uri, &own, err, sizeof(err));
+    if (!c) {
+        log_warn("cannot delete volume %s: %s", path, err);
+        return -1;
+    }
+    rc = lv_volume_delete_on(c, uri, path);
+    if (own) {
+        virConnectClose(c);
+    }
+    return rc;
+}
+
+/* Delete the "pvb-*" volumes of pool, then the pool: stopped, its folder removed, undefined. */
+static int lv_pool_delete_on(virConnectPtr c, const char *uri, const char *name)
+{
+    virStoragePoolPtr pool = virStoragePoolLookupByName(c, name);
+    virStorageVolPtr *vols = NULL;
+    int n, rc = -1;
+
+    if (!pool) {
+        if (virGetLastErrorCode() == VIR_ERR_NO_STORAGE_POOL) {
+            return 0;
+        }
+        log_warn("libvirt (%s): cannot look up storage pool %s: %s", uri, name,
+                 virGetLastErrorMessage());
+        return -1;
+    }
+    /* Its volumes can only be listed and deleted while it runs (a libvirtd restart stops it). */
+    if (virStoragePoolIsActive(pool) != 1 && virStoragePoolCreate(pool, 0) < 0) {
+        log_warn("libvirt (%s): cannot start storage pool %s to empty it: %s", uri, name,
+                 virGetLastErrorMessage());
+        goto out;
+    }
+    virStoragePoolRefresh(pool, 0);
+    n = virStoragePoolListAllVolumes(pool, &vols, 0);
+    for (int i = 0; i < n; i++) {
+        const char *vname = virStorageVolGetName(vols[i]);
+
+        if (vname && strncmp(vname, LV_NAME_PREFIX, strlen(LV_NAME_PREFIX)) == 0 &&
+            virStorageVolDelete(vols[i], 0) < 0) {
+            log_warn("libvirt (%s): cannot delete volume %s of pool %s: %s", uri, vname, name,
+                     virGetLastErrorMessage());
+        }
+        virStorageVolFree(vols[i]);
+    }
+    free(vols);
+    if (virStoragePoolDestroy(pool) < 0 && virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID) {
+        log_warn("libvirt (%s): cannot stop storage pool %s: %s", uri, name,
+                 virGetLastErrorMessage());
+        goto out;
+    }
+    /* Removes the folder; fails, and keeps the definition, if anything is left in it. */
+    if (virStoragePoolDelete(pool, 0) < 0) {
+        log_warn("libvirt (%s): cannot delete the folder of storage pool %s: %s", uri, name,
+                 virGetLastErrorMessage());
+        goto out;
+    }
+    if (virStoragePoolUndefine(pool) < 0) {
+        log_warn("libvirt (%s): cannot undefine storage pool %s: %s", uri, name,
+                 virGetLastErrorMessage());
+        goto out;
+    }
+    rc = 0;
+out:
+    virStoragePoolFree(pool);
+    return rc;
+}
+
+int backend_libvirt_release_pool(const char *name, const char *uri)
+{
+    char err[512];
+    virConnectPtr c;
+    int own, rc;
+
+    if (strncmp(name, LV_NAME_PREFIX, strlen(LV_NAME_PREFIX)) != 0) {
+        log_warn("libvirt: not deleting storage pool %s: not a pvbench pool", name);
+        return -1;
+    }
+    if (!uri || !*uri) {
+        uri = BACKEND_LIBVIRT_DEFAULT_URI;
+    }
+    c = lv_release_conn(uri, &own, err, sizeof(err));
+    if (!c) {
+        log_warn("cannot delete storage pool %s: %s", name, err);
+        return -1;
+    }
+    rc = lv_pool_delete_on(c, uri, name);
+    if (own) {
+        virConnectClose(c);
+    }
+    if (rc == 0 && c == lv.conn && strcmp(lv.pool, name) == 0) {
+        lv.pool[0] = '\0';
+    }
+    return rc;
+}
+
+void backend_libvirt_storage_release(void)
+{
+    char name[sizeof(lv.pool)];
+
+    if (!lv.pool[0] || !lv.conn) {
+        return;
+    }
+    util_strlcpy(name, lv.pool, sizeof(name));
+    if (lv_pool_delete_on(lv.conn, lv.uri, name) == 0) {
+        /* Every volume went with it: forget them all, then the pool. */
+        registry_forget_under(REG_VOLUME, lv.pool_dir);
+        registry_forget(REG_POOL, name);
+        lv.pool[0] = '\0';
+    }
 }
 
 /* ---- guest helpers ----------------------------------------------------------------------- */
@@ -697,7 +1344,7 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     util_strlcpy(lg->name, s->name, sizeof(lg->name));
     util_strlcpy(lg->uri, lv.uri, sizeof(lg->uri));
     util_strlcpy(lg->qemu_log, s->qemu_log ? s->qemu_log : "", sizeof(lg->qemu_log));
-    lg->local = lv_uri_is_local(lg->uri);
+    lg->local = backend_libvirt_uri_is_local(lg->uri);
     if (domxml_write(s, xml, err, errlen) < 0) {
         goto fail;
     }

@@ -255,7 +255,7 @@ static int demo_load_summary(struct demo_data *d, char *err, size_t errlen)
         util_rstrip(line);
         if (first) {
             first = 0;
-            if (strncmp(line, RESULTS_SUMMARY_HEADER, strlen(RESULTS_SUMMARY_HEADER)) != 0) {
+            if (strncmp(line, RESULTS_SUMMARY_HEADER_V1, strlen(RESULTS_SUMMARY_HEADER_V1)) != 0) {
                 snprintf(err, errlen, "%s: unexpected header", path);
                 goto out;
             }

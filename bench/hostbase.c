@@ -1,6 +1,7 @@
 /*
  * The bare-host baseline: the scenario's block jobs with fio on the host, and each
- * device's pct_of_host. See hostbase.h for what the numbers mean.
+ * device's pct_of_host (of the block and the network baseline, hostbase_net.c). See
+ * hostbase.h for what the numbers mean.
  *
  * fio gets the command line the agent gives it inside a guest, on a scratch file in the
  * run's state folder, beside the guests' scratch disks, and its JSON is read by the same
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostbase_net.h"
 #include "log.h"
 #include "metric.h"
 #include "progress.h"
@@ -34,7 +36,7 @@
 /* ---- fio command line and JSON (guest-agent/fio_job.c) ----------------------------------- */
 
 int hostbase_build_argv(const struct hostbase_job *job, const char *file, const char *fio,
-                        struct fio_job_argv *a)
+                        struct tool_argv *a)
 {
     struct fio_job_params p = {
         .binary = fio,
@@ -85,7 +87,7 @@ int hostbase_parse_fio(const char *out, size_t len, const char *rw, struct agent
 /* fio's own words: the non-empty lines it printed before its JSON, joined with " | ". */
 static void hostbase_fio_text(const char *out, size_t len, char *buf, size_t buflen)
 {
-    const char *json = fio_job_json_start(out, len), *p = out, *end, *nl;
+    const char *json = tool_json_start(out, len), *p = out, *end, *nl;
     size_t pos = 0, n;
 
     buf[0] = '\0';
@@ -144,7 +146,7 @@ int hostbase_check(const char *dir, char *version, size_t vlen, char *reason, si
 int hostbase_run_job(const struct hostbase_job *job, const char *file, struct agent_result *res,
                      char *err, size_t errlen)
 {
-    struct fio_job_argv *a = malloc(sizeof(*a));
+    struct tool_argv *a = malloc(sizeof(*a));
     char *out = malloc(HOSTBASE_OUT_MAX + 1);
     char text[512], why[256];
     double limit;
@@ -235,13 +237,12 @@ int hostbase_record(struct sample_set *samples, const char *workload, unsigned r
     return rc ? -1 : 0;
 }
 
-/* Does blk workload w still miss a repetition on the host? */
-static bool hostbase_wl_has_work(const struct scenario *s, const struct workload *w,
-                                 const struct sample_set *samples)
+bool hostbase_wl_has_work(const struct scenario *s, const struct workload *w,
+                          enum devmodel_kind kind, const struct sample_set *samples)
 {
     unsigned rep;
 
-    if (w->kind != DEVMODEL_BLK) {
+    if (w->kind != kind) {
         return false;
     }
     for (rep = 1; rep <= s->repetitions; rep++) {
@@ -252,32 +253,39 @@ static bool hostbase_wl_has_work(const struct scenario *s, const struct workload
     return false;
 }
 
-static bool hostbase_has_work(const struct scenario *s, const struct sample_set *samples)
+bool hostbase_kind_has_work(const struct scenario *s, enum devmodel_kind kind,
+                            const struct sample_set *samples)
 {
-    unsigned wi;
-
-    for (wi = 0; wi < s->n_workloads; wi++) {
-        if (hostbase_wl_has_work(s, s->workloads[wi], samples)) {
+    for (unsigned wi = 0; wi < s->n_workloads; wi++) {
+        if (hostbase_wl_has_work(s, s->workloads[wi], kind, samples)) {
             return true;
         }
     }
     return false;
 }
 
-unsigned hostbase_count_jobs(const struct scenario *s, const struct sample_set *samples)
+unsigned hostbase_kind_count_jobs(const struct scenario *s, enum devmodel_kind kind,
+                                  unsigned warmups, const struct sample_set *samples)
 {
-    unsigned wi, rep, n = 0;
+    unsigned n = 0;
 
-    for (wi = 0; wi < s->n_workloads; wi++) {
-        if (!hostbase_wl_has_work(s, s->workloads[wi], samples)) {
+    for (unsigned wi = 0; wi < s->n_workloads; wi++) {
+        if (!hostbase_wl_has_work(s, s->workloads[wi], kind, samples)) {
             continue;
         }
-        n++; /* the warm-up job */
-        for (rep = 1; rep <= s->repetitions; rep++) {
+        n += warmups;
+        for (unsigned rep = 1; rep <= s->repetitions; rep++) {
             n += !samples_has_cell(samples, HOSTBASE_CONFIG, s->workloads[wi]->name, rep);
         }
     }
     return n;
+}
+
+unsigned hostbase_count_jobs(const struct scenario *s, const struct sample_set *samples)
+{
+    /* the blk jobs have one warm-up job each */
+    return hostbase_kind_count_jobs(s, DEVMODEL_BLK, 1, samples) +
+           hostbase_net_count_jobs(s, samples);
 }
 
 int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_save_fn save,
@@ -292,7 +300,7 @@ int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_
     double t0;
     int rc = 0;
 
-    if (!hostbase_has_work(s, samples)) {
+    if (!hostbase_kind_has_work(s, DEVMODEL_BLK, samples)) {
         return 0;
     }
     if (hostbase_check(registry_dir(), version, sizeof(version), reason, len) < 0) {
@@ -311,7 +319,7 @@ int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_
     log_info("host baseline: %s on %s (%u MiB, O_DIRECT, libaio)", version, file, s->disk_mib);
     for (wi = 0; wi < s->n_workloads && rc == 0; wi++) {
         w = s->workloads[wi];
-        if (!hostbase_wl_has_work(s, w, samples)) {
+        if (!hostbase_wl_has_work(s, w, DEVMODEL_BLK, samples)) {
             continue;
         }
         memset(&job, 0, sizeof(job));
@@ -592,47 +600,83 @@ out:
     return rc;
 }
 
-void hostbase_pct_print(FILE *out, const struct hostbase_pct_set *set)
-{
-    static const char *const metrics[] = {"iops", "throughput_mib_s", "lat_mean_us"};
-    static const char *const labels[] = {"IOPS", "MiB/s", "mean latency"};
-    const struct hostbase_pct *p;
-    char cell[3][40];
-    size_t i, j, k;
-    bool seen;
+/* The columns of one kind's block of hostbase_pct_print. */
+struct hostbase_pct_cols {
+    const char *kind;
+    const char *title;
+    const char *metrics[4];
+    const char *labels[4];
+};
 
-    if (set->n == 0) {
-        return;
+static const struct hostbase_pct_cols hostbase_pct_blocks[] = {
+    {"blk",
+     "block: fio on a scratch file, O_DIRECT",
+     {"iops", "throughput_mib_s", "lat_mean_us", NULL},
+     {"IOPS", "MiB/s", "mean latency", NULL}},
+    {"net",
+     "network: the agent in a namespace of its own, same peer",
+     {"throughput_mbit_s", "transactions_s", "lat_p50_us", "pps"},
+     {"Mbit/s", "transactions/s", "p50 latency", "packets/s"}},
+};
+
+/* One block: per workload of this kind (first-seen order), a line per configuration. */
+static void hostbase_pct_print_kind(FILE *out, const struct hostbase_pct_set *set,
+                                    const struct hostbase_pct_cols *b)
+{
+    const struct hostbase_pct *p;
+    char cell[4][40];
+    size_t i, j, k, ncol = 0;
+    bool seen, any = false;
+
+    while (ncol < 4 && b->metrics[ncol]) {
+        ncol++;
     }
-    fprintf(out, "\n%% of the bare host (fio on a scratch file, O_DIRECT; 100%% = as good as "
-                 "the host; latency: host / device)\n");
-    fprintf(out, "  %-14s %-14s %-24s %-24s %-24s\n", "workload", "device", labels[0], labels[1],
-            labels[2]);
     for (i = 0; i < set->n; i++) {
-        /* one block per workload, in first-seen order */
+        if (strcmp(set->v[i].kind, b->kind) != 0) {
+            continue;
+        }
+        if (!any) {
+            fprintf(out, "  %s\n  %-14s %-14s", b->title, "workload", "device");
+            for (k = 0; k < ncol; k++) {
+                fprintf(out, " %-24s", b->labels[k]);
+            }
+            fputc('\n', out);
+            any = true;
+        }
+        /* one line per workload x configuration, at its first metric */
         seen = false;
         for (j = 0; j < i && !seen; j++) {
-            seen = strcmp(set->v[j].workload, set->v[i].workload) == 0;
+            seen = strcmp(set->v[j].workload, set->v[i].workload) == 0 &&
+                   strcmp(set->v[j].config, set->v[i].config) == 0;
         }
         if (seen) {
             continue;
         }
-        for (j = i; j < set->n; j++) {
-            if (strcmp(set->v[j].workload, set->v[i].workload) != 0 ||
-                strcmp(set->v[j].metric, "iops") != 0) {
-                continue;
+        for (k = 0; k < ncol; k++) {
+            p = hostbase_pct_find(set, set->v[i].config, set->v[i].workload, b->metrics[k]);
+            if (p) {
+                snprintf(cell[k], sizeof(cell[k]), "%.3g%% [%.3g, %.3g]", p->pct, p->low, p->high);
+            } else {
+                snprintf(cell[k], sizeof(cell[k]), "-");
             }
-            for (k = 0; k < 3; k++) {
-                p = hostbase_pct_find(set, set->v[j].config, set->v[j].workload, metrics[k]);
-                if (p) {
-                    snprintf(cell[k], sizeof(cell[k]), "%.3g%% [%.3g, %.3g]", p->pct, p->low,
-                             p->high);
-                } else {
-                    snprintf(cell[k], sizeof(cell[k]), "-");
-                }
-            }
-            fprintf(out, "  %-14s %-14s %-24s %-24s %-24s\n", set->v[j].workload, set->v[j].config,
-                    cell[0], cell[1], cell[2]);
         }
+        fprintf(out, "  %-14s %-14s", set->v[i].workload, set->v[i].config);
+        for (k = 0; k < ncol; k++) {
+            fprintf(out, " %-24s", cell[k]);
+        }
+        fputc('\n', out);
+    }
+}
+
+void hostbase_pct_print(FILE *out, const struct hostbase_pct_set *set)
+{
+    size_t b;
+
+    if (set->n == 0) {
+        return;
+    }
+    fprintf(out, "\n%% of the bare host (100%% = as good as the host; latency: host / device)\n");
+    for (b = 0; b < sizeof(hostbase_pct_blocks) / sizeof(hostbase_pct_blocks[0]); b++) {
+        hostbase_pct_print_kind(out, set, &hostbase_pct_blocks[b]);
     }
 }

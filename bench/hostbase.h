@@ -1,18 +1,22 @@
 /*
  * The bare-host baseline (scenario key host_baseline = yes): the scenario's block jobs run
  * with fio on the host itself, against a scratch file of the guests' disk size in the run's
- * state folder (the guests' scratch disks live there too), O_DIRECT as their cache=none.
- * The numbers become samples of the configuration "host" (class "host"), and every device
- * gets pct_of_host per metric: how much of the bare host's performance it reaches.
+ * state folder (the guests' scratch disks live there too), O_DIRECT as their cache=none;
+ * its network jobs run from the agent as a host process in a second namespace of the test
+ * network, against the same host peer (hostbase_net.h). The numbers become samples of the
+ * configuration "host" (class "host"), and every device gets pct_of_host per metric: how
+ * much of the bare host's performance it reaches.
  *
- * pct_of_host = 100 x device / host for metrics where higher is better (IOPS, MiB/s) and
- * 100 x host / device where lower is better (latency): 100 % is "as good as the host",
+ * pct_of_host = 100 x device / host for metrics where higher is better (IOPS, MiB/s,
+ * Mbit/s, transactions/s, packets/s) and 100 x host / device where lower is better
+ * (latency): 100 % is "as good as the host",
  * 10 % is "a tenth of it", for every metric alike. The interval is the bootstrap 95 %
  * interval of the ratio of medians (stats_ratio).
  */
 #ifndef PVB_HOSTBASE_H
 #define PVB_HOSTBASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,7 +48,7 @@ struct hostbase_job {
  * so host and guests run the same job. 0, or -1 if it does not fit.
  */
 int hostbase_build_argv(const struct hostbase_job *job, const char *file, const char *fio,
-                        struct fio_job_argv *a) __attribute__((warn_unused_result));
+                        struct tool_argv *a) __attribute__((warn_unused_result));
 
 /*
  * Parse fio's output (text before the JSON object is skipped) into res: runtime, ops,
@@ -70,8 +74,18 @@ int hostbase_run_job(const struct hostbase_job *job, const char *file, struct ag
 int hostbase_record(struct sample_set *samples, const char *workload, unsigned rep,
                     const struct agent_result *res) __attribute__((warn_unused_result));
 
-/* Jobs hostbase_run would run now (warm-ups included), for the progress line. */
+/* Jobs hostbase_run and hostbase_net_run would run now (warm-ups included), for progress. */
 unsigned hostbase_count_jobs(const struct scenario *s, const struct sample_set *samples);
+/* Does workload w, if of kind kind, still miss a repetition on the host? */
+bool hostbase_wl_has_work(const struct scenario *s, const struct workload *w,
+                          enum devmodel_kind kind, const struct sample_set *samples);
+/* Does any workload of kind kind? */
+bool hostbase_kind_has_work(const struct scenario *s, enum devmodel_kind kind,
+                            const struct sample_set *samples);
+/* Jobs left for the workloads of kind kind: `warmups` per workload with work, plus the
+ * missing repetitions. */
+unsigned hostbase_kind_count_jobs(const struct scenario *s, enum devmodel_kind kind,
+                                  unsigned warmups, const struct sample_set *samples);
 
 /* Called after each recorded job (save the samples now); non-zero stops the baseline. */
 typedef int (*hostbase_save_fn)(void *arg);
@@ -125,7 +139,10 @@ int hostbase_pct_write_csv(const char *path, const struct hostbase_pct_set *set)
 int hostbase_pct_annotate_json(const char *path, const struct hostbase_pct_set *set, char *err,
                                size_t errlen) __attribute__((warn_unused_result));
 
-/* For the terminal: per workload, each device's pct_of_host for IOPS, MiB/s, mean latency. */
+/*
+ * For the terminal: per workload, each device's pct_of_host; block: IOPS, MiB/s, mean
+ * latency; network: Mbit/s, transactions/s, p50 latency, packets/s.
+ */
 void hostbase_pct_print(FILE *out, const struct hostbase_pct_set *set);
 
 #endif

@@ -33,7 +33,7 @@ static void usage(FILE *out)
             "  pvbench baseline save DIR NAME | list  keep named baselines for --baseline\n"
             "  pvbench demo [--quick] [-o DIR]        teaching demo: emulated vs virtio, and why\n"
             "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
-            "  pvbench selftest [--quick] [--host]    agent against fio in one guest (see --help)\n"
+            "  pvbench selftest [--quick] [--host]    agent vs fio and iperf3 (see --help)\n"
             "  pvbench help scenario                  every scenario key, default and range\n"
             "\n"
             "run options:\n"
@@ -41,14 +41,17 @@ static void usage(FILE *out)
             "  -a, --accel MODE       auto (KVM if a probe guest boots, else TCG), kvm, tcg\n"
             "  -b, --backend B        auto (libvirt if its daemon answers, else qemu), libvirt,\n"
             "                         qemu (default: $PVBENCH_BACKEND or auto)\n"
-            "      --connect URI      libvirt URI (default qemu:///system)\n"
+            "      --connect URI      libvirt URI (default qemu:///system); given more than\n"
+            "                         once, the scenario runs on each host in turn (one run\n"
+            "                         folder, a host column; up to 8 hosts)\n"
             "      --baseline NAME    compare the run with a saved baseline at the end (exit 1:\n"
             "                         regression); --baseline-dir DIR, --threshold PCT, --alpha A\n"
             "      --max-iterations K with --baseline: re-run suspect configurations up to K-1\n"
             "                         times and decide on all their samples\n"
             "      --set KEY=VALUE    override a scenario key (repeatable)\n"
             "      --qemu PATH        QEMU binary (default qemu-system-x86_64)\n"
-            "      --image DIR        guest image folder (default build/guest, or $PVBENCH_IMAGE_DIR)\n"
+            "      --image DIR        guest image folder (default build/guest, or\n"
+            "                         $PVBENCH_IMAGE_DIR)\n"
             "      --resume DIR       continue DIR, skipping cells already measured\n"
             "  -n, --dry-run          print the resolved scenario and exit\n"
             "      --fault F@DEV[:WL] test the harness: tell the agent to misbehave (hang, crash,\n"
@@ -181,7 +184,11 @@ static int cmd_run(int argc, char **argv)
             o.backend = optarg;
             break;
         case 'c':
-            o.connect = optarg;
+            if (o.n_connect == RUN_MAX_HOSTS) {
+                log_err("--connect: at most %d hosts", RUN_MAX_HOSTS);
+                return PVB_EXIT_USAGE;
+            }
+            o.connect[o.n_connect++] = optarg;
             break;
         case 'B':
             o.baseline = optarg;

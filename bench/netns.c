@@ -32,6 +32,10 @@ int netns_names(struct netns_topo *t, const char *run_id, unsigned n_taps)
     snprintf(t->bridge, sizeof(t->bridge), "pvbb%s", run_id);
     snprintf(t->veth, sizeof(t->veth), "pvbv%s", run_id);
     snprintf(t->peer_addr, sizeof(t->peer_addr), "%s/%d", PVB_NET_PEER_ADDR, PVB_NET_PREFIX);
+    snprintf(t->host_netns, sizeof(t->host_netns), "pvb-%s-h", run_id);
+    snprintf(t->host_netns_path, sizeof(t->host_netns_path), "/run/netns/%s", t->host_netns);
+    snprintf(t->host_veth, sizeof(t->host_veth), "pvbv%sh", run_id);
+    snprintf(t->host_addr, sizeof(t->host_addr), "%s/%d", NETNS_HOST_ADDR, PVB_NET_PREFIX);
     return 0;
 }
 
@@ -119,6 +123,27 @@ unsigned netns_plan(const struct netns_topo *t, struct netns_cmd *cmds, unsigned
     return n;
 }
 
+unsigned netns_plan_host(const struct netns_topo *t, struct netns_cmd *cmds, unsigned max)
+{
+    char *ns = (char *)t->host_netns, *br = (char *)t->bridge;
+    char *veth = (char *)t->host_veth, *addr = (char *)t->host_addr;
+    unsigned n = 0;
+
+    netns_add(cmds, max, &n, REG_NETNS, t->host_netns, "ip", "netns", "add", ns, END);
+    netns_add(cmds, max, &n, NONE, "ip", "-n", ns, "link", "set", "lo", "up", END);
+    /* One more port of the bridge: the path to the peer a guest's tap has, minus QEMU. */
+    netns_add(cmds, max, &n, REG_LINK, t->host_veth, "ip", "link", "add", veth, "type", "veth",
+              "peer", "name", NETNS_HOST_IF, "netns", ns, END);
+    netns_add(cmds, max, &n, NONE, "ip", "link", "set", veth, "addrgenmode", "none", "master",
+              br, END);
+    netns_add(cmds, max, &n, NONE, "ip", "-n", ns, "link", "set", NETNS_HOST_IF, "addrgenmode",
+              "none", END);
+    netns_add(cmds, max, &n, NONE, "ip", "-n", ns, "addr", "add", addr, "dev", NETNS_HOST_IF, END);
+    netns_add(cmds, max, &n, NONE, "ip", "-n", ns, "link", "set", NETNS_HOST_IF, "up", END);
+    netns_add(cmds, max, &n, NONE, "ip", "link", "set", veth, "up", END);
+    return n;
+}
+
 /* Is capability bit cap in this process's effective set (/proc/self/status CapEff)? */
 static int netns_has_cap(unsigned cap)
 {
@@ -183,20 +208,29 @@ static void netns_join(char *buf, size_t len, char *const argv[])
     }
 }
 
-int netns_create(struct netns_topo *t, netns_runner run, char *reason, size_t len)
+/* Remove what was made after the first keep resources (newest first), forget it. */
+static void netns_unwind(struct netns_topo *t, unsigned keep)
 {
-    struct netns_cmd cmds[NETNS_MAX_CMDS];
+    while (t->n_res > keep) {
+        t->n_res--;
+        registry_release(t->res_kind[t->n_res], t->res_id[t->n_res], NULL, 0);
+        registry_forget(t->res_kind[t->n_res], t->res_id[t->n_res]);
+    }
+}
+
+/*
+ * Run n planned commands, registering what each creates before it runs. On a failure,
+ * what they created is removed again (what existed before is kept). 0, or -1 with reason.
+ */
+static int netns_apply(struct netns_topo *t, const struct netns_cmd *cmds, unsigned n,
+                       netns_runner run, char *reason, size_t len)
+{
+    unsigned i, keep = t->n_res;
     char out[512], what[256];
-    unsigned n, i;
     int rc;
 
     if (!run) {
         run = netns_run_ip;
-    }
-    n = netns_plan(t, cmds, NETNS_MAX_CMDS);
-    if (n > NETNS_MAX_CMDS) {
-        snprintf(reason, len, "internal error: the network plan does not fit");
-        return -1;
     }
     for (i = 0; i < n; i++) {
         const struct netns_cmd *c = &cmds[i];
@@ -229,17 +263,47 @@ int netns_create(struct netns_topo *t, netns_runner run, char *reason, size_t le
     }
     return 0;
 fail:
-    netns_destroy(t);
+    netns_unwind(t, keep);
     return -1;
+}
+
+int netns_create(struct netns_topo *t, netns_runner run, char *reason, size_t len)
+{
+    struct netns_cmd cmds[NETNS_MAX_CMDS];
+    unsigned n;
+
+    n = netns_plan(t, cmds, NETNS_MAX_CMDS);
+    if (n > NETNS_MAX_CMDS) {
+        snprintf(reason, len, "internal error: the network plan does not fit");
+        return -1;
+    }
+    return netns_apply(t, cmds, n, run, reason, len);
+}
+
+int netns_add_host(struct netns_topo *t, netns_runner run, char *reason, size_t len)
+{
+    struct netns_cmd cmds[NETNS_MAX_HOST_CMDS];
+    unsigned n;
+
+    if (t->host_up) {
+        return 0;
+    }
+    n = netns_plan_host(t, cmds, NETNS_MAX_HOST_CMDS);
+    if (n > NETNS_MAX_HOST_CMDS) {
+        snprintf(reason, len, "internal error: the host client's plan does not fit");
+        return -1;
+    }
+    if (netns_apply(t, cmds, n, run, reason, len) < 0) {
+        return -1;
+    }
+    t->host_up = 1;
+    return 0;
 }
 
 void netns_destroy(struct netns_topo *t)
 {
-    while (t->n_res > 0) {
-        t->n_res--;
-        registry_release(t->res_kind[t->n_res], t->res_id[t->n_res], NULL, 0);
-        registry_forget(t->res_kind[t->n_res], t->res_id[t->n_res]);
-    }
+    netns_unwind(t, 0);
+    t->host_up = 0;
 }
 
 int netns_vhost_available(void)

@@ -17,6 +17,14 @@
  * (pvbench.addr=), with MAC 52:54:00:70:76:(2 + k). Every namespace and link is
  * written to the run's registry before it is created, so `pvbench cleanup` removes
  * them after a crash.
+ *
+ * The bare-host network baseline (host_baseline = yes, bench/hostbase_net.c) adds, with
+ * netns_add_host, a second namespace where the agent runs as a host process in place of
+ * a guest, on a veth pair whose host end is one more port of the bridge:
+ *     pvbv<id>h   veth on pvbb<id> (no address), its other end host0 inside
+ *   namespace pvb-<id>-h
+ *     lo up, host0 with NETNS_HOST_ADDR/24: the same path to the peer as a guest's tap,
+ *     without QEMU
  */
 #ifndef PVB_NETNS_H
 #define PVB_NETNS_H
@@ -27,10 +35,14 @@
 #include "registry.h"
 
 #define NETNS_PEER_IF "peer0"
+#define NETNS_HOST_IF "host0"
+/* The bare-host client's address: far from the guests' 198.51.100.(2 + k), k < 16. */
+#define NETNS_HOST_ADDR "198.51.100.250"
 #define NETNS_ARGV_MAX 16
 #define NETNS_MAX_TAPS 16
 #define NETNS_MAX_CMDS (16 + 3 * NETNS_MAX_TAPS)
-#define NETNS_MAX_RES (4 + NETNS_MAX_TAPS)
+#define NETNS_MAX_RES (6 + NETNS_MAX_TAPS)
+#define NETNS_MAX_HOST_CMDS 8
 
 /* Names of one run's network, from its 8-hex-digit run id (all fit IFNAMSIZ). */
 struct netns_topo {
@@ -41,6 +53,12 @@ struct netns_topo {
     char bridge[16];     /* "pvbb<id>" */
     char veth[16];       /* "pvbv<id>", host end of the veth pair */
     char peer_addr[24];  /* "198.51.100.1/24" */
+    /* The bare-host client (netns_add_host): its namespace and veth. */
+    char host_netns[32];      /* "pvb-<id>-h" */
+    char host_netns_path[64]; /* "/run/netns/pvb-<id>-h" */
+    char host_veth[16];       /* "pvbv<id>h", host end on the bridge */
+    char host_addr[24];       /* "198.51.100.250/24" */
+    int host_up;              /* netns_add_host succeeded */
     /* What was registered and created so far, in order (released in reverse). */
     enum registry_kind res_kind[NETNS_MAX_RES];
     char res_id[NETNS_MAX_RES][32];
@@ -65,6 +83,12 @@ int netns_guest_mac(unsigned k, char *buf, size_t len);
 /* The set-up as a list of commands (pure; argv points into t). Returns the count. */
 unsigned netns_plan(const struct netns_topo *t, struct netns_cmd *cmds, unsigned max);
 
+/*
+ * The bare-host client's part of the set-up (pure, like netns_plan): its namespace with lo
+ * up, a veth pair from the bridge into it, host0 with NETNS_HOST_ADDR. Returns the count.
+ */
+unsigned netns_plan_host(const struct netns_topo *t, struct netns_cmd *cmds, unsigned max);
+
 /* Runs one argv; returns its exit status (0 = success), output in out. */
 typedef int (*netns_runner)(char *const argv[], char *out, size_t outlen);
 
@@ -81,7 +105,14 @@ int netns_host_check(char *reason, size_t len);
  */
 int netns_create(struct netns_topo *t, netns_runner run, char *reason, size_t len);
 
-/* Remove everything netns_create made (newest first) and forget it in the registry. */
+/*
+ * Add the bare-host client's namespace to a topology netns_create made (netns_plan_host,
+ * registered like the rest; run NULL: ip(8)). On a failure only what this step created
+ * is removed again; the guests' network stays. 0, or -1 with a reason.
+ */
+int netns_add_host(struct netns_topo *t, netns_runner run, char *reason, size_t len);
+
+/* Remove everything netns_create and netns_add_host made (newest first), forget it. */
 void netns_destroy(struct netns_topo *t);
 
 /* Scenario key `vhost`. */

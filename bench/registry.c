@@ -22,8 +22,8 @@ struct reg_entry {
     char arg[64];
 };
 
-static const char *const kind_names[REG_KIND_COUNT] = {"proc", "file", "dir", "netns", "link",
-                                                       "domain"};
+static const char *const kind_names[REG_KIND_COUNT] = {"proc",   "file",   "dir",  "netns",
+                                                       "link",   "domain", "volume", "pool"};
 static registry_release_fn release_hooks[REG_KIND_COUNT];
 
 static char run_id_buf[16];
@@ -178,6 +178,25 @@ void registry_forget(enum registry_kind kind, const char *id)
     }
 }
 
+void registry_forget_under(enum registry_kind kind, const char *folder)
+{
+    size_t len = strlen(folder);
+    size_t kept = 0;
+
+    for (size_t i = 0; i < n_entries; i++) {
+        if (!(entries[i].kind == kind && len > 0 && strncmp(entries[i].id, folder, len) == 0 &&
+              entries[i].id[len] == '/')) {
+            entries[kept++] = entries[i];
+        }
+    }
+    if (kept != n_entries) {
+        n_entries = kept;
+        if (registry_save() < 0) {
+            log_warn("cannot update %s: %s", reg_path, strerror(errno));
+        }
+    }
+}
+
 /* End a process we started, if it is still the same process. */
 static int release_proc(const char *id, const char *arg, double grace_s)
 {
@@ -241,10 +260,12 @@ int registry_release(enum registry_kind kind, const char *id, const char *arg, d
     case REG_LINK:
         return run_ip_delete("link", id);
     case REG_DOMAIN:
-        if (release_hooks[REG_DOMAIN]) {
-            return release_hooks[REG_DOMAIN](id, arg);
+    case REG_VOLUME:
+    case REG_POOL:
+        if (release_hooks[kind]) {
+            return release_hooks[kind](id, arg);
         }
-        log_warn("cannot destroy libvirt domain %s: libvirt support not loaded", id);
+        log_warn("cannot release libvirt %s %s: libvirt support not loaded", kind_names[kind], id);
         return -1;
     case REG_KIND_COUNT:
         break;

@@ -8,8 +8,9 @@
  *
  * Layout: <state dir>/<run id>/registry, one entry per line:
  *   harness <pid> <starttime>          the pvbench process owning the run
- *   <kind> <id> [<arg>]                kinds: proc file dir netns link domain
- * A proc entry's arg is the process start time (guards against pid reuse).
+ *   <kind> <id> [<arg>]                kinds: proc file dir netns link domain volume pool
+ * A proc entry's arg is the process start time (guards against pid reuse). A libvirt
+ * domain's, volume's (id: its path) and storage pool's arg is the URI of its host.
  */
 #ifndef PVB_REGISTRY_H
 #define PVB_REGISTRY_H
@@ -17,7 +18,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-enum registry_kind { REG_PROC, REG_FILE, REG_DIR, REG_NETNS, REG_LINK, REG_DOMAIN, REG_KIND_COUNT };
+enum registry_kind {
+    REG_PROC,
+    REG_FILE,
+    REG_DIR,
+    REG_NETNS,
+    REG_LINK,
+    REG_DOMAIN,
+    REG_VOLUME, /* a libvirt storage volume (remote hosts: guest image, scratch disk) */
+    REG_POOL,   /* the run's libvirt storage pool on a host */
+    REG_KIND_COUNT
+};
 
 #define REGISTRY_ID_MAX 512
 
@@ -46,6 +57,8 @@ int registry_scratch_file(const char *path, unsigned mib, char *err, size_t errl
 
 /* Forget a resource that was released by its owner. */
 void registry_forget(enum registry_kind kind, const char *id);
+/* Forget every resource of kind whose id lies under folder (id = "<folder>/..."). */
+void registry_forget_under(enum registry_kind kind, const char *folder);
 
 /* Release every resource still registered, newest first, then the run folder. */
 void registry_release_all(void);
@@ -62,7 +75,7 @@ int registry_cleanup_stale(int dry_run);
  */
 int registry_release(enum registry_kind kind, const char *id, const char *arg, double grace_s);
 
-/* Hook for kinds whose release needs a library (libvirt domains). */
+/* Hook for kinds whose release needs a library (libvirt domains, volumes and pools). */
 typedef int (*registry_release_fn)(const char *id, const char *arg);
 void registry_set_release_hook(enum registry_kind kind, registry_release_fn fn);
 

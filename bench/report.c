@@ -340,9 +340,31 @@ static const struct {
 
 /* Per configuration in run.json: the columns of the configurations table. */
 static const char *const report_config_cols[] = {
-    "config",      "device",       "class",  "kind",   "machine",
+    "config",      "host",         "device", "class",  "kind",   "machine",
     "qemu_device", "guest_driver", "status", "reason",
 };
+
+/* Per host in run.json's "hosts" (runs of pvbench that know hosts): the hosts table. */
+static const struct {
+    const char *label;
+    const char *path;
+} report_host_cols[] = {
+    {"host", "label"},
+    {"URI", "uri"},
+    {"hostname (libvirt)", "hostname"},
+    {"libvirt", "libvirt_version"},
+    {"QEMU", "qemu_version"},
+    {"accelerator", "accelerator.name"},
+    {"guest image", "storage"},
+    {"status", "status"},
+    {"reason", "reason"},
+};
+
+/* Said under "How to read this" when the samples come from several hosts. */
+static const char report_hosts_note[] =
+    "This run measured the same scenario on several hosts: a configuration is a device on "
+    "one host, named device@host, and every ratio compares a configuration with the first "
+    "emulated device of the same kind on the same host, never across hosts.";
 
 /* The caption under every chart: accelerator, backend, QEMU and guest kernel, run. */
 static void report_make_caption(struct report_ctx *r)
@@ -442,19 +464,18 @@ int report_bars(const struct table_view *v, const struct sample_set *samples,
 
     for (size_t wi = 0; wi < n_workloads; wi++) {
         const struct table_workload *w = report_workload(v, workloads[wi]);
-        const struct table_config *ref;
 
         if (!w) {
             continue;
         }
-        ref = table_view_reference(v, w->kind);
         for (size_t ci = 0; ci < v->n_configs; ci++) {
             const struct table_config *c = &v->configs[ci];
+            const struct table_config *ref = table_view_reference_of(v, c);
             const struct summary_row *row = summary_find(sum, c->config, w->name, metric);
             struct table_ratio t;
             struct plot_bar *b;
 
-            if (strcmp(c->kind, w->kind) != 0 || (!row && !keep_missing)) {
+            if (!table_config_is_kind(c, w->kind) || (!row && !keep_missing)) {
                 continue;
             }
             if (report_grow((void **)&bars, &nb, &cap, sizeof(*bars)) < 0) {
@@ -490,20 +511,18 @@ int report_speedup_bars(const struct table_view *v, const struct sample_set *sam
 
     for (size_t wi = 0; wi < v->n_workloads; wi++) {
         const struct table_workload *w = &v->workloads[wi];
-        const struct table_config *ref = table_view_reference(v, w->kind);
         const struct metric *m = metric_find(w->metric);
         int lower_better = m && m->dir == METRIC_LOWER_BETTER;
 
-        if (!ref) {
-            continue;
-        }
         for (size_t ci = 0; ci < v->n_configs; ci++) {
             const struct table_config *c = &v->configs[ci];
+            /* Within the configuration's own host (a run of several hosts). */
+            const struct table_config *ref = table_view_reference_of(v, c);
             struct table_ratio t;
             struct plot_bar *b;
             int rc;
 
-            if (c == ref || strcmp(c->kind, w->kind) != 0) {
+            if (!ref || c == ref || !table_config_is_kind(c, w->kind)) {
                 continue;
             }
             /* "Better" is up: for latency the reference's median over this one's. */
@@ -545,7 +564,6 @@ int report_boot_bars(const struct table_view *v, const struct sample_set *sample
     /* Grouped by kind, kinds in the order their first configuration appears. */
     for (size_t ki = 0; ki < v->n_configs; ki++) {
         const char *kind = v->configs[ki].kind;
-        const struct table_config *ref = table_view_reference(v, kind);
         int first = 1;
 
         for (size_t j = 0; j < ki && first; j++) {
@@ -556,6 +574,7 @@ int report_boot_bars(const struct table_view *v, const struct sample_set *sample
         }
         for (size_t ci = ki; ci < v->n_configs; ci++) {
             const struct table_config *c = &v->configs[ci];
+            const struct table_config *ref = table_view_reference_of(v, c);
 
             if (strcmp(c->kind, kind) != 0) {
                 continue;
@@ -775,7 +794,10 @@ static void report_plan_bars(struct report_ctx *r)
                      "repetitions, error bar = its bootstrap 95%% interval. Above each bar: its "
                      "ratio to %s (* = the interval of the ratio excludes 1). %s is better.",
                      w->metric, m ? m->unit : "?", report_kind_label(w->kind), nw > 1 ? "s" : "",
-                     list, ref ? ref->config : "the emulated device",
+                     list,
+                     table_view_hosts(v) > 1 ? "the first emulated device of its host"
+                     : ref                   ? ref->config
+                                             : "the emulated device",
                      m && m->dir == METRIC_LOWER_BETTER ? "Lower" : "Higher");
             snprintf(what, sizeof(what), "%s of %s devices per workload", w->metric, w->kind);
             report_write_bars_file(r, ch, 0, what, bars, nb);
@@ -1030,6 +1052,40 @@ static void report_draw(struct report_ctx *r)
 
 /* ---- report.html and report.md --------------------------------------------------------------- */
 
+/* run.json's "hosts" as a table (absent in runs made before pvbench knew hosts). */
+static void report_html_hosts(const struct report_ctx *r, FILE *f)
+{
+    json_object *hosts = NULL;
+    char val[512];
+
+    if (!json_object_object_get_ex(r->run, "hosts", &hosts) ||
+        !json_object_is_type(hosts, json_type_array) || json_object_array_length(hosts) == 0) {
+        return;
+    }
+    fputs("<h3>Hosts</h3>\n<table class=\"configs\">\n<tr>", f);
+    for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
+        fputs("<th>", f);
+        report_fput_html(f, report_host_cols[c].label);
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < json_object_array_length(hosts); i++) {
+        json_object *h = json_object_array_get_idx(hosts, i);
+        char status[32];
+
+        report_json_text(h, "status", status, sizeof(status));
+        fprintf(f, "<tr class=\"%s\">", strcmp(status, "failed") == 0 ? "bad" : "ok");
+        for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
+            report_json_text(h, report_host_cols[c].path, val, sizeof(val));
+            fputs("<td>", f);
+            report_fput_html(f, val);
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 static void report_html_meta(const struct report_ctx *r, FILE *f)
 {
     char val[512];
@@ -1076,6 +1132,7 @@ static void report_html_meta(const struct report_ctx *r, FILE *f)
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
+    report_html_hosts(r, f);
 }
 
 /* The metrics shown per workload in the summary table: its own, then the CPU costs. */
@@ -1163,7 +1220,10 @@ static void report_glance_text(const struct report_ctx *r, const struct plot_bar
                                size_t outlen)
 {
     const struct table_workload *w = report_workload(&r->view, b->group);
-    const struct table_config *ref = w ? table_view_reference(&r->view, w->kind) : NULL;
+    const struct table_config *c = table_view_config(&r->view, b->name);
+    const struct table_config *ref =
+        c ? table_view_reference_of(&r->view, c)
+          : (w ? table_view_reference(&r->view, w->kind) : NULL);
     int better = b->value >= 1.0;
     /* Worse is said as "N× worse", its interval turned the same way. */
     double x = better ? b->value : 1.0 / b->value;
@@ -1216,14 +1276,14 @@ static void report_html_summary(const struct report_ctx *r, FILE *f)
     fprintf(f, "<table class=\"summary\">\n%s", report_html_head);
     for (size_t wi = 0; wi < v->n_workloads; wi++) {
         const struct table_workload *w = &v->workloads[wi];
-        const struct table_config *ref = table_view_reference(v, w->kind);
         size_t nm = report_headline_metrics(w, metrics);
 
         first = 1;
         for (size_t mi = 0; mi < nm; mi++) {
             for (size_t ci = 0; ci < v->n_configs; ci++) {
-                if (strcmp(v->configs[ci].kind, w->kind) == 0 &&
-                    report_html_row(r, f, w->name, metrics[mi], &v->configs[ci], ref, first)) {
+                if (table_config_is_kind(&v->configs[ci], w->kind) &&
+                    report_html_row(r, f, w->name, metrics[mi], &v->configs[ci],
+                                    table_view_reference_of(v, &v->configs[ci]), first)) {
                     first = 0;
                 }
             }
@@ -1235,7 +1295,7 @@ static void report_html_summary(const struct report_ctx *r, FILE *f)
             if (strcmp(r->sum.v[i].config, v->configs[ci].config) == 0 &&
                 strcmp(r->sum.v[i].metric, TABLE_BOOT_METRIC) == 0) {
                 if (report_html_row(r, f, r->sum.v[i].workload, TABLE_BOOT_METRIC, &v->configs[ci],
-                                    table_view_reference(v, v->configs[ci].kind), first)) {
+                                    table_view_reference_of(v, &v->configs[ci]), first)) {
                     first = 0;
                 }
                 break;
@@ -1263,7 +1323,7 @@ static void report_html_all(const struct report_ctx *r, FILE *f)
         const struct table_config *c = table_view_config(v, row->config);
 
         if (c) {
-            report_html_row(r, f, row->workload, row->metric, c, table_view_reference(v, c->kind),
+            report_html_row(r, f, row->workload, row->metric, c, table_view_reference_of(v, c),
                             i == 0 || strcmp(r->sum.v[i - 1].workload, row->workload) != 0);
         }
     }
@@ -1382,7 +1442,8 @@ static void report_html_files(const struct report_ctx *r, FILE *f)
 }
 
 /*
- * pct_of_host.csv (written by a run with host_baseline = yes): the IOPS and MiB/s rows.
+ * pct_of_host.csv (written by a run with host_baseline = yes): the IOPS, MiB/s, Mbit/s,
+ * transactions/s and packets/s rows.
  * Missing: nothing to show. A row that does not parse is named and skipped.
  */
 static void report_read_pct(struct report_ctx *r)
@@ -1417,7 +1478,11 @@ static void report_read_pct(struct report_ctx *r)
             report_problem(r, REPORT_BAD_INPUT, "%s:%u: row does not parse", path, lineno);
             continue;
         }
-        if (strcmp(p.metric, "iops") != 0 && strcmp(p.metric, "throughput_mib_s") != 0) {
+        /* the primary throughput of each workload: block IOPS and MiB/s, network Mbit/s,
+         * transactions/s, packets/s */
+        if (strcmp(p.metric, "iops") != 0 && strcmp(p.metric, "throughput_mib_s") != 0 &&
+            strcmp(p.metric, "throughput_mbit_s") != 0 && strcmp(p.metric, "transactions_s") != 0 &&
+            strcmp(p.metric, "pps") != 0) {
             continue;
         }
         grown = realloc(r->pct, (r->n_pct + 1) * sizeof(*grown));
@@ -1437,8 +1502,10 @@ static void report_html_pct(const struct report_ctx *r, FILE *f)
         return;
     }
     fputs("<h2 id=\"host\">Share of the bare host</h2>\n<p>The same block jobs run with fio on "
-          "the host against a scratch file on the same filesystem (O_DIRECT): each device's "
-          "median as a percentage of the host's, with its 95% interval.</p>\n<table>\n"
+          "the host against a scratch file on the same filesystem (O_DIRECT); the same network "
+          "jobs run from the agent as a host process in a network namespace of its own, against "
+          "the same host peer: each device's median as a percentage of the host's, with its 95% "
+          "interval.</p>\n<table>\n"
           "<tr><th>workload</th><th>device</th><th>metric</th><th>% of host</th>"
           "<th>95% interval</th></tr>\n",
           f);
@@ -1461,7 +1528,8 @@ static void report_md_pct(const struct report_ctx *r, FILE *f)
     if (!r->n_pct) {
         return;
     }
-    fputs("## Share of the bare host\n\nfio on the host, same jobs, O_DIRECT scratch file; each "
+    fputs("## Share of the bare host\n\nBlock: fio on the host, same jobs, O_DIRECT scratch "
+          "file. Network: the agent as a host process in a namespace of its own, same peer. Each "
           "device's median as a percentage of the host's.\n\n| workload | device | metric | % "
           "of host | 95% interval |\n|---|---|---|---:|---:|\n",
           f);
@@ -1527,6 +1595,11 @@ static void report_html(const struct report_ctx *r, FILE *f)
     fputs("<h2 id=\"how\">How to read this</h2>\n<p>", f);
     report_fput_html(f, report_how_to_read);
     fputs("</p>\n", f);
+    if (table_view_hosts(&r->view) > 1) {
+        fputs("<p>", f);
+        report_fput_html(f, report_hosts_note);
+        fputs("</p>\n", f);
+    }
     report_html_glance(r, f);
     report_html_summary(r, f);
     report_html_pct(r, f);
@@ -1577,6 +1650,41 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
     }
 }
 
+/* run.json's "hosts" as a Markdown table (absent in older runs). */
+static void report_md_hosts(const struct report_ctx *r, FILE *f)
+{
+    json_object *hosts = NULL;
+    char val[512];
+
+    if (!json_object_object_get_ex(r->run, "hosts", &hosts) ||
+        !json_object_is_type(hosts, json_type_array) || json_object_array_length(hosts) == 0) {
+        return;
+    }
+    fputs("\n### Hosts\n\n|", f);
+    for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
+        fputs(" ", f);
+        report_fput_md(f, report_host_cols[c].label);
+        fputs(" |", f);
+    }
+    fputs("\n|", f);
+    for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
+        fputs("---|", f);
+    }
+    fputs("\n", f);
+    for (size_t i = 0; i < json_object_array_length(hosts); i++) {
+        json_object *h = json_object_array_get_idx(hosts, i);
+
+        fputs("|", f);
+        for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
+            report_json_text(h, report_host_cols[c].path, val, sizeof(val));
+            fputs(" ", f);
+            report_fput_md(f, val);
+            fputs(" |", f);
+        }
+        fputs("\n", f);
+    }
+}
+
 static void report_md(const struct report_ctx *r, FILE *f)
 {
     const struct table_view *v = &r->view;
@@ -1602,6 +1710,10 @@ static void report_md(const struct report_ctx *r, FILE *f)
     fputs("## How to read this\n\n", f);
     report_fput_md(f, report_how_to_read);
     fputs("\n\n", f);
+    if (table_view_hosts(v) > 1) {
+        report_fput_md(f, report_hosts_note);
+        fputs("\n\n", f);
+    }
     if (report_speedup_bars(v, &r->samples, &glance, &nglance) == 0 && nglance > 0) {
         fputs("## At a glance\n\n", f);
         for (size_t i = 0; i < nglance; i++) {
@@ -1622,13 +1734,13 @@ static void report_md(const struct report_ctx *r, FILE *f)
               f);
         for (size_t wi = 0; wi < v->n_workloads; wi++) {
             const struct table_workload *w = &v->workloads[wi];
-            const struct table_config *ref = table_view_reference(v, w->kind);
             size_t nm = report_headline_metrics(w, metrics);
 
             for (size_t mi = 0; mi < nm; mi++) {
                 for (size_t ci = 0; ci < v->n_configs; ci++) {
-                    if (strcmp(v->configs[ci].kind, w->kind) == 0) {
-                        report_md_row(r, f, w->name, metrics[mi], &v->configs[ci], ref);
+                    if (table_config_is_kind(&v->configs[ci], w->kind)) {
+                        report_md_row(r, f, w->name, metrics[mi], &v->configs[ci],
+                                      table_view_reference_of(v, &v->configs[ci]));
                     }
                 }
             }
@@ -1638,7 +1750,7 @@ static void report_md(const struct report_ctx *r, FILE *f)
 
             if (c && strcmp(r->sum.v[i].metric, TABLE_BOOT_METRIC) == 0) {
                 report_md_row(r, f, r->sum.v[i].workload, TABLE_BOOT_METRIC, c,
-                              table_view_reference(v, c->kind));
+                              table_view_reference_of(v, c));
             }
         }
     }
@@ -1678,6 +1790,7 @@ static void report_md(const struct report_ctx *r, FILE *f)
         report_fput_md(f, val[0] ? val : "unknown");
         fputs(" |\n", f);
     }
+    report_md_hosts(r, f);
 }
 
 /* Render one report with fn into memory, then write it atomically. */

@@ -22,7 +22,8 @@
 
 /* Longest samples.csv line accepted (a longer one is a bad row, not a larger buffer). */
 #define RESULTS_LINE_MAX 4096
-#define RESULTS_SAMPLE_COLS 9
+#define RESULTS_SAMPLE_COLS_V1 9 /* before the host column */
+#define RESULTS_SAMPLE_COLS 10
 /* Room for any struct text field once quoted: every char doubled, two quotes, NUL. */
 #define RESULTS_QUOTED_MAX (2 * 48 + 3)
 
@@ -214,6 +215,26 @@ out:
 
 /* ---- CSV fields ---------------------------------------------------------------------------- */
 
+void results_host_label(char *out, size_t outlen, const char *name)
+{
+    size_t o = 0;
+
+    if (!out || outlen == 0) {
+        return;
+    }
+    for (; name && *name && o + 1 < outlen && o < RESULTS_HOST_MAX; name++) {
+        unsigned char c = (unsigned char)*name;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
+
+        out[o++] = ok ? (char)c : '-';
+    }
+    out[o] = '\0';
+    if (o == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0) {
+        snprintf(out, outlen, "unknown");
+    }
+}
+
 void results_csv_field(char *out, size_t outlen, const char *s)
 {
     size_t o = 0;
@@ -328,6 +349,15 @@ static int results_buf_labels(struct results_buf *b, const char *config, const c
     return 0;
 }
 
+/* The last column (host), quoted when it must be, and the end of the line. */
+static int results_buf_field(struct results_buf *b, const char *text)
+{
+    char q[RESULTS_QUOTED_MAX];
+
+    results_csv_field(q, sizeof(q), text);
+    return results_buf_printf(b, "%s\n", q);
+}
+
 int samples_write_csv(const char *path, const struct sample_set *set)
 {
     struct results_buf b = {0};
@@ -347,13 +377,15 @@ int samples_write_csv(const char *path, const struct sample_set *set)
             !results_text_ok(s->kind, sizeof(s->kind)) ||
             !results_text_ok(s->workload, sizeof(s->workload)) ||
             !results_text_ok(s->metric, sizeof(s->metric)) ||
-            !results_text_ok(s->unit, sizeof(s->unit)) || !isfinite(s->value)) {
+            !results_text_ok(s->unit, sizeof(s->unit)) ||
+            !results_text_ok(s->host, sizeof(s->host)) || !isfinite(s->value)) {
             errno = EINVAL;
             goto out;
         }
         if (results_buf_labels(&b, s->config, s->device, s->class_, s->kind, s->workload, s->metric,
                                s->unit) < 0 ||
-            results_buf_printf(&b, "%u,%.9g\n", s->rep, s->value) < 0) {
+            results_buf_printf(&b, "%u,%.9g,", s->rep, s->value) < 0 ||
+            results_buf_field(&b, s->host) < 0) {
             goto out;
         }
     }
@@ -555,14 +587,18 @@ static void results_excerpt(char *out, size_t outlen, const char *s, size_t max)
     out[i] = '\0';
 }
 
-/* Turn one decoded line into a sample, or write why not into why. */
-static int results_parse_row(char **f, unsigned nf, struct sample *s, char *why, size_t whylen)
+/*
+ * Turn one decoded line into a sample, or write why not into why. cols: the columns the
+ * header announced (RESULTS_SAMPLE_COLS_V1 without the host column, RESULTS_SAMPLE_COLS).
+ */
+static int results_parse_row(char **f, unsigned nf, unsigned cols, struct sample *s, char *why,
+                             size_t whylen)
 {
     char ex[24];
 
     memset(s, 0, sizeof(*s));
-    if (nf != RESULTS_SAMPLE_COLS) {
-        snprintf(why, whylen, "%u columns, expected %d", nf, RESULTS_SAMPLE_COLS);
+    if (nf != cols) {
+        snprintf(why, whylen, "%u columns, expected %u", nf, cols);
         return -1;
     }
     if (results_copy_field(s->config, sizeof(s->config), f[0], "config", why, whylen) < 0 ||
@@ -582,6 +618,10 @@ static int results_parse_row(char **f, unsigned nf, struct sample *s, char *why,
     if (results_parse_double(f[8], &s->value) < 0) {
         results_excerpt(ex, sizeof(ex), f[8], 20);
         snprintf(why, whylen, "value '%s' is not a finite number", ex);
+        return -1;
+    }
+    if (cols > RESULTS_SAMPLE_COLS_V1 &&
+        results_copy_field(s->host, sizeof(s->host), f[9], "host", why, whylen) < 0) {
         return -1;
     }
     return 0;
@@ -604,6 +644,7 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
     unsigned nf;
     unsigned lineno = 0;
     unsigned nbad = 0;
+    unsigned cols = RESULTS_SAMPLE_COLS;
     char dummy[1];
     FILE *f = NULL;
     int r;
@@ -646,8 +687,13 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
     if (len > 0 && text[len - 1] == '\r') {
         len--;
     }
-    if ((flags & (RESULTS_LINE_TOO_LONG | RESULTS_LINE_NUL)) ||
-        len != strlen(RESULTS_SAMPLES_HEADER) || memcmp(text, RESULTS_SAMPLES_HEADER, len) != 0) {
+    if (!(flags & (RESULTS_LINE_TOO_LONG | RESULTS_LINE_NUL)) &&
+        len == strlen(RESULTS_SAMPLES_HEADER_V1) &&
+        memcmp(text, RESULTS_SAMPLES_HEADER_V1, len) == 0) {
+        cols = RESULTS_SAMPLE_COLS_V1; /* written before the host column: hosts stay "" */
+    } else if ((flags & (RESULTS_LINE_TOO_LONG | RESULTS_LINE_NUL)) ||
+               len != strlen(RESULTS_SAMPLES_HEADER) ||
+               memcmp(text, RESULTS_SAMPLES_HEADER, len) != 0) {
         results_excerpt(ex, sizeof(ex), text, len);
         snprintf(err, errlen, "%s:1: not a pvbench samples file: header '%s', expected '%s'", path,
                  ex, RESULTS_SAMPLES_HEADER);
@@ -681,7 +727,7 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
         } else if (results_split(line, len, store, fields, RESULTS_SAMPLE_COLS, &nf, &why_split) <
                    0) {
             snprintf(why, sizeof(why), "%s", why_split);
-        } else if (results_parse_row(fields, nf, &s, why, sizeof(why)) == 0) {
+        } else if (results_parse_row(fields, nf, cols, &s, why, sizeof(why)) == 0) {
             if (samples_add(set, &s) < 0) {
                 snprintf(err, errlen, "%s: out of memory", path);
                 errno = ENOMEM;
@@ -799,6 +845,7 @@ int summary_compute(const struct sample_set *samples, uint64_t seed, struct summ
             memcpy(g->workload, s->workload, sizeof(g->workload));
             memcpy(g->metric, s->metric, sizeof(g->metric));
             memcpy(g->unit, s->unit, sizeof(g->unit));
+            memcpy(g->host, s->host, sizeof(g->host));
         }
         gid[i] = k;
         last = k;
@@ -852,8 +899,9 @@ int summary_write_csv(const char *path, const struct summary_set *set)
         r = &set->v[i];
         if (results_buf_labels(&b, r->config, r->device, r->class_, r->kind, r->workload, r->metric,
                                r->unit) < 0 ||
-            results_buf_printf(&b, "%u,%.6g,%.6g,%.6g\n", r->st.n, r->st.median, r->st.ci_low,
-                               r->st.ci_high) < 0) {
+            results_buf_printf(&b, "%u,%.6g,%.6g,%.6g,", r->st.n, r->st.median, r->st.ci_low,
+                               r->st.ci_high) < 0 ||
+            results_buf_field(&b, r->host) < 0) {
             goto out;
         }
     }
@@ -983,6 +1031,7 @@ static struct json_object *results_json_config(struct json_object *configs,
         results_json_add(c, "device", json_object_new_string(r->device)) < 0 ||
         results_json_add(c, "class", json_object_new_string(r->class_)) < 0 ||
         results_json_add(c, "kind", json_object_new_string(r->kind)) < 0 ||
+        results_json_add(c, "host", json_object_new_string(r->host)) < 0 ||
         results_json_add(c, "workloads", json_object_new_array()) < 0) {
         json_object_put(c);
         return NULL;

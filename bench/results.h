@@ -1,11 +1,16 @@
 /*
  * The run folder: samples (crash-safe), summaries, and the file helpers behind them.
  *
- * samples.csv  header: config,device,class,kind,workload,metric,unit,rep,value
- * summary.csv  header: config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high
+ * samples.csv  header: config,device,class,kind,workload,metric,unit,rep,value,host
+ * summary.csv  header: config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high,
+ *              host
  * summary.json {"format":"pvbench-summary","version":1,"configs":[{"config","device","class",
- *               "kind","workloads":[{"workload","metrics":[{"metric","unit","n","median",
+ *               "kind","host","workloads":[{"workload","metrics":[{"metric","unit","n","median",
  *               "ci95_low","ci95_high","cv"}]}]}]}
+ *
+ * The host column (the machine the configuration ran on, a filename-safe label) came last,
+ * so files written before it (the _V1 headers, without it) are still read: their samples
+ * have an empty host. In a run of several hosts a configuration is "device@host".
  *
  * Every write goes to "<file>.tmp", is fsync'ed, renamed over the file and the
  * folder fsync'ed: a reader (or a crash) sees the old file or the new one, never half.
@@ -17,9 +22,13 @@
 
 #include "stats.h"
 
-#define RESULTS_SAMPLES_HEADER "config,device,class,kind,workload,metric,unit,rep,value"
-#define RESULTS_SUMMARY_HEADER                                                                     \
+#define RESULTS_SAMPLES_HEADER_V1 "config,device,class,kind,workload,metric,unit,rep,value"
+#define RESULTS_SAMPLES_HEADER RESULTS_SAMPLES_HEADER_V1 ",host"
+#define RESULTS_SUMMARY_HEADER_V1                                                                  \
     "config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high"
+#define RESULTS_SUMMARY_HEADER RESULTS_SUMMARY_HEADER_V1 ",host"
+/* Longest host label (results_host_label), NUL excluded. */
+#define RESULTS_HOST_MAX 32
 #define RESULTS_FORMAT_VERSION 1
 
 struct sample {
@@ -32,6 +41,7 @@ struct sample {
     char unit[16];
     unsigned rep;
     double value;
+    char host[RESULTS_HOST_MAX + 1]; /* "" when the file has no host column */
 };
 
 struct sample_set {
@@ -47,6 +57,7 @@ struct summary_row {
     char workload[32];
     char metric[32];
     char unit[16];
+    char host[RESULTS_HOST_MAX + 1];
     struct stats_summary st;
 };
 
@@ -102,5 +113,12 @@ int results_write_json(const char *path, struct json_object *root)
 
 /* CSV field quoting: writes s into out, quoted if it holds ',', '"' or a newline. */
 void results_csv_field(char *out, size_t outlen, const char *s);
+
+/*
+ * A host label for the host column and "device@host" names: name with every character
+ * other than letters, digits, '.', '_' and '-' turned into '-', at most RESULTS_HOST_MAX
+ * characters, never empty ("unknown"). Stable: the same name always gives the same label.
+ */
+void results_host_label(char *out, size_t outlen, const char *name);
 
 #endif

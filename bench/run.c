@@ -28,6 +28,7 @@
 #include "chan.h"
 #include "exitcode.h"
 #include "hostbase.h"
+#include "hostbase_net.h"
 #include "metric.h"
 #include "netns.h"
 #include "peer.h"
@@ -58,10 +59,37 @@ struct config_state {
     char retry_reason[512];         /* why the last of them was lost */
 };
 
+/*
+ * One host of the run (--connect URI; one host when it is given once or not at all). A
+ * configuration is a device on a host: "device" in a run of one host, "device@label" in a
+ * run of several, where label (the host column) comes from the URI's host part or, for this
+ * machine, its hostname, with the transport added when two hosts would share a label.
+ */
+struct run_host {
+    char uri[BACKEND_LIBVIRT_URI_MAX]; /* "" : the default URI, or the qemu backend */
+    char label[RESULTS_HOST_MAX + 1];
+    int local;                         /* the URI names this machine */
+    int upload;                        /* guest image and scratch disks as volumes */
+    struct backend_libvirt_host info;  /* as libvirt describes it ("" before connecting) */
+    char accel[8];
+    char accel_reason[256];
+    char status[16];                   /* "" not yet, "ok", "failed", "skipped" */
+    char reason[512];
+    char storage[256];                 /* where its guests' image is (run.json) */
+    char kernel[PATH_MAX];             /* the guest image as this host sees it */
+    char initrd[PATH_MAX];
+    char config[SCENARIO_MAX_DEVICES][48];
+    struct config_state cfg[SCENARIO_MAX_DEVICES];
+};
+
 struct run_ctx {
     struct scenario s;
     const struct run_options *o;
     const struct backend_ops *backend;
+    struct run_host hosts[RUN_MAX_HOSTS];
+    unsigned n_hosts;
+    struct run_host *host;      /* the host being measured */
+    char local_label[RESULTS_HOST_MAX + 1]; /* this machine's (the bare-host baseline) */
     char out_dir[PATH_MAX];
     char logs_dir[PATH_MAX + 8];
     char samples_path[PATH_MAX + 16];
@@ -77,7 +105,7 @@ struct run_ctx {
     char started[32];
     char ended[32];
     struct sample_set samples;
-    struct config_state cfg[SCENARIO_MAX_DEVICES];
+    struct config_state *cfg; /* the current host's (host->cfg) */
     unsigned job_seq;
     unsigned total_jobs;
     char fault[16];
@@ -124,6 +152,141 @@ int run_interrupted(void)
     return interrupted != 0;
 }
 
+/* ---- hosts ---------------------------------------------------------------------------------- */
+
+/* The configuration of device dev on the current host: "dev" or "dev@host" (several hosts). */
+static const char *config_name(const struct run_ctx *r, const struct devmodel *dev)
+{
+    for (unsigned i = 0; r->host && i < r->s.n_devices; i++) {
+        if (r->s.devices[i] == dev) {
+            return r->host->config[i];
+        }
+    }
+    return dev->name;
+}
+
+/* Make h the host being measured: its configurations' names and states. */
+static void host_select(struct run_ctx *r, unsigned h)
+{
+    r->host = &r->hosts[h];
+    r->cfg = r->host->cfg;
+}
+
+/* The transport of a libvirt URI for a label: "unix", "tcp", "ssh", ... ("local" if none). */
+static void uri_transport(const char *uri, char *out, size_t len)
+{
+    const char *plus = strchr(uri, '+');
+    const char *colon = strchr(uri, ':');
+
+    if (plus && colon && plus < colon) {
+        snprintf(out, len, "%.*s", (int)(colon - plus - 1), plus + 1);
+    } else {
+        snprintf(out, len, "local");
+    }
+}
+
+/* The host part of a libvirt URI ("" if none): "qemu+ssh://root@hostA:22/system" -> hostA. */
+static void uri_server(const char *uri, char *out, size_t len)
+{
+    const char *p = strstr(uri, "://");
+    size_t n;
+
+    out[0] = '\0';
+    if (!p) {
+        return;
+    }
+    p += 3;
+    n = strcspn(p, "/?");
+    snprintf(out, len, "%.*s", (int)n, p);
+    if ((p = strrchr(out, '@')) != NULL) {
+        memmove(out, p + 1, strlen(p + 1) + 1);
+    }
+    if (out[0] == '[') {
+        out[strcspn(out, "]")] = '\0'; /* [::1]:16509 */
+        memmove(out, out + 1, strlen(out));
+    } else {
+        out[strcspn(out, ":")] = '\0';
+    }
+}
+
+/* Does one of the hosts before h have label? */
+static int host_label_taken(const struct run_ctx *r, unsigned h, const char *label)
+{
+    for (unsigned k = 0; k < h; k++) {
+        if (strcmp(r->hosts[k].label, label) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The hosts of the run from --connect (none or one: one host, as before) and their labels:
+ * the URI's host part, or this machine's hostname for a local URI; when labels collide,
+ * "-<transport>" is added, then "-<n>", so labels stay stable for the same command line.
+ * Configuration names carry the label only when there are several hosts.
+ */
+static int hosts_init(struct run_ctx *r)
+{
+    char name[256] = "", server[256], tr[32], base[RESULTS_HOST_MAX + 1], cand[64];
+    const char *backend = r->o->backend ? r->o->backend : getenv("PVBENCH_BACKEND");
+
+    if (r->o->n_connect > 1 && backend && strcmp(backend, "qemu") == 0) {
+        log_err("%s: several --connect hosts are reached through libvirt only "
+                "(use --backend libvirt)",
+                r->o->backend ? "--backend qemu" : "PVBENCH_BACKEND=qemu");
+        return -1;
+    }
+    gethostname(name, sizeof(name) - 1);
+    results_host_label(r->local_label, sizeof(r->local_label), name);
+    r->n_hosts = r->o->n_connect ? r->o->n_connect : 1;
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        struct run_host *hs = &r->hosts[h];
+        const char *uri = r->o->n_connect ? r->o->connect[h] : "";
+
+        if (util_strlcpy(hs->uri, uri, sizeof(hs->uri)) < 0) {
+            log_err("--connect %s: longer than %d bytes", uri, BACKEND_LIBVIRT_URI_MAX - 1);
+            return -1;
+        }
+        uri_server(uri, server, sizeof(server));
+        hs->local = !*uri || backend_libvirt_uri_is_local(uri);
+        hs->upload = *uri ? backend_libvirt_uri_needs_upload(uri)
+                          : backend_libvirt_uri_needs_upload(BACKEND_LIBVIRT_DEFAULT_URI);
+        if (hs->local || !server[0]) {
+            util_strlcpy(hs->label, r->local_label, sizeof(hs->label));
+        } else {
+            results_host_label(hs->label, sizeof(hs->label), server);
+        }
+    }
+    for (unsigned h = 1; h < r->n_hosts; h++) {
+        if (!host_label_taken(r, h, r->hosts[h].label)) {
+            continue;
+        }
+        uri_transport(r->hosts[h].uri, tr, sizeof(tr));
+        util_strlcpy(base, r->hosts[h].label, sizeof(base));
+        snprintf(cand, sizeof(cand), "%.20s-%.8s", base, tr);
+        results_host_label(r->hosts[h].label, sizeof(r->hosts[h].label), cand);
+        for (unsigned n = 2; host_label_taken(r, h, r->hosts[h].label); n++) {
+            snprintf(cand, sizeof(cand), "%.20s-%.8s-%u", base, tr, n);
+            results_host_label(r->hosts[h].label, sizeof(r->hosts[h].label), cand);
+        }
+    }
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        util_strlcpy(base, r->hosts[h].label, sizeof(base)); /* not an argument inside r */
+        for (unsigned di = 0; di < r->s.n_devices; di++) {
+            if (r->n_hosts == 1) {
+                util_strlcpy(r->hosts[h].config[di], r->s.devices[di]->name,
+                             sizeof(r->hosts[h].config[di]));
+            } else {
+                snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s",
+                         r->s.devices[di]->name, base);
+            }
+        }
+    }
+    host_select(r, 0);
+    return 0;
+}
+
 /* ---- guest lifecycle ------------------------------------------------------------------------ */
 
 struct live_guest {
@@ -133,6 +296,7 @@ struct live_guest {
     char sock[PATH_MAX];
     char disk[PATH_MAX];
     char agent_log[PATH_MAX + 32];
+    int disk_volume; /* disk is a libvirt volume on the host's side (remote host), not a file */
     int started;
     struct why_session why;   /* QMP + trace log of this guest (why.h) */
     int why_job;              /* the running job is the traced "why" job */
@@ -257,6 +421,14 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
 
     if (dut && dut->kind == DEVMODEL_NET) {
         lg->disk[0] = '\0'; /* a NIC under test: no scratch disk */
+    } else if (r->backend == &backend_libvirt_ops && r->host->upload) {
+        /* A host that cannot see our files: the scratch disk is a volume on its side. */
+        lg->disk[0] = '\0';
+        lg->disk_volume = 1;
+        if (backend_libvirt_scratch_volume(config, disk_mib, lg->disk, sizeof(lg->disk), reason,
+                                           len) < 0) {
+            return -1;
+        }
     } else if (registry_scratch_file(lg->disk, disk_mib, reason, len) < 0) {
         return -1;
     }
@@ -272,8 +444,9 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     spec.machine = machine;
     spec.vcpus = r->s.vcpus;
     spec.memory_mib = r->s.memory_mib;
-    spec.kernel = r->kernel;
-    spec.initrd = r->initrd;
+    /* The guest image as the host sees it: uploaded volumes on a remote host. */
+    spec.kernel = r->host->kernel[0] ? r->host->kernel : r->kernel;
+    spec.initrd = r->host->initrd[0] ? r->host->initrd : r->initrd;
     spec.cmdline = cmdline;
     spec.dut = dut;
     spec.disk_path = lg->disk;
@@ -355,7 +528,9 @@ static void guest_stop(struct live_guest *lg)
         unlink(lg->sock);
         registry_forget(REG_FILE, lg->sock);
     }
-    if (lg->disk[0]) {
+    if (lg->disk[0] && lg->disk_volume) {
+        backend_libvirt_volume_delete(lg->disk);
+    } else if (lg->disk[0]) {
         unlink(lg->disk);
         registry_forget(REG_FILE, lg->disk);
     }
@@ -373,7 +548,8 @@ static int add_sample(struct run_ctx *r, const struct devmodel *dev, const char 
         return 0; /* undefined for this job (e.g. per-op cost with no ops): not a sample */
     }
     memset(&s, 0, sizeof(s));
-    util_strlcpy(s.config, dev->name, sizeof(s.config));
+    util_strlcpy(s.config, config_name(r, dev), sizeof(s.config));
+    util_strlcpy(s.host, r->host->label, sizeof(s.host));
     util_strlcpy(s.device, dev->name, sizeof(s.device));
     util_strlcpy(s.class_, devmodel_class_name(dev->class), sizeof(s.class_));
     util_strlcpy(s.kind, devmodel_kind_name(dev->kind), sizeof(s.kind));
@@ -388,6 +564,12 @@ static int add_sample(struct run_ctx *r, const struct devmodel *dev, const char 
 /* Persist all samples now; a failure stops the run (disk full must not lose anything). */
 static int save_samples(struct run_ctx *r)
 {
+    /* Samples made elsewhere (the bare-host baseline) were measured on this machine. */
+    for (size_t i = 0; i < r->samples.n; i++) {
+        if (!r->samples.v[i].host[0]) {
+            util_strlcpy(r->samples.v[i].host, r->local_label, sizeof(r->samples.v[i].host));
+        }
+    }
     if (samples_write_csv(r->samples_path, &r->samples) < 0) {
         log_err("cannot write %s: %s; stopping, the samples written before are intact",
                 r->samples_path, strerror(errno));
@@ -443,21 +625,61 @@ static int save_samples_cb(void *arg)
     return save_samples(arg);
 }
 
-/* host_baseline = yes: the blk jobs with fio on the bare host (configuration "host"). */
+static void net_up(struct run_ctx *r);
+static void net_teardown(struct run_ctx *r);
+
+/*
+ * The network half: the agent as a host process in a namespace of its own, against the run's
+ * host peer (hostbase_net.h), the test network made again if the guests' is gone. Returns as
+ * hostbase_net_run: 0, 1 skipped, -1 failed (reason).
+ */
+static int host_baseline_net(struct run_ctx *r, char *reason, size_t len)
+{
+    char log[PATH_MAX + 32];
+    int rc;
+
+    if (!hostbase_net_has_work(&r->s, &r->samples)) {
+        return 0;
+    }
+    net_up(r);
+    if (r->net_state != 1) {
+        util_strlcpy(reason, r->net_reason, len);
+        rc = r->net_state == -2 ? 1 : -1;
+        r->net_state = 0;
+        return rc;
+    }
+    snprintf(log, sizeof(log), "%s/host-agent.log", r->logs_dir);
+    rc = hostbase_net_run(&r->s, &r->net, &r->peer, log, &r->samples, save_samples_cb, r, reason,
+                          len);
+    net_teardown(r);
+    return rc;
+}
+
+/*
+ * host_baseline = yes, on the bare host (configuration "host"): the blk jobs with fio, the
+ * net jobs with the agent in a namespace of its own. Status: the worse of the two halves.
+ */
 static void host_baseline_run(struct run_ctx *r)
 {
-    int rc;
+    char blk[512] = "", net[512] = "";
+    int rc, rcn = 0;
 
     if (!r->s.host_baseline || interrupted || r->write_failed) {
         return;
     }
-    rc = hostbase_run(&r->s, &r->samples, save_samples_cb, r, r->host_reason,
-                      sizeof(r->host_reason));
-    util_strlcpy(r->host_status, rc == 0 ? "ok" : rc == 1 ? "skipped" : "failed",
+    rc = hostbase_run(&r->s, &r->samples, save_samples_cb, r, blk, sizeof(blk));
+    if (!interrupted && !r->write_failed) {
+        rcn = host_baseline_net(r, net, sizeof(net));
+    }
+    util_strlcpy(r->host_status,
+                 rc < 0 || rcn < 0 ? "failed" : rc == 1 || rcn == 1 ? "skipped" : "ok",
                  sizeof(r->host_status));
-    if (rc == 1) {
-        log_warn("host baseline skipped: %s", r->host_reason);
-    } else if (rc < 0) {
+    snprintf(r->host_reason, sizeof(r->host_reason), "%s%s%s%s%s", rc ? "block: " : "",
+             rc ? blk : "", rc && rcn ? "; " : "", rcn ? "network: " : "", rcn ? net : "");
+    if (rc == 1 || rcn == 1) {
+        log_warn("host baseline skipped in part: %s", r->host_reason);
+    }
+    if (rc < 0 || rcn < 0) {
         log_err("host baseline: %s", r->host_reason);
     }
 }
@@ -487,18 +709,11 @@ static void host_baseline_report(struct run_ctx *r)
 
 /* ---- network: test network, host peer, net samples ------------------------------------------ */
 
-/*
- * Before booting net configuration di: the test network and the host peer exist
- * (made at the first call, once per run) and its vhost choice is possible. 0, or
- * -1 with the configuration marked skipped (this host cannot) or failed.
- */
-static int net_prepare(struct run_ctx *r, unsigned di)
+/* The test network and the host peer, made once per run: net_state 1, or -1/-2 and why. */
+static void net_up(struct run_ctx *r)
 {
-    const struct devmodel *dev = r->s.devices[di];
-    struct config_state *c = &r->cfg[di];
     unsigned n_net = 0;
     char err[256];
-    int vh;
 
     if (r->net_state == 0) {
         for (unsigned i = 0; i < r->s.n_devices; i++) {
@@ -524,6 +739,20 @@ static int net_prepare(struct run_ctx *r, unsigned di)
                      (int)r->peer.pid, PVB_NET_PEER_ADDR);
         }
     }
+}
+
+/*
+ * Before booting net configuration di: the test network and the host peer exist
+ * (made at the first call, once per run) and its vhost choice is possible. 0, or
+ * -1 with the configuration marked skipped (this host cannot) or failed.
+ */
+static int net_prepare(struct run_ctx *r, unsigned di)
+{
+    const struct devmodel *dev = r->s.devices[di];
+    struct config_state *c = &r->cfg[di];
+    int vh;
+
+    net_up(r);
     if (r->net_state == -2) {
         c->status = CONFIG_SKIPPED;
         snprintf(c->reason, sizeof(c->reason), "skipped: %s", r->net_reason);
@@ -793,7 +1022,7 @@ static int config_has_work(const struct run_ctx *r, unsigned di, unsigned lo, un
             continue;
         }
         for (unsigned rep = lo; rep <= hi; rep++) {
-            if (!samples_has_cell(&r->samples, dev->name, w->name, rep)) {
+            if (!samples_has_cell(&r->samples, config_name(r, dev), w->name, rep)) {
                 return 1;
             }
         }
@@ -900,7 +1129,7 @@ static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
              machine_name(r->s.device_machine[di]), r->accel);
     progress_status(status);
     record_load(r, di, 0);
-    if (guest_boot(r, lg, dev->name, dev, r->s.device_machine[di], r->accel,
+    if (guest_boot(r, lg, config_name(r, dev), dev, r->s.device_machine[di], r->accel,
                    r->s.boot_timeout_s, r->s.disk_mib, &ready, &boot_s, reason,
                    sizeof(reason)) < 0) {
         config_fail(r, di, reason);
@@ -927,7 +1156,8 @@ static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
     log_debug("%s: agent ready in %.2f s, disk %s, driver %s", dev->name, boot_s, ready.blk,
               ready.blk_driver);
     pin_guest(r, lg->g.pid);
-    if (add_sample(r, dev, "boot", "boot_to_ready_s", count_boot_samples(r, dev->name) + 1,
+    if (add_sample(r, dev, "boot", "boot_to_ready_s",
+                   count_boot_samples(r, config_name(r, dev)) + 1,
                    boot_s) < 0 ||
         save_samples(r) < 0) {
         config_fail(r, di, "cannot save samples");
@@ -1002,7 +1232,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     const struct devmodel *dev = r->s.devices[di];
     struct config_state *c = &r->cfg[di];
 
-    console_tail(r, dev->name, full, len);
+    console_tail(r, config_name(r, dev), full, len);
     guest_stop(lg);
     *up = 0;
     if (interrupted || r->write_failed || c->retries >= r->s.job_retries) {
@@ -1013,7 +1243,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     util_strlcpy(c->retry_reason, full, sizeof(c->retry_reason));
     log_warn("%s %s; booting a fresh guest to run it again (retry %u of at most %u)", dev->name,
              full, c->retries, r->s.job_retries);
-    keep_attempt_logs(r, dev->name, c->retries);
+    keep_attempt_logs(r, config_name(r, dev), c->retries);
     progress_add_jobs(jobs);
     if (config_boot(r, di, lg) < 0) {
         guest_stop(lg);
@@ -1070,7 +1300,7 @@ static int why_done(const struct run_ctx *r, const struct devmodel *dev, const s
 {
     for (size_t i = 0; i < r->samples.n; i++) {
         const struct sample *s = &r->samples.v[i];
-        if (strcmp(s->config, dev->name) == 0 && strcmp(s->workload, w->name) == 0 &&
+        if (strcmp(s->config, config_name(r, dev)) == 0 && strcmp(s->workload, w->name) == 0 &&
             strcmp(s->metric, "reg_accesses_per_op") == 0) {
             return 1;
         }
@@ -1129,7 +1359,7 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
         log_err("%s %s: cannot save the why samples", dev->name, w->name);
         return;
     }
-    if (why_record(r->out_dir, dev, dev->name, w->name, &wr, err, sizeof(err)) < 0) {
+    if (why_record(r->out_dir, dev, config_name(r, dev), w->name, &wr, err, sizeof(err)) < 0) {
         log_warn("%s", err);
     }
     util_strlcpy(r->cfg[di].why_source, wr.source, sizeof(r->cfg[di].why_source));
@@ -1189,7 +1419,8 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
             for (unsigned di = 0; di < r->s.n_devices && !interrupted && !r->write_failed;
                  di++) {
                 if (!up[di] || r->s.devices[di]->kind != w->kind ||
-                    samples_has_cell(&r->samples, r->s.devices[di]->name, w->name, rep)) {
+                    samples_has_cell(&r->samples, config_name(r, r->s.devices[di]), w->name,
+                                     rep)) {
                     continue;
                 }
                 config_job(r, di, &lg[di], w, rep, &up[di]);
@@ -1240,7 +1471,16 @@ static int backend_choose(struct run_ctx *r)
         log_err("--backend: expected auto, libvirt or qemu, got '%s'", want);
         return -1;
     }
-    if (backend_libvirt_connect(r->o->connect, err, sizeof(err)) == 0) {
+    if (r->n_hosts > 1) {
+        /* Each host is connected in turn (host_begin); one that cannot be reached fails alone. */
+        r->backend = &backend_libvirt_ops;
+        snprintf(r->backend_info, sizeof(r->backend_info), "libvirt, %u hosts (see hosts)",
+                 r->n_hosts);
+        log_info("backend: libvirt, %u hosts measured in turn", r->n_hosts);
+        return 0;
+    }
+    if (backend_libvirt_connect(r->hosts[0].uri[0] ? r->hosts[0].uri : NULL, err, sizeof(err)) ==
+        0) {
         r->backend = &backend_libvirt_ops;
         if (backend_libvirt_describe(r->backend_info, sizeof(r->backend_info)) < 0) {
             snprintf(r->backend_info, sizeof(r->backend_info), "libvirt %s",
@@ -1291,12 +1531,19 @@ static int accel_choose(struct run_ctx *r)
         util_strlcpy(r->accel_reason, "asked for with --accel tcg", sizeof(r->accel_reason));
         return 0;
     }
-    fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(r->accel_reason, sizeof(r->accel_reason), "/dev/kvm: %s", strerror(errno));
-        goto no_kvm;
+    if (r->backend == &backend_libvirt_ops && !r->host->local) {
+        /* Another machine: its /dev/kvm is not ours to open; its libvirt says. */
+        if (!backend_libvirt_kvm_available(r->accel_reason, sizeof(r->accel_reason))) {
+            goto no_kvm;
+        }
+    } else {
+        fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            snprintf(r->accel_reason, sizeof(r->accel_reason), "/dev/kvm: %s", strerror(errno));
+            goto no_kvm;
+        }
+        close(fd);
     }
-    close(fd);
     progress_status("probing KVM with a test guest");
     ok = guest_boot(r, &lg, "kvmprobe", probe_dev, MACHINE_PC, "kvm", RUN_KVM_PROBE_TIMEOUT_S,
                     RUN_PROBE_DISK_MIB, &ready, &boot_s, reason, sizeof(reason)) == 0;
@@ -1340,6 +1587,11 @@ static int run_against_baseline(struct run_ctx *r, struct summary_set *sum)
     unsigned reps = r->s.repetitions;
     int rc = PVB_EXIT_OK;
 
+    if (r->n_hosts > 1 && iters > 1) {
+        /* The hosts' connections and images are gone by now: compare once, do not re-measure. */
+        log_warn("--max-iterations: a run of several hosts is compared once, not measured again");
+        iters = 1;
+    }
     compare_options_init(&co);
     if (r->o->threshold_pct > 0) {
         co.threshold_pct = r->o->threshold_pct;
@@ -1415,6 +1667,81 @@ static const char *config_status_name(enum config_status s)
     }
 }
 
+/*
+ * The run's accelerator: the one every host used; "mixed" when they differ (such a run is
+ * compared with no other, see compare), the reason naming each host's.
+ */
+static void run_json_accel(const struct run_ctx *r, char *name, size_t nlen, char *why,
+                           size_t wlen)
+{
+    size_t used;
+
+    util_strlcpy(name, r->accel, nlen);
+    util_strlcpy(why, r->accel_reason, wlen);
+    if (r->n_hosts < 2) {
+        return;
+    }
+    name[0] = why[0] = '\0';
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        const struct run_host *hs = &r->hosts[h];
+
+        if (!hs->accel[0]) {
+            continue;
+        }
+        if (!name[0]) {
+            util_strlcpy(name, hs->accel, nlen);
+        } else if (strcmp(name, hs->accel) != 0) {
+            util_strlcpy(name, "mixed", nlen);
+        }
+        used = strlen(why);
+        snprintf(why + used, wlen - used, "%s%s: %s (%s)", used ? "; " : "", hs->label,
+                 hs->accel, hs->accel_reason);
+    }
+}
+
+/* run.json "hosts": where each host's configurations ran. */
+static json_object *run_json_hosts(const struct run_ctx *r)
+{
+    json_object *arr = json_object_new_array();
+    char local[256] = "";
+
+    gethostname(local, sizeof(local) - 1);
+    for (unsigned h = 0; arr && h < r->n_hosts; h++) {
+        const struct run_host *hs = &r->hosts[h];
+        json_object *o = json_object_new_object();
+        json_object *acc = json_object_new_object();
+        int lv = r->backend == &backend_libvirt_ops;
+
+        json_object_object_add(o, "label", json_object_new_string(hs->label));
+        json_object_object_add(o, "uri",
+                               lv ? json_object_new_string(hs->uri[0] ? hs->uri
+                                                                      : BACKEND_LIBVIRT_DEFAULT_URI)
+                                  : NULL);
+        json_object_object_add(o, "hostname", json_object_new_string(lv ? hs->info.hostname
+                                                                         : local));
+        json_object_object_add(o, "libvirt_version",
+                               lv ? json_object_new_string(hs->info.libvirt_version) : NULL);
+        json_object_object_add(o, "qemu_version",
+                               json_object_new_string(lv ? hs->info.qemu_version
+                                                         : r->qemu_version));
+        json_object_object_add(acc, "name", json_object_new_string(hs->accel));
+        json_object_object_add(acc, "reason", json_object_new_string(hs->accel_reason));
+        json_object_object_add(o, "accelerator", acc);
+        json_object_object_add(o, "local", json_object_new_boolean(hs->local));
+        json_object_object_add(o, "storage", json_object_new_string(hs->storage));
+        /* The guest image as the host saw it (uploaded volumes), else the local files. */
+        json_object_object_add(o, "kernel", json_object_new_string(hs->kernel[0] ? hs->kernel
+                                                                                 : r->kernel));
+        json_object_object_add(o, "initrd", json_object_new_string(hs->initrd[0] ? hs->initrd
+                                                                                 : r->initrd));
+        json_object_object_add(o, "status",
+                               json_object_new_string(hs->status[0] ? hs->status : "pending"));
+        json_object_object_add(o, "reason", json_object_new_string(hs->reason));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
 static int run_json_write(struct run_ctx *r)
 {
     json_object *root = json_object_new_object();
@@ -1423,7 +1750,9 @@ static int run_json_write(struct run_ctx *r)
     json_object *acc = json_object_new_object();
     json_object *configs = json_object_new_array();
     struct utsname un;
+    struct run_host *cur = r->host;
     char cpu[256], hostname[256] = "", path[PATH_MAX + 16], *resolved = NULL;
+    char accel[16], accel_reason[512];
     size_t rlen = 0;
     FILE *mf = open_memstream(&resolved, &rlen);
     const char *text;
@@ -1454,17 +1783,21 @@ static int run_json_write(struct run_ctx *r)
     json_object_object_add(root, "qemu_binary", json_object_new_string(r->qemu_binary));
     json_object_object_add(root, "qemu_version", json_object_new_string(r->qemu_version));
     json_object_object_add(root, "guest_kernel", json_object_new_string(r->guest_kernel));
-    json_object_object_add(acc, "name", json_object_new_string(r->accel));
-    json_object_object_add(acc, "reason", json_object_new_string(r->accel_reason));
+    run_json_accel(r, accel, sizeof(accel), accel_reason, sizeof(accel_reason));
+    json_object_object_add(acc, "name", json_object_new_string(accel));
+    json_object_object_add(acc, "reason", json_object_new_string(accel_reason));
     json_object_object_add(root, "accelerator", acc);
     json_object_object_add(root, "backend", json_object_new_string(r->backend->name));
     json_object_object_add(root, "backend_info", json_object_new_string(r->backend_info));
     json_object_object_add(root, "start", json_object_new_string(r->started));
     json_object_object_add(root, "end", r->ended[0] ? json_object_new_string(r->ended) : NULL);
-    for (unsigned i = 0; i < r->s.n_devices; i++) {
+    /* Every host's configurations, host after host (i: the device, k / n_devices: the host). */
+    for (unsigned k = 0, i = 0; k < r->n_hosts * r->s.n_devices; k++, i = k % r->s.n_devices) {
         const struct devmodel *d = r->s.devices[i];
         json_object *c = json_object_new_object();
-        json_object_object_add(c, "config", json_object_new_string(d->name));
+        host_select(r, k / r->s.n_devices);
+        json_object_object_add(c, "config", json_object_new_string(config_name(r, d)));
+        json_object_object_add(c, "host", json_object_new_string(r->host->label));
         json_object_object_add(c, "device", json_object_new_string(d->name));
         json_object_object_add(c, "class", json_object_new_string(devmodel_class_name(d->class)));
         json_object_object_add(c, "kind", json_object_new_string(devmodel_kind_name(d->kind)));
@@ -1495,7 +1828,10 @@ static int run_json_write(struct run_ctx *r)
                                    : NULL);
         json_object_array_add(configs, c);
     }
+    r->host = cur;
+    r->cfg = cur->cfg;
     json_object_object_add(root, "configs", configs);
+    json_object_object_add(root, "hosts", run_json_hosts(r));
     json_object_object_add(root, "engine",
                            json_object_new_string(scenario_engine_name(r->s.engine)));
     if (r->s.host_baseline) {
@@ -1509,7 +1845,8 @@ static int run_json_write(struct run_ctx *r)
     json_object_object_add(root, "order",
                            json_object_new_string("interleaved: all guests up, repetitions "
                                                   "A B A B per workload, after warm-up jobs"));
-    text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    text = json_object_to_json_string_ext(root,
+                                          JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     snprintf(path, sizeof(path), "%s/run.json", r->out_dir);
     rc = results_write_atomic(path, text, strlen(text));
     if (rc < 0) {
@@ -1646,16 +1983,18 @@ static unsigned count_jobs(const struct run_ctx *r)
 {
     unsigned n = 0;
 
-    for (unsigned di = 0; di < r->s.n_devices; di++) {
-        for (unsigned wi = 0; wi < r->s.n_workloads; wi++) {
-            if (r->s.workloads[wi]->kind != r->s.devices[di]->kind) {
-                continue;
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        for (unsigned di = 0; di < r->s.n_devices; di++) {
+            for (unsigned wi = 0; wi < r->s.n_workloads; wi++) {
+                if (r->s.workloads[wi]->kind != r->s.devices[di]->kind) {
+                    continue;
+                }
+                for (unsigned rep = 1; rep <= r->s.repetitions; rep++) {
+                    n += !samples_has_cell(&r->samples, r->hosts[h].config[di],
+                                           r->s.workloads[wi]->name, rep);
+                }
+                n += r->s.warmup_jobs;
             }
-            for (unsigned rep = 1; rep <= r->s.repetitions; rep++) {
-                n += !samples_has_cell(&r->samples, r->s.devices[di]->name,
-                                       r->s.workloads[wi]->name, rep);
-            }
-            n += r->s.warmup_jobs;
         }
     }
     return n;
@@ -1683,13 +2022,139 @@ static int write_summaries(struct run_ctx *r, struct summary_set *sum)
     return rc;
 }
 
+/* ---- one host of the run ------------------------------------------------------------------ */
+
+/* The terminal table: from the scenario (one host), or per configuration = device@host. */
+static void run_print_table(struct run_ctx *r, const struct summary_set *sum)
+{
+    struct table_view v;
+
+    if (r->n_hosts < 2) {
+        table_print(stdout, &r->s, &r->samples, sum);
+        return;
+    }
+    if (table_view_build(&r->samples, &v) < 0) {
+        log_err("cannot print the table: out of memory");
+        return;
+    }
+    table_print_view(stdout, &v, &r->samples, sum);
+    table_view_free(&v);
+}
+
+/* Every configuration of the current host that is not done yet fails (or is skipped) with why. */
+static void host_give_up(struct run_ctx *r, enum config_status st, const char *why)
+{
+    struct run_host *hs = r->host;
+
+    util_strlcpy(hs->status, st == CONFIG_SKIPPED ? "skipped" : "failed", sizeof(hs->status));
+    util_strlcpy(hs->reason, why, sizeof(hs->reason));
+    for (unsigned di = 0; di < r->s.n_devices; di++) {
+        if (hs->cfg[di].status == CONFIG_PENDING) {
+            hs->cfg[di].status = st;
+            util_strlcpy(hs->cfg[di].reason, why, sizeof(hs->cfg[di].reason));
+        }
+    }
+    if (st == CONFIG_SKIPPED) {
+        log_warn("host %s: its configurations are skipped: %s", hs->label, why);
+    } else {
+        log_err("host %s: its configurations fail: %s", hs->label, why);
+    }
+}
+
+/*
+ * Make host h the one measured: connect to it (several hosts; one host was connected by
+ * backend_choose), describe it, put the guest image where it can read it (uploaded volumes
+ * on a remote host) and choose its accelerator. 0; -1 when this host cannot be measured
+ * (its configurations say why, the run goes on); -2 when --accel kvm cannot be had on the
+ * only host (the run is skipped, as before).
+ */
+static int host_begin(struct run_ctx *r, unsigned h)
+{
+    struct run_host *hs = &r->hosts[h];
+    char err[512], why[600];
+    double t0;
+
+    host_select(r, h);
+    if (r->backend != &backend_libvirt_ops) {
+        util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
+    } else {
+        if (r->n_hosts > 1 &&
+            backend_libvirt_connect(hs->uri[0] ? hs->uri : NULL, err, sizeof(err)) < 0) {
+            host_give_up(r, CONFIG_FAILED, err);
+            return -1;
+        }
+        if (backend_libvirt_host_info(&hs->info) < 0) {
+            log_warn("host %s: libvirt does not describe it: %s", hs->label, hs->uri);
+        }
+        if (hs->upload) {
+            t0 = util_now();
+            if (backend_libvirt_stage_image(r->kernel, r->initrd, hs->kernel, sizeof(hs->kernel),
+                                            hs->initrd, sizeof(hs->initrd), err,
+                                            sizeof(err)) < 0) {
+                snprintf(why, sizeof(why), "cannot upload the guest image: %s", err);
+                host_give_up(r, CONFIG_FAILED, why);
+                return -1;
+            }
+            snprintf(hs->storage, sizeof(hs->storage),
+                     "uploaded with virStorageVolUpload to storage pool %s",
+                     backend_libvirt_pool());
+            log_info("host %s: guest image uploaded to storage pool %s in %.1f s", hs->label,
+                     backend_libvirt_pool(), util_now() - t0);
+        } else {
+            util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
+        }
+        snprintf(why, sizeof(why),
+                 "skipped: the test network is on the harness's machine, host %s is not",
+                 hs->label);
+        for (unsigned di = 0; !hs->local && di < r->s.n_devices; di++) {
+            /* The test network and its peer live on this machine: a remote guest cannot join. */
+            if (r->s.devices[di]->kind == DEVMODEL_NET && hs->cfg[di].status == CONFIG_PENDING) {
+                hs->cfg[di].status = CONFIG_SKIPPED;
+                util_strlcpy(hs->cfg[di].reason, why, sizeof(hs->cfg[di].reason));
+                log_warn("%s: %s", hs->config[di], hs->cfg[di].reason);
+            }
+        }
+    }
+    if (accel_choose(r) < 0) {
+        util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+        if (r->n_hosts == 1) {
+            return -2;
+        }
+        snprintf(why, sizeof(why), "--accel kvm: no KVM (%s)", r->accel_reason);
+        host_give_up(r, CONFIG_SKIPPED, why);
+        return -1;
+    }
+    util_strlcpy(hs->accel, r->accel, sizeof(hs->accel));
+    util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+    util_strlcpy(hs->status, "ok", sizeof(hs->status));
+    if (r->n_hosts > 1) {
+        log_info("host %u of %u: %s (%s, libvirt %s, QEMU %s), accelerator %s, guest image: %s",
+                 h + 1, r->n_hosts, hs->label, hs->uri[0] ? hs->uri : BACKEND_LIBVIRT_DEFAULT_URI,
+                 hs->info.libvirt_version, hs->info.qemu_version, hs->accel,
+                 hs->upload ? "uploaded" : "local files");
+    }
+    return 0;
+}
+
+/* The host is done: its volumes and pool go (remote host); several hosts: its connection too. */
+static void host_end(struct run_ctx *r)
+{
+    if (r->backend != &backend_libvirt_ops) {
+        return;
+    }
+    backend_libvirt_storage_release();
+    if (r->n_hosts > 1) {
+        backend_libvirt_disconnect();
+    }
+}
+
 int run_main(const char *scenario_path, const struct run_options *o)
 {
     struct run_ctx *r = calloc(1, sizeof(*r));
     struct summary_set sum = {0};
     char err[SCENARIO_ERR_MAX], path[PATH_MAX + 32];
     int code = PVB_EXIT_OK, rep;
-    unsigned failed = 0, skipped = 0;
+    unsigned failed = 0, skipped = 0, n_configs;
 
     if (!r) {
         log_err("out of memory");
@@ -1713,6 +2178,10 @@ int run_main(const char *scenario_path, const struct run_options *o)
         log_err("--fault %s: expected FAULT@DEVICE[:WORKLOAD], FAULT one of hang, crash, exit, "
                 "garbage, flood",
                 o->fault);
+        code = PVB_EXIT_USAGE;
+        goto out_free;
+    }
+    if (hosts_init(r) < 0) {
         code = PVB_EXIT_USAGE;
         goto out_free;
     }
@@ -1759,38 +2228,62 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_FAILED;
         goto out_release;
     }
-    if (accel_choose(r) < 0) {
-        code = PVB_EXIT_SKIPPED;
-        goto out_release;
+    /* Host after host (one host: as before); a host that cannot be measured fails alone. */
+    for (unsigned h = 0; h < r->n_hosts && !interrupted && !r->write_failed; h++) {
+        int hb = host_begin(r, h);
+
+        if (hb == -2) {
+            code = PVB_EXIT_SKIPPED;
+            goto out_release;
+        }
+        if (h == 0) {
+            log_info("run %s: scenario %s, %u device%s, %s%s, backend %s, results in %s",
+                     r->run_id, r->s.name, r->s.n_devices, r->s.n_devices == 1 ? "" : "s",
+                     r->n_hosts > 1 ? "hosts " : "accelerator ",
+                     r->n_hosts > 1 ? "in turn" : r->accel, r->backend->name, r->out_dir);
+        }
+        if (run_json_write(r) < 0) {
+            code = PVB_EXIT_FAILED;
+            goto out_release;
+        }
+        if (hb == 0) {
+            measure(r, NULL, 1, r->s.repetitions);
+            net_teardown(r);
+        }
+        if (r->n_hosts > 1) {
+            host_end(r);
+        }
     }
-    log_info("run %s: scenario %s, %u device%s, accelerator %s, backend %s, results in %s",
-             r->run_id, r->s.name, r->s.n_devices, r->s.n_devices == 1 ? "" : "s", r->accel,
-             r->backend->name, r->out_dir);
-    if (run_json_write(r) < 0) {
-        code = PVB_EXIT_FAILED;
-        goto out_release;
-    }
-    measure(r, NULL, 1, r->s.repetitions);
-    net_teardown(r);
     host_baseline_run(r);
     run_json_write(r);
     progress_clear();
 
     util_iso_time(r->ended, sizeof(r->ended));
-    for (unsigned di = 0; di < r->s.n_devices; di++) {
-        failed += r->cfg[di].status != CONFIG_OK && r->cfg[di].status != CONFIG_SKIPPED;
-        skipped += r->cfg[di].status == CONFIG_SKIPPED;
+    /* The bare-host baseline counts as one configuration more ("host"). */
+    n_configs = r->n_hosts * r->s.n_devices + (r->s.host_baseline ? 1 : 0);
+    failed = strcmp(r->host_status, "failed") == 0;
+    skipped = strcmp(r->host_status, "skipped") == 0;
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        for (unsigned di = 0; di < r->s.n_devices; di++) {
+            const struct config_state *c = &r->hosts[h].cfg[di];
+
+            failed += c->status != CONFIG_OK && c->status != CONFIG_SKIPPED;
+            skipped += c->status == CONFIG_SKIPPED;
+        }
     }
     if (write_summaries(r, &sum) == 0) {
-        table_print(stdout, &r->s, &r->samples, &sum);
+        run_print_table(r, &sum);
         host_baseline_report(r);
     }
     run_json_write(r);
-    for (unsigned di = 0; di < r->s.n_devices; di++) {
-        if (r->cfg[di].retries) {
-            log_warn("%s: %u job%s run again on a fresh guest after a lost one (last: %s)",
-                     r->s.devices[di]->name, r->cfg[di].retries,
-                     r->cfg[di].retries == 1 ? "" : "s", r->cfg[di].retry_reason);
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        for (unsigned di = 0; di < r->s.n_devices; di++) {
+            const struct config_state *c = &r->hosts[h].cfg[di];
+            if (c->retries) {
+                log_warn("%s: %u job%s run again on a fresh guest after a lost one (last: %s)",
+                         r->hosts[h].config[di], c->retries, c->retries == 1 ? "" : "s",
+                         c->retry_reason);
+            }
         }
     }
     if (interrupted) {
@@ -1798,13 +2291,13 @@ int run_main(const char *scenario_path, const struct run_options *o)
                 "(continue with: pvbench run --resume %s %s)",
                 r->samples.n, r->samples_path, r->out_dir, scenario_path);
         code = PVB_EXIT_FAILED;
-    } else if (failed || r->write_failed || strcmp(r->host_status, "failed") == 0) {
-        log_err("%u of %u configuration%s failed (see %s/run.json and logs/)", failed,
-                r->s.n_devices, r->s.n_devices == 1 ? "" : "s", r->out_dir);
+    } else if (failed || r->write_failed) {
+        log_err("%u of %u configuration%s failed (see %s/run.json and logs/)", failed, n_configs,
+                n_configs == 1 ? "" : "s", r->out_dir);
         code = PVB_EXIT_FAILED;
-    } else if (skipped || strcmp(r->host_status, "skipped") == 0) {
+    } else if (skipped) {
         log_warn("%u of %u configuration%s skipped: this host cannot run them (see run.json)",
-                 skipped, r->s.n_devices, r->s.n_devices == 1 ? "" : "s");
+                 skipped, n_configs, n_configs == 1 ? "" : "s");
         code = PVB_EXIT_SKIPPED;
     }
     if (o->baseline && code == PVB_EXIT_OK) {
@@ -1817,6 +2310,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
         log_warn("report of %s incomplete (exit %d)", r->out_dir, rep);
     }
 out_release:
+    host_end(r);
     registry_release_all();
     if (r->backend == &backend_libvirt_ops) {
         backend_libvirt_disconnect();

@@ -3,6 +3,8 @@
 #define PVB_RUN_H
 
 #define RUN_MAX_SETS 32
+/* --connect given more than once: the scenario runs on each host in turn (one run folder). */
+#define RUN_MAX_HOSTS 8
 
 struct run_options {
     const char *out_dir;     /* -o: run folder; default results/<time>-<scenario> */
@@ -14,7 +16,8 @@ struct run_options {
     unsigned n_sets;
     const char *fault;       /* test-only: FAULT@DEVICE[:WORKLOAD] */
     const char *backend;     /* auto | libvirt | qemu (default: $PVBENCH_BACKEND or auto) */
-    const char *connect;     /* libvirt URI (default qemu:///system) */
+    const char *connect[RUN_MAX_HOSTS]; /* libvirt URIs (none: qemu:///system), one per host */
+    unsigned n_connect;
     const char *baseline;    /* compare the run against this named baseline at the end */
     const char *baseline_dir;
     double threshold_pct;    /* for --baseline: 0 = compare's default */

@@ -127,7 +127,9 @@ static const struct scn_opt scn_opts[] = {
      "the same parameters (guest image initramfs-fio.img: make image-fio; memory >= 384 MiB)"},
     {"host_baseline", SCN_BOOL, SCN_MEMBER(host_baseline), 0, "no", NULL, 0, 0, 0,
      "also run the block workloads with fio on the bare host, on a scratch file beside the "
-     "guests' disks (O_DIRECT): configuration 'host', and pct_of_host for every device"},
+     "guests' disks (O_DIRECT), and the network workloads with the agent as a host process in "
+     "a namespace of its own against the same peer: configuration 'host', and pct_of_host "
+     "for every device"},
     {"why", SCN_BOOL, SCN_MEMBER(why), 0, "yes", NULL, 0, 0, 0,
      "after the measured jobs, one short job per device and workload with QEMU's trace events "
      "on: register accesses and virtio kicks per operation (reg_accesses_per_op, "

@@ -1,12 +1,19 @@
 /*
  * `pvbench selftest`: the agent against fio in the same guest, on the same disk, with the
- * same parameters (selftest.h). A separate command with its own small guest lifecycle,
- * built from the same blocks as `pvbench run` (backend, chan, agentmsg, registry), so it
- * never depends on the run loop.
+ * same parameters; and the agent's network client against iperf3 in the same guest, on the
+ * same NIC, against the same namespace (selftest.h). A separate command with its own small
+ * guest lifecycle, built from the same blocks as `pvbench run` (backend, chan, agentmsg,
+ * registry, netns, peer), so it never depends on the run loop.
  *
  * Order of jobs: per workload, one uncounted warm-up job per engine, then N repetitions,
  * the engines alternating which goes first (agent-fio, fio-agent, ...), so a drift of the
  * host (another tenant, a thermal limit) hits both alike.
+ *
+ * The network part boots a second guest (virtio-net, the same fio image, which carries
+ * iperf3) on the run's own test network (netns.h): the host peer (peer.c) and an iperf3
+ * server run side by side in its namespace, at PVB_NET_PEER_ADDR, ports PVB_NET_PORT and
+ * PVB_IPERF3_PORT; the agent's tcp_tx and tcp_rx go to the peer, iperf3's client (the
+ * agent's engine=iperf3) to the server. Both report the receiving side's count.
  */
 #include "selftest.h"
 
@@ -15,9 +22,13 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +40,8 @@
 #include "hostbase.h"
 #include "log.h"
 #include "metric.h"
+#include "netns.h"
+#include "peer.h"
 #include "progress.h"
 #include "registry.h"
 #include "results.h"
@@ -42,11 +55,16 @@
 #define SELFTEST_JOB_MARGIN_S 90.0 /* fio's start-up under TCG, on top of 2 x the job */
 #define SELFTEST_SEND_TIMEOUT_S 5.0
 #define SELFTEST_MEMORY_MIB 512
-#define SELFTEST_DEFAULT_WL "randread,randread_qd1,seqread,seqwrite"
+#define SELFTEST_DEFAULT_WL "randread,randread_qd1,seqread,seqwrite,tcp_tx,tcp_rx"
+/* the reference tool of a row is in the last column (fio or iperf3) */
 #define SELFTEST_CSV_HEADER                                                                        \
-    "workload,metric,goal,n_agent,n_fio,agent_median,fio_median,ratio,ci95_low,ci95_high,met"
+    "workload,metric,goal,n_agent,n_reference,agent_median,reference_median,ratio,ci95_low,"       \
+    "ci95_high,met,reference"
+#define SELFTEST_IPERF3_START_S 5.0
 
+/* Per kind of workload: the engines, the first the agent's own. */
 static const char *const selftest_engines[] = {"agent", "fio"};
+static const char *const selftest_net_engines[] = {"agent", "iperf3"};
 
 struct selftest_opts {
     unsigned reps;
@@ -78,9 +96,27 @@ struct selftest {
     char disk[PATH_MAX];
     int started;
     unsigned job_seq;
-    /* config = engine ("agent", "fio") or "host" */
+    /* config = engine ("agent", "fio", "iperf3") or "host" */
     struct sample_set samples;
+    /* the network part: test network, host peer, iperf3 server, whole-second jobs */
+    struct netns_topo net;
+    int net_made;
+    struct peer peer;
+    pid_t iperf3_pid;
+    unsigned net_runtime_ms, net_warmup_ms;
+    char vhost[8];
+    char iperf3_version[64];
 };
+
+static unsigned selftest_count_kind(const struct selftest *t, enum devmodel_kind kind)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < t->n_wl; i++) {
+        n += t->wl[i]->kind == kind;
+    }
+    return n;
+}
 
 /* ---- pure parts ---------------------------------------------------------------------------- */
 
@@ -88,14 +124,14 @@ int selftest_compare(const double *agent, size_t na, const double *fio, size_t n
                      enum selftest_goal goal, struct selftest_row *row)
 {
     row->n_agent = (unsigned)na;
-    row->n_fio = (unsigned)nf;
+    row->n_ref = (unsigned)nf;
     row->goal = goal;
     row->met = 0;
     if (na == 0 || nf == 0) {
         return -1;
     }
     row->agent = stats_median(agent, na);
-    row->fio = stats_median(fio, nf);
+    row->ref = stats_median(fio, nf);
     if (stats_ratio(agent, na, fio, nf, STATS_DEFAULT_SEED, &row->ratio, &row->low, &row->high) <
         0) {
         return -1;
@@ -118,6 +154,9 @@ enum selftest_goal selftest_goal_of(unsigned qd, unsigned bs, const char *metric
 {
     int seq = bs >= 64u * 1024;
 
+    if (strcmp(metric, "throughput_mbit_s") == 0) {
+        return SELFTEST_GOAL_AT_LEAST; /* agent/iperf3 of the streams */
+    }
     if (strcmp(metric, "iops") == 0 && !seq) {
         return SELFTEST_GOAL_AT_LEAST;
     }
@@ -145,10 +184,11 @@ static const char *selftest_goal_text(enum selftest_goal g)
 
 /* ---- samples ------------------------------------------------------------------------------- */
 
-static int selftest_add(struct selftest *t, const char *config, const char *workload,
-                        const char *metric, unsigned rep, double value)
+static int selftest_add(struct selftest *t, const char *config, enum devmodel_kind kind,
+                        const char *workload, const char *metric, unsigned rep, double value)
 {
     const struct metric *m = metric_find(metric);
+    int host = strcmp(config, HOSTBASE_CONFIG) == 0;
     struct sample s;
 
     if (!isfinite(value) || value < 0) {
@@ -156,11 +196,13 @@ static int selftest_add(struct selftest *t, const char *config, const char *work
     }
     memset(&s, 0, sizeof(s));
     util_strlcpy(s.config, config, sizeof(s.config));
-    util_strlcpy(s.device, strcmp(config, HOSTBASE_CONFIG) == 0 ? HOSTBASE_CONFIG : "virtio-blk",
+    util_strlcpy(s.device,
+                 host                   ? HOSTBASE_CONFIG
+                 : kind == DEVMODEL_NET ? "virtio-net"
+                                        : "virtio-blk",
                  sizeof(s.device));
-    util_strlcpy(s.class_, strcmp(config, HOSTBASE_CONFIG) == 0 ? "host" : "paravirtual",
-                 sizeof(s.class_));
-    util_strlcpy(s.kind, "blk", sizeof(s.kind));
+    util_strlcpy(s.class_, host ? "host" : "paravirtual", sizeof(s.class_));
+    util_strlcpy(s.kind, devmodel_kind_name(kind), sizeof(s.kind));
     util_strlcpy(s.workload, workload, sizeof(s.workload));
     util_strlcpy(s.metric, metric, sizeof(s.metric));
     util_strlcpy(s.unit, m ? m->unit : "", sizeof(s.unit));
@@ -180,17 +222,58 @@ static int selftest_record(struct selftest *t, const char *engine, const char *w
     if (busy < 0) {
         busy = 0;
     }
-    rc |= selftest_add(t, engine, workload, "throughput_mib_s", rep,
+    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "throughput_mib_s", rep,
                        (double)r->bytes / rt / 1048576.0);
-    rc |= selftest_add(t, engine, workload, "iops", rep, (double)r->ops / rt);
-    rc |= selftest_add(t, engine, workload, "lat_mean_us", rep, r->lat_us.mean);
-    rc |= selftest_add(t, engine, workload, "lat_p50_us", rep, r->lat_us.p50);
-    rc |= selftest_add(t, engine, workload, "lat_p99_us", rep, r->lat_us.p99);
-    rc |= selftest_add(t, engine, workload, "guest_cpu_pct", rep, busy);
+    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "iops", rep, (double)r->ops / rt);
+    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "lat_mean_us", rep, r->lat_us.mean);
+    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "lat_p50_us", rep, r->lat_us.p50);
+    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "lat_p99_us", rep, r->lat_us.p99);
+    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "guest_cpu_pct", rep, busy);
     if (r->ops > 0) {
-        rc |= selftest_add(t, engine, workload, "guest_cpu_us_per_op", rep,
+        rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "guest_cpu_us_per_op", rep,
                            busy / 100.0 * rt * 1e6 / (double)r->ops);
     }
+    return rc ? -1 : 0;
+}
+
+/*
+ * A network result as samples of config engine: throughput_mbit_s of the receiving side (the
+ * peer's count for the agent's tcp_tx, the agent's for its tcp_rx: peer_metrics, as in
+ * `pvbench run`; end.sum_received for iperf3), the guest's CPU share and its CPU per Mbit.
+ */
+static int selftest_record_net(struct selftest *t, const char *engine, const struct workload *w,
+                               unsigned rep, const struct agent_result *r,
+                               const struct peer_report *p)
+{
+    const struct agent_cpu *c = &r->cpu_pct;
+    struct peer_metric m[PEER_METRICS_MAX];
+    double busy = 100.0 - c->idle - c->iowait, mbit;
+    unsigned n, i;
+    int rc = 0;
+
+    if (busy < 0) {
+        busy = 0;
+    }
+    if (p) {
+        n = peer_metrics(peer_workload_parse(w->rw), r, p, -1.0, 1, m, PEER_METRICS_MAX);
+        for (i = 0; i < n; i++) {
+            if (strcmp(m[i].name, "throughput_mbit_s") == 0 ||
+                strcmp(m[i].name, "guest_cpu_pct") == 0 ||
+                strcmp(m[i].name, "guest_cpu_us_per_op") == 0) {
+                rc |= selftest_add(t, engine, DEVMODEL_NET, w->name, m[i].name, rep, m[i].value);
+            }
+        }
+        return rc ? -1 : 0;
+    }
+    mbit = (double)r->bytes * 8 / 1e6;
+    if (!(r->runtime_s > 0) || !(mbit > 0)) {
+        return -1;
+    }
+    rc |= selftest_add(t, engine, DEVMODEL_NET, w->name, "throughput_mbit_s", rep,
+                       mbit / r->runtime_s);
+    rc |= selftest_add(t, engine, DEVMODEL_NET, w->name, "guest_cpu_pct", rep, busy);
+    rc |= selftest_add(t, engine, DEVMODEL_NET, w->name, "guest_cpu_us_per_op", rep,
+                       busy / 100.0 * r->runtime_s * 1e6 / mbit);
     return rc ? -1 : 0;
 }
 
@@ -264,28 +347,46 @@ static void selftest_chan_reason(struct selftest *t, int st, const char *what, c
     }
 }
 
-static int selftest_boot(struct selftest *t, const char *accel, char *reason, size_t len)
+/*
+ * Boot the guest of one part: dut virtio-blk (a scratch disk) or virtio-net (the test
+ * network's tap; selftest_net_up first), with the fio image, and wait for READY.
+ */
+static int selftest_boot(struct selftest *t, const char *accel, const struct devmodel *dut,
+                         char *reason, size_t len)
 {
     char name[64], console[PATH_MAX + 32], qemulog[PATH_MAX + 32], line[PVB_LINE_MAX], err[256];
-    const char *cmdline = "console=ttyS0 quiet loglevel=4 panic=-1 tsc=reliable no_timer_check "
-                          "cryptomgr.notests i8042.noaux i8042.nokbd 8250.nr_uarts=2";
+    char cmdline[256], addr[32] = "", mac[32] = "";
+    const char *part = dut->kind == DEVMODEL_NET ? "selftest-net" : "selftest";
     struct guest_spec spec;
     struct agentmsg msg;
     double t0, deadline;
-    int st;
+    int st, net = dut->kind == DEVMODEL_NET;
 
     t->ch.fd = t->ch.listen_fd = -1;
-    snprintf(name, sizeof(name), "pvb-%s-selftest", registry_run_id());
-    snprintf(console, sizeof(console), "%s/selftest-console.log", t->logs_dir);
-    snprintf(qemulog, sizeof(qemulog), "%s/selftest-qemu.log", t->logs_dir);
-    if (util_fmt(t->sock, sizeof(t->sock), "%s/ctl-selftest.sock", registry_dir()) < 0 ||
+    snprintf(name, sizeof(name), "pvb-%s-%s", registry_run_id(), part);
+    snprintf(console, sizeof(console), "%s/%s-console.log", t->logs_dir, part);
+    snprintf(qemulog, sizeof(qemulog), "%s/%s-qemu.log", t->logs_dir, part);
+    snprintf(cmdline, sizeof(cmdline), "%s", GUEST_CMDLINE);
+    if (util_fmt(t->sock, sizeof(t->sock), "%s/ctl-%s.sock", registry_dir(), part) < 0 ||
         util_fmt(t->disk, sizeof(t->disk), "%s/disk-selftest.img", registry_dir()) < 0) {
         snprintf(reason, len, "state folder path too long");
         return -1;
     }
-    progress_status("selftest: creating the scratch disk");
-    if (registry_scratch_file(t->disk, t->o.disk_mib, reason, len) < 0) {
-        return -1;
+    if (net) {
+        /* guest 0 of the test network: its address on the command line, its own MAC */
+        t->disk[0] = '\0';
+        if (netns_guest_addr(0, addr, sizeof(addr)) < 0 ||
+            netns_guest_mac(0, mac, sizeof(mac)) < 0) {
+            snprintf(reason, len, "no address for the guest");
+            return -1;
+        }
+        snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline), " pvbench.addr=%s",
+                 addr);
+    } else {
+        progress_status("selftest: creating the scratch disk");
+        if (registry_scratch_file(t->disk, t->o.disk_mib, reason, len) < 0) {
+            return -1;
+        }
     }
     if (registry_add(REG_FILE, t->sock, NULL) < 0 || chan_listen(&t->ch, t->sock) < 0) {
         snprintf(reason, len, "cannot create control socket %s: %s", t->sock, strerror(errno));
@@ -301,12 +402,18 @@ static int selftest_boot(struct selftest *t, const char *accel, char *reason, si
     spec.kernel = t->kernel;
     spec.initrd = t->initrd;
     spec.cmdline = cmdline;
-    spec.dut = devmodel_find("virtio-blk");
+    spec.dut = dut;
     spec.disk_path = t->disk;
     spec.control_sock = t->sock;
     spec.console_log = console;
     spec.qemu_log = qemulog;
-    progress_status("selftest: booting a virtio-blk guest with the fio image");
+    if (net) {
+        spec.net_tap = t->net.taps[0];
+        spec.net_mac = mac;
+        spec.net_vhost = strcmp(t->vhost, "on") == 0;
+    }
+    progress_status(net ? "selftest: booting a virtio-net guest with the fio image"
+                        : "selftest: booting a virtio-blk guest with the fio image");
     t0 = util_now();
     deadline = t0 + SELFTEST_BOOT_TIMEOUT_S;
     if (t->backend->start(&spec, &t->g, reason, len) < 0) {
@@ -339,13 +446,24 @@ static int selftest_boot(struct selftest *t, const char *accel, char *reason, si
         }
         break;
     }
-    if (strcmp(msg.u.ready.blk_driver, "virtio_blk") != 0) {
+    if (net && strcmp(msg.u.ready.net_driver, "virtio_net") != 0) {
+        snprintf(reason, len, "the guest found no virtio-net NIC (interface '%s', driver '%s')",
+                 msg.u.ready.net, msg.u.ready.net_driver);
+        return -1;
+    }
+    if (!net && strcmp(msg.u.ready.blk_driver, "virtio_blk") != 0) {
         snprintf(reason, len, "the guest found no virtio-blk disk (disk '%s', driver '%s')",
                  msg.u.ready.blk, msg.u.ready.blk_driver);
         return -1;
     }
-    log_info("selftest: guest ready in %.1f s (%s, %s, %u MiB), disk /dev/%s", util_now() - t0,
-             accel, msg.u.ready.kernel, SELFTEST_MEMORY_MIB, msg.u.ready.blk);
+    if (net) {
+        log_info("selftest: guest ready in %.1f s (%s, %s, %u MiB), NIC %s at %s, vhost %s",
+                 util_now() - t0, accel, msg.u.ready.kernel, SELFTEST_MEMORY_MIB, msg.u.ready.net,
+                 addr, t->vhost);
+    } else {
+        log_info("selftest: guest ready in %.1f s (%s, %s, %u MiB), disk /dev/%s", util_now() - t0,
+                 accel, msg.u.ready.kernel, SELFTEST_MEMORY_MIB, msg.u.ready.blk);
+    }
     return 0;
 }
 
@@ -375,51 +493,75 @@ static void selftest_stop(struct selftest *t)
 }
 
 /*
- * One job in the guest. 0 with *res, 1 if the agent answered ERROR (reason set; the guest
- * is fine), -1 if the guest is lost.
+ * One job in the guest. 0 with *res, 1 if the agent answered ERROR or the result does not
+ * hold (reason set; the guest is fine), -1 if the guest is lost. A net job of the agent's
+ * own engine goes to the host peer first and its report lands in *prep (its two ends must
+ * agree); iperf3's goes to the iperf3 server, prep untouched.
  */
 static int selftest_job(struct selftest *t, const struct workload *w, const char *engine,
-                        struct agent_result *res, char *reason, size_t len)
+                        struct agent_result *res, struct peer_report *prep, char *reason,
+                        size_t len)
 {
     char line[PVB_LINE_MAX], err[256], what[96];
+    int net = w->kind == DEVMODEL_NET, to_peer = net && strcmp(engine, "agent") == 0;
     struct agent_job job;
     struct agentmsg msg;
-    double deadline;
+    struct peer_job pj;
+    double budget;
     int st;
 
     memset(&job, 0, sizeof(job));
     job.id = ++t->job_seq;
     job.workload = w->name;
-    job.kind = "blk";
+    job.kind = devmodel_kind_name(w->kind);
     job.rw = w->rw;
     job.bs = w->bs;
     job.qd = w->qd;
-    job.runtime_ms = (unsigned)(t->o.runtime_s * 1000.0 + 0.5);
-    job.warmup_ms = (unsigned)(t->o.warmup_s * 1000.0 + 0.5);
+    job.runtime_ms = net ? t->net_runtime_ms : (unsigned)(t->o.runtime_s * 1000.0 + 0.5);
+    job.warmup_ms = net ? t->net_warmup_ms : (unsigned)(t->o.warmup_s * 1000.0 + 0.5);
     job.irq = "virtio";
     job.fault = "none";
     job.engine = engine;
+    if (net) {
+        job.peer = PVB_NET_PEER_ADDR;
+        job.port = to_peer ? PVB_NET_PORT : PVB_IPERF3_PORT;
+    }
     if (agentmsg_format_job(line, sizeof(line), &job) < 0) {
         snprintf(reason, len, "cannot format job %u", job.id);
         return -1;
     }
+    /* what the agent itself may take (the tool's margin), and time to answer */
+    budget = (job.runtime_ms + job.warmup_ms) / 1000.0 * 2.0 + SELFTEST_JOB_MARGIN_S;
+    if (to_peer) {
+        /* as `pvbench run`: longer than the agent's own deadline, shorter than our wait */
+        memset(&pj, 0, sizeof(pj));
+        pj.id = job.id;
+        pj.workload = peer_workload_parse(w->rw);
+        pj.port = job.port;
+        pj.runtime_ms = job.runtime_ms;
+        pj.warmup_ms = job.warmup_ms;
+        pj.life_ms = (unsigned)(((job.runtime_ms + job.warmup_ms) / 1000.0 * 1.5 + 13.0) * 1000.0);
+        if (peer_job_begin(&t->peer, &pj, err, sizeof(err)) < 0) {
+            snprintf(reason, len, "%s", err);
+            return -1;
+        }
+    }
     st = chan_send(&t->ch, line, util_now() + SELFTEST_SEND_TIMEOUT_S);
     if (st != 0) {
         selftest_chan_reason(t, st, "the agent to take a job", reason, len);
-        return -1;
+        goto lost;
     }
     snprintf(what, sizeof(what), "job %u (%s, %s)", job.id, w->name, engine);
-    deadline = util_now() + (t->o.runtime_s + t->o.warmup_s) * 2.0 + SELFTEST_JOB_MARGIN_S;
     for (;;) {
-        st = chan_read_line(&t->ch, line, sizeof(line), deadline, selftest_abort_cb, t);
+        st = chan_read_line(&t->ch, line, sizeof(line), util_now() + budget, selftest_abort_cb, t);
         if (st != CHAN_LINE) {
             selftest_chan_reason(t, st, what, reason, len);
-            return -1;
+            goto lost;
         }
         if (agentmsg_parse(line, strlen(line), &msg, err, sizeof(err)) < 0) {
             util_sanitize(err);
             snprintf(reason, len, "the agent sent garbage during %s: %s", what, err);
-            return -1;
+            goto lost;
         }
         if (msg.type == AGENTMSG_LOG) {
             selftest_agent_log(t, msg.u.log);
@@ -428,13 +570,30 @@ static int selftest_job(struct selftest *t, const struct workload *w, const char
         if (msg.type == AGENTMSG_ERROR) {
             util_sanitize(msg.u.error.reason);
             snprintf(reason, len, "%s: %s", what, msg.u.error.reason);
+            if (to_peer) {
+                peer_job_abort(&t->peer);
+            }
             return 1;
         }
         if (msg.type == AGENTMSG_RESULT && msg.u.result.job == job.id) {
             break;
         }
         snprintf(reason, len, "the agent answered out of turn during %s", what);
-        return -1;
+        goto lost;
+    }
+    if (to_peer) {
+        if (peer_job_end(&t->peer, prep, PEER_END_GRACE_MS / 1000.0 + 3.0, err, sizeof(err)) < 0) {
+            snprintf(reason, len, "%s: %s", what, err);
+            return -1;
+        }
+        if (!prep->ok) {
+            snprintf(reason, len, "%s: host peer: %s", what, prep->reason);
+            return 1;
+        }
+        if (peer_check(peer_workload_parse(w->rw), &msg.u.result, prep, err, sizeof(err)) < 0) {
+            snprintf(reason, len, "%s: the two ends disagree: %s", what, err);
+            return 1;
+        }
     }
     if (agentmsg_check_result(&msg.u.result, &job, err, sizeof(err)) < 0) {
         util_sanitize(err);
@@ -447,38 +606,58 @@ static int selftest_job(struct selftest *t, const struct workload *w, const char
     }
     *res = msg.u.result;
     return 0;
+lost:
+    if (to_peer) {
+        peer_job_abort(&t->peer);
+    }
+    return -1;
 }
 
-/* Every workload x (warm-up + repetitions) x both engines. 0, or -1 with reason. */
-static int selftest_guest_jobs(struct selftest *t, char *reason, size_t len)
+/*
+ * Every workload of kind x (warm-up + repetitions) x both engines of the kind. 0, or -1
+ * with reason; 1 (net) when the guest has no iperf3: the part is skipped.
+ */
+static int selftest_jobs(struct selftest *t, enum devmodel_kind kind, char *reason, size_t len)
 {
-    const struct workload *w;
+    const char *const *engines = kind == DEVMODEL_NET ? selftest_net_engines : selftest_engines;
     struct agent_result res;
+    struct peer_report prep;
+    const struct workload *w;
     unsigned wi, rep, k, e;
     double t0;
     int rc;
 
     for (wi = 0; wi < t->n_wl; wi++) {
         w = t->wl[wi];
+        if (w->kind != kind) {
+            continue;
+        }
         for (rep = 0; rep <= t->o.reps; rep++) {
             for (k = 0; k < 2; k++) {
-                /* odd repetitions: agent first; even ones: fio first */
+                /* odd repetitions: agent first; even ones: the reference first */
                 e = rep % 2 == 1 ? k : 1 - k;
                 if (run_interrupted()) {
                     snprintf(reason, len, "interrupted");
                     return -1;
                 }
-                progress_job(selftest_engines[e], w->name, rep, t->o.reps);
+                progress_job(engines[e], w->name, rep, t->o.reps);
                 t0 = util_now();
-                rc = selftest_job(t, w, selftest_engines[e], &res, reason, len);
+                memset(&prep, 0, sizeof(prep));
+                rc = selftest_job(t, w, engines[e], &res, &prep, reason, len);
                 progress_job_done(util_now() - t0);
+                if (rc == 1 && kind == DEVMODEL_NET && strstr(reason, "no iperf3 in this guest")) {
+                    return 1;
+                }
                 if (rc != 0) {
                     return -1;
                 }
                 if (rep == 0) {
                     continue;
                 }
-                if (selftest_record(t, selftest_engines[e], w->name, rep, &res) < 0 ||
+                if ((kind == DEVMODEL_NET
+                         ? selftest_record_net(t, engines[e], w, rep, &res,
+                                               strcmp(engines[e], "agent") == 0 ? &prep : NULL)
+                         : selftest_record(t, engines[e], w->name, rep, &res)) < 0 ||
                     selftest_save(t) < 0) {
                     snprintf(reason, len, "cannot keep the samples");
                     return -1;
@@ -489,39 +668,203 @@ static int selftest_guest_jobs(struct selftest *t, char *reason, size_t len)
     return 0;
 }
 
+/* ---- the network part: test network, peer, iperf3 server ------------------------------------ */
+
+/* Is an iperf3 server of pid listening on addr:port (its namespace's /proc/PID/net/tcp)? */
+static int selftest_iperf3_listening(pid_t pid, const char *addr, unsigned port)
+{
+    char path[64], buf[16384], want[32];
+    unsigned a, b, c, d;
+
+    if (sscanf(addr, "%u.%u.%u.%u", &a, &b, &c, &d) != 4) {
+        return 0;
+    }
+    /* local_address as the kernel prints it on x86: the address little-endian, port big */
+    snprintf(want, sizeof(want), "%02X%02X%02X%02X:%04X 00000000:0000 0A", d, c, b, a, port);
+    snprintf(path, sizeof(path), "/proc/%d/net/tcp", (int)pid);
+    return util_read_file(path, buf, sizeof(buf)) > 0 && strstr(buf, want) != NULL;
+}
+
+/* Child: die with the harness, enter the namespace, log to log, exec iperf3 --server. */
+static void selftest_iperf3_child(pid_t parent, const char *netns_path, const char *log)
+{
+    char port[16];
+    int fd;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) {
+        _exit(1);
+    }
+    setpgid(0, 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+    }
+    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        dup2(fd, 0);
+    }
+    close_range(3, ~0u, 0);
+    fd = open(netns_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+        fprintf(stderr, "pvbench: cannot enter %s: %s\n", netns_path, strerror(errno));
+        _exit(126);
+    }
+    snprintf(port, sizeof(port), "%u", PVB_IPERF3_PORT);
+    execlp("iperf3", "iperf3", "--server", "--bind", PVB_NET_PEER_ADDR, "--port", port,
+           (char *)NULL);
+    fprintf(stderr, "pvbench: cannot run iperf3: %s\n", strerror(errno));
+    _exit(127);
+}
+
+/* Stop what selftest_net_up made, newest first. */
+static void selftest_net_down(struct selftest *t)
+{
+    char id[32];
+    double deadline;
+
+    if (t->iperf3_pid > 0) {
+        /* our own child, not reaped yet: its pid is still ours */
+        kill(t->iperf3_pid, SIGTERM);
+        deadline = util_now() + 2.0;
+        while (waitpid(t->iperf3_pid, NULL, WNOHANG) == 0) {
+            if (util_now() >= deadline) {
+                kill(t->iperf3_pid, SIGKILL);
+                waitpid(t->iperf3_pid, NULL, 0);
+                break;
+            }
+            usleep(20000);
+        }
+        snprintf(id, sizeof(id), "%d", (int)t->iperf3_pid);
+        registry_forget(REG_PROC, id);
+        t->iperf3_pid = 0;
+    }
+    if (t->peer.pid > 0) {
+        peer_stop(&t->peer);
+    }
+    if (t->net_made) {
+        netns_destroy(&t->net);
+        t->net_made = 0;
+    }
+}
+
+/*
+ * The test network with one tap, the host peer and an iperf3 server in its namespace.
+ * 0, 1 if this host cannot (reason), -1 if it failed (reason).
+ */
+static int selftest_net_up(struct selftest *t, char *reason, size_t len)
+{
+    char err[256], log[PATH_MAX + 32];
+    pid_t parent = getpid();
+    double deadline;
+
+    if (netns_host_check(err, sizeof(err)) < 0) {
+        snprintf(reason, len, "%s", err);
+        return 1;
+    }
+    util_strlcpy(t->vhost, netns_vhost_available() ? "on" : "off", sizeof(t->vhost));
+    if (netns_names(&t->net, registry_run_id(), 1) < 0 ||
+        netns_create(&t->net, NULL, err, sizeof(err)) < 0) {
+        snprintf(reason, len, "cannot create the test network: %s", err);
+        return -1;
+    }
+    t->net_made = 1;
+    if (peer_start(&t->peer, t->net.netns_path, PVB_NET_PEER_ADDR, err, sizeof(err)) < 0) {
+        snprintf(reason, len, "%s", err);
+        goto fail;
+    }
+    snprintf(log, sizeof(log), "%s/selftest-iperf3-server.log", t->logs_dir);
+    t->iperf3_pid = fork();
+    if (t->iperf3_pid < 0) {
+        t->iperf3_pid = 0;
+        snprintf(reason, len, "fork: %s", strerror(errno));
+        goto fail;
+    }
+    if (t->iperf3_pid == 0) {
+        selftest_iperf3_child(parent, t->net.netns_path, log);
+    }
+    if (registry_add_proc(t->iperf3_pid) < 0) {
+        log_warn("cannot register the iperf3 server (pid %d): %s", (int)t->iperf3_pid,
+                 strerror(errno));
+    }
+    deadline = util_now() + SELFTEST_IPERF3_START_S;
+    while (!selftest_iperf3_listening(t->iperf3_pid, PVB_NET_PEER_ADDR, PVB_IPERF3_PORT)) {
+        if (waitpid(t->iperf3_pid, NULL, WNOHANG) == t->iperf3_pid) {
+            snprintf(reason, len, "the iperf3 server exited at once (see %s)", log);
+            t->iperf3_pid = 0;
+            goto fail;
+        }
+        if (util_now() >= deadline) {
+            snprintf(reason, len,
+                     "the iperf3 server did not listen on %s:%u within %.0f s (see %s)",
+                     PVB_NET_PEER_ADDR, PVB_IPERF3_PORT, SELFTEST_IPERF3_START_S, log);
+            goto fail;
+        }
+        usleep(20000);
+    }
+    log_info("selftest: test network %s, host peer pid %d on %s:%u, iperf3 server pid %d on "
+             "port %u",
+             t->net.netns, (int)t->peer.pid, PVB_NET_PEER_ADDR, (unsigned)PVB_NET_PORT,
+             (int)t->iperf3_pid, PVB_IPERF3_PORT);
+    return 0;
+fail:
+    selftest_net_down(t);
+    return -1;
+}
+
 /* ---- the verdict --------------------------------------------------------------------------- */
 
 static const char *const selftest_metrics[] = {
     "iops", "throughput_mib_s", "lat_mean_us", "lat_p50_us", "lat_p99_us", "guest_cpu_us_per_op"};
+static const char *const selftest_net_metrics[] = {"throughput_mbit_s", "guest_cpu_pct",
+                                                   "guest_cpu_us_per_op"};
 
-/* Print and write the comparison. Returns the number of goals missed, or -1. */
-static int selftest_verdict(struct selftest *t, const char *fio_version)
+/*
+ * Print and append to selftest.csv the comparison of the workloads of kind: the agent against
+ * ref ("fio" or "iperf3"). Returns the number of goals missed.
+ */
+static int selftest_verdict(struct selftest *t, enum devmodel_kind kind, const char *ref,
+                            const char *ref_version, FILE *csv)
 {
+    const char *const *metrics = kind == DEVMODEL_NET ? selftest_net_metrics : selftest_metrics;
+    size_t n_metrics = kind == DEVMODEL_NET
+                           ? sizeof(selftest_net_metrics) / sizeof(selftest_net_metrics[0])
+                           : sizeof(selftest_metrics) / sizeof(selftest_metrics[0]);
     struct selftest_row row;
+    char head[48];
     double *a, *f;
-    size_t na, nf;
-    unsigned wi, mi;
-    char path[PATH_MAX + 16];
-    FILE *csv;
+    size_t na, nf, mi;
+    unsigned wi;
     int missed = 0, ok;
 
-    snprintf(path, sizeof(path), "%s/selftest.csv", t->out_dir);
-    csv = fopen(path, "we");
-    if (csv) {
-        fprintf(csv, "%s\n", SELFTEST_CSV_HEADER);
+    if (kind == DEVMODEL_NET) {
+        printf("\nagent / %s in one virtio-net guest (%s, %s, vhost %s), %u repetitions x %u s "
+               "(+ %u s warm-up), engines alternating; the agent against the host peer, iperf3 "
+               "against an iperf3 server in the same namespace\n",
+               ref, t->accel, ref_version, t->vhost, t->o.reps, t->net_runtime_ms / 1000,
+               t->net_warmup_ms / 1000);
+    } else {
+        printf("\nagent / %s in one virtio-blk guest (%s, %s), %u repetitions x %.3g s "
+               "(+ %.3g s warm-up), engines alternating\n",
+               ref, t->accel, ref_version, t->o.reps, t->o.runtime_s, t->o.warmup_s);
     }
-    printf("\nagent / fio in one virtio-blk guest (%s, %s), %u repetitions x %.3g s "
-           "(+ %.3g s warm-up), engines alternating\n",
-           t->accel, fio_version, t->o.reps, t->o.runtime_s, t->o.warmup_s);
-    printf("  %-14s %-20s %12s %12s  %-24s %-10s %s\n", "workload", "metric", "agent", "fio",
-           "agent/fio [95% CI]", "goal", "");
+    snprintf(head, sizeof(head), "agent/%s [95%% CI]", ref);
+    printf("  %-14s %-20s %12s %12s  %-24s %-10s %s\n", "workload", "metric", "agent", ref, head,
+           "goal", "");
     for (wi = 0; wi < t->n_wl; wi++) {
-        for (mi = 0; mi < sizeof(selftest_metrics) / sizeof(selftest_metrics[0]); mi++) {
-            a = selftest_values(t, "agent", t->wl[wi]->name, selftest_metrics[mi], &na);
-            f = selftest_values(t, "fio", t->wl[wi]->name, selftest_metrics[mi], &nf);
+        if (t->wl[wi]->kind != kind) {
+            continue;
+        }
+        for (mi = 0; mi < n_metrics; mi++) {
+            a = selftest_values(t, "agent", t->wl[wi]->name, metrics[mi], &na);
+            f = selftest_values(t, ref, t->wl[wi]->name, metrics[mi], &nf);
             memset(&row, 0, sizeof(row));
             util_strlcpy(row.workload, t->wl[wi]->name, sizeof(row.workload));
-            util_strlcpy(row.metric, selftest_metrics[mi], sizeof(row.metric));
+            util_strlcpy(row.metric, metrics[mi], sizeof(row.metric));
             ok = a && f &&
                  selftest_compare(a, na, f, nf,
                                   selftest_goal_of(t->wl[wi]->qd, t->wl[wi]->bs, row.metric),
@@ -535,25 +878,27 @@ static int selftest_verdict(struct selftest *t, const char *fio_version)
                 missed++;
             }
             printf("  %-14s %-20s %12.4g %12.4g  %5.3f [%5.3f, %5.3f]     %-10s %s\n", row.workload,
-                   row.metric, row.agent, row.fio, row.ratio, row.low, row.high,
+                   row.metric, row.agent, row.ref, row.ratio, row.low, row.high,
                    selftest_goal_text(row.goal),
                    row.goal == SELFTEST_GOAL_NONE ? ""
                    : row.met                      ? "met"
                                                   : "MISSED");
             if (csv) {
-                fprintf(csv, "%s,%s,%s,%u,%u,%.6g,%.6g,%.6g,%.6g,%.6g,%d\n", row.workload,
-                        row.metric, selftest_goal_text(row.goal), row.n_agent, row.n_fio, row.agent,
-                        row.fio, row.ratio, row.low, row.high, row.met);
+                fprintf(csv, "%s,%s,%s,%u,%u,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%s\n", row.workload,
+                        row.metric, selftest_goal_text(row.goal), row.n_agent, row.n_ref, row.agent,
+                        row.ref, row.ratio, row.low, row.high, row.met, ref);
             }
         }
     }
-    if (csv) {
-        fclose(csv);
+    if (kind == DEVMODEL_NET) {
+        printf("goal: Mbit/s agent/iperf3 >= %.2f (the receiving side's count on both). %s\n",
+               SELFTEST_MIN_RATIO, missed ? "Some goals MISSED." : "All goals met.");
+    } else {
+        printf("goals: IOPS and MiB/s agent/fio >= %.2f; mean latency at QD 1 within +-%.0f%%. "
+               "%s\n",
+               SELFTEST_MIN_RATIO, SELFTEST_LAT_TOL * 100,
+               missed ? "Some goals MISSED." : "All goals met.");
     }
-    printf("goals: IOPS and MiB/s agent/fio >= %.2f; mean latency at QD 1 within +-%.0f%%. "
-           "%s\n",
-           SELFTEST_MIN_RATIO, SELFTEST_LAT_TOL * 100,
-           missed ? "Some goals MISSED." : "All goals met.");
     return missed;
 }
 
@@ -590,11 +935,15 @@ static void selftest_usage(FILE *out)
             "usage: pvbench selftest [--quick] [--reps N] [--runtime S] [--warmup S]\n"
             "                        [--workloads a,b,...] [--image DIR] [--qemu PATH]\n"
             "                        [--accel auto|kvm|tcg] [-o DIR] [--host]\n"
-            "  Boots one virtio-blk guest with the fio image and runs each workload with the\n"
-            "  agent and with fio (engine=agent|fio), alternating; prints agent/fio per metric\n"
-            "  with a bootstrap 95%% interval. --host: the bare-host baseline's jobs instead.\n"
+            "  Boots a virtio-blk guest with the fio image and runs each block workload with\n"
+            "  the agent and with fio (engine=agent|fio), alternating; then a virtio-net guest\n"
+            "  (same image, which carries iperf3) and runs tcp_tx and tcp_rx with the agent\n"
+            "  against the host peer and with iperf3 against an iperf3 server in the same\n"
+            "  namespace (engine=iperf3; whole seconds: iperf3's --time and --omit).\n"
+            "  Prints agent/fio and agent/iperf3 per metric with a bootstrap 95%% interval.\n"
+            "  --host: the bare-host baseline's block jobs instead (fio on a scratch file).\n"
             "  default: %s, 5 repetitions x 2 s (+0.5 s warm-up); --quick: 3 x 1 s (+0.3 s)\n"
-            "  exit: 0 goals met, 1 a goal missed, 3 could not measure, 4 skipped\n",
+            "  exit: 0 goals met, 1 a goal missed, 3 could not measure, 4 skipped (all parts)\n",
             SELFTEST_DEFAULT_WL);
 }
 
@@ -692,7 +1041,7 @@ static int selftest_parse(struct selftest *t, int argc, char **argv)
     return 0;
 }
 
-/* The workload list: block workloads from the table. 0 or -1. */
+/* The workload list: block workloads, and the streams iperf3 can run too. 0 or -1. */
 static int selftest_workloads(struct selftest *t)
 {
     char buf[256], *save = NULL, *tok;
@@ -704,8 +1053,11 @@ static int selftest_workloads(struct selftest *t)
     }
     for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
         w = workload_find(tok);
-        if (!w || w->kind != DEVMODEL_BLK) {
-            log_err("--workloads: '%s' is not a block workload (see pvbench list)", tok);
+        if (!w || (w->kind != DEVMODEL_BLK && strcmp(w->rw, "tcp_tx") != 0 &&
+                   strcmp(w->rw, "tcp_rx") != 0)) {
+            log_err("--workloads: '%s' is neither a block workload nor tcp_tx or tcp_rx (the "
+                    "network workloads iperf3 can run; see pvbench list)",
+                    tok);
             return -1;
         }
         if (t->n_wl == SELFTEST_MAX_WL) {
@@ -783,9 +1135,15 @@ static int selftest_host(struct selftest *t)
 
     memset(&s, 0, sizeof(s));
     for (i = 0; i < t->n_wl; i++) {
-        s.workloads[i] = t->wl[i];
+        if (t->wl[i]->kind == DEVMODEL_BLK) {
+            s.workloads[s.n_workloads++] = t->wl[i];
+        }
     }
-    s.n_workloads = t->n_wl;
+    if (s.n_workloads == 0) {
+        log_err("skipped: --host runs the block workloads with fio on the host; the network's "
+                "bare host is `pvbench run` with host_baseline = yes");
+        return PVB_EXIT_SKIPPED;
+    }
     s.repetitions = t->o.reps;
     s.runtime_s = t->o.runtime_s;
     s.warmup_s = t->o.warmup_s;
@@ -806,12 +1164,10 @@ static int selftest_host(struct selftest *t)
     return PVB_EXIT_OK;
 }
 
-/* The guest part. A PVB_EXIT_* code. */
-static int selftest_guest(struct selftest *t)
+/* The accelerator: KVM if it opens and was not refused, else TCG. PVB_EXIT_OK or SKIPPED. */
+static int selftest_accel(struct selftest *t)
 {
-    char reason[1024] = "", version[64] = "fio";
-    char *argv[] = {"fio", "--version", NULL};
-    int fd, kvm_ok, missed, rc;
+    int fd, kvm_ok;
 
     fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     kvm_ok = fd >= 0;
@@ -827,33 +1183,151 @@ static int selftest_guest(struct selftest *t)
     if (strcmp(t->accel, "tcg") == 0 && strcmp(t->o.accel, "tcg") != 0) {
         log_warn("no KVM: the guest runs under TCG (software emulation)");
     }
-    rc = selftest_boot(t, t->accel, reason, sizeof(reason));
+    return PVB_EXIT_OK;
+}
+
+/* Boot the part's guest, falling back from KVM to TCG under --accel auto. 0 or -1. */
+static int selftest_boot_any(struct selftest *t, const struct devmodel *dut, char *reason,
+                             size_t len)
+{
+    int rc = selftest_boot(t, t->accel, dut, reason, len);
+
     if (rc < 0 && strcmp(t->accel, "kvm") == 0 && strcmp(t->o.accel, "auto") == 0 &&
         !run_interrupted()) {
         /* /dev/kvm may open and still not run a guest (nested set-ups): try TCG */
         log_warn("the guest did not come up under KVM (%s); trying TCG", reason);
         selftest_stop(t);
         util_strlcpy(t->accel, "tcg", sizeof(t->accel));
-        rc = selftest_boot(t, t->accel, reason, sizeof(reason));
+        rc = selftest_boot(t, t->accel, dut, reason, len);
     }
-    if (rc < 0 || selftest_guest_jobs(t, reason, sizeof(reason)) < 0) {
-        goto fail;
+    return rc;
+}
+
+/* The block part: agent against fio. 0, or -1 with reason. */
+static int selftest_blk_part(struct selftest *t, char *reason, size_t len)
+{
+    int rc = selftest_boot_any(t, devmodel_find("virtio-blk"), reason, len);
+
+    if (rc == 0) {
+        rc = selftest_jobs(t, DEVMODEL_BLK, reason, len);
     }
     selftest_stop(t);
-    progress_clear();
-    /* The image carries the host's /usr/bin/fio (scripts/build-guest --with-fio). */
-    if (util_run_capture(argv, version, sizeof(version), 10.0) != 0) {
-        util_strlcpy(version, "fio", sizeof(version));
+    return rc < 0 ? -1 : 0;
+}
+
+/* Whole seconds for both engines of the network part: iperf3's --time and --omit are. */
+static void selftest_net_times(struct selftest *t)
+{
+    double r = floor(t->o.runtime_s + 0.5), w = ceil(t->o.warmup_s - 1e-9);
+
+    t->net_runtime_ms = (unsigned)(r < 1 ? 1 : r) * 1000u;
+    t->net_warmup_ms = (unsigned)(w < 0 ? 0 : w) * 1000u;
+}
+
+/*
+ * The network part: agent against iperf3. 0, 1 skipped (reason: no iperf3 on the host or in
+ * the image, no network namespaces), -1 failed (reason).
+ */
+static int selftest_net_part(struct selftest *t, char *reason, size_t len)
+{
+    char *argv[] = {"iperf3", "--version", NULL};
+    const char *slash = strrchr(t->initrd, '/');
+    char list[PATH_MAX + 16], text[256];
+    int rc;
+
+    if (util_run_capture(argv, t->iperf3_version, sizeof(t->iperf3_version), 10.0) != 0) {
+        snprintf(reason, len,
+                 "iperf3 is not installed on this host (apt-get install iperf3; scripts/setup "
+                 "installs it): no server for the guest's iperf3");
+        return 1;
     }
-    version[strcspn(version, "\r\n")] = '\0';
-    missed = selftest_verdict(t, version);
+    t->iperf3_version[strcspn(t->iperf3_version, "(\r\n")] = '\0';
+    util_rstrip(t->iperf3_version);
+    /* scripts/build-guest lists what initramfs-fio.img carries (an older image: no list,
+     * and the agent's "no iperf3 in this guest" says it) */
+    snprintf(list, sizeof(list), "%.*s/tools-fio.txt", slash ? (int)(slash - t->initrd) : 1,
+             slash ? t->initrd : ".");
+    if (util_read_file(list, text, sizeof(text)) >= 0 && !strstr(text, "iperf3")) {
+        snprintf(reason, len,
+                 "no iperf3 in the guest image (%s lists none): install iperf3 and run "
+                 "`make image-fio`",
+                 list);
+        return 1;
+    }
+    selftest_net_times(t);
+    rc = selftest_net_up(t, reason, len);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = selftest_boot_any(t, devmodel_find("virtio-net"), reason, len);
+    if (rc == 0) {
+        rc = selftest_jobs(t, DEVMODEL_NET, reason, len);
+    }
+    selftest_stop(t);
+    selftest_net_down(t);
+    return rc;
+}
+
+/* The guest parts, then the verdicts. A PVB_EXIT_* code. */
+static int selftest_guest(struct selftest *t)
+{
+    char reason[1024] = "", version[64] = "fio", net_reason[1024] = "", path[PATH_MAX + 16];
+    char *argv[] = {"fio", "--version", NULL};
+    unsigned n_blk = selftest_count_kind(t, DEVMODEL_BLK);
+    unsigned n_net = selftest_count_kind(t, DEVMODEL_NET);
+    int missed = 0, code, net_rc = 0;
+    FILE *csv;
+
+    code = selftest_accel(t);
+    if (code != PVB_EXIT_OK) {
+        return code;
+    }
+    if (n_blk > 0 && selftest_blk_part(t, reason, sizeof(reason)) < 0) {
+        progress_clear();
+        log_err("selftest: %s", reason[0] ? reason : "the guest did not start");
+        return PVB_EXIT_FAILED;
+    }
+    if (n_net > 0 && !run_interrupted()) {
+        net_rc = selftest_net_part(t, net_reason, sizeof(net_reason));
+        if (net_rc < 0) {
+            progress_clear();
+            log_err("selftest: network part: %s", net_reason);
+            return PVB_EXIT_FAILED;
+        }
+    }
+    progress_clear();
+    if (run_interrupted()) {
+        log_err("selftest: interrupted");
+        return PVB_EXIT_FAILED;
+    }
+    snprintf(path, sizeof(path), "%s/selftest.csv", t->out_dir);
+    csv = fopen(path, "we");
+    if (csv) {
+        fprintf(csv, "%s\n", SELFTEST_CSV_HEADER);
+    }
+    if (n_blk > 0) {
+        /* The image carries the host's /usr/bin/fio (scripts/build-guest --with-fio). */
+        if (util_run_capture(argv, version, sizeof(version), 10.0) != 0) {
+            util_strlcpy(version, "fio", sizeof(version));
+        }
+        version[strcspn(version, "\r\n")] = '\0';
+        missed += selftest_verdict(t, DEVMODEL_BLK, "fio", version, csv);
+    }
+    if (n_net > 0 && net_rc == 0) {
+        missed += selftest_verdict(t, DEVMODEL_NET, "iperf3", t->iperf3_version, csv);
+    }
+    if (csv) {
+        fclose(csv);
+    }
+    if (net_rc == 1) {
+        printf("\nnetwork part (agent / iperf3) skipped: %s\n", net_reason);
+        log_warn("selftest: network part skipped: %s", net_reason);
+    }
     printf("samples and verdict: %s/{samples.csv,selftest.csv}\n", t->out_dir);
-    return missed < 0 ? PVB_EXIT_FAILED : missed > 0 ? PVB_EXIT_REGRESSION : PVB_EXIT_OK;
-fail:
-    progress_clear();
-    log_err("selftest: %s", reason[0] ? reason : "the guest did not start");
-    selftest_stop(t);
-    return PVB_EXIT_FAILED;
+    if (net_rc == 1 && n_blk == 0) {
+        return PVB_EXIT_SKIPPED;
+    }
+    return missed > 0 ? PVB_EXIT_REGRESSION : PVB_EXIT_OK;
 }
 
 int selftest_main(int argc, char **argv)
@@ -888,9 +1362,13 @@ int selftest_main(int argc, char **argv)
         code = PVB_EXIT_FAILED;
         goto out_free;
     }
-    progress_init(t->n_wl * (t->o.reps + 1) * (t->o.host_only ? 1 : 2));
+    /* --host runs the block workloads once each; the guests both engines of every one */
+    progress_init(t->o.host_only ? selftest_count_kind(t, DEVMODEL_BLK) * (t->o.reps + 1)
+                                 : t->n_wl * (t->o.reps + 1) * 2);
     code = t->o.host_only ? selftest_host(t) : selftest_guest(t);
     progress_clear();
+    selftest_stop(t);
+    selftest_net_down(t);
     registry_release_all();
 out_free:
     samples_free(&t->samples);

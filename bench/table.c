@@ -96,9 +96,16 @@ static const struct devmodel *reference_device(const struct scenario *s, enum de
     return NULL;
 }
 
-/* One line: config's median of metric in workload, and its ratio to ref (NULL: none). */
+/* The configuration column: 12 wide, wider for longer names ("virtio-blk@host"). */
+#define TABLE_CONFIG_W 12
+
+/*
+ * One line: config's median of metric in workload, and its ratio to ref (NULL: none);
+ * cw: the width of the configuration column.
+ */
 static void print_row(FILE *out, const struct sample_set *samples, const struct summary_set *sum,
-                      const char *workload, const char *metric, const char *config, const char *ref)
+                      const char *workload, const char *metric, const char *config, const char *ref,
+                      int cw)
 {
     const struct summary_row *row = summary_find(sum, config, workload, metric);
     const struct metric *m = metric_find(metric);
@@ -106,14 +113,14 @@ static void print_row(FILE *out, const struct sample_set *samples, const struct 
     char ival[80], med[32], lo[32], hi[32];
 
     if (!row) {
-        fprintf(out, "  %-14s %-12s %12s\n", workload, config, "(no data)");
+        fprintf(out, "  %-14s %-*s %12s\n", workload, cw, config, "(no data)");
         return;
     }
     table_fmt_value(med, sizeof(med), row->st.median);
     table_fmt_value(lo, sizeof(lo), row->st.ci_low);
     table_fmt_value(hi, sizeof(hi), row->st.ci_high);
     snprintf(ival, sizeof(ival), "[%s .. %s]", lo, hi);
-    fprintf(out, "  %-14s %-12s %12s  %-18s %-6s n=%-3u", workload, config, med, ival,
+    fprintf(out, "  %-14s %-*s %12s  %-18s %-6s n=%-3u", workload, cw, config, med, ival,
             m ? m->unit : row->unit, row->st.n);
     if (ref && strcmp(ref, config) != 0 &&
         table_ratio(samples, config, ref, workload, metric, &r) == 0) {
@@ -123,9 +130,9 @@ static void print_row(FILE *out, const struct sample_set *samples, const struct 
     fputc('\n', out);
 }
 
-static void print_header(FILE *out)
+static void print_header(FILE *out, int cw)
 {
-    fprintf(out, "\n%-16s %-12s %12s  %-18s %-6s %-5s  %s\n", "  workload", "device", "median",
+    fprintf(out, "\n%-16s %-*s %12s  %-18s %-6s %-5s  %s\n", "  workload", cw, "device", "median",
             "95% interval", "unit", "n", "ratio (paravirtual / emulated)");
 }
 
@@ -140,7 +147,7 @@ static void print_footer(FILE *out)
 void table_print(FILE *out, const struct scenario *s, const struct sample_set *samples,
                  const struct summary_set *sum)
 {
-    print_header(out);
+    print_header(out, TABLE_CONFIG_W);
     for (unsigned wi = 0; wi < s->n_workloads; wi++) {
         const struct workload *w = s->workloads[wi];
         const struct devmodel *ref = reference_device(s, w->kind);
@@ -151,7 +158,7 @@ void table_print(FILE *out, const struct scenario *s, const struct sample_set *s
             for (unsigned di = 0; di < s->n_devices; di++) {
                 if (s->devices[di]->kind == w->kind) {
                     print_row(out, samples, sum, w->name, metrics[mi], s->devices[di]->name,
-                              ref ? ref->name : NULL);
+                              ref ? ref->name : NULL, TABLE_CONFIG_W);
                 }
             }
         }
@@ -179,6 +186,23 @@ void table_view_free(struct table_view *v)
     memset(v, 0, sizeof(*v));
 }
 
+int table_config_is_kind(const struct table_config *c, const char *kind)
+{
+    size_t n = strlen(kind);
+    const char *p = c->kind;
+
+    for (;;) {
+        if (strncmp(p, kind, n) == 0 && (p[n] == '\0' || p[n] == ',')) {
+            return 1;
+        }
+        p = strchr(p, ',');
+        if (!p) {
+            return 0;
+        }
+        p++;
+    }
+}
+
 const struct table_config *table_view_config(const struct table_view *v, const char *config)
 {
     for (size_t i = 0; i < v->n_configs; i++) {
@@ -198,6 +222,37 @@ const struct table_config *table_view_reference(const struct table_view *v, cons
         }
     }
     return NULL;
+}
+
+const struct table_config *table_view_reference_of(const struct table_view *v,
+                                                   const struct table_config *c)
+{
+    if (!c) {
+        return NULL;
+    }
+    for (size_t i = 0; i < v->n_configs; i++) {
+        if (strcmp(v->configs[i].kind, c->kind) == 0 &&
+            strcmp(v->configs[i].host, c->host) == 0 &&
+            strcmp(v->configs[i].class_, devmodel_class_name(DEVMODEL_EMULATED)) == 0) {
+            return &v->configs[i];
+        }
+    }
+    return NULL;
+}
+
+size_t table_view_hosts(const struct table_view *v)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < v->n_configs; i++) {
+        size_t j = 0;
+
+        while (j < i && strcmp(v->configs[j].host, v->configs[i].host) != 0) {
+            j++;
+        }
+        n += j == i;
+    }
+    return n;
 }
 
 static int has_metric(const struct sample_set *samples, const char *workload, const char *metric)
@@ -265,6 +320,15 @@ int table_view_build(const struct sample_set *samples, struct table_view *v)
             memcpy(c->device, s->device, sizeof(c->device));
             memcpy(c->class_, s->class_, sizeof(c->class_));
             memcpy(c->kind, s->kind, sizeof(c->kind));
+            memcpy(c->host, s->host, sizeof(c->host));
+        } else {
+            /* the bare host ("host") measures disks and NICs alike: "blk,net" */
+            struct table_config *c = (struct table_config *)table_view_config(v, s->config);
+            size_t l = strlen(c->kind);
+
+            if (!table_config_is_kind(c, s->kind) && l + 1 + strlen(s->kind) < sizeof(c->kind)) {
+                snprintf(c->kind + l, sizeof(c->kind) - l, ",%s", s->kind);
+            }
         }
         for (k = 0; k < v->n_workloads; k++) {
             if (strcmp(v->workloads[k].name, s->workload) == 0) {
@@ -295,12 +359,16 @@ int table_view_build(const struct sample_set *samples, struct table_view *v)
 void table_print_view(FILE *out, const struct table_view *v, const struct sample_set *samples,
                       const struct summary_set *sum)
 {
-    int any_boot = 0;
+    int any_boot = 0, cw = TABLE_CONFIG_W;
 
-    print_header(out);
+    for (size_t ci = 0; ci < v->n_configs; ci++) {
+        if ((int)strlen(v->configs[ci].config) > cw) {
+            cw = (int)strlen(v->configs[ci].config);
+        }
+    }
+    print_header(out, cw);
     for (size_t wi = 0; wi < v->n_workloads; wi++) {
         const struct table_workload *w = &v->workloads[wi];
-        const struct table_config *ref = table_view_reference(v, w->kind);
         const char *metrics[2] = {w->metric, "host_cpu_us_per_op"};
 
         for (unsigned mi = 0; mi < 2; mi++) {
@@ -309,9 +377,12 @@ void table_print_view(FILE *out, const struct table_view *v, const struct sample
             }
             fprintf(out, "%s%s\n", mi ? "" : "\n", metrics[mi]);
             for (size_t ci = 0; ci < v->n_configs; ci++) {
-                if (strcmp(v->configs[ci].kind, w->kind) == 0) {
+                /* Several hosts: each configuration against the emulated one of its host. */
+                const struct table_config *ref = table_view_reference_of(v, &v->configs[ci]);
+
+                if (table_config_is_kind(&v->configs[ci], w->kind)) {
                     print_row(out, samples, sum, w->name, metrics[mi], v->configs[ci].config,
-                              ref ? ref->config : NULL);
+                              ref ? ref->config : NULL, cw);
                 }
             }
         }
@@ -326,7 +397,7 @@ void table_print_view(FILE *out, const struct table_view *v, const struct sample
                     fprintf(out, "\n%s\n", TABLE_BOOT_METRIC);
                     any_boot = 1;
                 }
-                fprintf(out, "  %-14s %-12s %12.3g s\n", row->workload, row->config,
+                fprintf(out, "  %-14s %-*s %12.3g s\n", row->workload, cw, row->config,
                         row->st.median);
             }
         }

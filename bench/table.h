@@ -28,7 +28,8 @@ struct table_config {
     char config[48];
     char device[32];
     char class_[16];
-    char kind[8];
+    char kind[8]; /* "blk", "net"; the bare host of a run with both: "blk,net" */
+    char host[RESULTS_HOST_MAX + 1]; /* "" in files without the host column */
 };
 
 struct table_workload {
@@ -53,9 +54,19 @@ struct table_view {
 int table_view_build(const struct sample_set *samples, struct table_view *v)
     __attribute__((warn_unused_result));
 void table_view_free(struct table_view *v);
+/* Does configuration c have samples of kind ("blk", "net")? */
+int table_config_is_kind(const struct table_config *c, const char *kind);
 const struct table_config *table_view_config(const struct table_view *v, const char *config);
 /* The configuration others of its kind are compared with: the first emulated one. */
 const struct table_config *table_view_reference(const struct table_view *v, const char *kind);
+/*
+ * The reference of configuration c: the first emulated configuration of its kind on its
+ * host, so that in a run of several hosts every ratio is taken within one host.
+ */
+const struct table_config *table_view_reference_of(const struct table_view *v,
+                                                   const struct table_config *c);
+/* Number of different hosts among the configurations (0 or 1: a run of one host). */
+size_t table_view_hosts(const struct table_view *v);
 
 /* A ratio of medians and its bootstrap 95% interval. */
 struct table_ratio {

@@ -7,11 +7,15 @@
  * return from main: the kernel would panic. Only the exit and crash faults end
  * it on purpose. Diagnostics also go to /dev/console (the host's console log).
  *
- * Run by hand off PID 1 (pvbench-agent [CONTROL [DISK]]) it skips the system
- * setup and serves CONTROL (e.g. a pty) with jobs on DISK (e.g. a scratch file).
+ * Run off PID 1 (pvbench-agent [CONTROL [DISK]]) it skips the system setup and serves
+ * CONTROL (a pty, or a Unix socket it connects to) with jobs on DISK (e.g. a scratch file);
+ * network jobs then use whatever route its network namespace has. The harness runs it
+ * that way inside a namespace of its own for the bare-host network baseline
+ * (bench/hostbase_net.c).
  */
 #include "agent.h"
 #include "agent_fio.h"
+#include "agent_iperf3.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <termios.h>
 #include <time.h>
@@ -141,11 +148,39 @@ static void agent_setup_log(const char *msg)
     }
 }
 
+/* Off PID 1 the control may be a Unix socket the harness listens on (bench/hostbase_net.c). */
+static int agent_connect_control(const char *path)
+{
+    struct sockaddr_un sa;
+    int fd, e;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        return -ENAMETOOLONG;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
 static int agent_open_control(const char *path)
 {
     struct termios t;
+    struct stat st;
     int fd;
 
+    if (!agent_is_init && stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        return agent_connect_control(path);
+    }
     fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         return -errno;
@@ -379,10 +414,15 @@ static void agent_handle_net(const struct agent_job *job, struct agent_result *r
             return;
         }
     }
-    agent_console("job %u: %s %s bs=%u peer=%s:%u warmup=%ums runtime=%ums", job->id,
+    agent_console("job %u: %s %s bs=%u peer=%s:%u warmup=%ums runtime=%ums%s", job->id,
                   job->workload, agent_job_rw_name(job->rw), job->bs, job->peer, job->port,
-                  job->warmup_ms, job->runtime_ms);
-    ret = agent_net_run(job, ifname, res, err, sizeof(err));
+                  job->warmup_ms, job->runtime_ms,
+                  job->engine == AGENT_ENGINE_IPERF3 ? " engine=iperf3" : "");
+    if (job->engine == AGENT_ENGINE_IPERF3) {
+        ret = agent_iperf3_run(job, ifname, res, err, sizeof(err));
+    } else {
+        ret = agent_net_run(job, ifname, res, err, sizeof(err));
+    }
     if (ret < 0) {
         agent_send_error(job->id, err);
         return;
@@ -419,6 +459,10 @@ static void agent_handle_job(const char *args)
     }
     if (job.kind == AGENT_KIND_NET && job.engine == AGENT_ENGINE_FIO) {
         agent_send_error(job.id, "engine=fio runs block jobs only");
+        return;
+    }
+    if (job.kind == AGENT_KIND_BLK && job.engine == AGENT_ENGINE_IPERF3) {
+        agent_send_error(job.id, "engine=iperf3 runs network jobs only (tcp_tx, tcp_rx)");
         return;
     }
     if (job.kind == AGENT_KIND_NET) {
@@ -508,6 +552,10 @@ static void agent_serve(void)
                 agent_sleep_ms(100);
             }
             continue;
+        }
+        if (n == 0 && !agent_is_init) {
+            agent_console("control channel closed: exiting");
+            exit(0);
         }
         if (n == 0) {
             agent_sleep_ms(100);

@@ -5,6 +5,7 @@
  * agent_job.c   JOB parsing, line framing, JSON formatting (pure, host-tested)
  * agent_blk.c   block workloads
  * agent_net.c   network workloads and the guest's interface set-up
+ * agent_fio.c, agent_iperf3.c   engine=fio and engine=iperf3 (agent_child.c runs the tool)
  * agent_sys.c   mounts, modules, device discovery
  * hist.c        latency histogram;  procstat.c  /proc/stat and /proc/interrupts
  */
@@ -44,8 +45,11 @@ enum agent_rw {
     AGENT_RW_UDP_PPS, /* net: small datagrams guest -> peer */
     AGENT_RW_COUNT,
 };
-/* Who does a blk job's I/O: the agent itself (agent_blk.c) or fio (agent_fio.c). */
-enum agent_engine { AGENT_ENGINE_AGENT, AGENT_ENGINE_FIO };
+/*
+ * Who does a job's I/O: the agent itself (agent_blk.c, agent_net.c), fio for a blk job
+ * (agent_fio.c) or iperf3 for a tcp_tx or tcp_rx job (agent_iperf3.c).
+ */
+enum agent_engine { AGENT_ENGINE_AGENT, AGENT_ENGINE_FIO, AGENT_ENGINE_IPERF3 };
 enum agent_fault {
     AGENT_FAULT_NONE,
     AGENT_FAULT_HANG,
@@ -72,7 +76,7 @@ struct agent_job {
     unsigned warmup_ms;
     char irq[AGENT_NAME_MAX]; /* /proc/interrupts description substring, "" = none */
     enum agent_fault fault;
-    enum agent_engine engine; /* blk: engine=agent|fio, default agent */
+    enum agent_engine engine; /* engine=agent|fio|iperf3, default agent */
     char peer[AGENT_NAME_MAX]; /* net: the peer's IPv4 address */
     unsigned port;             /* net: the peer's port */
 };

@@ -12,18 +12,19 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "agent_child.h"
 #include "fio_job.h"
 
 /* Where the fio guest image (scripts/build-guest --with-fio) puts Debian's fio. */
 #define AGENT_FIO_BIN "/usr/bin/fio"
 /* fio's JSON for one job is ~6 KiB; anything past this is refused, never buffered. */
 #define AGENT_FIO_OUT_MAX (256u * 1024)
-/* fio's own messages (stderr) kept for the error text. */
-#define AGENT_FIO_ERRTEXT_MAX 4096u
+/* fio's own messages (stderr) kept for the error text (agent_child.h). */
+#define AGENT_FIO_ERRTEXT_MAX AGENT_CHILD_ERRTEXT_MAX
 /* Time fio may take beyond 2 x (warm-up + runtime): loading ~60 libraries under TCG. */
 #define AGENT_FIO_MARGIN_MS (PVB_FIO_MARGIN_S * 1000u)
 /* Period of the /proc/stat and /proc/interrupts snapshots taken while fio runs. */
-#define AGENT_FIO_SNAP_MS 100u
+#define AGENT_FIO_SNAP_MS AGENT_CHILD_SNAP_MS
 
 /* The fio binary agent_fio_run executes and its time margin; tests change them. */
 extern const char *agent_fio_binary;
@@ -33,7 +34,7 @@ extern unsigned agent_fio_margin_ms;
  * fio's command line for a kind=blk job on dev (fio_job_build_argv: the same job as the
  * host baseline's). Returns 0, or -1 if it does not fit.
  */
-int agent_fio_build_argv(const struct agent_job *job, const char *dev, struct fio_job_argv *a);
+int agent_fio_build_argv(const struct agent_job *job, const char *dev, struct tool_argv *a);
 
 /*
  * Parse fio's stdout for job side rw (fio_job_parse with FIO_JOB_WINDOW: the version and

@@ -46,7 +46,7 @@ static const char *const agent_fault_names[] = {"none",  "hang", "crash", "garba
 _Static_assert(sizeof(enum agent_kind) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum agent_rw) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum agent_fault) == sizeof(unsigned), "enum size");
-static const char *const agent_engine_names[] = {"agent", "fio", NULL};
+static const char *const agent_engine_names[] = {"agent", "fio", "iperf3", NULL};
 _Static_assert(sizeof(enum agent_engine) == sizeof(unsigned), "enum size");
 
 #define AGENT_UINT(n, need, f, lo, hi)                                                             \
@@ -525,7 +525,7 @@ int agent_job_format_result(char *buf, size_t len, const struct agent_result *r)
     agent_out_printf(&o, "{\"job\":%u,\"workload\":", r->job);
     agent_out_str(&o, r->workload, AGENT_NAME_MAX - 1);
     agent_out_printf(&o, ",\"engine\":\"%s\",\"device\":",
-                     agent_engine_names[r->engine == AGENT_ENGINE_FIO]);
+                     agent_engine_names[r->engine <= AGENT_ENGINE_IPERF3 ? r->engine : 0]);
     agent_out_str(&o, r->device, AGENT_NAME_MAX - 1);
     agent_out_printf(&o, ",\"driver\":");
     agent_out_str(&o, r->driver, AGENT_NAME_MAX - 1);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tool.h"
+
 /* What a job asks of fio. */
 struct fio_job_params {
     const char *binary; /* argv[0] */
@@ -23,21 +25,13 @@ struct fio_job_params {
     unsigned runtime_ms, warmup_ms;
 };
 
-#define FIO_JOB_ARGV_MAX 24
-struct fio_job_argv {
-    char *argv[FIO_JOB_ARGV_MAX + 1]; /* NULL-terminated */
-    unsigned argc;
-    char store[2048];
-    size_t used;
-};
-
 /*
  * fio's command line for p: rw, bs, iodepth, time_based runtime and ramp_time
  * (milliseconds, none without a warm-up), direct=1, ioengine=libaio, norandommap (offsets
  * drawn with replacement, as the agent does), total latency percentiles, JSON output.
  * Returns 0, or -1 if it does not fit.
  */
-int fio_job_build_argv(const struct fio_job_params *p, struct fio_job_argv *a)
+int fio_job_build_argv(const struct fio_job_params *p, struct tool_argv *a)
     __attribute__((warn_unused_result));
 
 /* Latencies in us, the field order of the agent's and the harness's latency structs. */
@@ -70,8 +64,5 @@ struct fio_job_stats {
  */
 int fio_job_parse(const char *out, size_t len, bool write, unsigned flags, struct fio_job_stats *st,
                   char *err, size_t errlen) __attribute__((warn_unused_result));
-
-/* Start of fio's JSON object in its output: the first line that begins with '{', or NULL. */
-const char *fio_job_json_start(const char *out, size_t len);
 
 #endif

@@ -63,6 +63,14 @@
  *                         killed, taking PVB_FIO_MARGIN_S longer than 2 x (warm-up +
  *                         runtime), or printing JSON that does not parse: ERROR with
  *                         fio's own text. A net job with engine=fio: ERROR.
+ *   engine=iperf3         (net, tcp_tx and tcp_rx only) Debian's iperf3 client run by the
+ *                         agent against an iperf3 server at peer:port (`pvbench selftest`
+ *                         starts one in the run's namespace): --time runtime, --omit
+ *                         warm-up (whole seconds: other values are an ERROR), --length bs,
+ *                         --reverse for tcp_rx, --json; needs /usr/bin/iperf3 in the image
+ *                         (scripts/build-guest --with-fio). iperf3 reporting an error,
+ *                         exiting non-zero or taking PVB_IPERF3_MARGIN_S longer than
+ *                         2 x (warm-up + runtime): ERROR with iperf3's own text.
  *   Required: id, kind; for kind=blk also rw, bs (a multiple of 512), qd, runtime_ms;
  *   for kind=net also rw, bs, runtime_ms, peer, port.
  *   Any other key, a repeated key or a bad value is answered with ERROR.
@@ -83,6 +91,11 @@
  *                  (total latency, lat_ns) are fio's; ops_total = ops (fio resets its
  *                  counters after ramp_time); cpu_pct and irqs come from /proc samples
  *                  every 100 ms, over the window nearest fio's measured interval
+ *                  engine "iperf3": runtime_s and bytes are the receiving side's
+ *                  (end.sum_received: the server's for tcp_tx, the client's for tcp_rx),
+ *                  ops = bytes / bs, ops_total = ops (iperf3 leaves --omit out of its sums),
+ *                  lat_us all 0; cpu_pct and irqs from /proc samples every 100 ms over the
+ *                  runtime_s before iperf3 printed its result
  *   bytes_total    (net results only) payload bytes the agent sent (tcp_tx, udp_pps)
  *                  or received (tcp_rx) over the whole job, warm-up and tail included;
  *                  for tcp_rr the request bytes sent
@@ -130,6 +143,10 @@
 
 /* engine=fio: how much longer than 2 x (warm-up + runtime) fio may take (start-up). */
 #define PVB_FIO_MARGIN_S 60
+/* engine=iperf3: the same for iperf3 (start-up, connecting, the result exchange). */
+#define PVB_IPERF3_MARGIN_S 30
+/* The port of the iperf3 server `pvbench selftest` runs beside the host peer. */
+#define PVB_IPERF3_PORT 5201u
 
 /* The guest's control channel device and the kernel console. */
 #define PVB_CONTROL_TTY "/dev/ttyS1"

@@ -1,7 +1,9 @@
 /*
  * The bare-host baseline (hostbase.c): fio's command line, its JSON on outputs captured from
  * Debian's fio 3.33 (the agent's fixtures, guest-agent/tests/fixtures/fio), the samples,
- * pct_of_host and its files, and a real baseline on a scratch file when fio is installed.
+ * pct_of_host and its files, and a real baseline on a scratch file when fio is installed;
+ * the network half's samples and bookkeeping (hostbase_net.c; the real one boots in
+ * bench/tests/integration/test_host_baseline_net.sh).
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -20,6 +22,7 @@
 #include <cmocka.h>
 
 #include "hostbase.h"
+#include "hostbase_net.h"
 #include "registry.h"
 #include "results.h"
 #include "scenario.h"
@@ -69,7 +72,7 @@ static char *load(const char *name, size_t *len)
     return text;
 }
 
-static bool has_arg(const struct fio_job_argv *a, const char *want)
+static bool has_arg(const struct tool_argv *a, const char *want)
 {
     unsigned i;
 
@@ -84,7 +87,7 @@ static bool has_arg(const struct fio_job_argv *a, const char *want)
 static void test_argv(void **state)
 {
     struct hostbase_job job = {"randread", "randread", 4096, 32, 1000, 300};
-    struct fio_job_argv a;
+    struct tool_argv a;
 
     assert_int_equal(hostbase_build_argv(&job, "/var/tmp/x:y.img", "fio", &a), 0);
     assert_string_equal(a.argv[0], "fio");
@@ -297,6 +300,120 @@ static void test_pct_files(void **state)
     samples_free(&set);
 }
 
+/* The network half: which samples a host net job gives, and the printed block. */
+static void test_net_record(void **state)
+{
+    struct sample_set set = {0};
+    struct hostbase_pct_set pct;
+    struct agent_result a;
+    struct peer_report p;
+    struct scenario sc;
+    char *text = NULL;
+    size_t i, tlen = 0;
+    FILE *m;
+    bool tput = false;
+
+    memset(&a, 0, sizeof(a));
+    memset(&p, 0, sizeof(p));
+    a.runtime_s = 1.0;
+    a.bytes = 125000000; /* tcp_rx: the agent received 1000 Mbit in 1 s */
+    a.bytes_total = a.bytes;
+    a.ops = 1000;
+    a.ops_total = 1000;
+    a.cpu_pct.idle = 50;
+    a.cpu_pct.system = 50;
+    p.ok = 1;
+    p.total_bytes = a.bytes;
+    assert_int_equal(hostbase_net_record(&set, workload_find("tcp_rx"), 2, &a, &p), 0);
+    for (i = 0; i < set.n; i++) {
+        assert_string_equal(set.v[i].config, HOSTBASE_CONFIG);
+        assert_string_equal(set.v[i].class_, "host");
+        assert_string_equal(set.v[i].kind, "net");
+        assert_int_equal(set.v[i].rep, 2);
+        /* the agent's CPU split is the whole host's: never a sample */
+        assert_null(strstr(set.v[i].metric, "cpu"));
+        assert_null(strstr(set.v[i].metric, "irqs"));
+        if (strcmp(set.v[i].metric, "throughput_mbit_s") == 0) {
+            assert_true(fabs(set.v[i].value - 1000.0) < 1e-9);
+            tput = true;
+        }
+    }
+    assert_true(tput);
+    /* udp_pps: pps, not loss_pct */
+    a.ops_total = 2000;
+    p.window_s = 1.0;
+    p.window_packets = 900;
+    p.total_packets = 1900;
+    assert_int_equal(hostbase_net_record(&set, workload_find("udp_pps"), 1, &a, &p), 0);
+    assert_int_equal(set.n, 2);
+    assert_string_equal(set.v[1].metric, "pps");
+    assert_true(fabs(set.v[1].value - 900.0) < 1e-9);
+
+    /* a device at half the host's Mbit/s: 50 %, printed in the network block */
+    {
+        struct sample s = set.v[0];
+
+        snprintf(s.config, sizeof(s.config), "virtio-net");
+        snprintf(s.device, sizeof(s.device), "virtio-net");
+        snprintf(s.class_, sizeof(s.class_), "paravirtual");
+        s.value = 500.0;
+        assert_int_equal(samples_add(&set, &s), 0);
+    }
+    assert_int_equal(hostbase_pct_compute(&set, STATS_DEFAULT_SEED, &pct), 0);
+    assert_int_equal(pct.n, 1);
+    assert_true(fabs(pct.v[0].pct - 50.0) < 1e-9);
+    assert_string_equal(pct.v[0].kind, "net");
+    m = open_memstream(&text, &tlen);
+    assert_non_null(m);
+    hostbase_pct_print(m, &pct);
+    fclose(m);
+    assert_non_null(strstr(text, "network: the agent in a namespace of its own"));
+    assert_non_null(strstr(text, "tcp_rx         virtio-net     50% [50, 50]"));
+    assert_null(strstr(text, "block:"));
+    free(text);
+    hostbase_pct_free(&pct);
+
+    /* jobs to run: the net workloads' warm-ups and missing repetitions (resume) */
+    memset(&sc, 0, sizeof(sc));
+    sc.workloads[0] = workload_find("tcp_rx");
+    sc.workloads[1] = workload_find("randread");
+    sc.n_workloads = 2;
+    sc.repetitions = 3;
+    sc.warmup_jobs = 1;
+    assert_true(hostbase_net_has_work(&sc, &set));
+    assert_int_equal(hostbase_net_count_jobs(&sc, &set), 1 + 2); /* rep 2 is there */
+    sc.workloads[0] = workload_find("randread");
+    sc.n_workloads = 1;
+    assert_false(hostbase_net_has_work(&sc, &set));
+    assert_int_equal(hostbase_net_count_jobs(&sc, &set), 0);
+    samples_free(&set);
+}
+
+/* No agent binary: the network half is skipped with the reason, nothing else happens. */
+static void test_net_no_agent(void **state)
+{
+    struct sample_set set = {0};
+    struct netns_topo t;
+    struct peer peer;
+    struct scenario sc;
+    char reason[512] = "";
+
+    memset(&sc, 0, sizeof(sc));
+    memset(&peer, 0, sizeof(peer));
+    sc.workloads[0] = workload_find("tcp_tx");
+    sc.n_workloads = 1;
+    sc.repetitions = 1;
+    assert_int_equal(netns_names(&t, "0badcafe", 1), 0);
+    setenv(HOSTBASE_NET_AGENT_ENV, "/nonexistent/pvbench-agent", 1);
+    assert_int_equal(
+        hostbase_net_run(&sc, &t, &peer, "/dev/null", &set, NULL, NULL, reason, sizeof(reason)), 1);
+    unsetenv(HOSTBASE_NET_AGENT_ENV);
+    assert_non_null(strstr(reason, "no agent binary to run on the host"));
+    assert_non_null(strstr(reason, "/nonexistent/pvbench-agent"));
+    assert_int_equal(t.n_res, 0);
+    assert_int_equal(set.n, 0);
+}
+
 /* fio's own words when it fails. */
 static void test_run_job_error(void **state)
 {
@@ -363,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_record),
         cmocka_unit_test(test_pct),           cmocka_unit_test(test_pct_files),
         cmocka_unit_test(test_run_job_error), cmocka_unit_test(test_run_baseline),
+        cmocka_unit_test(test_net_record),    cmocka_unit_test(test_net_no_agent),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -81,6 +81,11 @@ static void test_names(void **state)
     assert_string_equal(t.taps[2], "pvbt1a2b3c4d2");
     assert_int_equal(t.n_taps, 3);
     assert_string_equal(t.peer_addr, "198.51.100.1/24");
+    assert_string_equal(t.host_netns, "pvb-1a2b3c4d-h");
+    assert_string_equal(t.host_netns_path, "/run/netns/pvb-1a2b3c4d-h");
+    assert_string_equal(t.host_veth, "pvbv1a2b3c4dh");
+    assert_string_equal(t.host_addr, "198.51.100.250/24");
+    assert_true(strlen(t.host_veth) < 16);
     /* The longest name fits IFNAMSIZ (16 with the NUL). */
     assert_int_equal(netns_names(&t, "ffffffff", NETNS_MAX_TAPS), 0);
     assert_string_equal(t.taps[15], "pvbtfffffffff");
@@ -295,6 +300,120 @@ static void test_create_failure_cleans_up(void **state)
     registry_release_all();
 }
 
+/* The bare-host client: its namespace and a veth onto the bridge; its address only inside. */
+static void test_plan_host(void **state)
+{
+    struct netns_cmd cmds[NETNS_MAX_HOST_CMDS], guests[NETNS_MAX_CMDS];
+    struct netns_topo t;
+    char buf[512], gbuf[512];
+    unsigned n, ng;
+    int i_ns, i_veth, i_set, i_addr, i_up;
+
+    (void)state;
+    assert_int_equal(netns_names(&t, "0badcafe", 2), 0);
+    n = netns_plan_host(&t, cmds, NETNS_MAX_HOST_CMDS);
+    assert_true(n > 0 && n <= NETNS_MAX_HOST_CMDS);
+    assert_int_equal(netns_plan_host(&t, cmds, 2), n);
+    n = netns_plan_host(&t, cmds, NETNS_MAX_HOST_CMDS);
+    i_ns = find_cmd(cmds, n, "ip netns add pvb-0badcafe-h");
+    i_veth = find_cmd(cmds, n,
+                      "ip link add pvbv0badcafeh type veth peer name host0 netns pvb-0badcafe-h");
+    i_set = find_cmd(cmds, n, "ip link set pvbv0badcafeh addrgenmode none master pvbb0badcafe");
+    i_addr = find_cmd(cmds, n, "ip -n pvb-0badcafe-h addr add 198.51.100.250/24 dev host0");
+    i_up = find_cmd(cmds, n, "ip link set pvbv0badcafeh up");
+    assert_int_equal(i_ns, 0);
+    assert_true(find_cmd(cmds, n, "ip -n pvb-0badcafe-h link set lo up") > 0);
+    assert_true(find_cmd(cmds, n, "ip -n pvb-0badcafe-h link set host0 addrgenmode none") > 0);
+    assert_true(find_cmd(cmds, n, "ip -n pvb-0badcafe-h link set host0 up") > 0);
+    assert_true(i_veth > i_ns && i_set > i_veth && i_addr > i_veth && i_up > i_set);
+    assert_int_equal(cmds[i_ns].reg_kind, REG_NETNS);
+    assert_string_equal(cmds[i_ns].reg_id, "pvb-0badcafe-h");
+    assert_int_equal(cmds[i_veth].reg_kind, REG_LINK);
+    assert_string_equal(cmds[i_veth].reg_id, "pvbv0badcafeh");
+    /* The client's address is not one a guest of the run can have. */
+    for (unsigned k = 0; k < NETNS_MAX_TAPS; k++) {
+        assert_int_equal(netns_guest_addr(k, gbuf, sizeof(gbuf)), 0);
+        assert_string_not_equal(gbuf, NETNS_HOST_ADDR);
+    }
+    ng = netns_plan(&t, guests, NETNS_MAX_CMDS);
+    for (unsigned i = 0; i < n; i++) {
+        int creates;
+
+        joined(&cmds[i], buf, sizeof(buf));
+        creates = strstr(buf, " add ") != NULL && strstr(buf, "addr add") == NULL;
+        assert_int_equal(creates, cmds[i].reg_kind != REG_KIND_COUNT);
+        if (strstr(buf, "addr add")) {
+            assert_non_null(strstr(buf, "ip -n pvb-0badcafe-h "));
+        }
+        assert_true(strncmp(buf, "ip netns add ", 13) == 0 || strncmp(buf, "ip link ", 8) == 0 ||
+                    strncmp(buf, "ip -n pvb-0badcafe-h ", 21) == 0);
+        /* nothing of the guests' plan again */
+        assert_int_equal(find_cmd(guests, ng, buf), -1);
+    }
+}
+
+/* netns_add_host registers first; a failure takes back only its own part; destroy: all. */
+static void test_add_host(void **state)
+{
+    char id[16], reg[8192], log[8192], line[1024], reason[256];
+    struct netns_topo t;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(registry_open(id, sizeof(id)), 0);
+    assert_int_equal(netns_names(&t, id, 1), 0);
+    assert_int_equal(netns_create(&t, NULL, reason, sizeof(reason)), 0);
+    assert_int_equal(t.n_res, 4); /* netns, bridge, tap, veth */
+
+    /* the veth into the client's namespace cannot be made: its namespace goes again */
+    f = fopen(fail_path, "w");
+    assert_non_null(f);
+    fprintf(f, "ip link add pvbv%sh type veth peer name host0 netns pvb-%s-h\n", id, id);
+    fclose(f);
+    unlink(log_path);
+    assert_int_equal(netns_add_host(&t, NULL, reason, sizeof(reason)), -1);
+    unlink(fail_path);
+    assert_non_null(strstr(reason, "File exists"));
+    assert_int_equal(t.n_res, 4);
+    assert_int_equal(t.host_up, 0);
+    assert_true(util_read_file(log_path, log, sizeof(log)) > 0);
+    snprintf(line, sizeof(line), "ip link delete pvbv%sh\n", id);
+    assert_null(strstr(log, line));
+    snprintf(line, sizeof(line), "ip netns delete pvb-%s-h\n", id);
+    assert_non_null(strstr(log, line));
+    snprintf(line, sizeof(line), "ip netns delete pvb-%s\n", id);
+    assert_null(strstr(log, line));
+
+    check_runner_calls = 0;
+    assert_int_equal(netns_add_host(&t, check_runner, reason, sizeof(reason)), 0);
+    assert_int_equal(check_runner_calls, 8);
+    assert_int_equal(t.host_up, 1);
+    assert_int_equal(t.n_res, 6);
+    /* once is enough */
+    assert_int_equal(netns_add_host(&t, check_runner, reason, sizeof(reason)), 0);
+    assert_int_equal(check_runner_calls, 8);
+    read_registry(reg, sizeof(reg));
+    snprintf(line, sizeof(line), "netns pvb-%s-h\n", id);
+    assert_non_null(strstr(reg, line));
+    snprintf(line, sizeof(line), "link pvbv%sh\n", id);
+    assert_non_null(strstr(reg, line));
+
+    /* newest first: the client's veth and namespace, then the guests' network */
+    unlink(log_path);
+    netns_destroy(&t);
+    assert_int_equal(t.host_up, 0);
+    assert_true(util_read_file(log_path, log, sizeof(log)) > 0);
+    snprintf(line, sizeof(line),
+             "ip link delete pvbv%sh\nip netns delete pvb-%s-h\nip link delete pvbv%s\n"
+             "ip link delete pvbt%s0\nip link delete pvbb%s\nip netns delete pvb-%s\n",
+             id, id, id, id, id, id);
+    assert_string_equal(log, line);
+    read_registry(reg, sizeof(reg));
+    assert_null(strstr(reg, "netns "));
+    assert_null(strstr(reg, "link "));
+    registry_release_all();
+}
+
 static void test_vhost_choice(void **state)
 {
     const struct devmodel *vnet = devmodel_find("virtio-net");
@@ -323,6 +442,8 @@ int main(void)
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_create_registers_first),
         cmocka_unit_test(test_create_failure_cleans_up),
+        cmocka_unit_test(test_plan_host),
+        cmocka_unit_test(test_add_host),
         cmocka_unit_test(test_vhost_choice),
     };
 

@@ -157,12 +157,68 @@ static void test_cleanup_skips_live_run(void **state)
     rmdir(dir);
 }
 
+/* The libvirt kinds (volume, pool) go through their release hooks, newest first. */
+static char hook_log[1024];
+
+static int hook_volume(const char *id, const char *arg)
+{
+    snprintf(hook_log + strlen(hook_log), sizeof(hook_log) - strlen(hook_log), "volume %s %s;",
+             id, arg);
+    return 0;
+}
+
+static int hook_pool(const char *id, const char *arg)
+{
+    snprintf(hook_log + strlen(hook_log), sizeof(hook_log) - strlen(hook_log), "pool %s %s;", id,
+             arg);
+    return 0;
+}
+
+static void test_storage_kinds(void **state)
+{
+    char id[16], dir[512], reg[600];
+    FILE *f;
+
+    (void)state;
+    registry_set_release_hook(REG_VOLUME, hook_volume);
+    registry_set_release_hook(REG_POOL, hook_pool);
+    hook_log[0] = '\0';
+    assert_int_equal(registry_open(id, sizeof(id)), 0);
+    assert_int_equal(registry_add(REG_POOL, "pvb-x", "qemu+tcp://h/system"), 0);
+    assert_int_equal(registry_add(REG_VOLUME, "/p/pvb-x/pvb-x-vmlinux", "qemu+tcp://h/system"), 0);
+    assert_int_equal(registry_add(REG_VOLUME, "/p/pvb-x/pvb-x-disk.img", "qemu+tcp://h/system"), 0);
+    assert_int_equal(registry_add(REG_VOLUME, "/p/pvb-xy/other", "qemu+tcp://h/system"), 0);
+    /* Forgetting what lies under a folder spares a folder whose name only starts alike. */
+    registry_forget_under(REG_VOLUME, "/p/pvb-x");
+    registry_release_all();
+    assert_string_equal(hook_log, "volume /p/pvb-xy/other qemu+tcp://h/system;"
+                                  "pool pvb-x qemu+tcp://h/system;");
+
+    /* After a crash, `pvbench cleanup` reads the kinds back and releases them the same way. */
+    hook_log[0] = '\0';
+    snprintf(dir, sizeof(dir), "%s/0000f00d", state_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(reg, sizeof(reg), "%s/registry", dir);
+    f = fopen(reg, "w");
+    assert_non_null(f);
+    fprintf(f, "harness 0 0\npool pvb-y qemu:///system\nvolume /p/pvb-y/pvb-y-vmlinux "
+               "qemu:///system\n");
+    fclose(f);
+    assert_int_equal(registry_cleanup_stale(0), 1);
+    assert_string_equal(hook_log, "volume /p/pvb-y/pvb-y-vmlinux qemu:///system;"
+                                  "pool pvb-y qemu:///system;");
+    assert_false(exists(dir));
+    registry_set_release_hook(REG_VOLUME, NULL);
+    registry_set_release_hook(REG_POOL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_release_all),
         cmocka_unit_test(test_cleanup_stale),
         cmocka_unit_test(test_cleanup_skips_live_run),
+        cmocka_unit_test(test_storage_kinds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

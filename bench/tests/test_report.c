@@ -419,6 +419,143 @@ static void test_speedup_numbers(void **state)
     small_free(&s, &sum, &v);
 }
 
+/* Two hosts, each with ide and virtio-blk: configurations device@host, host column set. */
+static void add_host(struct sample_set *set, const char *device, const char *host,
+                     const char *class_, unsigned rep, double iops)
+{
+    struct sample s;
+
+    memset(&s, 0, sizeof(s));
+    snprintf(s.config, sizeof(s.config), "%s@%s", device, host);
+    snprintf(s.device, sizeof(s.device), "%s", device);
+    snprintf(s.host, sizeof(s.host), "%s", host);
+    snprintf(s.class_, sizeof(s.class_), "%s", class_);
+    snprintf(s.kind, sizeof(s.kind), "blk");
+    snprintf(s.workload, sizeof(s.workload), "randread");
+    snprintf(s.metric, sizeof(s.metric), "iops");
+    snprintf(s.unit, sizeof(s.unit), "IOPS");
+    s.rep = rep;
+    s.value = iops;
+    assert_int_equal(samples_add(set, &s), 0);
+}
+
+static void two_hosts(struct sample_set *s)
+{
+    static const double a_ide[] = {1000, 1100, 1200}, a_vblk[] = {3000, 3300, 3600};
+    static const double b_ide[] = {2000, 2200, 2400}, b_vblk[] = {3000, 3300, 3600};
+
+    memset(s, 0, sizeof(*s));
+    for (unsigned i = 0; i < 3; i++) {
+        add_host(s, "ide", "hostA", "emulated", i + 1, a_ide[i]);
+        add_host(s, "virtio-blk", "hostA", "paravirtual", i + 1, a_vblk[i]);
+        add_host(s, "ide", "hostB", "emulated", i + 1, b_ide[i]);
+        add_host(s, "virtio-blk", "hostB", "paravirtual", i + 1, b_vblk[i]);
+    }
+}
+
+/* Several hosts: every ratio is taken against the emulated device of the same host. */
+static void test_hosts_ratios(void **state)
+{
+    struct sample_set s;
+    struct summary_set sum;
+    struct table_view v;
+    struct plot_bar *bars = NULL;
+    const char *wl[] = {"randread"};
+    struct capture c;
+    char *text;
+    size_t n = 0;
+
+    (void)state;
+    two_hosts(&s);
+    assert_int_equal(summary_compute(&s, STATS_DEFAULT_SEED, &sum), 0);
+    assert_int_equal(table_view_build(&s, &v), 0);
+    assert_int_equal(v.n_configs, 4);
+    assert_int_equal(table_view_hosts(&v), 2);
+    assert_string_equal(v.configs[3].host, "hostB");
+    assert_string_equal(table_view_reference_of(&v, &v.configs[1])->config, "ide@hostA");
+    assert_string_equal(table_view_reference_of(&v, &v.configs[3])->config, "ide@hostB");
+    assert_string_equal(table_view_reference_of(&v, &v.configs[2])->config, "ide@hostB");
+    assert_string_equal(sum.v[3].host, "hostB");
+
+    assert_int_equal(report_bars(&v, &s, &sum, wl, 1, "iops", 0, &bars, &n), 0);
+    assert_int_equal(n, 4);
+    assert_string_equal(bars[1].name, "virtio-blk@hostA");
+    assert_string_equal(bars[1].note, "3.00× *");
+    assert_string_equal(bars[3].name, "virtio-blk@hostB");
+    assert_true(strncmp(bars[3].note, "1.50×", strlen("1.50×")) == 0);
+    assert_string_equal(bars[2].note, ""); /* ide@hostB is its host's reference */
+    free(bars);
+
+    assert_int_equal(report_speedup_bars(&v, &s, &bars, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(bars[0].name, "virtio-blk@hostA");
+    assert_true(fabs(bars[0].value - 3.0) < 1e-9);
+    assert_string_equal(bars[1].name, "virtio-blk@hostB");
+    assert_true(fabs(bars[1].value - 1.5) < 1e-9);
+    free(bars);
+
+    capture_open(&c);
+    table_print_view(c.f, &v, &s, &sum);
+    text = capture_close(&c);
+    assert_non_null(strstr(text, "vs ide@hostB"));
+    assert_non_null(strstr(text, "vs ide@hostA"));
+    free(text);
+    small_free(&s, &sum, &v);
+
+    /* A file without the host column is one host: the references of before. */
+    small_run(&s, &sum, &v);
+    assert_int_equal(table_view_hosts(&v), 1);
+    assert_string_equal(table_view_reference_of(&v, &v.configs[1])->config, "ide");
+    small_free(&s, &sum, &v);
+}
+
+static int build_without_gnuplot(const char *dir);
+
+/* report_build on a 2-host run folder: labels device@host, the hosts table, the note. */
+static void test_build_hosts(void **state)
+{
+    struct sample_set s;
+    char dir[PATH_MAX * 2], path[PATH_MAX * 3];
+    char *html, *md;
+    FILE *f;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/run-hosts", tmp_dir);
+    mkdir(dir, 0755);
+    two_hosts(&s);
+    snprintf(path, sizeof(path), "%s/samples.csv", dir);
+    assert_int_equal(samples_write_csv(path, &s), 0);
+    samples_free(&s);
+    snprintf(path, sizeof(path), "%s/run.json", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"format\":\"pvbench-run\",\"version\":1,\"accelerator\":{\"name\":\"tcg\"},"
+          "\"configs\":[{\"config\":\"ide@hostA\",\"host\":\"hostA\",\"status\":\"ok\"}],"
+          "\"hosts\":[{\"label\":\"hostA\",\"uri\":\"qemu+ssh://hostA/system\","
+          "\"accelerator\":{\"name\":\"tcg\"},\"status\":\"ok\"},{\"label\":\"hostB\","
+          "\"uri\":\"qemu+ssh://<b>/system\",\"status\":\"failed\"}, 3]}\n",
+          f);
+    fclose(f);
+    assert_int_equal(build_without_gnuplot(dir), PVB_EXIT_SKIPPED);
+    snprintf(path, sizeof(path), "%s/report.html", dir);
+    html = slurp(path);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<h3>Hosts</h3>"));
+    assert_non_null(strstr(html, "qemu+ssh://hostA/system"));
+    assert_null(strstr(html, "qemu+ssh://<b>/system"));
+    assert_non_null(strstr(html, "qemu+ssh://&lt;b&gt;/system"));
+    assert_non_null(strstr(html, "named device@host"));
+    assert_non_null(strstr(html, "1.50× <span class=\"vs\">vs ide@hostB"));
+    assert_non_null(strstr(html, "<td>hostA</td>")); /* the configurations' host column */
+    snprintf(path, sizeof(path), "%s/report.md", dir);
+    md = slurp(path);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "| randread | iops | virtio-blk@hostB | paravirtual |"));
+    assert_non_null(strstr(md, "### Hosts"));
+    free(html);
+    free(md);
+}
+
 static void test_ratio_within_noise(void **state)
 {
     static const double a[] = {100, 150, 200}, b[] = {110, 140, 190};
@@ -542,6 +679,22 @@ static void test_view(void **state)
     assert_string_equal(table_view_reference(&v, "net")->config, "e1000");
     assert_string_equal(table_view_reference(&v, "blk")->config, "ide");
     assert_null(table_view_reference(&v, "gpu"));
+    assert_true(table_config_is_kind(&v.configs[0], "net"));
+    assert_false(table_config_is_kind(&v.configs[0], "blk"));
+    assert_false(table_config_is_kind(&v.configs[0], "ne"));
+    table_view_free(&v);
+
+    /* the bare host measures disks and NICs: it belongs to both kinds, references neither */
+    add(&s, "host", "host", "blk", "randread_qd1", "iops", 1, 1000);
+    add(&s, "host", "host", "net", "tcp_rr", "transactions_s", 1, 30000);
+    add(&s, "host", "host", "net", "tcp_rr", "lat_p50_us", 1, 20);
+    assert_int_equal(table_view_build(&s, &v), 0);
+    assert_int_equal(v.n_configs, 4);
+    assert_string_equal(v.configs[3].kind, "blk,net");
+    assert_true(table_config_is_kind(&v.configs[3], "blk"));
+    assert_true(table_config_is_kind(&v.configs[3], "net"));
+    assert_false(table_config_is_kind(&v.configs[3], "bl"));
+    assert_string_equal(table_view_reference(&v, "net")->config, "e1000");
     table_view_free(&v);
     samples_free(&s);
 }
@@ -765,6 +918,8 @@ int main(void)
         cmocka_unit_test(test_write_script),
         cmocka_unit_test(test_bars_numbers),
         cmocka_unit_test(test_speedup_numbers),
+        cmocka_unit_test(test_hosts_ratios),
+        cmocka_unit_test(test_build_hosts),
         cmocka_unit_test(test_ratio_within_noise),
         cmocka_unit_test(test_ratio_marks),
         cmocka_unit_test(test_boot_and_latency),

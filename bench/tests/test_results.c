@@ -106,6 +106,7 @@ static void assert_sample_equal(const struct sample *a, const struct sample *b)
     assert_string_equal(a->unit, b->unit);
     assert_int_equal(a->rep, b->rep);
     assert_true(a->value == b->value);
+    assert_string_equal(a->host, b->host);
 }
 
 static int setup_dirs(void **state)
@@ -178,6 +179,9 @@ static void test_samples_round_trip(void **state)
     }
     make_sample(&s, "odd, \"name\"", "rand,read", "iops", 4294967295u, 2.5);
     assert_int_equal(samples_add(&set, &s), 0);
+    make_sample(&s, "virtio@hostB", "randread", "iops", 1, 9.5);
+    snprintf(s.host, sizeof(s.host), "hostB");
+    assert_int_equal(samples_add(&set, &s), 0);
     /* Many rows: the reader grows its array. */
     for (i = 0; i < 3000; i++) {
         make_sample(&s, "bulk", "seqread", "mib_s", (unsigned)i, (double)i * 0.25);
@@ -217,6 +221,7 @@ static void test_samples_read_good_fixture(void **state)
     assert_true(set.v[0].value == 41234.5);
     assert_int_equal(set.v[3].rep, 1);
     assert_string_equal(set.v[3].device, "ide-hd");
+    assert_string_equal(set.v[0].host, ""); /* written before the host column */
     samples_free(&set);
 
     /* CRLF line ends (a file saved on Windows) read the same. */
@@ -225,6 +230,86 @@ static void test_samples_read_good_fixture(void **state)
     assert_int_equal(set.n, 1);
     assert_true(set.v[0].value == 41234.5);
     samples_free(&set);
+}
+
+/* The host column (several hosts: configurations are device@host), and files without it. */
+static void test_samples_read_hosts(void **state)
+{
+    struct sample_set set = {0};
+    struct sample s;
+    char err[512], path[PATH_MAX];
+    unsigned bad = 99;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(samples_read_csv(fixture("hosts.csv"), &set, &bad, err, sizeof(err)), 0);
+    /* A row of 9 columns under the 10-column header is a bad row, not a hostless one. */
+    assert_int_equal(bad, 1);
+    assert_non_null(strstr(err, "hosts.csv:6: 9 columns, expected 10"));
+    assert_int_equal(set.n, 5);
+    assert_string_equal(set.v[0].config, "ide@hostA");
+    assert_string_equal(set.v[0].host, "hostA");
+    assert_string_equal(set.v[3].host, "host-b.example.org"); /* quoted */
+    assert_true(set.v[3].value == 39000.0);
+    assert_string_equal(set.v[4].config, "host"); /* an empty host column */
+    assert_string_equal(set.v[4].host, "");
+    samples_free(&set);
+
+    /* The header without host, rows with it: bad rows, named. */
+    snprintf(path, sizeof(path), "%s", tmp_path("v1_extra.csv"));
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\nide,ide,emulated,blk,randread,iops,IOPS,1,3120,hostA\n"
+               "ide,ide,emulated,blk,randread,iops,IOPS,2,3121\n",
+            RESULTS_SAMPLES_HEADER_V1);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(samples_read_csv(path, &set, &bad, err, sizeof(err)), 0);
+    assert_int_equal(bad, 1);
+    assert_int_equal(set.n, 1);
+    assert_int_equal(set.v[0].rep, 2);
+    assert_non_null(strstr(err, "v1_extra.csv:2: 10 columns, expected 9"));
+    samples_free(&set);
+
+    /* A host longer than a label is refused; writing one with a newline too. */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\nide,ide,emulated,blk,randread,iops,IOPS,1,3120,"
+               "a-host-label-that-is-far-longer-than-thirty-two\n",
+            RESULTS_SAMPLES_HEADER);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(samples_read_csv(path, &set, &bad, err, sizeof(err)), 0);
+    assert_int_equal(bad, 1);
+    assert_non_null(strstr(err, "host longer than 32 characters"));
+    samples_free(&set);
+    make_sample(&s, "ide", "randread", "iops", 1, 1.0);
+    snprintf(s.host, sizeof(s.host), "a\nb");
+    assert_int_equal(samples_add(&set, &s), 0);
+    assert_int_equal(samples_write_csv(tmp_path("nl.csv"), &set), -1);
+    samples_free(&set);
+}
+
+static void test_host_label(void **state)
+{
+    char out[RESULTS_HOST_MAX + 1];
+    char small[6];
+
+    (void)state;
+    results_host_label(out, sizeof(out), "hostA");
+    assert_string_equal(out, "hostA");
+    results_host_label(out, sizeof(out), "host-b.example.org");
+    assert_string_equal(out, "host-b.example.org");
+    results_host_label(out, sizeof(out), "a/b c@d:e,f\"g");
+    assert_string_equal(out, "a-b-c-d-e-f-g");
+    results_host_label(out, sizeof(out), "");
+    assert_string_equal(out, "unknown");
+    results_host_label(out, sizeof(out), "..");
+    assert_string_equal(out, "unknown");
+    results_host_label(out, sizeof(out), NULL);
+    assert_string_equal(out, "unknown");
+    results_host_label(out, sizeof(out), "0123456789012345678901234567890123456789");
+    assert_string_equal(out, "01234567890123456789012345678901");
+    results_host_label(small, sizeof(small), "abcdefgh");
+    assert_string_equal(small, "abcde");
 }
 
 static void test_samples_read_quoted(void **state)
@@ -350,7 +435,7 @@ static void test_samples_read_long_and_nul_lines(void **state)
     text[n] = '\0';
     f = fopen(tmp_path("long.csv"), "w");
     assert_non_null(f);
-    fprintf(f, "%s\n", RESULTS_SAMPLES_HEADER);
+    fprintf(f, "%s\n", RESULTS_SAMPLES_HEADER_V1);
     fprintf(f, "a,b,c,blk,w,m,u,1,1\n");
     fprintf(f, "a,b,c,blk,w,m,u,2,%s\n", text);
     fwrite("a,b,c,blk,w,m,u,3,\0003\n", 1, 21, f);
@@ -574,6 +659,7 @@ static void test_summary_write_csv(void **state)
     make_sample(&s, "a,b", "randread", "iops", 1, 1234567.0);
     assert_int_equal(samples_add(&set, &s), 0);
     make_sample(&s, "ide", "randread", "lat_p99", 1, 0.5);
+    snprintf(s.host, sizeof(s.host), "hostA");
     assert_int_equal(samples_add(&set, &s), 0);
     assert_int_equal(summary_compute(&set, 1, &sum), 0);
     assert_int_equal(summary_write_csv(tmp_path("summary.csv"), &sum), 0);
@@ -582,8 +668,8 @@ static void test_summary_write_csv(void **state)
     assert_string_equal(got, RESULTS_SUMMARY_HEADER
                         "\n"
                         "\"a,b\",virtio-blk,paravirtual,blk,randread,iops,IOPS,1,"
-                        "1.23457e+06,1.23457e+06,1.23457e+06\n"
-                        "ide,ide-hd,emulated,blk,randread,lat_p99,us,1,0.5,0.5,0.5\n");
+                        "1.23457e+06,1.23457e+06,1.23457e+06,\n"
+                        "ide,ide-hd,emulated,blk,randread,lat_p99,us,1,0.5,0.5,0.5,hostA\n");
     free(got);
     assert_false(exists(tmp_path("summary.csv.tmp")));
     summary_free(&sum);
@@ -642,6 +728,7 @@ static void test_summary_write_json(void **state)
 
     c = json_object_array_get_idx(configs, 1);
     assert_string_equal(json_object_get_string(get(c, "config")), "ide");
+    assert_string_equal(json_object_get_string(get(c, "host")), "");
     wls = get(c, "workloads");
     assert_int_equal(json_object_array_length(wls), 2);
     w = json_object_array_get_idx(wls, 1);
@@ -658,6 +745,8 @@ int main(void)
         cmocka_unit_test(test_csv_field),
         cmocka_unit_test(test_samples_round_trip),
         cmocka_unit_test(test_samples_read_good_fixture),
+        cmocka_unit_test(test_samples_read_hosts),
+        cmocka_unit_test(test_host_label),
         cmocka_unit_test(test_samples_read_quoted),
         cmocka_unit_test(test_samples_read_bad_value),
         cmocka_unit_test(test_samples_read_truncated),

@@ -2,7 +2,8 @@
  * The agent binary end to end, off PID 1: pvbench-agent serves a pty (as it
  * serves ttyS1 in a guest) with jobs on a scratch file. Checks the control
  * loop: READY, RESULT, ERROR for bad and over-long lines, the garbage fault,
- * QUIT.
+ * QUIT. And a Unix socket as its control (the bare-host network baseline runs it
+ * so): it connects, serves, and exits when the socket closes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,10 +185,69 @@ static void test_session(void **state)
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* A Unix socket as the control: READY, a refused job, and an exit when the harness hangs up. */
+static void test_socket_control(void **state)
+{
+    static char line[PVB_LINE_MAX + 1];
+    struct sockaddr_un sa;
+    int lfd, status = 0, i, saved = master;
+    pid_t pid, w = 0;
+
+    if (access(PVB_AGENT_BIN, X_OK) != 0) {
+        skip();
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.sock", disk);
+    unlink(sa.sun_path);
+    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(lfd >= 0);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+
+        if (fd >= 0) {
+            dup2(fd, 2);
+        }
+        execl(PVB_AGENT_BIN, "pvbench-agent", sa.sun_path, (char *)NULL);
+        _exit(127);
+    }
+    master = accept(lfd, NULL, NULL);
+    assert_true(master >= 0);
+    inlen = 0;
+    read_line(line, sizeof(line), 10000);
+    assert_true(starts_with(line, "PVB1 READY {\"agent\":\"" AGENT_VERSION "\""));
+    send_str("PVB1 JOB id=5 kind=blk rw=read bs=4096 qd=1 runtime_ms=100 engine=iperf3\n");
+    read_line(line, sizeof(line), 5000);
+    assert_string_equal(line, "PVB1 ERROR {\"job\":5,\"reason\":\"engine=iperf3 runs network "
+                              "jobs only (tcp_tx, tcp_rx)\"}");
+    /* the harness goes away: off PID 1 the agent ends, no QUIT (and no sync) needed */
+    close(master);
+    master = saved;
+    for (i = 0; i < 100 && w == 0; i++) {
+        w = waitpid(pid, &status, WNOHANG);
+        if (w == 0) {
+            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+        }
+    }
+    if (w != pid) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    close(lfd);
+    unlink(sa.sun_path);
+    assert_int_equal(w, pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_session),
+        cmocka_unit_test(test_socket_control),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -118,7 +118,7 @@ static int teardown(void **state)
 
 /* ---- command line ---------------------------------------------------------------------- */
 
-static bool has_arg(const struct fio_job_argv *a, const char *want)
+static bool has_arg(const struct tool_argv *a, const char *want)
 {
     unsigned i;
 
@@ -132,7 +132,7 @@ static bool has_arg(const struct fio_job_argv *a, const char *want)
 
 static void test_argv(void **state)
 {
-    struct fio_job_argv a;
+    struct tool_argv a;
     struct agent_job job;
 
     make_job(&job, AGENT_RW_RANDREAD, 4096, 32);

@@ -210,6 +210,12 @@ static void test_parse_defaults_and_order(void **state)
                                      &job, err, sizeof(err)),
                      0);
     assert_int_equal(job.kind, AGENT_KIND_NET);
+    assert_int_equal(job.engine, AGENT_ENGINE_AGENT);
+    assert_int_equal(agent_job_parse("id=3 kind=net rw=tcp_tx bs=131072 runtime_ms=1000 "
+                                     "peer=198.51.100.1 port=5201 engine=iperf3",
+                                     &job, err, sizeof(err)),
+                     0);
+    assert_int_equal(job.engine, AGENT_ENGINE_IPERF3);
 
     assert_int_equal(agent_job_parse("id=4 kind=blk fault=flood rw=read bs=512 qd=1 "
                                      "runtime_ms=10",

@@ -13,11 +13,14 @@ for f in run.json samples.csv summary.csv summary.json scenario.ini logs; do
 done
 ok "run folder complete"
 
-head -1 "$out/samples.csv" | grep -qx 'config,device,class,kind,workload,metric,unit,rep,value' ||
+head -1 "$out/samples.csv" | grep -qx 'config,device,class,kind,workload,metric,unit,rep,value,host' ||
     fail "samples.csv header"
 head -1 "$out/summary.csv" |
-    grep -qx 'config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high' ||
+    grep -qx 'config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high,host' ||
     fail "summary.csv header"
+# One host: configurations keep the device's name, the host column names this machine.
+[ "$(csv_values "$out/samples.csv" host ide randread iops | sort -u)" = \
+    "$(hostname | tr -c 'A-Za-z0-9._\n-' '-' | cut -c1-32)" ] || fail "host column"
 grep -q '"accelerator"' "$out/run.json" && grep -q '"name":"tcg"\|"name": "tcg"' "$out/run.json" ||
     fail "accelerator not recorded as tcg"
 grep -q '"qemu_version": *"QEMU emulator' "$out/run.json" || fail "qemu version missing"
