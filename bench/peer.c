@@ -446,7 +446,10 @@ static void peer_accept(struct peer_run *r)
         }
         return;
     }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* Request/response sends each answer at once; the streams keep Nagle, as iperf3 does. */
+    if (r->job->workload == PVB_NET_TCP_RR) {
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
     r->fd = fd;
     r->hello_got = 0;
     r->state = PEER_ST_HELLO;

@@ -299,7 +299,10 @@ static int agent_net_connect(struct agent_net *n)
         if (n->fd < 0) {
             return agent_net_errno_msg(n, errno, "socket");
         }
-        if (setsockopt(n->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
+        /* Request/response wants each 1-byte message sent at once; the streams keep Nagle,
+         * as iperf3 does, so a short non-blocking send does not go out as a small segment. */
+        if (n->job->rw == AGENT_RW_TCP_RR &&
+            setsockopt(n->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
             return agent_net_errno_msg(n, errno, "TCP_NODELAY");
         }
         soerr = 0;
