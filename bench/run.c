@@ -1,13 +1,15 @@
 /*
  * `pvbench run`: the measurement loop. It owns the order of things; measuring
  * (agent), bookkeeping (registry), files (results) and output (table, report)
- * live in their own modules.
+ * live in their own modules. Here: signals, guest lifecycle, samples, jobs,
+ * configurations, backend and accelerator choice, --baseline, set-up and run_main;
+ * the hosts are in run_hosts.c, the test network in run_net.c, run.json in
+ * run_json.c, the state they share in run_ctx.h.
  */
 #include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -17,7 +19,6 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <sched.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 #include "registry.h"
 #include "report.h"
 #include "results.h"
+#include "run_ctx.h"
 #include "scenario.h"
 #include "table.h"
 #include "util.h"
@@ -45,85 +47,6 @@
 #define RUN_QUIT_GRACE_S 5.0
 #define RUN_KVM_PROBE_TIMEOUT_S 10.0
 #define RUN_PROBE_DISK_MIB 16
-
-enum config_status { CONFIG_PENDING, CONFIG_OK, CONFIG_FAILED, CONFIG_SKIPPED };
-
-struct config_state {
-    enum config_status status;
-    char reason[512];
-    char driver[32];
-    double load_before, load_after; /* host 1-minute load average around the configuration */
-    char vhost[8];                  /* net: "on" | "off" (run.json) */
-    char why_source[128];           /* where the "why" counts came from ("" if none) */
-    unsigned retries;               /* jobs run again on a fresh guest after a lost one */
-    char retry_reason[512];         /* why the last of them was lost */
-};
-
-/*
- * One host of the run (--connect URI; one host when it is given once or not at all). A
- * configuration is a device on a host: "device" in a run of one host, "device@label" in a
- * run of several, where label (the host column) comes from the URI's host part or, for this
- * machine, its hostname, with the transport added when two hosts would share a label.
- */
-struct run_host {
-    char uri[BACKEND_LIBVIRT_URI_MAX]; /* "" : the default URI, or the qemu backend */
-    char label[RESULTS_HOST_MAX + 1];
-    int local;                         /* the URI names this machine */
-    int upload;                        /* guest image and scratch disks as volumes */
-    struct backend_libvirt_host info;  /* as libvirt describes it ("" before connecting) */
-    char accel[8];
-    char accel_reason[256];
-    char status[16];                   /* "" not yet, "ok", "failed", "skipped" */
-    char reason[512];
-    char storage[256];                 /* where its guests' image is (run.json) */
-    char kernel[PATH_MAX];             /* the guest image as this host sees it */
-    char initrd[PATH_MAX];
-    char config[SCENARIO_MAX_DEVICES][48];
-    struct config_state cfg[SCENARIO_MAX_DEVICES];
-};
-
-struct run_ctx {
-    struct scenario s;
-    const struct run_options *o;
-    const struct backend_ops *backend;
-    struct run_host hosts[RUN_MAX_HOSTS];
-    unsigned n_hosts;
-    struct run_host *host;      /* the host being measured */
-    char local_label[RESULTS_HOST_MAX + 1]; /* this machine's (the bare-host baseline) */
-    char out_dir[PATH_MAX];
-    char logs_dir[PATH_MAX + 8];
-    char samples_path[PATH_MAX + 16];
-    char run_id[16];
-    char accel[8];
-    char accel_reason[256];
-    char backend_info[256];
-    char kernel[PATH_MAX];
-    char initrd[PATH_MAX];
-    char guest_kernel[64];
-    char qemu_binary[PATH_MAX];
-    char qemu_version[128];
-    char started[32];
-    char ended[32];
-    struct sample_set samples;
-    struct config_state *cfg; /* the current host's (host->cfg) */
-    unsigned job_seq;
-    unsigned total_jobs;
-    char fault[16];
-    char fault_device[32];
-    char fault_workload[32];
-    int fault_used;
-    int write_failed; /* samples could not be saved: stop */
-    /* The test network (netns.h) and host peer (peer.h): once per run, at the first net
-     * configuration; net_state 0 not yet, 1 up, -1 failed, -2 this host cannot. */
-    struct netns_topo net;
-    struct peer peer;
-    int net_state;
-    char net_reason[256];
-    int vhost_available;
-    /* host_baseline = yes (hostbase.h): "ok", "skipped", "failed" or "" (not asked) */
-    char host_status[16];
-    char host_reason[512];
-};
 
 /* ---- signals -------------------------------------------------------------------------------- */
 
@@ -150,141 +73,6 @@ void run_install_signals(void)
 int run_interrupted(void)
 {
     return interrupted != 0;
-}
-
-/* ---- hosts ---------------------------------------------------------------------------------- */
-
-/* The configuration of device dev on the current host: "dev" or "dev@host" (several hosts). */
-static const char *config_name(const struct run_ctx *r, const struct devmodel *dev)
-{
-    for (unsigned i = 0; r->host && i < r->s.n_devices; i++) {
-        if (r->s.devices[i] == dev) {
-            return r->host->config[i];
-        }
-    }
-    return dev->name;
-}
-
-/* Make h the host being measured: its configurations' names and states. */
-static void host_select(struct run_ctx *r, unsigned h)
-{
-    r->host = &r->hosts[h];
-    r->cfg = r->host->cfg;
-}
-
-/* The transport of a libvirt URI for a label: "unix", "tcp", "ssh", ... ("local" if none). */
-static void uri_transport(const char *uri, char *out, size_t len)
-{
-    const char *plus = strchr(uri, '+');
-    const char *colon = strchr(uri, ':');
-
-    if (plus && colon && plus < colon) {
-        snprintf(out, len, "%.*s", (int)(colon - plus - 1), plus + 1);
-    } else {
-        snprintf(out, len, "local");
-    }
-}
-
-/* The host part of a libvirt URI ("" if none): "qemu+ssh://root@hostA:22/system" -> hostA. */
-static void uri_server(const char *uri, char *out, size_t len)
-{
-    const char *p = strstr(uri, "://");
-    size_t n;
-
-    out[0] = '\0';
-    if (!p) {
-        return;
-    }
-    p += 3;
-    n = strcspn(p, "/?");
-    snprintf(out, len, "%.*s", (int)n, p);
-    if ((p = strrchr(out, '@')) != NULL) {
-        memmove(out, p + 1, strlen(p + 1) + 1);
-    }
-    if (out[0] == '[') {
-        out[strcspn(out, "]")] = '\0'; /* [::1]:16509 */
-        memmove(out, out + 1, strlen(out));
-    } else {
-        out[strcspn(out, ":")] = '\0';
-    }
-}
-
-/* Does one of the hosts before h have label? */
-static int host_label_taken(const struct run_ctx *r, unsigned h, const char *label)
-{
-    for (unsigned k = 0; k < h; k++) {
-        if (strcmp(r->hosts[k].label, label) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/*
- * The hosts of the run from --connect (none or one: one host, as before) and their labels:
- * the URI's host part, or this machine's hostname for a local URI; when labels collide,
- * "-<transport>" is added, then "-<n>", so labels stay stable for the same command line.
- * Configuration names carry the label only when there are several hosts.
- */
-static int hosts_init(struct run_ctx *r)
-{
-    char name[256] = "", server[256], tr[32], base[RESULTS_HOST_MAX + 1], cand[64];
-    const char *backend = r->o->backend ? r->o->backend : getenv("PVBENCH_BACKEND");
-
-    if (r->o->n_connect > 1 && backend && strcmp(backend, "qemu") == 0) {
-        log_err("%s: several --connect hosts are reached through libvirt only "
-                "(use --backend libvirt)",
-                r->o->backend ? "--backend qemu" : "PVBENCH_BACKEND=qemu");
-        return -1;
-    }
-    gethostname(name, sizeof(name) - 1);
-    results_host_label(r->local_label, sizeof(r->local_label), name);
-    r->n_hosts = r->o->n_connect ? r->o->n_connect : 1;
-    for (unsigned h = 0; h < r->n_hosts; h++) {
-        struct run_host *hs = &r->hosts[h];
-        const char *uri = r->o->n_connect ? r->o->connect[h] : "";
-
-        if (util_strlcpy(hs->uri, uri, sizeof(hs->uri)) < 0) {
-            log_err("--connect %s: longer than %d bytes", uri, BACKEND_LIBVIRT_URI_MAX - 1);
-            return -1;
-        }
-        uri_server(uri, server, sizeof(server));
-        hs->local = !*uri || backend_libvirt_uri_is_local(uri);
-        hs->upload = *uri ? backend_libvirt_uri_needs_upload(uri)
-                          : backend_libvirt_uri_needs_upload(BACKEND_LIBVIRT_DEFAULT_URI);
-        if (hs->local || !server[0]) {
-            util_strlcpy(hs->label, r->local_label, sizeof(hs->label));
-        } else {
-            results_host_label(hs->label, sizeof(hs->label), server);
-        }
-    }
-    for (unsigned h = 1; h < r->n_hosts; h++) {
-        if (!host_label_taken(r, h, r->hosts[h].label)) {
-            continue;
-        }
-        uri_transport(r->hosts[h].uri, tr, sizeof(tr));
-        util_strlcpy(base, r->hosts[h].label, sizeof(base));
-        snprintf(cand, sizeof(cand), "%.20s-%.8s", base, tr);
-        results_host_label(r->hosts[h].label, sizeof(r->hosts[h].label), cand);
-        for (unsigned n = 2; host_label_taken(r, h, r->hosts[h].label); n++) {
-            snprintf(cand, sizeof(cand), "%.20s-%.8s-%u", base, tr, n);
-            results_host_label(r->hosts[h].label, sizeof(r->hosts[h].label), cand);
-        }
-    }
-    for (unsigned h = 0; h < r->n_hosts; h++) {
-        util_strlcpy(base, r->hosts[h].label, sizeof(base)); /* not an argument inside r */
-        for (unsigned di = 0; di < r->s.n_devices; di++) {
-            if (r->n_hosts == 1) {
-                util_strlcpy(r->hosts[h].config[di], r->s.devices[di]->name,
-                             sizeof(r->hosts[h].config[di]));
-            } else {
-                snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s",
-                         r->s.devices[di]->name, base);
-            }
-        }
-    }
-    host_select(r, 0);
-    return 0;
 }
 
 /* ---- guest lifecycle ------------------------------------------------------------------------ */
@@ -548,7 +336,7 @@ static int add_sample(struct run_ctx *r, const struct devmodel *dev, const char 
         return 0; /* undefined for this job (e.g. per-op cost with no ops): not a sample */
     }
     memset(&s, 0, sizeof(s));
-    util_strlcpy(s.config, config_name(r, dev), sizeof(s.config));
+    util_strlcpy(s.config, run_config_name(r, dev), sizeof(s.config));
     util_strlcpy(s.host, r->host->label, sizeof(s.host));
     util_strlcpy(s.device, dev->name, sizeof(s.device));
     util_strlcpy(s.class_, devmodel_class_name(dev->class), sizeof(s.class_));
@@ -619,14 +407,28 @@ static int record_result(struct run_ctx *r, const struct devmodel *dev, const st
     return rc ? -1 : 0;
 }
 
+/* Turn one net job (agent and peer) plus host counters into samples. */
+static int record_net(struct run_ctx *r, const struct devmodel *dev, const struct workload *w,
+                      unsigned rep, const struct agent_result *a, const struct peer_report *p,
+                      double host_cpu_s)
+{
+    struct peer_metric m[PEER_METRICS_MAX];
+    unsigned n;
+    int rc = 0;
+
+    n = peer_metrics(peer_workload_parse(w->rw), a, p, host_cpu_s, r->s.vcpus, m,
+                     PEER_METRICS_MAX);
+    for (unsigned i = 0; i < n; i++) {
+        rc |= add_sample(r, dev, w->name, m[i].name, rep, m[i].value);
+    }
+    return rc ? -1 : 0;
+}
+
 /* hostbase_run's callback: persist the samples after each host job. */
 static int save_samples_cb(void *arg)
 {
     return save_samples(arg);
 }
-
-static void net_up(struct run_ctx *r);
-static void net_teardown(struct run_ctx *r);
 
 /*
  * The network half: the agent as a host process in a namespace of its own, against the run's
@@ -641,7 +443,7 @@ static int host_baseline_net(struct run_ctx *r, char *reason, size_t len)
     if (!hostbase_net_has_work(&r->s, &r->samples)) {
         return 0;
     }
-    net_up(r);
+    run_net_up(r);
     if (r->net_state != 1) {
         util_strlcpy(reason, r->net_reason, len);
         rc = r->net_state == -2 ? 1 : -1;
@@ -651,7 +453,7 @@ static int host_baseline_net(struct run_ctx *r, char *reason, size_t len)
     snprintf(log, sizeof(log), "%s/host-agent.log", r->logs_dir);
     rc = hostbase_net_run(&r->s, &r->net, &r->peer, log, &r->samples, save_samples_cb, r, reason,
                           len);
-    net_teardown(r);
+    run_net_teardown(r);
     return rc;
 }
 
@@ -705,151 +507,6 @@ static void host_baseline_report(struct run_ctx *r)
         hostbase_pct_print(stdout, &pct);
     }
     hostbase_pct_free(&pct);
-}
-
-/* ---- network: test network, host peer, net samples ------------------------------------------ */
-
-/* The test network and the host peer, made once per run: net_state 1, or -1/-2 and why. */
-static void net_up(struct run_ctx *r)
-{
-    unsigned n_net = 0;
-    char err[256];
-
-    if (r->net_state == 0) {
-        for (unsigned i = 0; i < r->s.n_devices; i++) {
-            n_net += r->s.devices[i]->kind == DEVMODEL_NET;
-        }
-        r->vhost_available = netns_vhost_available();
-        if (netns_host_check(r->net_reason, sizeof(r->net_reason)) < 0) {
-            r->net_state = -2;
-        } else if (netns_names(&r->net, r->run_id, n_net) < 0 ||
-                   netns_create(&r->net, NULL, err, sizeof(err)) < 0) {
-            snprintf(r->net_reason, sizeof(r->net_reason), "cannot create the test network: %s",
-                     err);
-            r->net_state = -1;
-        } else if (peer_start(&r->peer, r->net.netns_path, PVB_NET_PEER_ADDR, err,
-                              sizeof(err)) < 0) {
-            util_strlcpy(r->net_reason, err, sizeof(r->net_reason));
-            netns_destroy(&r->net);
-            r->net_state = -1;
-        } else {
-            r->net_state = 1;
-            log_info("test network: namespace %s, bridge %s, %u tap%s, host peer pid %d at %s",
-                     r->net.netns, r->net.bridge, n_net, n_net == 1 ? "" : "s",
-                     (int)r->peer.pid, PVB_NET_PEER_ADDR);
-        }
-    }
-}
-
-/*
- * Before booting net configuration di: the test network and the host peer exist
- * (made at the first call, once per run) and its vhost choice is possible. 0, or
- * -1 with the configuration marked skipped (this host cannot) or failed.
- */
-static int net_prepare(struct run_ctx *r, unsigned di)
-{
-    const struct devmodel *dev = r->s.devices[di];
-    struct config_state *c = &r->cfg[di];
-    int vh;
-
-    net_up(r);
-    if (r->net_state == -2) {
-        c->status = CONFIG_SKIPPED;
-        snprintf(c->reason, sizeof(c->reason), "skipped: %s", r->net_reason);
-        log_warn("%s: %s", dev->name, c->reason);
-        return -1;
-    }
-    if (r->net_state < 0) {
-        c->status = CONFIG_FAILED;
-        util_strlcpy(c->reason, r->net_reason, sizeof(c->reason));
-        log_err("%s: %s", dev->name, c->reason);
-        return -1;
-    }
-    vh = netns_vhost_for(dev, (enum netns_vhost)r->s.vhost, r->vhost_available);
-    if (vh < 0) {
-        c->status = CONFIG_SKIPPED;
-        snprintf(c->reason, sizeof(c->reason), "skipped: vhost = on but /dev/vhost-net is missing");
-        log_warn("%s: %s", dev->name, c->reason);
-        return -1;
-    }
-    util_strlcpy(c->vhost, vh ? "on" : "off", sizeof(c->vhost));
-    if (!vh && strncmp(dev->qemu_device, "virtio-net", 10) == 0 &&
-        r->s.vhost == NETNS_VHOST_AUTO) {
-        log_warn("%s: /dev/vhost-net is missing: vhost=off, QEMU itself moves the packets "
-                 "(recorded in run.json)",
-                 dev->name);
-    }
-    return 0;
-}
-
-/* Stop the peer and remove the test network (the guests are stopped already). */
-static void net_teardown(struct run_ctx *r)
-{
-    if (r->net_state == 1) {
-        peer_stop(&r->peer);
-        netns_destroy(&r->net);
-    }
-    r->net_state = 0;
-}
-
-/* Tell the host peer about a net job before the agent hears of it. 0 or -1 with reason. */
-static int net_job_begin(struct run_ctx *r, const struct agent_job *job,
-                         const struct workload *w, double budget_s, char *reason, size_t len)
-{
-    struct peer_job pj;
-    char err[256];
-
-    memset(&pj, 0, sizeof(pj));
-    pj.id = job->id;
-    pj.workload = peer_workload_parse(w->rw);
-    pj.port = job->port;
-    pj.runtime_ms = job->runtime_ms;
-    pj.warmup_ms = job->warmup_ms;
-    /* Longer than the agent's own deadline, shorter than the harness's wait. */
-    pj.life_ms = (unsigned)((budget_s - 2.0) * 1000.0);
-    if (r->net_state != 1 || peer_job_begin(&r->peer, &pj, err, sizeof(err)) < 0) {
-        snprintf(reason, len, "%s", r->net_state != 1 ? "no test network" : err);
-        return -1;
-    }
-    return 0;
-}
-
-/* The agent answered: get the peer's side and check both agree. 0 or -1 with reason. */
-static int net_job_end(struct run_ctx *r, const struct workload *w, const struct agent_result *a,
-                       struct peer_report *p, char *reason, size_t len)
-{
-    char err[256];
-
-    if (peer_job_end(&r->peer, p, PEER_END_GRACE_MS / 1000.0 + 3.0, err, sizeof(err)) < 0) {
-        snprintf(reason, len, "%s", err);
-        return -1;
-    }
-    if (!p->ok) {
-        snprintf(reason, len, "host peer: %s", p->reason);
-        return -1;
-    }
-    if (peer_check(peer_workload_parse(w->rw), a, p, err, sizeof(err)) < 0) {
-        snprintf(reason, len, "the two ends disagree: %s", err);
-        return -1;
-    }
-    return 0;
-}
-
-/* Turn one net job (agent and peer) plus host counters into samples. */
-static int record_net(struct run_ctx *r, const struct devmodel *dev, const struct workload *w,
-                      unsigned rep, const struct agent_result *a, const struct peer_report *p,
-                      double host_cpu_s)
-{
-    struct peer_metric m[PEER_METRICS_MAX];
-    unsigned n;
-    int rc = 0;
-
-    n = peer_metrics(peer_workload_parse(w->rw), a, p, host_cpu_s, r->s.vcpus, m,
-                     PEER_METRICS_MAX);
-    for (unsigned i = 0; i < n; i++) {
-        rc |= add_sample(r, dev, w->name, m[i].name, rep, m[i].value);
-    }
-    return rc ? -1 : 0;
 }
 
 /* ---- jobs ----------------------------------------------------------------------------------- */
@@ -914,7 +571,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         budget = (r->s.runtime_s + r->s.warmup_s) * 2.0 + PVB_FIO_MARGIN_S + 15.0;
     }
     have_lv = r->backend == &backend_libvirt_ops && backend_libvirt_counters(&lg->g, &lv0) == 0;
-    if (w->kind == DEVMODEL_NET && net_job_begin(r, &job, w, budget, reason, len) < 0) {
+    if (w->kind == DEVMODEL_NET && run_net_job_begin(r, &job, w, budget, reason, len) < 0) {
         return JOB_FAILED;
     }
     cpu0 = r->backend->cpu_seconds(&lg->g);
@@ -952,7 +609,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         return JOB_GUEST_LOST;
     }
     cpu1 = r->backend->cpu_seconds(&lg->g);
-    if (w->kind == DEVMODEL_NET && net_job_end(r, w, &msg.u.result, &prep, reason, len) < 0) {
+    if (w->kind == DEVMODEL_NET && run_net_job_end(r, w, &msg.u.result, &prep, reason, len) < 0) {
         return JOB_FAILED;
     }
     if (agentmsg_check_result(&msg.u.result, &job, err, sizeof(err)) < 0) {
@@ -1022,7 +679,7 @@ static int config_has_work(const struct run_ctx *r, unsigned di, unsigned lo, un
             continue;
         }
         for (unsigned rep = lo; rep <= hi; rep++) {
-            if (!samples_has_cell(&r->samples, config_name(r, dev), w->name, rep)) {
+            if (!samples_has_cell(&r->samples, run_config_name(r, dev), w->name, rep)) {
                 return 1;
             }
         }
@@ -1129,7 +786,7 @@ static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
              machine_name(r->s.device_machine[di]), r->accel);
     progress_status(status);
     record_load(r, di, 0);
-    if (guest_boot(r, lg, config_name(r, dev), dev, r->s.device_machine[di], r->accel,
+    if (guest_boot(r, lg, run_config_name(r, dev), dev, r->s.device_machine[di], r->accel,
                    r->s.boot_timeout_s, r->s.disk_mib, &ready, &boot_s, reason,
                    sizeof(reason)) < 0) {
         config_fail(r, di, reason);
@@ -1157,7 +814,7 @@ static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
               ready.blk_driver);
     pin_guest(r, lg->g.pid);
     if (add_sample(r, dev, "boot", "boot_to_ready_s",
-                   count_boot_samples(r, config_name(r, dev)) + 1,
+                   count_boot_samples(r, run_config_name(r, dev)) + 1,
                    boot_s) < 0 ||
         save_samples(r) < 0) {
         config_fail(r, di, "cannot save samples");
@@ -1232,7 +889,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     const struct devmodel *dev = r->s.devices[di];
     struct config_state *c = &r->cfg[di];
 
-    console_tail(r, config_name(r, dev), full, len);
+    console_tail(r, run_config_name(r, dev), full, len);
     guest_stop(lg);
     *up = 0;
     if (interrupted || r->write_failed || c->retries >= r->s.job_retries) {
@@ -1243,7 +900,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     util_strlcpy(c->retry_reason, full, sizeof(c->retry_reason));
     log_warn("%s %s; booting a fresh guest to run it again (retry %u of at most %u)", dev->name,
              full, c->retries, r->s.job_retries);
-    keep_attempt_logs(r, config_name(r, dev), c->retries);
+    keep_attempt_logs(r, run_config_name(r, dev), c->retries);
     progress_add_jobs(jobs);
     if (config_boot(r, di, lg) < 0) {
         guest_stop(lg);
@@ -1300,7 +957,7 @@ static int why_done(const struct run_ctx *r, const struct devmodel *dev, const s
 {
     for (size_t i = 0; i < r->samples.n; i++) {
         const struct sample *s = &r->samples.v[i];
-        if (strcmp(s->config, config_name(r, dev)) == 0 && strcmp(s->workload, w->name) == 0 &&
+        if (strcmp(s->config, run_config_name(r, dev)) == 0 && strcmp(s->workload, w->name) == 0 &&
             strcmp(s->metric, "reg_accesses_per_op") == 0) {
             return 1;
         }
@@ -1359,7 +1016,7 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
         log_err("%s %s: cannot save the why samples", dev->name, w->name);
         return;
     }
-    if (why_record(r->out_dir, dev, config_name(r, dev), w->name, &wr, err, sizeof(err)) < 0) {
+    if (why_record(r->out_dir, dev, run_config_name(r, dev), w->name, &wr, err, sizeof(err)) < 0) {
         log_warn("%s", err);
     }
     util_strlcpy(r->cfg[di].why_source, wr.source, sizeof(r->cfg[di].why_source));
@@ -1396,7 +1053,7 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
                      r->s.devices[di]->name);
             continue;
         }
-        if (r->s.devices[di]->kind == DEVMODEL_NET && net_prepare(r, di) < 0) {
+        if (r->s.devices[di]->kind == DEVMODEL_NET && run_net_prepare(r, di) < 0) {
             continue;
         }
         up[di] = config_boot(r, di, &lg[di]) == 0;
@@ -1419,7 +1076,7 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
             for (unsigned di = 0; di < r->s.n_devices && !interrupted && !r->write_failed;
                  di++) {
                 if (!up[di] || r->s.devices[di]->kind != w->kind ||
-                    samples_has_cell(&r->samples, config_name(r, r->s.devices[di]), w->name,
+                    samples_has_cell(&r->samples, run_config_name(r, r->s.devices[di]), w->name,
                                      rep)) {
                     continue;
                 }
@@ -1472,7 +1129,8 @@ static int backend_choose(struct run_ctx *r)
         return -1;
     }
     if (r->n_hosts > 1) {
-        /* Each host is connected in turn (host_begin); one that cannot be reached fails alone. */
+        /* Each host is connected in turn (run_host_begin); one that cannot be reached fails
+         * alone. */
         r->backend = &backend_libvirt_ops;
         snprintf(r->backend_info, sizeof(r->backend_info), "libvirt, %u hosts (see hosts)",
                  r->n_hosts);
@@ -1516,7 +1174,7 @@ int run_parse_accel(const char *arg, const char **accel)
  * KVM only if a probe guest reaches agent-ready under KVM in a few seconds: on
  * nested setups /dev/kvm opens but a standard kernel hangs in early boot.
  */
-static int accel_choose(struct run_ctx *r)
+int run_accel_choose(struct run_ctx *r)
 {
     const char *want = r->o->accel ? r->o->accel : "auto";
     const struct devmodel *probe_dev = devmodel_find("virtio-blk");
@@ -1570,7 +1228,6 @@ no_kvm:
 }
 
 static int write_summaries(struct run_ctx *r, struct summary_set *sum);
-static int run_json_write(struct run_ctx *r);
 
 /* ---- baseline ------------------------------------------------------------------------------- */
 
@@ -1628,232 +1285,6 @@ static int run_against_baseline(struct run_ctx *r, struct summary_set *sum)
         }
         run_json_write(r);
     }
-    return rc;
-}
-
-/* ---- run.json ------------------------------------------------------------------------------- */
-
-static void host_cpu_model(char *buf, size_t len)
-{
-    FILE *f = fopen("/proc/cpuinfo", "re");
-    char line[512];
-
-    util_strlcpy(buf, "unknown", len);
-    if (!f) {
-        return;
-    }
-    while (fgets(line, sizeof(line), f)) {
-        char *colon = strchr(line, ':');
-        if (strncmp(line, "model name", 10) == 0 && colon) {
-            util_rstrip(colon + 2);
-            util_strlcpy(buf, colon + 2, len);
-            break;
-        }
-    }
-    fclose(f);
-}
-
-static const char *config_status_name(enum config_status s)
-{
-    switch (s) {
-    case CONFIG_OK:
-        return "ok";
-    case CONFIG_FAILED:
-        return "failed";
-    case CONFIG_SKIPPED:
-        return "skipped";
-    default:
-        return "pending";
-    }
-}
-
-/*
- * The run's accelerator: the one every host used; "mixed" when they differ (such a run is
- * compared with no other, see compare), the reason naming each host's.
- */
-static void run_json_accel(const struct run_ctx *r, char *name, size_t nlen, char *why,
-                           size_t wlen)
-{
-    size_t used;
-
-    util_strlcpy(name, r->accel, nlen);
-    util_strlcpy(why, r->accel_reason, wlen);
-    if (r->n_hosts < 2) {
-        return;
-    }
-    name[0] = why[0] = '\0';
-    for (unsigned h = 0; h < r->n_hosts; h++) {
-        const struct run_host *hs = &r->hosts[h];
-
-        if (!hs->accel[0]) {
-            continue;
-        }
-        if (!name[0]) {
-            util_strlcpy(name, hs->accel, nlen);
-        } else if (strcmp(name, hs->accel) != 0) {
-            util_strlcpy(name, "mixed", nlen);
-        }
-        used = strlen(why);
-        snprintf(why + used, wlen - used, "%s%s: %s (%s)", used ? "; " : "", hs->label,
-                 hs->accel, hs->accel_reason);
-    }
-}
-
-/* run.json "hosts": where each host's configurations ran. */
-static json_object *run_json_hosts(const struct run_ctx *r)
-{
-    json_object *arr = json_object_new_array();
-    char local[256] = "";
-
-    gethostname(local, sizeof(local) - 1);
-    for (unsigned h = 0; arr && h < r->n_hosts; h++) {
-        const struct run_host *hs = &r->hosts[h];
-        json_object *o = json_object_new_object();
-        json_object *acc = json_object_new_object();
-        int lv = r->backend == &backend_libvirt_ops;
-
-        json_object_object_add(o, "label", json_object_new_string(hs->label));
-        json_object_object_add(o, "uri",
-                               lv ? json_object_new_string(hs->uri[0] ? hs->uri
-                                                                      : BACKEND_LIBVIRT_DEFAULT_URI)
-                                  : NULL);
-        json_object_object_add(o, "hostname", json_object_new_string(lv ? hs->info.hostname
-                                                                         : local));
-        json_object_object_add(o, "libvirt_version",
-                               lv ? json_object_new_string(hs->info.libvirt_version) : NULL);
-        json_object_object_add(o, "qemu_version",
-                               json_object_new_string(lv ? hs->info.qemu_version
-                                                         : r->qemu_version));
-        json_object_object_add(acc, "name", json_object_new_string(hs->accel));
-        json_object_object_add(acc, "reason", json_object_new_string(hs->accel_reason));
-        json_object_object_add(o, "accelerator", acc);
-        json_object_object_add(o, "local", json_object_new_boolean(hs->local));
-        json_object_object_add(o, "storage", json_object_new_string(hs->storage));
-        /* The guest image as the host saw it (uploaded volumes), else the local files. */
-        json_object_object_add(o, "kernel", json_object_new_string(hs->kernel[0] ? hs->kernel
-                                                                                 : r->kernel));
-        json_object_object_add(o, "initrd", json_object_new_string(hs->initrd[0] ? hs->initrd
-                                                                                 : r->initrd));
-        json_object_object_add(o, "status",
-                               json_object_new_string(hs->status[0] ? hs->status : "pending"));
-        json_object_object_add(o, "reason", json_object_new_string(hs->reason));
-        json_object_array_add(arr, o);
-    }
-    return arr;
-}
-
-static int run_json_write(struct run_ctx *r)
-{
-    json_object *root = json_object_new_object();
-    json_object *host = json_object_new_object();
-    json_object *scen = json_object_new_object();
-    json_object *acc = json_object_new_object();
-    json_object *configs = json_object_new_array();
-    struct utsname un;
-    struct run_host *cur = r->host;
-    char cpu[256], hostname[256] = "", path[PATH_MAX + 16], *resolved = NULL;
-    char accel[16], accel_reason[512];
-    size_t rlen = 0;
-    FILE *mf = open_memstream(&resolved, &rlen);
-    const char *text;
-    int rc;
-
-    uname(&un);
-    gethostname(hostname, sizeof(hostname) - 1);
-    host_cpu_model(cpu, sizeof(cpu));
-    if (mf) {
-        scenario_print_resolved(&r->s, mf);
-        fclose(mf);
-    }
-    json_object_object_add(root, "format", json_object_new_string("pvbench-run"));
-    json_object_object_add(root, "version", json_object_new_int(RESULTS_FORMAT_VERSION));
-    json_object_object_add(root, "pvbench_version", json_object_new_string(PVB_VERSION));
-    json_object_object_add(root, "git_revision", json_object_new_string(PVB_GIT_REV));
-    json_object_object_add(root, "run_id", json_object_new_string(r->run_id));
-    json_object_object_add(scen, "name", json_object_new_string(r->s.name));
-    json_object_object_add(scen, "path", json_object_new_string(r->s.path));
-    json_object_object_add(scen, "file", json_object_new_string("scenario.ini"));
-    json_object_object_add(scen, "resolved", json_object_new_string(resolved ? resolved : ""));
-    json_object_object_add(root, "scenario", scen);
-    json_object_object_add(host, "hostname", json_object_new_string(hostname));
-    json_object_object_add(host, "cpu_model", json_object_new_string(cpu));
-    json_object_object_add(host, "cores", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
-    json_object_object_add(host, "kernel", json_object_new_string(un.release));
-    json_object_object_add(root, "host", host);
-    json_object_object_add(root, "qemu_binary", json_object_new_string(r->qemu_binary));
-    json_object_object_add(root, "qemu_version", json_object_new_string(r->qemu_version));
-    json_object_object_add(root, "guest_kernel", json_object_new_string(r->guest_kernel));
-    run_json_accel(r, accel, sizeof(accel), accel_reason, sizeof(accel_reason));
-    json_object_object_add(acc, "name", json_object_new_string(accel));
-    json_object_object_add(acc, "reason", json_object_new_string(accel_reason));
-    json_object_object_add(root, "accelerator", acc);
-    json_object_object_add(root, "backend", json_object_new_string(r->backend->name));
-    json_object_object_add(root, "backend_info", json_object_new_string(r->backend_info));
-    json_object_object_add(root, "start", json_object_new_string(r->started));
-    json_object_object_add(root, "end", r->ended[0] ? json_object_new_string(r->ended) : NULL);
-    /* Every host's configurations, host after host (i: the device, k / n_devices: the host). */
-    for (unsigned k = 0, i = 0; k < r->n_hosts * r->s.n_devices; k++, i = k % r->s.n_devices) {
-        const struct devmodel *d = r->s.devices[i];
-        json_object *c = json_object_new_object();
-        host_select(r, k / r->s.n_devices);
-        json_object_object_add(c, "config", json_object_new_string(config_name(r, d)));
-        json_object_object_add(c, "host", json_object_new_string(r->host->label));
-        json_object_object_add(c, "device", json_object_new_string(d->name));
-        json_object_object_add(c, "class", json_object_new_string(devmodel_class_name(d->class)));
-        json_object_object_add(c, "kind", json_object_new_string(devmodel_kind_name(d->kind)));
-        json_object_object_add(c, "machine",
-                               json_object_new_string(machine_name(r->s.device_machine[i])));
-        json_object_object_add(c, "qemu_device", json_object_new_string(d->qemu_device));
-        if (d->kind == DEVMODEL_NET) {
-            json_object_object_add(c, "vhost", json_object_new_string(r->cfg[i].vhost[0]
-                                                                          ? r->cfg[i].vhost
-                                                                          : "off"));
-        }
-        json_object_object_add(c, "guest_driver", json_object_new_string(r->cfg[i].driver));
-        json_object_object_add(c, "status",
-                               json_object_new_string(config_status_name(r->cfg[i].status)));
-        json_object_object_add(c, "reason", json_object_new_string(r->cfg[i].reason));
-        json_object_object_add(c, "job_retries", json_object_new_int((int)r->cfg[i].retries));
-        if (r->cfg[i].retries) {
-            json_object_object_add(c, "retry_reason",
-                                   json_object_new_string(r->cfg[i].retry_reason));
-        }
-        json_object_object_add(c, "host_load_before",
-                               json_object_new_double(r->cfg[i].load_before));
-        json_object_object_add(c, "host_load_after", json_object_new_double(r->cfg[i].load_after));
-        /* The "why" numbers of this configuration: their source (detail in why.json). */
-        json_object_object_add(c, "why_source",
-                               r->cfg[i].why_source[0]
-                                   ? json_object_new_string(r->cfg[i].why_source)
-                                   : NULL);
-        json_object_array_add(configs, c);
-    }
-    r->host = cur;
-    r->cfg = cur->cfg;
-    json_object_object_add(root, "configs", configs);
-    json_object_object_add(root, "hosts", run_json_hosts(r));
-    json_object_object_add(root, "engine",
-                           json_object_new_string(scenario_engine_name(r->s.engine)));
-    if (r->s.host_baseline) {
-        json_object *hb = json_object_new_object();
-        json_object_object_add(hb, "status",
-                               json_object_new_string(r->host_status[0] ? r->host_status
-                                                                        : "pending"));
-        json_object_object_add(hb, "reason", json_object_new_string(r->host_reason));
-        json_object_object_add(root, "host_baseline", hb);
-    }
-    json_object_object_add(root, "order",
-                           json_object_new_string("interleaved: all guests up, repetitions "
-                                                  "A B A B per workload, after warm-up jobs"));
-    text = json_object_to_json_string_ext(root,
-                                          JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-    snprintf(path, sizeof(path), "%s/run.json", r->out_dir);
-    rc = results_write_atomic(path, text, strlen(text));
-    if (rc < 0) {
-        log_err("cannot write %s: %s", path, strerror(errno));
-    }
-    json_object_put(root);
-    free(resolved);
     return rc;
 }
 
@@ -2022,8 +1453,6 @@ static int write_summaries(struct run_ctx *r, struct summary_set *sum)
     return rc;
 }
 
-/* ---- one host of the run ------------------------------------------------------------------ */
-
 /* The terminal table: from the scenario (one host), or per configuration = device@host. */
 static void run_print_table(struct run_ctx *r, const struct summary_set *sum)
 {
@@ -2039,113 +1468,6 @@ static void run_print_table(struct run_ctx *r, const struct summary_set *sum)
     }
     table_print_view(stdout, &v, &r->samples, sum);
     table_view_free(&v);
-}
-
-/* Every configuration of the current host that is not done yet fails (or is skipped) with why. */
-static void host_give_up(struct run_ctx *r, enum config_status st, const char *why)
-{
-    struct run_host *hs = r->host;
-
-    util_strlcpy(hs->status, st == CONFIG_SKIPPED ? "skipped" : "failed", sizeof(hs->status));
-    util_strlcpy(hs->reason, why, sizeof(hs->reason));
-    for (unsigned di = 0; di < r->s.n_devices; di++) {
-        if (hs->cfg[di].status == CONFIG_PENDING) {
-            hs->cfg[di].status = st;
-            util_strlcpy(hs->cfg[di].reason, why, sizeof(hs->cfg[di].reason));
-        }
-    }
-    if (st == CONFIG_SKIPPED) {
-        log_warn("host %s: its configurations are skipped: %s", hs->label, why);
-    } else {
-        log_err("host %s: its configurations fail: %s", hs->label, why);
-    }
-}
-
-/*
- * Make host h the one measured: connect to it (several hosts; one host was connected by
- * backend_choose), describe it, put the guest image where it can read it (uploaded volumes
- * on a remote host) and choose its accelerator. 0; -1 when this host cannot be measured
- * (its configurations say why, the run goes on); -2 when --accel kvm cannot be had on the
- * only host (the run is skipped, as before).
- */
-static int host_begin(struct run_ctx *r, unsigned h)
-{
-    struct run_host *hs = &r->hosts[h];
-    char err[512], why[600];
-    double t0;
-
-    host_select(r, h);
-    if (r->backend != &backend_libvirt_ops) {
-        util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
-    } else {
-        if (r->n_hosts > 1 &&
-            backend_libvirt_connect(hs->uri[0] ? hs->uri : NULL, err, sizeof(err)) < 0) {
-            host_give_up(r, CONFIG_FAILED, err);
-            return -1;
-        }
-        if (backend_libvirt_host_info(&hs->info) < 0) {
-            log_warn("host %s: libvirt does not describe it: %s", hs->label, hs->uri);
-        }
-        if (hs->upload) {
-            t0 = util_now();
-            if (backend_libvirt_stage_image(r->kernel, r->initrd, hs->kernel, sizeof(hs->kernel),
-                                            hs->initrd, sizeof(hs->initrd), err,
-                                            sizeof(err)) < 0) {
-                snprintf(why, sizeof(why), "cannot upload the guest image: %s", err);
-                host_give_up(r, CONFIG_FAILED, why);
-                return -1;
-            }
-            snprintf(hs->storage, sizeof(hs->storage),
-                     "uploaded with virStorageVolUpload to storage pool %s",
-                     backend_libvirt_pool());
-            log_info("host %s: guest image uploaded to storage pool %s in %.1f s", hs->label,
-                     backend_libvirt_pool(), util_now() - t0);
-        } else {
-            util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
-        }
-        snprintf(why, sizeof(why),
-                 "skipped: the test network is on the harness's machine, host %s is not",
-                 hs->label);
-        for (unsigned di = 0; !hs->local && di < r->s.n_devices; di++) {
-            /* The test network and its peer live on this machine: a remote guest cannot join. */
-            if (r->s.devices[di]->kind == DEVMODEL_NET && hs->cfg[di].status == CONFIG_PENDING) {
-                hs->cfg[di].status = CONFIG_SKIPPED;
-                util_strlcpy(hs->cfg[di].reason, why, sizeof(hs->cfg[di].reason));
-                log_warn("%s: %s", hs->config[di], hs->cfg[di].reason);
-            }
-        }
-    }
-    if (accel_choose(r) < 0) {
-        util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
-        if (r->n_hosts == 1) {
-            return -2;
-        }
-        snprintf(why, sizeof(why), "--accel kvm: no KVM (%s)", r->accel_reason);
-        host_give_up(r, CONFIG_SKIPPED, why);
-        return -1;
-    }
-    util_strlcpy(hs->accel, r->accel, sizeof(hs->accel));
-    util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
-    util_strlcpy(hs->status, "ok", sizeof(hs->status));
-    if (r->n_hosts > 1) {
-        log_info("host %u of %u: %s (%s, libvirt %s, QEMU %s), accelerator %s, guest image: %s",
-                 h + 1, r->n_hosts, hs->label, hs->uri[0] ? hs->uri : BACKEND_LIBVIRT_DEFAULT_URI,
-                 hs->info.libvirt_version, hs->info.qemu_version, hs->accel,
-                 hs->upload ? "uploaded" : "local files");
-    }
-    return 0;
-}
-
-/* The host is done: its volumes and pool go (remote host); several hosts: its connection too. */
-static void host_end(struct run_ctx *r)
-{
-    if (r->backend != &backend_libvirt_ops) {
-        return;
-    }
-    backend_libvirt_storage_release();
-    if (r->n_hosts > 1) {
-        backend_libvirt_disconnect();
-    }
 }
 
 int run_main(const char *scenario_path, const struct run_options *o)
@@ -2181,7 +1503,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_USAGE;
         goto out_free;
     }
-    if (hosts_init(r) < 0) {
+    if (run_hosts_init(r) < 0) {
         code = PVB_EXIT_USAGE;
         goto out_free;
     }
@@ -2230,7 +1552,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     /* Host after host (one host: as before); a host that cannot be measured fails alone. */
     for (unsigned h = 0; h < r->n_hosts && !interrupted && !r->write_failed; h++) {
-        int hb = host_begin(r, h);
+        int hb = run_host_begin(r, h);
 
         if (hb == -2) {
             code = PVB_EXIT_SKIPPED;
@@ -2248,10 +1570,10 @@ int run_main(const char *scenario_path, const struct run_options *o)
         }
         if (hb == 0) {
             measure(r, NULL, 1, r->s.repetitions);
-            net_teardown(r);
+            run_net_teardown(r);
         }
         if (r->n_hosts > 1) {
-            host_end(r);
+            run_host_end(r);
         }
     }
     host_baseline_run(r);
@@ -2310,7 +1632,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
         log_warn("report of %s incomplete (exit %d)", r->out_dir, rep);
     }
 out_release:
-    host_end(r);
+    run_host_end(r);
     registry_release_all();
     if (r->backend == &backend_libvirt_ops) {
         backend_libvirt_disconnect();

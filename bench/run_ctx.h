@@ -1,0 +1,122 @@
+/*
+ * `pvbench run`, internal (the public API is run.h): the state of a run (struct run_ctx:
+ * its hosts, their configurations, the test network) and what the run's files call across:
+ * run.c (the loop: guests, samples, jobs, configurations), run_hosts.c (the hosts, their
+ * labels, one host's turn), run_net.c (the test network and host peer) and run_json.c.
+ */
+#ifndef PVB_RUN_CTX_H
+#define PVB_RUN_CTX_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "agentmsg.h"
+#include "backend.h"
+#include "netns.h"
+#include "peer.h"
+#include "results.h"
+#include "run.h"
+#include "scenario.h"
+
+enum config_status { CONFIG_PENDING, CONFIG_OK, CONFIG_FAILED, CONFIG_SKIPPED };
+
+struct config_state {
+    enum config_status status;
+    char reason[512];
+    char driver[32];
+    double load_before, load_after; /* host 1-minute load average around the configuration */
+    char vhost[8];                  /* net: "on" | "off" (run.json) */
+    char why_source[128];           /* where the "why" counts came from ("" if none) */
+    unsigned retries;               /* jobs run again on a fresh guest after a lost one */
+    char retry_reason[512];         /* why the last of them was lost */
+};
+
+/*
+ * One host of the run (--connect URI; one host when it is given once or not at all). A
+ * configuration is a device on a host: "device" in a run of one host, "device@label" in a
+ * run of several, where label (the host column) comes from the URI's host part or, for this
+ * machine, its hostname, with the transport added when two hosts would share a label.
+ */
+struct run_host {
+    char uri[BACKEND_LIBVIRT_URI_MAX]; /* "" : the default URI, or the qemu backend */
+    char label[RESULTS_HOST_MAX + 1];
+    int local;                         /* the URI names this machine */
+    int upload;                        /* guest image and scratch disks as volumes */
+    struct backend_libvirt_host info;  /* as libvirt describes it ("" before connecting) */
+    char accel[8];
+    char accel_reason[256];
+    char status[16];                   /* "" not yet, "ok", "failed", "skipped" */
+    char reason[512];
+    char storage[256];                 /* where its guests' image is (run.json) */
+    char kernel[PATH_MAX];             /* the guest image as this host sees it */
+    char initrd[PATH_MAX];
+    char config[SCENARIO_MAX_DEVICES][48];
+    struct config_state cfg[SCENARIO_MAX_DEVICES];
+};
+
+struct run_ctx {
+    struct scenario s;
+    const struct run_options *o;
+    const struct backend_ops *backend;
+    struct run_host hosts[RUN_MAX_HOSTS];
+    unsigned n_hosts;
+    struct run_host *host;      /* the host being measured */
+    char local_label[RESULTS_HOST_MAX + 1]; /* this machine's (the bare-host baseline) */
+    char out_dir[PATH_MAX];
+    char logs_dir[PATH_MAX + 8];
+    char samples_path[PATH_MAX + 16];
+    char run_id[16];
+    char accel[8];
+    char accel_reason[256];
+    char backend_info[256];
+    char kernel[PATH_MAX];
+    char initrd[PATH_MAX];
+    char guest_kernel[64];
+    char qemu_binary[PATH_MAX];
+    char qemu_version[128];
+    char started[32];
+    char ended[32];
+    struct sample_set samples;
+    struct config_state *cfg; /* the current host's (host->cfg) */
+    unsigned job_seq;
+    unsigned total_jobs;
+    char fault[16];
+    char fault_device[32];
+    char fault_workload[32];
+    int fault_used;
+    int write_failed; /* samples could not be saved: stop */
+    /* The test network (netns.h) and host peer (peer.h): once per run, at the first net
+     * configuration; net_state 0 not yet, 1 up, -1 failed, -2 this host cannot. */
+    struct netns_topo net;
+    struct peer peer;
+    int net_state;
+    char net_reason[256];
+    int vhost_available;
+    /* host_baseline = yes (hostbase.h): "ok", "skipped", "failed" or "" (not asked) */
+    char host_status[16];
+    char host_reason[512];
+};
+
+/* run.c */
+int run_accel_choose(struct run_ctx *r);
+
+/* run_hosts.c */
+const char *run_config_name(const struct run_ctx *r, const struct devmodel *dev);
+void run_host_select(struct run_ctx *r, unsigned h);
+int run_hosts_init(struct run_ctx *r);
+int run_host_begin(struct run_ctx *r, unsigned h);
+void run_host_end(struct run_ctx *r);
+
+/* run_net.c */
+void run_net_up(struct run_ctx *r);
+int run_net_prepare(struct run_ctx *r, unsigned di);
+void run_net_teardown(struct run_ctx *r);
+int run_net_job_begin(struct run_ctx *r, const struct agent_job *job, const struct workload *w,
+                      double budget_s, char *reason, size_t len);
+int run_net_job_end(struct run_ctx *r, const struct workload *w, const struct agent_result *a,
+                    struct peer_report *p, char *reason, size_t len);
+
+/* run_json.c */
+int run_json_write(struct run_ctx *r);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * `pvbench run`: the hosts of a run (--connect), their labels and configuration names, and
+ * one host's turn: connect, describe, upload the guest image, choose the accelerator; end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "results.h"
+#include "run_ctx.h"
+#include "util.h"
+
+/* ---- hosts ---------------------------------------------------------------------------------- */
+
+/* The configuration of device dev on the current host: "dev" or "dev@host" (several hosts). */
+const char *run_config_name(const struct run_ctx *r, const struct devmodel *dev)
+{
+    for (unsigned i = 0; r->host && i < r->s.n_devices; i++) {
+        if (r->s.devices[i] == dev) {
+            return r->host->config[i];
+        }
+    }
+    return dev->name;
+}
+
+/* Make h the host being measured: its configurations' names and states. */
+void run_host_select(struct run_ctx *r, unsigned h)
+{
+    r->host = &r->hosts[h];
+    r->cfg = r->host->cfg;
+}
+
+/* The transport of a libvirt URI for a label: "unix", "tcp", "ssh", ... ("local" if none). */
+static void uri_transport(const char *uri, char *out, size_t len)
+{
+    const char *plus = strchr(uri, '+');
+    const char *colon = strchr(uri, ':');
+
+    if (plus && colon && plus < colon) {
+        snprintf(out, len, "%.*s", (int)(colon - plus - 1), plus + 1);
+    } else {
+        snprintf(out, len, "local");
+    }
+}
+
+/* The host part of a libvirt URI ("" if none): "qemu+ssh://root@hostA:22/system" -> hostA. */
+static void uri_server(const char *uri, char *out, size_t len)
+{
+    const char *p = strstr(uri, "://");
+    size_t n;
+
+    out[0] = '\0';
+    if (!p) {
+        return;
+    }
+    p += 3;
+    n = strcspn(p, "/?");
+    snprintf(out, len, "%.*s", (int)n, p);
+    if ((p = strrchr(out, '@')) != NULL) {
+        memmove(out, p + 1, strlen(p + 1) + 1);
+    }
+    if (out[0] == '[') {
+        out[strcspn(out, "]")] = '\0'; /* [::1]:16509 */
+        memmove(out, out + 1, strlen(out));
+    } else {
+        out[strcspn(out, ":")] = '\0';
+    }
+}
+
+/* Does one of the hosts before h have label? */
+static int host_label_taken(const struct run_ctx *r, unsigned h, const char *label)
+{
+    for (unsigned k = 0; k < h; k++) {
+        if (strcmp(r->hosts[k].label, label) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The hosts of the run from --connect (none or one: one host, as before) and their labels:
+ * the URI's host part, or this machine's hostname for a local URI; when labels collide,
+ * "-<transport>" is added, then "-<n>", so labels stay stable for the same command line.
+ * Configuration names carry the label only when there are several hosts.
+ */
+int run_hosts_init(struct run_ctx *r)
+{
+    char name[256] = "", server[256], tr[32], base[RESULTS_HOST_MAX + 1], cand[64];
+    const char *backend = r->o->backend ? r->o->backend : getenv("PVBENCH_BACKEND");
+
+    if (r->o->n_connect > 1 && backend && strcmp(backend, "qemu") == 0) {
+        log_err("%s: several --connect hosts are reached through libvirt only "
+                "(use --backend libvirt)",
+                r->o->backend ? "--backend qemu" : "PVBENCH_BACKEND=qemu");
+        return -1;
+    }
+    gethostname(name, sizeof(name) - 1);
+    results_host_label(r->local_label, sizeof(r->local_label), name);
+    r->n_hosts = r->o->n_connect ? r->o->n_connect : 1;
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        struct run_host *hs = &r->hosts[h];
+        const char *uri = r->o->n_connect ? r->o->connect[h] : "";
+
+        if (util_strlcpy(hs->uri, uri, sizeof(hs->uri)) < 0) {
+            log_err("--connect %s: longer than %d bytes", uri, BACKEND_LIBVIRT_URI_MAX - 1);
+            return -1;
+        }
+        uri_server(uri, server, sizeof(server));
+        hs->local = !*uri || backend_libvirt_uri_is_local(uri);
+        hs->upload = *uri ? backend_libvirt_uri_needs_upload(uri)
+                          : backend_libvirt_uri_needs_upload(BACKEND_LIBVIRT_DEFAULT_URI);
+        if (hs->local || !server[0]) {
+            util_strlcpy(hs->label, r->local_label, sizeof(hs->label));
+        } else {
+            results_host_label(hs->label, sizeof(hs->label), server);
+        }
+    }
+    for (unsigned h = 1; h < r->n_hosts; h++) {
+        if (!host_label_taken(r, h, r->hosts[h].label)) {
+            continue;
+        }
+        uri_transport(r->hosts[h].uri, tr, sizeof(tr));
+        util_strlcpy(base, r->hosts[h].label, sizeof(base));
+        snprintf(cand, sizeof(cand), "%.20s-%.8s", base, tr);
+        results_host_label(r->hosts[h].label, sizeof(r->hosts[h].label), cand);
+        for (unsigned n = 2; host_label_taken(r, h, r->hosts[h].label); n++) {
+            snprintf(cand, sizeof(cand), "%.20s-%.8s-%u", base, tr, n);
+            results_host_label(r->hosts[h].label, sizeof(r->hosts[h].label), cand);
+        }
+    }
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        util_strlcpy(base, r->hosts[h].label, sizeof(base)); /* not an argument inside r */
+        for (unsigned di = 0; di < r->s.n_devices; di++) {
+            if (r->n_hosts == 1) {
+                util_strlcpy(r->hosts[h].config[di], r->s.devices[di]->name,
+                             sizeof(r->hosts[h].config[di]));
+            } else {
+                snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s",
+                         r->s.devices[di]->name, base);
+            }
+        }
+    }
+    run_host_select(r, 0);
+    return 0;
+}
+
+/* ---- one host of the run ------------------------------------------------------------------ */
+
+/* Every configuration of the current host that is not done yet fails (or is skipped) with why. */
+static void host_give_up(struct run_ctx *r, enum config_status st, const char *why)
+{
+    struct run_host *hs = r->host;
+
+    util_strlcpy(hs->status, st == CONFIG_SKIPPED ? "skipped" : "failed", sizeof(hs->status));
+    util_strlcpy(hs->reason, why, sizeof(hs->reason));
+    for (unsigned di = 0; di < r->s.n_devices; di++) {
+        if (hs->cfg[di].status == CONFIG_PENDING) {
+            hs->cfg[di].status = st;
+            util_strlcpy(hs->cfg[di].reason, why, sizeof(hs->cfg[di].reason));
+        }
+    }
+    if (st == CONFIG_SKIPPED) {
+        log_warn("host %s: its configurations are skipped: %s", hs->label, why);
+    } else {
+        log_err("host %s: its configurations fail: %s", hs->label, why);
+    }
+}
+
+/*
+ * Make host h the one measured: connect to it (several hosts; one host was connected by
+ * backend_choose), describe it, put the guest image where it can read it (uploaded volumes
+ * on a remote host) and choose its accelerator. 0; -1 when this host cannot be measured
+ * (its configurations say why, the run goes on); -2 when --accel kvm cannot be had on the
+ * only host (the run is skipped, as before).
+ */
+int run_host_begin(struct run_ctx *r, unsigned h)
+{
+    struct run_host *hs = &r->hosts[h];
+    char err[512], why[600];
+    double t0;
+
+    run_host_select(r, h);
+    if (r->backend != &backend_libvirt_ops) {
+        util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
+    } else {
+        if (r->n_hosts > 1 &&
+            backend_libvirt_connect(hs->uri[0] ? hs->uri : NULL, err, sizeof(err)) < 0) {
+            host_give_up(r, CONFIG_FAILED, err);
+            return -1;
+        }
+        if (backend_libvirt_host_info(&hs->info) < 0) {
+            log_warn("host %s: libvirt does not describe it: %s", hs->label, hs->uri);
+        }
+        if (hs->upload) {
+            t0 = util_now();
+            if (backend_libvirt_stage_image(r->kernel, r->initrd, hs->kernel, sizeof(hs->kernel),
+                                            hs->initrd, sizeof(hs->initrd), err,
+                                            sizeof(err)) < 0) {
+                snprintf(why, sizeof(why), "cannot upload the guest image: %s", err);
+                host_give_up(r, CONFIG_FAILED, why);
+                return -1;
+            }
+            snprintf(hs->storage, sizeof(hs->storage),
+                     "uploaded with virStorageVolUpload to storage pool %s",
+                     backend_libvirt_pool());
+            log_info("host %s: guest image uploaded to storage pool %s in %.1f s", hs->label,
+                     backend_libvirt_pool(), util_now() - t0);
+        } else {
+            util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
+        }
+        snprintf(why, sizeof(why),
+                 "skipped: the test network is on the harness's machine, host %s is not",
+                 hs->label);
+        for (unsigned di = 0; !hs->local && di < r->s.n_devices; di++) {
+            /* The test network and its peer live on this machine: a remote guest cannot join. */
+            if (r->s.devices[di]->kind == DEVMODEL_NET && hs->cfg[di].status == CONFIG_PENDING) {
+                hs->cfg[di].status = CONFIG_SKIPPED;
+                util_strlcpy(hs->cfg[di].reason, why, sizeof(hs->cfg[di].reason));
+                log_warn("%s: %s", hs->config[di], hs->cfg[di].reason);
+            }
+        }
+    }
+    if (run_accel_choose(r) < 0) {
+        util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+        if (r->n_hosts == 1) {
+            return -2;
+        }
+        snprintf(why, sizeof(why), "--accel kvm: no KVM (%s)", r->accel_reason);
+        host_give_up(r, CONFIG_SKIPPED, why);
+        return -1;
+    }
+    util_strlcpy(hs->accel, r->accel, sizeof(hs->accel));
+    util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+    util_strlcpy(hs->status, "ok", sizeof(hs->status));
+    if (r->n_hosts > 1) {
+        log_info("host %u of %u: %s (%s, libvirt %s, QEMU %s), accelerator %s, guest image: %s",
+                 h + 1, r->n_hosts, hs->label, hs->uri[0] ? hs->uri : BACKEND_LIBVIRT_DEFAULT_URI,
+                 hs->info.libvirt_version, hs->info.qemu_version, hs->accel,
+                 hs->upload ? "uploaded" : "local files");
+    }
+    return 0;
+}
+
+/* The host is done: its volumes and pool go (remote host); several hosts: its connection too. */
+void run_host_end(struct run_ctx *r)
+{
+    if (r->backend != &backend_libvirt_ops) {
+        return;
+    }
+    backend_libvirt_storage_release();
+    if (r->n_hosts > 1) {
+        backend_libvirt_disconnect();
+    }
+}
