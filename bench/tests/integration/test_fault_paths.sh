@@ -45,6 +45,8 @@ grep -Eq '"retry_reason": *"randread rep 1: timed out' "$out/run.json" ||
 [ "$(csv_values "$out/samples.csv" value virtio-blk boot boot_to_ready_s | wc -l)" -eq 2 ] ||
     fail "retry: expected a boot sample for each of the two guests"
 [ -s "$out/logs/virtio-blk-console.attempt1.log" ] || fail "retry: the lost guest's console log is gone"
+grep -Eq "^pvbench: +[0-9]+ CPU 0/TCG [A-Z] " "$out/logs/virtio-blk-agent.attempt1.log" ||
+    fail "retry: the lost guest's QEMU threads were not logged"
 grep -q "run again on a fresh guest" "$TMP/out-retry" || fail "retry: no warning about the retry"
 ok "hang with job_retries = 1: the lost job ran again on a fresh guest and the run completed"
 
