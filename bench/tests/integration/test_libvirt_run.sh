@@ -1,7 +1,9 @@
 # `pvbench run --backend libvirt` end to end through a real libvirtd, the host's block
 # counters agreeing with the agent, and the same scenario through both backends giving
-# the same answer within a 40% threshold (pvbench compare both ways). The figures are printed:
-# on a loaded 2-core host under TCG the two backends differed by up to ~25% (docs/libvirt.md).
+# the same answer: IOPS and host CPU per I/O within 50% (pvbench compare both ways). The
+# figures are printed. Two consecutive runs on this loaded 2-core TCG host have differed by
+# up to 31% in IOPS and 53% in p99 latency whatever the backend (docs/libvirt.md), so the
+# tail latency is not compared and the bound is wider than the drift.
 . "$(dirname "$0")/lib.sh"
 need_guest
 libvirt_up
@@ -32,12 +34,13 @@ for dev in ide virtio-blk; do
 done
 for pair in "qm lv" "lv qm"; do
     set -- $pair
-    "$PVBENCH" compare --threshold 40 --no-plot --output "$TMP/cmp-$1-$2.json" \
+    "$PVBENCH" compare --threshold 50 --metrics iops,host_cpu_us_per_op --no-plot \
+        --output "$TMP/cmp-$1-$2.json" \
         "$TMP/$1" "$TMP/$2" >"$TMP/cmp" 2>&1; rc=$?
     cat "$TMP/cmp"
     [ $rc -eq 0 ] || fail "backends disagree ($1 -> $2): compare exited $rc"
 done
-ok "same scenario through libvirt and qemu: no difference beyond 40% either way"
+ok "same scenario through libvirt and qemu: IOPS and host CPU per I/O within 50% either way"
 
 # A NIC through libvirt: <interface type='ethernet'> on the run's own tap, same test network.
 nscn=$(write_scenario lvnet "virtio-net" "tcp_rr" "repetitions = 1")
