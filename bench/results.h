@@ -29,6 +29,9 @@
 #define RESULTS_SUMMARY_HEADER RESULTS_SUMMARY_HEADER_V1 ",host"
 /* Longest host label (results_host_label), NUL excluded. */
 #define RESULTS_HOST_MAX 32
+/* The host labels of a run of both backends side by side (pvbench run --backend qemu,libvirt). */
+#define RESULTS_HOST_QEMU "qemu"
+#define RESULTS_HOST_LIBVIRT "libvirt"
 #define RESULTS_FORMAT_VERSION 1
 
 struct sample {

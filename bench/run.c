@@ -79,6 +79,7 @@ int run_interrupted(void)
 
 struct live_guest {
     struct run_ctx *r;
+    const struct backend_ops *backend; /* the one that started it */
     struct guest g;
     struct chan ch;
     char sock[PATH_MAX];
@@ -99,7 +100,7 @@ static int guest_abort_cb(void *arg)
     if (interrupted) {
         return 1;
     }
-    return lg->started && !lg->r->backend->alive(&lg->g);
+    return lg->started && !lg->backend->alive(&lg->g);
 }
 
 static void agent_log_line(struct live_guest *lg, const char *line)
@@ -126,11 +127,11 @@ static void describe_chan_failure(struct live_guest *lg, int st, const char *wai
     if (lg->started && st == CHAN_EOF) {
         /* The channel closes as QEMU exits: give it a moment so its exit status is known. */
         double until = util_now() + 3.0;
-        while (lg->r->backend->alive(&lg->g) && util_now() < until) {
+        while (lg->backend->alive(&lg->g) && util_now() < until) {
             usleep(20000);
         }
     }
-    if (lg->started && !lg->r->backend->alive(&lg->g)) {
+    if (lg->started && !lg->backend->alive(&lg->g)) {
         backend_describe_exit(lg->g.exit_status, how, sizeof(how));
         snprintf(reason, len, "QEMU %s while waiting for %s (see logs/)", how, waiting_for);
         return;
@@ -144,15 +145,20 @@ static void describe_chan_failure(struct live_guest *lg, int st, const char *wai
 }
 
 
-/* Index of a net device among the scenario's net devices: its tap, address and MAC. */
+/*
+ * Index of a net device among the scenario's net devices: its tap, address and MAC. Side by
+ * side, each backend's guests have their own (the second backend's come after the first's).
+ */
 static unsigned net_index(const struct run_ctx *r, const struct devmodel *dev)
 {
-    unsigned k = 0;
+    unsigned k = 0, n_net = 0, before = 1;
 
-    for (unsigned i = 0; i < r->s.n_devices && r->s.devices[i] != dev; i++) {
-        k += r->s.devices[i]->kind == DEVMODEL_NET;
+    for (unsigned i = 0; i < r->s.n_devices; i++) {
+        before = before && r->s.devices[i] != dev;
+        k += before && r->s.devices[i]->kind == DEVMODEL_NET;
+        n_net += r->s.devices[i]->kind == DEVMODEL_NET;
     }
-    return k;
+    return k + (r->side_by_side ? run_host_index(r) * n_net : 0);
 }
 
 /*
@@ -261,6 +267,7 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
 
     t0 = util_now();
     deadline = t0 + timeout_s;
+    lg->backend = r->backend;
     if (r->backend->start(&spec, &lg->g, reason, len) < 0) {
         return -1;
     }
@@ -302,12 +309,12 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
 static void guest_stop(struct live_guest *lg)
 {
     if (lg->started) {
-        if (lg->ch.fd >= 0 && lg->r->backend->alive(&lg->g)) {
+        if (lg->ch.fd >= 0 && lg->backend->alive(&lg->g)) {
             char quit[32];
             snprintf(quit, sizeof(quit), "%s %s\n", PVB_PROTO_TAG, PVB_MSG_QUIT);
             chan_send(&lg->ch, quit, util_now() + 1.0);
         }
-        lg->r->backend->stop(&lg->g, RUN_QUIT_GRACE_S);
+        lg->backend->stop(&lg->g, RUN_QUIT_GRACE_S);
         lg->started = 0;
     }
     why_session_close(&lg->why);
@@ -570,11 +577,11 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         /* the agent gives fio 2 x (warm-up + runtime) + PVB_FIO_MARGIN_S, then answers ERROR */
         budget = (r->s.runtime_s + r->s.warmup_s) * 2.0 + PVB_FIO_MARGIN_S + 15.0;
     }
-    have_lv = r->backend == &backend_libvirt_ops && backend_libvirt_counters(&lg->g, &lv0) == 0;
+    have_lv = lg->backend == &backend_libvirt_ops && backend_libvirt_counters(&lg->g, &lv0) == 0;
     if (w->kind == DEVMODEL_NET && run_net_job_begin(r, &job, w, budget, reason, len) < 0) {
         return JOB_FAILED;
     }
-    cpu0 = r->backend->cpu_seconds(&lg->g);
+    cpu0 = lg->backend->cpu_seconds(&lg->g);
     st = chan_send(&lg->ch, line, util_now() + RUN_SEND_TIMEOUT_S);
     if (st != 0) {
         describe_chan_failure(lg, st, "the agent to take a job", RUN_SEND_TIMEOUT_S, reason, len);
@@ -608,7 +615,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         snprintf(reason, len, "agent answered out of turn while running job %u", job.id);
         return JOB_GUEST_LOST;
     }
-    cpu1 = r->backend->cpu_seconds(&lg->g);
+    cpu1 = lg->backend->cpu_seconds(&lg->g);
     if (w->kind == DEVMODEL_NET && run_net_job_end(r, w, &msg.u.result, &prep, reason, len) < 0) {
         return JOB_FAILED;
     }
@@ -729,7 +736,7 @@ static void record_load(struct run_ctx *r, unsigned di, int after)
     if (la > 0.5 * (double)ncpu + 1.0 || running > (unsigned)ncpu) {
         log_warn("host busy before measuring %s: load average %.2f, %u runnable tasks on %ld "
                  "CPUs; expect noisier numbers",
-                 r->s.devices[di]->name, la, running, ncpu);
+                 run_config_name(r, r->s.devices[di]), la, running, ncpu);
     }
 }
 
@@ -782,7 +789,7 @@ static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
     char reason[512], status[96];
     double boot_s = 0;
 
-    snprintf(status, sizeof(status), "booting %s (%s, %s)", dev->name,
+    snprintf(status, sizeof(status), "booting %s (%s, %s)", run_config_name(r, dev),
              machine_name(r->s.device_machine[di]), r->accel);
     progress_status(status);
     record_load(r, di, 0);
@@ -944,7 +951,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     struct config_state *c = &r->cfg[di];
 
     console_tail(r, run_config_name(r, dev), full, len);
-    if (lg->started && r->backend->alive(&lg->g)) {
+    if (lg->started && lg->backend->alive(&lg->g)) {
         log_qemu_threads(r, run_config_name(r, dev), lg->g.pid);
     }
     guest_stop(lg);
@@ -977,7 +984,7 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
     double t0 = util_now();
     enum job_outcome out;
 
-    progress_job(dev->name, w->name, rep, r->s.repetitions);
+    progress_job(run_config_name(r, dev), w->name, rep, r->s.repetitions);
     out = job_run(r, lg, dev, w, rep, reason, sizeof(reason));
     if (dev->kind == DEVMODEL_NET) {
         peer_job_abort(&r->peer); /* a job that failed before its end: the peer lets go */
@@ -1038,7 +1045,8 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
     if (!lg->why.registered || why_done(r, dev, w)) {
         return;
     }
-    snprintf(status, sizeof(status), "%s  %s  why: traced job (not timed)", dev->name, w->name);
+    snprintf(status, sizeof(status), "%s  %s  why: traced job (not timed)",
+             run_config_name(r, dev), w->name);
     progress_status(status);
     if (why_begin(&lg->why, err, sizeof(err)) < 0) {
         log_warn("%s %s: no why metrics: %s", dev->name, w->name, err);
@@ -1081,88 +1089,134 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
               wr.reg_accesses_per_op, wr.ops);
 }
 
+/* Make host h the current one; its guests among those measure() holds from host h0 on. */
+static struct live_guest *measure_host(struct run_ctx *r, struct live_guest *guests, unsigned h0,
+                                       unsigned h)
+{
+    run_host_select(r, h);
+    return guests + (size_t)(h - h0) * r->s.n_devices;
+}
+
 /*
- * Measure repetitions lo..hi of every configuration in `want` (NULL: all). All their
- * guests are up together and the repetitions are interleaved (A B A B ...), so drift
- * of the host hits every configuration alike; each workload starts with uncounted
- * warm-up jobs.
+ * Measure repetitions lo..hi of every configuration in `want` (NULL: all) of the current
+ * host, or of both backends side by side. All their guests are up together and the
+ * repetitions are interleaved (A B A B ...), so drift of the host hits every configuration
+ * alike; each workload starts with uncounted warm-up jobs.
  */
+
 static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi)
 {
-    struct live_guest *lg = calloc(r->s.n_devices, sizeof(*lg));
-    int up[SCENARIO_MAX_DEVICES] = {0};
+    /* The hosts measured together: all of them side by side, else the current one. */
+    unsigned h0 = r->side_by_side ? 0 : run_host_index(r);
+    unsigned h1 = r->side_by_side ? r->n_hosts : h0 + 1, nd = r->s.n_devices;
+    struct live_guest *guests = calloc((size_t)(h1 - h0) * nd, sizeof(*guests));
+    int ups[RUN_MAX_HOSTS][SCENARIO_MAX_DEVICES] = {{0}};
+    struct live_guest *lg;
+    int *up;
 
-    if (!lg) {
+    if (!guests) {
         log_err("out of memory");
         return;
     }
-    for (unsigned di = 0; di < r->s.n_devices && !interrupted && !r->write_failed; di++) {
-        lg[di].ch.fd = lg[di].ch.listen_fd = -1;
-        if ((want && !want[di]) || r->cfg[di].status == CONFIG_FAILED ||
-            r->cfg[di].status == CONFIG_SKIPPED) {
-            continue;
-        }
-        if (!config_has_work(r, di, lo, hi)) {
-            if (r->cfg[di].status == CONFIG_PENDING) {
-                r->cfg[di].status = CONFIG_OK;
+    for (size_t i = 0; i < (size_t)(h1 - h0) * nd; i++) {
+        guests[i].ch.fd = guests[i].ch.listen_fd = -1;
+    }
+    /* Side by side, the backend that goes first takes turns, for boots and for jobs. */
+    for (unsigned di = 0; di < nd && !interrupted && !r->write_failed; di++) {
+        for (unsigned k = 0; k < h1 - h0; k++) {
+            unsigned h = h0 + (k + di) % (h1 - h0);
+
+            lg = measure_host(r, guests, h0, h);
+            up = ups[h];
+            if ((want && !want[di]) || r->cfg[di].status == CONFIG_FAILED ||
+                r->cfg[di].status == CONFIG_SKIPPED) {
+                continue;
             }
-            log_info("%s: every cell already measured, not booted (resume)",
-                     r->s.devices[di]->name);
-            continue;
-        }
-        if (r->s.devices[di]->kind == DEVMODEL_NET && run_net_prepare(r, di) < 0) {
-            continue;
-        }
-        up[di] = config_boot(r, di, &lg[di]) == 0;
-        if (!up[di]) {
-            guest_stop(&lg[di]);
+            if (!config_has_work(r, di, lo, hi)) {
+                if (r->cfg[di].status == CONFIG_PENDING) {
+                    r->cfg[di].status = CONFIG_OK;
+                }
+                log_info("%s: every cell already measured, not booted (resume)",
+                         run_config_name(r, r->s.devices[di]));
+                continue;
+            }
+            if (r->s.devices[di]->kind == DEVMODEL_NET && run_net_prepare(r, di) < 0) {
+                continue;
+            }
+            up[di] = config_boot(r, di, &lg[di]) == 0;
+            if (!up[di]) {
+                guest_stop(&lg[di]);
+            }
         }
     }
+    /* Job after job: each device on every host (in turns) before the next device, so slow
+     * drift of the machine touches all of them alike. */
     for (unsigned wi = 0; wi < r->s.n_workloads && !interrupted && !r->write_failed; wi++) {
         const struct workload *w = r->s.workloads[wi];
 
         for (unsigned k = 0; k < r->s.warmup_jobs; k++) {
-            for (unsigned di = 0; di < r->s.n_devices && !interrupted; di++) {
-                if (up[di] && r->s.devices[di]->kind == w->kind &&
-                    config_has_work(r, di, lo, hi)) {
-                    config_job(r, di, &lg[di], w, 0, &up[di]);
+            for (unsigned di = 0; di < nd && !interrupted; di++) {
+                for (unsigned j = 0; j < h1 - h0 && !interrupted; j++) {
+                    unsigned h = h0 + (j + di) % (h1 - h0);
+
+                    lg = measure_host(r, guests, h0, h);
+                    up = ups[h];
+                    if (up[di] && r->s.devices[di]->kind == w->kind &&
+                        config_has_work(r, di, lo, hi)) {
+                        config_job(r, di, &lg[di], w, 0, &up[di]);
+                    }
                 }
             }
         }
         for (unsigned rep = lo; rep <= hi && !interrupted && !r->write_failed; rep++) {
-            for (unsigned di = 0; di < r->s.n_devices && !interrupted && !r->write_failed;
-                 di++) {
-                if (!up[di] || r->s.devices[di]->kind != w->kind ||
-                    samples_has_cell(&r->samples, run_config_name(r, r->s.devices[di]), w->name,
-                                     rep)) {
-                    continue;
+            for (unsigned di = 0; di < nd && !interrupted && !r->write_failed; di++) {
+                for (unsigned k = 0; k < h1 - h0 && !interrupted && !r->write_failed; k++) {
+                    unsigned h = h0 + (k + rep + di) % (h1 - h0);
+
+                    lg = measure_host(r, guests, h0, h);
+                    up = ups[h];
+                    if (!up[di] || r->s.devices[di]->kind != w->kind ||
+                        samples_has_cell(&r->samples, run_config_name(r, r->s.devices[di]),
+                                         w->name, rep)) {
+                        continue;
+                    }
+                    config_job(r, di, &lg[di], w, rep, &up[di]);
                 }
-                config_job(r, di, &lg[di], w, rep, &up[di]);
             }
         }
     }
     /* The "why" jobs come after every measured job, so tracing never touches those. */
     for (unsigned wi = 0; lo == 1 && wi < r->s.n_workloads && !interrupted && !r->write_failed;
          wi++) {
-        for (unsigned di = 0; di < r->s.n_devices && !interrupted; di++) {
-            if (up[di] && r->s.devices[di]->kind == r->s.workloads[wi]->kind) {
-                config_why(r, di, &lg[di], r->s.workloads[wi], &up[di]);
+        for (unsigned di = 0; di < nd && !interrupted; di++) {
+            for (unsigned k = 0; k < h1 - h0 && !interrupted; k++) {
+                unsigned h = h0 + (k + di) % (h1 - h0);
+
+                lg = measure_host(r, guests, h0, h);
+                up = ups[h];
+                if (up[di] && r->s.devices[di]->kind == r->s.workloads[wi]->kind) {
+                    config_why(r, di, &lg[di], r->s.workloads[wi], &up[di]);
+                }
             }
         }
     }
     progress_clear();
-    for (unsigned di = 0; di < r->s.n_devices; di++) {
-        if (up[di]) {
-            record_load(r, di, 1);
-            if (interrupted) {
-                config_fail(r, di, "interrupted");
-            } else if (r->cfg[di].status == CONFIG_PENDING) {
-                r->cfg[di].status = CONFIG_OK;
+    for (unsigned h = h0; h < h1; h++) {
+        lg = measure_host(r, guests, h0, h);
+        up = ups[h];
+        for (unsigned di = 0; di < nd; di++) {
+            if (up[di]) {
+                record_load(r, di, 1);
+                if (interrupted) {
+                    config_fail(r, di, "interrupted");
+                } else if (r->cfg[di].status == CONFIG_PENDING) {
+                    r->cfg[di].status = CONFIG_OK;
+                }
             }
+            guest_stop(&lg[di]);
         }
-        guest_stop(&lg[di]);
     }
-    free(lg);
+    free(guests);
 }
 
 /* ---- backend -------------------------------------------------------------------------------- */
@@ -1176,13 +1230,32 @@ static int backend_choose(struct run_ctx *r)
     if (!want || !*want) {
         want = "auto";
     }
+    if (r->side_by_side) {
+        /* Both: the libvirt host's connection is made here and kept for the whole run. */
+        const char *uri = r->hosts[0].backend == &backend_libvirt_ops ? r->hosts[0].uri
+                                                                      : r->hosts[1].uri;
+        char lv[200];
+
+        if (backend_libvirt_connect(*uri ? uri : NULL, err, sizeof(err)) < 0) {
+            log_err("--backend %s: %s", want, err);
+            return -1;
+        }
+        if (backend_libvirt_describe(lv, sizeof(lv)) < 0) {
+            snprintf(lv, sizeof(lv), "libvirt %s", backend_libvirt_uri());
+        }
+        snprintf(r->backend_info, sizeof(r->backend_info),
+                 "direct QEMU and libvirt side by side (%s)", lv);
+        log_info("backends: direct QEMU and libvirt (%s), side by side, job after job", lv);
+        run_host_select(r, 0);
+        return 0;
+    }
     if (strcmp(want, "qemu") == 0) {
         r->backend = &backend_qemu_ops;
         snprintf(r->backend_info, sizeof(r->backend_info), "direct QEMU (asked for)");
         return 0;
     }
     if (strcmp(want, "libvirt") != 0 && strcmp(want, "auto") != 0) {
-        log_err("--backend: expected auto, libvirt or qemu, got '%s'", want);
+        log_err("--backend: expected auto, libvirt, qemu or qemu,libvirt, got '%s'", want);
         return -1;
     }
     if (r->n_hosts > 1) {
@@ -1444,6 +1517,11 @@ static int make_out_dir(struct run_ctx *r)
         log_err("cannot create %s: %s", r->logs_dir, strerror(errno));
         return -1;
     }
+    /* Absolute, so QEMU started by libvirtd (another working folder) finds the logs too. */
+    if (util_make_absolute(r->logs_dir, sizeof(r->logs_dir)) < 0) {
+        log_err("cannot resolve %s: %s", r->logs_dir, strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -1619,17 +1697,31 @@ int run_main(const char *scenario_path, const struct run_options *o)
             log_info("run %s: scenario %s, %u device%s, %s%s, backend %s, results in %s",
                      r->run_id, r->s.name, r->s.n_devices, r->s.n_devices == 1 ? "" : "s",
                      r->n_hosts > 1 ? "hosts " : "accelerator ",
-                     r->n_hosts > 1 ? "in turn" : r->accel, r->backend->name, r->out_dir);
+                     r->side_by_side ? "side by side"
+                     : r->n_hosts > 1 ? "in turn"
+                                      : r->accel,
+                     r->side_by_side ? "qemu and libvirt" : r->backend->name, r->out_dir);
         }
         if (run_json_write(r) < 0) {
             code = PVB_EXIT_FAILED;
             goto out_release;
+        }
+        if (r->side_by_side) {
+            continue; /* both backends' guests are measured together, below */
         }
         if (hb == 0) {
             measure(r, NULL, 1, r->s.repetitions);
             run_net_teardown(r);
         }
         if (r->n_hosts > 1) {
+            run_host_end(r);
+        }
+    }
+    if (r->side_by_side && !interrupted && !r->write_failed) {
+        measure(r, NULL, 1, r->s.repetitions);
+        run_net_teardown(r);
+        for (unsigned h = 0; h < r->n_hosts; h++) {
+            run_host_select(r, h);
             run_host_end(r);
         }
     }
@@ -1691,7 +1783,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
 out_release:
     run_host_end(r);
     registry_release_all();
-    if (r->backend == &backend_libvirt_ops) {
+    if (r->backend == &backend_libvirt_ops || r->side_by_side) {
         backend_libvirt_disconnect();
     }
 out_free:

@@ -39,6 +39,7 @@ struct config_state {
  */
 struct run_host {
     char uri[BACKEND_LIBVIRT_URI_MAX]; /* "" : the default URI, or the qemu backend */
+    const struct backend_ops *backend; /* side by side: this host's; NULL: the run's */
     char label[RESULTS_HOST_MAX + 1];
     int local;                         /* the URI names this machine */
     int upload;                        /* guest image and scratch disks as volumes */
@@ -61,6 +62,9 @@ struct run_ctx {
     struct run_host hosts[RUN_MAX_HOSTS];
     unsigned n_hosts;
     struct run_host *host;      /* the host being measured */
+    /* --backend qemu,libvirt: two "hosts" of this machine, one per backend, labelled by
+     * backend, measured together (job after job, device by device) rather than in turn. */
+    int side_by_side;
     char local_label[RESULTS_HOST_MAX + 1]; /* this machine's (the bare-host baseline) */
     char out_dir[PATH_MAX];
     char logs_dir[PATH_MAX + 8];
@@ -103,6 +107,7 @@ int run_accel_choose(struct run_ctx *r);
 /* run_hosts.c */
 const char *run_config_name(const struct run_ctx *r, const struct devmodel *dev);
 void run_host_select(struct run_ctx *r, unsigned h);
+unsigned run_host_index(const struct run_ctx *r);
 int run_hosts_init(struct run_ctx *r);
 int run_host_begin(struct run_ctx *r, unsigned h);
 void run_host_end(struct run_ctx *r);

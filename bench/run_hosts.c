@@ -30,6 +30,55 @@ void run_host_select(struct run_ctx *r, unsigned h)
 {
     r->host = &r->hosts[h];
     r->cfg = r->host->cfg;
+    if (r->host->backend) {
+        r->backend = r->host->backend;
+    }
+}
+
+/* The index of the host being measured. */
+unsigned run_host_index(const struct run_ctx *r)
+{
+    return r->host ? (unsigned)(r->host - r->hosts) : 0;
+}
+
+/*
+ * --backend qemu,libvirt (or libvirt,qemu): each configuration through both backends on
+ * this machine, one "host" per backend in the order given, labelled "qemu" and "libvirt".
+ * 1 if asked for (hosts set up), 0 if not, -1 on a usage error.
+ */
+static int side_by_side_init(struct run_ctx *r, const char *backend)
+{
+    int qemu_first;
+    const char *uri = r->o->n_connect ? r->o->connect[0] : "";
+
+    if (!backend || (strcmp(backend, "qemu,libvirt") != 0 &&
+                     strcmp(backend, "libvirt,qemu") != 0)) {
+        return 0;
+    }
+    if (r->o->n_connect > 1 || (*uri && !backend_libvirt_uri_is_local(uri))) {
+        log_err("--backend %s compares the backends on this machine: give at most one "
+                "--connect, a local libvirt URI",
+                backend);
+        return -1;
+    }
+    qemu_first = backend[0] == 'q';
+    r->side_by_side = 1;
+    r->n_hosts = 2;
+    for (unsigned h = 0; h < 2; h++) {
+        struct run_host *hs = &r->hosts[h];
+        int is_qemu = (h == 0) == qemu_first;
+
+        hs->backend = is_qemu ? &backend_qemu_ops : &backend_libvirt_ops;
+        hs->local = 1;
+        util_strlcpy(hs->label, is_qemu ? RESULTS_HOST_QEMU : RESULTS_HOST_LIBVIRT,
+                     sizeof(hs->label));
+        if (!is_qemu) {
+            util_strlcpy(hs->uri, uri, sizeof(hs->uri));
+            hs->upload = backend_libvirt_uri_needs_upload(*uri ? uri
+                                                               : BACKEND_LIBVIRT_DEFAULT_URI);
+        }
+    }
+    return 1;
 }
 
 /* The transport of a libvirt URI for a label: "unix", "tcp", "ssh", ... ("local" if none). */
@@ -99,6 +148,14 @@ int run_hosts_init(struct run_ctx *r)
     }
     gethostname(name, sizeof(name) - 1);
     results_host_label(r->local_label, sizeof(r->local_label), name);
+    switch (side_by_side_init(r, backend)) {
+    case -1:
+        return -1;
+    case 1:
+        goto names;
+    default:
+        break;
+    }
     r->n_hosts = r->o->n_connect ? r->o->n_connect : 1;
     for (unsigned h = 0; h < r->n_hosts; h++) {
         struct run_host *hs = &r->hosts[h];
@@ -131,6 +188,7 @@ int run_hosts_init(struct run_ctx *r)
             results_host_label(r->hosts[h].label, sizeof(r->hosts[h].label), cand);
         }
     }
+names:
     for (unsigned h = 0; h < r->n_hosts; h++) {
         util_strlcpy(base, r->hosts[h].label, sizeof(base)); /* not an argument inside r */
         for (unsigned di = 0; di < r->s.n_devices; di++) {
@@ -186,7 +244,7 @@ int run_host_begin(struct run_ctx *r, unsigned h)
     if (r->backend != &backend_libvirt_ops) {
         util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
     } else {
-        if (r->n_hosts > 1 &&
+        if (r->n_hosts > 1 && !r->side_by_side &&
             backend_libvirt_connect(hs->uri[0] ? hs->uri : NULL, err, sizeof(err)) < 0) {
             host_give_up(r, CONFIG_FAILED, err);
             return -1;
@@ -235,7 +293,11 @@ int run_host_begin(struct run_ctx *r, unsigned h)
     util_strlcpy(hs->accel, r->accel, sizeof(hs->accel));
     util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
     util_strlcpy(hs->status, "ok", sizeof(hs->status));
-    if (r->n_hosts > 1) {
+    if (r->side_by_side) {
+        log_info("backend %s: accelerator %s%s%s", hs->label, hs->accel,
+                 hs->backend == &backend_libvirt_ops ? ", libvirt " : "",
+                 hs->backend == &backend_libvirt_ops ? hs->info.libvirt_version : "");
+    } else if (r->n_hosts > 1) {
         log_info("host %u of %u: %s (%s, libvirt %s, QEMU %s), accelerator %s, guest image: %s",
                  h + 1, r->n_hosts, hs->label, hs->uri[0] ? hs->uri : BACKEND_LIBVIRT_DEFAULT_URI,
                  hs->info.libvirt_version, hs->info.qemu_version, hs->accel,
@@ -251,7 +313,7 @@ void run_host_end(struct run_ctx *r)
         return;
     }
     backend_libvirt_storage_release();
-    if (r->n_hosts > 1) {
+    if (r->n_hosts > 1 && !r->side_by_side) {
         backend_libvirt_disconnect();
     }
 }

@@ -96,9 +96,11 @@ static json_object *run_json_hosts(const struct run_ctx *r)
         const struct run_host *hs = &r->hosts[h];
         json_object *o = json_object_new_object();
         json_object *acc = json_object_new_object();
-        int lv = r->backend == &backend_libvirt_ops;
+        const struct backend_ops *be = hs->backend ? hs->backend : r->backend;
+        int lv = be == &backend_libvirt_ops;
 
         json_object_object_add(o, "label", json_object_new_string(hs->label));
+        json_object_object_add(o, "backend", json_object_new_string(be->name));
         json_object_object_add(o, "uri",
                                lv ? json_object_new_string(hs->uri[0] ? hs->uri
                                                                       : BACKEND_LIBVIRT_DEFAULT_URI)
@@ -173,7 +175,9 @@ int run_json_write(struct run_ctx *r)
     json_object_object_add(acc, "name", json_object_new_string(accel));
     json_object_object_add(acc, "reason", json_object_new_string(accel_reason));
     json_object_object_add(root, "accelerator", acc);
-    json_object_object_add(root, "backend", json_object_new_string(r->backend->name));
+    json_object_object_add(root, "backend", json_object_new_string(r->side_by_side
+                                                                       ? "qemu,libvirt"
+                                                                       : r->backend->name));
     json_object_object_add(root, "backend_info", json_object_new_string(r->backend_info));
     json_object_object_add(root, "start", json_object_new_string(r->started));
     json_object_object_add(root, "end", r->ended[0] ? json_object_new_string(r->ended) : NULL);

@@ -23,6 +23,7 @@ void run_net_up(struct run_ctx *r)
         for (unsigned i = 0; i < r->s.n_devices; i++) {
             n_net += r->s.devices[i]->kind == DEVMODEL_NET;
         }
+        n_net *= r->side_by_side ? r->n_hosts : 1; /* each backend's guests have their own */
         r->vhost_available = netns_vhost_available();
         if (netns_host_check(r->net_reason, sizeof(r->net_reason)) < 0) {
             r->net_state = -2;

@@ -1117,11 +1117,11 @@ static int selftest_out_dir(struct selftest *t)
                  t->o.host_only ? "-host" : "");
     }
     snprintf(t->logs_dir, sizeof(t->logs_dir), "%s/logs", t->out_dir);
-    snprintf(t->agent_log, sizeof(t->agent_log), "%s/selftest-agent.log", t->logs_dir);
-    if (util_mkdir_p(t->logs_dir) < 0) {
+    if (util_mkdir_p(t->logs_dir) < 0 || util_make_absolute(t->logs_dir, sizeof(t->logs_dir)) < 0) {
         log_err("cannot create %s: %s", t->logs_dir, strerror(errno));
         return -1;
     }
+    snprintf(t->agent_log, sizeof(t->agent_log), "%s/selftest-agent.log", t->logs_dir);
     return 0;
 }
 

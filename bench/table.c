@@ -356,6 +356,119 @@ int table_view_build(const struct sample_set *samples, struct table_view *v)
     return 0;
 }
 
+/* Is median m of one side inside the 95% interval [lo, hi] of the other? */
+static int within(double m, const struct stats_summary *other)
+{
+    return m >= other->ci_low && m <= other->ci_high;
+}
+
+/* Metrics the side-by-side table leaves out: shares of CPU time (per op says it better), and
+ * latency points between the median and p99. */
+static int backends_skip(const char *metric)
+{
+    static const char *const skip[] = {"lat_mean_us", "lat_p90_us", "lat_p999_us", "lat_max_us"};
+    size_t n = strlen(metric);
+
+    if (n > 4 && strcmp(metric + n - 4, "_pct") == 0) {
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++) {
+        if (strcmp(metric, skip[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+unsigned table_print_backends(FILE *out, const struct sample_set *samples,
+                              const struct summary_set *sum, const char *const *dev_a,
+                              const char *const *dev_b, size_t n, const char *name_a,
+                              const char *name_b)
+{
+    char ma[16], la[16], ha[16], mb[16], lb[16], hb[16], ival_a[40], ival_b[40], rt[48];
+    unsigned differ = 0, apart = 0;
+    int header = 0;
+
+    for (size_t di = 0; di < n; di++) {
+        for (size_t i = 0; i < sum->n; i++) {
+            const struct summary_row *a = &sum->v[i], *b;
+            struct table_ratio r;
+            const char *inside = "-";
+
+            if (strcmp(a->config, dev_a[di]) != 0 || backends_skip(a->metric) ||
+                (b = summary_find(sum, dev_b[di], a->workload, a->metric)) == NULL) {
+                continue;
+            }
+            if (!header) {
+                fprintf(out, "\nbackends side by side: median [95%% interval] of each; the ratio "
+                             "%s / %s with its 95%% interval\n",
+                        name_b, name_a);
+                fprintf(out, "  %-12s %-10s %-20s %-28s %-28s %-24s %s\n", "device", "workload",
+                        "metric", name_a, name_b, "ratio", "medians inside");
+                header = 1;
+            }
+            table_fmt_value(ma, sizeof(ma), a->st.median);
+            table_fmt_value(la, sizeof(la), a->st.ci_low);
+            table_fmt_value(ha, sizeof(ha), a->st.ci_high);
+            table_fmt_value(mb, sizeof(mb), b->st.median);
+            table_fmt_value(lb, sizeof(lb), b->st.ci_low);
+            table_fmt_value(hb, sizeof(hb), b->st.ci_high);
+            snprintf(ival_a, sizeof(ival_a), "%s [%s .. %s]", ma, la, ha);
+            snprintf(ival_b, sizeof(ival_b), "%s [%s .. %s]", mb, lb, hb);
+            if (table_ratio(samples, dev_b[di], dev_a[di], a->workload, a->metric, &r) < 0) {
+                snprintf(rt, sizeof(rt), "-");
+            } else if (r.n_min < 2) {
+                snprintf(rt, sizeof(rt), "%.2fx (n=%u)", r.ratio, r.n_min);
+            } else {
+                snprintf(rt, sizeof(rt), "%.2fx [%.2f .. %.2f] %s", r.ratio, r.low, r.high,
+                         r.excludes_one ? "*" : "~");
+                differ += r.excludes_one;
+            }
+            if (a->st.n >= 2 && b->st.n >= 2) {
+                int in = within(a->st.median, &b->st) && within(b->st.median, &a->st);
+
+                inside = in ? "yes" : "no";
+                apart += !in;
+            }
+            fprintf(out, "  %-12s %-10s %-20s %-28s %-28s %-24s %s\n", a->device, a->workload,
+                    a->metric, ival_a, ival_b, rt, inside);
+        }
+    }
+    if (header) {
+        fprintf(out, "  * the ratio's interval excludes 1: the backends differ beyond this run's "
+                     "noise (%u row%s)\n"
+                     "  ~ it holds 1: this run cannot tell them apart\n"
+                     "  medians inside: each median within the other's interval (%u row%s not)\n",
+                differ, differ == 1 ? "" : "s", apart, apart == 1 ? "" : "s");
+    }
+    return differ;
+}
+
+/* A run of both backends side by side: each device's DEV@qemu against its DEV@libvirt. */
+static void print_backends_of_view(FILE *out, const struct table_view *v,
+                                   const struct sample_set *samples, const struct summary_set *sum)
+{
+    const char **a = calloc(v->n_configs + 1, sizeof(*a));
+    const char **b = calloc(v->n_configs + 1, sizeof(*b));
+    size_t n = 0;
+
+    for (size_t i = 0; a && b && i < v->n_configs; i++) {
+        for (size_t k = 0; strcmp(v->configs[i].host, RESULTS_HOST_QEMU) == 0 && k < v->n_configs;
+             k++) {
+            if (strcmp(v->configs[k].host, RESULTS_HOST_LIBVIRT) == 0 &&
+                strcmp(v->configs[k].device, v->configs[i].device) == 0) {
+                a[n] = v->configs[i].config;
+                b[n++] = v->configs[k].config;
+            }
+        }
+    }
+    if (n > 0) {
+        table_print_backends(out, samples, sum, a, b, n, RESULTS_HOST_QEMU, RESULTS_HOST_LIBVIRT);
+    }
+    free(a);
+    free(b);
+}
+
 void table_print_view(FILE *out, const struct table_view *v, const struct sample_set *samples,
                       const struct summary_set *sum)
 {
@@ -403,4 +516,6 @@ void table_print_view(FILE *out, const struct table_view *v, const struct sample
         }
     }
     print_footer(out);
+    print_backends_of_view(out, v, samples, sum);
 }
+

@@ -88,6 +88,17 @@ int table_ratio(const struct sample_set *samples, const char *num, const char *d
 /* The mark after a ratio: "* better", "* worse", "~ within noise" (or why no interval). */
 const char *table_ratio_mark(const struct table_ratio *r, const char *metric);
 
+/*
+ * Side by side (--backend qemu,libvirt): for device i, the workloads and main metrics of
+ * configuration dev_a[i] against dev_b[i]: both medians with their 95% intervals, the
+ * ratio b / a with its bootstrap interval, and whether each median lies inside the other's
+ * interval. Returns the number of rows whose ratio interval excludes 1.
+ */
+unsigned table_print_backends(FILE *out, const struct sample_set *samples,
+                              const struct summary_set *sum, const char *const *dev_a,
+                              const char *const *dev_b, size_t n, const char *name_a,
+                              const char *name_b);
+
 /* table_print for a run folder read back from disk: the view stands in for the scenario. */
 void table_print_view(FILE *out, const struct table_view *v, const struct sample_set *samples,
                       const struct summary_set *sum);

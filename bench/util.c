@@ -93,6 +93,22 @@ int util_mkdir_p(const char *path)
     return 0;
 }
 
+int util_make_absolute(char *path, size_t len)
+{
+    char *abs = realpath(path, NULL);
+    int rc;
+
+    if (!abs) {
+        return -1;
+    }
+    rc = util_strlcpy(path, abs, len);
+    free(abs);
+    if (rc < 0) {
+        errno = ENAMETOOLONG;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 ssize_t util_read_file(const char *path, char *buf, size_t len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -19,6 +19,8 @@ void util_seterr(char *err, size_t errlen, const char *fmt, ...) PVB_PRINTF(3, 4
 int util_fmt(char *dst, size_t len, const char *fmt, ...) PVB_PRINTF(3, 4);
 /* mkdir -p with mode 0755. 0 or -1 (errno). */
 int util_mkdir_p(const char *path);
+/* Replace path (an existing file or folder) by its absolute, canonical form. 0 or -1 (errno). */
+int util_make_absolute(char *path, size_t len);
 /* Read at most len-1 bytes of a small file into buf (NUL-terminated). Bytes read or -1. */
 ssize_t util_read_file(const char *path, char *buf, size_t len);
 /* Read a whole file into a malloc'ed NUL-terminated buffer (max bytes). NULL on error. */

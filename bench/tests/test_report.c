@@ -509,6 +509,59 @@ static void test_hosts_ratios(void **state)
     small_free(&s, &sum, &v);
 }
 
+/*
+ * Both backends side by side (hosts "qemu" and "libvirt"): the table pairs each device's
+ * two configurations, gives the ratio libvirt / qemu with its interval and says whether
+ * the medians lie inside each other's intervals; a clear difference is marked and counted.
+ */
+static void test_backends_side_by_side(void **state)
+{
+    static const double q_ide[] = {1000, 1100, 1200, 1050, 1150};
+    static const double l_ide[] = {1020, 1120, 1180, 1060, 1140};
+    static const double q_vblk[] = {3000, 3100, 3200, 3050, 3150};
+    static const double l_vblk[] = {6000, 6200, 6400, 6100, 6300};
+    const char *a[] = {"ide@qemu", "virtio-blk@qemu"}, *b[] = {"ide@libvirt", "virtio-blk@libvirt"};
+    struct sample_set s;
+    struct summary_set sum;
+    struct table_view v;
+    struct capture c;
+    char *text, *ide, *vblk;
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    for (unsigned i = 0; i < 5; i++) {
+        add_host(&s, "ide", "qemu", "emulated", i + 1, q_ide[i]);
+        add_host(&s, "ide", "libvirt", "emulated", i + 1, l_ide[i]);
+        add_host(&s, "virtio-blk", "qemu", "paravirtual", i + 1, q_vblk[i]);
+        add_host(&s, "virtio-blk", "libvirt", "paravirtual", i + 1, l_vblk[i]);
+    }
+    assert_int_equal(summary_compute(&s, STATS_DEFAULT_SEED, &sum), 0);
+    assert_int_equal(table_view_build(&s, &v), 0);
+
+    capture_open(&c);
+    assert_int_equal(table_print_backends(c.f, &s, &sum, a, b, 2, "qemu", "libvirt"), 1);
+    text = capture_close(&c);
+    ide = strstr(text, "\n  ide ");
+    vblk = strstr(text, "\n  virtio-blk ");
+    assert_non_null(strstr(text, "backends side by side"));
+    assert_non_null(ide);
+    assert_non_null(vblk);
+    assert_non_null(strstr(ide, "~   yes")); /* same: the interval holds 1, medians inside */
+    assert_non_null(strstr(vblk, "2.00x"));
+    assert_non_null(strstr(vblk, "*   no")); /* twice as fast: told apart */
+    assert_non_null(strstr(text, "(1 row)"));
+    free(text);
+
+    /* The view of the run folder finds the pairs by their host labels. */
+    capture_open(&c);
+    table_print_view(c.f, &v, &s, &sum);
+    text = capture_close(&c);
+    assert_non_null(strstr(text, "backends side by side"));
+    assert_non_null(strstr(text, "the ratio libvirt / qemu"));
+    free(text);
+    small_free(&s, &sum, &v);
+}
+
 static int build_without_gnuplot(const char *dir);
 
 /* report_build on a 2-host run folder: labels device@host, the hosts table, the note. */
@@ -927,6 +980,7 @@ int main(void)
         cmocka_unit_test(test_view),
         cmocka_unit_test(test_fmt_value),
         cmocka_unit_test(test_html_escape),
+        cmocka_unit_test(test_backends_side_by_side),
         cmocka_unit_test(test_md_escape),
         cmocka_unit_test(test_build_fixture),
         cmocka_unit_test(test_build_hostile_metadata),

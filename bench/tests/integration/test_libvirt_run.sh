@@ -1,54 +1,75 @@
-# `pvbench run --backend libvirt` end to end through a real libvirtd, the host's block
-# counters agreeing with the agent, and the same scenario through both backends giving
-# the same answer: IOPS and host CPU per I/O within 50% (pvbench compare both ways). The
-# figures are printed. Two consecutive runs on this loaded 2-core TCG host have differed by
-# up to 31% in IOPS and 53% in p99 latency whatever the backend (docs/libvirt.md), so the
-# tail latency is not compared and the bound is wider than the drift.
+# `pvbench run --backend qemu,libvirt` end to end: every configuration through a real
+# libvirtd and through QEMU directly, job after job in one run, so the machine's drift
+# touches both alike (two consecutive runs here differed by up to 63% in IOPS whatever the
+# backend: docs/libvirt.md). Checked: run.json and the configurations of both backends,
+# the host's block counters (libvirt) agreeing with the agent, and the equivalence: for
+# each device, the ratios libvirt / qemu of IOPS and of host CPU per I/O have 95% intervals
+# that hold 1. Load from elsewhere comes in bursts that can hit one backend's jobs more
+# than the other's (seen once in 7 runs: virtio-blk IOPS 1.40x [1.03 .. 1.63] while the
+# machine ran at a quarter of its usual speed), so a difference found is measured once
+# more, and the test fails only when the same metric of the same device differs the same
+# way twice. The side-by-side tables (medians, intervals, ratios, define-to-ready) are
+# printed for the figures.
 . "$(dirname "$0")/lib.sh"
 need_guest
 libvirt_up
 scn=$(write_scenario lv "ide, virtio-blk" "randread" "repetitions = 5")
 
-"$PVBENCH" run --accel tcg --backend libvirt -o "$TMP/lv" "$scn" >"$TMP/out-lv" 2>&1; rc=$?
+"$PVBENCH" run --accel tcg --backend qemu,libvirt -o "$TMP/lv" "$scn" >"$TMP/out-lv" 2>&1; rc=$?
 cat "$TMP/out-lv"
-[ $rc -eq 0 ] || fail "libvirt run exited $rc"
-grep -q '"backend": *"libvirt"' "$TMP/lv/run.json" || fail "run.json does not name the libvirt backend"
-ratios=$(csv_values "$TMP/lv/samples.csv" value virtio-blk randread host_bytes_ratio)
+[ $rc -eq 0 ] || fail "side-by-side run exited $rc"
+grep -q '"backend": *"qemu,libvirt"' "$TMP/lv/run.json" ||
+    fail "run.json does not name both backends"
+for cfg in ide@qemu ide@libvirt virtio-blk@qemu virtio-blk@libvirt; do
+    [ "$(csv_values "$TMP/lv/samples.csv" value "$cfg" randread iops | wc -l)" -eq 5 ] ||
+        fail "$cfg: not 5 IOPS samples"
+done
+ratios=$(csv_values "$TMP/lv/samples.csv" value virtio-blk@libvirt randread host_bytes_ratio)
 [ -n "$ratios" ] || fail "no host_bytes_ratio samples (libvirt block stats)"
 for v in $ratios; do
     awk -v v="$v" 'BEGIN { exit !(v > 0.95 && v < 1.05) }' || fail "host/agent bytes disagree: $v"
 done
-ok "libvirt run complete; host block counters agree with the agent ($(echo $ratios))"
+ok "both backends measured; host block counters agree with the agent ($(echo $ratios))"
 [ -z "$(virsh -c qemu:///system list --all --name | grep '^pvb-')" ] || fail "pvb- domain left"
-
-"$PVBENCH" run --accel tcg --backend qemu -o "$TMP/qm" "$scn" >"$TMP/out-qm" 2>&1 ||
-    { cat "$TMP/out-qm"; fail "qemu run failed"; }
+# "device metric up|down" for each row of the side-by-side table in $1 whose ratio
+# interval excludes 1 (mark "*"), for IOPS and host CPU per I/O.
+differences() {
+    awk '$2 == "randread" && ($3 == "iops" || $3 == "host_cpu_us_per_op") && $16 == "*" {
+             r = $12; sub(/x$/, "", r); print $1, $3, (r + 0 > 1 ? "up" : "down") }' "$1"
+}
+grep -q '^backends side by side' "$TMP/out-lv" || fail "no side-by-side table"
 for dev in ide virtio-blk; do
-    echo "$dev randread IOPS median [95% interval]:" \
-        "qemu $(csv_values "$TMP/qm/summary.csv" median "$dev" randread iops)" \
-        "[$(csv_values "$TMP/qm/summary.csv" ci95_low "$dev" randread iops)" \
-        "$(csv_values "$TMP/qm/summary.csv" ci95_high "$dev" randread iops)]" \
-        "libvirt $(csv_values "$TMP/lv/summary.csv" median "$dev" randread iops)" \
-        "[$(csv_values "$TMP/lv/summary.csv" ci95_low "$dev" randread iops)" \
-        "$(csv_values "$TMP/lv/summary.csv" ci95_high "$dev" randread iops)]"
+    for m in iops host_cpu_us_per_op; do
+        row=$(awk -v d="$dev" -v m="$m" '$1 == d && $2 == "randread" && $3 == m' "$TMP/out-lv")
+        echo "$row" | grep -Eq 'x \[[0-9.]+ \.\. [0-9.]+\] [~*] ' ||
+            fail "$dev: no $m row with a ratio interval in the side-by-side table"
+    done
 done
-for pair in "qm lv" "lv qm"; do
-    set -- $pair
-    "$PVBENCH" compare --threshold 50 --metrics iops,host_cpu_us_per_op --no-plot \
-        --output "$TMP/cmp-$1-$2.json" \
-        "$TMP/$1" "$TMP/$2" >"$TMP/cmp" 2>&1; rc=$?
-    cat "$TMP/cmp"
-    [ $rc -eq 0 ] || fail "backends disagree ($1 -> $2): compare exited $rc"
-done
-ok "same scenario through libvirt and qemu: IOPS and host CPU per I/O within 50% either way"
+first=$(differences "$TMP/out-lv")
+if [ -n "$first" ]; then
+    echo "the backends differ beyond the run's noise in: $first; measuring once more"
+    "$PVBENCH" run --accel tcg --backend qemu,libvirt -o "$TMP/lv2" "$scn" >"$TMP/out-lv2" 2>&1 ||
+        { cat "$TMP/out-lv2"; fail "second side-by-side run failed"; }
+    grep -A20 '^backends side by side' "$TMP/out-lv2"
+    both=$(grep -Fxf <(echo "$first") <(differences "$TMP/out-lv2"))
+    [ -z "$both" ] || fail "the backends differ in two runs: $both"
+fi
+ok "same scenario through libvirt and qemu, side by side: IOPS and host CPU per I/O agree"
 
-# A NIC through libvirt: <interface type='ethernet'> on the run's own tap, same test network.
+# A NIC through both backends side by side (each guest its own tap on the same test
+# network), into a relative output folder: libvirtd's QEMU runs elsewhere and must still
+# find the console log.
 nscn=$(write_scenario lvnet "virtio-net" "tcp_rr" "repetitions = 1")
-"$PVBENCH" run --accel tcg --backend libvirt -o "$TMP/lvnet" "$nscn" >"$TMP/out-lvnet" 2>&1; rc=$?
+(cd "$TMP" && "$PVBENCH" run --accel tcg --backend qemu,libvirt -o lvnet "$nscn") \
+    >"$TMP/out-lvnet" 2>&1; rc=$?
 cat "$TMP/out-lvnet"
-[ $rc -eq 0 ] || fail "libvirt network run exited $rc"
-[ -n "$(csv_values "$TMP/lvnet/samples.csv" value virtio-net tcp_rr transactions_s)" ] ||
-    fail "no tcp_rr result through libvirt"
-grep -q '"guest_driver": *"virtio_net"' "$TMP/lvnet/run.json" || fail "virtio_net did not bind"
-ok "virtio-net through libvirt measured tcp_rr"
+[ $rc -eq 0 ] || fail "side-by-side network run exited $rc"
+for cfg in virtio-net@qemu virtio-net@libvirt; do
+    [ -n "$(csv_values "$TMP/lvnet/samples.csv" value "$cfg" tcp_rr transactions_s)" ] ||
+        fail "no tcp_rr result of $cfg"
+    [ -s "$TMP/lvnet/logs/$cfg-console.log" ] || fail "no console log of $cfg"
+done
+[ "$(grep -c '"guest_driver": *"virtio_net"' "$TMP/lvnet/run.json")" -eq 2 ] ||
+    fail "virtio_net did not bind in both guests"
+ok "virtio-net through libvirt and qemu side by side measured tcp_rr"
 assert_no_leftovers
