@@ -1419,6 +1419,7 @@ static const char report_css[] =
     "figcaption{font-size:.9em;color:#444;max-width:800px}.files{color:#777}\n"
     ".problems{background:#fff4e5;border:1px solid #f0b35b;padding:.5em 1em}\n"
     ".missing{background:#f6f6f6;border:1px dashed #aaa;padding:2em;max-width:760px}\n"
+    "pre{font-size:.72em;overflow-x:auto;background:#f8f8f8;padding:.5em}\n"
     "code{background:#f4f4f4;padding:0 .2em}footer{margin-top:2em;color:#777;"
     "font-size:.85em}\n";
 
@@ -1493,6 +1494,70 @@ static void report_read_pct(struct report_ctx *r)
         r->pct[r->n_pct++] = p;
     }
     fclose(f);
+}
+
+/* The side-by-side table of a run of both backends as the terminal shows it; NULL if none. */
+static char *report_backends_text(const struct report_ctx *r)
+{
+    char *text = NULL;
+    size_t len = 0, pairs;
+    FILE *mf = open_memstream(&text, &len);
+
+    if (!mf) {
+        return NULL;
+    }
+    pairs = table_print_backends_of_view(mf, &r->view, &r->samples, &r->sum);
+    if (fclose(mf) != 0 || pairs == 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static const char report_backends_about[] =
+    "Every configuration ran through both backends in this run (--backend qemu,libvirt), "
+    "job after job. Each median with its 95% interval, the ratio libvirt / qemu with its "
+    "interval (* when it excludes 1), and whether each median lies inside the other's "
+    "interval; boot_to_ready_s is define-to-agent-ready.";
+
+static void report_html_backends(const struct report_ctx *r, FILE *f)
+{
+    char *text = report_backends_text(r);
+
+    if (!text) {
+        return;
+    }
+    fputs("<h2 id=\"backends\">Backends side by side</h2>\n<p>", f);
+    report_fput_html(f, report_backends_about);
+    fputs("</p>\n<pre>", f);
+    /* Escaped line by line: report_fput_html turns control characters, '\n' too, into spaces. */
+    for (char *line = text + strspn(text, "\n"), *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl) {
+            report_fput_html(f, line);
+            break;
+        }
+        *nl = '\0';
+        report_fput_html(f, line);
+        fputc('\n', f);
+    }
+    fputs("</pre>\n", f);
+    free(text);
+}
+
+static void report_md_backends(const struct report_ctx *r, FILE *f)
+{
+    char *text = report_backends_text(r);
+
+    if (!text) {
+        return;
+    }
+    fputs("## Backends side by side\n\n", f);
+    report_fput_md(f, report_backends_about);
+    fputs("\n\n```\n", f);
+    fputs(text + strspn(text, "\n"), f);
+    fputs("```\n\n", f);
+    free(text);
 }
 
 /* The share of the bare host each device reaches (host_baseline = yes). */
@@ -1602,6 +1667,7 @@ static void report_html(const struct report_ctx *r, FILE *f)
     }
     report_html_glance(r, f);
     report_html_summary(r, f);
+    report_html_backends(r, f);
     report_html_pct(r, f);
     report_html_charts(r, f);
     report_html_meta(r, f);
@@ -1775,6 +1841,7 @@ static void report_md(const struct report_ctx *r, FILE *f)
         report_fput_md(f, ch->about);
         fputs("\n\n", f);
     }
+    report_md_backends(r, f);
     report_md_pct(r, f);
     fputs("## Run\n\n", f);
     if (!r->run) {

@@ -444,9 +444,9 @@ unsigned table_print_backends(FILE *out, const struct sample_set *samples,
     return differ;
 }
 
-/* A run of both backends side by side: each device's DEV@qemu against its DEV@libvirt. */
-static void print_backends_of_view(FILE *out, const struct table_view *v,
-                                   const struct sample_set *samples, const struct summary_set *sum)
+size_t table_print_backends_of_view(FILE *out, const struct table_view *v,
+                                    const struct sample_set *samples,
+                                    const struct summary_set *sum)
 {
     const char **a = calloc(v->n_configs + 1, sizeof(*a));
     const char **b = calloc(v->n_configs + 1, sizeof(*b));
@@ -467,6 +467,7 @@ static void print_backends_of_view(FILE *out, const struct table_view *v,
     }
     free(a);
     free(b);
+    return n;
 }
 
 void table_print_view(FILE *out, const struct table_view *v, const struct sample_set *samples,
@@ -516,6 +517,6 @@ void table_print_view(FILE *out, const struct table_view *v, const struct sample
         }
     }
     print_footer(out);
-    print_backends_of_view(out, v, samples, sum);
+    table_print_backends_of_view(out, v, samples, sum);
 }
 

@@ -99,6 +99,15 @@ unsigned table_print_backends(FILE *out, const struct sample_set *samples,
                               const char *const *dev_b, size_t n, const char *name_a,
                               const char *name_b);
 
+/*
+ * A run of both backends side by side (hosts RESULTS_HOST_QEMU and RESULTS_HOST_LIBVIRT):
+ * table_print_backends of each device's two configurations. The number of pairs (0: none,
+ * nothing printed).
+ */
+size_t table_print_backends_of_view(FILE *out, const struct table_view *v,
+                                    const struct sample_set *samples,
+                                    const struct summary_set *sum);
+
 /* table_print for a run folder read back from disk: the view stands in for the scenario. */
 void table_print_view(FILE *out, const struct table_view *v, const struct sample_set *samples,
                       const struct summary_set *sum);

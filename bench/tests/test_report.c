@@ -509,6 +509,8 @@ static void test_hosts_ratios(void **state)
     small_free(&s, &sum, &v);
 }
 
+static int build_without_gnuplot(const char *dir);
+
 /*
  * Both backends side by side (hosts "qemu" and "libvirt"): the table pairs each device's
  * two configurations, gives the ratio libvirt / qemu with its interval and says whether
@@ -525,7 +527,9 @@ static void test_backends_side_by_side(void **state)
     struct summary_set sum;
     struct table_view v;
     struct capture c;
+    char dir[PATH_MAX * 2], path[PATH_MAX * 3];
     char *text, *ide, *vblk;
+    FILE *f;
 
     (void)state;
     memset(&s, 0, sizeof(s));
@@ -559,10 +563,35 @@ static void test_backends_side_by_side(void **state)
     assert_non_null(strstr(text, "backends side by side"));
     assert_non_null(strstr(text, "the ratio libvirt / qemu"));
     free(text);
-    small_free(&s, &sum, &v);
-}
 
-static int build_without_gnuplot(const char *dir);
+    /* The report of such a run folder has the table too, in both formats. */
+    snprintf(dir, sizeof(dir), "%s/run-backends", tmp_dir);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof(path), "%s/samples.csv", dir);
+    assert_int_equal(samples_write_csv(path, &s), 0);
+    small_free(&s, &sum, &v);
+    snprintf(path, sizeof(path), "%s/run.json", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"format\":\"pvbench-run\",\"version\":1,\"accelerator\":{\"name\":\"tcg\"},"
+          "\"backend\":\"qemu,libvirt\",\"hosts\":[{\"label\":\"qemu\",\"backend\":\"qemu\"},"
+          "{\"label\":\"libvirt\",\"backend\":\"libvirt\"}]}\n",
+          f);
+    fclose(f);
+    assert_int_equal(build_without_gnuplot(dir), PVB_EXIT_SKIPPED);
+    snprintf(path, sizeof(path), "%s/report.html", dir);
+    text = slurp(path);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "<h2 id=\"backends\">Backends side by side</h2>"));
+    assert_non_null(strstr(text, "<pre>backends side by side"));
+    free(text);
+    snprintf(path, sizeof(path), "%s/report.md", dir);
+    text = slurp(path);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "## Backends side by side\n"));
+    assert_non_null(strstr(text, "```\nbackends side by side"));
+    free(text);
+}
 
 /* report_build on a 2-host run folder: labels device@host, the hosts table, the note. */
 static void test_build_hosts(void **state)
@@ -605,6 +634,7 @@ static void test_build_hosts(void **state)
     assert_non_null(md);
     assert_non_null(strstr(md, "| randread | iops | virtio-blk@hostB | paravirtual |"));
     assert_non_null(strstr(md, "### Hosts"));
+    assert_null(strstr(md, "Backends side by side")); /* hosts, not the two backends */
     free(html);
     free(md);
 }
