@@ -288,87 +288,114 @@ unsigned hostbase_count_jobs(const struct scenario *s, const struct sample_set *
            hostbase_net_count_jobs(s, samples);
 }
 
-int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_save_fn save,
-                 void *arg, char *reason, size_t len)
+int hostbase_blk_open(struct hostbase_blk *hb, const struct scenario *s,
+                      const struct sample_set *samples, char *reason, size_t len)
 {
-    const struct workload *w;
-    struct hostbase_job job;
-    struct agent_result res;
-    char file[PATH_MAX], version[64], err[512];
-    unsigned wi, rep;
-    bool made = false;
-    double t0;
-    int rc = 0;
+    char version[64];
 
+    memset(hb, 0, sizeof(*hb));
+    hb->s = s;
     if (!hostbase_kind_has_work(s, DEVMODEL_BLK, samples)) {
-        return 0;
+        return 0; /* nothing to do: not open, every job a no-op */
     }
     if (hostbase_check(registry_dir(), version, sizeof(version), reason, len) < 0) {
         return 1;
     }
-    if (util_fmt(file, sizeof(file), "%s/disk-%s.img", registry_dir(), HOSTBASE_CONFIG) < 0) {
+    if (util_fmt(hb->file, sizeof(hb->file), "%s/disk-%s.img", registry_dir(), HOSTBASE_CONFIG) <
+        0) {
         util_seterr(reason, len, "state folder path too long");
         return -1;
     }
     progress_status("host baseline: creating the scratch file");
-    made = true; /* registered from here on, even if only partly created */
-    if (registry_scratch_file(file, s->disk_mib, reason, len) < 0) {
-        rc = -1;
-        goto out;
+    hb->open = true; /* registered from here on, even if only partly created */
+    if (registry_scratch_file(hb->file, s->disk_mib, reason, len) < 0) {
+        hostbase_blk_close(hb);
+        return -1;
     }
-    log_info("host baseline: %s on %s (%u MiB, O_DIRECT, libaio)", version, file, s->disk_mib);
-    for (wi = 0; wi < s->n_workloads && rc == 0; wi++) {
-        w = s->workloads[wi];
+    progress_clear();
+    log_info("host baseline: %s on %s (%u MiB, O_DIRECT, libaio)", version, hb->file,
+             s->disk_mib);
+    return 0;
+}
+
+int hostbase_blk_job(struct hostbase_blk *hb, const struct workload *w, unsigned rep,
+                     struct sample_set *samples, hostbase_save_fn save, void *arg, char *reason,
+                     size_t len)
+{
+    struct hostbase_job job;
+    struct agent_result res;
+    char err[512];
+    double t0;
+
+    if (!hb->open || w->kind != DEVMODEL_BLK ||
+        (rep > 0 && samples_has_cell(samples, HOSTBASE_CONFIG, w->name, rep))) {
+        return 0;
+    }
+    memset(&job, 0, sizeof(job));
+    job.workload = w->name;
+    job.rw = w->rw;
+    job.bs = w->bs;
+    job.qd = w->qd;
+    job.runtime_ms = (unsigned)(hb->s->runtime_s * 1000.0 + 0.5);
+    job.warmup_ms = (unsigned)(hb->s->warmup_s * 1000.0 + 0.5);
+    progress_job(HOSTBASE_CONFIG, w->name, rep, hb->s->repetitions);
+    t0 = util_now();
+    if (hostbase_run_job(&job, hb->file, &res, err, sizeof(err)) < 0) {
+        progress_job_done(util_now() - t0);
+        util_seterr(reason, len, "%s rep %u: %s", w->name, rep, err);
+        return -1;
+    }
+    progress_job_done(util_now() - t0);
+    if (rep == 0) {
+        return 0;
+    }
+    if (hostbase_record(samples, w->name, rep, &res) < 0) {
+        util_seterr(reason, len, "out of memory");
+        return -1;
+    }
+    if (save && save(arg) != 0) {
+        util_seterr(reason, len, "cannot save the samples");
+        return -1;
+    }
+    return 0;
+}
+
+void hostbase_blk_close(struct hostbase_blk *hb)
+{
+    progress_clear();
+    if (hb->open) {
+        unlink(hb->file);
+        registry_forget(REG_FILE, hb->file);
+        hb->open = false;
+    }
+}
+
+int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_save_fn save,
+                 void *arg, char *reason, size_t len)
+{
+    struct hostbase_blk hb;
+    int rc = hostbase_blk_open(&hb, s, samples, reason, len);
+
+    if (rc != 0) {
+        return rc;
+    }
+    for (unsigned wi = 0; wi < s->n_workloads && rc == 0; wi++) {
+        const struct workload *w = s->workloads[wi];
+
         if (!hostbase_wl_has_work(s, w, DEVMODEL_BLK, samples)) {
             continue;
         }
-        memset(&job, 0, sizeof(job));
-        job.workload = w->name;
-        job.rw = w->rw;
-        job.bs = w->bs;
-        job.qd = w->qd;
-        job.runtime_ms = (unsigned)(s->runtime_s * 1000.0 + 0.5);
-        job.warmup_ms = (unsigned)(s->warmup_s * 1000.0 + 0.5);
-        for (rep = 0; rep <= s->repetitions; rep++) {
+        /* rep 0: one uncounted job per workload, as the guests get */
+        for (unsigned rep = 0; rep <= s->repetitions && rc == 0; rep++) {
             if (run_interrupted()) {
                 util_seterr(reason, len, "interrupted");
                 rc = -1;
                 break;
             }
-            /* rep 0: one uncounted job per workload, as the guests get */
-            if (rep > 0 && samples_has_cell(samples, HOSTBASE_CONFIG, w->name, rep)) {
-                continue;
-            }
-            progress_job(HOSTBASE_CONFIG, w->name, rep, s->repetitions);
-            t0 = util_now();
-            if (hostbase_run_job(&job, file, &res, err, sizeof(err)) < 0) {
-                progress_job_done(util_now() - t0);
-                util_seterr(reason, len, "%s rep %u: %s", w->name, rep, err);
-                rc = -1;
-                break;
-            }
-            progress_job_done(util_now() - t0);
-            if (rep == 0) {
-                continue;
-            }
-            if (hostbase_record(samples, w->name, rep, &res) < 0) {
-                util_seterr(reason, len, "out of memory");
-                rc = -1;
-                break;
-            }
-            if (save && save(arg) != 0) {
-                util_seterr(reason, len, "cannot save the samples");
-                rc = -1;
-                break;
-            }
+            rc = hostbase_blk_job(&hb, w, rep, samples, save, arg, reason, len);
         }
     }
-out:
-    progress_clear();
-    if (made) {
-        unlink(file);
-        registry_forget(REG_FILE, file);
-    }
+    hostbase_blk_close(&hb);
     return rc;
 }
 

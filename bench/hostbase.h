@@ -16,6 +16,7 @@
 #ifndef PVB_HOSTBASE_H
 #define PVB_HOSTBASE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,11 +92,31 @@ unsigned hostbase_kind_count_jobs(const struct scenario *s, enum devmodel_kind k
 typedef int (*hostbase_save_fn)(void *arg);
 
 /*
- * The whole baseline of a scenario: every blk workload x (warmup_jobs unrecorded +
- * repetitions), cells already in samples skipped (resume), the scratch file created in
- * registry_dir() and removed at the end. Stops on run_interrupted().
- * Returns 0, 1 if skipped (reason says why: no fio, no O_DIRECT), -1 if a job failed
- * (reason: fio's own text).
+ * The block half job by job, so that the run can interleave the host's jobs with the
+ * guests' (the machine's drift then touches the host as it touches them).
+ * hostbase_blk_open: fio and O_DIRECT checked, the scratch file created (registered) in
+ * registry_dir(). 0 open (or nothing to do: not open); 1 skipped (reason says why: no fio,
+ * no O_DIRECT); -1 failed (reason). hostbase_blk_job: one job of workload w (rep 0: uncounted
+ * warm-up; a cell already in samples, a closed session or a non-blk workload: nothing),
+ * recorded and saved. 0 or -1 (reason: fio's own text). hostbase_blk_close removes the file.
+ */
+struct hostbase_blk {
+    const struct scenario *s;
+    char file[PATH_MAX];
+    bool open;
+};
+int hostbase_blk_open(struct hostbase_blk *hb, const struct scenario *s,
+                      const struct sample_set *samples, char *reason, size_t len);
+int hostbase_blk_job(struct hostbase_blk *hb, const struct workload *w, unsigned rep,
+                     struct sample_set *samples, hostbase_save_fn save, void *arg, char *reason,
+                     size_t len);
+void hostbase_blk_close(struct hostbase_blk *hb);
+
+/*
+ * The whole block baseline of a scenario at once: every blk workload x (one unrecorded
+ * warm-up + repetitions), cells already in samples skipped (resume). Stops on
+ * run_interrupted(). Returns 0, 1 if skipped (reason says why: no fio, no O_DIRECT), -1 if
+ * a job failed (reason: fio's own text).
  */
 int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_save_fn save,
                  void *arg, char *reason, size_t len);

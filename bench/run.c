@@ -1089,6 +1089,23 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
               wr.reg_accesses_per_op, wr.ops);
 }
 
+/*
+ * host_baseline = yes: the bare host's job of workload w, repetition rep (0: its warm-up),
+ * right after the guests' (the session is open only for blk work on this machine). A failed
+ * job closes the session; what is left then runs after the guests (host_baseline_run).
+ */
+static void host_blk_job(struct run_ctx *r, const struct workload *w, unsigned rep)
+{
+    char reason[512];
+
+    if (r->host_blk.open && !interrupted && !r->write_failed &&
+        hostbase_blk_job(&r->host_blk, w, rep, &r->samples, save_samples_cb, r, reason,
+                         sizeof(reason)) < 0) {
+        log_warn("host baseline: %s; its remaining jobs run after the guests'", reason);
+        hostbase_blk_close(&r->host_blk);
+    }
+}
+
 /* Make host h the current one; its guests among those measure() holds from host h0 on. */
 static struct live_guest *measure_host(struct run_ctx *r, struct live_guest *guests, unsigned h0,
                                        unsigned h)
@@ -1168,6 +1185,7 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
                 }
             }
         }
+        host_blk_job(r, w, 0);
         for (unsigned rep = lo; rep <= hi && !interrupted && !r->write_failed; rep++) {
             for (unsigned di = 0; di < nd && !interrupted && !r->write_failed; di++) {
                 for (unsigned k = 0; k < h1 - h0 && !interrupted && !r->write_failed; k++) {
@@ -1183,6 +1201,7 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
                     config_job(r, di, &lg[di], w, rep, &up[di]);
                 }
             }
+            host_blk_job(r, w, rep);
         }
     }
     /* The "why" jobs come after every measured job, so tracing never touches those. */
@@ -1685,6 +1704,12 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_FAILED;
         goto out_release;
     }
+    /* The bare host's block jobs go between the guests' when the guests run here, all in one
+     * measure(); a host that cannot run them is skipped at the end, with the reason. */
+    if (r->s.host_baseline && (r->n_hosts == 1 || r->side_by_side) && r->hosts[0].local &&
+        hostbase_blk_open(&r->host_blk, &r->s, &r->samples, err, sizeof(err)) < 0) {
+        log_warn("host baseline: %s; its jobs run after the guests'", err);
+    }
     /* Host after host (one host: as before); a host that cannot be measured fails alone. */
     for (unsigned h = 0; h < r->n_hosts && !interrupted && !r->write_failed; h++) {
         int hb = run_host_begin(r, h);
@@ -1725,6 +1750,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
             run_host_end(r);
         }
     }
+    hostbase_blk_close(&r->host_blk);
     host_baseline_run(r);
     run_json_write(r);
     progress_clear();

@@ -12,6 +12,7 @@
 
 #include "agentmsg.h"
 #include "backend.h"
+#include "hostbase.h"
 #include "netns.h"
 #include "peer.h"
 #include "results.h"
@@ -96,6 +97,9 @@ struct run_ctx {
     int net_state;
     char net_reason[256];
     int vhost_available;
+    /* host_baseline = yes: its block jobs, interleaved with the guests' (closed: none, or
+     * they run after the guests') */
+    struct hostbase_blk host_blk;
     /* host_baseline = yes (hostbase.h): "ok", "skipped", "failed" or "" (not asked) */
     char host_status[16];
     char host_reason[512];

@@ -3,8 +3,8 @@
 #     (pvbench selftest, which runs the agent and fio alternately on the same disk);
 #  2. engine=fio in an image without fio: the job fails with the reason, nothing is left;
 #  3. the host baseline on a scratch file (pvbench selftest --host);
-#  4. once bench/run.c calls hostbase_* (docs/fio-integration.md): pvbench run with
-#     engine = fio and host_baseline = yes, and the pct_of_host files.
+#  4. pvbench run with engine = fio and host_baseline = yes: the pct_of_host files, and the
+#     host's jobs interleaved with the guest's.
 . "$(dirname "$0")/lib.sh"
 
 command -v fio >/dev/null || skip "fio missing on the host (scripts/setup installs it)"
@@ -66,10 +66,6 @@ ok "engine=fio without fio in the image: the job fails with the reason"
 assert_no_leftovers
 
 # ---- 4. pvbench run with engine = fio and host_baseline = yes -------------------------------
-if ! grep -q "hostbase_run" "$ROOT/bench/run.c"; then
-    echo "note: bench/run.c does not call hostbase_run yet (docs/fio-integration.md): part 4 skipped"
-    exit 0
-fi
 scn=$(write_scenario fio "virtio-blk" "randread_qd1" "repetitions = 2" "runtime = 0.5" \
     "memory = 512" "engine = fio" "host_baseline = yes")
 out="$TMP/run"
@@ -86,5 +82,11 @@ done
 grep -q "^virtio-blk,virtio-blk,blk,randread_qd1,iops,2," "$out/pct_of_host.csv" ||
     fail "pct_of_host.csv lacks virtio-blk randread_qd1 iops"
 grep -q '"pct_of_host"' "$out/summary.json" || fail "summary.json has no pct_of_host"
+# The host's jobs go between the guest's: its repetition 1 is measured before the guest's 2.
+order=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+                 $h["metric"] == "iops" { printf "%s/%s ", $h["config"], $h["rep"] }' \
+            "$out/samples.csv")
+[ "$order" = "virtio-blk/1 host/1 virtio-blk/2 host/2 " ] ||
+    fail "host jobs not interleaved with the guest's: $order"
 ok "pvbench run: engine = fio in the guest, host baseline, pct_of_host"
 assert_no_leftovers
