@@ -1106,6 +1106,73 @@ static void host_blk_job(struct run_ctx *r, const struct workload *w, unsigned r
     }
 }
 
+/*
+ * host_baseline = yes, network half: the agent as a host process in a namespace of its own
+ * (hostbase_net.h), started once the guests' test network is up, its jobs right after the
+ * guests'. Anything that fails here leaves the rest to host_baseline_net, after the guests.
+ */
+static void host_net_open(struct run_ctx *r)
+{
+    char agent[PATH_MAX], log[PATH_MAX + 32], err[512];
+
+    if (!r->s.host_baseline || r->host_net_open || r->net_state != 1 ||
+        !(r->n_hosts == 1 || r->side_by_side) || !r->hosts[0].local ||
+        !hostbase_net_has_work(&r->s, &r->samples) ||
+        hostbase_net_find_agent(agent, sizeof(agent), err, sizeof(err)) < 0) {
+        return;
+    }
+    snprintf(log, sizeof(log), "%s/host-agent.log", r->logs_dir);
+    if (netns_add_host(&r->net, NULL, err, sizeof(err)) < 0 ||
+        hostbase_net_start(&r->host_net, agent, r->net.host_netns_path, log, err,
+                           sizeof(err)) < 0) {
+        log_warn("host baseline: %s; its network jobs run after the guests'", err);
+        return;
+    }
+    r->host_net_open = 1;
+    log_info("host baseline: %s as a host process in namespace %s (%s), against the host peer, "
+             "between the guests' jobs",
+             agent, r->net.host_netns, NETNS_HOST_ADDR);
+}
+
+static void host_net_close(struct run_ctx *r)
+{
+    if (r->host_net_open) {
+        hostbase_net_stop(&r->host_net);
+        r->host_net_open = 0;
+    }
+}
+
+/* The host client's job of net workload w, repetition rep (0: a warm-up). */
+static void host_net_job(struct run_ctx *r, const struct workload *w, unsigned rep)
+{
+    struct agent_result a;
+    struct peer_report p;
+    char err[512];
+    double t0;
+
+    if (!r->host_net_open || w->kind != DEVMODEL_NET || interrupted || r->write_failed ||
+        (rep > 0 && samples_has_cell(&r->samples, HOSTBASE_CONFIG, w->name, rep))) {
+        return;
+    }
+    progress_job(HOSTBASE_CONFIG, w->name, rep, r->s.repetitions);
+    t0 = util_now();
+    if (hostbase_net_job(&r->host_net, &r->peer, w, (unsigned)(r->s.runtime_s * 1000.0 + 0.5),
+                         (unsigned)(r->s.warmup_s * 1000.0 + 0.5), &a, &p, err,
+                         sizeof(err)) < 0) {
+        progress_job_done(util_now() - t0);
+        log_warn("host baseline: %s rep %u: %s; its remaining network jobs run after the "
+                 "guests'",
+                 w->name, rep, err);
+        host_net_close(r);
+        return;
+    }
+    progress_job_done(util_now() - t0);
+    if (rep > 0 && (hostbase_net_record(&r->samples, w, rep, &a, &p) < 0 || save_samples(r) < 0)) {
+        log_err("host baseline: cannot save the samples");
+        host_net_close(r);
+    }
+}
+
 /* Make host h the current one; its guests among those measure() holds from host h0 on. */
 static struct live_guest *measure_host(struct run_ctx *r, struct live_guest *guests, unsigned h0,
                                        unsigned h)
@@ -1166,6 +1233,9 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
             }
         }
     }
+    if (lo == 1) {
+        host_net_open(r);
+    }
     /* Job after job: each device on every host (in turns) before the next device, so slow
      * drift of the machine touches all of them alike. */
     for (unsigned wi = 0; wi < r->s.n_workloads && !interrupted && !r->write_failed; wi++) {
@@ -1184,6 +1254,7 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
                     }
                 }
             }
+            host_net_job(r, w, 0);
         }
         host_blk_job(r, w, 0);
         for (unsigned rep = lo; rep <= hi && !interrupted && !r->write_failed; rep++) {
@@ -1202,6 +1273,7 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
                 }
             }
             host_blk_job(r, w, rep);
+            host_net_job(r, w, rep);
         }
     }
     /* The "why" jobs come after every measured job, so tracing never touches those. */
@@ -1736,6 +1808,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
         }
         if (hb == 0) {
             measure(r, NULL, 1, r->s.repetitions);
+            host_net_close(r);
             run_net_teardown(r);
         }
         if (r->n_hosts > 1) {
@@ -1744,6 +1817,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     if (r->side_by_side && !interrupted && !r->write_failed) {
         measure(r, NULL, 1, r->s.repetitions);
+        host_net_close(r);
         run_net_teardown(r);
         for (unsigned h = 0; h < r->n_hosts; h++) {
             run_host_select(r, h);

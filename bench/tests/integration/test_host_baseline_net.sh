@@ -1,8 +1,9 @@
 # The network half of the bare-host baseline (host_baseline = yes, issue 9) with a real
 # guest under TCG: the agent runs as a host process in a second namespace of the run's test
-# network (pvb-<id>-h, on a veth onto the bridge) against the same host peer, and every net
-# device gets pct_of_host. Then: the host's own network unchanged; kill -9 of the harness
-# during the host's jobs and `pvbench cleanup`; no agent binary: skipped with the reason.
+# network (pvb-<id>-h, on a veth onto the bridge) against the same host peer, its jobs between
+# the guest's, and every net device gets pct_of_host. Then: the host's own network unchanged;
+# kill -9 of the harness during the host's jobs and `pvbench cleanup`; no agent binary:
+# skipped with the reason.
 . "$(dirname "$0")/lib.sh"
 need_guest
 [ -c /dev/net/tun ] || skip "no /dev/net/tun on this host"
@@ -48,6 +49,17 @@ check_host udp_pps pps 100 1000000000
 awk -F, '$1 == "host" { print $4 }' "$out/samples.csv" | sort -u | grep -qx net ||
     fail "host samples are not of kind net"
 ok "host samples: Mbit/s, transactions/s, p50 latency, packets/s (2 repetitions each)"
+# The host's jobs go between the guest's: A host A host, workload by workload.
+order=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+                 $h["metric"] == "throughput_mbit_s" || $h["metric"] == "transactions_s" ||
+                 $h["metric"] == "pps" {
+                     printf "%s/%s/%s ", $h["workload"], $h["config"], $h["rep"] }' \
+            "$out/samples.csv")
+want="tcp_tx/virtio-net/1 tcp_tx/host/1 tcp_tx/virtio-net/2 tcp_tx/host/2"
+want="$want tcp_rr/virtio-net/1 tcp_rr/host/1 tcp_rr/virtio-net/2 tcp_rr/host/2"
+want="$want udp_pps/virtio-net/1 udp_pps/host/1 udp_pps/virtio-net/2 udp_pps/host/2 "
+[ "$order" = "$want" ] || fail "host jobs not interleaved with the guest's: $order"
+ok "the host's jobs ran between the guest's"
 
 for m in "tcp_tx,throughput_mbit_s" "tcp_rr,transactions_s" "tcp_rr,lat_p50_us" "udp_pps,pps"; do
     grep -q "^virtio-net,virtio-net,net,$m,2," "$out/pct_of_host.csv" ||
