@@ -328,7 +328,8 @@ int hostbase_blk_job(struct hostbase_blk *hb, const struct workload *w, unsigned
     double t0;
 
     if (!hb->open || w->kind != DEVMODEL_BLK ||
-        (rep > 0 && samples_has_cell(samples, HOSTBASE_CONFIG, w->name, rep))) {
+        (rep > 0 && samples_has_cell(samples, HOSTBASE_CONFIG, w->name, rep)) ||
+        (rep == 0 && !hostbase_wl_has_work(hb->s, w, DEVMODEL_BLK, samples))) {
         return 0;
     }
     memset(&job, 0, sizeof(job));

@@ -1151,7 +1151,8 @@ static void host_net_job(struct run_ctx *r, const struct workload *w, unsigned r
     double t0;
 
     if (!r->host_net_open || w->kind != DEVMODEL_NET || interrupted || r->write_failed ||
-        (rep > 0 && samples_has_cell(&r->samples, HOSTBASE_CONFIG, w->name, rep))) {
+        (rep > 0 && samples_has_cell(&r->samples, HOSTBASE_CONFIG, w->name, rep)) ||
+        (rep == 0 && !hostbase_wl_has_work(&r->s, w, DEVMODEL_NET, &r->samples))) {
         return;
     }
     progress_job(HOSTBASE_CONFIG, w->name, rep, r->s.repetitions);
