@@ -105,6 +105,31 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* The text of dir/name, which must exist (caller frees). */
+static char *slurp_at(const char *dir, const char *name)
+{
+    char path[PATH_MAX * 3];
+    char *text;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    text = slurp(path);
+    assert_non_null(text);
+    return text;
+}
+
+/* Write text to dir/name (a test fixture). */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[PATH_MAX * 3];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
 static int exists(const char *dir, const char *name)
 {
     char path[PATH_MAX * 2];
@@ -529,7 +554,6 @@ static void test_backends_side_by_side(void **state)
     struct capture c;
     char dir[PATH_MAX * 2], path[PATH_MAX * 3];
     char *text, *ide, *vblk;
-    FILE *f;
 
     (void)state;
     memset(&s, 0, sizeof(s));
@@ -570,24 +594,16 @@ static void test_backends_side_by_side(void **state)
     snprintf(path, sizeof(path), "%s/samples.csv", dir);
     assert_int_equal(samples_write_csv(path, &s), 0);
     small_free(&s, &sum, &v);
-    snprintf(path, sizeof(path), "%s/run.json", dir);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("{\"format\":\"pvbench-run\",\"version\":1,\"accelerator\":{\"name\":\"tcg\"},"
-          "\"backend\":\"qemu,libvirt\",\"hosts\":[{\"label\":\"qemu\",\"backend\":\"qemu\"},"
-          "{\"label\":\"libvirt\",\"backend\":\"libvirt\"}]}\n",
-          f);
-    fclose(f);
+    put_file(dir, "run.json",
+             "{\"format\":\"pvbench-run\",\"version\":1,\"accelerator\":{\"name\":\"tcg\"},"
+             "\"backend\":\"qemu,libvirt\",\"hosts\":[{\"label\":\"qemu\",\"backend\":\"qemu\"},"
+             "{\"label\":\"libvirt\",\"backend\":\"libvirt\"}]}\n");
     assert_int_equal(build_without_gnuplot(dir), PVB_EXIT_SKIPPED);
-    snprintf(path, sizeof(path), "%s/report.html", dir);
-    text = slurp(path);
-    assert_non_null(text);
+    text = slurp_at(dir, "report.html");
     assert_non_null(strstr(text, "<h2 id=\"backends\">Backends side by side</h2>"));
     assert_non_null(strstr(text, "<pre>backends side by side"));
     free(text);
-    snprintf(path, sizeof(path), "%s/report.md", dir);
-    text = slurp(path);
-    assert_non_null(text);
+    text = slurp_at(dir, "report.md");
     assert_non_null(strstr(text, "## Backends side by side\n"));
     assert_non_null(strstr(text, "```\nbackends side by side"));
     free(text);
@@ -599,7 +615,6 @@ static void test_build_hosts(void **state)
     struct sample_set s;
     char dir[PATH_MAX * 2], path[PATH_MAX * 3];
     char *html, *md;
-    FILE *f;
 
     (void)state;
     snprintf(dir, sizeof(dir), "%s/run-hosts", tmp_dir);
@@ -608,20 +623,14 @@ static void test_build_hosts(void **state)
     snprintf(path, sizeof(path), "%s/samples.csv", dir);
     assert_int_equal(samples_write_csv(path, &s), 0);
     samples_free(&s);
-    snprintf(path, sizeof(path), "%s/run.json", dir);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("{\"format\":\"pvbench-run\",\"version\":1,\"accelerator\":{\"name\":\"tcg\"},"
-          "\"configs\":[{\"config\":\"ide@hostA\",\"host\":\"hostA\",\"status\":\"ok\"}],"
-          "\"hosts\":[{\"label\":\"hostA\",\"uri\":\"qemu+ssh://hostA/system\","
-          "\"accelerator\":{\"name\":\"tcg\"},\"status\":\"ok\"},{\"label\":\"hostB\","
-          "\"uri\":\"qemu+ssh://<b>/system\",\"status\":\"failed\"}, 3]}\n",
-          f);
-    fclose(f);
+    put_file(dir, "run.json",
+             "{\"format\":\"pvbench-run\",\"version\":1,\"accelerator\":{\"name\":\"tcg\"},"
+             "\"configs\":[{\"config\":\"ide@hostA\",\"host\":\"hostA\",\"status\":\"ok\"}],"
+             "\"hosts\":[{\"label\":\"hostA\",\"uri\":\"qemu+ssh://hostA/system\","
+             "\"accelerator\":{\"name\":\"tcg\"},\"status\":\"ok\"},{\"label\":\"hostB\","
+             "\"uri\":\"qemu+ssh://<b>/system\",\"status\":\"failed\"}, 3]}\n");
     assert_int_equal(build_without_gnuplot(dir), PVB_EXIT_SKIPPED);
-    snprintf(path, sizeof(path), "%s/report.html", dir);
-    html = slurp(path);
-    assert_non_null(html);
+    html = slurp_at(dir, "report.html");
     assert_non_null(strstr(html, "<h3>Hosts</h3>"));
     assert_non_null(strstr(html, "qemu+ssh://hostA/system"));
     assert_null(strstr(html, "qemu+ssh://<b>/system"));
@@ -629,9 +638,7 @@ static void test_build_hosts(void **state)
     assert_non_null(strstr(html, "named device@host"));
     assert_non_null(strstr(html, "1.50× <span class=\"vs\">vs ide@hostB"));
     assert_non_null(strstr(html, "<td>hostA</td>")); /* the configurations' host column */
-    snprintf(path, sizeof(path), "%s/report.md", dir);
-    md = slurp(path);
-    assert_non_null(md);
+    md = slurp_at(dir, "report.md");
     assert_non_null(strstr(md, "| randread | iops | virtio-blk@hostB | paravirtual |"));
     assert_non_null(strstr(md, "### Hosts"));
     assert_null(strstr(md, "Backends side by side")); /* hosts, not the two backends */
@@ -858,7 +865,7 @@ static int build_without_gnuplot(const char *dir)
 static void test_build_fixture(void **state)
 {
     const char *dir = copy_fixture("run-ok");
-    char plots[PATH_MAX * 3], path[PATH_MAX * 3];
+    char plots[PATH_MAX * 3];
     char *html, *md;
 
     (void)state;
@@ -873,16 +880,12 @@ static void test_build_fixture(void **state)
     assert_true(exists(plots, "boot.dat"));
     assert_true(exists(plots, "speedup.dat"));
     assert_false(exists(plots, "speedup.png"));
-    snprintf(path, sizeof(path), "%s/report.html", dir);
-    html = slurp(path);
-    assert_non_null(html);
+    html = slurp_at(dir, "report.html");
     assert_null(strstr(html, "<img")); /* no image that is not there */
     assert_non_null(strstr(html, "gnuplot *.gp"));
     assert_non_null(strstr(html, "5.88× <span class=\"vs\">vs ide"));
     assert_non_null(strstr(html, "QEMU emulator version 7.2.22"));
-    snprintf(path, sizeof(path), "%s/report.md", dir);
-    md = slurp(path);
-    assert_non_null(md);
+    md = slurp_at(dir, "report.md");
     assert_non_null(strstr(md, "| randread | iops | virtio-blk | paravirtual | 9035 |"));
     free(html);
     free(md);
@@ -891,32 +894,22 @@ static void test_build_fixture(void **state)
 static void test_build_hostile_metadata(void **state)
 {
     const char *dir = copy_fixture("run-hostile");
-    char path[PATH_MAX * 3];
-    FILE *f;
     char *html;
 
     (void)state;
-    snprintf(path, sizeof(path), "%s/run.json", dir);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("{\"format\":\"pvbench-run\",\"version\":1,\"scenario\":{\"name\":\"<b>x</b>\"},"
-          "\"accelerator\":{\"name\":\"tcg\",\"reason\":\"a\\\"b'c<d>\"},\"configs\":"
-          "[{\"config\":\"ide\",\"reason\":\"<script>alert(1)</script>\"}, 7]}",
-          f);
-    fclose(f);
+    put_file(dir, "run.json",
+             "{\"format\":\"pvbench-run\",\"version\":1,\"scenario\":{\"name\":\"<b>x</b>\"},"
+             "\"accelerator\":{\"name\":\"tcg\",\"reason\":\"a\\\"b'c<d>\"},\"configs\":"
+             "[{\"config\":\"ide\",\"reason\":\"<script>alert(1)</script>\"}, 7]}");
     assert_int_equal(build_without_gnuplot(dir), PVB_EXIT_SKIPPED);
-    snprintf(path, sizeof(path), "%s/report.html", dir);
-    html = slurp(path);
-    assert_non_null(html);
+    html = slurp_at(dir, "report.html");
     assert_null(strstr(html, "<b>x</b>"));
     assert_null(strstr(html, "<script>"));
     assert_non_null(strstr(html, "&lt;b&gt;x&lt;/b&gt;"));
     assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
     free(html);
     /* The caption in the scripts is a well-quoted gnuplot string. */
-    snprintf(path, sizeof(path), "%s/plots/boot.gp", dir);
-    html = slurp(path);
-    assert_non_null(html);
+    html = slurp_at(dir, "plots/boot.gp");
     assert_non_null(strstr(html, "CAPTION = 'accelerator: tcg (a\"b''c<d>)"));
     free(html);
 }
@@ -938,9 +931,7 @@ static void test_build_bad_input(void **state)
     assert_int_equal(unlink(path), 0);
     /* What is readable is reported; the bad parts are named; exit 2. */
     assert_int_equal(build_without_gnuplot(dir), PVB_EXIT_USAGE);
-    snprintf(path, sizeof(path), "%s/report.html", dir);
-    html = slurp(path);
-    assert_non_null(html);
+    html = slurp_at(dir, "report.html");
     assert_non_null(strstr(html, "samples.csv:196: value &#39;oops&#39; is not a finite number "
                                  "(2 unreadable rows left out)"));
     assert_non_null(strstr(html, "run.json: No such file or directory"));
