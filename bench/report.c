@@ -350,6 +350,7 @@ static const struct {
     const char *path;
 } report_host_cols[] = {
     {"host", "label"},
+    {"backend", "backend"},
     {"URI", "uri"},
     {"hostname (libvirt)", "hostname"},
     {"libvirt", "libvirt_version"},
@@ -1052,87 +1053,270 @@ static void report_draw(struct report_ctx *r)
 
 /* ---- report.html and report.md --------------------------------------------------------------- */
 
+/* ---- sections written alike into report.html and report.md ------------------------------- */
+
+enum report_fmt { REPORT_HTML, REPORT_MD };
+
+static void report_fput(FILE *f, enum report_fmt fmt, const char *s)
+{
+    if (fmt == REPORT_HTML) {
+        report_fput_html(f, s);
+    } else {
+        report_fput_md(f, s);
+    }
+}
+
+/* A heading of level 2 or 3 (id: the HTML anchor, NULL for none) and a paragraph. */
+static void report_heading(FILE *f, enum report_fmt fmt, int level, const char *id,
+                           const char *text)
+{
+    if (fmt == REPORT_HTML) {
+        fprintf(f, id ? "<h%d id=\"%s\">" : "<h%d>", level, id);
+        report_fput_html(f, text);
+        fprintf(f, "</h%d>\n", level);
+    } else {
+        fprintf(f, "\n%s ", level == 2 ? "##" : "###");
+        report_fput_md(f, text);
+        fputs("\n\n", f);
+    }
+}
+
+static void report_para(FILE *f, enum report_fmt fmt, const char *text)
+{
+    fputs(fmt == REPORT_HTML ? "<p>" : "", f);
+    report_fput(f, fmt, text);
+    fputs(fmt == REPORT_HTML ? "</p>\n" : "\n\n", f);
+}
+
+/*
+ * A table of n columns: its head, rows of n cells (tr_class: the HTML row's class, or NULL)
+ * and its end. num[c]: column c holds numbers (right-aligned).
+ */
+static void report_table_head(FILE *f, enum report_fmt fmt, const char *table_class,
+                              const char *const *head, const bool *num, size_t n)
+{
+    if (fmt == REPORT_HTML) {
+        fprintf(f, table_class ? "<table class=\"%s\">\n" : "<table>\n", table_class);
+        if (!head[0][0]) {
+            return; /* a table of name, value rows: no head in HTML */
+        }
+        fputs("<tr>", f);
+        for (size_t c = 0; c < n; c++) {
+            fputs("<th>", f);
+            report_fput_html(f, head[c]);
+            fputs("</th>", f);
+        }
+        fputs("</tr>\n", f);
+        return;
+    }
+    fputs("|", f);
+    for (size_t c = 0; c < n; c++) {
+        fputs(" ", f);
+        report_fput_md(f, head[c]);
+        fputs(" |", f);
+    }
+    fputs("\n|", f);
+    for (size_t c = 0; c < n; c++) {
+        fputs(num[c] ? "---:|" : "---|", f);
+    }
+    fputs("\n", f);
+}
+
+static void report_table_row(FILE *f, enum report_fmt fmt, const char *tr_class,
+                             const char *const *cells, const bool *num, size_t n)
+{
+    if (fmt == REPORT_HTML) {
+        fprintf(f, tr_class ? "<tr class=\"%s\">" : "<tr>", tr_class);
+        for (size_t c = 0; c < n; c++) {
+            fputs(num[c] ? "<td class=\"num\">" : "<td>", f);
+            report_fput_html(f, cells[c]);
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+        return;
+    }
+    fputs("|", f);
+    for (size_t c = 0; c < n; c++) {
+        fputs(" ", f);
+        report_fput_md(f, cells[c]);
+        fputs(" |", f);
+    }
+    fputs("\n", f);
+}
+
+static void report_table_end(FILE *f, enum report_fmt fmt)
+{
+    fputs(fmt == REPORT_HTML ? "</table>\n" : "\n", f);
+}
+
+#define REPORT_HOST_COLS (sizeof(report_host_cols) / sizeof(report_host_cols[0]))
+
 /* run.json's "hosts" as a table (absent in runs made before pvbench knew hosts). */
-static void report_html_hosts(const struct report_ctx *r, FILE *f)
+static void report_hosts(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
 {
     json_object *hosts = NULL;
-    char val[512];
+    const char *head[REPORT_HOST_COLS], *cells[REPORT_HOST_COLS];
+    char val[REPORT_HOST_COLS][512], status[32];
+    bool num[REPORT_HOST_COLS] = {false};
 
     if (!json_object_object_get_ex(r->run, "hosts", &hosts) ||
         !json_object_is_type(hosts, json_type_array) || json_object_array_length(hosts) == 0) {
         return;
     }
-    fputs("<h3>Hosts</h3>\n<table class=\"configs\">\n<tr>", f);
-    for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
-        fputs("<th>", f);
-        report_fput_html(f, report_host_cols[c].label);
-        fputs("</th>", f);
+    report_heading(f, fmt, 3, NULL, "Hosts");
+    for (size_t c = 0; c < REPORT_HOST_COLS; c++) {
+        head[c] = report_host_cols[c].label;
+        cells[c] = val[c];
     }
-    fputs("</tr>\n", f);
+    report_table_head(f, fmt, "configs", head, num, REPORT_HOST_COLS);
     for (size_t i = 0; i < json_object_array_length(hosts); i++) {
         json_object *h = json_object_array_get_idx(hosts, i);
-        char status[32];
 
-        report_json_text(h, "status", status, sizeof(status));
-        fprintf(f, "<tr class=\"%s\">", strcmp(status, "failed") == 0 ? "bad" : "ok");
-        for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
-            report_json_text(h, report_host_cols[c].path, val, sizeof(val));
-            fputs("<td>", f);
-            report_fput_html(f, val);
-            fputs("</td>", f);
+        for (size_t c = 0; c < REPORT_HOST_COLS; c++) {
+            report_json_text(h, report_host_cols[c].path, val[c], sizeof(val[c]));
         }
-        fputs("</tr>\n", f);
+        report_json_text(h, "status", status, sizeof(status));
+        report_table_row(f, fmt, strcmp(status, "failed") == 0 ? "bad" : "ok", cells, num,
+                         REPORT_HOST_COLS);
     }
-    fputs("</table>\n", f);
+    report_table_end(f, fmt);
 }
 
-static void report_html_meta(const struct report_ctx *r, FILE *f)
+#define REPORT_META_ROWS (sizeof(report_meta_rows) / sizeof(report_meta_rows[0]))
+#define REPORT_CONFIG_COLS (sizeof(report_config_cols) / sizeof(report_config_cols[0]))
+
+/* The run from run.json: what, where, how; its configurations and hosts. */
+static void report_run(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
 {
-    char val[512];
+    static const char *const kv_head[] = {"", ""};
+    static const bool kv_num[] = {false, false};
+    bool num[REPORT_CONFIG_COLS] = {false};
+    char val[REPORT_CONFIG_COLS][512], status[32];
+    const char *cells[REPORT_CONFIG_COLS];
     json_object *configs = NULL;
 
-    fputs("<h2 id=\"run\">Run</h2>\n", f);
+    report_heading(f, fmt, 2, "run", "Run");
     if (!r->run) {
-        fputs("<p>run.json could not be read: the run's metadata is unknown.</p>\n", f);
+        report_para(f, fmt, "run.json could not be read: the run's metadata is unknown.");
         return;
     }
-    fputs("<table class=\"meta\">\n", f);
-    for (size_t i = 0; i < sizeof(report_meta_rows) / sizeof(report_meta_rows[0]); i++) {
-        report_meta(r, report_meta_rows[i].path, val, sizeof(val));
-        fputs("<tr><th>", f);
-        report_fput_html(f, report_meta_rows[i].label);
-        fputs("</th><td>", f);
-        report_fput_html(f, val[0] ? val : "unknown");
-        fputs("</td></tr>\n", f);
+    report_table_head(f, fmt, "meta", kv_head, kv_num, 2);
+    for (size_t i = 0; i < REPORT_META_ROWS; i++) {
+        report_meta(r, report_meta_rows[i].path, val[1], sizeof(val[1]));
+        cells[0] = report_meta_rows[i].label;
+        cells[1] = val[1][0] ? val[1] : "unknown";
+        report_table_row(f, fmt, NULL, cells, kv_num, 2);
     }
-    fputs("</table>\n", f);
-    if (!json_object_object_get_ex(r->run, "configs", &configs) ||
-        !json_object_is_type(configs, json_type_array)) {
-        return;
-    }
-    fputs("<h3>Configurations</h3>\n<table class=\"configs\">\n<tr>", f);
-    for (size_t c = 0; c < sizeof(report_config_cols) / sizeof(report_config_cols[0]); c++) {
-        fputs("<th>", f);
-        report_fput_html(f, report_config_cols[c]);
-        fputs("</th>", f);
-    }
-    fputs("</tr>\n", f);
-    for (size_t i = 0; i < json_object_array_length(configs); i++) {
-        json_object *cfg = json_object_array_get_idx(configs, i);
-        char status[32];
-
-        report_json_text(cfg, "status", status, sizeof(status));
-        fprintf(f, "<tr class=\"%s\">", strcmp(status, "ok") == 0 ? "ok" : "bad");
-        for (size_t c = 0; c < sizeof(report_config_cols) / sizeof(report_config_cols[0]); c++) {
-            report_json_text(cfg, report_config_cols[c], val, sizeof(val));
-            fputs("<td>", f);
-            report_fput_html(f, val);
-            fputs("</td>", f);
+    report_table_end(f, fmt);
+    if (json_object_object_get_ex(r->run, "configs", &configs) &&
+        json_object_is_type(configs, json_type_array)) {
+        report_heading(f, fmt, 3, NULL, "Configurations");
+        report_table_head(f, fmt, "configs", report_config_cols, num, REPORT_CONFIG_COLS);
+        for (size_t c = 0; c < REPORT_CONFIG_COLS; c++) {
+            cells[c] = val[c];
         }
-        fputs("</tr>\n", f);
+        for (size_t i = 0; i < json_object_array_length(configs); i++) {
+            json_object *cfg = json_object_array_get_idx(configs, i);
+
+            for (size_t c = 0; c < REPORT_CONFIG_COLS; c++) {
+                report_json_text(cfg, report_config_cols[c], val[c], sizeof(val[c]));
+            }
+            report_json_text(cfg, "status", status, sizeof(status));
+            report_table_row(f, fmt, strcmp(status, "ok") == 0 ? "ok" : "bad", cells, num,
+                             REPORT_CONFIG_COLS);
+        }
+        report_table_end(f, fmt);
     }
-    fputs("</table>\n", f);
-    report_html_hosts(r, f);
+    report_hosts(r, f, fmt);
+}
+
+/* The side-by-side table of a run of both backends as the terminal shows it; NULL if none. */
+static char *report_backends_text(const struct report_ctx *r)
+{
+    char *text = NULL;
+    size_t len = 0, pairs;
+    FILE *mf = open_memstream(&text, &len);
+
+    if (!mf) {
+        return NULL;
+    }
+    pairs = table_print_backends_of_view(mf, &r->view, &r->samples, &r->sum);
+    if (fclose(mf) != 0 || pairs == 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* --backend qemu,libvirt: the side-by-side table, preformatted. */
+static void report_backends(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
+{
+    char *text = report_backends_text(r);
+    char *line, *nl;
+
+    if (!text) {
+        return;
+    }
+    report_heading(f, fmt, 2, "backends", "Backends side by side");
+    report_para(f, fmt,
+                "Every configuration ran through both backends in this run (--backend "
+                "qemu,libvirt), job after job. Each median with its 95% interval, the ratio "
+                "libvirt / qemu with its interval (* when it excludes 1), and whether each median "
+                "lies inside the other's interval; boot_to_ready_s is define-to-agent-ready.");
+    fputs(fmt == REPORT_HTML ? "<pre>" : "```\n", f);
+    for (line = text + strspn(text, "\n"); *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl) {
+            *nl = '\0';
+        }
+        /* report_fput_html turns control characters, newlines too, into spaces. */
+        if (fmt == REPORT_HTML) {
+            report_fput_html(f, line);
+        } else {
+            fputs(line, f);
+        }
+        fputc('\n', f);
+        if (!nl) {
+            break;
+        }
+    }
+    fputs(fmt == REPORT_HTML ? "</pre>\n" : "```\n\n", f);
+    free(text);
+}
+
+/* The share of the bare host each device reaches (host_baseline = yes). */
+static void report_pct(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
+{
+    static const char *const head[] = {"workload", "device", "metric", "% of host",
+                                       "95% interval"};
+    static const bool num[] = {false, false, false, true, true};
+    char pct[32], ival[48];
+    const char *cells[5];
+
+    if (!r->n_pct) {
+        return;
+    }
+    report_heading(f, fmt, 2, "host", "Share of the bare host");
+    report_para(f, fmt,
+                "The same block jobs run with fio on the host against a scratch file on the same "
+                "filesystem (O_DIRECT); the same network jobs run from the agent as a host "
+                "process in a network namespace of its own, against the same host peer; the "
+                "host's jobs go between the guests'. Each device's median as a percentage of the "
+                "host's, with its 95% interval.");
+    report_table_head(f, fmt, NULL, head, num, 5);
+    for (size_t i = 0; i < r->n_pct; i++) {
+        const struct report_pct *p = &r->pct[i];
+
+        snprintf(pct, sizeof(pct), "%.1f%%", p->pct);
+        snprintf(ival, sizeof(ival), "%.1f .. %.1f", p->lo, p->hi);
+        cells[0] = p->workload;
+        cells[1] = p->device;
+        cells[2] = p->metric;
+        cells[3] = pct;
+        cells[4] = ival;
+        report_table_row(f, fmt, NULL, cells, num, 5);
+    }
+    report_table_end(f, fmt);
 }
 
 /* The metrics shown per workload in the summary table: its own, then the CPU costs. */
@@ -1407,7 +1591,7 @@ static const char report_css[] =
     "table{border-collapse:collapse;margin:.5em 0 1.2em}\n"
     "th,td{border:1px solid #ccc;padding:.15em .4em;text-align:left;font-size:.86em;"
     "vertical-align:top}\n"
-    "th{background:#f2f2f2}td.num{text-align:right;white-space:nowrap;"
+    "th,table.meta td:first-child{background:#f2f2f2}td.num{text-align:right;white-space:nowrap;"
     "font-variant-numeric:tabular-nums}\n"
     "tr.emu td:first-child{border-left:4px solid #E69F00}"
     "tr.pv td:first-child{border-left:4px solid #0072B2}\n"
@@ -1496,121 +1680,6 @@ static void report_read_pct(struct report_ctx *r)
     fclose(f);
 }
 
-/* The side-by-side table of a run of both backends as the terminal shows it; NULL if none. */
-static char *report_backends_text(const struct report_ctx *r)
-{
-    char *text = NULL;
-    size_t len = 0, pairs;
-    FILE *mf = open_memstream(&text, &len);
-
-    if (!mf) {
-        return NULL;
-    }
-    pairs = table_print_backends_of_view(mf, &r->view, &r->samples, &r->sum);
-    if (fclose(mf) != 0 || pairs == 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
-static const char report_backends_about[] =
-    "Every configuration ran through both backends in this run (--backend qemu,libvirt), "
-    "job after job. Each median with its 95% interval, the ratio libvirt / qemu with its "
-    "interval (* when it excludes 1), and whether each median lies inside the other's "
-    "interval; boot_to_ready_s is define-to-agent-ready.";
-
-static void report_html_backends(const struct report_ctx *r, FILE *f)
-{
-    char *text = report_backends_text(r);
-
-    if (!text) {
-        return;
-    }
-    fputs("<h2 id=\"backends\">Backends side by side</h2>\n<p>", f);
-    report_fput_html(f, report_backends_about);
-    fputs("</p>\n<pre>", f);
-    /* Escaped line by line: report_fput_html turns control characters, '\n' too, into spaces. */
-    for (char *line = text + strspn(text, "\n"), *nl; *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        if (!nl) {
-            report_fput_html(f, line);
-            break;
-        }
-        *nl = '\0';
-        report_fput_html(f, line);
-        fputc('\n', f);
-    }
-    fputs("</pre>\n", f);
-    free(text);
-}
-
-static void report_md_backends(const struct report_ctx *r, FILE *f)
-{
-    char *text = report_backends_text(r);
-
-    if (!text) {
-        return;
-    }
-    fputs("## Backends side by side\n\n", f);
-    report_fput_md(f, report_backends_about);
-    fputs("\n\n```\n", f);
-    fputs(text + strspn(text, "\n"), f);
-    fputs("```\n\n", f);
-    free(text);
-}
-
-/* The share of the bare host each device reaches (host_baseline = yes). */
-static void report_html_pct(const struct report_ctx *r, FILE *f)
-{
-    if (!r->n_pct) {
-        return;
-    }
-    fputs("<h2 id=\"host\">Share of the bare host</h2>\n<p>The same block jobs run with fio on "
-          "the host against a scratch file on the same filesystem (O_DIRECT); the same network "
-          "jobs run from the agent as a host process in a network namespace of its own, against "
-          "the same host peer: each device's median as a percentage of the host's, with its 95% "
-          "interval.</p>\n<table>\n"
-          "<tr><th>workload</th><th>device</th><th>metric</th><th>% of host</th>"
-          "<th>95% interval</th></tr>\n",
-          f);
-    for (size_t i = 0; i < r->n_pct; i++) {
-        const struct report_pct *p = &r->pct[i];
-        fputs("<tr><td>", f);
-        report_fput_html(f, p->workload);
-        fputs("</td><td>", f);
-        report_fput_html(f, p->device);
-        fputs("</td><td>", f);
-        report_fput_html(f, p->metric);
-        fprintf(f, "</td><td class=\"num\">%.1f%%</td><td class=\"num\">%.1f .. %.1f</td></tr>\n",
-                p->pct, p->lo, p->hi);
-    }
-    fputs("</table>\n", f);
-}
-
-static void report_md_pct(const struct report_ctx *r, FILE *f)
-{
-    if (!r->n_pct) {
-        return;
-    }
-    fputs("## Share of the bare host\n\nBlock: fio on the host, same jobs, O_DIRECT scratch "
-          "file. Network: the agent as a host process in a namespace of its own, same peer. Each "
-          "device's median as a percentage of the host's.\n\n| workload | device | metric | % "
-          "of host | 95% interval |\n|---|---|---|---:|---:|\n",
-          f);
-    for (size_t i = 0; i < r->n_pct; i++) {
-        const struct report_pct *p = &r->pct[i];
-        fputs("| ", f);
-        report_fput_md(f, p->workload);
-        fputs(" | ", f);
-        report_fput_md(f, p->device);
-        fputs(" | ", f);
-        report_fput_md(f, p->metric);
-        fprintf(f, " | %.1f%% | %.1f .. %.1f |\n", p->pct, p->lo, p->hi);
-    }
-    fputs("\n", f);
-}
-
 static void report_html(const struct report_ctx *r, FILE *f)
 {
     char scen[128], run_id[64], accel[32], when[40];
@@ -1667,10 +1736,10 @@ static void report_html(const struct report_ctx *r, FILE *f)
     }
     report_html_glance(r, f);
     report_html_summary(r, f);
-    report_html_backends(r, f);
-    report_html_pct(r, f);
+    report_backends(r, f, REPORT_HTML);
+    report_pct(r, f, REPORT_HTML);
     report_html_charts(r, f);
-    report_html_meta(r, f);
+    report_run(r, f, REPORT_HTML);
     report_html_all(r, f);
     report_html_files(r, f);
     fputs("<footer>Generated by pvbench " PVB_VERSION " on ", f);
@@ -1717,40 +1786,6 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
 }
 
 /* run.json's "hosts" as a Markdown table (absent in older runs). */
-static void report_md_hosts(const struct report_ctx *r, FILE *f)
-{
-    json_object *hosts = NULL;
-    char val[512];
-
-    if (!json_object_object_get_ex(r->run, "hosts", &hosts) ||
-        !json_object_is_type(hosts, json_type_array) || json_object_array_length(hosts) == 0) {
-        return;
-    }
-    fputs("\n### Hosts\n\n|", f);
-    for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
-        fputs(" ", f);
-        report_fput_md(f, report_host_cols[c].label);
-        fputs(" |", f);
-    }
-    fputs("\n|", f);
-    for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
-        fputs("---|", f);
-    }
-    fputs("\n", f);
-    for (size_t i = 0; i < json_object_array_length(hosts); i++) {
-        json_object *h = json_object_array_get_idx(hosts, i);
-
-        fputs("|", f);
-        for (size_t c = 0; c < sizeof(report_host_cols) / sizeof(report_host_cols[0]); c++) {
-            report_json_text(h, report_host_cols[c].path, val, sizeof(val));
-            fputs(" ", f);
-            report_fput_md(f, val);
-            fputs(" |", f);
-        }
-        fputs("\n", f);
-    }
-}
-
 static void report_md(const struct report_ctx *r, FILE *f)
 {
     const struct table_view *v = &r->view;
@@ -1841,23 +1876,9 @@ static void report_md(const struct report_ctx *r, FILE *f)
         report_fput_md(f, ch->about);
         fputs("\n\n", f);
     }
-    report_md_backends(r, f);
-    report_md_pct(r, f);
-    fputs("## Run\n\n", f);
-    if (!r->run) {
-        fputs("run.json could not be read: the run's metadata is unknown.\n", f);
-        return;
-    }
-    fputs("| | |\n|---|---|\n", f);
-    for (size_t i = 0; i < sizeof(report_meta_rows) / sizeof(report_meta_rows[0]); i++) {
-        report_meta(r, report_meta_rows[i].path, val, sizeof(val));
-        fputs("| ", f);
-        report_fput_md(f, report_meta_rows[i].label);
-        fputs(" | ", f);
-        report_fput_md(f, val[0] ? val : "unknown");
-        fputs(" |\n", f);
-    }
-    report_md_hosts(r, f);
+    report_backends(r, f, REPORT_MD);
+    report_pct(r, f, REPORT_MD);
+    report_run(r, f, REPORT_MD);
 }
 
 /* Render one report with fn into memory, then write it atomically. */
