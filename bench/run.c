@@ -1188,7 +1188,6 @@ static struct live_guest *measure_host(struct run_ctx *r, struct live_guest *gue
  * repetitions are interleaved (A B A B ...), so drift of the host hits every configuration
  * alike; each workload starts with uncounted warm-up jobs.
  */
-
 static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi)
 {
     /* The hosts measured together: all of them side by side, else the current one. */
