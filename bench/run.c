@@ -30,6 +30,7 @@
 #include "exitcode.h"
 #include "hostbase.h"
 #include "hostbase_net.h"
+#include "lostguest.h"
 #include "metric.h"
 #include "netns.h"
 #include "peer.h"
@@ -883,58 +884,21 @@ static void keep_attempt_logs(const struct run_ctx *r, const char *config, unsig
     }
 }
 
-/*
- * Before a lost guest is stopped: what each of its QEMU threads was doing, appended to
- * logs/<config>-agent.log, the harness's log of that guest ("CPU 0/TCG S futex_do_wait",
- * "worker D io_schedule"; libvirt replaces the -qemu.log at stop), so a hang can be told
- * apart afterwards: host I/O stuck (D), a vCPU spinning (R), or a guest waiting (S).
- */
-static void log_qemu_threads(const struct run_ctx *r, const char *config, pid_t pid)
+/* Before a lost guest is stopped: what its QEMU was doing, into its -agent.log (lostguest.h). */
+static void log_lost_guest(const struct run_ctx *r, const char *config, const struct live_guest *lg)
 {
-    char path[PATH_MAX + 32], buf[512], comm[64], wchan[64];
-    struct dirent *de;
+    char path[PATH_MAX + 32];
     FILE *f;
-    DIR *d;
 
-    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-    d = pid > 0 ? opendir(path) : NULL;
-    if (!d) {
-        return;
-    }
     snprintf(path, sizeof(path), "%s/%s-agent.log", r->logs_dir, config);
-    f = fopen(path, "ae");
-    if (!f) {
-        closedir(d);
+    if (!(f = fopen(path, "ae"))) {
         return;
     }
-    fprintf(f, "pvbench: QEMU pid %d lost its guest; its threads (name, state, wait channel):\n",
-            (int)pid);
-    while ((de = readdir(d)) != NULL) {
-        char *close_paren, state = '?';
-        int tid = atoi(de->d_name);
-
-        if (tid <= 0) {
-            continue;
-        }
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, tid);
-        /* "tid (comm) S ...": comm may hold spaces and parentheses, the last ')' ends it */
-        if (util_read_file(path, buf, sizeof(buf)) <= 0 || !(close_paren = strrchr(buf, ')')) ||
-            !strchr(buf, '(')) {
-            continue;
-        }
-        *close_paren = '\0';
-        util_strlcpy(comm, strchr(buf, '(') + 1, sizeof(comm));
-        state = close_paren[1] == ' ' ? close_paren[2] : '?';
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", (int)pid, tid);
-        if (util_read_file(path, wchan, sizeof(wchan)) <= 0) {
-            util_strlcpy(wchan, "-", sizeof(wchan));
-        }
-        util_sanitize(comm);
-        util_sanitize(wchan);
-        fprintf(f, "pvbench:   %d %s %c %s\n", tid, comm, state, wchan);
+    lostguest_threads(f, lg->g.pid);
+    if (lg->why.registered) {
+        lostguest_virtqueues(f, lg->why.qmp_path);
     }
     fclose(f);
-    closedir(d);
 }
 
 /*
@@ -952,7 +916,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
 
     console_tail(r, run_config_name(r, dev), full, len);
     if (lg->started && lg->backend->alive(&lg->g)) {
-        log_qemu_threads(r, run_config_name(r, dev), lg->g.pid);
+        log_lost_guest(r, run_config_name(r, dev), lg);
     }
     guest_stop(lg);
     *up = 0;

@@ -47,6 +47,8 @@ grep -Eq '"retry_reason": *"randread rep 1: timed out' "$out/run.json" ||
 [ -s "$out/logs/virtio-blk-console.attempt1.log" ] || fail "retry: the lost guest's console log is gone"
 grep -Eq "^pvbench: +[0-9]+ CPU 0/TCG [A-Z] " "$out/logs/virtio-blk-agent.attempt1.log" ||
     fail "retry: the lost guest's QEMU threads were not logged"
+grep -Eq '^pvbench: +queue 0: \{.*"used-idx"' "$out/logs/virtio-blk-agent.attempt1.log" ||
+    fail "retry: the lost guest's virtqueue state was not logged"
 grep -q "run again on a fresh guest" "$TMP/out-retry" || fail "retry: no warning about the retry"
 ok "hang with job_retries = 1: the lost job ran again on a fresh guest and the run completed"
 
