@@ -140,6 +140,19 @@ int run_hosts_init(struct run_ctx *r)
     char name[256] = "", server[256], tr[32], base[RESULTS_HOST_MAX + 1], cand[64];
     const char *backend = r->o->backend ? r->o->backend : getenv("PVBENCH_BACKEND");
 
+    static const char *const known[] = {"auto", "libvirt", "qemu", "qemu,libvirt",
+                                        "libvirt,qemu"};
+    size_t k = 0;
+
+    while (backend && *backend && k < sizeof(known) / sizeof(known[0]) &&
+           strcmp(backend, known[k]) != 0) {
+        k++;
+    }
+    if (k == sizeof(known) / sizeof(known[0])) {
+        log_err("%s: expected auto, libvirt, qemu or qemu,libvirt, got '%s'",
+                r->o->backend ? "--backend" : "PVBENCH_BACKEND", backend);
+        return -1;
+    }
     if (r->o->n_connect > 1 && backend && strcmp(backend, "qemu") == 0) {
         log_err("%s: several --connect hosts are reached through libvirt only "
                 "(use --backend libvirt)",

@@ -19,7 +19,15 @@ out=$("$PVBENCH" run --accel warp "$TMP/bad.ini" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "bad --accel: exit $rc"
 out=$("$PVBENCH" frobnicate 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "unknown command: exit $rc"
-ok "usage errors exit 2"
+printf '[scenario]\ndevices = ide\nworkloads = randread\n' >"$TMP/ok.ini"
+for b in "qemu,xen" "qemu,libvirt --connect qemu+ssh://elsewhere/system"; do
+    # shellcheck disable=SC2086 # the second word list is meant to split
+    out=$("$PVBENCH" run --backend $b -o "$TMP/nobackend" "$TMP/ok.ini" 2>&1); rc=$?
+    echo "$out"
+    [ $rc -eq 2 ] || fail "--backend $b: exit $rc, expected 2"
+    [ ! -e "$TMP/nobackend" ] || fail "--backend $b: a run folder was made"
+done
+ok "usage errors exit 2 (a bad --backend before any run folder exists)"
 
 # A missing image is a measurement failure (3), said plainly, not a crash.
 printf '[scenario]\ndevices = ide\nworkloads = randread\n' >"$TMP/ok.ini"
