@@ -3,13 +3,16 @@
 # touches both alike (two consecutive runs here differed by up to 63% in IOPS whatever the
 # backend: docs/libvirt.md). Checked: run.json and the configurations of both backends,
 # the host's block counters (libvirt) agreeing with the agent, and the equivalence: for
-# each device, the ratios libvirt / qemu of IOPS and of host CPU per I/O have 95% intervals
-# that hold 1. Load from elsewhere comes in bursts that can hit one backend's jobs more
-# than the other's (seen once in 7 runs: virtio-blk IOPS 1.40x [1.03 .. 1.63] while the
-# machine ran at a quarter of its usual speed), so a difference found is measured once
-# more, and the test fails only when the same metric of the same device differs the same
-# way twice. The side-by-side tables (medians, intervals, ratios, define-to-ready) are
-# printed for the figures.
+# each device, the ratios libvirt / qemu of IOPS and of host CPU per I/O must not show a
+# difference beyond 25% (their 95% intervals must reach into [0.80, 1.25]). Not "the
+# interval holds 1": small real differences exist (virtio-blk through libvirt took 1.15x
+# the interrupts per I/O, and in one CI run 0.93x [0.86 .. 0.98] the IOPS), and load from
+# elsewhere comes in bursts that hit one backend's jobs more than the other's (once: 1.40x
+# [1.03 .. 1.63] while the machine ran at a quarter of its speed). Another device model or
+# a throttled disk differs far more (virtio-blk is ~5x ide here; 300 IOPS is -98%). A
+# difference found is measured once more, and the test fails only when the same metric of
+# the same device differs the same way twice. The side-by-side tables (medians, intervals,
+# ratios, define-to-ready) are printed.
 . "$(dirname "$0")/lib.sh"
 need_guest
 libvirt_up
@@ -31,11 +34,13 @@ for v in $ratios; do
 done
 ok "both backends measured; host block counters agree with the agent ($(echo $ratios))"
 [ -z "$(virsh -c qemu:///system list --all --name | grep '^pvb-')" ] || fail "pvb- domain left"
-# "device metric up|down" for each row of the side-by-side table in $1 whose ratio
-# interval excludes 1 (mark "*"), for IOPS and host CPU per I/O.
+# "device metric up|down" for each row of the side-by-side table in $1 (IOPS, host CPU
+# per I/O) whose ratio interval lies wholly above 1.25 or below 0.80.
 differences() {
-    awk '$2 == "randread" && ($3 == "iops" || $3 == "host_cpu_us_per_op") && $16 == "*" {
-             r = $12; sub(/x$/, "", r); print $1, $3, (r + 0 > 1 ? "up" : "down") }' "$1"
+    awk '$2 == "randread" && ($3 == "iops" || $3 == "host_cpu_us_per_op") {
+             lo = $13; hi = $15; sub(/^\[/, "", lo); sub(/\]$/, "", hi)
+             if (lo + 0 > 1.25) print $1, $3, "up"
+             else if (hi + 0 < 0.80) print $1, $3, "down" }' "$1"
 }
 grep -q '^backends side by side' "$TMP/out-lv" || fail "no side-by-side table"
 for dev in ide virtio-blk; do
@@ -47,14 +52,14 @@ for dev in ide virtio-blk; do
 done
 first=$(differences "$TMP/out-lv")
 if [ -n "$first" ]; then
-    echo "the backends differ beyond the run's noise in: $first; measuring once more"
+    echo "the backends differ by more than 25% in: $first; measuring once more"
     "$PVBENCH" run --accel tcg --backend qemu,libvirt -o "$TMP/lv2" "$scn" >"$TMP/out-lv2" 2>&1 ||
         { cat "$TMP/out-lv2"; fail "second side-by-side run failed"; }
     grep -A20 '^backends side by side' "$TMP/out-lv2"
     both=$(grep -Fxf <(echo "$first") <(differences "$TMP/out-lv2"))
     [ -z "$both" ] || fail "the backends differ in two runs: $both"
 fi
-ok "same scenario through libvirt and qemu, side by side: IOPS and host CPU per I/O agree"
+ok "same scenario through libvirt and qemu, side by side: IOPS and host CPU per I/O within 25%"
 
 # A NIC through both backends side by side (each guest its own tap on the same test
 # network), into a relative output folder: libvirtd's QEMU runs elsewhere and must still
