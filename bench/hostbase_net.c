@@ -407,22 +407,11 @@ unsigned hostbase_net_count_jobs(const struct scenario *s, const struct sample_s
     return hostbase_kind_count_jobs(s, DEVMODEL_NET, s->warmup_jobs, samples);
 }
 
-int hostbase_net_run(const struct scenario *s, struct netns_topo *t, struct peer *peer,
-                     const char *log, struct sample_set *samples, hostbase_save_fn save, void *arg,
-                     char *reason, size_t len)
+int hostbase_net_open(struct hostbase_net *h, struct netns_topo *t, const char *log,
+                      char *reason, size_t len)
 {
-    struct hostbase_net h;
-    const struct workload *w;
-    struct agent_result a;
-    struct peer_report p;
     char agent[PATH_MAX], err[512];
-    unsigned wi, rep, runtime_ms, warmup_ms;
-    double t0;
-    int rc = 0, started = 0;
 
-    if (!hostbase_net_has_work(s, samples)) {
-        return 0;
-    }
     if (hostbase_net_find_agent(agent, sizeof(agent), reason, len) < 0) {
         return 1;
     }
@@ -431,65 +420,84 @@ int hostbase_net_run(const struct scenario *s, struct netns_topo *t, struct peer
         util_seterr(reason, len, "cannot create the host client's namespace: %s", err);
         return -1;
     }
-    if (hostbase_net_start(&h, agent, t->host_netns_path, log, err, sizeof(err)) < 0) {
+    if (hostbase_net_start(h, agent, t->host_netns_path, log, err, sizeof(err)) < 0) {
         util_seterr(reason, len, "%s", err);
         return -1;
     }
-    started = 1;
     log_info("host baseline: %s as a host process in namespace %s (%s), against the host peer",
              agent, t->host_netns, NETNS_HOST_ADDR);
-    runtime_ms = (unsigned)(s->runtime_s * 1000.0 + 0.5);
-    warmup_ms = (unsigned)(s->warmup_s * 1000.0 + 0.5);
-    for (wi = 0; wi < s->n_workloads && rc == 0; wi++) {
-        w = s->workloads[wi];
+    return 0;
+}
+
+int hostbase_net_rep(struct hostbase_net *h, struct peer *peer, const struct scenario *s,
+                     const struct workload *w, unsigned rep, struct sample_set *samples,
+                     hostbase_save_fn save, void *arg, char *reason, size_t len)
+{
+    struct agent_result a;
+    struct peer_report p;
+    char err[512];
+    double t0;
+
+    if (w->kind != DEVMODEL_NET ||
+        (rep > 0 && samples_has_cell(samples, HOSTBASE_CONFIG, w->name, rep)) ||
+        (rep == 0 && !hostbase_wl_has_work(s, w, DEVMODEL_NET, samples))) {
+        return 0;
+    }
+    progress_job(HOSTBASE_CONFIG, w->name, rep, s->repetitions);
+    t0 = util_now();
+    if (hostbase_net_job(h, peer, w, (unsigned)(s->runtime_s * 1000.0 + 0.5),
+                         (unsigned)(s->warmup_s * 1000.0 + 0.5), &a, &p, err, sizeof(err)) < 0) {
+        progress_job_done(util_now() - t0);
+        util_seterr(reason, len, "%s rep %u: %s", w->name, rep, err);
+        return -1;
+    }
+    progress_job_done(util_now() - t0);
+    if (rep == 0) {
+        return 0;
+    }
+    if (hostbase_net_record(samples, w, rep, &a, &p) < 0) {
+        util_seterr(reason, len, "out of memory");
+        return -1;
+    }
+    if (save && save(arg) != 0) {
+        util_seterr(reason, len, "cannot save the samples");
+        return -1;
+    }
+    return 0;
+}
+
+int hostbase_net_run(const struct scenario *s, struct netns_topo *t, struct peer *peer,
+                     const char *log, struct sample_set *samples, hostbase_save_fn save, void *arg,
+                     char *reason, size_t len)
+{
+    struct hostbase_net h;
+    int rc;
+
+    if (!hostbase_net_has_work(s, samples)) {
+        return 0;
+    }
+    if ((rc = hostbase_net_open(&h, t, log, reason, len)) != 0) {
+        return rc;
+    }
+    for (unsigned wi = 0; wi < s->n_workloads && rc == 0; wi++) {
+        const struct workload *w = s->workloads[wi];
+
         if (!hostbase_wl_has_work(s, w, DEVMODEL_NET, samples)) {
             continue;
         }
         /* rep 0: the guests' uncounted warm-up jobs (warmup_jobs of them) */
-        for (rep = s->warmup_jobs ? 0 : 1; rep <= s->repetitions; rep++) {
-            unsigned k, times = rep == 0 ? s->warmup_jobs : 1;
-
-            if (rep > 0 && samples_has_cell(samples, HOSTBASE_CONFIG, w->name, rep)) {
-                continue;
-            }
-            for (k = 0; k < times && rc == 0; k++) {
+        for (unsigned rep = s->warmup_jobs ? 0 : 1; rep <= s->repetitions && rc == 0; rep++) {
+            for (unsigned k = 0; k < (rep == 0 ? s->warmup_jobs : 1) && rc == 0; k++) {
                 if (run_interrupted()) {
                     util_seterr(reason, len, "interrupted");
                     rc = -1;
-                    break;
+                } else {
+                    rc = hostbase_net_rep(&h, peer, s, w, rep, samples, save, arg, reason, len);
                 }
-                progress_job(HOSTBASE_CONFIG, w->name, rep, s->repetitions);
-                t0 = util_now();
-                if (hostbase_net_job(&h, peer, w, runtime_ms, warmup_ms, &a, &p, err, sizeof(err)) <
-                    0) {
-                    progress_job_done(util_now() - t0);
-                    util_seterr(reason, len, "%s rep %u: %s", w->name, rep, err);
-                    rc = -1;
-                    break;
-                }
-                progress_job_done(util_now() - t0);
-            }
-            if (rc != 0) {
-                break;
-            }
-            if (rep == 0) {
-                continue;
-            }
-            if (hostbase_net_record(samples, w, rep, &a, &p) < 0) {
-                util_seterr(reason, len, "out of memory");
-                rc = -1;
-                break;
-            }
-            if (save && save(arg) != 0) {
-                util_seterr(reason, len, "cannot save the samples");
-                rc = -1;
-                break;
             }
         }
     }
-    if (started) {
-        hostbase_net_stop(&h);
-    }
+    hostbase_net_stop(&h);
     progress_clear();
     return rc;
 }

@@ -87,6 +87,23 @@ bool hostbase_net_has_work(const struct scenario *s, const struct sample_set *sa
 unsigned hostbase_net_count_jobs(const struct scenario *s, const struct sample_set *samples);
 
 /*
+ * The agent on the host, started in a namespace of its own on t (netns_add_host), ready for
+ * jobs: 0; 1 skipped (no agent binary: reason); -1 failed (reason, nothing left running).
+ */
+int hostbase_net_open(struct hostbase_net *h, struct netns_topo *t, const char *log,
+                      char *reason, size_t len) __attribute__((warn_unused_result));
+
+/*
+ * One job of net workload w, repetition rep (0: a warm-up, not recorded), recorded and saved;
+ * nothing for another kind, a cell already measured or a warm-up of a workload without work.
+ * 0, or -1 with a reason.
+ */
+int hostbase_net_rep(struct hostbase_net *h, struct peer *peer, const struct scenario *s,
+                     const struct workload *w, unsigned rep, struct sample_set *samples,
+                     hostbase_save_fn save, void *arg, char *reason, size_t len)
+    __attribute__((warn_unused_result));
+
+/*
  * The whole network baseline: the client's namespace added to t (which must be up, with
  * peer serving in it), the agent started there, every net workload x (warmup_jobs
  * unrecorded + repetitions) with cells already in samples skipped (resume), then the

@@ -1077,25 +1077,23 @@ static void host_blk_job(struct run_ctx *r, const struct workload *w, unsigned r
  */
 static void host_net_open(struct run_ctx *r)
 {
-    char agent[PATH_MAX], log[PATH_MAX + 32], err[512];
+    char log[PATH_MAX + 32], err[512];
+    int rc;
 
     if (!r->s.host_baseline || r->host_net_open || r->net_state != 1 ||
         !(r->n_hosts == 1 || r->side_by_side) || !r->hosts[0].local ||
-        !hostbase_net_has_work(&r->s, &r->samples) ||
-        hostbase_net_find_agent(agent, sizeof(agent), err, sizeof(err)) < 0) {
+        !hostbase_net_has_work(&r->s, &r->samples)) {
         return;
     }
     snprintf(log, sizeof(log), "%s/host-agent.log", r->logs_dir);
-    if (netns_add_host(&r->net, NULL, err, sizeof(err)) < 0 ||
-        hostbase_net_start(&r->host_net, agent, r->net.host_netns_path, log, err,
-                           sizeof(err)) < 0) {
+    rc = hostbase_net_open(&r->host_net, &r->net, log, err, sizeof(err));
+    if (rc < 0) {
         log_warn("host baseline: %s; its network jobs run after the guests'", err);
-        return;
+    }
+    if (rc != 0) {
+        return; /* skipped (no agent binary): host_baseline_net says so at the end */
     }
     r->host_net_open = 1;
-    log_info("host baseline: %s as a host process in namespace %s (%s), against the host peer, "
-             "between the guests' jobs",
-             agent, r->net.host_netns, NETNS_HOST_ADDR);
 }
 
 static void host_net_close(struct run_ctx *r)
@@ -1109,31 +1107,12 @@ static void host_net_close(struct run_ctx *r)
 /* The host client's job of net workload w, repetition rep (0: a warm-up). */
 static void host_net_job(struct run_ctx *r, const struct workload *w, unsigned rep)
 {
-    struct agent_result a;
-    struct peer_report p;
     char err[512];
-    double t0;
 
-    if (!r->host_net_open || w->kind != DEVMODEL_NET || interrupted || r->write_failed ||
-        (rep > 0 && samples_has_cell(&r->samples, HOSTBASE_CONFIG, w->name, rep)) ||
-        (rep == 0 && !hostbase_wl_has_work(&r->s, w, DEVMODEL_NET, &r->samples))) {
-        return;
-    }
-    progress_job(HOSTBASE_CONFIG, w->name, rep, r->s.repetitions);
-    t0 = util_now();
-    if (hostbase_net_job(&r->host_net, &r->peer, w, (unsigned)(r->s.runtime_s * 1000.0 + 0.5),
-                         (unsigned)(r->s.warmup_s * 1000.0 + 0.5), &a, &p, err,
-                         sizeof(err)) < 0) {
-        progress_job_done(util_now() - t0);
-        log_warn("host baseline: %s rep %u: %s; its remaining network jobs run after the "
-                 "guests'",
-                 w->name, rep, err);
-        host_net_close(r);
-        return;
-    }
-    progress_job_done(util_now() - t0);
-    if (rep > 0 && (hostbase_net_record(&r->samples, w, rep, &a, &p) < 0 || save_samples(r) < 0)) {
-        log_err("host baseline: cannot save the samples");
+    if (r->host_net_open && !interrupted && !r->write_failed &&
+        hostbase_net_rep(&r->host_net, &r->peer, &r->s, w, rep, &r->samples, save_samples_cb, r,
+                         err, sizeof(err)) < 0) {
+        log_warn("host baseline: %s; its remaining network jobs run after the guests'", err);
         host_net_close(r);
     }
 }
@@ -1308,10 +1287,6 @@ static int backend_choose(struct run_ctx *r)
         r->backend = &backend_qemu_ops;
         snprintf(r->backend_info, sizeof(r->backend_info), "direct QEMU (asked for)");
         return 0;
-    }
-    if (strcmp(want, "libvirt") != 0 && strcmp(want, "auto") != 0) {
-        log_err("--backend: expected auto, libvirt, qemu or qemu,libvirt, got '%s'", want);
-        return -1;
     }
     if (r->n_hosts > 1) {
         /* Each host is connected in turn (run_host_begin); one that cannot be reached fails
