@@ -35,11 +35,16 @@ ifeq ($(WERROR),1)
 BASE_CFLAGS += -Werror
 endif
 
+# bench/ in layers, each including only those below it (docs/architecture.md):
+# core <- model <- guest <- backend, net <- run <- out; main.c on top.
+BENCH_DIRS := core model guest backend net run out
+BENCH_INC  := -Icommon $(BENCH_DIRS:%=-Ibench/%)
+
 PKGS := inih json-c libvirt libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-HOST_CFLAGS := $(BASE_CFLAGS) $(PKG_CFLAGS) -DPVB_VERSION='"$(VERSION)"' -DPVB_GIT_REV='"$(GIT_REV)"' \
+HOST_CFLAGS := $(BASE_CFLAGS) $(BENCH_INC) $(PKG_CFLAGS) -DPVB_VERSION='"$(VERSION)"' -DPVB_GIT_REV='"$(GIT_REV)"' \
                -DPVB_DATADIR='"$(abspath .)"'
 # The always-sanitized tree ($(BUILD)/san: fuzz regression replays, `make unit-san`).
 # -fno-builtin-memcmp: gcc inlines a short memcmp that stops at the first difference; the
@@ -55,19 +60,20 @@ endif
 HOST_LIBS := $(PKG_LIBS) -lm
 
 # The agent is the guest's /init: static, no sanitizers, its own flags.
-AGENT_CFLAGS := $(BASE_CFLAGS) -static -DPVB_VERSION='"$(VERSION)"'
-AGENT_TEST_CFLAGS := $(BASE_CFLAGS) -DPVB_AGENT_TEST -DPVB_VERSION='"$(VERSION)"' \
+AGENT_CFLAGS := $(BASE_CFLAGS) -Icommon -static -DPVB_VERSION='"$(VERSION)"'
+AGENT_TEST_CFLAGS := $(BASE_CFLAGS) -Icommon -DPVB_AGENT_TEST -DPVB_VERSION='"$(VERSION)"' \
                      -DPVB_AGENT_FIXTURES='"$(abspath guest-agent/tests/fixtures)"' \
                      -DPVB_AGENT_BIN='"$(abspath guest-agent/pvbench-agent)"'
 
 # ---- sources --------------------------------------------------------------------------------
-BENCH_SRCS := $(filter-out bench/main.c,$(wildcard bench/*.c))
-# Agent sources the host library shares (fio's command line and JSON), built with its flags.
-BENCH_SHARED := guest-agent/fio_job.c guest-agent/tool.c
+BENCH_SRCS := $(wildcard $(BENCH_DIRS:%=bench/%/*.c))
+# Code the agent and the harness share (wire format, fio's command line and JSON): common/.
+COMMON_SRCS := $(wildcard common/*.c)
+BENCH_SHARED := $(COMMON_SRCS)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BENCH_SHARED:%.c=$(BUILD)/bench/%.o)
 BENCH_LIB  := $(BUILD)/libpvbench.a
 
-AGENT_SRCS := $(filter-out guest-agent/agent.c,$(wildcard guest-agent/*.c))
+AGENT_SRCS := $(filter-out guest-agent/agent.c,$(wildcard guest-agent/*.c)) $(COMMON_SRCS)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/agent/%.o)
 AGENT_HOST_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/agent-host/%.o)
 
@@ -111,7 +117,7 @@ $(BUILD)/bench/%.o: bench/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/bench/guest-agent/%.o: guest-agent/%.c
+$(BUILD)/bench/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $< (host)")
 	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
@@ -143,14 +149,14 @@ $(BUILD)/agent-host/%.o: %.c
 $(BUILD)/tests/bench/%: bench/tests/%.c $(BENCH_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Ibench $(HOST_LDFLAGS) -o $@ $< $(BENCH_LIB) $(HOST_LIBS) -lcmocka
+	$(Q)$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(BENCH_LIB) $(HOST_LIBS) -lcmocka
 
 # test_agent runs the static agent itself (off PID 1, on a pty and a scratch file).
 $(BUILD)/tests/agent/test_agent: $(AGENT)
 $(BUILD)/tests/agent/%: guest-agent/tests/%.c $(AGENT_HOST_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(AGENT_TEST_CFLAGS) -Iguest-agent -o $@ $< $(AGENT_HOST_OBJS) -lcmocka -ljson-c -lm
+	$(Q)$(CC) $(AGENT_TEST_CFLAGS) -Iguest-agent -Icommon -o $@ $< $(AGENT_HOST_OBJS) -lcmocka -ljson-c -lm
 
 unit: $(UNIT_TESTS) $(FUZZ_REPLAYS) $(PVBENCH)
 	$(Q)scripts/run-tests unit $(UNIT_TESTS) $(FUZZ_REPLAYS)
@@ -161,7 +167,7 @@ $(BUILD)/san/bench/%.o: bench/%.c
 	@$(if $(Q),echo "  CC      $< (asan,ubsan)")
 	$(Q)$(CC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/san/bench/guest-agent/%.o: guest-agent/%.c
+$(BUILD)/san/bench/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -171,13 +177,13 @@ $(SAN_LIB): $(SAN_OBJS)
 $(BUILD)/san/tests/%: bench/tests/%.c $(SAN_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@ (asan,ubsan)")
-	$(Q)$(CC) $(SAN_CFLAGS) -Ibench -o $@ $< $(SAN_LIB) $(HOST_LIBS) -lcmocka $(SAN_FLAGS)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $< $(SAN_LIB) $(HOST_LIBS) -lcmocka $(SAN_FLAGS)
 
 # Each fuzz target with a plain main() that replays fuzz/regressions/<t>/ and fuzz/corpus/<t>/.
 $(BUILD)/tests/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz_util.h $(SAN_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@ (asan,ubsan)")
-	$(Q)$(CC) $(SAN_CFLAGS) -Ibench \
+	$(Q)$(CC) $(SAN_CFLAGS) \
 	    -DFUZZ_REPLAY_DIRS='"$(abspath fuzz/regressions/$*):$(abspath fuzz/corpus/$*)"' \
 	    -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(SAN_LIB) $(HOST_LIBS) $(SAN_FLAGS)
 
@@ -204,7 +210,7 @@ $(BUILD)/fuzz/bench/%.o: bench/%.c
 	@$(if $(Q),echo "  CC      $< (fuzz)")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/fuzz/bench/guest-agent/%.o: guest-agent/%.c
+$(BUILD)/fuzz/bench/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -213,7 +219,7 @@ $(FUZZ_LIB): $(FUZZ_OBJS)
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_util.h $(FUZZ_LIB)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ibench -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(HOST_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(HOST_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -261,7 +267,7 @@ demo: all image
 
 lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-	    --suppress=missingIncludeSystem -Ibench -Iguest-agent bench guest-agent
+	    --suppress=missingIncludeSystem $(BENCH_INC) -Iguest-agent bench guest-agent common
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pvbench/scenarios

@@ -7,7 +7,7 @@
 
 #include <math.h>
 
-#include "../bench/agentmsg.h"
+#include "agentmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

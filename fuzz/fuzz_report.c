@@ -6,8 +6,8 @@
  */
 #include "fuzz_util.h"
 
-#include "../bench/log.h"
-#include "../bench/report.h"
+#include "log.h"
+#include "report.h"
 
 #define FUZZ_REPORT_SEP "\n%%samples%%\n"
 

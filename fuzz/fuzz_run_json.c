@@ -1,7 +1,7 @@
 /* libFuzzer target: run.json as compare reads it (compare_read_meta, compare_check_meta). */
 #include "fuzz_util.h"
 
-#include "../bench/compare.h"
+#include "compare.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,7 +4,7 @@
  */
 #include "fuzz_util.h"
 
-#include "../bench/results.h"
+#include "results.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* libFuzzer target: the scenario parser (scenario_load_string), then --set and the printer. */
 #include "fuzz_util.h"
 
-#include "../bench/scenario.h"
+#include "scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

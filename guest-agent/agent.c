@@ -11,7 +11,7 @@
  * CONTROL (a pty, or a Unix socket it connects to) with jobs on DISK (e.g. a scratch file);
  * network jobs then use whatever route its network namespace has. The harness runs it
  * that way inside a namespace of its own for the bare-host network baseline
- * (bench/hostbase_net.c).
+ * (bench/backend/hostbase_net.c).
  */
 #include "agent.h"
 #include "agent_fio.h"
@@ -148,7 +148,7 @@ static void agent_setup_log(const char *msg)
     }
 }
 
-/* Off PID 1 the control may be a Unix socket the harness listens on (bench/hostbase_net.c). */
+/* Off PID 1 the control may be a Unix socket the harness listens on (bench/backend/hostbase_net.c). */
 static int agent_connect_control(const char *path)
 {
     struct sockaddr_un sa;

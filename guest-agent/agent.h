@@ -26,7 +26,7 @@
 
 #define AGENT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
-/* Longest string field the host accepts (bench/agentmsg.h char[32], with NUL). */
+/* Longest string field the host accepts (bench/guest/agentmsg.h char[32], with NUL). */
 #define AGENT_NAME_MAX 32
 /* Longest error reason / LOG text the host accepts (char[256], with NUL). */
 #define AGENT_REASON_MAX 256

@@ -4,7 +4,7 @@
  * fio runs as a child (agent_child.c) with the job's parameters and --output-format=json;
  * its stdout is read with a bound (AGENT_FIO_OUT_MAX: a bigger output is refused and fio
  * killed), its stderr kept for the error text, and the whole run has a deadline. The command line
- * and the JSON parser are fio_job.c's, shared with the host baseline (bench/hostbase.c); the
+ * and the JSON parser are fio_job.c's, shared with the host baseline (bench/backend/hostbase.c); the
  * numbers go into the agent's RESULT schema.
  *
  * fio knows nothing of the guest's CPU split or of the device's interrupts, and its

@@ -40,7 +40,7 @@ struct guest_spec {
     const char *control_sock;   /* Unix socket the harness listens on (guest ttyS1) */
     const char *console_log;    /* guest ttyS0 */
     const char *qemu_log;       /* QEMU's own stdout/stderr */
-    /* A net DUT (bench/netns.h): the NIC's backend is a tap the harness created. */
+    /* A net DUT (bench/net/netns.h): the NIC's backend is a tap the harness created. */
     const char *net_tap;        /* host tap name, "pvbt<run id>" (no address, on a bridge) */
     int net_vhost;              /* 1: vhost=on (virtio-net with /dev/vhost-net), 0: off */
     const char *net_mac;        /* the guest NIC's MAC, "52:54:00:xx:xx:xx" */

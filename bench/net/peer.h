@@ -13,7 +13,7 @@
  *                     DONE id=N window_s=S window_bytes=B window_packets=K
  *                         total_bytes=B total_packets=K max_seq=Q
  *                     FAIL id=N reason=free text to the end of the line
- * The data plane (hello, stop, datagram header) is guest-agent/protocol.h's.
+ * The data plane (hello, stop, datagram header) is common/protocol.h's.
  *
  * Every socket operation of the peer has a deadline: the job's life_ms, which
  * the harness sets a little longer than the agent's own deadline. A guest that
@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../guest-agent/protocol.h"
+#include "protocol.h"
 #include "agentmsg.h"
 
 #define PEER_LINE_MAX 512

@@ -1,6 +1,6 @@
 /*
  * One fio job: its command line and its JSON output (fio_job.c). Shared by the agent's
- * engine=fio (agent_fio.c, inside a guest) and the host baseline (bench/hostbase.c), so
+ * engine=fio (agent_fio.c, inside a guest) and the host baseline (bench/backend/hostbase.c), so
  * host and guests run the same job and read its numbers the same way.
  *
  * Self-contained: only libc and json-c, no agent or harness header; the agent links it

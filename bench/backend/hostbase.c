@@ -5,7 +5,7 @@
  *
  * fio gets the command line the agent gives it inside a guest, on a scratch file in the
  * run's state folder, beside the guests' scratch disks, and its JSON is read by the same
- * parser (guest-agent/fio_job.c, compiled into both) into the harness's struct
+ * parser (common/fio_job.c, compiled into both) into the harness's struct
  * agent_result, the shape every measurement has on the host side.
  */
 #include "hostbase.h"
@@ -33,7 +33,7 @@
 #define HOSTBASE_CLASS "host"
 #define HOSTBASE_KIND "blk"
 
-/* ---- fio command line and JSON (guest-agent/fio_job.c) ----------------------------------- */
+/* ---- fio command line and JSON (common/fio_job.c) ----------------------------------- */
 
 int hostbase_build_argv(const struct hostbase_job *job, const char *file, const char *fio,
                         struct tool_argv *a)

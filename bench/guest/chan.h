@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../guest-agent/protocol.h"
+#include "protocol.h"
 
 enum chan_status {
     CHAN_LINE = 1,     /* a complete line was read */

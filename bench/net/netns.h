@@ -18,7 +18,7 @@
  * written to the run's registry before it is created, so `pvbench cleanup` removes
  * them after a crash.
  *
- * The bare-host network baseline (host_baseline = yes, bench/hostbase_net.c) adds, with
+ * The bare-host network baseline (host_baseline = yes, bench/backend/hostbase_net.c) adds, with
  * netns_add_host, a second namespace where the agent runs as a host process in place of
  * a guest, on a veth pair whose host end is one more port of the bridge:
  *     pvbv<id>h   veth on pvbb<id> (no address), its other end host0 inside

@@ -1,5 +1,5 @@
 /*
- * The host side of the wire protocol (guest-agent/protocol.h): format jobs,
+ * The host side of the wire protocol (common/protocol.h): format jobs,
  * parse and validate what the agent says. Everything from the guest is
  * untrusted: lines and fields are bounded, numbers must be finite, non-negative
  * and plausible, and a message that fails any check is rejected with a reason.
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../guest-agent/protocol.h"
+#include "protocol.h"
 
 enum agentmsg_type { AGENTMSG_READY, AGENTMSG_RESULT, AGENTMSG_ERROR, AGENTMSG_LOG };
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../guest-agent/protocol.h"
+#include "protocol.h"
 #include "util.h"
 
 #define NETNS_IP_TIMEOUT_S 10.0

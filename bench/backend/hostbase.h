@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../guest-agent/fio_job.h"
+#include "fio_job.h"
 #include "agentmsg.h"
 #include "results.h"
 #include "scenario.h"

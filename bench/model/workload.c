@@ -39,7 +39,7 @@ static const struct workload workloads[] = {
      "UDP 64-byte datagrams guest -> host peer: rate, loss"},
 };
 
-/* The block "rw" values the agent understands (guest-agent/protocol.h, job keys). */
+/* The block "rw" values the agent understands (common/protocol.h, job keys). */
 static const char *const workload_blk_rw[] = {"read", "write", "randread", "randwrite"};
 /* The network "rw" values the agent and the host peer understand. */
 static const char *const workload_net_rw[] = {"tcp_tx", "tcp_rx", "tcp_rr", "udp_pps"};
