@@ -24,15 +24,15 @@
 #include <stdio.h>
 
 #include "metric.h"
+#include "permtest.h"
 #include "results.h"
 
 #define COMPARE_FORMAT_VERSION 1
 #define COMPARE_DEFAULT_THRESHOLD_PCT 5.0
 #define COMPARE_DEFAULT_ALPHA 0.01
-/* Random permutations when exact enumeration is too large (more for a very small alpha). */
-#define COMPARE_PERMUTATIONS 10000
-/* Enumerate every arrangement when there are at most this many. */
-#define COMPARE_EXACT_MAX 50000
+/* The permutation test's sizes (permtest.h). */
+#define COMPARE_PERMUTATIONS PERMTEST_RANDOM
+#define COMPARE_EXACT_MAX PERMTEST_EXACT_MAX
 #define COMPARE_ALPHA_MIN 0.0001
 #define COMPARE_ALPHA_MAX 0.5
 #define COMPARE_THRESHOLD_MAX_PCT 1000.0
