@@ -89,12 +89,21 @@ SAN_OBJS     := $(BENCH_SRCS:%.c=$(BUILD)/san/%.o) $(BENCH_SHARED:%.c=$(BUILD)/s
 SAN_LIB      := $(BUILD)/san/libpvbench.a
 SAN_TESTS    := $(patsubst bench/tests/%.c,$(BUILD)/san/tests/%,$(wildcard bench/tests/test_*.c))
 
+# Message catalogues (bench/core/i18n.h): po/<lang>.po -> build/locale/<lang>/LC_MESSAGES/.
+PO_LANGS := es
+MO_FILES := $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/pvbench.mo)
+
 PVBENCH := bench/pvbench
 AGENT   := guest-agent/pvbench-agent
 
 .PHONY: all check unit integration bench demo image setup install clean lint help
 .PHONY: image-fio selftest fuzz fuzz-build unit-san valgrind
-all: $(PVBENCH) $(AGENT)
+all: $(PVBENCH) $(AGENT) $(MO_FILES)
+
+$(BUILD)/locale/%/LC_MESSAGES/pvbench.mo: po/%.po
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MSGFMT  $<")
+	$(Q)msgfmt --check -o $@ $<
 
 help:
 	@echo "make            build bench/pvbench and guest-agent/pvbench-agent"
@@ -158,8 +167,11 @@ $(BUILD)/tests/agent/%: guest-agent/tests/%.c $(AGENT_HOST_OBJS)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(AGENT_TEST_CFLAGS) -Iguest-agent -Icommon -o $@ $< $(AGENT_HOST_OBJS) -lcmocka -ljson-c -lm
 
+# Checks of the tree that run with the unit tests (no guest): every message translated.
+TREE_TESTS := bench/tests/test_translations.sh
+
 unit: $(UNIT_TESTS) $(FUZZ_REPLAYS) $(PVBENCH)
-	$(Q)scripts/run-tests unit $(UNIT_TESTS) $(FUZZ_REPLAYS)
+	$(Q)scripts/run-tests unit $(UNIT_TESTS) $(FUZZ_REPLAYS) $(TREE_TESTS)
 
 # ---- sanitizer tree: the library and host unit tests with ASan+UBSan, separate objects -----
 $(BUILD)/san/bench/%.o: bench/%.c
@@ -252,7 +264,8 @@ integration: all image image-fio
 	$(Q)scripts/run-tests integration bench/tests/integration/test_*.sh
 
 check: all $(UNIT_TESTS) $(FUZZ_REPLAYS) image image-fio
-	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) bench/tests/integration/test_*.sh
+	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) $(TREE_TESTS) \
+	    bench/tests/integration/test_*.sh
 
 setup:
 	$(Q)scripts/setup
