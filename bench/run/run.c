@@ -968,6 +968,9 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
 
 /* ---- backend -------------------------------------------------------------------------------- */
 
+/* Every backend a run may choose, each table checked at start (backend_check_ops). */
+static const struct backend_ops *const run_backends[] = {&backend_qemu_ops, &backend_libvirt_ops};
+
 /* libvirt when its daemon answers (auto), else the direct QEMU backend; the run says which. */
 static int backend_choose(struct run_ctx *r)
 {
@@ -1391,9 +1394,11 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     util_strlcpy(r->qemu_binary, o->qemu_binary ? o->qemu_binary : "qemu-system-x86_64",
                  sizeof(r->qemu_binary));
-    if (backend_check_ops(r->backend) < 0) {
-        code = PVB_EXIT_FAILED;
-        goto out_free;
+    for (size_t i = 0; i < sizeof(run_backends) / sizeof(run_backends[0]); i++) {
+        if (backend_check_ops(run_backends[i]) < 0) {
+            code = PVB_EXIT_FAILED;
+            goto out_free;
+        }
     }
     switch (find_inputs(r)) {
     case 0:
