@@ -971,6 +971,29 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
 /* Every backend a run may choose, each table checked at start (backend_check_ops). */
 static const struct backend_ops *const run_backends[] = {&backend_qemu_ops, &backend_libvirt_ops};
 
+static int run_check_backends(void)
+{
+    for (size_t i = 0; i < sizeof(run_backends) / sizeof(run_backends[0]); i++) {
+        if (backend_check_ops(run_backends[i]) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Drop the connection backend_choose made (side by side: the host-reaching backend's). */
+static void run_disconnect(struct run_ctx *r)
+{
+    for (unsigned h = 0; h <= r->n_hosts; h++) {
+        const struct backend_ops *be = h < r->n_hosts ? r->hosts[h].backend : r->backend;
+
+        if (backend_can(be, BACKEND_CAP_HOSTS)) {
+            be->disconnect();
+            return;
+        }
+    }
+}
+
 /* libvirt when its daemon answers (auto), else the direct QEMU backend; the run says which. */
 static int backend_choose(struct run_ctx *r)
 {
@@ -1394,11 +1417,9 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     util_strlcpy(r->qemu_binary, o->qemu_binary ? o->qemu_binary : "qemu-system-x86_64",
                  sizeof(r->qemu_binary));
-    for (size_t i = 0; i < sizeof(run_backends) / sizeof(run_backends[0]); i++) {
-        if (backend_check_ops(run_backends[i]) < 0) {
-            code = PVB_EXIT_FAILED;
-            goto out_free;
-        }
+    if (run_check_backends() < 0) {
+        code = PVB_EXIT_FAILED;
+        goto out_free;
     }
     switch (find_inputs(r)) {
     case 0:
@@ -1540,15 +1561,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
 out_release:
     run_host_end(r);
     registry_release_all();
-    /* The connection backend_choose made (side by side: the libvirt host's) is dropped. */
-    for (unsigned h = 0; h <= r->n_hosts; h++) {
-        const struct backend_ops *be = h < r->n_hosts ? r->hosts[h].backend : r->backend;
-
-        if (backend_can(be, BACKEND_CAP_HOSTS)) {
-            be->disconnect();
-            break;
-        }
-    }
+    run_disconnect(r);
 out_free:
     summary_free(&sum);
     samples_free(&r->samples);
