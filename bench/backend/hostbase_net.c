@@ -164,8 +164,10 @@ static void hostbase_net_proc_stop(struct guest *g, double grace_s)
         return;
     }
     /* our own child, not reaped yet: its pid cannot belong to anyone else */
-    if (!hostbase_net_reaped(g, grace_s < HOSTBASE_NET_QUIT_GRACE_S ? grace_s
-                                                                     : HOSTBASE_NET_QUIT_GRACE_S)) {
+    if (grace_s > HOSTBASE_NET_QUIT_GRACE_S) {
+        grace_s = HOSTBASE_NET_QUIT_GRACE_S;
+    }
+    if (!hostbase_net_reaped(g, grace_s)) {
         kill(g->pid, SIGTERM);
         if (!hostbase_net_reaped(g, 1.0)) {
             kill(g->pid, SIGKILL);

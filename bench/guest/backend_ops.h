@@ -21,14 +21,14 @@
  * (the driver of the device under test) and, for NICs, pvbench.addr=.
  */
 #define GUEST_CMDLINE                                                                              \
-    "console=ttyS0 quiet loglevel=4 panic=-1 tsc=reliable no_timer_check cryptomgr.notests "     \
+    "console=ttyS0 quiet loglevel=4 panic=-1 tsc=reliable no_timer_check cryptomgr.notests "       \
     "i8042.noaux i8042.nokbd 8250.nr_uarts=2"
 
 /* What a guest is made of: identical for every configuration but the device under test. */
 struct guest_spec {
-    const char *name;         /* "pvb-<run id>-<config>" */
-    const char *qemu_binary;  /* qemu-system-x86_64 (the agent binary for a host process) */
-    const char *accel;        /* "kvm" | "tcg" */
+    const char *name;        /* "pvb-<run id>-<config>" */
+    const char *qemu_binary; /* qemu-system-x86_64 (the agent binary for a host process) */
+    const char *accel;       /* "kvm" | "tcg" */
     enum machine_type machine;
     unsigned vcpus;
     unsigned memory_mib;
@@ -42,20 +42,20 @@ struct guest_spec {
     const char *console_log;    /* guest ttyS0 */
     const char *qemu_log;       /* QEMU's own stdout/stderr */
     /* A net DUT (bench/net/netns.h): the NIC's backend is a tap the harness created. */
-    const char *net_tap;        /* host tap name, "pvbt<run id>" (no address, on a bridge) */
-    int net_vhost;              /* 1: vhost=on (virtio-net with /dev/vhost-net), 0: off */
-    const char *net_mac;        /* the guest NIC's MAC, "52:54:00:xx:xx:xx" */
+    const char *net_tap; /* host tap name, "pvbt<run id>" (no address, on a bridge) */
+    int net_vhost;       /* 1: vhost=on (virtio-net with /dev/vhost-net), 0: off */
+    const char *net_mac; /* the guest NIC's MAC, "52:54:00:xx:xx:xx" */
     /* "Why" metrics (why.h), backends with BACKEND_CAP_WHY; NULL: not wanted. */
-    const char *qmp_sock;       /* QMP socket QEMU listens on (-qmp unix:...,server=on,wait=off) */
-    const char *trace_log;      /* QEMU's log file (-D): trace events, empty until enabled */
+    const char *qmp_sock;  /* QMP socket QEMU listens on (-qmp unix:...,server=on,wait=off) */
+    const char *trace_log; /* QEMU's log file (-D): trace events, empty until enabled */
     /* An agent run as a host process: the network namespace it joins (NULL: none). */
     const char *netns_path;
 };
 
 struct guest {
-    pid_t pid;         /* QEMU process (both backends know it) */
-    int exited;        /* set once reaped */
-    int exit_status;   /* waitpid status when exited */
+    pid_t pid;       /* QEMU process (both backends know it) */
+    int exited;      /* set once reaped */
+    int exit_status; /* waitpid status when exited */
     void *priv;
 };
 

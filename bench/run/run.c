@@ -101,6 +101,7 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     char name[96], cmdline[256], console[PATH_MAX + 32], qemulog[PATH_MAX + 32];
     char sock[PATH_MAX], disk[PATH_MAX], agent_log[PATH_MAX + 32], err[256];
     char addr[32] = "", mac[32] = "";
+    const char *volume;
     struct guest_spec spec;
     unsigned k = 0;
 
@@ -139,12 +140,9 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     snprintf(qemulog, sizeof(qemulog), "%s/%s-qemu.log", r->logs_dir, config);
 
     /* A NIC under test has no scratch disk; a host that cannot see our files gets a volume. */
+    volume = backend_can(r->backend, BACKEND_CAP_REMOTE_STORAGE) && r->host->upload ? config : NULL;
     if ((!dut || dut->kind != DEVMODEL_NET) &&
-        session_scratch_disk(&lg->s, disk,
-                             backend_can(r->backend, BACKEND_CAP_REMOTE_STORAGE) && r->host->upload
-                                 ? config
-                                 : NULL,
-                             disk_mib, reason, len) < 0) {
+        session_scratch_disk(&lg->s, disk, volume, disk_mib, reason, len) < 0) {
         return -1;
     }
 

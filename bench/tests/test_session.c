@@ -28,15 +28,15 @@
 #include "util.h"
 
 #define READY_LINE                                                                                 \
-    "PVB1 READY {\"agent\":\"0.1.0\",\"kernel\":\"6.1.0-28-amd64\",\"uptime_s\":0.84,"            \
-    "\"modules_loaded\":5,\"modules_failed\":0,\"blk\":\"vda\",\"blk_driver\":\"virtio_blk\","    \
+    "PVB1 READY {\"agent\":\"0.1.0\",\"kernel\":\"6.1.0-28-amd64\",\"uptime_s\":0.84,"             \
+    "\"modules_loaded\":5,\"modules_failed\":0,\"blk\":\"vda\",\"blk_driver\":\"virtio_blk\","     \
     "\"net\":\"\",\"net_driver\":\"\"}\n"
 #define RESULT_LINE(job)                                                                           \
-    "PVB1 RESULT {\"job\":" job ",\"workload\":\"randread\",\"engine\":\"agent\",\"device\":"    \
-    "\"vda\",\"driver\":\"virtio_blk\",\"runtime_s\":2.001,\"ops\":82468,\"ops_total\":103110,"   \
-    "\"bytes\":337788928,\"lat_us\":{\"mean\":775.2,\"min\":98.1,\"p50\":702.0,\"p90\":1100.5,"   \
-    "\"p99\":2210.0,\"p999\":4890.2,\"max\":9120.7},\"cpu_pct\":{\"user\":1.2,\"nice\":0,"       \
-    "\"system\":20.5,\"irq\":3.1,\"softirq\":4.2,\"iowait\":60.0,\"idle\":11.0,\"steal\":0},"    \
+    "PVB1 RESULT {\"job\":" job ",\"workload\":\"randread\",\"engine\":\"agent\",\"device\":"      \
+    "\"vda\",\"driver\":\"virtio_blk\",\"runtime_s\":2.001,\"ops\":82468,\"ops_total\":103110,"    \
+    "\"bytes\":337788928,\"lat_us\":{\"mean\":775.2,\"min\":98.1,\"p50\":702.0,\"p90\":1100.5,"    \
+    "\"p99\":2210.0,\"p999\":4890.2,\"max\":9120.7},\"cpu_pct\":{\"user\":1.2,\"nice\":0,"         \
+    "\"system\":20.5,\"irq\":3.1,\"softirq\":4.2,\"iowait\":60.0,\"idle\":11.0,\"steal\":0},"      \
     "\"irqs\":41233}\n"
 /* How long the chatty fakes talk before they fall silent: far past any deadline tested. */
 #define FAKE_TALK_S 25.0
@@ -330,8 +330,7 @@ static void test_log_lines_do_not_extend_the_job(void **state)
 
     (void)state;
     assert_true(budget + 5.0 < FAKE_TALK_S);
-    assert_int_equal(boot(&s, FAKE_LOG_FOREVER, 10.0, log, sizeof(log), reason, sizeof(reason)),
-                     0);
+    assert_int_equal(boot(&s, FAKE_LOG_FOREVER, 10.0, log, sizeof(log), reason, sizeof(reason)), 0);
     t0 = util_now();
     assert_int_equal(session_job(&s, &job, &res, reason, sizeof(reason)), SESSION_LOST);
     took = util_now() - t0;
@@ -350,8 +349,8 @@ static void test_log_lines_do_not_extend_the_boot(void **state)
     double t0 = util_now(), took;
 
     (void)state;
-    assert_int_equal(
-        boot(&s, FAKE_BOOT_LOG_FOREVER, 1.0, log, sizeof(log), reason, sizeof(reason)), -1);
+    assert_int_equal(boot(&s, FAKE_BOOT_LOG_FOREVER, 1.0, log, sizeof(log), reason, sizeof(reason)),
+                     -1);
     took = util_now() - t0;
     assert_contains(reason, "timed out");
     assert_contains(reason, "ready");
