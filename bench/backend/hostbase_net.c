@@ -52,9 +52,8 @@ int hostbase_net_find_agent(char *path, size_t len, char *reason, size_t rlen)
     return 0;
 }
 
-/* Child side: die with the harness, enter the namespace, log to log, exec the agent. */
-static void hostbase_net_child(pid_t parent, const char *agent, const char *netns_path,
-                               const char *log, const char *sock)
+void hostbase_net_exec(pid_t parent, const char *netns_path, const char *log,
+                       char *const argv[])
 {
     sigset_t none;
     int fd;
@@ -63,10 +62,11 @@ static void hostbase_net_child(pid_t parent, const char *agent, const char *netn
     if (getppid() != parent) {
         _exit(1);
     }
-    setpgid(0, 0); /* Ctrl-C reaches the harness, which stops the agent */
+    setpgid(0, 0); /* Ctrl-C reaches the harness, which stops the child */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -85,8 +85,8 @@ static void hostbase_net_child(pid_t parent, const char *agent, const char *netn
         _exit(126);
     }
     close(fd);
-    execl(agent, "pvbench-agent", sock, (char *)NULL);
-    fprintf(stderr, "pvbench: cannot run %s: %s\n", agent, strerror(errno));
+    execvp(argv[0], argv);
+    fprintf(stderr, "pvbench: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
 }
 
@@ -136,8 +136,9 @@ static int hostbase_net_proc_start(const struct guest_spec *spec, struct guest *
         return -1;
     }
     if (g->pid == 0) {
-        hostbase_net_child(parent, spec->qemu_binary, spec->netns_path, spec->qemu_log,
-                           spec->control_sock);
+        char *argv[] = {(char *)spec->qemu_binary, (char *)spec->control_sock, NULL};
+
+        hostbase_net_exec(parent, spec->netns_path, spec->qemu_log, argv);
     }
     if (registry_add_proc(g->pid) < 0) {
         log_warn("cannot register the agent on the host (pid %d): %s", (int)g->pid,

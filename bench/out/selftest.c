@@ -22,12 +22,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +35,7 @@
 #include "devmodel.h"
 #include "exitcode.h"
 #include "hostbase.h"
+#include "hostbase_net.h"
 #include "log.h"
 #include "netns.h"
 #include "peer.h"
@@ -470,42 +469,6 @@ static int selftest_iperf3_listening(pid_t pid, const char *addr, unsigned port)
     return util_read_file(path, buf, sizeof(buf)) > 0 && strstr(buf, want) != NULL;
 }
 
-/* Child: die with the harness, enter the namespace, log to log, exec iperf3 --server. */
-static void selftest_iperf3_child(pid_t parent, const char *netns_path, const char *log)
-{
-    char port[16];
-    int fd;
-
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) {
-        _exit(1);
-    }
-    setpgid(0, 0);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-    }
-    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        dup2(fd, 0);
-    }
-    close_range(3, ~0u, 0);
-    fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-        fprintf(stderr, "pvbench: cannot enter %s: %s\n", netns_path, strerror(errno));
-        _exit(126);
-    }
-    snprintf(port, sizeof(port), "%u", PVB_IPERF3_PORT);
-    execlp("iperf3", "iperf3", "--server", "--bind", PVB_NET_PEER_ADDR, "--port", port,
-           (char *)NULL);
-    fprintf(stderr, "pvbench: cannot run iperf3: %s\n", strerror(errno));
-    _exit(127);
-}
-
 /* Stop what selftest_net_up made, newest first. */
 static void selftest_net_down(struct selftest *t)
 {
@@ -543,7 +506,7 @@ static void selftest_net_down(struct selftest *t)
  */
 static int selftest_net_up(struct selftest *t, char *reason, size_t len)
 {
-    char err[256], log[PATH_MAX + 32];
+    char err[256], log[PATH_MAX + 32], port[16];
     pid_t parent = getpid();
     double deadline;
 
@@ -563,6 +526,7 @@ static int selftest_net_up(struct selftest *t, char *reason, size_t len)
         goto fail;
     }
     snprintf(log, sizeof(log), "%s/selftest-iperf3-server.log", t->logs_dir);
+    snprintf(port, sizeof(port), "%u", PVB_IPERF3_PORT);
     t->iperf3_pid = fork();
     if (t->iperf3_pid < 0) {
         t->iperf3_pid = 0;
@@ -570,7 +534,9 @@ static int selftest_net_up(struct selftest *t, char *reason, size_t len)
         goto fail;
     }
     if (t->iperf3_pid == 0) {
-        selftest_iperf3_child(parent, t->net.netns_path, log);
+        char *argv[] = {"iperf3", "--server", "--bind", PVB_NET_PEER_ADDR, "--port", port, NULL};
+
+        hostbase_net_exec(parent, t->net.netns_path, log, argv);
     }
     if (registry_add_proc(t->iperf3_pid) < 0) {
         log_warn("cannot register the iperf3 server (pid %d): %s", (int)t->iperf3_pid,
