@@ -91,11 +91,97 @@ int record_blk(struct sample_set *set, const struct record_target *t, const stru
     return rc ? -1 : 0;
 }
 
+/* ---- the network formulas ------------------------------------------------------------------ */
+
+static void record_put(struct record_metric *out, unsigned max, unsigned *n, const char *name,
+                       double v)
+{
+    if (*n < max && isfinite(v) && v >= 0) {
+        out[*n].name = name;
+        out[*n].value = v;
+        (*n)++;
+    }
+}
+
+unsigned record_net_metrics(enum pvb_net_workload w, const struct agent_result *a,
+                            const struct peer_report *p, double host_cpu_s, unsigned vcpus,
+                            struct record_metric *out, unsigned max)
+{
+    const struct agent_cpu *c = &a->cpu_pct;
+    double busy = 100.0 - c->idle - c->iowait;
+    double guest_cpu_s, ops = 0, ops_total = 0;
+    unsigned n = 0;
+    int stream = w == PVB_NET_TCP_TX || w == PVB_NET_TCP_RX;
+
+    if (busy < 0) {
+        busy = 0;
+    }
+    switch (w) {
+    case PVB_NET_TCP_TX:
+        if (p->window_s > 0) {
+            record_put(out, max, &n, "throughput_mbit_s",
+                     (double)p->window_bytes * 8 / p->window_s / 1e6);
+        }
+        break;
+    case PVB_NET_TCP_RX:
+        if (a->runtime_s > 0) {
+            record_put(out, max, &n, "throughput_mbit_s",
+                     (double)a->bytes * 8 / a->runtime_s / 1e6);
+        }
+        break;
+    case PVB_NET_TCP_RR:
+        if (a->runtime_s > 0) {
+            record_put(out, max, &n, "transactions_s", (double)a->ops / a->runtime_s);
+        }
+        record_put(out, max, &n, "lat_mean_us", a->lat_us.mean);
+        record_put(out, max, &n, "lat_p50_us", a->lat_us.p50);
+        record_put(out, max, &n, "lat_p90_us", a->lat_us.p90);
+        record_put(out, max, &n, "lat_p99_us", a->lat_us.p99);
+        record_put(out, max, &n, "lat_p999_us", a->lat_us.p999);
+        record_put(out, max, &n, "lat_max_us", a->lat_us.max);
+        break;
+    case PVB_NET_UDP_PPS:
+        if (p->window_s > 0) {
+            record_put(out, max, &n, "pps", (double)p->window_packets / p->window_s);
+        }
+        if (a->ops_total > 0 && p->total_packets <= a->ops_total) {
+            record_put(out, max, &n, "loss_pct",
+                     (double)(a->ops_total - p->total_packets) * 100.0 / (double)a->ops_total);
+        }
+        break;
+    }
+    record_put(out, max, &n, "guest_cpu_pct", busy);
+    record_put(out, max, &n, "guest_user_pct", c->user + c->nice);
+    record_put(out, max, &n, "guest_sys_pct", c->system);
+    record_put(out, max, &n, "guest_irq_pct", c->irq);
+    record_put(out, max, &n, "guest_softirq_pct", c->softirq);
+    /* An op: one Mbit of payload for streams, a transaction or a datagram otherwise. */
+    if (stream) {
+        ops = (double)a->bytes * 8 / 1e6;
+        ops_total = (double)a->bytes_total * 8 / 1e6;
+    } else {
+        ops = (double)a->ops;
+        ops_total = (double)a->ops_total;
+    }
+    guest_cpu_s = busy / 100.0 * (vcpus ? vcpus : 1) * a->runtime_s;
+    if (ops > 0) {
+        record_put(out, max, &n, "guest_cpu_us_per_op", guest_cpu_s * 1e6 / ops);
+        record_put(out, max, &n, "irqs_per_op", (double)a->irqs / ops);
+    }
+    if (host_cpu_s >= 0 && ops_total > 0) {
+        record_put(out, max, &n, "host_cpu_us_per_op", host_cpu_s * 1e6 / ops_total);
+        if (stream) {
+            record_put(out, max, &n, "host_cpu_us_per_mbit", host_cpu_s * 1e6 / ops_total);
+        }
+    }
+    return n;
+}
+
 int record_net(struct sample_set *set, const struct record_target *t, const struct workload *w,
                unsigned rep, const struct agent_result *a, const struct peer_report *p,
                const struct record_host *host)
 {
-    struct peer_metric m[PEER_METRICS_MAX];
+    struct record_metric m[RECORD_METRICS_MAX];
     enum pvb_net_workload nw = peer_workload_parse(w->rw);
     unsigned n;
     int rc = 0;
@@ -105,7 +191,7 @@ int record_net(struct sample_set *set, const struct record_target *t, const stru
     } else if (!p) {
         return -1; /* request/response and datagrams need the peer's side */
     }
-    n = peer_metrics(nw, a, p, host ? host->cpu_s : -1.0, t->vcpus, m, PEER_METRICS_MAX);
+    n = record_net_metrics(nw, a, p, host ? host->cpu_s : -1.0, t->vcpus, m, RECORD_METRICS_MAX);
     for (unsigned i = 0; i < n; i++) {
         rc |= record_sample(set, t, w->name, m[i].name, rep, m[i].value);
     }

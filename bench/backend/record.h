@@ -1,9 +1,9 @@
 /*
- * The one place samples are made: an agent's result (a guest's, the bare host's, fio's on
- * the host) and what the host measured around it become the samples of samples.csv, for
- * `pvbench run`, the bare-host baseline and `pvbench selftest` alike. The network formulas
- * are peer_metrics' (peer.h), which is why this module sits in the backend/net layer: the
- * host baseline (backend) uses it, and it uses the peer (net).
+ * The one place samples are made and metrics derived: an agent's result (a guest's, the bare
+ * host's, fio's on the host), the host peer's report of a network job and what the host
+ * measured around it become the samples of samples.csv, for `pvbench run`, the bare-host
+ * baseline and `pvbench selftest` alike. It sits in the backend/net layer because the host
+ * baseline (backend) uses it and it reads the peer's report (net/peer.h).
  */
 #ifndef PVB_RECORD_H
 #define PVB_RECORD_H
@@ -52,8 +52,25 @@ int record_blk(struct sample_set *set, const struct record_target *t, const stru
                unsigned rep, const struct agent_result *res, const struct record_host *host)
     __attribute__((warn_unused_result));
 
+struct record_metric {
+    const char *name;
+    double value;
+};
+
+#define RECORD_METRICS_MAX 24
+
 /*
- * The samples of a network job from the receiving side's numbers (peer_metrics): p is the
+ * The metrics of one network job, from the receiving side's numbers (peer for tcp_tx and
+ * udp_pps, agent for tcp_rx and tcp_rr), the agent's CPU split and interrupts, and
+ * host_cpu_s (QEMU CPU over the job, < 0: unknown). For streams an "op" is one Mbit (10^6
+ * bits) of payload. A value that is not finite or negative is left out. Returns the count.
+ */
+unsigned record_net_metrics(enum pvb_net_workload w, const struct agent_result *a,
+                            const struct peer_report *p, double host_cpu_s, unsigned vcpus,
+                            struct record_metric *out, unsigned max);
+
+/*
+ * The samples of a network job (record_net_metrics): p is the
  * host peer's report, or NULL when the agent's result holds the receiving side's count
  * itself (iperf3's end.sum_received, either direction of a stream). host may be NULL.
  * 0, or -1 (out of memory).
