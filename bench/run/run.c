@@ -892,7 +892,8 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
     }
     /* Job after job: each device on every host (in turns) before the next device, so slow
      * drift of the machine touches all of them alike. */
-    for (unsigned wi = 0; wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed; wi++) {
+    for (unsigned wi = 0; wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed;
+         wi++) {
         const struct workload *w = r->s.workloads[wi];
 
         for (unsigned k = 0; k < r->s.warmup_jobs; k++) {
@@ -913,7 +914,8 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
         host_blk_job(r, w, 0);
         for (unsigned rep = lo; rep <= hi && !signals_interrupted() && !r->write_failed; rep++) {
             for (unsigned di = 0; di < nd && !signals_interrupted() && !r->write_failed; di++) {
-                for (unsigned k = 0; k < h1 - h0 && !signals_interrupted() && !r->write_failed; k++) {
+                for (unsigned k = 0; k < h1 - h0 && !signals_interrupted() && !r->write_failed;
+                     k++) {
                     unsigned h = h0 + (k + rep + di) % (h1 - h0);
 
                     lg = measure_host(r, guests, h0, h);
@@ -931,8 +933,8 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
         }
     }
     /* The "why" jobs come after every measured job, so tracing never touches those. */
-    for (unsigned wi = 0; lo == 1 && wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed;
-         wi++) {
+    for (unsigned wi = 0;
+         lo == 1 && wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed; wi++) {
         for (unsigned di = 0; di < nd && !signals_interrupted(); di++) {
             for (unsigned k = 0; k < h1 - h0 && !signals_interrupted(); k++) {
                 unsigned h = h0 + (k + di) % (h1 - h0);
