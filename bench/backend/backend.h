@@ -1,6 +1,7 @@
 /*
  * Backends start and stop guests. One ops table per backend (backend_qemu.c,
- * later backend_libvirt.c); the harness only talks to struct backend_ops.
+ * backend_libvirt.c); the harness only talks to struct backend_ops (backend_ops.h) and asks
+ * its capabilities. Below: the tables, and what each backend's own tests and ops use.
  */
 #ifndef PVB_BACKEND_H
 #define PVB_BACKEND_H
@@ -8,69 +9,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "backend_ops.h"
 #include "devmodel.h"
 
 #define GUEST_ARGV_MAX 64
 
-/*
- * The guest kernel's command line, the same for every configuration: console on ttyS0,
- * quiet, reboot on panic (QEMU runs with -no-reboot, so a panic ends QEMU), and boot-time
- * checks that only cost time under emulation skipped (TSC watchdog, timer check, crypto
- * self-tests, PS/2 probing, unused UARTs). The harness appends pvbench.run=, pvbench.modules=
- * (the driver of the device under test) and, for NICs, pvbench.addr=.
- */
-#define GUEST_CMDLINE                                                                              \
-    "console=ttyS0 quiet loglevel=4 panic=-1 tsc=reliable no_timer_check cryptomgr.notests "     \
-    "i8042.noaux i8042.nokbd 8250.nr_uarts=2"
-
-/* What a guest is made of: identical for every configuration but the device under test. */
-struct guest_spec {
-    const char *name;         /* "pvb-<run id>-<config>" */
-    const char *qemu_binary;  /* qemu-system-x86_64 */
-    const char *accel;        /* "kvm" | "tcg" */
-    enum machine_type machine;
-    unsigned vcpus;
-    unsigned memory_mib;
-    const char *kernel;
-    const char *initrd;
-    const char *cmdline;
-    const struct devmodel *dut; /* NULL: no device under test (accelerator probe) */
-    const char *disk_path;      /* scratch disk for a blk DUT */
-    unsigned disk_iops_limit;   /* throttle the scratch disk (0: none) */
-    const char *control_sock;   /* Unix socket the harness listens on (guest ttyS1) */
-    const char *console_log;    /* guest ttyS0 */
-    const char *qemu_log;       /* QEMU's own stdout/stderr */
-    /* A net DUT (bench/net/netns.h): the NIC's backend is a tap the harness created. */
-    const char *net_tap;        /* host tap name, "pvbt<run id>" (no address, on a bridge) */
-    int net_vhost;              /* 1: vhost=on (virtio-net with /dev/vhost-net), 0: off */
-    const char *net_mac;        /* the guest NIC's MAC, "52:54:00:xx:xx:xx" */
-    /* "Why" metrics (why.h), qemu backend only; NULL: not wanted. */
-    const char *qmp_sock;       /* QMP socket QEMU listens on (-qmp unix:...,server=on,wait=off) */
-    const char *trace_log;      /* QEMU's log file (-D): trace events, empty until enabled */
-};
-
-struct guest {
-    pid_t pid;         /* QEMU process (both backends know it) */
-    int exited;        /* set once reaped */
-    int exit_status;   /* waitpid status when exited */
-    void *priv;
-};
-
-struct backend_ops {
-    const char *name;
-    int (*start)(const struct guest_spec *spec, struct guest *g, char *err, size_t errlen);
-    /* Host CPU seconds used by the guest so far; -1 if unknown. */
-    double (*cpu_seconds)(struct guest *g);
-    /* 1 if running, 0 if it has exited (then exit_status is set). */
-    int (*alive)(struct guest *g);
-    /* Wait up to grace_s for the guest to power off by itself, then force it. */
-    void (*stop)(struct guest *g, double grace_s);
-};
-
 extern const struct backend_ops backend_qemu_ops;
-
-/* Check an ops table at start: every callback present. 0 or -1. */
-int backend_check_ops(const struct backend_ops *ops);
 
 /* A NULL-terminated argv built into owned storage. */
 struct qemu_argv {
@@ -83,9 +27,6 @@ struct qemu_argv {
 /* Build QEMU's argv for a guest (pure; unit-tested). 0, or -1 if it does not fit. */
 int backend_qemu_build_argv(const struct guest_spec *spec, struct qemu_argv *out)
     __attribute__((warn_unused_result));
-
-/* Describe how a guest ended ("exited with status 1", "killed by signal 9"). */
-void backend_describe_exit(int status, char *buf, size_t len);
 
 /* ---- libvirt backend (backend_libvirt.c) ------------------------------------------------- */
 
@@ -124,15 +65,9 @@ int backend_libvirt_release_pool(const char *name, const char *uri);
 
 /* ---- several hosts: what the current connection's host is, and its storage ----------------- */
 
-/* The host of the current connection as libvirt describes it (run.json "hosts"). */
-struct backend_libvirt_host {
-    char hostname[256];       /* virConnectGetHostname */
-    char libvirt_version[32]; /* the daemon's, "9.0.0" */
-    char qemu_version[32];    /* the hypervisor's, "7.2.22" */
-};
-
-/* Fill *out for the current connection. 0, or -1 when not connected. */
-int backend_libvirt_host_info(struct backend_libvirt_host *out) __attribute__((warn_unused_result));
+/* Fill *out for the current connection (virConnectGetHostname, versions). 0, or -1 when not
+ * connected. */
+int backend_libvirt_host_info(struct backend_host *out) __attribute__((warn_unused_result));
 
 /* 1 if URI names this machine (no host part, or localhost): its pid and log files are ours. */
 int backend_libvirt_uri_is_local(const char *uri);

@@ -508,7 +508,7 @@ int backend_libvirt_uri_needs_upload(const char *uri)
     return rc;
 }
 
-int backend_libvirt_host_info(struct backend_libvirt_host *out)
+int backend_libvirt_host_info(struct backend_host *out)
 {
     unsigned long lib = 0, hv = 0;
     char *host;
@@ -1626,10 +1626,33 @@ int backend_libvirt_counters(struct guest *g, struct libvirt_counters *out)
     return out->cpu_s >= 0 ? 0 : -1;
 }
 
+/* The ops table's view of the counters: the DUT's bytes. */
+static int lv_counters(struct guest *g, struct backend_counters *out)
+{
+    struct libvirt_counters c;
+    int rc = backend_libvirt_counters(g, &c);
+
+    out->rd_bytes = c.rd_bytes;
+    out->wr_bytes = c.wr_bytes;
+    out->rx_bytes = c.rx_bytes;
+    out->tx_bytes = c.tx_bytes;
+    return rc;
+}
+
 const struct backend_ops backend_libvirt_ops = {
     .name = "libvirt",
+    .caps = BACKEND_CAP_COUNTERS | BACKEND_CAP_REMOTE_STORAGE | BACKEND_CAP_HOSTS,
     .start = lv_start,
     .cpu_seconds = lv_cpu_seconds,
     .alive = lv_alive,
     .stop = lv_stop,
+    .counters = lv_counters,
+    .scratch_volume = backend_libvirt_scratch_volume,
+    .volume_delete = backend_libvirt_volume_delete,
+    .connect = backend_libvirt_connect,
+    .disconnect = backend_libvirt_disconnect,
+    .host_info = backend_libvirt_host_info,
+    .stage_image = backend_libvirt_stage_image,
+    .storage_pool = backend_libvirt_pool,
+    .storage_release = backend_libvirt_storage_release,
 };

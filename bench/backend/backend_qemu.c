@@ -13,15 +13,6 @@
 #include "registry.h"
 #include "util.h"
 
-int backend_check_ops(const struct backend_ops *ops)
-{
-    if (!ops->name || !ops->start || !ops->cpu_seconds || !ops->alive || !ops->stop) {
-        log_err("backend %s: incomplete ops table", ops->name ? ops->name : "?");
-        return -1;
-    }
-    return 0;
-}
-
 static int argv_add(struct qemu_argv *a, const char *fmt, ...) PVB_PRINTF(2, 3);
 
 static int argv_add(struct qemu_argv *a, const char *fmt, ...)
@@ -190,18 +181,6 @@ int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
     return rc ? -1 : 0;
 }
 
-void backend_describe_exit(int status, char *buf, size_t len)
-{
-    if (WIFEXITED(status)) {
-        snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
-    } else if (WIFSIGNALED(status)) {
-        snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    } else {
-        snprintf(buf, len, "ended (status 0x%x)", status);
-    }
-}
-
 static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
 {
     struct qemu_argv a;
@@ -305,6 +284,7 @@ static void qemu_stop(struct guest *g, double grace_s)
 
 const struct backend_ops backend_qemu_ops = {
     .name = "qemu",
+    .caps = BACKEND_CAP_WHY,
     .start = qemu_start,
     .cpu_seconds = qemu_cpu_seconds,
     .alive = qemu_alive,

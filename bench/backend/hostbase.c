@@ -20,18 +20,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hostbase_net.h"
 #include "log.h"
 #include "metric.h"
 #include "progress.h"
+#include "record.h"
 #include "registry.h"
-#include "run.h"
+#include "signals.h"
 #include "stats.h"
 #include "util.h"
 #include "workload.h"
 
 #define HOSTBASE_CLASS "host"
-#define HOSTBASE_KIND "blk"
 
 /* ---- fio command line and JSON (common/fio_job.c) ----------------------------------- */
 
@@ -194,47 +193,17 @@ out:
     return rc;
 }
 
-static int hostbase_add(struct sample_set *samples, const char *workload, unsigned rep,
-                        const char *metric, double value)
-{
-    const struct metric *m = metric_find(metric);
-    struct sample s;
-
-    if (!isfinite(value) || value < 0) {
-        return 0;
-    }
-    memset(&s, 0, sizeof(s));
-    util_strlcpy(s.config, HOSTBASE_CONFIG, sizeof(s.config));
-    util_strlcpy(s.device, HOSTBASE_CONFIG, sizeof(s.device));
-    util_strlcpy(s.class_, HOSTBASE_CLASS, sizeof(s.class_));
-    util_strlcpy(s.kind, HOSTBASE_KIND, sizeof(s.kind));
-    util_strlcpy(s.workload, workload, sizeof(s.workload));
-    util_strlcpy(s.metric, metric, sizeof(s.metric));
-    util_strlcpy(s.unit, m ? m->unit : "", sizeof(s.unit));
-    s.rep = rep;
-    s.value = value;
-    return samples_add(samples, &s);
-}
-
-int hostbase_record(struct sample_set *samples, const char *workload, unsigned rep,
+int hostbase_record(struct sample_set *samples, const struct workload *w, unsigned rep,
                     const struct agent_result *res)
 {
-    double rt = res->runtime_s;
-    int rc = 0;
+    const struct record_target t = {
+        .config = HOSTBASE_CONFIG,
+        .device = HOSTBASE_CONFIG,
+        .class_ = HOSTBASE_CLASS,
+        .kind = DEVMODEL_BLK,
+    };
 
-    if (!(rt > 0)) {
-        return -1;
-    }
-    rc |= hostbase_add(samples, workload, rep, "throughput_mib_s",
-                       (double)res->bytes / rt / 1048576.0);
-    rc |= hostbase_add(samples, workload, rep, "iops", (double)res->ops / rt);
-    rc |= hostbase_add(samples, workload, rep, "lat_mean_us", res->lat_us.mean);
-    rc |= hostbase_add(samples, workload, rep, "lat_p50_us", res->lat_us.p50);
-    rc |= hostbase_add(samples, workload, rep, "lat_p90_us", res->lat_us.p90);
-    rc |= hostbase_add(samples, workload, rep, "lat_p99_us", res->lat_us.p99);
-    rc |= hostbase_add(samples, workload, rep, "lat_p999_us", res->lat_us.p999);
-    rc |= hostbase_add(samples, workload, rep, "lat_max_us", res->lat_us.max);
-    return rc ? -1 : 0;
+    return record_blk(samples, &t, w, rep, res, NULL);
 }
 
 bool hostbase_wl_has_work(const struct scenario *s, const struct workload *w,
@@ -283,9 +252,9 @@ unsigned hostbase_kind_count_jobs(const struct scenario *s, enum devmodel_kind k
 
 unsigned hostbase_count_jobs(const struct scenario *s, const struct sample_set *samples)
 {
-    /* the blk jobs have one warm-up job each */
+    /* the blk jobs have one warm-up job each, the net ones the guests' warmup_jobs */
     return hostbase_kind_count_jobs(s, DEVMODEL_BLK, 1, samples) +
-           hostbase_net_count_jobs(s, samples);
+           hostbase_kind_count_jobs(s, DEVMODEL_NET, s->warmup_jobs, samples);
 }
 
 int hostbase_blk_open(struct hostbase_blk *hb, const struct scenario *s,
@@ -350,7 +319,7 @@ int hostbase_blk_job(struct hostbase_blk *hb, const struct workload *w, unsigned
     if (rep == 0) {
         return 0;
     }
-    if (hostbase_record(samples, w->name, rep, &res) < 0) {
+    if (hostbase_record(samples, w, rep, &res) < 0) {
         util_seterr(reason, len, "out of memory");
         return -1;
     }
@@ -388,7 +357,7 @@ int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_
         }
         /* rep 0: one uncounted job per workload, as the guests get */
         for (unsigned rep = 0; rep <= s->repetitions && rc == 0; rep++) {
-            if (run_interrupted()) {
+            if (signals_interrupted()) {
                 util_seterr(reason, len, "interrupted");
                 rc = -1;
                 break;

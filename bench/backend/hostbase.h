@@ -26,6 +26,7 @@
 #include "agentmsg.h"
 #include "results.h"
 #include "scenario.h"
+#include "workload.h"
 
 #define HOSTBASE_CONFIG "host"
 /* fio's JSON for one job is ~6 KiB; a bigger output is refused. */
@@ -71,8 +72,9 @@ int hostbase_check(const char *dir, char *version, size_t vlen, char *reason, si
 int hostbase_run_job(const struct hostbase_job *job, const char *file, struct agent_result *res,
                      char *err, size_t errlen) __attribute__((warn_unused_result));
 
-/* The samples of one host result: throughput_mib_s, iops, lat_*_us (config "host"). */
-int hostbase_record(struct sample_set *samples, const char *workload, unsigned rep,
+/* The samples of one host result of workload w (record.h): throughput_mib_s, iops, lat_*_us
+ * (config "host"). */
+int hostbase_record(struct sample_set *samples, const struct workload *w, unsigned rep,
                     const struct agent_result *res) __attribute__((warn_unused_result));
 
 /* Jobs hostbase_run and hostbase_net_run would run now (warm-ups included), for progress. */
@@ -115,7 +117,7 @@ void hostbase_blk_close(struct hostbase_blk *hb);
 /*
  * The whole block baseline of a scenario at once: every blk workload x (one unrecorded
  * warm-up + repetitions), cells already in samples skipped (resume). Stops on
- * run_interrupted(). Returns 0, 1 if skipped (reason says why: no fio, no O_DIRECT), -1 if
+ * signals_interrupted(). Returns 0, 1 if skipped (reason says why: no fio, no O_DIRECT), -1 if
  * a job failed (reason: fio's own text).
  */
 int hostbase_run(const struct scenario *s, struct sample_set *samples, hostbase_save_fn save,

@@ -27,12 +27,12 @@
 #include <sys/types.h>
 
 #include "agentmsg.h"
-#include "chan.h"
 #include "hostbase.h"
 #include "netns.h"
 #include "peer.h"
 #include "results.h"
 #include "scenario.h"
+#include "session.h"
 #include "workload.h"
 
 /* Which agent binary runs on the host: $PVBENCH_AGENT, else the build tree's. */
@@ -42,14 +42,21 @@
 /* How long the agent may take to connect and say READY. */
 #define HOSTBASE_NET_START_TIMEOUT_S 10.0
 
-/* The agent running on the host. */
+/* The agent running on the host, driven through a guest session (session.h). */
 struct hostbase_net {
-    pid_t pid;
-    struct chan ch;
-    char sock[PATH_MAX];
+    struct session s;
     char log[PATH_MAX];
     unsigned job_seq;
 };
+
+/*
+ * In a child of parent that must run argv (argv[0] searched in PATH) inside the network
+ * namespace netns_path: die with the harness, own process group (a Ctrl-C reaches the
+ * harness, which stops it), default signals, output appended to log, nothing of the
+ * harness's open files. Never returns (exit 126: no namespace, 127: no program).
+ */
+void hostbase_net_exec(pid_t parent, const char *netns_path, const char *log,
+                       char *const argv[]) __attribute__((noreturn));
 
 /* The agent binary to run: $PVBENCH_AGENT or PVB_DATADIR's. 0, or -1 with the reason. */
 int hostbase_net_find_agent(char *path, size_t len, char *reason, size_t rlen);
@@ -107,7 +114,7 @@ int hostbase_net_rep(struct hostbase_net *h, struct peer *peer, const struct sce
  * The whole network baseline: the client's namespace added to t (which must be up, with
  * peer serving in it), the agent started there, every net workload x (warmup_jobs
  * unrecorded + repetitions) with cells already in samples skipped (resume), then the
- * agent stopped (the namespace goes with t). Stops on run_interrupted(). log: the agent's
+ * agent stopped (the namespace goes with t). Stops on signals_interrupted(). log: the agent's
  * output. Returns 0, 1 if skipped (reason: no agent binary), -1 if it failed (reason).
  */
 int hostbase_net_run(const struct scenario *s, struct netns_topo *t, struct peer *peer,

@@ -117,21 +117,4 @@ int peer_serve(int ctl, const char *addr);
 int peer_check(enum pvb_net_workload w, const struct agent_result *a, const struct peer_report *p,
                char *err, size_t errlen);
 
-struct peer_metric {
-    const char *name;
-    double value;
-};
-
-#define PEER_METRICS_MAX 24
-
-/*
- * The samples of one network job, from the receiving side's numbers (peer for
- * tcp_tx and udp_pps, agent for tcp_rx and tcp_rr), the agent's CPU split and
- * interrupts, and host_cpu_s (QEMU CPU over the job, < 0: unknown). For
- * streams an "op" is one Mbit (10^6 bits) of payload. Returns the count.
- */
-unsigned peer_metrics(enum pvb_net_workload w, const struct agent_result *a,
-                      const struct peer_report *p, double host_cpu_s, unsigned vcpus,
-                      struct peer_metric *out, unsigned max);
-
 #endif

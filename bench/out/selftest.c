@@ -22,38 +22,36 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agentmsg.h"
 #include "backend.h"
-#include "chan.h"
 #include "devmodel.h"
 #include "exitcode.h"
 #include "hostbase.h"
+#include "hostbase_net.h"
 #include "log.h"
-#include "metric.h"
 #include "netns.h"
 #include "peer.h"
 #include "progress.h"
+#include "record.h"
 #include "registry.h"
 #include "results.h"
 #include "run.h"
+#include "session.h"
+#include "signals.h"
 #include "stats.h"
 #include "util.h"
 #include "workload.h"
 
 #define SELFTEST_MAX_WL 8
 #define SELFTEST_BOOT_TIMEOUT_S 180.0
-#define SELFTEST_JOB_MARGIN_S 90.0 /* fio's start-up under TCG, on top of 2 x the job */
-#define SELFTEST_SEND_TIMEOUT_S 5.0
 #define SELFTEST_MEMORY_MIB 512
 #define SELFTEST_DEFAULT_WL "randread,randread_qd1,seqread,seqwrite,tcp_tx,tcp_rx"
 /* the reference tool of a row is in the last column (fio or iperf3) */
@@ -90,11 +88,7 @@ struct selftest {
     char agent_log[PATH_MAX + 32];
     /* the guest */
     const struct backend_ops *backend;
-    struct guest g;
-    struct chan ch;
-    char sock[PATH_MAX];
-    char disk[PATH_MAX];
-    int started;
+    struct session s;
     unsigned job_seq;
     /* config = engine ("agent", "fio", "iperf3") or "host" */
     struct sample_set samples;
@@ -184,97 +178,18 @@ static const char *selftest_goal_text(enum selftest_goal g)
 
 /* ---- samples ------------------------------------------------------------------------------- */
 
-static int selftest_add(struct selftest *t, const char *config, enum devmodel_kind kind,
-                        const char *workload, const char *metric, unsigned rep, double value)
+/* The samples of engine's jobs: configuration engine, the part's device, one vCPU. */
+static struct record_target selftest_target(const char *engine, enum devmodel_kind kind)
 {
-    const struct metric *m = metric_find(metric);
-    int host = strcmp(config, HOSTBASE_CONFIG) == 0;
-    struct sample s;
+    struct record_target t = {
+        .config = engine,
+        .device = kind == DEVMODEL_NET ? "virtio-net" : "virtio-blk",
+        .class_ = devmodel_class_name(DEVMODEL_PARAVIRTUAL),
+        .kind = kind,
+        .vcpus = 1,
+    };
 
-    if (!isfinite(value) || value < 0) {
-        return 0;
-    }
-    memset(&s, 0, sizeof(s));
-    util_strlcpy(s.config, config, sizeof(s.config));
-    util_strlcpy(s.device,
-                 host                   ? HOSTBASE_CONFIG
-                 : kind == DEVMODEL_NET ? "virtio-net"
-                                        : "virtio-blk",
-                 sizeof(s.device));
-    util_strlcpy(s.class_, host ? "host" : "paravirtual", sizeof(s.class_));
-    util_strlcpy(s.kind, devmodel_kind_name(kind), sizeof(s.kind));
-    util_strlcpy(s.workload, workload, sizeof(s.workload));
-    util_strlcpy(s.metric, metric, sizeof(s.metric));
-    util_strlcpy(s.unit, m ? m->unit : "", sizeof(s.unit));
-    s.rep = rep;
-    s.value = value;
-    return samples_add(&t->samples, &s);
-}
-
-/* A guest result as samples of config engine (the subset the comparison needs). */
-static int selftest_record(struct selftest *t, const char *engine, const char *workload,
-                           unsigned rep, const struct agent_result *r)
-{
-    const struct agent_cpu *c = &r->cpu_pct;
-    double rt = r->runtime_s, busy = 100.0 - c->idle - c->iowait;
-    int rc = 0;
-
-    if (busy < 0) {
-        busy = 0;
-    }
-    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "throughput_mib_s", rep,
-                       (double)r->bytes / rt / 1048576.0);
-    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "iops", rep, (double)r->ops / rt);
-    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "lat_mean_us", rep, r->lat_us.mean);
-    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "lat_p50_us", rep, r->lat_us.p50);
-    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "lat_p99_us", rep, r->lat_us.p99);
-    rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "guest_cpu_pct", rep, busy);
-    if (r->ops > 0) {
-        rc |= selftest_add(t, engine, DEVMODEL_BLK, workload, "guest_cpu_us_per_op", rep,
-                           busy / 100.0 * rt * 1e6 / (double)r->ops);
-    }
-    return rc ? -1 : 0;
-}
-
-/*
- * A network result as samples of config engine: throughput_mbit_s of the receiving side (the
- * peer's count for the agent's tcp_tx, the agent's for its tcp_rx: peer_metrics, as in
- * `pvbench run`; end.sum_received for iperf3), the guest's CPU share and its CPU per Mbit.
- */
-static int selftest_record_net(struct selftest *t, const char *engine, const struct workload *w,
-                               unsigned rep, const struct agent_result *r,
-                               const struct peer_report *p)
-{
-    const struct agent_cpu *c = &r->cpu_pct;
-    struct peer_metric m[PEER_METRICS_MAX];
-    double busy = 100.0 - c->idle - c->iowait, mbit;
-    unsigned n, i;
-    int rc = 0;
-
-    if (busy < 0) {
-        busy = 0;
-    }
-    if (p) {
-        n = peer_metrics(peer_workload_parse(w->rw), r, p, -1.0, 1, m, PEER_METRICS_MAX);
-        for (i = 0; i < n; i++) {
-            if (strcmp(m[i].name, "throughput_mbit_s") == 0 ||
-                strcmp(m[i].name, "guest_cpu_pct") == 0 ||
-                strcmp(m[i].name, "guest_cpu_us_per_op") == 0) {
-                rc |= selftest_add(t, engine, DEVMODEL_NET, w->name, m[i].name, rep, m[i].value);
-            }
-        }
-        return rc ? -1 : 0;
-    }
-    mbit = (double)r->bytes * 8 / 1e6;
-    if (!(r->runtime_s > 0) || !(mbit > 0)) {
-        return -1;
-    }
-    rc |= selftest_add(t, engine, DEVMODEL_NET, w->name, "throughput_mbit_s", rep,
-                       mbit / r->runtime_s);
-    rc |= selftest_add(t, engine, DEVMODEL_NET, w->name, "guest_cpu_pct", rep, busy);
-    rc |= selftest_add(t, engine, DEVMODEL_NET, w->name, "guest_cpu_us_per_op", rep,
-                       busy / 100.0 * r->runtime_s * 1e6 / mbit);
-    return rc ? -1 : 0;
+    return t;
 }
 
 /* Values of config x workload x metric (malloc'ed, *n of them). */
@@ -314,39 +229,6 @@ static int selftest_save(void *arg)
 
 /* ---- the guest ----------------------------------------------------------------------------- */
 
-static int selftest_abort_cb(void *arg)
-{
-    struct selftest *t = arg;
-
-    return run_interrupted() || (t->started && !t->backend->alive(&t->g));
-}
-
-static void selftest_agent_log(struct selftest *t, const char *line)
-{
-    FILE *f = fopen(t->agent_log, "ae");
-
-    if (f) {
-        fprintf(f, "%s\n", line);
-        fclose(f);
-    }
-}
-
-/* Why the channel stopped, for a reason string. */
-static void selftest_chan_reason(struct selftest *t, int st, const char *what, char *reason,
-                                 size_t len)
-{
-    char how[128];
-
-    if (run_interrupted()) {
-        snprintf(reason, len, "interrupted while waiting for %s", what);
-    } else if (t->started && !t->backend->alive(&t->g)) {
-        backend_describe_exit(t->g.exit_status, how, sizeof(how));
-        snprintf(reason, len, "QEMU %s while waiting for %s (see %s)", how, what, t->logs_dir);
-    } else {
-        snprintf(reason, len, "%s while waiting for %s", chan_status_name(st), what);
-    }
-}
-
 /*
  * Boot the guest of one part: dut virtio-blk (a scratch disk) or virtio-net (the test
  * network's tap; selftest_net_up first), with the fio image, and wait for READY.
@@ -354,27 +236,26 @@ static void selftest_chan_reason(struct selftest *t, int st, const char *what, c
 static int selftest_boot(struct selftest *t, const char *accel, const struct devmodel *dut,
                          char *reason, size_t len)
 {
-    char name[64], console[PATH_MAX + 32], qemulog[PATH_MAX + 32], line[PVB_LINE_MAX], err[256];
-    char cmdline[256], addr[32] = "", mac[32] = "";
+    char name[64], console[PATH_MAX + 32], qemulog[PATH_MAX + 32];
+    char sock[PATH_MAX], disk[PATH_MAX], cmdline[256], addr[32] = "", mac[32] = "";
     const char *part = dut->kind == DEVMODEL_NET ? "selftest-net" : "selftest";
+    const struct agent_ready *ready = &t->s.ready;
     struct guest_spec spec;
-    struct agentmsg msg;
-    double t0, deadline;
-    int st, net = dut->kind == DEVMODEL_NET;
+    int net = dut->kind == DEVMODEL_NET;
 
-    t->ch.fd = t->ch.listen_fd = -1;
+    session_init(&t->s, t->backend, t->agent_log);
+    t->s.logs = t->logs_dir;
     snprintf(name, sizeof(name), "pvb-%s-%s", registry_run_id(), part);
     snprintf(console, sizeof(console), "%s/%s-console.log", t->logs_dir, part);
     snprintf(qemulog, sizeof(qemulog), "%s/%s-qemu.log", t->logs_dir, part);
     snprintf(cmdline, sizeof(cmdline), "%s", GUEST_CMDLINE);
-    if (util_fmt(t->sock, sizeof(t->sock), "%s/ctl-%s.sock", registry_dir(), part) < 0 ||
-        util_fmt(t->disk, sizeof(t->disk), "%s/disk-selftest.img", registry_dir()) < 0) {
+    if (util_fmt(sock, sizeof(sock), "%s/ctl-%s.sock", registry_dir(), part) < 0 ||
+        util_fmt(disk, sizeof(disk), "%s/disk-selftest.img", registry_dir()) < 0) {
         snprintf(reason, len, "state folder path too long");
         return -1;
     }
     if (net) {
         /* guest 0 of the test network: its address on the command line, its own MAC */
-        t->disk[0] = '\0';
         if (netns_guest_addr(0, addr, sizeof(addr)) < 0 ||
             netns_guest_mac(0, mac, sizeof(mac)) < 0) {
             snprintf(reason, len, "no address for the guest");
@@ -384,13 +265,9 @@ static int selftest_boot(struct selftest *t, const char *accel, const struct dev
                  addr);
     } else {
         progress_status("selftest: creating the scratch disk");
-        if (registry_scratch_file(t->disk, t->o.disk_mib, reason, len) < 0) {
+        if (session_scratch_disk(&t->s, disk, NULL, t->o.disk_mib, reason, len) < 0) {
             return -1;
         }
-    }
-    if (registry_add(REG_FILE, t->sock, NULL) < 0 || chan_listen(&t->ch, t->sock) < 0) {
-        snprintf(reason, len, "cannot create control socket %s: %s", t->sock, strerror(errno));
-        return -1;
     }
     memset(&spec, 0, sizeof(spec));
     spec.name = name;
@@ -403,8 +280,8 @@ static int selftest_boot(struct selftest *t, const char *accel, const struct dev
     spec.initrd = t->initrd;
     spec.cmdline = cmdline;
     spec.dut = dut;
-    spec.disk_path = t->disk;
-    spec.control_sock = t->sock;
+    spec.disk_path = t->s.disk;
+    spec.control_sock = sock;
     spec.console_log = console;
     spec.qemu_log = qemulog;
     if (net) {
@@ -414,82 +291,33 @@ static int selftest_boot(struct selftest *t, const char *accel, const struct dev
     }
     progress_status(net ? "selftest: booting a virtio-net guest with the fio image"
                         : "selftest: booting a virtio-blk guest with the fio image");
-    t0 = util_now();
-    deadline = t0 + SELFTEST_BOOT_TIMEOUT_S;
-    if (t->backend->start(&spec, &t->g, reason, len) < 0) {
+    if (session_boot(&t->s, &spec, SELFTEST_BOOT_TIMEOUT_S, reason, len) < 0) {
         return -1;
     }
-    t->started = 1;
-    st = chan_accept(&t->ch, deadline, selftest_abort_cb, t);
-    if (st != CHAN_LINE) {
-        selftest_chan_reason(t, st, "QEMU to connect the control channel", reason, len);
-        return -1;
-    }
-    for (;;) {
-        st = chan_read_line(&t->ch, line, sizeof(line), deadline, selftest_abort_cb, t);
-        if (st != CHAN_LINE) {
-            selftest_chan_reason(t, st, "the agent to report ready", reason, len);
-            return -1;
-        }
-        if (agentmsg_parse(line, strlen(line), &msg, err, sizeof(err)) < 0) {
-            util_sanitize(line);
-            selftest_agent_log(t, line);
-            continue;
-        }
-        if (msg.type == AGENTMSG_LOG) {
-            selftest_agent_log(t, msg.u.log);
-            continue;
-        }
-        if (msg.type != AGENTMSG_READY) {
-            snprintf(reason, len, "the agent sent a message other than READY during boot");
-            return -1;
-        }
-        break;
-    }
-    if (net && strcmp(msg.u.ready.net_driver, "virtio_net") != 0) {
+    if (net && strcmp(ready->net_driver, "virtio_net") != 0) {
         snprintf(reason, len, "the guest found no virtio-net NIC (interface '%s', driver '%s')",
-                 msg.u.ready.net, msg.u.ready.net_driver);
+                 ready->net, ready->net_driver);
         return -1;
     }
-    if (!net && strcmp(msg.u.ready.blk_driver, "virtio_blk") != 0) {
+    if (!net && strcmp(ready->blk_driver, "virtio_blk") != 0) {
         snprintf(reason, len, "the guest found no virtio-blk disk (disk '%s', driver '%s')",
-                 msg.u.ready.blk, msg.u.ready.blk_driver);
+                 ready->blk, ready->blk_driver);
         return -1;
     }
     if (net) {
         log_info("selftest: guest ready in %.1f s (%s, %s, %u MiB), NIC %s at %s, vhost %s",
-                 util_now() - t0, accel, msg.u.ready.kernel, SELFTEST_MEMORY_MIB, msg.u.ready.net,
-                 addr, t->vhost);
+                 t->s.boot_s, accel, ready->kernel, SELFTEST_MEMORY_MIB, ready->net, addr,
+                 t->vhost);
     } else {
-        log_info("selftest: guest ready in %.1f s (%s, %s, %u MiB), disk /dev/%s", util_now() - t0,
-                 accel, msg.u.ready.kernel, SELFTEST_MEMORY_MIB, msg.u.ready.blk);
+        log_info("selftest: guest ready in %.1f s (%s, %s, %u MiB), disk /dev/%s", t->s.boot_s,
+                 accel, ready->kernel, SELFTEST_MEMORY_MIB, ready->blk);
     }
     return 0;
 }
 
 static void selftest_stop(struct selftest *t)
 {
-    char quit[32];
-
-    if (t->started) {
-        if (t->ch.fd >= 0 && t->backend->alive(&t->g)) {
-            snprintf(quit, sizeof(quit), "%s %s\n", PVB_PROTO_TAG, PVB_MSG_QUIT);
-            chan_send(&t->ch, quit, util_now() + 1.0);
-        }
-        t->backend->stop(&t->g, 5.0);
-        t->started = 0;
-    }
-    chan_close(&t->ch);
-    if (t->sock[0]) {
-        unlink(t->sock);
-        registry_forget(REG_FILE, t->sock);
-        t->sock[0] = '\0';
-    }
-    if (t->disk[0]) {
-        unlink(t->disk);
-        registry_forget(REG_FILE, t->disk);
-        t->disk[0] = '\0';
-    }
+    session_stop(&t->s);
 }
 
 /*
@@ -502,13 +330,11 @@ static int selftest_job(struct selftest *t, const struct workload *w, const char
                         struct agent_result *res, struct peer_report *prep, char *reason,
                         size_t len)
 {
-    char line[PVB_LINE_MAX], err[256], what[96];
+    char err[256], what[96];
     int net = w->kind == DEVMODEL_NET, to_peer = net && strcmp(engine, "agent") == 0;
     struct agent_job job;
-    struct agentmsg msg;
     struct peer_job pj;
-    double budget;
-    int st;
+    int rc;
 
     memset(&job, 0, sizeof(job));
     job.id = ++t->job_seq;
@@ -526,12 +352,7 @@ static int selftest_job(struct selftest *t, const struct workload *w, const char
         job.peer = PVB_NET_PEER_ADDR;
         job.port = to_peer ? PVB_NET_PORT : PVB_IPERF3_PORT;
     }
-    if (agentmsg_format_job(line, sizeof(line), &job) < 0) {
-        snprintf(reason, len, "cannot format job %u", job.id);
-        return -1;
-    }
-    /* what the agent itself may take (the tool's margin), and time to answer */
-    budget = (job.runtime_ms + job.warmup_ms) / 1000.0 * 2.0 + SELFTEST_JOB_MARGIN_S;
+    snprintf(what, sizeof(what), "job %u (%s, %s)", job.id, w->name, engine);
     if (to_peer) {
         /* as `pvbench run`: longer than the agent's own deadline, shorter than our wait */
         memset(&pj, 0, sizeof(pj));
@@ -540,46 +361,18 @@ static int selftest_job(struct selftest *t, const struct workload *w, const char
         pj.port = job.port;
         pj.runtime_ms = job.runtime_ms;
         pj.warmup_ms = job.warmup_ms;
-        pj.life_ms = (unsigned)(((job.runtime_ms + job.warmup_ms) / 1000.0 * 1.5 + 13.0) * 1000.0);
+        pj.life_ms = (unsigned)((session_job_budget(&job) - 2.0) * 1000.0);
         if (peer_job_begin(&t->peer, &pj, err, sizeof(err)) < 0) {
             snprintf(reason, len, "%s", err);
             return -1;
         }
     }
-    st = chan_send(&t->ch, line, util_now() + SELFTEST_SEND_TIMEOUT_S);
-    if (st != 0) {
-        selftest_chan_reason(t, st, "the agent to take a job", reason, len);
-        goto lost;
-    }
-    snprintf(what, sizeof(what), "job %u (%s, %s)", job.id, w->name, engine);
-    for (;;) {
-        st = chan_read_line(&t->ch, line, sizeof(line), util_now() + budget, selftest_abort_cb, t);
-        if (st != CHAN_LINE) {
-            selftest_chan_reason(t, st, what, reason, len);
-            goto lost;
+    rc = session_job(&t->s, &job, res, reason, len);
+    if (rc != SESSION_OK) {
+        if (to_peer) {
+            peer_job_abort(&t->peer);
         }
-        if (agentmsg_parse(line, strlen(line), &msg, err, sizeof(err)) < 0) {
-            util_sanitize(err);
-            snprintf(reason, len, "the agent sent garbage during %s: %s", what, err);
-            goto lost;
-        }
-        if (msg.type == AGENTMSG_LOG) {
-            selftest_agent_log(t, msg.u.log);
-            continue;
-        }
-        if (msg.type == AGENTMSG_ERROR) {
-            util_sanitize(msg.u.error.reason);
-            snprintf(reason, len, "%s: %s", what, msg.u.error.reason);
-            if (to_peer) {
-                peer_job_abort(&t->peer);
-            }
-            return 1;
-        }
-        if (msg.type == AGENTMSG_RESULT && msg.u.result.job == job.id) {
-            break;
-        }
-        snprintf(reason, len, "the agent answered out of turn during %s", what);
-        goto lost;
+        return rc == SESSION_LOST ? -1 : 1;
     }
     if (to_peer) {
         if (peer_job_end(&t->peer, prep, PEER_END_GRACE_MS / 1000.0 + 3.0, err, sizeof(err)) < 0) {
@@ -590,27 +383,16 @@ static int selftest_job(struct selftest *t, const struct workload *w, const char
             snprintf(reason, len, "%s: host peer: %s", what, prep->reason);
             return 1;
         }
-        if (peer_check(peer_workload_parse(w->rw), &msg.u.result, prep, err, sizeof(err)) < 0) {
+        if (peer_check(peer_workload_parse(w->rw), res, prep, err, sizeof(err)) < 0) {
             snprintf(reason, len, "%s: the two ends disagree: %s", what, err);
             return 1;
         }
     }
-    if (agentmsg_check_result(&msg.u.result, &job, err, sizeof(err)) < 0) {
-        util_sanitize(err);
-        snprintf(reason, len, "implausible result of %s: %s", what, err);
+    if (strcmp(res->engine, engine) != 0) {
+        snprintf(reason, len, "%s was answered by engine '%s'", what, res->engine);
         return 1;
     }
-    if (strcmp(msg.u.result.engine, engine) != 0) {
-        snprintf(reason, len, "%s was answered by engine '%s'", what, msg.u.result.engine);
-        return 1;
-    }
-    *res = msg.u.result;
     return 0;
-lost:
-    if (to_peer) {
-        peer_job_abort(&t->peer);
-    }
-    return -1;
 }
 
 /*
@@ -620,6 +402,7 @@ lost:
 static int selftest_jobs(struct selftest *t, enum devmodel_kind kind, char *reason, size_t len)
 {
     const char *const *engines = kind == DEVMODEL_NET ? selftest_net_engines : selftest_engines;
+    struct record_target tg;
     struct agent_result res;
     struct peer_report prep;
     const struct workload *w;
@@ -636,7 +419,7 @@ static int selftest_jobs(struct selftest *t, enum devmodel_kind kind, char *reas
             for (k = 0; k < 2; k++) {
                 /* odd repetitions: agent first; even ones: the reference first */
                 e = rep % 2 == 1 ? k : 1 - k;
-                if (run_interrupted()) {
+                if (signals_interrupted()) {
                     snprintf(reason, len, "interrupted");
                     return -1;
                 }
@@ -654,10 +437,11 @@ static int selftest_jobs(struct selftest *t, enum devmodel_kind kind, char *reas
                 if (rep == 0) {
                     continue;
                 }
+                tg = selftest_target(engines[e], kind);
                 if ((kind == DEVMODEL_NET
-                         ? selftest_record_net(t, engines[e], w, rep, &res,
-                                               strcmp(engines[e], "agent") == 0 ? &prep : NULL)
-                         : selftest_record(t, engines[e], w->name, rep, &res)) < 0 ||
+                         ? record_net(&t->samples, &tg, w, rep, &res,
+                                      strcmp(engines[e], "agent") == 0 ? &prep : NULL, NULL)
+                         : record_blk(&t->samples, &tg, w, rep, &res, NULL)) < 0 ||
                     selftest_save(t) < 0) {
                     snprintf(reason, len, "cannot keep the samples");
                     return -1;
@@ -683,42 +467,6 @@ static int selftest_iperf3_listening(pid_t pid, const char *addr, unsigned port)
     snprintf(want, sizeof(want), "%02X%02X%02X%02X:%04X 00000000:0000 0A", d, c, b, a, port);
     snprintf(path, sizeof(path), "/proc/%d/net/tcp", (int)pid);
     return util_read_file(path, buf, sizeof(buf)) > 0 && strstr(buf, want) != NULL;
-}
-
-/* Child: die with the harness, enter the namespace, log to log, exec iperf3 --server. */
-static void selftest_iperf3_child(pid_t parent, const char *netns_path, const char *log)
-{
-    char port[16];
-    int fd;
-
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) {
-        _exit(1);
-    }
-    setpgid(0, 0);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-    }
-    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        dup2(fd, 0);
-    }
-    close_range(3, ~0u, 0);
-    fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-        fprintf(stderr, "pvbench: cannot enter %s: %s\n", netns_path, strerror(errno));
-        _exit(126);
-    }
-    snprintf(port, sizeof(port), "%u", PVB_IPERF3_PORT);
-    execlp("iperf3", "iperf3", "--server", "--bind", PVB_NET_PEER_ADDR, "--port", port,
-           (char *)NULL);
-    fprintf(stderr, "pvbench: cannot run iperf3: %s\n", strerror(errno));
-    _exit(127);
 }
 
 /* Stop what selftest_net_up made, newest first. */
@@ -758,7 +506,7 @@ static void selftest_net_down(struct selftest *t)
  */
 static int selftest_net_up(struct selftest *t, char *reason, size_t len)
 {
-    char err[256], log[PATH_MAX + 32];
+    char err[256], log[PATH_MAX + 32], port[16];
     pid_t parent = getpid();
     double deadline;
 
@@ -778,6 +526,7 @@ static int selftest_net_up(struct selftest *t, char *reason, size_t len)
         goto fail;
     }
     snprintf(log, sizeof(log), "%s/selftest-iperf3-server.log", t->logs_dir);
+    snprintf(port, sizeof(port), "%u", PVB_IPERF3_PORT);
     t->iperf3_pid = fork();
     if (t->iperf3_pid < 0) {
         t->iperf3_pid = 0;
@@ -785,7 +534,9 @@ static int selftest_net_up(struct selftest *t, char *reason, size_t len)
         goto fail;
     }
     if (t->iperf3_pid == 0) {
-        selftest_iperf3_child(parent, t->net.netns_path, log);
+        char *argv[] = {"iperf3", "--server", "--bind", PVB_NET_PEER_ADDR, "--port", port, NULL};
+
+        hostbase_net_exec(parent, t->net.netns_path, log, argv);
     }
     if (registry_add_proc(t->iperf3_pid) < 0) {
         log_warn("cannot register the iperf3 server (pid %d): %s", (int)t->iperf3_pid,
@@ -1193,7 +944,7 @@ static int selftest_boot_any(struct selftest *t, const struct devmodel *dut, cha
     int rc = selftest_boot(t, t->accel, dut, reason, len);
 
     if (rc < 0 && strcmp(t->accel, "kvm") == 0 && strcmp(t->o.accel, "auto") == 0 &&
-        !run_interrupted()) {
+        !signals_interrupted()) {
         /* /dev/kvm may open and still not run a guest (nested set-ups): try TCG */
         log_warn("the guest did not come up under KVM (%s); trying TCG", reason);
         selftest_stop(t);
@@ -1287,7 +1038,7 @@ static int selftest_guest(struct selftest *t)
         log_err("selftest: %s", reason[0] ? reason : "the guest did not start");
         return PVB_EXIT_FAILED;
     }
-    if (n_net > 0 && !run_interrupted()) {
+    if (n_net > 0 && !signals_interrupted()) {
         net_rc = selftest_net_part(t, net_reason, sizeof(net_reason));
         if (net_rc < 0) {
             progress_clear();
@@ -1296,7 +1047,7 @@ static int selftest_guest(struct selftest *t)
         }
     }
     progress_clear();
-    if (run_interrupted()) {
+    if (signals_interrupted()) {
         log_err("selftest: interrupted");
         return PVB_EXIT_FAILED;
     }
@@ -1341,7 +1092,7 @@ int selftest_main(int argc, char **argv)
         return PVB_EXIT_FAILED;
     }
     t->backend = &backend_qemu_ops;
-    t->ch.fd = t->ch.listen_fd = -1;
+    session_init(&t->s, t->backend, NULL);
     rc = selftest_parse(t, argc, argv);
     if (rc != 0) {
         code = rc > 0 ? PVB_EXIT_OK : PVB_EXIT_USAGE;

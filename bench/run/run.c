@@ -26,125 +26,52 @@
 #include "backend.h"
 #include "baseline.h"
 #include "compare.h"
-#include "chan.h"
 #include "exitcode.h"
 #include "hostbase.h"
 #include "hostbase_net.h"
-#include "lostguest.h"
 #include "metric.h"
 #include "netns.h"
 #include "peer.h"
 #include "progress.h"
+#include "record.h"
 #include "registry.h"
 #include "report.h"
 #include "results.h"
 #include "run_ctx.h"
 #include "scenario.h"
+#include "session.h"
+#include "signals.h"
 #include "table.h"
 #include "util.h"
 #include "why.h"
 
-#define RUN_SEND_TIMEOUT_S 5.0
-#define RUN_QUIT_GRACE_S 5.0
 #define RUN_KVM_PROBE_TIMEOUT_S 10.0
 #define RUN_PROBE_DISK_MIB 16
 
-/* ---- signals -------------------------------------------------------------------------------- */
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    interrupted = sig;
-}
-
-void run_install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-int run_interrupted(void)
-{
-    return interrupted != 0;
-}
-
 /* ---- guest lifecycle ------------------------------------------------------------------------ */
 
+/* A guest of the run: its session (session.h) and what the run keeps beside it. */
 struct live_guest {
-    struct run_ctx *r;
-    const struct backend_ops *backend; /* the one that started it */
-    struct guest g;
-    struct chan ch;
-    char sock[PATH_MAX];
-    char disk[PATH_MAX];
-    char agent_log[PATH_MAX + 32];
-    int disk_volume; /* disk is a libvirt volume on the host's side (remote host), not a file */
-    int started;
+    struct session s;
     struct why_session why;   /* QMP + trace log of this guest (why.h) */
     int why_job;              /* the running job is the traced "why" job */
     struct agent_result last; /* the last result the agent sent */
 };
 
-/* Abort callback for channel waits: Ctrl-C, or QEMU gone. */
-static int guest_abort_cb(void *arg)
+/* Whose samples device dev's are: its configuration on the current host. */
+static struct record_target run_target(const struct run_ctx *r, const struct devmodel *dev)
 {
-    struct live_guest *lg = arg;
+    struct record_target t = {
+        .config = run_config_name(r, dev),
+        .host = r->host->label,
+        .device = dev->name,
+        .class_ = devmodel_class_name(dev->class),
+        .kind = dev->kind,
+        .vcpus = r->s.vcpus,
+    };
 
-    if (interrupted) {
-        return 1;
-    }
-    return lg->started && !lg->backend->alive(&lg->g);
+    return t;
 }
-
-static void agent_log_line(struct live_guest *lg, const char *line)
-{
-    FILE *f = fopen(lg->agent_log, "ae");
-
-    if (f) {
-        fprintf(f, "%s\n", line);
-        fclose(f);
-    }
-}
-
-/* Why the channel stopped: a signal, a dead QEMU, or the channel status itself. */
-static void describe_chan_failure(struct live_guest *lg, int st, const char *waiting_for,
-                                  double waited, char *reason, size_t len)
-{
-    char how[128];
-
-    if (interrupted) {
-        snprintf(reason, len, "interrupted by signal %d while waiting for %s", (int)interrupted,
-                 waiting_for);
-        return;
-    }
-    if (lg->started && st == CHAN_EOF) {
-        /* The channel closes as QEMU exits: give it a moment so its exit status is known. */
-        double until = util_now() + 3.0;
-        while (lg->backend->alive(&lg->g) && util_now() < until) {
-            usleep(20000);
-        }
-    }
-    if (lg->started && !lg->backend->alive(&lg->g)) {
-        backend_describe_exit(lg->g.exit_status, how, sizeof(how));
-        snprintf(reason, len, "QEMU %s while waiting for %s (see logs/)", how, waiting_for);
-        return;
-    }
-    if (st == CHAN_TIMEOUT) {
-        snprintf(reason, len, "timed out after %.1f s waiting for %s%s", waited, waiting_for,
-                 lg->ch.junk_bytes ? " (the agent was sending bytes without a newline)" : "");
-        return;
-    }
-    snprintf(reason, len, "%s while waiting for %s", chan_status_name(st), waiting_for);
-}
-
 
 /*
  * Index of a net device among the scenario's net devices: its tap, address and MAC. Side by
@@ -172,16 +99,15 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
                       double *boot_s, char *reason, size_t len)
 {
     char name[96], cmdline[256], console[PATH_MAX + 32], qemulog[PATH_MAX + 32];
-    char line[PVB_LINE_MAX], err[256], addr[32] = "", mac[32] = "";
+    char sock[PATH_MAX], disk[PATH_MAX], agent_log[PATH_MAX + 32], err[256];
+    char addr[32] = "", mac[32] = "";
+    const char *volume;
     struct guest_spec spec;
-    struct agentmsg msg;
-    double t0, deadline;
     unsigned k = 0;
-    int st;
 
     memset(lg, 0, sizeof(*lg));
-    lg->r = r;
-    lg->ch.fd = lg->ch.listen_fd = -1;
+    snprintf(agent_log, sizeof(agent_log), "%s/%s-agent.log", r->logs_dir, config);
+    session_init(&lg->s, r->backend, agent_log);
     snprintf(name, sizeof(name), "pvb-%s-%s", r->run_id, config);
     snprintf(cmdline, sizeof(cmdline), "%s pvbench.run=%s", GUEST_CMDLINE, r->run_id);
     if (dut) {
@@ -205,30 +131,18 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
         snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline),
                  " pvbench.addr=%s", addr);
     }
-    if (util_fmt(lg->sock, sizeof(lg->sock), "%s/ctl-%s.sock", registry_dir(), config) < 0 ||
-        util_fmt(lg->disk, sizeof(lg->disk), "%s/disk-%s.img", registry_dir(), config) < 0) {
+    if (util_fmt(sock, sizeof(sock), "%s/ctl-%s.sock", registry_dir(), config) < 0 ||
+        util_fmt(disk, sizeof(disk), "%s/disk-%s.img", registry_dir(), config) < 0) {
         snprintf(reason, len, "state folder path too long");
         return -1;
     }
     snprintf(console, sizeof(console), "%s/%s-console.log", r->logs_dir, config);
     snprintf(qemulog, sizeof(qemulog), "%s/%s-qemu.log", r->logs_dir, config);
-    snprintf(lg->agent_log, sizeof(lg->agent_log), "%s/%s-agent.log", r->logs_dir, config);
 
-    if (dut && dut->kind == DEVMODEL_NET) {
-        lg->disk[0] = '\0'; /* a NIC under test: no scratch disk */
-    } else if (r->backend == &backend_libvirt_ops && r->host->upload) {
-        /* A host that cannot see our files: the scratch disk is a volume on its side. */
-        lg->disk[0] = '\0';
-        lg->disk_volume = 1;
-        if (backend_libvirt_scratch_volume(config, disk_mib, lg->disk, sizeof(lg->disk), reason,
-                                           len) < 0) {
-            return -1;
-        }
-    } else if (registry_scratch_file(lg->disk, disk_mib, reason, len) < 0) {
-        return -1;
-    }
-    if (registry_add(REG_FILE, lg->sock, NULL) < 0 || chan_listen(&lg->ch, lg->sock) < 0) {
-        snprintf(reason, len, "cannot create control socket %s: %s", lg->sock, strerror(errno));
+    /* A NIC under test has no scratch disk; a host that cannot see our files gets a volume. */
+    volume = backend_can(r->backend, BACKEND_CAP_REMOTE_STORAGE) && r->host->upload ? config : NULL;
+    if ((!dut || dut->kind != DEVMODEL_NET) &&
+        session_scratch_disk(&lg->s, disk, volume, disk_mib, reason, len) < 0) {
         return -1;
     }
 
@@ -244,13 +158,13 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     spec.initrd = r->host->initrd[0] ? r->host->initrd : r->initrd;
     spec.cmdline = cmdline;
     spec.dut = dut;
-    spec.disk_path = lg->disk;
+    spec.disk_path = lg->s.disk;
     spec.disk_iops_limit = r->s.disk_iops_limit;
-    spec.control_sock = lg->sock;
+    spec.control_sock = sock;
     spec.console_log = console;
     spec.qemu_log = qemulog;
-    /* "Why" metrics: QMP and a trace log, qemu backend only (why.h). */
-    if (dut && r->s.why && r->backend == &backend_qemu_ops) {
+    /* "Why" metrics: QMP and a trace log, backends that have them (why.h). */
+    if (dut && r->s.why && backend_can(r->backend, BACKEND_CAP_WHY)) {
         if (why_session_init(&lg->why, registry_dir(), config, dut, accel, err, sizeof(err)) == 0) {
             spec.qmp_sock = lg->why.qmp_path;
             spec.trace_log = lg->why.trace_path;
@@ -266,96 +180,21 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     /* vhost-net serves the queues in the host kernel: QEMU never sees their kicks. */
     lg->why.kicks_hidden = spec.net_vhost;
 
-    t0 = util_now();
-    deadline = t0 + timeout_s;
-    lg->backend = r->backend;
-    if (r->backend->start(&spec, &lg->g, reason, len) < 0) {
+    if (session_boot(&lg->s, &spec, timeout_s, reason, len) < 0) {
         return -1;
     }
-    lg->started = 1;
-    st = chan_accept(&lg->ch, deadline, guest_abort_cb, lg);
-    if (st != CHAN_LINE) {
-        describe_chan_failure(lg, st, "QEMU to connect the control channel", timeout_s, reason,
-                              len);
-        return -1;
-    }
-    for (;;) {
-        st = chan_read_line(&lg->ch, line, sizeof(line), deadline, guest_abort_cb, lg);
-        if (st != CHAN_LINE) {
-            describe_chan_failure(lg, st, "the agent to report ready (boot)", timeout_s, reason,
-                                  len);
-            return -1;
-        }
-        if (agentmsg_parse(line, strlen(line), &msg, err, sizeof(err)) < 0) {
-            /* Before READY the line may be boot noise; log it, keep waiting. */
-            util_sanitize(line);
-            agent_log_line(lg, line);
-            continue;
-        }
-        if (msg.type == AGENTMSG_LOG) {
-            agent_log_line(lg, msg.u.log);
-            continue;
-        }
-        if (msg.type != AGENTMSG_READY) {
-            snprintf(reason, len, "agent sent a message other than READY during boot");
-            return -1;
-        }
-        break;
-    }
-    *boot_s = util_now() - t0;
-    *ready = msg.u.ready;
+    *boot_s = lg->s.boot_s;
+    *ready = lg->s.ready;
     return 0;
 }
 
 static void guest_stop(struct live_guest *lg)
 {
-    if (lg->started) {
-        if (lg->ch.fd >= 0 && lg->backend->alive(&lg->g)) {
-            char quit[32];
-            snprintf(quit, sizeof(quit), "%s %s\n", PVB_PROTO_TAG, PVB_MSG_QUIT);
-            chan_send(&lg->ch, quit, util_now() + 1.0);
-        }
-        lg->backend->stop(&lg->g, RUN_QUIT_GRACE_S);
-        lg->started = 0;
-    }
+    session_stop(&lg->s);
     why_session_close(&lg->why);
-    chan_close(&lg->ch);
-    if (lg->sock[0]) {
-        unlink(lg->sock);
-        registry_forget(REG_FILE, lg->sock);
-    }
-    if (lg->disk[0] && lg->disk_volume) {
-        backend_libvirt_volume_delete(lg->disk);
-    } else if (lg->disk[0]) {
-        unlink(lg->disk);
-        registry_forget(REG_FILE, lg->disk);
-    }
 }
 
 /* ---- samples -------------------------------------------------------------------------------- */
-
-static int add_sample(struct run_ctx *r, const struct devmodel *dev, const char *workload,
-                      const char *metric, unsigned rep, double value)
-{
-    struct sample s;
-    const struct metric *m = metric_find(metric);
-
-    if (!isfinite(value) || value < 0) {
-        return 0; /* undefined for this job (e.g. per-op cost with no ops): not a sample */
-    }
-    memset(&s, 0, sizeof(s));
-    util_strlcpy(s.config, run_config_name(r, dev), sizeof(s.config));
-    util_strlcpy(s.host, r->host->label, sizeof(s.host));
-    util_strlcpy(s.device, dev->name, sizeof(s.device));
-    util_strlcpy(s.class_, devmodel_class_name(dev->class), sizeof(s.class_));
-    util_strlcpy(s.kind, devmodel_kind_name(dev->kind), sizeof(s.kind));
-    util_strlcpy(s.workload, workload, sizeof(s.workload));
-    util_strlcpy(s.metric, metric, sizeof(s.metric));
-    util_strlcpy(s.unit, m ? m->unit : "", sizeof(s.unit));
-    s.rep = rep;
-    s.value = value;
-    return samples_add(&r->samples, &s);
-}
 
 /* Persist all samples now; a failure stops the run (disk full must not lose anything). */
 static int save_samples(struct run_ctx *r)
@@ -373,63 +212,6 @@ static int save_samples(struct run_ctx *r)
         return -1;
     }
     return 0;
-}
-
-/* Turn one agent result plus host counters into samples. */
-static int record_result(struct run_ctx *r, const struct devmodel *dev, const struct workload *w,
-                         unsigned rep, const struct agent_result *res, double host_cpu_s)
-{
-    const struct agent_cpu *c = &res->cpu_pct;
-    double rt = res->runtime_s;
-    double ops = (double)res->ops;
-    double busy = 100.0 - c->idle - c->iowait;
-    int rc = 0;
-
-    if (busy < 0) {
-        busy = 0;
-    }
-    rc |= add_sample(r, dev, w->name, "throughput_mib_s", rep, (double)res->bytes / rt / 1048576.0);
-    rc |= add_sample(r, dev, w->name, "iops", rep, ops / rt);
-    rc |= add_sample(r, dev, w->name, "lat_mean_us", rep, res->lat_us.mean);
-    rc |= add_sample(r, dev, w->name, "lat_p50_us", rep, res->lat_us.p50);
-    rc |= add_sample(r, dev, w->name, "lat_p90_us", rep, res->lat_us.p90);
-    rc |= add_sample(r, dev, w->name, "lat_p99_us", rep, res->lat_us.p99);
-    rc |= add_sample(r, dev, w->name, "lat_p999_us", rep, res->lat_us.p999);
-    rc |= add_sample(r, dev, w->name, "lat_max_us", rep, res->lat_us.max);
-    rc |= add_sample(r, dev, w->name, "guest_cpu_pct", rep, busy);
-    rc |= add_sample(r, dev, w->name, "guest_user_pct", rep, c->user + c->nice);
-    rc |= add_sample(r, dev, w->name, "guest_sys_pct", rep, c->system);
-    rc |= add_sample(r, dev, w->name, "guest_irq_pct", rep, c->irq);
-    rc |= add_sample(r, dev, w->name, "guest_softirq_pct", rep, c->softirq);
-    if (res->ops > 0) {
-        /* /proc/stat sums all vCPUs: busy share x vCPUs x interval = CPU time used. */
-        rc |= add_sample(r, dev, w->name, "guest_cpu_us_per_op", rep,
-                         busy / 100.0 * r->s.vcpus * rt * 1e6 / ops);
-        rc |= add_sample(r, dev, w->name, "irqs_per_op", rep, (double)res->irqs / ops);
-    }
-    /* fio's start-up and ramp are in QEMU's CPU time but not in its counts: no per-op cost */
-    if (host_cpu_s >= 0 && res->ops_total > 0 && strcmp(res->engine, "fio") != 0) {
-        rc |= add_sample(r, dev, w->name, "host_cpu_us_per_op", rep,
-                         host_cpu_s * 1e6 / (double)res->ops_total);
-    }
-    return rc ? -1 : 0;
-}
-
-/* Turn one net job (agent and peer) plus host counters into samples. */
-static int record_net(struct run_ctx *r, const struct devmodel *dev, const struct workload *w,
-                      unsigned rep, const struct agent_result *a, const struct peer_report *p,
-                      double host_cpu_s)
-{
-    struct peer_metric m[PEER_METRICS_MAX];
-    unsigned n;
-    int rc = 0;
-
-    n = peer_metrics(peer_workload_parse(w->rw), a, p, host_cpu_s, r->s.vcpus, m,
-                     PEER_METRICS_MAX);
-    for (unsigned i = 0; i < n; i++) {
-        rc |= add_sample(r, dev, w->name, m[i].name, rep, m[i].value);
-    }
-    return rc ? -1 : 0;
 }
 
 /* hostbase_run's callback: persist the samples after each host job. */
@@ -474,11 +256,11 @@ static void host_baseline_run(struct run_ctx *r)
     char blk[512] = "", net[512] = "";
     int rc, rcn = 0;
 
-    if (!r->s.host_baseline || interrupted || r->write_failed) {
+    if (!r->s.host_baseline || signals_interrupted() || r->write_failed) {
         return;
     }
     rc = hostbase_run(&r->s, &r->samples, save_samples_cb, r, blk, sizeof(blk));
-    if (!interrupted && !r->write_failed) {
+    if (!signals_interrupted() && !r->write_failed) {
         rcn = host_baseline_net(r, net, sizeof(net));
     }
     util_strlcpy(r->host_status,
@@ -539,13 +321,14 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
                                 const struct devmodel *dev, const struct workload *w,
                                 unsigned rep, char *reason, size_t len)
 {
-    char line[PVB_LINE_MAX], err[256], what[128];
-    struct agent_job job;
-    struct agentmsg msg;
-    double cpu0, cpu1, deadline, budget;
-    struct libvirt_counters lv0, lv1;
+    const struct record_target t = run_target(r, dev);
+    struct record_host hc = {.cpu_s = -1, .disk_bytes = -1};
+    struct backend_counters c0, c1;
+    struct agent_result res;
     struct peer_report prep;
-    int st, have_lv;
+    struct agent_job job;
+    double cpu0, cpu1;
+    int rc, have_c;
 
     memset(&job, 0, sizeof(job));
     memset(&prep, 0, sizeof(prep));
@@ -568,88 +351,32 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
     if (w->kind == DEVMODEL_BLK) {
         job.engine = scenario_engine_name(r->s.engine);
     }
-    if (agentmsg_format_job(line, sizeof(line), &job) < 0) {
-        snprintf(reason, len, "cannot format job %u", job.id);
+    have_c = backend_can(lg->s.ops, BACKEND_CAP_COUNTERS) &&
+             lg->s.ops->counters(&lg->s.g, &c0) == 0;
+    if (w->kind == DEVMODEL_NET &&
+        run_net_job_begin(r, &job, w, session_job_budget(&job), reason, len) < 0) {
         return JOB_FAILED;
     }
-    /* Runtime plus warm-up, plus a margin for a slow (TCG) guest to set up and answer. */
-    budget = (job.runtime_ms + job.warmup_ms) / 1000.0 * 1.5 + 15.0;
-    if (w->kind == DEVMODEL_BLK && r->s.engine == SCENARIO_ENGINE_FIO) {
-        /* the agent gives fio 2 x (warm-up + runtime) + PVB_FIO_MARGIN_S, then answers ERROR */
-        budget = (r->s.runtime_s + r->s.warmup_s) * 2.0 + PVB_FIO_MARGIN_S + 15.0;
+    cpu0 = session_cpu_seconds(&lg->s);
+    rc = session_job(&lg->s, &job, &res, reason, len);
+    if (rc != SESSION_OK) {
+        return rc == SESSION_LOST ? JOB_GUEST_LOST : JOB_FAILED;
     }
-    have_lv = lg->backend == &backend_libvirt_ops && backend_libvirt_counters(&lg->g, &lv0) == 0;
-    if (w->kind == DEVMODEL_NET && run_net_job_begin(r, &job, w, budget, reason, len) < 0) {
+    cpu1 = session_cpu_seconds(&lg->s);
+    if (w->kind == DEVMODEL_NET && run_net_job_end(r, w, &res, &prep, reason, len) < 0) {
         return JOB_FAILED;
     }
-    cpu0 = lg->backend->cpu_seconds(&lg->g);
-    st = chan_send(&lg->ch, line, util_now() + RUN_SEND_TIMEOUT_S);
-    if (st != 0) {
-        describe_chan_failure(lg, st, "the agent to take a job", RUN_SEND_TIMEOUT_S, reason, len);
-        return JOB_GUEST_LOST;
-    }
-    snprintf(what, sizeof(what), "the result of job %u (%s, rep %u)", job.id, w->name, rep);
-    deadline = util_now() + budget;
-    for (;;) {
-        st = chan_read_line(&lg->ch, line, sizeof(line), deadline, guest_abort_cb, lg);
-        if (st != CHAN_LINE) {
-            describe_chan_failure(lg, st, what, budget, reason, len);
-            return JOB_GUEST_LOST;
-        }
-        if (agentmsg_parse(line, strlen(line), &msg, err, sizeof(err)) < 0) {
-            util_sanitize(err);
-            snprintf(reason, len, "agent sent garbage while running %s: %s", w->name, err);
-            return JOB_GUEST_LOST;
-        }
-        if (msg.type == AGENTMSG_LOG) {
-            agent_log_line(lg, msg.u.log);
-            continue;
-        }
-        if (msg.type == AGENTMSG_ERROR) {
-            util_sanitize(msg.u.error.reason);
-            snprintf(reason, len, "agent: %s", msg.u.error.reason);
-            return JOB_FAILED;
-        }
-        if (msg.type == AGENTMSG_RESULT && msg.u.result.job == job.id) {
-            break;
-        }
-        snprintf(reason, len, "agent answered out of turn while running job %u", job.id);
-        return JOB_GUEST_LOST;
-    }
-    cpu1 = lg->backend->cpu_seconds(&lg->g);
-    if (w->kind == DEVMODEL_NET && run_net_job_end(r, w, &msg.u.result, &prep, reason, len) < 0) {
-        return JOB_FAILED;
-    }
-    if (agentmsg_check_result(&msg.u.result, &job, err, sizeof(err)) < 0) {
-        util_sanitize(err);
-        snprintf(reason, len, "implausible result for %s rep %u: %s", w->name, rep, err);
-        return JOB_FAILED;
-    }
-    lg->last = msg.u.result;
+    lg->last = res;
     if (rep == 0) {
         return JOB_OK; /* a warm-up or why job: measured by the agent, never recorded */
     }
-    if (have_lv && backend_libvirt_counters(&lg->g, &lv1) == 0 && lv0.rd_bytes >= 0 &&
-        w->kind == DEVMODEL_BLK && msg.u.result.ops_total > 0) {
-        /* Both sides must agree on the bytes moved; a disagreement is flagged, not hidden. */
-        double host = (double)(lv1.rd_bytes - lv0.rd_bytes + lv1.wr_bytes - lv0.wr_bytes);
-        double agent = (double)msg.u.result.ops_total * w->bs;
-        double ratio = host / agent;
-        if (add_sample(r, dev, w->name, "host_bytes_ratio", rep, ratio) < 0) {
-            snprintf(reason, len, "out of memory");
-            return JOB_FAILED;
-        }
-        if (ratio < 0.95 || ratio > 1.05) {
-            log_warn("%s %s rep %u: libvirt saw %.0f bytes on the disk, the agent %.0f "
-                     "(ratio %.3f): sample flagged in host_bytes_ratio",
-                     dev->name, w->name, rep, host, agent, ratio);
-        }
+    hc.cpu_s = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+    if (have_c && w->kind == DEVMODEL_BLK && lg->s.ops->counters(&lg->s.g, &c1) == 0 &&
+        c0.rd_bytes >= 0) {
+        hc.disk_bytes = (double)(c1.rd_bytes - c0.rd_bytes + c1.wr_bytes - c0.wr_bytes);
     }
-    if ((w->kind == DEVMODEL_NET
-             ? record_net(r, dev, w, rep, &msg.u.result, &prep,
-                          (cpu0 >= 0 && cpu1 >= 0) ? cpu1 - cpu0 : -1)
-             : record_result(r, dev, w, rep, &msg.u.result,
-                             (cpu0 >= 0 && cpu1 >= 0) ? cpu1 - cpu0 : -1)) < 0) {
+    if ((w->kind == DEVMODEL_NET ? record_net(&r->samples, &t, w, rep, &res, &prep, &hc)
+                                 : record_blk(&r->samples, &t, w, rep, &res, &hc)) < 0) {
         snprintf(reason, len, "out of memory");
         return JOB_FAILED;
     }
@@ -785,6 +512,7 @@ static void pin_guest(struct run_ctx *r, pid_t pid)
 static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
 {
     const struct devmodel *dev = r->s.devices[di];
+    const struct record_target t = run_target(r, dev);
     struct config_state *c = &r->cfg[di];
     struct agent_ready ready;
     char reason[512], status[96];
@@ -820,10 +548,9 @@ static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
     }
     log_debug("%s: agent ready in %.2f s, disk %s, driver %s", dev->name, boot_s, ready.blk,
               ready.blk_driver);
-    pin_guest(r, lg->g.pid);
-    if (add_sample(r, dev, "boot", "boot_to_ready_s",
-                   count_boot_samples(r, run_config_name(r, dev)) + 1,
-                   boot_s) < 0 ||
+    pin_guest(r, lg->s.g.pid);
+    if (record_sample(&r->samples, &t, "boot", "boot_to_ready_s",
+                      count_boot_samples(r, run_config_name(r, dev)) + 1, boot_s) < 0 ||
         save_samples(r) < 0) {
         config_fail(r, di, "cannot save samples");
         return -1;
@@ -884,23 +611,6 @@ static void keep_attempt_logs(const struct run_ctx *r, const char *config, unsig
     }
 }
 
-/* Before a lost guest is stopped: what its QEMU was doing, into its -agent.log (lostguest.h). */
-static void log_lost_guest(const struct run_ctx *r, const char *config, const struct live_guest *lg)
-{
-    char path[PATH_MAX + 32];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s-agent.log", r->logs_dir, config);
-    if (!(f = fopen(path, "ae"))) {
-        return;
-    }
-    lostguest_threads(f, lg->g.pid);
-    if (lg->why.registered) {
-        lostguest_virtqueues(f, lg->why.qmp_path);
-    }
-    fclose(f);
-}
-
 /*
  * The guest of device di was lost during a job (dead, hung, babbling; `full` says how): stop
  * it now so it cannot disturb the others. One lost guest on a noisy host should not cost the
@@ -915,12 +625,11 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     struct config_state *c = &r->cfg[di];
 
     console_tail(r, run_config_name(r, dev), full, len);
-    if (lg->started && lg->backend->alive(&lg->g)) {
-        log_lost_guest(r, run_config_name(r, dev), lg);
-    }
+    /* Before a lost guest is stopped: what its QEMU was doing, into its -agent.log. */
+    session_log_lost(&lg->s, lg->why.registered ? lg->why.qmp_path : NULL);
     guest_stop(lg);
     *up = 0;
-    if (interrupted || r->write_failed || c->retries >= r->s.job_retries) {
+    if (signals_interrupted() || r->write_failed || c->retries >= r->s.job_retries) {
         config_fail(r, di, full);
         return -1;
     }
@@ -1002,6 +711,7 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
                        const struct workload *w, int *up)
 {
     const struct devmodel *dev = r->s.devices[di];
+    const struct record_target t = run_target(r, dev);
     struct why_result wr;
     char err[512], reason[512], status[160];
     enum job_outcome out;
@@ -1039,8 +749,9 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
         log_warn("%s %s: no why metrics: %s", dev->name, w->name, err);
         return;
     }
-    if (add_sample(r, dev, w->name, "reg_accesses_per_op", 1, wr.reg_accesses_per_op) < 0 ||
-        add_sample(r, dev, w->name, "notifies_per_op", 1, wr.notifies_per_op) < 0 ||
+    if (record_sample(&r->samples, &t, w->name, "reg_accesses_per_op", 1,
+                      wr.reg_accesses_per_op) < 0 ||
+        record_sample(&r->samples, &t, w->name, "notifies_per_op", 1, wr.notifies_per_op) < 0 ||
         save_samples(r) < 0) {
         log_err("%s %s: cannot save the why samples", dev->name, w->name);
         return;
@@ -1062,7 +773,7 @@ static void host_blk_job(struct run_ctx *r, const struct workload *w, unsigned r
 {
     char reason[512];
 
-    if (r->host_blk.open && !interrupted && !r->write_failed &&
+    if (r->host_blk.open && !signals_interrupted() && !r->write_failed &&
         hostbase_blk_job(&r->host_blk, w, rep, &r->samples, save_samples_cb, r, reason,
                          sizeof(reason)) < 0) {
         log_warn("host baseline: %s; its remaining jobs run after the guests'", reason);
@@ -1109,7 +820,7 @@ static void host_net_job(struct run_ctx *r, const struct workload *w, unsigned r
 {
     char err[512];
 
-    if (r->host_net_open && !interrupted && !r->write_failed &&
+    if (r->host_net_open && !signals_interrupted() && !r->write_failed &&
         hostbase_net_rep(&r->host_net, &r->peer, &r->s, w, rep, &r->samples, save_samples_cb, r,
                          err, sizeof(err)) < 0) {
         log_warn("host baseline: %s; its remaining network jobs run after the guests'", err);
@@ -1146,10 +857,10 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
         return;
     }
     for (size_t i = 0; i < (size_t)(h1 - h0) * nd; i++) {
-        guests[i].ch.fd = guests[i].ch.listen_fd = -1;
+        session_init(&guests[i].s, NULL, NULL); /* nothing to stop until booted */
     }
     /* Side by side, the backend that goes first takes turns, for boots and for jobs. */
-    for (unsigned di = 0; di < nd && !interrupted && !r->write_failed; di++) {
+    for (unsigned di = 0; di < nd && !signals_interrupted() && !r->write_failed; di++) {
         for (unsigned k = 0; k < h1 - h0; k++) {
             unsigned h = h0 + (k + di) % (h1 - h0);
 
@@ -1181,12 +892,13 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
     }
     /* Job after job: each device on every host (in turns) before the next device, so slow
      * drift of the machine touches all of them alike. */
-    for (unsigned wi = 0; wi < r->s.n_workloads && !interrupted && !r->write_failed; wi++) {
+    for (unsigned wi = 0; wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed;
+         wi++) {
         const struct workload *w = r->s.workloads[wi];
 
         for (unsigned k = 0; k < r->s.warmup_jobs; k++) {
-            for (unsigned di = 0; di < nd && !interrupted; di++) {
-                for (unsigned j = 0; j < h1 - h0 && !interrupted; j++) {
+            for (unsigned di = 0; di < nd && !signals_interrupted(); di++) {
+                for (unsigned j = 0; j < h1 - h0 && !signals_interrupted(); j++) {
                     unsigned h = h0 + (j + di) % (h1 - h0);
 
                     lg = measure_host(r, guests, h0, h);
@@ -1200,9 +912,10 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
             host_net_job(r, w, 0);
         }
         host_blk_job(r, w, 0);
-        for (unsigned rep = lo; rep <= hi && !interrupted && !r->write_failed; rep++) {
-            for (unsigned di = 0; di < nd && !interrupted && !r->write_failed; di++) {
-                for (unsigned k = 0; k < h1 - h0 && !interrupted && !r->write_failed; k++) {
+        for (unsigned rep = lo; rep <= hi && !signals_interrupted() && !r->write_failed; rep++) {
+            for (unsigned di = 0; di < nd && !signals_interrupted() && !r->write_failed; di++) {
+                for (unsigned k = 0; k < h1 - h0 && !signals_interrupted() && !r->write_failed;
+                     k++) {
                     unsigned h = h0 + (k + rep + di) % (h1 - h0);
 
                     lg = measure_host(r, guests, h0, h);
@@ -1220,10 +933,10 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
         }
     }
     /* The "why" jobs come after every measured job, so tracing never touches those. */
-    for (unsigned wi = 0; lo == 1 && wi < r->s.n_workloads && !interrupted && !r->write_failed;
-         wi++) {
-        for (unsigned di = 0; di < nd && !interrupted; di++) {
-            for (unsigned k = 0; k < h1 - h0 && !interrupted; k++) {
+    for (unsigned wi = 0;
+         lo == 1 && wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed; wi++) {
+        for (unsigned di = 0; di < nd && !signals_interrupted(); di++) {
+            for (unsigned k = 0; k < h1 - h0 && !signals_interrupted(); k++) {
                 unsigned h = h0 + (k + di) % (h1 - h0);
 
                 lg = measure_host(r, guests, h0, h);
@@ -1241,7 +954,7 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
         for (unsigned di = 0; di < nd; di++) {
             if (up[di]) {
                 record_load(r, di, 1);
-                if (interrupted) {
+                if (signals_interrupted()) {
                     config_fail(r, di, "interrupted");
                 } else if (r->cfg[di].status == CONFIG_PENDING) {
                     r->cfg[di].status = CONFIG_OK;
@@ -1254,6 +967,32 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
 }
 
 /* ---- backend -------------------------------------------------------------------------------- */
+
+/* Every backend a run may choose, each table checked at start (backend_check_ops). */
+static const struct backend_ops *const run_backends[] = {&backend_qemu_ops, &backend_libvirt_ops};
+
+static int run_check_backends(void)
+{
+    for (size_t i = 0; i < sizeof(run_backends) / sizeof(run_backends[0]); i++) {
+        if (backend_check_ops(run_backends[i]) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Drop the connection backend_choose made (side by side: the host-reaching backend's). */
+static void run_disconnect(struct run_ctx *r)
+{
+    for (unsigned h = 0; h <= r->n_hosts; h++) {
+        const struct backend_ops *be = h < r->n_hosts ? r->hosts[h].backend : r->backend;
+
+        if (backend_can(be, BACKEND_CAP_HOSTS)) {
+            be->disconnect();
+            return;
+        }
+    }
+}
 
 /* libvirt when its daemon answers (auto), else the direct QEMU backend; the run says which. */
 static int backend_choose(struct run_ctx *r)
@@ -1416,7 +1155,7 @@ static int run_against_baseline(struct run_ctx *r, struct summary_set *sum)
     if (r->o->alpha > 0) {
         co.alpha = r->o->alpha;
     }
-    for (unsigned it = 1; it <= iters && !interrupted; it++) {
+    for (unsigned it = 1; it <= iters && !signals_interrupted(); it++) {
         const char *suspects[SCENARIO_MAX_DEVICES];
         int want[SCENARIO_MAX_DEVICES] = {0};
         size_t n;
@@ -1678,7 +1417,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     util_strlcpy(r->qemu_binary, o->qemu_binary ? o->qemu_binary : "qemu-system-x86_64",
                  sizeof(r->qemu_binary));
-    if (backend_check_ops(r->backend) < 0) {
+    if (run_check_backends() < 0) {
         code = PVB_EXIT_FAILED;
         goto out_free;
     }
@@ -1722,7 +1461,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
         log_warn("host baseline: %s; its jobs run after the guests'", err);
     }
     /* Host after host (one host: as before); a host that cannot be measured fails alone. */
-    for (unsigned h = 0; h < r->n_hosts && !interrupted && !r->write_failed; h++) {
+    for (unsigned h = 0; h < r->n_hosts && !signals_interrupted() && !r->write_failed; h++) {
         int hb = run_host_begin(r, h);
 
         if (hb == -2) {
@@ -1754,7 +1493,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
             run_host_end(r);
         }
     }
-    if (r->side_by_side && !interrupted && !r->write_failed) {
+    if (r->side_by_side && !signals_interrupted() && !r->write_failed) {
         measure(r, NULL, 1, r->s.repetitions);
         host_net_close(r);
         run_net_teardown(r);
@@ -1796,7 +1535,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
             }
         }
     }
-    if (interrupted) {
+    if (signals_interrupted()) {
         log_err("interrupted: guests stopped, scratch disks removed; %zu samples kept in %s "
                 "(continue with: pvbench run --resume %s %s)",
                 r->samples.n, r->samples_path, r->out_dir, scenario_path);
@@ -1822,9 +1561,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
 out_release:
     run_host_end(r);
     registry_release_all();
-    if (r->backend == &backend_libvirt_ops || r->side_by_side) {
-        backend_libvirt_disconnect();
-    }
+    run_disconnect(r);
 out_free:
     summary_free(&sum);
     samples_free(&r->samples);

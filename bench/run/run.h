@@ -2,6 +2,8 @@
 #ifndef PVB_RUN_H
 #define PVB_RUN_H
 
+#include "signals.h"
+
 #define RUN_MAX_SETS 32
 /* --connect given more than once: the scenario runs on each host in turn (one run folder). */
 #define RUN_MAX_HOSTS 8
@@ -32,8 +34,15 @@ int run_parse_accel(const char *arg, const char **accel) __attribute__((warn_unu
 /* Returns a PVB_EXIT_* code. */
 int run_main(const char *scenario_path, const struct run_options *o);
 
-/* Signal handling shared with other long commands: SIGINT/TERM/HUP set a flag. */
-void run_install_signals(void);
-int run_interrupted(void);
+/* Signal handling lives in signals.h; these names stay for main.c and demo.c. */
+static inline void run_install_signals(void)
+{
+    signals_install();
+}
+
+static inline int run_interrupted(void)
+{
+    return signals_interrupted();
+}
 
 #endif

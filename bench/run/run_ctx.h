@@ -45,7 +45,7 @@ struct run_host {
     char label[RESULTS_HOST_MAX + 1];
     int local;                         /* the URI names this machine */
     int upload;                        /* guest image and scratch disks as volumes */
-    struct backend_libvirt_host info;  /* as libvirt describes it ("" before connecting) */
+    struct backend_host info;          /* as its backend describes it ("" before connecting) */
     char accel[8];
     char accel_reason[256];
     char status[16];                   /* "" not yet, "ok", "failed", "skipped" */

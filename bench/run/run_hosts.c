@@ -250,35 +250,35 @@ static void host_give_up(struct run_ctx *r, enum config_status st, const char *w
 int run_host_begin(struct run_ctx *r, unsigned h)
 {
     struct run_host *hs = &r->hosts[h];
+    const struct backend_ops *be;
     char err[512], why[600];
     double t0;
 
     run_host_select(r, h);
-    if (r->backend != &backend_libvirt_ops) {
+    be = r->backend;
+    if (!backend_can(be, BACKEND_CAP_HOSTS)) {
         util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
     } else {
         if (r->n_hosts > 1 && !r->side_by_side &&
-            backend_libvirt_connect(hs->uri[0] ? hs->uri : NULL, err, sizeof(err)) < 0) {
+            be->connect(hs->uri[0] ? hs->uri : NULL, err, sizeof(err)) < 0) {
             host_give_up(r, CONFIG_FAILED, err);
             return -1;
         }
-        if (backend_libvirt_host_info(&hs->info) < 0) {
-            log_warn("host %s: libvirt does not describe it: %s", hs->label, hs->uri);
+        if (be->host_info(&hs->info) < 0) {
+            log_warn("host %s: %s does not describe it: %s", hs->label, be->name, hs->uri);
         }
         if (hs->upload) {
             t0 = util_now();
-            if (backend_libvirt_stage_image(r->kernel, r->initrd, hs->kernel, sizeof(hs->kernel),
-                                            hs->initrd, sizeof(hs->initrd), err,
-                                            sizeof(err)) < 0) {
+            if (be->stage_image(r->kernel, r->initrd, hs->kernel, sizeof(hs->kernel), hs->initrd,
+                                sizeof(hs->initrd), err, sizeof(err)) < 0) {
                 snprintf(why, sizeof(why), "cannot upload the guest image: %s", err);
                 host_give_up(r, CONFIG_FAILED, why);
                 return -1;
             }
             snprintf(hs->storage, sizeof(hs->storage),
-                     "uploaded with virStorageVolUpload to storage pool %s",
-                     backend_libvirt_pool());
+                     "uploaded with virStorageVolUpload to storage pool %s", be->storage_pool());
             log_info("host %s: guest image uploaded to storage pool %s in %.1f s", hs->label,
-                     backend_libvirt_pool(), util_now() - t0);
+                     be->storage_pool(), util_now() - t0);
         } else {
             util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
         }
@@ -308,8 +308,8 @@ int run_host_begin(struct run_ctx *r, unsigned h)
     util_strlcpy(hs->status, "ok", sizeof(hs->status));
     if (r->side_by_side) {
         log_info("backend %s: accelerator %s%s%s", hs->label, hs->accel,
-                 hs->backend == &backend_libvirt_ops ? ", libvirt " : "",
-                 hs->backend == &backend_libvirt_ops ? hs->info.libvirt_version : "");
+                 backend_can(hs->backend, BACKEND_CAP_HOSTS) ? ", libvirt " : "",
+                 backend_can(hs->backend, BACKEND_CAP_HOSTS) ? hs->info.libvirt_version : "");
     } else if (r->n_hosts > 1) {
         log_info("host %u of %u: %s (%s, libvirt %s, QEMU %s), accelerator %s, guest image: %s",
                  h + 1, r->n_hosts, hs->label, hs->uri[0] ? hs->uri : BACKEND_LIBVIRT_DEFAULT_URI,
@@ -322,11 +322,11 @@ int run_host_begin(struct run_ctx *r, unsigned h)
 /* The host is done: its volumes and pool go (remote host); several hosts: its connection too. */
 void run_host_end(struct run_ctx *r)
 {
-    if (r->backend != &backend_libvirt_ops) {
+    if (!backend_can(r->backend, BACKEND_CAP_HOSTS)) {
         return;
     }
-    backend_libvirt_storage_release();
+    r->backend->storage_release();
     if (r->n_hosts > 1 && !r->side_by_side) {
-        backend_libvirt_disconnect();
+        r->backend->disconnect();
     }
 }

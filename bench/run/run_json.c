@@ -97,7 +97,7 @@ static json_object *run_json_hosts(const struct run_ctx *r)
         json_object *o = json_object_new_object();
         json_object *acc = json_object_new_object();
         const struct backend_ops *be = hs->backend ? hs->backend : r->backend;
-        int lv = be == &backend_libvirt_ops;
+        int lv = backend_can(be, BACKEND_CAP_HOSTS); /* libvirt's URI and versions */
 
         json_object_object_add(o, "label", json_object_new_string(hs->label));
         json_object_object_add(o, "backend", json_object_new_string(be->name));

@@ -173,7 +173,7 @@ static void test_record(void **state)
     char *out = load("randread_qd1.json", &len);
 
     assert_int_equal(hostbase_parse_fio(out, len, "randread", &r, err, sizeof(err)), 0);
-    assert_int_equal(hostbase_record(&set, "randread_qd1", 3, &r), 0);
+    assert_int_equal(hostbase_record(&set, workload_find("randread_qd1"), 3, &r), 0);
     assert_int_equal(set.n, 8);
     for (i = 0; i < set.n; i++) {
         assert_string_equal(set.v[i].config, HOSTBASE_CONFIG);

@@ -306,83 +306,6 @@ static void test_check(void **state)
     assert_int_equal(peer_check(PVB_NET_UDP_PPS, &a, &p, err, sizeof(err)), -1);
 }
 
-static double metric(const struct peer_metric *m, unsigned n, const char *name)
-{
-    for (unsigned i = 0; i < n; i++) {
-        if (strcmp(m[i].name, name) == 0) {
-            return m[i].value;
-        }
-    }
-    return -1;
-}
-
-static void test_metrics(void **state)
-{
-    struct peer_metric m[PEER_METRICS_MAX];
-    struct agent_result a;
-    struct peer_report p;
-    unsigned n;
-
-    (void)state;
-    memset(&a, 0, sizeof(a));
-    memset(&p, 0, sizeof(p));
-    a.cpu_pct = (struct agent_cpu){.user = 5, .system = 30, .softirq = 15, .idle = 50};
-    a.runtime_s = 2.0;
-    a.bytes = 250000000; /* 2000 Mbit in the agent's interval */
-    a.bytes_total = 375000000;
-    a.irqs = 4000;
-    p.window_s = 1.0;
-    p.window_bytes = 125000000; /* 1000 Mbit in 1 s at the receiver */
-    /* tcp_tx: throughput from the receiver (the peer) */
-    n = peer_metrics(PVB_NET_TCP_TX, &a, &p, 1.5, 1, m, PEER_METRICS_MAX);
-    assert_true(n >= 10);
-    assert_true(metric(m, n, "throughput_mbit_s") > 999.99 &&
-                metric(m, n, "throughput_mbit_s") < 1000.01);
-    assert_true(metric(m, n, "guest_cpu_pct") == 50.0);
-    assert_true(metric(m, n, "guest_sys_pct") == 30.0);
-    /* An op of a stream is one Mbit: 1 s of busy CPU over 2000 Mbit, 4000 irqs over 2000 */
-    assert_true(metric(m, n, "guest_cpu_us_per_op") > 499.99 &&
-                metric(m, n, "guest_cpu_us_per_op") < 500.01);
-    assert_true(metric(m, n, "irqs_per_op") == 2.0);
-    /* QEMU's 1.5 s over the whole job's 3000 Mbit */
-    assert_true(metric(m, n, "host_cpu_us_per_mbit") > 499.99 &&
-                metric(m, n, "host_cpu_us_per_mbit") < 500.01);
-    assert_true(metric(m, n, "host_cpu_us_per_op") == metric(m, n, "host_cpu_us_per_mbit"));
-    assert_true(metric(m, n, "pps") < 0 && metric(m, n, "lat_p50_us") < 0);
-
-    /* tcp_rx: throughput from the receiver (the agent) */
-    n = peer_metrics(PVB_NET_TCP_RX, &a, &p, -1, 1, m, PEER_METRICS_MAX);
-    assert_true(metric(m, n, "throughput_mbit_s") > 999.99 &&
-                metric(m, n, "throughput_mbit_s") < 1000.01);
-    assert_true(metric(m, n, "host_cpu_us_per_op") < 0); /* unknown host CPU: no sample */
-
-    /* tcp_rr */
-    a.ops = 10000;
-    a.ops_total = 12000;
-    a.lat_us = (struct agent_lat){.mean = 190, .min = 100, .p50 = 180, .p90 = 250, .p99 = 400,
-                                  .p999 = 900, .max = 2000};
-    n = peer_metrics(PVB_NET_TCP_RR, &a, &p, 1.2, 2, m, PEER_METRICS_MAX);
-    assert_true(metric(m, n, "transactions_s") == 5000.0);
-    assert_true(metric(m, n, "lat_p50_us") == 180.0 && metric(m, n, "lat_p999_us") == 900.0);
-    assert_true(metric(m, n, "host_cpu_us_per_op") > 99.99 &&
-                metric(m, n, "host_cpu_us_per_op") < 100.01);
-    /* 2 vCPUs x 50 % x 2 s = 2 s of guest CPU over 10000 transactions */
-    assert_true(metric(m, n, "guest_cpu_us_per_op") > 199.99 &&
-                metric(m, n, "guest_cpu_us_per_op") < 200.01);
-    assert_true(metric(m, n, "host_cpu_us_per_mbit") < 0);
-
-    /* udp_pps: rate at the receiver, loss over the whole job */
-    a.ops_total = 20000;
-    p.window_packets = 8000;
-    p.window_s = 0.5;
-    p.total_packets = 19000;
-    n = peer_metrics(PVB_NET_UDP_PPS, &a, &p, 1.0, 1, m, PEER_METRICS_MAX);
-    assert_true(metric(m, n, "pps") == 16000.0);
-    assert_true(metric(m, n, "loss_pct") == 5.0);
-    assert_true(metric(m, n, "host_cpu_us_per_op") == 50.0);
-    assert_true(metric(m, n, "throughput_mbit_s") < 0);
-}
-
 /* ---- a live peer over loopback ------------------------------------------------------------ */
 
 static double now_s(void)
@@ -685,7 +608,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_check),
-        cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_tcp_tx),
         cmocka_unit_test(test_tcp_rx),
         cmocka_unit_test(test_tcp_rr),
