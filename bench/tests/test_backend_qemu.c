@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "devbus.h"
 
 static void base_spec(struct guest_spec *s, const char *model)
 {
@@ -176,6 +177,18 @@ static void test_refuses_injection(void **state)
     assert_int_equal(backend_qemu_build_argv(&s, &a), -1);
 }
 
+/* Every bus has its QEMU arguments, and domain XML or the reason libvirt has none. */
+static void test_bus_table(void **state)
+{
+    (void)state;
+    assert_int_equal(devbus_check_table(), 0);
+    for (unsigned i = 0; i < devmodel_count(); i++) {
+        const struct devbus_ops *b = devbus_of(devmodel_at(i));
+        assert_non_null(b->qemu_args);
+        assert_true(!b->domxml != !b->libvirt_refusal);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_kvm_and_probe),
         cmocka_unit_test(test_refuses_injection),
+        cmocka_unit_test(test_bus_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

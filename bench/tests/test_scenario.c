@@ -279,9 +279,17 @@ static void test_kind_rules(void **state)
 {
     static const struct workload net_wl = {"tcp_test", DEVMODEL_NET, "tx", 0, 0, "throughput_mbit_s",
                                            "test only"};
-    static const struct devmodel net_dev = {
-        "test-nic", DEVMODEL_EMULATED, DEVMODEL_NET, MACHINE_PC, "pci", "e1000", NULL,
-        "e1000",    "e1000",           "eth0",       "test only"};
+    static const struct devmodel net_dev = {.name = "test-nic",
+                                            .class = DEVMODEL_EMULATED,
+                                            .kind = DEVMODEL_NET,
+                                            .machines = MACHINE_PC,
+                                            .bus = "pci",
+                                            .attach = DEVBUS_NIC,
+                                            .qemu_device = "e1000",
+                                            .libvirt_bus = "e1000",
+                                            .guest_modules = "e1000",
+                                            .irq_match = "eth0",
+                                            .summary = "test only"};
     struct scenario s;
 
     (void)state;

@@ -209,9 +209,9 @@ static void test_every_model_mapped(void **state)
     (void)state;
     for (unsigned i = 0; i < devmodel_count(); i++) {
         const struct devmodel *d = devmodel_at(i);
-        const char *const *p = why_regions_of(d);
-        if (!p || !*p) {
-            fail_msg("device model %s has no region map in why.c", d->name);
+        const struct devmodel_region *p = why_regions_of(d);
+        if (!p || !p->pattern) {
+            fail_msg("device model %s has no region map in devmodel.c", d->name);
         }
         assert_int_equal(why_is_virtio(d), strncmp(d->name, "virtio", 6) == 0);
     }
