@@ -101,6 +101,29 @@ static const struct devmodel devmodels[] = {
         .summary = "virtio-scsi: paravirtual SCSI HBA with a scsi-hd disk behind it",
     },
     {
+        .name = "nvme",
+        .display = "NVMe",
+        .class = DEVMODEL_EMULATED,
+        .kind = DEVMODEL_BLK,
+        .machines = MACHINE_PC | MACHINE_Q35,
+        .bus = "nvme",
+        .attach = DEVBUS_NVME,
+        .qemu_device = "nvme",
+        /* what a libvirt with emulated NVMe names it; libvirt 9.0 has none (devbus.c) */
+        .libvirt_bus = "nvme",
+        .libvirt_dev = "nvme0n1",
+        .guest_modules = "nvme",
+        .irq_match = "nvme0",
+        /*
+         * BAR0 "nvme-bar0" is a container: "nvme" holds the controller registers and the
+         * queue doorbells, MSI-X sits behind them. Doorbells are plain MMIO writes
+         * (ioeventfd=off by default in QEMU 7.2), so memory_region_ops counts them.
+         */
+        .regions = {{"nvme", "NVMe controller registers and queue doorbells (MMIO)"},
+                    DEVMODEL_MSIX_REGIONS},
+        .summary = "NVMe controller: emulated, but built for queues (doorbell per batch, MSI-X)",
+    },
+    {
         .name = "rtl8139",
         .display = "RTL8139",
         .class = DEVMODEL_EMULATED,
@@ -147,6 +170,23 @@ static const struct devmodel devmodels[] = {
                     {"e1000e-flash", "e1000e flash window (MMIO)"},
                     DEVMODEL_MSIX_REGIONS},
         .summary = "Intel 82574L PCIe NIC (q35): descriptor rings, MSI-X, interrupt moderation",
+    },
+    {
+        .name = "vmxnet3",
+        .class = DEVMODEL_PARAVIRTUAL,
+        .kind = DEVMODEL_NET,
+        .machines = MACHINE_PC | MACHINE_Q35,
+        .bus = "pci",
+        .attach = DEVBUS_NIC,
+        .qemu_device = "vmxnet3",
+        .libvirt_bus = "vmxnet3",
+        .guest_modules = "vmxnet3",
+        .irq_match = "eth0",
+        /* BAR0: per-queue doorbells and interrupt masks; BAR1: commands and config */
+        .regions = {{"vmxnet3-b0", "vmxnet3 doorbells and interrupt masks (MMIO)"},
+                    {"vmxnet3-b1", "vmxnet3 commands, MAC and shared-area address (MMIO)"},
+                    DEVMODEL_MSIX_REGIONS},
+        .summary = "VMware's paravirtual NIC as QEMU emulates it: rings, MMIO doorbells, no vhost",
     },
     {
         .name = "virtio-net",

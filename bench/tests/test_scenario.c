@@ -180,7 +180,7 @@ BAD_FIXTURE(test_bad_out_of_range, "bad_out_of_range.ini",
             ":5: runtime: 7200 is out of range (0.1..3600 seconds)")
 BAD_FIXTURE(test_bad_unknown_device, "bad_unknown_device.ini",
             ":3: unknown device model 'virtio_blk' (did you mean 'virtio-blk'? known: ide, ahci, "
-            "virtio-blk, virtio-scsi, rtl8139, e1000, e1000e, virtio-net)")
+            "virtio-blk, virtio-scsi, nvme, rtl8139, e1000, e1000e, vmxnet3, virtio-net)")
 BAD_FIXTURE(test_bad_unknown_workload, "bad_unknown_workload.ini",
             ":4: unknown workload 'mixed_rw' (known: seqread, seqwrite, randread, randwrite, "
             "randread_qd1, randwrite_qd1, tcp_tx, tcp_rx, tcp_rr, udp_pps)")
@@ -190,7 +190,7 @@ BAD_FIXTURE(test_bad_duplicate_workload, "bad_duplicate_workload.ini",
             ":4: workload 'randread' listed twice")
 BAD_FIXTURE(test_bad_missing_devices, "bad_missing_devices.ini",
             ": missing required key 'devices' (one or more of: ide, ahci, virtio-blk, "
-            "virtio-scsi, rtl8139, e1000, e1000e, virtio-net)")
+            "virtio-scsi, nvme, rtl8139, e1000, e1000e, vmxnet3, virtio-net)")
 BAD_FIXTURE(test_bad_machine, "bad_machine.ini",
             ":4: device 'ahci' needs machine q35, but machine = pc")
 BAD_FIXTURE(test_bad_machine_value, "bad_machine_value.ini",
