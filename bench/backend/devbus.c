@@ -52,44 +52,21 @@ static int devbus_qemu_drive(struct qemu_argv *a, const struct guest_spec *s)
     return rc ? -1 : 0;
 }
 
-/* PIIX IDE on pc and ICH9 AHCI on q35 are built into the machine; port ide.0. */
-static int devbus_qemu_ide(struct qemu_argv *a, const struct guest_spec *s)
+/*
+ * A disk: its image, the host adapter it sits behind if the model names one (SCSI), then
+ * its -device with the bus's own properties (the port, a serial number).
+ */
+static int devbus_qemu_disk(struct qemu_argv *a, const struct guest_spec *s)
 {
+    const struct devmodel *m = s->dut;
     int rc = devbus_qemu_drive(a, s);
 
+    if (m->qemu_controller) {
+        rc |= backend_qemu_argv_add(a, "-device");
+        rc |= backend_qemu_argv_add(a, "%s,id=dutctl", m->qemu_controller);
+    }
     rc |= backend_qemu_argv_add(a, "-device");
-    rc |= backend_qemu_argv_add(a, "%s,drive=dut,bus=ide.0", s->dut->qemu_device);
-    return rc ? -1 : 0;
-}
-
-static int devbus_qemu_pci_disk(struct qemu_argv *a, const struct guest_spec *s)
-{
-    int rc = devbus_qemu_drive(a, s);
-
-    rc |= backend_qemu_argv_add(a, "-device");
-    rc |= backend_qemu_argv_add(a, "%s,drive=dut", s->dut->qemu_device);
-    return rc ? -1 : 0;
-}
-
-static int devbus_qemu_scsi(struct qemu_argv *a, const struct guest_spec *s)
-{
-    int rc = devbus_qemu_drive(a, s);
-
-    rc |= backend_qemu_argv_add(a, "-device");
-    rc |= backend_qemu_argv_add(a, "%s,id=dutctl", s->dut->qemu_controller);
-    rc |= backend_qemu_argv_add(a, "-device");
-    rc |= backend_qemu_argv_add(a, "%s,drive=dut,bus=dutctl.0", s->dut->qemu_device);
-    return rc ? -1 : 0;
-}
-
-/* The controller and its one namespace in one -device (QEMU 7.2 wants a serial). */
-static int devbus_qemu_nvme(struct qemu_argv *a, const struct guest_spec *s)
-{
-    int rc = devbus_qemu_drive(a, s);
-
-    rc |= backend_qemu_argv_add(a, "-device");
-    rc |=
-        backend_qemu_argv_add(a, "%s,drive=dut,serial=%s", s->dut->qemu_device, DEVBUS_NVME_SERIAL);
+    rc |= backend_qemu_argv_add(a, "%s,drive=dut%s", m->qemu_device, devbus_of(m)->qemu_props);
     return rc ? -1 : 0;
 }
 
@@ -120,13 +97,27 @@ static unsigned devbus_dut_slot(const struct guest_spec *s)
     return s->machine == MACHINE_Q35 ? 1 : 2;
 }
 
-/* The disk element of every disk bus; pci: the disk is a PCI function of its own. */
-static int devbus_xml_disk(xmlTextWriterPtr w, const struct guest_spec *s, int pci)
+/*
+ * A disk: the SCSI host adapter first when the model names one (on the DUT's PCI slot),
+ * then the disk, with a PCI slot of its own when the bus makes it a PCI function.
+ */
+static int devbus_xml_disk(xmlTextWriterPtr w, const struct guest_spec *s, char *err, size_t errlen)
 {
     const struct devmodel *m = s->dut;
     char num[32];
     int rc = 0;
 
+    (void)err;
+    (void)errlen;
+    if (m->libvirt_controller) {
+        rc |= xmlw_start(w, "controller");
+        rc |= xmlw_attr(w, "type", "scsi");
+        rc |= xmlw_attr(w, "index", "0");
+        rc |= xmlw_attr(w, "model", m->libvirt_controller);
+        rc |= xmlw_empty1(w, "alias", "name", DOMXML_DUT_ALIAS "ctl");
+        rc |= xmlw_pci_address(w, devbus_dut_slot(s));
+        rc |= xmlw_end(w);
+    }
     rc |= xmlw_start(w, "disk");
     rc |= xmlw_attr(w, "type", "file");
     rc |= xmlw_attr(w, "device", "disk");
@@ -148,43 +139,10 @@ static int devbus_xml_disk(xmlTextWriterPtr w, const struct guest_spec *s, int p
     rc |= xmlw_attr(w, "bus", m->libvirt_bus);
     rc |= xmlw_end(w);
     rc |= xmlw_empty1(w, "alias", "name", DOMXML_DUT_ALIAS);
-    if (pci) {
+    if (devbus_of(m)->libvirt_pci) {
         rc |= xmlw_pci_address(w, devbus_dut_slot(s));
     }
     rc |= xmlw_end(w);
-    return rc;
-}
-
-static int devbus_xml_ide(xmlTextWriterPtr w, const struct guest_spec *s, char *err, size_t errlen)
-{
-    (void)err;
-    (void)errlen;
-    return devbus_xml_disk(w, s, 0);
-}
-
-static int devbus_xml_pci_disk(xmlTextWriterPtr w, const struct guest_spec *s, char *err,
-                               size_t errlen)
-{
-    (void)err;
-    (void)errlen;
-    return devbus_xml_disk(w, s, 1);
-}
-
-/* The SCSI host adapter on the DUT's PCI slot, then the disk on its bus. */
-static int devbus_xml_scsi(xmlTextWriterPtr w, const struct guest_spec *s, char *err, size_t errlen)
-{
-    int rc = 0;
-
-    (void)err;
-    (void)errlen;
-    rc |= xmlw_start(w, "controller");
-    rc |= xmlw_attr(w, "type", "scsi");
-    rc |= xmlw_attr(w, "index", "0");
-    rc |= xmlw_attr(w, "model", s->dut->libvirt_controller);
-    rc |= xmlw_empty1(w, "alias", "name", DOMXML_DUT_ALIAS "ctl");
-    rc |= xmlw_pci_address(w, devbus_dut_slot(s));
-    rc |= xmlw_end(w);
-    rc |= devbus_xml_disk(w, s, 0);
     return rc;
 }
 
@@ -219,18 +177,29 @@ static int devbus_xml_nic(xmlTextWriterPtr w, const struct guest_spec *s, char *
 /* ---- the table ---------------------------------------------------------------------------- */
 
 static const struct devbus_ops devbus_table[DEVBUS_COUNT] = {
-    [DEVBUS_IDE] = {.name = "ide", .qemu_args = devbus_qemu_ide, .domxml = devbus_xml_ide},
+    /* PIIX IDE on pc and ICH9 AHCI on q35 are built into the machine; both expose ide.0. */
+    [DEVBUS_IDE] = {.name = "ide",
+                    .qemu_args = devbus_qemu_disk,
+                    .qemu_props = ",bus=ide.0",
+                    .domxml = devbus_xml_disk},
     [DEVBUS_PCI_DISK] = {.name = "pci-disk",
-                         .qemu_args = devbus_qemu_pci_disk,
-                         .domxml = devbus_xml_pci_disk},
-    [DEVBUS_SCSI] = {.name = "scsi", .qemu_args = devbus_qemu_scsi, .domxml = devbus_xml_scsi},
+                         .qemu_args = devbus_qemu_disk,
+                         .qemu_props = "",
+                         .domxml = devbus_xml_disk,
+                         .libvirt_pci = 1},
+    [DEVBUS_SCSI] = {.name = "scsi",
+                     .qemu_args = devbus_qemu_disk,
+                     .qemu_props = ",bus=dutctl.0",
+                     .domxml = devbus_xml_disk},
     /*
+     * The controller and its one namespace in one -device (QEMU 7.2 wants a serial).
      * libvirt 9.0's domain schema has no emulated NVMe controller: <target bus=> knows
      * ide, fdc, scsi, virtio, xen, usb, uml, sata and sd only, and <disk type='nvme'> is
      * a host NVMe device passed through, not QEMU's -device nvme.
      */
     [DEVBUS_NVME] = {.name = "nvme",
-                     .qemu_args = devbus_qemu_nvme,
+                     .qemu_args = devbus_qemu_disk,
+                     .qemu_props = ",serial=" DEVBUS_NVME_SERIAL,
                      .libvirt_refusal = "libvirt 9.0 has no emulated NVMe controller "
                                         "(no <target bus='nvme'>); use --backend qemu"},
     [DEVBUS_NIC] = {.name = "nic", .qemu_args = devbus_qemu_nic, .domxml = devbus_xml_nic},
@@ -247,7 +216,8 @@ int devbus_check_table(void)
 
     for (unsigned i = 0; i < DEVBUS_COUNT; i++) {
         const struct devbus_ops *b = &devbus_table[i];
-        if (!b->name || !b->qemu_args || !b->domxml == !b->libvirt_refusal) {
+        if (!b->name || !b->qemu_args || (b->qemu_args == devbus_qemu_disk && !b->qemu_props) ||
+            !b->domxml == !b->libvirt_refusal) {
             log_err("bus table: entry %u (%s) needs QEMU arguments and either domain XML or "
                     "the reason libvirt cannot express it",
                     i, b->name ? b->name : "?");

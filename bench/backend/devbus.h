@@ -21,12 +21,14 @@ struct devbus_ops {
     const char *name;
     /* Append the DUT's -drive/-netdev and -device arguments. 0, or -1 (bad name, full). */
     int (*qemu_args)(struct qemu_argv *a, const struct guest_spec *s);
+    const char *qemu_props; /* disks: appended to the DUT's -device ("" for none) */
     /*
      * Write the DUT's elements inside <devices>. 0, or -1 (err set when it is more than
      * a libxml2 failure). NULL when libvirt cannot express the bus: libvirt_refusal says why.
      */
     int (*domxml)(xmlTextWriterPtr w, const struct guest_spec *s, char *err, size_t errlen);
     const char *libvirt_refusal;
+    int libvirt_pci; /* disks: the disk is a PCI function of its own (<address type='pci'>) */
 };
 
 /* The bus entry of a model (m->attach; devbus_check_table() made sure there is one). */

@@ -185,6 +185,17 @@ static void test_region_matching(void **state)
         {"e1000e", "msix-table", 1},
         {"virtio-net", "virtio-pci-common-virtio-net", 1},
         {"virtio-net", "virtio-pci-device-virtio-blk", 0},
+        /* QEMU 7.2's names (info mtree): nvme-bar0 and vmxnet3-msix-bar are containers */
+        {"nvme", "nvme", 1},
+        {"nvme", "msix-table", 1},
+        {"nvme", "nvme-bar0", 0},
+        {"nvme", "ahci", 0},
+        {"vmxnet3", "vmxnet3-b0", 1},
+        {"vmxnet3", "vmxnet3-b1", 1},
+        {"vmxnet3", "msix-pba", 1},
+        {"vmxnet3", "vmxnet3-msix-bar", 0},
+        {"vmxnet3", "e1000e-mmio", 0},
+        {"e1000e", "vmxnet3-b0", 0},
     };
 
     (void)state;
