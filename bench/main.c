@@ -9,9 +9,11 @@
 #include "baseline.h"
 #include "compare.h"
 #include "demo.h"
+#include "devbus.h"
 #include "devmodel.h"
 #include "exitcode.h"
 #include "log.h"
+#include "metric.h"
 #include "registry.h"
 #include "report.h"
 #include "run.h"
@@ -256,7 +258,8 @@ int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
 
-    if (devmodel_check_table() < 0 || workload_check_table() < 0) {
+    if (devmodel_check_table() < 0 || devbus_check_table() < 0 || workload_check_table() < 0 ||
+        metric_check_table() < 0) {
         return PVB_EXIT_USAGE;
     }
     run_install_signals();

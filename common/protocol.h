@@ -38,6 +38,7 @@
  *   kind=blk|net
  *   rw=read|write|randread|randwrite     (blk)
  *   rw=tcp_tx|tcp_rx|tcp_rr|udp_pps      (net) see "Network workloads" below
+ *                         (the list: PVB_RW_LIST below)
  *   bs=<bytes> qd=<n>     (blk) block size and queue depth; (net) bs is the message
  *                         size: one write of a stream (tcp_tx, tcp_rx), the request and
  *                         the response (tcp_rr), the UDP payload (udp_pps, >= 16);
@@ -170,6 +171,42 @@ enum pvb_net_workload {
     PVB_NET_TCP_RR = 3,
     PVB_NET_UDP_PPS = 4,
 };
+
+/*
+ * The job "rw" values, one line each, in the order of enum pvb_rw:
+ *   X(ID, name, kind, wire)  ID names PVB_RW_<ID>; kind is BLK or NET; wire is the
+ *                            enum pvb_net_workload a net job's hello carries, 0 for blk.
+ * The harness's workload table, the agent's job parser and the host peer all take their
+ * names from here.
+ */
+#define PVB_RW_LIST(X)                                                                             \
+    X(READ, "read", BLK, 0)                                                                        \
+    X(WRITE, "write", BLK, 0)                                                                      \
+    X(RANDREAD, "randread", BLK, 0)                                                                \
+    X(RANDWRITE, "randwrite", BLK, 0)                                                              \
+    X(TCP_TX, "tcp_tx", NET, PVB_NET_TCP_TX)                                                       \
+    X(TCP_RX, "tcp_rx", NET, PVB_NET_TCP_RX)                                                       \
+    X(TCP_RR, "tcp_rr", NET, PVB_NET_TCP_RR)                                                       \
+    X(UDP_PPS, "udp_pps", NET, PVB_NET_UDP_PPS)
+
+enum pvb_rw_kind { PVB_RW_BLK, PVB_RW_NET };
+
+#define PVB_RW_ENUM(id, name, kind, wire) PVB_RW_##id,
+enum pvb_rw { PVB_RW_LIST(PVB_RW_ENUM) PVB_RW_COUNT };
+#undef PVB_RW_ENUM
+
+/* One rw value: its name, kind and network wire number (0 for blk). */
+struct pvb_rw_info {
+    const char *name;
+    enum pvb_rw_kind kind;
+    enum pvb_net_workload wire;
+};
+
+#define PVB_RW_INFO(id, name, kind, wire) {name, PVB_RW_##kind, (enum pvb_net_workload)(wire)},
+/* Indexed by enum pvb_rw; static, so every user gets its own copy of this small table. */
+static const struct pvb_rw_info pvb_rw_table[PVB_RW_COUNT]
+    __attribute__((unused)) = {PVB_RW_LIST(PVB_RW_INFO)};
+#undef PVB_RW_INFO
 
 /* Module load list inside the initramfs: one path per line, dependencies first. */
 #define PVB_MODULES_LIST "/etc/pvbench/modules"

@@ -35,10 +35,16 @@ struct agent_key {
 };
 
 static const char *const agent_kind_names[] = {"blk", "net", NULL};
-static const char *const agent_rw_names[] = {"read",   "write",  "randread", "randwrite",
-                                             "tcp_tx", "tcp_rx", "tcp_rr",   "udp_pps", NULL};
+/* The rw names of the protocol (PVB_RW_LIST); enum agent_rw follows the list's order. */
+#define AGENT_RW_NAME(id, name, kind, wire) name,
+static const char *const agent_rw_names[] = {PVB_RW_LIST(AGENT_RW_NAME) NULL};
+#undef AGENT_RW_NAME
 _Static_assert(sizeof(agent_rw_names) / sizeof(agent_rw_names[0]) == AGENT_RW_COUNT + 1,
                "one name per enum agent_rw");
+#define AGENT_RW_SAME(id, name, kind, wire)                                                        \
+    _Static_assert((int)AGENT_RW_##id == (int)PVB_RW_##id, "enum agent_rw follows PVB_RW_LIST");
+PVB_RW_LIST(AGENT_RW_SAME)
+#undef AGENT_RW_SAME
 static const char *const agent_fault_names[] = {"none",  "hang", "crash", "garbage",
                                                 "flood", "exit", NULL};
 
@@ -311,8 +317,7 @@ const char *agent_job_rw_name(enum agent_rw rw)
 
 bool agent_job_rw_is_net(enum agent_rw rw)
 {
-    return rw == AGENT_RW_TCP_TX || rw == AGENT_RW_TCP_RX || rw == AGENT_RW_TCP_RR ||
-           rw == AGENT_RW_UDP_PPS;
+    return (unsigned)rw < PVB_RW_COUNT && pvb_rw_table[rw].kind == PVB_RW_NET;
 }
 
 bool agent_job_rw_is_write(enum agent_rw rw)

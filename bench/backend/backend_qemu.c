@@ -10,12 +10,11 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "devbus.h"
 #include "registry.h"
 #include "util.h"
 
-static int argv_add(struct qemu_argv *a, const char *fmt, ...) PVB_PRINTF(2, 3);
-
-static int argv_add(struct qemu_argv *a, const char *fmt, ...)
+int backend_qemu_argv_add(struct qemu_argv *a, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -41,80 +40,6 @@ static int path_ok(const char *p)
     return p && *p && !strchr(p, ',') && !strchr(p, '\n');
 }
 
-/* An interface name QEMU and ip accept: 1..15 of [A-Za-z0-9_.-]. */
-static int ifname_ok(const char *n)
-{
-    size_t len = n ? strlen(n) : 0;
-
-    return len > 0 && len < 16 && strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789_.-") == len;
-}
-
-/* A MAC address as six colon-separated hex pairs. */
-static int mac_ok(const char *m)
-{
-    if (!m || strlen(m) != 17) {
-        return 0;
-    }
-    for (int i = 0; i < 17; i++) {
-        if (i % 3 == 2 ? m[i] != ':' : !strchr("0123456789abcdefABCDEF", m[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/*
- * A NIC under test: its backend is the persistent tap the harness created (no
- * script, QEMU only attaches), vhost as decided by the harness.
- */
-static int add_nic(struct qemu_argv *a, const struct guest_spec *s)
-{
-    int rc = 0;
-
-    if (!ifname_ok(s->net_tap) || !mac_ok(s->net_mac)) {
-        return -1;
-    }
-    rc |= argv_add(a, "-netdev");
-    rc |= argv_add(a, "tap,id=net0,ifname=%s,script=no,downscript=no,vhost=%s", s->net_tap,
-                   s->net_vhost ? "on" : "off");
-    rc |= argv_add(a, "-device");
-    rc |= argv_add(a, "%s,netdev=net0,mac=%s", s->dut->qemu_device, s->net_mac);
-    return rc ? -1 : 0;
-}
-
-/* The -device arguments of the device under test. */
-static int add_dut(struct qemu_argv *a, const struct guest_spec *s)
-{
-    const struct devmodel *m = s->dut;
-    int rc = 0;
-
-    if (m->kind == DEVMODEL_NET) {
-        return add_nic(a, s);
-    }
-    rc |= argv_add(a, "-drive");
-    if (s->disk_iops_limit) {
-        rc |= argv_add(a, "file=%s,format=raw,if=none,id=dut,cache=none,throttling.iops-total=%u",
-                       s->disk_path, s->disk_iops_limit);
-    } else {
-        rc |= argv_add(a, "file=%s,format=raw,if=none,id=dut,cache=none", s->disk_path);
-    }
-    if (m->qemu_controller) {
-        rc |= argv_add(a, "-device");
-        rc |= argv_add(a, "%s,id=dutctl", m->qemu_controller);
-        rc |= argv_add(a, "-device");
-        rc |= argv_add(a, "%s,drive=dut,bus=dutctl.0", m->qemu_device);
-    } else if (strcmp(m->bus, "ide") == 0 || strcmp(m->bus, "sata") == 0) {
-        /* PIIX IDE on pc and ICH9 AHCI on q35 are built into the machine; port ide.0. */
-        rc |= argv_add(a, "-device");
-        rc |= argv_add(a, "%s,drive=dut,bus=ide.0", m->qemu_device);
-    } else {
-        rc |= argv_add(a, "-device");
-        rc |= argv_add(a, "%s,drive=dut", m->qemu_device);
-    }
-    return rc ? -1 : 0;
-}
-
 int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
 {
     int rc = 0;
@@ -127,56 +52,56 @@ int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
         strchr(s->name, ',') || strchr(s->cmdline, '\n')) {
         return -1;
     }
-    rc |= argv_add(a, "%s", s->qemu_binary);
-    rc |= argv_add(a, "-name");
-    rc |= argv_add(a, "%s,debug-threads=on", s->name);
-    rc |= argv_add(a, "-accel");
-    rc |= argv_add(a, "%s", kvm ? "kvm" : "tcg");
-    rc |= argv_add(a, "-cpu");
-    rc |= argv_add(a, "%s", kvm ? "host" : "max");
-    rc |= argv_add(a, "-machine");
-    rc |= argv_add(a, "%s", machine_name(s->machine));
-    rc |= argv_add(a, "-smp");
-    rc |= argv_add(a, "%u", s->vcpus);
-    rc |= argv_add(a, "-m");
-    rc |= argv_add(a, "%u", s->memory_mib);
-    rc |= argv_add(a, "-nodefaults");
-    rc |= argv_add(a, "-no-user-config");
-    rc |= argv_add(a, "-display");
-    rc |= argv_add(a, "none");
-    rc |= argv_add(a, "-no-reboot");
-    rc |= argv_add(a, "-kernel");
-    rc |= argv_add(a, "%s", s->kernel);
-    rc |= argv_add(a, "-initrd");
-    rc |= argv_add(a, "%s", s->initrd);
-    rc |= argv_add(a, "-append");
-    rc |= argv_add(a, "%s", s->cmdline);
+    rc |= backend_qemu_argv_add(a, "%s", s->qemu_binary);
+    rc |= backend_qemu_argv_add(a, "-name");
+    rc |= backend_qemu_argv_add(a, "%s,debug-threads=on", s->name);
+    rc |= backend_qemu_argv_add(a, "-accel");
+    rc |= backend_qemu_argv_add(a, "%s", kvm ? "kvm" : "tcg");
+    rc |= backend_qemu_argv_add(a, "-cpu");
+    rc |= backend_qemu_argv_add(a, "%s", kvm ? "host" : "max");
+    rc |= backend_qemu_argv_add(a, "-machine");
+    rc |= backend_qemu_argv_add(a, "%s", machine_name(s->machine));
+    rc |= backend_qemu_argv_add(a, "-smp");
+    rc |= backend_qemu_argv_add(a, "%u", s->vcpus);
+    rc |= backend_qemu_argv_add(a, "-m");
+    rc |= backend_qemu_argv_add(a, "%u", s->memory_mib);
+    rc |= backend_qemu_argv_add(a, "-nodefaults");
+    rc |= backend_qemu_argv_add(a, "-no-user-config");
+    rc |= backend_qemu_argv_add(a, "-display");
+    rc |= backend_qemu_argv_add(a, "none");
+    rc |= backend_qemu_argv_add(a, "-no-reboot");
+    rc |= backend_qemu_argv_add(a, "-kernel");
+    rc |= backend_qemu_argv_add(a, "%s", s->kernel);
+    rc |= backend_qemu_argv_add(a, "-initrd");
+    rc |= backend_qemu_argv_add(a, "%s", s->initrd);
+    rc |= backend_qemu_argv_add(a, "-append");
+    rc |= backend_qemu_argv_add(a, "%s", s->cmdline);
     /* ttyS0: kernel console to a file; ttyS1: the control channel, same in every config. */
-    rc |= argv_add(a, "-chardev");
-    rc |= argv_add(a, "file,id=con,path=%s", s->console_log);
-    rc |= argv_add(a, "-serial");
-    rc |= argv_add(a, "chardev:con");
-    rc |= argv_add(a, "-chardev");
-    rc |= argv_add(a, "socket,id=ctl,path=%s", s->control_sock);
-    rc |= argv_add(a, "-serial");
-    rc |= argv_add(a, "chardev:ctl");
+    rc |= backend_qemu_argv_add(a, "-chardev");
+    rc |= backend_qemu_argv_add(a, "file,id=con,path=%s", s->console_log);
+    rc |= backend_qemu_argv_add(a, "-serial");
+    rc |= backend_qemu_argv_add(a, "chardev:con");
+    rc |= backend_qemu_argv_add(a, "-chardev");
+    rc |= backend_qemu_argv_add(a, "socket,id=ctl,path=%s", s->control_sock);
+    rc |= backend_qemu_argv_add(a, "-serial");
+    rc |= backend_qemu_argv_add(a, "chardev:ctl");
     /* "Why" metrics (why.h): QMP to switch trace events on and off, and their log file. */
     if (s->qmp_sock) {
         if (!path_ok(s->qmp_sock)) {
             return -1;
         }
-        rc |= argv_add(a, "-qmp");
-        rc |= argv_add(a, "unix:%s,server=on,wait=off", s->qmp_sock);
+        rc |= backend_qemu_argv_add(a, "-qmp");
+        rc |= backend_qemu_argv_add(a, "unix:%s,server=on,wait=off", s->qmp_sock);
     }
     if (s->trace_log) {
         if (!path_ok(s->trace_log)) {
             return -1;
         }
-        rc |= argv_add(a, "-D");
-        rc |= argv_add(a, "%s", s->trace_log);
+        rc |= backend_qemu_argv_add(a, "-D");
+        rc |= backend_qemu_argv_add(a, "%s", s->trace_log);
     }
     if (s->dut) {
-        rc |= add_dut(a, s);
+        rc |= devbus_of(s->dut)->qemu_args(a, s);
     }
     return rc ? -1 : 0;
 }

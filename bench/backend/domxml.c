@@ -15,6 +15,7 @@
  *   -drive ...,cache=none + -device DUT   <disk> with <driver cache='none'> and the bus
  *   -drive ...,throttling.iops-total=N    <iotune><total_iops_sec>N</total_iops_sec>
  *
+ * The device under test is written by its bus (devbus.c), next to its QEMU arguments.
  * PCI devices of the DUT get an explicit slot on the root bus (the slot QEMU picks
  * itself), so libvirt does not put them behind a pcie-root-port on q35.
  */
@@ -27,20 +28,12 @@
 #include <libxml/xmlstring.h>
 #include <libxml/xmlwriter.h>
 
+#include "devbus.h"
 #include "util.h"
+#include "xmlw.h"
 
 /* Longest domain name accepted (libvirt has no hard limit; paths under /run derive from it). */
 #define DOMXML_NAME_MAX 200
-
-/* QEMU SCSI host adapter -> libvirt <controller type='scsi' model=>. */
-static const struct {
-    const char *qemu;
-    const char *libvirt;
-} scsi_models[] = {
-    {"virtio-scsi-pci", "virtio-scsi"},
-    {"lsi53c895a", "lsilogic"},
-    {"megasas", "megasas"},
-};
 
 /* Printable UTF-8 without control characters: what XML 1.0 and libvirt can carry. */
 static int text_ok(const char *s)
@@ -70,95 +63,7 @@ int domxml_name_ok(const char *name)
 
 const char *domxml_dut_target_dev(const struct devmodel *m)
 {
-    if (!m || m->kind != DEVMODEL_BLK) {
-        return NULL;
-    }
-    if (strcmp(m->libvirt_bus, "ide") == 0) {
-        return "hda";
-    }
-    if (strcmp(m->libvirt_bus, "virtio") == 0) {
-        return "vda";
-    }
-    if (strcmp(m->libvirt_bus, "sata") == 0 || strcmp(m->libvirt_bus, "scsi") == 0) {
-        return "sda";
-    }
-    return NULL;
-}
-
-static const char *scsi_controller_model(const char *qemu_controller)
-{
-    for (size_t i = 0; i < sizeof(scsi_models) / sizeof(scsi_models[0]); i++) {
-        if (qemu_controller && strcmp(scsi_models[i].qemu, qemu_controller) == 0) {
-            return scsi_models[i].libvirt;
-        }
-    }
-    return NULL;
-}
-
-/* ---- thin wrappers: every xmlTextWriter call reports failure as -1 ------------------------ */
-
-static int x_start(xmlTextWriterPtr w, const char *name)
-{
-    return xmlTextWriterStartElement(w, BAD_CAST name) < 0 ? -1 : 0;
-}
-
-static int x_end(xmlTextWriterPtr w)
-{
-    return xmlTextWriterEndElement(w) < 0 ? -1 : 0;
-}
-
-static int x_attr(xmlTextWriterPtr w, const char *name, const char *value)
-{
-    return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value) < 0 ? -1 : 0;
-}
-
-static int x_attrf(xmlTextWriterPtr w, const char *name, const char *fmt, ...) PVB_PRINTF(3, 4);
-
-static int x_attrf(xmlTextWriterPtr w, const char *name, const char *fmt, ...)
-{
-    char buf[64];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(buf)) {
-        return -1;
-    }
-    return x_attr(w, name, buf);
-}
-
-/* <name>text</name>, text escaped by libxml2. */
-static int x_elem(xmlTextWriterPtr w, const char *name, const char *text)
-{
-    return xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text) < 0 ? -1 : 0;
-}
-
-/* An empty element with one attribute: <name attr='value'/>. */
-static int x_empty1(xmlTextWriterPtr w, const char *name, const char *attr, const char *value)
-{
-    int rc = 0;
-
-    rc |= x_start(w, name);
-    rc |= x_attr(w, attr, value);
-    rc |= x_end(w);
-    return rc;
-}
-
-/* <address type='pci'> on the root bus, function 0. */
-static int x_pci_address(xmlTextWriterPtr w, unsigned slot)
-{
-    int rc = 0;
-
-    rc |= x_start(w, "address");
-    rc |= x_attr(w, "type", "pci");
-    rc |= x_attr(w, "domain", "0x0000");
-    rc |= x_attr(w, "bus", "0x00");
-    rc |= x_attrf(w, "slot", "0x%02x", slot);
-    rc |= x_attr(w, "function", "0x0");
-    rc |= x_end(w);
-    return rc;
+    return m && m->kind == DEVMODEL_BLK ? m->libvirt_dev : NULL;
 }
 
 /* ---- sections -------------------------------------------------------------------------------- */
@@ -167,21 +72,21 @@ static int write_os(xmlTextWriterPtr w, const struct guest_spec *s)
 {
     int rc = 0;
 
-    rc |= x_start(w, "os");
-    rc |= x_start(w, "type");
-    rc |= x_attr(w, "arch", "x86_64");
-    rc |= x_attr(w, "machine", machine_name(s->machine));
+    rc |= xmlw_start(w, "os");
+    rc |= xmlw_start(w, "type");
+    rc |= xmlw_attr(w, "arch", "x86_64");
+    rc |= xmlw_attr(w, "machine", machine_name(s->machine));
     rc |= xmlTextWriterWriteString(w, BAD_CAST "hvm") < 0 ? -1 : 0;
-    rc |= x_end(w);
-    rc |= x_elem(w, "kernel", s->kernel);
-    rc |= x_elem(w, "initrd", s->initrd);
-    rc |= x_elem(w, "cmdline", s->cmdline);
-    rc |= x_end(w);
+    rc |= xmlw_end(w);
+    rc |= xmlw_elem(w, "kernel", s->kernel);
+    rc |= xmlw_elem(w, "initrd", s->initrd);
+    rc |= xmlw_elem(w, "cmdline", s->cmdline);
+    rc |= xmlw_end(w);
     /* QEMU enables ACPI unless told otherwise; libvirt disables it unless asked. */
-    rc |= x_start(w, "features");
-    rc |= x_start(w, "acpi");
-    rc |= x_end(w);
-    rc |= x_end(w);
+    rc |= xmlw_start(w, "features");
+    rc |= xmlw_start(w, "acpi");
+    rc |= xmlw_end(w);
+    rc |= xmlw_end(w);
     return rc;
 }
 
@@ -190,16 +95,16 @@ static int write_cpu(xmlTextWriterPtr w, const struct guest_spec *s, int kvm)
 {
     int rc = 0;
 
-    rc |= x_start(w, "cpu");
-    rc |= x_attr(w, "mode", kvm ? "host-passthrough" : "maximum");
-    rc |= x_attr(w, "check", "none");
-    rc |= x_start(w, "topology");
-    rc |= x_attr(w, "sockets", "1");
-    rc |= x_attr(w, "dies", "1");
-    rc |= x_attrf(w, "cores", "%u", s->vcpus);
-    rc |= x_attr(w, "threads", "1");
-    rc |= x_end(w);
-    rc |= x_end(w);
+    rc |= xmlw_start(w, "cpu");
+    rc |= xmlw_attr(w, "mode", kvm ? "host-passthrough" : "maximum");
+    rc |= xmlw_attr(w, "check", "none");
+    rc |= xmlw_start(w, "topology");
+    rc |= xmlw_attr(w, "sockets", "1");
+    rc |= xmlw_attr(w, "dies", "1");
+    rc |= xmlw_attrf(w, "cores", "%u", s->vcpus);
+    rc |= xmlw_attr(w, "threads", "1");
+    rc |= xmlw_end(w);
+    rc |= xmlw_end(w);
     return rc;
 }
 
@@ -208,109 +113,34 @@ static int write_serials(xmlTextWriterPtr w, const struct guest_spec *s)
 {
     int rc = 0;
 
-    rc |= x_start(w, "serial");
-    rc |= x_attr(w, "type", "file");
-    rc |= x_empty1(w, "source", "path", s->console_log);
-    rc |= x_empty1(w, "target", "port", "0");
-    rc |= x_end(w);
+    rc |= xmlw_start(w, "serial");
+    rc |= xmlw_attr(w, "type", "file");
+    rc |= xmlw_empty1(w, "source", "path", s->console_log);
+    rc |= xmlw_empty1(w, "target", "port", "0");
+    rc |= xmlw_end(w);
 
-    rc |= x_start(w, "serial");
-    rc |= x_attr(w, "type", "unix");
-    rc |= x_start(w, "source");
-    rc |= x_attr(w, "mode", "connect");
-    rc |= x_attr(w, "path", s->control_sock);
-    rc |= x_end(w);
-    rc |= x_empty1(w, "target", "port", "1");
-    rc |= x_end(w);
+    rc |= xmlw_start(w, "serial");
+    rc |= xmlw_attr(w, "type", "unix");
+    rc |= xmlw_start(w, "source");
+    rc |= xmlw_attr(w, "mode", "connect");
+    rc |= xmlw_attr(w, "path", s->control_sock);
+    rc |= xmlw_end(w);
+    rc |= xmlw_empty1(w, "target", "port", "1");
+    rc |= xmlw_end(w);
     return rc;
 }
 
-/* The disk under test, with its SCSI host adapter when it needs one. */
-static int write_dut_disk(xmlTextWriterPtr w, const struct guest_spec *s, char *err, size_t errlen)
+/* The device under test as its bus writes it (devbus.c); a bus libvirt cannot express: refused. */
+static int write_dut(xmlTextWriterPtr w, const struct guest_spec *s, char *err, size_t errlen)
 {
-    const struct devmodel *m = s->dut;
-    const char *dev = domxml_dut_target_dev(m);
-    const char *ctl_model = NULL;
-    /* The slot QEMU gives the first PCI device it adds: after PIIX3 on pc, after none on q35. */
-    unsigned slot = s->machine == MACHINE_Q35 ? 1 : 2;
-    int is_pci = strcmp(m->libvirt_bus, "virtio") == 0;
-    int rc = 0;
-    char num[32];
+    const struct devbus_ops *bus = devbus_of(s->dut);
 
-    if (!dev) {
-        snprintf(err, errlen, "device model %s: no libvirt disk bus for '%s'", m->name,
-                 m->libvirt_bus);
+    if (!bus->domxml) {
+        snprintf(err, errlen, "device model %s: the libvirt backend cannot express it: %s",
+                 s->dut->name, bus->libvirt_refusal);
         return -1;
     }
-    if (strcmp(m->libvirt_bus, "scsi") == 0) {
-        ctl_model = scsi_controller_model(m->qemu_controller);
-        if (!ctl_model) {
-            snprintf(err, errlen, "device model %s: no libvirt SCSI controller model for '%s'",
-                     m->name, m->qemu_controller ? m->qemu_controller : "(none)");
-            return -1;
-        }
-        rc |= x_start(w, "controller");
-        rc |= x_attr(w, "type", "scsi");
-        rc |= x_attr(w, "index", "0");
-        rc |= x_attr(w, "model", ctl_model);
-        rc |= x_empty1(w, "alias", "name", DOMXML_DUT_ALIAS "ctl");
-        rc |= x_pci_address(w, slot);
-        rc |= x_end(w);
-    }
-    rc |= x_start(w, "disk");
-    rc |= x_attr(w, "type", "file");
-    rc |= x_attr(w, "device", "disk");
-    rc |= x_start(w, "driver");
-    rc |= x_attr(w, "name", "qemu");
-    rc |= x_attr(w, "type", "raw");
-    rc |= x_attr(w, "cache", "none");
-    rc |= x_end(w);
-    rc |= x_empty1(w, "source", "file", s->disk_path);
-    if (s->disk_iops_limit) {
-        /* QEMU's throttling.iops-total: reads and writes share one budget. */
-        snprintf(num, sizeof(num), "%u", s->disk_iops_limit);
-        rc |= x_start(w, "iotune");
-        rc |= x_elem(w, "total_iops_sec", num);
-        rc |= x_end(w);
-    }
-    rc |= x_start(w, "target");
-    rc |= x_attr(w, "dev", dev);
-    rc |= x_attr(w, "bus", m->libvirt_bus);
-    rc |= x_end(w);
-    rc |= x_empty1(w, "alias", "name", DOMXML_DUT_ALIAS);
-    if (is_pci) {
-        rc |= x_pci_address(w, slot);
-    }
-    rc |= x_end(w);
-    return rc;
-}
-
-/*
- * The NIC under test on the run's tap (created by the harness, so managed='no': libvirt
- * opens it and never adds an address), with the harness's MAC and back end.
- */
-static int write_dut_nic(xmlTextWriterPtr w, const struct guest_spec *s)
-{
-    const struct devmodel *m = s->dut;
-    /* Same PCI slot as QEMU gives the first device it adds (see write_dut_disk). */
-    unsigned slot = s->machine == MACHINE_Q35 ? 1 : 2;
-    int rc = 0;
-
-    rc |= x_start(w, "interface");
-    rc |= x_attr(w, "type", "ethernet");
-    rc |= x_empty1(w, "mac", "address", s->net_mac);
-    rc |= x_start(w, "target");
-    rc |= x_attr(w, "dev", s->net_tap);
-    rc |= x_attr(w, "managed", "no");
-    rc |= x_end(w);
-    rc |= x_empty1(w, "model", "type", m->libvirt_bus);
-    if (strcmp(m->libvirt_bus, "virtio") == 0) {
-        rc |= x_empty1(w, "driver", "name", s->net_vhost ? "vhost" : "qemu");
-    }
-    rc |= x_empty1(w, "alias", "name", DOMXML_DUT_ALIAS);
-    rc |= x_pci_address(w, slot);
-    rc |= x_end(w);
-    return rc;
+    return bus->domxml(w, s, err, errlen);
 }
 
 /* A Linux interface name: 1..15 bytes, letters, digits, '-', '_', '.'. */
@@ -385,56 +215,54 @@ int domxml_write(const struct guest_spec *s, xmlBufferPtr out, char *err, size_t
     rc |= xmlTextWriterSetIndent(w, 1) < 0 ? -1 : 0;
     rc |= xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ? -1 : 0;
     rc |= xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ? -1 : 0;
-    rc |= x_start(w, "domain");
-    rc |= x_attr(w, "type", kvm ? "kvm" : "qemu");
-    rc |= x_elem(w, "name", s->name);
-    rc |= x_start(w, "memory");
-    rc |= x_attr(w, "unit", "MiB");
+    rc |= xmlw_start(w, "domain");
+    rc |= xmlw_attr(w, "type", kvm ? "kvm" : "qemu");
+    rc |= xmlw_elem(w, "name", s->name);
+    rc |= xmlw_start(w, "memory");
+    rc |= xmlw_attr(w, "unit", "MiB");
     snprintf(num, sizeof(num), "%u", s->memory_mib);
     rc |= xmlTextWriterWriteString(w, BAD_CAST num) < 0 ? -1 : 0;
-    rc |= x_end(w);
-    rc |= x_start(w, "vcpu");
-    rc |= x_attr(w, "placement", "static");
+    rc |= xmlw_end(w);
+    rc |= xmlw_start(w, "vcpu");
+    rc |= xmlw_attr(w, "placement", "static");
     snprintf(num, sizeof(num), "%u", s->vcpus);
     rc |= xmlTextWriterWriteString(w, BAD_CAST num) < 0 ? -1 : 0;
-    rc |= x_end(w);
+    rc |= xmlw_end(w);
     rc |= write_os(w, s);
     rc |= write_cpu(w, s, kvm);
-    rc |= x_elem(w, "on_poweroff", "destroy");
-    rc |= x_elem(w, "on_reboot", "destroy");
-    rc |= x_elem(w, "on_crash", "destroy");
+    rc |= xmlw_elem(w, "on_poweroff", "destroy");
+    rc |= xmlw_elem(w, "on_reboot", "destroy");
+    rc |= xmlw_elem(w, "on_crash", "destroy");
 
-    rc |= x_start(w, "devices");
+    rc |= xmlw_start(w, "devices");
     if (s->qemu_binary && s->qemu_binary[0] == '/') {
-        rc |= x_elem(w, "emulator", s->qemu_binary);
+        rc |= xmlw_elem(w, "emulator", s->qemu_binary);
     }
     rc |= write_serials(w, s);
-    if (s->dut && s->dut->kind == DEVMODEL_NET) {
-        rc |= write_dut_nic(w, s);
-    } else if (s->dut && write_dut_disk(w, s, err, errlen) < 0) {
+    if (s->dut && write_dut(w, s, err, errlen) < 0) {
         rc = -1;
     }
     /* What libvirt would add by default and QEMU's -nodefaults leaves out. */
-    rc |= x_start(w, "controller");
-    rc |= x_attr(w, "type", "usb");
-    rc |= x_attr(w, "model", "none");
-    rc |= x_end(w);
-    rc |= x_empty1(w, "memballoon", "model", "none");
-    rc |= x_end(w); /* devices */
+    rc |= xmlw_start(w, "controller");
+    rc |= xmlw_attr(w, "type", "usb");
+    rc |= xmlw_attr(w, "model", "none");
+    rc |= xmlw_end(w);
+    rc |= xmlw_empty1(w, "memballoon", "model", "none");
+    rc |= xmlw_end(w); /* devices */
 
     /*
      * Run this domain's QEMU as root without relabelling anything: the harness's scratch
      * folder (disk, control socket) is root-only, mode 0700. Per domain, so the host's
      * qemu.conf stays as it is. See docs/libvirt.md.
      */
-    rc |= x_start(w, "seclabel");
-    rc |= x_attr(w, "type", "static");
-    rc |= x_attr(w, "model", "dac");
-    rc |= x_attr(w, "relabel", "no");
-    rc |= x_elem(w, "label", "+0:+0");
-    rc |= x_end(w);
+    rc |= xmlw_start(w, "seclabel");
+    rc |= xmlw_attr(w, "type", "static");
+    rc |= xmlw_attr(w, "model", "dac");
+    rc |= xmlw_attr(w, "relabel", "no");
+    rc |= xmlw_elem(w, "label", "+0:+0");
+    rc |= xmlw_end(w);
 
-    rc |= x_end(w); /* domain */
+    rc |= xmlw_end(w); /* domain */
     rc |= xmlTextWriterEndDocument(w) < 0 ? -1 : 0;
     if (rc != 0) {
         if (!err[0]) {

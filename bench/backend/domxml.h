@@ -11,9 +11,8 @@
 #include <libxml/tree.h>
 
 #include "backend.h"
+#include "xmlw.h"
 
-/* User alias of the device under test: libvirt requires the "ua-" prefix. */
-#define DOMXML_DUT_ALIAS "ua-dut"
 
 /*
  * Append the domain XML of spec to out (created by the caller with xmlBufferCreate()).

@@ -4,9 +4,11 @@
 #include "metric.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
+#include "protocol.h"
 
 #define BLK DEVMODEL_BLK
 #define NET DEVMODEL_NET
@@ -39,11 +41,6 @@ static const struct workload workloads[] = {
      "UDP 64-byte datagrams guest -> host peer: rate, loss"},
 };
 
-/* The block "rw" values the agent understands (common/protocol.h, job keys). */
-static const char *const workload_blk_rw[] = {"read", "write", "randread", "randwrite"};
-/* The network "rw" values the agent and the host peer understand. */
-static const char *const workload_net_rw[] = {"tcp_tx", "tcp_rx", "tcp_rr", "udp_pps"};
-
 unsigned workload_count(void)
 {
     return sizeof(workloads) / sizeof(workloads[0]);
@@ -64,32 +61,35 @@ const struct workload *workload_find(const char *name)
     return NULL;
 }
 
-/* Is rw one of the block access patterns the agent runs? */
-static int workload_blk_rw_ok(const char *rw)
+/*
+ * The rw values of kind (common/protocol.h's PVB_RW_LIST, which the agent and the host
+ * peer read too), joined with '|' into buf; 1 if rw is one of them.
+ */
+static int workload_rw_ok(const char *rw, enum devmodel_kind kind, char *buf, size_t len)
 {
-    for (size_t i = 0; i < sizeof(workload_blk_rw) / sizeof(workload_blk_rw[0]); i++) {
-        if (strcmp(rw, workload_blk_rw[i]) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
+    enum pvb_rw_kind want = kind == DEVMODEL_NET ? PVB_RW_NET : PVB_RW_BLK;
+    int found = 0;
+    size_t used = 0;
 
-/* Is rw one of the network workloads the agent and the peer run? */
-static int workload_net_rw_ok(const char *rw)
-{
-    for (size_t i = 0; i < sizeof(workload_net_rw) / sizeof(workload_net_rw[0]); i++) {
-        if (strcmp(rw, workload_net_rw[i]) == 0) {
-            return 1;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < PVB_RW_COUNT; i++) {
+        if (pvb_rw_table[i].kind != want) {
+            continue;
+        }
+        found |= strcmp(rw, pvb_rw_table[i].name) == 0;
+        if (used < len) {
+            int n = snprintf(buf + used, len - used, "%s%s", used ? "|" : "", pvb_rw_table[i].name);
+            used += n > 0 ? (size_t)n : 0;
         }
     }
-    return 0;
+    return found;
 }
 
 /* One workload entry: fields set, kind known, block parameters sane. 0 or -1. */
 static int workload_check_entry(unsigned i, const struct workload *w)
 {
     const char *name = w->name ? w->name : "?";
+    char known[128];
 
     if (!w->name || !w->name[0] || !w->rw || !w->summary || !w->metric ||
         !metric_find(w->metric)) {
@@ -100,12 +100,11 @@ static int workload_check_entry(unsigned i, const struct workload *w)
         log_err("workload table: %s has an unknown kind %d", name, (int)w->kind);
         return -1;
     }
+    if (!workload_rw_ok(w->rw, w->kind, known, sizeof(known))) {
+        log_err("workload table: %s has rw '%s', not %s", name, w->rw, known);
+        return -1;
+    }
     if (w->kind == DEVMODEL_BLK) {
-        if (!workload_blk_rw_ok(w->rw)) {
-            log_err("workload table: %s has rw '%s', not read|write|randread|randwrite", name,
-                    w->rw);
-            return -1;
-        }
         /* O_DIRECT in the guest needs whole 512-byte sectors. */
         if (w->bs == 0 || w->bs % 512 != 0 || w->qd == 0 || w->qd > 1024) {
             log_err("workload table: %s has bs %u / qd %u (need bs a multiple of 512, "
@@ -115,11 +114,6 @@ static int workload_check_entry(unsigned i, const struct workload *w)
         }
     }
     if (w->kind == DEVMODEL_NET) {
-        if (!workload_net_rw_ok(w->rw)) {
-            log_err("workload table: %s has rw '%s', not tcp_tx|tcp_rx|tcp_rr|udp_pps", name,
-                    w->rw);
-            return -1;
-        }
         /* One connection; a datagram's payload holds the 16-byte header and fits 1500 MTU. */
         if (w->qd != 1 || w->bs == 0 || (strcmp(w->rw, "udp_pps") == 0 &&
                                          (w->bs < 16 || w->bs > 1472))) {

@@ -44,18 +44,22 @@
 
 /* ---- names and control lines -------------------------------------------------------------- */
 
-static const char *const peer_wl_names[] = {NULL, "tcp_tx", "tcp_rx", "tcp_rr", "udp_pps"};
-
+/* The network rw values of the protocol (PVB_RW_LIST), by their wire number. */
 const char *peer_workload_name(enum pvb_net_workload w)
 {
-    return (unsigned)w >= 1 && (unsigned)w <= 4 ? peer_wl_names[w] : "?";
+    for (unsigned i = 0; i < PVB_RW_COUNT; i++) {
+        if (pvb_rw_table[i].kind == PVB_RW_NET && pvb_rw_table[i].wire == w) {
+            return pvb_rw_table[i].name;
+        }
+    }
+    return "?";
 }
 
 enum pvb_net_workload peer_workload_parse(const char *name)
 {
-    for (unsigned i = 1; i <= 4; i++) {
-        if (name && strcmp(name, peer_wl_names[i]) == 0) {
-            return (enum pvb_net_workload)i;
+    for (unsigned i = 0; name && i < PVB_RW_COUNT; i++) {
+        if (pvb_rw_table[i].kind == PVB_RW_NET && strcmp(name, pvb_rw_table[i].name) == 0) {
+            return pvb_rw_table[i].wire;
         }
     }
     return (enum pvb_net_workload)0;

@@ -121,44 +121,12 @@ static const struct demo_wl demo_wls[] = {
     {"udp_pps", "pps", 1, "UDP packet rate", "packet", "packets/s"},
 };
 
-/* What the register regions QEMU names are, for the handout. */
-static const struct {
-    const char *pattern;
-    const char *what;
-} demo_regions[] = {
-    {"ide", "ATA task file and status (port I/O)"},
-    {"piix-bmdma", "bus-master DMA command and status (port I/O)"},
-    {"bmdma", "DMA descriptor-table address (port I/O)"},
-    {"ahci", "AHCI host and port registers (MMIO)"},
-    {"ahci-idp", "AHCI index/data pair (port I/O)"},
-    {"virtio-pci-common-*", "virtio common configuration (MMIO)"},
-    {"virtio-pci-isr-*", "virtio interrupt status (MMIO)"},
-    {"virtio-pci-device-*", "device configuration (MMIO)"},
-    {"virtio-pci-notify-*", "doorbell (MMIO)"},
-    {"virtio-pci", "legacy virtio registers (port I/O)"},
-    {"msix-table", "MSI-X vector table (MMIO)"},
-    {"msix-pba", "MSI-X pending bits (MMIO)"},
-    {"rtl8139", "RTL8139 register file (port I/O)"},
-    {"e1000-mmio", "e1000 registers (MMIO)"},
-    {"e1000-io", "e1000 index/data pair (port I/O)"},
-    {"e1000e-mmio", "e1000e registers (MMIO)"},
-};
-
-/* How people write the device names (the scenario's names otherwise). */
+/* How people write the device names: the device table's display name, else the scenario's. */
 static const char *demo_name(const char *device)
 {
-    static const char *const names[][2] = {
-        {"ide", "IDE"},
-        {"ahci", "AHCI"},
-        {"rtl8139", "RTL8139"},
-    };
+    const struct devmodel *m = devmodel_find(device);
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(names[i][0], device) == 0) {
-            return names[i][1];
-        }
-    }
-    return device;
+    return m ? devmodel_display_name(m) : device;
 }
 
 static const struct demo_wl *demo_wl_of(const char *workload)
@@ -171,16 +139,12 @@ static const struct demo_wl *demo_wl_of(const char *workload)
     return NULL;
 }
 
-static const char *demo_region_what(const char *name)
+/* What a register region of the device is, in the device table's words. */
+static const char *demo_region_what(const char *device, const char *name)
 {
-    for (size_t i = 0; i < sizeof(demo_regions) / sizeof(demo_regions[0]); i++) {
-        const char *p = demo_regions[i].pattern;
-        size_t n = strlen(p);
-        if (p[n - 1] == '*' ? strncmp(p, name, n - 1) == 0 : strcmp(p, name) == 0) {
-            return demo_regions[i].what;
-        }
-    }
-    return "device registers";
+    const struct devmodel_region *r = devmodel_region_of(devmodel_find(device), name);
+
+    return r ? r->what : "device registers";
 }
 
 /* ---- reading the run folder ------------------------------------------------------------------ */
@@ -828,7 +792,7 @@ static void demo_h_regs(FILE *f, const struct demo_data *d, const struct demo_cf
         fputs("<li><code>", f);
         demo_h(f, w->regions[i].name);
         fputs("</code> ", f);
-        demo_h(f, demo_region_what(w->regions[i].name));
+        demo_h(f, demo_region_what(c->device, w->regions[i].name));
         fprintf(f, ": %s reads + %s writes</li>", a, b);
     }
     if (w->kicks > 0 || w->notifies_per_op >= 0) {

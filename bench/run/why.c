@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,77 +24,26 @@
 #define WHY_SETTLE_MAX_S 2.0
 #define WHY_READ_CHUNK 65536
 #define WHY_JSON_MAX (4u << 20)
-#define WHY_MAX_PATTERNS 6
 
 /* ---- region map ---------------------------------------------------------------------------- */
 
 /*
- * The memory regions of each device model, as QEMU 7.2 names them (seen by tracing
- * every memory_region_ops event of a real guest once per model). Patterns are
- * fnmatch(3) globs. MSI-X table/PBA regions carry no device name; in our guests the
- * device under test is the only device with MSI-X, so they are its.
+ * The memory regions of each device model live in its entry of the device table
+ * (devmodel.c); accesses to other regions (timers, APIC, the control UART) are not its.
  */
-struct why_map {
-    const char *model;
-    int virtio;
-    const char *const patterns[WHY_MAX_PATTERNS + 1];
-};
-
-static const struct why_map why_maps[] = {
-    /* PIIX IDE: task file + control block ports ("ide"), bus-master DMA ports */
-    {"ide", 0, {"ide", "piix-bmdma", "bmdma", NULL}},
-    /* ICH9 AHCI: ABAR MMIO, and the index/data pair in its I/O BAR */
-    {"ahci", 0, {"ahci", "ahci-idp", NULL}},
-    /* virtio-pci: modern common/isr/device/notify regions, legacy I/O BAR, MSI-X */
-    {"virtio-blk", 1, {"virtio-pci-*-virtio-blk", "virtio-pci", "msix-table", "msix-pba", NULL}},
-    {"virtio-scsi", 1, {"virtio-pci-*-virtio-scsi", "virtio-pci", "msix-table", "msix-pba", NULL}},
-    /* RTL8139: one register file behind both BARs (the MMIO BAR is an alias) */
-    {"rtl8139", 0, {"rtl8139", NULL}},
-    {"e1000", 0, {"e1000-mmio", "e1000-io", NULL}},
-    {"e1000e", 0, {"e1000e-mmio", "e1000e-io", "e1000e-flash", "msix-table", "msix-pba", NULL}},
-    {"virtio-net", 1, {"virtio-pci-*-virtio-net", "virtio-pci", "msix-table", "msix-pba", NULL}},
-};
-
-static const struct why_map *why_map_of(const struct devmodel *dut)
+const struct devmodel_region *why_regions_of(const struct devmodel *dut)
 {
-    if (!dut) {
-        return NULL;
-    }
-    for (size_t i = 0; i < sizeof(why_maps) / sizeof(why_maps[0]); i++) {
-        if (strcmp(why_maps[i].model, dut->name) == 0) {
-            return &why_maps[i];
-        }
-    }
-    return NULL;
-}
-
-const char *const *why_regions_of(const struct devmodel *dut)
-{
-    const struct why_map *m = why_map_of(dut);
-
-    return m ? m->patterns : NULL;
+    return dut && dut->regions[0].pattern ? dut->regions : NULL;
 }
 
 int why_is_virtio(const struct devmodel *dut)
 {
-    const struct why_map *m = why_map_of(dut);
-
-    return m ? m->virtio : 0;
+    return dut ? dut->virtio : 0;
 }
 
 int why_region_matches(const struct devmodel *dut, const char *region)
 {
-    const struct why_map *m = why_map_of(dut);
-
-    if (!m || !region || !*region) {
-        return 0;
-    }
-    for (const char *const *p = m->patterns; *p; p++) {
-        if (fnmatch(*p, region, 0) == 0) {
-            return 1;
-        }
-    }
-    return 0;
+    return devmodel_region_of(dut, region) != NULL;
 }
 
 int why_is_notify_region(const char *region)
@@ -600,8 +548,8 @@ int why_begin(struct why_session *ws, char *err, size_t errlen)
     struct stat st;
     char e[256];
 
-    if (!why_map_of(ws->dut)) {
-        snprintf(err, errlen, "no register map for device model %s (why.c)",
+    if (!why_regions_of(ws->dut)) {
+        snprintf(err, errlen, "no register map for device model %s (devmodel.c)",
                  ws->dut ? ws->dut->name : "(none)");
         return -1;
     }

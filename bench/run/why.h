@@ -17,8 +17,8 @@
  *   virtio_notify(_irqfd)          an interrupt a virtio device raised (after suppression)
  * Under KVM, query-stats adds the guest-wide io/mmio exit counts.
  *
- * Each device model maps to the names of its memory regions (why.c; found by tracing
- * a real guest); accesses to other regions (timers, APIC, the control UART) and
+ * Each device model maps to the names of its memory regions (its entry in devmodel.c;
+ * found by tracing a real guest); accesses to other regions (timers, APIC, the control UART) and
  * accesses not made by a vCPU are left out.
  */
 #ifndef PVB_WHY_H
@@ -73,8 +73,8 @@ int why_parse_line(const char *line, struct why_line *out) __attribute__((warn_u
 
 /* ---- which regions belong to a device model ------------------------------------------------ */
 
-/* The region-name patterns (fnmatch) of a model, NULL-terminated; NULL if the model has none. */
-const char *const *why_regions_of(const struct devmodel *dut);
+/* The regions of a model (devmodel.h), ended by a NULL pattern; NULL if the model has none. */
+const struct devmodel_region *why_regions_of(const struct devmodel *dut);
 /* 1 if region is one of dut's memory regions. */
 int why_region_matches(const struct devmodel *dut, const char *region);
 /* 1 if dut is a virtio-pci device (kicks and virtio interrupts are its). */

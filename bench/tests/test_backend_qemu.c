@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "devbus.h"
 
 static void base_spec(struct guest_spec *s, const char *model)
 {
@@ -94,6 +95,8 @@ static void test_models(void **state)
         {"ahci", MACHINE_Q35, "ide-hd,drive=dut,bus=ide.0", NULL},
         {"virtio-blk", MACHINE_PC, "virtio-blk-pci,drive=dut", NULL},
         {"virtio-scsi", MACHINE_Q35, "virtio-scsi-pci,id=dutctl", "scsi-hd,drive=dut,bus=dutctl.0"},
+        {"nvme", MACHINE_PC, "nvme,drive=dut,serial=" DEVBUS_NVME_SERIAL, NULL},
+        {"nvme", MACHINE_Q35, "nvme,drive=dut,serial=" DEVBUS_NVME_SERIAL, NULL},
     };
     (void)state;
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -176,6 +179,47 @@ static void test_refuses_injection(void **state)
     assert_int_equal(backend_qemu_build_argv(&s, &a), -1);
 }
 
+/* Every bus has its QEMU arguments, and domain XML or the reason libvirt has none. */
+static void test_bus_table(void **state)
+{
+    (void)state;
+    assert_int_equal(devbus_check_table(), 0);
+    for (unsigned i = 0; i < devmodel_count(); i++) {
+        const struct devbus_ops *b = devbus_of(devmodel_at(i));
+        assert_non_null(b->qemu_args);
+        assert_true(!b->domxml != !b->libvirt_refusal);
+    }
+}
+
+/* A NIC model: its tap and MAC, on -netdev and -device, the same for every NIC bus user. */
+static void test_nic_models(void **state)
+{
+    static const char *const nics[] = {"rtl8139", "e1000e", "vmxnet3", "virtio-net"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(nics) / sizeof(nics[0]); i++) {
+        struct guest_spec s;
+        struct qemu_argv a;
+        char want[96];
+
+        base_spec(&s, nics[i]);
+        if (!s.dut) {
+            continue; /* a model not in this build's table */
+        }
+        s.machine = devmodel_default_machine(s.dut);
+        s.net_tap = "pvbt0000abcd0";
+        s.net_mac = "52:54:00:70:76:02";
+        assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+        snprintf(want, sizeof(want), "%s,netdev=net0,mac=52:54:00:70:76:02", s.dut->qemu_device);
+        assert_string_equal(opt_value(&a, "-device", 0), want);
+        assert_string_equal(opt_value(&a, "-netdev", 0),
+                            "tap,id=net0,ifname=pvbt0000abcd0,script=no,downscript=no,vhost=off");
+        assert_int_equal(count_opt(&a, "-drive"), 0);
+        s.net_mac = "52:54:00:70:76";
+        assert_int_equal(backend_qemu_build_argv(&s, &a), -1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +229,8 @@ int main(void)
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_kvm_and_probe),
         cmocka_unit_test(test_refuses_injection),
+        cmocka_unit_test(test_bus_table),
+        cmocka_unit_test(test_nic_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

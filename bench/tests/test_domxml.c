@@ -20,6 +20,7 @@
 #include <libxml/xpath.h>
 
 #include "backend.h"
+#include "devbus.h"
 #include "domxml.h"
 
 static void base_spec(struct guest_spec *s, const struct devmodel *m)
@@ -155,8 +156,8 @@ static void test_every_model(void **state)
     for (unsigned i = 0; i < devmodel_count(); i++) {
         const struct devmodel *m = devmodel_at(i);
 
-        if (m->kind != DEVMODEL_BLK) {
-            continue;
+        if (m->kind != DEVMODEL_BLK || devbus_of(m)->libvirt_refusal) {
+            continue; /* a bus libvirt cannot express: test_refused_bus */
         }
         for (unsigned mt = MACHINE_PC; mt <= MACHINE_Q35; mt <<= 1) {
             struct guest_spec s;
@@ -294,6 +295,33 @@ static void test_refusals(void **state)
     base_spec(&s, devmodel_find("ide"));
     s.vcpus = 0;
     assert_null(write_parse(&s, err, sizeof(err)));
+}
+
+/* A model on a bus libvirt cannot express is refused with its name, never left out. */
+static void test_refused_bus(void **state)
+{
+    unsigned refused = 0;
+
+    (void)state;
+    for (unsigned i = 0; i < devmodel_count(); i++) {
+        const struct devmodel *m = devmodel_at(i);
+        struct guest_spec s;
+        char err[256] = "";
+
+        if (!devbus_of(m)->libvirt_refusal) {
+            continue;
+        }
+        base_spec(&s, m);
+        assert_null(write_parse(&s, err, sizeof(err)));
+        assert_non_null(strstr(err, m->name));
+        assert_non_null(strstr(err, devbus_of(m)->libvirt_refusal));
+        refused++;
+    }
+    /* libvirt 9.0 has no emulated NVMe controller */
+    if (devmodel_find("nvme")) {
+        assert_true(refused >= 1);
+        assert_non_null(devbus_of(devmodel_find("nvme"))->libvirt_refusal);
+    }
 }
 
 /* ---- device equivalence --------------------------------------------------------------------- */
@@ -496,7 +524,10 @@ static void desc_from_xml(xmlDocPtr d, struct guest_desc *g)
     if (xcount(d, "/domain/devices/interface") == 1) {
         static const struct {
             const char *libvirt, *qemu;
-        } nic_models[] = {{"rtl8139", "rtl8139"}, {"e1000", "e1000"}, {"e1000e", "e1000e"},
+        } nic_models[] = {{"rtl8139", "rtl8139"},
+                          {"e1000", "e1000"},
+                          {"e1000e", "e1000e"},
+                          {"vmxnet3", "vmxnet3"},
                           {"virtio", "virtio-net-pci"}};
         char tap[32], mac[32], model[32];
 
@@ -571,7 +602,7 @@ static void test_device_equivalence(void **state)
                 char what[128];
                 xmlDocPtr d;
 
-                if (m && !(m->machines & mt)) {
+                if (m && (!(m->machines & mt) || devbus_of(m)->libvirt_refusal)) {
                     continue;
                 }
                 base_spec(&s, m);
@@ -604,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_every_model),     cmocka_unit_test(test_iops_limit),
         cmocka_unit_test(test_kvm_probe_guest), cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_refusals),        cmocka_unit_test(test_device_equivalence),
+        cmocka_unit_test(test_refused_bus),
     };
     int rc;
 

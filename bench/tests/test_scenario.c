@@ -180,7 +180,7 @@ BAD_FIXTURE(test_bad_out_of_range, "bad_out_of_range.ini",
             ":5: runtime: 7200 is out of range (0.1..3600 seconds)")
 BAD_FIXTURE(test_bad_unknown_device, "bad_unknown_device.ini",
             ":3: unknown device model 'virtio_blk' (did you mean 'virtio-blk'? known: ide, ahci, "
-            "virtio-blk, virtio-scsi, rtl8139, e1000, e1000e, virtio-net)")
+            "virtio-blk, virtio-scsi, nvme, rtl8139, e1000, e1000e, vmxnet3, virtio-net)")
 BAD_FIXTURE(test_bad_unknown_workload, "bad_unknown_workload.ini",
             ":4: unknown workload 'mixed_rw' (known: seqread, seqwrite, randread, randwrite, "
             "randread_qd1, randwrite_qd1, tcp_tx, tcp_rx, tcp_rr, udp_pps)")
@@ -190,7 +190,7 @@ BAD_FIXTURE(test_bad_duplicate_workload, "bad_duplicate_workload.ini",
             ":4: workload 'randread' listed twice")
 BAD_FIXTURE(test_bad_missing_devices, "bad_missing_devices.ini",
             ": missing required key 'devices' (one or more of: ide, ahci, virtio-blk, "
-            "virtio-scsi, rtl8139, e1000, e1000e, virtio-net)")
+            "virtio-scsi, nvme, rtl8139, e1000, e1000e, vmxnet3, virtio-net)")
 BAD_FIXTURE(test_bad_machine, "bad_machine.ini",
             ":4: device 'ahci' needs machine q35, but machine = pc")
 BAD_FIXTURE(test_bad_machine_value, "bad_machine_value.ini",
@@ -279,9 +279,17 @@ static void test_kind_rules(void **state)
 {
     static const struct workload net_wl = {"tcp_test", DEVMODEL_NET, "tx", 0, 0, "throughput_mbit_s",
                                            "test only"};
-    static const struct devmodel net_dev = {
-        "test-nic", DEVMODEL_EMULATED, DEVMODEL_NET, MACHINE_PC, "pci", "e1000", NULL,
-        "e1000",    "e1000",           "eth0",       "test only"};
+    static const struct devmodel net_dev = {.name = "test-nic",
+                                            .class = DEVMODEL_EMULATED,
+                                            .kind = DEVMODEL_NET,
+                                            .machines = MACHINE_PC,
+                                            .bus = "pci",
+                                            .attach = DEVBUS_NIC,
+                                            .qemu_device = "e1000",
+                                            .libvirt_bus = "e1000",
+                                            .guest_modules = "e1000",
+                                            .irq_match = "eth0",
+                                            .summary = "test only"};
     struct scenario s;
 
     (void)state;

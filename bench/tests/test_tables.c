@@ -53,6 +53,68 @@ static void test_devmodel_fields(void **state)
     assert_null(devmodel_find("no-such-device"));
 }
 
+/* A broken entry is an error at start, whichever fact it lacks or gets wrong. */
+static void test_devmodel_check_entry_refuses(void **state)
+{
+    struct devmodel m;
+
+    (void)state;
+    m = *devmodel_find("virtio-scsi");
+    assert_int_equal(devmodel_check_entry(&m), 0);
+    m.guest_modules = NULL;
+    assert_int_equal(devmodel_check_entry(&m), -1);
+    m = *devmodel_find("virtio-scsi");
+    m.regions[0].pattern = NULL; /* no register map */
+    assert_int_equal(devmodel_check_entry(&m), -1);
+    m = *devmodel_find("virtio-scsi");
+    m.regions[1].what = NULL; /* a region without the demo's words */
+    assert_int_equal(devmodel_check_entry(&m), -1);
+    m = *devmodel_find("virtio-scsi");
+    m.qemu_controller = NULL; /* a SCSI disk without its host adapter */
+    assert_int_equal(devmodel_check_entry(&m), -1);
+    m = *devmodel_find("virtio-blk");
+    m.attach = DEVBUS_NIC; /* a disk on the NIC bus */
+    assert_int_equal(devmodel_check_entry(&m), -1);
+    m = *devmodel_find("virtio-blk");
+    m.attach = DEVBUS_COUNT;
+    assert_int_equal(devmodel_check_entry(&m), -1);
+    m = *devmodel_find("virtio-blk");
+    m.libvirt_dev = NULL;
+    assert_int_equal(devmodel_check_entry(&m), -1);
+    m = *devmodel_find("e1000e");
+    m.machines = 0;
+    assert_int_equal(devmodel_check_entry(&m), -1);
+}
+
+/* The register map and the demo's words come from the entry: every region has both. */
+static void test_devmodel_regions(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < devmodel_count(); i++) {
+        const struct devmodel *m = devmodel_at(i);
+        unsigned n = 0;
+
+        for (const struct devmodel_region *r = m->regions; r->pattern; r++, n++) {
+            assert_non_null(r->what);
+            /* a literal name finds its own entry: no earlier glob shadows it */
+            if (!strpbrk(r->pattern, "*?[")) {
+                assert_ptr_equal(devmodel_region_of(m, r->pattern), r);
+            }
+        }
+        assert_true(n > 0 && n <= DEVMODEL_MAX_REGIONS);
+        assert_non_null(devmodel_display_name(m));
+    }
+    assert_string_equal(devmodel_display_name(devmodel_find("ide")), "IDE");
+    assert_string_equal(devmodel_display_name(devmodel_find("virtio-blk")), "virtio-blk");
+    assert_string_equal(devmodel_region_of(devmodel_find("ahci"), "ahci-idp")->what,
+                        "AHCI index/data pair (port I/O)");
+    assert_string_equal(devmodel_region_of(devmodel_find("virtio-net"),
+                                           "virtio-pci-notify-virtio-net")->what,
+                        "doorbell (MMIO)");
+    assert_null(devmodel_region_of(devmodel_find("virtio-net"), "virtio-pci-notify-virtio-blk"));
+    assert_null(devmodel_region_of(devmodel_find("ide"), "serial"));
+}
+
 /* ---- workloads ---------------------------------------------------------------------------- */
 
 static void test_workload_check_table(void **state)
@@ -216,6 +278,8 @@ int main(void)
         cmocka_unit_test(test_devmodel_check_table),
         cmocka_unit_test(test_devmodel_names_unique),
         cmocka_unit_test(test_devmodel_fields),
+        cmocka_unit_test(test_devmodel_check_entry_refuses),
+        cmocka_unit_test(test_devmodel_regions),
         cmocka_unit_test(test_workload_check_table),
         cmocka_unit_test(test_workload_names_unique),
         cmocka_unit_test(test_workload_kinds_valid),
