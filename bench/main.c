@@ -124,8 +124,23 @@ static int cmd_list(int argc, char **argv)
 
 static int cmd_cleanup(int argc, char **argv)
 {
-    int dry = argc > 1 && strcmp(argv[1], "--dry-run") == 0;
+    int dry = 0;
 
+    /* Help and anything unknown must never act: the cleanup stops guests and removes disks. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dry-run") == 0 || strcmp(argv[i], "-n") == 0) {
+            dry = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: pvbench cleanup [--dry-run]\n"
+                   "Stop the guests and remove the scratch disks, sockets and namespaces that\n"
+                   "crashed runs left behind in $PVBENCH_STATE_DIR; --dry-run only lists them.\n");
+            return PVB_EXIT_OK;
+        } else {
+            fprintf(stderr, "pvbench cleanup: unknown option '%s'\n"
+                            "Try 'pvbench cleanup --help'.\n", argv[i]);
+            return PVB_EXIT_USAGE;
+        }
+    }
     backend_libvirt_install_release_hook();
     return registry_cleanup_stale(dry) < 0 ? PVB_EXIT_FAILED : PVB_EXIT_OK;
 }

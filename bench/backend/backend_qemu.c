@@ -106,6 +106,22 @@ int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
     return rc ? -1 : 0;
 }
 
+static void qemu_log_argv(const struct qemu_argv *a)
+{
+    char line[sizeof(a->store) + GUEST_ARGV_MAX];
+    size_t used = 0;
+
+    line[0] = '\0';
+    for (unsigned i = 0; i < a->argc && used + 1 < sizeof(line); i++) {
+        int n = snprintf(line + used, sizeof(line) - used, "%s%s", i ? " " : "", a->argv[i]);
+        if (n < 0) {
+            break;
+        }
+        used += (size_t)n;
+    }
+    log_debug("qemu: %s", line);
+}
+
 static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
 {
     struct qemu_argv a;
@@ -117,6 +133,8 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
         snprintf(err, errlen, "cannot build the QEMU command line (a path holds ',' or is long)");
         return -1;
     }
+    /* -v shows the exact command line, to rerun a guest by hand. */
+    qemu_log_argv(&a);
     logfd = open(s->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (logfd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", s->qemu_log, strerror(errno));
