@@ -523,78 +523,22 @@ int hostbase_pct_write_csv(const char *path, const struct hostbase_pct_set *set)
     return rc;
 }
 
-/* Annotate one metric object of config x workload. */
-static int hostbase_annotate_metric(struct json_object *mo, const char *config,
-                                    const char *workload, const struct hostbase_pct_set *set)
+void hostbase_pct_apply(const struct hostbase_pct_set *set, struct summary_set *sum)
 {
-    struct json_object *name = NULL, *pj;
     const struct hostbase_pct *p;
+    size_t i;
 
-    if (!json_object_object_get_ex(mo, "metric", &name) ||
-        !json_object_is_type(name, json_type_string)) {
-        return 0;
-    }
-    p = hostbase_pct_find(set, config, workload, json_object_get_string(name));
-    if (!p) {
-        return 0;
-    }
-    pj = json_object_new_object();
-    if (!pj || json_object_object_add(pj, "value", json_object_new_double(p->pct)) < 0 ||
-        json_object_object_add(pj, "ci95_low", json_object_new_double(p->low)) < 0 ||
-        json_object_object_add(pj, "ci95_high", json_object_new_double(p->high)) < 0 ||
-        json_object_object_add(mo, "pct_of_host", pj) < 0) {
-        json_object_put(pj);
-        return -1;
-    }
-    return 0;
-}
+    for (i = 0; i < sum->n; i++) {
+        struct summary_row *r = &sum->v[i];
 
-int hostbase_pct_annotate_json(const char *path, const struct hostbase_pct_set *set, char *err,
-                               size_t errlen)
-{
-    struct json_object *root, *configs = NULL, *c, *cname, *wls, *w, *wname, *metrics;
-    size_t i, j, k;
-    int rc = -1;
-
-    root = json_object_from_file(path);
-    if (!root || !json_object_object_get_ex(root, "configs", &configs) ||
-        !json_object_is_type(configs, json_type_array)) {
-        util_seterr(err, errlen, "%s: not a pvbench summary (%s)", path,
-                    root ? "no configs[]" : json_util_get_last_err());
-        goto out;
-    }
-    for (i = 0; i < json_object_array_length(configs); i++) {
-        c = json_object_array_get_idx(configs, i);
-        if (!json_object_object_get_ex(c, "config", &cname) ||
-            !json_object_object_get_ex(c, "workloads", &wls) ||
-            !json_object_is_type(wls, json_type_array)) {
-            continue;
-        }
-        for (j = 0; j < json_object_array_length(wls); j++) {
-            w = json_object_array_get_idx(wls, j);
-            if (!json_object_object_get_ex(w, "workload", &wname) ||
-                !json_object_object_get_ex(w, "metrics", &metrics) ||
-                !json_object_is_type(metrics, json_type_array)) {
-                continue;
-            }
-            for (k = 0; k < json_object_array_length(metrics); k++) {
-                if (hostbase_annotate_metric(json_object_array_get_idx(metrics, k),
-                                             json_object_get_string(cname),
-                                             json_object_get_string(wname), set) < 0) {
-                    util_seterr(err, errlen, "out of memory");
-                    goto out;
-                }
-            }
+        p = hostbase_pct_find(set, r->config, r->workload, r->metric);
+        r->has_pct = p != NULL;
+        if (p) {
+            r->pct = p->pct;
+            r->pct_low = p->low;
+            r->pct_high = p->high;
         }
     }
-    if (results_write_json(path, root) < 0) {
-        util_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    json_object_put(root);
-    return rc;
 }
 
 /* The columns of one kind's block of hostbase_pct_print. */

@@ -156,11 +156,10 @@ int hostbase_pct_write_csv(const char *path, const struct hostbase_pct_set *set)
     __attribute__((warn_unused_result));
 
 /*
- * Add "pct_of_host":{"value","ci95_low","ci95_high"} to each matching metric object of a
- * summary.json (results.h), rewriting it atomically. 0 or -1 with a reason.
+ * Give each summary row of set's config x workload x metric its pct_of_host, for
+ * summary_write_json (the only writer of summary.json).
  */
-int hostbase_pct_annotate_json(const char *path, const struct hostbase_pct_set *set, char *err,
-                               size_t errlen) __attribute__((warn_unused_result));
+void hostbase_pct_apply(const struct hostbase_pct_set *set, struct summary_set *sum);
 
 /*
  * For the terminal: per workload, each device's pct_of_host; block: IOPS, MiB/s, mean

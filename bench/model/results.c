@@ -975,6 +975,23 @@ static int results_json_add_double(struct json_object *obj, const char *key, dou
     return results_json_add(obj, key, json_object_new_double_s(v, num));
 }
 
+/* "pct_of_host":{"value","ci95_low","ci95_high"} of a metric object. 0 or -1. */
+static int results_json_pct(struct json_object *m, const struct summary_row *r)
+{
+    struct json_object *p = json_object_new_object();
+
+    if (!p) {
+        return -1;
+    }
+    if (results_json_add_double(p, "value", r->pct) < 0 ||
+        results_json_add_double(p, "ci95_low", r->pct_low) < 0 ||
+        results_json_add_double(p, "ci95_high", r->pct_high) < 0) {
+        json_object_put(p);
+        return -1;
+    }
+    return results_json_add(m, "pct_of_host", p);
+}
+
 /* The element of arr whose string member key equals want, or NULL. */
 static struct json_object *results_json_find(struct json_object *arr, const char *key,
                                              const char *want)
@@ -1007,7 +1024,8 @@ static struct json_object *results_json_metric(const struct summary_row *r)
         results_json_add_double(m, "median", r->st.median) < 0 ||
         results_json_add_double(m, "ci95_low", r->st.ci_low) < 0 ||
         results_json_add_double(m, "ci95_high", r->st.ci_high) < 0 ||
-        results_json_add_double(m, "cv", r->st.cv) < 0) {
+        results_json_add_double(m, "cv", r->st.cv) < 0 ||
+        (r->has_pct && results_json_pct(m, r) < 0)) {
         json_object_put(m);
         return NULL;
     }

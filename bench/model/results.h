@@ -62,6 +62,9 @@ struct summary_row {
     char unit[16];
     char host[RESULTS_HOST_MAX + 1];
     struct stats_summary st;
+    /* The median as a percentage of the bare host's (host_baseline = yes), if has_pct. */
+    int has_pct;
+    double pct, pct_low, pct_high;
 };
 
 struct summary_set {

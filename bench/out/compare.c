@@ -215,6 +215,11 @@ int compare_read_meta(const char *dir, struct compare_meta *m, char *why, size_t
         snprintf(why, whylen, "%s: path too long", dir);
         return -2;
     }
+    /* A folder that is not there is a usage error (2), as in every reader of run folders. */
+    if (access(dir, F_OK) < 0) {
+        snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+        return -2;
+    }
     text = util_slurp(path, COMPARE_META_MAX, &len);
     if (!text) {
         snprintf(why, whylen, "%s: %s", path, strerror(errno));

@@ -276,11 +276,11 @@ static void host_baseline_run(struct run_ctx *r)
     }
 }
 
-/* pct_of_host.csv, pct_of_host in summary.json, and the terminal lines. */
+/* pct_of_host.csv and the terminal lines (summary.json got them from write_summaries). */
 static void host_baseline_report(struct run_ctx *r)
 {
     struct hostbase_pct_set pct;
-    char path[PATH_MAX + 32], err[512];
+    char path[PATH_MAX + 32];
 
     if (!r->s.host_baseline || hostbase_pct_compute(&r->samples, STATS_DEFAULT_SEED, &pct) < 0) {
         return;
@@ -289,10 +289,6 @@ static void host_baseline_report(struct run_ctx *r)
         snprintf(path, sizeof(path), "%s/%s", r->out_dir, HOSTBASE_PCT_FILE);
         if (hostbase_pct_write_csv(path, &pct) < 0) {
             log_err("cannot write %s: %s", path, strerror(errno));
-        }
-        snprintf(path, sizeof(path), "%s/summary.json", r->out_dir);
-        if (hostbase_pct_annotate_json(path, &pct, err, sizeof(err)) < 0) {
-            log_err("%s", err);
         }
         hostbase_pct_print(stdout, &pct);
     }
@@ -1337,12 +1333,18 @@ static unsigned count_jobs(const struct run_ctx *r)
 
 static int write_summaries(struct run_ctx *r, struct summary_set *sum)
 {
+    struct hostbase_pct_set pct;
     char path[PATH_MAX + 32];
     int rc = 0;
 
     if (summary_compute(&r->samples, STATS_DEFAULT_SEED, sum) < 0) {
         log_err("cannot compute the summary: out of memory");
         return -1;
+    }
+    /* pct_of_host first, so summary.json is written once, whole. */
+    if (r->s.host_baseline && hostbase_pct_compute(&r->samples, STATS_DEFAULT_SEED, &pct) == 0) {
+        hostbase_pct_apply(&pct, sum);
+        hostbase_pct_free(&pct);
     }
     snprintf(path, sizeof(path), "%s/summary.csv", r->out_dir);
     if (summary_write_csv(path, sum) < 0) {
