@@ -68,6 +68,8 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_qemu_ops;
+/* The agent as a host process, no QEMU: tests the harness (backend_process.c). */
+extern const struct backend_ops backend_process_ops;
 
 /* Check an ops table at start: every callback present. 0 or -1. */
 int backend_check_ops(const struct backend_ops *ops);
