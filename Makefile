@@ -96,7 +96,7 @@ MO_FILES := $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/pvbench.mo)
 PVBENCH := bench/pvbench
 AGENT   := guest-agent/pvbench-agent
 
-.PHONY: all check unit integration bench demo image setup install clean lint help
+.PHONY: all check check-fast unit integration bench demo image setup install clean lint help
 .PHONY: image-fio selftest fuzz fuzz-build unit-san valgrind
 all: $(PVBENCH) $(AGENT) $(MO_FILES)
 
@@ -109,6 +109,7 @@ help:
 	@echo "make            build bench/pvbench and guest-agent/pvbench-agent"
 	@echo "make check      build and run every test (unit + integration with real guests)"
 	@echo "make unit       unit tests only"
+	@echo "make check-fast the harness through the process backend, no guest (seconds)"
 	@echo "make bench      set up the host, build, run scenarios/quick.ini"
 	@echo "make demo       the teaching demo (about 2 minutes): emulated vs virtio, and why"
 	@echo "make image      build the guest kernel + initramfs into build/guest/"
@@ -263,8 +264,12 @@ selftest: image-fio
 integration: all image image-fio
 	$(Q)scripts/run-tests integration bench/tests/integration/test_*.sh
 
+# The fast tier: the harness through its process backend (the agent as a host process), no guest.
+check-fast: all
+	$(Q)scripts/run-tests fast bench/tests/fast/test_*.sh
+
 check: all $(UNIT_TESTS) $(FUZZ_REPLAYS) image image-fio
-	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) $(TREE_TESTS) \
+	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) $(TREE_TESTS) bench/tests/fast/test_*.sh \
 	    bench/tests/integration/test_*.sh
 
 setup:

@@ -9,9 +9,10 @@
  *
  * Run off PID 1 (pvbench-agent [CONTROL [DISK]]) it skips the system setup and serves
  * CONTROL (a pty, or a Unix socket it connects to) with jobs on DISK (e.g. a scratch file);
- * network jobs then use whatever route its network namespace has. The harness runs it
- * that way inside a namespace of its own for the bare-host network baseline
- * (bench/backend/hostbase_net.c).
+ * network jobs then use whatever route its network namespace has ($PVBENCH_NET_IF names the
+ * interface to report as the one under test). The harness runs it that way inside a
+ * namespace of its own for the bare-host network baseline (bench/backend/hostbase_net.c)
+ * and for its process backend (bench/backend/backend_process.c).
  */
 #include "agent.h"
 #include "agent_fio.h"
@@ -344,6 +345,9 @@ static void agent_setup(void)
         base = strrchr(agent_debug_disk, '/');
         snprintf(r->blk, sizeof(r->blk), "%.*s", AGENT_NAME_MAX - 1,
                  base ? base + 1 : agent_debug_disk);
+    } else if (getenv("PVBENCH_NET_IF")) {
+        /* In a namespace the harness set up (its process backend): the NIC is named to us. */
+        snprintf(r->net, sizeof(r->net), "%.*s", AGENT_NAME_MAX - 1, getenv("PVBENCH_NET_IF"));
     }
 }
 

@@ -15,6 +15,8 @@
 #define GUEST_ARGV_MAX 64
 
 extern const struct backend_ops backend_qemu_ops;
+/* The agent as a host process, no QEMU: tests the harness (backend_process.c). */
+extern const struct backend_ops backend_process_ops;
 
 /* A NULL-terminated argv built into owned storage. */
 struct qemu_argv {

@@ -965,7 +965,8 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
 /* ---- backend -------------------------------------------------------------------------------- */
 
 /* Every backend a run may choose, each table checked at start (backend_check_ops). */
-static const struct backend_ops *const run_backends[] = {&backend_qemu_ops, &backend_libvirt_ops};
+static const struct backend_ops *const run_backends[] = {&backend_qemu_ops, &backend_libvirt_ops,
+                                                          &backend_process_ops};
 
 static int run_check_backends(void)
 {
@@ -1016,6 +1017,12 @@ static int backend_choose(struct run_ctx *r)
                  "direct QEMU and libvirt side by side (%s)", lv);
         log_info("backends: direct QEMU and libvirt (%s), side by side, job after job", lv);
         run_host_select(r, 0);
+        return 0;
+    }
+    if (r->backend == &backend_process_ops) { /* chosen by run_hosts_init */
+        util_strlcpy(r->backend_info, "the agent as a host process, no QEMU: the device models "
+                     "are labels only", sizeof(r->backend_info));
+        log_info("backend: process (%s)", r->backend_info);
         return 0;
     }
     if (strcmp(want, "qemu") == 0) {
@@ -1079,6 +1086,11 @@ int run_accel_choose(struct run_ctx *r)
     double boot_s;
     int fd, ok;
 
+    if (r->backend == &backend_process_ops) {
+        util_strlcpy(r->accel, "none", sizeof(r->accel));
+        util_strlcpy(r->accel_reason, "process backend: no guest", sizeof(r->accel_reason));
+        return 0;
+    }
     if (strcmp(want, "tcg") == 0) {
         util_strlcpy(r->accel, "tcg", sizeof(r->accel));
         util_strlcpy(r->accel_reason, "asked for with --accel tcg", sizeof(r->accel_reason));
@@ -1224,6 +1236,11 @@ static int find_inputs(struct run_ctx *r)
     char *argv[] = {r->qemu_binary, "--version", NULL};
     int rc;
 
+    if (r->backend == &backend_process_ops) { /* no guest: no image, no QEMU */
+        util_strlcpy(r->guest_kernel, "none", sizeof(r->guest_kernel));
+        util_strlcpy(r->qemu_version, "none", sizeof(r->qemu_version));
+        return 0;
+    }
     if (!img) {
         img = getenv("PVBENCH_IMAGE_DIR");
     }

@@ -141,7 +141,7 @@ int run_hosts_init(struct run_ctx *r)
     const char *backend = r->o->backend ? r->o->backend : getenv("PVBENCH_BACKEND");
 
     static const char *const known[] = {"auto", "libvirt", "qemu", "qemu,libvirt",
-                                        "libvirt,qemu"};
+                                        "libvirt,qemu", "process"};
     size_t k = 0;
 
     while (backend && *backend && k < sizeof(known) / sizeof(known[0]) &&
@@ -149,7 +149,7 @@ int run_hosts_init(struct run_ctx *r)
         k++;
     }
     if (k == sizeof(known) / sizeof(known[0])) {
-        log_err("%s: expected auto, libvirt, qemu or qemu,libvirt, got '%s'",
+        log_err("%s: expected auto, libvirt, qemu, qemu,libvirt or process, got '%s'",
                 r->o->backend ? "--backend" : "PVBENCH_BACKEND", backend);
         return -1;
     }
@@ -158,6 +158,13 @@ int run_hosts_init(struct run_ctx *r)
                 "(use --backend libvirt)",
                 r->o->backend ? "--backend qemu" : "PVBENCH_BACKEND=qemu");
         return -1;
+    }
+    if (backend && strcmp(backend, "process") == 0) {
+        if (r->o->n_connect) {
+            log_err("--backend process runs the agent on this machine: no --connect");
+            return -1;
+        }
+        r->hosts[0].backend = &backend_process_ops;
     }
     gethostname(name, sizeof(name) - 1);
     results_host_label(r->local_label, sizeof(r->local_label), name);

@@ -1,0 +1,42 @@
+# A normal disk run through the process backend: every file of the run folder is there and
+# parses, every cell is measured once, run.json says what ran (backend process, no
+# accelerator, device models as labels), and nothing is left behind.
+. "$(dirname "$0")/lib.sh"
+need_agent
+scn=$(write_scenario run "virtio-blk, ide" "randread, seqwrite" "repetitions = 2" \
+    "runtime = 0.3" "warmup = 0.1")
+out="$TMP/run"
+"$PVBENCH" run -o "$out" "$scn" >"$TMP/out" 2>&1
+rc=$?
+cat "$TMP/out"
+[ $rc -eq 0 ] || fail "pvbench run exited $rc"
+for f in run.json samples.csv summary.csv summary.json scenario.ini report.md; do
+    [ -s "$out/$f" ] || fail "no $f in the run folder"
+done
+for f in run.json summary.json; do
+    python3 -m json.tool "$out/$f" >/dev/null || fail "$f does not parse"
+done
+[ "$(json_get "$out/run.json" format)" = pvbench-run ] || fail "run.json format"
+[ "$(json_get "$out/run.json" backend)" = process ] || fail "run.json backend is not process"
+[ "$(json_get "$out/run.json" accelerator name)" = none ] || fail "accelerator is not none"
+json_get "$out/run.json" backend_info | grep -q "labels only" ||
+    fail "run.json does not say the device models are labels only"
+grep -q "labels only" "$TMP/out" || fail "the run output does not say the models are labels"
+for i in 0 1; do
+    [ "$(json_get "$out/run.json" configs $i status)" = ok ] || fail "config $i not ok"
+done
+[ "$(json_get "$out/summary.json" format)" = pvbench-summary ] || fail "summary.json format"
+head -1 "$out/samples.csv" | grep -q '^config,' || fail "samples.csv header"
+head -1 "$out/summary.csv" | grep -q '^config,' || fail "summary.csv header"
+cells=$(awk -F, '$6 == "iops" { print $1, $5, $8 }' "$out/samples.csv" | sort)
+expect=$(for d in virtio-blk ide; do for w in randread seqwrite; do for r in 1 2; do
+    echo "$d $w $r"; done; done; done | sort)
+[ "$cells" = "$expect" ] || fail "cells differ from the scenario's: $cells"
+for d in virtio-blk ide; do
+    v=$(csv_values "$out/samples.csv" value "$d" randread iops | head -1)
+    awk -v v="$v" 'BEGIN { exit !(v > 0) }' || fail "$d randread iops not positive: $v"
+    [ "$(csv_values "$out/summary.csv" n "$d" randread iops)" = 2 ] || fail "$d: summary n != 2"
+    [ -s "$out/logs/$d-console.log" ] || fail "no console log (the agent's output) for $d"
+done
+ok "a disk run through the process backend: folder complete, every cell once"
+assert_no_leftovers
