@@ -73,7 +73,7 @@ BENCH_SHARED := $(COMMON_SRCS)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BENCH_SHARED:%.c=$(BUILD)/bench/%.o)
 BENCH_LIB  := $(BUILD)/libpvbench.a
 
-AGENT_SRCS := $(filter-out guest-agent/agent.c,$(wildcard guest-agent/*.c)) $(COMMON_SRCS)
+AGENT_SRCS := $(filter-out guest-agent/agent_main.c,$(wildcard guest-agent/*.c)) $(COMMON_SRCS)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/agent/%.o)
 AGENT_HOST_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/agent-host/%.o)
 
@@ -146,7 +146,7 @@ $(BUILD)/agent/%.o: %.c
 	@$(if $(Q),echo "  CC      $< (agent)")
 	$(Q)$(CC) $(AGENT_CFLAGS) -MMD -MP -c $< -o $@
 
-$(AGENT): $(BUILD)/agent/guest-agent/agent.o $(AGENT_OBJS)
+$(AGENT): $(BUILD)/agent/guest-agent/agent_main.o $(AGENT_OBJS)
 	@$(if $(Q),echo "  LD      $@ (static)")
 	$(Q)$(CC) -static -o $@ $^ -ljson-c
 

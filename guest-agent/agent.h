@@ -1,7 +1,8 @@
 /*
  * pvbench-agent: shared declarations of the guest's /init.
  *
- * agent.c       PID 1 setup and the control loop (guest only)
+ * agent_main.c  PID 1 setup and the control loop (guest only)
+ * agent_engine.c  the table of engines a job may run on
  * agent_job.c   JOB parsing, line framing, JSON formatting (pure, host-tested)
  * agent_blk.c   block workloads
  * agent_net.c   network workloads and the guest's interface set-up
@@ -33,7 +34,7 @@
 
 /* ---- jobs (agent_job.c) ------------------------------------------------------------------- */
 
-enum agent_kind { AGENT_KIND_BLK, AGENT_KIND_NET };
+enum agent_kind { AGENT_KIND_BLK, AGENT_KIND_NET, AGENT_KIND_COUNT };
 enum agent_rw {
     AGENT_RW_READ,
     AGENT_RW_WRITE,
@@ -49,7 +50,12 @@ enum agent_rw {
  * Who does a job's I/O: the agent itself (agent_blk.c, agent_net.c), fio for a blk job
  * (agent_fio.c) or iperf3 for a tcp_tx or tcp_rx job (agent_iperf3.c).
  */
-enum agent_engine { AGENT_ENGINE_AGENT, AGENT_ENGINE_FIO, AGENT_ENGINE_IPERF3 };
+enum agent_engine {
+    AGENT_ENGINE_AGENT,
+    AGENT_ENGINE_FIO,
+    AGENT_ENGINE_IPERF3,
+    AGENT_ENGINE_COUNT,
+};
 enum agent_fault {
     AGENT_FAULT_NONE,
     AGENT_FAULT_HANG,
@@ -209,6 +215,41 @@ int agent_meter_end(struct agent_meter *m, uint64_t now);
 
 /* res from the meter (memset first): job, workload, device, interval, latency, CPU, irqs. */
 void agent_meter_fill(const struct agent_meter *m, const char *dev, struct agent_result *res);
+
+/* ---- engines (agent_engine.c) ------------------------------------------------------------- */
+
+/*
+ * One engine: runs a job of its kind on target (a block device's path, or the interface
+ * under test's name) and fills res (job, workload, device; driver is the caller's).
+ * Returns 0, or -errno with a reason in err; the caller answers RESULT or ERROR.
+ */
+struct agent_engine_ops {
+    const char *name; /* the job's engine= value */
+    enum agent_kind kind;
+    enum agent_engine engine;
+    int (*run)(const struct agent_job *job, const char *target, struct agent_result *res,
+               char *err, size_t errlen);
+    const char *only; /* what it runs, for a job of the other kind: "block jobs only" */
+};
+
+/* The table itself (n entries), for the tests. */
+const struct agent_engine_ops *agent_engine_table(size_t *n);
+
+/*
+ * Check a table: every entry complete, kinds and engines known, no (kind, engine) twice,
+ * every kind with an engine of the agent's own. 0, or -1 with the reason in err.
+ */
+int agent_engine_check_table(const struct agent_engine_ops *t, size_t n, char *err,
+                             size_t errlen) __attribute__((warn_unused_result));
+/* agent_engine_check_table on the agent's table (at start). */
+int agent_engine_check(char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * The engine of a job's kind and engine= keys, or NULL with the reason in err
+ * ("engine=fio runs block jobs only").
+ */
+const struct agent_engine_ops *agent_engine_find(const struct agent_job *job, char *err,
+                                                 size_t errlen);
 
 /* ---- block workloads (agent_blk.c) --------------------------------------------------------- */
 

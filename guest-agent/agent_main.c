@@ -15,8 +15,6 @@
  * and for its process backend (bench/backend/backend_process.c).
  */
 #include "agent.h"
-#include "agent_fio.h"
-#include "agent_iperf3.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -393,55 +391,129 @@ static void agent_fault(const struct agent_job *job)
     }
 }
 
+/*
+ * What a kind needs around its engines: where a job runs (set up before the engine starts),
+ * how it is described on the console, and its driver for the RESULT.
+ */
+struct agent_kind_ops {
+    /* The target of job (device path or interface name) into buf; -1 with the reason. */
+    int (*target)(const struct agent_job *job, char *buf, size_t len, char *err, size_t errlen);
+    /* The job line's kind-specific part ("qd=32", "peer=10.0.2.2:5201"). */
+    void (*describe)(const struct agent_job *job, char *buf, size_t len);
+    /* The result line's figures ("1234 ops in 1.000 s (1234 IOPS)"). */
+    void (*summary)(const struct agent_result *res, char *buf, size_t len);
+    const char *driver; /* agent_ready_info's driver of this kind's device under test */
+    const char *no_ops; /* the ERROR when nothing completed */
+};
+
 /* A kind=net job: on the interface under test, or (off PID 1) on whatever route the host has. */
-static void agent_handle_net(const struct agent_job *job, struct agent_result *res)
+static int agent_net_target(const struct agent_job *job, char *buf, size_t len, char *err,
+                            size_t errlen)
 {
     struct agent_ready *r = &agent_ready_info;
-    char err[AGENT_REASON_MAX];
-    const char *ifname = r->net[0] ? r->net : "host";
     int ret;
 
+    (void)job;
     if (!r->net[0] && agent_is_init) {
         agent_find_dut(0);
-        ifname = r->net[0] ? r->net : ifname;
     }
     if (!r->net[0] && agent_is_init) {
-        agent_send_error(job->id, "no network interface under test found");
-        return;
+        snprintf(err, errlen, "no network interface under test found");
+        return -1;
     }
     if (r->net[0] && agent_is_init) {
         ret = agent_net_wait_carrier(r->net, 10000);
         if (ret < 0) {
-            snprintf(err, sizeof(err), "%s has no carrier after 10 s: %s", r->net,
-                     strerror(-ret));
-            agent_send_error(job->id, err);
-            return;
+            snprintf(err, errlen, "%s has no carrier after 10 s: %s", r->net, strerror(-ret));
+            return -1;
         }
     }
-    agent_console("job %u: %s %s bs=%u peer=%s:%u warmup=%ums runtime=%ums%s", job->id,
-                  job->workload, agent_job_rw_name(job->rw), job->bs, job->peer, job->port,
-                  job->warmup_ms, job->runtime_ms,
-                  job->engine == AGENT_ENGINE_IPERF3 ? " engine=iperf3" : "");
-    if (job->engine == AGENT_ENGINE_IPERF3) {
-        ret = agent_iperf3_run(job, ifname, res, err, sizeof(err));
-    } else {
-        ret = agent_net_run(job, ifname, res, err, sizeof(err));
+    snprintf(buf, len, "%s", r->net[0] ? r->net : "host");
+    return 0;
+}
+
+static void agent_net_describe(const struct agent_job *job, char *buf, size_t len)
+{
+    snprintf(buf, len, "peer=%s:%u", job->peer, job->port);
+}
+
+static void agent_net_summary(const struct agent_result *res, char *buf, size_t len)
+{
+    snprintf(buf, len, "%llu ops, %llu bytes in %.3f s (%.1f Mbit/s)", (unsigned long long)res->ops,
+             (unsigned long long)res->bytes, res->runtime_s,
+             (double)res->bytes * 8 / res->runtime_s / 1e6);
+}
+
+/* A kind=blk job: on the disk under test, or (off PID 1) on the file named on the command line. */
+static int agent_blk_target(const struct agent_job *job, char *buf, size_t len, char *err,
+                            size_t errlen)
+{
+    (void)job;
+    if (!agent_ready_info.blk[0] && agent_is_init) {
+        agent_find_dut(0); /* a slow SCSI scan may have finished since READY */
     }
+    if (!agent_ready_info.blk[0]) {
+        snprintf(err, errlen, "no block device under test found");
+        return -1;
+    }
+    snprintf(buf, len, "%s%s", agent_debug_disk ? "" : "/dev/",
+             agent_debug_disk ? agent_debug_disk : agent_ready_info.blk);
+    return 0;
+}
+
+static void agent_blk_describe(const struct agent_job *job, char *buf, size_t len)
+{
+    snprintf(buf, len, "qd=%u", job->qd);
+}
+
+static void agent_blk_summary(const struct agent_result *res, char *buf, size_t len)
+{
+    snprintf(buf, len, "%llu ops in %.3f s (%.0f IOPS)", (unsigned long long)res->ops,
+             res->runtime_s, (double)res->ops / res->runtime_s);
+}
+
+static const struct agent_kind_ops agent_kinds[AGENT_KIND_COUNT] = {
+    [AGENT_KIND_BLK] =
+        {
+            .target = agent_blk_target,
+            .describe = agent_blk_describe,
+            .summary = agent_blk_summary,
+            .driver = agent_ready_info.blk_driver,
+            .no_ops = "no operation completed",
+        },
+    [AGENT_KIND_NET] =
+        {
+            .target = agent_net_target,
+            .describe = agent_net_describe,
+            .summary = agent_net_summary,
+            .driver = agent_ready_info.net_driver,
+            .no_ops = "no operation completed in the measured interval",
+        },
+};
+
+/* Why no job can run: the engine table failed its check at start ("" when it passed). */
+static char agent_engines_bad[AGENT_REASON_MAX];
+
+/* What every engine's job ends with: the ERROR, or the RESULT and its console line. */
+static void agent_job_epilogue(const struct agent_kind_ops *k, const struct agent_job *job,
+                               struct agent_result *res, int ret, const char *err)
+{
+    char figures[160];
+
     if (ret < 0) {
         agent_send_error(job->id, err);
         return;
     }
     if (res->ops == 0) {
-        agent_send_error(job->id, "no operation completed in the measured interval");
+        agent_send_error(job->id, k->no_ops);
         return;
     }
-    snprintf(res->driver, sizeof(res->driver), "%s", r->net_driver);
+    snprintf(res->driver, sizeof(res->driver), "%s", k->driver);
     if (job->irq[0] && res->irq_lines == 0) {
         agent_send_log("job %u: irq=%s matches no line of /proc/interrupts", job->id, job->irq);
     }
-    agent_console("job %u: %llu ops, %llu bytes in %.3f s (%.1f Mbit/s), mean latency %.1f us",
-                  job->id, (unsigned long long)res->ops, (unsigned long long)res->bytes,
-                  res->runtime_s, (double)res->bytes * 8 / res->runtime_s / 1e6, res->lat_us.mean);
+    k->summary(res, figures, sizeof(figures));
+    agent_console("job %u: %s, mean latency %.1f us", job->id, figures, res->lat_us.mean);
     agent_send(agent_out_line,
                agent_job_format_result(agent_out_line, sizeof(agent_out_line), res));
 }
@@ -450,7 +522,9 @@ static void agent_handle_job(const char *args)
 {
     static struct agent_job job;
     static struct agent_result res;
-    char err[AGENT_REASON_MAX], dev[PATH_MAX];
+    const struct agent_engine_ops *e;
+    const struct agent_kind_ops *k;
+    char err[AGENT_REASON_MAX], target[PATH_MAX], what[96], via[48];
     int ret;
 
     if (agent_job_parse(args, &job, err, sizeof(err)) < 0) {
@@ -461,52 +535,29 @@ static void agent_handle_job(const char *args)
         agent_fault(&job);
         return;
     }
-    if (job.kind == AGENT_KIND_NET && job.engine == AGENT_ENGINE_FIO) {
-        agent_send_error(job.id, "engine=fio runs block jobs only");
+    if (agent_engines_bad[0]) {
+        agent_send_error(job.id, agent_engines_bad);
         return;
     }
-    if (job.kind == AGENT_KIND_BLK && job.engine == AGENT_ENGINE_IPERF3) {
-        agent_send_error(job.id, "engine=iperf3 runs network jobs only (tcp_tx, tcp_rx)");
-        return;
-    }
-    if (job.kind == AGENT_KIND_NET) {
-        agent_handle_net(&job, &res);
-        return;
-    }
-    if (!agent_ready_info.blk[0] && agent_is_init) {
-        agent_find_dut(0); /* a slow SCSI scan may have finished since READY */
-    }
-    if (!agent_ready_info.blk[0]) {
-        agent_send_error(job.id, "no block device under test found");
-        return;
-    }
-    snprintf(dev, sizeof(dev), "%s%s", agent_debug_disk ? "" : "/dev/",
-             agent_debug_disk ? agent_debug_disk : agent_ready_info.blk);
-    agent_console("job %u: %s %s bs=%u qd=%u warmup=%ums runtime=%ums%s", job.id, job.workload,
-                  agent_job_rw_name(job.rw), job.bs, job.qd, job.warmup_ms, job.runtime_ms,
-                  job.engine == AGENT_ENGINE_FIO ? " engine=fio" : "");
-    if (job.engine == AGENT_ENGINE_FIO) {
-        ret = agent_fio_run(&job, dev, &res, err, sizeof(err));
-    } else {
-        ret = agent_blk_run(&job, dev, &res, err, sizeof(err));
-    }
-    if (ret < 0) {
+    e = agent_engine_find(&job, err, sizeof(err));
+    if (!e) {
         agent_send_error(job.id, err);
         return;
     }
-    if (res.ops == 0) {
-        agent_send_error(job.id, "no operation completed");
+    k = &agent_kinds[job.kind];
+    if (k->target(&job, target, sizeof(target), err, sizeof(err)) < 0) {
+        agent_send_error(job.id, err);
         return;
     }
-    snprintf(res.driver, sizeof(res.driver), "%s", agent_ready_info.blk_driver);
-    if (job.irq[0] && res.irq_lines == 0) {
-        agent_send_log("job %u: irq=%s matches no line of /proc/interrupts", job.id, job.irq);
+    k->describe(&job, what, sizeof(what));
+    via[0] = '\0';
+    if (job.engine != AGENT_ENGINE_AGENT) {
+        snprintf(via, sizeof(via), " engine=%s", e->name);
     }
-    agent_console("job %u: %llu ops in %.3f s (%.0f IOPS), mean latency %.1f us", job.id,
-                  (unsigned long long)res.ops, res.runtime_s, (double)res.ops / res.runtime_s,
-                  res.lat_us.mean);
-    agent_send(agent_out_line,
-               agent_job_format_result(agent_out_line, sizeof(agent_out_line), &res));
+    agent_console("job %u: %s %s bs=%u %s warmup=%ums runtime=%ums%s", job.id, job.workload,
+                  agent_job_rw_name(job.rw), job.bs, what, job.warmup_ms, job.runtime_ms, via);
+    ret = e->run(&job, target, &res, err, sizeof(err));
+    agent_job_epilogue(k, &job, &res, ret, err);
 }
 
 static void agent_quit(void)
@@ -600,6 +651,9 @@ int main(int argc, char **argv)
         agent_console("chdir /: %s", strerror(errno));
     }
     agent_setup();
+    if (agent_engine_check(agent_engines_bad, sizeof(agent_engines_bad)) < 0) {
+        agent_setup_log(agent_engines_bad);
+    }
     for (;;) {
         fd = agent_open_control(ctl);
         if (fd >= 0) {
