@@ -113,52 +113,23 @@ static int process_disk_check(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* Child side: die with the harness, log to the console log, enter the namespace, exec. */
+/* Child side: no core dumps, the interface under test named, then the one way a host process
+ * is started (hostbase_net_exec: dies with the harness, logs, enters the namespace, execs). */
 static void process_child(pid_t parent, const char *agent, const struct guest_spec *s,
                           const char *netns_path)
 {
     struct rlimit nocore = {0, 0};
-    sigset_t none;
-    int fd;
+    char *argv[] = {(char *)agent, (char *)s->control_sock, NULL, NULL};
 
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) {
-        _exit(1);
-    }
-    setpgid(0, 0); /* Ctrl-C reaches the harness, which stops the agent */
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
     setrlimit(RLIMIT_CORE, &nocore); /* the crash fault aborts on purpose */
-    fd = open(s->console_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-    }
-    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        dup2(fd, 0);
-    }
-    close_range(3, ~0u, 0); /* nothing of the harness: other guests' sockets, logs */
     if (netns_path) {
-        fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-            fprintf(stderr, "pvbench: cannot enter %s: %s\n", netns_path, strerror(errno));
-            _exit(126);
-        }
-        close(fd);
-        /* the agent reports it as its interface under test (guest-agent/agent.c) */
+        /* the agent reports it as its interface under test (guest-agent/agent_main.c) */
         setenv("PVBENCH_NET_IF", NETNS_HOST_IF, 1);
     }
     if (s->dut && s->dut->kind == DEVMODEL_BLK) {
-        execl(agent, "pvbench-agent", s->control_sock, s->disk_path, (char *)NULL);
-    } else {
-        execl(agent, "pvbench-agent", s->control_sock, (char *)NULL);
+        argv[2] = (char *)s->disk_path;
     }
-    fprintf(stderr, "pvbench: cannot run %s: %s\n", agent, strerror(errno));
-    _exit(127);
+    hostbase_net_exec(parent, netns_path, s->console_log, argv);
 }
 
 /* Free what start made besides the process: the namespace, the private state. */

@@ -79,12 +79,14 @@ void hostbase_net_exec(pid_t parent, const char *netns_path, const char *log,
         dup2(fd, 0);
     }
     close_range(3, ~0u, 0); /* nothing of the harness: guests' sockets, logs */
-    fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-        fprintf(stderr, "pvbench: cannot enter %s: %s\n", netns_path, strerror(errno));
-        _exit(126);
+    if (netns_path) {
+        fd = open(netns_path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+            fprintf(stderr, "pvbench: cannot enter %s: %s\n", netns_path, strerror(errno));
+            _exit(126);
+        }
+        close(fd);
     }
-    close(fd);
     execvp(argv[0], argv);
     fprintf(stderr, "pvbench: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);

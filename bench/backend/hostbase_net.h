@@ -51,9 +51,9 @@ struct hostbase_net {
 
 /*
  * In a child of parent that must run argv (argv[0] searched in PATH) inside the network
- * namespace netns_path: die with the harness, own process group (a Ctrl-C reaches the
- * harness, which stops it), default signals, output appended to log, nothing of the
- * harness's open files. Never returns (exit 126: no namespace, 127: no program).
+ * namespace netns_path (NULL: this one): die with the harness, own process group (a Ctrl-C
+ * reaches the harness, which stops it), default signals, output appended to log, nothing of
+ * the harness's open files. Never returns (exit 126: no namespace, 127: no program).
  */
 void hostbase_net_exec(pid_t parent, const char *netns_path, const char *log,
                        char *const argv[]) __attribute__((noreturn));
