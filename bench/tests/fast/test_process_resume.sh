@@ -6,20 +6,7 @@ need_agent
 scn=$(write_scenario ir "virtio-blk, ide" "randread, seqread" "repetitions = 3" \
     "runtime = 0.3" "warmup = 0.1")
 out="$TMP/run"
-"$PVBENCH" run -o "$out" "$scn" >"$TMP/out1" 2>&1 &
-harness=$!
-for _ in $(seq 1 300); do
-    n=$(grep -c ',randread,iops,' "$out/samples.csv" 2>/dev/null)
-    [ "${n:-0}" -ge 1 ] && break
-    kill -0 $harness 2>/dev/null || break
-    sleep 0.05
-done
-kill -INT $harness
-wait $harness; rc=$?
-cat "$TMP/out1"
-[ $rc -eq 3 ] || fail "interrupted run exited $rc, expected 3"
-grep -q 'interrupted' "$TMP/out1" || fail "no word of the interruption"
-assert_no_leftovers
+interrupt_after_first_sample "$out" "$TMP/out1" 150 "$PVBENCH" run -o "$out" "$scn"
 before=$(grep -c ',iops,' "$out/samples.csv")
 [ "$before" -ge 1 ] && [ "$before" -lt 12 ] || fail "expected a partial run, found $before iops samples"
 grep ',iops,' "$out/samples.csv" | sort >"$TMP/old"

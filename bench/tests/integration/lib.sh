@@ -113,3 +113,52 @@ libvirt_up() {
     for _ in $(seq 100); do virsh -c qemu:///system version >/dev/null 2>&1 && return 0; sleep 0.1; done
     fail "libvirtd does not answer on qemu:///system"
 }
+
+# A run into a folder that filled up (test_disk_full, fast/test_process_disk_full): $1 the
+# run's exit code, $2 its output file, $3 the run folder. Exit 3 with a clear message, the
+# samples written before intact, and `pvbench report` reads them (from a copy with room).
+check_disk_full_run() {
+    local rc=$1 log=$2 out=$3 n rrc
+    [ "$rc" -eq 3 ] || fail "exit $rc, expected 3"
+    grep -Eq "cannot write .*samples.csv.*(No space left|quota)" "$log" ||
+        fail "no clear message about the full disk"
+    grep -q "rep [0-9]*: the samples could not be saved" "$log" ||
+        fail "the failed job's reason does not say the samples could not be saved"
+    ok "the run stopped with exit 3 and said why"
+    [ -s "$out/samples.csv" ] || fail "no samples.csv left"
+    head -1 "$out/samples.csv" | grep -q '^config,' || fail "samples.csv damaged (header)"
+    tail -c 1 "$out/samples.csv" | od -An -c | grep -q '\\n' || fail "samples.csv ends mid-line"
+    n=$(csv_values "$out/samples.csv" value virtio-blk randread iops | wc -l)
+    [ "$n" -ge 1 ] || fail "no randread sample survived"
+    [ "$n" -lt 30 ] || fail "all 30 repetitions fit: the folder never filled"
+    ok "$n repetitions kept before the disk filled"
+    cp -r "$out" "$TMP/copy"
+    "$PVBENCH" report "$TMP/copy" >"$TMP/report" 2>&1
+    rrc=$?
+    cat "$TMP/report"
+    [ $rrc -eq 0 ] || [ $rrc -eq 4 ] || fail "pvbench report: exit $rrc"
+    grep -q "unreadable row" "$TMP/report" && fail "report found damaged rows"
+    ok "pvbench report reads the samples written before the disk filled"
+}
+
+# Start a run in the background, Ctrl-C it once its first randread sample is saved, and check
+# that it stopped as an interrupted run should (exit 3, says so, nothing left behind).
+# $1 the run folder, $2 the output file, $3 how many 0.1 s waits at most; then the command.
+interrupt_after_first_sample() {
+    local out=$1 log=$2 tries=$3 harness rc n
+    shift 3
+    "$@" >"$log" 2>&1 &
+    harness=$!
+    for _ in $(seq 1 "$tries"); do
+        n=$(grep -c ',randread,iops,' "$out/samples.csv" 2>/dev/null)
+        [ "${n:-0}" -ge 1 ] && break
+        kill -0 $harness 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -INT $harness
+    wait $harness; rc=$?
+    cat "$log"
+    [ $rc -eq 3 ] || fail "interrupted run exited $rc, expected 3"
+    grep -q 'interrupted' "$log" || fail "no word of the interruption"
+    assert_no_leftovers
+}
