@@ -11,6 +11,11 @@ void log_set_verbose(int v)
     verbose = v;
 }
 
+int log_verbosity(void)
+{
+    return verbose;
+}
+
 void log_set_clear_hook(void (*hook)(void))
 {
     clear_hook = hook;
@@ -47,6 +52,9 @@ void log_warn(const char *fmt, ...)
 void log_info(const char *fmt, ...)
 {
     va_list ap;
+    if (verbose < 0) {
+        return;
+    }
     va_start(ap, fmt);
     log_v("", fmt, ap);
     va_end(ap);
@@ -55,7 +63,7 @@ void log_info(const char *fmt, ...)
 void log_debug(const char *fmt, ...)
 {
     va_list ap;
-    if (!verbose) {
+    if (verbose <= 0) {
         return;
     }
     va_start(ap, fmt);

@@ -33,6 +33,10 @@ static void show(const char *text)
     char eta[32] = "";
     double elapsed = util_now() - started;
 
+    /* -q: no progress at all; the run's result still says what happened. */
+    if (log_verbosity() < 0) {
+        return;
+    }
     if (done > 0 && total > done) {
         double left = elapsed / done * (total - done);
         snprintf(eta, sizeof(eta), ", ETA %um%02us", (unsigned)left / 60, (unsigned)left % 60);

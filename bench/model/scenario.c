@@ -1243,6 +1243,43 @@ static void scn_print_value(const struct scn_opt *o, const struct scenario *s, F
     }
 }
 
+/* A key's default and range as help shows it. */
+static void scn_default_text(const struct scn_opt *o, char *def, size_t len)
+{
+    switch (o->type) {
+    case SCN_UINT:
+        snprintf(def, len, "default %s, range %.10g..%.10g", o->def, o->min, o->max);
+        break;
+    case SCN_MIB:
+        snprintf(def, len, "default %s MiB, range %.10g..%.10g MiB (units M, G, T)", o->def,
+                 o->min, o->max);
+        break;
+    case SCN_SECONDS:
+        snprintf(def, len, "default %s s, range %.10g..%.10g s (units s, ms, min)", o->def,
+                 o->min, o->max);
+        break;
+    default:
+        if (o->flags & SCN_F_REQUIRED) {
+            snprintf(def, len, "required");
+        } else {
+            snprintf(def, len, "default: %s", o->def ? o->def : o->def_doc);
+        }
+        break;
+    }
+}
+
+int scenario_key_doc(unsigned i, struct scenario_key_doc *d)
+{
+    if (i >= SCN_NOPTS) {
+        return -1;
+    }
+    d->key = scn_opts[i].key;
+    d->value = scn_types[scn_opts[i].type].what;
+    d->help = scn_opts[i].help;
+    scn_default_text(&scn_opts[i], d->def, sizeof(d->def));
+    return 0;
+}
+
 void scenario_print_help(FILE *out)
 {
     char head[64], def[128], known[SCENARIO_ERR_MAX];
@@ -1252,26 +1289,7 @@ void scenario_print_help(FILE *out)
     for (unsigned i = 0; i < SCN_NOPTS; i++) {
         const struct scn_opt *o = &scn_opts[i];
         snprintf(head, sizeof(head), "%s = <%s>", o->key, scn_types[o->type].what);
-        switch (o->type) {
-        case SCN_UINT:
-            snprintf(def, sizeof(def), "default %s, range %.10g..%.10g", o->def, o->min, o->max);
-            break;
-        case SCN_MIB:
-            snprintf(def, sizeof(def), "default %s MiB, range %.10g..%.10g MiB (units M, G, T)",
-                     o->def, o->min, o->max);
-            break;
-        case SCN_SECONDS:
-            snprintf(def, sizeof(def), "default %s s, range %.10g..%.10g s (units s, ms, min)",
-                     o->def, o->min, o->max);
-            break;
-        default:
-            if (o->flags & SCN_F_REQUIRED) {
-                snprintf(def, sizeof(def), "required");
-            } else {
-                snprintf(def, sizeof(def), "default: %s", o->def ? o->def : o->def_doc);
-            }
-            break;
-        }
+        scn_default_text(o, def, sizeof(def));
         fprintf(out, "  %-26s %s\n      %s\n", head, def, o->help);
         if (o->type == SCN_DEVICES) {
             scn_join(known, sizeof(known), scn_dev_name, devmodel_count());

@@ -81,6 +81,17 @@ const char *scenario_engine_name(unsigned engine);
 /* The option table as help text (key, type, default, range, meaning). */
 void scenario_print_help(FILE *out);
 
+/* One key of the option table, for pvbench-scenario(5) and the shell completion. */
+struct scenario_key_doc {
+    const char *key;
+    const char *value; /* what it takes: "seconds", "device,...", "auto|on|off" */
+    char def[128];     /* "default 5, range 1..1000", "required", "default: no" */
+    const char *help;
+};
+
+/* The i-th key into d: 0, or -1 past the last. */
+int scenario_key_doc(unsigned i, struct scenario_key_doc *d);
+
 /* All options as resolved, as INI text (for run.json and `pvbench run --dry-run`). */
 void scenario_print_resolved(const struct scenario *s, FILE *out);
 
