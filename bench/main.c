@@ -1,104 +1,329 @@
-/* pvbench: command-line entry. Each subcommand lives in its own module. */
-#include <getopt.h>
+/* pvbench: command-line entry. Each subcommand lives in its own module; one table below. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "baseline.h"
+#include "cli.h"
 #include "compare.h"
 #include "demo.h"
 #include "devbus.h"
 #include "devmodel.h"
 #include "exitcode.h"
 #include "log.h"
+#include "manual.h"
 #include "metric.h"
 #include "registry.h"
 #include "report.h"
 #include "run.h"
 #include "scenario.h"
 #include "selftest.h"
+#include "util.h"
 #include "workload.h"
 
-static void usage(FILE *out)
+/* ---- pvbench run --------------------------------------------------------------------------- */
+
+enum {
+    RUN_OPT_OUTPUT = 'o',
+    RUN_OPT_ACCEL = 'a',
+    RUN_OPT_BACKEND = 'b',
+    RUN_OPT_CONNECT = 'c',
+    RUN_OPT_BASELINE = 'B',
+    RUN_OPT_BASELINE_DIR = 'D',
+    RUN_OPT_THRESHOLD = 'T',
+    RUN_OPT_ALPHA = 'A',
+    RUN_OPT_MAX_ITER = 'M',
+    RUN_OPT_SET = 's',
+    RUN_OPT_QEMU = 'q',
+    RUN_OPT_IMAGE = 'i',
+    RUN_OPT_RESUME = 'r',
+    RUN_OPT_FORCE = 'F',
+    RUN_OPT_DRY_RUN = 'n',
+    RUN_OPT_FAULT = 'f',
+};
+
+static const struct cli_opt main_run_opts[] = {
+    {"output", 'o', "DIR",
+     "run folder (default results/<date>-<time>-<scenario>); a run folder that exists already "
+     "is refused unless --force",
+     RUN_OPT_OUTPUT, "=dir"},
+    {"force", 0, NULL, "with -o: write into a folder that holds a run already, replacing it",
+     RUN_OPT_FORCE, NULL},
+    {"accel", 'a', "MODE", "auto (KVM if a probe guest boots, else TCG), kvm or tcg", RUN_OPT_ACCEL,
+     "auto kvm tcg"},
+    {"backend", 'b', "B",
+     "auto (libvirt if its daemon answers, else qemu), libvirt or qemu (default: "
+     "$PVBENCH_BACKEND or auto); qemu,libvirt: every configuration through both, job after "
+     "job, in one run (DEV@qemu, DEV@libvirt), then a table of the two side by side; process: "
+     "the agent as a host process, no QEMU (tests the harness; device models are labels)",
+     RUN_OPT_BACKEND, "auto libvirt qemu qemu,libvirt process"},
+    {"connect", 'c', "URI",
+     "libvirt URI (default qemu:///system); given more than once, the scenario runs on each "
+     "host in turn (one run folder, a host column; up to 8 hosts)",
+     RUN_OPT_CONNECT, NULL},
+    {"baseline", 0, "NAME", "compare the run with a saved baseline at the end (exit 1: regression)",
+     RUN_OPT_BASELINE, NULL},
+    {"baseline-dir", 0, "DIR", "where the baselines are (see pvbench baseline)",
+     RUN_OPT_BASELINE_DIR, "=dir"},
+    {"threshold", 0, "PCT", "with --baseline: a regression must be worse than PCT %",
+     RUN_OPT_THRESHOLD, NULL},
+    {"alpha", 0, "A", "with --baseline: and have p < A (0 .. 0.5]", RUN_OPT_ALPHA, NULL},
+    {"max-iterations", 0, "K",
+     "with --baseline: re-run suspect configurations up to K-1 times and decide on all their "
+     "samples (1 .. 10)",
+     RUN_OPT_MAX_ITER, NULL},
+    {"set", 0, "KEY=VALUE", "override a scenario key (repeatable; pvbench help scenario)",
+     RUN_OPT_SET, "=set"},
+    {"qemu", 0, "PATH", "QEMU binary (default qemu-system-x86_64)", RUN_OPT_QEMU, "=file"},
+    {"image", 0, "DIR", "guest image folder (default build/guest, or $PVBENCH_IMAGE_DIR)",
+     RUN_OPT_IMAGE, "=dir"},
+    {"resume", 0, "DIR", "continue DIR, skipping cells already measured", RUN_OPT_RESUME, "=dir"},
+    {"dry-run", 'n', NULL, "print the resolved scenario and exit", RUN_OPT_DRY_RUN, NULL},
+    {"fault", 0, "F@DEV[:WL]",
+     "test the harness: tell the agent to misbehave (hang, crash, exit, garbage, flood) in "
+     "DEV's first job (or WL's; WL \"why\": its first traced why job)",
+     RUN_OPT_FAULT, NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const struct cli_spec main_run_cli = {
+    .name = "run",
+    .summary = "boot one guest per device model, measure each workload, report",
+    .synopsis = "[options] SCENARIO.ini...\n--resume DIR [options] [SCENARIO.ini]",
+    .description =
+        "Runs the scenario: one guest per device model (and backend, and host), warm-up jobs,\n"
+        "then the measured repetitions, interleaved. Every sample goes into the run folder:\n"
+        "run.json, samples.csv, summary.csv, summary.json, scenario.ini, logs/, plots/ and\n"
+        "report.html. Several scenarios run one after the other, each in its own folder.",
+    .opts = main_run_opts,
+    .notes = "exit codes: 0 every configuration measured, 1 regression against --baseline,\n"
+             "2 usage error, 3 a configuration failed or the run was interrupted, 4 some\n"
+             "configurations were skipped (this host cannot run them).",
+    .operands = "=ini",
+    .flags = CLI_F_VERBOSITY,
+};
+
+/* A folder holding any of these is a run folder: -o must not overwrite it by surprise. */
+static const char *const main_run_files[] = {"run.json", "samples.csv", "scenario.ini"};
+
+/* -o DIR: refuse a folder that holds a run already unless --force. 0, or -1 (said once). */
+static int main_run_check_out(const char *dir, int force)
 {
-    fprintf(out,
-            "pvbench %s: benchmark emulated against paravirtual VM I/O devices\n"
-            "\n"
-            "usage:\n"
-            "  pvbench run [options] SCENARIO.ini     boot one guest per device, measure, report\n"
-            "  pvbench run --resume DIR [SCENARIO]    continue an interrupted run in DIR\n"
-            "  pvbench list [--modules]               device models, workloads and metrics\n"
-            "  pvbench report [--format png|svg] DIR  rebuild plots/, report.html, report.md\n"
-            "  pvbench compare BASE NEW [options]     A/B verdict per metric (exit 1: regression)\n"
-            "  pvbench baseline save DIR NAME | list  keep named baselines for --baseline\n"
-            "  pvbench demo [--quick] [-o DIR]        teaching demo: emulated vs virtio, and why\n"
-            "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
-            "  pvbench selftest [--quick] [--host]    agent vs fio and iperf3 (see --help)\n"
-            "  pvbench help scenario                  every scenario key, default and range\n"
-            "\n"
-            "run options:\n"
-            "  -o, --output DIR       run folder (default results/<date>-<time>-<scenario>)\n"
-            "  -a, --accel MODE       auto (KVM if a probe guest boots, else TCG), kvm, tcg\n"
-            "  -b, --backend B        auto (libvirt if its daemon answers, else qemu), libvirt,\n"
-            "                         qemu (default: $PVBENCH_BACKEND or auto); qemu,libvirt:\n"
-            "                         every configuration through both, job after job, in one\n"
-            "                         run (DEV@qemu, DEV@libvirt), then a table of the two\n"
-            "                         side by side; process: the agent as a host process,\n"
-            "                         no QEMU (tests the harness; device models are labels)\n"
-            "      --connect URI      libvirt URI (default qemu:///system); given more than\n"
-            "                         once, the scenario runs on each host in turn (one run\n"
-            "                         folder, a host column; up to 8 hosts)\n"
-            "      --baseline NAME    compare the run with a saved baseline at the end (exit 1:\n"
-            "                         regression); --baseline-dir DIR, --threshold PCT, --alpha A\n"
-            "      --max-iterations K with --baseline: re-run suspect configurations up to K-1\n"
-            "                         times and decide on all their samples\n"
-            "      --set KEY=VALUE    override a scenario key (repeatable)\n"
-            "      --qemu PATH        QEMU binary (default qemu-system-x86_64)\n"
-            "      --image DIR        guest image folder (default build/guest, or\n"
-            "                         $PVBENCH_IMAGE_DIR)\n"
-            "      --resume DIR       continue DIR, skipping cells already measured\n"
-            "  -n, --dry-run          print the resolved scenario and exit\n"
-            "      --fault F@DEV[:WL] test the harness: tell the agent to misbehave (hang, crash,\n"
-            "                         exit, garbage, flood) in DEV's first job (or WL's;\n"
-            "                         WL \"why\": its first traced why job)\n"
-            "  -v, --verbose          more detail\n"
-            "\n"
-            "exit codes:\n"
-            "  0  success\n"
-            "  1  regression found (compare)\n"
-            "  2  usage error: bad command line, scenario file or input\n"
-            "  3  could not measure: a configuration failed or the run was interrupted\n"
-            "  4  skipped: this host cannot run what was asked (e.g. --accel kvm without KVM)\n"
-            "\n"
-            "State (scratch disks, sockets, the registry of what a run created) lives in\n"
-            "$PVBENCH_STATE_DIR (default /var/tmp/pvbench).\n",
-            PVB_VERSION);
+    char path[4096];
+
+    for (size_t i = 0; !force && i < sizeof(main_run_files) / sizeof(main_run_files[0]); i++) {
+        if (util_fmt(path, sizeof(path), "%s/%s", dir, main_run_files[i]) == 0 &&
+            access(path, F_OK) == 0) {
+            fprintf(stderr,
+                    "pvbench run: %s holds a run already (%s): --force replaces it, "
+                    "--resume %s continues it\n",
+                    dir, main_run_files[i], dir);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* One run option into o. PVB_EXIT_OK, or PVB_EXIT_USAGE with the error said. */
+static int main_run_option(struct run_options *o, int id, const char *arg, int *force)
+{
+    switch (id) {
+    case RUN_OPT_OUTPUT:
+        o->out_dir = arg;
+        break;
+    case RUN_OPT_FORCE:
+        *force = 1;
+        break;
+    case RUN_OPT_ACCEL:
+        if (run_parse_accel(arg, &o->accel) < 0) {
+            return PVB_EXIT_USAGE;
+        }
+        break;
+    case RUN_OPT_SET:
+        if (o->n_sets == RUN_MAX_SETS) {
+            log_err("--set: at most %d", RUN_MAX_SETS);
+            return PVB_EXIT_USAGE;
+        }
+        o->sets[o->n_sets++] = arg;
+        break;
+    case RUN_OPT_QEMU:
+        o->qemu_binary = arg;
+        break;
+    case RUN_OPT_IMAGE:
+        o->image_dir = arg;
+        break;
+    case RUN_OPT_RESUME:
+        o->resume_dir = arg;
+        break;
+    case RUN_OPT_DRY_RUN:
+        o->dry_run = 1;
+        break;
+    case RUN_OPT_FAULT:
+        o->fault = arg;
+        break;
+    case RUN_OPT_BACKEND:
+        o->backend = arg;
+        break;
+    case RUN_OPT_CONNECT:
+        if (o->n_connect == RUN_MAX_HOSTS) {
+            log_err("--connect: at most %d hosts", RUN_MAX_HOSTS);
+            return PVB_EXIT_USAGE;
+        }
+        o->connect[o->n_connect++] = arg;
+        break;
+    case RUN_OPT_BASELINE:
+        o->baseline = arg;
+        break;
+    case RUN_OPT_BASELINE_DIR:
+        o->baseline_dir = arg;
+        break;
+    case RUN_OPT_THRESHOLD:
+        o->threshold_pct = atof(arg);
+        if (o->threshold_pct <= 0 || o->threshold_pct > 1000) {
+            log_err("--threshold: expected a percentage in (0, 1000], got '%s'", arg);
+            return PVB_EXIT_USAGE;
+        }
+        break;
+    case RUN_OPT_ALPHA:
+        o->alpha = atof(arg);
+        if (o->alpha <= 0 || o->alpha > 0.5) {
+            log_err("--alpha: expected a value in (0, 0.5], got '%s'", arg);
+            return PVB_EXIT_USAGE;
+        }
+        break;
+    case RUN_OPT_MAX_ITER:
+        o->max_iterations = (unsigned)atoi(arg);
+        if (o->max_iterations < 1 || o->max_iterations > 10) {
+            log_err("--max-iterations: expected 1..10, got '%s'", arg);
+            return PVB_EXIT_USAGE;
+        }
+        break;
+    default:
+        return PVB_EXIT_USAGE;
+    }
+    return PVB_EXIT_OK;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    struct run_options o;
+    struct cli c;
+    char resume_scn[4096];
+    int id, code = PVB_EXIT_OK, force = 0;
+
+    memset(&o, 0, sizeof(o));
+    if (cli_start(&c, &main_run_cli, argc, argv) < 0) {
+        return PVB_EXIT_USAGE;
+    }
+    while ((id = cli_next(&c)) >= 0) {
+        code = main_run_option(&o, id, c.arg, &force);
+        if (code != PVB_EXIT_OK) {
+            return code;
+        }
+    }
+    if (id != CLI_END) {
+        return cli_exit_code(id);
+    }
+    if (c.ind >= argc && o.resume_dir) {
+        snprintf(resume_scn, sizeof(resume_scn), "%s/scenario.ini", o.resume_dir);
+        return run_main(resume_scn, &o);
+    }
+    if (c.ind >= argc) {
+        log_err("run: no scenario file given (try scenarios/quick.ini)");
+        cli_try(&main_run_cli);
+        return PVB_EXIT_USAGE;
+    }
+    if (argc - c.ind > 1 && (o.out_dir || o.resume_dir)) {
+        log_err("run: -o and --resume take one scenario");
+        return PVB_EXIT_USAGE;
+    }
+    if (o.out_dir && !o.resume_dir && !o.dry_run && main_run_check_out(o.out_dir, force) < 0) {
+        return PVB_EXIT_USAGE;
+    }
+    for (int i = c.ind; i < argc; i++) {
+        int rc = run_main(argv[i], &o);
+        if (rc > code) {
+            code = rc;
+        }
+        if (run_interrupted()) {
+            break;
+        }
+    }
+    return code;
+}
+
+/* ---- pvbench list -------------------------------------------------------------------------- */
+
+enum { LIST_OPT_MODULES = 'm', LIST_OPT_CMDLINE = 'c' };
+
+static const struct cli_opt main_list_opts[] = {
+    {"modules", 0, NULL,
+     "only the guest kernel modules the device table needs, one a line (scripts/build-guest)",
+     LIST_OPT_MODULES, NULL},
+    {"cmdline", 0, NULL,
+     "only the guest kernel command line every configuration gets (scripts/measure-boot)",
+     LIST_OPT_CMDLINE, NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const struct cli_spec main_list_cli = {
+    .name = "list",
+    .summary = "list the device models, workloads and metrics pvbench knows",
+    .synopsis = "[--modules | --cmdline]",
+    .description = "Prints the device model table (class, kind, bus, machine types, guest "
+                   "driver) and the\nworkload table; scenario keys devices and workloads take "
+                   "these names.",
+    .opts = main_list_opts,
+};
+
+/* For scripts/build-guest: every guest module the device table needs, once each. */
+static void main_list_modules(void)
+{
+    char seen[2048] = " ";
+
+    for (unsigned i = 0; i < devmodel_count(); i++) {
+        char mods[256], key[80], *save = NULL, *tok;
+        snprintf(mods, sizeof(mods), "%s", devmodel_at(i)->guest_modules);
+        for (tok = strtok_r(mods, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+            snprintf(key, sizeof(key), " %s ", tok);
+            if (!strstr(seen, key)) {
+                printf("%s\n", tok);
+                strncat(seen, tok, sizeof(seen) - strlen(seen) - 2);
+                strcat(seen, " ");
+            }
+        }
+    }
 }
 
 static int cmd_list(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--cmdline") == 0) {
-        /* For scripts/measure-boot: the guest kernel command line every configuration gets. */
+    struct cli c;
+    int id, only = 0;
+
+    if (cli_start(&c, &main_list_cli, argc, argv) < 0) {
+        return PVB_EXIT_USAGE;
+    }
+    while ((id = cli_next(&c)) >= 0) {
+        only = id;
+    }
+    if (id != CLI_END) {
+        return cli_exit_code(id);
+    }
+    if (c.ind < argc) {
+        log_err("list: unexpected argument '%s'", argv[c.ind]);
+        cli_try(&main_list_cli);
+        return PVB_EXIT_USAGE;
+    }
+    if (only == LIST_OPT_CMDLINE) {
         printf("%s\n", GUEST_CMDLINE);
         return PVB_EXIT_OK;
     }
-    if (argc > 1 && strcmp(argv[1], "--modules") == 0) {
-        /* For scripts/build-guest: every guest module the device table needs, once each. */
-        char seen[2048] = " ";
-        for (unsigned i = 0; i < devmodel_count(); i++) {
-            char mods[256], key[80], *save = NULL, *tok;
-            snprintf(mods, sizeof(mods), "%s", devmodel_at(i)->guest_modules);
-            for (tok = strtok_r(mods, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-                snprintf(key, sizeof(key), " %s ", tok);
-                if (!strstr(seen, key)) {
-                    printf("%s\n", tok);
-                    strncat(seen, tok, sizeof(seen) - strlen(seen) - 2);
-                    strcat(seen, " ");
-                }
-            }
-        }
+    if (only == LIST_OPT_MODULES) {
+        main_list_modules();
         return PVB_EXIT_OK;
     }
     printf("device models:\n");
@@ -123,156 +348,178 @@ static int cmd_list(int argc, char **argv)
     return PVB_EXIT_OK;
 }
 
+/* ---- pvbench cleanup ----------------------------------------------------------------------- */
+
+static const struct cli_opt main_cleanup_opts[] = {
+    {"dry-run", 'n', NULL, "only list what would be stopped and removed", 'n', NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const struct cli_spec main_cleanup_cli = {
+    .name = "cleanup",
+    .summary = "remove what crashed runs left behind",
+    .synopsis = "[--dry-run]",
+    .description = "Stops the guests and removes the scratch disks, sockets and namespaces "
+                   "that crashed runs\nleft behind in $PVBENCH_STATE_DIR (the registry of "
+                   "what each run created).",
+    .opts = main_cleanup_opts,
+    .flags = CLI_F_VERBOSITY,
+};
+
 static int cmd_cleanup(int argc, char **argv)
 {
-    int dry = 0;
+    struct cli c;
+    int dry = 0, id;
 
     /* Help and anything unknown must never act: the cleanup stops guests and removes disks. */
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--dry-run") == 0 || strcmp(argv[i], "-n") == 0) {
-            dry = 1;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: pvbench cleanup [--dry-run]\n"
-                   "Stop the guests and remove the scratch disks, sockets and namespaces that\n"
-                   "crashed runs left behind in $PVBENCH_STATE_DIR; --dry-run only lists them.\n");
-            return PVB_EXIT_OK;
-        } else {
-            fprintf(stderr, "pvbench cleanup: unknown option '%s'\n"
-                            "Try 'pvbench cleanup --help'.\n", argv[i]);
-            return PVB_EXIT_USAGE;
-        }
+    if (cli_start(&c, &main_cleanup_cli, argc, argv) < 0) {
+        return PVB_EXIT_USAGE;
+    }
+    while ((id = cli_next(&c)) >= 0) {
+        dry = 1;
+    }
+    if (id != CLI_END) {
+        return cli_exit_code(id);
+    }
+    if (c.ind < argc) {
+        log_err("cleanup: unexpected argument '%s'", argv[c.ind]);
+        cli_try(&main_cleanup_cli);
+        return PVB_EXIT_USAGE;
     }
     backend_libvirt_install_release_hook();
     return registry_cleanup_stale(dry) < 0 ? PVB_EXIT_FAILED : PVB_EXIT_OK;
 }
 
-static int cmd_run(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'}, {"accel", required_argument, NULL, 'a'},
-        {"set", required_argument, NULL, 's'},    {"qemu", required_argument, NULL, 'q'},
-        {"image", required_argument, NULL, 'i'},  {"resume", required_argument, NULL, 'r'},
-        {"dry-run", no_argument, NULL, 'n'},      {"fault", required_argument, NULL, 'f'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"backend", required_argument, NULL, 'b'}, {"connect", required_argument, NULL, 'c'},
-        {"baseline", required_argument, NULL, 'B'}, {"baseline-dir", required_argument, NULL, 'D'},
-        {"threshold", required_argument, NULL, 'T'}, {"alpha", required_argument, NULL, 'A'},
-        {"max-iterations", required_argument, NULL, 'M'},
-        {NULL, 0, NULL, 0},
-    };
-    struct run_options o;
-    char resume_scn[4096];
-    int c, code = PVB_EXIT_OK;
+/* ---- pvbench help, pvbench version, the table of subcommands -------------------------------- */
 
-    memset(&o, 0, sizeof(o));
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:a:b:nvh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            o.out_dir = optarg;
-            break;
-        case 'a':
-            if (run_parse_accel(optarg, &o.accel) < 0) {
-                return PVB_EXIT_USAGE;
-            }
-            break;
-        case 's':
-            if (o.n_sets == RUN_MAX_SETS) {
-                log_err("--set: at most %d", RUN_MAX_SETS);
-                return PVB_EXIT_USAGE;
-            }
-            o.sets[o.n_sets++] = optarg;
-            break;
-        case 'q':
-            o.qemu_binary = optarg;
-            break;
-        case 'i':
-            o.image_dir = optarg;
-            break;
-        case 'r':
-            o.resume_dir = optarg;
-            break;
-        case 'n':
-            o.dry_run = 1;
-            break;
-        case 'f':
-            o.fault = optarg;
-            break;
-        case 'v':
-            log_set_verbose(1);
-            break;
-        case 'b':
-            o.backend = optarg;
-            break;
-        case 'c':
-            if (o.n_connect == RUN_MAX_HOSTS) {
-                log_err("--connect: at most %d hosts", RUN_MAX_HOSTS);
-                return PVB_EXIT_USAGE;
-            }
-            o.connect[o.n_connect++] = optarg;
-            break;
-        case 'B':
-            o.baseline = optarg;
-            break;
-        case 'D':
-            o.baseline_dir = optarg;
-            break;
-        case 'T':
-            o.threshold_pct = atof(optarg);
-            if (o.threshold_pct <= 0 || o.threshold_pct > 1000) {
-                log_err("--threshold: expected a percentage in (0, 1000], got '%s'", optarg);
-                return PVB_EXIT_USAGE;
-            }
-            break;
-        case 'A':
-            o.alpha = atof(optarg);
-            if (o.alpha <= 0 || o.alpha > 0.5) {
-                log_err("--alpha: expected a value in (0, 0.5], got '%s'", optarg);
-                return PVB_EXIT_USAGE;
-            }
-            break;
-        case 'M':
-            o.max_iterations = (unsigned)atoi(optarg);
-            if (o.max_iterations < 1 || o.max_iterations > 10) {
-                log_err("--max-iterations: expected 1..10, got '%s'", optarg);
-                return PVB_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return PVB_EXIT_OK;
-        default:
-            usage(stderr);
-            return PVB_EXIT_USAGE;
+static const struct cli_spec main_help_cli = {
+    .name = "help",
+    .summary = "this overview, a subcommand's help, or every scenario key",
+    .synopsis = "[COMMAND | scenario]",
+    .description = "help scenario prints every scenario key with its default and range "
+                   "(pvbench-scenario(5)).",
+    .operands = "scenario run list report compare baseline demo cleanup selftest",
+};
+
+static const struct cli_spec main_version_cli = {
+    .name = "version",
+    .summary = "print the version and the git revision it was built from",
+    .synopsis = "",
+};
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+struct main_cmd {
+    const struct cli_spec *spec;
+    int (*fn)(int argc, char **argv);
+};
+
+/* clang-format off: one subcommand a line */
+static const struct main_cmd main_cmds[] = {
+    {&main_run_cli, cmd_run},         {&main_list_cli, cmd_list},     {&report_cli, report_main},
+    {&compare_cli, compare_main},     {&baseline_cli, baseline_main}, {&demo_cli, demo_main},
+    {&main_cleanup_cli, cmd_cleanup}, {&selftest_cli, selftest_main}, {&main_help_cli, cmd_help},
+    {&main_version_cli, cmd_version},
+};
+/* clang-format on */
+
+#define MAIN_NCMDS (sizeof(main_cmds) / sizeof(main_cmds[0]))
+
+static void main_usage(FILE *out)
+{
+    fprintf(out,
+            "pvbench %s: benchmark emulated against paravirtual VM I/O devices\n\n"
+            "usage: pvbench COMMAND [options] [arguments]\n\ncommands:\n",
+            PVB_VERSION);
+    for (unsigned i = 0; i < MAIN_NCMDS; i++) {
+        if (!(main_cmds[i].spec->flags & CLI_F_HIDDEN)) {
+            fprintf(out, "  %-10s %s\n", main_cmds[i].spec->name, main_cmds[i].spec->summary);
         }
     }
-    if (optind >= argc && o.resume_dir) {
-        snprintf(resume_scn, sizeof(resume_scn), "%s/scenario.ini", o.resume_dir);
-        return run_main(resume_scn, &o);
+    fprintf(out, "\n'pvbench COMMAND --help' tells its options, 'pvbench help scenario' every "
+                 "scenario key;\nman pvbench and man pvbench-scenario say all of it.\n\n");
+    manual_exit_codes(out);
+    fprintf(out, "\nState (scratch disks, sockets, the registry of what a run created) lives in\n"
+                 "$PVBENCH_STATE_DIR (default /var/tmp/pvbench).\n");
+}
+
+static const struct main_cmd *main_find(const char *name)
+{
+    for (unsigned i = 0; i < MAIN_NCMDS; i++) {
+        if (strcmp(main_cmds[i].spec->name, name) == 0) {
+            return &main_cmds[i];
+        }
     }
-    if (optind >= argc) {
-        log_err("run: no scenario file given (try scenarios/quick.ini)");
+    return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    const struct cli_spec *specs[MAIN_NCMDS];
+    const struct main_cmd *m;
+
+    for (unsigned i = 0; i < MAIN_NCMDS; i++) {
+        specs[i] = main_cmds[i].spec;
+    }
+    if (argc < 2) {
+        main_usage(stdout);
+        return PVB_EXIT_OK;
+    }
+    if (argc > 2) {
+        log_err("help: one topic at a time");
+        cli_try(&main_help_cli);
         return PVB_EXIT_USAGE;
     }
-    if (argc - optind > 1 && (o.out_dir || o.resume_dir)) {
-        log_err("run: -o and --resume take one scenario");
+    /* Hidden topics: what the Makefile generates from the tables (man pages, completion). */
+    if (strcmp(argv[1], "scenario") == 0) {
+        scenario_print_help(stdout);
+        return PVB_EXIT_OK;
+    }
+    if (strcmp(argv[1], "man1") == 0) {
+        return manual_man1(stdout, specs, MAIN_NCMDS) < 0 ? PVB_EXIT_FAILED : PVB_EXIT_OK;
+    }
+    if (strcmp(argv[1], "man5") == 0) {
+        return manual_man5(stdout) < 0 ? PVB_EXIT_FAILED : PVB_EXIT_OK;
+    }
+    if (strcmp(argv[1], "completion") == 0) {
+        return manual_completion(stdout, specs, MAIN_NCMDS) < 0 ? PVB_EXIT_FAILED : PVB_EXIT_OK;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        cli_usage(stdout, &main_help_cli);
+        return PVB_EXIT_OK;
+    }
+    m = main_find(argv[1]);
+    if (!m) {
+        fprintf(stderr, "pvbench help: no such command or topic '%s'\n", argv[1]);
+        cli_try(&main_help_cli);
         return PVB_EXIT_USAGE;
     }
-    for (int i = optind; i < argc; i++) {
-        int rc = run_main(argv[i], &o);
-        if (rc > code) {
-            code = rc;
-        }
-        if (run_interrupted()) {
-            break;
-        }
+    cli_usage(stdout, m->spec);
+    return PVB_EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    struct cli c;
+    int id;
+
+    if (cli_start(&c, &main_version_cli, argc, argv) < 0) {
+        return PVB_EXIT_USAGE;
     }
-    return code;
+    while ((id = cli_next(&c)) >= 0) {
+    }
+    if (id != CLI_END) {
+        return cli_exit_code(id);
+    }
+    printf("pvbench %s (%s)\n", PVB_VERSION, PVB_GIT_REV);
+    return PVB_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
+    const struct main_cmd *m;
 
     if (devmodel_check_table() < 0 || devbus_check_table() < 0 || workload_check_table() < 0 ||
         metric_check_table() < 0) {
@@ -280,46 +527,16 @@ int main(int argc, char **argv)
     }
     run_install_signals();
     if (!cmd || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
-        usage(cmd ? stdout : stderr);
+        main_usage(cmd ? stdout : stderr);
         return cmd ? PVB_EXIT_OK : PVB_EXIT_USAGE;
     }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("pvbench %s (%s)\n", PVB_VERSION, PVB_GIT_REV);
-        return PVB_EXIT_OK;
+    if (strcmp(cmd, "--version") == 0) {
+        return cmd_version(1, argv + 1);
     }
-    if (strcmp(cmd, "run") == 0) {
-        return cmd_run(argc - 1, argv + 1);
+    m = main_find(cmd);
+    if (!m) {
+        fprintf(stderr, "pvbench: unknown command '%s'\nTry 'pvbench --help'.\n", cmd);
+        return PVB_EXIT_USAGE;
     }
-    if (strcmp(cmd, "list") == 0) {
-        return cmd_list(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "report") == 0) {
-        return report_main(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "compare") == 0) {
-        return compare_main(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "baseline") == 0) {
-        return baseline_main(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "selftest") == 0) {
-        return selftest_main(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "demo") == 0) {
-        return demo_main(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "cleanup") == 0) {
-        return cmd_cleanup(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "help") == 0) {
-        if (argc > 2 && strcmp(argv[2], "scenario") == 0) {
-            scenario_print_help(stdout);
-            return PVB_EXIT_OK;
-        }
-        usage(stdout);
-        return PVB_EXIT_OK;
-    }
-    log_err("unknown command '%s'", cmd);
-    usage(stderr);
-    return PVB_EXIT_USAGE;
+    return m->fn(argc - 1, argv + 1);
 }

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,74 +487,73 @@ int baseline_compare(const char *run_dir, const char *name, const char *dir,
 
 /* ---- pvbench baseline ---------------------------------------------------------------------- */
 
-static void baseline_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: pvbench baseline save RUNDIR NAME [--dir BASEDIR] [--replace]\n"
-            "       pvbench baseline list [--dir BASEDIR]\n"
-            "\n"
-            "save copies RUNDIR's run.json, samples.csv, summary.csv and scenario.ini into\n"
-            "BASEDIR/NAME/ (atomically); `pvbench run --baseline NAME` compares a new run\n"
-            "with it at the end. BASEDIR: --dir, else $%s, else ./%s.\n",
-            BASELINE_ENV, BASELINE_DEFAULT_DIR);
-}
+static const struct cli_opt baseline_opts[] = {
+    {"dir", 0, "BASEDIR", "where the baselines are: else $" BASELINE_ENV ", else ./"
+     BASELINE_DEFAULT_DIR, 'd', "=dir"},
+    {"replace", 0, NULL, "save: replace a baseline of that name", 'r', NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+const struct cli_spec baseline_cli = {
+    .name = "baseline",
+    .summary = "keep named baselines to compare later runs with (run --baseline NAME)",
+    .synopsis = "save RUNDIR NAME [--dir BASEDIR] [--replace]\nlist [--dir BASEDIR]",
+    .description =
+        "save copies RUNDIR's run.json, samples.csv, summary.csv and scenario.ini into\n"
+        "BASEDIR/NAME/ (atomically); `pvbench run --baseline NAME` compares a new run\n"
+        "with it at the end. list prints the saved baselines.",
+    .opts = baseline_opts,
+    .operands = "save list",
+};
 
 int baseline_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"dir", required_argument, NULL, 'd'},
-        {"replace", no_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *dir = NULL;
     const char *sub;
-    int replace = 0;
-    int c;
+    struct cli c;
+    int replace = 0, id, n;
 
-    if (argc < 2) {
-        baseline_usage(stderr);
+    if (cli_start(&c, &baseline_cli, argc, argv) < 0) {
         return PVB_EXIT_USAGE;
     }
-    sub = argv[1];
-    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 || strcmp(sub, "help") == 0) {
-        baseline_usage(stdout);
+    while ((id = cli_next(&c)) >= 0) {
+        if (id == 'd') {
+            dir = c.arg;
+        } else {
+            replace = 1;
+        }
+    }
+    if (id != CLI_END) {
+        return cli_exit_code(id);
+    }
+    if (c.ind >= argc) {
+        log_err("baseline: save or list?");
+        cli_try(&baseline_cli);
+        return PVB_EXIT_USAGE;
+    }
+    sub = argv[c.ind];
+    n = argc - c.ind - 1;
+    if (strcmp(sub, "help") == 0) {
+        cli_usage(stdout, &baseline_cli);
         return PVB_EXIT_OK;
     }
-    optind = 0; /* glibc: start over; argv[1] (the subcommand) plays the program name */
-    while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            dir = optarg;
-            break;
-        case 'r':
-            replace = 1;
-            break;
-        case 'h':
-            baseline_usage(stdout);
-            return PVB_EXIT_OK;
-        default:
-            baseline_usage(stderr);
-            return PVB_EXIT_USAGE;
-        }
-    }
-    /* optind counts in argv + 1. */
     if (strcmp(sub, "save") == 0) {
-        if (argc - 1 - optind != 2) {
+        if (n != 2) {
             log_err("baseline save: expected RUNDIR and NAME");
-            baseline_usage(stderr);
+            cli_try(&baseline_cli);
             return PVB_EXIT_USAGE;
         }
-        return baseline_save(argv[1 + optind], argv[2 + optind], dir, replace);
+        return baseline_save(argv[c.ind + 1], argv[c.ind + 2], dir, replace);
     }
     if (strcmp(sub, "list") == 0) {
-        if (argc - 1 - optind != 0) {
-            log_err("baseline list: unexpected argument '%s'", argv[1 + optind]);
+        if (n != 0) {
+            log_err("baseline list: unexpected argument '%s'", argv[c.ind + 1]);
+            cli_try(&baseline_cli);
             return PVB_EXIT_USAGE;
         }
         return baseline_list(dir, stdout);
     }
     log_err("baseline: unknown subcommand '%s' (save or list)", sub);
-    baseline_usage(stderr);
+    cli_try(&baseline_cli);
     return PVB_EXIT_USAGE;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "compare.h"
 
 #define BASELINE_ENV "PVBENCH_BASELINES"
@@ -51,5 +52,7 @@ int baseline_compare(const char *run_dir, const char *name, const char *dir,
 
 /* pvbench baseline save RUNDIR NAME [--dir BASEDIR] [--replace] | list [--dir BASEDIR] */
 int baseline_main(int argc, char **argv);
+/* Its options, --help and man page section (pvbench help man1). */
+extern const struct cli_spec baseline_cli;
 
 #endif

@@ -20,7 +20,6 @@
 #include "compare.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1440,30 +1439,44 @@ int compare_report(const struct compare_result *r, const struct compare_options 
 
 /* ---- pvbench compare ----------------------------------------------------------------------- */
 
-static void compare_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: pvbench compare BASE NEW [options]\n"
-            "\n"
-            "Compares two run folders: for each config x workload x metric in both, the change\n"
-            "of the median with its bootstrap 95%% interval, a permutation test (p), and a\n"
-            "verdict. Writes NEW/compare.json, compare.dat, compare.gp and compare.png.\n"
-            "\n"
-            "  --threshold PCT   a regression must be worse than PCT %% (default %g)\n"
-            "  --alpha A         and have p < A (default %g; %g .. %g)\n"
-            "  --metrics LIST    comma-separated metrics, 'primary' (default) or 'all'\n"
-            "  --force           compare runs of different accelerators, devices, guest\n"
-            "                    kernels or scenarios\n"
-            "  --output FILE     write compare.json there (the chart files go beside it)\n"
-            "  --seed N          seed of the permutation test and bootstrap\n"
-            "  --no-plot         no compare.dat / compare.gp / compare.png\n"
-            "\n"
-            "exit codes: 0 no regression, 1 regression found, 2 usage or input error (also:\n"
-            "runs refused as not comparable, or too few repetitions to test anything),\n"
-            "3 a file could not be read or written. Method: docs/regression.md\n",
-            COMPARE_DEFAULT_THRESHOLD_PCT, COMPARE_DEFAULT_ALPHA, COMPARE_ALPHA_MIN,
-            COMPARE_ALPHA_MAX);
-}
+#define COMPARE_XSTR(x) #x
+#define COMPARE_STR(x) COMPARE_XSTR(x)
+
+static const struct cli_opt compare_opts[] = {
+    {"threshold", 0, "PCT",
+     "a regression must be worse than PCT % (default " COMPARE_STR(COMPARE_DEFAULT_THRESHOLD_PCT) ")",
+     't', NULL},
+    {"alpha", 0, "A",
+     "and have p < A (default " COMPARE_STR(COMPARE_DEFAULT_ALPHA) "; " COMPARE_STR(
+         COMPARE_ALPHA_MIN) " .. " COMPARE_STR(COMPARE_ALPHA_MAX) ")",
+     'a', NULL},
+    {"metrics", 0, "LIST", "comma-separated metrics, 'primary' (default) or 'all'", 'm',
+     "primary all"},
+    {"force", 0, NULL,
+     "compare runs of different accelerators, devices, guest kernels or scenarios", 'f', NULL},
+    {"output", 'o', "FILE", "write compare.json there (the chart files go beside it)", 'o',
+     "=file"},
+    {"seed", 0, "N", "seed of the permutation test and bootstrap", 's', NULL},
+    {"no-plot", 0, NULL, "no compare.dat / compare.gp / compare.png", 'P', NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+const struct cli_spec compare_cli = {
+    .name = "compare",
+    .summary = "A/B verdict per metric between two run folders (exit 1: regression)",
+    .synopsis = "[options] BASE NEW",
+    .description =
+        "Compares two run folders: for each config x workload x metric in both, the change\n"
+        "of the median with its bootstrap 95% interval, a permutation test (p), and a\n"
+        "verdict. Writes NEW/compare.json, compare.dat, compare.gp and compare.png.\n"
+        "-q: no table, the exit code tells.",
+    .opts = compare_opts,
+    .notes = "exit codes: 0 no regression, 1 regression found, 2 usage or input error (also:\n"
+             "runs refused as not comparable, or too few repetitions to test anything),\n"
+             "3 a file could not be read or written. Method: docs/regression.md",
+    .operands = "=dir",
+    .flags = CLI_F_VERBOSITY,
+};
 
 /* A whole argument as a finite number. 0 or -1. */
 static int compare_parse_double(const char *s, double *out)
@@ -1482,54 +1495,47 @@ static int compare_parse_double(const char *s, double *out)
 
 int compare_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"threshold", required_argument, NULL, 't'},
-        {"alpha", required_argument, NULL, 'a'},
-        {"metrics", required_argument, NULL, 'm'},
-        {"force", no_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 's'},
-        {"no-plot", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct compare_options o;
     struct compare_result r;
     unsigned long long seed;
+    struct cli c;
+    FILE *out = stdout;
     char *end;
-    int c;
+    int id;
     int rc;
 
     compare_options_init(&o);
-    optind = 0; /* glibc: start over, this may not be the first getopt user */
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        switch (c) {
+    if (cli_start(&c, &compare_cli, argc, argv) < 0) {
+        return PVB_EXIT_USAGE;
+    }
+    while ((id = cli_next(&c)) >= 0) {
+        switch (id) {
         case 't':
-            if (compare_parse_double(optarg, &o.threshold_pct) < 0) {
-                log_err("--threshold: '%s' is not a number (percent, e.g. 5)", optarg);
+            if (compare_parse_double(c.arg, &o.threshold_pct) < 0) {
+                log_err("--threshold: '%s' is not a number (percent, e.g. 5)", c.arg);
                 return PVB_EXIT_USAGE;
             }
             break;
         case 'a':
-            if (compare_parse_double(optarg, &o.alpha) < 0) {
-                log_err("--alpha: '%s' is not a number (e.g. 0.01)", optarg);
+            if (compare_parse_double(c.arg, &o.alpha) < 0) {
+                log_err("--alpha: '%s' is not a number (e.g. 0.01)", c.arg);
                 return PVB_EXIT_USAGE;
             }
             break;
         case 'm':
-            o.metrics = optarg;
+            o.metrics = c.arg;
             break;
         case 'f':
             o.force = 1;
             break;
         case 'o':
-            o.output = optarg;
+            o.output = c.arg;
             break;
         case 's':
             errno = 0;
-            seed = strtoull(optarg, &end, 0);
-            if (end == optarg || *end || errno || optarg[0] == '-') {
-                log_err("--seed: '%s' is not a non-negative integer", optarg);
+            seed = strtoull(c.arg, &end, 0);
+            if (end == c.arg || *end || errno || c.arg[0] == '-') {
+                log_err("--seed: '%s' is not a non-negative integer", c.arg);
                 return PVB_EXIT_USAGE;
             }
             o.seed = seed;
@@ -1537,24 +1543,35 @@ int compare_main(int argc, char **argv)
         case 'P':
             o.plot = 0;
             break;
-        case 'h':
-            compare_usage(stdout);
-            return PVB_EXIT_OK;
         default:
-            compare_usage(stderr);
             return PVB_EXIT_USAGE;
         }
     }
-    if (argc - optind != 2) {
-        log_err("compare: expected two run folders, BASE and NEW (got %d)", argc - optind);
-        compare_usage(stderr);
+    if (id != CLI_END) {
+        return cli_exit_code(id);
+    }
+    if (argc - c.ind != 2) {
+        log_err("compare: expected two run folders, BASE and NEW (got %d)", argc - c.ind);
+        cli_try(&compare_cli);
         return PVB_EXIT_USAGE;
     }
-    rc = compare_runs(argv[optind], argv[optind + 1], &o, &r);
+    rc = compare_runs(argv[c.ind], argv[c.ind + 1], &o, &r);
     if (rc != PVB_EXIT_OK) {
         return rc;
     }
-    rc = compare_report(&r, &o, stdout);
+    /* -q: the files are written and the exit code tells; no table. */
+    if (log_verbosity() < 0) {
+        out = fopen("/dev/null", "w");
+        if (!out) {
+            log_err("compare: /dev/null: %s", strerror(errno));
+            compare_result_free(&r);
+            return PVB_EXIT_FAILED;
+        }
+    }
+    rc = compare_report(&r, &o, out);
+    if (out != stdout) {
+        fclose(out);
+    }
     if (rc == PVB_EXIT_OK) {
         rc = compare_exit_code(&r);
     }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "metric.h"
 #include "permtest.h"
 #include "results.h"
@@ -150,5 +151,7 @@ unsigned compare_reps_needed(double alpha);
 
 /* pvbench compare BASE NEW [--threshold PCT] [--alpha A] [--force] [--metrics L] [--output F] */
 int compare_main(int argc, char **argv);
+/* Its options, --help and man page section (pvbench help man1). */
+extern const struct cli_spec compare_cli;
 
 #endif

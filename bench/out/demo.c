@@ -8,7 +8,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
@@ -1061,26 +1060,30 @@ out:
 
 /* ---- the command ----------------------------------------------------------------------------- */
 
-static void demo_usage(FILE *out)
-{
-    fprintf(out, "usage: pvbench demo [options]\n"
-                 "\n"
-                 "Run scenarios/teaching.ini (an emulated device against its virtio counterpart,\n"
-                 "disk and network), then explain the result with the measured numbers and write\n"
-                 "a one-page handout, demo.html, into the run folder.\n"
-                 "\n"
-                 "  -o, --output DIR    run folder (default results/demo-<date>-<time>)\n"
-                 "  -a, --accel MODE    auto, kvm or tcg (default auto)\n"
-                 "      --quick         shorter run (2 repetitions of 0.3 s): for tests\n"
-                 "      --scenario F    another scenario instead of teaching.ini\n"
-                 "      --from DIR      no run: tell the story of an existing run folder again\n"
-                 "      --image DIR     guest image folder\n"
-                 "      --qemu PATH     QEMU binary\n"
-                 "  -v, --verbose       more detail\n"
-                 "\n"
-                 "Exit: 0 when the handout compares at least one pair of devices, else the run's\n"
-                 "exit code (3: nothing could be measured, 4: this host cannot run it).\n");
-}
+static const struct cli_opt demo_opts[] = {
+    {"output", 'o', "DIR", "run folder (default results/demo-<date>-<time>)", 'o', "=dir"},
+    {"accel", 'a', "MODE", "auto, kvm or tcg (default auto)", 'a', "auto kvm tcg"},
+    {"quick", 0, NULL, "shorter run (2 repetitions of 0.3 s): for tests", 'Q', NULL},
+    {"scenario", 0, "FILE", "another scenario instead of teaching.ini", 's', "=file"},
+    {"from", 0, "DIR", "no run: tell the story of an existing run folder again", 'F', "=dir"},
+    {"image", 0, "DIR", "guest image folder", 'i', "=dir"},
+    {"qemu", 0, "PATH", "QEMU binary", 'q', "=file"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+const struct cli_spec demo_cli = {
+    .name = "demo",
+    .summary = "teaching demo: an emulated device against virtio, and why",
+    .synopsis = "[--quick] [-o DIR] [options]",
+    .description =
+        "Runs scenarios/teaching.ini (an emulated device against its virtio counterpart,\n"
+        "disk and network), then explains the result with the measured numbers and writes\n"
+        "a one-page handout, demo.html, into the run folder.",
+    .opts = demo_opts,
+    .notes = "Exit: 0 when the handout compares at least one pair of devices, else the run's\n"
+             "exit code (3: nothing could be measured, 4: this host cannot run it).",
+    .flags = CLI_F_VERBOSITY,
+};
 
 /* The teaching scenario: $PVBENCH_DATADIR, then the source tree, then the installed copy. */
 static int demo_scenario_path(char *out, size_t len)
@@ -1127,30 +1130,26 @@ static void demo_quick(const char *scenario, struct run_options *o)
 
 int demo_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'}, {"accel", required_argument, NULL, 'a'},
-        {"quick", no_argument, NULL, 'Q'},        {"scenario", required_argument, NULL, 's'},
-        {"from", required_argument, NULL, 'F'},   {"image", required_argument, NULL, 'i'},
-        {"qemu", required_argument, NULL, 'q'},   {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
     struct run_options o;
     char scenario[PATH_MAX], out_dir[PATH_MAX], stamp[32];
     const char *scn = NULL, *from = NULL;
-    int c, quick = 0, code, rendered;
+    int id, quick = 0, code, rendered;
+    struct cli c;
     double t0;
     time_t now = time(NULL);
     struct tm tm;
 
     memset(&o, 0, sizeof(o));
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:a:vh", opts, NULL)) != -1) {
-        switch (c) {
+    if (cli_start(&c, &demo_cli, argc, argv) < 0) {
+        return PVB_EXIT_USAGE;
+    }
+    while ((id = cli_next(&c)) >= 0) {
+        switch (id) {
         case 'o':
-            o.out_dir = optarg;
+            o.out_dir = c.arg;
             break;
         case 'a':
-            if (run_parse_accel(optarg, &o.accel) < 0) {
+            if (run_parse_accel(c.arg, &o.accel) < 0) {
                 return PVB_EXIT_USAGE;
             }
             break;
@@ -1158,31 +1157,27 @@ int demo_main(int argc, char **argv)
             quick = 1;
             break;
         case 's':
-            scn = optarg;
+            scn = c.arg;
             break;
         case 'F':
-            from = optarg;
+            from = c.arg;
             break;
         case 'i':
-            o.image_dir = optarg;
+            o.image_dir = c.arg;
             break;
         case 'q':
-            o.qemu_binary = optarg;
+            o.qemu_binary = c.arg;
             break;
-        case 'v':
-            log_set_verbose(1);
-            break;
-        case 'h':
-            demo_usage(stdout);
-            return PVB_EXIT_OK;
         default:
-            demo_usage(stderr);
             return PVB_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        log_err("demo: unexpected argument '%s'", argv[optind]);
-        demo_usage(stderr);
+    if (id != CLI_END) {
+        return cli_exit_code(id);
+    }
+    if (c.ind < argc) {
+        log_err("demo: unexpected argument '%s'", argv[c.ind]);
+        cli_try(&demo_cli);
         return PVB_EXIT_USAGE;
     }
     if (from) {

@@ -10,10 +10,14 @@
 
 #include <stdio.h>
 
+#include "cli.h"
+
 #define DEMO_HTML "demo.html"
 
 /* `pvbench demo [options]`: argv[0] is "demo". Returns a PVB_EXIT_* code. */
 int demo_main(int argc, char **argv);
+/* Its options, --help and man page section (pvbench help man1). */
+extern const struct cli_spec demo_cli;
 
 /*
  * Read run_dir and print the account to out; write run_dir/demo.html unless no_html.

@@ -273,11 +273,11 @@ static void manual_comp_spec(FILE *out, const struct cli_spec *spec)
         if (o->short_name) {
             fprintf(out, "-%c|", o->short_name);
         }
-        fprintf(out, "--%s) _pvbench_arg '%s' \"$w\"; return 0 ;;\n", o->name,
+        fprintf(out, "--%s) _pvbench_arg '%s' \"$w\" ;;\n", o->name,
                 o->complete ? o->complete : "");
     }
-    fprintf(out, "            esac\n            case $w in\n            -*) COMPREPLY=($(compgen "
-                 "-W '");
+    /* Not an option's argument: an option, or an operand. */
+    fprintf(out, "            *) case $w in\n               -*) COMPREPLY=($(compgen -W '");
     for (unsigned i = 0; i < n; i++) {
         const struct cli_opt *o = cli_opt_at(spec, i);
 
@@ -287,8 +287,8 @@ static void manual_comp_spec(FILE *out, const struct cli_spec *spec)
         fprintf(out, "--%s%s", o->name, i + 1 < n ? " " : "");
     }
     fprintf(out,
-            "' -- \"$w\")) ;;\n            *) _pvbench_arg '%s' \"$w\" ;;\n"
-            "            esac ;;\n",
+            "' -- \"$w\")) ;;\n               *) _pvbench_arg '%s' \"$w\" ;;\n"
+            "               esac ;;\n            esac ;;\n",
             spec->operands ? spec->operands : "");
 }
 

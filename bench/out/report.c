@@ -12,7 +12,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -1994,61 +1993,51 @@ int report_build(const char *run_dir, const char *format, int quiet)
     return code;
 }
 
-static void report_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: pvbench report [--format png|svg] [--quiet] DIR\n"
-            "\n"
-            "Rebuild DIR/plots/ (gnuplot data, scripts and charts), DIR/report.html and\n"
-            "DIR/report.md from DIR/samples.csv and DIR/run.json, without running anything.\n"
-            "\n"
-            "  -f, --format FMT   png (default) or svg\n"
-            "  -q, --quiet        do not print the summary table\n"
-            "  -h, --help         this text\n"
-            "\n"
-            "Templates: $PVBENCH_DATADIR/scripts/plot (default %s/scripts/plot).\n"
-            "exit codes: 0 done, 2 bad command line or unreadable input (what could be read\n"
-            "is still reported), 3 a file could not be written or gnuplot failed, 4 gnuplot\n"
-            "is not installed (data files and scripts written, charts not drawn).\n",
-            PVB_DATADIR);
-}
+static const struct cli_opt report_opts[] = {
+    {"format", 'f', "FMT", "png (default) or svg", 'f', "png svg"},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+const struct cli_spec report_cli = {
+    .name = "report",
+    .summary = "rebuild a run folder's charts, report.html and report.md",
+    .synopsis = "[--format png|svg] [-q] DIR",
+    .description =
+        "Rebuilds DIR/plots/ (gnuplot data, scripts and charts), DIR/report.html and\n"
+        "DIR/report.md from DIR/samples.csv and DIR/run.json, without running anything.\n"
+        "-q: no summary table on the terminal.",
+    .opts = report_opts,
+    .notes = "Templates: $PVBENCH_DATADIR/scripts/plot (default: the data folder's).\n\n"
+             "exit codes: 0 done, 2 bad command line or unreadable input (what could be read\n"
+             "is still reported), 3 a file could not be written or gnuplot failed, 4 gnuplot\n"
+             "is not installed (data files and scripts written, charts not drawn).",
+    .operands = "=dir",
+    .flags = CLI_F_VERBOSITY,
+};
 
 int report_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *format = "png";
-    int quiet = 0, c;
+    struct cli c;
+    int id;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "f:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcmp(optarg, "png") != 0 && strcmp(optarg, "svg") != 0) {
-                log_err("report: --format: expected png or svg, got '%s'", optarg);
-                return PVB_EXIT_USAGE;
-            }
-            format = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            report_usage(stdout);
-            return PVB_EXIT_OK;
-        default:
-            report_usage(stderr);
-            return PVB_EXIT_USAGE;
-        }
-    }
-    if (argc - optind != 1) {
-        log_err("report: expected one run folder, got %d", argc - optind);
-        report_usage(stderr);
+    if (cli_start(&c, &report_cli, argc, argv) < 0) {
         return PVB_EXIT_USAGE;
     }
-    return report_build(argv[optind], format, quiet);
+    while ((id = cli_next(&c)) >= 0) {
+        if (strcmp(c.arg, "png") != 0 && strcmp(c.arg, "svg") != 0) {
+            log_err("report: --format: expected png or svg, got '%s'", c.arg);
+            return PVB_EXIT_USAGE;
+        }
+        format = c.arg;
+    }
+    if (id != CLI_END) {
+        return cli_exit_code(id);
+    }
+    if (argc - c.ind != 1) {
+        log_err("report: expected one run folder, got %d", argc - c.ind);
+        cli_try(&report_cli);
+        return PVB_EXIT_USAGE;
+    }
+    return report_build(argv[c.ind], format, log_verbosity() < 0);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "plot.h"
 #include "results.h"
 #include "table.h"
@@ -24,6 +25,8 @@ int report_build(const char *run_dir, const char *format, int quiet);
 
 /* `pvbench report [--format png|svg] [--quiet] DIR`: argv[0] is "report". */
 int report_main(int argc, char **argv);
+/* Its options, --help and man page section (pvbench help man1). */
+extern const struct cli_spec report_cli;
 
 /* ---- building blocks, exposed for the unit tests --------------------------------------------- */
 

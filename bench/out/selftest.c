@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -680,100 +679,105 @@ static void selftest_print_host(struct selftest *t, const char *fio_version)
 
 /* ---- set-up -------------------------------------------------------------------------------- */
 
-static void selftest_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: pvbench selftest [--quick] [--reps N] [--runtime S] [--warmup S]\n"
-            "                        [--workloads a,b,...] [--image DIR] [--qemu PATH]\n"
-            "                        [--accel auto|kvm|tcg] [-o DIR] [--host]\n"
-            "  Boots a virtio-blk guest with the fio image and runs each block workload with\n"
-            "  the agent and with fio (engine=agent|fio), alternating; then a virtio-net guest\n"
-            "  (same image, which carries iperf3) and runs tcp_tx and tcp_rx with the agent\n"
-            "  against the host peer and with iperf3 against an iperf3 server in the same\n"
-            "  namespace (engine=iperf3; whole seconds: iperf3's --time and --omit).\n"
-            "  Prints agent/fio and agent/iperf3 per metric with a bootstrap 95%% interval.\n"
-            "  --host: the bare-host baseline's block jobs instead (fio on a scratch file).\n"
-            "  default: %s, 5 repetitions x 2 s (+0.5 s warm-up); --quick: 3 x 1 s (+0.3 s)\n"
-            "  exit: 0 goals met, 1 a goal missed, 3 could not measure, 4 skipped (all parts)\n",
-            SELFTEST_DEFAULT_WL);
-}
+static const struct cli_opt selftest_opts[] = {
+    {"quick", 0, NULL, "3 repetitions x 1 s (+0.3 s warm-up) instead of 5 x 2 s (+0.5 s)", 'Q',
+     NULL},
+    {"reps", 0, "N", "repetitions (1 .. 100)", 'r', NULL},
+    {"runtime", 0, "S", "measured seconds per job (0.1 .. 600)", 't', NULL},
+    {"warmup", 0, "S", "warm-up seconds per job (0 .. 60)", 'w', NULL},
+    {"workloads", 0, "a,b,...", "the workloads (default " SELFTEST_DEFAULT_WL ")", 'W', NULL},
+    {"image", 0, "DIR", "guest image folder", 'i', "=dir"},
+    {"qemu", 0, "PATH", "QEMU binary", 'q', "=file"},
+    {"accel", 0, "MODE", "auto, kvm or tcg", 'a', "auto kvm tcg"},
+    {"output", 'o', "DIR", "folder of the logs and results", 'o', "=dir"},
+    {"host", 0, NULL, "the bare-host baseline's block jobs instead (fio on a scratch file)", 'H',
+     NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+const struct cli_spec selftest_cli = {
+    .name = "selftest",
+    .summary = "check the agent against fio and iperf3 in guests",
+    .synopsis = "[--quick] [--host] [options]",
+    .description =
+        "Boots a virtio-blk guest with the fio image and runs each block workload with\n"
+        "the agent and with fio (engine=agent|fio), alternating; then a virtio-net guest\n"
+        "(same image, which carries iperf3) and runs tcp_tx and tcp_rx with the agent\n"
+        "against the host peer and with iperf3 against an iperf3 server in the same\n"
+        "namespace (engine=iperf3; whole seconds: iperf3's --time and --omit).\n"
+        "Prints agent/fio and agent/iperf3 per metric with a bootstrap 95% interval.",
+    .opts = selftest_opts,
+    .notes = "exit: 0 goals met, 1 a goal missed, 3 could not measure, 4 skipped (all parts)",
+    .flags = CLI_F_VERBOSITY,
+};
 
 static int selftest_parse(struct selftest *t, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"quick", no_argument, NULL, 'Q'},
-        {"reps", required_argument, NULL, 'r'},
-        {"runtime", required_argument, NULL, 't'},
-        {"warmup", required_argument, NULL, 'w'},
-        {"workloads", required_argument, NULL, 'W'},
-        {"image", required_argument, NULL, 'i'},
-        {"qemu", required_argument, NULL, 'q'},
-        {"accel", required_argument, NULL, 'a'},
-        {"output", required_argument, NULL, 'o'},
-        {"host", no_argument, NULL, 'H'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct selftest_opts *o = &t->o;
     int c, quick = 0, reps = -1;
+    struct cli cl;
     double runtime = -1, warmup = -1;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    if (cli_start(&cl, &selftest_cli, argc, argv) < 0) {
+        return -1;
+    }
+    while ((c = cli_next(&cl)) >= 0) {
+        const char *arg = cl.arg;
+
         switch (c) {
         case 'Q':
             quick = 1;
             break;
         case 'r':
-            reps = atoi(optarg);
+            reps = atoi(arg);
             if (reps < 1 || reps > 100) {
-                log_err("--reps: expected 1..100, got '%s'", optarg);
+                log_err("--reps: expected 1..100, got '%s'", arg);
                 return -1;
             }
             break;
         case 't':
         case 'w':
             if (c == 't') {
-                runtime = atof(optarg);
+                runtime = atof(arg);
             } else {
-                warmup = atof(optarg);
+                warmup = atof(arg);
             }
             if ((c == 't' && !(runtime >= 0.1 && runtime <= 600)) ||
                 (c == 'w' && !(warmup >= 0 && warmup <= 60))) {
-                log_err("--%s: out of range: '%s'", c == 't' ? "runtime" : "warmup", optarg);
+                log_err("--%s: out of range: '%s'", c == 't' ? "runtime" : "warmup", arg);
                 return -1;
             }
             break;
         case 'W':
-            o->workloads = optarg;
+            o->workloads = arg;
             break;
         case 'i':
-            o->image_dir = optarg;
+            o->image_dir = arg;
             break;
         case 'q':
-            o->qemu = optarg;
+            o->qemu = arg;
             break;
         case 'a':
-            if (run_parse_accel(optarg, &o->accel) < 0) {
+            if (run_parse_accel(arg, &o->accel) < 0) {
                 return -1;
             }
             break;
         case 'o':
-            o->out_dir = optarg;
+            o->out_dir = arg;
             break;
         case 'H':
             o->host_only = 1;
             break;
-        case 'h':
-            selftest_usage(stdout);
-            return 1;
         default:
-            selftest_usage(stderr);
             return -1;
         }
     }
-    if (optind < argc) {
-        log_err("selftest: unexpected argument '%s'", argv[optind]);
+    if (c != CLI_END) {
+        return c == CLI_HELP ? 1 : -1;
+    }
+    if (cl.ind < argc) {
+        log_err("selftest: unexpected argument '%s'", argv[cl.ind]);
+        cli_try(&selftest_cli);
         return -1;
     }
     o->reps = reps > 0 ? (unsigned)reps : quick ? 3 : 5;

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "cli.h"
+
 #define SELFTEST_MIN_RATIO 0.95 /* IOPS and throughput */
 #define SELFTEST_LAT_TOL 0.05   /* QD1 mean latency: |agent/fio - 1| <= this */
 
@@ -50,5 +52,7 @@ enum selftest_goal selftest_goal_of(unsigned qd, unsigned bs, const char *metric
 
 /* The command. Returns a PVB_EXIT_* code. */
 int selftest_main(int argc, char **argv);
+/* Its options, --help and man page section (pvbench help man1). */
+extern const struct cli_spec selftest_cli;
 
 #endif

@@ -96,7 +96,7 @@ expect 2 "no-such-folder: No such file or directory" "missing folder"
 out=$("$PVBENCH" report --format gif "$TMP/trunc" 2>&1); rc=$?
 expect 2 "png or svg" "bad --format"
 out=$("$PVBENCH" report 2>&1); rc=$?
-expect 2 "usage: pvbench report" "no folder given"
+expect 2 "Try 'pvbench report --help'." "no folder given"
 ok "usage errors exit 2"
 
 # No gnuplot: data files and scripts written, the message says how to draw them, and
