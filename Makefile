@@ -96,9 +96,28 @@ MO_FILES := $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/pvbench.mo)
 PVBENCH := bench/pvbench
 AGENT   := guest-agent/pvbench-agent
 
+# The manual and the shell completion, generated from the binary's option tables.
+MAN_PAGES  := $(BUILD)/man/pvbench.1 $(BUILD)/man/pvbench-scenario.5
+COMPLETION := $(BUILD)/completion/pvbench
+
 .PHONY: all check check-fast unit integration bench demo image setup install clean lint help
 .PHONY: image-fio selftest fuzz fuzz-build unit-san valgrind
-all: $(PVBENCH) $(AGENT) $(MO_FILES)
+all: $(PVBENCH) $(AGENT) $(MO_FILES) $(MAN_PAGES) $(COMPLETION)
+
+$(BUILD)/man/pvbench.1: $(PVBENCH)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(PVBENCH) help man1 >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/pvbench-scenario.5: $(PVBENCH)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(PVBENCH) help man5 >$@.tmp && mv $@.tmp $@
+
+$(COMPLETION): $(PVBENCH)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(PVBENCH) help completion >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/locale/%/LC_MESSAGES/pvbench.mo: po/%.po
 	@mkdir -p $(dir $@)
@@ -296,10 +315,15 @@ install: all
 	install -m 0644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/pvbench/scenarios/
 	install -d $(DESTDIR)$(PREFIX)/share/pvbench/scripts/plot
 	install -m 0644 scripts/plot/*.gp $(DESTDIR)$(PREFIX)/share/pvbench/scripts/plot/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0644 $(BUILD)/man/pvbench.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(BUILD)/man/pvbench-scenario.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pvbench
 
 clean:
 	rm -rf $(BUILD)/bench $(BUILD)/agent $(BUILD)/agent-host $(BUILD)/tests $(BENCH_LIB) \
 	       $(BUILD)/san $(BUILD)/fuzz/bench $(BUILD)/fuzz/fuzz_* $(BUILD)/fuzz/tmp $(FUZZ_LIB) \
-	       $(PVBENCH) $(AGENT)
+	       $(PVBENCH) $(AGENT) $(BUILD)/man $(BUILD)/completion
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -116,7 +116,7 @@ static int main_run_check_out(const char *dir, int force)
     char path[4096];
 
     for (size_t i = 0; !force && i < sizeof(main_run_files) / sizeof(main_run_files[0]); i++) {
-        if (util_fmt(path, sizeof(path), "%s/%s", dir, main_run_files[i]) == 0 &&
+        if (util_fmt(path, sizeof(path), "%s/%s", dir, main_run_files[i]) >= 0 &&
             access(path, F_OK) == 0) {
             fprintf(stderr,
                     "pvbench run: %s holds a run already (%s): --force replaces it, "
