@@ -398,7 +398,7 @@ static const struct cli_spec main_help_cli = {
     .synopsis = "[COMMAND | scenario]",
     .description = "help scenario prints every scenario key with its default and range "
                    "(pvbench-scenario(5)).",
-    .operands = "scenario run list report compare baseline demo cleanup selftest",
+    .operands = "=commands",
 };
 
 static const struct cli_spec main_version_cli = {

@@ -30,7 +30,8 @@ struct cli_spec {
     const char *description;    /* paragraphs separated by a blank line, refilled to 80 columns */
     const struct cli_opt *opts; /* NULL: none but --help */
     const char *notes;          /* printed after the options (exit codes...), or NULL */
-    const char *operands;       /* completion of the operands: "=file", "=dir", "=ini", words */
+    const char *operands;       /* completion of the operands: "=file", "=dir", "=ini",
+                                 * "=commands" (the subcommands), or words */
     unsigned flags;
 };
 

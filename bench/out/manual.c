@@ -195,7 +195,7 @@ int manual_man5(FILE *out)
 
 /* The script's fixed part: argument completion helpers and the entry point's tail. */
 static const char manual_comp_helpers[] =
-    "# The words for an option's argument: $1 is =dir, =file, =ini, =set or a word list.\n"
+    "# The words for an argument: $1 is =dir, =file, =ini, =set, =commands or a word list.\n"
     "_pvbench_arg()\n"
     "{\n"
     "    local how=$1 w=$2\n"
@@ -205,6 +205,7 @@ static const char manual_comp_helpers[] =
     "    =ini) compopt -o filenames 2>/dev/null\n"
     "        COMPREPLY=($(compgen -f -X '!*.ini' -- \"$w\") $(compgen -d -- \"$w\")) ;;\n"
     "    =set) _pvbench_set \"$w\" ;;\n"
+    "    =commands) COMPREPLY=($(compgen -W \"$_pvbench_commands scenario\" -- \"$w\")) ;;\n"
     "    '') COMPREPLY=() ;;\n"
     "    *) COMPREPLY=($(compgen -W \"$how\" -- \"$w\")) ;;\n"
     "    esac\n"

@@ -119,8 +119,9 @@ got=$(cd "$ROOT" && bash -c '
     t "pvbench run --set devices=ide,virtio-b" pvbench run --set devices = ide,virtio-b
     t "pvbench report --format s" pvbench report --format s
     t "pvbench run scenarios/qui" pvbench run scenarios/qui
+    t "pvbench help co" pvbench help co
 ' _ "$comp")
-expect=$(printf '%s\n' run --output ide,virtio-blk svg scenarios/quick.ini)
+expect=$(printf '%s\n' run --output ide,virtio-blk svg scenarios/quick.ini compare)
 [ "$got" = "$expect" ] || fail "completion: got '$got', expected '$expect'"
 ok "the completion script is valid bash and completes 'pvbench ru' to run"
 assert_no_leftovers
