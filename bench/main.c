@@ -61,7 +61,7 @@ static const struct cli_opt main_run_opts[] = {
      "job, in one run (DEV@qemu, DEV@libvirt), then a table of the two side by side; process: "
      "the agent as a host process, no QEMU (tests the harness; device models are labels)",
      RUN_OPT_BACKEND, "auto libvirt qemu qemu,libvirt process"},
-    {"connect", 'c', "URI",
+    {"connect", 0, "URI",
      "libvirt URI (default qemu:///system); given more than once, the scenario runs on each "
      "host in turn (one run folder, a host column; up to 8 hosts)",
      RUN_OPT_CONNECT, NULL},
