@@ -1201,7 +1201,7 @@ static int parse_fault(struct run_ctx *r, const char *spec)
 {
     const char *at = strchr(spec, '@');
     const char *colon;
-    static const char *const faults[] = {"hang", "crash", "exit", "garbage", "flood"};
+    static const char *const faults[] = {"hang", "crash", "exit", "garbage", "flood", "stall"};
     size_t n;
     int ok = 0;
 

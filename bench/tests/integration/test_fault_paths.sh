@@ -39,6 +39,18 @@ grep -q "^pvbench:   info lapic:" "$log" || fail "hang: no LAPIC state"
 grep -q "^pvbench: verdict: virtio-blk queue 0: no request reached QEMU" "$log" ||
     fail "hang: no verdict, or not the idle queue of a hung agent: $(grep verdict "$log")"
 ok "hang, why = no: snapshots and verdict in the agent log"
+# A job whose requests never complete (--fault stall, QD32): the agent's own watchdog
+# reports within 10 s, with its count, the kernel's and the block layer's view.
+check_fault stall "timed out" "why = no"
+log="$TMP/run-stall/logs/virtio-blk-agent.log"
+line=$(grep -m1 "^stall: job [0-9]* (randread) completed nothing on /dev/vd" "$log") ||
+    fail "stall: no stall report from the agent"
+echo "$line"
+secs=$(echo "$line" | sed -n 's/.* for \([0-9.]*\) s;.*/\1/p')
+awk -v s="$secs" 'BEGIN { exit !(s >= 5 && s <= 10) }' || fail "stall: reported after '$secs' s"
+echo "$line" | grep -Eq "in flight by the agent's count: 32; /sys/block/vd[a-z]+/inflight \(reads writes\): [0-9]+ [0-9]+; hctx0 busy: " ||
+    fail "stall: the report lacks the agent's count, the kernel's inflight or the blk-mq state"
+ok "stall: the agent reported its own stall after $secs s, with the kernel's view"
 
 # The same hang with the default retry: the run recovers on a fresh guest.
 out="$TMP/run-retry"
