@@ -40,7 +40,7 @@ endif
 BENCH_DIRS := core model guest backend net run out
 BENCH_INC  := -Icommon $(BENCH_DIRS:%=-Ibench/%)
 
-PKGS := inih json-c libvirt libxml-2.0
+PKGS := inih json-c libvirt libvirt-qemu libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -63,6 +63,7 @@ enum agent_fault {
     AGENT_FAULT_GARBAGE,
     AGENT_FAULT_FLOOD,
     AGENT_FAULT_EXIT,
+    AGENT_FAULT_STALL, /* the engine stops completing anything once its job started */
 };
 
 /* Limits of job values; the parser rejects anything outside. */

@@ -15,6 +15,7 @@
  * are read right after it.
  */
 #include "agent.h"
+#include "agent_stall.h"
 #include "hist.h"
 
 #include <errno.h>
@@ -119,6 +120,8 @@ static int agent_blk_sync(struct agent_blk *b)
     ssize_t n;
     int ret;
 
+    agent_stall_inflight(1); /* one request at a time, always one in flight */
+    agent_stall_fault(b->job);
     while (b->m.phase != AGENT_PHASE_AFTER) {
         off = agent_blk_offset(b);
         t1 = agent_meter_now();
@@ -216,6 +219,8 @@ static int agent_blk_aio(struct agent_blk *b)
         goto out;
     }
     inflight = sret;
+    agent_stall_inflight(inflight);
+    agent_stall_fault(b->job);
     if (sret < (int)qd) {
         ret = -EAGAIN;
     }
@@ -262,6 +267,7 @@ static int agent_blk_aio(struct agent_blk *b)
         if (sret > 0) {
             inflight += sret;
         }
+        agent_stall_inflight(inflight);
         if (sret < nsub) {
             ret = sret < 0 ? sret : -EAGAIN;
         }

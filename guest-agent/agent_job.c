@@ -45,8 +45,8 @@ _Static_assert(sizeof(agent_rw_names) / sizeof(agent_rw_names[0]) == AGENT_RW_CO
     _Static_assert((int)AGENT_RW_##id == (int)PVB_RW_##id, "enum agent_rw follows PVB_RW_LIST");
 PVB_RW_LIST(AGENT_RW_SAME)
 #undef AGENT_RW_SAME
-static const char *const agent_fault_names[] = {"none",  "hang", "crash", "garbage",
-                                                "flood", "exit", NULL};
+static const char *const agent_fault_names[] = {"none", "hang", "crash", "garbage",
+                                                "flood", "exit", "stall", NULL};
 
 /* Enum fields are stored through an unsigned pointer. */
 _Static_assert(sizeof(enum agent_kind) == sizeof(unsigned), "enum size");

@@ -15,11 +15,13 @@
  * and for its process backend (bench/backend/backend_process.c).
  */
 #include "agent.h"
+#include "agent_stall.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,8 +103,10 @@ static void AGENT_PRINTF(1, 2) agent_console(const char *fmt, ...)
     agent_write_all(agent_console_fd >= 0 ? agent_console_fd : 2, line, strlen(line));
 }
 
+/* One line to the harness; the stall watchdog's thread sends too, a line at a time. */
 static void agent_send(const char *line, int len)
 {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     int ret;
 
     if (len < 0) {
@@ -112,7 +116,9 @@ static void agent_send(const char *line, int len)
     if (agent_ctl_fd < 0) {
         return;
     }
+    pthread_mutex_lock(&mu);
     ret = agent_write_all(agent_ctl_fd, line, (size_t)len);
+    pthread_mutex_unlock(&mu);
     if (ret < 0) {
         agent_console("write %s: %s", PVB_CONTROL_TTY, strerror(-ret));
     }
@@ -134,6 +140,15 @@ static void AGENT_PRINTF(1, 2) agent_send_log(const char *fmt, ...)
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     agent_send(agent_out_line, agent_job_format_log(agent_out_line, sizeof(agent_out_line), text));
+}
+
+/* The stall watchdog's reports (its own thread: its own buffer). */
+static void agent_stall_send(const char *text)
+{
+    char line[PVB_LINE_MAX];
+
+    agent_console("%s", text);
+    agent_send(line, agent_job_format_log(line, sizeof(line), text));
 }
 
 /* Log callback of agent_sys_*: console now, control channel once it is open. */
@@ -359,6 +374,7 @@ static void agent_fault(const struct agent_job *job)
 
     switch (job->fault) {
     case AGENT_FAULT_NONE:
+    case AGENT_FAULT_STALL: /* inside the engine (agent_meter_start) */
         return;
     case AGENT_FAULT_HANG:
         agent_console("job %u: fault hang: never answering", job->id);
@@ -531,7 +547,8 @@ static void agent_handle_job(const char *args)
         agent_send_error(job.id, err);
         return;
     }
-    if (job.fault != AGENT_FAULT_NONE) {
+    /* A stall happens inside the engine's measured loop (agent_meter.c), with the watchdog */
+    if (job.fault != AGENT_FAULT_NONE && job.fault != AGENT_FAULT_STALL) {
         agent_fault(&job);
         return;
     }
@@ -556,7 +573,11 @@ static void agent_handle_job(const char *args)
     }
     agent_console("job %u: %s %s bs=%u %s warmup=%ums runtime=%ums%s", job.id, job.workload,
                   agent_job_rw_name(job.rw), job.bs, what, job.warmup_ms, job.runtime_ms, via);
+    if (agent_stall_begin(&job, target) < 0) {
+        agent_console("job %u: no stall watchdog (thread): %s", job.id, strerror(errno));
+    }
     ret = e->run(&job, target, &res, err, sizeof(err));
+    agent_stall_end();
     agent_job_epilogue(k, &job, &res, ret, err);
 }
 
@@ -663,6 +684,7 @@ int main(int argc, char **argv)
         agent_sleep_ms(1000);
     }
     agent_ctl_fd = fd;
+    agent_stall_set_log(agent_stall_send);
     for (i = 0; i < agent_npending; i++) {
         agent_send_log("%s", agent_pending[i]);
     }

@@ -3,6 +3,7 @@
  * interrupt counters read at its two ends.
  */
 #include "agent.h"
+#include "agent_stall.h"
 #include "hist.h"
 
 #include <stdarg.h>
@@ -58,6 +59,10 @@ static int agent_meter_begin(struct agent_meter *m, uint64_t now)
 
 int agent_meter_start(struct agent_meter *m, uint64_t now)
 {
+    agent_stall_progress(now);
+    if (m->job->kind == AGENT_KIND_NET) {
+        agent_stall_fault(m->job); /* block engines stall with their requests in flight */
+    }
     m->phase = AGENT_PHASE_WARMUP;
     m->t_warm_end = now + (uint64_t)m->job->warmup_ms * 1000000u;
     if (m->job->warmup_ms == 0) {
@@ -75,6 +80,7 @@ int agent_meter_end(struct agent_meter *m, uint64_t now)
 
 int agent_meter_tick(struct agent_meter *m, uint64_t now)
 {
+    agent_stall_progress(now);
     if (m->phase == AGENT_PHASE_WARMUP && now >= m->t_warm_end) {
         return agent_meter_begin(m, now);
     }

@@ -59,6 +59,14 @@ int agent_sys_mounts(agent_sys_log_fn log)
             failed++;
         }
     }
+    /* The block layer's queue state for the agent's stall reports (agent_stall.h); optional */
+    if (mount("debugfs", "/sys/kernel/debug", "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              NULL) < 0 &&
+        errno != EBUSY) {
+        agent_sys_log(log, "mount debugfs on /sys/kernel/debug: %s (no blk-mq state in stall "
+                           "reports)",
+                      strerror(errno));
+    }
     return failed;
 }
 

@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "devbus.h"
+#include "qmp.h"
 #include "registry.h"
 #include "util.h"
 
@@ -93,6 +94,15 @@ int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
         rc |= backend_qemu_argv_add(a, "-qmp");
         rc |= backend_qemu_argv_add(a, "unix:%s,server=on,wait=off", s->qmp_sock);
     }
+    /* A second QMP for the diagnostics of a lost guest: -qmp serves one client at a time,
+     * and the why session may hold the first one. */
+    if (s->monitor_sock) {
+        if (!path_ok(s->monitor_sock)) {
+            return -1;
+        }
+        rc |= backend_qemu_argv_add(a, "-qmp");
+        rc |= backend_qemu_argv_add(a, "unix:%s,server=on,wait=off", s->monitor_sock);
+    }
     if (s->trace_log) {
         if (!path_ok(s->trace_log)) {
             return -1;
@@ -170,6 +180,7 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
     }
     close(logfd);
     g->pid = pid;
+    util_strlcpy(g->monitor_sock, s->monitor_sock ? s->monitor_sock : "", sizeof(g->monitor_sock));
     /* Give /proc a moment so the start time is readable, then register. */
     if (registry_add_proc(pid) < 0) {
         log_warn("cannot register QEMU pid %d: %s", (int)pid, strerror(errno));
@@ -225,9 +236,33 @@ static void qemu_stop(struct guest *g, double grace_s)
     registry_forget(REG_PROC, id);
 }
 
+/* One command on the monitor socket: a connection of its own, closed after the answer. */
+static int qemu_monitor(struct guest *g, const char *cmd, json_object *args, json_object **ret,
+                        double deadline, char *err, size_t errlen)
+{
+    struct qmp q;
+    int rc;
+
+    if (ret) {
+        *ret = NULL;
+    }
+    if (!g->monitor_sock[0] || g->exited) {
+        util_seterr(err, errlen, "%s", g->exited ? "QEMU has exited" : "no monitor socket");
+        return QMP_ERR_IO;
+    }
+    qmp_init(&q);
+    rc = qmp_connect(&q, g->monitor_sock, deadline, err, errlen);
+    if (rc == QMP_OK) {
+        rc = qmp_execute(&q, cmd, args, ret, deadline, err, errlen);
+    }
+    qmp_close(&q);
+    return rc;
+}
+
 const struct backend_ops backend_qemu_ops = {
     .name = "qemu",
-    .caps = BACKEND_CAP_WHY,
+    .caps = BACKEND_CAP_WHY | BACKEND_CAP_MONITOR,
+    .monitor = qemu_monitor,
     .start = qemu_start,
     .cpu_seconds = qemu_cpu_seconds,
     .alive = qemu_alive,

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <json-c/json.h>
 
 #include "devmodel.h"
 
@@ -50,6 +51,9 @@ struct guest_spec {
     const char *trace_log; /* QEMU's log file (-D): trace events, empty until enabled */
     /* An agent run as a host process: the network namespace it joins (NULL: none). */
     const char *netns_path;
+    /* BACKEND_CAP_MONITOR, QEMU backend: a second QMP socket, never the why session's, for
+     * the diagnostics of a lost guest (lostguest.h); NULL: none. */
+    const char *monitor_sock;
 };
 
 struct guest {
@@ -57,6 +61,7 @@ struct guest {
     int exited;      /* set once reaped */
     int exit_status; /* waitpid status when exited */
     void *priv;
+    char monitor_sock[108]; /* the QEMU backend's guest_spec monitor_sock, "" if none */
 };
 
 /* What a backend can do beyond start, alive, stop; each names the ops it needs. */
@@ -73,6 +78,8 @@ enum backend_cap {
     /* The agent ends when its channel closes and must not get QUIT (an agent off PID 1:
      * QUIT's sync() would flush the whole host's file systems). */
     BACKEND_CAP_QUIT_ON_CLOSE = 1u << 4,
+    /* .monitor: QMP commands to the guest's QEMU at any time, beside the why session */
+    BACKEND_CAP_MONITOR = 1u << 5,
 };
 
 /* Host-side counters of a guest's device under test; -1 where the backend cannot say. */
@@ -115,6 +122,11 @@ struct backend_ops {
                        char *ipath, size_t ilen, char *err, size_t errlen);
     const char *(*storage_pool)(void);
     void (*storage_release)(void);
+    /* BACKEND_CAP_MONITOR: one QMP command (args borrowed, may be NULL) answered before
+     * deadline; *ret (the "return" value, the caller's) when ret is not NULL. QMP_OK (0),
+     * or a negative qmp_status with err. */
+    int (*monitor)(struct guest *g, const char *cmd, json_object *args, json_object **ret,
+                   double deadline, char *err, size_t errlen);
 };
 
 /*

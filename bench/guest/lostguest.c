@@ -2,18 +2,22 @@
 #include "lostguest.h"
 
 #include <dirent.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "qmp.h"
+#include "signals.h"
 #include "util.h"
 
 /* At most this many queues per device are asked about (virtio-net with many queue pairs). */
 #define LOSTGUEST_MAX_QUEUES 8
-#define LOSTGUEST_QMP_S 3.0
+/* Lines of one HMP answer kept in the log ("info lapic" has about 30). */
+#define LOSTGUEST_HMP_LINES 48
 
 void lostguest_threads(FILE *out, pid_t pid)
 {
@@ -56,8 +60,8 @@ void lostguest_threads(FILE *out, pid_t pid)
 }
 
 /* Run cmd with {"path": path[, "queue": queue >= 0]}; its answer or NULL (err set). */
-static json_object *lostguest_ask(struct qmp *q, const char *cmd, const char *path, int queue,
-                                  char *err, size_t errlen)
+static json_object *lostguest_ask(lostguest_monitor_fn monitor, void *arg, const char *cmd,
+                                  const char *path, int queue, char *err, size_t errlen)
 {
     json_object *args = json_object_new_object(), *ret = NULL;
     int rc;
@@ -66,13 +70,30 @@ static json_object *lostguest_ask(struct qmp *q, const char *cmd, const char *pa
     if (queue >= 0) {
         json_object_object_add(args, "queue", json_object_new_int(queue));
     }
-    rc = qmp_execute(q, cmd, args, &ret, util_now() + LOSTGUEST_QMP_S, err, errlen);
+    rc = monitor(arg, cmd, args, &ret, err, errlen);
     json_object_put(args);
     if (rc != QMP_OK) {
         json_object_put(ret);
         return NULL;
     }
     return ret;
+}
+
+/* An HMP command through QMP (human-monitor-command); its text (malloc'ed) or NULL. */
+static char *lostguest_hmp(lostguest_monitor_fn monitor, void *arg, const char *line, char *err,
+                           size_t errlen)
+{
+    json_object *args = json_object_new_object(), *ret = NULL;
+    char *text = NULL;
+
+    json_object_object_add(args, "command-line", json_object_new_string(line));
+    if (monitor(arg, "human-monitor-command", args, &ret, err, errlen) == QMP_OK &&
+        json_object_is_type(ret, json_type_string)) {
+        text = strdup(json_object_get_string(ret));
+    }
+    json_object_put(args);
+    json_object_put(ret);
+    return text;
 }
 
 /* obj (or its keys named in keys, NULL-terminated) as one sanitized line. */
@@ -97,50 +118,232 @@ static void lostguest_print(FILE *out, const char *label, json_object *obj,
     json_object_put(pick);
 }
 
-void lostguest_virtqueues(FILE *out, const char *qmp_path)
+static long lostguest_long(json_object *o, const char *key)
+{
+    json_object *v;
+
+    return json_object_object_get_ex(o, key, &v) ? (long)json_object_get_int64(v) : -1;
+}
+
+/* A 16-bit value of guest physical memory (HMP "xp"), or -1. */
+static long lostguest_xp16(lostguest_monitor_fn monitor, void *arg, unsigned long long addr)
+{
+    char cmd[64], err[128], *text, *colon;
+    unsigned v;
+    long r = -1;
+
+    snprintf(cmd, sizeof(cmd), "xp /1hx 0x%llx", addr);
+    text = lostguest_hmp(monitor, arg, cmd, err, sizeof(err));
+    /* "0000000006176002: 0x0003" */
+    if (text && (colon = strchr(text, ':')) && sscanf(colon + 1, " %x", &v) == 1) {
+        r = (long)(v & 0xffff);
+    }
+    free(text);
+    return r;
+}
+
+/* The split ring's indices in guest memory (virtio 1.x, 2.6): avail and used rings. */
+static void lostguest_guest_ring(lostguest_monitor_fn monitor, void *arg, struct lostguest_vq *q)
+{
+    q->g_avail_idx = q->g_used_event = q->g_used_idx = q->g_avail_event = -1;
+    if (!q->avail_addr || !q->used_addr || q->num <= 0) {
+        return;
+    }
+    q->g_avail_idx = lostguest_xp16(monitor, arg, q->avail_addr + 2);
+    q->g_used_event = lostguest_xp16(monitor, arg, q->avail_addr + 4 + 2 * (unsigned long long)q->num);
+    q->g_used_idx = lostguest_xp16(monitor, arg, q->used_addr + 2);
+    q->g_avail_event = lostguest_xp16(monitor, arg, q->used_addr + 4 + 8 * (unsigned long long)q->num);
+}
+
+/* An HMP answer, line by line, under a heading. */
+static void lostguest_hmp_lines(FILE *out, lostguest_monitor_fn monitor, void *arg,
+                                const char *cmd)
+{
+    char err[256], *text = lostguest_hmp(monitor, arg, cmd, err, sizeof(err));
+    char *line, *save = NULL;
+    unsigned n = 0;
+
+    if (!text) {
+        util_sanitize(err);
+        fprintf(out, "pvbench:   %s: no answer: %s\n", cmd, err);
+        return;
+    }
+    fprintf(out, "pvbench:   %s:\n", cmd);
+    for (line = strtok_r(text, "\r\n", &save); line && n < LOSTGUEST_HMP_LINES;
+         line = strtok_r(NULL, "\r\n", &save), n++) {
+        for (char *t = line; *t; t++) {
+            *t = *t == '\t' ? ' ' : *t; /* HMP aligns with tabs */
+        }
+        util_sanitize(line);
+        fprintf(out, "pvbench:     %s\n", line);
+    }
+    free(text);
+}
+
+int lostguest_snapshot(FILE *out, unsigned n, lostguest_monitor_fn monitor, void *arg,
+                       struct lostguest_snap *s)
 {
     static const char *const status_keys[] = {"name",    "status",        "isr",
                                               "broken",  "started",       "disabled",
                                               "num-vqs", "vhost-started", NULL};
     json_object *devs = NULL, *st;
-    struct qmp q;
-    char err[256], label[32];
+    char err[256], label[64];
 
-    qmp_init(&q);
-    if (qmp_connect(&q, qmp_path, util_now() + LOSTGUEST_QMP_S, err, sizeof(err)) != QMP_OK ||
-        qmp_execute(&q, "x-query-virtio", NULL, &devs, util_now() + LOSTGUEST_QMP_S, err,
-                    sizeof(err)) != QMP_OK ||
+    memset(s, 0, sizeof(*s));
+    if (monitor(arg, "x-query-virtio", NULL, &devs, err, sizeof(err)) != QMP_OK ||
         !json_object_is_type(devs, json_type_array)) {
         util_sanitize(err);
         fprintf(out, "pvbench: no virtqueue state from QMP: %s\n", err);
         json_object_put(devs);
-        qmp_close(&q);
-        return;
+        return -1;
     }
-    fprintf(out, "pvbench: virtio devices and queues as QEMU sees them (x-query-virtio-*):\n");
+    fprintf(out, "pvbench: snapshot %u: virtio devices and queues as QEMU sees them "
+                 "(x-query-virtio-*), the guest's ring indices from its memory:\n", n);
     for (size_t i = 0; i < json_object_array_length(devs); i++) {
-        json_object *jpath = NULL;
+        json_object *jpath = NULL, *jname = NULL;
         const char *path;
 
         if (!json_object_object_get_ex(json_object_array_get_idx(devs, i), "path", &jpath) ||
             !(path = json_object_get_string(jpath))) {
             continue;
         }
-        if ((st = lostguest_ask(&q, "x-query-virtio-status", path, -1, err, sizeof(err)))) {
+        if ((st = lostguest_ask(monitor, arg, "x-query-virtio-status", path, -1, err,
+                                sizeof(err)))) {
             lostguest_print(out, path, st, status_keys);
             json_object_put(st);
         }
         /* Queue after queue until QEMU says there is no such queue. */
         for (int k = 0; k < LOSTGUEST_MAX_QUEUES; k++) {
-            if (!(st = lostguest_ask(&q, "x-query-virtio-queue-status", path, k, err,
+            struct lostguest_vq *q;
+
+            if (!(st = lostguest_ask(monitor, arg, "x-query-virtio-queue-status", path, k, err,
                                      sizeof(err)))) {
                 break;
             }
             snprintf(label, sizeof(label), "queue %d", k);
             lostguest_print(out, label, st, NULL);
+            if (s->n < LOSTGUEST_MAX_VQS) {
+                q = &s->vq[s->n++];
+                json_object_object_get_ex(st, "name", &jname);
+                util_strlcpy(q->device, jname ? json_object_get_string(jname) : "?",
+                             sizeof(q->device));
+                util_sanitize(q->device);
+                q->queue = k;
+                q->num = lostguest_long(st, "vring-num");
+                q->inuse = lostguest_long(st, "inuse");
+                q->last_avail = lostguest_long(st, "last-avail-idx");
+                q->used_idx = lostguest_long(st, "used-idx");
+                q->signalled = lostguest_long(st, "signalled-used");
+                q->signalled_ok = lostguest_long(st, "signalled-used-valid") == 1;
+                q->avail_addr = (unsigned long long)lostguest_long(st, "vring-avail");
+                q->used_addr = (unsigned long long)lostguest_long(st, "vring-used");
+                lostguest_guest_ring(monitor, arg, q);
+                fprintf(out,
+                        "pvbench:   queue %d in guest memory: avail.idx %ld, used_event %ld, "
+                        "used.idx %ld, avail_event %ld\n",
+                        k, q->g_avail_idx, q->g_used_event, q->g_used_idx, q->g_avail_event);
+            }
             json_object_put(st);
         }
     }
     json_object_put(devs);
-    qmp_close(&q);
+    lostguest_hmp_lines(out, monitor, arg, "info cpus");
+    lostguest_hmp_lines(out, monitor, arg, "info lapic");
+    lostguest_hmp_lines(out, monitor, arg, "info pic");
+    lostguest_hmp_lines(out, monitor, arg, "info irq");
+    return 0;
+}
+
+/* b - a on 16-bit ring indices; -1 when either is unknown. */
+static long lostguest_ring_diff(long b, long a)
+{
+    return a < 0 || b < 0 ? -1 : (long)((uint16_t)(b - a));
+}
+
+void lostguest_verdict(const struct lostguest_vq *a, const struct lostguest_vq *b, char *out,
+                       size_t len)
+{
+    long done = lostguest_ring_diff(b->used_idx, a->used_idx);
+    long taken = lostguest_ring_diff(b->last_avail, a->last_avail);
+    long not_taken = lostguest_ring_diff(b->g_avail_idx, b->last_avail);
+    long unsignalled = b->signalled_ok ? lostguest_ring_diff(b->used_idx, b->signalled) : -1;
+    long unseen = lostguest_ring_diff(b->g_used_idx, b->g_used_event);
+    int n;
+
+    n = snprintf(out, len, "%s queue %d: ", b->device, b->queue);
+    if (n < 0 || (size_t)n >= len) {
+        return;
+    }
+    out += n;
+    len -= (size_t)n;
+    if (done > 0 || taken > 0) {
+        snprintf(out, len, "moving (%ld completed, %ld taken between the snapshots): not stuck "
+                           "here", done, taken);
+    } else if (b->inuse > 0) {
+        snprintf(out, len, "QEMU holds %ld request%s (taken from the ring, not completed "
+                           "between the snapshots): the host side's I/O did not finish",
+                 b->inuse, b->inuse == 1 ? "" : "s");
+    } else if (not_taken > 0) {
+        snprintf(out, len, "%ld request%s in the ring that QEMU did not take (the guest's "
+                           "avail.idx %ld, QEMU's last-avail-idx %ld): the kick did not reach "
+                           "QEMU",
+                 not_taken, not_taken == 1 ? "" : "s", b->g_avail_idx, b->last_avail);
+    } else if (unsignalled > 0) {
+        snprintf(out, len, "completed but not signalled: %ld completion%s after the last "
+                           "interrupt (used-idx %ld, signalled-used %ld)",
+                 unsignalled, unsignalled == 1 ? "" : "s", b->used_idx, b->signalled);
+    } else if (unseen > 0 && b->g_used_idx == b->used_idx) {
+        snprintf(out, len, "signalled, the guest did not take it: %ld completion%s beyond the "
+                           "driver's used_event %ld (used.idx %ld); see the LAPIC's IRR/ISR",
+                 unseen, unseen == 1 ? "" : "s", b->g_used_event, b->g_used_idx);
+    } else if (b->g_avail_idx < 0) {
+        snprintf(out, len, "no request held by QEMU (the guest's ring could not be read)");
+    } else {
+        snprintf(out, len, "no request reached QEMU: the queue is idle (avail.idx %ld = "
+                           "used-idx %ld); the request, if any, stopped in the guest",
+                 b->g_avail_idx, b->used_idx);
+    }
+}
+
+void lostguest_report(FILE *out, pid_t pid, lostguest_monitor_fn monitor, void *arg,
+                      double gap_s)
+{
+    struct lostguest_snap *s1 = NULL, *s2 = NULL;
+    char line[512];
+
+    lostguest_threads(out, pid);
+    if (!monitor) {
+        fprintf(out, "pvbench: no monitor for this guest: no virtqueue snapshots\n");
+        return;
+    }
+    s1 = calloc(1, sizeof(*s1));
+    s2 = calloc(1, sizeof(*s2));
+    if (!s1 || !s2 || lostguest_snapshot(out, 1, monitor, arg, s1) < 0) {
+        goto out;
+    }
+    fflush(out);
+    for (double end = util_now() + gap_s; util_now() < end && !signals_interrupted();) {
+        usleep(100000);
+    }
+    if (lostguest_snapshot(out, 2, monitor, arg, s2) < 0) {
+        goto out;
+    }
+    for (unsigned i = 0; i < s2->n; i++) {
+        const struct lostguest_vq *a = NULL;
+        for (unsigned j = 0; j < s1->n && !a; j++) {
+            if (strcmp(s1->vq[j].device, s2->vq[i].device) == 0 &&
+                s1->vq[j].queue == s2->vq[i].queue) {
+                a = &s1->vq[j];
+            }
+        }
+        lostguest_verdict(a ? a : &s2->vq[i], &s2->vq[i], line, sizeof(line));
+        fprintf(out, "pvbench: verdict: %s\n", line);
+    }
+    if (s2->n == 0) {
+        fprintf(out, "pvbench: verdict: no virtqueue (not a virtio device): see the threads "
+                     "and the interrupt state above\n");
+    }
+out:
+    free(s1);
+    free(s2);
 }

@@ -97,6 +97,7 @@ int session_boot(struct session *s, const struct guest_spec *spec, double timeou
                  size_t len)
 {
     char line[PVB_LINE_MAX], err[256], what[96];
+    struct guest_spec local;
     struct agentmsg msg;
     double t0, deadline;
     int st;
@@ -110,9 +111,18 @@ int session_boot(struct session *s, const struct guest_spec *spec, double timeou
         snprintf(reason, len, "cannot create control socket %s: %s", s->sock, strerror(errno));
         return -1;
     }
+    /* The monitor for a lost guest's diagnostics, beside the control socket. */
+    local = *spec;
+    if (backend_can(s->ops, BACKEND_CAP_MONITOR) && !local.monitor_sock &&
+        util_fmt(s->monitor, sizeof(s->monitor), "%s.mon", s->sock) >= 0 &&
+        registry_add(REG_FILE, s->monitor, NULL) == 0) {
+        local.monitor_sock = s->monitor;
+    } else {
+        s->monitor[0] = '\0';
+    }
     t0 = util_now();
     deadline = t0 + timeout_s;
-    if (s->ops->start(spec, &s->g, reason, len) < 0) {
+    if (s->ops->start(&local, &s->g, reason, len) < 0) {
         return -1;
     }
     s->started = 1;
@@ -228,17 +238,26 @@ double session_cpu_seconds(struct session *s)
     return s->started ? s->ops->cpu_seconds(&s->g) : -1;
 }
 
-void session_log_lost(struct session *s, const char *qmp_path)
+/* lostguest_monitor_fn over the session's backend. */
+static int session_monitor_cb(void *arg, const char *cmd, json_object *args, json_object **ret,
+                              char *err, size_t errlen)
+{
+    struct session *s = arg;
+
+    return s->ops->monitor(&s->g, cmd, args, ret, util_now() + SESSION_MONITOR_TIMEOUT_S, err,
+                           errlen);
+}
+
+void session_log_lost(struct session *s)
 {
     FILE *f;
 
     if (!session_alive(s) || !s->agent_log[0] || !(f = fopen(s->agent_log, "ae"))) {
         return;
     }
-    lostguest_threads(f, s->g.pid);
-    if (qmp_path) {
-        lostguest_virtqueues(f, qmp_path);
-    }
+    lostguest_report(f, s->g.pid,
+                     backend_can(s->ops, BACKEND_CAP_MONITOR) ? session_monitor_cb : NULL, s,
+                     SESSION_LOST_SNAPSHOT_GAP_S);
     fclose(f);
 }
 
@@ -257,6 +276,11 @@ void session_stop(struct session *s)
         s->started = 0;
     }
     chan_close(&s->ch);
+    if (s->monitor[0]) {
+        unlink(s->monitor);
+        registry_forget(REG_FILE, s->monitor);
+        s->monitor[0] = '\0';
+    }
     if (s->sock[0]) {
         unlink(s->sock);
         registry_forget(REG_FILE, s->sock);

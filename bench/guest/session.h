@@ -30,6 +30,10 @@
 #define SESSION_QUIT_GRACE_S 5.0
 /* Beyond what the agent itself may take: time for a slow (TCG) guest to set up and answer. */
 #define SESSION_ANSWER_MARGIN_S 15.0
+/* A lost guest's two diagnostic snapshots are this far apart; each monitor command waits
+ * this long at most. */
+#define SESSION_LOST_SNAPSHOT_GAP_S 3.0
+#define SESSION_MONITOR_TIMEOUT_S 3.0
 
 enum session_rc {
     SESSION_OK = 0,
@@ -49,6 +53,7 @@ struct session {
     struct guest g;
     struct chan ch;
     char sock[PATH_MAX];
+    char monitor[108]; /* the guest's monitor socket (BACKEND_CAP_MONITOR), "" if none */
     char disk[PATH_MAX];
     int disk_volume; /* disk is a volume on the backend's side, not a file here */
     int started;
@@ -100,10 +105,12 @@ int session_alive(struct session *s);
 double session_cpu_seconds(struct session *s);
 
 /*
- * A lost guest that still runs: what its process was doing (lostguest.h), and its
- * virtqueues when qmp_path is not NULL, into the agent log. Call before session_stop.
+ * A lost guest that still runs: what its process was doing and, through the backend's
+ * monitor (BACKEND_CAP_MONITOR), two snapshots of its virtqueues, rings and interrupt state
+ * and a verdict per queue (lostguest.h), into the agent log. About 3 s. Call before
+ * session_stop.
  */
-void session_log_lost(struct session *s, const char *qmp_path);
+void session_log_lost(struct session *s);
 
 /*
  * QUIT to the agent (or its channel closed, BACKEND_CAP_QUIT_ON_CLOSE), the backend's stop

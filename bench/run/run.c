@@ -622,7 +622,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
 
     console_tail(r, run_config_name(r, dev), full, len);
     /* Before a lost guest is stopped: what its QEMU was doing, into its -agent.log. */
-    session_log_lost(&lg->s, lg->why.registered ? lg->why.qmp_path : NULL);
+    session_log_lost(&lg->s);
     guest_stop(lg);
     *up = 0;
     if (signals_interrupted() || r->write_failed || c->retries >= r->s.job_retries) {
@@ -1201,7 +1201,7 @@ static int parse_fault(struct run_ctx *r, const char *spec)
 {
     const char *at = strchr(spec, '@');
     const char *colon;
-    static const char *const faults[] = {"hang", "crash", "exit", "garbage", "flood"};
+    static const char *const faults[] = {"hang", "crash", "exit", "garbage", "flood", "stall"};
     size_t n;
     int ok = 0;
 

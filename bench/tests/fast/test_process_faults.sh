@@ -27,6 +27,18 @@ check_fault garbage "garbage"
 check_fault crash "exited|killed"
 check_fault exit "exited"
 check_fault flood "flooded"
+# A job that stops completing (a lost completion): the agent's watchdog says so, in a LOG
+# line within 10 s, with what it knows, before the harness gives up on the job.
+check_fault stall "timed out"
+line=$(grep -m1 "stall: job [0-9]* (randread) completed nothing on " \
+    "$TMP/run-stall/logs/virtio-blk-agent.log") || fail "stall: no stall report in the agent log"
+echo "$line"
+secs=$(echo "$line" | sed -n 's/.* for \([0-9.]*\) s;.*/\1/p')
+awk -v s="$secs" 'BEGIN { exit !(s >= 5 && s <= 10) }' ||
+    fail "stall: reported after '$secs' s, expected 5 to 10"
+echo "$line" | grep -q "in flight by the agent's count: 32" ||
+    fail "stall: the report lacks the agent's requests in flight (QD32)"
+ok "stall: the agent reported its own stall after $secs s"
 
 # A lost agent (exit, then a hang: the job's deadline, about 16 s) with the default retry:
 # a fresh one runs the job again.

@@ -6,10 +6,10 @@
 need_guest
 
 check_fault() {
-    local fault=$1 expect=$2 out="$TMP/run-$1"
+    local fault=$1 expect=$2 extra=${3:-"job_retries = 0"} out="$TMP/run-$1"
     local scn
     scn=$(write_scenario "f-$fault" "virtio-blk, ide" "randread" "repetitions = 1" \
-        "job_retries = 0")
+        "job_retries = 0" "$extra")
     local t0=$SECONDS
     "$PVBENCH" run --accel tcg --fault "$fault@virtio-blk" -o "$out" "$scn" >"$TMP/out-$fault" 2>&1
     local rc=$?
@@ -28,7 +28,29 @@ check_fault garbage "garbage"
 check_fault crash "QEMU exited"
 check_fault exit "QEMU exited"
 check_fault flood "flooded"
-check_fault hang "timed out"
+check_fault hang "timed out" "why = no"
+# A lost guest explains itself even without the why session's QMP (why = no): two snapshots
+# through its own monitor socket, and a verdict per queue (the agent hung before any I/O).
+log="$TMP/run-hang/logs/virtio-blk-agent.log"
+grep -q "^pvbench: snapshot 2: virtio devices and queues" "$log" || fail "hang: no second snapshot"
+grep -Eq "^pvbench: +queue 0 in guest memory: avail.idx [0-9]+, used_event [0-9]+" "$log" ||
+    fail "hang: the guest's ring indices were not read"
+grep -q "^pvbench:   info lapic:" "$log" || fail "hang: no LAPIC state"
+grep -q "^pvbench: verdict: virtio-blk queue 0: no request reached QEMU" "$log" ||
+    fail "hang: no verdict, or not the idle queue of a hung agent: $(grep verdict "$log")"
+ok "hang, why = no: snapshots and verdict in the agent log"
+# A job whose requests never complete (--fault stall, QD32): the agent's own watchdog
+# reports within 10 s, with its count, the kernel's and the block layer's view.
+check_fault stall "timed out" "why = no"
+log="$TMP/run-stall/logs/virtio-blk-agent.log"
+line=$(grep -m1 "^stall: job [0-9]* (randread) completed nothing on /dev/vd" "$log") ||
+    fail "stall: no stall report from the agent"
+echo "$line"
+secs=$(echo "$line" | sed -n 's/.* for \([0-9.]*\) s;.*/\1/p')
+awk -v s="$secs" 'BEGIN { exit !(s >= 5 && s <= 10) }' || fail "stall: reported after '$secs' s"
+echo "$line" | grep -Eq "in flight by the agent's count: 32; /sys/block/vd[a-z]+/inflight \(reads writes\): [0-9]+ [0-9]+; hctx0 busy: " ||
+    fail "stall: the report lacks the agent's count, the kernel's inflight or the blk-mq state"
+ok "stall: the agent reported its own stall after $secs s, with the kernel's view"
 
 # The same hang with the default retry: the run recovers on a fresh guest.
 out="$TMP/run-retry"
@@ -49,6 +71,8 @@ grep -Eq "^pvbench: +[0-9]+ CPU 0/TCG [A-Z] " "$out/logs/virtio-blk-agent.attemp
     fail "retry: the lost guest's QEMU threads were not logged"
 grep -Eq '^pvbench: +queue 0: \{.*"used-idx"' "$out/logs/virtio-blk-agent.attempt1.log" ||
     fail "retry: the lost guest's virtqueue state was not logged"
+grep -q "^pvbench: verdict: virtio-blk queue 0: " "$out/logs/virtio-blk-agent.attempt1.log" ||
+    fail "retry (why = yes): no verdict line"
 grep -q "run again on a fresh guest" "$TMP/out-retry" || fail "retry: no warning about the retry"
 ok "hang with job_retries = 1: the lost job ran again on a fresh guest and the run completed"
 

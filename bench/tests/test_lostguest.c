@@ -1,0 +1,208 @@
+/* A lost guest's diagnostics: the verdict per queue, and snapshots through a fake monitor. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lostguest.h"
+#include "qmp.h"
+
+static struct lostguest_vq vq(long inuse, long last_avail, long used, long signalled,
+                              long g_avail, long g_used_event, long g_used)
+{
+    struct lostguest_vq q;
+
+    memset(&q, 0, sizeof(q));
+    snprintf(q.device, sizeof(q.device), "virtio-blk");
+    q.num = 256;
+    q.inuse = inuse;
+    q.last_avail = last_avail;
+    q.used_idx = used;
+    q.signalled = signalled;
+    q.signalled_ok = 1;
+    q.g_avail_idx = g_avail;
+    q.g_used_event = g_used_event;
+    q.g_used_idx = g_used;
+    q.g_avail_event = last_avail;
+    return q;
+}
+
+static void expect_verdict(struct lostguest_vq a, struct lostguest_vq b, const char *want)
+{
+    char out[512];
+
+    lostguest_verdict(&a, &b, out, sizeof(out));
+    if (!strstr(out, want)) {
+        fail_msg("verdict \"%s\" lacks \"%s\"", out, want);
+    }
+    assert_non_null(strstr(out, "virtio-blk queue 0: "));
+}
+
+static void test_verdicts(void **state)
+{
+    (void)state;
+    /* still completing between the snapshots */
+    expect_verdict(vq(1, 10, 9, 9, 10, 9, 9), vq(1, 12, 11, 11, 12, 11, 11), "moving (2 completed");
+    /* taken, never completed */
+    expect_verdict(vq(2, 12, 10, 10, 12, 10, 10), vq(2, 12, 10, 10, 12, 10, 10),
+                   "QEMU holds 2 requests");
+    /* in the ring, not taken: a lost kick */
+    expect_verdict(vq(0, 10, 10, 10, 11, 10, 10), vq(0, 10, 10, 10, 11, 10, 10),
+                   "1 request in the ring that QEMU did not take");
+    /* completed, no interrupt */
+    expect_verdict(vq(0, 11, 11, 10, 11, 10, 11), vq(0, 11, 11, 10, 11, 10, 11),
+                   "completed but not signalled: 1 completion");
+    /* signalled, the driver never consumed it */
+    expect_verdict(vq(0, 11, 11, 11, 11, 10, 11), vq(0, 11, 11, 11, 11, 10, 11),
+                   "signalled, the guest did not take it: 1 completion");
+    /* nothing outstanding anywhere */
+    expect_verdict(vq(0, 3, 3, 3, 3, 3, 3), vq(0, 3, 3, 3, 3, 3, 3), "no request reached QEMU");
+    /* ring indices wrap at 65536 */
+    expect_verdict(vq(0, 65535, 65535, 65535, 1, 65535, 65535),
+                   vq(0, 65535, 65535, 65535, 1, 65535, 65535),
+                   "2 requests in the ring that QEMU did not take");
+    /* the guest's memory could not be read */
+    expect_verdict(vq(0, 3, 3, 3, -1, -1, -1), vq(0, 3, 3, 3, -1, -1, -1),
+                   "could not be read");
+}
+
+/* A fake QEMU: one virtio-blk with one queue, its rings in a small guest memory. */
+struct fake {
+    unsigned calls, xp;
+    int fail_virtio;
+};
+
+static int fake_monitor(void *arg, const char *cmd, json_object *args, json_object **ret,
+                        char *err, size_t errlen)
+{
+    struct fake *f = arg;
+    json_object *v;
+
+    f->calls++;
+    *ret = NULL;
+    if (strcmp(cmd, "x-query-virtio") == 0) {
+        if (f->fail_virtio) {
+            snprintf(err, errlen, "QMP: timed out waiting for QEMU");
+            return QMP_ERR_TIMEOUT;
+        }
+        *ret = json_tokener_parse("[{\"path\":\"/machine/dev0/virtio-backend\","
+                                  "\"name\":\"virtio-blk\"}]");
+        return QMP_OK;
+    }
+    if (strcmp(cmd, "x-query-virtio-status") == 0) {
+        *ret = json_tokener_parse("{\"name\":\"virtio-blk\",\"isr\":1,\"broken\":false}");
+        return QMP_OK;
+    }
+    if (strcmp(cmd, "x-query-virtio-queue-status") == 0) {
+        assert_true(json_object_object_get_ex(args, "queue", &v));
+        if (json_object_get_int(v) > 0) {
+            snprintf(err, errlen, "GenericError: Invalid virtqueue number %d",
+                     json_object_get_int(v));
+            return QMP_ERR_CMD;
+        }
+        *ret = json_tokener_parse("{\"name\":\"virtio-blk\",\"inuse\":2,\"last-avail-idx\":7,"
+                                  "\"used-idx\":5,\"signalled-used\":5,"
+                                  "\"signalled-used-valid\":true,\"vring-num\":4,"
+                                  "\"vring-avail\":4096,\"vring-used\":8192}");
+        return QMP_OK;
+    }
+    if (strcmp(cmd, "human-monitor-command") == 0) {
+        const char *line;
+        unsigned long long addr;
+        char text[128];
+
+        assert_true(json_object_object_get_ex(args, "command-line", &v));
+        line = json_object_get_string(v);
+        if (sscanf(line, "xp /1hx 0x%llx", &addr) == 1) {
+            unsigned val = addr == 4096 + 2   ? 7   /* avail.idx */
+                           : addr == 4096 + 12 ? 5  /* used_event, after 4 entries */
+                           : addr == 8192 + 2  ? 5  /* used.idx */
+                           : addr == 8192 + 36 ? 7  /* avail_event, after 4 used entries */
+                                               : 0xdead;
+            f->xp++;
+            snprintf(text, sizeof(text), "%016llx: 0x%04x\r\n", addr, val);
+        } else {
+            snprintf(text, sizeof(text), "%s\tline one\r\nline two\r\n", line);
+        }
+        *ret = json_object_new_string(text);
+        return QMP_OK;
+    }
+    snprintf(err, errlen, "CommandNotFound: %s", cmd);
+    return QMP_ERR_CMD;
+}
+
+static void test_snapshot(void **state)
+{
+    struct fake f = {0};
+    struct lostguest_snap s;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    (void)state;
+    assert_non_null(out);
+    assert_int_equal(lostguest_snapshot(out, 1, fake_monitor, &f, &s), 0);
+    fclose(out);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.vq[0].device, "virtio-blk");
+    assert_int_equal(s.vq[0].inuse, 2);
+    assert_int_equal(s.vq[0].last_avail, 7);
+    assert_int_equal(s.vq[0].g_avail_idx, 7);
+    assert_int_equal(s.vq[0].g_used_event, 5);
+    assert_int_equal(s.vq[0].g_used_idx, 5);
+    assert_int_equal(s.vq[0].g_avail_event, 7);
+    assert_int_equal(f.xp, 4);
+    assert_non_null(strstr(buf, "queue 0 in guest memory: avail.idx 7, used_event 5, used.idx 5"));
+    assert_non_null(strstr(buf, "info lapic:\npvbench:     info lapic line one\n"));
+    free(buf);
+}
+
+static void test_report(void **state)
+{
+    struct fake f = {0};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    (void)state;
+    assert_non_null(out);
+    lostguest_report(out, -1, fake_monitor, &f, 0.0);
+    fclose(out);
+    assert_non_null(strstr(buf, "snapshot 1:"));
+    assert_non_null(strstr(buf, "snapshot 2:"));
+    assert_non_null(strstr(buf, "pvbench: verdict: virtio-blk queue 0: QEMU holds 2 requests"));
+    free(buf);
+}
+
+static void test_report_no_qmp(void **state)
+{
+    struct fake f = {.fail_virtio = 1};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    (void)state;
+    assert_non_null(out);
+    lostguest_report(out, -1, fake_monitor, &f, 0.0);
+    lostguest_report(out, -1, NULL, NULL, 0.0);
+    fclose(out);
+    assert_non_null(strstr(buf, "no virtqueue state from QMP: QMP: timed out waiting for QEMU"));
+    assert_non_null(strstr(buf, "no monitor for this guest"));
+    assert_null(strstr(buf, "verdict"));
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_snapshot),
+        cmocka_unit_test(test_report),
+        cmocka_unit_test(test_report_no_qmp),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
