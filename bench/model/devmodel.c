@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
 
 /*
@@ -19,13 +20,13 @@
  */
 /* clang-format off */
 #define DEVMODEL_MSIX_REGIONS                                                                      \
-    {"msix-table", "MSI-X vector table (MMIO)"}, {"msix-pba", "MSI-X pending bits (MMIO)"}
+    {"msix-table", N_("MSI-X vector table (MMIO)")}, {"msix-pba", N_("MSI-X pending bits (MMIO)")}
 #define DEVMODEL_VIRTIO_PCI_REGIONS(dev)                                                           \
-    {"virtio-pci-common-" dev, "virtio common configuration (MMIO)"},                              \
-        {"virtio-pci-isr-" dev, "virtio interrupt status (MMIO)"},                                 \
-        {"virtio-pci-device-" dev, "device configuration (MMIO)"},                                 \
-        {"virtio-pci-notify*-" dev, "doorbell (MMIO)"},                                            \
-        {"virtio-pci", "legacy virtio registers (port I/O)"}, DEVMODEL_MSIX_REGIONS
+    {"virtio-pci-common-" dev, N_("virtio common configuration (MMIO)")},                          \
+        {"virtio-pci-isr-" dev, N_("virtio interrupt status (MMIO)")},                             \
+        {"virtio-pci-device-" dev, N_("device configuration (MMIO)")},                             \
+        {"virtio-pci-notify*-" dev, N_("doorbell (MMIO)")},                                        \
+        {"virtio-pci", N_("legacy virtio registers (port I/O)")}, DEVMODEL_MSIX_REGIONS
 /* clang-format on */
 
 static const struct devmodel devmodels[] = {
@@ -43,9 +44,9 @@ static const struct devmodel devmodels[] = {
         .guest_modules = "ata_piix sd_mod",
         .irq_match = "ata_piix",
         /* PIIX IDE: task file + control block ports ("ide"), bus-master DMA ports */
-        .regions = {{"ide", "ATA task file and status (port I/O)"},
-                    {"piix-bmdma", "bus-master DMA command and status (port I/O)"},
-                    {"bmdma", "DMA descriptor-table address (port I/O)"}},
+        .regions = {{"ide", N_("ATA task file and status (port I/O)")},
+                    {"piix-bmdma", N_("bus-master DMA command and status (port I/O)")},
+                    {"bmdma", N_("DMA descriptor-table address (port I/O)")}},
         .summary = "PIIX IDE disk (i440FX 'pc'): port I/O registers, one request at a time",
     },
     {
@@ -62,8 +63,8 @@ static const struct devmodel devmodels[] = {
         .guest_modules = "ahci sd_mod",
         .irq_match = "ahci",
         /* ICH9 AHCI: ABAR MMIO, and the index/data pair in its I/O BAR */
-        .regions = {{"ahci", "AHCI host and port registers (MMIO)"},
-                    {"ahci-idp", "AHCI index/data pair (port I/O)"}},
+        .regions = {{"ahci", N_("AHCI host and port registers (MMIO)")},
+                    {"ahci-idp", N_("AHCI index/data pair (port I/O)")}},
         .summary = "ICH9 AHCI SATA disk (q35): MMIO registers, NCQ up to 32 commands",
     },
     {
@@ -119,7 +120,7 @@ static const struct devmodel devmodels[] = {
          * queue doorbells, MSI-X sits behind them. Doorbells are plain MMIO writes
          * (ioeventfd=off by default in QEMU 7.2), so memory_region_ops counts them.
          */
-        .regions = {{"nvme", "NVMe controller registers and queue doorbells (MMIO)"},
+        .regions = {{"nvme", N_("NVMe controller registers and queue doorbells (MMIO)")},
                     DEVMODEL_MSIX_REGIONS},
         .summary = "NVMe controller: emulated, but built for queues (doorbell per batch, MSI-X)",
     },
@@ -136,7 +137,7 @@ static const struct devmodel devmodels[] = {
         .guest_modules = "8139cp 8139too",
         .irq_match = "eth0",
         /* one register file behind both BARs (the MMIO BAR is an alias) */
-        .regions = {{"rtl8139", "RTL8139 register file (port I/O)"}},
+        .regions = {{"rtl8139", N_("RTL8139 register file (port I/O)")}},
         .summary = "Realtek RTL8139C+ NIC: register-level emulation, one interrupt per event",
     },
     {
@@ -150,8 +151,8 @@ static const struct devmodel devmodels[] = {
         .libvirt_bus = "e1000",
         .guest_modules = "e1000",
         .irq_match = "eth0",
-        .regions = {{"e1000-mmio", "e1000 registers (MMIO)"},
-                    {"e1000-io", "e1000 index/data pair (port I/O)"}},
+        .regions = {{"e1000-mmio", N_("e1000 registers (MMIO)")},
+                    {"e1000-io", N_("e1000 index/data pair (port I/O)")}},
         .summary = "Intel 82540EM gigabit NIC: descriptor rings in guest memory, MMIO doorbells",
     },
     {
@@ -165,9 +166,9 @@ static const struct devmodel devmodels[] = {
         .libvirt_bus = "e1000e",
         .guest_modules = "e1000e",
         .irq_match = "eth0",
-        .regions = {{"e1000e-mmio", "e1000e registers (MMIO)"},
-                    {"e1000e-io", "e1000e index/data pair (port I/O)"},
-                    {"e1000e-flash", "e1000e flash window (MMIO)"},
+        .regions = {{"e1000e-mmio", N_("e1000e registers (MMIO)")},
+                    {"e1000e-io", N_("e1000e index/data pair (port I/O)")},
+                    {"e1000e-flash", N_("e1000e flash window (MMIO)")},
                     DEVMODEL_MSIX_REGIONS},
         .summary = "Intel 82574L PCIe NIC (q35): descriptor rings, MSI-X, interrupt moderation",
     },
@@ -183,8 +184,8 @@ static const struct devmodel devmodels[] = {
         .guest_modules = "vmxnet3",
         .irq_match = "eth0",
         /* BAR0: per-queue doorbells and interrupt masks; BAR1: commands and config */
-        .regions = {{"vmxnet3-b0", "vmxnet3 doorbells and interrupt masks (MMIO)"},
-                    {"vmxnet3-b1", "vmxnet3 commands, MAC and shared-area address (MMIO)"},
+        .regions = {{"vmxnet3-b0", N_("vmxnet3 doorbells and interrupt masks (MMIO)")},
+                    {"vmxnet3-b1", N_("vmxnet3 commands, MAC and shared-area address (MMIO)")},
                     DEVMODEL_MSIX_REGIONS},
         .summary = "VMware's paravirtual NIC as QEMU emulates it: rings, MMIO doorbells, no vhost",
     },

@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "i18n.h"
 #include "log.h"
+#include "printpdf.h"
 #include "report.h"
 #include "results.h"
 #include "run.h"
@@ -35,6 +37,8 @@
 #define DEMO_JSON_MAX (4u << 20)
 #define DEMO_LINE_MAX 2048
 #define DEMO_TEXT_MAX 640
+/* Chromium prints a handout in about a second; a loaded host may take much longer. */
+#define DEMO_PDF_TIMEOUT_S 120.0
 
 /* --quick: a short run for tests; keys a scenario may not know are dropped. */
 static const char *const demo_quick_sets[] = {
@@ -105,19 +109,25 @@ struct demo_wl {
 };
 
 static const struct demo_wl demo_wls[] = {
-    {"randread", "iops", 1, "random-read IOPS (4 KiB, 32 in flight)", "read", "IOPS"},
-    {"randwrite", "iops", 1, "random-write IOPS (4 KiB, 32 in flight)", "write", "IOPS"},
+    /* TRANSLATORS: "what" follows "N× the" in a headline; "op" follows "per" */
+    {"randread", "iops", 1, N_("random-read IOPS (4 KiB, 32 in flight)"), N_("read"), "IOPS"},
+    {"randwrite", "iops", 1, N_("random-write IOPS (4 KiB, 32 in flight)"), N_("write"), "IOPS"},
     /* lat_mean_us, as the report's table and charts: one story in one folder */
-    {"randread_qd1", "lat_mean_us", 0, "mean time for one 4 KiB read (one at a time)", "read",
-     "µs"},
-    {"randwrite_qd1", "lat_mean_us", 0, "mean time for one 4 KiB write (one at a time)", "write",
-     "µs"},
-    {"seqread", "throughput_mib_s", 1, "sequential-read throughput", "1 MiB read", "MiB/s"},
-    {"seqwrite", "throughput_mib_s", 1, "sequential-write throughput", "1 MiB write", "MiB/s"},
-    {"tcp_rr", "transactions_s", 1, "TCP request/response rate", "round trip", "per s"},
-    {"tcp_tx", "throughput_mbit_s", 1, "TCP throughput, guest to host", "Mbit sent", "Mbit/s"},
-    {"tcp_rx", "throughput_mbit_s", 1, "TCP throughput, host to guest", "Mbit received", "Mbit/s"},
-    {"udp_pps", "pps", 1, "UDP packet rate", "packet", "packets/s"},
+    {"randread_qd1", "lat_mean_us", 0, N_("mean time for one 4 KiB read (one at a time)"),
+     N_("read"), "µs"},
+    {"randwrite_qd1", "lat_mean_us", 0, N_("mean time for one 4 KiB write (one at a time)"),
+     N_("write"), "µs"},
+    {"seqread", "throughput_mib_s", 1, N_("sequential-read throughput"), N_("1 MiB read"),
+     "MiB/s"},
+    {"seqwrite", "throughput_mib_s", 1, N_("sequential-write throughput"), N_("1 MiB write"),
+     "MiB/s"},
+    {"tcp_rr", "transactions_s", 1, N_("TCP request/response rate"), N_("round trip"),
+     N_("per s")},
+    {"tcp_tx", "throughput_mbit_s", 1, N_("TCP throughput, guest to host"), N_("Mbit sent"),
+     "Mbit/s"},
+    {"tcp_rx", "throughput_mbit_s", 1, N_("TCP throughput, host to guest"), N_("Mbit received"),
+     "Mbit/s"},
+    {"udp_pps", "pps", 1, N_("UDP packet rate"), N_("packet"), N_("packets/s")},
 };
 
 /* How people write the device names: the device table's display name, else the scenario's. */
@@ -143,7 +153,19 @@ static const char *demo_region_what(const char *device, const char *name)
 {
     const struct devmodel_region *r = devmodel_region_of(devmodel_find(device), name);
 
-    return r ? r->what : "device registers";
+    return r ? _(r->what) : _("device registers");
+}
+
+/* The device class as the account names it ("emulated", "paravirtual"). */
+static const char *demo_class_word(const char *class_)
+{
+    if (strcmp(class_, "emulated") == 0) {
+        return _("emulated");
+    }
+    if (strcmp(class_, "paravirtual") == 0) {
+        return _("paravirtual");
+    }
+    return class_;
 }
 
 /* ---- reading the run folder ------------------------------------------------------------------ */
@@ -501,14 +523,8 @@ static void demo_num(char *out, size_t len, double v)
 {
     if (!isfinite(v)) {
         snprintf(out, len, "?");
-    } else if (fabs(v) >= 100) {
-        snprintf(out, len, "%.0f", v);
-    } else if (fabs(v) >= 10) {
-        snprintf(out, len, "%.1f", v);
-    } else if (fabs(v) >= 0.1 || v == 0) {
-        snprintf(out, len, "%.2f", v);
     } else {
-        snprintf(out, len, "%.3f", v);
+        i18n_num(out, len, v, fabs(v) >= 100 ? 0 : fabs(v) >= 10 ? 1 : fabs(v) >= 0.1 || v == 0 ? 2 : 3);
     }
 }
 
@@ -546,28 +562,35 @@ static void demo_headline(const struct demo_data *d, struct demo_finding *f)
     demo_num(e, sizeof(e), ev);
     demo_num(p, sizeof(p), pv);
     if (wl->higher_better) {
-        snprintf(r, sizeof(r), "%.1f", pv / ev);
-        snprintf(f->headline, sizeof(f->headline), "%s: %s× the %s of %s (%s vs %s %s).",
-                 demo_name(f->pv->device), r, wl->what, demo_name(f->emu->device), p, e, wl->unit);
+        i18n_num(r, sizeof(r), pv / ev, 1);
+        /* TRANSLATORS: paravirtual device, ratio, what was measured, emulated device, then
+           the two values and their unit */
+        snprintf(f->headline, sizeof(f->headline), _("%s: %s× the %s of %s (%s vs %s %s)."),
+                 demo_name(f->pv->device), r, _(wl->what), demo_name(f->emu->device), p, e,
+                 _(wl->unit));
     } else {
-        snprintf(r, sizeof(r), "%.1f", ev / pv);
-        snprintf(f->headline, sizeof(f->headline), "%c%s: %s %s on %s, %s %s on %s (%s× %s).",
-                 toupper((unsigned char)wl->what[0]), wl->what + 1, e, wl->unit,
-                 demo_name(f->emu->device), p, wl->unit, demo_name(f->pv->device), r,
-                 ev >= pv ? "faster" : "slower");
+        const char *what = _(wl->what);
+
+        i18n_num(r, sizeof(r), ev / pv, 1);
+        /* TRANSLATORS: what was measured (its first letter is made upper case), value, unit,
+           emulated device, value, unit, paravirtual device, ratio, "faster" or "slower" */
+        snprintf(f->headline, sizeof(f->headline), _("%c%s: %s %s on %s, %s %s on %s (%s× %s)."),
+                 toupper((unsigned char)what[0]), what + 1, e, _(wl->unit),
+                 demo_name(f->emu->device), p, _(wl->unit), demo_name(f->pv->device), r,
+                 ev >= pv ? _("faster") : _("slower"));
     }
     f->pv_not_better = wl->higher_better ? pv <= ev * 1.05 : pv >= ev * 0.95;
     if (f->pv_not_better && strcmp(d->accel, "kvm") != 0) {
         demo_cat(f->headline, sizeof(f->headline),
-                 " Not faster here: under TCG every guest instruction is emulated, and for this "
-                 "workload that cost hides what the saved traps are worth.");
+                 "%s", _(" Not faster here: under TCG every guest instruction is emulated, and "
+                         "for this workload that cost hides what the saved traps are worth."));
     }
 }
 
 static void demo_why_sentence(const struct demo_data *d, struct demo_finding *f)
 {
     const struct demo_wl *wl = demo_wl_of(f->workload);
-    const char *op = wl ? wl->op : "operation";
+    const char *op = wl ? _(wl->op) : _("operation");
     double er = demo_reg(d, f->emu->config, f->workload);
     double pr = demo_reg(d, f->pv->config, f->workload);
     double ei = demo_median(d, f->emu->config, f->workload, "irqs_per_op");
@@ -583,32 +606,32 @@ static void demo_why_sentence(const struct demo_data *d, struct demo_finding *f)
     if (isfinite(er) && isfinite(pr)) {
         demo_num(a, sizeof(a), er);
         demo_num(b, sizeof(b), pr);
-        demo_cat(f->why, sizeof(f->why), "%s needed %s trapped register accesses per %s, %s %s",
+        demo_cat(f->why, sizeof(f->why), _("%s needed %s trapped register accesses per %s, %s %s"),
                  demo_name(f->emu->device), a, op, demo_name(f->pv->device), b);
         if (pw && pw->notifies_per_op >= 0 && fabs(pw->notifies_per_op - pr) < 1e-9) {
-            demo_cat(f->why, sizeof(f->why), ", all of them doorbell kicks");
+            demo_cat(f->why, sizeof(f->why), "%s", _(", all of them doorbell kicks"));
         } else if (pw && pw->notifies_per_op >= 0) {
             demo_num(a, sizeof(a), pw->notifies_per_op);
-            demo_cat(f->why, sizeof(f->why), " (%s of them doorbell kicks)", a);
+            demo_cat(f->why, sizeof(f->why), _(" (%s of them doorbell kicks)"), a);
         }
         if (pr > 0 && er / pr >= 2) {
-            demo_cat(f->why, sizeof(f->why), ": %.0f× fewer", er / pr);
+            demo_cat(f->why, sizeof(f->why), _(": %.0f× fewer"), er / pr);
         }
         demo_cat(f->why, sizeof(f->why), ". ");
     }
     if (isfinite(ei) && isfinite(pi)) {
         demo_num(a, sizeof(a), ei);
         demo_num(b, sizeof(b), pi);
-        demo_cat(f->why, sizeof(f->why), "Interrupts per %s: %s vs %s. ", op, a, b);
+        demo_cat(f->why, sizeof(f->why), _("Interrupts per %s: %s vs %s. "), op, a, b);
     }
     if (isfinite(eg) && isfinite(pg)) {
         demo_num(a, sizeof(a), eg);
         demo_num(b, sizeof(b), pg);
-        demo_cat(f->why, sizeof(f->why), "Guest CPU per %s: %s vs %s µs", op, a, b);
+        demo_cat(f->why, sizeof(f->why), _("Guest CPU per %s: %s vs %s µs"), op, a, b);
         if (isfinite(eh) && isfinite(ph)) {
             demo_num(a, sizeof(a), eh);
             demo_num(b, sizeof(b), ph);
-            demo_cat(f->why, sizeof(f->why), "; host CPU (QEMU) %s vs %s µs", a, b);
+            demo_cat(f->why, sizeof(f->why), _("; host CPU (QEMU) %s vs %s µs"), a, b);
         }
         demo_cat(f->why, sizeof(f->why), ".");
     }
@@ -650,14 +673,14 @@ static unsigned demo_findings(const struct demo_data *d, struct demo_finding *ou
 static unsigned demo_missing(const struct demo_data *d, char lines[][DEMO_TEXT_MAX], unsigned max)
 {
     static const char *const kinds[] = {"blk", "net"};
-    static const char *const kind_names[] = {"disk", "network"};
+    static const char *const kind_names[] = {N_("disk"), N_("network")};
     unsigned n = 0;
 
     for (unsigned i = 0; i < d->n_cfg && n < max; i++) {
         const struct demo_cfg *c = &d->cfg[i];
         if (c->status[0] && strcmp(c->status, "ok") != 0) {
-            snprintf(lines[n++], DEMO_TEXT_MAX, "%s (%s): %s%s%s", demo_name(c->device), c->class_,
-                     c->status, c->reason[0] ? ": " : "", c->reason);
+            snprintf(lines[n++], DEMO_TEXT_MAX, "%s (%s): %s%s%s", demo_name(c->device),
+                     demo_class_word(c->class_), c->status, c->reason[0] ? ": " : "", c->reason);
         }
     }
     for (size_t k = 0; k < 2 && n < max; k++) {
@@ -665,20 +688,21 @@ static unsigned demo_missing(const struct demo_data *d, char lines[][DEMO_TEXT_M
         const struct demo_cfg *pv = demo_pick(d, kinds[k], "paravirtual");
         if (!emu || !pv) {
             snprintf(lines[n++], DEMO_TEXT_MAX,
-                     "No %s comparison: %s. The %s rows of the handout are left out.",
-                     kind_names[k],
-                     !emu && !pv ? "no device of this kind measured anything"
-                     : !emu      ? "no emulated device measured anything"
-                                 : "no paravirtual device measured anything",
-                     kind_names[k]);
+                     /* TRANSLATORS: kind ("disk", "network"), reason, kind */
+                     _("No %s comparison: %s. The %s rows of the handout are left out."),
+                     _(kind_names[k]),
+                     !emu && !pv ? _("no device of this kind measured anything")
+                     : !emu      ? _("no emulated device measured anything")
+                                 : _("no paravirtual device measured anything"),
+                     _(kind_names[k]));
         }
     }
     for (size_t i = 0; i < d->n_why && n < max; i++) {
         if (d->why[i].kicks_hidden) {
             snprintf(lines[n++], DEMO_TEXT_MAX,
-                     "%s %s: no register counts. It used vhost-net: the host kernel serves its "
-                     "queues, so its kicks and interrupts never reach QEMU, where they are "
-                     "counted.",
+                     _("%s %s: no register counts. It used vhost-net: the host kernel serves its "
+                       "queues, so its kicks and interrupts never reach QEMU, where they are "
+                       "counted."),
                      demo_name(d->why[i].device), d->why[i].workload);
         }
     }
@@ -689,23 +713,23 @@ static unsigned demo_missing(const struct demo_data *d, char lines[][DEMO_TEXT_M
         }
         if (in_summary) {
             snprintf(lines[n++], DEMO_TEXT_MAX,
-                     "No per-register detail (why.json %s): the register counts come from "
-                     "summary.csv alone.",
-                     d->why_err[0] ? d->why_err : "missing");
+                     _("No per-register detail (why.json %s): the register counts come from "
+                       "summary.csv alone."),
+                     d->why_err[0] ? d->why_err : _("missing"));
         } else {
             snprintf(lines[n++], DEMO_TEXT_MAX,
-                     "No register counts (why.json %s): the traced 'why' jobs need the qemu "
-                     "backend and a QEMU with QMP and the log trace backend.",
-                     d->why_err[0] ? d->why_err : "missing");
+                     _("No register counts (why.json %s): the traced 'why' jobs need the qemu "
+                       "backend and a QEMU with QMP and the log trace backend."),
+                     d->why_err[0] ? d->why_err : _("missing"));
         }
     }
     if (strcmp(d->accel, "kvm") != 0 && n < max) {
         snprintf(lines[n++], DEMO_TEXT_MAX,
-                 "No KVM: the guests ran under TCG, QEMU's software emulation of the CPU (%s). "
-                 "Every device is slower than under KVM and the speed-ups differ; the counts of "
-                 "register accesses and interrupts per operation come from the drivers and the "
-                 "device models and stay about the same.",
-                 d->accel_reason[0] ? d->accel_reason : "no reason recorded");
+                 _("No KVM: the guests ran under TCG, QEMU's software emulation of the CPU (%s). "
+                   "Every device is slower than under KVM and the speed-ups differ; the counts "
+                   "of register accesses and interrupts per operation come from the drivers and "
+                   "the device models and stay about the same."),
+                 d->accel_reason[0] ? d->accel_reason : _("no reason recorded"));
     }
     return n;
 }
@@ -713,28 +737,28 @@ static unsigned demo_missing(const struct demo_data *d, char lines[][DEMO_TEXT_M
 static void demo_print(const struct demo_data *d, const struct demo_finding *f, unsigned nf,
                        char missing[][DEMO_TEXT_MAX], unsigned nm, double elapsed_s, FILE *out)
 {
-    fprintf(out, "\nWhat the demo showed (%s, medians of %u repetitions):\n",
-            strcmp(d->accel, "kvm") == 0 ? "KVM" : "TCG, software CPU emulation", d->reps);
+    fprintf(out, _("\nWhat the demo showed (%s, medians of %u repetitions):\n"),
+            strcmp(d->accel, "kvm") == 0 ? "KVM" : _("TCG, software CPU emulation"), d->reps);
     for (unsigned i = 0; i < nf; i++) {
         fprintf(out, "\n  [%s]\n", f[i].workload);
         if (f[i].headline[0]) {
             fprintf(out, "  %s\n", f[i].headline);
         }
         if (f[i].why[0]) {
-            fprintf(out, "  Why: %s\n", f[i].why);
+            fprintf(out, _("  Why: %s\n"), f[i].why);
         }
     }
     if (nf == 0) {
-        fprintf(out, "\n  Nothing could be compared (see below).\n");
+        fprintf(out, "%s", _("\n  Nothing could be compared (see below).\n"));
     }
     if (nm) {
-        fprintf(out, "\nMissing, and why:\n");
+        fprintf(out, "%s", _("\nMissing, and why:\n"));
         for (unsigned i = 0; i < nm; i++) {
             fprintf(out, "  - %s\n", missing[i]);
         }
     }
     if (elapsed_s >= 0) {
-        fprintf(out, "\nThe demo took %.0f min %02.0f s.\n", floor(elapsed_s / 60),
+        fprintf(out, _("\nThe demo took %.0f min %02.0f s.\n"), floor(elapsed_s / 60),
                 fmod(elapsed_s, 60));
     }
 }
@@ -751,7 +775,7 @@ static void demo_h_num(FILE *f, double v, const char *unit)
     char b[32];
 
     if (!isfinite(v)) {
-        fputs("<span class=\"na\">not measured</span>", f);
+        fprintf(f, "<span class=\"na\">%s</span>", _("not measured"));
         return;
     }
     demo_num(b, sizeof(b), v);
@@ -774,14 +798,14 @@ static void demo_h_metric_row(FILE *f, const struct demo_data *d, const struct d
 
 /* The register accesses of one device and workload, with the regions they went to. */
 static void demo_h_regs(FILE *f, const struct demo_data *d, const struct demo_cfg *c,
-                        const char *workload)
+                        const char *workload, int detail)
 {
     const struct why_entry *w = demo_why(d, c->config, workload);
     double reg = demo_reg(d, c->config, workload);
     char a[32], b[32];
 
     demo_h_num(f, reg, "");
-    if (!w || w->ops <= 0) {
+    if (!w || w->ops <= 0 || !detail) {
         return;
     }
     fputs("<ul class=\"regs\">", f);
@@ -792,20 +816,32 @@ static void demo_h_regs(FILE *f, const struct demo_data *d, const struct demo_cf
         demo_h(f, w->regions[i].name);
         fputs("</code> ", f);
         demo_h(f, demo_region_what(c->device, w->regions[i].name));
-        fprintf(f, ": %s reads + %s writes</li>", a, b);
+        fprintf(f, _(": %s reads + %s writes</li>"), a, b);
     }
     if (w->kicks > 0 || w->notifies_per_op >= 0) {
         demo_num(a, sizeof(a), (double)w->kicks / w->ops);
-        fprintf(f, "<li>%s doorbell writes (<i>kicks</i>) to the notify region</li>", a);
+        fprintf(f, _("<li>%s doorbell writes (<i>kicks</i>) to the notify region</li>"), a);
     }
     if (w->n_regions == 0 && w->kicks == 0) {
-        fputs("<li>no register touched</li>", f);
+        fprintf(f, "<li>%s</li>", _("no register touched"));
     }
     fputs("</ul>", f);
 }
 
+/* Interrupts, guest CPU and host CPU per operation in one cell (the handout's short form). */
+static void demo_h_costs(FILE *f, const struct demo_data *d, const struct demo_cfg *c,
+                         const char *workload)
+{
+    demo_h_num(f, demo_median(d, c->config, workload, "irqs_per_op"), "");
+    fputs(" · ", f);
+    demo_h_num(f, demo_median(d, c->config, workload, "guest_cpu_us_per_op"), "µs");
+    fputs(" · ", f);
+    demo_h_num(f, demo_median(d, c->config, workload, "host_cpu_us_per_op"), "µs");
+}
+
+/* The path of one I/O on both devices; compact: one row of costs per workload (handout). */
 static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cfg *emu,
-                        const struct demo_cfg *pv)
+                        const struct demo_cfg *pv, int compact)
 {
     const char *wls[SCENARIO_MAX_WORKLOADS];
     unsigned nw = demo_common_workloads(d, emu, pv, wls, SCENARIO_MAX_WORKLOADS);
@@ -813,58 +849,75 @@ static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cf
 
     fputs("<table class=\"path\">\n<tr><th></th><th class=\"emu\">", f);
     demo_h(f, demo_name(emu->device));
-    fputs(" <small>(emulated)</small></th><th class=\"pv\">", f);
+    fprintf(f, " <small>(%s)</small></th><th class=\"pv\">", _("emulated"));
     demo_h(f, demo_name(pv->device));
-    fputs(" <small>(paravirtual)</small></th></tr>\n<tr><th>Guest driver</th><td><code>", f);
+    fprintf(f, " <small>(%s)</small></th></tr>\n<tr><th>%s</th><td><code>", _("paravirtual"),
+            _("Guest driver"));
     demo_h(f, emu->driver[0] ? emu->driver : "?");
     fputs("</code></td><td><code>", f);
     demo_h(f, pv->driver[0] ? pv->driver : "?");
     fputs("</code></td></tr>\n", f);
     fprintf(f,
-            "<tr><th>1. The driver hands over a request</th>"
-            "<td>It programs the device as if it were real hardware: it writes the request "
-            "into the device's registers and reads its status back. <b>Every register "
-            "access traps</b>: the virtual CPU stops and QEMU emulates the register.</td>"
-            "<td>It writes the request into a ring in guest memory (the <i>virtqueue</i>): "
-            "plain memory, <b>no trap</b>. Then one doorbell write (<i>kick</i>) traps once; "
-            "with many %s in flight one kick covers many, and the device can ask the driver "
-            "not to kick while it is busy.</td></tr>\n",
-            blk ? "requests" : "packets");
+            _("<tr><th>1. The driver hands over a request</th>"
+              "<td>It programs the device as if it were real hardware: it writes the request "
+              "into the device's registers and reads its status back. <b>Every register "
+              "access traps</b>: the virtual CPU stops and QEMU emulates the register.</td>"
+              "<td>It writes the request into a ring in guest memory (the <i>virtqueue</i>): "
+              "plain memory, <b>no trap</b>. Then one doorbell write (<i>kick</i>) traps once; "
+              "with many %s in flight one kick covers many, and the device can ask the driver "
+              "not to kick while it is busy.</td></tr>\n"),
+            blk ? _("requests") : _("packets"));
     for (unsigned i = 0; i < nw; i++) {
         const struct demo_wl *wl = demo_wl_of(wls[i]);
         char label[160];
 
-        snprintf(label, sizeof(label), "Trapped register accesses per %s (%s)",
-                 wl ? wl->op : "operation", wls[i]);
+        snprintf(label, sizeof(label), _("Trapped register accesses per %s (%s)"),
+                 wl ? _(wl->op) : _("operation"), wls[i]);
         fputs("<tr><th>", f);
         demo_h(f, label);
         fputs("</th><td>", f);
-        demo_h_regs(f, d, emu, wls[i]);
+        demo_h_regs(f, d, emu, wls[i], !compact || i == 0);
         fputs("</td><td>", f);
-        demo_h_regs(f, d, pv, wls[i]);
+        demo_h_regs(f, d, pv, wls[i], !compact || i == 0);
         fputs("</td></tr>\n", f);
     }
-    fputs("<tr><th>2. The device answers</th>"
-          "<td>An interrupt, then the driver reads and acknowledges status registers: more "
-          "traps.</td>"
-          "<td>The finished request goes into the <i>used</i> ring and one interrupt (MSI-X) "
-          "can report many of them; nothing to read back from registers.</td></tr>\n",
+    fputs(_("<tr><th>2. The device answers</th>"
+            "<td>An interrupt, then the driver reads and acknowledges status registers: more "
+            "traps.</td>"
+            "<td>The finished request goes into the <i>used</i> ring and one interrupt (MSI-X) "
+            "can report many of them; nothing to read back from registers.</td></tr>\n"),
           f);
-    for (unsigned i = 0; i < nw; i++) {
+    for (unsigned i = 0; i < nw && compact; i++) {
+        const struct demo_wl *wl = demo_wl_of(wls[i]);
+        char label[200];
+
+        snprintf(label, sizeof(label), _("Per %s (%s): interrupts · guest CPU · host CPU (QEMU)"),
+                 wl ? _(wl->op) : _("operation"), wls[i]);
+        fputs("<tr><th>", f);
+        demo_h(f, label);
+        fputs("</th><td>", f);
+        demo_h_costs(f, d, emu, wls[i]);
+        fputs("</td><td>", f);
+        demo_h_costs(f, d, pv, wls[i]);
+        fputs("</td></tr>\n", f);
+    }
+    for (unsigned i = 0; i < nw && !compact; i++) {
         const struct demo_wl *wl = demo_wl_of(wls[i]);
         char label[160];
 
-        snprintf(label, sizeof(label), "Interrupts per %s (%s)", wl ? wl->op : "operation", wls[i]);
+        snprintf(label, sizeof(label), _("Interrupts per %s (%s)"),
+                 wl ? _(wl->op) : _("operation"), wls[i]);
         demo_h_metric_row(f, d, emu, pv, label, wls[i], "irqs_per_op", "");
     }
-    for (unsigned i = 0; i < nw; i++) {
+    for (unsigned i = 0; i < nw && !compact; i++) {
         const struct demo_wl *wl = demo_wl_of(wls[i]);
         char label[160];
 
-        snprintf(label, sizeof(label), "Guest CPU per %s (%s)", wl ? wl->op : "operation", wls[i]);
-        demo_h_metric_row(f, d, emu, pv, label, wls[i], "guest_cpu_us_per_op", "µs");
-        snprintf(label, sizeof(label), "Host CPU (QEMU) per %s (%s)", wl ? wl->op : "operation",
+        snprintf(label, sizeof(label), _("Guest CPU per %s (%s)"), wl ? _(wl->op) : _("operation"),
                  wls[i]);
+        demo_h_metric_row(f, d, emu, pv, label, wls[i], "guest_cpu_us_per_op", "µs");
+        snprintf(label, sizeof(label), _("Host CPU (QEMU) per %s (%s)"),
+                 wl ? _(wl->op) : _("operation"), wls[i]);
         demo_h_metric_row(f, d, emu, pv, label, wls[i], "host_cpu_us_per_op", "µs");
     }
     fputs("</table>\n", f);
@@ -885,12 +938,90 @@ static const char demo_css[] =
     ".missing li{color:#8a4b00}"
     "@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}}";
 
+/* The page's head, title, the measurement's facts and what was compared. */
+static void demo_h_head(FILE *out, const struct demo_data *d, const char *css, double elapsed_s)
+{
+    fprintf(out,
+            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<title>%s</title>\n<style>%s</style>\n"
+            "</head>\n<body>\n<h1>%s</h1>\n<p class=\"meta\">",
+            i18n_lang(), _("Why paravirtual I/O is faster: pvbench demo"), css,
+            _("Why paravirtual I/O is faster"));
+    fputs(_("Measured by pvbench on "), out);
+    demo_h(out, d->cpu_model[0] ? d->cpu_model : _("this host"));
+    if (d->cores) {
+        fprintf(out, _(", %u cores"), d->cores);
+    }
+    fputs("; ", out);
+    demo_h(out, d->qemu_version[0] ? d->qemu_version : "QEMU");
+    fprintf(out, "; %s <b>", _("accelerator"));
+    demo_h(out, d->accel[0] ? d->accel : "?");
+    fputs("</b>", out);
+    if (d->started[0]) {
+        fputs("; ", out);
+        demo_h(out, d->started);
+    }
+    if (elapsed_s >= 0) {
+        fprintf(out, _("; the demo took %.0f min %02.0f s"), floor(elapsed_s / 60),
+                fmod(elapsed_s, 60));
+    }
+    fprintf(out, _(". Medians of %u repetitions per device and workload.</p>\n"), d->reps);
+
+    fputs(_("<p>Each device ran in its own virtual machine; the machines were identical except "
+            "for that one device. An <b>emulated</b> device imitates a real piece of hardware "
+            "(an IDE disk controller, a Realtek 8139 network card) so that any operating "
+            "system's driver works with it. A <b>paravirtual</b> (virtio) device is designed for "
+            "virtual machines: the guest needs a virtio driver, and in exchange the device is "
+            "cheap to talk to.</p>\n"),
+          out);
+}
+
+/* The course's questions answered, and where each number comes from. */
+static void demo_h_questions(FILE *out, const struct demo_data *d)
+{
+    char buf[256];
+
+    fprintf(out, "<h2>%s</h2>\n<ul>\n", _("Questions this answers"));
+    fputs(_("<li><b>Why is an emulated device slower?</b> Each request costs it many register "
+            "accesses, and each access stops the virtual CPU and runs QEMU's emulation of that "
+            "register. The virtio device needs about one doorbell write per request, fewer when "
+            "requests are in flight together.</li>\n"),
+          out);
+    fputs(_("<li><b>Why does it use more CPU?</b> Those stops and emulations are CPU time, in "
+            "the guest (driver, interrupt handlers) and on the host (QEMU): see the CPU per "
+            "operation rows.</li>\n"),
+          out);
+    fputs(_("<li><b>Why does a virtio device need its own driver?</b> It does not look like "
+            "any real hardware: the guest talks to it through rings in memory. Linux has the "
+            "virtio drivers built in; Windows needs them installed.</li>\n"),
+          out);
+    fputs(_("<li><b>Then why emulate old hardware at all?</b> Every operating system already "
+            "has drivers for an IDE disk or a Realtek 8139 card: it installs and boots "
+            "anywhere.</li>\n"),
+          out);
+    fputs(_("<li><b>What does KVM change?</b> With KVM the CPU runs guest code directly and "
+            "only the traps are expensive, so the gap between the two kinds of device is "
+            "usually larger than under TCG.</li>\n"),
+          out);
+    fputs("</ul>\n", out);
+    snprintf(buf, sizeof(buf), "%s", d->n_why ? d->why[0].source : _("none"));
+    fputs(_("<p class=\"meta\">Numbers: summary.csv (medians) of this run folder. Register "
+            "accesses, kicks and device interrupts: one short traced job per device and "
+            "workload after the measured ones, so tracing never slowed the measured numbers "
+            "(why.json, source <code>"),
+          out);
+    demo_h(out, buf);
+    fputs(_("</code>). Interrupts: the guest's /proc/interrupts. CPU: the guest's /proc/stat "
+            "and the QEMU process's CPU time.</p>\n"),
+          out);
+}
+
 static int demo_write_html(const struct demo_data *d, const struct demo_finding *f, unsigned nf,
                            char missing[][DEMO_TEXT_MAX], unsigned nm, double elapsed_s)
 {
     static const char *const kinds[] = {"blk", "net"};
-    static const char *const kind_titles[] = {"one disk request", "one network exchange"};
-    char path[PATH_MAX + 16], buf[256];
+    static const char *const kind_titles[] = {N_("one disk request"), N_("one network exchange")};
+    char path[PATH_MAX + 16];
     FILE *out;
     int rc;
 
@@ -900,50 +1031,20 @@ static int demo_write_html(const struct demo_data *d, const struct demo_finding 
         log_err("cannot write %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(out,
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<title>Why paravirtual I/O is faster: pvbench demo</title>\n<style>%s</style>\n"
-            "</head>\n<body>\n<h1>Why paravirtual I/O is faster</h1>\n<p class=\"meta\">",
-            demo_css);
-    fputs("Measured by pvbench on ", out);
-    demo_h(out, d->cpu_model[0] ? d->cpu_model : "this host");
-    if (d->cores) {
-        fprintf(out, ", %u cores", d->cores);
-    }
-    fputs("; ", out);
-    demo_h(out, d->qemu_version[0] ? d->qemu_version : "QEMU");
-    fputs("; accelerator <b>", out);
-    demo_h(out, d->accel[0] ? d->accel : "?");
-    fputs("</b>", out);
-    if (d->started[0]) {
-        fputs("; ", out);
-        demo_h(out, d->started);
-    }
-    if (elapsed_s >= 0) {
-        fprintf(out, "; the demo took %.0f min %02.0f s", floor(elapsed_s / 60),
-                fmod(elapsed_s, 60));
-    }
-    fprintf(out, ". Medians of %u repetitions per device and workload.</p>\n", d->reps);
-
-    fputs("<p>Each device ran in its own virtual machine; the machines were identical except for "
-          "that one device. An <b>emulated</b> device imitates a real piece of hardware "
-          "(an IDE disk controller, a Realtek 8139 network card) so that any operating system's "
-          "driver works with it. A <b>paravirtual</b> (virtio) device is designed for virtual "
-          "machines: the guest needs a virtio driver, and in exchange the device is cheap to "
-          "talk to.</p>\n<h2>The result</h2>\n<ul>\n",
-          out);
+    demo_h_head(out, d, demo_css, elapsed_s);
+    fprintf(out, "<h2>%s</h2>\n<ul>\n", _("The result"));
     for (unsigned i = 0; i < nf; i++) {
         fputs("<li class=\"find\">", out);
         demo_h(out, f[i].headline[0] ? f[i].headline : f[i].workload);
         if (f[i].why[0]) {
-            fputs("<br><i>Why:</i> ", out);
+            fprintf(out, "<br><i>%s</i> ", _("Why:"));
             demo_h(out, f[i].why);
         }
         fputs("</li>\n", out);
     }
     if (nf == 0) {
-        fputs("<li>Nothing could be compared: see <a href=\"#missing\">what is missing</a>."
-              "</li>\n",
+        fputs(_("<li>Nothing could be compared: see <a href=\"#missing\">what is missing</a>."
+                "</li>\n"),
               out);
     }
     fputs("</ul>\n", out);
@@ -954,12 +1055,12 @@ static int demo_write_html(const struct demo_data *d, const struct demo_finding 
         if (!emu || !pv) {
             continue;
         }
-        fprintf(out, "<h2>The path of one I/O: %s</h2>\n", kind_titles[k]);
-        demo_h_path(out, d, emu, pv);
+        fprintf(out, _("<h2>The path of one I/O: %s</h2>\n"), _(kind_titles[k]));
+        demo_h_path(out, d, emu, pv, 0);
     }
 
     if (d->n_charts) {
-        fputs("<h2>Charts</h2>\n", out);
+        fprintf(out, "<h2>%s</h2>\n", _("Charts"));
         for (unsigned i = 0; i < d->n_charts; i++) {
             fputs("<img src=\"", out);
             demo_h(out, d->charts[i]);
@@ -969,13 +1070,14 @@ static int demo_write_html(const struct demo_data *d, const struct demo_finding 
         }
     }
     if (d->have_report) {
-        fputs("<p>Every number with its 95% interval: <a href=\"report.html\">report.html</a>."
-              "</p>\n",
+        fputs(_("<p>Every number with its 95% interval: <a href=\"report.html\">report.html</a>."
+                "</p>\n"),
               out);
     }
 
     if (nm) {
-        fputs("<h2 id=\"missing\">What is missing, and why</h2>\n<ul class=\"missing\">\n", out);
+        fprintf(out, "<h2 id=\"missing\">%s</h2>\n<ul class=\"missing\">\n",
+                _("What is missing, and why"));
         for (unsigned i = 0; i < nm; i++) {
             fputs("<li>", out);
             demo_h(out, missing[i]);
@@ -984,33 +1086,8 @@ static int demo_write_html(const struct demo_data *d, const struct demo_finding 
         fputs("</ul>\n", out);
     }
 
-    fputs("<h2>Questions this answers</h2>\n<ul>\n"
-          "<li><b>Why is an emulated device slower?</b> Each request costs it many register "
-          "accesses, and each access stops the virtual CPU and runs QEMU's emulation of that "
-          "register. The virtio device needs about one doorbell write per request, fewer when "
-          "requests are in flight together.</li>\n"
-          "<li><b>Why does it use more CPU?</b> Those stops and emulations are CPU time, in the "
-          "guest (driver, interrupt handlers) and on the host (QEMU): see the CPU per "
-          "operation rows.</li>\n"
-          "<li><b>Why does a virtio device need its own driver?</b> It does not look like any "
-          "real hardware: the guest talks to it through rings in memory. Linux has the virtio "
-          "drivers built in; Windows needs them installed.</li>\n"
-          "<li><b>Then why emulate old hardware at all?</b> Every operating system already has "
-          "drivers for an IDE disk or a Realtek 8139 card: it installs and boots anywhere.</li>\n"
-          "<li><b>What does KVM change?</b> With KVM the CPU runs guest code directly and only "
-          "the traps are expensive, so the gap between the two kinds of device is usually "
-          "larger than under TCG.</li>\n</ul>\n",
-          out);
-    snprintf(buf, sizeof(buf), "%s", d->n_why ? d->why[0].source : "none");
-    fputs("<p class=\"meta\">Numbers: summary.csv (medians) of this run folder. Register "
-          "accesses, kicks and device interrupts: one short traced job per device and workload "
-          "after the measured ones, so tracing never slowed the measured numbers (why.json, "
-          "source <code>",
-          out);
-    demo_h(out, buf);
-    fputs("</code>). Interrupts: the guest's /proc/interrupts. CPU: the guest's /proc/stat "
-          "and the QEMU process's CPU time.</p>\n</body>\n</html>\n",
-          out);
+    demo_h_questions(out, d);
+    fputs("</body>\n</html>\n", out);
     rc = ferror(out) ? -1 : 0;
     if (fclose(out) != 0) {
         rc = -1;
@@ -1019,6 +1096,136 @@ static int demo_write_html(const struct demo_data *d, const struct demo_finding 
         log_err("cannot write %s", path);
     }
     return rc;
+}
+
+/* ---- the printed handout (handout.html -> demo.pdf) ------------------------------------------ */
+
+static const char demo_print_css[] =
+    "@page{size:A4;margin:11mm 13mm}"
+    "body{font-family:sans-serif;font-size:8.6pt;line-height:1.28;color:#111;margin:0}"
+    "h1{font-size:14pt;margin:0 0 2pt}h2{font-size:10.5pt;margin:7pt 0 3pt;"
+    "border-bottom:1px solid #999;page-break-after:avoid}"
+    "p{margin:3pt 0}.meta{color:#444;font-size:7.6pt}.na{color:#888;font-style:italic}"
+    "table{border-collapse:collapse;width:100%;margin:2pt 0}tr{page-break-inside:avoid}"
+    "table.path th:first-child{width:24%}table.path{font-size:8pt}"
+    "th,td{border:1px solid #bbb;padding:1.5pt 4pt;vertical-align:top;text-align:left}"
+    "td.n{text-align:right;white-space:nowrap}th.emu{background:#fde3cf}"
+    "th.pv{background:#d6eaf8}ul{margin:2pt 0 2pt 13pt;padding:0}li{margin-bottom:1.5pt}"
+    "ul.regs{margin:1pt 0 0 10pt;font-size:7.6pt}code{font-size:8pt}"
+    ".missing li{color:#8a4b00}";
+
+/* One row of the numbers table: a finding's headline metric for both devices. */
+static void demo_h_number_row(FILE *out, const struct demo_data *d, const struct demo_finding *f)
+{
+    const struct demo_wl *wl = demo_wl_of(f->workload);
+    double ev, pv;
+    char r[32];
+
+    if (!wl) {
+        return;
+    }
+    ev = demo_median(d, f->emu->config, f->workload, wl->metric);
+    pv = demo_median(d, f->pv->config, f->workload, wl->metric);
+    fputs("<tr><td>", out);
+    demo_h(out, _(wl->what));
+    fputs("</td><td class=\"n\">", out);
+    demo_h_num(out, ev, _(wl->unit));
+    fputs("</td><td class=\"n\">", out);
+    demo_h_num(out, pv, _(wl->unit));
+    fputs("</td><td class=\"n\">", out);
+    if (isfinite(ev) && isfinite(pv) && ev > 0 && pv > 0) {
+        i18n_num(r, sizeof(r), wl->higher_better ? pv / ev : ev / pv, 2);
+        fprintf(out, "<b>%s×</b>", r);
+    } else {
+        fprintf(out, "<span class=\"na\">%s</span>", _("not measured"));
+    }
+    fputs("</td></tr>\n", out);
+}
+
+/* The table of the measured numbers, one block per kind of device. */
+static void demo_h_numbers(FILE *out, const struct demo_data *d, const struct demo_finding *f,
+                           unsigned nf)
+{
+    const struct demo_cfg *emu = NULL, *pv = NULL;
+
+    fprintf(out, "<table>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+            _("Measured"), _("Emulated"), _("Paravirtual"),
+            _("Speed-up of the paravirtual device"));
+    for (unsigned i = 0; i < nf; i++) {
+        if (f[i].emu != emu || f[i].pv != pv) {
+            emu = f[i].emu;
+            pv = f[i].pv;
+            fputs("<tr><th></th><th class=\"emu\">", out);
+            demo_h(out, demo_name(emu->device));
+            fputs("</th><th class=\"pv\">", out);
+            demo_h(out, demo_name(pv->device));
+            fputs("</th><th></th></tr>\n", out);
+        }
+        demo_h_number_row(out, d, &f[i]);
+    }
+    fputs("</table>\n", out);
+}
+
+/* handout.html: what demo.pdf is printed from; at most two A4 pages. */
+static int demo_write_handout(const struct demo_data *d, const struct demo_finding *f,
+                              unsigned nf, char missing[][DEMO_TEXT_MAX], unsigned nm,
+                              double elapsed_s, char *path, size_t pathlen)
+{
+    static const char *const kinds[] = {"blk", "net"};
+    static const char *const kind_titles[] = {N_("one disk request"), N_("one network exchange")};
+    FILE *out;
+    int rc;
+
+    if (util_fmt(path, pathlen, "%s/%s", d->run_dir, DEMO_HANDOUT) < 0) {
+        return -1;
+    }
+    out = fopen(path, "we");
+    if (!out) {
+        log_err("cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    demo_h_head(out, d, demo_print_css, elapsed_s);
+    fprintf(out, "<h2>%s</h2>\n", _("The numbers"));
+    if (nf) {
+        /* the reasons' numbers are in the path tables below; the headlines say the rest */
+        demo_h_numbers(out, d, f, nf);
+        fputs("<ul>\n", out);
+        for (unsigned i = 0; i < nf; i++) {
+            if (f[i].headline[0]) {
+                fputs("<li>", out);
+                demo_h(out, f[i].headline);
+                fputs("</li>\n", out);
+            }
+        }
+        fputs("</ul>\n", out);
+    } else {
+        fprintf(out, "<p>%s</p>\n", _("Nothing could be compared (see below)."));
+    }
+    for (size_t k = 0; k < 2; k++) {
+        const struct demo_cfg *emu = demo_pick(d, kinds[k], "emulated");
+        const struct demo_cfg *pv = demo_pick(d, kinds[k], "paravirtual");
+        if (emu && pv) {
+            fprintf(out, _("<h2>The path of one I/O: %s</h2>\n"), _(kind_titles[k]));
+            demo_h_path(out, d, emu, pv, 1);
+        }
+    }
+    if (nm) {
+        fprintf(out, "<h2>%s</h2>\n<ul class=\"missing\">\n", _("What is missing, and why"));
+        for (unsigned i = 0; i < nm; i++) {
+            fputs("<li>", out);
+            demo_h(out, missing[i]);
+            fputs("</li>\n", out);
+        }
+        fputs("</ul>\n", out);
+    }
+    demo_h_questions(out, d);
+    fputs("</body>\n</html>\n", out);
+    rc = ferror(out) ? -1 : 0;
+    if (fclose(out) != 0 || rc < 0) {
+        log_err("cannot write %s", path);
+        return -1;
+    }
+    return 0;
 }
 
 int demo_render(const char *run_dir, double elapsed_s, FILE *out, int no_html)
@@ -1042,10 +1249,20 @@ int demo_render(const char *run_dir, double elapsed_s, FILE *out, int no_html)
     nm = demo_missing(d, missing, DEMO_MAX_CFG + 4);
     demo_print(d, f, nf, missing, nm, elapsed_s, out);
     if (!no_html) {
-        if (demo_write_html(d, f, nf, missing, nm, elapsed_s) < 0) {
+        char handout[PATH_MAX + 16], pdf[PATH_MAX + 16];
+
+        if (demo_write_html(d, f, nf, missing, nm, elapsed_s) < 0 ||
+            demo_write_handout(d, f, nf, missing, nm, elapsed_s, handout, sizeof(handout)) < 0 ||
+            util_fmt(pdf, sizeof(pdf), "%s/%s", run_dir, DEMO_PDF) < 0) {
             goto out;
         }
-        fprintf(out, "Handout: %s/%s\n", run_dir, DEMO_HTML);
+        fprintf(out, _("Web page: %s/%s\n"), run_dir, DEMO_HTML);
+        if (printpdf_from_html(handout, pdf, DEMO_PDF_TIMEOUT_S, err, sizeof(err)) == 0) {
+            fprintf(out, _("Handout to print (A4): %s\n"), pdf);
+        } else {
+            fprintf(out, _("No handout PDF: %s. Print %s from a browser instead.\n"), err,
+                    handout);
+        }
     }
     rc = nf ? 0 : 1;
 out:
@@ -1068,17 +1285,22 @@ static const struct cli_opt demo_opts[] = {
     {"from", 0, "DIR", "no run: tell the story of an existing run folder again", 'F', "=dir"},
     {"image", 0, "DIR", "guest image folder", 'i', "=dir"},
     {"qemu", 0, "PATH", "QEMU binary", 'q', "=file"},
+    {"lang", 0, "LANG",
+     "language of the account and the handout: en or es (default: from LANGUAGE, LC_ALL, "
+     "LC_MESSAGES, LANG)",
+     'L', "en es"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
 const struct cli_spec demo_cli = {
     .name = "demo",
     .summary = "teaching demo: an emulated device against virtio, and why",
-    .synopsis = "[--quick] [-o DIR] [options]",
+    .synopsis = "[--quick] [-o DIR] [--lang LANG] [options]",
     .description =
         "Runs scenarios/teaching.ini (an emulated device against its virtio counterpart,\n"
         "disk and network), then explains the result with the measured numbers and writes\n"
-        "a one-page handout, demo.html, into the run folder.",
+        "demo.html (a web page with the charts) and the handout to print, demo.pdf (two A4\n"
+        "pages, printed by headless Chromium from handout.html), into the run folder.",
     .opts = demo_opts,
     .notes = "Exit: 0 when the handout compares at least one pair of devices, else the run's\n"
              "exit code (3: nothing could be measured, 4: this host cannot run it).",
@@ -1132,7 +1354,7 @@ int demo_main(int argc, char **argv)
 {
     struct run_options o;
     char scenario[PATH_MAX], out_dir[PATH_MAX], stamp[32];
-    const char *scn = NULL, *from = NULL;
+    const char *scn = NULL, *from = NULL, *lang = NULL;
     int id, quick = 0, code, rendered;
     struct cli c;
     double t0;
@@ -1168,6 +1390,9 @@ int demo_main(int argc, char **argv)
         case 'q':
             o.qemu_binary = c.arg;
             break;
+        case 'L':
+            lang = c.arg;
+            break;
         default:
             return PVB_EXIT_USAGE;
         }
@@ -1178,6 +1403,10 @@ int demo_main(int argc, char **argv)
     if (c.ind < argc) {
         log_err("demo: unexpected argument '%s'", argv[c.ind]);
         cli_try(&demo_cli);
+        return PVB_EXIT_USAGE;
+    }
+    if (i18n_init(lang, NULL) < 0) {
+        log_err("demo: no messages in language '%s' (pvbench has: %s)", lang, I18N_LANGS);
         return PVB_EXIT_USAGE;
     }
     if (from) {

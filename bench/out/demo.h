@@ -3,7 +3,8 @@
  * path (run_main), then reads the run folder (summary.csv, run.json, why.json, plots/)
  * and tells, in plain words and with the measured numbers, how much faster the
  * paravirtual devices were and why: register accesses that trap, interrupts and CPU
- * per operation. Writes demo.html, a one-page handout, into the run folder.
+ * per operation. Writes demo.html (a web page with the charts) and the handout to print:
+ * handout.html and demo.pdf (two A4 pages at most), into the run folder.
  */
 #ifndef PVB_DEMO_H
 #define PVB_DEMO_H
@@ -13,6 +14,8 @@
 #include "cli.h"
 
 #define DEMO_HTML "demo.html"
+#define DEMO_HANDOUT "handout.html" /* the printed handout's page */
+#define DEMO_PDF "demo.pdf"         /* printed from it by headless Chromium */
 
 /* `pvbench demo [options]`: argv[0] is "demo". Returns a PVB_EXIT_* code. */
 int demo_main(int argc, char **argv);
@@ -20,7 +23,8 @@ int demo_main(int argc, char **argv);
 extern const struct cli_spec demo_cli;
 
 /*
- * Read run_dir and print the account to out; write run_dir/demo.html unless no_html.
+ * Read run_dir and print the account to out; write run_dir/demo.html, handout.html and
+ * demo.pdf unless no_html (without Chromium, no PDF: said on out, not an error).
  * elapsed_s < 0: the demo's duration is unknown (re-rendering an old run).
  * 0 when at least one emulated/paravirtual pair could be compared, 1 when the
  * handout was written but nothing could be compared, -1 when run_dir is unreadable.

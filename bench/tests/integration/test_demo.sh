@@ -67,7 +67,54 @@ done
 
 # The account quotes the numbers.
 grep -q "trapped register accesses per read" "$TMP/demo.out" || fail "no plain-language account"
-grep -q "Handout: $OUT/demo.html" "$TMP/demo.out" || fail "the demo did not name its handout"
+grep -q "Web page: $OUT/demo.html" "$TMP/demo.out" || fail "the demo did not name its web page"
+
+# The handout to print: demo.pdf, A4, at most two pages, its text layer holds the numbers.
+check_pdf() { # $1 language, $2 decimal separator, $3 words the handout must hold
+    local lang=$1 sep=$2 words=$3 pdf="$OUT/demo.pdf" pages size cell v num
+    command -v pdfinfo >/dev/null || fail "pdfinfo missing (poppler-utils: scripts/setup)"
+    [ -s "$pdf" ] || fail "$lang: no demo.pdf"
+    pages=$(pdfinfo "$pdf" | awk '/^Pages:/ { print $2 }')
+    size=$(pdfinfo "$pdf" | awk '/^Page size:/ { print int($3 + 0.5) "x" int($5 + 0.5) }')
+    [ "$pages" -ge 1 ] && [ "$pages" -le 2 ] || fail "$lang: demo.pdf has $pages pages, at most 2"
+    [ "$size" = "595x842" ] || fail "$lang: demo.pdf pages are $size pt, not A4 (595x842)"
+    pdftotext -layout "$pdf" "$TMP/demo-$lang.txt"
+    grep -q "$words" "$TMP/demo-$lang.txt" || fail "$lang: demo.pdf lacks '$words'"
+    # the headline medians of the pairs, as the handout writes them (rounded as demo_num does)
+    for cell in "ide randread iops" "virtio-blk randread iops" \
+        "rtl8139 tcp_rr transactions_s" "virtio-net tcp_rr transactions_s"; do
+        # shellcheck disable=SC2086
+        v=$(med $cell)
+        [ -n "$v" ] || continue
+        num=$(awk -v v="$v" -v sep="$sep" 'BEGIN { a = v < 0 ? -v : v
+            f = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 0.1 ? "%.2f" : "%.3f"
+            x = sprintf(f, v); sub(/\./, sep, x); print x }')
+        grep -qF -- "$num" "$TMP/demo-$lang.txt" ||
+            fail "$lang: demo.pdf lacks the median $num of $cell"
+    done
+    ok "$lang: demo.pdf is $pages A4 page(s) and holds the measured medians"
+}
+check_pdf en . "Why paravirtual I/O is faster"
+grep -q "Handout to print (A4): $OUT/demo.pdf" "$TMP/demo.out" || fail "the demo did not name its PDF"
+
+# The same run told in Spanish: every message of the account translated, decimal commas.
+"$PVBENCH" demo --from "$OUT" --lang es >"$TMP/demo-es.out" 2>&1 || fail "demo --lang es exited $?"
+grep -q "Lo que mostró la demostración" "$TMP/demo-es.out" || fail "no Spanish account"
+grep -q "accesos a registros interceptados por lectura" "$TMP/demo-es.out" ||
+    fail "the Spanish account does not explain the traps"
+grep -Eq "[0-9],[0-9]+× " "$TMP/demo-es.out" || fail "no decimal comma in the Spanish account"
+grep -q "What the demo showed\|Missing, and why" "$TMP/demo-es.out" &&
+    fail "English left in the Spanish account"
+grep -q '<html lang="es">' "$OUT/demo.html" || fail "demo.html is not marked Spanish"
+check_pdf es , "Por qué la E/S paravirtualizada es más rápida"
+env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=es_ES.UTF-8 "$PVBENCH" demo --from "$OUT" \
+    >"$TMP/demo-lang.out" 2>&1 ||
+    fail "LANG=es_ES.UTF-8 demo exited $?"
+grep -q "Lo que mostró la demostración" "$TMP/demo-lang.out" || fail "LANG=es_ES.UTF-8 ignored"
+"$PVBENCH" demo --from "$OUT" --lang xx >/dev/null 2>&1
+[ $? -eq 2 ] || fail "demo --lang xx should exit 2"
+"$PVBENCH" demo --from "$OUT" --lang en >/dev/null 2>&1 || fail "demo --lang en exited $?"
+
 
 # demo.html references only files that exist, by relative paths.
 HTML="$OUT/demo.html"
