@@ -1641,6 +1641,7 @@ static int lv_counters(struct guest *g, struct backend_counters *out)
 
 const struct backend_ops backend_libvirt_ops = {
     .name = "libvirt",
+    .process_name = "QEMU",
     .caps = BACKEND_CAP_COUNTERS | BACKEND_CAP_REMOTE_STORAGE | BACKEND_CAP_HOSTS,
     .start = lv_start,
     .cpu_seconds = lv_cpu_seconds,

@@ -227,6 +227,7 @@ static void qemu_stop(struct guest *g, double grace_s)
 
 const struct backend_ops backend_qemu_ops = {
     .name = "qemu",
+    .process_name = "QEMU",
     .caps = BACKEND_CAP_WHY,
     .start = qemu_start,
     .cpu_seconds = qemu_cpu_seconds,

@@ -15,7 +15,7 @@
 #define LOSTGUEST_MAX_QUEUES 8
 #define LOSTGUEST_QMP_S 3.0
 
-void lostguest_threads(FILE *out, pid_t pid)
+void lostguest_threads(FILE *out, pid_t pid, const char *who)
 {
     char path[64], buf[512], comm[64], wchan[64];
     struct dirent *de;
@@ -26,8 +26,8 @@ void lostguest_threads(FILE *out, pid_t pid)
     if (!d) {
         return;
     }
-    fprintf(out, "pvbench: QEMU pid %d lost its guest; its threads (name, state, wait channel):\n",
-            (int)pid);
+    fprintf(out, "pvbench: %s pid %d lost its guest; its threads (name, state, wait channel):\n",
+            who, (int)pid);
     while ((de = readdir(d)) != NULL) {
         char *close_paren, state;
         int tid = atoi(de->d_name);

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* The threads of QEMU process pid, one line each ("tid name state wchan"). */
-void lostguest_threads(FILE *out, pid_t pid);
+/* The threads of process pid (who: "QEMU", ...), one line each ("tid name state wchan"). */
+void lostguest_threads(FILE *out, pid_t pid, const char *who);
 
 /*
  * Every virtio device's queues through the QMP socket at qmp_path (a few seconds at most),

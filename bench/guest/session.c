@@ -17,7 +17,7 @@ void session_init(struct session *s, const struct backend_ops *ops, const char *
 {
     memset(s, 0, sizeof(*s));
     s->ops = ops;
-    s->who = "QEMU";
+    s->who = ops && ops->process_name ? ops->process_name : "QEMU";
     s->agent = "agent";
     s->logs = "logs/";
     s->log_prefix = "";
@@ -235,7 +235,7 @@ void session_log_lost(struct session *s, const char *qmp_path)
     if (!session_alive(s) || !s->agent_log[0] || !(f = fopen(s->agent_log, "ae"))) {
         return;
     }
-    lostguest_threads(f, s->g.pid);
+    lostguest_threads(f, s->g.pid, s->who);
     if (qmp_path) {
         lostguest_virtqueues(f, qmp_path);
     }
