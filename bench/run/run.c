@@ -58,11 +58,12 @@ struct live_guest {
     struct agent_result last; /* the last result the agent sent */
 };
 
-/* Whose samples device dev's are: its configuration on the current host. */
-static struct record_target run_target(const struct run_ctx *r, const struct devmodel *dev)
+/* Whose samples configuration di's are: on the current host. */
+static struct record_target run_target(const struct run_ctx *r, unsigned di)
 {
+    const struct devmodel *dev = r->s.devices[di];
     struct record_target t = {
-        .config = run_config_name(r, dev),
+        .config = run_config_name(r, di),
         .host = r->host->label,
         .device = dev->name,
         .class_ = devmodel_class_name(dev->class),
@@ -74,36 +75,46 @@ static struct record_target run_target(const struct run_ctx *r, const struct dev
 }
 
 /*
- * Index of a net device among the scenario's net devices: its tap, address and MAC. Side by
- * side, each backend's guests have their own (the second backend's come after the first's).
+ * Index of net configuration di among the scenario's net configurations: its tap, address
+ * and MAC. Side by side, each backend's guests have their own (the second backend's come
+ * after the first's).
  */
-static unsigned net_index(const struct run_ctx *r, const struct devmodel *dev)
+static unsigned net_index(const struct run_ctx *r, unsigned di)
 {
-    unsigned k = 0, n_net = 0, before = 1;
+    unsigned k = 0, n_net = 0;
 
     for (unsigned i = 0; i < r->s.n_devices; i++) {
-        before = before && r->s.devices[i] != dev;
-        k += before && r->s.devices[i]->kind == DEVMODEL_NET;
+        k += i < di && r->s.devices[i]->kind == DEVMODEL_NET;
         n_net += r->s.devices[i]->kind == DEVMODEL_NET;
     }
     return k + (r->side_by_side ? run_host_index(r) * n_net : 0);
 }
 
+/* What guest_start boots. */
+struct guest_req {
+    const char *config;         /* its name: logs, socket, disk, domain */
+    const struct devmodel *dut; /* NULL: none */
+    unsigned tap;               /* a net dut's: net_index */
+    enum machine_type machine;
+    const char *accel;
+    double timeout_s;
+    unsigned disk_mib;
+};
+
 /*
- * Boot a guest with dut (NULL for none) and wait for the agent's READY.
- * Fills *ready and *boot_s. On failure the guest is left for guest_stop.
+ * Boot a guest as q says and wait for the agent's READY (lg->s.ready, lg->s.boot_s).
+ * On failure the guest is left for guest_stop.
  */
-static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *config,
-                      const struct devmodel *dut, enum machine_type machine, const char *accel,
-                      double timeout_s, unsigned disk_mib, struct agent_ready *ready,
-                      double *boot_s, char *reason, size_t len)
+static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct guest_req *q,
+                       char *reason, size_t len)
 {
     char name[96], cmdline[256], console[PATH_MAX + 32], qemulog[PATH_MAX + 32];
     char sock[PATH_MAX], disk[PATH_MAX], agent_log[PATH_MAX + 32], err[256];
     char addr[32] = "", mac[32] = "";
-    const char *volume;
+    const char *config = q->config, *accel = q->accel, *volume;
+    const struct devmodel *dut = q->dut;
     struct guest_spec spec;
-    unsigned k = 0;
+    unsigned k = q->tap;
 
     memset(lg, 0, sizeof(*lg));
     snprintf(agent_log, sizeof(agent_log), "%s/%s-agent.log", r->logs_dir, config);
@@ -122,7 +133,6 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     }
     if (dut && dut->kind == DEVMODEL_NET) {
         /* Each net guest of the run has its own tap, address and MAC (netns.h). */
-        k = net_index(r, dut);
         if (k >= r->net.n_taps || netns_guest_addr(k, addr, sizeof(addr)) < 0 ||
             netns_guest_mac(k, mac, sizeof(mac)) < 0) {
             snprintf(reason, len, "no tap of the test network for %s", config);
@@ -142,7 +152,7 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     /* A NIC under test has no scratch disk; a host that cannot see our files gets a volume. */
     volume = backend_can(r->backend, BACKEND_CAP_REMOTE_STORAGE) && r->host->upload ? config : NULL;
     if ((!dut || dut->kind != DEVMODEL_NET) &&
-        session_scratch_disk(&lg->s, disk, volume, disk_mib, reason, len) < 0) {
+        session_scratch_disk(&lg->s, disk, volume, q->disk_mib, reason, len) < 0) {
         return -1;
     }
 
@@ -150,7 +160,7 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     spec.name = name;
     spec.qemu_binary = r->qemu_binary;
     spec.accel = accel;
-    spec.machine = machine;
+    spec.machine = q->machine;
     spec.vcpus = r->s.vcpus;
     spec.memory_mib = r->s.memory_mib;
     /* The guest image as the host sees it: uploaded volumes on a remote host. */
@@ -180,7 +190,28 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     /* vhost-net serves the queues in the host kernel: QEMU never sees their kicks. */
     lg->why.kicks_hidden = spec.net_vhost;
 
-    if (session_boot(&lg->s, &spec, timeout_s, reason, len) < 0) {
+    return session_boot(&lg->s, &spec, q->timeout_s, reason, len);
+}
+
+/*
+ * Boot a guest with dut (NULL for none, or a device without a NIC: the accelerator's probe)
+ * and wait for the agent's READY. Fills *ready and *boot_s. On failure the guest is left for
+ * guest_stop.
+ */
+static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *config,
+                      const struct devmodel *dut, enum machine_type machine, const char *accel,
+                      double timeout_s, unsigned disk_mib, struct agent_ready *ready,
+                      double *boot_s, char *reason, size_t len)
+{
+    const struct guest_req q = {.config = config,
+                                .dut = dut,
+                                .tap = UINT_MAX, /* no tap: a net dut fails */
+                                .machine = machine,
+                                .accel = accel,
+                                .timeout_s = timeout_s,
+                                .disk_mib = disk_mib};
+
+    if (guest_start(r, lg, &q, reason, len) < 0) {
         return -1;
     }
     *boot_s = lg->s.boot_s;
@@ -299,11 +330,12 @@ static void host_baseline_report(struct run_ctx *r)
 
 enum job_outcome { JOB_OK, JOB_FAILED, JOB_GUEST_LOST };
 
-/* The fault to inject into this job (--fault F@DEV[:WL]; WL "why": the traced job). */
-static const char *job_fault(struct run_ctx *r, const struct devmodel *dev,
-                             const struct workload *w, int why_job)
+/* The fault to inject into this job of configuration di (--fault F@DEV[:WL]: its device;
+ * WL "why": the traced job). */
+static const char *job_fault(struct run_ctx *r, unsigned di, const struct workload *w,
+                             int why_job)
 {
-    if (!r->fault[0] || r->fault_used || strcmp(r->fault_device, dev->name) != 0 ||
+    if (!r->fault[0] || r->fault_used || strcmp(r->fault_device, r->s.devices[di]->name) != 0 ||
         (strcmp(r->fault_workload, "why") == 0 && !why_job) ||
         (r->fault_workload[0] && strcmp(r->fault_workload, "why") != 0 &&
          strcmp(r->fault_workload, w->name) != 0)) {
@@ -313,11 +345,11 @@ static const char *job_fault(struct run_ctx *r, const struct devmodel *dev,
     return r->fault;
 }
 
-static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
-                                const struct devmodel *dev, const struct workload *w,
-                                unsigned rep, char *reason, size_t len)
+static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsigned di,
+                                const struct workload *w, unsigned rep, char *reason, size_t len)
 {
-    const struct record_target t = run_target(r, dev);
+    const struct devmodel *dev = r->s.devices[di];
+    const struct record_target t = run_target(r, di);
     struct record_host hc = {.cpu_s = -1, .disk_bytes = -1};
     struct backend_counters c0, c1;
     struct agent_result res;
@@ -339,7 +371,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         (unsigned)((lg->why_job ? r->s.why_runtime_s : r->s.runtime_s) * 1000.0 + 0.5);
     job.warmup_ms = lg->why_job ? 0 : (unsigned)(r->s.warmup_s * 1000.0 + 0.5);
     job.irq = dev->irq_match;
-    job.fault = job_fault(r, dev, w, lg->why_job);
+    job.fault = job_fault(r, di, w, lg->why_job);
     if (w->kind == DEVMODEL_NET) {
         job.peer = PVB_NET_PEER_ADDR;
         job.port = PVB_NET_PORT;
@@ -410,7 +442,7 @@ static int config_has_work(const struct run_ctx *r, unsigned di, unsigned lo, un
             continue;
         }
         for (unsigned rep = lo; rep <= hi; rep++) {
-            if (!samples_has_cell(&r->samples, run_config_name(r, dev), w->name, rep)) {
+            if (!samples_has_cell(&r->samples, run_config_name(r, di), w->name, rep)) {
                 return 1;
             }
         }
@@ -460,7 +492,7 @@ static void record_load(struct run_ctx *r, unsigned di, int after)
     if (la > 0.5 * (double)ncpu + 1.0 || running > (unsigned)ncpu) {
         log_warn("host busy before measuring %s: load average %.2f, %u runnable tasks on %ld "
                  "CPUs; expect noisier numbers",
-                 run_config_name(r, r->s.devices[di]), la, running, ncpu);
+                 run_config_name(r, di), la, running, ncpu);
     }
 }
 
@@ -508,45 +540,51 @@ static void pin_guest(struct run_ctx *r, pid_t pid)
 static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
 {
     const struct devmodel *dev = r->s.devices[di];
-    const struct record_target t = run_target(r, dev);
+    const struct record_target t = run_target(r, di);
     struct config_state *c = &r->cfg[di];
-    struct agent_ready ready;
+    const struct guest_req q = {.config = run_config_name(r, di),
+                                .dut = dev,
+                                .tap = net_index(r, di),
+                                .machine = r->s.device_machine[di],
+                                .accel = r->accel,
+                                .timeout_s = r->s.boot_timeout_s,
+                                .disk_mib = r->s.disk_mib};
+    const struct agent_ready *ready = &lg->s.ready;
     char reason[512], status[96];
-    double boot_s = 0;
+    double boot_s;
 
-    snprintf(status, sizeof(status), "booting %s (%s, %s)", run_config_name(r, dev),
+    snprintf(status, sizeof(status), "booting %s (%s, %s)", run_config_name(r, di),
              machine_name(r->s.device_machine[di]), r->accel);
     progress_status(status);
     record_load(r, di, 0);
-    if (guest_boot(r, lg, run_config_name(r, dev), dev, r->s.device_machine[di], r->accel,
-                   r->s.boot_timeout_s, r->s.disk_mib, &ready, &boot_s, reason,
-                   sizeof(reason)) < 0) {
+    if (guest_start(r, lg, &q, reason, sizeof(reason)) < 0) {
         config_fail(r, di, reason);
         return -1;
     }
-    util_strlcpy(c->driver, dev->kind == DEVMODEL_NET ? ready.net_driver : ready.blk_driver,
+    boot_s = lg->s.boot_s;
+    util_strlcpy(c->driver, dev->kind == DEVMODEL_NET ? ready->net_driver : ready->blk_driver,
                  sizeof(c->driver));
-    if (dev->kind == DEVMODEL_NET && !ready.net[0]) {
+    if (dev->kind == DEVMODEL_NET && !ready->net[0]) {
         snprintf(reason, sizeof(reason),
                  "the guest found no network interface (modules loaded %d, failed %d): is the "
                  "%s driver in the image?",
-                 ready.modules_loaded, ready.modules_failed, dev->guest_modules);
+                 ready->modules_loaded, ready->modules_failed, dev->guest_modules);
         config_fail(r, di, reason);
         return -1;
     }
-    if (dev->kind == DEVMODEL_BLK && !ready.blk[0]) {
+    if (dev->kind == DEVMODEL_BLK && !ready->blk[0]) {
         snprintf(reason, sizeof(reason),
                  "the guest found no disk (modules loaded %d, failed %d): is the %s driver in "
                  "the image?",
-                 ready.modules_loaded, ready.modules_failed, dev->guest_modules);
+                 ready->modules_loaded, ready->modules_failed, dev->guest_modules);
         config_fail(r, di, reason);
         return -1;
     }
-    log_debug("%s: agent ready in %.2f s, disk %s, driver %s", dev->name, boot_s, ready.blk,
-              ready.blk_driver);
+    log_debug("%s: agent ready in %.2f s, disk %s, driver %s", dev->name, boot_s, ready->blk,
+              ready->blk_driver);
     pin_guest(r, lg->s.g.pid);
     if (record_sample(&r->samples, &t, "boot", "boot_to_ready_s",
-                      count_boot_samples(r, run_config_name(r, dev)) + 1, boot_s) < 0 ||
+                      count_boot_samples(r, run_config_name(r, di)) + 1, boot_s) < 0 ||
         save_samples(r) < 0) {
         config_fail(r, di, "cannot save samples");
         return -1;
@@ -620,7 +658,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     const struct devmodel *dev = r->s.devices[di];
     struct config_state *c = &r->cfg[di];
 
-    console_tail(r, run_config_name(r, dev), full, len);
+    console_tail(r, run_config_name(r, di), full, len);
     /* Before a lost guest is stopped: what its QEMU was doing, into its -agent.log. */
     session_log_lost(&lg->s, lg->why.registered ? lg->why.qmp_path : NULL);
     guest_stop(lg);
@@ -633,7 +671,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     util_strlcpy(c->retry_reason, full, sizeof(c->retry_reason));
     log_warn("%s %s; booting a fresh guest to run it again (retry %u of at most %u)", dev->name,
              full, c->retries, r->s.job_retries);
-    keep_attempt_logs(r, run_config_name(r, dev), c->retries);
+    keep_attempt_logs(r, run_config_name(r, di), c->retries);
     progress_add_jobs(jobs);
     if (config_boot(r, di, lg) < 0) {
         guest_stop(lg);
@@ -653,8 +691,8 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
     double t0 = util_now();
     enum job_outcome out;
 
-    progress_job(run_config_name(r, dev), w->name, rep, r->s.repetitions);
-    out = job_run(r, lg, dev, w, rep, reason, sizeof(reason));
+    progress_job(run_config_name(r, di), w->name, rep, r->s.repetitions);
+    out = job_run(r, lg, di, w, rep, reason, sizeof(reason));
     if (dev->kind == DEVMODEL_NET) {
         peer_job_abort(&r->peer); /* a job that failed before its end: the peer lets go */
     }
@@ -685,12 +723,12 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
     }
 }
 
-/* Has device di's workload w its "why" samples already (resume)? */
-static int why_done(const struct run_ctx *r, const struct devmodel *dev, const struct workload *w)
+/* Has configuration di's workload w its "why" samples already (resume)? */
+static int why_done(const struct run_ctx *r, unsigned di, const struct workload *w)
 {
     for (size_t i = 0; i < r->samples.n; i++) {
         const struct sample *s = &r->samples.v[i];
-        if (strcmp(s->config, run_config_name(r, dev)) == 0 && strcmp(s->workload, w->name) == 0 &&
+        if (strcmp(s->config, run_config_name(r, di)) == 0 && strcmp(s->workload, w->name) == 0 &&
             strcmp(s->metric, "reg_accesses_per_op") == 0) {
             return 1;
         }
@@ -707,23 +745,23 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
                        const struct workload *w, int *up)
 {
     const struct devmodel *dev = r->s.devices[di];
-    const struct record_target t = run_target(r, dev);
+    const struct record_target t = run_target(r, di);
     struct why_result wr;
     char err[512], reason[512], status[160];
     enum job_outcome out;
 
-    if (!lg->why.registered || why_done(r, dev, w)) {
+    if (!lg->why.registered || why_done(r, di, w)) {
         return;
     }
     snprintf(status, sizeof(status), "%s  %s  why: traced job (not timed)",
-             run_config_name(r, dev), w->name);
+             run_config_name(r, di), w->name);
     progress_status(status);
     if (why_begin(&lg->why, err, sizeof(err)) < 0) {
         log_warn("%s %s: no why metrics: %s", dev->name, w->name, err);
         return;
     }
     lg->why_job = 1;
-    out = job_run(r, lg, dev, w, 0, reason, sizeof(reason));
+    out = job_run(r, lg, di, w, 0, reason, sizeof(reason));
     lg->why_job = 0;
     if (dev->kind == DEVMODEL_NET) {
         peer_job_abort(&r->peer);
@@ -752,7 +790,7 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
         log_err("%s %s: cannot save the why samples", dev->name, w->name);
         return;
     }
-    if (why_record(r->out_dir, dev, run_config_name(r, dev), w->name, &wr, err, sizeof(err)) < 0) {
+    if (why_record(r->out_dir, dev, run_config_name(r, di), w->name, &wr, err, sizeof(err)) < 0) {
         log_warn("%s", err);
     }
     util_strlcpy(r->cfg[di].why_source, wr.source, sizeof(r->cfg[di].why_source));
@@ -871,7 +909,7 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
                     r->cfg[di].status = CONFIG_OK;
                 }
                 log_info("%s: every cell already measured, not booted (resume)",
-                         run_config_name(r, r->s.devices[di]));
+                         run_config_name(r, di));
                 continue;
             }
             if (r->s.devices[di]->kind == DEVMODEL_NET && run_net_prepare(r, di) < 0) {
@@ -917,8 +955,7 @@ static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi
                     lg = measure_host(r, guests, h0, h);
                     up = ups[h];
                     if (!up[di] || r->s.devices[di]->kind != w->kind ||
-                        samples_has_cell(&r->samples, run_config_name(r, r->s.devices[di]),
-                                         w->name, rep)) {
+                        samples_has_cell(&r->samples, run_config_name(r, di), w->name, rep)) {
                         continue;
                     }
                     config_job(r, di, &lg[di], w, rep, &up[di]);
@@ -1178,7 +1215,7 @@ static int run_against_baseline(struct run_ctx *r, struct summary_set *sum)
         n = compare_regressed_configs(&cr, suspects, SCENARIO_MAX_DEVICES);
         for (size_t i = 0; i < n; i++) {
             for (unsigned di = 0; di < r->s.n_devices; di++) {
-                want[di] |= strcmp(r->s.devices[di]->name, suspects[i]) == 0;
+                want[di] |= strcmp(run_config_name(r, di), suspects[i]) == 0;
             }
         }
         compare_result_free(&cr);

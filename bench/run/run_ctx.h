@@ -113,7 +113,13 @@ struct run_ctx {
 int run_accel_choose(struct run_ctx *r);
 
 /* run_hosts.c */
-const char *run_config_name(const struct run_ctx *r, const struct devmodel *dev);
+/*
+ * Configuration di (the index into the scenario's devices) on the current host: "name" in a
+ * run of one host, "name@label" in a run of several; name is run_config_base's.
+ */
+const char *run_config_name(const struct run_ctx *r, unsigned di);
+/* The scenario's name of configuration di, the same on every host (today its device's). */
+const char *run_config_base(const struct run_ctx *r, unsigned di);
 void run_host_select(struct run_ctx *r, unsigned h);
 unsigned run_host_index(const struct run_ctx *r);
 int run_hosts_init(struct run_ctx *r);
@@ -129,7 +135,7 @@ int run_net_job_begin(struct run_ctx *r, const struct agent_job *job, const stru
 int run_net_job_end(struct run_ctx *r, const struct workload *w, const struct agent_result *a,
                     struct peer_report *p, char *reason, size_t len);
 
-/* run_json.c */
-int run_json_write(struct run_ctx *r);
+/* run_json.c: every host's configurations, the cursor (r->host) left where it is */
+int run_json_write(const struct run_ctx *r);
 
 #endif
