@@ -32,6 +32,7 @@
 #include "metric.h"
 #include "netns.h"
 #include "peer.h"
+#include "plan.h"
 #include "progress.h"
 #include "record.h"
 #include "registry.h"
@@ -431,25 +432,6 @@ static unsigned count_boot_samples(const struct run_ctx *r, const char *config)
     return n;
 }
 
-/* Does device di still miss a cell among repetitions lo..hi? (resume, re-runs) */
-static int config_has_work(const struct run_ctx *r, unsigned di, unsigned lo, unsigned hi)
-{
-    const struct devmodel *dev = r->s.devices[di];
-
-    for (unsigned wi = 0; wi < r->s.n_workloads; wi++) {
-        const struct workload *w = r->s.workloads[wi];
-        if (w->kind != dev->kind) {
-            continue;
-        }
-        for (unsigned rep = lo; rep <= hi; rep++) {
-            if (!samples_has_cell(&r->samples, run_config_name(r, di), w->name, rep)) {
-                return 1;
-            }
-        }
-    }
-    return 0;
-}
-
 static void config_fail(struct run_ctx *r, unsigned di, const char *reason)
 {
     struct config_state *c = &r->cfg[di];
@@ -723,12 +705,12 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
     }
 }
 
-/* Has configuration di's workload w its "why" samples already (resume)? */
-static int why_done(const struct run_ctx *r, unsigned di, const struct workload *w)
+/* Has configuration `config`'s workload w its "why" samples already (resume)? */
+static int why_done(const struct run_ctx *r, const char *config, const struct workload *w)
 {
     for (size_t i = 0; i < r->samples.n; i++) {
         const struct sample *s = &r->samples.v[i];
-        if (strcmp(s->config, run_config_name(r, di)) == 0 && strcmp(s->workload, w->name) == 0 &&
+        if (strcmp(s->config, config) == 0 && strcmp(s->workload, w->name) == 0 &&
             strcmp(s->metric, "reg_accesses_per_op") == 0) {
             return 1;
         }
@@ -750,7 +732,7 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
     char err[512], reason[512], status[160];
     enum job_outcome out;
 
-    if (!lg->why.registered || why_done(r, di, w)) {
+    if (!lg->why.registered || why_done(r, run_config_name(r, di), w)) {
         return;
     }
     snprintf(status, sizeof(status), "%s  %s  why: traced job (not timed)",
@@ -862,141 +844,233 @@ static void host_net_job(struct run_ctx *r, const struct workload *w, unsigned r
     }
 }
 
-/* Make host h the current one; its guests among those measure() holds from host h0 on. */
-static struct live_guest *measure_host(struct run_ctx *r, struct live_guest *guests, unsigned h0,
-                                       unsigned h)
+/* ---- the plan and its executor -------------------------------------------------------------- */
+
+_Static_assert(RUN_MAX_HOSTS <= PLAN_MAX_HOSTS, "every host of a run fits a plan");
+
+/* plan_desc.measured: has the cell its samples (the bare host's: configuration "host")? */
+static int plan_cell_measured(void *arg, unsigned host, unsigned config, unsigned workload,
+                              unsigned rep)
 {
-    run_host_select(r, h);
-    return guests + (size_t)(h - h0) * r->s.n_devices;
+    const struct run_ctx *r = arg;
+    const char *name =
+        host == PLAN_BARE_HOST ? HOSTBASE_CONFIG : run_host_config_name(r, host, config);
+
+    return samples_has_cell(&r->samples, name, r->s.workloads[workload]->name, rep);
+}
+
+/* plan_desc.why_done */
+static int plan_why_measured(void *arg, unsigned host, unsigned config, unsigned workload)
+{
+    const struct run_ctx *r = arg;
+
+    return why_done(r, run_host_config_name(r, host, config), r->s.workloads[workload]);
+}
+
+/*
+ * The plan of one pass over hosts h0 .. h0 + n - 1 (one host, or every host side by side):
+ * repetitions lo..hi of the configurations in want (NULL: all) that did not fail or were
+ * skipped, the bare host's jobs between the guests' while its sessions are open or may be.
+ */
+static int run_plan_build(struct run_ctx *r, unsigned h0, unsigned n, const int *want, unsigned lo,
+                          unsigned hi, struct plan *p)
+{
+    struct plan_desc d;
+
+    memset(&d, 0, sizeof(d));
+    d.n_hosts = n;
+    for (unsigned k = 0; k < n; k++) {
+        const struct run_host *hs = &r->hosts[h0 + k];
+
+        d.hosts[k].index = h0 + k;
+        d.hosts[k].why =
+            r->s.why && backend_can(hs->backend ? hs->backend : r->backend, BACKEND_CAP_WHY);
+        for (unsigned di = 0; di < r->s.n_devices; di++) {
+            d.hosts[k].skip[di] =
+                hs->cfg[di].status == CONFIG_FAILED || hs->cfg[di].status == CONFIG_SKIPPED;
+        }
+    }
+    d.n_configs = r->s.n_devices;
+    for (unsigned di = 0; di < r->s.n_devices; di++) {
+        d.config_kind[di] = r->s.devices[di]->kind;
+    }
+    d.n_workloads = r->s.n_workloads;
+    for (unsigned wi = 0; wi < r->s.n_workloads; wi++) {
+        d.workload_kind[wi] = r->s.workloads[wi]->kind;
+    }
+    d.want = want;
+    d.lo = lo;
+    d.hi = hi;
+    d.warmup_jobs = r->s.warmup_jobs;
+    d.host_blk = r->host_blk.open;
+    /* The bare host's network client joins the guests' test network: this machine's. */
+    d.host_net = r->s.host_baseline && (r->n_hosts == 1 || r->side_by_side) && r->hosts[0].local;
+    d.host_net_open = r->host_net_open;
+    d.measured = plan_cell_measured;
+    d.why_done = plan_why_measured;
+    d.arg = r;
+    return plan_build(&d, p);
+}
+
+/* What only running tells (plan.h): the guests of the pass, which of them are up. */
+struct run_exec {
+    struct run_ctx *r;
+    unsigned h0;                                 /* the first host of the pass */
+    struct live_guest *guests;                   /* host after host, n_devices each */
+    int up[RUN_MAX_HOSTS][SCENARIO_MAX_DEVICES]; /* by host index */
+};
+
+static struct live_guest *exec_guest(struct run_exec *x, const struct plan_step *st)
+{
+    return &x->guests[(size_t)(st->host - x->h0) * x->r->s.n_devices + st->config];
+}
+
+/* BOOT: a net configuration first needs the test network; a guest that fails is down. */
+static void exec_boot(struct run_exec *x, const struct plan_step *st)
+{
+    struct run_ctx *r = x->r;
+    struct live_guest *lg = exec_guest(x, st);
+    int *up = &x->up[st->host][st->config];
+
+    *up = 0; /* a configuration may be booted again after its STOP */
+    if (r->s.devices[st->config]->kind == DEVMODEL_NET && run_net_prepare(r, st->config) < 0) {
+        return;
+    }
+    *up = config_boot(r, st->config, lg) == 0;
+    if (!*up) {
+        guest_stop(lg);
+    }
+}
+
+static void exec_done(struct run_exec *x, const struct plan_step *st)
+{
+    struct config_state *c = &x->r->cfg[st->config];
+
+    if (c->status == CONFIG_PENDING) {
+        c->status = CONFIG_OK;
+    }
+    log_info("%s: every cell already measured, not booted (resume)",
+             run_config_name(x->r, st->config));
+}
+
+/* WARMUP (rep 0) and JOB: on a guest that is up; a lost one is replaced within the step. */
+static void exec_job(struct run_exec *x, const struct plan_step *st, unsigned rep)
+{
+    int *up = &x->up[st->host][st->config];
+
+    if (*up) {
+        config_job(x->r, st->config, exec_guest(x, st), x->r->s.workloads[st->workload], rep, up);
+    }
+}
+
+static void exec_why(struct run_exec *x, const struct plan_step *st)
+{
+    int *up = &x->up[st->host][st->config];
+
+    if (*up) {
+        config_why(x->r, st->config, exec_guest(x, st), x->r->s.workloads[st->workload], up);
+    }
+}
+
+/* STOP: the guest goes, booted or lost; a configuration that was up is settled. */
+static void exec_stop(struct run_exec *x, const struct plan_step *st)
+{
+    struct run_ctx *r = x->r;
+    int *up = &x->up[st->host][st->config];
+
+    progress_clear();
+    if (*up) {
+        record_load(r, st->config, 1);
+        if (signals_interrupted()) {
+            config_fail(r, st->config, "interrupted");
+        } else if (r->cfg[st->config].status == CONFIG_PENDING) {
+            r->cfg[st->config].status = CONFIG_OK;
+        }
+    }
+    guest_stop(exec_guest(x, st));
+    *up = 0;
+}
+
+/* One step; interrupted or samples not written: every step up to the stops is skipped. */
+static void exec_step(struct run_exec *x, const struct plan_step *st)
+{
+    struct run_ctx *r = x->r;
+
+    if (st->type != PLAN_STOP && (signals_interrupted() || r->write_failed)) {
+        return;
+    }
+    if (st->host != PLAN_BARE_HOST) {
+        run_host_select(r, st->host);
+    }
+    switch (st->type) {
+    case PLAN_BOOT:
+        exec_boot(x, st);
+        break;
+    case PLAN_DONE:
+        exec_done(x, st);
+        break;
+    case PLAN_HOST_NET_OPEN:
+        host_net_open(r);
+        break;
+    case PLAN_WARMUP:
+        exec_job(x, st, 0);
+        break;
+    case PLAN_JOB:
+        exec_job(x, st, st->rep);
+        break;
+    case PLAN_HOST_BLK_JOB:
+        host_blk_job(r, r->s.workloads[st->workload], st->rep);
+        break;
+    case PLAN_HOST_NET_JOB:
+        host_net_job(r, r->s.workloads[st->workload], st->rep);
+        break;
+    case PLAN_WHY:
+        exec_why(x, st);
+        break;
+    case PLAN_STOP:
+        exec_stop(x, st);
+        break;
+    }
 }
 
 /*
  * Measure repetitions lo..hi of every configuration in `want` (NULL: all) of the current
- * host, or of both backends side by side. All their guests are up together and the
- * repetitions are interleaved (A B A B ...), so drift of the host hits every configuration
- * alike; each workload starts with uncounted warm-up jobs.
+ * host, or of both backends side by side: the plan of the pass (plan.h, ADR-001), step by
+ * step. All their guests are up together and the repetitions are interleaved (A B A B ...),
+ * so drift of the host hits every configuration alike; each workload starts with uncounted
+ * warm-up jobs.
  */
 static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi)
 {
     /* The hosts measured together: all of them side by side, else the current one. */
     unsigned h0 = r->side_by_side ? 0 : run_host_index(r);
-    unsigned h1 = r->side_by_side ? r->n_hosts : h0 + 1, nd = r->s.n_devices;
-    struct live_guest *guests = calloc((size_t)(h1 - h0) * nd, sizeof(*guests));
-    int ups[RUN_MAX_HOSTS][SCENARIO_MAX_DEVICES] = {{0}};
-    struct live_guest *lg;
-    int *up;
+    unsigned n = r->side_by_side ? r->n_hosts : 1, nd = r->s.n_devices;
+    struct run_exec x;
+    struct plan p;
+    char text[2048];
 
-    if (!guests) {
-        log_err("out of memory");
+    memset(&x, 0, sizeof(x));
+    x.r = r;
+    x.h0 = h0;
+    if (run_plan_build(r, h0, n, want, lo, hi, &p) < 0 ||
+        !(x.guests = calloc((size_t)n * nd, sizeof(*x.guests)))) {
+        log_err("cannot plan the run: %s", strerror(errno));
+        plan_free(&p);
         return;
     }
-    for (size_t i = 0; i < (size_t)(h1 - h0) * nd; i++) {
-        session_init(&guests[i].s, NULL, NULL); /* nothing to stop until booted */
+    if (plan_format(&p, text, sizeof(text)) < 0) {
+        util_strlcpy(text + sizeof(text) - 5, "...", 5);
     }
-    /* Side by side, the backend that goes first takes turns, for boots and for jobs. */
-    for (unsigned di = 0; di < nd && !signals_interrupted() && !r->write_failed; di++) {
-        for (unsigned k = 0; k < h1 - h0; k++) {
-            unsigned h = h0 + (k + di) % (h1 - h0);
-
-            lg = measure_host(r, guests, h0, h);
-            up = ups[h];
-            if ((want && !want[di]) || r->cfg[di].status == CONFIG_FAILED ||
-                r->cfg[di].status == CONFIG_SKIPPED) {
-                continue;
-            }
-            if (!config_has_work(r, di, lo, hi)) {
-                if (r->cfg[di].status == CONFIG_PENDING) {
-                    r->cfg[di].status = CONFIG_OK;
-                }
-                log_info("%s: every cell already measured, not booted (resume)",
-                         run_config_name(r, di));
-                continue;
-            }
-            if (r->s.devices[di]->kind == DEVMODEL_NET && run_net_prepare(r, di) < 0) {
-                continue;
-            }
-            up[di] = config_boot(r, di, &lg[di]) == 0;
-            if (!up[di]) {
-                guest_stop(&lg[di]);
-            }
-        }
+    log_debug("plan of repetitions %u..%u: %s", lo, hi, text);
+    for (size_t i = 0; i < (size_t)n * nd; i++) {
+        session_init(&x.guests[i].s, NULL, NULL); /* nothing to stop until booted */
     }
-    if (lo == 1) {
-        host_net_open(r);
-    }
-    /* Job after job: each device on every host (in turns) before the next device, so slow
-     * drift of the machine touches all of them alike. */
-    for (unsigned wi = 0; wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed;
-         wi++) {
-        const struct workload *w = r->s.workloads[wi];
-
-        for (unsigned k = 0; k < r->s.warmup_jobs; k++) {
-            for (unsigned di = 0; di < nd && !signals_interrupted(); di++) {
-                for (unsigned j = 0; j < h1 - h0 && !signals_interrupted(); j++) {
-                    unsigned h = h0 + (j + di) % (h1 - h0);
-
-                    lg = measure_host(r, guests, h0, h);
-                    up = ups[h];
-                    if (up[di] && r->s.devices[di]->kind == w->kind &&
-                        config_has_work(r, di, lo, hi)) {
-                        config_job(r, di, &lg[di], w, 0, &up[di]);
-                    }
-                }
-            }
-            host_net_job(r, w, 0);
-        }
-        host_blk_job(r, w, 0);
-        for (unsigned rep = lo; rep <= hi && !signals_interrupted() && !r->write_failed; rep++) {
-            for (unsigned di = 0; di < nd && !signals_interrupted() && !r->write_failed; di++) {
-                for (unsigned k = 0; k < h1 - h0 && !signals_interrupted() && !r->write_failed;
-                     k++) {
-                    unsigned h = h0 + (k + rep + di) % (h1 - h0);
-
-                    lg = measure_host(r, guests, h0, h);
-                    up = ups[h];
-                    if (!up[di] || r->s.devices[di]->kind != w->kind ||
-                        samples_has_cell(&r->samples, run_config_name(r, di), w->name, rep)) {
-                        continue;
-                    }
-                    config_job(r, di, &lg[di], w, rep, &up[di]);
-                }
-            }
-            host_blk_job(r, w, rep);
-            host_net_job(r, w, rep);
-        }
-    }
-    /* The "why" jobs come after every measured job, so tracing never touches those. */
-    for (unsigned wi = 0;
-         lo == 1 && wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed; wi++) {
-        for (unsigned di = 0; di < nd && !signals_interrupted(); di++) {
-            for (unsigned k = 0; k < h1 - h0 && !signals_interrupted(); k++) {
-                unsigned h = h0 + (k + di) % (h1 - h0);
-
-                lg = measure_host(r, guests, h0, h);
-                up = ups[h];
-                if (up[di] && r->s.devices[di]->kind == r->s.workloads[wi]->kind) {
-                    config_why(r, di, &lg[di], r->s.workloads[wi], &up[di]);
-                }
-            }
-        }
+    for (size_t i = 0; i < p.n; i++) {
+        exec_step(&x, &p.steps[i]);
     }
     progress_clear();
-    for (unsigned h = h0; h < h1; h++) {
-        lg = measure_host(r, guests, h0, h);
-        up = ups[h];
-        for (unsigned di = 0; di < nd; di++) {
-            if (up[di]) {
-                record_load(r, di, 1);
-                if (signals_interrupted()) {
-                    config_fail(r, di, "interrupted");
-                } else if (r->cfg[di].status == CONFIG_PENDING) {
-                    r->cfg[di].status = CONFIG_OK;
-                }
-            }
-            guest_stop(&lg[di]);
-        }
-    }
-    free(guests);
+    free(x.guests);
+    plan_free(&p);
 }
 
 /* ---- backend -------------------------------------------------------------------------------- */

@@ -120,6 +120,8 @@ int run_accel_choose(struct run_ctx *r);
 const char *run_config_name(const struct run_ctx *r, unsigned di);
 /* The scenario's name of configuration di, the same on every host (today its device's). */
 const char *run_config_base(const struct run_ctx *r, unsigned di);
+/* Configuration di on host h (run_config_name's, whichever host is current). */
+const char *run_host_config_name(const struct run_ctx *r, unsigned h, unsigned di);
 void run_host_select(struct run_ctx *r, unsigned h);
 unsigned run_host_index(const struct run_ctx *r);
 int run_hosts_init(struct run_ctx *r);

@@ -19,6 +19,11 @@ const char *run_config_base(const struct run_ctx *r, unsigned di)
     return r->s.devices[di]->name;
 }
 
+const char *run_host_config_name(const struct run_ctx *r, unsigned h, unsigned di)
+{
+    return r->hosts[h].config[di];
+}
+
 const char *run_config_name(const struct run_ctx *r, unsigned di)
 {
     return r->host ? r->host->config[di] : run_config_base(r, di);
