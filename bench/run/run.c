@@ -27,8 +27,7 @@
 #include "baseline.h"
 #include "compare.h"
 #include "exitcode.h"
-#include "hostbase.h"
-#include "hostbase_net.h"
+#include "hostbase_target.h"
 #include "metric.h"
 #include "netns.h"
 #include "peer.h"
@@ -246,44 +245,18 @@ static int save_samples(struct run_ctx *r)
     return 0;
 }
 
-/* hostbase_run's callback: persist the samples after each host job. */
+/* The bare host's callback (hostbase_target.h): persist the samples after each of its jobs. */
 static int save_samples_cb(void *arg)
 {
     return save_samples(arg);
 }
 
 /*
- * The network half: the agent as a host process in a namespace of its own, against the run's
- * host peer (hostbase_net.h), the test network made again if the guests' is gone. Returns as
- * hostbase_net_run: 0, 1 skipped, -1 failed (reason).
+ * After the guests, what the bare host has left (a session that failed, or one that could not
+ * run beside the guests): its block jobs, then its network jobs on the test network, made
+ * again if the guests' is gone. Its status: the worse of the two halves.
  */
-static int host_baseline_net(struct run_ctx *r, char *reason, size_t len)
-{
-    char log[PATH_MAX + 32];
-    int rc;
-
-    if (!hostbase_net_has_work(&r->s, &r->samples)) {
-        return 0;
-    }
-    run_net_up(r);
-    if (r->net_state != 1) {
-        util_strlcpy(reason, r->net_reason, len);
-        rc = r->net_state == -2 ? 1 : -1;
-        r->net_state = 0;
-        return rc;
-    }
-    snprintf(log, sizeof(log), "%s/host-agent.log", r->logs_dir);
-    rc = hostbase_net_run(&r->s, &r->net, &r->peer, log, &r->samples, save_samples_cb, r, reason,
-                          len);
-    run_net_teardown(r);
-    return rc;
-}
-
-/*
- * host_baseline = yes, on the bare host (configuration "host"): the blk jobs with fio, the
- * net jobs with the agent in a namespace of its own. Status: the worse of the two halves.
- */
-static void host_baseline_run(struct run_ctx *r)
+static void run_bare_finish(struct run_ctx *r)
 {
     char blk[512] = "", net[512] = "";
     int rc, rcn = 0;
@@ -291,40 +264,20 @@ static void host_baseline_run(struct run_ctx *r)
     if (!r->s.host_baseline || signals_interrupted() || r->write_failed) {
         return;
     }
-    rc = hostbase_run(&r->s, &r->samples, save_samples_cb, r, blk, sizeof(blk));
-    if (!signals_interrupted() && !r->write_failed) {
-        rcn = host_baseline_net(r, net, sizeof(net));
-    }
-    util_strlcpy(r->host_status,
-                 rc < 0 || rcn < 0 ? "failed" : rc == 1 || rcn == 1 ? "skipped" : "ok",
-                 sizeof(r->host_status));
-    snprintf(r->host_reason, sizeof(r->host_reason), "%s%s%s%s%s", rc ? "block: " : "",
-             rc ? blk : "", rc && rcn ? "; " : "", rcn ? "network: " : "", rcn ? net : "");
-    if (rc == 1 || rcn == 1) {
-        log_warn("host baseline skipped in part: %s", r->host_reason);
-    }
-    if (rc < 0 || rcn < 0) {
-        log_err("host baseline: %s", r->host_reason);
-    }
-}
-
-/* pct_of_host.csv and the terminal lines (summary.json got them from write_summaries). */
-static void host_baseline_report(struct run_ctx *r)
-{
-    struct hostbase_pct_set pct;
-    char path[PATH_MAX + 32];
-
-    if (!r->s.host_baseline || hostbase_pct_compute(&r->samples, STATS_DEFAULT_SEED, &pct) < 0) {
-        return;
-    }
-    if (pct.n > 0) {
-        snprintf(path, sizeof(path), "%s/%s", r->out_dir, HOSTBASE_PCT_FILE);
-        if (hostbase_pct_write_csv(path, &pct) < 0) {
-            log_err("cannot write %s: %s", path, strerror(errno));
+    rc = hostbase_target_rest(&r->bare, DEVMODEL_BLK, blk, sizeof(blk));
+    if (!signals_interrupted() && !r->write_failed &&
+        hostbase_target_has_work(&r->bare, DEVMODEL_NET)) {
+        run_net_up(r);
+        if (r->net_state == 1) {
+            rcn = hostbase_target_rest(&r->bare, DEVMODEL_NET, net, sizeof(net));
+            run_net_teardown(r);
+        } else {
+            util_strlcpy(net, r->net_reason, sizeof(net));
+            rcn = r->net_state == -2 ? 1 : -1;
+            r->net_state = 0;
         }
-        hostbase_pct_print(stdout, &pct);
     }
-    hostbase_pct_free(&pct);
+    hostbase_target_settle(&r->bare, rc, blk, rcn, net);
 }
 
 /* ---- jobs ----------------------------------------------------------------------------------- */
@@ -780,71 +733,13 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
               wr.reg_accesses_per_op, wr.ops);
 }
 
-/*
- * host_baseline = yes: the bare host's job of workload w, repetition rep (0: its warm-up),
- * right after the guests' (the session is open only for blk work on this machine). A failed
- * job closes the session; what is left then runs after the guests (host_baseline_run).
- */
-static void host_blk_job(struct run_ctx *r, const struct workload *w, unsigned rep)
-{
-    char reason[512];
-
-    if (r->host_blk.open && !signals_interrupted() && !r->write_failed &&
-        hostbase_blk_job(&r->host_blk, w, rep, &r->samples, save_samples_cb, r, reason,
-                         sizeof(reason)) < 0) {
-        log_warn("host baseline: %s; its remaining jobs run after the guests'", reason);
-        hostbase_blk_close(&r->host_blk);
-    }
-}
-
-/*
- * host_baseline = yes, network half: the agent as a host process in a namespace of its own
- * (hostbase_net.h), started once the guests' test network is up, its jobs right after the
- * guests'. Anything that fails here leaves the rest to host_baseline_net, after the guests.
- */
-static void host_net_open(struct run_ctx *r)
-{
-    char log[PATH_MAX + 32], err[512];
-    int rc;
-
-    if (!r->s.host_baseline || r->host_net_open || r->net_state != 1 ||
-        !(r->n_hosts == 1 || r->side_by_side) || !r->hosts[0].local ||
-        !hostbase_net_has_work(&r->s, &r->samples)) {
-        return;
-    }
-    snprintf(log, sizeof(log), "%s/host-agent.log", r->logs_dir);
-    rc = hostbase_net_open(&r->host_net, &r->net, log, err, sizeof(err));
-    if (rc < 0) {
-        log_warn("host baseline: %s; its network jobs run after the guests'", err);
-    }
-    if (rc != 0) {
-        return; /* skipped (no agent binary): host_baseline_net says so at the end */
-    }
-    r->host_net_open = 1;
-}
-
-static void host_net_close(struct run_ctx *r)
-{
-    if (r->host_net_open) {
-        hostbase_net_stop(&r->host_net);
-        r->host_net_open = 0;
-    }
-}
-
-/* The host client's job of net workload w, repetition rep (0: a warm-up). */
-static void host_net_job(struct run_ctx *r, const struct workload *w, unsigned rep)
-{
-    char err[512];
-
-    if (r->host_net_open && !signals_interrupted() && !r->write_failed &&
-        hostbase_net_rep(&r->host_net, &r->peer, &r->s, w, rep, &r->samples, save_samples_cb, r,
-                         err, sizeof(err)) < 0) {
-        log_warn("host baseline: %s; its remaining network jobs run after the guests'", err);
-        host_net_close(r);
-    }
-}
-
 /* ---- the plan and its executor -------------------------------------------------------------- */
+
+/* Do the bare host's jobs go between the guests' (host_baseline = yes, the guests run here)? */
+static int run_bare_beside(const struct run_ctx *r)
+{
+    return r->s.host_baseline && (r->n_hosts == 1 || r->side_by_side) && r->hosts[0].local;
+}
 
 _Static_assert(RUN_MAX_HOSTS <= PLAN_MAX_HOSTS, "every host of a run fits a plan");
 
@@ -902,10 +797,10 @@ static int run_plan_build(struct run_ctx *r, unsigned h0, unsigned n, const int 
     d.lo = lo;
     d.hi = hi;
     d.warmup_jobs = r->s.warmup_jobs;
-    d.host_blk = r->host_blk.open;
+    d.host_blk = hostbase_target_is_open(&r->bare, DEVMODEL_BLK);
     /* The bare host's network client joins the guests' test network: this machine's. */
-    d.host_net = r->s.host_baseline && (r->n_hosts == 1 || r->side_by_side) && r->hosts[0].local;
-    d.host_net_open = r->host_net_open;
+    d.host_net = run_bare_beside(r);
+    d.host_net_open = hostbase_target_is_open(&r->bare, DEVMODEL_NET);
     d.measured = plan_cell_measured;
     d.why_done = plan_why_measured;
     d.arg = r;
@@ -972,6 +867,29 @@ static void exec_why(struct run_exec *x, const struct plan_step *st)
     }
 }
 
+/* HOST_NET_OPEN: the bare host's network client, once the guests' test network is up. */
+static void exec_bare_open(struct run_exec *x)
+{
+    char err[512];
+
+    if (x->r->net_state == 1 &&
+        hostbase_target_open(&x->r->bare, DEVMODEL_NET, err, sizeof(err)) < 0) {
+        log_warn("host baseline: %s; its network jobs run after the guests'", err);
+    }
+}
+
+/* HOST_*_JOB, while the session of its kind is open: a failed job closes it. */
+static void exec_bare_job(struct run_exec *x, const struct plan_step *st)
+{
+    const struct workload *w = x->r->s.workloads[st->workload];
+    char err[512];
+
+    if (hostbase_target_job(&x->r->bare, w, st->rep, err, sizeof(err)) < 0) {
+        log_warn("host baseline: %s; its remaining %sjobs run after the guests'", err,
+                 w->kind == DEVMODEL_NET ? "network " : "");
+    }
+}
+
 /* STOP: the guest goes, booted or lost; a configuration that was up is settled. */
 static void exec_stop(struct run_exec *x, const struct plan_step *st)
 {
@@ -1010,7 +928,7 @@ static void exec_step(struct run_exec *x, const struct plan_step *st)
         exec_done(x, st);
         break;
     case PLAN_HOST_NET_OPEN:
-        host_net_open(r);
+        exec_bare_open(x);
         break;
     case PLAN_WARMUP:
         exec_job(x, st, 0);
@@ -1019,10 +937,8 @@ static void exec_step(struct run_exec *x, const struct plan_step *st)
         exec_job(x, st, st->rep);
         break;
     case PLAN_HOST_BLK_JOB:
-        host_blk_job(r, r->s.workloads[st->workload], st->rep);
-        break;
     case PLAN_HOST_NET_JOB:
-        host_net_job(r, r->s.workloads[st->workload], st->rep);
+        exec_bare_job(x, st);
         break;
     case PLAN_WHY:
         exec_why(x, st);
@@ -1461,7 +1377,6 @@ static unsigned count_jobs(const struct run_ctx *r)
 
 static int write_summaries(struct run_ctx *r, struct summary_set *sum)
 {
-    struct hostbase_pct_set pct;
     char path[PATH_MAX + 32];
     int rc = 0;
 
@@ -1470,9 +1385,8 @@ static int write_summaries(struct run_ctx *r, struct summary_set *sum)
         return -1;
     }
     /* pct_of_host first, so summary.json is written once, whole. */
-    if (r->s.host_baseline && hostbase_pct_compute(&r->samples, STATS_DEFAULT_SEED, &pct) == 0) {
-        hostbase_pct_apply(&pct, sum);
-        hostbase_pct_free(&pct);
+    if (r->s.host_baseline) {
+        hostbase_pct_summary(&r->samples, STATS_DEFAULT_SEED, sum);
     }
     snprintf(path, sizeof(path), "%s/summary.csv", r->out_dir);
     if (summary_write_csv(path, sum) < 0) {
@@ -1574,8 +1488,10 @@ int run_main(const char *scenario_path, const struct run_options *o)
         goto out_free;
     }
     util_iso_time(r->started, sizeof(r->started));
-    progress_init(count_jobs(r) +
-                  (r->s.host_baseline ? hostbase_count_jobs(&r->s, &r->samples) : 0));
+    snprintf(path, sizeof(path), "%s/host-agent.log", r->logs_dir);
+    hostbase_target_init(&r->bare, &r->s, &r->samples, save_samples_cb, r, &r->net, &r->peer,
+                         path);
+    progress_init(count_jobs(r) + (r->s.host_baseline ? hostbase_target_count_jobs(&r->bare) : 0));
     if (backend_choose(r) < 0) {
         code = PVB_EXIT_FAILED;
         goto out_release;
@@ -1586,8 +1502,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     /* The bare host's block jobs go between the guests' when the guests run here, all in one
      * measure(); a host that cannot run them is skipped at the end, with the reason. */
-    if (r->s.host_baseline && (r->n_hosts == 1 || r->side_by_side) && r->hosts[0].local &&
-        hostbase_blk_open(&r->host_blk, &r->s, &r->samples, err, sizeof(err)) < 0) {
+    if (run_bare_beside(r) && hostbase_target_open(&r->bare, DEVMODEL_BLK, err, sizeof(err)) < 0) {
         log_warn("host baseline: %s; its jobs run after the guests'", err);
     }
     /* Host after host (one host: as before); a host that cannot be measured fails alone. */
@@ -1616,7 +1531,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
         }
         if (hb == 0) {
             measure(r, NULL, 1, r->s.repetitions);
-            host_net_close(r);
+            hostbase_target_close(&r->bare, DEVMODEL_NET);
             run_net_teardown(r);
         }
         if (r->n_hosts > 1) {
@@ -1625,23 +1540,23 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     if (r->side_by_side && !signals_interrupted() && !r->write_failed) {
         measure(r, NULL, 1, r->s.repetitions);
-        host_net_close(r);
+        hostbase_target_close(&r->bare, DEVMODEL_NET);
         run_net_teardown(r);
         for (unsigned h = 0; h < r->n_hosts; h++) {
             run_host_select(r, h);
             run_host_end(r);
         }
     }
-    hostbase_blk_close(&r->host_blk);
-    host_baseline_run(r);
+    hostbase_target_close(&r->bare, DEVMODEL_BLK);
+    run_bare_finish(r);
     run_json_write(r);
     progress_clear();
 
     util_iso_time(r->ended, sizeof(r->ended));
     /* The bare-host baseline counts as one configuration more ("host"). */
     n_configs = r->n_hosts * r->s.n_devices + (r->s.host_baseline ? 1 : 0);
-    failed = strcmp(r->host_status, "failed") == 0;
-    skipped = strcmp(r->host_status, "skipped") == 0;
+    failed = strcmp(r->bare.status, "failed") == 0;
+    skipped = strcmp(r->bare.status, "skipped") == 0;
     for (unsigned h = 0; h < r->n_hosts; h++) {
         for (unsigned di = 0; di < r->s.n_devices; di++) {
             const struct config_state *c = &r->hosts[h].cfg[di];
@@ -1652,7 +1567,9 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     if (write_summaries(r, &sum) == 0) {
         run_print_table(r, &sum);
-        host_baseline_report(r);
+        if (r->s.host_baseline) {
+            hostbase_pct_report(&r->samples, STATS_DEFAULT_SEED, r->out_dir, stdout);
+        }
     }
     run_json_write(r);
     for (unsigned h = 0; h < r->n_hosts; h++) {

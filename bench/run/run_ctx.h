@@ -12,8 +12,7 @@
 
 #include "agentmsg.h"
 #include "backend.h"
-#include "hostbase.h"
-#include "hostbase_net.h"
+#include "hostbase_target.h"
 #include "netns.h"
 #include "peer.h"
 #include "results.h"
@@ -98,15 +97,9 @@ struct run_ctx {
     int net_state;
     char net_reason[256];
     int vhost_available;
-    /* host_baseline = yes: its block jobs, interleaved with the guests' (closed: none, or
-     * they run after the guests') */
-    struct hostbase_blk host_blk;
-    /* ... and its network client (hostbase_net.h), once the test network is up */
-    struct hostbase_net host_net;
-    int host_net_open;
-    /* host_baseline = yes (hostbase.h): "ok", "skipped", "failed" or "" (not asked) */
-    char host_status[16];
-    char host_reason[512];
+    /* host_baseline = yes: the bare host, a target beside the guests (its sessions, its
+     * status for run.json) */
+    struct hostbase_target bare;
 };
 
 /* run.c */

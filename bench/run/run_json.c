@@ -220,9 +220,9 @@ int run_json_write(const struct run_ctx *r)
     if (r->s.host_baseline) {
         json_object *hb = json_object_new_object();
         json_object_object_add(hb, "status",
-                               json_object_new_string(r->host_status[0] ? r->host_status
+                               json_object_new_string(r->bare.status[0] ? r->bare.status
                                                                         : "pending"));
-        json_object_object_add(hb, "reason", json_object_new_string(r->host_reason));
+        json_object_object_add(hb, "reason", json_object_new_string(r->bare.reason));
         json_object_object_add(root, "host_baseline", hb);
     }
     json_object_object_add(root, "order",
