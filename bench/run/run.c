@@ -1418,6 +1418,55 @@ static void run_print_table(struct run_ctx *r, const struct summary_set *sum)
     table_view_free(&v);
 }
 
+/*
+ * The measuring passes: host after host (one host: as before; a host that cannot be measured
+ * fails alone), or every host at once side by side. PVB_EXIT_OK, PVB_EXIT_SKIPPED (--accel
+ * kvm without KVM on the only host) or PVB_EXIT_FAILED (run.json cannot be written).
+ */
+static int run_passes(struct run_ctx *r)
+{
+    for (unsigned h = 0; h < r->n_hosts && !signals_interrupted() && !r->write_failed; h++) {
+        int hb = run_host_begin(r, h);
+
+        if (hb == -2) {
+            return PVB_EXIT_SKIPPED;
+        }
+        if (h == 0) {
+            log_info("run %s: scenario %s, %u device%s, %s%s, backend %s, results in %s",
+                     r->run_id, r->s.name, r->s.n_devices, r->s.n_devices == 1 ? "" : "s",
+                     r->n_hosts > 1 ? "hosts " : "accelerator ",
+                     r->side_by_side ? "side by side"
+                     : r->n_hosts > 1 ? "in turn"
+                                      : r->accel,
+                     r->side_by_side ? "qemu and libvirt" : r->backend->name, r->out_dir);
+        }
+        if (run_json_write(r) < 0) {
+            return PVB_EXIT_FAILED;
+        }
+        if (r->side_by_side) {
+            continue; /* both backends' guests are measured together, below */
+        }
+        if (hb == 0) {
+            measure(r, NULL, 1, r->s.repetitions);
+            hostbase_target_close(&r->bare, DEVMODEL_NET);
+            run_net_teardown(r);
+        }
+        if (r->n_hosts > 1) {
+            run_host_end(r);
+        }
+    }
+    if (r->side_by_side && !signals_interrupted() && !r->write_failed) {
+        measure(r, NULL, 1, r->s.repetitions);
+        hostbase_target_close(&r->bare, DEVMODEL_NET);
+        run_net_teardown(r);
+        for (unsigned h = 0; h < r->n_hosts; h++) {
+            run_host_select(r, h);
+            run_host_end(r);
+        }
+    }
+    return PVB_EXIT_OK;
+}
+
 int run_main(const char *scenario_path, const struct run_options *o)
 {
     struct run_ctx *r = calloc(1, sizeof(*r));
@@ -1505,47 +1554,9 @@ int run_main(const char *scenario_path, const struct run_options *o)
     if (run_bare_beside(r) && hostbase_target_open(&r->bare, DEVMODEL_BLK, err, sizeof(err)) < 0) {
         log_warn("host baseline: %s; its jobs run after the guests'", err);
     }
-    /* Host after host (one host: as before); a host that cannot be measured fails alone. */
-    for (unsigned h = 0; h < r->n_hosts && !signals_interrupted() && !r->write_failed; h++) {
-        int hb = run_host_begin(r, h);
-
-        if (hb == -2) {
-            code = PVB_EXIT_SKIPPED;
-            goto out_release;
-        }
-        if (h == 0) {
-            log_info("run %s: scenario %s, %u device%s, %s%s, backend %s, results in %s",
-                     r->run_id, r->s.name, r->s.n_devices, r->s.n_devices == 1 ? "" : "s",
-                     r->n_hosts > 1 ? "hosts " : "accelerator ",
-                     r->side_by_side ? "side by side"
-                     : r->n_hosts > 1 ? "in turn"
-                                      : r->accel,
-                     r->side_by_side ? "qemu and libvirt" : r->backend->name, r->out_dir);
-        }
-        if (run_json_write(r) < 0) {
-            code = PVB_EXIT_FAILED;
-            goto out_release;
-        }
-        if (r->side_by_side) {
-            continue; /* both backends' guests are measured together, below */
-        }
-        if (hb == 0) {
-            measure(r, NULL, 1, r->s.repetitions);
-            hostbase_target_close(&r->bare, DEVMODEL_NET);
-            run_net_teardown(r);
-        }
-        if (r->n_hosts > 1) {
-            run_host_end(r);
-        }
-    }
-    if (r->side_by_side && !signals_interrupted() && !r->write_failed) {
-        measure(r, NULL, 1, r->s.repetitions);
-        hostbase_target_close(&r->bare, DEVMODEL_NET);
-        run_net_teardown(r);
-        for (unsigned h = 0; h < r->n_hosts; h++) {
-            run_host_select(r, h);
-            run_host_end(r);
-        }
+    code = run_passes(r);
+    if (code != PVB_EXIT_OK) {
+        goto out_release;
     }
     hostbase_target_close(&r->bare, DEVMODEL_BLK);
     run_bare_finish(r);
