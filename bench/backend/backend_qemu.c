@@ -261,6 +261,7 @@ static int qemu_monitor(struct guest *g, const char *cmd, json_object *args, jso
 
 const struct backend_ops backend_qemu_ops = {
     .name = "qemu",
+    .process_name = "QEMU",
     .caps = BACKEND_CAP_WHY | BACKEND_CAP_MONITOR,
     .monitor = qemu_monitor,
     .start = qemu_start,
