@@ -19,6 +19,7 @@
 #include "run.h"
 #include "scenario.h"
 #include "selftest.h"
+#include "store.h"
 #include "workload.h"
 
 static void usage(FILE *out)
@@ -34,6 +35,7 @@ static void usage(FILE *out)
             "  pvbench compare BASE NEW [options]     A/B verdict per metric (exit 1: regression)\n"
             "  pvbench baseline save DIR NAME | list  keep named baselines for --baseline\n"
             "  pvbench demo [--quick] [-o DIR]        teaching demo: emulated vs virtio, and why\n"
+            "  pvbench db add|list|show|rm [--db DB]  the results store (see db --help)\n"
             "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
             "  pvbench selftest [--quick] [--host]    agent vs fio and iperf3 (see --help)\n"
             "  pvbench help scenario                  every scenario key, default and range\n"
@@ -307,6 +309,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "demo") == 0) {
         return demo_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "db") == 0) {
+        return store_cli_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "cleanup") == 0) {
         return cmd_cleanup(argc - 1, argv + 1);
