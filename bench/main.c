@@ -12,6 +12,7 @@
 #include "devbus.h"
 #include "devmodel.h"
 #include "exitcode.h"
+#include "history.h"
 #include "log.h"
 #include "metric.h"
 #include "registry.h"
@@ -36,6 +37,7 @@ static void usage(FILE *out)
             "  pvbench baseline save DIR NAME | list  keep named baselines for --baseline\n"
             "  pvbench demo [--quick] [-o DIR]        teaching demo: emulated vs virtio, and why\n"
             "  pvbench db add|list|show|rm [--db DB]  the results store (see db --help)\n"
+            "  pvbench trend|changes|check|history-report  series over the stored runs\n"
             "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
             "  pvbench selftest [--quick] [--host]    agent vs fio and iperf3 (see --help)\n"
             "  pvbench help scenario                  every scenario key, default and range\n"
@@ -312,6 +314,18 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "db") == 0) {
         return store_cli_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "trend") == 0) {
+        return history_trend_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "changes") == 0) {
+        return history_changes_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "check") == 0) {
+        return history_check_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "history-report") == 0) {
+        return history_report_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "cleanup") == 0) {
         return cmd_cleanup(argc - 1, argv + 1);
