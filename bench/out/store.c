@@ -81,12 +81,14 @@ int store_resolve_target(const char *target, char *out, size_t outlen)
     const char *dir = getenv("PVBENCH_STATE_DIR");
 
     if (target && *target) {
-        return util_strlcpy(out, target, outlen);
+        return util_strlcpy(out, target, outlen) < 0 ? -1 : 0;
     }
     if (env && *env) {
-        return util_strlcpy(out, env, outlen);
+        return util_strlcpy(out, env, outlen) < 0 ? -1 : 0;
     }
-    return util_fmt(out, outlen, "%s/" STORE_DEFAULT_FILE, dir && *dir ? dir : PVB_DATADIR);
+    return util_fmt(out, outlen, "%s/" STORE_DEFAULT_FILE, dir && *dir ? dir : PVB_DATADIR) < 0
+               ? -1
+               : 0;
 }
 
 int store_query(struct store *st, const char *sql, const char *const *params, int nparams,
