@@ -511,6 +511,21 @@ out:
     return rc;
 }
 
+int store_record_run(const char *target, const char *dir, const char *label, int *added,
+                     char *why, size_t whylen)
+{
+    struct store st;
+    int rc;
+
+    *added = 0;
+    if (store_open(&st, target, 1, why, whylen) < 0) {
+        return -1;
+    }
+    rc = store_add_run_folder(&st, dir, label, added, why, whylen);
+    store_close(&st);
+    return rc;
+}
+
 /* ---- reading runs --------------------------------------------------------------------------- */
 
 #define STORE_RUN_COLUMNS                                                                          \

@@ -118,6 +118,13 @@ int store_query(struct store *st, const char *sql, const char *const *params, in
 int store_add_run_folder(struct store *st, const char *dir, const char *label, int *added,
                          char *why, size_t whylen) __attribute__((warn_unused_result));
 
+/*
+ * Open target for writing, record dir, close: what `pvbench run --db DB` calls when a run
+ * ends. *added as above. 0, or -1 with why (the store unchanged).
+ */
+int store_record_run(const char *target, const char *dir, const char *label, int *added,
+                     char *why, size_t whylen) __attribute__((warn_unused_result));
+
 /* Every run, oldest first; *runs malloc'ed. 0 or -1. */
 int store_list_runs(struct store *st, struct store_run **runs, size_t *n, char *why,
                     size_t whylen) __attribute__((warn_unused_result));

@@ -189,6 +189,9 @@ static void test_add_twice_is_noop(void **state)
     assert_int_equal(added, 1);
     assert_int_equal(store_add_run_folder(&st, a, "second", &added, why, sizeof(why)), 0);
     assert_int_equal(added, 0);
+    /* The one-call form `pvbench run --db` uses: also a no-op. */
+    assert_int_equal(store_record_run(dbname, a, "third", &added, why, sizeof(why)), 0);
+    assert_int_equal(added, 0);
     assert_int_equal(count(&st, "SELECT COUNT(*) FROM runs"), 1);
     assert_int_equal(count(&st, "SELECT COUNT(*) FROM runs WHERE label = 'first'"), 1);
     assert_int_equal(count(&st, "SELECT COUNT(*) FROM samples"), 4);
