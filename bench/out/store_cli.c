@@ -118,7 +118,9 @@ static int store_cli_show_rm(const char *db, const char *key, int rm)
     return code;
 }
 
-int store_cli_main(int argc, char **argv)
+/* Options before and after the subcommand: -1 usage error, 1 help, 0 ok; optind past them. */
+static int store_cli_options(int argc, char **argv, const char *optstring, const char **db,
+                             const char **label)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -126,23 +128,34 @@ int store_cli_main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *label = NULL, *sub;
     int c;
 
     optind = 1;
-    /* "+": options up to the subcommand, then its own. */
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
         if (c == 'd') {
-            db = optarg;
+            *db = optarg;
         } else if (c == 'l') {
-            label = optarg;
+            *label = optarg;
         } else if (c == 'h') {
             store_cli_usage(stdout);
-            return PVB_EXIT_OK;
+            return 1;
         } else {
             store_cli_usage(stderr);
-            return PVB_EXIT_USAGE;
+            return -1;
         }
+    }
+    return 0;
+}
+
+int store_cli_main(int argc, char **argv)
+{
+    const char *db = NULL, *label = NULL, *sub;
+    int rc;
+
+    /* "+": options up to the subcommand, then its own. */
+    rc = store_cli_options(argc, argv, "+h", &db, &label);
+    if (rc != 0) {
+        return rc > 0 ? PVB_EXIT_OK : PVB_EXIT_USAGE;
     }
     if (optind >= argc) {
         store_cli_usage(stderr);
@@ -151,19 +164,9 @@ int store_cli_main(int argc, char **argv)
     sub = argv[optind];
     argc -= optind;
     argv += optind;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd') {
-            db = optarg;
-        } else if (c == 'l') {
-            label = optarg;
-        } else if (c == 'h') {
-            store_cli_usage(stdout);
-            return PVB_EXIT_OK;
-        } else {
-            store_cli_usage(stderr);
-            return PVB_EXIT_USAGE;
-        }
+    rc = store_cli_options(argc, argv, "h", &db, &label);
+    if (rc != 0) {
+        return rc > 0 ? PVB_EXIT_OK : PVB_EXIT_USAGE;
     }
     argc -= optind;
     argv += optind;
