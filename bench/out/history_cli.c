@@ -216,8 +216,14 @@ static int history_chart(const struct history *h, const struct history_series *s
     snprintf(c.ylabel, sizeof(c.ylabel), "%s (median, 95%% interval)", s->unit);
     c.width = width;
     c.height = height;
-    snprintf(caption, sizeof(caption), "%zu runs, %s to %s; %zu change point%s", s->n,
-             first->start, last->start, s->ncp, s->ncp == 1 ? "" : "s");
+    /* A small multiple has room for the counts only; its page lists the runs. */
+    if (numbers) {
+        snprintf(caption, sizeof(caption), "%zu runs; %zu change point%s", s->n, s->ncp,
+                 s->ncp == 1 ? "" : "s");
+    } else {
+        snprintf(caption, sizeof(caption), "%zu runs, %s to %s; %zu change point%s", s->n,
+                 first->start, last->start, s->ncp, s->ncp == 1 ? "" : "s");
+    }
     if (util_fmt(path, sizeof(path), "%s/%s.dat", plots_dir, name) < 0 ||
         history_write_dat(h, s, by, numbers, path) < 0) {
         util_seterr(err, errlen, "%s: %s", path, strerror(errno));
