@@ -43,9 +43,8 @@ long history_add_run(struct history *h, const struct history_run *r)
     return (long)h->nruns++;
 }
 
-static int history_same_cell(const struct history *h, const struct history_series *s,
-                             size_t run, const char *config, const char *workload,
-                             const char *metric)
+static int history_same_cell(const struct history *h, const struct history_series *s, size_t run,
+                             const char *config, const char *workload, const char *metric)
 {
     const struct history_run *a = &h->runs[s->host_run];
     const struct history_run *b = &h->runs[run];
@@ -102,17 +101,19 @@ int history_add_sample(struct history *h, size_t run, const char *config, const 
     return 0;
 }
 
-/* qsort has no context argument: the ordering in effect while history_finish sorts. */
-static const struct history *history_sort_h;
-static enum history_by history_sort_by;
+struct history_sort {
+    const struct history *h;
+    enum history_by by;
+};
 
-static int history_point_cmp(const void *a, const void *b)
+static int history_point_cmp(const void *a, const void *b, void *arg)
 {
-    const struct history_run *ra = &history_sort_h->runs[((const struct history_point *)a)->run];
-    const struct history_run *rb = &history_sort_h->runs[((const struct history_point *)b)->run];
+    const struct history_sort *o = arg;
+    const struct history_run *ra = &o->h->runs[((const struct history_point *)a)->run];
+    const struct history_run *rb = &o->h->runs[((const struct history_point *)b)->run];
     int c = 0;
 
-    switch (history_sort_by) {
+    switch (o->by) {
     case HISTORY_BY_QEMU:
         c = strverscmp(ra->qemu, rb->qemu);
         break;
@@ -156,8 +157,8 @@ static int history_series_changes(struct history_series *s, uint64_t seed)
         end = k + 1 < s->ncp ? s->cp[k + 1].index : s->n;
         s->cp_lo[k] = s->cp_hi[k] = NAN;
         /* median(after) / median(before), the runs' medians resampled. */
-        if (stats_ratio(x + s->cp[k].index, end - s->cp[k].index, x + start,
-                        s->cp[k].index - start, seed, &ratio, &lo, &hi) == 0) {
+        if (stats_ratio(x + s->cp[k].index, end - s->cp[k].index, x + start, s->cp[k].index - start,
+                        seed, &ratio, &lo, &hi) == 0) {
             s->cp_lo[k] = (lo - 1.0) * 100.0;
             s->cp_hi[k] = (hi - 1.0) * 100.0;
         }
@@ -170,14 +171,13 @@ out:
 
 int history_finish(struct history *h, enum history_by by, uint64_t seed)
 {
+    struct history_sort o = {h, by};
     size_t i, j;
 
-    history_sort_h = h;
-    history_sort_by = by;
     for (i = 0; i < h->ns; i++) {
         struct history_series *s = &h->s[i];
 
-        qsort(s->p, s->n, sizeof(*s->p), history_point_cmp);
+        qsort_r(s->p, s->n, sizeof(*s->p), history_point_cmp, &o);
         for (j = 0; j < s->n; j++) {
             if (stats_summarize(s->p[j].v, s->p[j].n, seed, &s->p[j].st) < 0) {
                 return -1;
@@ -187,7 +187,6 @@ int history_finish(struct history *h, enum history_by by, uint64_t seed)
             return -1;
         }
     }
-    history_sort_h = NULL;
     return 0;
 }
 
@@ -206,8 +205,8 @@ void history_free(struct history *h)
     memset(h, 0, sizeof(*h));
 }
 
-int history_filter_match(const struct history_filter *f, const char *config,
-                         const char *workload, const char *metric)
+int history_filter_match(const struct history_filter *f, const char *config, const char *workload,
+                         const char *metric)
 {
     struct compare_options o;
 
@@ -293,8 +292,7 @@ int history_gate(const struct history_series *s, size_t last, int higher_is_bett
     g->p = t.p;
     g->change_pct = ma != 0.0 ? (mb / ma - 1.0) * 100.0 : NAN;
     g->worse = isfinite(g->change_pct) && t.p < alpha &&
-               (higher_is_better ? g->change_pct < -threshold_pct
-                                 : g->change_pct > threshold_pct);
+               (higher_is_better ? g->change_pct < -threshold_pct : g->change_pct > threshold_pct);
     rc = 0;
 out:
     free(a);

@@ -92,8 +92,8 @@ int history_finish(struct history *h, enum history_by by, uint64_t seed)
 void history_free(struct history *h);
 
 /* Does cell pass f? */
-int history_filter_match(const struct history_filter *f, const char *config,
-                         const char *workload, const char *metric);
+int history_filter_match(const struct history_filter *f, const char *config, const char *workload,
+                         const char *metric);
 /* "time", "qemu", "kernel", "label" into *by. 0 or -1. */
 int history_by_parse(const char *s, enum history_by *by);
 

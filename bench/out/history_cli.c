@@ -77,8 +77,8 @@ static int history_load_row(void *arg, int ncols, const char *const *vals)
     util_strlcpy(r.accel, vals[6], sizeof(r.accel));
     util_strlcpy(r.folder, vals[7], sizeof(r.folder));
     idx = history_add_run(c->h, &r);
-    if (idx < 0 || history_add_sample(c->h, (size_t)idx, vals[8], vals[9], vals[10], vals[11],
-                                      value) < 0) {
+    if (idx < 0 ||
+        history_add_sample(c->h, (size_t)idx, vals[8], vals[9], vals[10], vals[11], value) < 0) {
         c->failed = 1;
         return -1;
     }
@@ -135,13 +135,13 @@ static void history_point_key(const struct history_run *r, enum history_by by, c
     util_strlcpy(out, v, outlen);
 }
 
-static void history_series_title(const struct history *h, const struct history_series *s,
-                                 char *out, size_t outlen)
+static void history_series_title(const struct history *h, const struct history_series *s, char *out,
+                                 size_t outlen)
 {
     const struct history_run *r = &h->runs[s->host_run];
 
-    snprintf(out, outlen, "%s %s %s (%s), %s, accel %s", s->config, s->workload, s->metric,
-             s->unit, r->host_class, r->accel);
+    snprintf(out, outlen, "%s %s %s (%s), %s, accel %s", s->config, s->workload, s->metric, s->unit,
+             r->host_class, r->accel);
 }
 
 /* ---- charts ---------------------------------------------------------------------------------- */
@@ -234,8 +234,8 @@ static int history_chart(const struct history *h, const struct history_series *s
         return -1;
     }
     if (!plot_have_gnuplot()) {
-        util_seterr(err, errlen, "gnuplot is not installed: %s/%s.gp written, not drawn",
-                    plots_dir, name);
+        util_seterr(err, errlen, "gnuplot is not installed: %s/%s.gp written, not drawn", plots_dir,
+                    name);
         return -1;
     }
     snprintf(script, sizeof(script), "%s.gp", name);
@@ -267,11 +267,16 @@ static void history_usage(FILE *out, const char *cmd)
 static int history_parse(int argc, char **argv, struct history_args *a)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},       {"config", required_argument, NULL, 'c'},
-        {"workload", required_argument, NULL, 'w'}, {"metric", required_argument, NULL, 'm'},
-        {"by", required_argument, NULL, 'b'},       {"output", required_argument, NULL, 'o'},
-        {"since", required_argument, NULL, 's'},    {"threshold", required_argument, NULL, 't'},
-        {"alpha", required_argument, NULL, 'a'},    {"help", no_argument, NULL, 'h'},
+        {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"workload", required_argument, NULL, 'w'},
+        {"metric", required_argument, NULL, 'm'},
+        {"by", required_argument, NULL, 'b'},
+        {"output", required_argument, NULL, 'o'},
+        {"since", required_argument, NULL, 's'},
+        {"threshold", required_argument, NULL, 't'},
+        {"alpha", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char *end;
@@ -393,7 +398,7 @@ int history_trend_main(int argc, char **argv)
 {
     struct history_args a;
     struct store st;
-    struct history h;
+    struct history h = {0};
     char dir[4096], base[256], err[1024];
     char *dot;
     size_t i;
@@ -445,7 +450,7 @@ int history_changes_main(int argc, char **argv)
 {
     struct history_args a;
     struct store st;
-    struct history h;
+    struct history h = {0};
     char title[512];
     const char *since_start = NULL;
     const struct history_run *r;
@@ -480,9 +485,9 @@ int history_changes_main(int argc, char **argv)
             }
             printf("%s\n  at point %zu of %zu (run %s%s%s, %s): %.6g -> %.6g, %+.1f %% "
                    "[%+.1f, %+.1f], p %.3f\n",
-                   title, s->cp[k].index + 1, s->n, r->run_id, r->label[0] ? " " : "",
-                   r->label, r->start, s->cp[k].before, s->cp[k].after, s->cp[k].change_pct,
-                   s->cp_lo[k], s->cp_hi[k], s->cp[k].p);
+                   title, s->cp[k].index + 1, s->n, r->run_id, r->label[0] ? " " : "", r->label,
+                   r->start, s->cp[k].before, s->cp[k].after, s->cp[k].change_pct, s->cp_lo[k],
+                   s->cp_hi[k], s->cp[k].p);
             shown++;
         }
     }
@@ -499,7 +504,7 @@ int history_check_main(int argc, char **argv)
 {
     struct history_args a;
     struct store st;
-    struct history h;
+    struct history h = {0};
     struct store_run run;
     struct history_gate g;
     const struct metric *m;
@@ -607,7 +612,7 @@ int history_report_main(int argc, char **argv)
 {
     struct history_args a;
     struct store st;
-    struct history h;
+    struct history h = {0};
     char plots[4200], path[4200], name[32], err[1024];
     FILE *f = NULL;
     size_t i, drawn = 0;
@@ -642,8 +647,8 @@ int history_report_main(int argc, char **argv)
           f);
     for (i = 0; i < h.ns; i++) {
         snprintf(name, sizeof(name), "s%zu", i);
-        ok = history_chart(&h, &h.s[i], a.by, plots, name, HISTORY_SMALL_W, HISTORY_SMALL_H, 1,
-                           err, sizeof(err)) == 0;
+        ok = history_chart(&h, &h.s[i], a.by, plots, name, HISTORY_SMALL_W, HISTORY_SMALL_H, 1, err,
+                           sizeof(err)) == 0;
         if (!ok) {
             log_warn("history-report: chart %s: %s", name, err);
         }

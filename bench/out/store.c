@@ -18,7 +18,8 @@ static const struct store_ops *const store_engines[] = {&store_pg_ops, &store_sq
 
 /*
  * One migration: the statements that take a database from version - 1 to version. "%s"
- * in a statement is the engine's id column type (the only one). Never edit a released one: add another.
+ * in a statement is the engine's id column type (the only one). Never edit a released one: add
+ * another.
  */
 struct store_migration {
     int version;
@@ -86,9 +87,10 @@ int store_resolve_target(const char *target, char *out, size_t outlen)
     if (env && *env) {
         return util_strlcpy(out, env, outlen) < 0 ? -1 : 0;
     }
-    return util_fmt(out, outlen, "%s/" STORE_DEFAULT_FILE, dir && *dir ? dir : PVB_DATADIR) < 0
-               ? -1
-               : 0;
+    if (!dir || !*dir) {
+        dir = PVB_DATADIR;
+    }
+    return util_fmt(out, outlen, "%s/" STORE_DEFAULT_FILE, dir) < 0 ? -1 : 0;
 }
 
 int store_query(struct store *st, const char *sql, const char *const *params, int nparams,
@@ -163,8 +165,8 @@ static int store_read_version(struct store *st, long *version, char *why, size_t
         return -1;
     }
     *version = -1;
-    if (store_query(st, "SELECT MAX(version) FROM schema_version", NULL, 0, store_int_row,
-                    version, why, whylen) < 0) {
+    if (store_query(st, "SELECT MAX(version) FROM schema_version", NULL, 0, store_int_row, version,
+                    why, whylen) < 0) {
         return -1;
     }
     if (*version < 0) {
@@ -214,8 +216,7 @@ static int store_migrate(struct store *st, long version, int target, char *why, 
     return 0;
 }
 
-int store_open_version(struct store *st, const char *target, int version, char *why,
-                       size_t whylen)
+int store_open_version(struct store *st, const char *target, int version, char *why, size_t whylen)
 {
     char resolved[sizeof(st->target)];
     long have = 0;
@@ -295,8 +296,8 @@ void store_close(struct store *st)
 /* What run.json says beyond compare_read_meta's fields. */
 struct store_meta {
     struct compare_meta m;
-    char *configs;   /* JSON text */
-    char *resolved;  /* resolved scenario */
+    char *configs;  /* JSON text */
+    char *resolved; /* resolved scenario */
     char host[128];
     char host_class[192];
     char backend[16];
@@ -358,8 +359,7 @@ static int store_read_meta(const char *dir, struct store_meta *sm, char *why, si
     snprintf(sm->host_class, sizeof(sm->host_class), "%s x%d", store_json_str(h, "cpu_model"),
              cores);
     util_strlcpy(sm->backend, store_json_str(root, "backend"), sizeof(sm->backend));
-    util_strlcpy(sm->git_revision, store_json_str(root, "git_revision"),
-                 sizeof(sm->git_revision));
+    util_strlcpy(sm->git_revision, store_json_str(root, "git_revision"), sizeof(sm->git_revision));
     if (json_object_object_get_ex(root, "hosts", &o) && json_object_is_type(o, json_type_array) &&
         json_object_array_length(o) > 0) {
         util_strlcpy(sm->libvirt,
@@ -511,8 +511,8 @@ out:
     return rc;
 }
 
-int store_record_run(const char *target, const char *dir, const char *label, int *added,
-                     char *why, size_t whylen)
+int store_record_run(const char *target, const char *dir, const char *label, int *added, char *why,
+                     size_t whylen)
 {
     struct store st;
     int rc;
@@ -575,13 +575,11 @@ static int store_runs_row(void *arg, int ncols, const char *const *vals)
     return 0;
 }
 
-int store_list_runs(struct store *st, struct store_run **runs, size_t *n, char *why,
-                    size_t whylen)
+int store_list_runs(struct store *st, struct store_run **runs, size_t *n, char *why, size_t whylen)
 {
     struct store_runs rs = {0};
 
-    if (store_query(st,
-                    "SELECT " STORE_RUN_COLUMNS " FROM runs r ORDER BY r.start_time, r.run_id",
+    if (store_query(st, "SELECT " STORE_RUN_COLUMNS " FROM runs r ORDER BY r.start_time, r.run_id",
                     NULL, 0, store_runs_row, &rs, why, whylen) < 0) {
         free(rs.v);
         return -1;
@@ -591,8 +589,7 @@ int store_list_runs(struct store *st, struct store_run **runs, size_t *n, char *
     return 0;
 }
 
-int store_find_run(struct store *st, const char *key, struct store_run *r, char *why,
-                   size_t whylen)
+int store_find_run(struct store *st, const char *key, struct store_run *r, char *why, size_t whylen)
 {
     struct store_runs rs = {0};
     char folder[4096];
@@ -631,10 +628,9 @@ int store_remove_run(struct store *st, const char *run_id, char *why, size_t why
     }
     if (id.found) {
         p[0] = id.id;
-        if (store_query(st, "DELETE FROM samples WHERE run = $1", p, 1, NULL, NULL, why,
-                        whylen) < 0 ||
-            store_query(st, "DELETE FROM runs WHERE id = $1", p, 1, NULL, NULL, why, whylen) <
-                0) {
+        if (store_query(st, "DELETE FROM samples WHERE run = $1", p, 1, NULL, NULL, why, whylen) <
+                0 ||
+            store_query(st, "DELETE FROM runs WHERE id = $1", p, 1, NULL, NULL, why, whylen) < 0) {
             goto fail;
         }
     }

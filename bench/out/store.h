@@ -101,8 +101,8 @@ int store_resolve_target(const char *target, char *out, size_t outlen)
 int store_open(struct store *st, const char *target, int write, char *why, size_t whylen)
     __attribute__((warn_unused_result));
 /* The same, migrating only up to version (tests of migrations). */
-int store_open_version(struct store *st, const char *target, int version, char *why,
-                       size_t whylen) __attribute__((warn_unused_result));
+int store_open_version(struct store *st, const char *target, int version, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
 void store_close(struct store *st);
 
 /* Raw SQL through the engine (tests, and the history reader). */
@@ -122,16 +122,16 @@ int store_add_run_folder(struct store *st, const char *dir, const char *label, i
  * Open target for writing, record dir, close: what `pvbench run --db DB` calls when a run
  * ends. *added as above. 0, or -1 with why (the store unchanged).
  */
-int store_record_run(const char *target, const char *dir, const char *label, int *added,
-                     char *why, size_t whylen) __attribute__((warn_unused_result));
+int store_record_run(const char *target, const char *dir, const char *label, int *added, char *why,
+                     size_t whylen) __attribute__((warn_unused_result));
 
 /* Every run, oldest first; *runs malloc'ed. 0 or -1. */
-int store_list_runs(struct store *st, struct store_run **runs, size_t *n, char *why,
-                    size_t whylen) __attribute__((warn_unused_result));
+int store_list_runs(struct store *st, struct store_run **runs, size_t *n, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
 
 /* The run whose run_id, label or folder is key into *r: 1 found, 0 not, -1 error. */
-int store_find_run(struct store *st, const char *key, struct store_run *r, char *why,
-                   size_t whylen) __attribute__((warn_unused_result));
+int store_find_run(struct store *st, const char *key, struct store_run *r, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
 
 /* Remove the run (and its samples) whose run_id is run_id: 1 removed, 0 none, -1 error. */
 int store_remove_run(struct store *st, const char *run_id, char *why, size_t whylen)

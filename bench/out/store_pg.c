@@ -25,8 +25,7 @@ static void store_pg_err(char *why, size_t whylen, const char *what, const char 
     util_seterr(why, whylen, "%s: %s", what, line);
 }
 
-static int store_pg_open(struct store *st, const char *target, int create, char *why,
-                         size_t whylen)
+static int store_pg_open(struct store *st, const char *target, int create, char *why, size_t whylen)
 {
     PGconn *c = PQconnectdb(target);
 
@@ -45,8 +44,8 @@ static void store_pg_close(struct store *st)
     st->handle = NULL;
 }
 
-static int store_pg_query(struct store *st, const char *sql, const char *const *params,
-                          int nparams, store_row_fn fn, void *arg, char *why, size_t whylen)
+static int store_pg_query(struct store *st, const char *sql, const char *const *params, int nparams,
+                          store_row_fn fn, void *arg, char *why, size_t whylen)
 {
     PGresult *res = PQexecParams(st->handle, sql, nparams, NULL, params, NULL, NULL, 0);
     const char *vals[64];

@@ -46,8 +46,8 @@ static size_t add_run(struct history *h, unsigned i, const char *label, const ch
 }
 
 /* n runs of one cell: mean before[i < at] else after, reps samples each, sd noise. */
-static void series(struct history *h, size_t n, size_t at, double before, double after,
-                   double sd, unsigned reps, const char *metric)
+static void series(struct history *h, size_t n, size_t at, double before, double after, double sd,
+                   unsigned reps, const char *metric)
 {
     struct stats_rng rng;
     size_t i, run;
@@ -76,8 +76,7 @@ static void test_cells_split_into_series(void **state)
     assert_int_equal(history_add_sample(&h, a, "virtio-blk", "randread", "iops", "IOPS", 1), 0);
     assert_int_equal(history_add_sample(&h, a, "virtio-blk", "randread", "iops", "IOPS", 2), 0);
     assert_int_equal(history_add_sample(&h, a, "ide", "randread", "iops", "IOPS", 3), 0);
-    assert_int_equal(history_add_sample(&h, a, "virtio-blk", "randread", "lat_p99_us", "us", 4),
-                     0);
+    assert_int_equal(history_add_sample(&h, a, "virtio-blk", "randread", "lat_p99_us", "us", 4), 0);
     assert_int_equal(history_add_sample(&h, b, "virtio-blk", "randread", "iops", "IOPS", 5), 0);
     assert_int_equal(history_finish(&h, HISTORY_BY_TIME, 1), 0);
     assert_int_equal(h.nruns, 2);

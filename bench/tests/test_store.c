@@ -168,8 +168,7 @@ static void test_add_list_show_rm(void **state)
     assert_int_equal(count(&st, "SELECT COUNT(*) FROM samples WHERE config = 'virtio-blk' AND "
                                 "value >= 100 AND value <= 104"),
                      5);
-    assert_int_equal(count(&st, "SELECT COUNT(*) FROM runs WHERE configs LIKE '%\"machine\"%'"),
-                     2);
+    assert_int_equal(count(&st, "SELECT COUNT(*) FROM runs WHERE configs LIKE '%\"machine\"%'"), 2);
     assert_int_equal(store_remove_run(&st, "aaaa0001", why, sizeof(why)), 1);
     assert_int_equal(store_remove_run(&st, "aaaa0001", why, sizeof(why)), 0);
     assert_int_equal(count(&st, "SELECT COUNT(*) FROM runs"), 1);
@@ -232,8 +231,7 @@ static void test_concurrent_adds(void **state)
     for (i = 0; i < 3; i++) {
         snprintf(name, sizeof(name), "c%d", i);
         snprintf(start, sizeof(start), "2026-01-0%dT00:00:00Z", i + 1);
-        write_run(name, ids[i], start, "virtio-net", 50, 1000 * (i + 1), dirs[i],
-                  sizeof(dirs[i]));
+        write_run(name, ids[i], start, "virtio-net", 50, 1000 * (i + 1), dirs[i], sizeof(dirs[i]));
     }
     for (k = 0; k < 2; k++) {
         pid[k] = fork();
@@ -246,8 +244,8 @@ static void test_concurrent_adds(void **state)
                 _exit(1);
             }
             for (i = 0; i < 3; i++) {
-                if (store_add_run_folder(&st, dirs[k ? 2 - i : i], NULL, &added, why,
-                                         sizeof(why)) < 0) {
+                if (store_add_run_folder(&st, dirs[k ? 2 - i : i], NULL, &added, why, sizeof(why)) <
+                    0) {
                     fprintf(stderr, "child %d: %s\n", k, why);
                     rc = 1;
                 }
@@ -300,8 +298,8 @@ static void test_newer_schema_refused(void **state)
 
     write_run("a", "aaaa0001", "2026-01-01T00:00:00Z", "virtio-blk", 2, 10, a, sizeof(a));
     assert_int_equal(store_open(&st, dbname, 1, why, sizeof(why)), 0);
-    assert_int_equal(store_query(&st, "UPDATE schema_version SET version = 99", NULL, 0, NULL,
-                                 NULL, why, sizeof(why)),
+    assert_int_equal(store_query(&st, "UPDATE schema_version SET version = 99", NULL, 0, NULL, NULL,
+                                 why, sizeof(why)),
                      0);
     store_close(&st);
     assert_int_equal(store_open(&st, dbname, 1, why, sizeof(why)), -1);
@@ -323,9 +321,8 @@ static void test_migrate_from_v1(void **state)
     assert_int_equal(st.version, 1);
     assert_int_equal(count(&st, "SELECT MAX(version) FROM schema_version"), 1);
     /* A v1 store has no label column. */
-    assert_int_equal(store_query(&st, "SELECT label FROM runs", NULL, 0, NULL, NULL, why,
-                                 sizeof(why)),
-                     -1);
+    assert_int_equal(
+        store_query(&st, "SELECT label FROM runs", NULL, 0, NULL, NULL, why, sizeof(why)), -1);
     assert_int_equal(store_query(&st,
                                  "INSERT INTO runs (run_id, folder, scenario, configs, resolved, "
                                  "qemu_version, guest_kernel, libvirt_version, host, host_class, "
