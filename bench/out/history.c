@@ -7,6 +7,7 @@
 #include "history.h"
 #include "permtest.h"
 #include "util.h"
+#include "verdict.h"
 
 /* Grow *v (of *cap elements of size) to hold one more than n. 0 or -1. */
 static int history_grow(void **v, size_t *cap, size_t n, size_t size)
@@ -236,6 +237,25 @@ int history_by_parse(const char *s, enum history_by *by)
     return -1;
 }
 
+/*
+ * The segment's own noise floor: the 95th percentile of how far its runs' medians sit from
+ * the segment's median (verdict_noise_floor), in %. NAN when it cannot be computed.
+ */
+static double history_segment_floor(const struct history_series *s, size_t start, size_t end,
+                                    double median)
+{
+    double ch[HISTORY_FLOOR_MAX];
+    size_t i, n = 0;
+
+    if (end - start > HISTORY_FLOOR_MAX) {
+        start = end - HISTORY_FLOOR_MAX;
+    }
+    for (i = start; i < end; i++) {
+        ch[n++] = median != 0.0 ? (s->p[i].st.median / median - 1.0) * 100.0 : NAN;
+    }
+    return n > 0 && isfinite(ch[0]) ? verdict_noise_floor(ch, n) : NAN;
+}
+
 int history_gate(const struct history_series *s, size_t last, int higher_is_better,
                  double threshold_pct, double alpha, uint64_t seed, struct history_gate *g)
 {
@@ -244,7 +264,7 @@ int history_gate(const struct history_series *s, size_t last, int higher_is_bett
     struct permtest t;
     double *x = NULL, *a = NULL;
     size_t i, j, na = 0, ncp = 0, total = 0;
-    double ma, mb;
+    double ma, mb, floor_pct;
     int rc = -1;
 
     memset(g, 0, sizeof(*g));
@@ -281,18 +301,23 @@ int history_gate(const struct history_series *s, size_t last, int higher_is_bett
             a[na++] = s->p[i].v[j];
         }
     }
-    if (na == 0 || s->p[last].n == 0 ||
-        permtest_run(a, na, s->p[last].v, s->p[last].n, alpha, seed, &t) < 0) {
-        rc = na == 0 || s->p[last].n == 0 ? 0 : -1;
+    if (na == 0 || s->p[last].n == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (permtest_run(a, na, s->p[last].v, s->p[last].n, alpha, seed, &t) < 0) {
         goto out;
     }
     ma = stats_median(a, na);
     mb = stats_median(s->p[last].v, s->p[last].n);
+    floor_pct = history_segment_floor(s, g->seg_start, last, ma);
+    g->threshold_pct = isfinite(floor_pct) && floor_pct > threshold_pct ? floor_pct : threshold_pct;
     g->judged = 1;
     g->p = t.p;
     g->change_pct = ma != 0.0 ? (mb / ma - 1.0) * 100.0 : NAN;
-    g->worse = isfinite(g->change_pct) && t.p < alpha &&
-               (higher_is_better ? g->change_pct < -threshold_pct : g->change_pct > threshold_pct);
+    g->worse =
+        isfinite(g->change_pct) && t.p < alpha &&
+        (higher_is_better ? g->change_pct < -g->threshold_pct : g->change_pct > g->threshold_pct);
     rc = 0;
 out:
     free(a);

@@ -16,8 +16,11 @@
  * the last change point among the earlier points) is compared with the run itself: the
  * samples of the segment's runs against the run's samples, permutation test of the
  * means (permtest.h); the run is worse when the change is in the metric's bad direction,
- * beyond the threshold (5 %, compare's default) and p < alpha (0.01). A series with
- * fewer than 3 earlier points cannot be judged and is reported as such.
+ * beyond the threshold and p < alpha (0.01). The threshold is the larger of the user's (5 %,
+ * compare's default) and the segment's own noise floor: the 95th percentile of how far its
+ * runs' medians lie from the segment's median (verdict_noise_floor), because repetitions
+ * inside a run are correlated and the pooled test alone takes run-to-run drift for a
+ * change. A series with fewer than 3 earlier points cannot be judged and says so.
  */
 #ifndef PVB_HISTORY_H
 #define PVB_HISTORY_H
@@ -30,6 +33,8 @@
 
 /* Earlier points a series needs before `check` judges its newest one. */
 #define HISTORY_MIN_HISTORY 3
+/* Runs of a segment that its noise floor looks at: the newest ones. */
+#define HISTORY_FLOOR_MAX 256
 
 enum history_by { HISTORY_BY_TIME, HISTORY_BY_QEMU, HISTORY_BY_KERNEL, HISTORY_BY_LABEL };
 
@@ -103,6 +108,7 @@ struct history_gate {
     int worse;        /* 1: a regression by the rule above */
     size_t seg_start; /* first point of the segment compared */
     double change_pct, p;
+    double threshold_pct; /* the one applied: the user's or the segment's noise floor */
 };
 int history_gate(const struct history_series *s, size_t last, int higher_is_better,
                  double threshold_pct, double alpha, uint64_t seed, struct history_gate *g)

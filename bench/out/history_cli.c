@@ -549,12 +549,12 @@ int history_check_main(int argc, char **argv)
         if (g.worse) {
             worse++;
             history_series_title(&h, s, title, sizeof(title));
-            printf("worse: %s: %+.1f %% against points %zu-%zu, p %.4f\n", title, g.change_pct,
-                   g.seg_start + 1, j, g.p);
+            printf("worse: %s: %+.1f %% against points %zu-%zu (threshold %.1f %%), p %.4f\n",
+                   title, g.change_pct, g.seg_start + 1, j, g.threshold_pct, g.p);
         }
     }
-    printf("run %s: %zu series judged, %zu worse than their segment (threshold %.1f %%, alpha "
-           "%.3g); %zu with fewer than %d earlier runs not judged\n",
+    printf("run %s: %zu series judged, %zu worse than their segment (threshold %.1f %% or the "
+           "segment's noise, alpha %.3g); %zu with fewer than %d earlier runs not judged\n",
            run.run_id, judged, worse, a.threshold_pct, a.alpha, unjudged, HISTORY_MIN_HISTORY);
     rc = worse ? PVB_EXIT_REGRESSION : PVB_EXIT_OK;
 out:

@@ -188,6 +188,35 @@ static void test_gate_after_step(void **state)
     history_free(&h);
 }
 
+/* Runs that drift by +-15 % among themselves: a newest run 10 % low is within their noise. */
+static void test_gate_noisy_segment(void **state)
+{
+    static const double means[] = {1000, 1150, 850, 1100, 900, 1000, 900};
+    struct history h = {0};
+    struct history_gate g;
+    struct stats_rng rng;
+    size_t i, run;
+    unsigned k;
+
+    stats_rng_seed(&rng, 3);
+    for (i = 0; i < 7; i++) {
+        run = add_run(&h, (unsigned)i, "", "7.2", "c");
+        for (k = 0; k < 8; k++) {
+            assert_int_equal(
+                history_add_sample(&h, run, "c", "w", "iops", "IOPS", means[i] + 5 * gauss(&rng)),
+                0);
+        }
+    }
+    assert_int_equal(history_finish(&h, HISTORY_BY_TIME, 7), 0);
+    assert_int_equal(history_gate(&h.s[0], 6, 1, 5.0, 0.01, 7, &g), 0);
+    assert_int_equal(g.judged, 1);
+    assert_true(g.p < 0.01);             /* the pooled test alone would call it */
+    assert_true(g.change_pct < -5.0);    /* and it is beyond the user's threshold */
+    assert_true(g.threshold_pct > 10.0); /* but not beyond the runs' own spread */
+    assert_int_equal(g.worse, 0);
+    history_free(&h);
+}
+
 static void test_filter_and_by(void **state)
 {
     struct history_filter f = {0};
@@ -214,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_flat_series_has_none),
         cmocka_unit_test(test_gate),
         cmocka_unit_test(test_gate_after_step),
+        cmocka_unit_test(test_gate_noisy_segment),
         cmocka_unit_test(test_filter_and_by),
     };
 
