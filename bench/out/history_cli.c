@@ -244,23 +244,63 @@ static int history_chart(const struct history *h, const struct history_series *s
 
 /* ---- arguments --------------------------------------------------------------------------- */
 
+/* What each subcommand's --help says before the options. */
+struct history_help {
+    const char *name;
+    const char *synopsis;
+    const char *text;
+};
+
+static const struct history_help history_helps[] = {
+    {"trend", "[--db DB] [--config C] [--workload W] [--metric M] [--by KEY] [-o CHART.png]",
+     "Prints every series of the results store that the filters keep (one per configuration,\n"
+     "workload, metric, host class and accelerator): each run's median and 95% interval,\n"
+     "and where a change point starts a new segment. -o draws the first series (gnuplot).\n"},
+    {"changes", "[--db DB] [filters] [--by KEY] [--since LABEL]",
+     "Lists the change points of every series (e-divisive means, alpha 0.05, at least 3\n"
+     "runs a side): where, the medians before and after, the change with its 95% interval\n"
+     "and p. --since: only those at or after the first run labelled LABEL.\n"},
+    {"check", "[--db DB] [--threshold PCT] [--alpha A] RUN",
+     "The nightly gate: exit 1 when RUN (run id, label or folder) is worse than the segment\n"
+     "before it in any series, beyond the threshold (5%, or the segment's own run-to-run\n"
+     "noise if larger) with p < alpha (0.01); else 0.\n"},
+    {"history-report", "[--db DB] [filters] [--by KEY] -o DIR",
+     "Writes DIR/index.html: a chart per series of the headline metrics, change points in\n"
+     "red, each run linked to its report.html. Nothing is loaded from the network.\n"},
+};
+
 static void history_usage(FILE *out, const char *cmd)
 {
+    const struct history_help *hh = &history_helps[0];
+    size_t i;
+
+    for (i = 0; i < sizeof(history_helps) / sizeof(history_helps[0]); i++) {
+        if (strcmp(history_helps[i].name, cmd) == 0) {
+            hh = &history_helps[i];
+        }
+    }
     fprintf(out,
-            "usage: pvbench trend [--db DB] [--config C] [--workload W] [--metric M]\n"
-            "                     [--by time|qemu|kernel|label] [-o CHART.png]\n"
-            "       pvbench changes [--db DB] [filters] [--by KEY] [--since LABEL]\n"
-            "       pvbench check [--db DB] [--threshold PCT] [--alpha A] RUN\n"
-            "       pvbench history-report [--db DB] [filters] [--by KEY] -o DIR\n"
-            "\n"
-            "Series over the runs in the results store (pvbench db): one per configuration,\n"
-            "workload, metric, host class and accelerator. trend prints each run's median\n"
-            "and 95%% interval; changes lists the change points (e-divisive means, alpha\n"
-            "0.05, at least 3 runs a side) with their size, interval and p; check exits 1\n"
-            "when RUN (run id, label or folder) is worse than the segment before it, beyond\n"
-            "the threshold (5%%) at alpha (0.01); history-report writes DIR/index.html with\n"
-            "a chart per series of the headline metrics. (%s)\n",
-            cmd);
+            "usage: pvbench %s %s\n\n%s\n"
+            "options:\n"
+            "      --db DB            SQLite file or PostgreSQL URI (default $PVBENCH_DB, else\n"
+            "                         $PVBENCH_STATE_DIR/" STORE_DEFAULT_FILE ")\n"
+            "      --config C         only configuration C (filters: also --workload, --metric)\n"
+            "      --workload W       only workload W\n"
+            "      --metric M         only metric M\n"
+            "      --by KEY           order the runs by time, qemu, kernel or label\n"
+            "  -o, --output PATH      trend: CHART.png; history-report: DIR\n"
+            "      --since LABEL      changes: from the first run labelled LABEL on\n"
+            "      --threshold PCT    check: the smallest change that counts (5)\n"
+            "      --alpha A          check: the permutation test's level (0.01)\n"
+            "  -h, --help             this help\n",
+            hh->name, hh->synopsis, hh->text);
+}
+
+/* A usage error in one line and where to look, as every subcommand says it. */
+static void history_bad_usage(const char *cmd, const char *what, const char *arg)
+{
+    log_err("%s: %s '%s'", cmd, what, arg);
+    fprintf(stderr, "Try 'pvbench %s --help'.\n", cmd);
 }
 
 /* Parse the options every history subcommand shares. -1 usage error, 1 help, 0 ok. */
@@ -286,7 +326,8 @@ static int history_parse(int argc, char **argv, struct history_args *a)
     a->threshold_pct = 5.0;
     a->alpha = 0.01;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             a->db = optarg;
@@ -302,7 +343,7 @@ static int history_parse(int argc, char **argv, struct history_args *a)
             break;
         case 'b':
             if (history_by_parse(optarg, &a->by) < 0) {
-                log_err("%s: --by takes time, qemu, kernel or label, not '%s'", argv[0], optarg);
+                history_bad_usage(argv[0], "--by takes time, qemu, kernel or label, not", optarg);
                 return -1;
             }
             break;
@@ -317,15 +358,18 @@ static int history_parse(int argc, char **argv, struct history_args *a)
             errno = 0;
             *(c == 't' ? &a->threshold_pct : &a->alpha) = strtod(optarg, &end);
             if (errno || *end || !(a->threshold_pct >= 0) || !(a->alpha > 0 && a->alpha < 1)) {
-                log_err("%s: bad number '%s'", argv[0], optarg);
+                history_bad_usage(argv[0], "bad number", optarg);
                 return -1;
             }
             break;
         case 'h':
             history_usage(stdout, argv[0]);
             return 1;
+        case ':':
+            history_bad_usage(argv[0], "missing the argument of", argv[optind - 1]);
+            return -1;
         default:
-            history_usage(stderr, argv[0]);
+            history_bad_usage(argv[0], "unknown option", argv[optind - 1]);
             return -1;
         }
     }
@@ -333,7 +377,7 @@ static int history_parse(int argc, char **argv, struct history_args *a)
         a->run = argv[optind++];
     }
     if (optind < argc) {
-        log_err("%s: unexpected argument '%s'", argv[0], argv[optind]);
+        history_bad_usage(argv[0], "unexpected argument", argv[optind]);
         return -1;
     }
     return 0;

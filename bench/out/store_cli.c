@@ -17,11 +17,23 @@ static void store_cli_usage(FILE *out)
             "       pvbench db [--db DB] show RUN\n"
             "       pvbench db [--db DB] rm RUN\n"
             "\n"
-            "Records run folders in the results store and lists them. DB is a SQLite file\n"
-            "(default $PVBENCH_DB, else $PVBENCH_STATE_DIR/" STORE_DEFAULT_FILE
+            "Records run folders in the results store and lists them. RUN is a run id, a\n"
+            "label or a run folder. Adding a run that is already there changes nothing.\n"
+            "\n"
+            "options:\n"
+            "      --db DB            a SQLite file (default $PVBENCH_DB, else\n"
+            "                         $PVBENCH_STATE_DIR/" STORE_DEFAULT_FILE
             ") or a PostgreSQL URI\n"
-            "(postgresql://..., postgres:///DB?host=/socket/dir). RUN is a run id, a label or\n"
-            "a run folder. Adding a run that is already there changes nothing.\n");
+            "                         (postgresql://..., postgres:///DB?host=/socket/dir)\n"
+            "      --label L          add: the runs' label (a version, a commit) for --by label\n"
+            "  -h, --help             this help\n");
+}
+
+/* A usage error in one line and where to look. */
+static void store_cli_bad_usage(const char *what, const char *arg)
+{
+    log_err("db: %s%s%s", what, arg ? " " : "", arg ? arg : "");
+    fprintf(stderr, "Try 'pvbench db --help'.\n");
 }
 
 static int store_cli_add(const char *db, const char *label, int argc, char **argv)
@@ -131,6 +143,7 @@ static int store_cli_options(int argc, char **argv, const char *optstring, const
     int c;
 
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
         if (c == 'd') {
             *db = optarg;
@@ -140,7 +153,8 @@ static int store_cli_options(int argc, char **argv, const char *optstring, const
             store_cli_usage(stdout);
             return 1;
         } else {
-            store_cli_usage(stderr);
+            store_cli_bad_usage(c == ':' ? "missing the argument of" : "unknown option",
+                                argv[optind - 1]);
             return -1;
         }
     }
@@ -153,25 +167,25 @@ int store_cli_main(int argc, char **argv)
     int rc;
 
     /* "+": options up to the subcommand, then its own. */
-    rc = store_cli_options(argc, argv, "+h", &db, &label);
+    rc = store_cli_options(argc, argv, "+:h", &db, &label);
     if (rc != 0) {
         return rc > 0 ? PVB_EXIT_OK : PVB_EXIT_USAGE;
     }
     if (optind >= argc) {
-        store_cli_usage(stderr);
+        store_cli_bad_usage("which? add, list, show or rm", NULL);
         return PVB_EXIT_USAGE;
     }
     sub = argv[optind];
     argc -= optind;
     argv += optind;
-    rc = store_cli_options(argc, argv, "h", &db, &label);
+    rc = store_cli_options(argc, argv, ":h", &db, &label);
     if (rc != 0) {
         return rc > 0 ? PVB_EXIT_OK : PVB_EXIT_USAGE;
     }
     argc -= optind;
     argv += optind;
     if (label && strcmp(sub, "add") != 0) {
-        log_err("db: --label goes with add");
+        store_cli_bad_usage("--label goes with add", NULL);
         return PVB_EXIT_USAGE;
     }
     if (strcmp(sub, "add") == 0) {
@@ -183,7 +197,6 @@ int store_cli_main(int argc, char **argv)
     if ((strcmp(sub, "show") == 0 || strcmp(sub, "rm") == 0) && argc == 1) {
         return store_cli_show_rm(db, argv[0], strcmp(sub, "rm") == 0);
     }
-    log_err("db: unknown subcommand or wrong arguments: %s", sub);
-    store_cli_usage(stderr);
+    store_cli_bad_usage("unknown subcommand or wrong arguments:", sub);
     return PVB_EXIT_USAGE;
 }
