@@ -419,7 +419,7 @@ static void history_print_series(const struct history *h, const struct history_s
     size_t i, k;
 
     history_series_title(h, s, title, sizeof(title));
-    fprintf(out, "%s: %zu points, %zu change point%s\n", title, s->n, s->ncp,
+    fprintf(out, "%s: %zu point%s, %zu change point%s\n", title, s->n, s->n == 1 ? "" : "s", s->ncp,
             s->ncp == 1 ? "" : "s");
     fprintf(out, "  %3s  %-24s %-10s %4s %14s %14s %14s\n", "#", "key", "run", "n", "median",
             "ci95_low", "ci95_high");
