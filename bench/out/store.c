@@ -93,6 +93,34 @@ int store_resolve_target(const char *target, char *out, size_t outlen)
     return util_fmt(out, outlen, "%s/" STORE_DEFAULT_FILE, dir) < 0 ? -1 : 0;
 }
 
+void store_redact(const char *target, char *out, size_t outlen)
+{
+    const char *auth = strstr(target, "://");
+    const char *at, *colon, *pw;
+    char tmp[2048];
+    size_t n;
+
+    util_strlcpy(out, target, outlen);
+    if (!auth) {
+        return;
+    }
+    auth += 3;
+    at = strchr(auth, '@');
+    colon = strchr(auth, ':');
+    if (at && colon && colon < at && !memchr(auth, '/', (size_t)(at - auth))) {
+        n = (size_t)(colon - target) + 1;
+        snprintf(out, outlen, "%.*s***%s", (int)n, target, at);
+    }
+    /* A password given as a parameter: postgresql://h/db?password=... */
+    pw = strstr(out, "password=");
+    if (pw) {
+        n = (size_t)(pw - out) + strlen("password=");
+        at = pw + strcspn(pw, "&");
+        snprintf(tmp, sizeof(tmp), "%.*s***%s", (int)n, out, at);
+        util_strlcpy(out, tmp, outlen);
+    }
+}
+
 int store_query(struct store *st, const char *sql, const char *const *params, int nparams,
                 store_row_fn fn, void *arg, char *why, size_t whylen)
 {
@@ -236,7 +264,8 @@ int store_open_version(struct store *st, const char *target, int version, char *
             break;
         }
     }
-    util_strlcpy(st->target, resolved, sizeof(st->target));
+    /* st->target is what messages and pages show: never a password. */
+    store_redact(resolved, st->target, sizeof(st->target));
     if (!st->ops || st->ops->open(st, resolved, version > 0, why, whylen) < 0) {
         st->ops = NULL;
         return -1;

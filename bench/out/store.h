@@ -59,8 +59,8 @@ struct store_ops {
 struct store {
     const struct store_ops *ops;
     void *handle;
-    char target[1024];
-    int version; /* schema version after open */
+    char target[1024]; /* the database, as shown: without its password (store_redact) */
+    int version;       /* schema version after open */
 };
 
 /* A run as the store lists it. */
@@ -93,6 +93,9 @@ int store_check_ops(const struct store_ops *ops, char *why, size_t whylen)
  */
 int store_resolve_target(const char *target, char *out, size_t outlen)
     __attribute__((warn_unused_result));
+
+/* target as messages may show it: a URI's password (user:PW@, password=PW) as "***". */
+void store_redact(const char *target, char *out, size_t outlen);
 
 /*
  * Open and migrate to STORE_SCHEMA_VERSION (write: may create). A read-only open of a

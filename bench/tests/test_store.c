@@ -437,6 +437,16 @@ static void test_targets_and_ops(void **state)
     assert_int_equal(store_resolve_target("", out, sizeof(out)), 0);
     assert_string_equal(out, "/elsewhere.db");
     unsetenv("PVBENCH_DB");
+    /* What messages and pages show of a URI: never its password. */
+    store_redact("postgresql://ann:s3cret@db.lab/pvb", out, sizeof(out));
+    assert_string_equal(out, "postgresql://ann:***@db.lab/pvb");
+    store_redact("postgresql://db.lab/pvb?user=ann&password=s3cret&sslmode=require", out,
+                 sizeof(out));
+    assert_string_equal(out, "postgresql://db.lab/pvb?user=ann&password=***&sslmode=require");
+    store_redact("postgres:///pvb?host=/run/pg&password=x", out, sizeof(out));
+    assert_string_equal(out, "postgres:///pvb?host=/run/pg&password=***");
+    store_redact("/var/tmp/a:b@c.db", out, sizeof(out));
+    assert_string_equal(out, "/var/tmp/a:b@c.db");
 }
 
 int main(void)
