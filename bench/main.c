@@ -14,6 +14,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "metric.h"
+#include "qemuver.h"
 #include "registry.h"
 #include "report.h"
 #include "run.h"
@@ -35,6 +36,7 @@ static void usage(FILE *out)
             "  pvbench baseline save DIR NAME | list  keep named baselines for --baseline\n"
             "  pvbench demo [--quick] [-o DIR]        teaching demo: emulated vs virtio, and why\n"
             "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
+            "  pvbench fetch --list | qemu V | kernel V   Debian's QEMU builds, guest kernels\n"
             "  pvbench selftest [--quick] [--host]    agent vs fio and iperf3 (see --help)\n"
             "  pvbench help scenario                  every scenario key, default and range\n"
             "\n"
@@ -310,6 +312,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "cleanup") == 0) {
         return cmd_cleanup(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "fetch") == 0) {
+        return qemuver_fetch_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "help") == 0) {
         if (argc > 2 && strcmp(argv[2], "scenario") == 0) {
