@@ -58,8 +58,8 @@ int qemuver_resolve(const char *spec, struct qemuver *out, char *err, size_t len
 
 /*
  * Resolve `kernel = spec` to a guest image folder (vmlinux, initramfs.img): a folder is taken
- * as it is; a version is build/guest-kernel-<version>/, built first when it is not there.
- * Exit codes as qemuver_resolve.
+ * as it is; a version is build/guest-kernel-<version>/, built first when it is not there or
+ * carries another agent (scripts/fetch-debian kernel). Exit codes as qemuver_resolve.
  */
 int qemuver_kernel_resolve(const char *spec, char *dir, size_t dirlen, char *err, size_t len)
     __attribute__((warn_unused_result));

@@ -227,7 +227,7 @@ static void test_resolve_exit_codes(void **state)
 
 static void test_kernel_resolve(void **state)
 {
-    char dir[512], err[256], path[600];
+    char dir[512], err[256], path[600], *args;
 
     (void)state;
     assert_int_equal(qemuver_kernel_resolve("/img/guest", dir, sizeof(dir), err, sizeof(err)),
@@ -237,11 +237,28 @@ static void test_kernel_resolve(void **state)
     assert_int_equal(util_mkdir_p(path), 0);
     snprintf(path, sizeof(path), "%s/guest-kernel-6.12.95-1~bpo12+1/.complete", tmp);
     write_file(path, "", 0644);
+    setenv("PVBENCH_AGENT", "/bin/true", 1); /* any file: the stand-in script ignores it */
+    fake_script("", 0);
     assert_int_equal(
         qemuver_kernel_resolve("6.12.95-1~bpo12+1", dir, sizeof(dir), err, sizeof(err)),
         PVB_EXIT_OK);
     snprintf(path, sizeof(path), "%s/guest-kernel-6.12.95-1~bpo12+1", tmp);
     assert_string_equal(dir, path);
+    snprintf(path, sizeof(path), "%s/args", tmp);
+    args = util_slurp(path, 4096, NULL);
+    assert_non_null(args);
+    assert_non_null(strstr(args, "kernel 6.12.95-1~bpo12+1 --agent /bin/true --pvbench /"));
+    free(args);
+    /* no such version: apt's words, exit 2; and nothing is taken from a folder without
+     * its marker */
+    fake_script("E: Version '6.12.0-1' for 'linux-image-amd64' was not found", 2);
+    assert_int_equal(qemuver_kernel_resolve("6.12.0-1", dir, sizeof(dir), err, sizeof(err)),
+                     PVB_EXIT_USAGE);
+    assert_non_null(strstr(err, "'6.12.0-1' for 'linux-image-amd64' was not found"));
+    fake_script("", 0);
+    assert_int_equal(qemuver_kernel_resolve("6.12.0-2", dir, sizeof(dir), err, sizeof(err)),
+                     PVB_EXIT_FAILED);
+    unsetenv("PVBENCH_AGENT");
 }
 
 int main(void)
