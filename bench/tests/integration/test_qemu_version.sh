@@ -1,8 +1,9 @@
 # QEMU and guest kernel versions from Debian's archive (issue 13 item 5): `pvbench fetch
 # --list` shows what bookworm, -security and -backports offer; the backports QEMU (10.x) is
 # fetched into the cache and a guest boots to READY under it, its process running the fetched
-# binary with the cache's libraries in its own environment; the backports kernel (6.12) is
-# built into build/guest-kernel-<version>/ and boots under the same QEMU. A version that does
+# binary with the cache's libraries in its own environment, an nvme disk found under it; the
+# backports kernel (6.12) is built into build/guest-kernel-<version>/ and boots under the same
+# QEMU. A version that does
 # not exist: exit 2 with apt's words; an archive that cannot be reached: exit 4; neither
 # leaves anything in the cache, and a folder without its marker is redone.
 # Skipped (77) only when the archive cannot be reached. The cache is the real one
@@ -114,6 +115,13 @@ grep -qx "LD_LIBRARY_PATH=$DIR/root/usr/lib/x86_64-linux-gnu" "$TMP/q10.env" ||
     fail "the fetched QEMU has no LD_LIBRARY_PATH of the cache"
 grep -q "^QEMU_MODULE_DIR=$DIR/" "$TMP/q10.env" || fail "the fetched QEMU has no QEMU_MODULE_DIR"
 ok "QEMU $V: 3 guests READY, median boot $(ready_s q10) s (fetched binary, its libraries)"
+
+# NVMe under QEMU 10: every controller in a subsystem, the guest's native multipath shows a
+# head and a hidden path; the agent must measure the head.
+boot nvme10 --qemu "$V" --image "$IMAGE" --model nvme --rounds 1 || fail "nvme under QEMU $V"
+grep -q '^boot backend=qemu .* blk=nvme0n1 driver=nvme ' "$TMP/nvme10.out" ||
+    fail "nvme under QEMU $V: not nvme0n1 with driver nvme"
+ok "nvme under QEMU $V: nvme0n1, driver nvme, boot $(ready_s nvme10) s"
 
 boot host --image "$IMAGE" --model virtio-blk --rounds 3 || fail "boot under the host's QEMU"
 grep -q "LD_LIBRARY_PATH=$DIR" "$TMP/host.env" && fail "the host's QEMU got the cache's libraries"
