@@ -181,8 +181,8 @@ static void tail_errors(const char *output, char *err, size_t len, const char *w
         if ((n > 3 && (strncmp(p, "E: ", 3) == 0 || strncmp(p, "W: ", 3) == 0)) ||
             strncmp(p, "fetch-debian: error: ", 21) == 0 ||
             strncmp(p, "build-guest: error: ", 20) == 0) {
-            int w = snprintf(pick + used, sizeof(pick) - used, "%s%.*s", used ? "; " : "",
-                             (int)n, p);
+            int w =
+                snprintf(pick + used, sizeof(pick) - used, "%s%.*s", used ? "; " : "", (int)n, p);
             if (w < 0 || (size_t)w >= sizeof(pick) - used) {
                 break;
             }
@@ -218,25 +218,32 @@ static int script_path(char *buf, size_t len)
     return util_fmt(buf, len, "%s/scripts/fetch-debian", env && *env ? env : PVB_DATADIR);
 }
 
-/* Run fetch-debian with args (NULL-terminated, after the script), its output into output. */
-static int fetch_run(const char *root, char *const *args, char *output, size_t outlen)
+/* argv of fetch-debian: the script, --cache root, then args (NULL-terminated). */
+static void fetch_argv(char **argv, size_t max, char *script, char *root, char *const *args)
+{
+    size_t n = 0;
+
+    argv[n++] = script;
+    argv[n++] = "--cache";
+    argv[n++] = root;
+    while (*args && n + 1 < max) {
+        argv[n++] = *args++;
+    }
+    argv[n] = NULL;
+}
+
+/* Run fetch-debian with args, its output into output. Its exit status, 1 if it did not run. */
+static int fetch_run(char *root, char *const *args, char *output, size_t outlen)
 {
     char script[PATH_MAX];
     char *argv[12];
-    unsigned n = 0;
     int st;
 
     if (script_path(script, sizeof(script)) < 0) {
         util_strlcpy(output, "fetch-debian: error: path too long", outlen);
-        return -1;
+        return 1;
     }
-    argv[n++] = script;
-    argv[n++] = "--cache";
-    argv[n++] = (char *)root;
-    while (*args && n + 1 < sizeof(argv) / sizeof(argv[0])) {
-        argv[n++] = *args++;
-    }
-    argv[n] = NULL;
+    fetch_argv(argv, sizeof(argv) / sizeof(argv[0]), script, root, args);
     st = util_run_capture(argv, output, outlen, QEMUVER_FETCH_TIMEOUT_S);
     if (st == 127) {
         snprintf(output, outlen, "fetch-debian: error: cannot run %s", script);
@@ -339,7 +346,6 @@ static int fetch_interactive(char *const *args)
 {
     char root[PATH_MAX], script[PATH_MAX];
     char *argv[12];
-    unsigned n = 0;
     pid_t pid;
     int status;
 
@@ -347,13 +353,7 @@ static int fetch_interactive(char *const *args)
         log_err("fetch: cache or script path too long");
         return PVB_EXIT_USAGE;
     }
-    argv[n++] = script;
-    argv[n++] = "--cache";
-    argv[n++] = root;
-    while (*args && n + 1 < sizeof(argv) / sizeof(argv[0])) {
-        argv[n++] = *args++;
-    }
-    argv[n] = NULL;
+    fetch_argv(argv, sizeof(argv) / sizeof(argv[0]), script, root, args);
     pid = fork();
     if (pid < 0) {
         log_err("fetch: fork: %s", strerror(errno));

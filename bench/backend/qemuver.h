@@ -18,13 +18,13 @@
 
 /* A resolved `qemu = ...`: what the QEMU backend execs and with what (guest_spec). */
 struct qemuver {
-    char binary[PATH_MAX];           /* the spec itself for a path, else the cached binary */
+    char binary[PATH_MAX];            /* the spec itself for a path, else the cached binary */
     char data_dirs[QEMUVER_DIRS_MAX]; /* ':'-separated, a -L each; "" for a path */
     char lib_path[QEMUVER_DIRS_MAX];  /* LD_LIBRARY_PATH of QEMU alone; "" for a path */
-    char module_dir[PATH_MAX];       /* QEMU_MODULE_DIR of QEMU alone; "" for a path */
-    char version[128];   /* the Debian version asked for; "" for a path */
-    char packages[1024]; /* "qemu-system-x86=V qemu-system-common=V ..." (run.json) */
-    char qemu[160];      /* the binary's --version line when fetched */
+    char module_dir[PATH_MAX];        /* QEMU_MODULE_DIR of QEMU alone; "" for a path */
+    char version[128];                /* the Debian version asked for; "" for a path */
+    char packages[1024];              /* "qemu-system-x86=V qemu-system-common=V ..." (run.json) */
+    char qemu[160];                   /* the binary's --version line when fetched */
 };
 
 /* 1 if spec reads as a Debian package version ("1:10.0.2+ds-2", "6.12.95-1~bpo12+1"), 0 if
