@@ -16,6 +16,7 @@
 #include "exitcode.h"
 #include "history.h"
 #include "log.h"
+#include "qemuver.h"
 #include "manual.h"
 #include "metric.h"
 #include "registry.h"
@@ -425,6 +426,7 @@ static const struct main_cmd main_cmds[] = {
     {&main_version_cli, cmd_version}, {&store_cli, store_cli_main},
     {&history_trend_cli, history_trend_main}, {&history_changes_cli, history_changes_main},
     {&history_check_cli, history_check_main}, {&history_report_cli, history_report_main},
+    {&qemuver_fetch_cli, qemuver_fetch_main},
 };
 /* clang-format on */
 

@@ -29,6 +29,10 @@
 struct guest_spec {
     const char *name;        /* "pvb-<run id>-<config>" */
     const char *qemu_binary; /* qemu-system-x86_64 (the agent binary for a host process) */
+    /* A QEMU unpacked from Debian's archive (qemuver.h); NULL each for the host's own. */
+    const char *qemu_data_dirs;  /* ':'-separated, a -L each, searched before QEMU's own */
+    const char *qemu_lib_path;   /* LD_LIBRARY_PATH of that QEMU process alone */
+    const char *qemu_module_dir; /* QEMU_MODULE_DIR of that QEMU process alone */
     const char *accel;       /* "kvm" | "tcg" */
     enum machine_type machine;
     unsigned vcpus;
