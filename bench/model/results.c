@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "util.h"
 
 /* Longest samples.csv line accepted (a longer one is a bad row, not a larger buffer). */
 #define RESULTS_LINE_MAX 4096
@@ -85,132 +86,9 @@ static int results_buf_printf(struct results_buf *b, const char *fmt, ...)
 
 /* ---- atomic file writes -------------------------------------------------------------------- */
 
-/* Write all of data, resuming after signals and short writes. 0 or -1 with errno. */
-static int results_write_all(int fd, const char *data, size_t len)
-{
-    ssize_t w;
-
-    while (len > 0) {
-        w = write(fd, data, len);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        if (w == 0) {
-            errno = ENOSPC; /* no progress and no error: treat as a full device */
-            return -1;
-        }
-        data += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* fsync the folder that holds path, so the rename itself survives a crash. */
-static int results_sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = NULL;
-    int fd = -1;
-    int rc = -1;
-    int saved;
-
-    if (!slash) {
-        dir = strdup(".");
-    } else if (slash == path) {
-        dir = strdup("/");
-    } else {
-        dir = strndup(path, (size_t)(slash - path));
-    }
-    if (!dir) {
-        errno = ENOMEM;
-        goto out;
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        goto out;
-    }
-    if (fsync(fd) < 0 && errno != EINVAL) {
-        /* EINVAL: the filesystem cannot sync folders; nothing more can be done. */
-        goto out;
-    }
-    rc = 0;
-out:
-    saved = errno;
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(dir);
-    errno = saved;
-    return rc;
-}
-
 int results_write_atomic(const char *path, const void *data, size_t len)
 {
-    char *tmp = NULL;
-    size_t plen;
-    int fd = -1;
-    int created = 0;
-    int saved;
-    int rc = -1;
-
-    if (!path || !*path || (!data && len > 0)) {
-        errno = EINVAL;
-        return -1;
-    }
-    plen = strlen(path);
-    tmp = malloc(plen + sizeof(".tmp"));
-    if (!tmp) {
-        errno = ENOMEM;
-        return -1;
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", sizeof(".tmp"));
-
-    /* O_NOFOLLOW: a stale "<file>.tmp" symlink must not redirect the write. */
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        goto fail;
-    }
-    created = 1;
-    if (results_write_all(fd, data, len) < 0) {
-        goto fail;
-    }
-    if (fsync(fd) < 0) {
-        goto fail;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        goto fail;
-    }
-    created = 0;
-    /*
-     * The new content is in place; a failure here only means the rename may not
-     * survive a power cut, which the caller still has to hear about.
-     */
-    if (results_sync_dir(path) < 0) {
-        goto fail;
-    }
-    rc = 0;
-    goto out;
-fail:
-    saved = errno;
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (created) {
-        unlink(tmp);
-    }
-    errno = saved;
-out:
-    free(tmp);
-    return rc;
+    return util_write_atomic(path, data, len);
 }
 
 /* ---- CSV fields ---------------------------------------------------------------------------- */

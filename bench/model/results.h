@@ -103,7 +103,7 @@ int summary_write_csv(const char *path, const struct summary_set *set)
 int summary_write_json(const char *path, const struct summary_set *set)
     __attribute__((warn_unused_result));
 
-/* Write len bytes to path atomically (tmp, fsync, rename, fsync folder). 0 or -1. */
+/* util_write_atomic, under the name the run folder's writers know. 0 or -1. */
 int results_write_atomic(const char *path, const void *data, size_t len)
     __attribute__((warn_unused_result));
 

@@ -149,20 +149,6 @@ out:
     return rc;
 }
 
-/* fsync a folder, so renames inside it survive a crash. 0 or -1. */
-static int baseline_sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc;
-
-    if (fd < 0) {
-        return -1;
-    }
-    rc = fsync(fd) < 0 && errno != EINVAL ? -1 : 0;
-    close(fd);
-    return rc;
-}
-
 /* Remove a folder holding only files (a baseline, or an unfinished save). 0 or -1. */
 static int baseline_remove_dir(const char *path)
 {
@@ -247,7 +233,7 @@ static int baseline_fill(const char *run_dir, const char *tmp)
         log_err("baseline save: copying %s to %s: %s", from, to, strerror(errno));
         return PVB_EXIT_FAILED;
     }
-    if (baseline_sync_dir(tmp) < 0) {
+    if (util_sync_dir(tmp) < 0) {
         log_err("baseline save: %s: %s", tmp, strerror(errno));
         return PVB_EXIT_FAILED;
     }
@@ -343,7 +329,7 @@ int baseline_save(const char *run_dir, const char *name, const char *dir, int re
         goto out;
     }
     made_tmp = 0;
-    if (baseline_sync_dir(dir) < 0) {
+    if (util_sync_dir(dir) < 0) {
         log_warn("baseline save: %s: fsync: %s", dir, strerror(errno));
     }
     printf("saved baseline '%s' in %s (run %s, scenario %s, %s, guest kernel %s)\n", name, final,
