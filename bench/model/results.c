@@ -18,11 +18,10 @@
 
 #include <json-c/json.h>
 
+#include "csvread.h"
 #include "log.h"
 #include "util.h"
 
-/* Longest samples.csv line accepted (a longer one is a bad row, not a larger buffer). */
-#define RESULTS_LINE_MAX 4096
 #define RESULTS_SAMPLE_COLS_V1 9 /* before the host column */
 #define RESULTS_SAMPLE_COLS 10
 /* Room for any struct text field once quoted: every char doubled, two quotes, NUL. */
@@ -277,116 +276,6 @@ out:
 
 /* ---- reading samples.csv ------------------------------------------------------------------- */
 
-enum {
-    RESULTS_LINE_TOO_LONG = 1 << 0,
-    RESULTS_LINE_NO_NEWLINE = 1 << 1,
-    RESULTS_LINE_NUL = 1 << 2,
-};
-
-/*
- * Read one line (without '\n') into buf, at most cap - 1 bytes; the rest of a
- * longer line is consumed and flagged. Returns 1 for a line, 0 at end of file,
- * -1 on a read error.
- */
-static int results_read_line(FILE *f, char *buf, size_t cap, size_t *len, unsigned *flags)
-{
-    int c;
-    size_t n = 0;
-    int any = 0;
-
-    *flags = 0;
-    for (;;) {
-        c = getc(f);
-        if (c == EOF) {
-            if (ferror(f)) {
-                return -1;
-            }
-            if (!any) {
-                return 0;
-            }
-            *flags |= RESULTS_LINE_NO_NEWLINE;
-            break;
-        }
-        any = 1;
-        if (c == '\n') {
-            break;
-        }
-        if (c == '\0') {
-            *flags |= RESULTS_LINE_NUL;
-        }
-        if (n + 1 < cap) {
-            buf[n++] = (char)c;
-        } else {
-            *flags |= RESULTS_LINE_TOO_LONG;
-        }
-    }
-    buf[n] = '\0';
-    *len = n;
-    return 1;
-}
-
-/*
- * Split a CSV line into fields, decoding quotes, into store (at least len + 1
- * bytes). Fields past max are counted but not kept. 0, or -1 with a reason.
- */
-static int results_split(const char *line, size_t len, char *store, char **fields, unsigned max,
-                         unsigned *nf, const char **why)
-{
-    const char *p = line;
-    const char *end = line + len;
-    char *o = store; /* end of the kept fields; fields past max are decoded here, then dropped */
-    char *w;
-
-    *nf = 0;
-    for (;;) {
-        w = o;
-        if (*nf < max) {
-            fields[*nf] = w;
-        }
-        if (p < end && *p == '"') {
-            p++;
-            for (;;) {
-                if (p == end) {
-                    *why = "unterminated quoted field";
-                    return -1;
-                }
-                if (*p == '"') {
-                    if (p + 1 < end && p[1] == '"') {
-                        *w++ = '"';
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    break;
-                }
-                *w++ = *p++;
-            }
-            if (p < end && *p != ',') {
-                *why = "text after the closing quote of a field";
-                return -1;
-            }
-        } else {
-            while (p < end && *p != ',') {
-                if (*p == '"') {
-                    *why = "quote inside an unquoted field";
-                    return -1;
-                }
-                *w++ = *p++;
-            }
-        }
-        *w++ = '\0';
-        if (*nf < max) {
-            o = w;
-        }
-        (*nf)++;
-        if (p == end) {
-            break;
-        }
-        p++; /* the comma */
-    }
-    return 0;
-}
-
 /* Copy a text field into a member of size size, or say why it does not fit. */
 static int results_copy_field(char *dst, size_t size, const char *src, const char *name, char *why,
                               size_t whylen)
@@ -508,23 +397,14 @@ static int results_parse_row(char **f, unsigned nf, unsigned cols, struct sample
 int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, char *err,
                      size_t errlen)
 {
-    char line[RESULTS_LINE_MAX + 1];
-    char store[RESULTS_LINE_MAX + 2];
-    char *fields[RESULTS_SAMPLE_COLS];
+    struct csvread *c = NULL;
     char why[128];
     char ex[64];
     struct sample s;
-    const char *why_split;
-    const char *text;
     size_t n0 = set->n;
-    size_t len = 0;
-    unsigned flags;
-    unsigned nf;
-    unsigned lineno = 0;
     unsigned nbad = 0;
     unsigned cols = RESULTS_SAMPLE_COLS;
     char dummy[1];
-    FILE *f = NULL;
     int r;
     int saved;
     int rc = -1;
@@ -537,75 +417,46 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
     if (bad) {
         *bad = 0;
     }
-    f = fopen(path, "re");
-    if (!f) {
+    c = malloc(sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        errno = ENOMEM;
+        return -1;
+    }
+    if (csvread_open(c, path, err, errlen) < 0) {
         saved = errno;
-        snprintf(err, errlen, "%s: %s", path, strerror(saved));
+        free(c);
         errno = saved;
-        goto out;
+        return -1;
     }
 
     /* The header: the only line that is fatal when wrong (it is the format's version). */
-    r = results_read_line(f, line, sizeof(line), &len, &flags);
-    if (r < 0) {
-        goto read_error;
-    }
-    if (r == 0) {
+    if (c->empty) {
         snprintf(err, errlen, "%s: empty file, expected the header '%s'", path,
                  RESULTS_SAMPLES_HEADER);
         errno = EINVAL;
         goto out;
     }
-    lineno = 1;
-    text = line;
-    if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-        text += 3; /* a byte-order mark left by a spreadsheet */
-        len -= 3;
-    }
-    if (len > 0 && text[len - 1] == '\r') {
-        len--;
-    }
-    if (!(flags & (RESULTS_LINE_TOO_LONG | RESULTS_LINE_NUL)) &&
-        len == strlen(RESULTS_SAMPLES_HEADER_V1) &&
-        memcmp(text, RESULTS_SAMPLES_HEADER_V1, len) == 0) {
+    if (csvread_header_is(c, RESULTS_SAMPLES_HEADER_V1)) {
         cols = RESULTS_SAMPLE_COLS_V1; /* written before the host column: hosts stay "" */
-    } else if ((flags & (RESULTS_LINE_TOO_LONG | RESULTS_LINE_NUL)) ||
-               len != strlen(RESULTS_SAMPLES_HEADER) ||
-               memcmp(text, RESULTS_SAMPLES_HEADER, len) != 0) {
-        results_excerpt(ex, sizeof(ex), text, len);
+    } else if (!csvread_header_is(c, RESULTS_SAMPLES_HEADER)) {
+        results_excerpt(ex, sizeof(ex), c->header, c->header_len);
         snprintf(err, errlen, "%s:1: not a pvbench samples file: header '%s', expected '%s'", path,
                  ex, RESULTS_SAMPLES_HEADER);
         errno = EINVAL;
         goto out;
     }
 
-    for (;;) {
-        r = results_read_line(f, line, sizeof(line), &len, &flags);
+    while ((r = csvread_next(c)) != 0) {
         if (r < 0) {
-            goto read_error;
+            saved = errno;
+            snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
+            errno = saved;
+            goto out;
         }
-        if (r == 0) {
-            break;
-        }
-        lineno++;
-        if (len > 0 && line[len - 1] == '\r' && !(flags & RESULTS_LINE_TOO_LONG)) {
-            line[--len] = '\0';
-        }
-        if (len == 0 && !(flags & (RESULTS_LINE_TOO_LONG | RESULTS_LINE_NUL))) {
-            continue; /* blank line */
-        }
-        why[0] = '\0';
-        if (flags & RESULTS_LINE_TOO_LONG) {
-            snprintf(why, sizeof(why), "line longer than %d bytes", RESULTS_LINE_MAX);
-        } else if (flags & RESULTS_LINE_NUL) {
-            snprintf(why, sizeof(why), "NUL byte in line");
-        } else if (flags & RESULTS_LINE_NO_NEWLINE) {
-            /* A crash mid-write can cut "1.2345" to "1.2": never trust a cut line. */
-            snprintf(why, sizeof(why), "truncated line (no newline at end of file)");
-        } else if (results_split(line, len, store, fields, RESULTS_SAMPLE_COLS, &nf, &why_split) <
-                   0) {
-            snprintf(why, sizeof(why), "%s", why_split);
-        } else if (results_parse_row(fields, nf, cols, &s, why, sizeof(why)) == 0) {
+        if (r == 2) {
+            snprintf(why, sizeof(why), "%s", c->why);
+        } else if (results_parse_row(c->fields, c->nf, cols, &s, why, sizeof(why)) == 0) {
             if (samples_add(set, &s) < 0) {
                 snprintf(err, errlen, "%s: out of memory", path);
                 errno = ENOMEM;
@@ -614,7 +465,7 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
             continue;
         }
         if (nbad == 0) {
-            snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+            snprintf(err, errlen, "%s:%u: %s", path, c->lineno, why);
         }
         nbad++;
     }
@@ -622,16 +473,10 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
         *bad = nbad;
     }
     rc = 0;
-    goto out;
-read_error:
-    saved = errno;
-    snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
-    errno = saved;
 out:
     saved = errno;
-    if (f) {
-        fclose(f);
-    }
+    csvread_close(c);
+    free(c);
     if (rc < 0) {
         set->n = n0; /* a failed read adds nothing */
     }
@@ -640,6 +485,198 @@ out:
 }
 
 /* ---- summaries ----------------------------------------------------------------------------- */
+
+/* Append a copy of *r. 0 or -1 (out of memory). */
+static int results_summary_add(struct summary_set *set, const struct summary_row *r)
+{
+    struct summary_row *nv;
+    size_t ncap;
+
+    if (set->n == set->cap) {
+        ncap = set->cap ? set->cap * 2 : 64;
+        if (ncap < set->cap || ncap > SIZE_MAX / sizeof(*nv)) {
+            errno = ENOMEM;
+            return -1;
+        }
+        nv = realloc(set->v, ncap * sizeof(*nv));
+        if (!nv) {
+            errno = ENOMEM;
+            return -1;
+        }
+        set->v = nv;
+        set->cap = ncap;
+    }
+    set->v[set->n++] = *r;
+    return 0;
+}
+
+/* The columns of summary.csv, by name; the host column may be missing (-1). */
+enum {
+    RESULTS_SUM_CONFIG,
+    RESULTS_SUM_DEVICE,
+    RESULTS_SUM_CLASS,
+    RESULTS_SUM_KIND,
+    RESULTS_SUM_WORKLOAD,
+    RESULTS_SUM_METRIC,
+    RESULTS_SUM_UNIT,
+    RESULTS_SUM_N,
+    RESULTS_SUM_MEDIAN,
+    RESULTS_SUM_LOW,
+    RESULTS_SUM_HIGH,
+    RESULTS_SUM_HOST,
+    RESULTS_SUM_COLS
+};
+
+static const char *const results_sum_names[RESULTS_SUM_COLS] = {
+    "config", "device", "class",  "kind",     "workload",  "metric",
+    "unit",   "n",      "median", "ci95_low", "ci95_high", "host",
+};
+
+/* A number that may also be nan or inf (an interval of one value), blanks around it allowed. */
+static int results_parse_number(const char *s, double *out)
+{
+    const char *p = results_skip_space(s);
+    char *end;
+
+    if (*p == '\0') {
+        return -1;
+    }
+    *out = strtod(p, &end);
+    return end == p || *results_skip_space(end) != '\0' ? -1 : 0;
+}
+
+/* One decoded summary.csv row into r, or why not. */
+static int results_parse_summary(char **f, unsigned nf, unsigned cols, const int *col,
+                                 struct summary_row *r, char *why, size_t whylen)
+{
+    char ex[24];
+
+    memset(r, 0, sizeof(*r));
+    if (nf != cols) {
+        snprintf(why, whylen, "%u columns, expected %u", nf, cols);
+        return -1;
+    }
+    if (results_copy_field(r->config, sizeof(r->config), f[col[RESULTS_SUM_CONFIG]], "config", why,
+                           whylen) < 0 ||
+        results_copy_field(r->device, sizeof(r->device), f[col[RESULTS_SUM_DEVICE]], "device", why,
+                           whylen) < 0 ||
+        results_copy_field(r->class_, sizeof(r->class_), f[col[RESULTS_SUM_CLASS]], "class", why,
+                           whylen) < 0 ||
+        results_copy_field(r->kind, sizeof(r->kind), f[col[RESULTS_SUM_KIND]], "kind", why,
+                           whylen) < 0 ||
+        results_copy_field(r->workload, sizeof(r->workload), f[col[RESULTS_SUM_WORKLOAD]],
+                           "workload", why, whylen) < 0 ||
+        results_copy_field(r->metric, sizeof(r->metric), f[col[RESULTS_SUM_METRIC]], "metric", why,
+                           whylen) < 0 ||
+        results_copy_field(r->unit, sizeof(r->unit), f[col[RESULTS_SUM_UNIT]], "unit", why,
+                           whylen) < 0) {
+        return -1;
+    }
+    if (col[RESULTS_SUM_HOST] >= 0 &&
+        results_copy_field(r->host, sizeof(r->host), f[col[RESULTS_SUM_HOST]], "host", why,
+                           whylen) < 0) {
+        return -1;
+    }
+    if (results_parse_uint(f[col[RESULTS_SUM_N]], &r->st.n) < 0) {
+        results_excerpt(ex, sizeof(ex), f[col[RESULTS_SUM_N]], 20);
+        snprintf(why, whylen, "n '%s' is not a non-negative integer", ex);
+        return -1;
+    }
+    if (results_parse_double(f[col[RESULTS_SUM_MEDIAN]], &r->st.median) < 0) {
+        results_excerpt(ex, sizeof(ex), f[col[RESULTS_SUM_MEDIAN]], 20);
+        snprintf(why, whylen, "median '%s' is not a finite number", ex);
+        return -1;
+    }
+    if (results_parse_number(f[col[RESULTS_SUM_LOW]], &r->st.ci_low) < 0 ||
+        results_parse_number(f[col[RESULTS_SUM_HIGH]], &r->st.ci_high) < 0) {
+        snprintf(why, whylen, "the 95%% interval is not a pair of numbers");
+        return -1;
+    }
+    return 0;
+}
+
+int summary_read_csv(const char *path, struct summary_set *set, unsigned *bad, char *err,
+                     size_t errlen)
+{
+    struct csvread *c = NULL;
+    struct summary_row row;
+    int col[RESULTS_SUM_COLS];
+    char why[128];
+    char ex[64];
+    size_t n0 = set->n;
+    unsigned nbad = 0;
+    char dummy[1];
+    int r;
+    int saved;
+    int rc = -1;
+
+    if (!err || errlen == 0) {
+        err = dummy;
+        errlen = sizeof(dummy);
+    }
+    err[0] = '\0';
+    if (bad) {
+        *bad = 0;
+    }
+    c = malloc(sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        errno = ENOMEM;
+        return -1;
+    }
+    if (csvread_open(c, path, err, errlen) < 0) {
+        saved = errno;
+        free(c);
+        errno = saved;
+        return -1;
+    }
+    for (unsigned k = 0; k < RESULTS_SUM_COLS; k++) {
+        col[k] = csvread_col(c, results_sum_names[k]);
+        if (col[k] < 0 && k != RESULTS_SUM_HOST) {
+            results_excerpt(ex, sizeof(ex), c->header, c->header_len);
+            snprintf(err, errlen, "%s:1: not a pvbench summary file: header '%s', expected '%s'",
+                     path, ex, RESULTS_SUMMARY_HEADER);
+            errno = EINVAL;
+            goto out;
+        }
+    }
+    while ((r = csvread_next(c)) != 0) {
+        if (r < 0) {
+            saved = errno;
+            snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
+            errno = saved;
+            goto out;
+        }
+        if (r == 2) {
+            snprintf(why, sizeof(why), "%s", c->why);
+        } else if (results_parse_summary(c->fields, c->nf, c->ncols, col, &row, why, sizeof(why)) ==
+                   0) {
+            if (results_summary_add(set, &row) < 0) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                errno = ENOMEM;
+                goto out;
+            }
+            continue;
+        }
+        if (nbad == 0) {
+            snprintf(err, errlen, "%s:%u: %s", path, c->lineno, why);
+        }
+        nbad++;
+    }
+    if (bad) {
+        *bad = nbad;
+    }
+    rc = 0;
+out:
+    saved = errno;
+    csvread_close(c);
+    free(c);
+    if (rc < 0) {
+        set->n = n0;
+    }
+    errno = saved;
+    return rc;
+}
 
 void summary_free(struct summary_set *set)
 {

@@ -676,6 +676,59 @@ static void test_summary_write_csv(void **state)
     samples_free(&set);
 }
 
+/* summary.csv read back gives the rows written, strings quoted or not, host column or not. */
+static void test_summary_read_csv(void **state)
+{
+    struct sample_set set = {0};
+    struct summary_set sum, back = {0}, old = {0};
+    struct sample s;
+    unsigned bad = 7;
+    char err[256];
+
+    (void)state;
+    make_sample(&s, "a,b", "randread", "iops", 1, 1234567.0);
+    assert_int_equal(samples_add(&set, &s), 0);
+    make_sample(&s, "ide", "randread", "lat_p99", 1, 0.5);
+    snprintf(s.host, sizeof(s.host), "hostA");
+    assert_int_equal(samples_add(&set, &s), 0);
+    assert_int_equal(summary_compute(&set, 1, &sum), 0);
+    assert_int_equal(summary_write_csv(tmp_path("summary.csv"), &sum), 0);
+    assert_int_equal(summary_read_csv(tmp_path("summary.csv"), &back, &bad, err, sizeof(err)), 0);
+    assert_int_equal(bad, 0);
+    assert_int_equal(back.n, 2);
+    assert_string_equal(back.v[0].config, "a,b");
+    assert_string_equal(back.v[0].host, "");
+    assert_int_equal(back.v[0].st.n, 1);
+    assert_true(fabs(back.v[0].st.median - 1.23457e+06) < 1e-6);
+    assert_string_equal(back.v[1].unit, "us");
+    assert_string_equal(back.v[1].host, "hostA");
+    assert_true(back.v[1].st.ci_high == 0.5);
+
+    /* A file of before the host column; a bad row is named and skipped, the rest read. */
+    write_file(tmp_path("old.csv"), RESULTS_SUMMARY_HEADER_V1 "\n"
+               "ide,ide-hd,emulated,blk,randread,iops,IOPS,2,100,90,110\n"
+               "ide,ide-hd,emulated,blk,seqread,iops,IOPS,2,oops,90,110\n"
+               "ide,ide-hd,emulated,blk,seqwrite,iops,IOPS,2,50,40,60\n");
+    assert_int_equal(summary_read_csv(tmp_path("old.csv"), &old, &bad, err, sizeof(err)), 0);
+    assert_int_equal(bad, 1);
+    assert_non_null(strstr(err, "old.csv:3: median 'oops' is not a finite number"));
+    assert_int_equal(old.n, 2);
+    assert_string_equal(old.v[1].workload, "seqwrite");
+    assert_string_equal(old.v[1].host, "");
+
+    /* samples.csv is no summary: refused with EINVAL. */
+    assert_int_equal(samples_write_csv(tmp_path("samples.csv"), &set), 0);
+    errno = 0;
+    assert_int_equal(summary_read_csv(tmp_path("samples.csv"), &old, &bad, err, sizeof(err)), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_non_null(strstr(err, "not a pvbench summary file"));
+    assert_int_equal(old.n, 2);
+    summary_free(&old);
+    summary_free(&back);
+    summary_free(&sum);
+    samples_free(&set);
+}
+
 static struct json_object *get(struct json_object *o, const char *key)
 {
     struct json_object *v = NULL;
@@ -760,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_atomic_write_full_disk),
         cmocka_unit_test(test_summary_compute),
         cmocka_unit_test(test_summary_write_csv),
+        cmocka_unit_test(test_summary_read_csv),
         cmocka_unit_test(test_summary_write_json),
     };
 
