@@ -178,8 +178,7 @@ static void compare_meta_copy(char *dst, size_t len, const char *src)
     util_sanitize(dst);
 }
 
-/* What compare checks of a run, from its folder as read. 0, or -2 (why says why). */
-static int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *why,
+int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *why,
                              size_t whylen)
 {
     const char *name;
