@@ -414,6 +414,35 @@ void runfolder_free(struct runfolder *rf)
     memset(rf, 0, sizeof(*rf));
 }
 
+/* The member of base that the table fills from key ("" for a key the table does not hold). */
+static const char *runfolder_lookup(const void *base, const struct runfolder_key *keys, size_t n,
+                                    const char *key)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(keys[i].path, key) == 0) {
+            const char *t = *runfolder_slot((void *)base, keys[i].off);
+
+            return t ? t : runfolder_none;
+        }
+    }
+    return runfolder_none;
+}
+
+const char *runfolder_text(const struct runfolder *rf, const char *key)
+{
+    return runfolder_lookup(rf, runfolder_top, RF_N(runfolder_top), key);
+}
+
+const char *runfolder_config_text(const struct runfolder_config *c, const char *key)
+{
+    return runfolder_lookup(c, runfolder_cfg, RF_N(runfolder_cfg), key);
+}
+
+const char *runfolder_host_text(const struct runfolder_host *h, const char *key)
+{
+    return runfolder_lookup(h, runfolder_host_keys, RF_N(runfolder_host_keys), key);
+}
+
 const char *runfolder_strerror(enum runfolder_err e)
 {
     switch (e) {

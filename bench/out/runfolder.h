@@ -91,6 +91,13 @@ struct runfolder {
 enum runfolder_err runfolder_read(const char *dir, struct runfolder *rf, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void runfolder_free(struct runfolder *rf);
+/*
+ * A text by its place in run.json ("accelerator.name"; in a configuration "qemu_device", in
+ * a host "accelerator.name"), for readers driven by tables of keys. "" for a key not read.
+ */
+const char *runfolder_text(const struct runfolder *rf, const char *key);
+const char *runfolder_config_text(const struct runfolder_config *c, const char *key);
+const char *runfolder_host_text(const struct runfolder_host *h, const char *key);
 /* The error's name ("newer version", ...). */
 const char *runfolder_strerror(enum runfolder_err e);
 /* The exit code a reader gives for it: PVB_EXIT_USAGE (not a run we read) or PVB_EXIT_FAILED. */
