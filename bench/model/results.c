@@ -394,16 +394,23 @@ static int results_parse_row(char **f, unsigned nf, unsigned cols, struct sample
     return 0;
 }
 
-int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, char *err,
-                     size_t errlen)
+/*
+ * One of the run folder's tables read row by row: header() checks the header (0, or -1 with
+ * err and errno EINVAL), row() takes a decoded row (0 kept, 1 bad with why, -1 out of
+ * memory). Bad rows are counted in *bad and the first one named in err. 0 or -1.
+ */
+struct results_table {
+    int (*header)(void *ctx, const struct csvread *c, char *err, size_t errlen);
+    int (*row)(void *ctx, char **f, unsigned nf, char *why, size_t whylen);
+    void *ctx;
+};
+
+static int results_read_table(const char *path, const struct results_table *t, unsigned *bad,
+                              char *err, size_t errlen)
 {
     struct csvread *c = NULL;
     char why[128];
-    char ex[64];
-    struct sample s;
-    size_t n0 = set->n;
     unsigned nbad = 0;
-    unsigned cols = RESULTS_SAMPLE_COLS;
     char dummy[1];
     int r;
     int saved;
@@ -429,24 +436,10 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
         errno = saved;
         return -1;
     }
-
-    /* The header: the only line that is fatal when wrong (it is the format's version). */
-    if (c->empty) {
-        snprintf(err, errlen, "%s: empty file, expected the header '%s'", path,
-                 RESULTS_SAMPLES_HEADER);
+    if (t->header(t->ctx, c, err, errlen) < 0) {
         errno = EINVAL;
         goto out;
     }
-    if (csvread_header_is(c, RESULTS_SAMPLES_HEADER_V1)) {
-        cols = RESULTS_SAMPLE_COLS_V1; /* written before the host column: hosts stay "" */
-    } else if (!csvread_header_is(c, RESULTS_SAMPLES_HEADER)) {
-        results_excerpt(ex, sizeof(ex), c->header, c->header_len);
-        snprintf(err, errlen, "%s:1: not a pvbench samples file: header '%s', expected '%s'", path,
-                 ex, RESULTS_SAMPLES_HEADER);
-        errno = EINVAL;
-        goto out;
-    }
-
     while ((r = csvread_next(c)) != 0) {
         if (r < 0) {
             saved = errno;
@@ -456,13 +449,16 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
         }
         if (r == 2) {
             snprintf(why, sizeof(why), "%s", c->why);
-        } else if (results_parse_row(c->fields, c->nf, cols, &s, why, sizeof(why)) == 0) {
-            if (samples_add(set, &s) < 0) {
+        } else {
+            r = t->row(t->ctx, c->fields, c->nf, why, sizeof(why));
+            if (r < 0) {
                 snprintf(err, errlen, "%s: out of memory", path);
                 errno = ENOMEM;
                 goto out;
             }
-            continue;
+            if (r == 0) {
+                continue;
+            }
         }
         if (nbad == 0) {
             snprintf(err, errlen, "%s:%u: %s", path, c->lineno, why);
@@ -477,10 +473,68 @@ out:
     saved = errno;
     csvread_close(c);
     free(c);
-    if (rc < 0) {
-        set->n = n0; /* a failed read adds nothing */
-    }
     errno = saved;
+    return rc;
+}
+
+/* samples.csv: the set, and the columns its header announced. */
+struct results_samples_ctx {
+    struct sample_set *set;
+    const char *path;
+    unsigned cols;
+};
+
+/* The header: the only line that is fatal when wrong (it is the format's version). */
+static int results_samples_header(void *ctx, const struct csvread *c, char *err, size_t errlen)
+{
+    struct results_samples_ctx *x = ctx;
+    char ex[64];
+
+    if (c->empty) {
+        snprintf(err, errlen, "%s: empty file, expected the header '%s'", x->path,
+                 RESULTS_SAMPLES_HEADER);
+        return -1;
+    }
+    if (csvread_header_is(c, RESULTS_SAMPLES_HEADER_V1)) {
+        x->cols = RESULTS_SAMPLE_COLS_V1; /* written before the host column: hosts stay "" */
+        return 0;
+    }
+    if (!csvread_header_is(c, RESULTS_SAMPLES_HEADER)) {
+        results_excerpt(ex, sizeof(ex), c->header, c->header_len);
+        snprintf(err, errlen, "%s:1: not a pvbench samples file: header '%s', expected '%s'",
+                 x->path, ex, RESULTS_SAMPLES_HEADER);
+        return -1;
+    }
+    x->cols = RESULTS_SAMPLE_COLS;
+    return 0;
+}
+
+static int results_samples_row(void *ctx, char **f, unsigned nf, char *why, size_t whylen)
+{
+    struct results_samples_ctx *x = ctx;
+    struct sample s;
+
+    if (results_parse_row(f, nf, x->cols, &s, why, whylen) < 0) {
+        return 1;
+    }
+    return samples_add(x->set, &s) < 0 ? -1 : 0;
+}
+
+int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, char *err,
+                     size_t errlen)
+{
+    struct results_samples_ctx x = {set, path, RESULTS_SAMPLE_COLS};
+    const struct results_table t = {results_samples_header, results_samples_row, &x};
+    size_t n0 = set->n;
+    int saved;
+    int rc;
+
+    rc = results_read_table(path, &t, bad, err, errlen);
+    if (rc < 0) {
+        saved = errno;
+        set->n = n0; /* a failed read adds nothing */
+        errno = saved;
+    }
     return rc;
 }
 
@@ -595,86 +649,58 @@ static int results_parse_summary(char **f, unsigned nf, unsigned cols, const int
     return 0;
 }
 
+/* summary.csv: the set, and where each column is (the header's order). */
+struct results_summary_ctx {
+    struct summary_set *set;
+    const char *path;
+    int col[RESULTS_SUM_COLS];
+    unsigned ncols;
+};
+
+static int results_summary_header(void *ctx, const struct csvread *c, char *err, size_t errlen)
+{
+    struct results_summary_ctx *x = ctx;
+    char ex[64];
+
+    x->ncols = c->ncols;
+    for (unsigned k = 0; k < RESULTS_SUM_COLS; k++) {
+        x->col[k] = csvread_col(c, results_sum_names[k]);
+        if (x->col[k] < 0 && k != RESULTS_SUM_HOST) {
+            results_excerpt(ex, sizeof(ex), c->header, c->header_len);
+            snprintf(err, errlen, "%s:1: not a pvbench summary file: header '%s', expected '%s'",
+                     x->path, ex, RESULTS_SUMMARY_HEADER);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int results_summary_row(void *ctx, char **f, unsigned nf, char *why, size_t whylen)
+{
+    struct results_summary_ctx *x = ctx;
+    struct summary_row r;
+
+    if (results_parse_summary(f, nf, x->ncols, x->col, &r, why, whylen) < 0) {
+        return 1;
+    }
+    return results_summary_add(x->set, &r) < 0 ? -1 : 0;
+}
+
 int summary_read_csv(const char *path, struct summary_set *set, unsigned *bad, char *err,
                      size_t errlen)
 {
-    struct csvread *c = NULL;
-    struct summary_row row;
-    int col[RESULTS_SUM_COLS];
-    char why[128];
-    char ex[64];
+    struct results_summary_ctx x = {.set = set, .path = path};
+    const struct results_table t = {results_summary_header, results_summary_row, &x};
     size_t n0 = set->n;
-    unsigned nbad = 0;
-    char dummy[1];
-    int r;
     int saved;
-    int rc = -1;
+    int rc;
 
-    if (!err || errlen == 0) {
-        err = dummy;
-        errlen = sizeof(dummy);
-    }
-    err[0] = '\0';
-    if (bad) {
-        *bad = 0;
-    }
-    c = malloc(sizeof(*c));
-    if (!c) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        errno = ENOMEM;
-        return -1;
-    }
-    if (csvread_open(c, path, err, errlen) < 0) {
-        saved = errno;
-        free(c);
-        errno = saved;
-        return -1;
-    }
-    for (unsigned k = 0; k < RESULTS_SUM_COLS; k++) {
-        col[k] = csvread_col(c, results_sum_names[k]);
-        if (col[k] < 0 && k != RESULTS_SUM_HOST) {
-            results_excerpt(ex, sizeof(ex), c->header, c->header_len);
-            snprintf(err, errlen, "%s:1: not a pvbench summary file: header '%s', expected '%s'",
-                     path, ex, RESULTS_SUMMARY_HEADER);
-            errno = EINVAL;
-            goto out;
-        }
-    }
-    while ((r = csvread_next(c)) != 0) {
-        if (r < 0) {
-            saved = errno;
-            snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
-            errno = saved;
-            goto out;
-        }
-        if (r == 2) {
-            snprintf(why, sizeof(why), "%s", c->why);
-        } else if (results_parse_summary(c->fields, c->nf, c->ncols, col, &row, why, sizeof(why)) ==
-                   0) {
-            if (results_summary_add(set, &row) < 0) {
-                snprintf(err, errlen, "%s: out of memory", path);
-                errno = ENOMEM;
-                goto out;
-            }
-            continue;
-        }
-        if (nbad == 0) {
-            snprintf(err, errlen, "%s:%u: %s", path, c->lineno, why);
-        }
-        nbad++;
-    }
-    if (bad) {
-        *bad = nbad;
-    }
-    rc = 0;
-out:
-    saved = errno;
-    csvread_close(c);
-    free(c);
+    rc = results_read_table(path, &t, bad, err, errlen);
     if (rc < 0) {
+        saved = errno;
         set->n = n0;
+        errno = saved;
     }
-    errno = saved;
     return rc;
 }
 
