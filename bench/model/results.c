@@ -149,25 +149,38 @@ void results_csv_field(char *out, size_t outlen, const char *s)
 
 /* ---- sample sets --------------------------------------------------------------------------- */
 
-int samples_add(struct sample_set *set, const struct sample *s)
+/* Room for one more element of size in *v (n used of *cap). 0, or -1 with errno ENOMEM. */
+static int results_grow(void **v, size_t n, size_t *cap, size_t size)
 {
-    struct sample *nv;
+    void *nv;
     size_t ncap;
 
-    if (set->n == set->cap) {
-        ncap = set->cap ? set->cap * 2 : 64;
-        if (ncap < set->cap || ncap > SIZE_MAX / sizeof(*nv)) {
-            errno = ENOMEM;
-            return -1;
-        }
-        nv = realloc(set->v, ncap * sizeof(*nv));
-        if (!nv) {
-            errno = ENOMEM;
-            return -1;
-        }
-        set->v = nv;
-        set->cap = ncap;
+    if (n < *cap) {
+        return 0;
     }
+    ncap = *cap ? *cap * 2 : 64;
+    if (ncap < *cap || ncap > SIZE_MAX / size) {
+        errno = ENOMEM;
+        return -1;
+    }
+    nv = realloc(*v, ncap * size);
+    if (!nv) {
+        errno = ENOMEM;
+        return -1;
+    }
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+int samples_add(struct sample_set *set, const struct sample *s)
+{
+    void *v = set->v;
+
+    if (results_grow(&v, set->n, &set->cap, sizeof(*s)) < 0) {
+        return -1;
+    }
+    set->v = v;
     set->v[set->n++] = *s;
     return 0;
 }
@@ -543,23 +556,12 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
 /* Append a copy of *r. 0 or -1 (out of memory). */
 static int results_summary_add(struct summary_set *set, const struct summary_row *r)
 {
-    struct summary_row *nv;
-    size_t ncap;
+    void *v = set->v;
 
-    if (set->n == set->cap) {
-        ncap = set->cap ? set->cap * 2 : 64;
-        if (ncap < set->cap || ncap > SIZE_MAX / sizeof(*nv)) {
-            errno = ENOMEM;
-            return -1;
-        }
-        nv = realloc(set->v, ncap * sizeof(*nv));
-        if (!nv) {
-            errno = ENOMEM;
-            return -1;
-        }
-        set->v = nv;
-        set->cap = ncap;
+    if (results_grow(&v, set->n, &set->cap, sizeof(*r)) < 0) {
+        return -1;
     }
+    set->v = v;
     set->v[set->n++] = *r;
     return 0;
 }

@@ -171,15 +171,7 @@ int compare_options_check(const struct compare_options *o, char *why, size_t why
 
 /* ---- run.json ------------------------------------------------------------------------------ */
 
-/* Copy a string from run.json into a metadata field, printable. */
-static void compare_meta_copy(char *dst, size_t len, const char *src)
-{
-    util_strlcpy(dst, src, len);
-    util_sanitize(dst);
-}
-
-int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *why,
-                             size_t whylen)
+int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *why, size_t whylen)
 {
     const char *name;
 
@@ -188,13 +180,13 @@ int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *
         snprintf(why, whylen, "%s: path too long", rf->dir);
         return -2;
     }
-    compare_meta_copy(m->run_id, sizeof(m->run_id), rf->run_id);
-    compare_meta_copy(m->scenario, sizeof(m->scenario), rf->scenario_name);
-    compare_meta_copy(m->accelerator, sizeof(m->accelerator), rf->accel_name);
-    compare_meta_copy(m->guest_kernel, sizeof(m->guest_kernel), rf->guest_kernel);
-    compare_meta_copy(m->qemu_version, sizeof(m->qemu_version), rf->qemu_version);
-    compare_meta_copy(m->pvbench_version, sizeof(m->pvbench_version), rf->pvbench_version);
-    compare_meta_copy(m->start, sizeof(m->start), rf->start);
+    runfolder_copy_printable(m->run_id, sizeof(m->run_id), rf->run_id);
+    runfolder_copy_printable(m->scenario, sizeof(m->scenario), rf->scenario_name);
+    runfolder_copy_printable(m->accelerator, sizeof(m->accelerator), rf->accel_name);
+    runfolder_copy_printable(m->guest_kernel, sizeof(m->guest_kernel), rf->guest_kernel);
+    runfolder_copy_printable(m->qemu_version, sizeof(m->qemu_version), rf->qemu_version);
+    runfolder_copy_printable(m->pvbench_version, sizeof(m->pvbench_version), rf->pvbench_version);
+    runfolder_copy_printable(m->start, sizeof(m->start), rf->start);
     if (rf->n_configs > COMPARE_MAX_CONFIGS) {
         snprintf(why, whylen, "%s/run.json: %zu configurations, at most %d are supported", rf->dir,
                  rf->n_configs, COMPARE_MAX_CONFIGS);
@@ -208,8 +200,9 @@ int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *
         if (!*name) {
             continue;
         }
-        compare_meta_copy(m->configs[m->n_configs], sizeof(m->configs[0]), name);
-        compare_meta_copy(m->status[m->n_configs], sizeof(m->status[0]), rf->configs[i].status);
+        runfolder_copy_printable(m->configs[m->n_configs], sizeof(m->configs[0]), name);
+        runfolder_copy_printable(m->status[m->n_configs], sizeof(m->status[0]),
+                                 rf->configs[i].status);
         m->n_configs++;
     }
     return 0;

@@ -147,13 +147,6 @@ static const char *demo_region_what(const char *device, const char *name)
 
 /* ---- reading the run folder ------------------------------------------------------------------ */
 
-/* A text of run.json into a field of the demo, printable. */
-static void demo_copy(char *out, size_t len, const char *src)
-{
-    util_strlcpy(out, src, len);
-    util_sanitize(out);
-}
-
 /* The medians the demo speaks of: summary.csv's rows. 0, or -1 (err says why). */
 static int demo_load_summary(struct demo_data *d, const struct runfolder *rf, char *err,
                              size_t errlen)
@@ -194,28 +187,28 @@ static void demo_load_run_json(struct demo_data *d, const struct runfolder *rf)
     if (rf->run_err != RUNFOLDER_OK) {
         return;
     }
-    demo_copy(d->accel, sizeof(d->accel), rf->accel_name);
-    demo_copy(d->accel_reason, sizeof(d->accel_reason), rf->accel_reason);
-    demo_copy(d->cpu_model, sizeof(d->cpu_model), rf->host_cpu_model);
+    runfolder_copy_printable(d->accel, sizeof(d->accel), rf->accel_name);
+    runfolder_copy_printable(d->accel_reason, sizeof(d->accel_reason), rf->accel_reason);
+    runfolder_copy_printable(d->cpu_model, sizeof(d->cpu_model), rf->host_cpu_model);
     cores = strtoul(rf->host_cores, &end, 10);
     if (end != rf->host_cores && *end == '\0') {
         d->cores = (unsigned)cores;
     }
-    demo_copy(d->qemu_version, sizeof(d->qemu_version), rf->qemu_version);
-    demo_copy(d->backend, sizeof(d->backend), rf->backend);
-    demo_copy(d->started, sizeof(d->started), rf->start);
+    runfolder_copy_printable(d->qemu_version, sizeof(d->qemu_version), rf->qemu_version);
+    runfolder_copy_printable(d->backend, sizeof(d->backend), rf->backend);
+    runfolder_copy_printable(d->started, sizeof(d->started), rf->start);
     for (size_t i = 0; i < rf->n_configs && d->n_cfg < DEMO_MAX_CFG; i++) {
         const struct runfolder_config *c = &rf->configs[i];
         struct demo_cfg *g = &d->cfg[d->n_cfg];
 
         memset(g, 0, sizeof(*g));
-        demo_copy(g->config, sizeof(g->config), c->config);
-        demo_copy(g->device, sizeof(g->device), c->device);
-        demo_copy(g->class_, sizeof(g->class_), c->class_);
-        demo_copy(g->kind, sizeof(g->kind), c->kind);
-        demo_copy(g->driver, sizeof(g->driver), c->guest_driver);
-        demo_copy(g->status, sizeof(g->status), c->status);
-        demo_copy(g->reason, sizeof(g->reason), c->reason);
+        runfolder_copy_printable(g->config, sizeof(g->config), c->config);
+        runfolder_copy_printable(g->device, sizeof(g->device), c->device);
+        runfolder_copy_printable(g->class_, sizeof(g->class_), c->class_);
+        runfolder_copy_printable(g->kind, sizeof(g->kind), c->kind);
+        runfolder_copy_printable(g->driver, sizeof(g->driver), c->guest_driver);
+        runfolder_copy_printable(g->status, sizeof(g->status), c->status);
+        runfolder_copy_printable(g->reason, sizeof(g->reason), c->reason);
         if (g->config[0]) {
             d->n_cfg++;
         }

@@ -323,6 +323,24 @@ out:
     return e;
 }
 
+/* Forget all of run.json: its texts, configurations and hosts. */
+static void runfolder_release_run(struct runfolder *rf)
+{
+    runfolder_release(rf, runfolder_top, RF_N(runfolder_top));
+    for (size_t i = 0; i < rf->n_configs; i++) {
+        runfolder_release(&rf->configs[i], runfolder_cfg, RF_N(runfolder_cfg));
+    }
+    for (size_t i = 0; i < rf->n_hosts; i++) {
+        runfolder_release(&rf->hosts[i], runfolder_host_keys, RF_N(runfolder_host_keys));
+    }
+    free(rf->configs);
+    free(rf->hosts);
+    rf->configs = NULL;
+    rf->hosts = NULL;
+    rf->n_configs = rf->n_hosts = 0;
+    rf->version = 0;
+}
+
 /* A results.c reader's failure as a named error: errno EINVAL means "not this file". */
 static enum runfolder_err runfolder_csv_err(int saved, enum runfolder_err missing,
                                             enum runfolder_err foreign)
@@ -349,19 +367,7 @@ enum runfolder_err runfolder_read(const char *dir, struct runfolder *rf, char *e
     rf->run_err = runfolder_read_run(rf, dir);
     if (rf->run_err != RUNFOLDER_OK) {
         /* A run.json only partly read is not read: no text of it is kept. */
-        runfolder_release(rf, runfolder_top, RF_N(runfolder_top));
-        for (size_t i = 0; i < rf->n_configs; i++) {
-            runfolder_release(&rf->configs[i], runfolder_cfg, RF_N(runfolder_cfg));
-        }
-        for (size_t i = 0; i < rf->n_hosts; i++) {
-            runfolder_release(&rf->hosts[i], runfolder_host_keys, RF_N(runfolder_host_keys));
-        }
-        free(rf->configs);
-        free(rf->hosts);
-        rf->configs = NULL;
-        rf->hosts = NULL;
-        rf->n_configs = rf->n_hosts = 0;
-        rf->version = 0;
+        runfolder_release_run(rf);
     }
 
     if (util_fmt(path, sizeof(path), "%s/samples.csv", dir) < 0) {
@@ -397,21 +403,19 @@ void runfolder_free(struct runfolder *rf)
     if (!rf) {
         return;
     }
-    runfolder_release(rf, runfolder_top, RF_N(runfolder_top));
-    for (size_t i = 0; i < rf->n_configs; i++) {
-        runfolder_release(&rf->configs[i], runfolder_cfg, RF_N(runfolder_cfg));
-    }
-    for (size_t i = 0; i < rf->n_hosts; i++) {
-        runfolder_release(&rf->hosts[i], runfolder_host_keys, RF_N(runfolder_host_keys));
-    }
-    free(rf->configs);
-    free(rf->hosts);
+    runfolder_release_run(rf);
     if (rf->dir && rf->dir != runfolder_none) {
         free((void *)rf->dir);
     }
     samples_free(&rf->samples);
     summary_free(&rf->summary);
     memset(rf, 0, sizeof(*rf));
+}
+
+void runfolder_copy_printable(char *dst, size_t len, const char *src)
+{
+    util_strlcpy(dst, src, len);
+    util_sanitize(dst);
 }
 
 /* The member of base that the table fills from key ("" for a key the table does not hold). */

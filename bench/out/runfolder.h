@@ -98,6 +98,8 @@ void runfolder_free(struct runfolder *rf);
 const char *runfolder_text(const struct runfolder *rf, const char *key);
 const char *runfolder_config_text(const struct runfolder_config *c, const char *key);
 const char *runfolder_host_text(const struct runfolder_host *h, const char *key);
+/* A text of run.json into a field of a reader: cut to len, control and non-ASCII bytes '?'. */
+void runfolder_copy_printable(char *dst, size_t len, const char *src);
 /* The error's name ("newer version", ...). */
 const char *runfolder_strerror(enum runfolder_err e);
 /* The exit code a reader gives for it: PVB_EXIT_USAGE (not a run we read) or PVB_EXIT_FAILED. */

@@ -648,21 +648,28 @@ static void test_summary_compute(void **state)
     samples_free(&set);
 }
 
+/* Two samples (one quoted config, one with a host), their summary written to summary.csv. */
+static void write_two_summaries(struct sample_set *set, struct summary_set *sum)
+{
+    struct sample s;
+
+    make_sample(&s, "a,b", "randread", "iops", 1, 1234567.0);
+    assert_int_equal(samples_add(set, &s), 0);
+    make_sample(&s, "ide", "randread", "lat_p99", 1, 0.5);
+    snprintf(s.host, sizeof(s.host), "hostA");
+    assert_int_equal(samples_add(set, &s), 0);
+    assert_int_equal(summary_compute(set, 1, sum), 0);
+    assert_int_equal(summary_write_csv(tmp_path("summary.csv"), sum), 0);
+}
+
 static void test_summary_write_csv(void **state)
 {
     struct sample_set set = {0};
     struct summary_set sum;
-    struct sample s;
     char *got;
 
     (void)state;
-    make_sample(&s, "a,b", "randread", "iops", 1, 1234567.0);
-    assert_int_equal(samples_add(&set, &s), 0);
-    make_sample(&s, "ide", "randread", "lat_p99", 1, 0.5);
-    snprintf(s.host, sizeof(s.host), "hostA");
-    assert_int_equal(samples_add(&set, &s), 0);
-    assert_int_equal(summary_compute(&set, 1, &sum), 0);
-    assert_int_equal(summary_write_csv(tmp_path("summary.csv"), &sum), 0);
+    write_two_summaries(&set, &sum);
     got = slurp(tmp_path("summary.csv"));
     assert_non_null(got);
     assert_string_equal(got, RESULTS_SUMMARY_HEADER
@@ -681,18 +688,11 @@ static void test_summary_read_csv(void **state)
 {
     struct sample_set set = {0};
     struct summary_set sum, back = {0}, old = {0};
-    struct sample s;
     unsigned bad = 7;
     char err[256];
 
     (void)state;
-    make_sample(&s, "a,b", "randread", "iops", 1, 1234567.0);
-    assert_int_equal(samples_add(&set, &s), 0);
-    make_sample(&s, "ide", "randread", "lat_p99", 1, 0.5);
-    snprintf(s.host, sizeof(s.host), "hostA");
-    assert_int_equal(samples_add(&set, &s), 0);
-    assert_int_equal(summary_compute(&set, 1, &sum), 0);
-    assert_int_equal(summary_write_csv(tmp_path("summary.csv"), &sum), 0);
+    write_two_summaries(&set, &sum);
     assert_int_equal(summary_read_csv(tmp_path("summary.csv"), &back, &bad, err, sizeof(err)), 0);
     assert_int_equal(bad, 0);
     assert_int_equal(back.n, 2);
