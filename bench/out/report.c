@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "csvread.h"
 #include "exitcode.h"
 #include "log.h"
 #include "metric.h"
@@ -1548,36 +1549,59 @@ static void report_html_files(const struct report_ctx *r, FILE *f)
  * transactions/s and packets/s rows.
  * Missing: nothing to show. A row that does not parse is named and skipped.
  */
+/* A finite number that is the whole of s. 0 or -1. */
+static int report_finite(const char *s, double *out)
+{
+    char *end;
+
+    *out = strtod(s, &end);
+    return end == s || *end != '\0' || !isfinite(*out) ? -1 : 0;
+}
+
+/* One row of pct_of_host.csv (col: where device, workload, metric, pct, low, high are). */
+static int report_parse_pct(const struct csvread *c, const int *col, struct report_pct *p)
+{
+    if (c->nf != c->ncols || util_strlcpy(p->device, c->fields[col[0]], sizeof(p->device)) < 0 ||
+        util_strlcpy(p->workload, c->fields[col[1]], sizeof(p->workload)) < 0 ||
+        util_strlcpy(p->metric, c->fields[col[2]], sizeof(p->metric)) < 0 ||
+        report_finite(c->fields[col[3]], &p->pct) < 0 ||
+        report_finite(c->fields[col[4]], &p->lo) < 0 ||
+        report_finite(c->fields[col[5]], &p->hi) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 static void report_read_pct(struct report_ctx *r)
 {
-    char path[PATH_MAX + 32], line[512];
-    FILE *f;
-    unsigned lineno = 0;
+    static const char *const cols[] = {"device", "workload", "metric", "pct_of_host",
+                                       "ci95_low", "ci95_high"};
+    char path[PATH_MAX + 32], err[PATH_MAX + 64];
+    struct csvread *c = malloc(sizeof(*c));
+    int col[sizeof(cols) / sizeof(cols[0])];
+    int k;
 
-    snprintf(path, sizeof(path), "%s/pct_of_host.csv", r->dir);
-    f = fopen(path, "re");
-    if (!f) {
+    snprintf(path, sizeof(path), "%s/%s", r->dir, HOSTBASE_PCT_FILE);
+    if (!c || csvread_open(c, path, err, sizeof(err)) < 0) {
+        free(c);
         return;
     }
-    while (fgets(line, sizeof(line), f)) {
+    if (c->empty) {
+        goto out;
+    }
+    if (!csvread_header_is(c, HOSTBASE_PCT_HEADER)) {
+        report_problem(r, REPORT_BAD_INPUT, "%s:1: unexpected header", path);
+        goto out;
+    }
+    for (k = 0; k < (int)(sizeof(cols) / sizeof(cols[0])); k++) {
+        col[k] = csvread_col(c, cols[k]);
+    }
+    while ((k = csvread_next(c)) > 0) {
         struct report_pct p;
-        char cfg[32], kind[16];
-        unsigned n;
         struct report_pct *grown;
 
-        lineno++;
-        if (lineno == 1) {
-            util_rstrip(line);
-            if (strcmp(line, HOSTBASE_PCT_HEADER) != 0) {
-                report_problem(r, REPORT_BAD_INPUT, "%s:1: unexpected header", path);
-                break;
-            }
-            continue;
-        }
-        if (sscanf(line, "%31[^,],%31[^,],%15[^,],%31[^,],%31[^,],%u,%lf,%lf,%lf", cfg,
-                   p.device, kind, p.workload, p.metric, &n, &p.pct, &p.lo, &p.hi) != 9 ||
-            !isfinite(p.pct) || !isfinite(p.lo) || !isfinite(p.hi)) {
-            report_problem(r, REPORT_BAD_INPUT, "%s:%u: row does not parse", path, lineno);
+        if (k != 1 || report_parse_pct(c, col, &p) < 0) {
+            report_problem(r, REPORT_BAD_INPUT, "%s:%u: row does not parse", path, c->lineno);
             continue;
         }
         /* the primary throughput of each workload: block IOPS and MiB/s, network Mbit/s,
@@ -1594,7 +1618,9 @@ static void report_read_pct(struct report_ctx *r)
         r->pct = grown;
         r->pct[r->n_pct++] = p;
     }
-    fclose(f);
+out:
+    csvread_close(c);
+    free(c);
 }
 
 static void report_html(const struct report_ctx *r, FILE *f)
