@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "csvread.h"
 #include "results.h"
 
 /* Fixtures sit next to this file; tests run from the project root (make unit). */
@@ -683,6 +684,52 @@ static void test_summary_write_csv(void **state)
     samples_free(&set);
 }
 
+/* The CSV reader itself: BOM and CRLF of a spreadsheet, columns by name, quoting, bad rows. */
+static void test_csvread(void **state)
+{
+    struct csvread *c = malloc(sizeof(*c));
+    char err[256];
+
+    (void)state;
+    assert_non_null(c);
+    write_file(tmp_path("t.csv"), "\xef\xbb\xbf" "a,\"b c\",d\r\n"
+                                  "1,\"x,\"\"y\"\"\",3\r\n"
+                                  "\n"
+                                  "1,x\"y,3\n"
+                                  "4,5,6");
+    assert_int_equal(csvread_open(c, tmp_path("t.csv"), err, sizeof(err)), 0);
+    assert_false(c->empty);
+    assert_true(csvread_header_is(c, "a,\"b c\",d"));
+    assert_int_equal(c->ncols, 3);
+    assert_int_equal(csvread_col(c, "b c"), 1);
+    assert_int_equal(csvread_col(c, "d"), 2);
+    assert_int_equal(csvread_col(c, "e"), -1);
+    assert_int_equal(csvread_next(c), 1);
+    assert_int_equal(c->nf, 3);
+    assert_string_equal(c->fields[1], "x,\"y\"");
+    assert_string_equal(c->fields[2], "3");
+    assert_int_equal(csvread_next(c), 2); /* the blank line is skipped */
+    assert_int_equal(c->lineno, 4);
+    assert_string_equal(c->why, "quote inside an unquoted field");
+    assert_int_equal(csvread_next(c), 2);
+    assert_string_equal(c->why, "truncated line (no newline at end of file)");
+    assert_int_equal(csvread_next(c), 0);
+    csvread_close(c);
+
+    write_file(tmp_path("empty.csv"), "");
+    assert_int_equal(csvread_open(c, tmp_path("empty.csv"), err, sizeof(err)), 0);
+    assert_true(c->empty);
+    assert_false(csvread_header_is(c, ""));
+    assert_int_equal(csvread_next(c), 0);
+    csvread_close(c);
+
+    errno = 0;
+    assert_int_equal(csvread_open(c, tmp_path("none.csv"), err, sizeof(err)), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_non_null(strstr(err, "none.csv: No such file or directory"));
+    free(c);
+}
+
 /* summary.csv read back gives the rows written, strings quoted or not, host column or not. */
 static void test_summary_read_csv(void **state)
 {
@@ -814,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_summary_compute),
         cmocka_unit_test(test_summary_write_csv),
         cmocka_unit_test(test_summary_read_csv),
+        cmocka_unit_test(test_csvread),
         cmocka_unit_test(test_summary_write_json),
     };
 
