@@ -424,7 +424,7 @@ static const char *runfolder_lookup(const void *base, const struct runfolder_key
 {
     for (size_t i = 0; i < n; i++) {
         if (strcmp(keys[i].path, key) == 0) {
-            const char *t = *runfolder_slot((void *)base, keys[i].off);
+            const char *t = *(const char *const *)(const void *)((const char *)base + keys[i].off);
 
             return t ? t : runfolder_none;
         }
