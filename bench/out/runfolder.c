@@ -202,6 +202,25 @@ static int runfolder_fill_array(json_object *root, const char *key, void **out, 
     return 0;
 }
 
+/* run.json's "configs" as plain JSON text ("[]" without it). 0, or -1 out of memory. */
+static int runfolder_keep_configs(struct runfolder *rf, json_object *root)
+{
+    json_object *arr;
+    const char *text = "[]";
+    char *copy;
+
+    if (json_object_object_get_ex(root, "configs", &arr) &&
+        json_object_is_type(arr, json_type_array)) {
+        text = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN);
+    }
+    copy = text ? strdup(text) : NULL;
+    if (!copy) {
+        return -1;
+    }
+    rf->configs_json = copy;
+    return 0;
+}
+
 /* 1 + the number of newlines in text[0..off). */
 static unsigned runfolder_line_of(const char *text, size_t off)
 {
@@ -304,7 +323,8 @@ static enum runfolder_err runfolder_read_run(struct runfolder *rf, const char *d
     if (e != RUNFOLDER_OK) {
         goto out;
     }
-    if (runfolder_fill(rf, runfolder_top, RF_N(runfolder_top), root) < 0 ||
+    if (runfolder_keep_configs(rf, root) < 0 ||
+        runfolder_fill(rf, runfolder_top, RF_N(runfolder_top), root) < 0 ||
         runfolder_fill_array(root, "configs", (void **)&rf->configs, &rf->n_configs,
                              sizeof(*rf->configs), runfolder_cfg, RF_N(runfolder_cfg)) < 0 ||
         runfolder_fill_array(root, "hosts", (void **)&rf->hosts, &rf->n_hosts, sizeof(*rf->hosts),
@@ -335,6 +355,10 @@ static void runfolder_release_run(struct runfolder *rf)
     }
     free(rf->configs);
     free(rf->hosts);
+    if (rf->configs_json && rf->configs_json != runfolder_none) {
+        free((void *)rf->configs_json);
+    }
+    rf->configs_json = runfolder_none;
     rf->configs = NULL;
     rf->hosts = NULL;
     rf->n_configs = rf->n_hosts = 0;
@@ -357,6 +381,7 @@ enum runfolder_err runfolder_read(const char *dir, struct runfolder *rf, char *e
 
     memset(rf, 0, sizeof(*rf));
     runfolder_clear(rf, runfolder_top, RF_N(runfolder_top));
+    rf->configs_json = runfolder_none;
     rf->dir = strdup(dir);
     if (!rf->dir) {
         rf->dir = runfolder_none;

@@ -66,6 +66,7 @@ struct runfolder {
     const char *host_baseline_status, *host_baseline_reason;
     struct runfolder_config *configs;
     size_t n_configs;
+    const char *configs_json; /* "configs" as plain JSON text, for a reader that keeps it whole */
     struct runfolder_host *hosts;
     size_t n_hosts;
 

@@ -128,6 +128,8 @@ static void test_reads_real_v1(void **state)
     assert_string_equal(rf.configs[1].status, "ok");
     assert_string_equal(rf.configs[1].job_retries, "0");
     assert_string_equal(rf.configs[1].why_source, ""); /* null */
+    assert_non_null(strstr(rf.configs_json, "[{\"config\":\"virtio-blk\","));
+    assert_ptr_equal(strstr(rf.configs_json, "[{"), rf.configs_json);
     assert_int_equal(rf.n_hosts, 1);
     assert_string_equal(rf.hosts[0].backend, "process");
     assert_string_equal(rf.hosts[0].uri, ""); /* null */
@@ -190,6 +192,7 @@ static void test_versions(void **state)
     /* Nothing of a run.json that is not read is kept; the samples are still there. */
     assert_string_equal(rf.run_id, "");
     assert_int_equal(rf.n_configs, 0);
+    assert_string_equal(rf.configs_json, "");
     assert_int_equal(rf.samples_err, RUNFOLDER_OK);
     assert_true(rf.samples.n > 0);
     assert_int_equal(runfolder_exit_code(RUNFOLDER_NEWER), PVB_EXIT_USAGE);
