@@ -98,12 +98,21 @@ void summary_free(struct summary_set *set);
 const struct summary_row *summary_find(const struct summary_set *set, const char *config,
                                        const char *workload, const char *metric);
 
+/*
+ * Read summary.csv into set, its columns found by name (files without the host column are
+ * read too). Rows that do not parse are skipped, counted in *bad and the first one named in
+ * err, as samples_read_csv does. -1: the file cannot be read, or (errno EINVAL) is not a
+ * summary.
+ */
+int summary_read_csv(const char *path, struct summary_set *set, unsigned *bad, char *err,
+                     size_t errlen) __attribute__((warn_unused_result));
+
 int summary_write_csv(const char *path, const struct summary_set *set)
     __attribute__((warn_unused_result));
 int summary_write_json(const char *path, const struct summary_set *set)
     __attribute__((warn_unused_result));
 
-/* Write len bytes to path atomically (tmp, fsync, rename, fsync folder). 0 or -1. */
+/* util_write_atomic, under the name the run folder's writers know. 0 or -1. */
 int results_write_atomic(const char *path, const void *data, size_t len)
     __attribute__((warn_unused_result));
 

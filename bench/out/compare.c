@@ -32,8 +32,9 @@
 
 #include "exitcode.h"
 #include "log.h"
-#include "plot.h"
 #include "permtest.h"
+#include "plot.h"
+#include "runfolder.h"
 #include "stats.h"
 #include "util.h"
 
@@ -41,8 +42,6 @@
 #define PVB_VERSION "unknown"
 #endif
 
-/* Largest run.json read (the resolved scenario is the biggest part). */
-#define COMPARE_META_MAX (4u << 20)
 #define COMPARE_PATH_MAX 4096
 #define COMPARE_CHART_WIDTH 800
 /* Threads that fill rows: one per online CPU, at most this many. */
@@ -171,113 +170,55 @@ int compare_options_check(const struct compare_options *o, char *why, size_t why
 
 /* ---- run.json ------------------------------------------------------------------------------ */
 
-/* String member key of obj (or of obj.sub when sub is set), "" when missing. */
-static const char *compare_json_str(struct json_object *obj, const char *sub, const char *key)
+int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *why, size_t whylen)
 {
-    struct json_object *o = obj;
-    struct json_object *v;
+    const char *name;
 
-    if (sub && !json_object_object_get_ex(obj, sub, &o)) {
-        return "";
+    memset(m, 0, sizeof(*m));
+    if (util_strlcpy(m->dir, rf->dir, sizeof(m->dir)) < 0) {
+        snprintf(why, whylen, "%s: path too long", rf->dir);
+        return -2;
     }
-    if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_string)) {
-        return "";
+    runfolder_copy_printable(m->run_id, sizeof(m->run_id), rf->run_id);
+    runfolder_copy_printable(m->scenario, sizeof(m->scenario), rf->scenario_name);
+    runfolder_copy_printable(m->accelerator, sizeof(m->accelerator), rf->accel_name);
+    runfolder_copy_printable(m->guest_kernel, sizeof(m->guest_kernel), rf->guest_kernel);
+    runfolder_copy_printable(m->qemu_version, sizeof(m->qemu_version), rf->qemu_version);
+    runfolder_copy_printable(m->pvbench_version, sizeof(m->pvbench_version), rf->pvbench_version);
+    runfolder_copy_printable(m->start, sizeof(m->start), rf->start);
+    if (rf->n_configs > COMPARE_MAX_CONFIGS) {
+        snprintf(why, whylen, "%s/run.json: %zu configurations, at most %d are supported", rf->dir,
+                 rf->n_configs, COMPARE_MAX_CONFIGS);
+        return -2;
     }
-    return json_object_get_string(v);
-}
-
-/* Copy a string from run.json into a metadata field, printable. */
-static void compare_meta_copy(char *dst, size_t len, const char *src)
-{
-    util_strlcpy(dst, src, len);
-    util_sanitize(dst);
+    for (size_t i = 0; i < rf->n_configs; i++) {
+        name = rf->configs[i].config;
+        if (!*name) {
+            name = rf->configs[i].device;
+        }
+        if (!*name) {
+            continue;
+        }
+        runfolder_copy_printable(m->configs[m->n_configs], sizeof(m->configs[0]), name);
+        runfolder_copy_printable(m->status[m->n_configs], sizeof(m->status[0]),
+                                 rf->configs[i].status);
+        m->n_configs++;
+    }
+    return 0;
 }
 
 int compare_read_meta(const char *dir, struct compare_meta *m, char *why, size_t whylen)
 {
-    char path[COMPARE_PATH_MAX];
-    struct json_object *root = NULL;
-    struct json_object *configs;
-    struct json_object *c;
-    struct json_object *v;
-    enum json_tokener_error jerr = json_tokener_success;
-    const char *name;
-    char *text = NULL;
-    size_t len = 0;
-    size_t i;
-    int rc = -2;
+    struct runfolder rf;
+    int rc;
 
     memset(m, 0, sizeof(*m));
-    if (util_strlcpy(m->dir, dir, sizeof(m->dir)) < 0 ||
-        util_fmt(path, sizeof(path), "%s/run.json", dir) < 0) {
-        snprintf(why, whylen, "%s: path too long", dir);
-        return -2;
+    if (runfolder_read(dir, &rf, why, whylen) != RUNFOLDER_OK && rf.run_err != RUNFOLDER_OK) {
+        rc = runfolder_exit_code(rf.run_err) == PVB_EXIT_FAILED ? -1 : -2;
+    } else {
+        rc = compare_meta_from(&rf, m, why, whylen);
     }
-    /* A folder that is not there is a usage error (2), as in every reader of run folders. */
-    if (access(dir, F_OK) < 0) {
-        snprintf(why, whylen, "%s: %s", dir, strerror(errno));
-        return -2;
-    }
-    text = util_slurp(path, COMPARE_META_MAX, &len);
-    if (!text) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
-        return errno == EFBIG ? -2 : -1;
-    }
-    root = json_tokener_parse_verbose(text, &jerr);
-    if (!root || !json_object_is_type(root, json_type_object)) {
-        snprintf(why, whylen, "%s: not a JSON object (%s)", path,
-                 root ? "wrong type" : json_tokener_error_desc(jerr));
-        goto out;
-    }
-    if (strcmp(compare_json_str(root, NULL, "format"), "pvbench-run") != 0) {
-        snprintf(why, whylen, "%s: not a pvbench run (format is not \"pvbench-run\")", path);
-        goto out;
-    }
-    if (!json_object_object_get_ex(root, "version", &v) || !json_object_is_type(v, json_type_int) ||
-        json_object_get_int(v) < 1 || json_object_get_int(v) > RESULTS_FORMAT_VERSION) {
-        snprintf(why, whylen, "%s: run format version not understood (this pvbench reads %d)", path,
-                 RESULTS_FORMAT_VERSION);
-        goto out;
-    }
-    compare_meta_copy(m->run_id, sizeof(m->run_id), compare_json_str(root, NULL, "run_id"));
-    compare_meta_copy(m->scenario, sizeof(m->scenario), compare_json_str(root, "scenario", "name"));
-    compare_meta_copy(m->accelerator, sizeof(m->accelerator),
-                      compare_json_str(root, "accelerator", "name"));
-    compare_meta_copy(m->guest_kernel, sizeof(m->guest_kernel),
-                      compare_json_str(root, NULL, "guest_kernel"));
-    compare_meta_copy(m->qemu_version, sizeof(m->qemu_version),
-                      compare_json_str(root, NULL, "qemu_version"));
-    compare_meta_copy(m->pvbench_version, sizeof(m->pvbench_version),
-                      compare_json_str(root, NULL, "pvbench_version"));
-    compare_meta_copy(m->start, sizeof(m->start), compare_json_str(root, NULL, "start"));
-    if (json_object_object_get_ex(root, "configs", &configs) &&
-        json_object_is_type(configs, json_type_array)) {
-        len = json_object_array_length(configs);
-        if (len > COMPARE_MAX_CONFIGS) {
-            snprintf(why, whylen, "%s: %zu configurations, at most %d are supported", path, len,
-                     COMPARE_MAX_CONFIGS);
-            goto out;
-        }
-        for (i = 0; i < len; i++) {
-            c = json_object_array_get_idx(configs, i);
-            name = compare_json_str(c, NULL, "config");
-            if (!*name) {
-                name = compare_json_str(c, NULL, "device");
-            }
-            if (!*name) {
-                continue;
-            }
-            compare_meta_copy(m->configs[m->n_configs], sizeof(m->configs[0]), name);
-            compare_meta_copy(m->status[m->n_configs], sizeof(m->status[0]),
-                              compare_json_str(c, NULL, "status"));
-            m->n_configs++;
-        }
-    }
-    rc = 0;
-out:
-    json_object_put(root);
-    free(text);
+    runfolder_free(&rf);
     return rc;
 }
 
@@ -486,9 +427,8 @@ static uint64_t compare_cell_seed(uint64_t seed, const struct sample *s)
     return stats_rng_next(&mix);
 }
 
-static enum compare_verdict compare_decide(const struct compare_row *row,
-                                           const struct permtest *t, double alpha,
-                                           double threshold_pct)
+static enum compare_verdict compare_decide(const struct compare_row *row, const struct permtest *t,
+                                           double alpha, double threshold_pct)
 {
     int up = row->change_pct > threshold_pct;
     int down = row->change_pct < -threshold_pct;
@@ -817,24 +757,33 @@ size_t compare_regressed_configs(const struct compare_result *r, const char **ou
 
 /* ---- reading two run folders --------------------------------------------------------------- */
 
-/* samples.csv of dir into set; PVB_EXIT_* (the error is reported here). */
-static int compare_read_samples(const char *dir, const char *label, struct sample_set *set)
+/* run.json of a folder as read into m; PVB_EXIT_* (the error is reported here). */
+static int compare_check_run(const struct runfolder *rf, const char *label, struct compare_meta *m)
 {
-    char path[COMPARE_PATH_MAX];
-    char err[512];
-    unsigned bad = 0;
+    char why[1024];
 
-    if (util_fmt(path, sizeof(path), "%s/samples.csv", dir) < 0) {
-        log_err("%s: %s: path too long", label, dir);
+    if (rf->run_err != RUNFOLDER_OK) {
+        log_err("%s run: %s", label, rf->run_msg);
+        return runfolder_exit_code(rf->run_err);
+    }
+    if (compare_meta_from(rf, m, why, sizeof(why)) < 0) {
+        log_err("%s run: %s", label, why);
         return PVB_EXIT_USAGE;
     }
-    if (samples_read_csv(path, set, &bad, err, sizeof(err)) < 0) {
-        log_err("%s run: %s", label, err);
-        return errno == EINVAL ? PVB_EXIT_USAGE : PVB_EXIT_FAILED;
+    return PVB_EXIT_OK;
+}
+
+/* samples.csv of a folder as read; PVB_EXIT_* (the error is reported here). */
+static int compare_check_samples(const struct runfolder *rf, const char *label)
+{
+    if (rf->samples_err != RUNFOLDER_OK) {
+        log_err("%s run: %s", label, rf->samples_msg);
+        return runfolder_exit_code(rf->samples_err);
     }
-    if (bad > 0) {
-        log_warn("%s run: %u rows of %s could not be read and are left out (first: %s)", label, bad,
-                 path, err);
+    if (rf->samples_bad > 0) {
+        log_warn("%s run: %u rows of %s/samples.csv could not be read and are left out "
+                 "(first: %s)",
+                 label, rf->samples_bad, rf->dir, rf->samples_msg);
     }
     return PVB_EXIT_OK;
 }
@@ -855,8 +804,8 @@ static void compare_warn_failed(const struct compare_meta *m, const char *label)
 int compare_runs(const char *base_dir, const char *new_dir, const struct compare_options *o,
                  struct compare_result *out)
 {
-    struct sample_set sb = {0};
-    struct sample_set sn = {0};
+    struct runfolder *rb = NULL;
+    struct runfolder *rn = NULL;
     struct compare_meta *mb = NULL;
     struct compare_meta *mn = NULL;
     char why[1024];
@@ -870,22 +819,24 @@ int compare_runs(const char *base_dir, const char *new_dir, const struct compare
     }
     mb = malloc(sizeof(*mb));
     mn = malloc(sizeof(*mn));
-    if (!mb || !mn) {
+    rb = calloc(1, sizeof(*rb));
+    rn = calloc(1, sizeof(*rn));
+    if (!mb || !mn || !rb || !rn) {
         log_err("compare: out of memory");
         goto out;
     }
-    r = compare_read_meta(base_dir, mb, why, sizeof(why));
-    if (r < 0) {
-        log_err("BASE run: %s", why);
-        rc = r == -1 ? PVB_EXIT_FAILED : PVB_EXIT_USAGE;
+    /* Each part's error is in the folder as read, reported below in the order they matter. */
+    (void)!runfolder_read(base_dir, rb, NULL, 0);
+    (void)!runfolder_read(new_dir, rn, NULL, 0);
+    rc = compare_check_run(rb, "BASE", mb);
+    if (rc != PVB_EXIT_OK) {
         goto out;
     }
-    r = compare_read_meta(new_dir, mn, why, sizeof(why));
-    if (r < 0) {
-        log_err("NEW run: %s", why);
-        rc = r == -1 ? PVB_EXIT_FAILED : PVB_EXIT_USAGE;
+    rc = compare_check_run(rn, "NEW", mn);
+    if (rc != PVB_EXIT_OK) {
         goto out;
     }
+    rc = PVB_EXIT_FAILED;
     r = compare_check_meta(mb, mn, o->force, why, sizeof(why));
     if (r < 0) {
         log_err("refusing to compare %s with %s: they differ in %s. Results of different "
@@ -900,15 +851,15 @@ int compare_runs(const char *base_dir, const char *new_dir, const struct compare
     }
     compare_warn_failed(mb, "BASE");
     compare_warn_failed(mn, "NEW");
-    rc = compare_read_samples(base_dir, "BASE", &sb);
+    rc = compare_check_samples(rb, "BASE");
     if (rc != PVB_EXIT_OK) {
         goto out;
     }
-    rc = compare_read_samples(new_dir, "NEW", &sn);
+    rc = compare_check_samples(rn, "NEW");
     if (rc != PVB_EXIT_OK) {
         goto out;
     }
-    if (compare_samples(&sb, &sn, o, out) < 0) {
+    if (compare_samples(&rb->samples, &rn->samples, o, out) < 0) {
         log_err("compare: out of memory");
         rc = PVB_EXIT_FAILED;
         goto out;
@@ -922,8 +873,10 @@ int compare_runs(const char *base_dir, const char *new_dir, const struct compare
     }
     rc = PVB_EXIT_OK;
 out:
-    samples_free(&sb);
-    samples_free(&sn);
+    runfolder_free(rb);
+    runfolder_free(rn);
+    free(rb);
+    free(rn);
     free(mb);
     free(mn);
     return rc;

@@ -111,6 +111,9 @@ int compare_options_check(const struct compare_options *o, char *why, size_t why
 /* Is metric name in the selection of o (the primary set, all, or a list)? */
 int compare_metric_selected(const struct compare_options *o, const char *name);
 
+struct runfolder;
+/* What compare checks of a run, from its folder as read (runfolder_read). 0, or -2 (why). */
+int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *why, size_t whylen);
 /* Read run.json of dir into m. 0; -1 unreadable; -2 not a pvbench run (why says which). */
 int compare_read_meta(const char *dir, struct compare_meta *m, char *why, size_t whylen);
 /*
