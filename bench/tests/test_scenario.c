@@ -160,7 +160,8 @@ static void expect_fixture_error(const char *file, const char *rest)
     }
 
 BAD_FIXTURE(test_bad_unknown_section, "bad_unknown_section.ini",
-            ":6: unknown section [network] (a scenario file has one section, [scenario])")
+            ":6: unknown section [network] (a scenario file has a [scenario] section, [config NAME] "
+            "and [workload NAME] sections)")
 BAD_FIXTURE(test_bad_key_before_section, "bad_key_before_section.ini",
             ":2: key 'devices' comes before the [scenario] header")
 BAD_FIXTURE(test_bad_unknown_key, "bad_unknown_key.ini",
@@ -168,7 +169,9 @@ BAD_FIXTURE(test_bad_unknown_key, "bad_unknown_key.ini",
 BAD_FIXTURE(test_bad_unknown_key_far, "bad_unknown_key_far.ini",
             ":3: unknown key 'colour' (known keys: name, description, devices, workloads, "
             "repetitions, runtime, warmup, vcpus, memory, disk_size, machine, boot_timeout, "
-            "vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, host_baseline, why, why_runtime)")
+            "vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, host_baseline, why, why_runtime, "
+            "max_configs, reference, aio, cache, iothread, format, preallocation, discard, queues, "
+            "device_options, qemu, kernel)")
 BAD_FIXTURE(test_bad_duplicate_key, "bad_duplicate_key.ini",
             ":6: key 'runtime' given twice (first on line 3)")
 BAD_FIXTURE(test_bad_empty_value, "bad_empty_value.ini",
@@ -241,7 +244,8 @@ static void test_errors_from_strings(void **state)
                "test.ini:2: unknown key 'foo' (known keys: name, description, devices, "
                "workloads, repetitions, runtime, warmup, vcpus, memory, disk_size, machine, "
                "boot_timeout, vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, "
-               "host_baseline, why, why_runtime)");
+               "host_baseline, why, why_runtime, max_configs, reference, aio, cache, iothread, "
+               "format, preallocation, discard, queues, device_options, qemu, kernel)");
     /* a line longer than inih's buffer is refused, not split */
     snprintf(text, sizeof(text), "[scenario]\ndescription = %0300d\n", 0);
     err[0] = '\0';
@@ -274,11 +278,9 @@ static void test_net_scenario(void **state)
     assert_int_equal(scn.vhost, 2);
 }
 
-/* Rules that no file can break with today's tables (every model and workload is blk). */
+/* The kind rules with a test-only NIC model and a net workload of the scenario's own. */
 static void test_kind_rules(void **state)
 {
-    static const struct workload net_wl = {"tcp_test", DEVMODEL_NET, "tx", 0, 0, "throughput_mbit_s",
-                                           "test only"};
     static const struct devmodel net_dev = {.name = "test-nic",
                                             .class = DEVMODEL_EMULATED,
                                             .kind = DEVMODEL_NET,
@@ -293,20 +295,23 @@ static void test_kind_rules(void **state)
     struct scenario s;
 
     (void)state;
-    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\n");
-    s = scn;
-    s.workloads[s.n_workloads++] = &net_wl;
+    /* the net workload a [workload] section of the scenario's own, the NIC a test-only model */
+    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\n[workload tcp_test]\nrw = tcp_tx\n");
+    scenario_copy(&s, &scn);
+    memcpy(s.workload_names[s.n_workload_names++], "tcp_test", sizeof("tcp_test"));
     assert_int_equal(scenario_resolve(&s, err, sizeof(err)), -1);
     assert_string_equal(err, "workload tcp_test needs a net device, but devices lists none");
 
-    s = scn;
-    s.devices[s.n_devices++] = &net_dev;
+    scenario_copy(&s, &scn);
+    s.shorthand[s.n_shorthand++] = &net_dev;
     assert_int_equal(scenario_resolve(&s, err, sizeof(err)), -1);
     assert_string_equal(err, "device 'test-nic' is a net device, but workloads lists no net "
                              "workload");
 
-    s.workloads[s.n_workloads++] = &net_wl;
+    memcpy(s.workload_names[s.n_workload_names++], "tcp_test", sizeof("tcp_test"));
     assert_int_equal(scenario_resolve(&s, err, sizeof(err)), 0);
+    assert_int_equal(s.n_devices, 2);
+    assert_ptr_equal(s.devices[1], &net_dev);
 }
 
 /* ---- syntax that must be accepted --------------------------------------------------------- */
