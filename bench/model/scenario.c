@@ -1495,6 +1495,7 @@ static int scn_resolve_workloads(struct scenario *s, char *msg, size_t len, cons
             return -1;
         }
     }
+    *line = 0;
     s->n_workloads = 0;
     if (s->n_workload_names == 0) {
         for (unsigned i = 0; i < s->n_custom && i < SCENARIO_MAX_WORKLOADS; i++) {
