@@ -39,10 +39,53 @@ int devopts_has_iothread(const struct devmodel *m)
     return m->virtio && (m->attach == DEVBUS_PCI_DISK || m->attach == DEVBUS_SCSI);
 }
 
+/* Properties the harness sets itself: a configuration says queues = or iothread = instead. */
+static const char *const devopts_reserved[] = {"drive", "netdev", "id", "bus", "mac",
+                                               "iothread", "serial", "num-queues", "num_queues",
+                                               "max_ioqpairs", NULL};
+
+/* "a=1,b=x" with QEMU property names; 0, or -1 with msg. */
+static int devopts_check_props(const char *props, char *msg, size_t len)
+{
+    const char *p = props;
+
+    while (*p) {
+        size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+        size_t v;
+        if (n == 0 || p[n] != '=') {
+            snprintf(msg, len, "device_options: expected name=value[,name=value...], got '%s'",
+                     props);
+            return -1;
+        }
+        for (unsigned i = 0; devopts_reserved[i]; i++) {
+            if (strlen(devopts_reserved[i]) == n && strncmp(p, devopts_reserved[i], n) == 0) {
+                snprintf(msg, len, "device_options: '%s' is set by pvbench (use the keys queues "
+                                   "and iothread)",
+                         devopts_reserved[i]);
+                return -1;
+            }
+        }
+        v = strcspn(p + n + 1, ", \t");
+        if (v == 0 || (p[n + 1 + v] && p[n + 1 + v] != ',')) {
+            snprintf(msg, len, "device_options: expected name=value[,name=value...], got '%s'",
+                     props);
+            return -1;
+        }
+        p += n + 1 + v;
+        p += *p == ',';
+    }
+    return 0;
+}
+
 int devopts_check(const struct devopts *o, const struct devmodel *m, char *msg, size_t len,
                   const char **key)
 {
     int blk = m->kind == DEVMODEL_BLK;
+
+    if (o->device_options[0] && devopts_check_props(o->device_options, msg, len) < 0) {
+        *key = "device_options";
+        return -1;
+    }
 
     /* Linux AIO submits asynchronously only with O_DIRECT; QEMU refuses it otherwise. */
     if (o->aio == DEVOPTS_AIO_NATIVE && o->cache != DEVOPTS_CACHE_NONE &&

@@ -213,11 +213,13 @@ names:
         util_strlcpy(base, r->hosts[h].label, sizeof(base)); /* not an argument inside r */
         for (unsigned di = 0; di < r->s.n_devices; di++) {
             if (r->n_hosts == 1) {
-                util_strlcpy(r->hosts[h].config[di], r->s.devices[di]->name,
+                util_strlcpy(r->hosts[h].config[di], r->s.configs[di].name,
                              sizeof(r->hosts[h].config[di]));
             } else {
-                snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s",
-                         r->s.devices[di]->name, base);
+                char cname[SCENARIO_NAME_MAX]; /* a copy: snprintf's source is inside r too */
+                util_strlcpy(cname, r->s.configs[di].name, sizeof(cname));
+                snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s", cname,
+                         base);
             }
         }
     }
