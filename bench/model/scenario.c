@@ -221,7 +221,8 @@ static const struct scn_opt scn_cfg_opts[SCENARIO_CK_COUNT] = {
 /* The keys of a [workload NAME] section, in enum scenario_workload_key order. */
 static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
     [SCENARIO_WK_RW] = {"rw", SCN_STRING, SCN_WL(rw), 0, NULL, "required", 0, 0, 0,
-                        "read, write, randread, randwrite, randrw (blk); tcp_tx (guest to host), "
+                        "read, write, randread, randwrite (blk; randrw is refused until the job line "
+                        "carries it); tcp_tx (guest to host), "
                         "tcp_rx (host to guest), tcp_rr, udp_pps (net)"},
     [SCENARIO_WK_BS] = {"bs", SCN_UINT, SCN_WL(bs), 0, NULL, "4096 (blk), 131072 (net)", 1,
                         64u << 20, 0, "block size in bytes (blk, a multiple of 512), message "
@@ -229,19 +230,19 @@ static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
     [SCENARIO_WK_IODEPTH] = {"iodepth", SCN_UINT, SCN_WL(iodepth), 0, "1", NULL, 1, 1024, 0,
                              "queue depth (blk)"},
     [SCENARIO_WK_NUMJOBS] = {"numjobs", SCN_UINT, SCN_WL(numjobs), 0, "1", NULL, 1, 64, 0,
-                             "parallel jobs in the guest"},
+                             "parallel jobs in the guest (not carried to the guest's job yet: refused)"},
     [SCENARIO_WK_RWMIXREAD] = {"rwmixread", SCN_UINT, SCN_WL(rwmixread), 0, "50", NULL, 0, 100, 0,
-                               "randrw: percent of reads"},
+                               "randrw: percent of reads (not carried to the guest's job yet: refused)"},
     [SCENARIO_WK_RUNTIME] = {"runtime", SCN_SECONDS, SCN_WL(runtime_s), 0, NULL,
-                             "the scenario's", 0.1, 3600, 0, "measured interval of one job"},
+                             "the scenario's", 0.1, 3600, 0, "measured interval of one job (not carried to the guest's job yet: refused)"},
     [SCENARIO_WK_WARMUP] = {"warmup", SCN_SECONDS, SCN_WL(warmup_s), 0, NULL, "the scenario's",
-                            0, 600, 0, "unmeasured run before it"},
+                            0, 600, 0, "unmeasured run before it (not carried to the guest's job yet: refused)"},
     [SCENARIO_WK_SIZE] = {"size", SCN_MIB, SCN_WL(size_mib), 0, "0", NULL, 0, 1048576, 0,
-                          "region of the disk the job uses; 0: all of it"},
+                          "region of the disk the job uses; 0: all of it (not carried to the guest's job yet: refused)"},
     [SCENARIO_WK_OFFSET] = {"offset", SCN_MIB, SCN_WL(offset_mib), 0, "0", NULL, 0, 1048576, 0,
-                            "where that region starts"},
+                            "where that region starts (not carried to the guest's job yet: refused)"},
     [SCENARIO_WK_STREAMS] = {"streams", SCN_UINT, SCN_WL(streams), 0, "1", NULL, 1, 64, 0,
-                             "parallel connections (net)"},
+                             "parallel connections (net) (not carried to the guest's job yet: refused)"},
 };
 
 /* State of one parse: the source, the line being read and the first error. */
@@ -2244,44 +2245,74 @@ void scenario_config_value(const struct scenario_config *c, unsigned key, char *
     scn_format_value(&scn_cfg_opts[key], c, NULL, buf, len);
 }
 
-void scenario_print_help(FILE *out)
+/* One option table as help text. */
+static void scn_help_table(FILE *out, const struct scn_opt *t, unsigned n)
 {
-    char head[64], def[128], known[SCENARIO_ERR_MAX];
+    char head[64], def[160], known[SCENARIO_ERR_MAX];
 
-    fprintf(out, "Scenario keys: one [" SCN_SECTION "] section of 'key = value' lines; "
-                 "--set key=value overrides one.\n\n");
-    for (unsigned i = 0; i < SCN_NOPTS; i++) {
-        const struct scn_opt *o = &scn_opts[i];
-        snprintf(head, sizeof(head), "%s = <%s>", o->key, scn_types[o->type].what);
+    for (unsigned i = 0; i < n; i++) {
+        const struct scn_opt *o = &t[i];
+        const char *d = o->def ? o->def : o->def_doc;
+        snprintf(head, sizeof(head), "%s = <%s>", o->key,
+                 o->type == SCN_CHOICE ? "" : scn_types[o->type].what);
+        if (o->type == SCN_CHOICE) {
+            size_t used = strlen(head) - 1;
+            for (unsigned v = 0; o->names[v] && used < sizeof(head); v++) {
+                int k = snprintf(head + used, sizeof(head) - used, "%s%s", v ? "|" : "",
+                                 o->names[v]);
+                used += k > 0 ? (size_t)k : 0;
+            }
+            if (used + 1 < sizeof(head)) {
+                head[used] = '>';
+                head[used + 1] = '\0';
+            }
+        }
         switch (o->type) {
         case SCN_UINT:
-            snprintf(def, sizeof(def), "default %s, range %.10g..%.10g", o->def, o->min, o->max);
+            snprintf(def, sizeof(def), "default %s, range %.10g..%.10g", d, o->min, o->max);
             break;
         case SCN_MIB:
-            snprintf(def, sizeof(def), "default %s MiB, range %.10g..%.10g MiB (units M, G, T)",
-                     o->def, o->min, o->max);
+            snprintf(def, sizeof(def), "default %s MiB, range %.10g..%.10g MiB (units M, G, T)", d,
+                     o->min, o->max);
             break;
         case SCN_SECONDS:
-            snprintf(def, sizeof(def), "default %s s, range %.10g..%.10g s (units s, ms, min)",
-                     o->def, o->min, o->max);
+            snprintf(def, sizeof(def), "default %s s, range %.10g..%.10g s (units s, ms, min)", d,
+                     o->min, o->max);
             break;
         default:
             if (o->flags & SCN_F_REQUIRED) {
                 snprintf(def, sizeof(def), "required");
             } else {
-                snprintf(def, sizeof(def), "default: %s", o->def ? o->def : o->def_doc);
+                snprintf(def, sizeof(def), "default: %s", d);
             }
             break;
         }
         fprintf(out, "  %-26s %s\n      %s\n", head, def, o->help);
-        if (o->type == SCN_DEVICES) {
+        if (o->type == SCN_DEVICES || o->type == SCN_DEVICE) {
             scn_join(known, sizeof(known), scn_dev_name, devmodel_count());
-            fprintf(out, "      one or more of: %s\n", known);
+            fprintf(out, "      %s: %s\n", o->type == SCN_DEVICE ? "one of" : "one or more of",
+                    known);
         } else if (o->type == SCN_WORKLOADS) {
             scn_join(known, sizeof(known), scn_wl_name, workload_count());
             fprintf(out, "      one or more of: %s\n", known);
         }
     }
+}
+
+void scenario_print_help(FILE *out)
+{
+    fprintf(out, "Scenario keys: one [" SCN_SECTION "] section of 'key = value' lines; "
+                 "--set key=value overrides one.\n\n");
+    scn_help_table(out, scn_opts, SCN_NOPTS);
+    fprintf(out, "\n[config NAME] sections: one configuration each (or one per combination of "
+                 "its matrix), every key not given taken from [" SCN_SECTION "], where aio, "
+                 "cache, iothread, format, preallocation, discard, queues, device_options, qemu "
+                 "and kernel may be given for all configurations. --set NAME.key=value "
+                 "overrides one.\n\n");
+    scn_help_table(out, scn_cfg_opts, SCENARIO_CK_COUNT);
+    fprintf(out, "\n[workload NAME] sections: a workload of the scenario's own, next to the "
+                 "presets. --set NAME.key=value overrides one.\n\n");
+    scn_help_table(out, scn_wl_opts, SCENARIO_WK_COUNT);
 }
 
 /* A section's given keys as scenario text. */
