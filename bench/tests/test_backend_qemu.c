@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "devbus.h"
@@ -240,6 +241,35 @@ static void test_device_props(void **state)
     free(scn);
 }
 
+/* A qcow2 scratch disk replaces the raw one, same virtual size (skipped without qemu-img). */
+static void test_make_qcow2(void **state)
+{
+    char path[] = "/tmp/pvb-qcow2-XXXXXX", err[512], magic[4] = {0};
+    int fd = mkstemp(path);
+    FILE *f;
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 4 << 20), 0);
+    close(fd);
+    if (system("qemu-img --version >/dev/null 2>&1") != 0) {
+        unlink(path);
+        skip();
+    }
+    assert_int_equal(backend_qemu_make_qcow2("qemu-system-x86_64", path, DEVOPTS_PREALLOC_METADATA,
+                                             err, sizeof(err)),
+                     0);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(magic, 1, 4, f), 4);
+    fclose(f);
+    assert_memory_equal(magic, "QFI\xfb", 4);
+    unlink(path);
+    /* a disk that is not there: qemu-img is not even asked */
+    assert_int_equal(backend_qemu_make_qcow2("qemu-system-x86_64", path, 0, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "No such file or directory"));
+}
+
 static void test_every_blk_model_builds(void **state)
 {
     (void)state;
@@ -341,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_config_options),
         cmocka_unit_test(test_device_props),
+        cmocka_unit_test(test_make_qcow2),
         cmocka_unit_test(test_kvm_and_probe),
         cmocka_unit_test(test_refuses_injection),
         cmocka_unit_test(test_bus_table),
