@@ -2074,6 +2074,25 @@ int scenario_load_string(const char *name, const char *text, struct scenario *s,
     return scn_parse(&p, s, err, errlen);
 }
 
+/* --set NAME.key=value: the section's key, its errors led by "[config NAME]". */
+static int scn_set_section(struct scenario_config *cfg, struct scenario_workload *wl,
+                           const char *name, const char *key, const char *value, char *msg,
+                           size_t len)
+{
+    char why[SCENARIO_ERR_MAX];
+
+    if (scn_section_key(cfg, wl, key, value, 0, why, sizeof(why)) < 0) {
+        /* the unknown-key message names its section already */
+        if (strstr(why, "unknown key")) {
+            snprintf(msg, len, "%s", why);
+        } else {
+            snprintf(msg, len, "[%s %s] %.400s", cfg ? "config" : "workload", name, why);
+        }
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * One --set assignment into s, without resolving: "key=value" for the [scenario] section,
  * "NAME.key=value" for [config NAME] or [workload NAME]. 0, or -1 with msg.
@@ -2118,12 +2137,12 @@ static int scn_set_one(struct scenario *s, const char *assignment, char *msg, si
         *dot = '\0';
         for (unsigned i = 0; i < s->n_sections; i++) {
             if (strcmp(s->sections[i].name, key) == 0) {
-                return scn_section_key(&s->sections[i], NULL, dot + 1, value, 0, msg, len);
+                return scn_set_section(&s->sections[i], NULL, key, dot + 1, value, msg, len);
             }
         }
         for (unsigned i = 0; i < s->n_custom; i++) {
             if (strcmp(s->custom[i].name, key) == 0) {
-                return scn_section_key(NULL, &s->custom[i], dot + 1, value, 0, msg, len);
+                return scn_set_section(NULL, &s->custom[i], key, dot + 1, value, msg, len);
             }
         }
         snprintf(msg, len, "%s.%s: no [config %s] or [workload %s] section", key, dot + 1, key,

@@ -828,6 +828,11 @@ static void test_set_all(void **state)
     assert_string_equal(err, "--set: unknown key 'colour' in [config vblk] (known keys: device, "
                              "machine, vcpus, memory, aio, cache, iothread, format, preallocation, "
                              "discard, queues, vhost, device_options, qemu, kernel, matrix)");
+    assert_int_equal(scenario_set(&scn, "vblk.aio=bogus", err, sizeof(err)), -1);
+    assert_string_equal(err, "--set: [config vblk] aio: 'bogus' is not one of threads, native, "
+                             "io_uring");
+    assert_int_equal(scenario_set(&scn, "w.bs=0", err, sizeof(err)), -1);
+    assert_string_equal(err, "--set: [workload w] bs: 0 is out of range (1..67108864)");
     assert_int_equal(scenario_set(&scn, "vblk.matrix=iothread: yes no", err, sizeof(err)), 0);
     assert_int_equal(scn.n_configs, 2);
     assert_string_equal(scn.configs[1].name, "vblk-iothread_no");
