@@ -2334,6 +2334,36 @@ void scenario_print_help(FILE *out)
     scn_help_table(out, scn_wl_opts, SCENARIO_WK_COUNT);
 }
 
+unsigned scenario_configs_differ(const struct scenario *s, unsigned *unasked)
+{
+    char first[SCENARIO_ERR_MAX], val[SCENARIO_ERR_MAX];
+    unsigned differ = 0, asked = 0;
+
+    for (unsigned k = 0; k < SCENARIO_CK_COUNT; k++) {
+        if (k == SCENARIO_CK_MATRIX) {
+            continue;
+        }
+        for (unsigned i = 0; i < s->n_configs; i++) {
+            if (k == SCENARIO_CK_MACHINE) {
+                snprintf(val, sizeof(val), "%s", machine_name(s->device_machine[i]));
+            } else {
+                scenario_config_value(&s->configs[i], k, val, sizeof(val));
+            }
+            if (i == 0) {
+                memcpy(first, val, sizeof(first));
+            } else if (strcmp(first, val) != 0) {
+                differ |= 1u << k;
+            }
+            asked |= s->configs[i].explicit_keys & (1u << k);
+        }
+    }
+    if (unasked) {
+        /* the device is always asked for: it is what a configuration is */
+        *unasked = differ & ~asked & ~(1u << SCENARIO_CK_DEVICE);
+    }
+    return differ;
+}
+
 /* A section's given keys as scenario text. */
 static void scn_print_section(const char *kind, const char *name, const struct scn_opt *t,
                               unsigned n, const void *obj, const int *key_line,

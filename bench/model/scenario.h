@@ -186,6 +186,13 @@ const char *scenario_config_key_name(unsigned key);
 void scenario_config_value(const struct scenario_config *c, unsigned key, char *buf,
                            size_t len);
 
+/*
+ * What differs between the configurations: bit k set when key k (enum scenario_config_key)
+ * has two values among them (machine as resolved). *unasked (may be NULL): those of them no
+ * configuration asked for, e.g. the machine type that one device's needs changed.
+ */
+unsigned scenario_configs_differ(const struct scenario *s, unsigned *unasked);
+
 /* Resolve machine types per device after a change (called by load and set). */
 int scenario_resolve(struct scenario *s, char *err, size_t errlen);
 

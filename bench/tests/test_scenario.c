@@ -838,6 +838,33 @@ static void test_set_all(void **state)
     assert_string_equal(scn.configs[1].name, "vblk-iothread_no");
 }
 
+/* What differs between configurations, and what differs without being asked for. */
+static void test_configs_differ(void **state)
+{
+    unsigned unasked, d;
+
+    (void)state;
+    load_ok("[scenario]\nworkloads = randread\n[config vblk]\ndevice = virtio-blk\n"
+            "matrix = aio: threads native x iothread: yes no\n");
+    d = scenario_configs_differ(&scn, &unasked);
+    assert_int_equal(d, (1u << SCENARIO_CK_AIO) | (1u << SCENARIO_CK_IOTHREAD));
+    assert_int_equal(unasked, 0);
+    /* ide lives on pc, ahci on q35: the machine differs, and nobody asked for it */
+    load_ok("[scenario]\ndevices = ide, ahci\nworkloads = randread\n");
+    d = scenario_configs_differ(&scn, &unasked);
+    assert_int_equal(d, (1u << SCENARIO_CK_DEVICE) | (1u << SCENARIO_CK_MACHINE));
+    assert_int_equal(unasked, 1u << SCENARIO_CK_MACHINE);
+    /* the same with machine asked for in one configuration: a difference, not a surprise */
+    load_ok("[scenario]\nworkloads = randread\n[config a]\ndevice = ide\nmachine = pc\n"
+            "[config b]\ndevice = ahci\n");
+    d = scenario_configs_differ(&scn, &unasked);
+    assert_int_equal(d, (1u << SCENARIO_CK_DEVICE) | (1u << SCENARIO_CK_MACHINE));
+    assert_int_equal(unasked, 0);
+    /* one configuration: nothing differs */
+    load_ok("[scenario]\ndevices = nvme\nworkloads = randread\n");
+    assert_int_equal(scenario_configs_differ(&scn, NULL), 0);
+}
+
 /* The dump names every configuration with its resolved options, '*' on those it sets. */
 static void test_print_configs(void **state)
 {
@@ -897,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_set_all),
         cmocka_unit_test(test_print_configs),
+        cmocka_unit_test(test_configs_differ),
         cmocka_unit_test(test_net_scenario),
         cmocka_unit_test(test_syntax_accepted),
         cmocka_unit_test(test_units),
