@@ -1,11 +1,11 @@
 /* The direct QEMU backend: qemu-system-x86_64 from an argv array, never a shell. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <limits.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -231,8 +231,7 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
     pid_t pid;
 
     memset(g, 0, sizeof(*g));
-    if (s->dut && s->dut->kind == DEVMODEL_BLK &&
-        devbus_opts(s)->format == DEVOPTS_FORMAT_QCOW2 &&
+    if (s->dut && s->dut->kind == DEVMODEL_BLK && devbus_opts(s)->format == DEVOPTS_FORMAT_QCOW2 &&
         backend_qemu_make_qcow2(s->qemu_binary, s->disk_path, devbus_opts(s)->preallocation, err,
                                 errlen) < 0) {
         return -1;

@@ -147,8 +147,9 @@ int devbus_xml_refuse(const struct guest_spec *s, char *err, size_t errlen)
         return -1;
     }
     if (o->format == DEVOPTS_FORMAT_QCOW2) {
-        snprintf(err, errlen, "format = qcow2: the libvirt backend does not create qcow2 scratch "
-                              "images; use --backend qemu");
+        snprintf(err, errlen,
+                 "format = qcow2: the libvirt backend does not create qcow2 scratch "
+                 "images; use --backend qemu");
         return -1;
     }
     return 0;

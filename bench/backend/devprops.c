@@ -65,8 +65,8 @@ static const struct devprops_entry *devprops_get(const char *binary, const char 
             return &devprops_cache[i];
         }
     }
-    if (devprops_n == DEVPROPS_CACHE || snprintf(arg, sizeof(arg), "%s,help", model) >=
-                                            (int)sizeof(arg)) {
+    if (devprops_n == DEVPROPS_CACHE ||
+        snprintf(arg, sizeof(arg), "%s,help", model) >= (int)sizeof(arg)) {
         return NULL;
     }
     out = malloc(DEVPROPS_OUT_MAX);
@@ -124,8 +124,9 @@ int devprops_check(const char *binary, const char *model, const char *props, cha
         snprintf(look, sizeof(look), "\n%s\n", key);
         if (!strstr(e->names, look)) {
             /* what QEMU itself says when it is given such a property */
-            snprintf(err, errlen, "Property '%s.%s' not found (%s -device %s,help lists %s's "
-                                  "properties)",
+            snprintf(err, errlen,
+                     "Property '%s.%s' not found (%s -device %s,help lists %s's "
+                     "properties)",
                      model, key, binary, model, model);
             return -1;
         }
@@ -135,8 +136,7 @@ int devprops_check(const char *binary, const char *model, const char *props, cha
     return 0;
 }
 
-int devprops_check_scenario(const struct scenario *s, const char *binary, char *err,
-                            size_t errlen)
+int devprops_check_scenario(const struct scenario *s, const char *binary, char *err, size_t errlen)
 {
     char why[SCENARIO_ERR_MAX];
 
@@ -160,8 +160,7 @@ int devprops_check_scenario(const struct scenario *s, const char *binary, char *
                 snprintf(err, errlen, "%s:%d: config '%s': device_options: %s", s->path, line,
                          c->name, why);
             } else {
-                snprintf(err, errlen, "%s: config '%s': device_options: %s", s->path, c->name,
-                         why);
+                snprintf(err, errlen, "%s: config '%s': device_options: %s", s->path, c->name, why);
             }
             return -1;
         }

@@ -21,7 +21,7 @@ int devprops_check(const char *binary, const char *model, const char *props, cha
  * Every configuration of s with device_options, against binary (a configuration's own qemu =
  * path when it is one). 0, or -1 with "file:line: config 'NAME': device_options: ..." in err.
  */
-int devprops_check_scenario(const struct scenario *s, const char *binary, char *err,
-                            size_t errlen) __attribute__((warn_unused_result));
+int devprops_check_scenario(const struct scenario *s, const char *binary, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -40,9 +40,9 @@ int devopts_has_iothread(const struct devmodel *m)
 }
 
 /* Properties the harness sets itself: a configuration says queues = or iothread = instead. */
-static const char *const devopts_reserved[] = {"drive", "netdev", "id", "bus", "mac",
-                                               "iothread", "serial", "num-queues", "num_queues",
-                                               "max_ioqpairs", NULL};
+static const char *const devopts_reserved[] = {"drive",      "netdev",       "id",     "bus",
+                                               "mac",        "iothread",     "serial", "num-queues",
+                                               "num_queues", "max_ioqpairs", NULL};
 
 /* "a=1,b=x" with QEMU property names; 0, or -1 with msg. */
 static int devopts_check_props(const char *props, char *msg, size_t len)
@@ -59,8 +59,9 @@ static int devopts_check_props(const char *props, char *msg, size_t len)
         }
         for (unsigned i = 0; devopts_reserved[i]; i++) {
             if (strlen(devopts_reserved[i]) == n && strncmp(p, devopts_reserved[i], n) == 0) {
-                snprintf(msg, len, "device_options: '%s' is set by pvbench (use the keys queues "
-                                   "and iothread)",
+                snprintf(msg, len,
+                         "device_options: '%s' is set by pvbench (use the keys queues "
+                         "and iothread)",
                          devopts_reserved[i]);
                 return -1;
             }
@@ -96,8 +97,11 @@ int devopts_check(const struct devopts *o, const struct devmodel *m, char *msg, 
         return -1;
     }
     if (!blk && (o->aio || o->cache || o->format || o->preallocation || o->discard)) {
-        *key = o->aio ? "aio" : o->cache ? "cache" : o->format ? "format" :
-               o->preallocation ? "preallocation" : "discard";
+        *key = o->aio             ? "aio"
+               : o->cache         ? "cache"
+               : o->format        ? "format"
+               : o->preallocation ? "preallocation"
+                                  : "discard";
         snprintf(msg, len, "%s: '%s' is a network device, the key is for disks", *key, m->name);
         return -1;
     }
@@ -110,23 +114,26 @@ int devopts_check(const struct devopts *o, const struct devmodel *m, char *msg, 
     }
     if (o->preallocation && o->format != DEVOPTS_FORMAT_QCOW2) {
         *key = "preallocation";
-        snprintf(msg, len, "preallocation = %s is for format = qcow2 (a raw image is written "
-                           "in full)",
+        snprintf(msg, len,
+                 "preallocation = %s is for format = qcow2 (a raw image is written "
+                 "in full)",
                  devopts_name(devopts_prealloc_names, o->preallocation));
         return -1;
     }
     if (o->queues > 1 && !blk) {
         /* the harness's persistent tap is single-queue (netns.c): mq needs IFF_MULTI_QUEUE */
         *key = "queues";
-        snprintf(msg, len, "queues = %u: multiqueue NICs need a multiqueue tap, which the "
-                           "test network does not create yet",
+        snprintf(msg, len,
+                 "queues = %u: multiqueue NICs need a multiqueue tap, which the "
+                 "test network does not create yet",
                  o->queues);
         return -1;
     }
     if (o->queues && blk && !devopts_queue_prop(m)) {
         *key = "queues";
-        snprintf(msg, len, "queues = %u: '%s' has one queue (virtio-blk, virtio-scsi and nvme "
-                           "have more)",
+        snprintf(msg, len,
+                 "queues = %u: '%s' has one queue (virtio-blk, virtio-scsi and nvme "
+                 "have more)",
                  o->queues, m->name);
         return -1;
     }

@@ -38,7 +38,7 @@ enum scn_type {
     SCN_VHOST,     /* auto | on | off */
     SCN_ENGINE,    /* agent | fio (enum scenario_engine) */
     SCN_BOOL,      /* no | yes (0 | 1) */
-    SCN_CHOICE,    /* one of o->names, stored as its index */
+    SCN_CHOICE,    /* one of scn_choice_names(o), stored as its index */
     SCN_DEVICE,    /* one device model name */
     SCN_TEXT,      /* free text kept as given (matrix) */
 };
@@ -58,7 +58,6 @@ struct scn_opt {
     double min, max;     /* numbers: range (in seconds / MiB); lists: at least min entries */
     unsigned flags;
     const char *help;
-    const char *const *names; /* SCN_CHOICE: its values */
 };
 
 /* How each type is named in help ("<seconds>") and in error messages. */
@@ -90,68 +89,68 @@ static const struct {
  * help */
 static const struct scn_opt scn_opts[] = {
     {"name", SCN_STRING, SCN_MEMBER(name), 0, NULL, "the file name without .ini", 0, 0,
-     SCN_F_IDENT, "short name of the scenario, used in run folders and reports", NULL},
+     SCN_F_IDENT, "short name of the scenario, used in run folders and reports"},
     {"description", SCN_STRING, SCN_MEMBER(description), 0, NULL, "empty", 0, 0, 0,
-     "one line saying what the scenario is for", NULL},
+     "one line saying what the scenario is for"},
     {"devices", SCN_DEVICES, SCN_MEMBER(shorthand), SCN_COUNT(n_shorthand), NULL,
      "none (required without [config] sections)", 1, 0, 0,
      "device models under test, comma or space separated; each one is a configuration of "
      "its own (named after the model, with the [scenario] section's options) and boots its "
-     "own guest", NULL},
+     "own guest"},
     {"workloads", SCN_WORKLOADS, SCN_MEMBER(workload_names), SCN_COUNT(n_workload_names), NULL,
      "the [workload] sections", 1, 0, 0,
      "workloads run on every configuration of their kind (blk or net): presets and "
-     "[workload NAME] sections", NULL},
+     "[workload NAME] sections"},
     {"repetitions", SCN_UINT, SCN_MEMBER(repetitions), 0, "5", NULL, 1, 1000, 0,
-     "measured repetitions of each device x workload (statistics need several)", NULL},
+     "measured repetitions of each device x workload (statistics need several)"},
     {"runtime", SCN_SECONDS, SCN_MEMBER(runtime_s), 0, "2", NULL, 0.1, 3600, 0,
-     "measured interval of one repetition", NULL},
+     "measured interval of one repetition"},
     {"warmup", SCN_SECONDS, SCN_MEMBER(warmup_s), 0, "0.5", NULL, 0, 600, 0,
-     "unmeasured run before each measured interval", NULL},
-    {"vcpus", SCN_UINT, SCN_MEMBER(vcpus), 0, "1", NULL, 1, 64, 0, "virtual CPUs of the guest", NULL},
+     "unmeasured run before each measured interval"},
+    {"vcpus", SCN_UINT, SCN_MEMBER(vcpus), 0, "1", NULL, 1, 64, 0, "virtual CPUs of the guest"},
     {"memory", SCN_MIB, SCN_MEMBER(memory_mib), 0, "256", NULL, 64, 65536, 0,
-     "guest memory", NULL},
+     "guest memory"},
     {"disk_size", SCN_MIB, SCN_MEMBER(disk_mib), 0, "256", NULL, 16, 1048576, 0,
-     "size of the scratch disk behind a block device under test", NULL},
+     "size of the scratch disk behind a block device under test"},
     {"machine", SCN_MACHINE, SCN_MEMBER(machine), 0, "auto", NULL, 0, 0, 0,
      "QEMU machine type; auto: one type all devices can share (pc first), else each "
-     "device's own", NULL},
+     "device's own"},
     {"boot_timeout", SCN_SECONDS, SCN_MEMBER(boot_timeout_s), 0, "60", NULL, 1, 600, 0,
-     "how long a guest may take to boot until its agent is ready", NULL},
+     "how long a guest may take to boot until its agent is ready"},
     {"vhost", SCN_VHOST, SCN_MEMBER(vhost), 0, "auto", NULL, 0, 0, 0,
      "virtio-net's vhost-net back end: auto (on when /dev/vhost-net exists), on (skip "
-     "virtio-net without it), off", NULL},
+     "virtio-net without it), off"},
     {"disk_iops_limit", SCN_UINT, SCN_MEMBER(disk_iops_limit), 0, "0", NULL, 0, 10000000, 0,
      "throttle the scratch disk to this many IOPS in QEMU (throttling.iops-total); 0: none. "
-     "Makes a run slower on purpose, e.g. to test regression gating", NULL},
+     "Makes a run slower on purpose, e.g. to test regression gating"},
     {"warmup_jobs", SCN_UINT, SCN_MEMBER(warmup_jobs), 0, "1", NULL, 0, 10, 0,
-     "uncounted jobs per workload and guest before the measured repetitions", NULL},
+     "uncounted jobs per workload and guest before the measured repetitions"},
     {"job_retries", SCN_UINT, SCN_MEMBER(job_retries), 0, "1", NULL, 0, 5, 0,
      "when a guest is lost during a job (hung, crashed, babbling), boot a fresh one and run "
      "that job again, at most this many times per configuration; each retry is recorded in "
-     "run.json. 0: the configuration fails at once", NULL},
+     "run.json. 0: the configuration fails at once"},
     {"pin_vcpus", SCN_STRING, SCN_MEMBER(pin_vcpus), 0, NULL, "no pinning", 0, 0, 0,
-     "host CPUs for QEMU's vCPU threads, e.g. 1 or 0-1", NULL},
+     "host CPUs for QEMU's vCPU threads, e.g. 1 or 0-1"},
     {"pin_io", SCN_STRING, SCN_MEMBER(pin_io), 0, NULL, "no pinning", 0, 0, 0,
-     "host CPUs for QEMU's other threads (I/O, main loop), e.g. 0", NULL},
+     "host CPUs for QEMU's other threads (I/O, main loop), e.g. 0"},
     {"engine", SCN_ENGINE, SCN_MEMBER(engine), 0, "agent", NULL, 0, 0, 0,
      "who does the block I/O in the guest: the agent, or Debian's fio run by the agent with "
-     "the same parameters (guest image initramfs-fio.img: make image-fio; memory >= 384 MiB)", NULL},
+     "the same parameters (guest image initramfs-fio.img: make image-fio; memory >= 384 MiB)"},
     {"host_baseline", SCN_BOOL, SCN_MEMBER(host_baseline), 0, "no", NULL, 0, 0, 0,
      "also run the block workloads with fio on the bare host, on a scratch file beside the "
      "guests' disks (O_DIRECT), and the network workloads with the agent as a host process in "
      "a namespace of its own against the same peer: configuration 'host', and pct_of_host "
-     "for every device", NULL},
+     "for every device"},
     {"why", SCN_BOOL, SCN_MEMBER(why), 0, "yes", NULL, 0, 0, 0,
      "after the measured jobs, one short job per device and workload with QEMU's trace events "
      "on: register accesses and virtio kicks per operation (reg_accesses_per_op, "
-     "notifies_per_op; qemu backend only)", NULL},
+     "notifies_per_op; qemu backend only)"},
     {"why_runtime", SCN_SECONDS, SCN_MEMBER(why_runtime_s), 0, "0.5", NULL, 0.1, 60, 0,
-     "length of that traced job", NULL},
+     "length of that traced job"},
     {"max_configs", SCN_UINT, SCN_MEMBER(max_configs), 0, "64", NULL, 1, SCENARIO_MAX_CONFIGS, 0,
-     "most configurations the devices, [config] sections and their matrices may make", NULL},
-    {"reference", SCN_STRING, SCN_MEMBER(reference), 0, NULL, "today's rule (first emulated)",
-     0, 0, SCN_F_IDENT, "the configuration that ratios are taken against", NULL},
+     "most configurations the devices, [config] sections and their matrices may make"},
+    {"reference", SCN_STRING, SCN_MEMBER(reference), 0, NULL, "today's rule (first emulated)", 0, 0,
+     SCN_F_IDENT, "the configuration that ratios are taken against"},
 };
 
 #define SCN_NOPTS (sizeof(scn_opts) / sizeof(scn_opts[0]))
@@ -169,80 +168,105 @@ static const char *const scn_yesno_names[] = {"no", "yes", NULL};
 static const struct scn_opt scn_cfg_opts[SCENARIO_CK_COUNT] = {
     [SCENARIO_CK_DEVICE] = {"device", SCN_DEVICE, SCN_CFG(dev), 0, NULL, "required", 0, 0, 0,
                             "the device model of the configuration"},
-    [SCENARIO_CK_MACHINE] = {"machine", SCN_MACHINE, SCN_CFG(machine), 0, NULL, "[scenario]", 0,
-                             0, 0, "QEMU machine type of this configuration's guest"},
+    [SCENARIO_CK_MACHINE] = {"machine", SCN_MACHINE, SCN_CFG(machine), 0, NULL, "[scenario]", 0, 0,
+                             0, "QEMU machine type of this configuration's guest"},
     [SCENARIO_CK_VCPUS] = {"vcpus", SCN_UINT, SCN_CFG(vcpus), 0, NULL, "[scenario]", 1, 64, 0,
                            "virtual CPUs of this configuration's guest"},
     [SCENARIO_CK_MEMORY] = {"memory", SCN_MIB, SCN_CFG(memory_mib), 0, NULL, "[scenario]", 64,
                             65536, 0, "memory of this configuration's guest"},
-    [SCENARIO_CK_AIO] = {"aio", SCN_CHOICE, SCN_OPT(aio), 0, "threads", NULL, 0, 0,
-                         SCN_F_INHERIT, "how QEMU submits the disk's I/O on the host (-drive aio=)",
-                         devopts_aio_names},
+    [SCENARIO_CK_AIO] = {"aio", SCN_CHOICE, SCN_OPT(aio), 0, "threads", NULL, 0, 0, SCN_F_INHERIT,
+                         "how QEMU submits the disk's I/O on the host (-drive aio=)"},
     [SCENARIO_CK_CACHE] = {"cache", SCN_CHOICE, SCN_OPT(cache), 0, "none", NULL, 0, 0,
-                           SCN_F_INHERIT, "the host page cache for the disk image (-drive cache=)",
-                           devopts_cache_names},
+                           SCN_F_INHERIT, "the host page cache for the disk image (-drive cache=)"},
     [SCENARIO_CK_IOTHREAD] = {"iothread", SCN_CHOICE, SCN_OPT(iothread), 0, "no", NULL, 0, 0,
                               SCN_F_INHERIT,
                               "the disk's queues in an iothread of their own (virtio-blk, "
-                              "virtio-scsi)",
-                              scn_yesno_names},
+                              "virtio-scsi)"},
     [SCENARIO_CK_FORMAT] = {"format", SCN_CHOICE, SCN_OPT(format), 0, "raw", NULL, 0, 0,
-                            SCN_F_INHERIT, "the scratch disk's image format (qcow2: made with "
-                                           "qemu-img)",
-                            devopts_format_names},
+                            SCN_F_INHERIT,
+                            "the scratch disk's image format (qcow2: made with "
+                            "qemu-img)"},
     [SCENARIO_CK_PREALLOCATION] = {"preallocation", SCN_CHOICE, SCN_OPT(preallocation), 0, "off",
                                    NULL, 0, 0, SCN_F_INHERIT,
-                                   "qcow2 preallocation (qemu-img create -o preallocation=)",
-                                   devopts_prealloc_names},
+                                   "qcow2 preallocation (qemu-img create -o preallocation=)"},
     [SCENARIO_CK_DISCARD] = {"discard", SCN_CHOICE, SCN_OPT(discard), 0, "ignore", NULL, 0, 0,
-                             SCN_F_INHERIT, "guest discards reach the image (-drive discard=)",
-                             devopts_discard_names},
+                             SCN_F_INHERIT, "guest discards reach the image (-drive discard=)"},
     [SCENARIO_CK_QUEUES] = {"queues", SCN_UINT, SCN_OPT(queues), 0, "0", NULL, 0,
                             DEVOPTS_MAX_QUEUES, SCN_F_INHERIT,
                             "queues of the device (num-queues, max_ioqpairs); 0: its default"},
     [SCENARIO_CK_VHOST] = {"vhost", SCN_VHOST, SCN_CFG(vhost), 0, NULL, "[scenario]", 0, 0, 0,
                            "virtio-net's vhost-net back end for this configuration"},
-    [SCENARIO_CK_DEVICE_OPTIONS] = {"device_options", SCN_STRING, SCN_OPT(device_options), 0,
-                                    NULL, "none", 0, 0, SCN_F_INHERIT,
+    [SCENARIO_CK_DEVICE_OPTIONS] = {"device_options", SCN_STRING, SCN_OPT(device_options), 0, NULL,
+                                    "none", 0, 0, SCN_F_INHERIT,
                                     "extra QEMU -device properties, e.g. queue-size=256 "
                                     "(checked against the binary's -device MODEL,help)"},
     [SCENARIO_CK_QEMU] = {"qemu", SCN_STRING, SCN_CFG(qemu), 0, NULL, "the run's binary", 0, 0,
                           SCN_F_INHERIT, "a QEMU binary path or a Debian package version"},
-    [SCENARIO_CK_KERNEL] = {"kernel", SCN_STRING, SCN_CFG(kernel), 0, NULL, "the guest image",
-                            0, 0, SCN_F_INHERIT,
+    [SCENARIO_CK_KERNEL] = {"kernel", SCN_STRING, SCN_CFG(kernel), 0, NULL, "the guest image", 0, 0,
+                            SCN_F_INHERIT,
                             "a guest image folder or a Debian kernel package version"},
     [SCENARIO_CK_MATRIX] = {"matrix", SCN_TEXT, SCN_CFG(matrix), 0, NULL, "none", 0, 0, 0,
                             "one configuration per combination: 'aio: native io_uring x "
                             "iothread: yes no' makes NAME-aio_native-iothread_yes and so on"},
 };
 
+/* The values of a SCN_CHOICE key, in enum order. */
+static const char *const *scn_choice_names(const struct scn_opt *o)
+{
+    static const struct {
+        const char *key;
+        const char *const *names;
+    } choices[] = {{"aio", devopts_aio_names},
+                   {"cache", devopts_cache_names},
+                   {"iothread", scn_yesno_names},
+                   {"format", devopts_format_names},
+                   {"preallocation", devopts_prealloc_names},
+                   {"discard", devopts_discard_names}};
+
+    for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+        if (strcmp(choices[i].key, o->key) == 0) {
+            return choices[i].names;
+        }
+    }
+    return scn_yesno_names;
+}
+
 #define SCN_WL(m) offsetof(struct scenario_workload, m), sizeof(((struct scenario_workload *)0)->m)
 
 /* The keys of a [workload NAME] section, in enum scenario_workload_key order. */
 static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
-    [SCENARIO_WK_RW] = {"rw", SCN_STRING, SCN_WL(rw), 0, NULL, "required", 0, 0, 0,
-                        "read, write, randread, randwrite (blk; randrw is refused until the job line "
-                        "carries it); tcp_tx (guest to host), "
-                        "tcp_rx (host to guest), tcp_rr, udp_pps (net)"},
+    [SCENARIO_WK_RW] =
+        {"rw", SCN_STRING, SCN_WL(rw), 0, NULL, "required", 0, 0, 0,
+         "read, write, randread, randwrite (blk; randrw is refused until the job line "
+         "carries it); tcp_tx (guest to host), "
+         "tcp_rx (host to guest), tcp_rr, udp_pps (net)"},
     [SCENARIO_WK_BS] = {"bs", SCN_UINT, SCN_WL(bs), 0, NULL, "4096 (blk), 131072 (net)", 1,
-                        64u << 20, 0, "block size in bytes (blk, a multiple of 512), message "
-                                      "size (net)"},
+                        64u << 20, 0,
+                        "block size in bytes (blk, a multiple of 512), message "
+                        "size (net)"},
     [SCENARIO_WK_IODEPTH] = {"iodepth", SCN_UINT, SCN_WL(iodepth), 0, "1", NULL, 1, 1024, 0,
                              "queue depth (blk)"},
-    [SCENARIO_WK_NUMJOBS] = {"numjobs", SCN_UINT, SCN_WL(numjobs), 0, "1", NULL, 1, 64, 0,
-                             "parallel jobs in the guest (not carried to the guest's job yet: refused)"},
-    [SCENARIO_WK_RWMIXREAD] = {"rwmixread", SCN_UINT, SCN_WL(rwmixread), 0, "50", NULL, 0, 100, 0,
-                               "randrw: percent of reads (not carried to the guest's job yet: refused)"},
-    [SCENARIO_WK_RUNTIME] = {"runtime", SCN_SECONDS, SCN_WL(runtime_s), 0, NULL,
-                             "the scenario's", 0.1, 3600, 0, "measured interval of one job (not carried to the guest's job yet: refused)"},
-    [SCENARIO_WK_WARMUP] = {"warmup", SCN_SECONDS, SCN_WL(warmup_s), 0, NULL, "the scenario's",
-                            0, 600, 0, "unmeasured run before it (not carried to the guest's job yet: refused)"},
+    [SCENARIO_WK_NUMJOBS] =
+        {"numjobs", SCN_UINT, SCN_WL(numjobs), 0, "1", NULL, 1, 64, 0,
+         "parallel jobs in the guest (not carried to the guest's job yet: refused)"},
+    [SCENARIO_WK_RWMIXREAD] =
+        {"rwmixread", SCN_UINT, SCN_WL(rwmixread), 0, "50", NULL, 0, 100, 0,
+         "randrw: percent of reads (not carried to the guest's job yet: refused)"},
+    [SCENARIO_WK_RUNTIME] =
+        {"runtime", SCN_SECONDS, SCN_WL(runtime_s), 0, NULL, "the scenario's", 0.1, 3600, 0,
+         "measured interval of one job (not carried to the guest's job yet: refused)"},
+    [SCENARIO_WK_WARMUP] =
+        {"warmup", SCN_SECONDS, SCN_WL(warmup_s), 0, NULL, "the scenario's", 0, 600, 0,
+         "unmeasured run before it (not carried to the guest's job yet: refused)"},
     [SCENARIO_WK_SIZE] = {"size", SCN_MIB, SCN_WL(size_mib), 0, "0", NULL, 0, 1048576, 0,
-                          "region of the disk the job uses; 0: all of it (not carried to the guest's job yet: refused)"},
-    [SCENARIO_WK_OFFSET] = {"offset", SCN_MIB, SCN_WL(offset_mib), 0, "0", NULL, 0, 1048576, 0,
-                            "where that region starts (not carried to the guest's job yet: refused)"},
-    [SCENARIO_WK_STREAMS] = {"streams", SCN_UINT, SCN_WL(streams), 0, "1", NULL, 1, 64, 0,
-                             "parallel connections (net) (not carried to the guest's job yet: refused)"},
+                          "region of the disk the job uses; 0: all of it (not carried to the "
+                          "guest's job yet: refused)"},
+    [SCENARIO_WK_OFFSET] =
+        {"offset", SCN_MIB, SCN_WL(offset_mib), 0, "0", NULL, 0, 1048576, 0,
+         "where that region starts (not carried to the guest's job yet: refused)"},
+    [SCENARIO_WK_STREAMS] =
+        {"streams", SCN_UINT, SCN_WL(streams), 0, "1", NULL, 1, 64, 0,
+         "parallel connections (net) (not carried to the guest's job yet: refused)"},
 };
 
 /* State of one parse: the source, the line being read and the first error. */
@@ -261,8 +285,8 @@ struct scn_parse {
     int read_errno;    /* errno of a failed read of fp */
     char msg[SCENARIO_ERR_MAX];
     int seen[SCN_NOPTS]; /* line each key was given on, 0 = not given */
-    struct scenario_config *cfg;   /* the [config] section being read, or NULL */
-    struct scenario_workload *wl;  /* the [workload] section being read, or NULL */
+    struct scenario_config *cfg;  /* the [config] section being read, or NULL */
+    struct scenario_workload *wl; /* the [workload] section being read, or NULL */
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -484,8 +508,8 @@ static int scn_time_unit(double v, const char *u, double *secs)
     return 0;
 }
 
-static int scn_set_string(const struct scn_opt *o, void *s, const char *value,
-                          char *msg, size_t len)
+static int scn_set_string(const struct scn_opt *o, void *s, const char *value, char *msg,
+                          size_t len)
 {
     char *dst = (char *)s + o->offset;
 
@@ -511,8 +535,8 @@ static int scn_set_string(const struct scn_opt *o, void *s, const char *value,
     return 0;
 }
 
-static int scn_set_number(const struct scn_opt *o, void *s, const char *value,
-                          char *msg, size_t len)
+static int scn_set_number(const struct scn_opt *o, void *s, const char *value, char *msg,
+                          size_t len)
 {
     double v, mult, secs;
     const char *unit;
@@ -633,8 +657,7 @@ static int scn_parse_list(const struct scn_opt *o, const struct scn_names *t, co
     return 0;
 }
 
-static int scn_set_list(const struct scn_opt *o, void *s, const char *value,
-                        char *msg, size_t len)
+static int scn_set_list(const struct scn_opt *o, void *s, const char *value, char *msg, size_t len)
 {
     unsigned idx[SCN_LIST_MAX];
     unsigned n, cap;
@@ -682,8 +705,8 @@ static int scn_set_list(const struct scn_opt *o, void *s, const char *value,
     return 0;
 }
 
-static int scn_set_machine(const struct scn_opt *o, void *s, const char *value,
-                           char *msg, size_t len)
+static int scn_set_machine(const struct scn_opt *o, void *s, const char *value, char *msg,
+                           size_t len)
 {
     unsigned *dst = (unsigned *)(void *)((char *)s + o->offset);
     unsigned m;
@@ -703,8 +726,7 @@ static int scn_set_machine(const struct scn_opt *o, void *s, const char *value,
 
 static const char *const scn_vhost_names[] = {"auto", "on", "off"}; /* enum netns_vhost */
 
-static int scn_set_vhost(const struct scn_opt *o, void *s, const char *value,
-                         char *msg, size_t len)
+static int scn_set_vhost(const struct scn_opt *o, void *s, const char *value, char *msg, size_t len)
 {
     for (unsigned i = 0; i < sizeof(scn_vhost_names) / sizeof(scn_vhost_names[0]); i++) {
         if (strcmp(value, scn_vhost_names[i]) == 0) {
@@ -725,12 +747,12 @@ const char *scenario_engine_name(unsigned engine)
 }
 
 /* A value from a fixed list of names (SCN_ENGINE, SCN_BOOL), stored as its index. */
-static int scn_set_choice(const struct scn_opt *o, void *s, const char *value,
-                          char *msg, size_t len)
+static int scn_set_choice(const struct scn_opt *o, void *s, const char *value, char *msg,
+                          size_t len)
 {
     const char *const *names = o->type == SCN_ENGINE ? scn_engine_names
                                : o->type == SCN_BOOL ? scn_bool_names
-                                                     : o->names;
+                                                     : scn_choice_names(o);
     char known[SCENARIO_ERR_MAX / 2];
     size_t used = 0;
 
@@ -768,8 +790,8 @@ static int scn_set_device(const struct scn_opt *o, void *s, const char *value, c
     scn_join(known, sizeof(known), scn_dev_name, devmodel_count());
     near = scn_closest(value, scn_dev_name, devmodel_count());
     if (near) {
-        snprintf(msg, len, "unknown device model '%s' (did you mean '%s'? known: %s)", value,
-                 near, known);
+        snprintf(msg, len, "unknown device model '%s' (did you mean '%s'? known: %s)", value, near,
+                 known);
     } else {
         snprintf(msg, len, "unknown device model '%s' (known: %s)", value, known);
     }
@@ -777,8 +799,7 @@ static int scn_set_device(const struct scn_opt *o, void *s, const char *value, c
 }
 
 /* Set one option from its text. 0, or -1 with a message (without location) in msg. */
-static int scn_apply(const struct scn_opt *o, void *s, const char *value, char *msg,
-                     size_t len)
+static int scn_apply(const struct scn_opt *o, void *s, const char *value, char *msg, size_t len)
 {
     if (value[0] == '\0') {
         snprintf(msg, len, "key '%s' has an empty value (expected %s)", o->key,
@@ -807,8 +828,7 @@ static int scn_apply(const struct scn_opt *o, void *s, const char *value, char *
         return scn_set_device(o, s, value, msg, len);
     case SCN_TEXT:
         if (strlen(value) >= o->size) {
-            snprintf(msg, len, "%s: value too long (at most %zu characters)", o->key,
-                     o->size - 1);
+            snprintf(msg, len, "%s: value too long (at most %zu characters)", o->key, o->size - 1);
             return -1;
         }
         memcpy((char *)s + o->offset, value, strlen(value) + 1);
@@ -893,8 +913,9 @@ static void *scn_open_section(struct scenario *s, const char *kind, const char *
     int cfg = strcmp(kind, "config") == 0;
 
     if (!scn_name_ok(name) || strlen(name) >= SCENARIO_NAME_MAX) {
-        snprintf(msg, len, "[%s %s]: a name of 1..%d letters, digits, '_', '.' and '-' (not "
-                           "first)",
+        snprintf(msg, len,
+                 "[%s %s]: a name of 1..%d letters, digits, '_', '.' and '-' (not "
+                 "first)",
                  kind, name, SCENARIO_NAME_MAX - 1);
         return NULL;
     }
@@ -1234,8 +1255,8 @@ static int scn_matrix_parse(const char *text, struct scn_axis *ax, unsigned *nax
         }
         for (unsigned v = 0; v < cur->n; v++) {
             if (strcmp(cur->values[v], tok) == 0) {
-                snprintf(msg, len, "matrix: %s value '%s' given twice",
-                         scn_cfg_opts[cur->key].key, tok);
+                snprintf(msg, len, "matrix: %s value '%s' given twice", scn_cfg_opts[cur->key].key,
+                         tok);
                 return -1;
             }
         }
@@ -1343,16 +1364,18 @@ static int scn_expand(struct scenario *s, const struct scenario_config *sec, cha
             int n = snprintf(c.name + used, sizeof(c.name) - used, "-%s_%s",
                              scn_cfg_opts[ax[a].key].key, ax[a].values[v]);
             if (n < 0 || (size_t)n >= sizeof(c.name) - used) {
-                snprintf(msg, len, "matrix: the name of [config %s]'s combination %u is longer "
-                                   "than %d characters",
+                snprintf(msg, len,
+                         "matrix: the name of [config %s]'s combination %u is longer "
+                         "than %d characters",
                          sec->name, i + 1, SCENARIO_NAME_MAX - 1);
                 return -1;
             }
             used += (size_t)n;
         }
         if (!scn_name_ok(c.name)) {
-            snprintf(msg, len, "matrix: '%s' is not a usable configuration name (letters, digits, "
-                               "'_', '.', '-')",
+            snprintf(msg, len,
+                     "matrix: '%s' is not a usable configuration name (letters, digits, "
+                     "'_', '.', '-')",
                      c.name);
             return -1;
         }
@@ -1365,8 +1388,8 @@ static int scn_expand(struct scenario *s, const struct scenario_config *sec, cha
 }
 
 /* One configuration's own rules: a device, options it can take. 0 or -1 with *line. */
-static int scn_check_config(const struct scenario *s, const struct scenario_config *c,
-                            char *msg, size_t len, int *line)
+static int scn_check_config(const struct scenario *s, const struct scenario_config *c, char *msg,
+                            size_t len, int *line)
 {
     char why[SCENARIO_ERR_MAX / 2];
     const char *key = NULL;
@@ -1410,10 +1433,9 @@ static int scn_finish_workload(struct scenario_workload *cw, char *msg, size_t l
     struct workload *w = &cw->w;
     enum devmodel_kind kind;
     char rw[sizeof(cw->rw)];
-    static const unsigned unsupported[] = {SCENARIO_WK_NUMJOBS, SCENARIO_WK_RWMIXREAD,
-                                           SCENARIO_WK_SIZE, SCENARIO_WK_OFFSET,
-                                           SCENARIO_WK_STREAMS, SCENARIO_WK_RUNTIME,
-                                           SCENARIO_WK_WARMUP};
+    static const unsigned unsupported[] = {
+        SCENARIO_WK_NUMJOBS, SCENARIO_WK_RWMIXREAD, SCENARIO_WK_SIZE,  SCENARIO_WK_OFFSET,
+        SCENARIO_WK_STREAMS, SCENARIO_WK_RUNTIME,   SCENARIO_WK_WARMUP};
 
     *line = cw->key_line[SCENARIO_WK_RW] ? cw->key_line[SCENARIO_WK_RW] : cw->line;
     if (!cw->rw[0]) {
@@ -1421,8 +1443,9 @@ static int scn_finish_workload(struct scenario_workload *cw, char *msg, size_t l
         return -1;
     }
     if (strcmp(cw->rw, "randrw") == 0) {
-        snprintf(msg, len, "[workload %s]: rw = randrw is not carried by the agent's job line "
-                           "yet (read, write, randread, randwrite are)",
+        snprintf(msg, len,
+                 "[workload %s]: rw = randrw is not carried by the agent's job line "
+                 "yet (read, write, randread, randwrite are)",
                  cw->name);
         return -1;
     }
@@ -1436,14 +1459,15 @@ static int scn_finish_workload(struct scenario_workload *cw, char *msg, size_t l
         unsigned k = unsupported[i];
         if (cw->key_line[k]) {
             *line = cw->key_line[k];
-            snprintf(msg, len, "[workload %s]: %s is not carried to the guest's job yet; "
-                               "remove it (the scenario's runtime and warmup apply)",
+            snprintf(msg, len,
+                     "[workload %s]: %s is not carried to the guest's job yet; "
+                     "remove it (the scenario's runtime and warmup apply)",
                      cw->name, scn_wl_opts[k].key);
             return -1;
         }
     }
     if (!cw->key_line[SCENARIO_WK_BS]) {
-        cw->bs = kind == DEVMODEL_NET ? (strcmp(cw->rw, "udp_pps") == 0   ? 64
+        cw->bs = kind == DEVMODEL_NET ? (strcmp(cw->rw, "udp_pps") == 0  ? 64
                                          : strcmp(cw->rw, "tcp_rr") == 0 ? 1
                                                                          : 128 * 1024)
                                       : 4096;
@@ -1455,8 +1479,9 @@ static int scn_finish_workload(struct scenario_workload *cw, char *msg, size_t l
         return -1;
     }
     if (kind == DEVMODEL_NET && strcmp(cw->rw, "udp_pps") == 0 && (cw->bs < 16 || cw->bs > 1472)) {
-        snprintf(msg, len, "[workload %s]: udp_pps needs bs 16..1472 (header, one 1500-byte "
-                           "frame)",
+        snprintf(msg, len,
+                 "[workload %s]: udp_pps needs bs 16..1472 (header, one 1500-byte "
+                 "frame)",
                  cw->name);
         return -1;
     }
@@ -1474,8 +1499,8 @@ static int scn_finish_workload(struct scenario_workload *cw, char *msg, size_t l
     w->metric = workload_metric_for(kind, cw->rw, cw->iodepth);
     memcpy(rw, cw->rw, sizeof(rw)); /* a copy: snprintf's source and target must not overlap */
     if (kind == DEVMODEL_BLK) {
-        snprintf(cw->summary, sizeof(cw->summary), "%s, %u-byte blocks, QD %u (scenario's own)",
-                 rw, cw->bs, cw->iodepth);
+        snprintf(cw->summary, sizeof(cw->summary), "%s, %u-byte blocks, QD %u (scenario's own)", rw,
+                 cw->bs, cw->iodepth);
     } else {
         snprintf(cw->summary, sizeof(cw->summary), "%s, %u-byte messages (scenario's own)", rw,
                  cw->bs);
@@ -1549,8 +1574,7 @@ static int scn_has_config_kind(const struct scenario *s, enum devmodel_kind kind
  * options inherited), devices[] and the machine of each guest. 0, or -1 with a message and
  * either *line or *blame (the [scenario] key at fault) set.
  */
-static int scn_resolve_all(struct scenario *s, char *msg, size_t len, const char **blame,
-                           int *line)
+static int scn_resolve_all(struct scenario *s, char *msg, size_t len, const char **blame, int *line)
 {
     unsigned common = MACHINE_PC | MACHINE_Q35;
     char known[SCENARIO_ERR_MAX / 2];
@@ -1592,8 +1616,8 @@ static int scn_resolve_all(struct scenario *s, char *msg, size_t len, const char
         }
     }
     for (unsigned i = 0; i < s->n_sections; i++) {
-        if (!s->sections[i].dev && !(s->sections[i].matrix[0] &&
-                                     strstr(s->sections[i].matrix, "device"))) {
+        if (!s->sections[i].dev &&
+            !(s->sections[i].matrix[0] && strstr(s->sections[i].matrix, "device"))) {
             *line = s->sections[i].line;
             snprintf(msg, len, "[config %s] has no device key", s->sections[i].name);
             return -1;
@@ -1848,8 +1872,8 @@ static int scn_check_line(struct scn_parse *p, const char *line)
             }
             snprintf(head + strlen(head) + 1, sizeof(head) - strlen(head) - 1, "%.*s",
                      (int)(end - name), name);
-            sec = scn_open_section(&p->s, head, head + strlen(head) + 1, p->lineno, msg,
-                                   sizeof(msg));
+            sec =
+                scn_open_section(&p->s, head, head + strlen(head) + 1, p->lineno, msg, sizeof(msg));
             if (!sec) {
                 scn_fail(p, p->lineno, "%s", msg);
                 return -1;
@@ -2240,7 +2264,7 @@ static void scn_format_value(const struct scn_opt *o, const void *obj, const str
         snprintf(buf, len, "%s", u ? "yes" : "no");
         break;
     case SCN_CHOICE:
-        snprintf(buf, len, "%s", devopts_name(o->names, u));
+        snprintf(buf, len, "%s", devopts_name(scn_choice_names(o), u));
         break;
     case SCN_DEVICE: {
         const struct devmodel *m = *(const struct devmodel *const *)(const void *)at;
@@ -2276,9 +2300,9 @@ static void scn_help_table(FILE *out, const struct scn_opt *t, unsigned n)
                  o->type == SCN_CHOICE ? "" : scn_types[o->type].what);
         if (o->type == SCN_CHOICE) {
             size_t used = strlen(head) - 1;
-            for (unsigned v = 0; o->names[v] && used < sizeof(head); v++) {
+            for (unsigned v = 0; scn_choice_names(o)[v] && used < sizeof(head); v++) {
                 int k = snprintf(head + used, sizeof(head) - used, "%s%s", v ? "|" : "",
-                                 o->names[v]);
+                                 scn_choice_names(o)[v]);
                 used += k > 0 ? (size_t)k : 0;
             }
             if (used + 1 < sizeof(head)) {
@@ -2391,10 +2415,9 @@ void scenario_print_configs(const struct scenario *s, FILE *out)
         const struct scenario_config *c = &s->configs[i];
         fprintf(out, ";   %s:", c->name);
         for (unsigned k = 0; k < SCENARIO_CK_COUNT; k++) {
-            if (k == SCENARIO_CK_MATRIX ||
-                ((k == SCENARIO_CK_DEVICE_OPTIONS || k == SCENARIO_CK_QEMU ||
-                  k == SCENARIO_CK_KERNEL) &&
-                 !((const char *)c + scn_cfg_opts[k].offset)[0])) {
+            if (k == SCENARIO_CK_MATRIX || ((k == SCENARIO_CK_DEVICE_OPTIONS ||
+                                             k == SCENARIO_CK_QEMU || k == SCENARIO_CK_KERNEL) &&
+                                            !((const char *)c + scn_cfg_opts[k].offset)[0])) {
                 continue;
             }
             if (k == SCENARIO_CK_MACHINE) {
@@ -2402,8 +2425,8 @@ void scenario_print_configs(const struct scenario *s, FILE *out)
             } else {
                 scenario_config_value(c, k, val, sizeof(val));
             }
-            fprintf(out, " %s%s=%s", (c->explicit_keys & (1u << k)) ? "*" : "",
-                    scn_cfg_opts[k].key, val);
+            fprintf(out, " %s%s=%s", (c->explicit_keys & (1u << k)) ? "*" : "", scn_cfg_opts[k].key,
+                    val);
         }
         fputc('\n', out);
     }

@@ -16,7 +16,7 @@
 #define SCENARIO_MAX_CONFIGS SCENARIO_MAX_DEVICES
 #define SCENARIO_MAX_SECTIONS 32 /* [config NAME] sections of one file */
 #define SCENARIO_MAX_WORKLOADS 16
-#define SCENARIO_NAME_MAX 48 /* configuration and workload names, NUL included */
+#define SCENARIO_NAME_MAX 48  /* configuration and workload names, NUL included */
 #define SCENARIO_PATH_MAX 192 /* qemu = and kernel = values */
 #define SCENARIO_MATRIX_MAX 256
 #define SCENARIO_ERR_MAX 512
@@ -50,17 +50,17 @@ enum scenario_config_key {
 struct scenario_config {
     char name[SCENARIO_NAME_MAX];
     const struct devmodel *dev;
-    unsigned machine;    /* 0 = auto; resolved into scenario.device_machine[] */
+    unsigned machine; /* 0 = auto; resolved into scenario.device_machine[] */
     unsigned vcpus;
     unsigned memory_mib;
-    unsigned vhost;      /* enum netns_vhost */
+    unsigned vhost; /* enum netns_vhost */
     struct devopts opts;
-    char qemu[SCENARIO_PATH_MAX];   /* "" = the run's binary; resolved elsewhere (qemuver) */
-    char kernel[SCENARIO_PATH_MAX]; /* "" = the run's guest image */
+    char qemu[SCENARIO_PATH_MAX];     /* "" = the run's binary; resolved elsewhere (qemuver) */
+    char kernel[SCENARIO_PATH_MAX];   /* "" = the run's guest image */
     char matrix[SCENARIO_MATRIX_MAX]; /* sections only: "key: v v x key: v v" */
-    unsigned explicit_keys;  /* bit per enum scenario_config_key: set, not inherited */
-    int line;                /* its [config] header; 0: from devices = */
-    int key_line[SCENARIO_CK_COUNT]; /* where each key was given (0: not in the file) */
+    unsigned explicit_keys;           /* bit per enum scenario_config_key: set, not inherited */
+    int line;                         /* its [config] header; 0: from devices = */
+    int key_line[SCENARIO_CK_COUNT];  /* where each key was given (0: not in the file) */
 };
 
 /* The keys of a [workload NAME] section. */
@@ -119,7 +119,7 @@ struct scenario {
     unsigned n_sections;
     struct scenario_config configs[SCENARIO_MAX_CONFIGS];
     unsigned n_configs;
-    unsigned max_configs;  /* a matrix may not expand past this many configurations */
+    unsigned max_configs;              /* a matrix may not expand past this many configurations */
     char reference[SCENARIO_NAME_MAX]; /* configuration ratios are taken against; "" = rule */
     struct scenario_workload custom[SCENARIO_MAX_WORKLOADS];
     unsigned n_custom;
@@ -183,8 +183,7 @@ const struct scenario_config *scenario_config_find(const struct scenario *s, con
 const char *scenario_config_key_name(unsigned key);
 
 /* A configuration's value of one key as scenario text into buf (what-differs tables). */
-void scenario_config_value(const struct scenario_config *c, unsigned key, char *buf,
-                           size_t len);
+void scenario_config_value(const struct scenario_config *c, unsigned key, char *buf, size_t len);
 
 /*
  * What differs between the configurations: bit k set when key k (enum scenario_config_key)

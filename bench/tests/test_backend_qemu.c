@@ -1,9 +1,9 @@
 /* QEMU argv building per device model: pure, no QEMU started. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -170,8 +170,8 @@ static void test_config_options(void **state)
                         "virtio-blk-pci,drive=dut,iothread=dutio,num-queues=4,queue-size=256");
     /* the object comes before the device that names it */
     assert_true(find_arg(&a, "iothread,id=dutio") < find_arg(&a, "virtio-blk-pci,drive=dut,"
-                                                                  "iothread=dutio,num-queues=4,"
-                                                                  "queue-size=256"));
+                                                                 "iothread=dutio,num-queues=4,"
+                                                                 "queue-size=256"));
 
     /* virtio-scsi: the iothread and the queues belong to the adapter, the options to the disk */
     base_spec(&s, "virtio-scsi");
@@ -199,8 +199,9 @@ static void test_config_options(void **state)
     s.net_tap = "pvbt0000abcd0";
     s.net_mac = "52:54:00:70:76:02";
     assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
-    assert_string_equal(opt_value(&a, "-device", 0),
-                        "virtio-net-pci,netdev=net0,mac=52:54:00:70:76:02,x-mtu-bypass-backend=off");
+    assert_string_equal(
+        opt_value(&a, "-device", 0),
+        "virtio-net-pci,netdev=net0,mac=52:54:00:70:76:02,x-mtu-bypass-backend=off");
 }
 
 /* device_options against a real binary's -device MODEL,help (skipped without QEMU). */
@@ -211,15 +212,15 @@ static void test_device_props(void **state)
     int rc;
 
     (void)state;
-    rc = devprops_check("qemu-system-x86_64", "virtio-blk-pci", "queue-size=256,num-queues=2",
-                        err, sizeof(err));
+    rc = devprops_check("qemu-system-x86_64", "virtio-blk-pci", "queue-size=256,num-queues=2", err,
+                        sizeof(err));
     if (rc == -2) {
         skip();
     }
     assert_int_equal(rc, 0);
-    assert_int_equal(devprops_check("qemu-system-x86_64", "virtio-blk-pci", "queue-sise=256", err,
-                                    sizeof(err)),
-                     -1);
+    assert_int_equal(
+        devprops_check("qemu-system-x86_64", "virtio-blk-pci", "queue-sise=256", err, sizeof(err)),
+        -1);
     assert_string_equal(err, "Property 'virtio-blk-pci.queue-sise' not found (qemu-system-x86_64 "
                              "-device virtio-blk-pci,help lists virtio-blk-pci's properties)");
     assert_int_equal(devprops_check("qemu-system-x86_64", "no-such-dev", "a=1", err, sizeof(err)),

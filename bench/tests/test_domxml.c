@@ -434,8 +434,8 @@ static void desc_from_argv(const struct qemu_argv *a, struct guest_desc *g)
             snprintf(g->drive, sizeof(g->drive), "%s,%s,cache=%s,iops=%s", file, fmt, cache,
                      iops[0] ? iops : "0");
             /* QEMU's defaults when absent: aio=threads, discard=ignore */
-            snprintf(g->blkopts, sizeof(g->blkopts), "aio=%s,discard=%s",
-                     aio[0] ? aio : "threads", discard[0] ? discard : "ignore");
+            snprintf(g->blkopts, sizeof(g->blkopts), "aio=%s,discard=%s", aio[0] ? aio : "threads",
+                     discard[0] ? discard : "ignore");
         } else if (strcmp(o, "-netdev") == 0 && strncmp(val, "tap,", 4) == 0) {
             char tap[32], vhost[8];
             size_t used = strlen(g->nic);
@@ -601,8 +601,8 @@ static void assert_same_guest(const struct guest_desc *q, const struct guest_des
         strcmp(q->cmdline, l->cmdline) || q->no_reboot != l->no_reboot ||
         q->serials != l->serials || strcmp(q->serial0, l->serial0) ||
         strcmp(q->serial1, l->serial1) || strcmp(q->drive, l->drive) ||
-        q->n_devices != l->n_devices || strcmp(q->dut_bus, l->dut_bus) ||
-        strcmp(q->nic, l->nic) || strcmp(q->blkopts, l->blkopts) || q->iothreads != l->iothreads ||
+        q->n_devices != l->n_devices || strcmp(q->dut_bus, l->dut_bus) || strcmp(q->nic, l->nic) ||
+        strcmp(q->blkopts, l->blkopts) || q->iothreads != l->iothreads ||
         q->iothread_users != l->iothread_users || strcmp(q->queues, l->queues)) {
         fail_msg("%s: guests differ: qemu{%s %s %s smp=%s m=%s ser=%d %s|%s drive=%s bus=%s "
                  "nic=%s n=%d %s iot=%d/%d q=%s} libvirt{%s %s %s smp=%s m=%s ser=%d %s|%s "
@@ -624,7 +624,9 @@ static void assert_same_guest(const struct guest_desc *q, const struct guest_des
 static const struct devopts equiv_opts[] = {
     {0},
     {.aio = DEVOPTS_AIO_NATIVE},
-    {.aio = DEVOPTS_AIO_IO_URING, .cache = DEVOPTS_CACHE_WRITEBACK, .discard = DEVOPTS_DISCARD_UNMAP},
+    {.aio = DEVOPTS_AIO_IO_URING,
+     .cache = DEVOPTS_CACHE_WRITEBACK,
+     .discard = DEVOPTS_DISCARD_UNMAP},
     {.cache = DEVOPTS_CACHE_UNSAFE, .iothread = 1},
     {.aio = DEVOPTS_AIO_NATIVE, .cache = DEVOPTS_CACHE_DIRECTSYNC, .iothread = 1, .queues = 2},
     {.queues = 4},
@@ -647,8 +649,8 @@ static void test_option_equivalence(void **state)
             char what[128];
             xmlDocPtr d;
 
-            if (devbus_of(m)->libvirt_refusal || devopts_check(&equiv_opts[k], m, why, sizeof(why),
-                                                               &key) < 0) {
+            if (devbus_of(m)->libvirt_refusal ||
+                devopts_check(&equiv_opts[k], m, why, sizeof(why), &key) < 0) {
                 continue;
             }
             base_spec(&s, m);
@@ -685,7 +687,7 @@ static void test_option_refusals(void **state)
     o.format = DEVOPTS_FORMAT_QCOW2;
     assert_null(write_parse(&s, err, sizeof(err)));
     assert_string_equal(err, "format = qcow2: the libvirt backend does not create qcow2 scratch "
-                         "images; use --backend qemu");
+                             "images; use --backend qemu");
     base_spec(&s, devmodel_find("e1000"));
     o.format = DEVOPTS_FORMAT_RAW;
     snprintf(o.device_options, sizeof(o.device_options), "x-pcie-lnksta-dllla=off");

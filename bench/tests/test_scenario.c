@@ -159,9 +159,10 @@ static void expect_fixture_error(const char *file, const char *rest)
         expect_fixture_error(file, rest);                                                          \
     }
 
-BAD_FIXTURE(test_bad_unknown_section, "bad_unknown_section.ini",
-            ":6: unknown section [network] (a scenario file has a [scenario] section, [config NAME] "
-            "and [workload NAME] sections)")
+BAD_FIXTURE(
+    test_bad_unknown_section, "bad_unknown_section.ini",
+    ":6: unknown section [network] (a scenario file has a [scenario] section, [config NAME] "
+    "and [workload NAME] sections)")
 BAD_FIXTURE(test_bad_key_before_section, "bad_key_before_section.ini",
             ":2: key 'devices' comes before the [scenario] header")
 BAD_FIXTURE(test_bad_unknown_key, "bad_unknown_key.ini",
@@ -169,7 +170,8 @@ BAD_FIXTURE(test_bad_unknown_key, "bad_unknown_key.ini",
 BAD_FIXTURE(test_bad_unknown_key_far, "bad_unknown_key_far.ini",
             ":3: unknown key 'colour' (known keys: name, description, devices, workloads, "
             "repetitions, runtime, warmup, vcpus, memory, disk_size, machine, boot_timeout, "
-            "vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, host_baseline, why, why_runtime, "
+            "vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, "
+            "host_baseline, why, why_runtime, "
             "max_configs, reference, aio, cache, iothread, format, preallocation, discard, queues, "
             "device_options, qemu, kernel)")
 BAD_FIXTURE(test_bad_duplicate_key, "bad_duplicate_key.ini",
@@ -243,7 +245,8 @@ static void test_errors_from_strings(void **state)
     load_fails("[scenario]\nfoo = 1\nbar = 2\n",
                "test.ini:2: unknown key 'foo' (known keys: name, description, devices, "
                "workloads, repetitions, runtime, warmup, vcpus, memory, disk_size, machine, "
-               "boot_timeout, vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, "
+               "boot_timeout, vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, "
+               "engine, "
                "host_baseline, why, why_runtime, max_configs, reference, aio, cache, iothread, "
                "format, preallocation, discard, queues, device_options, qemu, kernel)");
     /* a line longer than inih's buffer is refused, not split */
@@ -640,9 +643,9 @@ static void test_config_inheritance(void **state)
 static void test_config_matrix(void **state)
 {
     static const char *const names[] = {
-        "vblk-aio_native-iothread_yes",  "vblk-aio_native-iothread_no",
+        "vblk-aio_native-iothread_yes",   "vblk-aio_native-iothread_no",
         "vblk-aio_io_uring-iothread_yes", "vblk-aio_io_uring-iothread_no",
-        "vblk-aio_threads-iothread_yes", "vblk-aio_threads-iothread_no",
+        "vblk-aio_threads-iothread_yes",  "vblk-aio_threads-iothread_no",
     };
 
     (void)state;
