@@ -661,6 +661,11 @@ static void test_config_matrix(void **state)
     assert_int_equal(scn.configs[2].opts.iothread, 1);
     assert_int_equal(scn.configs[5].opts.aio, DEVOPTS_AIO_THREADS);
     assert_int_equal(scn.configs[5].opts.iothread, 0);
+    /* the repository's example */
+    assert_int_equal(scenario_load("scenarios/aio.ini", &scn, err, sizeof(err)), 0);
+    assert_int_equal(scn.n_configs, 6);
+    assert_string_equal(scn.reference, "vblk-aio_threads-iothread_no");
+    assert_non_null(scenario_config_find(&scn, scn.reference));
     /* key:value without a space, and a device axis */
     load_ok("[scenario]\nworkloads = randread\n[config d]\n"
             "matrix = device:virtio-blk virtio-scsi x queues:1 2\n");
