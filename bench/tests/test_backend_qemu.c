@@ -1,9 +1,12 @@
 /* QEMU argv building per device model: pure, no QEMU started. */
-#include <cmocka.h>
+/* cmocka.h needs these headers first. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
