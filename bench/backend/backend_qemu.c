@@ -1,12 +1,14 @@
 /* The direct QEMU backend: qemu-system-x86_64 from an argv array, never a shell. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include "devbus.h"
 #include "qmp.h"
 #include "registry.h"
+#include "scenario.h"
 #include "util.h"
 
 int backend_qemu_argv_add(struct qemu_argv *a, const char *fmt, ...)
@@ -193,20 +196,119 @@ void backend_qemu_env_free(char **envp)
     free(envp);
 }
 
-static void qemu_log_argv(const struct qemu_argv *a)
+void backend_qemu_argv_line(const struct qemu_argv *a, char *line, size_t len)
 {
-    char line[sizeof(a->store) + GUEST_ARGV_MAX];
     size_t used = 0;
 
     line[0] = '\0';
-    for (unsigned i = 0; i < a->argc && used + 1 < sizeof(line); i++) {
-        int n = snprintf(line + used, sizeof(line) - used, "%s%s", i ? " " : "", a->argv[i]);
+    for (unsigned i = 0; i < a->argc && used + 1 < len; i++) {
+        int n = snprintf(line + used, len - used, "%s%s", i ? " " : "", a->argv[i]);
         if (n < 0) {
             break;
         }
         used += (size_t)n;
     }
+}
+
+static void qemu_log_argv(const struct qemu_argv *a)
+{
+    char line[sizeof(a->store) + GUEST_ARGV_MAX];
+
+    backend_qemu_argv_line(a, line, sizeof(line));
     log_debug("qemu: %s", line);
+}
+
+void backend_qemu_print_configs(const struct scenario *s, const char *binary, const char *accel,
+                                FILE *out)
+{
+    static struct qemu_argv a;
+    static char line[sizeof(a.store) + GUEST_ARGV_MAX];
+    char name[96], disk[96], sock[96], con[96];
+
+    fprintf(out, "; QEMU command line of each configuration's guest:\n");
+    for (unsigned i = 0; i < s->n_configs; i++) {
+        const struct scenario_config *c = &s->configs[i];
+        struct guest_spec spec;
+
+        memset(&spec, 0, sizeof(spec));
+        snprintf(name, sizeof(name), "pvb-RUN-%s", c->name);
+        snprintf(disk, sizeof(disk), "$STATE/disk-%s.img", c->name);
+        snprintf(sock, sizeof(sock), "$STATE/ctl-%s.sock", c->name);
+        snprintf(con, sizeof(con), "$LOGS/%s-console.log", c->name);
+        spec.name = name;
+        spec.qemu_binary = c->qemu[0] == '/' ? c->qemu : binary;
+        spec.accel = accel;
+        spec.machine = s->device_machine[i];
+        spec.vcpus = c->vcpus;
+        spec.memory_mib = c->memory_mib;
+        spec.kernel = "$GUEST/vmlinuz";
+        spec.initrd = "$GUEST/initramfs.img";
+        spec.cmdline = GUEST_CMDLINE;
+        spec.dut = c->dev;
+        spec.dut_opts = &c->opts;
+        spec.disk_path = disk;
+        spec.disk_iops_limit = s->disk_iops_limit;
+        spec.control_sock = sock;
+        spec.console_log = con;
+        spec.net_tap = "pvbtRUN";
+        spec.net_mac = "52:54:00:00:00:01";
+        spec.net_vhost = c->vhost == 1;
+        if (backend_qemu_build_argv(&spec, &a) < 0) {
+            fprintf(out, ";   %s: (does not fit on a command line)\n", c->name);
+            continue;
+        }
+        backend_qemu_argv_line(&a, line, sizeof(line));
+        fprintf(out, ";   %s: %s\n", c->name, line);
+    }
+}
+
+/* qemu-img beside binary when it is a path, else the one on PATH. */
+static void qemu_img_path(const char *binary, char *path, size_t len)
+{
+    const char *slash = strrchr(binary, '/');
+
+    if (slash && (size_t)(slash - binary) + sizeof("/qemu-img") <= len) {
+        snprintf(path, len, "%.*s/qemu-img", (int)(slash - binary), binary);
+        if (access(path, X_OK) == 0) {
+            return;
+        }
+    }
+    snprintf(path, len, "qemu-img");
+}
+
+int backend_qemu_make_qcow2(const char *binary, const char *path, unsigned prealloc, char *err,
+                            size_t errlen)
+{
+    char img[PATH_MAX], size[32], opt[64], out[1024];
+    char *argv[10];
+    struct stat st;
+    int rc;
+
+    if (stat(path, &st) < 0) {
+        snprintf(err, errlen, "scratch disk %s: %s", path, strerror(errno));
+        return -1;
+    }
+    qemu_img_path(binary, img, sizeof(img));
+    snprintf(size, sizeof(size), "%lld", (long long)st.st_size);
+    snprintf(opt, sizeof(opt), "preallocation=%s", devopts_name(devopts_prealloc_names, prealloc));
+    argv[0] = img;
+    argv[1] = "create";
+    argv[2] = "-q";
+    argv[3] = "-f";
+    argv[4] = "qcow2";
+    argv[5] = "-o";
+    argv[6] = opt;
+    argv[7] = (char *)path;
+    argv[8] = size;
+    argv[9] = NULL;
+    rc = util_run_capture(argv, out, sizeof(out), 120.0);
+    if (rc != 0) {
+        util_rstrip(out);
+        snprintf(err, errlen, "qemu-img create -f qcow2 %s: %s", path,
+                 rc < 0 ? "could not run (or timed out)" : out);
+        return -1;
+    }
+    return 0;
 }
 
 static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
@@ -217,6 +319,11 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
     pid_t pid;
 
     memset(g, 0, sizeof(*g));
+    if (s->dut && s->dut->kind == DEVMODEL_BLK && devbus_opts(s)->format == DEVOPTS_FORMAT_QCOW2 &&
+        backend_qemu_make_qcow2(s->qemu_binary, s->disk_path, devbus_opts(s)->preallocation, err,
+                                errlen) < 0) {
+        return -1;
+    }
     if (backend_qemu_build_argv(s, &a) < 0) {
         snprintf(err, errlen, "cannot build the QEMU command line (a path holds ',' or is long)");
         return -1;

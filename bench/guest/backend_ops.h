@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "devmodel.h"
+#include "devopts.h"
 
 /*
  * The guest kernel's command line, the same for every configuration: console on ttyS0,
@@ -43,6 +44,7 @@ struct guest_spec {
     const struct devmodel *dut; /* NULL: no device under test (accelerator probe) */
     const char *disk_path;      /* scratch disk for a blk DUT */
     unsigned disk_iops_limit;   /* throttle the scratch disk (0: none) */
+    const struct devopts *dut_opts; /* the configuration's DUT options; NULL: all defaults */
     const char *control_sock;   /* Unix socket the harness listens on (guest ttyS1) */
     const char *console_log;    /* guest ttyS0 */
     const char *qemu_log;       /* QEMU's own stdout/stderr */

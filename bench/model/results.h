@@ -22,6 +22,10 @@
 
 #include "stats.h"
 
+/* A configuration's name in samples and summaries: a scenario name (47 characters at most)
+ * with "@HOST" or "@BACKEND" when several run side by side. */
+#define RESULTS_CONFIG_MAX 64
+
 #define RESULTS_SAMPLES_HEADER_V1 "config,device,class,kind,workload,metric,unit,rep,value"
 #define RESULTS_SAMPLES_HEADER RESULTS_SAMPLES_HEADER_V1 ",host"
 #define RESULTS_SUMMARY_HEADER_V1                                                                  \
@@ -35,7 +39,7 @@
 #define RESULTS_FORMAT_VERSION 1
 
 struct sample {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char device[32];
     char class_[16];
     char kind[8];
@@ -53,7 +57,7 @@ struct sample_set {
 };
 
 struct summary_row {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char device[32];
     char class_[16];
     char kind[8];

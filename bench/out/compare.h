@@ -27,6 +27,7 @@
 #include "metric.h"
 #include "permtest.h"
 #include "results.h"
+#include "results.h"
 
 #define COMPARE_FORMAT_VERSION 1
 #define COMPARE_DEFAULT_THRESHOLD_PCT 5.0
@@ -74,7 +75,7 @@ enum compare_verdict {
 };
 
 struct compare_row {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char device[32];
     char workload[32];
     char metric[32];

@@ -46,7 +46,7 @@ static const char *const demo_quick_sets[] = {
 /* ---- what the run folder holds --------------------------------------------------------------- */
 
 struct demo_cfg {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char device[32];
     char class_[16];
     char kind[8];
@@ -56,7 +56,7 @@ struct demo_cfg {
 };
 
 struct demo_row {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char class_[16];
     char kind[8];
     char workload[32];

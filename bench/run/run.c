@@ -26,6 +26,7 @@
 #include "backend.h"
 #include "baseline.h"
 #include "compare.h"
+#include "devprops.h"
 #include "exitcode.h"
 #include "hostbase_target.h"
 #include "metric.h"
@@ -114,6 +115,7 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     const char *config = q->config, *accel = q->accel, *volume;
     const struct devmodel *dut = q->dut;
     struct guest_spec spec;
+    const struct scenario_config *cfg = NULL;
     unsigned k = q->tap;
 
     memset(lg, 0, sizeof(*lg));
@@ -157,12 +159,17 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     }
 
     memset(&spec, 0, sizeof(spec));
+    /* The configuration this guest is (its name is the host's config[i]): its own options. */
+    for (unsigned i = 0; r->host && i < r->s.n_configs; i++) {
+        cfg = strcmp(r->host->config[i], config) == 0 ? &r->s.configs[i] : cfg;
+    }
     spec.name = name;
     spec.qemu_binary = r->qemu_binary;
     spec.accel = accel;
     spec.machine = q->machine;
-    spec.vcpus = r->s.vcpus;
-    spec.memory_mib = r->s.memory_mib;
+    spec.vcpus = cfg ? cfg->vcpus : r->s.vcpus;
+    spec.memory_mib = cfg ? cfg->memory_mib : r->s.memory_mib;
+    spec.dut_opts = cfg ? &cfg->opts : NULL;
     /* The guest image as the host sees it: uploaded volumes on a remote host. */
     spec.kernel = r->host->kernel[0] ? r->host->kernel : r->kernel;
     spec.initrd = r->host->initrd[0] ? r->host->initrd : r->initrd;
@@ -185,7 +192,8 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     if (dut && dut->kind == DEVMODEL_NET) {
         spec.net_tap = r->net.taps[k];
         spec.net_mac = mac;
-        spec.net_vhost = netns_vhost_for(dut, (enum netns_vhost)r->s.vhost, r->vhost_available) > 0;
+        spec.net_vhost = netns_vhost_for(dut, (enum netns_vhost)(cfg ? cfg->vhost : r->s.vhost),
+                                         r->vhost_available) > 0;
     }
     /* vhost-net serves the queues in the host kernel: QEMU never sees their kicks. */
     lg->why.kicks_hidden = spec.net_vhost;
@@ -1486,12 +1494,11 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_USAGE;
         goto out_free;
     }
-    for (unsigned i = 0; i < o->n_sets; i++) {
-        if (scenario_set(&r->s, o->sets[i], err, sizeof(err)) < 0) {
-            fprintf(stderr, "%s\n", err);
-            code = PVB_EXIT_USAGE;
-            goto out_free;
-        }
+    /* every --set first, then validated together */
+    if (scenario_set_all(&r->s, o->sets, o->n_sets, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        code = PVB_EXIT_USAGE;
+        goto out_free;
     }
     if (o->fault && parse_fault(r, o->fault) < 0) {
         log_err("--fault %s: expected FAULT@DEVICE[:WORKLOAD], FAULT one of hang, crash, exit, "
@@ -1504,12 +1511,21 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_USAGE;
         goto out_free;
     }
-    if (o->dry_run) {
-        scenario_print_resolved(&r->s, stdout);
-        goto out_free;
-    }
     util_strlcpy(r->qemu_binary, o->qemu_binary ? o->qemu_binary : "qemu-system-x86_64",
                  sizeof(r->qemu_binary));
+    /* device_options against the binary's own -device MODEL,help, before anything boots */
+    if (devprops_check_scenario(&r->s, r->qemu_binary, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        code = PVB_EXIT_USAGE;
+        goto out_free;
+    }
+    if (o->dry_run) {
+        scenario_print_resolved(&r->s, stdout);
+        backend_qemu_print_configs(&r->s, r->qemu_binary,
+                                   o->accel && strcmp(o->accel, "tcg") == 0 ? "tcg" : "kvm",
+                                   stdout);
+        goto out_free;
+    }
     if (run_check_backends() < 0) {
         code = PVB_EXIT_FAILED;
         goto out_free;

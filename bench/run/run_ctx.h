@@ -52,7 +52,7 @@ struct run_host {
     char storage[256];                 /* where its guests' image is (run.json) */
     char kernel[PATH_MAX];             /* the guest image as this host sees it */
     char initrd[PATH_MAX];
-    char config[SCENARIO_MAX_DEVICES][48];
+    char config[SCENARIO_MAX_DEVICES][RESULTS_CONFIG_MAX];
     struct config_state cfg[SCENARIO_MAX_DEVICES];
 };
 

@@ -16,7 +16,7 @@
 
 const char *run_config_base(const struct run_ctx *r, unsigned di)
 {
-    return r->s.devices[di]->name;
+    return r->s.configs[di].name;
 }
 
 const char *run_host_config_name(const struct run_ctx *r, unsigned h, unsigned di)
@@ -220,8 +220,10 @@ names:
                 util_strlcpy(r->hosts[h].config[di], run_config_base(r, di),
                              sizeof(r->hosts[h].config[di]));
             } else {
-                snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s",
-                         run_config_base(r, di), base);
+                char cname[SCENARIO_NAME_MAX]; /* a copy: snprintf's source is inside r too */
+                util_strlcpy(cname, run_config_base(r, di), sizeof(cname));
+                snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s", cname,
+                         base);
             }
         }
     }
