@@ -2303,13 +2303,41 @@ static void scn_default_text(const struct scn_opt *o, char *def, size_t len)
 
 int scenario_key_doc(unsigned i, struct scenario_key_doc *d)
 {
-    if (i >= SCN_NOPTS) {
+    static char choices[SCENARIO_CK_COUNT + SCENARIO_WK_COUNT][96];
+    const struct scn_opt *o;
+    unsigned slot = 0;
+
+    if (i < SCN_NOPTS) {
+        o = &scn_opts[i];
+        d->section = SCN_SECTION;
+    } else if (i < SCN_NOPTS + SCENARIO_CK_COUNT) {
+        slot = (unsigned)(i - SCN_NOPTS);
+        o = &scn_cfg_opts[slot];
+        d->section = "config NAME";
+    } else if (i < SCN_NOPTS + SCENARIO_CK_COUNT + SCENARIO_WK_COUNT) {
+        slot = (unsigned)(i - SCN_NOPTS);
+        o = &scn_wl_opts[i - SCN_NOPTS - SCENARIO_CK_COUNT];
+        d->section = "workload NAME";
+    } else {
         return -1;
     }
-    d->key = scn_opts[i].key;
-    d->value = scn_types[scn_opts[i].type].what;
-    d->help = scn_opts[i].help;
-    scn_default_text(&scn_opts[i], d->def, sizeof(d->def));
+    d->key = o->key;
+    d->value = scn_types[o->type].what;
+    if (o->type == SCN_CHOICE && i >= SCN_NOPTS) {
+        /* the values themselves: "threads|native|io_uring" */
+        char *c = choices[slot];
+        size_t used = 0;
+
+        c[0] = '\0';
+        for (unsigned v = 0; scn_choice_names(o)[v] && used + 1 < sizeof(choices[0]); v++) {
+            int k = snprintf(c + used, sizeof(choices[0]) - used, "%s%s", v ? "|" : "",
+                             scn_choice_names(o)[v]);
+            used += k > 0 ? (size_t)k : 0;
+        }
+        d->value = c;
+    }
+    d->help = o->help;
+    scn_default_text(o, d->def, sizeof(d->def));
     return 0;
 }
 

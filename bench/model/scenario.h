@@ -207,13 +207,15 @@ void scenario_print_help(FILE *out);
 
 /* One key of the option table, for pvbench-scenario(5) and the shell completion. */
 struct scenario_key_doc {
+    const char *section; /* "scenario", "config NAME" or "workload NAME" */
     const char *key;
     const char *value; /* what it takes: "seconds", "device,...", "auto|on|off" */
     char def[128];     /* "default 5, range 1..1000", "required", "default: no" */
     const char *help;
 };
 
-/* The i-th key into d: 0, or -1 past the last. */
+/* The i-th key into d ([scenario]'s, then [config NAME]'s, then [workload NAME]'s): 0, or -1
+ * past the last. */
 int scenario_key_doc(unsigned i, struct scenario_key_doc *d);
 
 /* All options as resolved, as INI text (for run.json and `pvbench run --dry-run`). */
