@@ -45,8 +45,6 @@
 #include "util.h"
 #include "why.h"
 
-#define RUN_KVM_PROBE_TIMEOUT_S 10.0
-#define RUN_PROBE_DISK_MIB 16
 
 /* ---- guest lifecycle ------------------------------------------------------------------------ */
 
@@ -1057,80 +1055,6 @@ static int backend_choose(struct run_ctx *r)
     snprintf(r->backend_info, sizeof(r->backend_info),
              "direct QEMU (libvirt not reachable: %.200s)", err);
     log_info("backend: direct QEMU; libvirt is not reachable (%s)", err);
-    return 0;
-}
-
-/* ---- accelerator ---------------------------------------------------------------------------- */
-
-int run_parse_accel(const char *arg, const char **accel)
-{
-    if (strcmp(arg, "auto") && strcmp(arg, "kvm") && strcmp(arg, "tcg")) {
-        log_err("--accel: expected auto, kvm or tcg, got '%s'", arg);
-        return -1;
-    }
-    *accel = arg;
-    return 0;
-}
-
-/*
- * KVM only if a probe guest reaches agent-ready under KVM in a few seconds: on
- * nested setups /dev/kvm opens but a standard kernel hangs in early boot.
- */
-int run_accel_choose(struct run_ctx *r)
-{
-    const char *want = r->o->accel ? r->o->accel : "auto";
-    const struct devmodel *probe_dev = devmodel_find("virtio-blk");
-    struct live_guest lg;
-    struct agent_ready ready;
-    char reason[512];
-    double boot_s;
-    int fd, ok;
-
-    if (r->backend == &backend_process_ops) {
-        util_strlcpy(r->accel, "none", sizeof(r->accel));
-        util_strlcpy(r->accel_reason, "process backend: no guest", sizeof(r->accel_reason));
-        return 0;
-    }
-    if (strcmp(want, "tcg") == 0) {
-        util_strlcpy(r->accel, "tcg", sizeof(r->accel));
-        util_strlcpy(r->accel_reason, "asked for with --accel tcg", sizeof(r->accel_reason));
-        return 0;
-    }
-    if (r->backend == &backend_libvirt_ops && !r->host->local) {
-        /* Another machine: its /dev/kvm is not ours to open; its libvirt says. */
-        if (!backend_libvirt_kvm_available(r->accel_reason, sizeof(r->accel_reason))) {
-            goto no_kvm;
-        }
-    } else {
-        fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            snprintf(r->accel_reason, sizeof(r->accel_reason), "/dev/kvm: %s", strerror(errno));
-            goto no_kvm;
-        }
-        close(fd);
-    }
-    progress_status("probing KVM with a test guest");
-    ok = guest_boot(r, &lg, "kvmprobe", probe_dev, MACHINE_PC, "kvm", RUN_KVM_PROBE_TIMEOUT_S,
-                    RUN_PROBE_DISK_MIB, &ready, &boot_s, reason, sizeof(reason)) == 0;
-    guest_stop(&lg);
-    progress_clear();
-    if (ok) {
-        util_strlcpy(r->accel, "kvm", sizeof(r->accel));
-        snprintf(r->accel_reason, sizeof(r->accel_reason),
-                 "probe guest reached agent-ready under KVM in %.2f s", boot_s);
-        return 0;
-    }
-    snprintf(r->accel_reason, sizeof(r->accel_reason),
-             "/dev/kvm opens but a probe guest did not reach agent-ready under KVM: %s", reason);
-no_kvm:
-    if (strcmp(want, "kvm") == 0) {
-        log_err("--accel kvm: KVM cannot run guests here (%s)", r->accel_reason);
-        return -1;
-    }
-    util_strlcpy(r->accel, "tcg", sizeof(r->accel));
-    log_warn("KVM not usable (%s); using TCG (software emulation): numbers are much lower than "
-             "under KVM and are never compared with KVM runs",
-             r->accel_reason);
     return 0;
 }
 

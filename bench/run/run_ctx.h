@@ -109,9 +109,6 @@ struct run_ctx {
     char host_reason[512];
 };
 
-/* run.c */
-int run_accel_choose(struct run_ctx *r);
-
 /* run_hosts.c */
 const char *run_config_name(const struct run_ctx *r, const struct devmodel *dev);
 void run_host_select(struct run_ctx *r, unsigned h);

@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "results.h"
+#include "run_accel.h"
 #include "run_ctx.h"
 #include "util.h"
 
