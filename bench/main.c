@@ -41,6 +41,8 @@ static void usage(FILE *out)
             "run options:\n"
             "  -o, --output DIR       run folder (default results/<date>-<time>-<scenario>)\n"
             "  -a, --accel MODE       auto (KVM if a probe guest boots, else TCG), kvm, tcg\n"
+            "      --kvm-probe-timeout S  how long the KVM probe guest may take to boot\n"
+            "                         (default 10; the scenario key kvm_probe_timeout)\n"
             "  -b, --backend B        auto (libvirt if its daemon answers, else qemu), libvirt,\n"
             "                         qemu (default: $PVBENCH_BACKEND or auto); qemu,libvirt:\n"
             "                         every configuration through both, job after job, in one\n"
@@ -158,8 +160,10 @@ static int cmd_run(int argc, char **argv)
         {"baseline", required_argument, NULL, 'B'}, {"baseline-dir", required_argument, NULL, 'D'},
         {"threshold", required_argument, NULL, 'T'}, {"alpha", required_argument, NULL, 'A'},
         {"max-iterations", required_argument, NULL, 'M'},
+        {"kvm-probe-timeout", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
+    static char probe_set[64];
     struct run_options o;
     char resume_scn[4096];
     int c, code = PVB_EXIT_OK;
@@ -182,6 +186,15 @@ static int cmd_run(int argc, char **argv)
                 return PVB_EXIT_USAGE;
             }
             o.sets[o.n_sets++] = optarg;
+            break;
+        case 'K':
+            /* The scenario key's own parser checks it; a --set after it still wins. */
+            if (o.n_sets == RUN_MAX_SETS) {
+                log_err("--set: at most %d", RUN_MAX_SETS);
+                return PVB_EXIT_USAGE;
+            }
+            snprintf(probe_set, sizeof(probe_set), "kvm_probe_timeout=%.40s", optarg);
+            o.sets[o.n_sets++] = probe_set;
             break;
         case 'q':
             o.qemu_binary = optarg;

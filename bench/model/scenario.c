@@ -136,6 +136,8 @@ static const struct scn_opt scn_opts[] = {
      "notifies_per_op; qemu backend only)"},
     {"why_runtime", SCN_SECONDS, SCN_MEMBER(why_runtime_s), 0, "0.5", NULL, 0.1, 60, 0,
      "length of that traced job"},
+    {"kvm_probe_timeout", SCN_SECONDS, SCN_MEMBER(kvm_probe_timeout_s), 0, "10", NULL, 1, 600, 0,
+     "how long the KVM probe guest may take to boot before KVM counts as unusable"},
 };
 
 #define SCN_NOPTS (sizeof(scn_opts) / sizeof(scn_opts[0]))

@@ -18,6 +18,7 @@
 #include "peer.h"
 #include "results.h"
 #include "run.h"
+#include "run_accel.h"
 #include "scenario.h"
 
 enum config_status { CONFIG_PENDING, CONFIG_OK, CONFIG_FAILED, CONFIG_SKIPPED };
@@ -48,6 +49,8 @@ struct run_host {
     struct backend_host info;          /* as its backend describes it ("" before connecting) */
     char accel[8];
     char accel_reason[256];
+    struct run_probe kvm_probe;
+    int nested;                        /* under KVM: 1 this host is a VM, 0 not, -1 unknown */
     char status[16];                   /* "" not yet, "ok", "failed", "skipped" */
     char reason[512];
     char storage[256];                 /* where its guests' image is (run.json) */
@@ -74,6 +77,8 @@ struct run_ctx {
     char run_id[16];
     char accel[8];
     char accel_reason[256];
+    struct run_probe kvm_probe; /* what the KVM probe found (run_accel.h) */
+    int nested;                 /* 1, 0, or -1 unknown (run_accel_choose) */
     char backend_info[256];
     char kernel[PATH_MAX];
     char initrd[PATH_MAX];

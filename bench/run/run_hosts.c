@@ -313,6 +313,8 @@ int run_host_begin(struct run_ctx *r, unsigned h)
     }
     util_strlcpy(hs->accel, r->accel, sizeof(hs->accel));
     util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+    hs->kvm_probe = r->kvm_probe;
+    hs->nested = r->nested;
     util_strlcpy(hs->status, "ok", sizeof(hs->status));
     if (r->side_by_side) {
         log_info("backend %s: accelerator %s%s%s", hs->label, hs->accel,
