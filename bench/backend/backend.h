@@ -26,6 +26,14 @@ struct qemu_argv {
     size_t used;
 };
 
+/*
+ * Under KVM a second QMP monitor of the backend's own, for query-stats around each job
+ * (kvmstats.h): its socket is the control socket's path + ".kvm". 0, or -1 (too long for
+ * a Unix socket: no counters then).
+ */
+int backend_qemu_kvm_qmp_path(const struct guest_spec *spec, char *path, size_t len)
+    __attribute__((warn_unused_result));
+
 /* Build QEMU's argv for a guest (pure; unit-tested). 0, or -1 if it does not fit. */
 int backend_qemu_build_argv(const struct guest_spec *spec, struct qemu_argv *out)
     __attribute__((warn_unused_result));

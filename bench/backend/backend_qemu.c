@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -11,8 +13,19 @@
 
 #include "backend.h"
 #include "devbus.h"
+#include "kvmstats.h"
+#include "qmp.h"
 #include "registry.h"
 #include "util.h"
+
+#define QEMU_KVM_QMP_TIMEOUT_S 5.0
+#define QEMU_SUN_PATH_MAX 108
+
+/* A guest's own state beyond its pid: the KVM counters' QMP monitor (NULL: none). */
+struct qemu_priv {
+    char kvm_qmp[QEMU_SUN_PATH_MAX];
+    struct qmp q;
+};
 
 int backend_qemu_argv_add(struct qemu_argv *a, const char *fmt, ...)
 {
@@ -40,8 +53,19 @@ static int path_ok(const char *p)
     return p && *p && !strchr(p, ',') && !strchr(p, '\n');
 }
 
+int backend_qemu_kvm_qmp_path(const struct guest_spec *s, char *path, size_t len)
+{
+    if (strcmp(s->accel, "kvm") != 0 || !path_ok(s->control_sock) ||
+        snprintf(path, len, "%s.kvm", s->control_sock) >= (int)len ||
+        strlen(path) >= QEMU_SUN_PATH_MAX) {
+        return -1;
+    }
+    return 0;
+}
+
 int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
 {
+    char kvm_qmp[PATH_MAX];
     int rc = 0;
     int kvm = strcmp(s->accel, "kvm") == 0;
 
@@ -85,6 +109,13 @@ int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
     rc |= backend_qemu_argv_add(a, "socket,id=ctl,path=%s", s->control_sock);
     rc |= backend_qemu_argv_add(a, "-serial");
     rc |= backend_qemu_argv_add(a, "chardev:ctl");
+    /* KVM's exit counters (kvmstats.h): a monitor apart from the "why" jobs' one. */
+    if (kvm && backend_qemu_kvm_qmp_path(s, kvm_qmp, sizeof(kvm_qmp)) == 0) {
+        rc |= backend_qemu_argv_add(a, "-chardev");
+        rc |= backend_qemu_argv_add(a, "socket,id=kvmstats,path=%s,server=on,wait=off", kvm_qmp);
+        rc |= backend_qemu_argv_add(a, "-mon");
+        rc |= backend_qemu_argv_add(a, "chardev=kvmstats,mode=control");
+    }
     /* "Why" metrics (why.h): QMP to switch trace events on and off, and their log file. */
     if (s->qmp_sock) {
         if (!path_ok(s->qmp_sock)) {
@@ -122,6 +153,60 @@ static void qemu_log_argv(const struct qemu_argv *a)
     log_debug("qemu: %s", line);
 }
 
+/* The KVM counters' monitor socket, registered (QEMU creates it), into a new g->priv. */
+static int qemu_priv_open(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
+{
+    struct qemu_priv *p;
+    char path[PATH_MAX];
+
+    if (backend_qemu_kvm_qmp_path(s, path, sizeof(path)) < 0) {
+        return 0; /* not KVM, or a path too long: no counters, not an error */
+    }
+    p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    qmp_init(&p->q);
+    util_strlcpy(p->kvm_qmp, path, sizeof(p->kvm_qmp));
+    if (registry_add(REG_FILE, p->kvm_qmp, NULL) < 0) {
+        snprintf(err, errlen, "cannot register %s: %s", p->kvm_qmp, strerror(errno));
+        free(p);
+        return -1;
+    }
+    g->priv = p;
+    return 0;
+}
+
+static void qemu_priv_close(struct guest *g)
+{
+    struct qemu_priv *p = g->priv;
+
+    if (!p) {
+        return;
+    }
+    qmp_close(&p->q);
+    unlink(p->kvm_qmp);
+    registry_forget(REG_FILE, p->kvm_qmp);
+    free(p);
+    g->priv = NULL;
+}
+
+static int qemu_kvm_stats(struct guest *g, struct kvmstats *out, char *err, size_t errlen)
+{
+    struct qemu_priv *p = g->priv;
+    double deadline = util_now() + QEMU_KVM_QMP_TIMEOUT_S;
+
+    err[0] = '\0';
+    if (!p || g->exited) {
+        return -1; /* not under KVM (or gone): nothing to say */
+    }
+    if (p->q.fd < 0 && qmp_connect(&p->q, p->kvm_qmp, deadline, err, errlen) != QMP_OK) {
+        return -1;
+    }
+    return kvmstats_read(&p->q, out, deadline, err, errlen);
+}
+
 static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
 {
     struct qemu_argv a;
@@ -133,17 +218,22 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
         snprintf(err, errlen, "cannot build the QEMU command line (a path holds ',' or is long)");
         return -1;
     }
+    if (qemu_priv_open(s, g, err, errlen) < 0) {
+        return -1;
+    }
     /* -v shows the exact command line, to rerun a guest by hand. */
     qemu_log_argv(&a);
     logfd = open(s->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (logfd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", s->qemu_log, strerror(errno));
+        qemu_priv_close(g);
         return -1;
     }
     pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
         close(logfd);
+        qemu_priv_close(g);
         return -1;
     }
     if (pid == 0) {
@@ -223,13 +313,15 @@ static void qemu_stop(struct guest *g, double grace_s)
     }
     snprintf(id, sizeof(id), "%d", (int)g->pid);
     registry_forget(REG_PROC, id);
+    qemu_priv_close(g);
 }
 
 const struct backend_ops backend_qemu_ops = {
     .name = "qemu",
-    .caps = BACKEND_CAP_WHY,
+    .caps = BACKEND_CAP_WHY | BACKEND_CAP_KVM_STATS,
     .start = qemu_start,
     .cpu_seconds = qemu_cpu_seconds,
     .alive = qemu_alive,
     .stop = qemu_stop,
+    .kvm_stats = qemu_kvm_stats,
 };

@@ -179,6 +179,13 @@ static void run_accel_probe_timed_out(struct run_ctx *r, struct session *s, cons
                  r->kvm_probe.timeout_s, reason);
         return;
     }
+    if (!tail[0]) {
+        snprintf(why, len,
+                 "/dev/kvm opens but the probe guest hung: its console stayed empty for "
+                 "%.0f s and %.0f s more",
+                 r->kvm_probe.timeout_s, RUN_PROBE_GRACE_S);
+        return;
+    }
     snprintf(why, len,
              "/dev/kvm opens but the probe guest hung: its console stopped before the kernel "
              "started (last line: '%s') and did not move for %.0f s more",

@@ -69,6 +69,8 @@ static void test_incomplete_tables(void **state)
     assert_int_equal(backend_check_ops(&t), 0);
     t.caps |= BACKEND_CAP_REMOTE_STORAGE;
     assert_int_equal(backend_check_ops(&t), -1);
+    t.caps = BACKEND_CAP_KVM_STATS;
+    assert_int_equal(backend_check_ops(&t), -1);
     t.caps = BACKEND_CAP_HOSTS;
     assert_int_equal(backend_check_ops(&t), -1);
     t.caps = 0;

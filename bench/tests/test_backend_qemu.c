@@ -159,6 +159,22 @@ static void test_kvm_and_probe(void **state)
     assert_string_equal(opt_value(&a, "-cpu", 0), "host");
     assert_int_equal(count_opt(&a, "-device"), 0);
     assert_int_equal(count_opt(&a, "-drive"), 0);
+    /* under KVM a QMP monitor of its own beside the control socket: query-stats per job */
+    assert_int_equal(count_opt(&a, "-mon"), 1);
+    assert_string_equal(opt_value(&a, "-mon", 0), "chardev=kvmstats,mode=control");
+    assert_int_not_equal(find_arg(&a, "socket,id=kvmstats,path=/var/tmp/pvbench/0000abcd/"
+                                      "ctl-x.sock.kvm,server=on,wait=off"),
+                         -1);
+    /* TCG has no KVM counters: no such monitor */
+    s.accel = "tcg";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_int_equal(count_opt(&a, "-mon"), 0);
+    /* a socket path too long for sun_path: no monitor, the guest still starts */
+    s.accel = "kvm";
+    s.control_sock = "/var/tmp/pvbench/0000abcd/a-very-long-state-folder-name-that-goes-on-and-on"
+                     "-and-on-and-on-and-on/ctl-x.sock";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_int_equal(count_opt(&a, "-mon"), 0);
 }
 
 /* A comma in a path would inject QEMU sub-options: refused. */
