@@ -245,6 +245,9 @@ int compare_read_meta(const char *dir, struct compare_meta *m, char *why, size_t
     compare_meta_copy(m->scenario, sizeof(m->scenario), compare_json_str(root, "scenario", "name"));
     compare_meta_copy(m->accelerator, sizeof(m->accelerator),
                       compare_json_str(root, "accelerator", "name"));
+    m->nested = !json_object_object_get_ex(root, "nested", &v) ? 0
+                : json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v)
+                                                             : -1;
     compare_meta_copy(m->guest_kernel, sizeof(m->guest_kernel),
                       compare_json_str(root, NULL, "guest_kernel"));
     compare_meta_copy(m->qemu_version, sizeof(m->qemu_version),
@@ -353,6 +356,12 @@ int compare_check_meta(const struct compare_meta *base, const struct compare_met
         compare_why_add(why, whylen, "accelerator: BASE %s, NEW %s",
                         compare_or_unknown(base->accelerator),
                         compare_or_unknown(new_->accelerator));
+    }
+    /* Nested KVM costs an exit far more than KVM on bare metal: never the same numbers. */
+    if (base->nested != new_->nested) {
+        static const char *const how[] = {"unknown", "no", "yes"};
+        compare_why_add(why, whylen, "nested KVM: BASE %s, NEW %s", how[base->nested + 1],
+                        how[new_->nested + 1]);
     }
     nb = compare_configs_missing(base, new_, only_base, sizeof(only_base));
     nn = compare_configs_missing(new_, base, only_new, sizeof(only_new));
