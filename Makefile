@@ -40,7 +40,7 @@ endif
 BENCH_DIRS := core model guest backend net run out
 BENCH_INC  := -Icommon $(BENCH_DIRS:%=-Ibench/%)
 
-PKGS := inih json-c libvirt libxml-2.0
+PKGS := inih json-c libvirt libvirt-qemu libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -96,7 +96,7 @@ MO_FILES := $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/pvbench.mo)
 PVBENCH := bench/pvbench
 AGENT   := guest-agent/pvbench-agent
 
-.PHONY: all check check-fast unit integration bench demo image setup install clean lint help
+.PHONY: all check check-fast check-kvm unit integration bench demo image setup install clean lint help
 .PHONY: image-fio selftest fuzz fuzz-build unit-san valgrind
 all: $(PVBENCH) $(AGENT) $(MO_FILES)
 
@@ -110,6 +110,7 @@ help:
 	@echo "make check      build and run every test (unit + integration with real guests)"
 	@echo "make unit       unit tests only"
 	@echo "make check-fast the harness through the process backend, no guest (seconds)"
+	@echo "make check-kvm  the KVM path nested in an L1 guest under TCG (minutes; AMD SVM)"
 	@echo "make bench      set up the host, build, run scenarios/quick.ini"
 	@echo "make demo       the teaching demo (about 2 minutes): emulated vs virtio, and why"
 	@echo "make image      build the guest kernel + initramfs into build/guest/"
@@ -267,6 +268,11 @@ integration: all image image-fio
 # The fast tier: the harness through its process backend (the agent as a host process), no guest.
 check-fast: all
 	$(Q)scripts/run-tests fast bench/tests/fast/test_*.sh
+
+# The KVM path, nested: an L1 guest under TCG with an SVM CPU runs `pvbench run --accel kvm`
+# (scripts/kvm-l1, bench/tests/kvm/); a few minutes, so not part of make check.
+check-kvm: all
+	$(Q)scripts/run-tests kvm bench/tests/kvm/check_kvm.sh
 
 check: all $(UNIT_TESTS) $(FUZZ_REPLAYS) image image-fio
 	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) $(TREE_TESTS) bench/tests/fast/test_*.sh \

@@ -48,6 +48,10 @@ static void test_real_tables(void **state)
                             BACKEND_CAP_COUNTERS | BACKEND_CAP_REMOTE_STORAGE | BACKEND_CAP_HOSTS));
     assert_false(backend_can(&backend_libvirt_ops, BACKEND_CAP_WHY));
     assert_false(backend_can(NULL, BACKEND_CAP_WHY));
+    /* KVM's exit counters: QMP of its own (qemu), the domain's monitor (libvirt) */
+    assert_true(backend_can(&backend_qemu_ops, BACKEND_CAP_KVM_STATS));
+    assert_true(backend_can(&backend_libvirt_ops, BACKEND_CAP_KVM_STATS));
+    assert_false(backend_can(&backend_process_ops, BACKEND_CAP_KVM_STATS));
 }
 
 /* A capability without its ops, or a table without a basic op, is refused at start. */
