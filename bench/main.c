@@ -180,21 +180,17 @@ static int cmd_run(int argc, char **argv)
                 return PVB_EXIT_USAGE;
             }
             break;
+        case 'K':
+            /* A --set of the scenario key, checked by its parser; a later --set wins. */
+            snprintf(probe_set, sizeof(probe_set), "kvm_probe_timeout=%.40s", optarg);
+            optarg = probe_set;
+            /* fall through */
         case 's':
             if (o.n_sets == RUN_MAX_SETS) {
                 log_err("--set: at most %d", RUN_MAX_SETS);
                 return PVB_EXIT_USAGE;
             }
             o.sets[o.n_sets++] = optarg;
-            break;
-        case 'K':
-            /* The scenario key's own parser checks it; a --set after it still wins. */
-            if (o.n_sets == RUN_MAX_SETS) {
-                log_err("--set: at most %d", RUN_MAX_SETS);
-                return PVB_EXIT_USAGE;
-            }
-            snprintf(probe_set, sizeof(probe_set), "kvm_probe_timeout=%.40s", optarg);
-            o.sets[o.n_sets++] = probe_set;
             break;
         case 'q':
             o.qemu_binary = optarg;

@@ -1632,51 +1632,45 @@ int backend_libvirt_counters(struct guest *g, struct libvirt_counters *out)
 }
 
 /*
- * KVM's exit counters through libvirt: QMP query-stats passed to the domain's monitor
- * (virDomainQemuMonitorCommand; libvirt marks such a domain "tainted: custom-monitor" in
- * its log, the command only reads).
+ * query-stats through libvirt: passed to the domain's monitor (virDomainQemuMonitorCommand;
+ * libvirt marks such a domain "tainted: custom-monitor" in its log, the command only reads).
  */
-static int lv_kvm_stats(struct guest *g, struct kvmstats *out, char *err, size_t errlen)
+static int lv_query_stats(void *arg, const char *target, json_object **ret, char *err,
+                          size_t errlen)
 {
-    static const char *const cmds[] = {
-        "{\"execute\":\"query-stats\",\"arguments\":{\"target\":\"vm\"}}",
-        "{\"execute\":\"query-stats\",\"arguments\":{\"target\":\"vcpu\"}}",
-    };
-    struct lv_guest *lg = lv_of(g);
-    int added = 0;
+    struct lv_guest *lg = arg;
+    json_object *reply, *r;
+    char cmd[128], *text = NULL;
 
-    err[0] = '\0';
-    kvmstats_init(out);
-    if (!lg || !lg->dom || g->exited || !lg->kvm) {
-        return -1; /* not under KVM (or gone): nothing to say */
-    }
-    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-        json_object *reply, *ret;
-        char *text = NULL;
-        int rc;
-
-        if (virDomainQemuMonitorCommand(lg->dom, cmds[i], &text,
-                                        VIR_DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT) < 0) {
-            snprintf(err, errlen, "query-stats through libvirt: %s", virGetLastErrorMessage());
-            return -1;
-        }
-        reply = json_tokener_parse(text);
-        free(text);
-        rc = reply && json_object_object_get_ex(reply, "return", &ret)
-                 ? kvmstats_add_reply(out, ret)
-                 : -1;
-        json_object_put(reply);
-        if (rc < 0) {
-            snprintf(err, errlen, "query-stats through libvirt: no \"return\" array");
-            return -1;
-        }
-        added += rc;
-    }
-    if (added == 0) {
-        snprintf(err, errlen, "no KVM counters in query-stats");
+    snprintf(cmd, sizeof(cmd), "{\"execute\":\"query-stats\",\"arguments\":{\"target\":\"%s\"}}",
+             target);
+    if (virDomainQemuMonitorCommand(lg->dom, cmd, &text,
+                                    VIR_DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT) < 0) {
+        snprintf(err, errlen, "query-stats through libvirt: %s", virGetLastErrorMessage());
         return -1;
     }
+    reply = json_tokener_parse(text);
+    free(text);
+    if (!reply || !json_object_object_get_ex(reply, "return", &r)) {
+        json_object_put(reply);
+        snprintf(err, errlen, "query-stats through libvirt: no \"return\" in the reply");
+        return -1;
+    }
+    *ret = json_object_get(r);
+    json_object_put(reply);
     return 0;
+}
+
+static int lv_kvm_stats(struct guest *g, struct kvmstats *out, char *err, size_t errlen)
+{
+    struct lv_guest *lg = lv_of(g);
+
+    err[0] = '\0';
+    if (!lg || !lg->dom || g->exited || !lg->kvm) {
+        kvmstats_init(out);
+        return -1; /* not under KVM (or gone): nothing to say */
+    }
+    return kvmstats_collect(out, lv_query_stats, lg, err, errlen);
 }
 
 /* The ops table's view of the counters: the DUT's bytes. */

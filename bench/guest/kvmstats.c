@@ -94,24 +94,18 @@ int kvmstats_add_reply(struct kvmstats *k, json_object *reply)
     return added;
 }
 
-int kvmstats_read(struct qmp *q, struct kvmstats *k, double deadline, char *err, size_t errlen)
+int kvmstats_collect(struct kvmstats *k, kvmstats_query_fn query, void *arg, char *err,
+                     size_t errlen)
 {
     static const char *const targets[] = {"vm", "vcpu"};
     int added = 0;
 
     kvmstats_init(k);
     for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
-        json_object *args = json_object_new_object(), *ret = NULL;
+        json_object *ret = NULL;
         int rc;
 
-        if (!args) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        json_object_object_add(args, "target", json_object_new_string(targets[t]));
-        rc = qmp_execute(q, "query-stats", args, &ret, deadline, err, errlen);
-        json_object_put(args);
-        if (rc != QMP_OK) {
+        if (query(arg, targets[t], &ret, err, errlen) < 0) {
             return -1;
         }
         rc = kvmstats_add_reply(k, ret);
@@ -127,6 +121,36 @@ int kvmstats_read(struct qmp *q, struct kvmstats *k, double deadline, char *err,
         return -1;
     }
     return 0;
+}
+
+/* QMP's client and the deadline of its commands (kvmstats_read). */
+struct kvmstats_qmp {
+    struct qmp *q;
+    double deadline;
+};
+
+static int kvmstats_qmp_query(void *arg, const char *target, json_object **ret, char *err,
+                              size_t errlen)
+{
+    const struct kvmstats_qmp *c = arg;
+    json_object *args = json_object_new_object();
+    int rc;
+
+    if (!args) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    json_object_object_add(args, "target", json_object_new_string(target));
+    rc = qmp_execute(c->q, "query-stats", args, ret, c->deadline, err, errlen);
+    json_object_put(args);
+    return rc == QMP_OK ? 0 : -1;
+}
+
+int kvmstats_read(struct qmp *q, struct kvmstats *k, double deadline, char *err, size_t errlen)
+{
+    struct kvmstats_qmp c = {q, deadline};
+
+    return kvmstats_collect(k, kvmstats_qmp_query, &c, err, errlen);
 }
 
 void kvmstats_delta(const struct kvmstats *before, const struct kvmstats *after,

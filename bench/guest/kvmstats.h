@@ -30,9 +30,20 @@ void kvmstats_init(struct kvmstats *k);
 int kvmstats_add_reply(struct kvmstats *k, json_object *reply);
 
 /*
- * Read the counters over q (targets vm, then vcpu) before deadline. 0, or -1 with err
- * (the QMP error, or "no KVM counters in query-stats").
+ * One query-stats of target ("vm", "vcpu") however a backend reaches QEMU's monitor: 0 with
+ * *ret the command's "return" value (the caller puts it), or -1 with err.
  */
+typedef int (*kvmstats_query_fn)(void *arg, const char *target, json_object **ret, char *err,
+                                 size_t errlen);
+
+/*
+ * The counters into *k from query(arg, "vm") and query(arg, "vcpu"). 0, or -1 with err
+ * (the query's error, a reply of another shape, or "no KVM counters in query-stats").
+ */
+int kvmstats_collect(struct kvmstats *k, kvmstats_query_fn query, void *arg, char *err,
+                     size_t errlen) __attribute__((warn_unused_result));
+
+/* kvmstats_collect over a connected QMP client q, every command before deadline. */
 int kvmstats_read(struct qmp *q, struct kvmstats *k, double deadline, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 

@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "kvmstats.h"
 
@@ -87,12 +89,57 @@ static void test_delta(void **state)
     assert_true(d.irq_injections == -1); /* unknown before */
 }
 
+/* A backend's query: the vm target has none of ours, the vcpu target reply_vcpu. */
+static int fake_query(void *arg, const char *target, json_object **ret, char *err,
+                      size_t errlen)
+{
+    int *calls = arg;
+
+    (*calls)++;
+    if (*calls > 2) {
+        snprintf(err, errlen, "monitor gone");
+        return -1;
+    }
+    *ret = parse(strcmp(target, "vcpu") == 0 ? reply_vcpu : "[]");
+    return 0;
+}
+
+static int empty_query(void *arg, const char *target, json_object **ret, char *err,
+                       size_t errlen)
+{
+    (void)arg;
+    (void)target;
+    (void)err;
+    (void)errlen;
+    *ret = parse("[{\"provider\":\"kvm\",\"stats\":[]}]");
+    return 0;
+}
+
+static void test_collect(void **state)
+{
+    struct kvmstats k;
+    char err[128];
+    int calls = 0;
+
+    (void)state;
+    assert_int_equal(kvmstats_collect(&k, fake_query, &calls, err, sizeof(err)), 0);
+    assert_int_equal(calls, 2);
+    assert_true(k.exits == 1010 && k.halt_exits == 55);
+    /* a query that fails: its error */
+    assert_int_equal(kvmstats_collect(&k, fake_query, &calls, err, sizeof(err)), -1);
+    assert_string_equal(err, "monitor gone");
+    /* QEMU without KVM counters (TCG answers with no kvm provider): an error, said so */
+    assert_int_equal(kvmstats_collect(&k, empty_query, NULL, err, sizeof(err)), -1);
+    assert_string_equal(err, "no KVM counters in query-stats");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sums_vcpus),
         cmocka_unit_test(test_missing_and_bad),
         cmocka_unit_test(test_delta),
+        cmocka_unit_test(test_collect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
