@@ -304,6 +304,7 @@ int run_host_begin(struct run_ctx *r, unsigned h)
     }
     if (run_accel_choose(r) < 0) {
         util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+        hs->kvm_probe = r->kvm_probe;
         if (r->n_hosts == 1) {
             return -2;
         }
