@@ -14,7 +14,7 @@ enum run_probe_result {
     RUN_PROBE_NOT_RUN, /* tcg asked for, or no guest (process backend) */
     RUN_PROBE_OK,      /* the probe guest reached agent-ready under KVM */
     RUN_PROBE_NO_KVM,  /* /dev/kvm does not open (or the remote libvirt has no KVM) */
-    RUN_PROBE_HUNG,    /* KVM there, the guest's console stopped before its kernel started */
+    RUN_PROBE_HUNG,    /* KVM there, the guest neither printed nor touched a device any more */
     RUN_PROBE_SLOW,    /* KVM there, the guest was still booting when the timeout came */
     RUN_PROBE_FAILED,  /* KVM there, the guest could not start or died (QEMU's log says) */
 };
@@ -29,9 +29,10 @@ struct run_probe {
 const char *run_accel_probe_name(enum run_probe_result r);
 
 /*
- * A probe guest that timed out: SLOW when its console shows the kernel had started (its
- * "Linux version" banner) or kept growing after the timeout (grew), else HUNG. console is
- * the console log's text (len bytes, need not be NUL-terminated).
+ * A probe guest that timed out: SLOW when it kept going after the timeout (grew: its console
+ * grew or it kept making port I/O or MMIO exits) or its console shows the kernel's "Linux
+ * version" banner (a verbose kernel), else HUNG. console is the console log's text (len
+ * bytes, need not be NUL-terminated).
  */
 enum run_probe_result run_accel_probe_verdict(const char *console, size_t len, int grew);
 
