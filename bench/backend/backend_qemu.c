@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,19 @@
 
 #include "backend.h"
 #include "devbus.h"
+#include "kvmstats.h"
 #include "qmp.h"
 #include "registry.h"
 #include "scenario.h"
 #include "util.h"
+
+#define QEMU_KVM_QMP_TIMEOUT_S 5.0
+
+/* A guest's own state beyond its pid. */
+struct qemu_priv {
+    struct qmp q; /* on g->monitor_sock: the lost-guest diagnostics and KVM's counters */
+    int kvm;      /* under KVM: query-stats around every job */
+};
 
 int backend_qemu_argv_add(struct qemu_argv *a, const char *fmt, ...)
 {
@@ -311,6 +321,60 @@ int backend_qemu_make_qcow2(const char *binary, const char *path, unsigned preal
     return 0;
 }
 
+/* A guest's own state beyond its pid: one monitor connection, kept (QMP serves one client). */
+static int qemu_priv_open(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
+{
+    struct qemu_priv *p = calloc(1, sizeof(*p));
+
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    qmp_init(&p->q);
+    p->kvm = strcmp(s->accel, "kvm") == 0;
+    g->priv = p;
+    return 0;
+}
+
+static void qemu_priv_close(struct guest *g)
+{
+    struct qemu_priv *p = g->priv;
+
+    if (!p) {
+        return;
+    }
+    qmp_close(&p->q);
+    free(p);
+    g->priv = NULL;
+}
+
+/* The guest's monitor connection, made when first needed. QMP_OK or a qmp_status. */
+static int qemu_monitor_connect(struct guest *g, double deadline, char *err, size_t errlen)
+{
+    struct qemu_priv *p = g->priv;
+
+    if (!p || !g->monitor_sock[0] || g->exited) {
+        util_seterr(err, errlen, "%s", g->exited ? "QEMU has exited" : "no monitor socket");
+        return QMP_ERR_IO;
+    }
+    return p->q.fd >= 0 ? QMP_OK : qmp_connect(&p->q, g->monitor_sock, deadline, err, errlen);
+}
+
+static int qemu_kvm_stats(struct guest *g, struct kvmstats *out, char *err, size_t errlen)
+{
+    struct qemu_priv *p = g->priv;
+    double deadline = util_now() + QEMU_KVM_QMP_TIMEOUT_S;
+
+    err[0] = '\0';
+    if (!p || !p->kvm || g->exited) {
+        return -1; /* not under KVM (or gone): nothing to say */
+    }
+    if (qemu_monitor_connect(g, deadline, err, errlen) != QMP_OK) {
+        return -1;
+    }
+    return kvmstats_read(&p->q, out, deadline, err, errlen);
+}
+
 static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
 {
     struct qemu_argv a;
@@ -338,12 +402,17 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
                   s->qemu_lib_path ? s->qemu_lib_path : "",
                   s->qemu_module_dir ? s->qemu_module_dir : "");
     }
+    if (qemu_priv_open(s, g, err, errlen) < 0) {
+        backend_qemu_env_free(envp);
+        return -1;
+    }
     /* -v shows the exact command line, to rerun a guest by hand. */
     qemu_log_argv(&a);
     logfd = open(s->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (logfd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", s->qemu_log, strerror(errno));
         backend_qemu_env_free(envp);
+        qemu_priv_close(g);
         return -1;
     }
     pid = fork();
@@ -351,6 +420,7 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
         snprintf(err, errlen, "fork: %s", strerror(errno));
         close(logfd);
         backend_qemu_env_free(envp);
+        qemu_priv_close(g);
         return -1;
     }
     if (pid == 0) {
@@ -436,38 +506,38 @@ static void qemu_stop(struct guest *g, double grace_s)
     }
     snprintf(id, sizeof(id), "%d", (int)g->pid);
     registry_forget(REG_PROC, id);
+    qemu_priv_close(g);
 }
 
-/* One command on the monitor socket: a connection of its own, closed after the answer. */
+/* One command on the guest's monitor connection (made when first needed, kept). */
 static int qemu_monitor(struct guest *g, const char *cmd, json_object *args, json_object **ret,
                         double deadline, char *err, size_t errlen)
 {
-    struct qmp q;
+    struct qemu_priv *p = g->priv;
     int rc;
 
     if (ret) {
         *ret = NULL;
     }
-    if (!g->monitor_sock[0] || g->exited) {
-        util_seterr(err, errlen, "%s", g->exited ? "QEMU has exited" : "no monitor socket");
-        return QMP_ERR_IO;
-    }
-    qmp_init(&q);
-    rc = qmp_connect(&q, g->monitor_sock, deadline, err, errlen);
+    rc = qemu_monitor_connect(g, deadline, err, errlen);
     if (rc == QMP_OK) {
-        rc = qmp_execute(&q, cmd, args, ret, deadline, err, errlen);
+        rc = qmp_execute(&p->q, cmd, args, ret, deadline, err, errlen);
     }
-    qmp_close(&q);
+    if (rc != QMP_OK && rc != QMP_ERR_CMD && p) {
+        qmp_close(&p->q); /* the session is over: the next command connects again */
+        qmp_init(&p->q);
+    }
     return rc;
 }
 
 const struct backend_ops backend_qemu_ops = {
     .name = "qemu",
     .process_name = "QEMU",
-    .caps = BACKEND_CAP_WHY | BACKEND_CAP_MONITOR,
+    .caps = BACKEND_CAP_WHY | BACKEND_CAP_MONITOR | BACKEND_CAP_KVM_STATS,
     .monitor = qemu_monitor,
     .start = qemu_start,
     .cpu_seconds = qemu_cpu_seconds,
     .alive = qemu_alive,
     .stop = qemu_stop,
+    .kvm_stats = qemu_kvm_stats,
 };

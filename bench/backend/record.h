@@ -60,6 +60,15 @@ struct record_metric {
 #define RECORD_METRICS_MAX 24
 
 /*
+ * KVM's exits of a job per operation (exits_per_op, io_exits_per_op, mmio_exits_per_op,
+ * halt_exits_per_op, irq_injections_per_op) into out, from a->kvm (session_job's, none when
+ * a->kvm_valid is 0) over ops_total, the job's operations warm-up included (what the
+ * counters cover). A counter the kernel does not expose is left out. Returns the count.
+ */
+unsigned record_kvm_metrics(const struct agent_result *a, double ops_total,
+                            struct record_metric *out, unsigned max);
+
+/*
  * The metrics of one network job, from the receiving side's numbers (peer for tcp_tx and
  * udp_pps, agent for tcp_rx and tcp_rr), the agent's CPU split and interrupts, and
  * host_cpu_s (QEMU CPU over the job, < 0: unknown). For streams an "op" is one Mbit (10^6

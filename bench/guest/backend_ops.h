@@ -14,6 +14,7 @@
 
 #include "devmodel.h"
 #include "devopts.h"
+#include "kvmstats.h"
 
 /*
  * The guest kernel's command line, the same for every configuration: console on ttyS0,
@@ -86,6 +87,8 @@ enum backend_cap {
     BACKEND_CAP_QUIT_ON_CLOSE = 1u << 4,
     /* .monitor: QMP commands to the guest's QEMU at any time, beside the why session */
     BACKEND_CAP_MONITOR = 1u << 5,
+    /* .kvm_stats: KVM's exit counters of a guest under KVM (kvmstats.h) */
+    BACKEND_CAP_KVM_STATS = 1u << 6,
 };
 
 /* Host-side counters of a guest's device under test; -1 where the backend cannot say. */
@@ -117,6 +120,9 @@ struct backend_ops {
 
     /* BACKEND_CAP_COUNTERS: fill *out (fields -1 where unknown). 0, or -1 (guest gone). */
     int (*counters)(struct guest *g, struct backend_counters *out);
+    /* BACKEND_CAP_KVM_STATS: the guest's KVM exit counters so far. 0, or -1 with err (not
+     * under KVM, no query-stats, the guest gone). */
+    int (*kvm_stats)(struct guest *g, struct kvmstats *out, char *err, size_t errlen);
     /* BACKEND_CAP_REMOTE_STORAGE: a scratch disk of mib MiB named after name on the host's
      * side, its path there into path. 0, or -1 with err. */
     int (*scratch_volume)(const char *name, unsigned mib, char *path, size_t pathlen, char *err,

@@ -151,6 +151,8 @@ static const struct scn_opt scn_opts[] = {
      "most configurations the devices, [config] sections and their matrices may make"},
     {"reference", SCN_STRING, SCN_MEMBER(reference), 0, NULL, "today's rule (first emulated)", 0, 0,
      SCN_F_IDENT, "the configuration that ratios are taken against"},
+    {"kvm_probe_timeout", SCN_SECONDS, SCN_MEMBER(kvm_probe_timeout_s), 0, "10", NULL, 1, 600, 0,
+     "how long the KVM probe guest may take to boot before KVM counts as unusable"},
 };
 
 #define SCN_NOPTS (sizeof(scn_opts) / sizeof(scn_opts[0]))

@@ -131,6 +131,7 @@ struct scenario {
     unsigned disk_mib;     /* scratch disk size */
     unsigned machine;      /* 0 = auto, else one MACHINE_* bit */
     double boot_timeout_s; /* agent must be ready within this */
+    double kvm_probe_timeout_s; /* the KVM probe guest must be ready within this */
     unsigned disk_iops_limit; /* QEMU I/O throttle on the scratch disk, 0 = none */
     unsigned warmup_jobs;  /* uncounted jobs per workload and guest before the measured ones */
     unsigned job_retries;  /* fresh guest + same job again after a lost guest, per config */

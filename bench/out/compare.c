@@ -186,6 +186,9 @@ int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *
     runfolder_copy_printable(m->qemu_version, sizeof(m->qemu_version), rf->qemu_version);
     runfolder_copy_printable(m->pvbench_version, sizeof(m->pvbench_version), rf->pvbench_version);
     runfolder_copy_printable(m->start, sizeof(m->start), rf->start);
+    m->nested = !*rf->nested || strcmp(rf->nested, "false") == 0 ? 0
+                : strcmp(rf->nested, "true") == 0                ? 1
+                                                                 : -1;
     if (rf->n_configs > COMPARE_MAX_CONFIGS) {
         snprintf(why, whylen, "%s/run.json: %zu configurations, at most %d are supported", rf->dir,
                  rf->n_configs, COMPARE_MAX_CONFIGS);
@@ -293,6 +296,12 @@ int compare_check_meta(const struct compare_meta *base, const struct compare_met
         compare_why_add(why, whylen, "accelerator: BASE %s, NEW %s",
                         compare_or_unknown(base->accelerator),
                         compare_or_unknown(new_->accelerator));
+    }
+    /* Nested KVM costs an exit far more than KVM on bare metal: never the same numbers. */
+    if (base->nested != new_->nested) {
+        static const char *const how[] = {"unknown", "no", "yes"};
+        compare_why_add(why, whylen, "nested KVM: BASE %s, NEW %s", how[base->nested + 1],
+                        how[new_->nested + 1]);
     }
     nb = compare_configs_missing(base, new_, only_base, sizeof(only_base));
     nn = compare_configs_missing(new_, base, only_new, sizeof(only_new));

@@ -58,6 +58,7 @@ struct compare_meta {
     char run_id[32];
     char scenario[64];
     char accelerator[16];
+    int nested; /* run.json "nested": 1 true, 0 false or absent (older runs), -1 null */
     char guest_kernel[64];
     char qemu_version[128];
     char pvbench_version[32];

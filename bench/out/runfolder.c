@@ -53,6 +53,7 @@ static const struct runfolder_key runfolder_top[] = {
     RF_TOP("end", end),
     RF_TOP("engine", engine),
     RF_TOP("order", order),
+    RF_TOP("nested", nested),
     RF_TOP("host_baseline.status", host_baseline_status),
     RF_TOP("host_baseline.reason", host_baseline_reason),
 };

@@ -63,6 +63,7 @@ struct runfolder {
     const char *host_hostname, *host_cpu_model, *host_cores, *host_kernel;
     const char *qemu_binary, *qemu_version, *guest_kernel, *accel_name, *accel_reason;
     const char *backend, *backend_info, *start, *end, *engine, *order;
+    const char *nested; /* "true", "false", "null" or "" (older runs) */
     const char *host_baseline_status, *host_baseline_reason;
     struct runfolder_config *configs;
     size_t n_configs;

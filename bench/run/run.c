@@ -46,8 +46,6 @@
 #include "util.h"
 #include "why.h"
 
-#define RUN_KVM_PROBE_TIMEOUT_S 10.0
-#define RUN_PROBE_DISK_MIB 16
 
 /* ---- guest lifecycle ------------------------------------------------------------------------ */
 
@@ -199,32 +197,6 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     lg->why.kicks_hidden = spec.net_vhost;
 
     return session_boot(&lg->s, &spec, q->timeout_s, reason, len);
-}
-
-/*
- * Boot a guest with dut (NULL for none, or a device without a NIC: the accelerator's probe)
- * and wait for the agent's READY. Fills *ready and *boot_s. On failure the guest is left for
- * guest_stop.
- */
-static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *config,
-                      const struct devmodel *dut, enum machine_type machine, const char *accel,
-                      double timeout_s, unsigned disk_mib, struct agent_ready *ready,
-                      double *boot_s, char *reason, size_t len)
-{
-    const struct guest_req q = {.config = config,
-                                .dut = dut,
-                                .tap = UINT_MAX, /* no tap: a net dut fails */
-                                .machine = machine,
-                                .accel = accel,
-                                .timeout_s = timeout_s,
-                                .disk_mib = disk_mib};
-
-    if (guest_start(r, lg, &q, reason, len) < 0) {
-        return -1;
-    }
-    *boot_s = lg->s.boot_s;
-    *ready = lg->s.ready;
-    return 0;
 }
 
 static void guest_stop(struct live_guest *lg)
@@ -1092,80 +1064,6 @@ static int backend_choose(struct run_ctx *r)
     snprintf(r->backend_info, sizeof(r->backend_info),
              "direct QEMU (libvirt not reachable: %.200s)", err);
     log_info("backend: direct QEMU; libvirt is not reachable (%s)", err);
-    return 0;
-}
-
-/* ---- accelerator ---------------------------------------------------------------------------- */
-
-int run_parse_accel(const char *arg, const char **accel)
-{
-    if (strcmp(arg, "auto") && strcmp(arg, "kvm") && strcmp(arg, "tcg")) {
-        log_err("--accel: expected auto, kvm or tcg, got '%s'", arg);
-        return -1;
-    }
-    *accel = arg;
-    return 0;
-}
-
-/*
- * KVM only if a probe guest reaches agent-ready under KVM in a few seconds: on
- * nested setups /dev/kvm opens but a standard kernel hangs in early boot.
- */
-int run_accel_choose(struct run_ctx *r)
-{
-    const char *want = r->o->accel ? r->o->accel : "auto";
-    const struct devmodel *probe_dev = devmodel_find("virtio-blk");
-    struct live_guest lg;
-    struct agent_ready ready;
-    char reason[512];
-    double boot_s;
-    int fd, ok;
-
-    if (r->backend == &backend_process_ops) {
-        util_strlcpy(r->accel, "none", sizeof(r->accel));
-        util_strlcpy(r->accel_reason, "process backend: no guest", sizeof(r->accel_reason));
-        return 0;
-    }
-    if (strcmp(want, "tcg") == 0) {
-        util_strlcpy(r->accel, "tcg", sizeof(r->accel));
-        util_strlcpy(r->accel_reason, "asked for with --accel tcg", sizeof(r->accel_reason));
-        return 0;
-    }
-    if (r->backend == &backend_libvirt_ops && !r->host->local) {
-        /* Another machine: its /dev/kvm is not ours to open; its libvirt says. */
-        if (!backend_libvirt_kvm_available(r->accel_reason, sizeof(r->accel_reason))) {
-            goto no_kvm;
-        }
-    } else {
-        fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            snprintf(r->accel_reason, sizeof(r->accel_reason), "/dev/kvm: %s", strerror(errno));
-            goto no_kvm;
-        }
-        close(fd);
-    }
-    progress_status("probing KVM with a test guest");
-    ok = guest_boot(r, &lg, "kvmprobe", probe_dev, MACHINE_PC, "kvm", RUN_KVM_PROBE_TIMEOUT_S,
-                    RUN_PROBE_DISK_MIB, &ready, &boot_s, reason, sizeof(reason)) == 0;
-    guest_stop(&lg);
-    progress_clear();
-    if (ok) {
-        util_strlcpy(r->accel, "kvm", sizeof(r->accel));
-        snprintf(r->accel_reason, sizeof(r->accel_reason),
-                 "probe guest reached agent-ready under KVM in %.2f s", boot_s);
-        return 0;
-    }
-    snprintf(r->accel_reason, sizeof(r->accel_reason),
-             "/dev/kvm opens but a probe guest did not reach agent-ready under KVM: %s", reason);
-no_kvm:
-    if (strcmp(want, "kvm") == 0) {
-        log_err("--accel kvm: KVM cannot run guests here (%s)", r->accel_reason);
-        return -1;
-    }
-    util_strlcpy(r->accel, "tcg", sizeof(r->accel));
-    log_warn("KVM not usable (%s); using TCG (software emulation): numbers are much lower than "
-             "under KVM and are never compared with KVM runs",
-             r->accel_reason);
     return 0;
 }
 

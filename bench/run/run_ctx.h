@@ -17,6 +17,7 @@
 #include "peer.h"
 #include "results.h"
 #include "run.h"
+#include "run_accel.h"
 #include "scenario.h"
 
 enum config_status { CONFIG_PENDING, CONFIG_OK, CONFIG_FAILED, CONFIG_SKIPPED };
@@ -47,6 +48,8 @@ struct run_host {
     struct backend_host info;          /* as its backend describes it ("" before connecting) */
     char accel[8];
     char accel_reason[256];
+    struct run_probe kvm_probe;
+    int nested;                        /* under KVM: 1 this host is a VM, 0 not, -1 unknown */
     char status[16];                   /* "" not yet, "ok", "failed", "skipped" */
     char reason[512];
     char storage[256];                 /* where its guests' image is (run.json) */
@@ -73,6 +76,8 @@ struct run_ctx {
     char run_id[16];
     char accel[8];
     char accel_reason[256];
+    struct run_probe kvm_probe; /* what the KVM probe found (run_accel.h) */
+    int nested;                 /* 1, 0, or -1 unknown (run_accel_choose) */
     char backend_info[256];
     char kernel[PATH_MAX];
     char initrd[PATH_MAX];
@@ -101,9 +106,6 @@ struct run_ctx {
      * status for run.json) */
     struct hostbase_target bare;
 };
-
-/* run.c */
-int run_accel_choose(struct run_ctx *r);
 
 /* run_hosts.c */
 /*

@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "results.h"
+#include "run_accel.h"
 #include "run_ctx.h"
 #include "util.h"
 
@@ -309,6 +310,7 @@ int run_host_begin(struct run_ctx *r, unsigned h)
     }
     if (run_accel_choose(r) < 0) {
         util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+        hs->kvm_probe = r->kvm_probe;
         if (r->n_hosts == 1) {
             return -2;
         }
@@ -318,6 +320,8 @@ int run_host_begin(struct run_ctx *r, unsigned h)
     }
     util_strlcpy(hs->accel, r->accel, sizeof(hs->accel));
     util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+    hs->kvm_probe = r->kvm_probe;
+    hs->nested = r->nested;
     util_strlcpy(hs->status, "ok", sizeof(hs->status));
     if (r->side_by_side) {
         log_info("backend %s: accelerator %s%s%s", hs->label, hs->accel,

@@ -305,6 +305,18 @@ static void test_kvm_and_probe(void **state)
     assert_string_equal(opt_value(&a, "-cpu", 0), "host");
     assert_int_equal(count_opt(&a, "-device"), 0);
     assert_int_equal(count_opt(&a, "-drive"), 0);
+    /* one monitor socket (the session's, any accelerator): KVM's counters and the lost-guest
+     * diagnostics share it, never a second one */
+    assert_int_equal(count_opt(&a, "-qmp"), 0);
+    s.monitor_sock = "/var/tmp/pvbench/0000abcd/ctl-x.sock.mon";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_int_equal(count_opt(&a, "-qmp"), 1);
+    assert_string_equal(opt_value(&a, "-qmp", 0),
+                        "unix:/var/tmp/pvbench/0000abcd/ctl-x.sock.mon,server=on,wait=off");
+    s.accel = "tcg";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_int_equal(count_opt(&a, "-qmp"), 1);
+    assert_int_equal(count_opt(&a, "-mon"), 0);
 }
 
 /* A comma in a path would inject QEMU sub-options: refused. */

@@ -503,6 +503,18 @@ static void test_meta_mismatch(void **state)
     assert_non_null(strstr(why, "accelerator: BASE kvm, NEW tcg"));
     assert_int_equal(compare_check_meta(&a, &b, 1, why, sizeof(why)), 1);
 
+    /* Both KVM, one nested (the host of its guests is itself a VM): refused. */
+    test_meta_init(&b);
+    b.nested = 1;
+    assert_int_equal(compare_check_meta(&a, &b, 0, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "nested KVM: BASE no, NEW yes"));
+    a.nested = -1;
+    assert_int_equal(compare_check_meta(&a, &b, 0, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "nested KVM: BASE unknown, NEW yes"));
+    a.nested = 1;
+    assert_int_equal(compare_check_meta(&a, &b, 0, why, sizeof(why)), 0);
+    test_meta_init(&a);
+
     test_meta_init(&b);
     snprintf(b.configs[1], sizeof(b.configs[1]), "ahci");
     assert_int_equal(compare_check_meta(&a, &b, 0, why, sizeof(why)), -1);

@@ -123,6 +123,7 @@ static void test_good_fixtures(void **state)
     assert_int_equal(scn.disk_mib, 256);
     assert_int_equal(scn.machine, 0);
     assert_true(scn.boot_timeout_s == 60.0);
+    assert_true(scn.kvm_probe_timeout_s == 10.0);
 
     if (scenario_load(FIXTURES "good_units.ini", &scn, err, sizeof(err)) != 0) {
         fail_msg("%s", err);
@@ -172,7 +173,7 @@ BAD_FIXTURE(test_bad_unknown_key_far, "bad_unknown_key_far.ini",
             "repetitions, runtime, warmup, vcpus, memory, disk_size, machine, boot_timeout, "
             "vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, "
             "host_baseline, why, why_runtime, "
-            "max_configs, reference, aio, cache, iothread, format, preallocation, discard, queues, "
+            "max_configs, reference, kvm_probe_timeout, aio, cache, iothread, format, preallocation, discard, queues, "
             "device_options, qemu, kernel)")
 BAD_FIXTURE(test_bad_duplicate_key, "bad_duplicate_key.ini",
             ":6: key 'runtime' given twice (first on line 3)")
@@ -247,7 +248,7 @@ static void test_errors_from_strings(void **state)
                "workloads, repetitions, runtime, warmup, vcpus, memory, disk_size, machine, "
                "boot_timeout, vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, "
                "engine, "
-               "host_baseline, why, why_runtime, max_configs, reference, aio, cache, iothread, "
+               "host_baseline, why, why_runtime, max_configs, reference, kvm_probe_timeout, aio, cache, iothread, "
                "format, preallocation, discard, queues, device_options, qemu, kernel)");
     /* a line longer than inih's buffer is refused, not split */
     snprintf(text, sizeof(text), "[scenario]\ndescription = %0300d\n", 0);
@@ -442,6 +443,10 @@ static void test_set(void **state)
     assert_string_equal(scn.name, "override");
     set_ok("workloads=randread,randwrite_qd1");
     assert_int_equal(scn.n_workloads, 2);
+    /* what --kvm-probe-timeout sets */
+    set_ok("kvm_probe_timeout=45");
+    assert_true(scn.kvm_probe_timeout_s == 45.0);
+    set_fails("kvm_probe_timeout=0.5", "--set: kvm_probe_timeout: 0.5 is out of range (1..600 seconds)");
 
     /* changing devices re-resolves the machines */
     set_ok("devices=ide,ahci");
