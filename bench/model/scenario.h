@@ -30,6 +30,7 @@ struct scenario {
     const struct workload *workloads[SCENARIO_MAX_WORKLOADS];
     unsigned n_workloads;
     unsigned repetitions;  /* measured repetitions per device x workload */
+    unsigned boots;        /* fresh guests per device; repetitions spread over them */
     double runtime_s;      /* measured interval per job */
     double warmup_s;       /* warm-up before the measured interval */
     unsigned vcpus;
