@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "baseline.h"
+#include "calibrate.h"
 #include "compare.h"
 #include "demo.h"
 #include "devbus.h"
@@ -31,7 +32,9 @@ static void usage(FILE *out)
             "  pvbench run --resume DIR [SCENARIO]    continue an interrupted run in DIR\n"
             "  pvbench list [--modules]               device models, workloads and metrics\n"
             "  pvbench report [--format png|svg] DIR  rebuild plots/, report.html, report.md\n"
-            "  pvbench compare BASE NEW [options]     A/B verdict per metric (exit 1: regression)\n"
+            "  pvbench compare BASE NEW [options]     SAME / DIFFERENT / UNKNOWN per cell (exit 1:\n"
+            "                                         worse, 5: undecided)\n"
+            "  pvbench calibrate A1 A2 [B1 B2 ...]    this host's noise floor from A/A run pairs\n"
             "  pvbench baseline save DIR NAME | list  keep named baselines for --baseline\n"
             "  pvbench demo [--quick] [-o DIR]        teaching demo: emulated vs virtio, and why\n"
             "  pvbench cleanup [--dry-run]            remove what crashed runs left behind\n"
@@ -71,6 +74,7 @@ static void usage(FILE *out)
             "  2  usage error: bad command line, scenario file or input\n"
             "  3  could not measure: a configuration failed or the run was interrupted\n"
             "  4  skipped: this host cannot run what was asked (e.g. --accel kvm without KVM)\n"
+            "  5  undecided (compare): no cell worse, but some need more boots to tell\n"
             "\n"
             "State (scratch disks, sockets, the registry of what a run created) lives in\n"
             "$PVBENCH_STATE_DIR (default /var/tmp/pvbench).\n",
@@ -295,6 +299,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "report") == 0) {
         return report_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "calibrate") == 0) {
+        return calibrate_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "compare") == 0) {
         return compare_main(argc - 1, argv + 1);
