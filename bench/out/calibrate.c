@@ -169,7 +169,8 @@ int calibrate_acc_add(struct calibrate_acc *acc, const struct sample_set *a,
         if (sb.n == 0) {
             continue;
         }
-        if (verdict_decide(&sa, &sb, &o, &v) < 0 || calibrate_push(acc, &a->v[i], v.change_pct) < 0 ||
+        if (verdict_decide(&sa, &sb, &o, &v) < 0 ||
+            calibrate_push(acc, &a->v[i], v.change_pct) < 0 ||
             calibrate_push(acc, &a->v[i], v.lo_pct) < 0 ||
             calibrate_push(acc, &a->v[i], v.hi_pct) < 0) {
             goto out;
@@ -253,7 +254,8 @@ int calibrate_load(const char *path, const char *key, struct calibrate_table *t,
         return errno == ENOENT ? 0 : -1;
     }
     json_object_object_get_ex(root, "hosts", &hosts);
-    if (json_object_object_get_ex(hosts, key, &e) && json_object_object_get_ex(e, "floors", &floors) &&
+    if (json_object_object_get_ex(hosts, key, &e) &&
+        json_object_object_get_ex(e, "floors", &floors) &&
         json_object_is_type(floors, json_type_array)) {
         util_strlcpy(t->key, key, sizeof(t->key));
         if (json_object_object_get_ex(e, "pairs", &x)) {
@@ -339,11 +341,10 @@ int calibrate_store(const char *path, const struct calibrate_table *t)
     }
     if (!root) {
         root = json_object_new_object();
-        if (!root || results_json_add(root, "format",
-                                      json_object_new_string("pvbench-calibration")) < 0 ||
+        if (!root ||
+            results_json_add(root, "format", json_object_new_string("pvbench-calibration")) < 0 ||
             results_json_add(root, "version", json_object_new_int(CALIBRATE_FORMAT_VERSION)) < 0 ||
-            results_json_add(root, "estimator", json_object_new_string(CALIBRATE_ESTIMATOR)) <
-                0 ||
+            results_json_add(root, "estimator", json_object_new_string(CALIBRATE_ESTIMATOR)) < 0 ||
             results_json_add(root, "hosts", json_object_new_object()) < 0) {
             json_object_put(root);
             errno = ENOMEM;
@@ -465,7 +466,8 @@ int calibrate_main(int argc, char **argv)
         }
         if (strcmp(accel, a1) != 0 || strcmp(accel, a2) != 0) {
             log_err("calibrate: %s ran on %s, %s on %s: a floor is per accelerator, calibrate "
-                    "each on its own", argv[optind], accel, argv[i + 1], a2);
+                    "each on its own",
+                    argv[optind], accel, argv[i + 1], a2);
             goto out;
         }
         rc = calibrate_read(argv[i], &a);

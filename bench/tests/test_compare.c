@@ -43,7 +43,8 @@ static double test_noise(struct stats_rng *r)
     return s - 6.0;
 }
 
-/* Append n samples center * (1 + noise * N(0,1)) for one cell. */
+/* Append n samples center * (1 + noise * N(0,1)) for one cell, each repetition in a boot of
+ * its own (no boot effect: the boots are as independent as the values). */
 static void test_add_cell(struct sample_set *set, const char *config, const char *workload,
                           const char *metric, double center, double noise, unsigned n,
                           uint64_t seed)
@@ -64,12 +65,13 @@ static void test_add_cell(struct sample_set *set, const char *config, const char
     snprintf(s.unit, sizeof(s.unit), "%s", m ? m->unit : "x");
     for (i = 0; i < n; i++) {
         s.rep = i + 1;
+        s.boot = i;
         s.value = center * (1.0 + noise * test_noise(&rng));
         assert_int_equal(samples_add(set, &s), 0);
     }
 }
 
-/* Append exact values for one cell. */
+/* Append exact values for one cell, one boot each. */
 static void test_add_values(struct sample_set *set, const char *config, const char *metric,
                             const double *v, unsigned n)
 {
@@ -83,6 +85,7 @@ static void test_add_values(struct sample_set *set, const char *config, const ch
     snprintf(s.metric, sizeof(s.metric), "%s", metric);
     for (i = 0; i < n; i++) {
         s.rep = i + 1;
+        s.boot = i;
         s.value = v[i];
         assert_int_equal(samples_add(set, &s), 0);
     }
@@ -148,7 +151,7 @@ static void test_identical_no_change(void **state)
     assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
     assert_int_equal(r.n, 2);
     for (i = 0; i < r.n; i++) {
-        assert_int_equal(r.rows[i].verdict, COMPARE_NO_CHANGE);
+        assert_int_equal(r.rows[i].verdict, COMPARE_SAME);
         assert_true(fabs(r.rows[i].change_pct) < 5.0);
     }
     /* Identical samples: no difference at all, every arrangement is as extreme. */
@@ -166,7 +169,7 @@ static void test_shift_low_noise(void **state)
 
     (void)state;
     /* Throughput down 10%: worse. */
-    assert_int_equal(test_one("throughput_mib_s", 100.0, 90.0, 0.01, 10, &row), COMPARE_REGRESSION);
+    assert_int_equal(test_one("throughput_mib_s", 100.0, 90.0, 0.01, 10, &row), COMPARE_WORSE);
     assert_true(row.p < 0.01);
     assert_true(row.change_pct > -11.5 && row.change_pct < -8.5);
     assert_true(row.change_lo < -5.0 && row.change_hi < 0.0 && row.change_lo <= row.change_hi);
@@ -174,13 +177,13 @@ static void test_shift_low_noise(void **state)
     assert_int_equal(row.n_base, 10);
     assert_int_equal(row.n_new, 10);
     /* Latency up 10%: worse. */
-    assert_int_equal(test_one("lat_mean_us", 100.0, 110.0, 0.01, 10, &row), COMPARE_REGRESSION);
+    assert_int_equal(test_one("lat_mean_us", 100.0, 110.0, 0.01, 10, &row), COMPARE_WORSE);
     assert_true(row.change_pct > 8.5 && row.change_pct < 11.5);
     /* The opposite moves are improvements. */
     assert_int_equal(test_one("throughput_mib_s", 100.0, 110.0, 0.01, 10, NULL),
-                     COMPARE_IMPROVEMENT);
-    assert_int_equal(test_one("lat_mean_us", 100.0, 90.0, 0.01, 10, NULL), COMPARE_IMPROVEMENT);
-    assert_int_equal(test_one("iops", 5000.0, 4500.0, 0.01, 10, NULL), COMPARE_REGRESSION);
+                     COMPARE_BETTER);
+    assert_int_equal(test_one("lat_mean_us", 100.0, 90.0, 0.01, 10, NULL), COMPARE_BETTER);
+    assert_int_equal(test_one("iops", 5000.0, 4500.0, 0.01, 10, NULL), COMPARE_WORSE);
 }
 
 static void test_shift_below_threshold(void **state)
@@ -189,7 +192,7 @@ static void test_shift_below_threshold(void **state)
 
     (void)state;
     /* A 3% drop, very clear statistically, is still under the 5% threshold. */
-    assert_int_equal(test_one("throughput_mib_s", 100.0, 97.0, 0.002, 10, &row), COMPARE_NO_CHANGE);
+    assert_int_equal(test_one("throughput_mib_s", 100.0, 97.0, 0.002, 10, &row), COMPARE_SAME);
     assert_true(row.p < 0.01);
 }
 
@@ -204,7 +207,7 @@ static void test_shift_heavy_noise(void **state)
 
     (void)state;
     assert_int_not_equal(test_one("throughput_mib_s", 100.0, 90.0, 0.30, 10, &row),
-                         COMPARE_REGRESSION);
+                         COMPARE_WORSE);
     assert_true(row.p >= 0.01);
     /* Whatever the draw, 30% noise never makes a 10% shift a regression at n = 10. */
     compare_options_init(&o);
@@ -212,7 +215,7 @@ static void test_shift_heavy_noise(void **state)
         test_add_cell(&sb, "ide", "randread", "iops", 1000.0, 0.30, 10, seed);
         test_add_cell(&sn, "ide", "randread", "iops", 900.0, 0.30, 10, seed + 1000);
         assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
-        assert_int_not_equal(r.rows[0].verdict, COMPARE_REGRESSION);
+        assert_int_not_equal(r.rows[0].verdict, COMPARE_WORSE);
         compare_result_free(&r);
         samples_free(&sb);
         samples_free(&sn);
@@ -231,8 +234,8 @@ static void test_direction_per_metric(void **state)
     for (i = 0; (m = metric_at(i)) != NULL; i++) {
         worse = m->dir == METRIC_HIGHER_BETTER ? 90.0 : 110.0;
         better = m->dir == METRIC_HIGHER_BETTER ? 110.0 : 90.0;
-        if (test_one(m->name, 100.0, worse, 0.01, 10, NULL) != COMPARE_REGRESSION ||
-            test_one(m->name, 100.0, better, 0.01, 10, NULL) != COMPARE_IMPROVEMENT) {
+        if (test_one(m->name, 100.0, worse, 0.01, 10, NULL) != COMPARE_WORSE ||
+            test_one(m->name, 100.0, better, 0.01, 10, NULL) != COMPARE_BETTER) {
             fail_msg("metric %s: wrong direction", m->name);
         }
     }
@@ -262,14 +265,15 @@ static void test_exact_p_values(void **state)
     test_add_values(&sn, "b", "iops", mixed, 5);
     assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
     row = test_find(&r, "a", "iops");
-    assert_true(row->exact);
-    assert_int_equal(row->permutations, 252);
+    /* exact: every one of the 252 arrangements of the boot means */
     assert_true(fabs(row->p - 2.0 / 252.0) < 1e-12);
     assert_true(fabs(row->min_p - 2.0 / 252.0) < 1e-12);
-    assert_int_equal(row->verdict, COMPARE_REGRESSION); /* 17 -> 12: -29% */
+    assert_int_equal(row->verdict, COMPARE_WORSE); /* 17 -> 12: -29% */
     row = test_find(&r, "b", "iops");
     assert_true(row->p > 0.1);
-    assert_int_equal(row->verdict, COMPARE_NO_CHANGE);
+    /* +10 % with an interval far wider than +-5 %: inconclusive, never "no change" */
+    assert_int_equal(row->verdict, COMPARE_UNKNOWN);
+    assert_true(row->change_hi - row->change_lo > 10.0);
     compare_result_free(&r);
     samples_free(&sb);
     samples_free(&sn);
@@ -302,19 +306,20 @@ static void test_insufficient_3v3(void **state)
     test_add_cell(&sn, "ide", "randread", "iops", 500.0, 0.01, 3, 2);
     assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
     row = test_find(&r, "ide", "iops");
-    assert_int_equal(row->verdict, COMPARE_INSUFFICIENT);
+    assert_int_equal(row->verdict, COMPARE_UNKNOWN);
     assert_true(fabs(row->min_p - 0.1) < 1e-12);
     assert_int_equal(row->reps_needed, 5);
     assert_int_equal(r.reps_needed, 5);
-    assert_int_equal(r.n_insufficient, 1);
-    assert_string_equal(compare_verdict_name(row->verdict), "insufficient samples");
-    /* Nothing could be tested: that is not a pass. */
-    assert_int_equal(compare_exit_code(&r), PVB_EXIT_USAGE);
+    assert_true(row->v.boots_needed >= 5); /* it says how many boots would settle it */
+    assert_int_equal(r.n_unknown, 1);
+    assert_string_equal(compare_verdict_name(row->verdict), "UNKNOWN");
+    /* Nothing could be decided: that is not a pass, it is undecided. */
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_UNDECIDED);
     compare_result_free(&r);
     /* At alpha 0.2 the same 3 vs 3 can be tested: min p 0.1 < 0.2. */
     o.alpha = 0.2;
     assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
-    assert_int_equal(r.rows[0].verdict, COMPARE_REGRESSION);
+    assert_int_equal(r.rows[0].verdict, COMPARE_WORSE);
     compare_result_free(&r);
     samples_free(&sb);
     samples_free(&sn);
@@ -343,8 +348,8 @@ static void test_determinism(void **state)
     assert_int_equal(r1.n, 2);
     assert_int_equal(r1.n, r2.n);
     for (i = 0; i < r1.n; i++) {
-        assert_false(r1.rows[i].exact);
-        assert_int_equal(r1.rows[i].permutations, COMPARE_PERMUTATIONS);
+        /* 20 boots a side: random permutations, whose p is never 0 */
+        assert_true(r1.rows[i].min_p > 0 && r1.rows[i].min_p < 0.001);
         assert_memory_equal(&r1.rows[i], &r2.rows[i], sizeof(r1.rows[i]));
     }
     /* Another seed: other draws, the same answer within Monte Carlo error. */
@@ -430,7 +435,7 @@ static void test_order_and_missing(void **state)
     assert_string_equal(r.rows[1].config, "aa");
     assert_int_equal(r.only_base, 1);
     assert_int_equal(r.only_new, 1);
-    assert_int_equal(r.rows[1].verdict, COMPARE_REGRESSION);
+    assert_int_equal(r.rows[1].verdict, COMPARE_WORSE);
     assert_int_equal(compare_exit_code(&r), PVB_EXIT_REGRESSION);
     assert_int_equal(compare_regressed_configs(&r, regressed, 4), 1);
     assert_string_equal(regressed[0], "aa");
@@ -460,10 +465,10 @@ static void test_zero_base(void **state)
     row = test_find(&r, "virtio-net", "loss_pct");
     assert_true(isinf(row->change_pct) && row->change_pct > 0);
     assert_true(isnan(row->change_lo));
-    assert_int_equal(row->verdict, COMPARE_REGRESSION); /* loss from 0 to 3%: worse */
+    assert_int_equal(row->verdict, COMPARE_WORSE); /* loss from 0 to 3%: worse */
     row = test_find(&r, "virtio-net", "iops");
     assert_true(row->change_pct == 0.0);
-    assert_int_equal(row->verdict, COMPARE_NO_CHANGE);
+    assert_int_equal(row->verdict, COMPARE_SAME);
     compare_result_free(&r);
     samples_free(&sb);
     samples_free(&sn);
@@ -557,6 +562,10 @@ static int test_teardown_tmp(void **state)
     return nftw(test_tmp, test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The backend test_write_run writes into run.json; test_make_pair's NEW gets test_backend_new. */
+static const char *test_backend = "qemu";
+static const char *test_backend_new = "qemu";
+
 /* A run folder: run.json with these properties and samples.csv. */
 static void test_write_run(const char *dir, const char *accel, const char *kernel,
                            const char *scenario, const char *dev2, const struct sample_set *set)
@@ -571,9 +580,10 @@ static void test_write_run(const char *dir, const char *accel, const char *kerne
                  "\"run_id\":\"r-%s\",\"scenario\":{\"name\":\"%s\"},\"guest_kernel\":\"%s\","
                  "\"qemu_version\":\"QEMU emulator version 7.2.22\","
                  "\"accelerator\":{\"name\":\"%s\",\"reason\":\"\"},\"start\":\"2026-01-01\","
+                 "\"backend\":\"%s\","
                  "\"configs\":[{\"config\":\"ide\",\"device\":\"ide\",\"status\":\"ok\"},"
                  "{\"config\":\"%s\",\"device\":\"%s\",\"status\":\"ok\"}]}\n",
-                 accel, scenario, kernel, accel, dev2, dev2);
+                 accel, scenario, kernel, accel, test_backend, dev2, dev2);
     snprintf(path, sizeof(path), "%s/run.json", dir);
     assert_int_equal(results_write_atomic(path, json, (size_t)n), 0);
     snprintf(path, sizeof(path), "%s/samples.csv", dir);
@@ -594,7 +604,9 @@ static void test_make_pair(const char *base, const char *nw, const char *accel2,
     test_add_cell(&sn, "ide", "randread", "iops", 1000.0, 0.01, 6, 3);
     test_add_cell(&sn, "virtio-blk", "randread", "iops", 4000.0, 0.01, 6, 4);
     test_write_run(base, "kvm", "6.1.0-56-amd64", "quick", "virtio-blk", &sb);
+    test_backend = test_backend_new;
     test_write_run(nw, accel2, kernel2, scen2, dev2, &sn);
+    test_backend = "qemu";
     samples_free(&sb);
     samples_free(&sn);
 }
@@ -603,6 +615,7 @@ static void test_runs_on_disk(void **state)
 {
     char base[512];
     char nw[512];
+    char outdir[512];
     char path[600];
     struct compare_options o;
     struct compare_result r;
@@ -616,17 +629,22 @@ static void test_runs_on_disk(void **state)
     o.plot = 0;
     snprintf(base, sizeof(base), "%s/base", test_tmp);
 
-    /* Same properties: compared, one regression, compare.json in NEW. */
+    /* Same properties: compared, one regression, compare.json in -o DIR and not in NEW. */
     snprintf(nw, sizeof(nw), "%s/new-ok", test_tmp);
+    snprintf(outdir, sizeof(outdir), "%s/cmp-out", test_tmp);
+    o.outdir = outdir;
     test_make_pair(base, nw, "kvm", "6.1.0-56-amd64", "quick", "virtio-blk");
     assert_int_equal(compare_runs(base, nw, &o, &r), PVB_EXIT_OK);
     assert_int_equal(r.n, 2);
-    assert_int_equal(r.n_regression, 1);
+    assert_int_equal(r.n_worse, 1);
     assert_string_equal(r.base.accelerator, "kvm");
+    assert_string_equal(r.base.backend, "qemu");
     assert_int_equal(compare_report(&r, &o, devnull), PVB_EXIT_OK);
     assert_int_equal(compare_exit_code(&r), PVB_EXIT_REGRESSION);
     compare_result_free(&r);
     snprintf(path, sizeof(path), "%s/compare.json", nw);
+    assert_int_not_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/compare.json", outdir);
     root = json_object_from_file(path);
     assert_non_null(root);
     assert_true(json_object_object_get_ex(root, "format", &v));
@@ -644,6 +662,18 @@ static void test_runs_on_disk(void **state)
     o.force = 1;
     assert_int_equal(compare_runs(base, nw, &o, &r), PVB_EXIT_OK);
     assert_non_null(strstr(r.forced, "accelerator"));
+    compare_result_free(&r);
+    o.force = 0;
+
+    /* Another backend (libvirt against qemu) is refused too, unless forced. */
+    snprintf(nw, sizeof(nw), "%s/new-libvirt", test_tmp);
+    test_backend_new = "libvirt";
+    test_make_pair(base, nw, "kvm", "6.1.0-56-amd64", "quick", "virtio-blk");
+    test_backend_new = "qemu";
+    assert_int_equal(compare_runs(base, nw, &o, &r), PVB_EXIT_USAGE);
+    o.force = 1;
+    assert_int_equal(compare_runs(base, nw, &o, &r), PVB_EXIT_OK);
+    assert_non_null(strstr(r.forced, "backend: BASE qemu, NEW libvirt"));
     compare_result_free(&r);
     o.force = 0;
 
@@ -790,7 +820,7 @@ static void test_baseline(void **state)
     compare_options_init(&o);
     o.plot = 0;
     assert_int_equal(baseline_compare(other, "main", dir, &o, &r), PVB_EXIT_REGRESSION);
-    assert_int_equal(r.n_regression, 1);
+    assert_int_equal(r.n_worse, 1);
     compare_result_free(&r);
     assert_int_equal(baseline_compare(other, "missing", dir, &o, NULL), PVB_EXIT_USAGE);
 
