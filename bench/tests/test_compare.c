@@ -20,11 +20,15 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
 
 #include "baseline.h"
+#include "cireport.h"
 #include "compare.h"
 #include "exitcode.h"
 #include "metric.h"
+#include "permtest.h"
 #include "results.h"
 #include "stats.h"
 #include "util.h"
@@ -753,6 +757,242 @@ static void test_main_cli(void **state)
     assert_int_equal(compare_main(2, argv), PVB_EXIT_USAGE);
 }
 
+/* ---- boots as the unit --------------------------------------------------------------------- */
+
+/*
+ * One cell of `boots` boots of `reps` repetitions: boot k's level is center * (1 + between *
+ * N(0,1)), its repetitions that level * (1 + within * N(0,1)).
+ */
+static void test_add_boots(struct sample_set *set, const char *config, double center,
+                           double between, double within, unsigned boots, unsigned reps,
+                           uint64_t seed)
+{
+    struct stats_rng rng;
+    struct sample s;
+
+    stats_rng_seed(&rng, seed);
+    memset(&s, 0, sizeof(s));
+    snprintf(s.config, sizeof(s.config), "%s", config);
+    snprintf(s.device, sizeof(s.device), "%s", config);
+    snprintf(s.workload, sizeof(s.workload), "randread");
+    snprintf(s.metric, sizeof(s.metric), "iops");
+    for (unsigned k = 0; k < boots; k++) {
+        double level = center * (1.0 + between * test_noise(&rng));
+
+        for (unsigned i = 0; i < reps; i++) {
+            s.boot = k;
+            s.rep = k * reps + i + 1;
+            s.value = level * (1.0 + within * test_noise(&rng));
+            assert_int_equal(samples_add(set, &s), 0);
+        }
+    }
+}
+
+/*
+ * Nothing changed, but each boot lands 10 % off at random (TCG on a loaded host): pooling the
+ * repetitions as if independent calls many of 20 such A/A trials DIFFERENT, the boot as the
+ * unit none of them.
+ */
+static void test_boot_effect_not_different(void **state)
+{
+    unsigned naive = 0, boots = 0, unknown = 0;
+
+    (void)state;
+    for (uint64_t t = 0; t < 20; t++) {
+        struct sample_set sb = {0}, sn = {0};
+        struct compare_options o;
+        struct compare_result r;
+        struct permtest pt;
+        double *vb, *vn;
+
+        compare_options_init(&o);
+        test_add_boots(&sb, "ide", 1000.0, 0.10, 0.005, 6, 4, 500 + t);
+        test_add_boots(&sn, "ide", 1000.0, 0.10, 0.005, 6, 4, 900 + t);
+        assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+        assert_int_equal(r.n, 1);
+        assert_true(r.rows[0].v.between_share > 0.9); /* the boots make the spread */
+        boots += r.rows[0].verdict == COMPARE_WORSE || r.rows[0].verdict == COMPARE_BETTER;
+        unknown += r.rows[0].verdict == COMPARE_UNKNOWN;
+        /* the pooled test of every repetition, the flaw the boots remove */
+        vb = malloc(sb.n * sizeof(*vb));
+        vn = malloc(sn.n * sizeof(*vn));
+        assert_non_null(vb);
+        assert_non_null(vn);
+        for (size_t i = 0; i < sb.n; i++) {
+            vb[i] = sb.v[i].value;
+        }
+        for (size_t i = 0; i < sn.n; i++) {
+            vn[i] = sn.v[i].value;
+        }
+        assert_int_equal(permtest_run(vb, sb.n, vn, sn.n, 0.01, 1, &pt), 0);
+        naive += pt.p < 0.01 && fabs(r.rows[0].change_pct) > 5.0;
+        free(vb);
+        free(vn);
+        compare_result_free(&r);
+        samples_free(&sb);
+        samples_free(&sn);
+    }
+    assert_int_equal(boots, 0);
+    assert_true(unknown > 0);
+    assert_true(naive >= 4);
+}
+
+/* One row of each verdict, and the exit code each mix gives. */
+static void test_three_way(void **state)
+{
+    struct sample_set sb = {0}, sn = {0};
+    struct compare_options o;
+    struct compare_result r;
+    char buf[256];
+
+    (void)state;
+    compare_options_init(&o);
+    /* SAME: 6 boots a side, 1 % between boots, no change */
+    test_add_boots(&sb, "a", 1000.0, 0.01, 0.005, 6, 3, 1);
+    test_add_boots(&sn, "a", 1000.0, 0.01, 0.005, 6, 3, 2);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(r.rows[0].verdict, COMPARE_SAME);
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_OK);
+    compare_result_free(&r);
+    /* UNKNOWN: one boot a side, whatever the change: no interval, no p */
+    test_add_boots(&sb, "b", 1000.0, 0.01, 0.005, 1, 6, 3);
+    test_add_boots(&sn, "b", 500.0, 0.01, 0.005, 1, 6, 4);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(test_find(&r, "b", "iops")->verdict, COMPARE_UNKNOWN);
+    assert_true(isnan(test_find(&r, "b", "iops")->change_lo));
+    assert_int_equal(test_find(&r, "b", "iops")->v.boots_a, 1);
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_UNDECIDED);
+    compare_result_free(&r);
+    /* DIFFERENT, better: +20 % over 6 boots */
+    test_add_boots(&sb, "c", 1000.0, 0.01, 0.005, 6, 3, 5);
+    test_add_boots(&sn, "c", 1200.0, 0.01, 0.005, 6, 3, 6);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(test_find(&r, "c", "iops")->verdict, COMPARE_BETTER);
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_UNDECIDED); /* "b" is still UNKNOWN */
+    compare_result_free(&r);
+    /* DIFFERENT, worse: -20 %; one worse cell is exit 1 whatever the others say */
+    test_add_boots(&sb, "d", 1000.0, 0.01, 0.005, 6, 3, 7);
+    test_add_boots(&sn, "d", 800.0, 0.01, 0.005, 6, 3, 8);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(test_find(&r, "d", "iops")->verdict, COMPARE_WORSE);
+    assert_int_equal(r.n_same, 1);
+    assert_int_equal(r.n_unknown, 1);
+    assert_int_equal(r.n_better, 1);
+    assert_int_equal(r.n_worse, 1);
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_REGRESSION);
+    /* the CI sentence of the worse row names its interval */
+    {
+        struct cireport_row cr = {"d", "randread", "iops", NULL, test_find(&r, "d", "iops")->v};
+
+        cireport_describe(&cr, buf, sizeof(buf));
+        assert_non_null(strstr(buf, "DIFFERENT, worse"));
+    }
+    compare_result_free(&r);
+    samples_free(&sb);
+    samples_free(&sn);
+}
+
+/* A calibrated floor above --threshold is the one applied, and the row says so. */
+static void test_calibrated_threshold(void **state)
+{
+    struct sample_set sb = {0}, sn = {0};
+    struct compare_options o;
+    struct compare_result r;
+    struct calibrate_table *t = calloc(1, sizeof(*t));
+
+    (void)state;
+    assert_non_null(t);
+    test_add_boots(&sb, "a", 1000.0, 0.01, 0.005, 6, 3, 11);
+    test_add_boots(&sn, "a", 920.0, 0.01, 0.005, 6, 3, 12);
+    compare_options_init(&o);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(r.rows[0].verdict, COMPARE_WORSE); /* -8 % beyond 5 % */
+    assert_false(r.rows[0].v.threshold_calibrated);
+    compare_result_free(&r);
+    /* this host moves 12 % between identical runs: -8 % is inside its noise */
+    snprintf(t->key, sizeof(t->key), "h/tcg");
+    snprintf(t->v[0].workload, sizeof(t->v[0].workload), "randread");
+    snprintf(t->v[0].metric, sizeof(t->v[0].metric), "iops");
+    t->v[0].noise_pct = 12.0;
+    t->n = 1;
+    o.noise = t;
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(r.rows[0].verdict, COMPARE_SAME);
+    assert_true(r.rows[0].v.threshold_calibrated);
+    assert_true(r.rows[0].v.threshold_pct == 12.0);
+    compare_result_free(&r);
+    /* a floor below --threshold changes nothing */
+    t->v[0].noise_pct = 2.0;
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(r.rows[0].verdict, COMPARE_WORSE);
+    assert_false(r.rows[0].v.threshold_calibrated);
+    compare_result_free(&r);
+    samples_free(&sb);
+    samples_free(&sn);
+    free(t);
+}
+
+/* How many nodes of doc match expr. */
+static int test_xpath_count(xmlDocPtr doc, const char *expr)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathObjectPtr x = ctx ? xmlXPathEvalExpression(BAD_CAST expr, ctx) : NULL;
+    int n = x && x->nodesetval ? x->nodesetval->nodeNr : -1;
+
+    xmlXPathFreeObject(x);
+    xmlXPathFreeContext(ctx);
+    return n;
+}
+
+/* compare --junit and --markdown: the files are written and the JUnit reads back. */
+static void test_junit_markdown(void **state)
+{
+    char base[512], nw[512], dir[512], junit[600], md[600], text[4096];
+    char *argv[12];
+    xmlDocPtr doc;
+    FILE *f;
+    size_t n;
+    int argc = 0;
+
+    (void)state;
+    snprintf(base, sizeof(base), "%s/ci-base", test_tmp);
+    snprintf(nw, sizeof(nw), "%s/ci-new", test_tmp);
+    snprintf(dir, sizeof(dir), "%s/ci-out", test_tmp);
+    snprintf(junit, sizeof(junit), "%s/junit.xml", test_tmp);
+    snprintf(md, sizeof(md), "%s/summary.md", test_tmp);
+    test_make_pair(base, nw, "kvm", "6.1.0-56-amd64", "quick", "virtio-blk");
+    argv[argc++] = "compare";
+    argv[argc++] = base;
+    argv[argc++] = nw;
+    argv[argc++] = "--no-plot";
+    argv[argc++] = "-o";
+    argv[argc++] = dir;
+    argv[argc++] = "--junit";
+    argv[argc++] = junit;
+    argv[argc++] = "--markdown";
+    argv[argc++] = md;
+    argv[argc] = NULL;
+    assert_int_equal(compare_main(argc, argv), PVB_EXIT_REGRESSION);
+    snprintf(text, sizeof(text), "%s/compare.json", dir);
+    assert_int_equal(access(text, F_OK), 0);
+    snprintf(text, sizeof(text), "%s/compare.json", nw);
+    assert_int_not_equal(access(text, F_OK), 0);
+    doc = xmlReadFile(junit, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    assert_int_equal(test_xpath_count(doc, "//testsuite/testcase"), 2);
+    assert_int_equal(test_xpath_count(doc, "//testcase/failure"), 1);
+    assert_int_equal(test_xpath_count(doc, "//testcase/skipped"), 0);
+    assert_int_equal(test_xpath_count(doc, "//testsuite[@failures='1']"), 1);
+    xmlFreeDoc(doc);
+    f = fopen(md, "r");
+    assert_non_null(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "virtio-blk"));
+    assert_non_null(strstr(text, "DIFFERENT"));
+}
+
 /* ---- baselines ----------------------------------------------------------------------------- */
 
 static void test_baseline(void **state)
@@ -861,6 +1101,10 @@ int main(void)
         cmocka_unit_test(test_meta_mismatch),
         cmocka_unit_test(test_runs_on_disk),
         cmocka_unit_test(test_main_cli),
+        cmocka_unit_test(test_boot_effect_not_different),
+        cmocka_unit_test(test_three_way),
+        cmocka_unit_test(test_calibrated_threshold),
+        cmocka_unit_test(test_junit_markdown),
         cmocka_unit_test(test_baseline),
     };
 
