@@ -21,8 +21,8 @@
 #define CALIBRATE_PATH_MAX 4096
 #define CALIBRATE_FILE_MAX (1u << 20)
 #define CALIBRATE_ESTIMATOR                                                                        \
-    "95th percentile of |x| over every A/A cell's change of the boot means and the ends of its "   \
-    "hierarchical-bootstrap 95% interval"
+    "95th percentile of |x| over every A/A cell's change of the boot means and the distances "     \
+    "of its hierarchical-bootstrap 95% interval ends from that change"
 
 /* The values gathered for one workload x metric. */
 struct calibrate_vals {
@@ -169,10 +169,12 @@ int calibrate_acc_add(struct calibrate_acc *acc, const struct sample_set *a,
         if (sb.n == 0) {
             continue;
         }
+        /* The change is one draw of what identical configurations do here; the interval's
+         * ends, taken around it, are the resamples' spread of that draw. */
         if (verdict_decide(&sa, &sb, &o, &v) < 0 ||
             calibrate_push(acc, &a->v[i], v.change_pct) < 0 ||
-            calibrate_push(acc, &a->v[i], v.lo_pct) < 0 ||
-            calibrate_push(acc, &a->v[i], v.hi_pct) < 0) {
+            calibrate_push(acc, &a->v[i], v.lo_pct - v.change_pct) < 0 ||
+            calibrate_push(acc, &a->v[i], v.hi_pct - v.change_pct) < 0) {
             goto out;
         }
     }
@@ -396,8 +398,8 @@ static void calibrate_usage(FILE *f)
                "\n"
                "Each pair of run folders is an A/A: the same scenario run twice on this host with\n"
                "nothing changed. Stores per workload and metric the host's noise floor, the\n"
-               "95th percentile of |change| between identical configurations (of the changes and\n"
-               "of the ends of their 95%% intervals), under this host and the runs' accelerator\n"
+               "95th percentile of |change| between identical configurations (the changes and\n"
+               "their 95%% intervals' half-widths), under this host and the runs' accelerator\n"
                "in $PVBENCH_STATE_DIR/calibration.json (or --file F). pvbench compare then uses\n"
                "max(--threshold, floor) per cell and says which applied. docs/regression.md\n");
 }
@@ -497,7 +499,7 @@ int calibrate_main(int argc, char **argv)
         log_err("calibrate: %s: %s", file ? file : "calibration file", strerror(errno));
         goto out;
     }
-    if (!file && calibrate_default_path(why, sizeof(why)) == 0) {
+    if (!file && calibrate_default_path(why, sizeof(why)) >= 0) {
         file = why;
     }
     printf("written: %s\n", file);

@@ -7,10 +7,11 @@
  *
  * The estimator (verdict_noise_floor): the 95th percentile, linearly interpolated, of the
  * absolute values of, for every A/A cell (configuration x workload x metric of every pair),
- * its change of the boot means and the two ends of its hierarchical-bootstrap 95 % interval
- * (cells of one boot a side have no interval and give their change only). The interval ends
- * stand for the resamples: without them a floor from a single pair of a two-disk scenario
- * would rest on two numbers.
+ * its change of the boot means and the distances of the two ends of its hierarchical-
+ * bootstrap 95 % interval from that change (cells of one boot a side have no interval and
+ * give their change only). The change is one draw of what identical configurations do on this
+ * host; the interval's half-widths are the resamples' spread around it, so that a floor from
+ * a single pair of a two-disk scenario does not rest on two numbers.
  *
  * calibration.json in the state folder ($PVBENCH_STATE_DIR, registry.h):
  *   {"format":"pvbench-calibration","version":1,"estimator":"...","hosts":{"<host>/<accel>":

@@ -1094,6 +1094,18 @@ static void compare_print_table(const struct compare_result *r, FILE *out)
 /* The closing lines: counts, what was left out, which threshold applied, the verdict. */
 static void compare_print_summary(const struct compare_result *r, FILE *out)
 {
+    const struct compare_row *top = NULL;
+    unsigned few = 0;
+
+    for (size_t i = 0; i < r->n; i++) {
+        const struct verdict *v = &r->rows[i].v;
+
+        if (v->threshold_calibrated && (!top || v->threshold_pct > top->v.threshold_pct)) {
+            top = &r->rows[i];
+        }
+        few += r->rows[i].verdict == COMPARE_UNKNOWN &&
+               (v->boots_a < r->reps_needed || v->boots_b < r->reps_needed);
+    }
     fprintf(out,
             "\n%zu compared: %u SAME, %u DIFFERENT worse, %u DIFFERENT better, %u UNKNOWN\n"
             "(base and new: the mean of the boot means; change and its 95%% interval: hierarchical "
@@ -1101,8 +1113,17 @@ static void compare_print_summary(const struct compare_result *r, FILE *out)
             "between: the share of the spread that is between boots; thresh: %g%% or, marked c, "
             "this host's calibrated noise floor when larger; alpha %g)\n",
             r->n, r->n_same, r->n_worse, r->n_better, r->n_unknown, r->threshold_pct, r->alpha);
-    if (r->calibrated[0]) {
-        fprintf(out, "noise floors: calibrated for %s (pvbench calibrate)\n", r->calibrated);
+    if (r->calibrated[0] && top) {
+        /* A floor far above the user's threshold hides changes below it: say how far. */
+        fprintf(out,
+                "noise floors: calibrated for %s (pvbench calibrate), above --threshold in some "
+                "cells, the largest %s %s %.3g%%: this host cannot see smaller changes there\n",
+                r->calibrated, top->workload, top->metric, top->v.threshold_pct);
+    } else if (r->calibrated[0]) {
+        fprintf(out,
+                "noise floors: calibrated for %s (pvbench calibrate), none above "
+                "--threshold\n",
+                r->calibrated);
     } else {
         fprintf(out, "noise floors: none calibrated for this host and accelerator (pvbench "
                      "calibrate): the threshold is --threshold's\n");
@@ -1111,11 +1132,16 @@ static void compare_print_summary(const struct compare_result *r, FILE *out)
         fprintf(out, "not compared: %u cells only in BASE, %u only in NEW\n", r->only_base,
                 r->only_new);
     }
-    if (r->n_unknown > 0) {
+    if (few > 0) {
         fprintf(out,
-                "UNKNOWN: the test needs at least %u boots per side for alpha %g (scenario key "
-                "boots); a wide interval is inconclusive, not \"no change\"\n",
-                r->reps_needed, r->alpha);
+                "UNKNOWN: %u row%s with fewer boots than the %u per side the test needs for "
+                "alpha %g (scenario key boots)\n",
+                few, few == 1 ? "" : "s", r->reps_needed, r->alpha);
+    }
+    if (r->n_unknown > few) {
+        fprintf(out, "UNKNOWN: %u row%s inconclusive at these boots (a wide interval is not "
+                     "\"no change\"); each says about how many more would settle it\n",
+                r->n_unknown - few, r->n_unknown - few == 1 ? "" : "s");
     }
     switch (compare_exit_code(r)) {
     case PVB_EXIT_REGRESSION:
