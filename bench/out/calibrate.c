@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +21,8 @@
 #include "verdict.h"
 
 #define CALIBRATE_PATH_MAX 4096
+/* Most A/A pairs one `calibrate SCENARIO` runs. */
+#define CALIBRATE_MAX_PAIRS 20
 #define CALIBRATE_FILE_MAX (1u << 20)
 #define CALIBRATE_ESTIMATOR                                                                        \
     "95th percentile of |x| over every A/A cell's change of the boot means and the distances "     \
@@ -395,7 +399,10 @@ static int calibrate_run_accel(const char *dir, char *buf, size_t len, char *why
 static void calibrate_usage(FILE *f)
 {
     fprintf(f, "usage: pvbench calibrate RUN_A RUN_B [RUN_C RUN_D ...] [--file F]\n"
+               "       pvbench calibrate SCENARIO.ini [--pairs N] [--runs DIR] [--file F]\n"
                "\n"
+               "With a scenario it runs it 2 x N times (pvbench run, one after the other, into\n"
+               "DIR, default a new ./calibrate-NAME) and calibrates on those pairs.\n"
                "Each pair of run folders is an A/A: the same scenario run twice on this host with\n"
                "nothing changed. Stores per workload and metric the host's noise floor, the\n"
                "95th percentile of |change| between identical configurations (the changes and\n"
@@ -418,13 +425,89 @@ static int calibrate_read(const char *dir, struct sample_set *set)
     return PVB_EXIT_OK;
 }
 
+/* `pvbench run -o out scenario` as a child of this process; its exit code, -1 if none. */
+static int calibrate_run_child(const char *scenario, const char *out)
+{
+    char *const argv[] = {"pvbench", "run", "-o", (char *)out, (char *)scenario, NULL};
+    int status;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        return -1;
+    }
+    if (pid == 0) {
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return -1;
+        }
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * calibrate SCENARIO: `pairs` A/A pairs run into a new folder (runs, or ./calibrate-<stem>),
+ * their paths into dirs (2 x pairs, CALIBRATE_PATH_MAX each). PVB_EXIT_OK or the failure.
+ */
+static int calibrate_run_pairs(const char *scenario, unsigned pairs, const char *runs,
+                               char (*dirs)[CALIBRATE_PATH_MAX])
+{
+    char top[CALIBRATE_PATH_MAX], stem[128];
+    const char *base = strrchr(scenario, '/');
+    char *dot;
+
+    snprintf(stem, sizeof(stem), "%s", base ? base + 1 : scenario);
+    dot = strrchr(stem, '.');
+    if (dot) {
+        *dot = '\0';
+    }
+    if (runs ? util_strlcpy(top, runs, sizeof(top)) < 0
+             : util_fmt(top, sizeof(top), "calibrate-%s", stem) < 0) {
+        log_err("calibrate: path too long");
+        return PVB_EXIT_USAGE;
+    }
+    if (mkdir(top, 0755) < 0) {
+        log_err("calibrate: %s: %s (give a new folder with --runs)", top, strerror(errno));
+        return PVB_EXIT_USAGE;
+    }
+    for (unsigned k = 0; k < 2 * pairs; k++) {
+        int rc;
+
+        if (util_fmt(dirs[k], CALIBRATE_PATH_MAX, "%s/pair%u-%c", top, k / 2 + 1,
+                     k % 2 ? 'b' : 'a') < 0) {
+            log_err("calibrate: path too long");
+            return PVB_EXIT_USAGE;
+        }
+        log_info("calibrate: A/A run %u of %u into %s", k + 1, 2 * pairs, dirs[k]);
+        rc = calibrate_run_child(scenario, dirs[k]);
+        if (rc != PVB_EXIT_OK) {
+            log_err("calibrate: pvbench run %s exited %d: no floor from an incomplete run", dirs[k],
+                    rc);
+            return rc > 0 ? rc : PVB_EXIT_FAILED;
+        }
+    }
+    return PVB_EXIT_OK;
+}
+
 int calibrate_main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"file", required_argument, NULL, 'f'},
+        {"pairs", required_argument, NULL, 'p'},
+        {"runs", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    static char dirs[2 * CALIBRATE_MAX_PAIRS][CALIBRATE_PATH_MAX];
+    char *paths[2 * CALIBRATE_MAX_PAIRS];
+    const char *runs = NULL;
+    unsigned pairs = 1;
+    struct stat st;
+    char *end;
     struct calibrate_table *t = NULL;
     struct calibrate_acc *acc = NULL;
     const char *file = NULL;
@@ -435,6 +518,16 @@ int calibrate_main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'f') {
             file = optarg;
+        } else if (c == 'r') {
+            runs = optarg;
+        } else if (c == 'p') {
+            unsigned long v = strtoul(optarg, &end, 10);
+
+            if (end == optarg || *end || v < 1 || v > CALIBRATE_MAX_PAIRS) {
+                log_err("--pairs: '%s' is not 1 .. %d", optarg, CALIBRATE_MAX_PAIRS);
+                return PVB_EXIT_USAGE;
+            }
+            pairs = (unsigned)v;
         } else if (c == 'h') {
             calibrate_usage(stdout);
             return PVB_EXIT_OK;
@@ -442,6 +535,18 @@ int calibrate_main(int argc, char **argv)
             calibrate_usage(stderr);
             return PVB_EXIT_USAGE;
         }
+    }
+    if (argc - optind == 1 && stat(argv[optind], &st) == 0 && S_ISREG(st.st_mode)) {
+        rc = calibrate_run_pairs(argv[optind], pairs, runs, dirs);
+        if (rc != PVB_EXIT_OK) {
+            return rc;
+        }
+        for (unsigned k = 0; k < 2 * pairs; k++) {
+            paths[k] = dirs[k];
+        }
+        argv = paths;
+        argc = (int)(2 * pairs);
+        optind = 0;
     }
     if (argc - optind < 2 || (argc - optind) % 2) {
         log_err("calibrate: expected pairs of run folders (A/A), got %d folders", argc - optind);

@@ -1,6 +1,7 @@
 /*
  * The noise floor of this host: `pvbench calibrate RUN_A RUN_B [RUN_C RUN_D ...]` takes A/A
- * pairs (two runs of the same scenario on this host, nothing changed between them) and stores,
+ * pairs (two runs of the same scenario on this host, nothing changed between them; `pvbench
+ * calibrate SCENARIO [--pairs N]` makes them, one run after the other) and stores,
  * per workload and metric, how far identical configurations move apart here; `pvbench
  * compare` then never calls a change SAME or DIFFERENT inside that floor (its threshold for
  * a cell is the larger of the user's and the floor, verdict.h).
@@ -78,7 +79,7 @@ int calibrate_store(const char *path, const struct calibrate_table *t)
 /* The default file: <state folder>/calibration.json. -1 if the path is too long. */
 int calibrate_default_path(char *buf, size_t len);
 
-/* pvbench calibrate RUN_A RUN_B [RUN_C RUN_D ...] [--file F] */
+/* pvbench calibrate RUN_A RUN_B [RUN_C RUN_D ...] | SCENARIO [--pairs N] [--runs D] [--file F] */
 int calibrate_main(int argc, char **argv);
 
 #endif

@@ -34,6 +34,21 @@ chmod +x "$slow"
 run a1
 run a2
 run slow "PVBENCH_AGENT=$slow"
+# pvbench calibrate on the A/A pair: a floor per workload and metric, under host/accelerator.
+"$PVBENCH" calibrate --file "$TMP/cal.json" "$TMP/a1" "$TMP/a2" >"$TMP/cal.txt" 2>&1
+rc=$?
+[ $rc -eq 0 ] || { cat "$TMP/cal.txt"; fail "calibrate exited $rc"; }
+python3 - "$TMP/cal.json" <<'PY' || fail "calibration.json has no iops floor for host/none"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "pvbench-calibration"
+(key, e), = d["hosts"].items()
+assert key.endswith("/none") and e["pairs"] == 1
+assert any(f["workload"] == "randread" and f["metric"] == "iops" and f["noise_pct"] >= 0
+           for f in e["floors"])
+PY
+ok "calibrate: $(grep -c '%' "$TMP/cal.txt") floors from the A/A pair"
+
 # Until the run executes the plan's rounds of boots, every sample is boot 0 and no verdict
 # can be reached: say so instead of failing on it.
 boots=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "boot") b = i; next }
