@@ -22,8 +22,8 @@
 static char test_dir[] = "/tmp/pvbench-test-calibrate.XXXXXX";
 
 /* One cell of boots x reps values around center, boot levels spread by `between` (uniform). */
-static void add_cell(struct sample_set *set, const char *config, const char *metric,
-                     double center, double between, unsigned boots, unsigned reps, uint64_t seed)
+static void add_cell(struct sample_set *set, const char *config, const char *metric, double center,
+                     double between, unsigned boots, unsigned reps, uint64_t seed)
 {
     struct stats_rng rng;
     struct sample s;

@@ -184,8 +184,7 @@ static void test_shift_low_noise(void **state)
     assert_int_equal(test_one("lat_mean_us", 100.0, 110.0, 0.01, 10, &row), COMPARE_WORSE);
     assert_true(row.change_pct > 8.5 && row.change_pct < 11.5);
     /* The opposite moves are improvements. */
-    assert_int_equal(test_one("throughput_mib_s", 100.0, 110.0, 0.01, 10, NULL),
-                     COMPARE_BETTER);
+    assert_int_equal(test_one("throughput_mib_s", 100.0, 110.0, 0.01, 10, NULL), COMPARE_BETTER);
     assert_int_equal(test_one("lat_mean_us", 100.0, 90.0, 0.01, 10, NULL), COMPARE_BETTER);
     assert_int_equal(test_one("iops", 5000.0, 4500.0, 0.01, 10, NULL), COMPARE_WORSE);
 }
@@ -210,8 +209,7 @@ static void test_shift_heavy_noise(void **state)
     struct compare_result r;
 
     (void)state;
-    assert_int_not_equal(test_one("throughput_mib_s", 100.0, 90.0, 0.30, 10, &row),
-                         COMPARE_WORSE);
+    assert_int_not_equal(test_one("throughput_mib_s", 100.0, 90.0, 0.30, 10, &row), COMPARE_WORSE);
     assert_true(row.p >= 0.01);
     /* Whatever the draw, 30% noise never makes a 10% shift a regression at n = 10. */
     compare_options_init(&o);
