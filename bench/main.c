@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "baseline.h"
+#include "calibrate.h"
 #include "cli.h"
 #include "compare.h"
 #include "demo.h"
@@ -438,7 +439,7 @@ static const struct main_cmd main_cmds[] = {
     {&main_version_cli, cmd_version}, {&store_cli, store_cli_main},
     {&history_trend_cli, history_trend_main}, {&history_changes_cli, history_changes_main},
     {&history_check_cli, history_check_main}, {&history_report_cli, history_report_main},
-    {&qemuver_fetch_cli, qemuver_fetch_main},
+    {&qemuver_fetch_cli, qemuver_fetch_main}, {&calibrate_cli, calibrate_main},
 };
 /* clang-format on */
 

@@ -35,6 +35,7 @@ int record_sample(struct sample_set *set, const struct record_target *t, const c
     util_strlcpy(s.metric, metric, sizeof(s.metric));
     util_strlcpy(s.unit, m ? m->unit : "", sizeof(s.unit));
     s.rep = rep;
+    s.boot = t->boot;
     s.value = value;
     return samples_add(set, &s);
 }

@@ -25,6 +25,7 @@ struct record_target {
      * I/O metrics only (its CPU split is the whole host's, a ratio of loss rates means
      * nothing, there is no QEMU to cost). */
     unsigned vcpus;
+    unsigned boot; /* which guest of the configuration (plan_step.boot): the boot column */
 };
 
 /* What the host measured around one job; -1: not measured. */

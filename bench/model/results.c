@@ -23,7 +23,8 @@
 #include "util.h"
 
 #define RESULTS_SAMPLE_COLS_V1 9 /* before the host column */
-#define RESULTS_SAMPLE_COLS 10
+#define RESULTS_SAMPLE_COLS_V2 10 /* before the boot column */
+#define RESULTS_SAMPLE_COLS 11
 /* Room for any struct text field once quoted: every char doubled, two quotes, NUL. */
 #define RESULTS_QUOTED_MAX (2 * 48 + 3)
 
@@ -239,13 +240,13 @@ static int results_buf_labels(struct results_buf *b, const char *config, const c
     return 0;
 }
 
-/* The last column (host), quoted when it must be, and the end of the line. */
-static int results_buf_field(struct results_buf *b, const char *text)
+/* A text column (host), quoted when it must be, followed by end (",", "\n"). */
+static int results_buf_field(struct results_buf *b, const char *text, const char *end)
 {
     char q[RESULTS_QUOTED_MAX];
 
     results_csv_field(q, sizeof(q), text);
-    return results_buf_printf(b, "%s\n", q);
+    return results_buf_printf(b, "%s%s", q, end);
 }
 
 int samples_write_csv(const char *path, const struct sample_set *set)
@@ -275,7 +276,7 @@ int samples_write_csv(const char *path, const struct sample_set *set)
         if (results_buf_labels(&b, s->config, s->device, s->class_, s->kind, s->workload, s->metric,
                                s->unit) < 0 ||
             results_buf_printf(&b, "%u,%.9g,", s->rep, s->value) < 0 ||
-            results_buf_field(&b, s->host) < 0) {
+            results_buf_field(&b, s->host, ",") < 0 || results_buf_printf(&b, "%u\n", s->boot) < 0) {
             goto out;
         }
     }
@@ -369,7 +370,8 @@ static void results_excerpt(char *out, size_t outlen, const char *s, size_t max)
 
 /*
  * Turn one decoded line into a sample, or write why not into why. cols: the columns the
- * header announced (RESULTS_SAMPLE_COLS_V1 without the host column, RESULTS_SAMPLE_COLS).
+ * header announced (RESULTS_SAMPLE_COLS_V1 without the host column, _V2 without the boot
+ * column, RESULTS_SAMPLE_COLS).
  */
 static int results_parse_row(char **f, unsigned nf, unsigned cols, struct sample *s, char *why,
                              size_t whylen)
@@ -402,6 +404,11 @@ static int results_parse_row(char **f, unsigned nf, unsigned cols, struct sample
     }
     if (cols > RESULTS_SAMPLE_COLS_V1 &&
         results_copy_field(s->host, sizeof(s->host), f[9], "host", why, whylen) < 0) {
+        return -1;
+    }
+    if (cols > RESULTS_SAMPLE_COLS_V2 && results_parse_uint(f[10], &s->boot) < 0) {
+        results_excerpt(ex, sizeof(ex), f[10], 20);
+        snprintf(why, whylen, "boot '%s' is not a non-negative integer", ex);
         return -1;
     }
     return 0;
@@ -510,6 +517,10 @@ static int results_samples_header(void *ctx, const struct csvread *c, char *err,
     }
     if (csvread_header_is(c, RESULTS_SAMPLES_HEADER_V1)) {
         x->cols = RESULTS_SAMPLE_COLS_V1; /* written before the host column: hosts stay "" */
+        return 0;
+    }
+    if (csvread_header_is(c, RESULTS_SAMPLES_HEADER_V2)) {
+        x->cols = RESULTS_SAMPLE_COLS_V2; /* written before the boot column: boots stay 0 */
         return 0;
     }
     if (!csvread_header_is(c, RESULTS_SAMPLES_HEADER)) {
@@ -844,7 +855,7 @@ int summary_write_csv(const char *path, const struct summary_set *set)
                                r->unit) < 0 ||
             results_buf_printf(&b, "%u,%.6g,%.6g,%.6g,", r->st.n, r->st.median, r->st.ci_low,
                                r->st.ci_high) < 0 ||
-            results_buf_field(&b, r->host) < 0) {
+            results_buf_field(&b, r->host, "\n") < 0) {
             goto out;
         }
     }

@@ -1,7 +1,7 @@
 /*
  * The run folder: samples (crash-safe), summaries, and the file helpers behind them.
  *
- * samples.csv  header: config,device,class,kind,workload,metric,unit,rep,value,host
+ * samples.csv  header: config,device,class,kind,workload,metric,unit,rep,value,host,boot
  * summary.csv  header: config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high,
  *              host
  * summary.json {"format":"pvbench-summary","version":1,"configs":[{"config","device","class",
@@ -10,7 +10,9 @@
  *
  * The host column (the machine the configuration ran on, a filename-safe label) came last,
  * so files written before it (the _V1 headers, without it) are still read: their samples
- * have an empty host. In a run of several hosts a configuration is "device@host".
+ * have an empty host. In a run of several hosts a configuration is "device@host". The boot
+ * column (which guest of the configuration measured the sample, plan.h's step boot) came
+ * after it: files without it (the _V2 headers) read as boot 0, one boot per configuration.
  *
  * Every write goes to "<file>.tmp", is fsync'ed, renamed over the file and the
  * folder fsync'ed: a reader (or a crash) sees the old file or the new one, never half.
@@ -27,7 +29,8 @@
 #define RESULTS_CONFIG_MAX 64
 
 #define RESULTS_SAMPLES_HEADER_V1 "config,device,class,kind,workload,metric,unit,rep,value"
-#define RESULTS_SAMPLES_HEADER RESULTS_SAMPLES_HEADER_V1 ",host"
+#define RESULTS_SAMPLES_HEADER_V2 RESULTS_SAMPLES_HEADER_V1 ",host"
+#define RESULTS_SAMPLES_HEADER RESULTS_SAMPLES_HEADER_V2 ",boot"
 #define RESULTS_SUMMARY_HEADER_V1                                                                  \
     "config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high"
 #define RESULTS_SUMMARY_HEADER RESULTS_SUMMARY_HEADER_V1 ",host"
@@ -49,6 +52,7 @@ struct sample {
     unsigned rep;
     double value;
     char host[RESULTS_HOST_MAX + 1]; /* "" when the file has no host column */
+    unsigned boot;                   /* 0 when the file has no boot column */
 };
 
 struct sample_set {

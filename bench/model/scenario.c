@@ -103,6 +103,9 @@ static const struct scn_opt scn_opts[] = {
      "[workload NAME] sections"},
     {"repetitions", SCN_UINT, SCN_MEMBER(repetitions), 0, "5", NULL, 1, 1000, 0,
      "measured repetitions of each device x workload (statistics need several)"},
+    {"boots", SCN_UINT, SCN_MEMBER(boots), 0, "1", NULL, 1, 100, 0,
+     "fresh guests per device, booted in turns (A B B A); the repetitions are spread over "
+     "them (repetition r in boot (r - 1) mod boots) and a verdict treats the boot as the unit"},
     {"runtime", SCN_SECONDS, SCN_MEMBER(runtime_s), 0, "2", NULL, 0.1, 3600, 0,
      "measured interval of one repetition"},
     {"warmup", SCN_SECONDS, SCN_MEMBER(warmup_s), 0, "0.5", NULL, 0, 600, 0,

@@ -124,6 +124,7 @@ struct scenario {
     struct scenario_workload custom[SCENARIO_MAX_WORKLOADS];
     unsigned n_custom;
     unsigned repetitions;  /* measured repetitions per device x workload */
+    unsigned boots;        /* fresh guests per device; repetitions spread over them */
     double runtime_s;      /* measured interval per job */
     double warmup_s;       /* warm-up before the measured interval */
     unsigned vcpus;

@@ -439,9 +439,16 @@ int baseline_compare(const char *run_dir, const char *name, const char *dir,
                      const struct compare_options *o, struct compare_result *res)
 {
     struct compare_result r;
+    struct compare_options oc = *o;
     char path[BASELINE_PATH_MAX];
     int rc;
 
+    /* run --baseline: the comparison is part of the run it was asked for, so its files go
+     * into that run's folder unless told otherwise (pvbench compare never writes into NEW). */
+    if (!oc.outdir && !oc.output) {
+        oc.outdir = run_dir;
+    }
+    o = &oc;
     if (baseline_path(name, dir, path, sizeof(path)) < 0) {
         if (errno == EINVAL) {
             log_err("baseline '%s': not a valid baseline name", name);

@@ -68,6 +68,7 @@ static struct record_target run_target(const struct run_ctx *r, unsigned di)
         .class_ = devmodel_class_name(dev->class),
         .kind = dev->kind,
         .vcpus = r->s.vcpus,
+        .boot = r->cfg[di].boot,
     };
 
     return t;
@@ -777,6 +778,7 @@ static int run_plan_build(struct run_ctx *r, unsigned h0, unsigned n, const int 
     d.lo = lo;
     d.hi = hi;
     d.warmup_jobs = r->s.warmup_jobs;
+    d.boots = r->s.boots;
     d.host_blk = hostbase_target_is_open(&r->bare, DEVMODEL_BLK);
     /* The bare host's network client joins the guests' test network: this machine's. */
     d.host_net = run_bare_beside(r);
@@ -808,6 +810,7 @@ static void exec_boot(struct run_exec *x, const struct plan_step *st)
     int *up = &x->up[st->host][st->config];
 
     *up = 0; /* a configuration may be booted again after its STOP */
+    r->cfg[st->config].boot = st->boot;
     if (r->s.devices[st->config]->kind == DEVMODEL_NET && run_net_prepare(r, st->config) < 0) {
         return;
     }

@@ -31,6 +31,7 @@ struct config_state {
     char why_source[128];           /* where the "why" counts came from ("" if none) */
     unsigned retries;               /* jobs run again on a fresh guest after a lost one */
     char retry_reason[512];         /* why the last of them was lost */
+    unsigned boot;                  /* the guest up now: plan_step.boot (samples' boot column) */
 };
 
 /*

@@ -108,6 +108,7 @@ static void assert_sample_equal(const struct sample *a, const struct sample *b)
     assert_int_equal(a->rep, b->rep);
     assert_true(a->value == b->value);
     assert_string_equal(a->host, b->host);
+    assert_int_equal(a->boot, b->boot);
 }
 
 static int setup_dirs(void **state)
@@ -182,6 +183,7 @@ static void test_samples_round_trip(void **state)
     assert_int_equal(samples_add(&set, &s), 0);
     make_sample(&s, "virtio@hostB", "randread", "iops", 1, 9.5);
     snprintf(s.host, sizeof(s.host), "hostB");
+    s.boot = 7;
     assert_int_equal(samples_add(&set, &s), 0);
     /* Many rows: the reader grows its array. */
     for (i = 0; i < 3000; i++) {
@@ -276,7 +278,7 @@ static void test_samples_read_hosts(void **state)
     assert_non_null(f);
     fprintf(f, "%s\nide,ide,emulated,blk,randread,iops,IOPS,1,3120,"
                "a-host-label-that-is-far-longer-than-thirty-two\n",
-            RESULTS_SAMPLES_HEADER);
+            RESULTS_SAMPLES_HEADER_V2);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(samples_read_csv(path, &set, &bad, err, sizeof(err)), 0);
     assert_int_equal(bad, 1);
@@ -286,6 +288,40 @@ static void test_samples_read_hosts(void **state)
     snprintf(s.host, sizeof(s.host), "a\nb");
     assert_int_equal(samples_add(&set, &s), 0);
     assert_int_equal(samples_write_csv(tmp_path("nl.csv"), &set), -1);
+    samples_free(&set);
+}
+
+/* The boot column: files without it (the host-column header) read as boot 0; a boot that is
+ * not a number is a bad row. */
+static void test_samples_read_boots(void **state)
+{
+    struct sample_set set = {0};
+    char err[512], path[PATH_MAX];
+    unsigned bad = 99;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(samples_read_csv(fixture("hosts.csv"), &set, &bad, err, sizeof(err)), 0);
+    assert_int_equal(set.n, 5);
+    for (size_t i = 0; i < set.n; i++) {
+        assert_int_equal(set.v[i].boot, 0);
+    }
+    samples_free(&set);
+    snprintf(path, sizeof(path), "%s", tmp_path("boots.csv"));
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\nide,ide,emulated,blk,randread,iops,IOPS,1,3120,,0\n"
+               "ide,ide,emulated,blk,randread,iops,IOPS,2,3121,,1\n"
+               "ide,ide,emulated,blk,randread,iops,IOPS,3,3122,,x\n"
+               "ide,ide,emulated,blk,randread,iops,IOPS,4,3123,\n",
+            RESULTS_SAMPLES_HEADER);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(samples_read_csv(path, &set, &bad, err, sizeof(err)), 0);
+    assert_int_equal(bad, 2);
+    assert_non_null(strstr(err, "boots.csv:4: boot 'x' is not a non-negative integer"));
+    assert_int_equal(set.n, 2);
+    assert_int_equal(set.v[0].boot, 0);
+    assert_int_equal(set.v[1].boot, 1);
     samples_free(&set);
 }
 
@@ -846,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_samples_round_trip),
         cmocka_unit_test(test_samples_read_good_fixture),
         cmocka_unit_test(test_samples_read_hosts),
+        cmocka_unit_test(test_samples_read_boots),
         cmocka_unit_test(test_host_label),
         cmocka_unit_test(test_samples_read_quoted),
         cmocka_unit_test(test_samples_read_bad_value),

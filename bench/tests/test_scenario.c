@@ -170,7 +170,7 @@ BAD_FIXTURE(test_bad_unknown_key, "bad_unknown_key.ini",
             ":5: unknown key 'runtme' (did you mean 'runtime'?)")
 BAD_FIXTURE(test_bad_unknown_key_far, "bad_unknown_key_far.ini",
             ":3: unknown key 'colour' (known keys: name, description, devices, workloads, "
-            "repetitions, runtime, warmup, vcpus, memory, disk_size, machine, boot_timeout, "
+            "repetitions, boots, runtime, warmup, vcpus, memory, disk_size, machine, boot_timeout, "
             "vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, "
             "host_baseline, why, why_runtime, "
             "max_configs, reference, kvm_probe_timeout, aio, cache, iothread, format, preallocation, discard, queues, "
@@ -245,7 +245,7 @@ static void test_errors_from_strings(void **state)
     /* the first error wins, even when a later line is also wrong */
     load_fails("[scenario]\nfoo = 1\nbar = 2\n",
                "test.ini:2: unknown key 'foo' (known keys: name, description, devices, "
-               "workloads, repetitions, runtime, warmup, vcpus, memory, disk_size, machine, "
+               "workloads, repetitions, boots, runtime, warmup, vcpus, memory, disk_size, machine, "
                "boot_timeout, vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, "
                "engine, "
                "host_baseline, why, why_runtime, max_configs, reference, kvm_probe_timeout, aio, cache, iothread, "
