@@ -17,6 +17,7 @@
 #include "log.h"
 #include "manual.h"
 #include "metric.h"
+#include "paths.h"
 #include "registry.h"
 #include "report.h"
 #include "run.h"
@@ -245,7 +246,17 @@ static int cmd_run(int argc, char **argv)
         return PVB_EXIT_USAGE;
     }
     for (int i = c.ind; i < argc; i++) {
-        int rc = run_main(argv[i], &o);
+        char scn[4096];
+        int rc;
+
+        /* "quick": ./quick.ini, then the installed or the tree's scenarios/quick.ini */
+        if (paths_scenario(argv[i], scn, sizeof(scn)) < 0 && !strchr(argv[i], '/') &&
+            !strstr(argv[i], ".ini")) {
+            log_err("run: no scenario '%s' (not ./%s.ini, not %s/scenarios/%s.ini)", argv[i],
+                    argv[i], paths_datadir(), argv[i]);
+            return PVB_EXIT_USAGE;
+        }
+        rc = run_main(scn, &o);
         if (rc > code) {
             code = rc;
         }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "paths.h"
 #include "progress.h"
 #include "record.h"
 #include "registry.h"
@@ -34,11 +35,7 @@
 
 int hostbase_net_find_agent(char *path, size_t len, char *reason, size_t rlen)
 {
-    const char *env = getenv(HOSTBASE_NET_AGENT_ENV);
-
-    if (env && *env) {
-        util_strlcpy(path, env, len);
-    } else if (util_fmt(path, len, "%s/guest-agent/pvbench-agent", PVB_DATADIR) < 0) {
+    if (util_strlcpy(path, paths_agent(), len) < 0) {
         util_seterr(reason, rlen, "agent path too long");
         return -1;
     }

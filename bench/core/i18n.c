@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paths.h"
+
 #ifndef PVB_DATADIR
 #define PVB_DATADIR "."
 #endif
@@ -80,7 +82,7 @@ int i18n_init(const char *lang, const char *localedir)
     setenv("LANGUAGE", i18n_code, 1);
 
     if (!localedir) {
-        snprintf(dir, sizeof(dir), "%s", env && *env ? env : PVB_DATADIR "/build/locale");
+        snprintf(dir, sizeof(dir), "%s", env && *env ? env : paths_localedir());
         localedir = dir;
     }
     i18n_bound = bindtextdomain(I18N_DOMAIN, localedir) != NULL &&

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "util.h"
 
 #ifndef PVB_DATADIR
@@ -314,9 +315,7 @@ char *plot_substitute(const char *text, const char *name, const struct plot_var 
 
 void plot_template_dir(char *out, size_t outlen)
 {
-    const char *env = getenv("PVBENCH_DATADIR");
-
-    snprintf(out, outlen, "%s/scripts/plot", env && *env ? env : PVB_DATADIR);
+    snprintf(out, outlen, "%s/scripts/plot", paths_datadir());
 }
 
 int plot_write_script(const char *tmpl_dir, const char *plots_dir, const struct plot_chart *c,

@@ -31,6 +31,7 @@
 #include "hostbase_net.h"
 #include "metric.h"
 #include "netns.h"
+#include "paths.h"
 #include "peer.h"
 #include "progress.h"
 #include "record.h"
@@ -1232,7 +1233,7 @@ static int parse_fault(struct run_ctx *r, const char *spec)
 static int find_inputs(struct run_ctx *r)
 {
     const char *img = r->o->image_dir;
-    char defdir[PATH_MAX], buf[256], path[PATH_MAX + 32];
+    char buf[256], path[PATH_MAX + 32];
     char *argv[] = {r->qemu_binary, "--version", NULL};
     int rc;
 
@@ -1242,11 +1243,7 @@ static int find_inputs(struct run_ctx *r)
         return 0;
     }
     if (!img) {
-        img = getenv("PVBENCH_IMAGE_DIR");
-    }
-    if (!img) {
-        snprintf(defdir, sizeof(defdir), "%s/build/guest", PVB_DATADIR);
-        img = defdir;
+        img = paths_image_dir();
     }
     snprintf(r->kernel, sizeof(r->kernel), "%s/vmlinux", img);
     /* engine = fio: the variant image that carries Debian's fio (scripts/build-guest --with-fio) */
@@ -1258,7 +1255,8 @@ static int find_inputs(struct run_ctx *r)
                     img);
             return -2;
         }
-        log_err("guest image missing in %s (vmlinux, initramfs.img): run `make image`", img);
+        log_err("guest image missing in %s (vmlinux, initramfs.img): run `%s`", img,
+                paths_layout() == PATHS_TREE ? "make image" : "pvbench image build");
         return -1;
     }
     snprintf(path, sizeof(path), "%s/kernel-release", img);
