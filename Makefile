@@ -44,7 +44,10 @@ PKGS := inih json-c libvirt libvirt-qemu libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-HOST_CFLAGS := $(BASE_CFLAGS) $(BENCH_INC) $(PKG_CFLAGS) -DPVB_VERSION='"$(VERSION)"' -DPVB_GIT_REV='"$(GIT_REV)"' \
+# The results store (bench/out/store_*.c): SQLite by default, PostgreSQL for a team.
+STORE_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null)
+STORE_LIBS := -lsqlite3 -lpq
+HOST_CFLAGS := $(BASE_CFLAGS) $(BENCH_INC) $(PKG_CFLAGS) $(STORE_CFLAGS) -DPVB_VERSION='"$(VERSION)"' -DPVB_GIT_REV='"$(GIT_REV)"' \
                -DPVB_DATADIR='"$(abspath .)"'
 # The always-sanitized tree ($(BUILD)/san: fuzz regression replays, `make unit-san`).
 # -fno-builtin-memcmp: gcc inlines a short memcmp that stops at the first difference; the
@@ -57,7 +60,7 @@ ifneq ($(SANITIZE),)
 HOST_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 HOST_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-HOST_LIBS := $(PKG_LIBS) -lm
+HOST_LIBS := $(PKG_LIBS) $(STORE_LIBS) -lm
 
 # The agent is the guest's /init: static, no sanitizers, its own flags.
 AGENT_CFLAGS := $(BASE_CFLAGS) -Icommon -static -DPVB_VERSION='"$(VERSION)"'

@@ -14,7 +14,9 @@
 #include "devbus.h"
 #include "devmodel.h"
 #include "exitcode.h"
+#include "history.h"
 #include "log.h"
+#include "qemuver.h"
 #include "manual.h"
 #include "metric.h"
 #include "paths.h"
@@ -23,6 +25,7 @@
 #include "run.h"
 #include "scenario.h"
 #include "selftest.h"
+#include "store.h"
 #include "util.h"
 #include "workload.h"
 
@@ -431,7 +434,10 @@ static const struct main_cmd main_cmds[] = {
     {&main_run_cli, cmd_run},         {&main_list_cli, cmd_list},     {&report_cli, report_main},
     {&compare_cli, compare_main},     {&baseline_cli, baseline_main}, {&demo_cli, demo_main},
     {&main_cleanup_cli, cmd_cleanup}, {&selftest_cli, selftest_main}, {&main_help_cli, cmd_help},
-    {&main_version_cli, cmd_version},
+    {&main_version_cli, cmd_version}, {&store_cli, store_cli_main},
+    {&history_trend_cli, history_trend_main}, {&history_changes_cli, history_changes_main},
+    {&history_check_cli, history_check_main}, {&history_report_cli, history_report_main},
+    {&qemuver_fetch_cli, qemuver_fetch_main},
 };
 /* clang-format on */
 
@@ -445,7 +451,7 @@ static void main_usage(FILE *out)
             PVB_VERSION);
     for (unsigned i = 0; i < MAIN_NCMDS; i++) {
         if (!(main_cmds[i].spec->flags & CLI_F_HIDDEN)) {
-            fprintf(out, "  %-10s %s\n", main_cmds[i].spec->name, main_cmds[i].spec->summary);
+            fprintf(out, "  %-15s %s\n", main_cmds[i].spec->name, main_cmds[i].spec->summary);
         }
     }
     fprintf(out, "\n'pvbench COMMAND --help' tells its options, 'pvbench help scenario' every "

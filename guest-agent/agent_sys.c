@@ -280,10 +280,35 @@ static int agent_sys_first_entry(const char *sysfs, const char *dir,
     return n;
 }
 
+/*
+ * NVMe native multipath (a controller in a subsystem: QEMU 10 always makes one) shows the
+ * namespace twice: its head nvme0n1, with a /dev node, and each path nvme0c0n1, hidden (no
+ * /dev node), which strcmp order would pick first.
+ */
+static bool agent_sys_hidden(const char *sysfs, const char *entry)
+{
+    char path[PATH_MAX], c = '0';
+    int fd;
+
+    if (snprintf(path, sizeof(path), "%s/block/%s/hidden", sysfs, entry) >= (int)sizeof(path)) {
+        return false;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    if (read(fd, &c, 1) != 1) {
+        c = '0';
+    }
+    close(fd);
+    return c == '1';
+}
+
 static bool agent_sys_keep_disk(const char *sysfs, const char *entry)
 {
-    return !agent_sys_skip_disk(entry);
+    return !agent_sys_skip_disk(entry) && !agent_sys_hidden(sysfs, entry);
 }
+
 
 int agent_sys_find_disk(const char *sysfs, char *name, size_t len)
 {
@@ -332,7 +357,9 @@ static bool agent_sys_is_pci(const char *base)
     return true;
 }
 
-int agent_sys_disk_driver(const char *sysfs, const char *disk, char *drv, size_t len)
+/* The driver of the first virtio or PCI device above disk's device link. 0 or -errno. */
+static int agent_sys_disk_driver_walk(const char *sysfs, const char *disk, char *drv,
+                                      size_t len)
 {
     char link[PATH_MAX], path[PATH_MAX], root[PATH_MAX], target[PATH_MAX];
     const char *base, *tbase;
@@ -370,6 +397,54 @@ int agent_sys_disk_driver(const char *sysfs, const char *disk, char *drv, size_t
         *slash = '\0';
     }
     return -ENOENT;
+}
+
+/*
+ * An NVMe multipath head nvme<S>n<N> hangs off its subsystem, not a PCI device: its driver
+ * is that of its first path nvme<S>c<C>n<N> (in strcmp order) into path. 0 or -ENOENT.
+ */
+static int agent_sys_nvme_path(const char *sysfs, const char *head, char *path, size_t len)
+{
+    char dir[PATH_MAX];
+    const char *n = strrchr(head, 'n');
+    size_t plen, slen;
+    struct dirent *de;
+    int found = 0;
+    DIR *d;
+
+    if (strncmp(head, "nvme", 4) != 0 || !n || n < head + 5) {
+        return -ENOENT;
+    }
+    plen = (size_t)(n - head); /* "nvme0" */
+    slen = strlen(n);          /* "n1" */
+    snprintf(dir, sizeof(dir), "%s/block", sysfs);
+    d = opendir(dir);
+    if (!d) {
+        return -ENOENT;
+    }
+    while ((de = readdir(d)) != NULL) {
+        size_t len_e = strlen(de->d_name);
+
+        if (len_e > plen + 1 + slen && strncmp(de->d_name, head, plen) == 0 &&
+            de->d_name[plen] == 'c' && strcmp(de->d_name + len_e - slen, n) == 0 &&
+            len_e < len && (!found || strcmp(de->d_name, path) < 0)) {
+            snprintf(path, len, "%s", de->d_name);
+            found = 1;
+        }
+    }
+    closedir(d);
+    return found ? 0 : -ENOENT;
+}
+
+int agent_sys_disk_driver(const char *sysfs, const char *disk, char *drv, size_t len)
+{
+    char path[NAME_MAX + 1];
+    int ret = agent_sys_disk_driver_walk(sysfs, disk, drv, len);
+
+    if (ret == -ENOENT && agent_sys_nvme_path(sysfs, disk, path, sizeof(path)) == 0) {
+        ret = agent_sys_disk_driver_walk(sysfs, path, drv, len);
+    }
+    return ret;
 }
 
 int agent_sys_wait_disk(char *name, size_t len, unsigned timeout_ms)

@@ -30,6 +30,16 @@ struct qemu_argv {
 int backend_qemu_build_argv(const struct guest_spec *spec, struct qemu_argv *out)
     __attribute__((warn_unused_result));
 
+/*
+ * The environment QEMU runs with: base (pvbench's environ) with LD_LIBRARY_PATH and
+ * QEMU_MODULE_DIR replaced by the spec's qemu_lib_path and qemu_module_dir, so that only
+ * that QEMU process sees them. *envp is NULL (inherit base) when the spec sets neither,
+ * else a malloc'd NULL-terminated array for backend_qemu_env_free(). 0, or -1 (no memory).
+ */
+int backend_qemu_build_env(const struct guest_spec *spec, char *const *base, char ***envp)
+    __attribute__((warn_unused_result));
+void backend_qemu_env_free(char **envp);
+
 /* ---- libvirt backend (backend_libvirt.c) ------------------------------------------------- */
 
 extern const struct backend_ops backend_libvirt_ops;

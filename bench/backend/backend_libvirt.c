@@ -1694,6 +1694,7 @@ static int lv_monitor(struct guest *g, const char *cmd, json_object *args, json_
 
 const struct backend_ops backend_libvirt_ops = {
     .name = "libvirt",
+    .process_name = "QEMU",
     .caps = BACKEND_CAP_COUNTERS | BACKEND_CAP_REMOTE_STORAGE | BACKEND_CAP_HOSTS |
             BACKEND_CAP_MONITOR,
     .monitor = lv_monitor,

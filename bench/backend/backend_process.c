@@ -252,6 +252,7 @@ static void process_stop(struct guest *g, double grace_s)
 
 const struct backend_ops backend_process_ops = {
     .name = "process",
+    .process_name = "the agent process",
     .start = process_start,
     .cpu_seconds = process_cpu_seconds,
     .alive = process_alive,

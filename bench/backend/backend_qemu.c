@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -54,6 +55,17 @@ int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
         return -1;
     }
     rc |= backend_qemu_argv_add(a, "%s", s->qemu_binary);
+    /* A fetched QEMU's own firmware first: the host's may be another version's. */
+    for (const char *p = s->qemu_data_dirs; p && *p;) {
+        size_t n = strcspn(p, ":");
+
+        if (n == 0 || memchr(p, '\n', n)) {
+            return -1;
+        }
+        rc |= backend_qemu_argv_add(a, "-L");
+        rc |= backend_qemu_argv_add(a, "%.*s", (int)n, p);
+        p += n + (p[n] == ':');
+    }
     rc |= backend_qemu_argv_add(a, "-name");
     rc |= backend_qemu_argv_add(a, "%s,debug-threads=on", s->name);
     rc |= backend_qemu_argv_add(a, "-accel");
@@ -116,6 +128,71 @@ int backend_qemu_build_argv(const struct guest_spec *s, struct qemu_argv *a)
     return rc ? -1 : 0;
 }
 
+/* "NAME=value" into a malloc'd string at *slot. 0 or -1. */
+static int env_entry(char **slot, const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 2;
+
+    *slot = malloc(n);
+    if (!*slot) {
+        return -1;
+    }
+    snprintf(*slot, n, "%s=%s", name, value);
+    return 0;
+}
+
+int backend_qemu_build_env(const struct guest_spec *s, char *const *base, char ***envp)
+{
+    static const char *const names[] = {"LD_LIBRARY_PATH", "QEMU_MODULE_DIR"};
+    const char *values[] = {s->qemu_lib_path, s->qemu_module_dir};
+    size_t nbase = 0, used = 0;
+    char **e;
+
+    *envp = NULL;
+    if (!(values[0] && *values[0]) && !(values[1] && *values[1])) {
+        return 0;
+    }
+    while (base && base[nbase]) {
+        nbase++;
+    }
+    e = calloc(nbase + 3, sizeof(*e));
+    if (!e) {
+        return -1;
+    }
+    for (size_t i = 0; i < nbase; i++) {
+        int ours = 0;
+
+        for (size_t k = 0; k < 2; k++) {
+            size_t len = strlen(names[k]);
+            /* The spec's value replaces the harness's; an unset one is dropped as well, so
+             * the fetched QEMU never loads the host's modules or libraries of another build. */
+            ours |= strncmp(base[i], names[k], len) == 0 && base[i][len] == '=';
+        }
+        if (!ours && !(e[used++] = strdup(base[i]))) {
+            goto fail;
+        }
+    }
+    for (size_t k = 0; k < 2; k++) {
+        if (values[k] && *values[k] && env_entry(&e[used++], names[k], values[k]) < 0) {
+            goto fail;
+        }
+    }
+    e[used] = NULL;
+    *envp = e;
+    return 0;
+fail:
+    backend_qemu_env_free(e);
+    return -1;
+}
+
+void backend_qemu_env_free(char **envp)
+{
+    for (size_t i = 0; envp && envp[i]; i++) {
+        free(envp[i]);
+    }
+    free(envp);
+}
+
 static void qemu_log_argv(const struct qemu_argv *a)
 {
     char line[sizeof(a->store) + GUEST_ARGV_MAX];
@@ -135,6 +212,7 @@ static void qemu_log_argv(const struct qemu_argv *a)
 static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
 {
     struct qemu_argv a;
+    char **envp = NULL;
     int logfd;
     pid_t pid;
 
@@ -143,17 +221,29 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
         snprintf(err, errlen, "cannot build the QEMU command line (a path holds ',' or is long)");
         return -1;
     }
+    /* Built before fork: the child only execs (malloc after fork is not safe with threads). */
+    if (backend_qemu_build_env(s, environ, &envp) < 0) {
+        snprintf(err, errlen, "cannot build QEMU's environment: out of memory");
+        return -1;
+    }
+    if (envp) {
+        log_debug("qemu: LD_LIBRARY_PATH=%s QEMU_MODULE_DIR=%s",
+                  s->qemu_lib_path ? s->qemu_lib_path : "",
+                  s->qemu_module_dir ? s->qemu_module_dir : "");
+    }
     /* -v shows the exact command line, to rerun a guest by hand. */
     qemu_log_argv(&a);
     logfd = open(s->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (logfd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", s->qemu_log, strerror(errno));
+        backend_qemu_env_free(envp);
         return -1;
     }
     pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
         close(logfd);
+        backend_qemu_env_free(envp);
         return -1;
     }
     if (pid == 0) {
@@ -174,11 +264,16 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
         }
         dup2(logfd, 1);
         dup2(logfd, 2);
-        execvp(a.argv[0], a.argv);
+        if (envp) {
+            execvpe(a.argv[0], a.argv, envp);
+        } else {
+            execvp(a.argv[0], a.argv);
+        }
         dprintf(2, "pvbench: cannot execute %s: %s\n", a.argv[0], strerror(errno));
         _exit(127);
     }
     close(logfd);
+    backend_qemu_env_free(envp);
     g->pid = pid;
     util_strlcpy(g->monitor_sock, s->monitor_sock ? s->monitor_sock : "", sizeof(g->monitor_sock));
     /* Give /proc a moment so the start time is readable, then register. */
@@ -261,6 +356,7 @@ static int qemu_monitor(struct guest *g, const char *cmd, json_object *args, jso
 
 const struct backend_ops backend_qemu_ops = {
     .name = "qemu",
+    .process_name = "QEMU",
     .caps = BACKEND_CAP_WHY | BACKEND_CAP_MONITOR,
     .monitor = qemu_monitor,
     .start = qemu_start,

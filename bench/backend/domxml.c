@@ -184,6 +184,15 @@ static int check_spec(const struct guest_spec *s, char *err, size_t errlen)
         snprintf(err, errlen, "QEMU binary path holds control characters");
         return -1;
     }
+    /* Never run a fetched QEMU without its firmware and libraries: refused, not dropped. */
+    if ((s->qemu_data_dirs && *s->qemu_data_dirs) || (s->qemu_lib_path && *s->qemu_lib_path) ||
+        (s->qemu_module_dir && *s->qemu_module_dir)) {
+        snprintf(err, errlen,
+                 "a QEMU fetched from Debian's archive runs with its own firmware folders and "
+                 "libraries, which the libvirt backend does not pass to its emulator: use "
+                 "--backend qemu");
+        return -1;
+    }
     if (s->dut && s->dut->kind == DEVMODEL_NET &&
         (!ifname_ok(s->net_tap) || !s->net_mac || strlen(s->net_mac) != 17 ||
          strspn(s->net_mac, "0123456789abcdefABCDEF:") != 17)) {

@@ -621,3 +621,33 @@ void hostbase_pct_print(FILE *out, const struct hostbase_pct_set *set)
         hostbase_pct_print_kind(out, set, &hostbase_pct_blocks[b]);
     }
 }
+
+void hostbase_pct_summary(const struct sample_set *samples, uint64_t seed,
+                          struct summary_set *sum)
+{
+    struct hostbase_pct_set pct;
+
+    if (hostbase_pct_compute(samples, seed, &pct) == 0) {
+        hostbase_pct_apply(&pct, sum);
+        hostbase_pct_free(&pct);
+    }
+}
+
+void hostbase_pct_report(const struct sample_set *samples, uint64_t seed, const char *dir,
+                         FILE *out)
+{
+    struct hostbase_pct_set pct;
+    char path[PATH_MAX + 32];
+
+    if (hostbase_pct_compute(samples, seed, &pct) < 0) {
+        return;
+    }
+    if (pct.n > 0) {
+        snprintf(path, sizeof(path), "%s/%s", dir, HOSTBASE_PCT_FILE);
+        if (hostbase_pct_write_csv(path, &pct) < 0) {
+            log_err("cannot write %s: %s", path, strerror(errno));
+        }
+        hostbase_pct_print(out, &pct);
+    }
+    hostbase_pct_free(&pct);
+}

@@ -161,6 +161,17 @@ int hostbase_pct_write_csv(const char *path, const struct hostbase_pct_set *set)
  */
 void hostbase_pct_apply(const struct hostbase_pct_set *set, struct summary_set *sum);
 
+/* The summary rows' pct_of_host from samples' (none when the host has no samples). */
+void hostbase_pct_summary(const struct sample_set *samples, uint64_t seed,
+                          struct summary_set *sum);
+
+/*
+ * After a run with the host's samples: HOSTBASE_PCT_FILE in dir (an error logged when it
+ * cannot be written) and the terminal lines into out (hostbase_pct_print).
+ */
+void hostbase_pct_report(const struct sample_set *samples, uint64_t seed, const char *dir,
+                         FILE *out);
+
 /*
  * For the terminal: per workload, each device's pct_of_host; block: IOPS, MiB/s, mean
  * latency; network: Mbit/s, transactions/s, p50 latency, packets/s.

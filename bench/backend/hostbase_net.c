@@ -179,6 +179,7 @@ static void hostbase_net_proc_stop(struct guest *g, double grace_s)
 /* The agent as a host process, behind the interface the guest session drives. */
 static const struct backend_ops hostbase_net_ops = {
     .name = "host",
+    .process_name = "the agent on the host",
     /* Off PID 1 the agent exits when its channel closes; no QUIT, whose sync() would flush
      * the whole host's file systems. */
     .caps = BACKEND_CAP_QUIT_ON_CLOSE,
@@ -198,7 +199,7 @@ int hostbase_net_start(struct hostbase_net *h, const char *agent, const char *ne
     h->job_seq = HOSTBASE_NET_JOB_BASE;
     util_strlcpy(h->log, log, sizeof(h->log));
     session_init(&h->s, &hostbase_net_ops, log);
-    h->s.who = h->s.agent = "the agent on the host";
+    h->s.agent = hostbase_net_ops.process_name; /* the process is the agent itself */
     h->s.logs = h->log;
     h->s.log_prefix = "LOG ";
     if (backend_check_ops(&hostbase_net_ops) < 0) {

@@ -12,7 +12,9 @@ int backend_check_ops(const struct backend_ops *ops)
     const char *name = ops->name ? ops->name : "?";
     const char *missing = NULL;
 
-    if (!ops->name || !ops->start || !ops->cpu_seconds || !ops->alive || !ops->stop) {
+    if (!ops->name || !ops->process_name) {
+        missing = "name or process_name";
+    } else if (!ops->start || !ops->cpu_seconds || !ops->alive || !ops->stop) {
         missing = "start, cpu_seconds, alive or stop";
     } else if ((ops->caps & BACKEND_CAP_COUNTERS) && !ops->counters) {
         missing = "counters";

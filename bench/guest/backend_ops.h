@@ -29,6 +29,10 @@
 struct guest_spec {
     const char *name;        /* "pvb-<run id>-<config>" */
     const char *qemu_binary; /* qemu-system-x86_64 (the agent binary for a host process) */
+    /* A QEMU unpacked from Debian's archive (qemuver.h); NULL each for the host's own. */
+    const char *qemu_data_dirs;  /* ':'-separated, a -L each, searched before QEMU's own */
+    const char *qemu_lib_path;   /* LD_LIBRARY_PATH of that QEMU process alone */
+    const char *qemu_module_dir; /* QEMU_MODULE_DIR of that QEMU process alone */
     const char *accel;       /* "kvm" | "tcg" */
     enum machine_type machine;
     unsigned vcpus;
@@ -97,6 +101,9 @@ struct backend_host {
 
 struct backend_ops {
     const char *name;
+    /* What runs the guest, in messages ("QEMU exited with status 1"): "QEMU", "the agent
+     * process", ... */
+    const char *process_name;
     unsigned caps; /* enum backend_cap */
     int (*start)(const struct guest_spec *spec, struct guest *g, char *err, size_t errlen);
     /* Host CPU seconds used by the guest so far; -1 if unknown. */
@@ -130,8 +137,8 @@ struct backend_ops {
 };
 
 /*
- * Check an ops table at start: the four callbacks every backend has, and the ops each
- * capability it claims needs. 0, or -1 with the error logged.
+ * Check an ops table at start: its names, the four callbacks every backend has, and the ops
+ * each capability it claims needs. 0, or -1 with the error logged.
  */
 int backend_check_ops(const struct backend_ops *ops) __attribute__((warn_unused_result));
 

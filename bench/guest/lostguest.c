@@ -19,7 +19,7 @@
 /* Lines of one HMP answer kept in the log ("info lapic" has about 30). */
 #define LOSTGUEST_HMP_LINES 48
 
-void lostguest_threads(FILE *out, pid_t pid)
+void lostguest_threads(FILE *out, pid_t pid, const char *who)
 {
     char path[64], buf[512], comm[64], wchan[64];
     struct dirent *de;
@@ -30,8 +30,8 @@ void lostguest_threads(FILE *out, pid_t pid)
     if (!d) {
         return;
     }
-    fprintf(out, "pvbench: QEMU pid %d lost its guest; its threads (name, state, wait channel):\n",
-            (int)pid);
+    fprintf(out, "pvbench: %s pid %d lost its guest; its threads (name, state, wait channel):\n",
+            who, (int)pid);
     while ((de = readdir(d)) != NULL) {
         char *close_paren, state;
         int tid = atoi(de->d_name);
@@ -305,13 +305,13 @@ void lostguest_verdict(const struct lostguest_vq *a, const struct lostguest_vq *
     }
 }
 
-void lostguest_report(FILE *out, pid_t pid, lostguest_monitor_fn monitor, void *arg,
-                      double gap_s)
+void lostguest_report(FILE *out, pid_t pid, const char *who, lostguest_monitor_fn monitor,
+                      void *arg, double gap_s)
 {
     struct lostguest_snap *s1 = NULL, *s2 = NULL;
     char line[512];
 
-    lostguest_threads(out, pid);
+    lostguest_threads(out, pid, who);
     if (!monitor) {
         fprintf(out, "pvbench: no monitor for this guest: no virtqueue snapshots\n");
         return;

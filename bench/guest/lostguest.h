@@ -49,15 +49,15 @@ struct lostguest_snap {
     struct lostguest_vq vq[LOSTGUEST_MAX_VQS];
 };
 
-/* The threads of QEMU process pid, one line each ("tid name state wchan"). */
-void lostguest_threads(FILE *out, pid_t pid);
+/* The threads of process pid (who: "QEMU", ...), one line each ("tid name state wchan"). */
+void lostguest_threads(FILE *out, pid_t pid, const char *who);
 
 /*
  * Everything about the lost guest: its threads, then (when monitor is not NULL) a snapshot,
  * gap_s seconds, a second snapshot and a verdict line per queue ("pvbench: verdict: ...").
  */
-void lostguest_report(FILE *out, pid_t pid, lostguest_monitor_fn monitor, void *arg,
-                      double gap_s);
+void lostguest_report(FILE *out, pid_t pid, const char *who, lostguest_monitor_fn monitor,
+                      void *arg, double gap_s);
 
 /*
  * One snapshot through the monitor into *s, its lines (label "snapshot N") into out.

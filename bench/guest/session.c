@@ -17,7 +17,7 @@ void session_init(struct session *s, const struct backend_ops *ops, const char *
 {
     memset(s, 0, sizeof(*s));
     s->ops = ops;
-    s->who = "QEMU";
+    s->who = ops && ops->process_name ? ops->process_name : "QEMU";
     s->agent = "agent";
     s->logs = "logs/";
     s->log_prefix = "";
@@ -255,7 +255,7 @@ void session_log_lost(struct session *s)
     if (!session_alive(s) || !s->agent_log[0] || !(f = fopen(s->agent_log, "ae"))) {
         return;
     }
-    lostguest_report(f, s->g.pid,
+    lostguest_report(f, s->g.pid, s->who,
                      backend_can(s->ops, BACKEND_CAP_MONITOR) ? session_monitor_cb : NULL, s,
                      SESSION_LOST_SNAPSHOT_GAP_S);
     fclose(f);

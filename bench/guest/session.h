@@ -43,7 +43,8 @@ enum session_rc {
 
 struct session {
     const struct backend_ops *ops;
-    /* In reasons: the process ("QEMU"), the agent ("agent"), where its logs are. */
+    /* In reasons: the process (the backend's process_name), the agent ("agent"), where its
+     * logs are. */
     const char *who;
     const char *agent;
     const char *logs;
@@ -63,8 +64,9 @@ struct session {
 
 /*
  * A session with nothing started yet (session_stop is a no-op on it), driving its guest
- * through ops, appending the agent's lines to agent_log. Messages say "QEMU", "agent" and
- * "logs/" until the caller sets who, agent and logs.
+ * through ops, appending the agent's lines to agent_log. Messages name the process as ops'
+ * process_name ("QEMU" without ops), say "agent" and "logs/" until the caller sets who,
+ * agent and logs.
  */
 void session_init(struct session *s, const struct backend_ops *ops, const char *agent_log);
 

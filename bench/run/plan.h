@@ -8,9 +8,9 @@
  *
  * The plan is static, the executor dynamic. The plan assumes that every step succeeds and
  * every job it lists records its cell (a warm-up is listed while its configuration has a
- * cell left in this workload or a later one: after a job that failed, the loops this replaces
- * also warmed up on a later workload with nothing left to measure). The executor keeps what
- * only running can tell:
+ * cell left in this workload or a later one: after a job that failed, the loops it replaced
+ * also warmed up on a later workload with nothing left to measure). The executor (measure()
+ * in run.c) keeps what only running can tell:
  *   - up[host][config]: a guest that did not boot, or was lost and could not be replaced, is
  *     down; the executor skips that configuration's later WARMUP, JOB and WHY steps (a STOP
  *     still runs). A job that failed without losing the guest leaves it up (the

@@ -27,12 +27,12 @@
 #include "baseline.h"
 #include "compare.h"
 #include "exitcode.h"
-#include "hostbase.h"
-#include "hostbase_net.h"
+#include "hostbase_target.h"
 #include "metric.h"
 #include "netns.h"
 #include "paths.h"
 #include "peer.h"
+#include "plan.h"
 #include "progress.h"
 #include "record.h"
 #include "registry.h"
@@ -59,11 +59,12 @@ struct live_guest {
     struct agent_result last; /* the last result the agent sent */
 };
 
-/* Whose samples device dev's are: its configuration on the current host. */
-static struct record_target run_target(const struct run_ctx *r, const struct devmodel *dev)
+/* Whose samples configuration di's are: on the current host. */
+static struct record_target run_target(const struct run_ctx *r, unsigned di)
 {
+    const struct devmodel *dev = r->s.devices[di];
     struct record_target t = {
-        .config = run_config_name(r, dev),
+        .config = run_config_name(r, di),
         .host = r->host->label,
         .device = dev->name,
         .class_ = devmodel_class_name(dev->class),
@@ -75,36 +76,46 @@ static struct record_target run_target(const struct run_ctx *r, const struct dev
 }
 
 /*
- * Index of a net device among the scenario's net devices: its tap, address and MAC. Side by
- * side, each backend's guests have their own (the second backend's come after the first's).
+ * Index of net configuration di among the scenario's net configurations: its tap, address
+ * and MAC. Side by side, each backend's guests have their own (the second backend's come
+ * after the first's).
  */
-static unsigned net_index(const struct run_ctx *r, const struct devmodel *dev)
+static unsigned net_index(const struct run_ctx *r, unsigned di)
 {
-    unsigned k = 0, n_net = 0, before = 1;
+    unsigned k = 0, n_net = 0;
 
     for (unsigned i = 0; i < r->s.n_devices; i++) {
-        before = before && r->s.devices[i] != dev;
-        k += before && r->s.devices[i]->kind == DEVMODEL_NET;
+        k += i < di && r->s.devices[i]->kind == DEVMODEL_NET;
         n_net += r->s.devices[i]->kind == DEVMODEL_NET;
     }
     return k + (r->side_by_side ? run_host_index(r) * n_net : 0);
 }
 
+/* What guest_start boots. */
+struct guest_req {
+    const char *config;         /* its name: logs, socket, disk, domain */
+    const struct devmodel *dut; /* NULL: none */
+    unsigned tap;               /* a net dut's: net_index */
+    enum machine_type machine;
+    const char *accel;
+    double timeout_s;
+    unsigned disk_mib;
+};
+
 /*
- * Boot a guest with dut (NULL for none) and wait for the agent's READY.
- * Fills *ready and *boot_s. On failure the guest is left for guest_stop.
+ * Boot a guest as q says and wait for the agent's READY (lg->s.ready, lg->s.boot_s).
+ * On failure the guest is left for guest_stop.
  */
-static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *config,
-                      const struct devmodel *dut, enum machine_type machine, const char *accel,
-                      double timeout_s, unsigned disk_mib, struct agent_ready *ready,
-                      double *boot_s, char *reason, size_t len)
+static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct guest_req *q,
+                       char *reason, size_t len)
 {
     char name[96], cmdline[256], console[PATH_MAX + 32], qemulog[PATH_MAX + 32];
     char sock[PATH_MAX], disk[PATH_MAX], agent_log[PATH_MAX + 32], err[256];
     char addr[32] = "", mac[32] = "";
-    const char *volume;
+    const char *config = q->config, *accel = q->accel, *volume;
+    const struct devmodel *dut = q->dut;
     struct guest_spec spec;
-    unsigned k = 0;
+    unsigned k = q->tap;
 
     memset(lg, 0, sizeof(*lg));
     snprintf(agent_log, sizeof(agent_log), "%s/%s-agent.log", r->logs_dir, config);
@@ -123,7 +134,6 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     }
     if (dut && dut->kind == DEVMODEL_NET) {
         /* Each net guest of the run has its own tap, address and MAC (netns.h). */
-        k = net_index(r, dut);
         if (k >= r->net.n_taps || netns_guest_addr(k, addr, sizeof(addr)) < 0 ||
             netns_guest_mac(k, mac, sizeof(mac)) < 0) {
             snprintf(reason, len, "no tap of the test network for %s", config);
@@ -143,7 +153,7 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     /* A NIC under test has no scratch disk; a host that cannot see our files gets a volume. */
     volume = backend_can(r->backend, BACKEND_CAP_REMOTE_STORAGE) && r->host->upload ? config : NULL;
     if ((!dut || dut->kind != DEVMODEL_NET) &&
-        session_scratch_disk(&lg->s, disk, volume, disk_mib, reason, len) < 0) {
+        session_scratch_disk(&lg->s, disk, volume, q->disk_mib, reason, len) < 0) {
         return -1;
     }
 
@@ -151,7 +161,7 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     spec.name = name;
     spec.qemu_binary = r->qemu_binary;
     spec.accel = accel;
-    spec.machine = machine;
+    spec.machine = q->machine;
     spec.vcpus = r->s.vcpus;
     spec.memory_mib = r->s.memory_mib;
     /* The guest image as the host sees it: uploaded volumes on a remote host. */
@@ -181,7 +191,28 @@ static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *conf
     /* vhost-net serves the queues in the host kernel: QEMU never sees their kicks. */
     lg->why.kicks_hidden = spec.net_vhost;
 
-    if (session_boot(&lg->s, &spec, timeout_s, reason, len) < 0) {
+    return session_boot(&lg->s, &spec, q->timeout_s, reason, len);
+}
+
+/*
+ * Boot a guest with dut (NULL for none, or a device without a NIC: the accelerator's probe)
+ * and wait for the agent's READY. Fills *ready and *boot_s. On failure the guest is left for
+ * guest_stop.
+ */
+static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *config,
+                      const struct devmodel *dut, enum machine_type machine, const char *accel,
+                      double timeout_s, unsigned disk_mib, struct agent_ready *ready,
+                      double *boot_s, char *reason, size_t len)
+{
+    const struct guest_req q = {.config = config,
+                                .dut = dut,
+                                .tap = UINT_MAX, /* no tap: a net dut fails */
+                                .machine = machine,
+                                .accel = accel,
+                                .timeout_s = timeout_s,
+                                .disk_mib = disk_mib};
+
+    if (guest_start(r, lg, &q, reason, len) < 0) {
         return -1;
     }
     *boot_s = lg->s.boot_s;
@@ -215,44 +246,18 @@ static int save_samples(struct run_ctx *r)
     return 0;
 }
 
-/* hostbase_run's callback: persist the samples after each host job. */
+/* The bare host's callback (hostbase_target.h): persist the samples after each of its jobs. */
 static int save_samples_cb(void *arg)
 {
     return save_samples(arg);
 }
 
 /*
- * The network half: the agent as a host process in a namespace of its own, against the run's
- * host peer (hostbase_net.h), the test network made again if the guests' is gone. Returns as
- * hostbase_net_run: 0, 1 skipped, -1 failed (reason).
+ * After the guests, what the bare host has left (a session that failed, or one that could not
+ * run beside the guests): its block jobs, then its network jobs on the test network, made
+ * again if the guests' is gone. Its status: the worse of the two halves.
  */
-static int host_baseline_net(struct run_ctx *r, char *reason, size_t len)
-{
-    char log[PATH_MAX + 32];
-    int rc;
-
-    if (!hostbase_net_has_work(&r->s, &r->samples)) {
-        return 0;
-    }
-    run_net_up(r);
-    if (r->net_state != 1) {
-        util_strlcpy(reason, r->net_reason, len);
-        rc = r->net_state == -2 ? 1 : -1;
-        r->net_state = 0;
-        return rc;
-    }
-    snprintf(log, sizeof(log), "%s/host-agent.log", r->logs_dir);
-    rc = hostbase_net_run(&r->s, &r->net, &r->peer, log, &r->samples, save_samples_cb, r, reason,
-                          len);
-    run_net_teardown(r);
-    return rc;
-}
-
-/*
- * host_baseline = yes, on the bare host (configuration "host"): the blk jobs with fio, the
- * net jobs with the agent in a namespace of its own. Status: the worse of the two halves.
- */
-static void host_baseline_run(struct run_ctx *r)
+static void run_bare_finish(struct run_ctx *r)
 {
     char blk[512] = "", net[512] = "";
     int rc, rcn = 0;
@@ -260,51 +265,32 @@ static void host_baseline_run(struct run_ctx *r)
     if (!r->s.host_baseline || signals_interrupted() || r->write_failed) {
         return;
     }
-    rc = hostbase_run(&r->s, &r->samples, save_samples_cb, r, blk, sizeof(blk));
-    if (!signals_interrupted() && !r->write_failed) {
-        rcn = host_baseline_net(r, net, sizeof(net));
-    }
-    util_strlcpy(r->host_status,
-                 rc < 0 || rcn < 0 ? "failed" : rc == 1 || rcn == 1 ? "skipped" : "ok",
-                 sizeof(r->host_status));
-    snprintf(r->host_reason, sizeof(r->host_reason), "%s%s%s%s%s", rc ? "block: " : "",
-             rc ? blk : "", rc && rcn ? "; " : "", rcn ? "network: " : "", rcn ? net : "");
-    if (rc == 1 || rcn == 1) {
-        log_warn("host baseline skipped in part: %s", r->host_reason);
-    }
-    if (rc < 0 || rcn < 0) {
-        log_err("host baseline: %s", r->host_reason);
-    }
-}
-
-/* pct_of_host.csv and the terminal lines (summary.json got them from write_summaries). */
-static void host_baseline_report(struct run_ctx *r)
-{
-    struct hostbase_pct_set pct;
-    char path[PATH_MAX + 32];
-
-    if (!r->s.host_baseline || hostbase_pct_compute(&r->samples, STATS_DEFAULT_SEED, &pct) < 0) {
-        return;
-    }
-    if (pct.n > 0) {
-        snprintf(path, sizeof(path), "%s/%s", r->out_dir, HOSTBASE_PCT_FILE);
-        if (hostbase_pct_write_csv(path, &pct) < 0) {
-            log_err("cannot write %s: %s", path, strerror(errno));
+    rc = hostbase_target_rest(&r->bare, DEVMODEL_BLK, blk, sizeof(blk));
+    if (!signals_interrupted() && !r->write_failed &&
+        hostbase_target_has_work(&r->bare, DEVMODEL_NET)) {
+        run_net_up(r);
+        if (r->net_state == 1) {
+            rcn = hostbase_target_rest(&r->bare, DEVMODEL_NET, net, sizeof(net));
+            run_net_teardown(r);
+        } else {
+            util_strlcpy(net, r->net_reason, sizeof(net));
+            rcn = r->net_state == -2 ? 1 : -1;
+            r->net_state = 0;
         }
-        hostbase_pct_print(stdout, &pct);
     }
-    hostbase_pct_free(&pct);
+    hostbase_target_settle(&r->bare, rc, blk, rcn, net);
 }
 
 /* ---- jobs ----------------------------------------------------------------------------------- */
 
 enum job_outcome { JOB_OK, JOB_FAILED, JOB_GUEST_LOST };
 
-/* The fault to inject into this job (--fault F@DEV[:WL]; WL "why": the traced job). */
-static const char *job_fault(struct run_ctx *r, const struct devmodel *dev,
-                             const struct workload *w, int why_job)
+/* The fault to inject into this job of configuration di (--fault F@DEV[:WL]: its device;
+ * WL "why": the traced job). */
+static const char *job_fault(struct run_ctx *r, unsigned di, const struct workload *w,
+                             int why_job)
 {
-    if (!r->fault[0] || r->fault_used || strcmp(r->fault_device, dev->name) != 0 ||
+    if (!r->fault[0] || r->fault_used || strcmp(r->fault_device, r->s.devices[di]->name) != 0 ||
         (strcmp(r->fault_workload, "why") == 0 && !why_job) ||
         (r->fault_workload[0] && strcmp(r->fault_workload, "why") != 0 &&
          strcmp(r->fault_workload, w->name) != 0)) {
@@ -314,11 +300,11 @@ static const char *job_fault(struct run_ctx *r, const struct devmodel *dev,
     return r->fault;
 }
 
-static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
-                                const struct devmodel *dev, const struct workload *w,
-                                unsigned rep, char *reason, size_t len)
+static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsigned di,
+                                const struct workload *w, unsigned rep, char *reason, size_t len)
 {
-    const struct record_target t = run_target(r, dev);
+    const struct devmodel *dev = r->s.devices[di];
+    const struct record_target t = run_target(r, di);
     struct record_host hc = {.cpu_s = -1, .disk_bytes = -1};
     struct backend_counters c0, c1;
     struct agent_result res;
@@ -340,7 +326,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg,
         (unsigned)((lg->why_job ? r->s.why_runtime_s : r->s.runtime_s) * 1000.0 + 0.5);
     job.warmup_ms = lg->why_job ? 0 : (unsigned)(r->s.warmup_s * 1000.0 + 0.5);
     job.irq = dev->irq_match;
-    job.fault = job_fault(r, dev, w, lg->why_job);
+    job.fault = job_fault(r, di, w, lg->why_job);
     if (w->kind == DEVMODEL_NET) {
         job.peer = PVB_NET_PEER_ADDR;
         job.port = PVB_NET_PORT;
@@ -400,25 +386,6 @@ static unsigned count_boot_samples(const struct run_ctx *r, const char *config)
     return n;
 }
 
-/* Does device di still miss a cell among repetitions lo..hi? (resume, re-runs) */
-static int config_has_work(const struct run_ctx *r, unsigned di, unsigned lo, unsigned hi)
-{
-    const struct devmodel *dev = r->s.devices[di];
-
-    for (unsigned wi = 0; wi < r->s.n_workloads; wi++) {
-        const struct workload *w = r->s.workloads[wi];
-        if (w->kind != dev->kind) {
-            continue;
-        }
-        for (unsigned rep = lo; rep <= hi; rep++) {
-            if (!samples_has_cell(&r->samples, run_config_name(r, dev), w->name, rep)) {
-                return 1;
-            }
-        }
-    }
-    return 0;
-}
-
 static void config_fail(struct run_ctx *r, unsigned di, const char *reason)
 {
     struct config_state *c = &r->cfg[di];
@@ -461,7 +428,7 @@ static void record_load(struct run_ctx *r, unsigned di, int after)
     if (la > 0.5 * (double)ncpu + 1.0 || running > (unsigned)ncpu) {
         log_warn("host busy before measuring %s: load average %.2f, %u runnable tasks on %ld "
                  "CPUs; expect noisier numbers",
-                 run_config_name(r, r->s.devices[di]), la, running, ncpu);
+                 run_config_name(r, di), la, running, ncpu);
     }
 }
 
@@ -509,45 +476,51 @@ static void pin_guest(struct run_ctx *r, pid_t pid)
 static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
 {
     const struct devmodel *dev = r->s.devices[di];
-    const struct record_target t = run_target(r, dev);
+    const struct record_target t = run_target(r, di);
     struct config_state *c = &r->cfg[di];
-    struct agent_ready ready;
+    const struct guest_req q = {.config = run_config_name(r, di),
+                                .dut = dev,
+                                .tap = net_index(r, di),
+                                .machine = r->s.device_machine[di],
+                                .accel = r->accel,
+                                .timeout_s = r->s.boot_timeout_s,
+                                .disk_mib = r->s.disk_mib};
+    const struct agent_ready *ready = &lg->s.ready;
     char reason[512], status[96];
-    double boot_s = 0;
+    double boot_s;
 
-    snprintf(status, sizeof(status), "booting %s (%s, %s)", run_config_name(r, dev),
+    snprintf(status, sizeof(status), "booting %s (%s, %s)", run_config_name(r, di),
              machine_name(r->s.device_machine[di]), r->accel);
     progress_status(status);
     record_load(r, di, 0);
-    if (guest_boot(r, lg, run_config_name(r, dev), dev, r->s.device_machine[di], r->accel,
-                   r->s.boot_timeout_s, r->s.disk_mib, &ready, &boot_s, reason,
-                   sizeof(reason)) < 0) {
+    if (guest_start(r, lg, &q, reason, sizeof(reason)) < 0) {
         config_fail(r, di, reason);
         return -1;
     }
-    util_strlcpy(c->driver, dev->kind == DEVMODEL_NET ? ready.net_driver : ready.blk_driver,
+    boot_s = lg->s.boot_s;
+    util_strlcpy(c->driver, dev->kind == DEVMODEL_NET ? ready->net_driver : ready->blk_driver,
                  sizeof(c->driver));
-    if (dev->kind == DEVMODEL_NET && !ready.net[0]) {
+    if (dev->kind == DEVMODEL_NET && !ready->net[0]) {
         snprintf(reason, sizeof(reason),
                  "the guest found no network interface (modules loaded %d, failed %d): is the "
                  "%s driver in the image?",
-                 ready.modules_loaded, ready.modules_failed, dev->guest_modules);
+                 ready->modules_loaded, ready->modules_failed, dev->guest_modules);
         config_fail(r, di, reason);
         return -1;
     }
-    if (dev->kind == DEVMODEL_BLK && !ready.blk[0]) {
+    if (dev->kind == DEVMODEL_BLK && !ready->blk[0]) {
         snprintf(reason, sizeof(reason),
                  "the guest found no disk (modules loaded %d, failed %d): is the %s driver in "
                  "the image?",
-                 ready.modules_loaded, ready.modules_failed, dev->guest_modules);
+                 ready->modules_loaded, ready->modules_failed, dev->guest_modules);
         config_fail(r, di, reason);
         return -1;
     }
-    log_debug("%s: agent ready in %.2f s, disk %s, driver %s", dev->name, boot_s, ready.blk,
-              ready.blk_driver);
+    log_debug("%s: agent ready in %.2f s, disk %s, driver %s", dev->name, boot_s, ready->blk,
+              ready->blk_driver);
     pin_guest(r, lg->s.g.pid);
     if (record_sample(&r->samples, &t, "boot", "boot_to_ready_s",
-                      count_boot_samples(r, run_config_name(r, dev)) + 1, boot_s) < 0 ||
+                      count_boot_samples(r, run_config_name(r, di)) + 1, boot_s) < 0 ||
         save_samples(r) < 0) {
         config_fail(r, di, "cannot save samples");
         return -1;
@@ -621,7 +594,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     const struct devmodel *dev = r->s.devices[di];
     struct config_state *c = &r->cfg[di];
 
-    console_tail(r, run_config_name(r, dev), full, len);
+    console_tail(r, run_config_name(r, di), full, len);
     /* Before a lost guest is stopped: what its QEMU was doing, into its -agent.log. */
     session_log_lost(&lg->s);
     guest_stop(lg);
@@ -634,7 +607,7 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
     util_strlcpy(c->retry_reason, full, sizeof(c->retry_reason));
     log_warn("%s %s; booting a fresh guest to run it again (retry %u of at most %u)", dev->name,
              full, c->retries, r->s.job_retries);
-    keep_attempt_logs(r, run_config_name(r, dev), c->retries);
+    keep_attempt_logs(r, run_config_name(r, di), c->retries);
     progress_add_jobs(jobs);
     if (config_boot(r, di, lg) < 0) {
         guest_stop(lg);
@@ -654,8 +627,8 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
     double t0 = util_now();
     enum job_outcome out;
 
-    progress_job(run_config_name(r, dev), w->name, rep, r->s.repetitions);
-    out = job_run(r, lg, dev, w, rep, reason, sizeof(reason));
+    progress_job(run_config_name(r, di), w->name, rep, r->s.repetitions);
+    out = job_run(r, lg, di, w, rep, reason, sizeof(reason));
     if (dev->kind == DEVMODEL_NET) {
         peer_job_abort(&r->peer); /* a job that failed before its end: the peer lets go */
     }
@@ -686,12 +659,12 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
     }
 }
 
-/* Has device di's workload w its "why" samples already (resume)? */
-static int why_done(const struct run_ctx *r, const struct devmodel *dev, const struct workload *w)
+/* Has configuration `config`'s workload w its "why" samples already (resume)? */
+static int why_done(const struct run_ctx *r, const char *config, const struct workload *w)
 {
     for (size_t i = 0; i < r->samples.n; i++) {
         const struct sample *s = &r->samples.v[i];
-        if (strcmp(s->config, run_config_name(r, dev)) == 0 && strcmp(s->workload, w->name) == 0 &&
+        if (strcmp(s->config, config) == 0 && strcmp(s->workload, w->name) == 0 &&
             strcmp(s->metric, "reg_accesses_per_op") == 0) {
             return 1;
         }
@@ -708,23 +681,23 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
                        const struct workload *w, int *up)
 {
     const struct devmodel *dev = r->s.devices[di];
-    const struct record_target t = run_target(r, dev);
+    const struct record_target t = run_target(r, di);
     struct why_result wr;
     char err[512], reason[512], status[160];
     enum job_outcome out;
 
-    if (!lg->why.registered || why_done(r, dev, w)) {
+    if (!lg->why.registered || why_done(r, run_config_name(r, di), w)) {
         return;
     }
     snprintf(status, sizeof(status), "%s  %s  why: traced job (not timed)",
-             run_config_name(r, dev), w->name);
+             run_config_name(r, di), w->name);
     progress_status(status);
     if (why_begin(&lg->why, err, sizeof(err)) < 0) {
         log_warn("%s %s: no why metrics: %s", dev->name, w->name, err);
         return;
     }
     lg->why_job = 1;
-    out = job_run(r, lg, dev, w, 0, reason, sizeof(reason));
+    out = job_run(r, lg, di, w, 0, reason, sizeof(reason));
     lg->why_job = 0;
     if (dev->kind == DEVMODEL_NET) {
         peer_job_abort(&r->peer);
@@ -753,7 +726,7 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
         log_err("%s %s: cannot save the why samples", dev->name, w->name);
         return;
     }
-    if (why_record(r->out_dir, dev, run_config_name(r, dev), w->name, &wr, err, sizeof(err)) < 0) {
+    if (why_record(r->out_dir, dev, run_config_name(r, di), w->name, &wr, err, sizeof(err)) < 0) {
         log_warn("%s", err);
     }
     util_strlcpy(r->cfg[di].why_source, wr.source, sizeof(r->cfg[di].why_source));
@@ -761,206 +734,260 @@ static void config_why(struct run_ctx *r, unsigned di, struct live_guest *lg,
               wr.reg_accesses_per_op, wr.ops);
 }
 
-/*
- * host_baseline = yes: the bare host's job of workload w, repetition rep (0: its warm-up),
- * right after the guests' (the session is open only for blk work on this machine). A failed
- * job closes the session; what is left then runs after the guests (host_baseline_run).
- */
-static void host_blk_job(struct run_ctx *r, const struct workload *w, unsigned rep)
-{
-    char reason[512];
+/* ---- the plan and its executor -------------------------------------------------------------- */
 
-    if (r->host_blk.open && !signals_interrupted() && !r->write_failed &&
-        hostbase_blk_job(&r->host_blk, w, rep, &r->samples, save_samples_cb, r, reason,
-                         sizeof(reason)) < 0) {
-        log_warn("host baseline: %s; its remaining jobs run after the guests'", reason);
-        hostbase_blk_close(&r->host_blk);
-    }
+/* Do the bare host's jobs go between the guests' (host_baseline = yes, the guests run here)? */
+static int run_bare_beside(const struct run_ctx *r)
+{
+    return r->s.host_baseline && (r->n_hosts == 1 || r->side_by_side) && r->hosts[0].local;
+}
+
+_Static_assert(RUN_MAX_HOSTS <= PLAN_MAX_HOSTS, "every host of a run fits a plan");
+
+/* plan_desc.measured: has the cell its samples (the bare host's: configuration "host")? */
+static int plan_cell_measured(void *arg, unsigned host, unsigned config, unsigned workload,
+                              unsigned rep)
+{
+    const struct run_ctx *r = arg;
+    const char *name =
+        host == PLAN_BARE_HOST ? HOSTBASE_CONFIG : run_host_config_name(r, host, config);
+
+    return samples_has_cell(&r->samples, name, r->s.workloads[workload]->name, rep);
+}
+
+/* plan_desc.why_done */
+static int plan_why_measured(void *arg, unsigned host, unsigned config, unsigned workload)
+{
+    const struct run_ctx *r = arg;
+
+    return why_done(r, run_host_config_name(r, host, config), r->s.workloads[workload]);
 }
 
 /*
- * host_baseline = yes, network half: the agent as a host process in a namespace of its own
- * (hostbase_net.h), started once the guests' test network is up, its jobs right after the
- * guests'. Anything that fails here leaves the rest to host_baseline_net, after the guests.
+ * The plan of one pass over hosts h0 .. h0 + n - 1 (one host, or every host side by side):
+ * repetitions lo..hi of the configurations in want (NULL: all) that did not fail or were
+ * skipped, the bare host's jobs between the guests' while its sessions are open or may be.
  */
-static void host_net_open(struct run_ctx *r)
+static int run_plan_build(struct run_ctx *r, unsigned h0, unsigned n, const int *want, unsigned lo,
+                          unsigned hi, struct plan *p)
 {
-    char log[PATH_MAX + 32], err[512];
-    int rc;
+    struct plan_desc d;
 
-    if (!r->s.host_baseline || r->host_net_open || r->net_state != 1 ||
-        !(r->n_hosts == 1 || r->side_by_side) || !r->hosts[0].local ||
-        !hostbase_net_has_work(&r->s, &r->samples)) {
+    memset(&d, 0, sizeof(d));
+    d.n_hosts = n;
+    for (unsigned k = 0; k < n; k++) {
+        const struct run_host *hs = &r->hosts[h0 + k];
+
+        d.hosts[k].index = h0 + k;
+        d.hosts[k].why =
+            r->s.why && backend_can(hs->backend ? hs->backend : r->backend, BACKEND_CAP_WHY);
+        for (unsigned di = 0; di < r->s.n_devices; di++) {
+            d.hosts[k].skip[di] =
+                hs->cfg[di].status == CONFIG_FAILED || hs->cfg[di].status == CONFIG_SKIPPED;
+        }
+    }
+    d.n_configs = r->s.n_devices;
+    for (unsigned di = 0; di < r->s.n_devices; di++) {
+        d.config_kind[di] = r->s.devices[di]->kind;
+    }
+    d.n_workloads = r->s.n_workloads;
+    for (unsigned wi = 0; wi < r->s.n_workloads; wi++) {
+        d.workload_kind[wi] = r->s.workloads[wi]->kind;
+    }
+    d.want = want;
+    d.lo = lo;
+    d.hi = hi;
+    d.warmup_jobs = r->s.warmup_jobs;
+    d.host_blk = hostbase_target_is_open(&r->bare, DEVMODEL_BLK);
+    /* The bare host's network client joins the guests' test network: this machine's. */
+    d.host_net = run_bare_beside(r);
+    d.host_net_open = hostbase_target_is_open(&r->bare, DEVMODEL_NET);
+    d.measured = plan_cell_measured;
+    d.why_done = plan_why_measured;
+    d.arg = r;
+    return plan_build(&d, p);
+}
+
+/* What only running tells (plan.h): the guests of the pass, which of them are up. */
+struct run_exec {
+    struct run_ctx *r;
+    unsigned h0;                                 /* the first host of the pass */
+    struct live_guest *guests;                   /* host after host, n_devices each */
+    int up[RUN_MAX_HOSTS][SCENARIO_MAX_DEVICES]; /* by host index */
+};
+
+static struct live_guest *exec_guest(struct run_exec *x, const struct plan_step *st)
+{
+    return &x->guests[(size_t)(st->host - x->h0) * x->r->s.n_devices + st->config];
+}
+
+/* BOOT: a net configuration first needs the test network; a guest that fails is down. */
+static void exec_boot(struct run_exec *x, const struct plan_step *st)
+{
+    struct run_ctx *r = x->r;
+    struct live_guest *lg = exec_guest(x, st);
+    int *up = &x->up[st->host][st->config];
+
+    *up = 0; /* a configuration may be booted again after its STOP */
+    if (r->s.devices[st->config]->kind == DEVMODEL_NET && run_net_prepare(r, st->config) < 0) {
         return;
     }
-    snprintf(log, sizeof(log), "%s/host-agent.log", r->logs_dir);
-    rc = hostbase_net_open(&r->host_net, &r->net, log, err, sizeof(err));
-    if (rc < 0) {
-        log_warn("host baseline: %s; its network jobs run after the guests'", err);
+    *up = config_boot(r, st->config, lg) == 0;
+    if (!*up) {
+        guest_stop(lg);
     }
-    if (rc != 0) {
-        return; /* skipped (no agent binary): host_baseline_net says so at the end */
-    }
-    r->host_net_open = 1;
 }
 
-static void host_net_close(struct run_ctx *r)
+static void exec_done(struct run_exec *x, const struct plan_step *st)
 {
-    if (r->host_net_open) {
-        hostbase_net_stop(&r->host_net);
-        r->host_net_open = 0;
+    struct config_state *c = &x->r->cfg[st->config];
+
+    if (c->status == CONFIG_PENDING) {
+        c->status = CONFIG_OK;
+    }
+    log_info("%s: every cell already measured, not booted (resume)",
+             run_config_name(x->r, st->config));
+}
+
+/* WARMUP (rep 0) and JOB: on a guest that is up; a lost one is replaced within the step. */
+static void exec_job(struct run_exec *x, const struct plan_step *st, unsigned rep)
+{
+    int *up = &x->up[st->host][st->config];
+
+    if (*up) {
+        config_job(x->r, st->config, exec_guest(x, st), x->r->s.workloads[st->workload], rep, up);
     }
 }
 
-/* The host client's job of net workload w, repetition rep (0: a warm-up). */
-static void host_net_job(struct run_ctx *r, const struct workload *w, unsigned rep)
+static void exec_why(struct run_exec *x, const struct plan_step *st)
+{
+    int *up = &x->up[st->host][st->config];
+
+    if (*up) {
+        config_why(x->r, st->config, exec_guest(x, st), x->r->s.workloads[st->workload], up);
+    }
+}
+
+/* HOST_NET_OPEN: the bare host's network client, once the guests' test network is up. */
+static void exec_bare_open(struct run_exec *x)
 {
     char err[512];
 
-    if (r->host_net_open && !signals_interrupted() && !r->write_failed &&
-        hostbase_net_rep(&r->host_net, &r->peer, &r->s, w, rep, &r->samples, save_samples_cb, r,
-                         err, sizeof(err)) < 0) {
-        log_warn("host baseline: %s; its remaining network jobs run after the guests'", err);
-        host_net_close(r);
+    if (x->r->net_state == 1 &&
+        hostbase_target_open(&x->r->bare, DEVMODEL_NET, err, sizeof(err)) < 0) {
+        log_warn("host baseline: %s; its network jobs run after the guests'", err);
     }
 }
 
-/* Make host h the current one; its guests among those measure() holds from host h0 on. */
-static struct live_guest *measure_host(struct run_ctx *r, struct live_guest *guests, unsigned h0,
-                                       unsigned h)
+/* HOST_*_JOB, while the session of its kind is open: a failed job closes it. */
+static void exec_bare_job(struct run_exec *x, const struct plan_step *st)
 {
-    run_host_select(r, h);
-    return guests + (size_t)(h - h0) * r->s.n_devices;
+    const struct workload *w = x->r->s.workloads[st->workload];
+    char err[512];
+
+    if (hostbase_target_job(&x->r->bare, w, st->rep, err, sizeof(err)) < 0) {
+        log_warn("host baseline: %s; its remaining %sjobs run after the guests'", err,
+                 w->kind == DEVMODEL_NET ? "network " : "");
+    }
+}
+
+/* STOP: the guest goes, booted or lost; a configuration that was up is settled. */
+static void exec_stop(struct run_exec *x, const struct plan_step *st)
+{
+    struct run_ctx *r = x->r;
+    int *up = &x->up[st->host][st->config];
+
+    progress_clear();
+    if (*up) {
+        record_load(r, st->config, 1);
+        if (signals_interrupted()) {
+            config_fail(r, st->config, "interrupted");
+        } else if (r->cfg[st->config].status == CONFIG_PENDING) {
+            r->cfg[st->config].status = CONFIG_OK;
+        }
+    }
+    guest_stop(exec_guest(x, st));
+    *up = 0;
+}
+
+/* One step; interrupted or samples not written: every step up to the stops is skipped. */
+static void exec_step(struct run_exec *x, const struct plan_step *st)
+{
+    struct run_ctx *r = x->r;
+
+    if (st->type != PLAN_STOP && (signals_interrupted() || r->write_failed)) {
+        return;
+    }
+    if (st->host != PLAN_BARE_HOST) {
+        run_host_select(r, st->host);
+    }
+    switch (st->type) {
+    case PLAN_BOOT:
+        exec_boot(x, st);
+        break;
+    case PLAN_DONE:
+        exec_done(x, st);
+        break;
+    case PLAN_HOST_NET_OPEN:
+        exec_bare_open(x);
+        break;
+    case PLAN_WARMUP:
+        exec_job(x, st, 0);
+        break;
+    case PLAN_JOB:
+        exec_job(x, st, st->rep);
+        break;
+    case PLAN_HOST_BLK_JOB:
+    case PLAN_HOST_NET_JOB:
+        exec_bare_job(x, st);
+        break;
+    case PLAN_WHY:
+        exec_why(x, st);
+        break;
+    case PLAN_STOP:
+        exec_stop(x, st);
+        break;
+    }
 }
 
 /*
  * Measure repetitions lo..hi of every configuration in `want` (NULL: all) of the current
- * host, or of both backends side by side. All their guests are up together and the
- * repetitions are interleaved (A B A B ...), so drift of the host hits every configuration
- * alike; each workload starts with uncounted warm-up jobs.
+ * host, or of both backends side by side: the plan of the pass (plan.h, ADR-001), step by
+ * step. All their guests are up together and the repetitions are interleaved (A B A B ...),
+ * so drift of the host hits every configuration alike; each workload starts with uncounted
+ * warm-up jobs.
  */
 static void measure(struct run_ctx *r, const int *want, unsigned lo, unsigned hi)
 {
     /* The hosts measured together: all of them side by side, else the current one. */
     unsigned h0 = r->side_by_side ? 0 : run_host_index(r);
-    unsigned h1 = r->side_by_side ? r->n_hosts : h0 + 1, nd = r->s.n_devices;
-    struct live_guest *guests = calloc((size_t)(h1 - h0) * nd, sizeof(*guests));
-    int ups[RUN_MAX_HOSTS][SCENARIO_MAX_DEVICES] = {{0}};
-    struct live_guest *lg;
-    int *up;
+    unsigned n = r->side_by_side ? r->n_hosts : 1, nd = r->s.n_devices;
+    struct run_exec x;
+    struct plan p;
+    char text[2048];
 
-    if (!guests) {
-        log_err("out of memory");
+    memset(&x, 0, sizeof(x));
+    x.r = r;
+    x.h0 = h0;
+    if (run_plan_build(r, h0, n, want, lo, hi, &p) < 0 ||
+        !(x.guests = calloc((size_t)n * nd, sizeof(*x.guests)))) {
+        log_err("cannot plan the run: %s", strerror(errno));
+        plan_free(&p);
         return;
     }
-    for (size_t i = 0; i < (size_t)(h1 - h0) * nd; i++) {
-        session_init(&guests[i].s, NULL, NULL); /* nothing to stop until booted */
+    if (plan_format(&p, text, sizeof(text)) < 0) {
+        util_strlcpy(text + sizeof(text) - 5, "...", 5);
     }
-    /* Side by side, the backend that goes first takes turns, for boots and for jobs. */
-    for (unsigned di = 0; di < nd && !signals_interrupted() && !r->write_failed; di++) {
-        for (unsigned k = 0; k < h1 - h0; k++) {
-            unsigned h = h0 + (k + di) % (h1 - h0);
-
-            lg = measure_host(r, guests, h0, h);
-            up = ups[h];
-            if ((want && !want[di]) || r->cfg[di].status == CONFIG_FAILED ||
-                r->cfg[di].status == CONFIG_SKIPPED) {
-                continue;
-            }
-            if (!config_has_work(r, di, lo, hi)) {
-                if (r->cfg[di].status == CONFIG_PENDING) {
-                    r->cfg[di].status = CONFIG_OK;
-                }
-                log_info("%s: every cell already measured, not booted (resume)",
-                         run_config_name(r, r->s.devices[di]));
-                continue;
-            }
-            if (r->s.devices[di]->kind == DEVMODEL_NET && run_net_prepare(r, di) < 0) {
-                continue;
-            }
-            up[di] = config_boot(r, di, &lg[di]) == 0;
-            if (!up[di]) {
-                guest_stop(&lg[di]);
-            }
-        }
+    log_debug("plan of repetitions %u..%u: %s", lo, hi, text);
+    for (size_t i = 0; i < (size_t)n * nd; i++) {
+        session_init(&x.guests[i].s, NULL, NULL); /* nothing to stop until booted */
     }
-    if (lo == 1) {
-        host_net_open(r);
-    }
-    /* Job after job: each device on every host (in turns) before the next device, so slow
-     * drift of the machine touches all of them alike. */
-    for (unsigned wi = 0; wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed;
-         wi++) {
-        const struct workload *w = r->s.workloads[wi];
-
-        for (unsigned k = 0; k < r->s.warmup_jobs; k++) {
-            for (unsigned di = 0; di < nd && !signals_interrupted(); di++) {
-                for (unsigned j = 0; j < h1 - h0 && !signals_interrupted(); j++) {
-                    unsigned h = h0 + (j + di) % (h1 - h0);
-
-                    lg = measure_host(r, guests, h0, h);
-                    up = ups[h];
-                    if (up[di] && r->s.devices[di]->kind == w->kind &&
-                        config_has_work(r, di, lo, hi)) {
-                        config_job(r, di, &lg[di], w, 0, &up[di]);
-                    }
-                }
-            }
-            host_net_job(r, w, 0);
-        }
-        host_blk_job(r, w, 0);
-        for (unsigned rep = lo; rep <= hi && !signals_interrupted() && !r->write_failed; rep++) {
-            for (unsigned di = 0; di < nd && !signals_interrupted() && !r->write_failed; di++) {
-                for (unsigned k = 0; k < h1 - h0 && !signals_interrupted() && !r->write_failed;
-                     k++) {
-                    unsigned h = h0 + (k + rep + di) % (h1 - h0);
-
-                    lg = measure_host(r, guests, h0, h);
-                    up = ups[h];
-                    if (!up[di] || r->s.devices[di]->kind != w->kind ||
-                        samples_has_cell(&r->samples, run_config_name(r, r->s.devices[di]),
-                                         w->name, rep)) {
-                        continue;
-                    }
-                    config_job(r, di, &lg[di], w, rep, &up[di]);
-                }
-            }
-            host_blk_job(r, w, rep);
-            host_net_job(r, w, rep);
-        }
-    }
-    /* The "why" jobs come after every measured job, so tracing never touches those. */
-    for (unsigned wi = 0;
-         lo == 1 && wi < r->s.n_workloads && !signals_interrupted() && !r->write_failed; wi++) {
-        for (unsigned di = 0; di < nd && !signals_interrupted(); di++) {
-            for (unsigned k = 0; k < h1 - h0 && !signals_interrupted(); k++) {
-                unsigned h = h0 + (k + di) % (h1 - h0);
-
-                lg = measure_host(r, guests, h0, h);
-                up = ups[h];
-                if (up[di] && r->s.devices[di]->kind == r->s.workloads[wi]->kind) {
-                    config_why(r, di, &lg[di], r->s.workloads[wi], &up[di]);
-                }
-            }
-        }
+    for (size_t i = 0; i < p.n; i++) {
+        exec_step(&x, &p.steps[i]);
     }
     progress_clear();
-    for (unsigned h = h0; h < h1; h++) {
-        lg = measure_host(r, guests, h0, h);
-        up = ups[h];
-        for (unsigned di = 0; di < nd; di++) {
-            if (up[di]) {
-                record_load(r, di, 1);
-                if (signals_interrupted()) {
-                    config_fail(r, di, "interrupted");
-                } else if (r->cfg[di].status == CONFIG_PENDING) {
-                    r->cfg[di].status = CONFIG_OK;
-                }
-            }
-            guest_stop(&lg[di]);
-        }
-    }
-    free(guests);
+    free(x.guests);
+    plan_free(&p);
 }
 
 /* ---- backend -------------------------------------------------------------------------------- */
@@ -1179,7 +1206,7 @@ static int run_against_baseline(struct run_ctx *r, struct summary_set *sum)
         n = compare_regressed_configs(&cr, suspects, SCENARIO_MAX_DEVICES);
         for (size_t i = 0; i < n; i++) {
             for (unsigned di = 0; di < r->s.n_devices; di++) {
-                want[di] |= strcmp(r->s.devices[di]->name, suspects[i]) == 0;
+                want[di] |= strcmp(run_config_name(r, di), suspects[i]) == 0;
             }
         }
         compare_result_free(&cr);
@@ -1348,7 +1375,6 @@ static unsigned count_jobs(const struct run_ctx *r)
 
 static int write_summaries(struct run_ctx *r, struct summary_set *sum)
 {
-    struct hostbase_pct_set pct;
     char path[PATH_MAX + 32];
     int rc = 0;
 
@@ -1357,9 +1383,8 @@ static int write_summaries(struct run_ctx *r, struct summary_set *sum)
         return -1;
     }
     /* pct_of_host first, so summary.json is written once, whole. */
-    if (r->s.host_baseline && hostbase_pct_compute(&r->samples, STATS_DEFAULT_SEED, &pct) == 0) {
-        hostbase_pct_apply(&pct, sum);
-        hostbase_pct_free(&pct);
+    if (r->s.host_baseline) {
+        hostbase_pct_summary(&r->samples, STATS_DEFAULT_SEED, sum);
     }
     snprintf(path, sizeof(path), "%s/summary.csv", r->out_dir);
     if (summary_write_csv(path, sum) < 0) {
@@ -1389,6 +1414,55 @@ static void run_print_table(struct run_ctx *r, const struct summary_set *sum)
     }
     table_print_view(stdout, &v, &r->samples, sum);
     table_view_free(&v);
+}
+
+/*
+ * The measuring passes: host after host (one host: as before; a host that cannot be measured
+ * fails alone), or every host at once side by side. PVB_EXIT_OK, PVB_EXIT_SKIPPED (--accel
+ * kvm without KVM on the only host) or PVB_EXIT_FAILED (run.json cannot be written).
+ */
+static int run_passes(struct run_ctx *r)
+{
+    for (unsigned h = 0; h < r->n_hosts && !signals_interrupted() && !r->write_failed; h++) {
+        int hb = run_host_begin(r, h);
+
+        if (hb == -2) {
+            return PVB_EXIT_SKIPPED;
+        }
+        if (h == 0) {
+            log_info("run %s: scenario %s, %u device%s, %s%s, backend %s, results in %s",
+                     r->run_id, r->s.name, r->s.n_devices, r->s.n_devices == 1 ? "" : "s",
+                     r->n_hosts > 1 ? "hosts " : "accelerator ",
+                     r->side_by_side ? "side by side"
+                     : r->n_hosts > 1 ? "in turn"
+                                      : r->accel,
+                     r->side_by_side ? "qemu and libvirt" : r->backend->name, r->out_dir);
+        }
+        if (run_json_write(r) < 0) {
+            return PVB_EXIT_FAILED;
+        }
+        if (r->side_by_side) {
+            continue; /* both backends' guests are measured together, below */
+        }
+        if (hb == 0) {
+            measure(r, NULL, 1, r->s.repetitions);
+            hostbase_target_close(&r->bare, DEVMODEL_NET);
+            run_net_teardown(r);
+        }
+        if (r->n_hosts > 1) {
+            run_host_end(r);
+        }
+    }
+    if (r->side_by_side && !signals_interrupted() && !r->write_failed) {
+        measure(r, NULL, 1, r->s.repetitions);
+        hostbase_target_close(&r->bare, DEVMODEL_NET);
+        run_net_teardown(r);
+        for (unsigned h = 0; h < r->n_hosts; h++) {
+            run_host_select(r, h);
+            run_host_end(r);
+        }
+    }
+    return PVB_EXIT_OK;
 }
 
 int run_main(const char *scenario_path, const struct run_options *o)
@@ -1461,8 +1535,10 @@ int run_main(const char *scenario_path, const struct run_options *o)
         goto out_free;
     }
     util_iso_time(r->started, sizeof(r->started));
-    progress_init(count_jobs(r) +
-                  (r->s.host_baseline ? hostbase_count_jobs(&r->s, &r->samples) : 0));
+    snprintf(path, sizeof(path), "%s/host-agent.log", r->logs_dir);
+    hostbase_target_init(&r->bare, &r->s, &r->samples, save_samples_cb, r, &r->net, &r->peer,
+                         path);
+    progress_init(count_jobs(r) + (r->s.host_baseline ? hostbase_target_count_jobs(&r->bare) : 0));
     if (backend_choose(r) < 0) {
         code = PVB_EXIT_FAILED;
         goto out_release;
@@ -1473,62 +1549,23 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     /* The bare host's block jobs go between the guests' when the guests run here, all in one
      * measure(); a host that cannot run them is skipped at the end, with the reason. */
-    if (r->s.host_baseline && (r->n_hosts == 1 || r->side_by_side) && r->hosts[0].local &&
-        hostbase_blk_open(&r->host_blk, &r->s, &r->samples, err, sizeof(err)) < 0) {
+    if (run_bare_beside(r) && hostbase_target_open(&r->bare, DEVMODEL_BLK, err, sizeof(err)) < 0) {
         log_warn("host baseline: %s; its jobs run after the guests'", err);
     }
-    /* Host after host (one host: as before); a host that cannot be measured fails alone. */
-    for (unsigned h = 0; h < r->n_hosts && !signals_interrupted() && !r->write_failed; h++) {
-        int hb = run_host_begin(r, h);
-
-        if (hb == -2) {
-            code = PVB_EXIT_SKIPPED;
-            goto out_release;
-        }
-        if (h == 0) {
-            log_info("run %s: scenario %s, %u device%s, %s%s, backend %s, results in %s",
-                     r->run_id, r->s.name, r->s.n_devices, r->s.n_devices == 1 ? "" : "s",
-                     r->n_hosts > 1 ? "hosts " : "accelerator ",
-                     r->side_by_side ? "side by side"
-                     : r->n_hosts > 1 ? "in turn"
-                                      : r->accel,
-                     r->side_by_side ? "qemu and libvirt" : r->backend->name, r->out_dir);
-        }
-        if (run_json_write(r) < 0) {
-            code = PVB_EXIT_FAILED;
-            goto out_release;
-        }
-        if (r->side_by_side) {
-            continue; /* both backends' guests are measured together, below */
-        }
-        if (hb == 0) {
-            measure(r, NULL, 1, r->s.repetitions);
-            host_net_close(r);
-            run_net_teardown(r);
-        }
-        if (r->n_hosts > 1) {
-            run_host_end(r);
-        }
+    code = run_passes(r);
+    if (code != PVB_EXIT_OK) {
+        goto out_release;
     }
-    if (r->side_by_side && !signals_interrupted() && !r->write_failed) {
-        measure(r, NULL, 1, r->s.repetitions);
-        host_net_close(r);
-        run_net_teardown(r);
-        for (unsigned h = 0; h < r->n_hosts; h++) {
-            run_host_select(r, h);
-            run_host_end(r);
-        }
-    }
-    hostbase_blk_close(&r->host_blk);
-    host_baseline_run(r);
+    hostbase_target_close(&r->bare, DEVMODEL_BLK);
+    run_bare_finish(r);
     run_json_write(r);
     progress_clear();
 
     util_iso_time(r->ended, sizeof(r->ended));
     /* The bare-host baseline counts as one configuration more ("host"). */
     n_configs = r->n_hosts * r->s.n_devices + (r->s.host_baseline ? 1 : 0);
-    failed = strcmp(r->host_status, "failed") == 0;
-    skipped = strcmp(r->host_status, "skipped") == 0;
+    failed = strcmp(r->bare.status, "failed") == 0;
+    skipped = strcmp(r->bare.status, "skipped") == 0;
     for (unsigned h = 0; h < r->n_hosts; h++) {
         for (unsigned di = 0; di < r->s.n_devices; di++) {
             const struct config_state *c = &r->hosts[h].cfg[di];
@@ -1539,7 +1576,9 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     if (write_summaries(r, &sum) == 0) {
         run_print_table(r, &sum);
-        host_baseline_report(r);
+        if (r->s.host_baseline) {
+            hostbase_pct_report(&r->samples, STATS_DEFAULT_SEED, r->out_dir, stdout);
+        }
     }
     run_json_write(r);
     for (unsigned h = 0; h < r->n_hosts; h++) {

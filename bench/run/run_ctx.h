@@ -12,8 +12,7 @@
 
 #include "agentmsg.h"
 #include "backend.h"
-#include "hostbase.h"
-#include "hostbase_net.h"
+#include "hostbase_target.h"
 #include "netns.h"
 #include "peer.h"
 #include "results.h"
@@ -98,22 +97,24 @@ struct run_ctx {
     int net_state;
     char net_reason[256];
     int vhost_available;
-    /* host_baseline = yes: its block jobs, interleaved with the guests' (closed: none, or
-     * they run after the guests') */
-    struct hostbase_blk host_blk;
-    /* ... and its network client (hostbase_net.h), once the test network is up */
-    struct hostbase_net host_net;
-    int host_net_open;
-    /* host_baseline = yes (hostbase.h): "ok", "skipped", "failed" or "" (not asked) */
-    char host_status[16];
-    char host_reason[512];
+    /* host_baseline = yes: the bare host, a target beside the guests (its sessions, its
+     * status for run.json) */
+    struct hostbase_target bare;
 };
 
 /* run.c */
 int run_accel_choose(struct run_ctx *r);
 
 /* run_hosts.c */
-const char *run_config_name(const struct run_ctx *r, const struct devmodel *dev);
+/*
+ * Configuration di (the index into the scenario's devices) on the current host: "name" in a
+ * run of one host, "name@label" in a run of several; name is run_config_base's.
+ */
+const char *run_config_name(const struct run_ctx *r, unsigned di);
+/* The scenario's name of configuration di, the same on every host (today its device's). */
+const char *run_config_base(const struct run_ctx *r, unsigned di);
+/* Configuration di on host h (run_config_name's, whichever host is current). */
+const char *run_host_config_name(const struct run_ctx *r, unsigned h, unsigned di);
 void run_host_select(struct run_ctx *r, unsigned h);
 unsigned run_host_index(const struct run_ctx *r);
 int run_hosts_init(struct run_ctx *r);
@@ -129,7 +130,7 @@ int run_net_job_begin(struct run_ctx *r, const struct agent_job *job, const stru
 int run_net_job_end(struct run_ctx *r, const struct workload *w, const struct agent_result *a,
                     struct peer_report *p, char *reason, size_t len);
 
-/* run_json.c */
-int run_json_write(struct run_ctx *r);
+/* run_json.c: every host's configurations, the cursor (r->host) left where it is */
+int run_json_write(const struct run_ctx *r);
 
 #endif

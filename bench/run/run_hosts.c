@@ -14,15 +14,19 @@
 
 /* ---- hosts ---------------------------------------------------------------------------------- */
 
-/* The configuration of device dev on the current host: "dev" or "dev@host" (several hosts). */
-const char *run_config_name(const struct run_ctx *r, const struct devmodel *dev)
+const char *run_config_base(const struct run_ctx *r, unsigned di)
 {
-    for (unsigned i = 0; r->host && i < r->s.n_devices; i++) {
-        if (r->s.devices[i] == dev) {
-            return r->host->config[i];
-        }
-    }
-    return dev->name;
+    return r->s.devices[di]->name;
+}
+
+const char *run_host_config_name(const struct run_ctx *r, unsigned h, unsigned di)
+{
+    return r->hosts[h].config[di];
+}
+
+const char *run_config_name(const struct run_ctx *r, unsigned di)
+{
+    return r->host ? r->host->config[di] : run_config_base(r, di);
 }
 
 /* Make h the host being measured: its configurations' names and states. */
@@ -213,11 +217,11 @@ names:
         util_strlcpy(base, r->hosts[h].label, sizeof(base)); /* not an argument inside r */
         for (unsigned di = 0; di < r->s.n_devices; di++) {
             if (r->n_hosts == 1) {
-                util_strlcpy(r->hosts[h].config[di], r->s.devices[di]->name,
+                util_strlcpy(r->hosts[h].config[di], run_config_base(r, di),
                              sizeof(r->hosts[h].config[di]));
             } else {
                 snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s",
-                         r->s.devices[di]->name, base);
+                         run_config_base(r, di), base);
             }
         }
     }

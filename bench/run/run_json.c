@@ -130,7 +130,7 @@ static json_object *run_json_hosts(const struct run_ctx *r)
     return arr;
 }
 
-int run_json_write(struct run_ctx *r)
+int run_json_write(const struct run_ctx *r)
 {
     json_object *root = json_object_new_object();
     json_object *host = json_object_new_object();
@@ -138,7 +138,6 @@ int run_json_write(struct run_ctx *r)
     json_object *acc = json_object_new_object();
     json_object *configs = json_object_new_array();
     struct utsname un;
-    struct run_host *cur = r->host;
     char cpu[256], hostname[256] = "", path[PATH_MAX + 16], *resolved = NULL;
     char accel[16], accel_reason[512];
     size_t rlen = 0;
@@ -183,11 +182,13 @@ int run_json_write(struct run_ctx *r)
     json_object_object_add(root, "end", r->ended[0] ? json_object_new_string(r->ended) : NULL);
     /* Every host's configurations, host after host (i: the device, k / n_devices: the host). */
     for (unsigned k = 0, i = 0; k < r->n_hosts * r->s.n_devices; k++, i = k % r->s.n_devices) {
+        const struct run_host *hs = &r->hosts[k / r->s.n_devices];
+        const struct config_state *cs = &hs->cfg[i];
         const struct devmodel *d = r->s.devices[i];
         json_object *c = json_object_new_object();
-        run_host_select(r, k / r->s.n_devices);
-        json_object_object_add(c, "config", json_object_new_string(run_config_name(r, d)));
-        json_object_object_add(c, "host", json_object_new_string(r->host->label));
+
+        json_object_object_add(c, "config", json_object_new_string(hs->config[i]));
+        json_object_object_add(c, "host", json_object_new_string(hs->label));
         json_object_object_add(c, "device", json_object_new_string(d->name));
         json_object_object_add(c, "class", json_object_new_string(devmodel_class_name(d->class)));
         json_object_object_add(c, "kind", json_object_new_string(devmodel_kind_name(d->kind)));
@@ -195,31 +196,23 @@ int run_json_write(struct run_ctx *r)
                                json_object_new_string(machine_name(r->s.device_machine[i])));
         json_object_object_add(c, "qemu_device", json_object_new_string(d->qemu_device));
         if (d->kind == DEVMODEL_NET) {
-            json_object_object_add(c, "vhost", json_object_new_string(r->cfg[i].vhost[0]
-                                                                          ? r->cfg[i].vhost
-                                                                          : "off"));
+            json_object_object_add(c, "vhost",
+                                   json_object_new_string(cs->vhost[0] ? cs->vhost : "off"));
         }
-        json_object_object_add(c, "guest_driver", json_object_new_string(r->cfg[i].driver));
-        json_object_object_add(c, "status",
-                               json_object_new_string(config_status_name(r->cfg[i].status)));
-        json_object_object_add(c, "reason", json_object_new_string(r->cfg[i].reason));
-        json_object_object_add(c, "job_retries", json_object_new_int((int)r->cfg[i].retries));
-        if (r->cfg[i].retries) {
-            json_object_object_add(c, "retry_reason",
-                                   json_object_new_string(r->cfg[i].retry_reason));
+        json_object_object_add(c, "guest_driver", json_object_new_string(cs->driver));
+        json_object_object_add(c, "status", json_object_new_string(config_status_name(cs->status)));
+        json_object_object_add(c, "reason", json_object_new_string(cs->reason));
+        json_object_object_add(c, "job_retries", json_object_new_int((int)cs->retries));
+        if (cs->retries) {
+            json_object_object_add(c, "retry_reason", json_object_new_string(cs->retry_reason));
         }
-        json_object_object_add(c, "host_load_before",
-                               json_object_new_double(r->cfg[i].load_before));
-        json_object_object_add(c, "host_load_after", json_object_new_double(r->cfg[i].load_after));
+        json_object_object_add(c, "host_load_before", json_object_new_double(cs->load_before));
+        json_object_object_add(c, "host_load_after", json_object_new_double(cs->load_after));
         /* The "why" numbers of this configuration: their source (detail in why.json). */
         json_object_object_add(c, "why_source",
-                               r->cfg[i].why_source[0]
-                                   ? json_object_new_string(r->cfg[i].why_source)
-                                   : NULL);
+                               cs->why_source[0] ? json_object_new_string(cs->why_source) : NULL);
         json_object_array_add(configs, c);
     }
-    r->host = cur;
-    r->cfg = cur->cfg;
     json_object_object_add(root, "configs", configs);
     json_object_object_add(root, "hosts", run_json_hosts(r));
     json_object_object_add(root, "engine",
@@ -227,9 +220,9 @@ int run_json_write(struct run_ctx *r)
     if (r->s.host_baseline) {
         json_object *hb = json_object_new_object();
         json_object_object_add(hb, "status",
-                               json_object_new_string(r->host_status[0] ? r->host_status
+                               json_object_new_string(r->bare.status[0] ? r->bare.status
                                                                         : "pending"));
-        json_object_object_add(hb, "reason", json_object_new_string(r->host_reason));
+        json_object_object_add(hb, "reason", json_object_new_string(r->bare.reason));
         json_object_object_add(root, "host_baseline", hb);
     }
     json_object_object_add(root, "order",

@@ -41,6 +41,9 @@ static void test_real_tables(void **state)
     (void)state;
     assert_int_equal(backend_check_ops(&backend_qemu_ops), 0);
     assert_int_equal(backend_check_ops(&backend_libvirt_ops), 0);
+    assert_int_equal(backend_check_ops(&backend_process_ops), 0);
+    /* a process-backend guest that ends is not reported as QEMU */
+    assert_string_not_equal(backend_process_ops.process_name, backend_qemu_ops.process_name);
     /* traced "why" jobs need QEMU's QMP and trace log: the direct backend has them */
     assert_true(backend_can(&backend_qemu_ops, BACKEND_CAP_WHY));
     assert_false(backend_can(&backend_qemu_ops, BACKEND_CAP_HOSTS));
@@ -55,6 +58,7 @@ static void test_incomplete_tables(void **state)
 {
     struct backend_ops t = {
         .name = "test",
+        .process_name = "the test process",
         .start = no_start,
         .cpu_seconds = no_cpu,
         .alive = no_alive,
@@ -72,6 +76,9 @@ static void test_incomplete_tables(void **state)
     t.caps = BACKEND_CAP_HOSTS;
     assert_int_equal(backend_check_ops(&t), -1);
     t.caps = 0;
+    t.process_name = NULL; /* messages must be able to name what runs the guest */
+    assert_int_equal(backend_check_ops(&t), -1);
+    t.process_name = "the test process";
     t.stop = NULL;
     assert_int_equal(backend_check_ops(&t), -1);
 }

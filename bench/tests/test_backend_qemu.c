@@ -220,6 +220,79 @@ static void test_nic_models(void **state)
     }
 }
 
+/* A QEMU fetched from Debian's archive: its firmware folders as -L, right after argv[0]. */
+static void test_fetched_qemu_argv(void **state)
+{
+    struct guest_spec s;
+    struct qemu_argv a;
+
+    (void)state;
+    base_spec(&s, "virtio-blk");
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_int_equal(count_opt(&a, "-L"), 0); /* no version given: today's command line */
+    s.qemu_binary = "/c/qemu/1%3a10.0/root/usr/bin/qemu-system-x86_64";
+    s.qemu_data_dirs =
+        "/c/qemu/1%3a10.0/root/usr/share/qemu:/c/qemu/1%3a10.0/root/usr/share/seabios";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_string_equal(a.argv[0], "/c/qemu/1%3a10.0/root/usr/bin/qemu-system-x86_64");
+    assert_int_equal(count_opt(&a, "-L"), 2);
+    assert_string_equal(a.argv[1], "-L");
+    assert_string_equal(a.argv[2], "/c/qemu/1%3a10.0/root/usr/share/qemu");
+    assert_string_equal(opt_value(&a, "-L", 1), "/c/qemu/1%3a10.0/root/usr/share/seabios");
+    /* the rest as before */
+    assert_string_equal(opt_value(&a, "-kernel", 0), "/img/vmlinux");
+    assert_null(a.argv[a.argc]);
+    s.qemu_data_dirs = "/a::/b";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), -1);
+    s.qemu_data_dirs = "";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_int_equal(count_opt(&a, "-L"), 0);
+}
+
+/* Count of entries of envp that start with prefix. */
+static int env_count(char **envp, const char *prefix)
+{
+    int n = 0;
+    for (size_t i = 0; envp[i]; i++) {
+        n += strncmp(envp[i], prefix, strlen(prefix)) == 0;
+    }
+    return n;
+}
+
+/* The library path and module folder go to QEMU's environment alone, replacing pvbench's. */
+static void test_fetched_qemu_env(void **state)
+{
+    char *base[] = {"PATH=/usr/bin", "LD_LIBRARY_PATH=/host/lib", "QEMU_MODULE_DIRX=keep",
+                    "HOME=/root", NULL};
+    struct guest_spec s;
+    char **envp = (char **)1;
+
+    (void)state;
+    base_spec(&s, "ide");
+    assert_int_equal(backend_qemu_build_env(&s, base, &envp), 0);
+    assert_null(envp); /* the host's QEMU: pvbench's environment unchanged */
+    s.qemu_lib_path = "/c/q/root/usr/lib/x86_64-linux-gnu";
+    s.qemu_module_dir = "/c/q/root/usr/lib/x86_64-linux-gnu/qemu";
+    assert_int_equal(backend_qemu_build_env(&s, base, &envp), 0);
+    assert_non_null(envp);
+    assert_int_equal(env_count(envp, "LD_LIBRARY_PATH="), 1);
+    assert_int_equal(env_count(envp, "LD_LIBRARY_PATH=/c/q/root/usr/lib/x86_64-linux-gnu"), 1);
+    assert_int_equal(env_count(envp, "QEMU_MODULE_DIR=/c/q/root/usr/lib/x86_64-linux-gnu/qemu"),
+                     1);
+    assert_int_equal(env_count(envp, "PATH=/usr/bin"), 1);
+    assert_int_equal(env_count(envp, "HOME=/root"), 1);
+    assert_int_equal(env_count(envp, "QEMU_MODULE_DIRX=keep"), 1);
+    assert_int_equal(env_count(envp, ""), 5);
+    backend_qemu_env_free(envp);
+    /* a module folder alone: the host's LD_LIBRARY_PATH is not the fetched QEMU's */
+    s.qemu_lib_path = NULL;
+    assert_int_equal(backend_qemu_build_env(&s, base, &envp), 0);
+    assert_int_equal(env_count(envp, "LD_LIBRARY_PATH="), 0);
+    assert_int_equal(env_count(envp, "QEMU_MODULE_DIR="), 1);
+    assert_int_equal(env_count(envp, ""), 4);
+    backend_qemu_env_free(envp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +304,8 @@ int main(void)
         cmocka_unit_test(test_refuses_injection),
         cmocka_unit_test(test_bus_table),
         cmocka_unit_test(test_nic_models),
+        cmocka_unit_test(test_fetched_qemu_argv),
+        cmocka_unit_test(test_fetched_qemu_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

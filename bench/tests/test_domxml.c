@@ -295,6 +295,19 @@ static void test_refusals(void **state)
     base_spec(&s, devmodel_find("ide"));
     s.vcpus = 0;
     assert_null(write_parse(&s, err, sizeof(err)));
+    /* a QEMU from Debian's archive: its -L and libraries cannot be left out silently */
+    base_spec(&s, devmodel_find("ide"));
+    s.qemu_binary = "/c/qemu/1%3a10.0/root/usr/bin/qemu-system-x86_64";
+    s.qemu_data_dirs = "/c/qemu/1%3a10.0/root/usr/share/qemu";
+    assert_null(write_parse(&s, err, sizeof(err)));
+    assert_non_null(strstr(err, "--backend qemu"));
+    s.qemu_data_dirs = NULL;
+    s.qemu_lib_path = "/c/qemu/1%3a10.0/root/usr/lib/x86_64-linux-gnu";
+    assert_null(write_parse(&s, err, sizeof(err)));
+    s.qemu_lib_path = NULL;
+    d = write_parse(&s, err, sizeof(err)); /* the binary alone is an <emulator> as before */
+    assert_non_null(d);
+    xmlFreeDoc(d);
 }
 
 /* A model on a bus libvirt cannot express is refused with its name, never left out. */

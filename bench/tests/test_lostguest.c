@@ -170,7 +170,7 @@ static void test_report(void **state)
 
     (void)state;
     assert_non_null(out);
-    lostguest_report(out, -1, fake_monitor, &f, 0.0);
+    lostguest_report(out, -1, "QEMU", fake_monitor, &f, 0.0);
     fclose(out);
     assert_non_null(strstr(buf, "snapshot 1:"));
     assert_non_null(strstr(buf, "snapshot 2:"));
@@ -187,8 +187,8 @@ static void test_report_no_qmp(void **state)
 
     (void)state;
     assert_non_null(out);
-    lostguest_report(out, -1, fake_monitor, &f, 0.0);
-    lostguest_report(out, -1, NULL, NULL, 0.0);
+    lostguest_report(out, -1, "QEMU", fake_monitor, &f, 0.0);
+    lostguest_report(out, -1, "QEMU", NULL, NULL, 0.0);
     fclose(out);
     assert_non_null(strstr(buf, "no virtqueue state from QMP: QMP: timed out waiting for QEMU"));
     assert_non_null(strstr(buf, "no monitor for this guest"));

@@ -169,6 +169,46 @@ static void test_two_disks(void **state)
     assert_string_equal(name, "vda");
 }
 
+/* echo text > root/rel */
+static void write_at(const char *rel, const char *text)
+{
+    char path[PATH_MAX];
+    FILE *f;
+
+    assert_true(snprintf(path, sizeof(path), "%s/%s", root, rel) < (int)sizeof(path));
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* NVMe native multipath (QEMU 10): the head nvme0n1, not the hidden path nvme0c0n1 that sorts
+ * first; its driver is the path's controller's. */
+static void test_nvme_multipath(void **state)
+{
+    const char *path_dev = "pci0000:00/0000:00:02.0/nvme/nvme0";
+    char name[32], drv[32];
+
+    add_disk("virtual/nvme-subsystem/nvme-subsys0", "nvme0n1", "../../../nvme-subsys0");
+    add_disk(path_dev, "nvme0c0n1", "../../../nvme0");
+    write_at("devices/virtual/nvme-subsystem/nvme-subsys0/block/nvme0n1/hidden", "0\n");
+    write_at("devices/pci0000:00/0000:00:02.0/nvme/nvme0/block/nvme0c0n1/hidden", "1\n");
+    /* another namespace's path, and a path of a namespace with another number: not ours */
+    add_disk("pci0000:00/0000:00:03.0/nvme/nvme1", "nvme1c1n1", "../../../nvme1");
+    add_disk("pci0000:00/0000:00:03.0/nvme/nvme1", "nvme0c0n0", "../../../nvme1");
+    write_at("devices/pci0000:00/0000:00:03.0/nvme/nvme1/block/nvme1c1n1/hidden", "1\n");
+    write_at("devices/pci0000:00/0000:00:03.0/nvme/nvme1/block/nvme0c0n0/hidden", "1\n");
+    add_driver("pci0000:00/0000:00:03.0", "../../../bus/pci/drivers/other");
+    add_driver("pci0000:00/0000:00:02.0", "../../../bus/pci/drivers/nvme");
+    assert_int_equal(agent_sys_find_disk(root, name, sizeof(name)), 1);
+    assert_string_equal(name, "nvme0n1");
+    assert_int_equal(agent_sys_disk_driver(root, name, drv, sizeof(drv)), 0);
+    assert_string_equal(drv, "nvme");
+    /* the path alone still has its own driver */
+    assert_int_equal(agent_sys_disk_driver(root, "nvme0c0n1", drv, sizeof(drv)), 0);
+    assert_string_equal(drv, "nvme");
+}
+
 static void test_no_disk(void **state)
 {
     char name[32] = "unchanged";
@@ -256,6 +296,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_virtio_scsi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_driver, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_disks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nvme_multipath, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modules_wanted, setup, teardown),

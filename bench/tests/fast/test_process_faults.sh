@@ -26,6 +26,9 @@ check_fault() {
 check_fault garbage "garbage"
 check_fault crash "exited|killed"
 check_fault exit "exited"
+# The backend names what ran the agent: an agent process, not QEMU.
+json_get "$TMP/run-exit/run.json" configs 0 reason | grep -q "^randread rep 1: the agent process exited" ||
+    fail "exit: the reason does not name the agent process"
 check_fault flood "flooded"
 # A job that stops completing (a lost completion): the agent's watchdog says so, in a LOG
 # line within 10 s, with what it knows, before the harness gives up on the job.

@@ -6,7 +6,7 @@
  *
  * usage: libvirt_boot [--backend libvirt|qemu|both] [--connect URI] [--model NAME]
  *                     [--image DIR] [--logs DIR] [--rounds N] [--job] [--timeout S]
- *                     [--name DOMAIN] [--hold S] [--keep-going] [--iops N]
+ *                     [--name DOMAIN] [--hold S] [--keep-going] [--iops N] [--qemu SPEC]
  *        libvirt_boot --cleanup          what `pvbench cleanup` does, with the libvirt hook
  *        libvirt_boot --release NAME [--connect URI]   the REG_DOMAIN release hook alone
  *
@@ -14,6 +14,8 @@
  * meanwhile). --keep-going boots every round even after a failed boot (exit 1 at the end).
  * --backend both boots N rounds of one libvirt and one QEMU guest each, alternating which
  * goes first, and prints the ratio of the median define-to-ready times.
+ * --qemu SPEC (QEMU backend): a binary path, or a Debian version of qemu-system-x86 that
+ * qemuver_resolve() fetches into the cache first (bench/tests/integration/test_qemu_version.sh).
  * Exit: 0 ok, 1 failure, 2 usage.
  */
 #include <errno.h>
@@ -29,6 +31,8 @@
 #include "agentmsg.h"
 #include "backend.h"
 #include "chan.h"
+#include "exitcode.h"
+#include "qemuver.h"
 #include "registry.h"
 #include "util.h"
 
@@ -47,6 +51,7 @@ struct boot_opts {
     int job;
     int keep_going;
     unsigned iops; /* disk_iops_limit of the guest */
+    const struct qemuver *qemu; /* --qemu, resolved; NULL: the host's qemu-system-x86_64 */
 };
 
 struct boot_result {
@@ -239,6 +244,12 @@ static int boot_once(const struct backend_ops *ops, const struct boot_opts *o, u
     memset(&spec, 0, sizeof(spec));
     spec.name = name;
     spec.qemu_binary = "qemu-system-x86_64";
+    if (o->qemu) {
+        spec.qemu_binary = o->qemu->binary;
+        spec.qemu_data_dirs = o->qemu->data_dirs;
+        spec.qemu_lib_path = o->qemu->lib_path;
+        spec.qemu_module_dir = o->qemu->module_dir;
+    }
     spec.accel = "tcg";
     spec.dut = devmodel_find(o->model);
     spec.machine = devmodel_default_machine(spec.dut);
@@ -325,7 +336,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: libvirt_boot [--backend libvirt|qemu|both] [--connect URI] "
                     "[--model NAME] [--image DIR] [--logs DIR] [--rounds N] [--job] "
-                    "[--timeout S] [--name DOMAIN] [--hold S] [--keep-going] [--iops N]\n"
+                    "[--timeout S] [--name DOMAIN] [--hold S] [--keep-going] [--iops N] "
+                    "[--qemu SPEC]\n"
                     "       libvirt_boot --cleanup | --release NAME [--connect URI]\n");
 }
 
@@ -346,6 +358,7 @@ int main(int argc, char **argv)
         {"cleanup", no_argument, NULL, 'C'},
         {"release", required_argument, NULL, 'R'},
         {"iops", required_argument, NULL, 'I'},
+        {"qemu", required_argument, NULL, 'Q'},
         {NULL, 0, NULL, 0},
     };
     struct boot_opts o = {
@@ -356,9 +369,10 @@ int main(int argc, char **argv)
     char image[PATH_MAX], run_id[16], err[512];
     unsigned rounds = 1, n = 0, failed = 0;
     int opt, rc = 1, use_lv, use_qm, cleanup = 0;
-    const char *release = NULL;
+    const char *release = NULL, *qemu_spec = NULL;
+    static struct qemuver qv;
 
-    while ((opt = getopt_long(argc, argv, "b:c:m:i:l:n:jt:N:H:kCR:I:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "b:c:m:i:l:n:jt:N:H:kCR:I:Q:", longopts, NULL)) != -1) {
         switch (opt) {
         case 'b':
             backend = optarg;
@@ -402,6 +416,9 @@ int main(int argc, char **argv)
         case 'R':
             release = optarg;
             break;
+        case 'Q':
+            qemu_spec = optarg;
+            break;
         default:
             usage();
             return 2;
@@ -424,6 +441,23 @@ int main(int argc, char **argv)
         return 2;
     }
     o.image = image;
+    if (qemu_spec) {
+        /* qemuver's exit codes: 2 no such version, 4 archive unreachable (a test skips) */
+        int code = qemuver_resolve(qemu_spec, &qv, err, sizeof(err));
+
+        if (code != PVB_EXIT_OK) {
+            fprintf(stderr, "--qemu %s: %s\n", qemu_spec, err);
+            return code;
+        }
+        if (use_lv && qv.lib_path[0]) {
+            fprintf(stderr, "--qemu %s: a fetched QEMU needs its own libraries, which libvirt "
+                    "cannot give its emulator: use --backend qemu\n", qemu_spec);
+            return 2;
+        }
+        printf("qemu binary=%s version=%s packages=%s\n", qv.binary,
+               qv.version[0] ? qv.version : "-", qv.packages[0] ? qv.packages : "-");
+        o.qemu = &qv;
+    }
     if (registry_open(run_id, sizeof(run_id)) < 0) {
         return 1;
     }
