@@ -23,10 +23,6 @@
 #include "signals.h"
 #include "util.h"
 
-#ifndef PVB_DATADIR
-#define PVB_DATADIR "."
-#endif
-
 #define HOSTBASE_NET_QUIT_GRACE_S 2.0
 /* irq= is required on the wire; no line of the host's /proc/interrupts is the client's */
 #define HOSTBASE_NET_NO_IRQ "pvbench-host-none"

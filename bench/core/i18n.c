@@ -8,10 +8,6 @@
 
 #include "paths.h"
 
-#ifndef PVB_DATADIR
-#define PVB_DATADIR "."
-#endif
-
 static char i18n_code[8] = "en";
 static int i18n_bound;
 

@@ -13,17 +13,13 @@
 #define PVB_DATADIR "."
 #endif
 
+/* Found again at every call: the environment may change (tests), and calls are rare. */
 static struct {
-    int done;
     enum paths_layout layout;
     char root[PATH_MAX]; /* the tree, or the install prefix */
     char data[PATH_MAX], cache[PATH_MAX], image[PATH_MAX], agent[PATH_MAX], locale[PATH_MAX];
+    char keep[PATH_MAX];
 } paths;
-
-void paths_reset(void)
-{
-    paths.done = 0;
-}
 
 /* Is base + sub a folder we can enter? */
 static int paths_is_dir(const char *base, const char *sub)
@@ -76,9 +72,6 @@ static void paths_find(void)
     char up[PATH_MAX];
     const char *xdg = paths_env("XDG_CACHE_HOME"), *home = paths_env("HOME");
 
-    if (paths.done) {
-        return;
-    }
     paths_exe_parent(up, sizeof(up));
     if (up[0] && paths_is_dir(up, "/share/pvbench/scenarios")) {
         paths.layout = PATHS_INSTALLED;
@@ -98,7 +91,17 @@ static void paths_find(void)
         paths_set(paths.cache, "PVBENCH_CACHE_DIR", paths.root, "/build");
         paths_set(paths.agent, "PVBENCH_AGENT", paths.root, "/guest-agent/pvbench-agent");
         paths_set(paths.locale, "PVBENCH_LOCALEDIR", paths.root, "/build/locale");
+        util_strlcpy(paths.keep, paths.root, sizeof(paths.keep));
     } else {
+        const char *xdg_data = paths_env("XDG_DATA_HOME");
+
+        if (geteuid() == 0) {
+            util_strlcpy(paths.keep, "/var/lib/pvbench", sizeof(paths.keep));
+        } else if (xdg_data) {
+            paths_set(paths.keep, "", xdg_data, "/pvbench");
+        } else {
+            paths_set(paths.keep, "", home ? home : "/tmp", "/.local/share/pvbench");
+        }
         paths_set(paths.data, "PVBENCH_DATADIR", paths.root, "/share/pvbench");
         if (paths_env("PVBENCH_CACHE_DIR") || geteuid() == 0) {
             paths_set(paths.cache, "PVBENCH_CACHE_DIR", "/var/cache/pvbench", "");
@@ -111,7 +114,6 @@ static void paths_find(void)
         paths_set(paths.locale, "PVBENCH_LOCALEDIR", paths.root, "/share/locale");
     }
     paths_set(paths.image, "PVBENCH_IMAGE_DIR", paths.cache, "/guest");
-    paths.done = 1;
 }
 
 enum paths_layout paths_layout(void)
@@ -148,6 +150,12 @@ const char *paths_localedir(void)
 {
     paths_find();
     return paths.locale;
+}
+
+const char *paths_keepdir(void)
+{
+    paths_find();
+    return paths.keep;
 }
 
 int paths_scenario(const char *arg, char *out, size_t len)

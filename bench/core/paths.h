@@ -31,6 +31,9 @@ const char *paths_image_dir(void);
 const char *paths_agent(void);
 /* Message catalogues (<dir>/<lang>/LC_MESSAGES/pvbench.mo). */
 const char *paths_localedir(void);
+/* What is kept and cannot be made again (the results store's default file): the tree, or
+ * /var/lib/pvbench as root, else $XDG_DATA_HOME/pvbench (~/.local/share/pvbench). */
+const char *paths_keepdir(void);
 
 /*
  * A scenario given on the command line: a path as it is, or a bare name ("quick") looked up
@@ -38,8 +41,5 @@ const char *paths_localedir(void);
  * when nothing was found (out then holds the argument as given).
  */
 int paths_scenario(const char *arg, char *out, size_t len);
-
-/* Forget what was found (tests that change the environment). */
-void paths_reset(void);
 
 #endif

@@ -19,10 +19,6 @@
 #include "paths.h"
 #include "util.h"
 
-#ifndef PVB_DATADIR
-#define PVB_DATADIR "."
-#endif
-
 /* Gap between two groups of bars, in bar widths. */
 #define PLOT_GROUP_GAP 0.7
 /* Longest template accepted. */
