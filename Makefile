@@ -103,7 +103,7 @@ AGENT   := guest-agent/pvbench-agent
 MAN_PAGES  := $(BUILD)/man/pvbench.1 $(BUILD)/man/pvbench-scenario.5
 COMPLETION := $(BUILD)/completion/pvbench
 
-.PHONY: all check check-fast unit integration bench demo image setup install clean lint help
+.PHONY: all check check-fast check-kvm unit integration bench demo image setup install clean lint help
 .PHONY: image-fio selftest fuzz fuzz-build unit-san valgrind
 all: $(PVBENCH) $(AGENT) $(MO_FILES) $(MAN_PAGES) $(COMPLETION)
 
@@ -132,6 +132,7 @@ help:
 	@echo "make check      build and run every test (unit + integration with real guests)"
 	@echo "make unit       unit tests only"
 	@echo "make check-fast the harness through the process backend, no guest (seconds)"
+	@echo "make check-kvm  the KVM path nested in an L1 guest under TCG (minutes; AMD SVM)"
 	@echo "make bench      set up the host, build, run scenarios/quick.ini"
 	@echo "make demo       the teaching demo (about 2 minutes): emulated vs virtio, and why"
 	@echo "make image      build the guest kernel + initramfs into build/guest/"
@@ -289,6 +290,11 @@ integration: all image image-fio
 # The fast tier: the harness through its process backend (the agent as a host process), no guest.
 check-fast: all
 	$(Q)scripts/run-tests fast bench/tests/fast/test_*.sh
+
+# The KVM path, nested: an L1 guest under TCG with an SVM CPU runs `pvbench run --accel kvm`
+# (scripts/kvm-l1, bench/tests/kvm/); a few minutes, so not part of make check.
+check-kvm: all
+	$(Q)scripts/run-tests kvm bench/tests/kvm/check_kvm.sh
 
 check: all $(UNIT_TESTS) $(FUZZ_REPLAYS) image image-fio
 	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) $(TREE_TESTS) bench/tests/fast/test_*.sh \

@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "baseline.h"
+#include "calibrate.h"
 #include "cli.h"
 #include "compare.h"
 #include "demo.h"
@@ -48,6 +49,7 @@ enum {
     RUN_OPT_FORCE = 'F',
     RUN_OPT_DRY_RUN = 'n',
     RUN_OPT_FAULT = 'f',
+    RUN_OPT_KVM_PROBE = 'K',
 };
 
 static const struct cli_opt main_run_opts[] = {
@@ -59,6 +61,10 @@ static const struct cli_opt main_run_opts[] = {
      RUN_OPT_FORCE, NULL},
     {"accel", 'a', "MODE", "auto (KVM if a probe guest boots, else TCG), kvm or tcg", RUN_OPT_ACCEL,
      "auto kvm tcg"},
+    {"kvm-probe-timeout", 0, "S",
+     "how long the KVM probe guest may take to boot (default 10; the scenario key "
+     "kvm_probe_timeout)",
+     RUN_OPT_KVM_PROBE, NULL},
     {"backend", 'b', "B",
      "auto (libvirt if its daemon answers, else qemu), libvirt or qemu (default: "
      "$PVBENCH_BACKEND or auto); qemu,libvirt: every configuration through both, job after "
@@ -147,6 +153,13 @@ static int main_run_option(struct run_options *o, int id, const char *arg, int *
             return PVB_EXIT_USAGE;
         }
         break;
+    case RUN_OPT_KVM_PROBE: {
+        /* a --set of the scenario key, checked by its parser; a later --set wins */
+        static char probe_set[64];
+        snprintf(probe_set, sizeof(probe_set), "kvm_probe_timeout=%.40s", arg);
+        arg = probe_set;
+    }
+        /* fall through */
     case RUN_OPT_SET:
         if (o->n_sets == RUN_MAX_SETS) {
             log_err("--set: at most %d", RUN_MAX_SETS);
@@ -437,7 +450,7 @@ static const struct main_cmd main_cmds[] = {
     {&main_version_cli, cmd_version}, {&store_cli, store_cli_main},
     {&history_trend_cli, history_trend_main}, {&history_changes_cli, history_changes_main},
     {&history_check_cli, history_check_main}, {&history_report_cli, history_report_main},
-    {&qemuver_fetch_cli, qemuver_fetch_main},
+    {&qemuver_fetch_cli, qemuver_fetch_main}, {&calibrate_cli, calibrate_main},
 };
 /* clang-format on */
 

@@ -1,4 +1,7 @@
-/* libFuzzer target: run.json as compare reads it (compare_read_meta, compare_check_meta). */
+/*
+ * libFuzzer target: run.json as every reader reads it (runfolder_read), here through compare
+ * (compare_read_meta, compare_check_meta).
+ */
 #include "fuzz_util.h"
 
 #include "compare.h"

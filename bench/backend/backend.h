@@ -7,6 +7,7 @@
 #define PVB_BACKEND_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "backend_ops.h"
@@ -39,6 +40,24 @@ int backend_qemu_build_argv(const struct guest_spec *spec, struct qemu_argv *out
 int backend_qemu_build_env(const struct guest_spec *spec, char *const *base, char ***envp)
     __attribute__((warn_unused_result));
 void backend_qemu_env_free(char **envp);
+
+/* The argv as one line, arguments separated by spaces (-v, pvbench run -n). */
+void backend_qemu_argv_line(const struct qemu_argv *a, char *line, size_t len);
+
+/*
+ * For `pvbench run -n`: each configuration of s with the QEMU command line its guest gets
+ * (run-time paths shown as $STATE, $LOGS and $GUEST), one "; NAME: argv" line each.
+ */
+struct scenario;
+void backend_qemu_print_configs(const struct scenario *s, const char *binary, const char *accel,
+                                FILE *out);
+
+/*
+ * A qcow2 scratch disk in place of the raw one at path (same virtual size), made with the
+ * qemu-img beside binary (or on PATH). 0, or -1 with qemu-img's words in err.
+ */
+int backend_qemu_make_qcow2(const char *binary, const char *path, unsigned prealloc, char *err,
+                            size_t errlen) __attribute__((warn_unused_result));
 
 /* ---- libvirt backend (backend_libvirt.c) ------------------------------------------------- */
 

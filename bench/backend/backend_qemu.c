@@ -1,20 +1,33 @@
 /* The direct QEMU backend: qemu-system-x86_64 from an argv array, never a shell. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "devbus.h"
+#include "kvmstats.h"
 #include "qmp.h"
 #include "registry.h"
+#include "scenario.h"
 #include "util.h"
+
+#define QEMU_KVM_QMP_TIMEOUT_S 5.0
+
+/* A guest's own state beyond its pid. */
+struct qemu_priv {
+    struct qmp q; /* on g->monitor_sock: the lost-guest diagnostics and KVM's counters */
+    int kvm;      /* under KVM: query-stats around every job */
+};
 
 int backend_qemu_argv_add(struct qemu_argv *a, const char *fmt, ...)
 {
@@ -193,20 +206,173 @@ void backend_qemu_env_free(char **envp)
     free(envp);
 }
 
-static void qemu_log_argv(const struct qemu_argv *a)
+void backend_qemu_argv_line(const struct qemu_argv *a, char *line, size_t len)
 {
-    char line[sizeof(a->store) + GUEST_ARGV_MAX];
     size_t used = 0;
 
     line[0] = '\0';
-    for (unsigned i = 0; i < a->argc && used + 1 < sizeof(line); i++) {
-        int n = snprintf(line + used, sizeof(line) - used, "%s%s", i ? " " : "", a->argv[i]);
+    for (unsigned i = 0; i < a->argc && used + 1 < len; i++) {
+        int n = snprintf(line + used, len - used, "%s%s", i ? " " : "", a->argv[i]);
         if (n < 0) {
             break;
         }
         used += (size_t)n;
     }
+}
+
+static void qemu_log_argv(const struct qemu_argv *a)
+{
+    char line[sizeof(a->store) + GUEST_ARGV_MAX];
+
+    backend_qemu_argv_line(a, line, sizeof(line));
     log_debug("qemu: %s", line);
+}
+
+void backend_qemu_print_configs(const struct scenario *s, const char *binary, const char *accel,
+                                FILE *out)
+{
+    static struct qemu_argv a;
+    static char line[sizeof(a.store) + GUEST_ARGV_MAX];
+    char name[96], disk[96], sock[96], con[96];
+
+    fprintf(out, "; QEMU command line of each configuration's guest:\n");
+    for (unsigned i = 0; i < s->n_configs; i++) {
+        const struct scenario_config *c = &s->configs[i];
+        struct guest_spec spec;
+
+        memset(&spec, 0, sizeof(spec));
+        snprintf(name, sizeof(name), "pvb-RUN-%s", c->name);
+        snprintf(disk, sizeof(disk), "$STATE/disk-%s.img", c->name);
+        snprintf(sock, sizeof(sock), "$STATE/ctl-%s.sock", c->name);
+        snprintf(con, sizeof(con), "$LOGS/%s-console.log", c->name);
+        spec.name = name;
+        spec.qemu_binary = c->qemu[0] == '/' ? c->qemu : binary;
+        spec.accel = accel;
+        spec.machine = s->device_machine[i];
+        spec.vcpus = c->vcpus;
+        spec.memory_mib = c->memory_mib;
+        spec.kernel = "$GUEST/vmlinuz";
+        spec.initrd = "$GUEST/initramfs.img";
+        spec.cmdline = GUEST_CMDLINE;
+        spec.dut = c->dev;
+        spec.dut_opts = &c->opts;
+        spec.disk_path = disk;
+        spec.disk_iops_limit = s->disk_iops_limit;
+        spec.control_sock = sock;
+        spec.console_log = con;
+        spec.net_tap = "pvbtRUN";
+        spec.net_mac = "52:54:00:00:00:01";
+        spec.net_vhost = c->vhost == 1;
+        if (backend_qemu_build_argv(&spec, &a) < 0) {
+            fprintf(out, ";   %s: (does not fit on a command line)\n", c->name);
+            continue;
+        }
+        backend_qemu_argv_line(&a, line, sizeof(line));
+        fprintf(out, ";   %s: %s\n", c->name, line);
+    }
+}
+
+/* qemu-img beside binary when it is a path, else the one on PATH. */
+static void qemu_img_path(const char *binary, char *path, size_t len)
+{
+    const char *slash = strrchr(binary, '/');
+
+    if (slash && (size_t)(slash - binary) + sizeof("/qemu-img") <= len) {
+        snprintf(path, len, "%.*s/qemu-img", (int)(slash - binary), binary);
+        if (access(path, X_OK) == 0) {
+            return;
+        }
+    }
+    snprintf(path, len, "qemu-img");
+}
+
+int backend_qemu_make_qcow2(const char *binary, const char *path, unsigned prealloc, char *err,
+                            size_t errlen)
+{
+    char img[PATH_MAX], size[32], opt[64], out[1024];
+    char *argv[10];
+    struct stat st;
+    int rc;
+
+    if (stat(path, &st) < 0) {
+        snprintf(err, errlen, "scratch disk %s: %s", path, strerror(errno));
+        return -1;
+    }
+    qemu_img_path(binary, img, sizeof(img));
+    snprintf(size, sizeof(size), "%lld", (long long)st.st_size);
+    snprintf(opt, sizeof(opt), "preallocation=%s", devopts_name(devopts_prealloc_names, prealloc));
+    argv[0] = img;
+    argv[1] = "create";
+    argv[2] = "-q";
+    argv[3] = "-f";
+    argv[4] = "qcow2";
+    argv[5] = "-o";
+    argv[6] = opt;
+    argv[7] = (char *)path;
+    argv[8] = size;
+    argv[9] = NULL;
+    rc = util_run_capture(argv, out, sizeof(out), 120.0);
+    if (rc != 0) {
+        util_rstrip(out);
+        snprintf(err, errlen, "qemu-img create -f qcow2 %s: %s", path,
+                 rc < 0 ? "could not run (or timed out)" : out);
+        return -1;
+    }
+    return 0;
+}
+
+/* A guest's own state beyond its pid: one monitor connection, kept (QMP serves one client). */
+static int qemu_priv_open(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
+{
+    struct qemu_priv *p = calloc(1, sizeof(*p));
+
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    qmp_init(&p->q);
+    p->kvm = strcmp(s->accel, "kvm") == 0;
+    g->priv = p;
+    return 0;
+}
+
+static void qemu_priv_close(struct guest *g)
+{
+    struct qemu_priv *p = g->priv;
+
+    if (!p) {
+        return;
+    }
+    qmp_close(&p->q);
+    free(p);
+    g->priv = NULL;
+}
+
+/* The guest's monitor connection, made when first needed. QMP_OK or a qmp_status. */
+static int qemu_monitor_connect(struct guest *g, double deadline, char *err, size_t errlen)
+{
+    struct qemu_priv *p = g->priv;
+
+    if (!p || !g->monitor_sock[0] || g->exited) {
+        util_seterr(err, errlen, "%s", g->exited ? "QEMU has exited" : "no monitor socket");
+        return QMP_ERR_IO;
+    }
+    return p->q.fd >= 0 ? QMP_OK : qmp_connect(&p->q, g->monitor_sock, deadline, err, errlen);
+}
+
+static int qemu_kvm_stats(struct guest *g, struct kvmstats *out, char *err, size_t errlen)
+{
+    struct qemu_priv *p = g->priv;
+    double deadline = util_now() + QEMU_KVM_QMP_TIMEOUT_S;
+
+    err[0] = '\0';
+    if (!p || !p->kvm || g->exited) {
+        return -1; /* not under KVM (or gone): nothing to say */
+    }
+    if (qemu_monitor_connect(g, deadline, err, errlen) != QMP_OK) {
+        return -1;
+    }
+    return kvmstats_read(&p->q, out, deadline, err, errlen);
 }
 
 static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
@@ -217,6 +383,11 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
     pid_t pid;
 
     memset(g, 0, sizeof(*g));
+    if (s->dut && s->dut->kind == DEVMODEL_BLK && devbus_opts(s)->format == DEVOPTS_FORMAT_QCOW2 &&
+        backend_qemu_make_qcow2(s->qemu_binary, s->disk_path, devbus_opts(s)->preallocation, err,
+                                errlen) < 0) {
+        return -1;
+    }
     if (backend_qemu_build_argv(s, &a) < 0) {
         snprintf(err, errlen, "cannot build the QEMU command line (a path holds ',' or is long)");
         return -1;
@@ -231,12 +402,17 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
                   s->qemu_lib_path ? s->qemu_lib_path : "",
                   s->qemu_module_dir ? s->qemu_module_dir : "");
     }
+    if (qemu_priv_open(s, g, err, errlen) < 0) {
+        backend_qemu_env_free(envp);
+        return -1;
+    }
     /* -v shows the exact command line, to rerun a guest by hand. */
     qemu_log_argv(&a);
     logfd = open(s->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (logfd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", s->qemu_log, strerror(errno));
         backend_qemu_env_free(envp);
+        qemu_priv_close(g);
         return -1;
     }
     pid = fork();
@@ -244,6 +420,7 @@ static int qemu_start(const struct guest_spec *s, struct guest *g, char *err, si
         snprintf(err, errlen, "fork: %s", strerror(errno));
         close(logfd);
         backend_qemu_env_free(envp);
+        qemu_priv_close(g);
         return -1;
     }
     if (pid == 0) {
@@ -329,38 +506,38 @@ static void qemu_stop(struct guest *g, double grace_s)
     }
     snprintf(id, sizeof(id), "%d", (int)g->pid);
     registry_forget(REG_PROC, id);
+    qemu_priv_close(g);
 }
 
-/* One command on the monitor socket: a connection of its own, closed after the answer. */
+/* One command on the guest's monitor connection (made when first needed, kept). */
 static int qemu_monitor(struct guest *g, const char *cmd, json_object *args, json_object **ret,
                         double deadline, char *err, size_t errlen)
 {
-    struct qmp q;
+    struct qemu_priv *p = g->priv;
     int rc;
 
     if (ret) {
         *ret = NULL;
     }
-    if (!g->monitor_sock[0] || g->exited) {
-        util_seterr(err, errlen, "%s", g->exited ? "QEMU has exited" : "no monitor socket");
-        return QMP_ERR_IO;
-    }
-    qmp_init(&q);
-    rc = qmp_connect(&q, g->monitor_sock, deadline, err, errlen);
+    rc = qemu_monitor_connect(g, deadline, err, errlen);
     if (rc == QMP_OK) {
-        rc = qmp_execute(&q, cmd, args, ret, deadline, err, errlen);
+        rc = qmp_execute(&p->q, cmd, args, ret, deadline, err, errlen);
     }
-    qmp_close(&q);
+    if (rc != QMP_OK && rc != QMP_ERR_CMD && p) {
+        qmp_close(&p->q); /* the session is over: the next command connects again */
+        qmp_init(&p->q);
+    }
     return rc;
 }
 
 const struct backend_ops backend_qemu_ops = {
     .name = "qemu",
     .process_name = "QEMU",
-    .caps = BACKEND_CAP_WHY | BACKEND_CAP_MONITOR,
+    .caps = BACKEND_CAP_WHY | BACKEND_CAP_MONITOR | BACKEND_CAP_KVM_STATS,
     .monitor = qemu_monitor,
     .start = qemu_start,
     .cpu_seconds = qemu_cpu_seconds,
     .alive = qemu_alive,
     .stop = qemu_stop,
+    .kvm_stats = qemu_kvm_stats,
 };

@@ -31,6 +31,15 @@ struct devbus_ops {
     int libvirt_pci; /* disks: the disk is a PCI function of its own (<address type='pci'>) */
 };
 
+/* The id of the DUT's iothread (-object iothread,id=...; <iothreads>1</iothreads>). */
+#define DEVBUS_IOTHREAD_ID "dutio"
+
+/* The DUT options of a spec: its own, or the defaults (today's fixed guest). */
+const struct devopts *devbus_opts(const struct guest_spec *s);
+
+/* An option libvirt has no words for: 0, or -1 with err naming it. */
+int devbus_xml_refuse(const struct guest_spec *s, char *err, size_t errlen);
+
 /* The bus entry of a model (m->attach; devbus_check_table() made sure there is one). */
 const struct devbus_ops *devbus_of(const struct devmodel *m);
 

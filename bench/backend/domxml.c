@@ -14,6 +14,10 @@
  *   -serial file, -serial socket          <serial type='file'>, <serial type='unix' connect>
  *   -drive ...,cache=none + -device DUT   <disk> with <driver cache='none'> and the bus
  *   -drive ...,throttling.iops-total=N    <iotune><total_iops_sec>N</total_iops_sec>
+ *   -drive format=,cache=,aio=,discard=    <driver type= cache= io= discard=>
+ *   -object iothread + iothread=dutio     <iothreads>1</iothreads> + <driver iothread='1'>
+ *   num-queues= / num_queues= (SCSI)      <driver queues=> (disk / SCSI <controller>)
+ *   -device ...,<device_options>, qcow2   refused by name (devbus_xml_refuse)
  *
  * The device under test is written by its bus (devbus.c), next to its QEMU arguments.
  * PCI devices of the DUT get an explicit slot on the root bus (the slot QEMU picks
@@ -237,6 +241,10 @@ int domxml_write(const struct guest_spec *s, xmlBufferPtr out, char *err, size_t
     snprintf(num, sizeof(num), "%u", s->vcpus);
     rc |= xmlTextWriterWriteString(w, BAD_CAST num) < 0 ? -1 : 0;
     rc |= xmlw_end(w);
+    if (s->dut && devbus_opts(s)->iothread) {
+        /* QEMU's -object iothread: the disk names it as iothread='1' */
+        rc |= xmlw_elem(w, "iothreads", "1");
+    }
     rc |= write_os(w, s);
     rc |= write_cpu(w, s, kvm);
     rc |= xmlw_elem(w, "on_poweroff", "destroy");

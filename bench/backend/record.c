@@ -35,13 +35,36 @@ int record_sample(struct sample_set *set, const struct record_target *t, const c
     util_strlcpy(s.metric, metric, sizeof(s.metric));
     util_strlcpy(s.unit, m ? m->unit : "", sizeof(s.unit));
     s.rep = rep;
+    s.boot = t->boot;
     s.value = value;
     return samples_add(set, &s);
+}
+
+static void record_put(struct record_metric *out, unsigned max, unsigned *n, const char *name,
+                       double v);
+
+unsigned record_kvm_metrics(const struct agent_result *a, double ops_total,
+                            struct record_metric *out, unsigned max)
+{
+    unsigned n = 0;
+
+    if (!a->kvm_valid || !(ops_total > 0)) {
+        return 0;
+    }
+    /* record_put leaves out the counters the kernel did not expose (-1). */
+    record_put(out, max, &n, "exits_per_op", a->kvm.exits / ops_total);
+    record_put(out, max, &n, "io_exits_per_op", a->kvm.io_exits / ops_total);
+    record_put(out, max, &n, "mmio_exits_per_op", a->kvm.mmio_exits / ops_total);
+    record_put(out, max, &n, "halt_exits_per_op", a->kvm.halt_exits / ops_total);
+    record_put(out, max, &n, "irq_injections_per_op", a->kvm.irq_injections / ops_total);
+    return n;
 }
 
 int record_blk(struct sample_set *set, const struct record_target *t, const struct workload *w,
                unsigned rep, const struct agent_result *res, const struct record_host *host)
 {
+    struct record_metric km[RECORD_METRICS_MAX];
+    unsigned nk;
     const struct agent_cpu *c = &res->cpu_pct;
     double rt = res->runtime_s, ops = (double)res->ops, busy = 100.0 - c->idle - c->iowait;
     const char *wl = w->name;
@@ -87,6 +110,11 @@ int record_blk(struct sample_set *set, const struct record_target *t, const stru
     if (host && host->cpu_s >= 0 && res->ops_total > 0 && strcmp(res->engine, "fio") != 0) {
         rc |= record_sample(set, t, wl, "host_cpu_us_per_op", rep,
                             host->cpu_s * 1e6 / (double)res->ops_total);
+    }
+    /* KVM's counters cover the whole job, warm-up included: per op of ops_total. */
+    nk = record_kvm_metrics(res, (double)res->ops_total, km, RECORD_METRICS_MAX);
+    for (unsigned i = 0; i < nk; i++) {
+        rc |= record_sample(set, t, wl, km[i].name, rep, km[i].value);
     }
     return rc ? -1 : 0;
 }
@@ -174,6 +202,7 @@ unsigned record_net_metrics(enum pvb_net_workload w, const struct agent_result *
             record_put(out, max, &n, "host_cpu_us_per_mbit", host_cpu_s * 1e6 / ops_total);
         }
     }
+    n += record_kvm_metrics(a, ops_total, out + n, max - n);
     return n;
 }
 

@@ -25,6 +25,7 @@ struct record_target {
      * I/O metrics only (its CPU split is the whole host's, a ratio of loss rates means
      * nothing, there is no QEMU to cost). */
     unsigned vcpus;
+    unsigned boot; /* which guest of the configuration (plan_step.boot): the boot column */
 };
 
 /* What the host measured around one job; -1: not measured. */
@@ -58,6 +59,15 @@ struct record_metric {
 };
 
 #define RECORD_METRICS_MAX 24
+
+/*
+ * KVM's exits of a job per operation (exits_per_op, io_exits_per_op, mmio_exits_per_op,
+ * halt_exits_per_op, irq_injections_per_op) into out, from a->kvm (session_job's, none when
+ * a->kvm_valid is 0) over ops_total, the job's operations warm-up included (what the
+ * counters cover). A counter the kernel does not expose is left out. Returns the count.
+ */
+unsigned record_kvm_metrics(const struct agent_result *a, double ops_total,
+                            struct record_metric *out, unsigned max);
 
 /*
  * The metrics of one network job, from the receiving side's numbers (peer for tcp_tx and

@@ -8,6 +8,7 @@ enum pvb_exit {
     PVB_EXIT_USAGE = 2,      /* bad command line, scenario or input files */
     PVB_EXIT_FAILED = 3,     /* could not measure: a configuration failed, or interrupted */
     PVB_EXIT_SKIPPED = 4,    /* some configurations were skipped: this host cannot run them */
+    PVB_EXIT_UNDECIDED = 5,  /* compare: no cell worse, some UNKNOWN (more boots would tell) */
 };
 
 #endif

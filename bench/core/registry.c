@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "results.h"
 #include "util.h"
 
 struct reg_entry {
@@ -80,7 +79,7 @@ static int registry_save(void)
         len += (size_t)snprintf(buf + len, cap - len, "%s %s%s%s\n", kind_names[entries[i].kind],
                                 entries[i].id, entries[i].arg[0] ? " " : "", entries[i].arg);
     }
-    rc = results_write_atomic(reg_path, buf, len);
+    rc = util_write_atomic(reg_path, buf, len);
     free(buf);
     return rc;
 }

@@ -341,7 +341,11 @@ int util_write_all(int fd, const void *buf, size_t len)
         if (n < 0 && errno == EINTR) {
             continue;
         }
-        if (n <= 0) {
+        if (n == 0) {
+            errno = ENOSPC; /* no progress and no error: treat as a full device */
+            return -1;
+        }
+        if (n < 0) {
             return -1;
         }
         p += n;
@@ -368,5 +372,116 @@ int util_copy_file(const char *from, const char *to)
         }
     }
     free(buf);
+    return rc;
+}
+
+int util_sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+    int saved;
+
+    if (fd < 0) {
+        return -1;
+    }
+    /* EINVAL: the filesystem cannot sync folders; nothing more can be done. */
+    if (fsync(fd) < 0 && errno != EINVAL) {
+        rc = -1;
+    }
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+/* fsync the folder that holds path, so a rename inside it survives a crash. */
+static int util_sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = NULL;
+    int rc;
+    int saved;
+
+    if (!slash) {
+        dir = strdup(".");
+    } else if (slash == path) {
+        dir = strdup("/");
+    } else {
+        dir = strndup(path, (size_t)(slash - path));
+    }
+    if (!dir) {
+        errno = ENOMEM;
+        return -1;
+    }
+    rc = util_sync_dir(dir);
+    saved = errno;
+    free(dir);
+    errno = saved;
+    return rc;
+}
+
+int util_write_atomic(const char *path, const void *data, size_t len)
+{
+    char *tmp = NULL;
+    size_t plen;
+    int fd = -1;
+    int created = 0;
+    int saved;
+    int rc = -1;
+
+    if (!path || !*path || (!data && len > 0)) {
+        errno = EINVAL;
+        return -1;
+    }
+    plen = strlen(path);
+    tmp = malloc(plen + sizeof(".tmp"));
+    if (!tmp) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", sizeof(".tmp"));
+
+    /* O_NOFOLLOW: a stale "<file>.tmp" symlink must not redirect the write. */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        goto fail;
+    }
+    created = 1;
+    if (util_write_all(fd, data, len) < 0) {
+        goto fail;
+    }
+    if (fsync(fd) < 0) {
+        goto fail;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0) {
+        goto fail;
+    }
+    created = 0;
+    /*
+     * The new content is in place; a failure here only means the rename may not
+     * survive a power cut, which the caller still has to hear about.
+     */
+    if (util_sync_parent(path) < 0) {
+        goto fail;
+    }
+    rc = 0;
+    goto out;
+fail:
+    saved = errno;
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (created) {
+        unlink(tmp);
+    }
+    errno = saved;
+out:
+    free(tmp);
     return rc;
 }

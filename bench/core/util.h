@@ -40,6 +40,15 @@ double util_proc_cpu_seconds(pid_t pid);
 int util_run_capture(char *const argv[], char *out, size_t outlen, double timeout_s);
 /* Write a whole buffer to an fd, retrying on EINTR and short writes. 0 or -1. */
 int util_write_all(int fd, const void *buf, size_t len);
+/* fsync a folder, so renames inside it survive a crash (EINVAL from fsync is no error). 0 or -1. */
+int util_sync_dir(const char *dir) __attribute__((warn_unused_result));
+/*
+ * Write len bytes to path atomically: to "<path>.tmp", fsync'ed, renamed over path and the
+ * folder fsync'ed, so that a reader (or a crash) sees the old file or the new one, never half.
+ * 0, or -1 with errno set.
+ */
+int util_write_atomic(const char *path, const void *data, size_t len)
+    __attribute__((warn_unused_result));
 /* Copy a file (for the scenario copy in the run folder). 0 or -1. */
 int util_copy_file(const char *from, const char *to);
 

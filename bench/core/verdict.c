@@ -225,7 +225,12 @@ int verdict_decide(const struct verdict_side *a, const struct verdict_side *b,
     out->n_b = b->n;
     out->mean_a = ga.grand;
     out->mean_b = gb.grand;
-    out->change_pct = ga.grand != 0 ? (gb.grand / ga.grand - 1.0) * 100.0 : NAN;
+    /* A base of 0 (a loss rate, say): no ratio, but a direction; 0 against 0 is no change. */
+    if (ga.grand != 0) {
+        out->change_pct = (gb.grand / ga.grand - 1.0) * 100.0;
+    } else {
+        out->change_pct = gb.grand == 0 ? 0.0 : (gb.grand > 0 ? INFINITY : -INFINITY);
+    }
     out->lo_pct = out->hi_pct = out->between_share = NAN;
     out->p = out->min_p = 1.0;
     out->threshold_pct = o->threshold_pct;
@@ -234,12 +239,26 @@ int verdict_decide(const struct verdict_side *a, const struct verdict_side *b,
         out->threshold_calibrated = 1;
     }
 
-    if (ga.n_boots >= 2 && gb.n_boots >= 2 && ga.grand != 0) {
-        struct stats_rng rng;
+    if (ga.n_boots >= 2 && gb.n_boots >= 2) {
         double bv = verdict_between_var(&ga, a->n) + verdict_between_var(&gb, b->n);
         double total = bv + ga.ms_w + gb.ms_w;
 
-        out->between_share = total > 0 ? bv / total : 0.0;
+        /* No boot with two values: nothing tells the within-boot spread, so no share. */
+        if (ga.df_w + gb.df_w > 0) {
+            out->between_share = total > 0 ? bv / total : 0.0;
+        }
+        if (permtest_run(ga.mean, ga.n_boots, gb.mean, gb.n_boots, o->alpha, o->seed, &t) < 0) {
+            goto out;
+        }
+        out->p = t.p;
+        out->min_p = t.min_p;
+        if (ga.grand == 0 && gb.grand == 0 && total == 0) {
+            out->lo_pct = out->hi_pct = 0.0; /* every value 0 on both sides */
+        }
+    }
+    if (ga.n_boots >= 2 && gb.n_boots >= 2 && ga.grand != 0) {
+        struct stats_rng rng;
+
         var_pct = ((ga.n_boots - 1) * ga.var_bm + (gb.n_boots - 1) * gb.var_bm) /
                   (double)(ga.n_boots + gb.n_boots - 2) / (ga.grand * ga.grand) * 1e4;
 
@@ -255,12 +274,6 @@ int verdict_decide(const struct verdict_side *a, const struct verdict_side *b,
         qsort(draws, resamples, sizeof(*draws), verdict_cmp);
         out->lo_pct = draws[(size_t)floor(0.025 * (resamples - 1))];
         out->hi_pct = draws[(size_t)ceil(0.975 * (resamples - 1))];
-
-        if (permtest_run(ga.mean, ga.n_boots, gb.mean, gb.n_boots, o->alpha, o->seed, &t) < 0) {
-            goto out;
-        }
-        out->p = t.p;
-        out->min_p = t.min_p;
     }
 
     if (isfinite(out->lo_pct) && isfinite(out->hi_pct) && out->lo_pct >= -out->threshold_pct &&

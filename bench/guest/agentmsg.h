@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kvmstats.h"
 #include "protocol.h"
 
 enum agentmsg_type { AGENTMSG_READY, AGENTMSG_RESULT, AGENTMSG_ERROR, AGENTMSG_LOG };
@@ -48,6 +49,10 @@ struct agent_result {
     struct agent_cpu cpu_pct;
     uint64_t irqs;
     uint64_t bytes_total; /* net results only (optional key, 0 when absent) */
+    /* Not the agent's: KVM's exit counters over the whole job (warm-up included, like
+     * ops_total), added by session_job when the backend has them; kvm_valid 0: none. */
+    int kvm_valid;
+    struct kvmstats kvm;
 };
 
 struct agentmsg {

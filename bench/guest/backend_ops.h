@@ -13,6 +13,8 @@
 #include <json-c/json.h>
 
 #include "devmodel.h"
+#include "devopts.h"
+#include "kvmstats.h"
 
 /*
  * The guest kernel's command line, the same for every configuration: console on ttyS0,
@@ -43,6 +45,7 @@ struct guest_spec {
     const struct devmodel *dut; /* NULL: no device under test (accelerator probe) */
     const char *disk_path;      /* scratch disk for a blk DUT */
     unsigned disk_iops_limit;   /* throttle the scratch disk (0: none) */
+    const struct devopts *dut_opts; /* the configuration's DUT options; NULL: all defaults */
     const char *control_sock;   /* Unix socket the harness listens on (guest ttyS1) */
     const char *console_log;    /* guest ttyS0 */
     const char *qemu_log;       /* QEMU's own stdout/stderr */
@@ -84,6 +87,8 @@ enum backend_cap {
     BACKEND_CAP_QUIT_ON_CLOSE = 1u << 4,
     /* .monitor: QMP commands to the guest's QEMU at any time, beside the why session */
     BACKEND_CAP_MONITOR = 1u << 5,
+    /* .kvm_stats: KVM's exit counters of a guest under KVM (kvmstats.h) */
+    BACKEND_CAP_KVM_STATS = 1u << 6,
 };
 
 /* Host-side counters of a guest's device under test; -1 where the backend cannot say. */
@@ -115,6 +120,9 @@ struct backend_ops {
 
     /* BACKEND_CAP_COUNTERS: fill *out (fields -1 where unknown). 0, or -1 (guest gone). */
     int (*counters)(struct guest *g, struct backend_counters *out);
+    /* BACKEND_CAP_KVM_STATS: the guest's KVM exit counters so far. 0, or -1 with err (not
+     * under KVM, no query-stats, the guest gone). */
+    int (*kvm_stats)(struct guest *g, struct kvmstats *out, char *err, size_t errlen);
     /* BACKEND_CAP_REMOTE_STORAGE: a scratch disk of mib MiB named after name on the host's
      * side, its path there into path. 0, or -1 with err. */
     int (*scratch_volume)(const char *name, unsigned mib, char *path, size_t pathlen, char *err,

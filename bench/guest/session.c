@@ -173,18 +173,43 @@ double session_job_budget(const struct agent_job *job)
     return 1.5 * t + SESSION_ANSWER_MARGIN_S;
 }
 
+/*
+ * The guest's KVM counters into *k: 0, or -1 when the backend has none (not KVM, an older
+ * QEMU); said once per session in the agent log, a missing counter is no error.
+ */
+static int session_kvm_stats(struct session *s, struct kvmstats *k)
+{
+    char err[256] = "", line[320];
+
+    if (!backend_can(s->ops, BACKEND_CAP_KVM_STATS) || s->kvm_stats_off) {
+        return -1;
+    }
+    if (s->ops->kvm_stats(&s->g, k, err, sizeof(err)) == 0) {
+        return 0;
+    }
+    s->kvm_stats_off = 1;
+    if (err[0]) { /* "": not a KVM guest, nothing to say */
+        snprintf(line, sizeof(line), "no KVM exit counters: %s", err);
+        session_log_line(s, line);
+    }
+    return -1;
+}
+
 int session_job(struct session *s, const struct agent_job *job, struct agent_result *res,
                 char *reason, size_t len)
 {
     char line[PVB_LINE_MAX], err[256], what[96];
     double budget = session_job_budget(job), deadline;
+    struct kvmstats k0, k1;
     struct agentmsg msg;
-    int st;
+    int st, have_k;
 
     if (agentmsg_format_job(line, sizeof(line), job) < 0) {
         snprintf(reason, len, "cannot format job %u", job->id);
         return SESSION_FAILED;
     }
+    /* KVM's exit counters around the job, where the backend has them (under KVM). */
+    have_k = session_kvm_stats(s, &k0) == 0;
     st = chan_send(&s->ch, line, util_now() + SESSION_SEND_TIMEOUT_S);
     if (st != 0) {
         session_describe(s, st, "the agent to take a job", SESSION_SEND_TIMEOUT_S, reason, len);
@@ -225,6 +250,10 @@ int session_job(struct session *s, const struct agent_job *job, struct agent_res
         return SESSION_FAILED;
     }
     *res = msg.u.result;
+    if (have_k && session_kvm_stats(s, &k1) == 0) {
+        kvmstats_delta(&k0, &k1, &res->kvm);
+        res->kvm_valid = 1;
+    }
     return SESSION_OK;
 }
 

@@ -60,6 +60,7 @@ struct session {
     int started;
     struct agent_ready ready; /* what the agent said when it came up */
     double boot_s;            /* from the backend's start to READY */
+    int kvm_stats_off;        /* the backend's KVM counters failed once: not asked again */
 };
 
 /*

@@ -35,6 +35,12 @@ static const struct metric metrics[] = {
     {"guest_cpu_us_per_op", "us", LO, "busy guest CPU time per operation"},
     {"host_cpu_us_per_op", "us", LO, "CPU time of the QEMU process per operation"},
     {"irqs_per_op", "irq/op", LO, "interrupts of the device under test per operation"},
+    /* KVM's exit counters (query-stats) over each job, under KVM only (kvmstats.h) */
+    {"exits_per_op", "exit/op", LO, "VM exits of all vCPUs per operation (KVM)"},
+    {"io_exits_per_op", "exit/op", LO, "port I/O exits per operation (KVM)"},
+    {"mmio_exits_per_op", "exit/op", LO, "MMIO exits to QEMU per operation (KVM)"},
+    {"halt_exits_per_op", "exit/op", LO, "HLT exits (idle vCPU) per operation (KVM)"},
+    {"irq_injections_per_op", "irq/op", LO, "interrupts KVM injected per operation (KVM)"},
     /* "why" metrics: one traced job after the measured ones (why.h) */
     {"reg_accesses_per_op", "acc/op", LO,
      "trapped register accesses (port I/O, MMIO, virtio kicks) to the device per operation"},

@@ -18,12 +18,13 @@
 
 #include <json-c/json.h>
 
+#include "csvread.h"
 #include "log.h"
+#include "util.h"
 
-/* Longest samples.csv line accepted (a longer one is a bad row, not a larger buffer). */
-#define RESULTS_LINE_MAX 4096
 #define RESULTS_SAMPLE_COLS_V1 9 /* before the host column */
-#define RESULTS_SAMPLE_COLS 10
+#define RESULTS_SAMPLE_COLS_V2 10 /* before the boot column */
+#define RESULTS_SAMPLE_COLS 11
 /* Room for any struct text field once quoted: every char doubled, two quotes, NUL. */
 #define RESULTS_QUOTED_MAX (2 * 48 + 3)
 
@@ -85,132 +86,9 @@ static int results_buf_printf(struct results_buf *b, const char *fmt, ...)
 
 /* ---- atomic file writes -------------------------------------------------------------------- */
 
-/* Write all of data, resuming after signals and short writes. 0 or -1 with errno. */
-static int results_write_all(int fd, const char *data, size_t len)
-{
-    ssize_t w;
-
-    while (len > 0) {
-        w = write(fd, data, len);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        if (w == 0) {
-            errno = ENOSPC; /* no progress and no error: treat as a full device */
-            return -1;
-        }
-        data += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* fsync the folder that holds path, so the rename itself survives a crash. */
-static int results_sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = NULL;
-    int fd = -1;
-    int rc = -1;
-    int saved;
-
-    if (!slash) {
-        dir = strdup(".");
-    } else if (slash == path) {
-        dir = strdup("/");
-    } else {
-        dir = strndup(path, (size_t)(slash - path));
-    }
-    if (!dir) {
-        errno = ENOMEM;
-        goto out;
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        goto out;
-    }
-    if (fsync(fd) < 0 && errno != EINVAL) {
-        /* EINVAL: the filesystem cannot sync folders; nothing more can be done. */
-        goto out;
-    }
-    rc = 0;
-out:
-    saved = errno;
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(dir);
-    errno = saved;
-    return rc;
-}
-
 int results_write_atomic(const char *path, const void *data, size_t len)
 {
-    char *tmp = NULL;
-    size_t plen;
-    int fd = -1;
-    int created = 0;
-    int saved;
-    int rc = -1;
-
-    if (!path || !*path || (!data && len > 0)) {
-        errno = EINVAL;
-        return -1;
-    }
-    plen = strlen(path);
-    tmp = malloc(plen + sizeof(".tmp"));
-    if (!tmp) {
-        errno = ENOMEM;
-        return -1;
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", sizeof(".tmp"));
-
-    /* O_NOFOLLOW: a stale "<file>.tmp" symlink must not redirect the write. */
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        goto fail;
-    }
-    created = 1;
-    if (results_write_all(fd, data, len) < 0) {
-        goto fail;
-    }
-    if (fsync(fd) < 0) {
-        goto fail;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        goto fail;
-    }
-    created = 0;
-    /*
-     * The new content is in place; a failure here only means the rename may not
-     * survive a power cut, which the caller still has to hear about.
-     */
-    if (results_sync_dir(path) < 0) {
-        goto fail;
-    }
-    rc = 0;
-    goto out;
-fail:
-    saved = errno;
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (created) {
-        unlink(tmp);
-    }
-    errno = saved;
-out:
-    free(tmp);
-    return rc;
+    return util_write_atomic(path, data, len);
 }
 
 /* ---- CSV fields ---------------------------------------------------------------------------- */
@@ -272,25 +150,38 @@ void results_csv_field(char *out, size_t outlen, const char *s)
 
 /* ---- sample sets --------------------------------------------------------------------------- */
 
-int samples_add(struct sample_set *set, const struct sample *s)
+/* Room for one more element of size in *v (n used of *cap). 0, or -1 with errno ENOMEM. */
+static int results_grow(void **v, size_t n, size_t *cap, size_t size)
 {
-    struct sample *nv;
+    void *nv;
     size_t ncap;
 
-    if (set->n == set->cap) {
-        ncap = set->cap ? set->cap * 2 : 64;
-        if (ncap < set->cap || ncap > SIZE_MAX / sizeof(*nv)) {
-            errno = ENOMEM;
-            return -1;
-        }
-        nv = realloc(set->v, ncap * sizeof(*nv));
-        if (!nv) {
-            errno = ENOMEM;
-            return -1;
-        }
-        set->v = nv;
-        set->cap = ncap;
+    if (n < *cap) {
+        return 0;
     }
+    ncap = *cap ? *cap * 2 : 64;
+    if (ncap < *cap || ncap > SIZE_MAX / size) {
+        errno = ENOMEM;
+        return -1;
+    }
+    nv = realloc(*v, ncap * size);
+    if (!nv) {
+        errno = ENOMEM;
+        return -1;
+    }
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+int samples_add(struct sample_set *set, const struct sample *s)
+{
+    void *v = set->v;
+
+    if (results_grow(&v, set->n, &set->cap, sizeof(*s)) < 0) {
+        return -1;
+    }
+    set->v = v;
     set->v[set->n++] = *s;
     return 0;
 }
@@ -349,13 +240,13 @@ static int results_buf_labels(struct results_buf *b, const char *config, const c
     return 0;
 }
 
-/* The last column (host), quoted when it must be, and the end of the line. */
-static int results_buf_field(struct results_buf *b, const char *text)
+/* A text column (host), quoted when it must be, followed by end (",", "\n"). */
+static int results_buf_field(struct results_buf *b, const char *text, const char *end)
 {
     char q[RESULTS_QUOTED_MAX];
 
     results_csv_field(q, sizeof(q), text);
-    return results_buf_printf(b, "%s\n", q);
+    return results_buf_printf(b, "%s%s", q, end);
 }
 
 int samples_write_csv(const char *path, const struct sample_set *set)
@@ -385,7 +276,7 @@ int samples_write_csv(const char *path, const struct sample_set *set)
         if (results_buf_labels(&b, s->config, s->device, s->class_, s->kind, s->workload, s->metric,
                                s->unit) < 0 ||
             results_buf_printf(&b, "%u,%.9g,", s->rep, s->value) < 0 ||
-            results_buf_field(&b, s->host) < 0) {
+            results_buf_field(&b, s->host, ",") < 0 || results_buf_printf(&b, "%u\n", s->boot) < 0) {
             goto out;
         }
     }
@@ -398,116 +289,6 @@ out:
 }
 
 /* ---- reading samples.csv ------------------------------------------------------------------- */
-
-enum {
-    RESULTS_LINE_TOO_LONG = 1 << 0,
-    RESULTS_LINE_NO_NEWLINE = 1 << 1,
-    RESULTS_LINE_NUL = 1 << 2,
-};
-
-/*
- * Read one line (without '\n') into buf, at most cap - 1 bytes; the rest of a
- * longer line is consumed and flagged. Returns 1 for a line, 0 at end of file,
- * -1 on a read error.
- */
-static int results_read_line(FILE *f, char *buf, size_t cap, size_t *len, unsigned *flags)
-{
-    int c;
-    size_t n = 0;
-    int any = 0;
-
-    *flags = 0;
-    for (;;) {
-        c = getc(f);
-        if (c == EOF) {
-            if (ferror(f)) {
-                return -1;
-            }
-            if (!any) {
-                return 0;
-            }
-            *flags |= RESULTS_LINE_NO_NEWLINE;
-            break;
-        }
-        any = 1;
-        if (c == '\n') {
-            break;
-        }
-        if (c == '\0') {
-            *flags |= RESULTS_LINE_NUL;
-        }
-        if (n + 1 < cap) {
-            buf[n++] = (char)c;
-        } else {
-            *flags |= RESULTS_LINE_TOO_LONG;
-        }
-    }
-    buf[n] = '\0';
-    *len = n;
-    return 1;
-}
-
-/*
- * Split a CSV line into fields, decoding quotes, into store (at least len + 1
- * bytes). Fields past max are counted but not kept. 0, or -1 with a reason.
- */
-static int results_split(const char *line, size_t len, char *store, char **fields, unsigned max,
-                         unsigned *nf, const char **why)
-{
-    const char *p = line;
-    const char *end = line + len;
-    char *o = store; /* end of the kept fields; fields past max are decoded here, then dropped */
-    char *w;
-
-    *nf = 0;
-    for (;;) {
-        w = o;
-        if (*nf < max) {
-            fields[*nf] = w;
-        }
-        if (p < end && *p == '"') {
-            p++;
-            for (;;) {
-                if (p == end) {
-                    *why = "unterminated quoted field";
-                    return -1;
-                }
-                if (*p == '"') {
-                    if (p + 1 < end && p[1] == '"') {
-                        *w++ = '"';
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    break;
-                }
-                *w++ = *p++;
-            }
-            if (p < end && *p != ',') {
-                *why = "text after the closing quote of a field";
-                return -1;
-            }
-        } else {
-            while (p < end && *p != ',') {
-                if (*p == '"') {
-                    *why = "quote inside an unquoted field";
-                    return -1;
-                }
-                *w++ = *p++;
-            }
-        }
-        *w++ = '\0';
-        if (*nf < max) {
-            o = w;
-        }
-        (*nf)++;
-        if (p == end) {
-            break;
-        }
-        p++; /* the comma */
-    }
-    return 0;
-}
 
 /* Copy a text field into a member of size size, or say why it does not fit. */
 static int results_copy_field(char *dst, size_t size, const char *src, const char *name, char *why,
@@ -589,7 +370,8 @@ static void results_excerpt(char *out, size_t outlen, const char *s, size_t max)
 
 /*
  * Turn one decoded line into a sample, or write why not into why. cols: the columns the
- * header announced (RESULTS_SAMPLE_COLS_V1 without the host column, RESULTS_SAMPLE_COLS).
+ * header announced (RESULTS_SAMPLE_COLS_V1 without the host column, _V2 without the boot
+ * column, RESULTS_SAMPLE_COLS).
  */
 static int results_parse_row(char **f, unsigned nf, unsigned cols, struct sample *s, char *why,
                              size_t whylen)
@@ -624,29 +406,32 @@ static int results_parse_row(char **f, unsigned nf, unsigned cols, struct sample
         results_copy_field(s->host, sizeof(s->host), f[9], "host", why, whylen) < 0) {
         return -1;
     }
+    if (cols > RESULTS_SAMPLE_COLS_V2 && results_parse_uint(f[10], &s->boot) < 0) {
+        results_excerpt(ex, sizeof(ex), f[10], 20);
+        snprintf(why, whylen, "boot '%s' is not a non-negative integer", ex);
+        return -1;
+    }
     return 0;
 }
 
-int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, char *err,
-                     size_t errlen)
+/*
+ * One of the run folder's tables read row by row: header() checks the header (0, or -1 with
+ * err and errno EINVAL), row() takes a decoded row (0 kept, 1 bad with why, -1 out of
+ * memory). Bad rows are counted in *bad and the first one named in err. 0 or -1.
+ */
+struct results_table {
+    int (*header)(void *ctx, const struct csvread *c, char *err, size_t errlen);
+    int (*row)(void *ctx, char **f, unsigned nf, char *why, size_t whylen);
+    void *ctx;
+};
+
+static int results_read_table(const char *path, const struct results_table *t, unsigned *bad,
+                              char *err, size_t errlen)
 {
-    char line[RESULTS_LINE_MAX + 1];
-    char store[RESULTS_LINE_MAX + 2];
-    char *fields[RESULTS_SAMPLE_COLS];
+    struct csvread *c = NULL;
     char why[128];
-    char ex[64];
-    struct sample s;
-    const char *why_split;
-    const char *text;
-    size_t n0 = set->n;
-    size_t len = 0;
-    unsigned flags;
-    unsigned nf;
-    unsigned lineno = 0;
     unsigned nbad = 0;
-    unsigned cols = RESULTS_SAMPLE_COLS;
     char dummy[1];
-    FILE *f = NULL;
     int r;
     int saved;
     int rc = -1;
@@ -659,84 +444,44 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
     if (bad) {
         *bad = 0;
     }
-    f = fopen(path, "re");
-    if (!f) {
+    c = malloc(sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        errno = ENOMEM;
+        return -1;
+    }
+    if (csvread_open(c, path, err, errlen) < 0) {
         saved = errno;
-        snprintf(err, errlen, "%s: %s", path, strerror(saved));
+        free(c);
         errno = saved;
-        goto out;
+        return -1;
     }
-
-    /* The header: the only line that is fatal when wrong (it is the format's version). */
-    r = results_read_line(f, line, sizeof(line), &len, &flags);
-    if (r < 0) {
-        goto read_error;
-    }
-    if (r == 0) {
-        snprintf(err, errlen, "%s: empty file, expected the header '%s'", path,
-                 RESULTS_SAMPLES_HEADER);
+    if (t->header(t->ctx, c, err, errlen) < 0) {
         errno = EINVAL;
         goto out;
     }
-    lineno = 1;
-    text = line;
-    if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-        text += 3; /* a byte-order mark left by a spreadsheet */
-        len -= 3;
-    }
-    if (len > 0 && text[len - 1] == '\r') {
-        len--;
-    }
-    if (!(flags & (RESULTS_LINE_TOO_LONG | RESULTS_LINE_NUL)) &&
-        len == strlen(RESULTS_SAMPLES_HEADER_V1) &&
-        memcmp(text, RESULTS_SAMPLES_HEADER_V1, len) == 0) {
-        cols = RESULTS_SAMPLE_COLS_V1; /* written before the host column: hosts stay "" */
-    } else if ((flags & (RESULTS_LINE_TOO_LONG | RESULTS_LINE_NUL)) ||
-               len != strlen(RESULTS_SAMPLES_HEADER) ||
-               memcmp(text, RESULTS_SAMPLES_HEADER, len) != 0) {
-        results_excerpt(ex, sizeof(ex), text, len);
-        snprintf(err, errlen, "%s:1: not a pvbench samples file: header '%s', expected '%s'", path,
-                 ex, RESULTS_SAMPLES_HEADER);
-        errno = EINVAL;
-        goto out;
-    }
-
-    for (;;) {
-        r = results_read_line(f, line, sizeof(line), &len, &flags);
+    while ((r = csvread_next(c)) != 0) {
         if (r < 0) {
-            goto read_error;
+            saved = errno;
+            snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
+            errno = saved;
+            goto out;
         }
-        if (r == 0) {
-            break;
-        }
-        lineno++;
-        if (len > 0 && line[len - 1] == '\r' && !(flags & RESULTS_LINE_TOO_LONG)) {
-            line[--len] = '\0';
-        }
-        if (len == 0 && !(flags & (RESULTS_LINE_TOO_LONG | RESULTS_LINE_NUL))) {
-            continue; /* blank line */
-        }
-        why[0] = '\0';
-        if (flags & RESULTS_LINE_TOO_LONG) {
-            snprintf(why, sizeof(why), "line longer than %d bytes", RESULTS_LINE_MAX);
-        } else if (flags & RESULTS_LINE_NUL) {
-            snprintf(why, sizeof(why), "NUL byte in line");
-        } else if (flags & RESULTS_LINE_NO_NEWLINE) {
-            /* A crash mid-write can cut "1.2345" to "1.2": never trust a cut line. */
-            snprintf(why, sizeof(why), "truncated line (no newline at end of file)");
-        } else if (results_split(line, len, store, fields, RESULTS_SAMPLE_COLS, &nf, &why_split) <
-                   0) {
-            snprintf(why, sizeof(why), "%s", why_split);
-        } else if (results_parse_row(fields, nf, cols, &s, why, sizeof(why)) == 0) {
-            if (samples_add(set, &s) < 0) {
+        if (r == 2) {
+            snprintf(why, sizeof(why), "%s", c->why);
+        } else {
+            r = t->row(t->ctx, c->fields, c->nf, why, sizeof(why));
+            if (r < 0) {
                 snprintf(err, errlen, "%s: out of memory", path);
                 errno = ENOMEM;
                 goto out;
             }
-            continue;
+            if (r == 0) {
+                continue;
+            }
         }
         if (nbad == 0) {
-            snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+            snprintf(err, errlen, "%s:%u: %s", path, c->lineno, why);
         }
         nbad++;
     }
@@ -744,24 +489,233 @@ int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, ch
         *bad = nbad;
     }
     rc = 0;
-    goto out;
-read_error:
-    saved = errno;
-    snprintf(err, errlen, "%s: read error: %s", path, strerror(saved));
-    errno = saved;
 out:
     saved = errno;
-    if (f) {
-        fclose(f);
-    }
-    if (rc < 0) {
-        set->n = n0; /* a failed read adds nothing */
-    }
+    csvread_close(c);
+    free(c);
     errno = saved;
     return rc;
 }
 
+/* samples.csv: the set, and the columns its header announced. */
+struct results_samples_ctx {
+    struct sample_set *set;
+    const char *path;
+    unsigned cols;
+};
+
+/* The header: the only line that is fatal when wrong (it is the format's version). */
+static int results_samples_header(void *ctx, const struct csvread *c, char *err, size_t errlen)
+{
+    struct results_samples_ctx *x = ctx;
+    char ex[64];
+
+    if (c->empty) {
+        snprintf(err, errlen, "%s: empty file, expected the header '%s'", x->path,
+                 RESULTS_SAMPLES_HEADER);
+        return -1;
+    }
+    if (csvread_header_is(c, RESULTS_SAMPLES_HEADER_V1)) {
+        x->cols = RESULTS_SAMPLE_COLS_V1; /* written before the host column: hosts stay "" */
+        return 0;
+    }
+    if (csvread_header_is(c, RESULTS_SAMPLES_HEADER_V2)) {
+        x->cols = RESULTS_SAMPLE_COLS_V2; /* written before the boot column: boots stay 0 */
+        return 0;
+    }
+    if (!csvread_header_is(c, RESULTS_SAMPLES_HEADER)) {
+        results_excerpt(ex, sizeof(ex), c->header, c->header_len);
+        snprintf(err, errlen, "%s:1: not a pvbench samples file: header '%s', expected '%s'",
+                 x->path, ex, RESULTS_SAMPLES_HEADER);
+        return -1;
+    }
+    x->cols = RESULTS_SAMPLE_COLS;
+    return 0;
+}
+
+static int results_samples_row(void *ctx, char **f, unsigned nf, char *why, size_t whylen)
+{
+    struct results_samples_ctx *x = ctx;
+    struct sample s;
+
+    if (results_parse_row(f, nf, x->cols, &s, why, whylen) < 0) {
+        return 1;
+    }
+    return samples_add(x->set, &s) < 0 ? -1 : 0;
+}
+
+int samples_read_csv(const char *path, struct sample_set *set, unsigned *bad, char *err,
+                     size_t errlen)
+{
+    struct results_samples_ctx x = {set, path, RESULTS_SAMPLE_COLS};
+    const struct results_table t = {results_samples_header, results_samples_row, &x};
+    size_t n0 = set->n;
+    int saved;
+    int rc;
+
+    rc = results_read_table(path, &t, bad, err, errlen);
+    if (rc < 0) {
+        saved = errno;
+        set->n = n0; /* a failed read adds nothing */
+        errno = saved;
+    }
+    return rc;
+}
+
 /* ---- summaries ----------------------------------------------------------------------------- */
+
+/* Append a copy of *r. 0 or -1 (out of memory). */
+static int results_summary_add(struct summary_set *set, const struct summary_row *r)
+{
+    void *v = set->v;
+
+    if (results_grow(&v, set->n, &set->cap, sizeof(*r)) < 0) {
+        return -1;
+    }
+    set->v = v;
+    set->v[set->n++] = *r;
+    return 0;
+}
+
+/* The columns of summary.csv, by name; the host column may be missing (-1). */
+enum {
+    RESULTS_SUM_CONFIG,
+    RESULTS_SUM_DEVICE,
+    RESULTS_SUM_CLASS,
+    RESULTS_SUM_KIND,
+    RESULTS_SUM_WORKLOAD,
+    RESULTS_SUM_METRIC,
+    RESULTS_SUM_UNIT,
+    RESULTS_SUM_N,
+    RESULTS_SUM_MEDIAN,
+    RESULTS_SUM_LOW,
+    RESULTS_SUM_HIGH,
+    RESULTS_SUM_HOST,
+    RESULTS_SUM_COLS
+};
+
+static const char *const results_sum_names[RESULTS_SUM_COLS] = {
+    "config", "device", "class",  "kind",     "workload",  "metric",
+    "unit",   "n",      "median", "ci95_low", "ci95_high", "host",
+};
+
+/* A number that may also be nan or inf (an interval of one value), blanks around it allowed. */
+static int results_parse_number(const char *s, double *out)
+{
+    const char *p = results_skip_space(s);
+    char *end;
+
+    if (*p == '\0') {
+        return -1;
+    }
+    *out = strtod(p, &end);
+    return end == p || *results_skip_space(end) != '\0' ? -1 : 0;
+}
+
+/* One decoded summary.csv row into r, or why not. */
+static int results_parse_summary(char **f, unsigned nf, unsigned cols, const int *col,
+                                 struct summary_row *r, char *why, size_t whylen)
+{
+    char ex[24];
+
+    memset(r, 0, sizeof(*r));
+    if (nf != cols) {
+        snprintf(why, whylen, "%u columns, expected %u", nf, cols);
+        return -1;
+    }
+    if (results_copy_field(r->config, sizeof(r->config), f[col[RESULTS_SUM_CONFIG]], "config", why,
+                           whylen) < 0 ||
+        results_copy_field(r->device, sizeof(r->device), f[col[RESULTS_SUM_DEVICE]], "device", why,
+                           whylen) < 0 ||
+        results_copy_field(r->class_, sizeof(r->class_), f[col[RESULTS_SUM_CLASS]], "class", why,
+                           whylen) < 0 ||
+        results_copy_field(r->kind, sizeof(r->kind), f[col[RESULTS_SUM_KIND]], "kind", why,
+                           whylen) < 0 ||
+        results_copy_field(r->workload, sizeof(r->workload), f[col[RESULTS_SUM_WORKLOAD]],
+                           "workload", why, whylen) < 0 ||
+        results_copy_field(r->metric, sizeof(r->metric), f[col[RESULTS_SUM_METRIC]], "metric", why,
+                           whylen) < 0 ||
+        results_copy_field(r->unit, sizeof(r->unit), f[col[RESULTS_SUM_UNIT]], "unit", why,
+                           whylen) < 0) {
+        return -1;
+    }
+    if (col[RESULTS_SUM_HOST] >= 0 &&
+        results_copy_field(r->host, sizeof(r->host), f[col[RESULTS_SUM_HOST]], "host", why,
+                           whylen) < 0) {
+        return -1;
+    }
+    if (results_parse_uint(f[col[RESULTS_SUM_N]], &r->st.n) < 0) {
+        results_excerpt(ex, sizeof(ex), f[col[RESULTS_SUM_N]], 20);
+        snprintf(why, whylen, "n '%s' is not a non-negative integer", ex);
+        return -1;
+    }
+    if (results_parse_double(f[col[RESULTS_SUM_MEDIAN]], &r->st.median) < 0) {
+        results_excerpt(ex, sizeof(ex), f[col[RESULTS_SUM_MEDIAN]], 20);
+        snprintf(why, whylen, "median '%s' is not a finite number", ex);
+        return -1;
+    }
+    if (results_parse_number(f[col[RESULTS_SUM_LOW]], &r->st.ci_low) < 0 ||
+        results_parse_number(f[col[RESULTS_SUM_HIGH]], &r->st.ci_high) < 0) {
+        snprintf(why, whylen, "the 95%% interval is not a pair of numbers");
+        return -1;
+    }
+    return 0;
+}
+
+/* summary.csv: the set, and where each column is (the header's order). */
+struct results_summary_ctx {
+    struct summary_set *set;
+    const char *path;
+    int col[RESULTS_SUM_COLS];
+    unsigned ncols;
+};
+
+static int results_summary_header(void *ctx, const struct csvread *c, char *err, size_t errlen)
+{
+    struct results_summary_ctx *x = ctx;
+    char ex[64];
+
+    x->ncols = c->ncols;
+    for (unsigned k = 0; k < RESULTS_SUM_COLS; k++) {
+        x->col[k] = csvread_col(c, results_sum_names[k]);
+        if (x->col[k] < 0 && k != RESULTS_SUM_HOST) {
+            results_excerpt(ex, sizeof(ex), c->header, c->header_len);
+            snprintf(err, errlen, "%s:1: not a pvbench summary file: header '%s', expected '%s'",
+                     x->path, ex, RESULTS_SUMMARY_HEADER);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int results_summary_row(void *ctx, char **f, unsigned nf, char *why, size_t whylen)
+{
+    struct results_summary_ctx *x = ctx;
+    struct summary_row r;
+
+    if (results_parse_summary(f, nf, x->ncols, x->col, &r, why, whylen) < 0) {
+        return 1;
+    }
+    return results_summary_add(x->set, &r) < 0 ? -1 : 0;
+}
+
+int summary_read_csv(const char *path, struct summary_set *set, unsigned *bad, char *err,
+                     size_t errlen)
+{
+    struct results_summary_ctx x = {.set = set, .path = path};
+    const struct results_table t = {results_summary_header, results_summary_row, &x};
+    size_t n0 = set->n;
+    int saved;
+    int rc;
+
+    rc = results_read_table(path, &t, bad, err, errlen);
+    if (rc < 0) {
+        saved = errno;
+        set->n = n0;
+        errno = saved;
+    }
+    return rc;
+}
 
 void summary_free(struct summary_set *set)
 {
@@ -901,7 +855,7 @@ int summary_write_csv(const char *path, const struct summary_set *set)
                                r->unit) < 0 ||
             results_buf_printf(&b, "%u,%.6g,%.6g,%.6g,", r->st.n, r->st.median, r->st.ci_low,
                                r->st.ci_high) < 0 ||
-            results_buf_field(&b, r->host) < 0) {
+            results_buf_field(&b, r->host, "\n") < 0) {
             goto out;
         }
     }

@@ -1,7 +1,7 @@
 /*
  * The run folder: samples (crash-safe), summaries, and the file helpers behind them.
  *
- * samples.csv  header: config,device,class,kind,workload,metric,unit,rep,value,host
+ * samples.csv  header: config,device,class,kind,workload,metric,unit,rep,value,host,boot
  * summary.csv  header: config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high,
  *              host
  * summary.json {"format":"pvbench-summary","version":1,"configs":[{"config","device","class",
@@ -10,7 +10,9 @@
  *
  * The host column (the machine the configuration ran on, a filename-safe label) came last,
  * so files written before it (the _V1 headers, without it) are still read: their samples
- * have an empty host. In a run of several hosts a configuration is "device@host".
+ * have an empty host. In a run of several hosts a configuration is "device@host". The boot
+ * column (which guest of the configuration measured the sample, plan.h's step boot) came
+ * after it: files without it (the _V2 headers) read as boot 0, one boot per configuration.
  *
  * Every write goes to "<file>.tmp", is fsync'ed, renamed over the file and the
  * folder fsync'ed: a reader (or a crash) sees the old file or the new one, never half.
@@ -22,8 +24,13 @@
 
 #include "stats.h"
 
+/* A configuration's name in samples and summaries: a scenario name (47 characters at most)
+ * with "@HOST" or "@BACKEND" when several run side by side. */
+#define RESULTS_CONFIG_MAX 64
+
 #define RESULTS_SAMPLES_HEADER_V1 "config,device,class,kind,workload,metric,unit,rep,value"
-#define RESULTS_SAMPLES_HEADER RESULTS_SAMPLES_HEADER_V1 ",host"
+#define RESULTS_SAMPLES_HEADER_V2 RESULTS_SAMPLES_HEADER_V1 ",host"
+#define RESULTS_SAMPLES_HEADER RESULTS_SAMPLES_HEADER_V2 ",boot"
 #define RESULTS_SUMMARY_HEADER_V1                                                                  \
     "config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high"
 #define RESULTS_SUMMARY_HEADER RESULTS_SUMMARY_HEADER_V1 ",host"
@@ -35,7 +42,7 @@
 #define RESULTS_FORMAT_VERSION 1
 
 struct sample {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char device[32];
     char class_[16];
     char kind[8];
@@ -45,6 +52,7 @@ struct sample {
     unsigned rep;
     double value;
     char host[RESULTS_HOST_MAX + 1]; /* "" when the file has no host column */
+    unsigned boot;                   /* 0 when the file has no boot column */
 };
 
 struct sample_set {
@@ -53,7 +61,7 @@ struct sample_set {
 };
 
 struct summary_row {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char device[32];
     char class_[16];
     char kind[8];
@@ -98,12 +106,21 @@ void summary_free(struct summary_set *set);
 const struct summary_row *summary_find(const struct summary_set *set, const char *config,
                                        const char *workload, const char *metric);
 
+/*
+ * Read summary.csv into set, its columns found by name (files without the host column are
+ * read too). Rows that do not parse are skipped, counted in *bad and the first one named in
+ * err, as samples_read_csv does. -1: the file cannot be read, or (errno EINVAL) is not a
+ * summary.
+ */
+int summary_read_csv(const char *path, struct summary_set *set, unsigned *bad, char *err,
+                     size_t errlen) __attribute__((warn_unused_result));
+
 int summary_write_csv(const char *path, const struct summary_set *set)
     __attribute__((warn_unused_result));
 int summary_write_json(const char *path, const struct summary_set *set)
     __attribute__((warn_unused_result));
 
-/* Write len bytes to path atomically (tmp, fsync, rename, fsync folder). 0 or -1. */
+/* util_write_atomic, under the name the run folder's writers know. 0 or -1. */
 int results_write_atomic(const char *path, const void *data, size_t len)
     __attribute__((warn_unused_result));
 

@@ -85,6 +85,49 @@ static int workload_rw_ok(const char *rw, enum devmodel_kind kind, char *buf, si
     return found;
 }
 
+int workload_rw_kind(const char *rw, enum devmodel_kind *kind)
+{
+    for (unsigned i = 0; i < PVB_RW_COUNT; i++) {
+        if (strcmp(rw, pvb_rw_table[i].name) == 0) {
+            *kind = pvb_rw_table[i].kind == PVB_RW_NET ? DEVMODEL_NET : DEVMODEL_BLK;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *workload_rw_names(void)
+{
+    static char names[128];
+    size_t used = 0;
+
+    if (!names[0]) {
+        for (unsigned i = 0; i < PVB_RW_COUNT && used < sizeof(names); i++) {
+            int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? "|" : "",
+                             pvb_rw_table[i].name);
+            used += n > 0 ? (size_t)n : 0;
+        }
+    }
+    return names;
+}
+
+const char *workload_metric_for(enum devmodel_kind kind, const char *rw, unsigned qd)
+{
+    for (unsigned i = 0; i < workload_count(); i++) {
+        /* a network job reports what the preset of the same rw reports */
+        if (kind == DEVMODEL_NET && strcmp(workloads[i].rw, rw) == 0) {
+            return workloads[i].metric;
+        }
+    }
+    if (kind == DEVMODEL_NET) {
+        return "throughput_mbit_s";
+    }
+    if (qd == 1) {
+        return "lat_mean_us";
+    }
+    return strncmp(rw, "rand", 4) == 0 ? "iops" : "throughput_mib_s";
+}
+
 /* One workload entry: fields set, kind known, block parameters sane. 0 or -1. */
 static int workload_check_entry(unsigned i, const struct workload *w)
 {

@@ -19,4 +19,11 @@ const struct workload *workload_at(unsigned i); /* NULL past the end */
 unsigned workload_count(void);
 int workload_check_table(void);
 
+/* The kind of an agent job rw value (common/protocol.h's PVB_RW_LIST). 0, or -1: unknown. */
+int workload_rw_kind(const char *rw, enum devmodel_kind *kind);
+/* Every rw value, "read|write|...|udp_pps" (static storage). */
+const char *workload_rw_names(void);
+/* The headline metric of a workload of this kind, rw and queue depth. */
+const char *workload_metric_for(enum devmodel_kind kind, const char *rw, unsigned qd);
+
 #endif

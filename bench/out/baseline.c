@@ -18,6 +18,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "results.h"
+#include "runfolder.h"
 #include "util.h"
 
 #define BASELINE_PATH_MAX 4096
@@ -148,20 +149,6 @@ out:
     return rc;
 }
 
-/* fsync a folder, so renames inside it survive a crash. 0 or -1. */
-static int baseline_sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc;
-
-    if (fd < 0) {
-        return -1;
-    }
-    rc = fsync(fd) < 0 && errno != EINVAL ? -1 : 0;
-    close(fd);
-    return rc;
-}
-
 /* Remove a folder holding only files (a baseline, or an unfinished save). 0 or -1. */
 static int baseline_remove_dir(const char *path)
 {
@@ -191,35 +178,31 @@ static int baseline_remove_dir(const char *path)
 /* Is run_dir a readable pvbench run with samples? PVB_EXIT_OK, or the error is reported. */
 static int baseline_check_run(const char *run_dir, struct compare_meta *meta)
 {
-    struct sample_set set = {0};
-    char path[BASELINE_PATH_MAX];
+    struct runfolder rf;
     char why[1024];
-    unsigned bad = 0;
-    int r;
+    int r = PVB_EXIT_OK;
 
-    r = compare_read_meta(run_dir, meta, why, sizeof(why));
-    if (r < 0) {
+    /* Each part's error is in rf, reported below: run.json's first. */
+    (void)!runfolder_read(run_dir, &rf, NULL, 0);
+    if (rf.run_err != RUNFOLDER_OK) {
+        log_err("baseline save: %s", rf.run_msg);
+        r = runfolder_exit_code(rf.run_err);
+    } else if (compare_meta_from(&rf, meta, why, sizeof(why)) < 0) {
         log_err("baseline save: %s", why);
-        return r == -1 ? PVB_EXIT_FAILED : PVB_EXIT_USAGE;
-    }
-    if (util_fmt(path, sizeof(path), "%s/samples.csv", run_dir) < 0) {
-        log_err("baseline save: %s: path too long", run_dir);
-        return PVB_EXIT_USAGE;
-    }
-    if (samples_read_csv(path, &set, &bad, why, sizeof(why)) < 0) {
-        log_err("baseline save: %s", why);
-        return errno == EINVAL ? PVB_EXIT_USAGE : PVB_EXIT_FAILED;
-    }
-    r = PVB_EXIT_OK;
-    if (set.n == 0) {
-        log_err("baseline save: %s holds no samples: nothing to compare against", path);
         r = PVB_EXIT_USAGE;
-    } else if (bad > 0) {
-        log_warn("baseline save: %u rows of %s cannot be read (first: %s); they will be left "
-                 "out of every comparison",
-                 bad, path, why);
+    } else if (rf.samples_err != RUNFOLDER_OK) {
+        log_err("baseline save: %s", rf.samples_msg);
+        r = runfolder_exit_code(rf.samples_err);
+    } else if (rf.samples.n == 0) {
+        log_err("baseline save: %s/samples.csv holds no samples: nothing to compare against",
+                run_dir);
+        r = PVB_EXIT_USAGE;
+    } else if (rf.samples_bad > 0) {
+        log_warn("baseline save: %u rows of %s/samples.csv cannot be read (first: %s); they will "
+                 "be left out of every comparison",
+                 rf.samples_bad, run_dir, rf.samples_msg);
     }
-    samples_free(&set);
+    runfolder_free(&rf);
     return r;
 }
 
@@ -246,7 +229,7 @@ static int baseline_fill(const char *run_dir, const char *tmp)
         log_err("baseline save: copying %s to %s: %s", from, to, strerror(errno));
         return PVB_EXIT_FAILED;
     }
-    if (baseline_sync_dir(tmp) < 0) {
+    if (util_sync_dir(tmp) < 0) {
         log_err("baseline save: %s: %s", tmp, strerror(errno));
         return PVB_EXIT_FAILED;
     }
@@ -342,7 +325,7 @@ int baseline_save(const char *run_dir, const char *name, const char *dir, int re
         goto out;
     }
     made_tmp = 0;
-    if (baseline_sync_dir(dir) < 0) {
+    if (util_sync_dir(dir) < 0) {
         log_warn("baseline save: %s: fsync: %s", dir, strerror(errno));
     }
     printf("saved baseline '%s' in %s (run %s, scenario %s, %s, guest kernel %s)\n", name, final,
@@ -456,9 +439,16 @@ int baseline_compare(const char *run_dir, const char *name, const char *dir,
                      const struct compare_options *o, struct compare_result *res)
 {
     struct compare_result r;
+    struct compare_options oc = *o;
     char path[BASELINE_PATH_MAX];
     int rc;
 
+    /* run --baseline: the comparison is part of the run it was asked for, so its files go
+     * into that run's folder unless told otherwise (pvbench compare never writes into NEW). */
+    if (!oc.outdir && !oc.output) {
+        oc.outdir = run_dir;
+    }
+    o = &oc;
     if (baseline_path(name, dir, path, sizeof(path)) < 0) {
         if (errno == EINVAL) {
             log_err("baseline '%s': not a valid baseline name", name);

@@ -1,19 +1,12 @@
 /*
  * pvbench compare: an A/B verdict on two run folders.
  *
- * Per config x workload x metric present in both runs:
- *   - change: relative change of the median, (new - base) / |base|;
- *   - interval: percentile-bootstrap 95% interval of median(new) / median(base)
- *     (stats_ratio), shown as a change;
- *   - p: two-sided permutation test of the difference of the MEANS (not the
- *     medians: the median of a small sample takes few distinct values over all
- *     arrangements, so a median test could not reach alpha = 0.01 even at 5 vs 5).
- *     Every arrangement is enumerated when there are at most COMPARE_EXACT_MAX,
- *     otherwise COMPARE_PERMUTATIONS (or 20 / alpha, if more) random ones;
- *   - verdict: regression when p < alpha, the means move the same way as the
- *     medians, and the change is worse than the threshold in the metric's
- *     direction; improvement likewise; "insufficient" when these sample sizes
- *     cannot give p < alpha at all; otherwise no change.
+ * Per config x workload x metric present in both runs, verdict_decide (verdict.h) with the
+ * boot as the unit: each boot's repetitions averaged, the change of the mean of the boot
+ * means with its hierarchical-bootstrap 95% interval, the permutation test of the boot
+ * means, and SAME / DIFFERENT (better or worse) / UNKNOWN against the larger of the user's
+ * threshold and this host's calibrated noise floor (calibrate.h). The medians of all the
+ * repetitions are shown beside it for the reader; they decide nothing.
  * Everything random is seeded (per cell, from the seed and the cell's names), so
  * a comparison is reproducible and does not depend on which other cells exist.
  */
@@ -26,14 +19,17 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "cireport.h"
 #include "exitcode.h"
 #include "log.h"
-#include "plot.h"
 #include "permtest.h"
+#include "plot.h"
+#include "runfolder.h"
 #include "stats.h"
 #include "util.h"
 
@@ -41,8 +37,6 @@
 #define PVB_VERSION "unknown"
 #endif
 
-/* Largest run.json read (the resolved scenario is the biggest part). */
-#define COMPARE_META_MAX (4u << 20)
 #define COMPARE_PATH_MAX 4096
 #define COMPARE_CHART_WIDTH 800
 /* Threads that fill rows: one per online CPU, at most this many. */
@@ -171,113 +165,59 @@ int compare_options_check(const struct compare_options *o, char *why, size_t why
 
 /* ---- run.json ------------------------------------------------------------------------------ */
 
-/* String member key of obj (or of obj.sub when sub is set), "" when missing. */
-static const char *compare_json_str(struct json_object *obj, const char *sub, const char *key)
+int compare_meta_from(const struct runfolder *rf, struct compare_meta *m, char *why, size_t whylen)
 {
-    struct json_object *o = obj;
-    struct json_object *v;
+    const char *name;
 
-    if (sub && !json_object_object_get_ex(obj, sub, &o)) {
-        return "";
+    memset(m, 0, sizeof(*m));
+    if (util_strlcpy(m->dir, rf->dir, sizeof(m->dir)) < 0) {
+        snprintf(why, whylen, "%s: path too long", rf->dir);
+        return -2;
     }
-    if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_string)) {
-        return "";
+    runfolder_copy_printable(m->run_id, sizeof(m->run_id), rf->run_id);
+    runfolder_copy_printable(m->scenario, sizeof(m->scenario), rf->scenario_name);
+    runfolder_copy_printable(m->accelerator, sizeof(m->accelerator), rf->accel_name);
+    runfolder_copy_printable(m->guest_kernel, sizeof(m->guest_kernel), rf->guest_kernel);
+    runfolder_copy_printable(m->qemu_version, sizeof(m->qemu_version), rf->qemu_version);
+    runfolder_copy_printable(m->pvbench_version, sizeof(m->pvbench_version), rf->pvbench_version);
+    runfolder_copy_printable(m->start, sizeof(m->start), rf->start);
+    runfolder_copy_printable(m->backend, sizeof(m->backend), rf->backend);
+    m->nested = !*rf->nested || strcmp(rf->nested, "false") == 0 ? 0
+                : strcmp(rf->nested, "true") == 0                ? 1
+                                                                 : -1;
+    if (rf->n_configs > COMPARE_MAX_CONFIGS) {
+        snprintf(why, whylen, "%s/run.json: %zu configurations, at most %d are supported", rf->dir,
+                 rf->n_configs, COMPARE_MAX_CONFIGS);
+        return -2;
     }
-    return json_object_get_string(v);
-}
-
-/* Copy a string from run.json into a metadata field, printable. */
-static void compare_meta_copy(char *dst, size_t len, const char *src)
-{
-    util_strlcpy(dst, src, len);
-    util_sanitize(dst);
+    for (size_t i = 0; i < rf->n_configs; i++) {
+        name = rf->configs[i].config;
+        if (!*name) {
+            name = rf->configs[i].device;
+        }
+        if (!*name) {
+            continue;
+        }
+        runfolder_copy_printable(m->configs[m->n_configs], sizeof(m->configs[0]), name);
+        runfolder_copy_printable(m->status[m->n_configs], sizeof(m->status[0]),
+                                 rf->configs[i].status);
+        m->n_configs++;
+    }
+    return 0;
 }
 
 int compare_read_meta(const char *dir, struct compare_meta *m, char *why, size_t whylen)
 {
-    char path[COMPARE_PATH_MAX];
-    struct json_object *root = NULL;
-    struct json_object *configs;
-    struct json_object *c;
-    struct json_object *v;
-    enum json_tokener_error jerr = json_tokener_success;
-    const char *name;
-    char *text = NULL;
-    size_t len = 0;
-    size_t i;
-    int rc = -2;
+    struct runfolder rf;
+    int rc;
 
     memset(m, 0, sizeof(*m));
-    if (util_strlcpy(m->dir, dir, sizeof(m->dir)) < 0 ||
-        util_fmt(path, sizeof(path), "%s/run.json", dir) < 0) {
-        snprintf(why, whylen, "%s: path too long", dir);
-        return -2;
+    if (runfolder_read(dir, &rf, why, whylen) != RUNFOLDER_OK && rf.run_err != RUNFOLDER_OK) {
+        rc = runfolder_exit_code(rf.run_err) == PVB_EXIT_FAILED ? -1 : -2;
+    } else {
+        rc = compare_meta_from(&rf, m, why, whylen);
     }
-    /* A folder that is not there is a usage error (2), as in every reader of run folders. */
-    if (access(dir, F_OK) < 0) {
-        snprintf(why, whylen, "%s: %s", dir, strerror(errno));
-        return -2;
-    }
-    text = util_slurp(path, COMPARE_META_MAX, &len);
-    if (!text) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
-        return errno == EFBIG ? -2 : -1;
-    }
-    root = json_tokener_parse_verbose(text, &jerr);
-    if (!root || !json_object_is_type(root, json_type_object)) {
-        snprintf(why, whylen, "%s: not a JSON object (%s)", path,
-                 root ? "wrong type" : json_tokener_error_desc(jerr));
-        goto out;
-    }
-    if (strcmp(compare_json_str(root, NULL, "format"), "pvbench-run") != 0) {
-        snprintf(why, whylen, "%s: not a pvbench run (format is not \"pvbench-run\")", path);
-        goto out;
-    }
-    if (!json_object_object_get_ex(root, "version", &v) || !json_object_is_type(v, json_type_int) ||
-        json_object_get_int(v) < 1 || json_object_get_int(v) > RESULTS_FORMAT_VERSION) {
-        snprintf(why, whylen, "%s: run format version not understood (this pvbench reads %d)", path,
-                 RESULTS_FORMAT_VERSION);
-        goto out;
-    }
-    compare_meta_copy(m->run_id, sizeof(m->run_id), compare_json_str(root, NULL, "run_id"));
-    compare_meta_copy(m->scenario, sizeof(m->scenario), compare_json_str(root, "scenario", "name"));
-    compare_meta_copy(m->accelerator, sizeof(m->accelerator),
-                      compare_json_str(root, "accelerator", "name"));
-    compare_meta_copy(m->guest_kernel, sizeof(m->guest_kernel),
-                      compare_json_str(root, NULL, "guest_kernel"));
-    compare_meta_copy(m->qemu_version, sizeof(m->qemu_version),
-                      compare_json_str(root, NULL, "qemu_version"));
-    compare_meta_copy(m->pvbench_version, sizeof(m->pvbench_version),
-                      compare_json_str(root, NULL, "pvbench_version"));
-    compare_meta_copy(m->start, sizeof(m->start), compare_json_str(root, NULL, "start"));
-    if (json_object_object_get_ex(root, "configs", &configs) &&
-        json_object_is_type(configs, json_type_array)) {
-        len = json_object_array_length(configs);
-        if (len > COMPARE_MAX_CONFIGS) {
-            snprintf(why, whylen, "%s: %zu configurations, at most %d are supported", path, len,
-                     COMPARE_MAX_CONFIGS);
-            goto out;
-        }
-        for (i = 0; i < len; i++) {
-            c = json_object_array_get_idx(configs, i);
-            name = compare_json_str(c, NULL, "config");
-            if (!*name) {
-                name = compare_json_str(c, NULL, "device");
-            }
-            if (!*name) {
-                continue;
-            }
-            compare_meta_copy(m->configs[m->n_configs], sizeof(m->configs[0]), name);
-            compare_meta_copy(m->status[m->n_configs], sizeof(m->status[0]),
-                              compare_json_str(c, NULL, "status"));
-            m->n_configs++;
-        }
-    }
-    rc = 0;
-out:
-    json_object_put(root);
-    free(text);
+    runfolder_free(&rf);
     return rc;
 }
 
@@ -353,6 +293,16 @@ int compare_check_meta(const struct compare_meta *base, const struct compare_met
                         compare_or_unknown(base->accelerator),
                         compare_or_unknown(new_->accelerator));
     }
+    /* Nested KVM costs an exit far more than KVM on bare metal: never the same numbers. */
+    if (base->nested != new_->nested) {
+        static const char *const how[] = {"unknown", "no", "yes"};
+        compare_why_add(why, whylen, "nested KVM: BASE %s, NEW %s", how[base->nested + 1],
+                        how[new_->nested + 1]);
+    }
+    if (strcmp(base->backend, new_->backend) != 0) {
+        compare_why_add(why, whylen, "backend: BASE %s, NEW %s", compare_or_unknown(base->backend),
+                        compare_or_unknown(new_->backend));
+    }
     nb = compare_configs_missing(base, new_, only_base, sizeof(only_base));
     nn = compare_configs_missing(new_, base, only_new, sizeof(only_new));
     if (nb || nn) {
@@ -379,12 +329,14 @@ int compare_check_meta(const struct compare_meta *base, const struct compare_met
 struct compare_cell {
     const struct sample *first; /* the first sample of the cell in file order */
     const double *v;
+    const unsigned *boot; /* the boot of each value */
     size_t n;
 };
 
 struct compare_side {
     const struct sample **idx;
     double *vals;
+    unsigned *boots;
     struct compare_cell *cells;
     size_t n_cells;
 };
@@ -419,6 +371,7 @@ static void compare_side_free(struct compare_side *s)
 {
     free(s->idx);
     free(s->vals);
+    free(s->boots);
     free(s->cells);
     memset(s, 0, sizeof(*s));
 }
@@ -434,8 +387,9 @@ static int compare_group(const struct sample_set *set, const struct compare_opti
     memset(side, 0, sizeof(*side));
     side->idx = malloc((set->n ? set->n : 1) * sizeof(*side->idx));
     side->vals = malloc((set->n ? set->n : 1) * sizeof(*side->vals));
+    side->boots = malloc((set->n ? set->n : 1) * sizeof(*side->boots));
     side->cells = malloc((set->n ? set->n : 1) * sizeof(*side->cells));
-    if (!side->idx || !side->vals || !side->cells) {
+    if (!side->idx || !side->vals || !side->boots || !side->cells) {
         compare_side_free(side);
         return -1;
     }
@@ -451,12 +405,14 @@ static int compare_group(const struct sample_set *set, const struct compare_opti
     qsort(side->idx, n, sizeof(*side->idx), compare_sample_cmp);
     for (i = 0; i < n; i++) {
         side->vals[i] = side->idx[i]->value;
+        side->boots[i] = side->idx[i]->boot;
     }
     start = 0;
     for (i = 1; i <= n; i++) {
         if (i == n || compare_key_cmp(side->idx[i], side->idx[start]) != 0) {
             side->cells[side->n_cells].first = side->idx[start];
             side->cells[side->n_cells].v = side->vals + start;
+            side->cells[side->n_cells].boot = side->boots + start;
             side->cells[side->n_cells].n = i - start;
             side->n_cells++;
             start = i;
@@ -486,41 +442,13 @@ static uint64_t compare_cell_seed(uint64_t seed, const struct sample *s)
     return stats_rng_next(&mix);
 }
 
-static enum compare_verdict compare_decide(const struct compare_row *row,
-                                           const struct permtest *t, double alpha,
-                                           double threshold_pct)
-{
-    int up = row->change_pct > threshold_pct;
-    int down = row->change_pct < -threshold_pct;
-    int worse = row->dir == METRIC_HIGHER_BETTER ? down : up;
-    int better = row->dir == METRIC_HIGHER_BETTER ? up : down;
-    int change_sign = row->change_pct > 0.0 ? 1 : (row->change_pct < 0.0 ? -1 : 0);
-
-    if (t->min_p >= alpha) {
-        return COMPARE_INSUFFICIENT;
-    }
-    if (row->p >= alpha || t->mean_sign != change_sign) {
-        return COMPARE_NO_CHANGE;
-    }
-    if (worse) {
-        return COMPARE_REGRESSION;
-    }
-    if (better) {
-        return COMPARE_IMPROVEMENT;
-    }
-    return COMPARE_NO_CHANGE;
-}
-
 /* Fill one row from a cell present on both sides. 0 or -1 (out of memory). */
 static int compare_row_fill(struct compare_row *row, const struct compare_cell *cb,
                             const struct compare_cell *cn, const struct compare_options *o)
 {
     const struct metric *m = metric_find(cb->first->metric);
-    uint64_t seed = compare_cell_seed(o->seed, cb->first);
-    struct permtest t;
-    double ratio;
-    double lo;
-    double hi;
+    const struct verdict_side a = {cb->v, cb->boot, cb->n}, b = {cn->v, cn->boot, cn->n};
+    struct verdict_options vo;
 
     memset(row, 0, sizeof(*row));
     memcpy(row->config, cb->first->config, sizeof(row->config));
@@ -536,30 +464,28 @@ static int compare_row_fill(struct compare_row *row, const struct compare_cell *
     if (isnan(row->base_median) || isnan(row->new_median)) {
         return -1; /* stats_median's only failure: out of memory */
     }
-    if (row->base_median != 0.0) {
-        row->change_pct = (row->new_median - row->base_median) / fabs(row->base_median) * 100.0;
-    } else if (row->new_median == 0.0) {
-        row->change_pct = 0.0;
-    } else {
-        row->change_pct = row->new_median > 0.0 ? INFINITY : -INFINITY;
-    }
-    row->change_lo = NAN;
-    row->change_hi = NAN;
-    if (row->base_median > 0.0 &&
-        stats_ratio(cn->v, cn->n, cb->v, cb->n, seed ^ 0x9e3779b97f4a7c15ull, &ratio, &lo, &hi) ==
-            0) {
-        row->change_lo = (lo - 1.0) * 100.0;
-        row->change_hi = (hi - 1.0) * 100.0;
-    }
-    if (permtest_run(cb->v, cb->n, cn->v, cn->n, o->alpha, seed, &t) < 0) {
+    verdict_options_init(&vo);
+    vo.threshold_pct = o->threshold_pct;
+    vo.noise_pct = calibrate_floor_find(o->noise, row->workload, row->metric);
+    vo.alpha = o->alpha;
+    vo.higher_is_better = row->dir == METRIC_HIGHER_BETTER;
+    vo.seed = compare_cell_seed(o->seed, cb->first);
+    if (verdict_decide(&a, &b, &vo, &row->v) < 0) {
         return -1;
     }
-    row->p = t.p;
-    row->exact = t.exact;
-    row->permutations = t.count;
-    row->min_p = t.min_p;
+    row->change_pct = row->v.change_pct;
+    row->change_lo = row->v.lo_pct;
+    row->change_hi = row->v.hi_pct;
+    row->p = row->v.p;
+    row->min_p = row->v.min_p;
     row->reps_needed = compare_reps_needed(o->alpha);
-    row->verdict = compare_decide(row, &t, o->alpha, o->threshold_pct);
+    if (row->v.kind == VERDICT_SAME) {
+        row->verdict = COMPARE_SAME;
+    } else if (row->v.kind == VERDICT_DIFFERENT) {
+        row->verdict = row->v.worse ? COMPARE_WORSE : COMPARE_BETTER;
+    } else {
+        row->verdict = COMPARE_UNKNOWN;
+    }
     return 0;
 }
 
@@ -681,7 +607,7 @@ int compare_samples(const struct sample_set *base, const struct sample_set *new_
     memset(&sn, 0, sizeof(sn));
     out->rows = NULL;
     out->n = out->cap = 0;
-    out->n_regression = out->n_improvement = out->n_no_change = out->n_insufficient = 0;
+    out->n_worse = out->n_better = out->n_same = out->n_unknown = 0;
     out->only_base = out->only_new = out->unknown_metrics = 0;
     out->threshold_pct = o->threshold_pct;
     out->alpha = o->alpha;
@@ -730,17 +656,17 @@ int compare_samples(const struct sample_set *base, const struct sample_set *new_
     out->n = np;
     for (k = 0; k < np; k++) {
         switch (out->rows[k].verdict) {
-        case COMPARE_REGRESSION:
-            out->n_regression++;
+        case COMPARE_WORSE:
+            out->n_worse++;
             break;
-        case COMPARE_IMPROVEMENT:
-            out->n_improvement++;
+        case COMPARE_BETTER:
+            out->n_better++;
             break;
-        case COMPARE_INSUFFICIENT:
-            out->n_insufficient++;
+        case COMPARE_UNKNOWN:
+            out->n_unknown++;
             break;
         default:
-            out->n_no_change++;
+            out->n_same++;
             break;
         }
     }
@@ -771,26 +697,26 @@ void compare_result_free(struct compare_result *r)
 const char *compare_verdict_name(enum compare_verdict v)
 {
     switch (v) {
-    case COMPARE_REGRESSION:
-        return "regression";
-    case COMPARE_IMPROVEMENT:
-        return "improvement";
-    case COMPARE_INSUFFICIENT:
-        return "insufficient samples";
+    case COMPARE_WORSE:
+        return "DIFFERENT (worse)";
+    case COMPARE_BETTER:
+        return "DIFFERENT (better)";
+    case COMPARE_UNKNOWN:
+        return "UNKNOWN";
     default:
-        return "no change";
+        return "SAME";
     }
 }
 
 int compare_exit_code(const struct compare_result *r)
 {
-    if (r->n_regression > 0) {
+    if (r->n_worse > 0) {
         return PVB_EXIT_REGRESSION;
     }
-    if (r->n == 0 || r->n_insufficient == r->n) {
-        return PVB_EXIT_USAGE; /* nothing could be tested: not a pass */
+    if (r->n == 0) {
+        return PVB_EXIT_USAGE; /* nothing to compare: not a pass */
     }
-    return PVB_EXIT_OK;
+    return r->n_unknown > 0 ? PVB_EXIT_UNDECIDED : PVB_EXIT_OK;
 }
 
 size_t compare_regressed_configs(const struct compare_result *r, const char **out, size_t max)
@@ -800,7 +726,7 @@ size_t compare_regressed_configs(const struct compare_result *r, const char **ou
     size_t j;
 
     for (i = 0; i < r->n; i++) {
-        if (r->rows[i].verdict != COMPARE_REGRESSION) {
+        if (r->rows[i].verdict != COMPARE_WORSE) {
             continue;
         }
         for (j = 0; j < n; j++) {
@@ -817,24 +743,33 @@ size_t compare_regressed_configs(const struct compare_result *r, const char **ou
 
 /* ---- reading two run folders --------------------------------------------------------------- */
 
-/* samples.csv of dir into set; PVB_EXIT_* (the error is reported here). */
-static int compare_read_samples(const char *dir, const char *label, struct sample_set *set)
+/* run.json of a folder as read into m; PVB_EXIT_* (the error is reported here). */
+static int compare_check_run(const struct runfolder *rf, const char *label, struct compare_meta *m)
 {
-    char path[COMPARE_PATH_MAX];
-    char err[512];
-    unsigned bad = 0;
+    char why[1024];
 
-    if (util_fmt(path, sizeof(path), "%s/samples.csv", dir) < 0) {
-        log_err("%s: %s: path too long", label, dir);
+    if (rf->run_err != RUNFOLDER_OK) {
+        log_err("%s run: %s", label, rf->run_msg);
+        return runfolder_exit_code(rf->run_err);
+    }
+    if (compare_meta_from(rf, m, why, sizeof(why)) < 0) {
+        log_err("%s run: %s", label, why);
         return PVB_EXIT_USAGE;
     }
-    if (samples_read_csv(path, set, &bad, err, sizeof(err)) < 0) {
-        log_err("%s run: %s", label, err);
-        return errno == EINVAL ? PVB_EXIT_USAGE : PVB_EXIT_FAILED;
+    return PVB_EXIT_OK;
+}
+
+/* samples.csv of a folder as read; PVB_EXIT_* (the error is reported here). */
+static int compare_check_samples(const struct runfolder *rf, const char *label)
+{
+    if (rf->samples_err != RUNFOLDER_OK) {
+        log_err("%s run: %s", label, rf->samples_msg);
+        return runfolder_exit_code(rf->samples_err);
     }
-    if (bad > 0) {
-        log_warn("%s run: %u rows of %s could not be read and are left out (first: %s)", label, bad,
-                 path, err);
+    if (rf->samples_bad > 0) {
+        log_warn("%s run: %u rows of %s/samples.csv could not be read and are left out "
+                 "(first: %s)",
+                 label, rf->samples_bad, rf->dir, rf->samples_msg);
     }
     return PVB_EXIT_OK;
 }
@@ -855,11 +790,15 @@ static void compare_warn_failed(const struct compare_meta *m, const char *label)
 int compare_runs(const char *base_dir, const char *new_dir, const struct compare_options *o,
                  struct compare_result *out)
 {
-    struct sample_set sb = {0};
-    struct sample_set sn = {0};
+    struct runfolder *rb = NULL;
+    struct runfolder *rn = NULL;
     struct compare_meta *mb = NULL;
     struct compare_meta *mn = NULL;
+    struct calibrate_table *noise = NULL;
+    struct compare_options oc = *o;
     char why[1024];
+    char cwhy[512];
+    char key[CALIBRATE_KEY_MAX];
     int r;
     int rc = PVB_EXIT_FAILED;
 
@@ -870,22 +809,25 @@ int compare_runs(const char *base_dir, const char *new_dir, const struct compare
     }
     mb = malloc(sizeof(*mb));
     mn = malloc(sizeof(*mn));
-    if (!mb || !mn) {
+    rb = calloc(1, sizeof(*rb));
+    rn = calloc(1, sizeof(*rn));
+    noise = malloc(sizeof(*noise));
+    if (!mb || !mn || !rb || !rn || !noise) {
         log_err("compare: out of memory");
         goto out;
     }
-    r = compare_read_meta(base_dir, mb, why, sizeof(why));
-    if (r < 0) {
-        log_err("BASE run: %s", why);
-        rc = r == -1 ? PVB_EXIT_FAILED : PVB_EXIT_USAGE;
+    /* Each part's error is in the folder as read, reported below in the order they matter. */
+    (void)!runfolder_read(base_dir, rb, NULL, 0);
+    (void)!runfolder_read(new_dir, rn, NULL, 0);
+    rc = compare_check_run(rb, "BASE", mb);
+    if (rc != PVB_EXIT_OK) {
         goto out;
     }
-    r = compare_read_meta(new_dir, mn, why, sizeof(why));
-    if (r < 0) {
-        log_err("NEW run: %s", why);
-        rc = r == -1 ? PVB_EXIT_FAILED : PVB_EXIT_USAGE;
+    rc = compare_check_run(rn, "NEW", mn);
+    if (rc != PVB_EXIT_OK) {
         goto out;
     }
+    rc = PVB_EXIT_FAILED;
     r = compare_check_meta(mb, mn, o->force, why, sizeof(why));
     if (r < 0) {
         log_err("refusing to compare %s with %s: they differ in %s. Results of different "
@@ -900,19 +842,31 @@ int compare_runs(const char *base_dir, const char *new_dir, const struct compare
     }
     compare_warn_failed(mb, "BASE");
     compare_warn_failed(mn, "NEW");
-    rc = compare_read_samples(base_dir, "BASE", &sb);
+    rc = compare_check_samples(rb, "BASE");
     if (rc != PVB_EXIT_OK) {
         goto out;
     }
-    rc = compare_read_samples(new_dir, "NEW", &sn);
+    rc = compare_check_samples(rn, "NEW");
     if (rc != PVB_EXIT_OK) {
         goto out;
     }
-    if (compare_samples(&sb, &sn, o, out) < 0) {
+    /* This host's noise floors for the runs' accelerator, unless the caller brought its own. */
+    calibrate_key(mb->accelerator, key, sizeof(key));
+    if (!oc.noise) {
+        int found = calibrate_load(o->calibration, key, noise, cwhy, sizeof(cwhy));
+
+        if (found < 0) {
+            log_warn("compare: calibration ignored: %s", cwhy);
+        } else if (found > 0) {
+            oc.noise = noise;
+        }
+    }
+    if (compare_samples(&rb->samples, &rn->samples, &oc, out) < 0) {
         log_err("compare: out of memory");
         rc = PVB_EXIT_FAILED;
         goto out;
     }
+    util_strlcpy(out->calibrated, oc.noise ? oc.noise->key : "", sizeof(out->calibrated));
     out->base = *mb;
     out->new_ = *mn;
     util_strlcpy(out->forced, r > 0 ? why : "", sizeof(out->forced));
@@ -922,10 +876,13 @@ int compare_runs(const char *base_dir, const char *new_dir, const struct compare
     }
     rc = PVB_EXIT_OK;
 out:
-    samples_free(&sb);
-    samples_free(&sn);
+    runfolder_free(rb);
+    runfolder_free(rn);
+    free(rb);
+    free(rn);
     free(mb);
     free(mn);
+    free(noise);
     return rc;
 }
 
@@ -971,7 +928,8 @@ static void compare_fmt_interval(char *buf, size_t len, const struct compare_row
     char hi[24];
 
     if (isnan(row->change_lo) || isnan(row->change_hi)) {
-        snprintf(buf, len, "n/a");
+        /* No interval is shown without a between-boot spread: one boot is not a sample. */
+        snprintf(buf, len, row->v.boots_a < 2 || row->v.boots_b < 2 ? "- (1 boot)" : "-");
         return;
     }
     compare_fmt_pct(lo, sizeof(lo), row->change_lo, "");
@@ -979,30 +937,44 @@ static void compare_fmt_interval(char *buf, size_t len, const struct compare_row
     snprintf(buf, len, "[%s, %s]%%", lo, hi);
 }
 
-static void compare_fmt_p(char *buf, size_t len, double p)
+/* p, or "-" when the test could not run or these boots cannot reach alpha: no p is shown
+ * that cannot mean anything. */
+static void compare_fmt_p(char *buf, size_t len, const struct compare_row *row, double alpha)
 {
-    if (p < 0.0001) {
+    double p = row->p;
+
+    if (row->v.boots_a < 2 || row->v.boots_b < 2 || row->min_p >= alpha) {
+        snprintf(buf, len, "-");
+    } else if (p < 0.0001) {
         snprintf(buf, len, "<0.0001");
     } else {
         snprintf(buf, len, "%.4f", p);
     }
 }
 
+/* The verdict in words; UNKNOWN says why and how many boots would likely settle it. */
 static void compare_fmt_verdict(char *buf, size_t len, const struct compare_row *row)
 {
+    const struct verdict *v = &row->v;
+    unsigned have = v->boots_a < v->boots_b ? v->boots_a : v->boots_b;
+    unsigned more = v->boots_needed > have ? v->boots_needed - have : 1;
+
     switch (row->verdict) {
-    case COMPARE_REGRESSION:
-        snprintf(buf, len, "REGRESSION");
+    case COMPARE_WORSE:
+        snprintf(buf, len, "DIFFERENT, worse");
         break;
-    case COMPARE_IMPROVEMENT:
-        snprintf(buf, len, "improvement");
+    case COMPARE_BETTER:
+        snprintf(buf, len, "DIFFERENT, better");
         break;
-    case COMPARE_INSUFFICIENT:
-        snprintf(buf, len, "insufficient (n %u/%u, need %u)", row->n_base, row->n_new,
-                 row->reps_needed);
+    case COMPARE_UNKNOWN:
+        if (have < 2) {
+            snprintf(buf, len, "UNKNOWN: 1 boot a side, about %u more boots would settle it", more);
+        } else {
+            snprintf(buf, len, "UNKNOWN: inconclusive, about %u more boots would settle it", more);
+        }
         break;
     default:
-        snprintf(buf, len, "no change");
+        snprintf(buf, len, "SAME");
         break;
     }
 }
@@ -1036,7 +1008,10 @@ static void compare_print_table(const struct compare_result *r, FILE *out)
     char chg[24];
     char ci[48];
     char p[16];
-    char verdict[64];
+    char boots[24];
+    char between[16];
+    char thr[16];
+    char verdict[96];
     int wc = (int)strlen("config");
     int ww = (int)strlen("workload");
     int wm = (int)strlen("metric");
@@ -1053,59 +1028,98 @@ static void compare_print_table(const struct compare_result *r, FILE *out)
         ww = compare_max_width(ww, r->rows[i].workload);
         wm = compare_max_width(wm, r->rows[i].metric);
     }
-    fprintf(out, "%-*s  %-*s  %-*s  %9s  %9s  %8s  %-17s  %7s  %s\n", wc, "config", ww, "workload",
-            wm, "metric", "base", "new", "change", "95% interval", "p", "verdict");
+    fprintf(out, "%-*s  %-*s  %-*s  %5s  %9s  %9s  %8s  %-17s  %7s  %7s  %6s  %s\n", wc, "config",
+            ww, "workload", wm, "metric", "boots", "base", "new", "change", "95% interval", "p",
+            "between", "thresh", "verdict");
     for (i = 0; i < r->n; i++) {
         row = &r->rows[i];
-        compare_fmt_value(base, sizeof(base), row->base_median);
-        compare_fmt_value(nw, sizeof(nw), row->new_median);
+        snprintf(boots, sizeof(boots), "%u/%u", row->v.boots_a, row->v.boots_b);
+        compare_fmt_value(base, sizeof(base), row->v.mean_a);
+        compare_fmt_value(nw, sizeof(nw), row->v.mean_b);
         compare_fmt_pct(chg, sizeof(chg), row->change_pct, "%");
         compare_fmt_interval(ci, sizeof(ci), row);
-        compare_fmt_p(p, sizeof(p), row->p);
+        compare_fmt_p(p, sizeof(p), row, r->alpha);
+        if (isfinite(row->v.between_share)) {
+            snprintf(between, sizeof(between), "%.0f%%", row->v.between_share * 100.0);
+        } else {
+            snprintf(between, sizeof(between), "-");
+        }
+        snprintf(thr, sizeof(thr), "%.3g%%%s", row->v.threshold_pct,
+                 row->v.threshold_calibrated ? "c" : "");
         compare_fmt_verdict(verdict, sizeof(verdict), row);
-        fprintf(out, "%-*s  %-*s  %-*s  %9s  %9s  %8s  %-17s  %7s  %s\n", wc, row->config, ww,
-                row->workload, wm, row->metric, base, nw, chg, ci, p, verdict);
+        fprintf(out, "%-*s  %-*s  %-*s  %5s  %9s  %9s  %8s  %-17s  %7s  %7s  %6s  %s\n", wc,
+                row->config, ww, row->workload, wm, row->metric, boots, base, nw, chg, ci, p,
+                between, thr, verdict);
     }
 }
 
-/* The closing lines: counts, what was left out, and the verdict in words. */
+/* The closing lines: counts, what was left out, which threshold applied, the verdict. */
 static void compare_print_summary(const struct compare_result *r, FILE *out)
 {
+    const struct compare_row *top = NULL;
+    unsigned few = 0;
+
+    for (size_t i = 0; i < r->n; i++) {
+        const struct verdict *v = &r->rows[i].v;
+
+        if (v->threshold_calibrated && (!top || v->threshold_pct > top->v.threshold_pct)) {
+            top = &r->rows[i];
+        }
+        few += r->rows[i].verdict == COMPARE_UNKNOWN &&
+               (v->boots_a < r->reps_needed || v->boots_b < r->reps_needed);
+    }
     fprintf(out,
-            "\n%zu compared: %u regression%s, %u improvement%s, %u no change, %u insufficient "
-            "samples\n(threshold %g%%, alpha %g; change of the medians, permutation test of the "
-            "means)\n",
-            r->n, r->n_regression, r->n_regression == 1 ? "" : "s", r->n_improvement,
-            r->n_improvement == 1 ? "" : "s", r->n_no_change, r->n_insufficient, r->threshold_pct,
-            r->alpha);
+            "\n%zu compared: %u SAME, %u DIFFERENT worse, %u DIFFERENT better, %u UNKNOWN\n"
+            "(base and new: the mean of the boot means; change and its 95%% interval: hierarchical "
+            "bootstrap over boots, then repetitions; p: permutation test of the boot means; "
+            "between: the share of the spread that is between boots; thresh: %g%% or, marked c, "
+            "this host's calibrated noise floor when larger; alpha %g)\n",
+            r->n, r->n_same, r->n_worse, r->n_better, r->n_unknown, r->threshold_pct, r->alpha);
+    if (r->calibrated[0] && top) {
+        /* A floor far above the user's threshold hides changes below it: say how far. */
+        fprintf(out,
+                "noise floors: calibrated for %s (pvbench calibrate), above --threshold in some "
+                "cells, the largest %s %s %.3g%%: this host cannot see smaller changes there\n",
+                r->calibrated, top->workload, top->metric, top->v.threshold_pct);
+    } else if (r->calibrated[0]) {
+        fprintf(out,
+                "noise floors: calibrated for %s (pvbench calibrate), none above "
+                "--threshold\n",
+                r->calibrated);
+    } else {
+        fprintf(out, "noise floors: none calibrated for this host and accelerator (pvbench "
+                     "calibrate): the threshold is --threshold's\n");
+    }
     if (r->only_base || r->only_new) {
         fprintf(out, "not compared: %u cells only in BASE, %u only in NEW\n", r->only_base,
                 r->only_new);
     }
-    if (r->n_insufficient > 0) {
+    if (few > 0) {
         fprintf(out,
-                "insufficient samples: need at least %u repetitions per side for alpha %g "
-                "(%u of %zu rows have fewer; their change cannot be tested)\n",
-                r->reps_needed, r->alpha, r->n_insufficient, r->n);
+                "UNKNOWN: %u row%s with fewer boots than the %u per side the test needs for "
+                "alpha %g (scenario key boots)\n",
+                few, few == 1 ? "" : "s", r->reps_needed, r->alpha);
+    }
+    if (r->n_unknown > few) {
+        fprintf(out, "UNKNOWN: %u row%s inconclusive at these boots (a wide interval is not "
+                     "\"no change\"); each says about how many more would settle it\n",
+                r->n_unknown - few, r->n_unknown - few == 1 ? "" : "s");
     }
     switch (compare_exit_code(r)) {
     case PVB_EXIT_REGRESSION:
-        fprintf(out, "result: REGRESSION in %u row%s\n", r->n_regression,
-                r->n_regression == 1 ? "" : "s");
+        fprintf(out, "result: DIFFERENT, worse in %u row%s\n", r->n_worse,
+                r->n_worse == 1 ? "" : "s");
         break;
     case PVB_EXIT_OK:
-        fprintf(out, "result: no regression\n");
+        fprintf(out, "result: no cell worse, every cell decided\n");
+        break;
+    case PVB_EXIT_UNDECIDED:
+        fprintf(out, "result: undecided: no cell worse, %u UNKNOWN (exit %d)\n", r->n_unknown,
+                PVB_EXIT_UNDECIDED);
         break;
     default:
-        if (r->n == 0) {
-            fprintf(out, "result: nothing to compare: no config x workload x metric of the "
-                         "selection is in both runs\n");
-        } else {
-            fprintf(out,
-                    "result: nothing could be tested: insufficient samples: need at least %u "
-                    "repetitions per side for alpha %g\n",
-                    r->reps_needed, r->alpha);
-        }
+        fprintf(out, "result: nothing to compare: no config x workload x metric of the "
+                     "selection is in both runs\n");
         break;
     }
 }
@@ -1153,17 +1167,18 @@ static struct json_object *compare_json_options(const struct compare_result *r,
         results_json_add(j, "force", json_object_new_boolean(o->force)) < 0 ||
         results_json_add(j, "metrics", json_object_new_string(metrics)) < 0 ||
         results_json_add(j, "seed", json_object_new_uint64(o->seed)) < 0 ||
+        results_json_add(j, "unit", json_object_new_string("boot")) < 0 ||
         results_json_add(j, "test",
-                         json_object_new_string("two-sided permutation test, "
-                                                "difference of means")) < 0 ||
+                         json_object_new_string("two-sided permutation test of the boot "
+                                                "means")) < 0 ||
         results_json_add(j, "exact_max", json_object_new_int(COMPARE_EXACT_MAX)) < 0 ||
         results_json_add(j, "permutations",
                          json_object_new_int64((int64_t)permtest_nperm(r->alpha))) < 0 ||
         results_json_add(j, "interval",
-                         json_object_new_string("percentile bootstrap 95%, "
-                                                "ratio of medians")) < 0 ||
-        results_json_add(j, "bootstrap_resamples", json_object_new_int(STATS_BOOTSTRAP_RESAMPLES)) <
-            0) {
+                         json_object_new_string("hierarchical bootstrap 95% (boots, then "
+                                                "repetitions), ratio of the means")) < 0 ||
+        results_json_add(j, "bootstrap_resamples", json_object_new_int(VERDICT_RESAMPLES)) < 0 ||
+        results_json_add(j, "calibration", json_object_new_string(r->calibrated)) < 0) {
         json_object_put(j);
         return NULL;
     }
@@ -1183,20 +1198,28 @@ static struct json_object *compare_json_row(const struct compare_row *row)
         results_json_add(j, "better", json_object_new_string(better)) < 0 ||
         results_json_add(j, "n_base", json_object_new_int64(row->n_base)) < 0 ||
         results_json_add(j, "n_new", json_object_new_int64(row->n_new)) < 0 ||
+        results_json_add(j, "boots_base", json_object_new_int64(row->v.boots_a)) < 0 ||
+        results_json_add(j, "boots_new", json_object_new_int64(row->v.boots_b)) < 0 ||
         compare_json_double(j, "base_median", row->base_median) < 0 ||
         compare_json_double(j, "new_median", row->new_median) < 0 ||
+        compare_json_double(j, "base_mean", row->v.mean_a) < 0 ||
+        compare_json_double(j, "new_mean", row->v.mean_b) < 0 ||
         compare_json_double(j, "change_pct", row->change_pct) < 0 ||
         compare_json_double(j, "change_ci95_low_pct", row->change_lo) < 0 ||
         compare_json_double(j, "change_ci95_high_pct", row->change_hi) < 0 ||
         compare_json_double(j, "p", row->p) < 0 ||
-        results_json_add(j, "p_method", json_object_new_string(row->exact ? "exact" : "random")) <
-            0 ||
-        results_json_add(j, "permutations", json_object_new_int64((int64_t)row->permutations)) <
-            0 ||
         compare_json_double(j, "min_p", row->min_p) < 0 ||
-        results_json_add(j, "reps_needed", json_object_new_int64(row->reps_needed)) < 0 ||
-        results_json_add(j, "verdict", json_object_new_string(compare_verdict_name(row->verdict))) <
-            0) {
+        compare_json_double(j, "between_boot_share", row->v.between_share) < 0 ||
+        compare_json_double(j, "threshold_pct", row->v.threshold_pct) < 0 ||
+        results_json_add(
+            j, "threshold_source",
+            json_object_new_string(row->v.threshold_calibrated ? "calibrated" : "user")) < 0 ||
+        results_json_add(j, "boots_needed", json_object_new_int64(row->v.boots_needed)) < 0 ||
+        results_json_add(j, "verdict", json_object_new_string(verdict_name(row->v.kind))) < 0 ||
+        results_json_add(j, "direction",
+                         json_object_new_string(row->verdict == COMPARE_WORSE    ? "worse"
+                                                : row->verdict == COMPARE_BETTER ? "better"
+                                                                                 : "")) < 0) {
         json_object_put(j);
         return NULL;
     }
@@ -1208,13 +1231,13 @@ static struct json_object *compare_json_summary(const struct compare_result *r)
     struct json_object *j = json_object_new_object();
 
     if (!j || results_json_add(j, "rows", json_object_new_int64((int64_t)r->n)) < 0 ||
-        results_json_add(j, "regressions", json_object_new_int64(r->n_regression)) < 0 ||
-        results_json_add(j, "improvements", json_object_new_int64(r->n_improvement)) < 0 ||
-        results_json_add(j, "no_change", json_object_new_int64(r->n_no_change)) < 0 ||
-        results_json_add(j, "insufficient", json_object_new_int64(r->n_insufficient)) < 0 ||
+        results_json_add(j, "same", json_object_new_int64(r->n_same)) < 0 ||
+        results_json_add(j, "different_worse", json_object_new_int64(r->n_worse)) < 0 ||
+        results_json_add(j, "different_better", json_object_new_int64(r->n_better)) < 0 ||
+        results_json_add(j, "unknown", json_object_new_int64(r->n_unknown)) < 0 ||
         results_json_add(j, "only_base", json_object_new_int64(r->only_base)) < 0 ||
         results_json_add(j, "only_new", json_object_new_int64(r->only_new)) < 0 ||
-        results_json_add(j, "reps_needed", json_object_new_int64(r->reps_needed)) < 0 ||
+        results_json_add(j, "boots_needed", json_object_new_int64(r->reps_needed)) < 0 ||
         results_json_add(j, "exit_code", json_object_new_int(compare_exit_code(r))) < 0) {
         json_object_put(j);
         return NULL;
@@ -1301,10 +1324,10 @@ static int compare_write_dat(const struct compare_result *r, const char *path)
         return -1;
     }
     fprintf(m,
-            "# pvbench compare %d: change of the median (NEW vs BASE, %%) with its bootstrap "
-            "95%% interval\n# threshold %g%%, alpha %g\n"
+            "# pvbench compare %d: change of the mean of the boot means (NEW vs BASE, %%) with "
+            "its hierarchical-bootstrap 95%% interval\n# threshold %g%%, alpha %g\n"
             "# index \"label\" change_pct ci_low_pct ci_high_pct verdict "
-            "(0 no change, 1 regression, 2 improvement, 3 insufficient samples)\n",
+            "(0 SAME, 1 DIFFERENT worse, 2 DIFFERENT better, 3 UNKNOWN)\n",
             COMPARE_FORMAT_VERSION, r->threshold_pct, r->alpha);
     for (i = 0; i < r->n; i++) {
         row = &r->rows[i];
@@ -1369,13 +1392,14 @@ static void compare_plot(const struct compare_result *r, const char *dir, FILE *
     snprintf(chart.name, sizeof(chart.name), "compare");
     snprintf(chart.tmpl, sizeof(chart.tmpl), "compare");
     snprintf(chart.data[0], sizeof(chart.data[0]), "compare.dat");
-    snprintf(chart.title, sizeof(chart.title), "%s vs %s: change of the median, NEW against BASE",
+    snprintf(chart.title, sizeof(chart.title),
+             "%s vs %s: change of the boot means, NEW against BASE",
              compare_or_unknown(r->new_.run_id), compare_or_unknown(r->base.run_id));
-    snprintf(chart.ylabel, sizeof(chart.ylabel), "change of the median (%%), 95%% interval");
+    snprintf(chart.ylabel, sizeof(chart.ylabel), "change (%%), 95%% interval over boots");
     chart.width = COMPARE_CHART_WIDTH;
     chart.height = compare_chart_height(r->n);
     snprintf(caption, sizeof(caption),
-             "red: regression, green: improvement, grey: no change or too few samples; "
+             "red: DIFFERENT worse, green: DIFFERENT better, grey: SAME or UNKNOWN; "
              "dashed: threshold %g%%; alpha %g",
              r->threshold_pct, r->alpha);
     plot_template_dir(tdir, sizeof(tdir));
@@ -1399,21 +1423,145 @@ static void compare_plot(const struct compare_result *r, const char *dir, FILE *
 
 /* ---- report -------------------------------------------------------------------------------- */
 
+/* The last part of a run folder's path ("results/a/" -> "a"), at most len - 1 bytes. */
+static void compare_base_name(const char *dir, char *buf, size_t len)
+{
+    size_t n = strlen(dir);
+    const char *start;
+
+    while (n > 1 && dir[n - 1] == '/') {
+        n--;
+    }
+    start = dir + n;
+    while (start > dir && start[-1] != '/') {
+        start--;
+    }
+    snprintf(buf, len, "%.*s", (int)(dir + n - start), start);
+}
+
+/*
+ * The folder of the outputs into dir: -o DIR (made if missing); beside --output FILE when only
+ * that is given; else a new ./compare-<BASE>-<NEW> (-2, -3, ... when taken), never NEW itself.
+ */
+static int compare_outdir(const struct compare_result *r, const struct compare_options *o,
+                          char *dir, size_t len)
+{
+    char a[128], b[128];
+    char *slash;
+
+    if (o->outdir) {
+        if (util_strlcpy(dir, o->outdir, len) < 0 || (mkdir(dir, 0755) < 0 && errno != EEXIST)) {
+            log_err("-o %s: %s", o->outdir, strerror(errno));
+            return PVB_EXIT_USAGE;
+        }
+        return PVB_EXIT_OK;
+    }
+    if (o->output) {
+        util_strlcpy(dir, o->output, len);
+        slash = strrchr(dir, '/');
+        if (!slash) {
+            snprintf(dir, len, ".");
+        } else if (slash == dir) {
+            dir[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+        return PVB_EXIT_OK;
+    }
+    compare_base_name(r->base.dir, a, sizeof(a));
+    compare_base_name(r->new_.dir, b, sizeof(b));
+    for (unsigned k = 1; k < 100; k++) {
+        int n = k == 1 ? snprintf(dir, len, "compare-%s-%s", a, b)
+                       : snprintf(dir, len, "compare-%s-%s-%u", a, b, k);
+
+        if (n < 0 || (size_t)n >= len) {
+            break;
+        }
+        if (mkdir(dir, 0755) == 0) {
+            return PVB_EXIT_OK;
+        }
+        if (errno != EEXIST) {
+            log_err("%s: %s", dir, strerror(errno));
+            return PVB_EXIT_FAILED;
+        }
+    }
+    log_err("compare: no free folder name compare-%s-%s[-N] here: give -o DIR", a, b);
+    return PVB_EXIT_FAILED;
+}
+
+/* The rows as cireport rows (NULL when out of memory). */
+static struct cireport_row *compare_ci_rows(const struct compare_result *r)
+{
+    struct cireport_row *rows = calloc(r->n ? r->n : 1, sizeof(*rows));
+
+    for (size_t i = 0; rows && i < r->n; i++) {
+        rows[i].config = r->rows[i].config;
+        rows[i].workload = r->rows[i].workload;
+        rows[i].metric = r->rows[i].metric;
+        rows[i].v = r->rows[i].v;
+    }
+    return rows;
+}
+
+/* --junit FILE and --markdown FILE. PVB_EXIT_OK or _FAILED (reported). */
+static int compare_write_ci(const struct compare_result *r, const struct compare_options *o,
+                            FILE *out)
+{
+    struct cireport_row *rows;
+    char title[256];
+    FILE *f;
+    int rc = PVB_EXIT_OK;
+
+    if (!o->junit && !o->markdown) {
+        return PVB_EXIT_OK;
+    }
+    rows = compare_ci_rows(r);
+    if (!rows) {
+        log_err("compare: out of memory");
+        return PVB_EXIT_FAILED;
+    }
+    snprintf(title, sizeof(title), "pvbench compare %s %s", compare_or_unknown(r->base.run_id),
+             compare_or_unknown(r->new_.run_id));
+    if (o->junit) {
+        if (cireport_junit_write(o->junit, title, rows, r->n) < 0) {
+            log_err("--junit %s: %s", o->junit, strerror(errno));
+            rc = PVB_EXIT_FAILED;
+        } else {
+            fprintf(out, "written: %s\n", o->junit);
+        }
+    }
+    if (o->markdown) {
+        f = fopen(o->markdown, "we");
+        if (!f || cireport_markdown_write(f, title, rows, r->n) < 0 || fclose(f) != 0) {
+            log_err("--markdown %s: %s", o->markdown, strerror(errno));
+            rc = PVB_EXIT_FAILED;
+        } else {
+            fprintf(out, "written: %s\n", o->markdown);
+        }
+    }
+    free(rows);
+    return rc;
+}
+
 int compare_report(const struct compare_result *r, const struct compare_options *o, FILE *out)
 {
     char json[COMPARE_PATH_MAX];
     char dir[COMPARE_PATH_MAX];
-    char *slash;
+    int rc;
 
     compare_print_table(r, out);
     compare_print_summary(r, out);
+    rc = compare_outdir(r, o, dir, sizeof(dir));
+    if (rc != PVB_EXIT_OK) {
+        return rc;
+    }
     if (o->output) {
         if (util_strlcpy(json, o->output, sizeof(json)) < 0) {
             log_err("--output: path too long");
             return PVB_EXIT_USAGE;
         }
-    } else if (util_fmt(json, sizeof(json), "%s/compare.json", r->new_.dir) < 0) {
-        log_err("%s: path too long", r->new_.dir);
+    } else if (util_fmt(json, sizeof(json), "%s/compare.json", dir) < 0) {
+        log_err("%s: path too long", dir);
         return PVB_EXIT_FAILED;
     }
     if (compare_write_json(r, o, json) < 0) {
@@ -1421,20 +1569,12 @@ int compare_report(const struct compare_result *r, const struct compare_options 
         return PVB_EXIT_FAILED;
     }
     fprintf(out, "written: %s\n", json);
-    util_strlcpy(dir, json, sizeof(dir));
-    slash = strrchr(dir, '/');
-    if (!slash) {
-        snprintf(dir, sizeof(dir), ".");
-    } else if (slash == dir) {
-        dir[1] = '\0';
-    } else {
-        *slash = '\0';
-    }
     if (o->plot && r->n > 0) {
         compare_plot(r, dir, out);
     }
+    rc = compare_write_ci(r, o, out);
     fflush(out);
-    return PVB_EXIT_OK;
+    return rc;
 }
 
 /* ---- pvbench compare ----------------------------------------------------------------------- */
@@ -1443,19 +1583,28 @@ int compare_report(const struct compare_result *r, const struct compare_options 
 #define COMPARE_STR(x) COMPARE_XSTR(x)
 
 static const struct cli_opt compare_opts[] = {
+    {"output", 'o', "DIR",
+     "the output folder (default: a new folder compare-BASE-NEW here), never NEW", 'o', "=dir"},
+    {"junit", 0, "FILE",
+     "JUnit XML: a testcase per cell, failure on DIFFERENT-worse, skipped on UNKNOWN", 'J',
+     "=file"},
+    {"markdown", 0, "FILE", "a Markdown summary for a CI job page", 'M', "=file"},
     {"threshold", 0, "PCT",
-     "a regression must be worse than PCT % (default " COMPARE_STR(COMPARE_DEFAULT_THRESHOLD_PCT) ")",
+     "changes within +-PCT % do not matter (default " COMPARE_STR(COMPARE_DEFAULT_THRESHOLD_PCT) ")",
      't', NULL},
     {"alpha", 0, "A",
-     "and have p < A (default " COMPARE_STR(COMPARE_DEFAULT_ALPHA) "; " COMPARE_STR(
+     "DIFFERENT needs p < A (default " COMPARE_STR(COMPARE_DEFAULT_ALPHA) "; " COMPARE_STR(
          COMPARE_ALPHA_MIN) " .. " COMPARE_STR(COMPARE_ALPHA_MAX) ")",
      'a', NULL},
     {"metrics", 0, "LIST", "comma-separated metrics, 'primary' (default) or 'all'", 'm',
      "primary all"},
     {"force", 0, NULL,
-     "compare runs of different accelerators, devices, guest kernels or scenarios", 'f', NULL},
-    {"output", 'o', "FILE", "write compare.json there (the chart files go beside it)", 'o',
+     "compare runs of different accelerators, backends, devices, guest kernels or scenarios",
+     'f', NULL},
+    {"json", 0, "FILE", "write compare.json there (without -o the charts go beside it)", 'O',
      "=file"},
+    {"calibration", 0, "F",
+     "noise floors from F (default $PVBENCH_STATE_DIR/calibration.json)", 'C', "=file"},
     {"seed", 0, "N", "seed of the permutation test and bootstrap", 's', NULL},
     {"no-plot", 0, NULL, "no compare.dat / compare.gp / compare.png", 'P', NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
@@ -1463,17 +1612,21 @@ static const struct cli_opt compare_opts[] = {
 
 const struct cli_spec compare_cli = {
     .name = "compare",
-    .summary = "A/B verdict per metric between two run folders (exit 1: regression)",
+    .summary = "SAME / DIFFERENT / UNKNOWN per cell between two run folders (exit 1: worse)",
     .synopsis = "[options] BASE NEW",
     .description =
-        "Compares two run folders: for each config x workload x metric in both, the change\n"
-        "of the median with its bootstrap 95% interval, a permutation test (p), and a\n"
-        "verdict. Writes NEW/compare.json, compare.dat, compare.gp and compare.png.\n"
+        "Compares two run folders with the boot as the unit: for each config x workload x\n"
+        "metric in both, SAME (the change's 95% interval inside +-threshold), DIFFERENT\n"
+        "(p < alpha and beyond the threshold; worse or better) or UNKNOWN (neither; with\n"
+        "the boots that would likely settle it). The threshold of a cell is the larger of\n"
+        "--threshold and this host's calibrated noise floor (pvbench calibrate). Writes\n"
+        "compare.json, compare.dat, compare.gp and compare.png into -o DIR, never into NEW.\n"
         "-q: no table, the exit code tells.",
     .opts = compare_opts,
-    .notes = "exit codes: 0 no regression, 1 regression found, 2 usage or input error (also:\n"
-             "runs refused as not comparable, or too few repetitions to test anything),\n"
-             "3 a file could not be read or written. Method: docs/regression.md",
+    .notes = "exit codes: 0 no cell worse and every cell decided, 1 a DIFFERENT-worse cell,\n"
+             "5 undecided (no cell worse, some UNKNOWN), 2 usage or input error (also: runs\n"
+             "refused as not comparable, nothing to compare), 3 a file could not be read or\n"
+             "written. Method: docs/regression.md",
     .operands = "=dir",
     .flags = CLI_F_VERBOSITY,
 };
@@ -1529,7 +1682,19 @@ int compare_main(int argc, char **argv)
             o.force = 1;
             break;
         case 'o':
+            o.outdir = c.arg;
+            break;
+        case 'O':
             o.output = c.arg;
+            break;
+        case 'J':
+            o.junit = c.arg;
+            break;
+        case 'M':
+            o.markdown = c.arg;
+            break;
+        case 'C':
+            o.calibration = c.arg;
             break;
         case 's':
             errno = 0;

@@ -8,7 +8,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include "report.h"
 #include "results.h"
 #include "run.h"
+#include "runfolder.h"
 #include "scenario.h"
 #include "util.h"
 #include "why.h"
@@ -35,8 +35,6 @@
 #define DEMO_MAX_CHARTS 4
 #define DEMO_MAX_ROWS 200000
 #define DEMO_MAX_FINDINGS 32
-#define DEMO_JSON_MAX (4u << 20)
-#define DEMO_LINE_MAX 2048
 #define DEMO_TEXT_MAX 640
 /* Chromium prints a handout in about a second; a loaded host may take much longer. */
 #define DEMO_PDF_TIMEOUT_S 120.0
@@ -49,7 +47,7 @@ static const char *const demo_quick_sets[] = {
 /* ---- what the run folder holds --------------------------------------------------------------- */
 
 struct demo_cfg {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char device[32];
     char class_[16];
     char kind[8];
@@ -59,7 +57,7 @@ struct demo_cfg {
 };
 
 struct demo_row {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char class_[16];
     char kind[8];
     char workload[32];
@@ -171,177 +169,72 @@ static const char *demo_class_word(const char *class_)
 
 /* ---- reading the run folder ------------------------------------------------------------------ */
 
-/* Split a CSV line in place ("..." quoting with "" inside). Number of fields. */
-static unsigned demo_csv_split(char *line, char **f, unsigned max)
+/* The medians the demo speaks of: summary.csv's rows. 0, or -1 (err says why). */
+static int demo_load_summary(struct demo_data *d, const struct runfolder *rf, char *err,
+                             size_t errlen)
 {
-    unsigned n = 0;
-    char *p = line;
+    size_t n = rf->summary.n < DEMO_MAX_ROWS ? rf->summary.n : DEMO_MAX_ROWS;
 
-    while (n < max) {
-        char *out = p;
-        f[n++] = p;
-        if (*p == '"') {
-            char *in = p + 1;
-            for (;;) {
-                if (*in == '\0') {
-                    break;
-                }
-                if (*in == '"' && in[1] == '"') {
-                    *out++ = '"';
-                    in += 2;
-                    continue;
-                }
-                if (*in == '"') {
-                    in++;
-                    break;
-                }
-                *out++ = *in++;
-            }
-            p = in;
-            *out = '\0';
-            if (*p == ',') {
-                p++;
-                continue;
-            }
-            break;
-        }
-        p = strchr(p, ',');
-        if (!p) {
-            break;
-        }
-        *p++ = '\0';
-    }
-    return n;
-}
-
-static int demo_load_summary(struct demo_data *d, char *err, size_t errlen)
-{
-    char path[PATH_MAX + 16], line[DEMO_LINE_MAX];
-    size_t cap = 0;
-    FILE *f;
-    int first = 1, rc = -1;
-
-    snprintf(path, sizeof(path), "%s/summary.csv", d->run_dir);
-    f = fopen(path, "re");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    if (rf->summary_err != RUNFOLDER_OK) {
+        snprintf(err, errlen, "%s%s", rf->summary_err == RUNFOLDER_NO_SUMMARY ? "cannot read " : "",
+                 rf->summary_msg);
         return -1;
     }
-    while (fgets(line, sizeof(line), f)) {
-        char *fld[12], *end;
-        struct demo_row *row;
-        size_t len = strlen(line);
-
-        if (len && line[len - 1] != '\n' && !feof(f)) {
-            int ch;
-            while ((ch = fgetc(f)) != EOF && ch != '\n') {
-            }
-            continue; /* an over-long row: not one of ours */
-        }
-        util_rstrip(line);
-        if (first) {
-            first = 0;
-            if (strncmp(line, RESULTS_SUMMARY_HEADER_V1, strlen(RESULTS_SUMMARY_HEADER_V1)) != 0) {
-                snprintf(err, errlen, "%s: unexpected header", path);
-                goto out;
-            }
-            continue;
-        }
-        if (demo_csv_split(line, fld, 12) < 11 || d->n_rows >= DEMO_MAX_ROWS) {
-            continue;
-        }
-        if (d->n_rows == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            struct demo_row *nr = realloc(d->rows, ncap * sizeof(*nr));
-            if (!nr) {
-                snprintf(err, errlen, "out of memory");
-                goto out;
-            }
-            d->rows = nr;
-            cap = ncap;
-        }
-        row = &d->rows[d->n_rows];
-        memset(row, 0, sizeof(*row));
-        util_strlcpy(row->config, fld[0], sizeof(row->config));
-        util_strlcpy(row->class_, fld[2], sizeof(row->class_));
-        util_strlcpy(row->kind, fld[3], sizeof(row->kind));
-        util_strlcpy(row->workload, fld[4], sizeof(row->workload));
-        util_strlcpy(row->metric, fld[5], sizeof(row->metric));
-        row->n = (unsigned)strtoul(fld[7], NULL, 10);
-        row->median = strtod(fld[8], &end);
-        if (end == fld[8] || !isfinite(row->median)) {
-            continue;
-        }
-        d->n_rows++;
+    d->rows = calloc(n ? n : 1, sizeof(*d->rows));
+    if (!d->rows) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    rc = 0;
-out:
-    fclose(f);
-    return rc;
+    for (size_t i = 0; i < n; i++) {
+        const struct summary_row *s = &rf->summary.v[i];
+        struct demo_row *row = &d->rows[d->n_rows++];
+
+        util_strlcpy(row->config, s->config, sizeof(row->config));
+        util_strlcpy(row->class_, s->class_, sizeof(row->class_));
+        util_strlcpy(row->kind, s->kind, sizeof(row->kind));
+        util_strlcpy(row->workload, s->workload, sizeof(row->workload));
+        util_strlcpy(row->metric, s->metric, sizeof(row->metric));
+        row->n = s->st.n;
+        row->median = s->st.median;
+    }
+    return 0;
 }
 
-static void demo_json_str(json_object *o, const char *key, char *out, size_t len)
+/* What run.json says of the run and its configurations (nothing when it could not be read). */
+static void demo_load_run_json(struct demo_data *d, const struct runfolder *rf)
 {
-    json_object *v;
+    char *end;
+    unsigned long cores;
 
-    out[0] = '\0';
-    if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)) {
-        util_strlcpy(out, json_object_get_string(v), len);
-        util_sanitize(out);
-    }
-}
-
-static void demo_load_run_json(struct demo_data *d)
-{
-    char path[PATH_MAX + 16];
-    json_object *root, *o, *configs;
-    char *text;
-    size_t len;
-
-    snprintf(path, sizeof(path), "%s/run.json", d->run_dir);
-    text = util_slurp(path, DEMO_JSON_MAX, &len);
-    if (!text) {
+    if (rf->run_err != RUNFOLDER_OK) {
         return;
     }
-    root = json_tokener_parse(text);
-    free(text);
-    if (!root) {
-        return;
+    runfolder_copy_printable(d->accel, sizeof(d->accel), rf->accel_name);
+    runfolder_copy_printable(d->accel_reason, sizeof(d->accel_reason), rf->accel_reason);
+    runfolder_copy_printable(d->cpu_model, sizeof(d->cpu_model), rf->host_cpu_model);
+    cores = strtoul(rf->host_cores, &end, 10);
+    if (end != rf->host_cores && *end == '\0') {
+        d->cores = (unsigned)cores;
     }
-    if (json_object_object_get_ex(root, "accelerator", &o)) {
-        demo_json_str(o, "name", d->accel, sizeof(d->accel));
-        demo_json_str(o, "reason", d->accel_reason, sizeof(d->accel_reason));
-    }
-    if (json_object_object_get_ex(root, "host", &o)) {
-        json_object *c;
-        demo_json_str(o, "cpu_model", d->cpu_model, sizeof(d->cpu_model));
-        if (json_object_object_get_ex(o, "cores", &c) && json_object_is_type(c, json_type_int)) {
-            d->cores = (unsigned)json_object_get_int(c);
+    runfolder_copy_printable(d->qemu_version, sizeof(d->qemu_version), rf->qemu_version);
+    runfolder_copy_printable(d->backend, sizeof(d->backend), rf->backend);
+    runfolder_copy_printable(d->started, sizeof(d->started), rf->start);
+    for (size_t i = 0; i < rf->n_configs && d->n_cfg < DEMO_MAX_CFG; i++) {
+        const struct runfolder_config *c = &rf->configs[i];
+        struct demo_cfg *g = &d->cfg[d->n_cfg];
+
+        memset(g, 0, sizeof(*g));
+        runfolder_copy_printable(g->config, sizeof(g->config), c->config);
+        runfolder_copy_printable(g->device, sizeof(g->device), c->device);
+        runfolder_copy_printable(g->class_, sizeof(g->class_), c->class_);
+        runfolder_copy_printable(g->kind, sizeof(g->kind), c->kind);
+        runfolder_copy_printable(g->driver, sizeof(g->driver), c->guest_driver);
+        runfolder_copy_printable(g->status, sizeof(g->status), c->status);
+        runfolder_copy_printable(g->reason, sizeof(g->reason), c->reason);
+        if (g->config[0]) {
+            d->n_cfg++;
         }
     }
-    demo_json_str(root, "qemu_version", d->qemu_version, sizeof(d->qemu_version));
-    demo_json_str(root, "backend", d->backend, sizeof(d->backend));
-    demo_json_str(root, "start", d->started, sizeof(d->started));
-    if (json_object_object_get_ex(root, "configs", &configs) &&
-        json_object_is_type(configs, json_type_array)) {
-        size_t n = json_object_array_length(configs);
-        for (size_t i = 0; i < n && d->n_cfg < DEMO_MAX_CFG; i++) {
-            json_object *c = json_object_array_get_idx(configs, i);
-            struct demo_cfg *g = &d->cfg[d->n_cfg];
-            memset(g, 0, sizeof(*g));
-            demo_json_str(c, "config", g->config, sizeof(g->config));
-            demo_json_str(c, "device", g->device, sizeof(g->device));
-            demo_json_str(c, "class", g->class_, sizeof(g->class_));
-            demo_json_str(c, "kind", g->kind, sizeof(g->kind));
-            demo_json_str(c, "guest_driver", g->driver, sizeof(g->driver));
-            demo_json_str(c, "status", g->status, sizeof(g->status));
-            demo_json_str(c, "reason", g->reason, sizeof(g->reason));
-            if (g->config[0]) {
-                d->n_cfg++;
-            }
-        }
-    }
-    json_object_put(root);
 }
 
 /* Without run.json, the configurations are those summary.csv names. */
@@ -408,12 +301,21 @@ static void demo_find_charts(struct demo_data *d)
 
 static int demo_load(struct demo_data *d, const char *run_dir, char *err, size_t errlen)
 {
+    struct runfolder rf;
+    int rc;
+
     memset(d, 0, sizeof(*d));
     util_strlcpy(d->run_dir, run_dir, sizeof(d->run_dir));
-    if (demo_load_summary(d, err, errlen) < 0) {
+    /* The demo needs summary.csv; run.json only adds to it (each part's trouble is in rf). */
+    (void)!runfolder_read(run_dir, &rf, NULL, 0);
+    rc = demo_load_summary(d, &rf, err, errlen);
+    if (rc == 0) {
+        demo_load_run_json(d, &rf);
+    }
+    runfolder_free(&rf);
+    if (rc < 0) {
         return -1;
     }
-    demo_load_run_json(d);
     if (d->n_cfg == 0) {
         demo_cfgs_from_rows(d);
     }

@@ -30,6 +30,7 @@
 
 #include "cli.h"
 #include "changepoint.h"
+#include "results.h"
 #include "stats.h"
 
 /* Earlier points a series needs before `check` judges its newest one. */
@@ -58,7 +59,7 @@ struct history_point {
 };
 
 struct history_series {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char workload[32];
     char metric[32];
     char unit[16];

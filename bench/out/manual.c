@@ -135,6 +135,7 @@ int manual_man1(FILE *out, const struct cli_spec *const *specs, unsigned n)
 int manual_man5(FILE *out)
 {
     struct scenario_key_doc d;
+    const char *section = NULL;
     char tag[160];
 
     fprintf(out,
@@ -146,7 +147,9 @@ int manual_man5(FILE *out)
             ".SH DESCRIPTION\n",
             PVB_VERSION);
     cli_man_text(out, "A scenario is an INI file with one [scenario] section of key = value "
-                      "lines. Lines starting with ';' or '#' are comments; a value may be "
+                      "lines, and any number of [config NAME] sections (a configuration each: "
+                      "a device with its options, inheriting every key it does not set) and "
+                      "[workload NAME] sections (workloads of its own beside the presets). Lines starting with ';' or '#' are comments; a value may be "
                       "followed by ' ; comment'. An unknown section or key, a value out of "
                       "range or an unknown device model or workload is refused with the "
                       "file, the line and the key. pvbench run --set key=value overrides "
@@ -154,6 +157,10 @@ int manual_man5(FILE *out)
                       "defaults included.");
     fputs(".SH KEYS\n", out);
     for (unsigned i = 0; scenario_key_doc(i, &d) == 0; i++) {
+        if (!section || strcmp(section, d.section) != 0) {
+            section = d.section;
+            fprintf(out, ".SS \"[%s]\"\n", section);
+        }
         fputs(".TP\n\\fB", out);
         cli_man_inline(out, d.key);
         fputs("\\fR = \\fI", out);
@@ -312,7 +319,8 @@ int manual_completion(FILE *out, const struct cli_spec *const *specs, unsigned n
         fprintf(out, "%s%s", workload_at(i)->name, i + 1 < workload_count() ? " " : "");
     }
     fputs("'\n_pvbench_keys='", out);
-    for (unsigned i = 0; scenario_key_doc(i, &d) == 0; i++) {
+    for (unsigned i = 0; scenario_key_doc(i, &d) == 0 && strcmp(d.section, "scenario") == 0;
+         i++) {
         fprintf(out, "%s%s=", i ? " " : "", d.key);
     }
     fputs("'\n\n", out);

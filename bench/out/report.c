@@ -21,11 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
+#include "csvread.h"
 #include "exitcode.h"
 #include "log.h"
 #include "metric.h"
+#include "runfolder.h"
 #include "util.h"
 
 #ifndef PVB_VERSION
@@ -34,7 +34,6 @@
 
 #define REPORT_MAX_PROBLEMS 24
 #define REPORT_PROBLEM_LEN 400
-#define REPORT_RUN_JSON_MAX (4 * 1024 * 1024)
 #define REPORT_BAR_HEIGHT 480
 #define REPORT_LATENCY_HEIGHT 440
 /* Charts of horizontal bars: fixed part, per bar and per group, smallest height. */
@@ -64,7 +63,7 @@ struct report_ctx {
     struct summary_set sum;
     struct table_view view;
     int have_samples;
-    json_object *run; /* run.json, NULL if it could not be read */
+    struct runfolder rf; /* its run.json is known when rf.run_err is RUNFOLDER_OK */
     char problems[REPORT_MAX_PROBLEMS][REPORT_PROBLEM_LEN];
     unsigned n_problems;
     unsigned n_more_problems;
@@ -190,117 +189,39 @@ static const char *report_kind_label(const char *kind)
 
 /* ---- reading the run folder ------------------------------------------------------------------ */
 
-/* 1 + the number of newlines in text[0..off). */
-static unsigned report_line_of(const char *text, size_t off)
-{
-    unsigned line = 1;
-
-    for (size_t i = 0; i < off && text[i]; i++) {
-        line += text[i] == '\n';
-    }
-    return line;
-}
-
 static void report_read_samples(struct report_ctx *r)
 {
-    char path[PATH_MAX], err[512];
-    unsigned bad = 0;
+    unsigned bad = r->rf.samples_bad;
 
-    snprintf(path, sizeof(path), "%s/samples.csv", r->dir);
-    if (samples_read_csv(path, &r->samples, &bad, err, sizeof(err)) < 0) {
-        report_problem(r, REPORT_BAD_INPUT, "%s (no samples: nothing to chart)", err);
+    if (r->rf.samples_err != RUNFOLDER_OK) {
+        report_problem(r, REPORT_BAD_INPUT, "%s (no samples: nothing to chart)",
+                       r->rf.samples_msg);
         return;
     }
+    /* The report owns the samples from here on. */
+    r->samples = r->rf.samples;
+    memset(&r->rf.samples, 0, sizeof(r->rf.samples));
     r->have_samples = 1;
     if (bad > 0) {
-        report_problem(r, REPORT_BAD_INPUT, "%s (%u unreadable row%s left out)", err, bad,
-                       bad == 1 ? "" : "s");
+        report_problem(r, REPORT_BAD_INPUT, "%s (%u unreadable row%s left out)", r->rf.samples_msg,
+                       bad, bad == 1 ? "" : "s");
     }
     if (r->samples.n == 0) {
-        report_problem(r, REPORT_BAD_INPUT, "%s: no samples in the file", path);
+        report_problem(r, REPORT_BAD_INPUT, "%s/samples.csv: no samples in the file", r->dir);
     }
 }
 
 static void report_read_run_json(struct report_ctx *r)
 {
-    char path[PATH_MAX];
-    struct json_tokener *tok = NULL;
-    json_object *obj = NULL, *v;
-    enum json_tokener_error jerr;
-    size_t len = 0, end;
-    char *text;
-
-    snprintf(path, sizeof(path), "%s/run.json", r->dir);
-    errno = 0;
-    text = util_slurp(path, REPORT_RUN_JSON_MAX, &len);
-    if (!text) {
-        report_problem(r, REPORT_BAD_INPUT, "%s: %s (run metadata left out)", path,
-                       errno ? strerror(errno) : "cannot read");
-        return;
+    if (r->rf.run_err != RUNFOLDER_OK) {
+        report_problem(r, REPORT_BAD_INPUT, "%s (run metadata left out)", r->rf.run_msg);
     }
-    tok = json_tokener_new();
-    if (!tok) {
-        report_problem(r, REPORT_BAD_INPUT, "%s: out of memory", path);
-        goto out;
-    }
-    obj = json_tokener_parse_ex(tok, text, (int)len);
-    jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
-    if (!obj) {
-        report_problem(r, REPORT_BAD_INPUT, "%s:%u: %s (run metadata left out)", path,
-                       report_line_of(text, end),
-                       jerr == json_tokener_continue ? "unexpected end of file"
-                                                     : json_tokener_error_desc(jerr));
-        goto out;
-    }
-    while (end < len && strchr(" \t\r\n", text[end])) {
-        end++;
-    }
-    if (end < len) {
-        report_problem(r, REPORT_BAD_INPUT, "%s:%u: text after the end of the JSON object", path,
-                       report_line_of(text, end));
-    }
-    if (!json_object_is_type(obj, json_type_object)) {
-        report_problem(r, REPORT_BAD_INPUT, "%s:1: not a JSON object (run metadata left out)",
-                       path);
-        json_object_put(obj);
-        goto out;
-    }
-    if (!json_object_object_get_ex(obj, "format", &v) ||
-        strcmp(json_object_get_string(v), "pvbench-run") != 0) {
-        report_problem(r, REPORT_BAD_INPUT, "%s: \"format\" is not \"pvbench-run\"", path);
-    } else if (!json_object_object_get_ex(obj, "version", &v) || json_object_get_int(v) != 1) {
-        report_problem(r, REPORT_BAD_INPUT, "%s: \"version\" is not 1: read as version 1", path);
-    }
-    r->run = obj;
-out:
-    if (tok) {
-        json_tokener_free(tok);
-    }
-    free(text);
 }
 
-/* A scalar of obj at a dotted path ("host.cores") as printable text, "" if absent. */
-static void report_json_text(json_object *obj, const char *path, char *out, size_t outlen)
+/* A text of run.json as the reports print it: control characters become blanks. */
+static void report_text(const char *src, char *out, size_t outlen)
 {
-    char key[64];
-    const char *p = path, *dot;
-    json_object *v = obj;
-
-    out[0] = '\0';
-    while (v && *p) {
-        dot = strchr(p, '.');
-        snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - p) : (int)strlen(p), p);
-        if (!json_object_is_type(v, json_type_object) || !json_object_object_get_ex(v, key, &v)) {
-            return;
-        }
-        p = dot ? dot + 1 : p + strlen(p);
-    }
-    if (!v || json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array) ||
-        json_object_is_type(v, json_type_null)) {
-        return;
-    }
-    snprintf(out, outlen, "%s", json_object_get_string(v));
+    snprintf(out, outlen, "%s", src);
     for (char *c = out; *c; c++) {
         if ((unsigned char)*c < 0x20 || *c == 0x7f) {
             *c = ' ';
@@ -310,7 +231,7 @@ static void report_json_text(json_object *obj, const char *path, char *out, size
 
 static void report_meta(const struct report_ctx *r, const char *path, char *out, size_t outlen)
 {
-    report_json_text(r->run, path, out, outlen);
+    report_text(runfolder_text(&r->rf, path), out, outlen);
 }
 
 /* The run's metadata as the reports show it: one table, one line per row. */
@@ -1153,13 +1074,11 @@ static void report_table_end(FILE *f, enum report_fmt fmt)
 /* run.json's "hosts" as a table (absent in runs made before pvbench knew hosts). */
 static void report_hosts(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
 {
-    json_object *hosts = NULL;
     const char *head[REPORT_HOST_COLS], *cells[REPORT_HOST_COLS];
     char val[REPORT_HOST_COLS][512], status[32];
     bool num[REPORT_HOST_COLS] = {false};
 
-    if (!json_object_object_get_ex(r->run, "hosts", &hosts) ||
-        !json_object_is_type(hosts, json_type_array) || json_object_array_length(hosts) == 0) {
+    if (r->rf.n_hosts == 0) {
         return;
     }
     report_heading(f, fmt, 3, NULL, "Hosts");
@@ -1168,13 +1087,13 @@ static void report_hosts(const struct report_ctx *r, FILE *f, enum report_fmt fm
         cells[c] = val[c];
     }
     report_table_head(f, fmt, "configs", head, num, REPORT_HOST_COLS);
-    for (size_t i = 0; i < json_object_array_length(hosts); i++) {
-        json_object *h = json_object_array_get_idx(hosts, i);
+    for (size_t i = 0; i < r->rf.n_hosts; i++) {
+        const struct runfolder_host *h = &r->rf.hosts[i];
 
         for (size_t c = 0; c < REPORT_HOST_COLS; c++) {
-            report_json_text(h, report_host_cols[c].path, val[c], sizeof(val[c]));
+            report_text(runfolder_host_text(h, report_host_cols[c].path), val[c], sizeof(val[c]));
         }
-        report_json_text(h, "status", status, sizeof(status));
+        report_text(h->status, status, sizeof(status));
         report_table_row(f, fmt, strcmp(status, "failed") == 0 ? "bad" : "ok", cells, num,
                          REPORT_HOST_COLS);
     }
@@ -1192,10 +1111,9 @@ static void report_run(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
     bool num[REPORT_CONFIG_COLS] = {false};
     char val[REPORT_CONFIG_COLS][512], status[32];
     const char *cells[REPORT_CONFIG_COLS];
-    json_object *configs = NULL;
 
     report_heading(f, fmt, 2, "run", "Run");
-    if (!r->run) {
+    if (r->rf.run_err != RUNFOLDER_OK) {
         report_para(f, fmt, "run.json could not be read: the run's metadata is unknown.");
         return;
     }
@@ -1207,20 +1125,20 @@ static void report_run(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
         report_table_row(f, fmt, NULL, cells, kv_num, 2);
     }
     report_table_end(f, fmt);
-    if (json_object_object_get_ex(r->run, "configs", &configs) &&
-        json_object_is_type(configs, json_type_array)) {
+    if (r->rf.n_configs > 0) {
         report_heading(f, fmt, 3, NULL, "Configurations");
         report_table_head(f, fmt, "configs", report_config_cols, num, REPORT_CONFIG_COLS);
         for (size_t c = 0; c < REPORT_CONFIG_COLS; c++) {
             cells[c] = val[c];
         }
-        for (size_t i = 0; i < json_object_array_length(configs); i++) {
-            json_object *cfg = json_object_array_get_idx(configs, i);
+        for (size_t i = 0; i < r->rf.n_configs; i++) {
+            const struct runfolder_config *cfg = &r->rf.configs[i];
 
             for (size_t c = 0; c < REPORT_CONFIG_COLS; c++) {
-                report_json_text(cfg, report_config_cols[c], val[c], sizeof(val[c]));
+                report_text(runfolder_config_text(cfg, report_config_cols[c]), val[c],
+                            sizeof(val[c]));
             }
-            report_json_text(cfg, "status", status, sizeof(status));
+            report_text(cfg->status, status, sizeof(status));
             report_table_row(f, fmt, strcmp(status, "ok") == 0 ? "ok" : "bad", cells, num,
                              REPORT_CONFIG_COLS);
         }
@@ -1630,36 +1548,59 @@ static void report_html_files(const struct report_ctx *r, FILE *f)
  * transactions/s and packets/s rows.
  * Missing: nothing to show. A row that does not parse is named and skipped.
  */
+/* A finite number that is the whole of s. 0 or -1. */
+static int report_finite(const char *s, double *out)
+{
+    char *end;
+
+    *out = strtod(s, &end);
+    return end == s || *end != '\0' || !isfinite(*out) ? -1 : 0;
+}
+
+/* One row of pct_of_host.csv (col: where device, workload, metric, pct, low, high are). */
+static int report_parse_pct(const struct csvread *c, const int *col, struct report_pct *p)
+{
+    if (c->nf != c->ncols || util_strlcpy(p->device, c->fields[col[0]], sizeof(p->device)) < 0 ||
+        util_strlcpy(p->workload, c->fields[col[1]], sizeof(p->workload)) < 0 ||
+        util_strlcpy(p->metric, c->fields[col[2]], sizeof(p->metric)) < 0 ||
+        report_finite(c->fields[col[3]], &p->pct) < 0 ||
+        report_finite(c->fields[col[4]], &p->lo) < 0 ||
+        report_finite(c->fields[col[5]], &p->hi) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 static void report_read_pct(struct report_ctx *r)
 {
-    char path[PATH_MAX + 32], line[512];
-    FILE *f;
-    unsigned lineno = 0;
+    static const char *const cols[] = {"device", "workload", "metric", "pct_of_host",
+                                       "ci95_low", "ci95_high"};
+    char path[PATH_MAX + 32], err[PATH_MAX + 64];
+    struct csvread *c = malloc(sizeof(*c));
+    int col[sizeof(cols) / sizeof(cols[0])];
+    int k;
 
-    snprintf(path, sizeof(path), "%s/pct_of_host.csv", r->dir);
-    f = fopen(path, "re");
-    if (!f) {
+    snprintf(path, sizeof(path), "%s/%s", r->dir, HOSTBASE_PCT_FILE);
+    if (!c || csvread_open(c, path, err, sizeof(err)) < 0) {
+        free(c);
         return;
     }
-    while (fgets(line, sizeof(line), f)) {
+    if (c->empty) {
+        goto out;
+    }
+    if (!csvread_header_is(c, HOSTBASE_PCT_HEADER)) {
+        report_problem(r, REPORT_BAD_INPUT, "%s:1: unexpected header", path);
+        goto out;
+    }
+    for (k = 0; k < (int)(sizeof(cols) / sizeof(cols[0])); k++) {
+        col[k] = csvread_col(c, cols[k]);
+    }
+    while ((k = csvread_next(c)) > 0) {
         struct report_pct p;
-        char cfg[32], kind[16];
-        unsigned n;
         struct report_pct *grown;
 
-        lineno++;
-        if (lineno == 1) {
-            util_rstrip(line);
-            if (strcmp(line, HOSTBASE_PCT_HEADER) != 0) {
-                report_problem(r, REPORT_BAD_INPUT, "%s:1: unexpected header", path);
-                break;
-            }
-            continue;
-        }
-        if (sscanf(line, "%31[^,],%31[^,],%15[^,],%31[^,],%31[^,],%u,%lf,%lf,%lf", cfg,
-                   p.device, kind, p.workload, p.metric, &n, &p.pct, &p.lo, &p.hi) != 9 ||
-            !isfinite(p.pct) || !isfinite(p.lo) || !isfinite(p.hi)) {
-            report_problem(r, REPORT_BAD_INPUT, "%s:%u: row does not parse", path, lineno);
+        if (k != 1 || report_parse_pct(c, col, &p) < 0) {
+            report_problem(r, REPORT_BAD_INPUT, "%s:%u: row does not parse", path, c->lineno);
             continue;
         }
         /* the primary throughput of each workload: block IOPS and MiB/s, network Mbit/s,
@@ -1676,7 +1617,9 @@ static void report_read_pct(struct report_ctx *r)
         r->pct = grown;
         r->pct[r->n_pct++] = p;
     }
-    fclose(f);
+out:
+    csvread_close(c);
+    free(c);
 }
 
 static void report_html(const struct report_ctx *r, FILE *f)
@@ -1910,9 +1853,7 @@ static void report_free(struct report_ctx *r)
     samples_free(&r->samples);
     summary_free(&r->sum);
     table_view_free(&r->view);
-    if (r->run) {
-        json_object_put(r->run);
-    }
+    runfolder_free(&r->rf);
     free(r->charts);
     free(r->pct);
 }
@@ -1944,6 +1885,8 @@ int report_build(const char *run_dir, const char *format, int quiet)
     r->format = format;
     snprintf(r->plots, sizeof(r->plots), "%s/plots", run_dir);
 
+    /* Each file's trouble is in r->rf, reported below in the order of the files. */
+    (void)!runfolder_read(run_dir, &r->rf, NULL, 0);
     report_read_samples(r);
     report_read_run_json(r);
     report_read_pct(r);

@@ -119,7 +119,8 @@ static void print_row(FILE *out, const struct sample_set *samples, const struct 
     table_fmt_value(med, sizeof(med), row->st.median);
     table_fmt_value(lo, sizeof(lo), row->st.ci_low);
     table_fmt_value(hi, sizeof(hi), row->st.ci_high);
-    snprintf(ival, sizeof(ival), "[%s .. %s]", lo, hi);
+    /* One value is no sample: no interval is shown for it. */
+    snprintf(ival, sizeof(ival), row->st.n < 2 ? "-" : "[%s .. %s]", lo, hi);
     fprintf(out, "  %-14s %-*s %12s  %-18s %-6s n=%-3u", workload, cw, config, med, ival,
             m ? m->unit : row->unit, row->st.n);
     if (ref && strcmp(ref, config) != 0 &&

@@ -25,7 +25,7 @@ void table_fmt_value(char *out, size_t outlen, double v);
  * first-seen order, so kinds, workloads and metrics unknown to this build still show.
  */
 struct table_config {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char device[32];
     char class_[16];
     char kind[8]; /* "blk", "net"; the bare host of a run with both: "blk,net" */

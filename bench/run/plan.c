@@ -8,12 +8,30 @@
 
 #include "plan.h"
 
-/* What the builder keeps: the description and which guests it boots. */
+/*
+ * What the builder keeps: the description, the round of boots it is at and which guests it
+ * boots in that round. Round `round` of `rounds` measures the repetitions r of lo..hi with
+ * (r - lo) % rounds == round, in guests booted for it, in the configurations' order, or in
+ * the reverse order on an odd round (A B, then B A).
+ */
 struct plan_builder {
     const struct plan_desc *d;
     struct plan *p;
+    unsigned round, rounds;
     unsigned char booted[PLAN_MAX_HOSTS][PLAN_MAX_CONFIGS]; /* by position k in d->hosts */
 };
+
+/* Is repetition rep measured in the builder's round? */
+static int plan_in_round(const struct plan_builder *b, unsigned rep)
+{
+    return (rep - b->d->lo) % b->rounds == b->round;
+}
+
+/* The i-th configuration of the round's order. */
+static unsigned plan_config_at(const struct plan_builder *b, unsigned i)
+{
+    return b->round % 2 ? b->d->n_configs - 1 - i : i;
+}
 
 static int plan_measured(const struct plan_desc *d, unsigned host, unsigned config,
                          unsigned workload, unsigned rep)
@@ -37,8 +55,12 @@ static int plan_add(struct plan_builder *b, enum plan_step_type type, unsigned h
         p->steps = v;
         p->cap = cap;
     }
-    p->steps[p->n++] = (struct plan_step){
-        .type = type, .host = host, .config = config, .workload = workload, .rep = rep};
+    p->steps[p->n++] = (struct plan_step){.type = type,
+                                          .host = host,
+                                          .config = config,
+                                          .workload = workload,
+                                          .rep = rep,
+                                          .boot = b->d->lo - 1 + b->round};
     return 0;
 }
 
@@ -55,18 +77,23 @@ static int plan_bare_step(struct plan_builder *b, enum plan_step_type type, unsi
 }
 
 /*
- * Does configuration c of host k miss a cell of workload `from` or a later one, in lo..hi?
- * At the boot (from 0) that is the loops' config_has_work; at a warm-up the cells of the
- * earlier workloads are measured by then (the plan assumes every job records its cell).
+ * Does configuration c of host k miss a cell of workload `from` or a later one, in lo..hi
+ * (of the builder's round only when `round`)? At the boot (from 0) that is the loops'
+ * config_has_work; at a warm-up the cells of the earlier workloads are measured by then (the
+ * plan assumes every job records its cell).
  */
-static int plan_has_work(const struct plan_desc *d, unsigned k, unsigned c, unsigned from)
+static int plan_has_work(const struct plan_builder *b, unsigned k, unsigned c, unsigned from,
+                         int round)
 {
+    const struct plan_desc *d = b->d;
+
     for (unsigned w = from; w < d->n_workloads; w++) {
         if (d->workload_kind[w] != d->config_kind[c]) {
             continue;
         }
         for (unsigned rep = d->lo; rep <= d->hi; rep++) {
-            if (!plan_measured(d, d->hosts[k].index, c, w, rep)) {
+            if ((!round || plan_in_round(b, rep)) &&
+                !plan_measured(d, d->hosts[k].index, c, w, rep)) {
                 return 1;
             }
         }
@@ -99,23 +126,29 @@ static int plan_bare_kind_has_work(const struct plan_desc *d, enum devmodel_kind
 }
 
 /* Boots one at a time, configuration by configuration; side by side the host that goes
- * first takes turns. */
+ * first takes turns. A configuration with nothing left at all is DONE in the first round;
+ * one with nothing left in this round is not booted in it. */
 static int plan_boots(struct plan_builder *b)
 {
     const struct plan_desc *d = b->d;
     unsigned n = d->n_hosts;
 
-    for (unsigned c = 0; c < d->n_configs; c++) {
+    memset(b->booted, 0, sizeof(b->booted));
+    for (unsigned i = 0; i < d->n_configs; i++) {
+        unsigned c = plan_config_at(b, i);
+
         for (unsigned j = 0; j < n; j++) {
             unsigned k = (j + c) % n;
-            int rc;
+            int rc = 0;
 
             if ((d->want && !d->want[c]) || d->hosts[k].skip[c]) {
                 continue;
             }
-            if (!plan_has_work(d, k, c, 0)) {
-                rc = plan_guest_step(b, PLAN_DONE, k, c, 0, 0);
-            } else {
+            if (!plan_has_work(b, k, c, 0, 0)) {
+                if (b->round == 0) {
+                    rc = plan_guest_step(b, PLAN_DONE, k, c, 0, 0);
+                }
+            } else if (plan_has_work(b, k, c, 0, 1)) {
                 b->booted[k][c] = 1;
                 rc = plan_guest_step(b, PLAN_BOOT, k, c, 0, 0);
             }
@@ -127,8 +160,9 @@ static int plan_boots(struct plan_builder *b)
     return 0;
 }
 
-/* Workload w: its warm-ups, then repetition after repetition of every configuration, each
- * repetition followed by the bare host's job. */
+/* Workload w in the builder's round: its warm-ups, then repetition after repetition of every
+ * configuration, each repetition followed by the bare host's job (whose session lasts the
+ * whole pass: its warm-ups are in the first round only). */
 static int plan_workload(struct plan_builder *b, unsigned w, int host_net)
 {
     const struct plan_desc *d = b->d;
@@ -136,28 +170,35 @@ static int plan_workload(struct plan_builder *b, unsigned w, int host_net)
     enum devmodel_kind kind = d->workload_kind[w];
 
     for (unsigned i = 0; i < d->warmup_jobs; i++) {
-        for (unsigned c = 0; c < d->n_configs; c++) {
+        for (unsigned ci = 0; ci < d->n_configs; ci++) {
+            unsigned c = plan_config_at(b, ci);
+
             for (unsigned j = 0; j < n; j++) {
                 unsigned k = (j + c) % n;
 
-                if (b->booted[k][c] && d->config_kind[c] == kind && plan_has_work(d, k, c, w) &&
+                if (b->booted[k][c] && d->config_kind[c] == kind && plan_has_work(b, k, c, w, 1) &&
                     plan_guest_step(b, PLAN_WARMUP, k, c, w, 0) < 0) {
                     return -1;
                 }
             }
         }
-        if (host_net && plan_bare_has_work(d, w, DEVMODEL_NET) &&
+        if (host_net && b->round == 0 && plan_bare_has_work(d, w, DEVMODEL_NET) &&
             plan_bare_step(b, PLAN_HOST_NET_JOB, w, 0) < 0) {
             return -1;
         }
     }
     /* The bare host's block session has one warm-up job, whatever warmup_jobs says. */
-    if (d->host_blk && plan_bare_has_work(d, w, DEVMODEL_BLK) &&
+    if (d->host_blk && b->round == 0 && plan_bare_has_work(d, w, DEVMODEL_BLK) &&
         plan_bare_step(b, PLAN_HOST_BLK_JOB, w, 0) < 0) {
         return -1;
     }
     for (unsigned rep = d->lo; rep <= d->hi; rep++) {
-        for (unsigned c = 0; c < d->n_configs; c++) {
+        if (!plan_in_round(b, rep)) {
+            continue;
+        }
+        for (unsigned ci = 0; ci < d->n_configs; ci++) {
+            unsigned c = plan_config_at(b, ci);
+
             for (unsigned j = 0; j < n; j++) {
                 unsigned k = (j + rep + c) % n;
 
@@ -180,14 +221,17 @@ static int plan_workload(struct plan_builder *b, unsigned w, int host_net)
     return 0;
 }
 
-/* The traced jobs, after every measured one so tracing never touches those; first pass only. */
+/* The traced jobs, after every measured one so tracing never touches those (in the guests of
+ * the last round); first pass only. */
 static int plan_why(struct plan_builder *b)
 {
     const struct plan_desc *d = b->d;
     unsigned n = d->n_hosts;
 
     for (unsigned w = 0; d->lo == 1 && w < d->n_workloads; w++) {
-        for (unsigned c = 0; c < d->n_configs; c++) {
+        for (unsigned ci = 0; ci < d->n_configs; ci++) {
+            unsigned c = plan_config_at(b, ci);
+
             for (unsigned j = 0; j < n; j++) {
                 unsigned k = (j + c) % n;
 
@@ -205,10 +249,49 @@ static int plan_why(struct plan_builder *b)
     return 0;
 }
 
+/* One round: its boots, its share of every workload, the traced jobs after the last round's,
+ * and its stops. */
+static int plan_round(struct plan_builder *b, int *host_net)
+{
+    const struct plan_desc *d = b->d;
+
+    if (plan_boots(b) < 0) {
+        return -1;
+    }
+    /* After the first boots: the first net configuration's boot made the test network. */
+    if (!*host_net && b->round == 0 && d->host_net && d->lo == 1 &&
+        plan_bare_kind_has_work(d, DEVMODEL_NET)) {
+        if (plan_bare_step(b, PLAN_HOST_NET_OPEN, 0, 0) < 0) {
+            return -1;
+        }
+        *host_net = 1;
+    }
+    for (unsigned w = 0; w < d->n_workloads; w++) {
+        if (plan_workload(b, w, *host_net) < 0) {
+            return -1;
+        }
+    }
+    if (b->round + 1 == b->rounds && plan_why(b) < 0) {
+        return -1;
+    }
+    /* Host after host, every guest of the round, booted or lost. */
+    for (unsigned k = 0; k < d->n_hosts; k++) {
+        for (unsigned i = 0; i < d->n_configs; i++) {
+            unsigned c = plan_config_at(b, i);
+
+            if (b->booted[k][c] && plan_guest_step(b, PLAN_STOP, k, c, 0, 0) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int plan_desc_check(const struct plan_desc *d)
 {
     if (d->n_hosts < 1 || d->n_hosts > PLAN_MAX_HOSTS || d->n_configs > PLAN_MAX_CONFIGS ||
-        d->n_workloads > PLAN_MAX_WORKLOADS || d->lo < 1 || d->lo > d->hi) {
+        d->n_workloads > PLAN_MAX_WORKLOADS || d->lo < 1 || d->lo > d->hi ||
+        d->boots > PLAN_MAX_BOOTS) {
         return -1;
     }
     for (unsigned k = 0; k < d->n_hosts; k++) {
@@ -233,31 +316,14 @@ int plan_build(const struct plan_desc *d, struct plan *p)
     memset(&b, 0, sizeof(b));
     b.d = d;
     b.p = p;
-    if (plan_boots(&b) < 0) {
-        return -1;
+    b.rounds = d->boots > 1 ? d->boots : 1;
+    if (b.rounds > d->hi - d->lo + 1) {
+        b.rounds = d->hi - d->lo + 1; /* a round without a repetition would boot for nothing */
     }
-    /* After the boots: the first net configuration's boot made the test network. */
     host_net = d->host_net_open;
-    if (!host_net && d->host_net && d->lo == 1 && plan_bare_kind_has_work(d, DEVMODEL_NET)) {
-        if (plan_bare_step(&b, PLAN_HOST_NET_OPEN, 0, 0) < 0) {
+    for (b.round = 0; b.round < b.rounds; b.round++) {
+        if (plan_round(&b, &host_net) < 0) {
             return -1;
-        }
-        host_net = 1;
-    }
-    for (unsigned w = 0; w < d->n_workloads; w++) {
-        if (plan_workload(&b, w, host_net) < 0) {
-            return -1;
-        }
-    }
-    if (plan_why(&b) < 0) {
-        return -1;
-    }
-    /* Host after host, every guest of the pass, booted or lost. */
-    for (unsigned k = 0; k < d->n_hosts; k++) {
-        for (unsigned c = 0; c < d->n_configs; c++) {
-            if (b.booted[k][c] && plan_guest_step(&b, PLAN_STOP, k, c, 0, 0) < 0) {
-                return -1;
-            }
         }
     }
     return 0;

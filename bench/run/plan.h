@@ -38,6 +38,8 @@
 #define PLAN_MAX_HOSTS 8
 #define PLAN_MAX_CONFIGS SCENARIO_MAX_DEVICES
 #define PLAN_MAX_WORKLOADS SCENARIO_MAX_WORKLOADS
+/* Most boots per configuration (scenario key boots). */
+#define PLAN_MAX_BOOTS 100
 /* The host of the bare host's cells and steps (host_baseline = yes, configuration "host"). */
 #define PLAN_BARE_HOST 0xffffffffu
 
@@ -53,13 +55,19 @@ enum plan_step_type {
     PLAN_STOP,          /* host, config: stop the guest, settle the configuration's status */
 };
 
-/* One step. host is a plan_host.index (PLAN_BARE_HOST for HOST_*); unused fields are 0. */
+/*
+ * One step. host is a plan_host.index (PLAN_BARE_HOST for HOST_*); unused fields are 0.
+ * boot numbers the boots of a configuration across passes: lo - 1 + the round (plan_desc
+ * boots), so the guests of two passes (a re-run's lo > the first's hi) never share a
+ * number; it goes into the samples' boot column, the unit of the verdicts (verdict.h).
+ */
 struct plan_step {
     enum plan_step_type type;
     unsigned host;
     unsigned config;   /* index into plan_desc.config_kind (the scenario's devices) */
     unsigned workload; /* index into plan_desc.workload_kind (the scenario's workloads) */
     unsigned rep;
+    unsigned boot;
 };
 
 /* One of the hosts measured together. */
@@ -89,6 +97,10 @@ struct plan_desc {
     unsigned n_workloads;
     const int *want;      /* n_configs flags, NULL: all (--max-iterations: the suspects) */
     unsigned lo, hi;      /* repetitions measured, 1 <= lo <= hi (a re-run continues them) */
+    /* Rounds of fresh guests, 0 or 1: one. Round k (k < boots, k <= hi - lo) boots every
+     * configuration, measures repetitions r with (r - lo) % boots == k and stops them; odd
+     * rounds go through the configurations in reverse (A B, B A): scenario key boots. */
+    unsigned boots;
     unsigned warmup_jobs; /* uncounted jobs per configuration and workload */
     /* host_baseline = yes, first pass (lo = 1, hi = repetitions): */
     int host_blk;      /* the bare host's block session is open: its jobs follow the guests' */

@@ -26,6 +26,7 @@
 #include "backend.h"
 #include "baseline.h"
 #include "compare.h"
+#include "devprops.h"
 #include "exitcode.h"
 #include "hostbase_target.h"
 #include "metric.h"
@@ -46,8 +47,6 @@
 #include "util.h"
 #include "why.h"
 
-#define RUN_KVM_PROBE_TIMEOUT_S 10.0
-#define RUN_PROBE_DISK_MIB 16
 
 /* ---- guest lifecycle ------------------------------------------------------------------------ */
 
@@ -70,6 +69,7 @@ static struct record_target run_target(const struct run_ctx *r, unsigned di)
         .class_ = devmodel_class_name(dev->class),
         .kind = dev->kind,
         .vcpus = r->s.vcpus,
+        .boot = r->cfg[di].boot,
     };
 
     return t;
@@ -115,6 +115,7 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     const char *config = q->config, *accel = q->accel, *volume;
     const struct devmodel *dut = q->dut;
     struct guest_spec spec;
+    const struct scenario_config *cfg = NULL;
     unsigned k = q->tap;
 
     memset(lg, 0, sizeof(*lg));
@@ -158,12 +159,17 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     }
 
     memset(&spec, 0, sizeof(spec));
+    /* The configuration this guest is (its name is the host's config[i]): its own options. */
+    for (unsigned i = 0; r->host && i < r->s.n_configs; i++) {
+        cfg = strcmp(r->host->config[i], config) == 0 ? &r->s.configs[i] : cfg;
+    }
     spec.name = name;
     spec.qemu_binary = r->qemu_binary;
     spec.accel = accel;
     spec.machine = q->machine;
-    spec.vcpus = r->s.vcpus;
-    spec.memory_mib = r->s.memory_mib;
+    spec.vcpus = cfg ? cfg->vcpus : r->s.vcpus;
+    spec.memory_mib = cfg ? cfg->memory_mib : r->s.memory_mib;
+    spec.dut_opts = cfg ? &cfg->opts : NULL;
     /* The guest image as the host sees it: uploaded volumes on a remote host. */
     spec.kernel = r->host->kernel[0] ? r->host->kernel : r->kernel;
     spec.initrd = r->host->initrd[0] ? r->host->initrd : r->initrd;
@@ -186,38 +192,13 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     if (dut && dut->kind == DEVMODEL_NET) {
         spec.net_tap = r->net.taps[k];
         spec.net_mac = mac;
-        spec.net_vhost = netns_vhost_for(dut, (enum netns_vhost)r->s.vhost, r->vhost_available) > 0;
+        spec.net_vhost = netns_vhost_for(dut, (enum netns_vhost)(cfg ? cfg->vhost : r->s.vhost),
+                                         r->vhost_available) > 0;
     }
     /* vhost-net serves the queues in the host kernel: QEMU never sees their kicks. */
     lg->why.kicks_hidden = spec.net_vhost;
 
     return session_boot(&lg->s, &spec, q->timeout_s, reason, len);
-}
-
-/*
- * Boot a guest with dut (NULL for none, or a device without a NIC: the accelerator's probe)
- * and wait for the agent's READY. Fills *ready and *boot_s. On failure the guest is left for
- * guest_stop.
- */
-static int guest_boot(struct run_ctx *r, struct live_guest *lg, const char *config,
-                      const struct devmodel *dut, enum machine_type machine, const char *accel,
-                      double timeout_s, unsigned disk_mib, struct agent_ready *ready,
-                      double *boot_s, char *reason, size_t len)
-{
-    const struct guest_req q = {.config = config,
-                                .dut = dut,
-                                .tap = UINT_MAX, /* no tap: a net dut fails */
-                                .machine = machine,
-                                .accel = accel,
-                                .timeout_s = timeout_s,
-                                .disk_mib = disk_mib};
-
-    if (guest_start(r, lg, &q, reason, len) < 0) {
-        return -1;
-    }
-    *boot_s = lg->s.boot_s;
-    *ready = lg->s.ready;
-    return 0;
 }
 
 static void guest_stop(struct live_guest *lg)
@@ -798,6 +779,7 @@ static int run_plan_build(struct run_ctx *r, unsigned h0, unsigned n, const int 
     d.lo = lo;
     d.hi = hi;
     d.warmup_jobs = r->s.warmup_jobs;
+    d.boots = r->s.boots;
     d.host_blk = hostbase_target_is_open(&r->bare, DEVMODEL_BLK);
     /* The bare host's network client joins the guests' test network: this machine's. */
     d.host_net = run_bare_beside(r);
@@ -829,6 +811,7 @@ static void exec_boot(struct run_exec *x, const struct plan_step *st)
     int *up = &x->up[st->host][st->config];
 
     *up = 0; /* a configuration may be booted again after its STOP */
+    r->cfg[st->config].boot = st->boot;
     if (r->s.devices[st->config]->kind == DEVMODEL_NET && run_net_prepare(r, st->config) < 0) {
         return;
     }
@@ -1085,80 +1068,6 @@ static int backend_choose(struct run_ctx *r)
     snprintf(r->backend_info, sizeof(r->backend_info),
              "direct QEMU (libvirt not reachable: %.200s)", err);
     log_info("backend: direct QEMU; libvirt is not reachable (%s)", err);
-    return 0;
-}
-
-/* ---- accelerator ---------------------------------------------------------------------------- */
-
-int run_parse_accel(const char *arg, const char **accel)
-{
-    if (strcmp(arg, "auto") && strcmp(arg, "kvm") && strcmp(arg, "tcg")) {
-        log_err("--accel: expected auto, kvm or tcg, got '%s'", arg);
-        return -1;
-    }
-    *accel = arg;
-    return 0;
-}
-
-/*
- * KVM only if a probe guest reaches agent-ready under KVM in a few seconds: on
- * nested setups /dev/kvm opens but a standard kernel hangs in early boot.
- */
-int run_accel_choose(struct run_ctx *r)
-{
-    const char *want = r->o->accel ? r->o->accel : "auto";
-    const struct devmodel *probe_dev = devmodel_find("virtio-blk");
-    struct live_guest lg;
-    struct agent_ready ready;
-    char reason[512];
-    double boot_s;
-    int fd, ok;
-
-    if (r->backend == &backend_process_ops) {
-        util_strlcpy(r->accel, "none", sizeof(r->accel));
-        util_strlcpy(r->accel_reason, "process backend: no guest", sizeof(r->accel_reason));
-        return 0;
-    }
-    if (strcmp(want, "tcg") == 0) {
-        util_strlcpy(r->accel, "tcg", sizeof(r->accel));
-        util_strlcpy(r->accel_reason, "asked for with --accel tcg", sizeof(r->accel_reason));
-        return 0;
-    }
-    if (r->backend == &backend_libvirt_ops && !r->host->local) {
-        /* Another machine: its /dev/kvm is not ours to open; its libvirt says. */
-        if (!backend_libvirt_kvm_available(r->accel_reason, sizeof(r->accel_reason))) {
-            goto no_kvm;
-        }
-    } else {
-        fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            snprintf(r->accel_reason, sizeof(r->accel_reason), "/dev/kvm: %s", strerror(errno));
-            goto no_kvm;
-        }
-        close(fd);
-    }
-    progress_status("probing KVM with a test guest");
-    ok = guest_boot(r, &lg, "kvmprobe", probe_dev, MACHINE_PC, "kvm", RUN_KVM_PROBE_TIMEOUT_S,
-                    RUN_PROBE_DISK_MIB, &ready, &boot_s, reason, sizeof(reason)) == 0;
-    guest_stop(&lg);
-    progress_clear();
-    if (ok) {
-        util_strlcpy(r->accel, "kvm", sizeof(r->accel));
-        snprintf(r->accel_reason, sizeof(r->accel_reason),
-                 "probe guest reached agent-ready under KVM in %.2f s", boot_s);
-        return 0;
-    }
-    snprintf(r->accel_reason, sizeof(r->accel_reason),
-             "/dev/kvm opens but a probe guest did not reach agent-ready under KVM: %s", reason);
-no_kvm:
-    if (strcmp(want, "kvm") == 0) {
-        log_err("--accel kvm: KVM cannot run guests here (%s)", r->accel_reason);
-        return -1;
-    }
-    util_strlcpy(r->accel, "tcg", sizeof(r->accel));
-    log_warn("KVM not usable (%s); using TCG (software emulation): numbers are much lower than "
-             "under KVM and are never compared with KVM runs",
-             r->accel_reason);
     return 0;
 }
 
@@ -1484,12 +1393,11 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_USAGE;
         goto out_free;
     }
-    for (unsigned i = 0; i < o->n_sets; i++) {
-        if (scenario_set(&r->s, o->sets[i], err, sizeof(err)) < 0) {
-            fprintf(stderr, "%s\n", err);
-            code = PVB_EXIT_USAGE;
-            goto out_free;
-        }
+    /* every --set first, then validated together */
+    if (scenario_set_all(&r->s, o->sets, o->n_sets, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        code = PVB_EXIT_USAGE;
+        goto out_free;
     }
     if (o->fault && parse_fault(r, o->fault) < 0) {
         log_err("--fault %s: expected FAULT@DEVICE[:WORKLOAD], FAULT one of hang, crash, exit, "
@@ -1502,12 +1410,21 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_USAGE;
         goto out_free;
     }
-    if (o->dry_run) {
-        scenario_print_resolved(&r->s, stdout);
-        goto out_free;
-    }
     util_strlcpy(r->qemu_binary, o->qemu_binary ? o->qemu_binary : "qemu-system-x86_64",
                  sizeof(r->qemu_binary));
+    /* device_options against the binary's own -device MODEL,help, before anything boots */
+    if (devprops_check_scenario(&r->s, r->qemu_binary, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        code = PVB_EXIT_USAGE;
+        goto out_free;
+    }
+    if (o->dry_run) {
+        scenario_print_resolved(&r->s, stdout);
+        backend_qemu_print_configs(&r->s, r->qemu_binary,
+                                   o->accel && strcmp(o->accel, "tcg") == 0 ? "tcg" : "kvm",
+                                   stdout);
+        goto out_free;
+    }
     if (run_check_backends() < 0) {
         code = PVB_EXIT_FAILED;
         goto out_free;

@@ -17,6 +17,7 @@
 #include "peer.h"
 #include "results.h"
 #include "run.h"
+#include "run_accel.h"
 #include "scenario.h"
 
 enum config_status { CONFIG_PENDING, CONFIG_OK, CONFIG_FAILED, CONFIG_SKIPPED };
@@ -30,6 +31,7 @@ struct config_state {
     char why_source[128];           /* where the "why" counts came from ("" if none) */
     unsigned retries;               /* jobs run again on a fresh guest after a lost one */
     char retry_reason[512];         /* why the last of them was lost */
+    unsigned boot;                  /* the guest up now: plan_step.boot (samples' boot column) */
 };
 
 /*
@@ -47,12 +49,14 @@ struct run_host {
     struct backend_host info;          /* as its backend describes it ("" before connecting) */
     char accel[8];
     char accel_reason[256];
+    struct run_probe kvm_probe;
+    int nested;                        /* under KVM: 1 this host is a VM, 0 not, -1 unknown */
     char status[16];                   /* "" not yet, "ok", "failed", "skipped" */
     char reason[512];
     char storage[256];                 /* where its guests' image is (run.json) */
     char kernel[PATH_MAX];             /* the guest image as this host sees it */
     char initrd[PATH_MAX];
-    char config[SCENARIO_MAX_DEVICES][48];
+    char config[SCENARIO_MAX_DEVICES][RESULTS_CONFIG_MAX];
     struct config_state cfg[SCENARIO_MAX_DEVICES];
 };
 
@@ -73,6 +77,8 @@ struct run_ctx {
     char run_id[16];
     char accel[8];
     char accel_reason[256];
+    struct run_probe kvm_probe; /* what the KVM probe found (run_accel.h) */
+    int nested;                 /* 1, 0, or -1 unknown (run_accel_choose) */
     char backend_info[256];
     char kernel[PATH_MAX];
     char initrd[PATH_MAX];
@@ -101,9 +107,6 @@ struct run_ctx {
      * status for run.json) */
     struct hostbase_target bare;
 };
-
-/* run.c */
-int run_accel_choose(struct run_ctx *r);
 
 /* run_hosts.c */
 /*

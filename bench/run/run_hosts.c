@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "results.h"
+#include "run_accel.h"
 #include "run_ctx.h"
 #include "util.h"
 
@@ -16,7 +17,7 @@
 
 const char *run_config_base(const struct run_ctx *r, unsigned di)
 {
-    return r->s.devices[di]->name;
+    return r->s.configs[di].name;
 }
 
 const char *run_host_config_name(const struct run_ctx *r, unsigned h, unsigned di)
@@ -220,8 +221,10 @@ names:
                 util_strlcpy(r->hosts[h].config[di], run_config_base(r, di),
                              sizeof(r->hosts[h].config[di]));
             } else {
-                snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s",
-                         run_config_base(r, di), base);
+                char cname[SCENARIO_NAME_MAX]; /* a copy: snprintf's source is inside r too */
+                util_strlcpy(cname, run_config_base(r, di), sizeof(cname));
+                snprintf(r->hosts[h].config[di], sizeof(r->hosts[h].config[di]), "%s@%s", cname,
+                         base);
             }
         }
     }
@@ -307,6 +310,7 @@ int run_host_begin(struct run_ctx *r, unsigned h)
     }
     if (run_accel_choose(r) < 0) {
         util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+        hs->kvm_probe = r->kvm_probe;
         if (r->n_hosts == 1) {
             return -2;
         }
@@ -316,6 +320,8 @@ int run_host_begin(struct run_ctx *r, unsigned h)
     }
     util_strlcpy(hs->accel, r->accel, sizeof(hs->accel));
     util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));
+    hs->kvm_probe = r->kvm_probe;
+    hs->nested = r->nested;
     util_strlcpy(hs->status, "ok", sizeof(hs->status));
     if (r->side_by_side) {
         log_info("backend %s: accelerator %s%s%s", hs->label, hs->accel,

@@ -85,6 +85,34 @@ static void run_json_accel(const struct run_ctx *r, char *name, size_t nlen, cha
     }
 }
 
+/* run.json "accelerator"."probe": what the KVM probe found, its time and its timeout. */
+static json_object *run_json_probe(const struct run_probe *p)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "result", json_object_new_string(run_accel_probe_name(p->result)));
+    json_object_object_add(o, "seconds", p->result == RUN_PROBE_OK
+                                             ? json_object_new_double(p->boot_s)
+                                             : NULL);
+    json_object_object_add(o, "timeout", json_object_new_double(p->timeout_s));
+    return o;
+}
+
+/* run.json "nested": true when a host's guests ran under KVM inside a VM; null unknown. */
+static json_object *run_json_nested(const struct run_ctx *r)
+{
+    int nested = r->nested;
+
+    if (r->n_hosts > 1) {
+        /* Several hosts: nested if one is, unknown if one is unknown, else not. */
+        nested = 0;
+        for (unsigned h = 0; h < r->n_hosts && nested != 1; h++) {
+            nested = r->hosts[h].nested != 0 ? r->hosts[h].nested : nested;
+        }
+    }
+    return nested < 0 ? NULL : json_object_new_boolean(nested);
+}
+
 /* run.json "hosts": where each host's configurations ran. */
 static json_object *run_json_hosts(const struct run_ctx *r)
 {
@@ -114,6 +142,7 @@ static json_object *run_json_hosts(const struct run_ctx *r)
                                                          : r->qemu_version));
         json_object_object_add(acc, "name", json_object_new_string(hs->accel));
         json_object_object_add(acc, "reason", json_object_new_string(hs->accel_reason));
+        json_object_object_add(acc, "probe", run_json_probe(&hs->kvm_probe));
         json_object_object_add(o, "accelerator", acc);
         json_object_object_add(o, "local", json_object_new_boolean(hs->local));
         json_object_object_add(o, "storage", json_object_new_string(hs->storage));
@@ -173,7 +202,9 @@ int run_json_write(const struct run_ctx *r)
     run_json_accel(r, accel, sizeof(accel), accel_reason, sizeof(accel_reason));
     json_object_object_add(acc, "name", json_object_new_string(accel));
     json_object_object_add(acc, "reason", json_object_new_string(accel_reason));
+    json_object_object_add(acc, "probe", run_json_probe(&r->kvm_probe));
     json_object_object_add(root, "accelerator", acc);
+    json_object_object_add(root, "nested", run_json_nested(r));
     json_object_object_add(root, "backend", json_object_new_string(r->side_by_side
                                                                        ? "qemu,libvirt"
                                                                        : r->backend->name));

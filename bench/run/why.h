@@ -30,6 +30,7 @@
 
 #include "devmodel.h"
 #include "qmp.h"
+#include "results.h"
 
 #define WHY_SOURCE_TRACE "qemu-trace:memory_region_ops+virtio_queue_notify"
 #define WHY_SOURCE_KVM_STATS "qmp:query-stats(kvm io_exits+mmio_exits)"
@@ -207,7 +208,7 @@ int why_stats_sum(json_object *reply, const char *name, uint64_t *sum);
  * "regions":[{"name","reads","writes"}]}]}. Per-op values that do not apply are null.
  */
 struct why_entry {
-    char config[48];
+    char config[RESULTS_CONFIG_MAX];
     char device[32];
     char workload[32];
     char source[128];

@@ -81,6 +81,7 @@ static int bench_fill(struct sample_set *set, size_t total, unsigned reps, int i
         shift = (is_new && c % 10 == 0) ? (m->dir == METRIC_HIGHER_BETTER ? 0.97 : 1.03) : 1.0;
         for (r = 0; r < reps; r++) {
             s.rep = r + 1;
+            s.boot = r; /* each repetition its own boot: the full bootstrap and test */
             s.value = center * shift * (1.0 + 0.02 * bench_noise(&rng));
             if (samples_add(set, &s) < 0) {
                 return -1;
@@ -173,6 +174,7 @@ static int bench_shape(const char *tmp, size_t total, unsigned reps, double *wor
         compare_options_init(&o);
         o.metrics = selections[i];
         o.plot = 0;
+        o.outdir = tmp; /* compare.json beside the runs, not in the current folder */
         w0 = util_now();
         c0 = bench_cpu();
         if (compare_runs(base, nw, &o, &r) != PVB_EXIT_OK) {
@@ -184,9 +186,9 @@ static int bench_shape(const char *tmp, size_t total, unsigned reps, double *wor
         }
         wall = util_now() - w0;
         cpu = bench_cpu() - c0;
-        printf("%6zu samples/side  %4u reps  %-7s  %5zu rows  p %-6s  wall %.3f s  cpu %.3f s\n",
-               sb.n, reps, selections[i], r.n, r.n && r.rows[0].exact ? "exact" : "random", wall,
-               cpu);
+        printf(
+            "%6zu samples/side  %4u reps  %-7s  %5zu rows  boots %-4u  wall %.3f s  cpu %.3f s\n",
+            sb.n, reps, selections[i], r.n, r.n ? r.rows[0].v.boots_a : 0, wall, cpu);
         if (strcmp(selections[i], "primary") == 0 && cpu > *worst) {
             *worst = cpu;
         }

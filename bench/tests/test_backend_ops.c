@@ -51,6 +51,10 @@ static void test_real_tables(void **state)
                             BACKEND_CAP_COUNTERS | BACKEND_CAP_REMOTE_STORAGE | BACKEND_CAP_HOSTS));
     assert_false(backend_can(&backend_libvirt_ops, BACKEND_CAP_WHY));
     assert_false(backend_can(NULL, BACKEND_CAP_WHY));
+    /* KVM's exit counters: QMP of its own (qemu), the domain's monitor (libvirt) */
+    assert_true(backend_can(&backend_qemu_ops, BACKEND_CAP_KVM_STATS));
+    assert_true(backend_can(&backend_libvirt_ops, BACKEND_CAP_KVM_STATS));
+    assert_false(backend_can(&backend_process_ops, BACKEND_CAP_KVM_STATS));
 }
 
 /* A capability without its ops, or a table without a basic op, is refused at start. */
@@ -72,6 +76,8 @@ static void test_incomplete_tables(void **state)
     t.counters = no_counters;
     assert_int_equal(backend_check_ops(&t), 0);
     t.caps |= BACKEND_CAP_REMOTE_STORAGE;
+    assert_int_equal(backend_check_ops(&t), -1);
+    t.caps = BACKEND_CAP_KVM_STATS;
     assert_int_equal(backend_check_ops(&t), -1);
     t.caps = BACKEND_CAP_HOSTS;
     assert_int_equal(backend_check_ops(&t), -1);

@@ -1,13 +1,19 @@
 /* QEMU argv building per device model: pure, no QEMU started. */
+/* cmocka.h needs these headers first. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "devbus.h"
+#include "devprops.h"
 
 static void base_spec(struct guest_spec *s, const char *model)
 {
@@ -128,6 +134,146 @@ static void test_throttle(void **state)
     assert_non_null(strstr(opt_value(&a, "-drive", 0), ",throttling.iops-total=300"));
 }
 
+/* Each configuration option where QEMU expects it, and nothing when it is at its default. */
+static void test_config_options(void **state)
+{
+    struct guest_spec s;
+    struct qemu_argv a;
+    struct devopts o = {0};
+
+    (void)state;
+    base_spec(&s, "virtio-blk");
+    s.dut_opts = &o;
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_string_equal(opt_value(&a, "-drive", 0),
+                        "file=/var/tmp/pvbench/0000abcd/disk-x.img,format=raw,if=none,id=dut,"
+                        "cache=none");
+    assert_string_equal(opt_value(&a, "-device", 0), "virtio-blk-pci,drive=dut");
+    assert_int_equal(count_opt(&a, "-object"), 0);
+
+    o.aio = DEVOPTS_AIO_IO_URING;
+    o.cache = DEVOPTS_CACHE_WRITEBACK;
+    o.discard = DEVOPTS_DISCARD_UNMAP;
+    o.format = DEVOPTS_FORMAT_QCOW2;
+    s.disk_iops_limit = 50;
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_string_equal(opt_value(&a, "-drive", 0),
+                        "file=/var/tmp/pvbench/0000abcd/disk-x.img,format=qcow2,if=none,id=dut,"
+                        "cache=writeback,aio=io_uring,discard=unmap,throttling.iops-total=50");
+    s.disk_iops_limit = 0;
+
+    memset(&o, 0, sizeof(o));
+    o.aio = DEVOPTS_AIO_NATIVE;
+    o.iothread = 1;
+    o.queues = 4;
+    snprintf(o.device_options, sizeof(o.device_options), "queue-size=256");
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_string_equal(opt_value(&a, "-object", 0), "iothread,id=" DEVBUS_IOTHREAD_ID);
+    assert_string_equal(opt_value(&a, "-device", 0),
+                        "virtio-blk-pci,drive=dut,iothread=dutio,num-queues=4,queue-size=256");
+    /* the object comes before the device that names it */
+    assert_true(find_arg(&a, "iothread,id=dutio") < find_arg(&a, "virtio-blk-pci,drive=dut,"
+                                                                 "iothread=dutio,num-queues=4,"
+                                                                 "queue-size=256"));
+
+    /* virtio-scsi: the iothread and the queues belong to the adapter, the options to the disk */
+    base_spec(&s, "virtio-scsi");
+    s.dut_opts = &o;
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_string_equal(opt_value(&a, "-device", 0),
+                        "virtio-scsi-pci,id=dutctl,iothread=dutio,num_queues=4");
+    assert_string_equal(opt_value(&a, "-device", 1), "scsi-hd,drive=dut,bus=dutctl.0,"
+                                                     "queue-size=256");
+
+    /* nvme: its I/O queue pairs */
+    memset(&o, 0, sizeof(o));
+    o.queues = 2;
+    base_spec(&s, "nvme");
+    s.dut_opts = &o;
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_string_equal(opt_value(&a, "-device", 0),
+                        "nvme,drive=dut,serial=" DEVBUS_NVME_SERIAL ",max_ioqpairs=2");
+
+    /* a NIC: its device_options on its -device */
+    memset(&o, 0, sizeof(o));
+    snprintf(o.device_options, sizeof(o.device_options), "x-mtu-bypass-backend=off");
+    base_spec(&s, "virtio-net");
+    s.dut_opts = &o;
+    s.net_tap = "pvbt0000abcd0";
+    s.net_mac = "52:54:00:70:76:02";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_string_equal(
+        opt_value(&a, "-device", 0),
+        "virtio-net-pci,netdev=net0,mac=52:54:00:70:76:02,x-mtu-bypass-backend=off");
+}
+
+/* device_options against a real binary's -device MODEL,help (skipped without QEMU). */
+static void test_device_props(void **state)
+{
+    struct scenario *scn;
+    char err[512];
+    int rc;
+
+    (void)state;
+    rc = devprops_check("qemu-system-x86_64", "virtio-blk-pci", "queue-size=256,num-queues=2", err,
+                        sizeof(err));
+    if (rc == -2) {
+        skip();
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(
+        devprops_check("qemu-system-x86_64", "virtio-blk-pci", "queue-sise=256", err, sizeof(err)),
+        -1);
+    assert_string_equal(err, "Property 'virtio-blk-pci.queue-sise' not found (qemu-system-x86_64 "
+                             "-device virtio-blk-pci,help lists virtio-blk-pci's properties)");
+    assert_int_equal(devprops_check("qemu-system-x86_64", "no-such-dev", "a=1", err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "qemu-system-x86_64: -device no-such-dev,help: Device 'no-such-dev' "
+                             "not found");
+    /* from a scenario: the line of its device_options key, QEMU's words after it */
+    scn = malloc(sizeof(*scn));
+    assert_non_null(scn);
+    assert_int_equal(scenario_load_string("t.ini",
+                                          "[scenario]\nworkloads = randread\n[config v]\n"
+                                          "device = virtio-blk\ndevice_options = queue-sise=8\n",
+                                          scn, err, sizeof(err)),
+                     0);
+    assert_int_equal(devprops_check_scenario(scn, "qemu-system-x86_64", err, sizeof(err)), -1);
+    assert_string_equal(err, "t.ini:5: config 'v': device_options: Property "
+                             "'virtio-blk-pci.queue-sise' not found (qemu-system-x86_64 -device "
+                             "virtio-blk-pci,help lists virtio-blk-pci's properties)");
+    free(scn);
+}
+
+/* A qcow2 scratch disk replaces the raw one, same virtual size (skipped without qemu-img). */
+static void test_make_qcow2(void **state)
+{
+    char path[] = "/tmp/pvb-qcow2-XXXXXX", err[512], magic[4] = {0};
+    int fd = mkstemp(path);
+    FILE *f;
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 4 << 20), 0);
+    close(fd);
+    if (system("qemu-img --version >/dev/null 2>&1") != 0) {
+        unlink(path);
+        skip();
+    }
+    assert_int_equal(backend_qemu_make_qcow2("qemu-system-x86_64", path, DEVOPTS_PREALLOC_METADATA,
+                                             err, sizeof(err)),
+                     0);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(magic, 1, 4, f), 4);
+    fclose(f);
+    assert_memory_equal(magic, "QFI\xfb", 4);
+    unlink(path);
+    /* a disk that is not there: qemu-img is not even asked */
+    assert_int_equal(backend_qemu_make_qcow2("qemu-system-x86_64", path, 0, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "No such file or directory"));
+}
+
 static void test_every_blk_model_builds(void **state)
 {
     (void)state;
@@ -159,6 +305,18 @@ static void test_kvm_and_probe(void **state)
     assert_string_equal(opt_value(&a, "-cpu", 0), "host");
     assert_int_equal(count_opt(&a, "-device"), 0);
     assert_int_equal(count_opt(&a, "-drive"), 0);
+    /* one monitor socket (the session's, any accelerator): KVM's counters and the lost-guest
+     * diagnostics share it, never a second one */
+    assert_int_equal(count_opt(&a, "-qmp"), 0);
+    s.monitor_sock = "/var/tmp/pvbench/0000abcd/ctl-x.sock.mon";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_int_equal(count_opt(&a, "-qmp"), 1);
+    assert_string_equal(opt_value(&a, "-qmp", 0),
+                        "unix:/var/tmp/pvbench/0000abcd/ctl-x.sock.mon,server=on,wait=off");
+    s.accel = "tcg";
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_int_equal(count_opt(&a, "-qmp"), 1);
+    assert_int_equal(count_opt(&a, "-mon"), 0);
 }
 
 /* A comma in a path would inject QEMU sub-options: refused. */
@@ -300,6 +458,9 @@ int main(void)
         cmocka_unit_test(test_models),
         cmocka_unit_test(test_every_blk_model_builds),
         cmocka_unit_test(test_throttle),
+        cmocka_unit_test(test_config_options),
+        cmocka_unit_test(test_device_props),
+        cmocka_unit_test(test_make_qcow2),
         cmocka_unit_test(test_kvm_and_probe),
         cmocka_unit_test(test_refuses_injection),
         cmocka_unit_test(test_bus_table),

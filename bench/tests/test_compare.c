@@ -20,11 +20,15 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
 
 #include "baseline.h"
+#include "cireport.h"
 #include "compare.h"
 #include "exitcode.h"
 #include "metric.h"
+#include "permtest.h"
 #include "results.h"
 #include "stats.h"
 #include "util.h"
@@ -43,7 +47,8 @@ static double test_noise(struct stats_rng *r)
     return s - 6.0;
 }
 
-/* Append n samples center * (1 + noise * N(0,1)) for one cell. */
+/* Append n samples center * (1 + noise * N(0,1)) for one cell, each repetition in a boot of
+ * its own (no boot effect: the boots are as independent as the values). */
 static void test_add_cell(struct sample_set *set, const char *config, const char *workload,
                           const char *metric, double center, double noise, unsigned n,
                           uint64_t seed)
@@ -64,12 +69,13 @@ static void test_add_cell(struct sample_set *set, const char *config, const char
     snprintf(s.unit, sizeof(s.unit), "%s", m ? m->unit : "x");
     for (i = 0; i < n; i++) {
         s.rep = i + 1;
+        s.boot = i;
         s.value = center * (1.0 + noise * test_noise(&rng));
         assert_int_equal(samples_add(set, &s), 0);
     }
 }
 
-/* Append exact values for one cell. */
+/* Append exact values for one cell, one boot each. */
 static void test_add_values(struct sample_set *set, const char *config, const char *metric,
                             const double *v, unsigned n)
 {
@@ -83,6 +89,7 @@ static void test_add_values(struct sample_set *set, const char *config, const ch
     snprintf(s.metric, sizeof(s.metric), "%s", metric);
     for (i = 0; i < n; i++) {
         s.rep = i + 1;
+        s.boot = i;
         s.value = v[i];
         assert_int_equal(samples_add(set, &s), 0);
     }
@@ -148,7 +155,7 @@ static void test_identical_no_change(void **state)
     assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
     assert_int_equal(r.n, 2);
     for (i = 0; i < r.n; i++) {
-        assert_int_equal(r.rows[i].verdict, COMPARE_NO_CHANGE);
+        assert_int_equal(r.rows[i].verdict, COMPARE_SAME);
         assert_true(fabs(r.rows[i].change_pct) < 5.0);
     }
     /* Identical samples: no difference at all, every arrangement is as extreme. */
@@ -166,7 +173,7 @@ static void test_shift_low_noise(void **state)
 
     (void)state;
     /* Throughput down 10%: worse. */
-    assert_int_equal(test_one("throughput_mib_s", 100.0, 90.0, 0.01, 10, &row), COMPARE_REGRESSION);
+    assert_int_equal(test_one("throughput_mib_s", 100.0, 90.0, 0.01, 10, &row), COMPARE_WORSE);
     assert_true(row.p < 0.01);
     assert_true(row.change_pct > -11.5 && row.change_pct < -8.5);
     assert_true(row.change_lo < -5.0 && row.change_hi < 0.0 && row.change_lo <= row.change_hi);
@@ -174,13 +181,12 @@ static void test_shift_low_noise(void **state)
     assert_int_equal(row.n_base, 10);
     assert_int_equal(row.n_new, 10);
     /* Latency up 10%: worse. */
-    assert_int_equal(test_one("lat_mean_us", 100.0, 110.0, 0.01, 10, &row), COMPARE_REGRESSION);
+    assert_int_equal(test_one("lat_mean_us", 100.0, 110.0, 0.01, 10, &row), COMPARE_WORSE);
     assert_true(row.change_pct > 8.5 && row.change_pct < 11.5);
     /* The opposite moves are improvements. */
-    assert_int_equal(test_one("throughput_mib_s", 100.0, 110.0, 0.01, 10, NULL),
-                     COMPARE_IMPROVEMENT);
-    assert_int_equal(test_one("lat_mean_us", 100.0, 90.0, 0.01, 10, NULL), COMPARE_IMPROVEMENT);
-    assert_int_equal(test_one("iops", 5000.0, 4500.0, 0.01, 10, NULL), COMPARE_REGRESSION);
+    assert_int_equal(test_one("throughput_mib_s", 100.0, 110.0, 0.01, 10, NULL), COMPARE_BETTER);
+    assert_int_equal(test_one("lat_mean_us", 100.0, 90.0, 0.01, 10, NULL), COMPARE_BETTER);
+    assert_int_equal(test_one("iops", 5000.0, 4500.0, 0.01, 10, NULL), COMPARE_WORSE);
 }
 
 static void test_shift_below_threshold(void **state)
@@ -189,7 +195,7 @@ static void test_shift_below_threshold(void **state)
 
     (void)state;
     /* A 3% drop, very clear statistically, is still under the 5% threshold. */
-    assert_int_equal(test_one("throughput_mib_s", 100.0, 97.0, 0.002, 10, &row), COMPARE_NO_CHANGE);
+    assert_int_equal(test_one("throughput_mib_s", 100.0, 97.0, 0.002, 10, &row), COMPARE_SAME);
     assert_true(row.p < 0.01);
 }
 
@@ -203,8 +209,7 @@ static void test_shift_heavy_noise(void **state)
     struct compare_result r;
 
     (void)state;
-    assert_int_not_equal(test_one("throughput_mib_s", 100.0, 90.0, 0.30, 10, &row),
-                         COMPARE_REGRESSION);
+    assert_int_not_equal(test_one("throughput_mib_s", 100.0, 90.0, 0.30, 10, &row), COMPARE_WORSE);
     assert_true(row.p >= 0.01);
     /* Whatever the draw, 30% noise never makes a 10% shift a regression at n = 10. */
     compare_options_init(&o);
@@ -212,7 +217,7 @@ static void test_shift_heavy_noise(void **state)
         test_add_cell(&sb, "ide", "randread", "iops", 1000.0, 0.30, 10, seed);
         test_add_cell(&sn, "ide", "randread", "iops", 900.0, 0.30, 10, seed + 1000);
         assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
-        assert_int_not_equal(r.rows[0].verdict, COMPARE_REGRESSION);
+        assert_int_not_equal(r.rows[0].verdict, COMPARE_WORSE);
         compare_result_free(&r);
         samples_free(&sb);
         samples_free(&sn);
@@ -231,8 +236,8 @@ static void test_direction_per_metric(void **state)
     for (i = 0; (m = metric_at(i)) != NULL; i++) {
         worse = m->dir == METRIC_HIGHER_BETTER ? 90.0 : 110.0;
         better = m->dir == METRIC_HIGHER_BETTER ? 110.0 : 90.0;
-        if (test_one(m->name, 100.0, worse, 0.01, 10, NULL) != COMPARE_REGRESSION ||
-            test_one(m->name, 100.0, better, 0.01, 10, NULL) != COMPARE_IMPROVEMENT) {
+        if (test_one(m->name, 100.0, worse, 0.01, 10, NULL) != COMPARE_WORSE ||
+            test_one(m->name, 100.0, better, 0.01, 10, NULL) != COMPARE_BETTER) {
             fail_msg("metric %s: wrong direction", m->name);
         }
     }
@@ -262,14 +267,15 @@ static void test_exact_p_values(void **state)
     test_add_values(&sn, "b", "iops", mixed, 5);
     assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
     row = test_find(&r, "a", "iops");
-    assert_true(row->exact);
-    assert_int_equal(row->permutations, 252);
+    /* exact: every one of the 252 arrangements of the boot means */
     assert_true(fabs(row->p - 2.0 / 252.0) < 1e-12);
     assert_true(fabs(row->min_p - 2.0 / 252.0) < 1e-12);
-    assert_int_equal(row->verdict, COMPARE_REGRESSION); /* 17 -> 12: -29% */
+    assert_int_equal(row->verdict, COMPARE_WORSE); /* 17 -> 12: -29% */
     row = test_find(&r, "b", "iops");
     assert_true(row->p > 0.1);
-    assert_int_equal(row->verdict, COMPARE_NO_CHANGE);
+    /* +10 % with an interval far wider than +-5 %: inconclusive, never "no change" */
+    assert_int_equal(row->verdict, COMPARE_UNKNOWN);
+    assert_true(row->change_hi - row->change_lo > 10.0);
     compare_result_free(&r);
     samples_free(&sb);
     samples_free(&sn);
@@ -302,19 +308,20 @@ static void test_insufficient_3v3(void **state)
     test_add_cell(&sn, "ide", "randread", "iops", 500.0, 0.01, 3, 2);
     assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
     row = test_find(&r, "ide", "iops");
-    assert_int_equal(row->verdict, COMPARE_INSUFFICIENT);
+    assert_int_equal(row->verdict, COMPARE_UNKNOWN);
     assert_true(fabs(row->min_p - 0.1) < 1e-12);
     assert_int_equal(row->reps_needed, 5);
     assert_int_equal(r.reps_needed, 5);
-    assert_int_equal(r.n_insufficient, 1);
-    assert_string_equal(compare_verdict_name(row->verdict), "insufficient samples");
-    /* Nothing could be tested: that is not a pass. */
-    assert_int_equal(compare_exit_code(&r), PVB_EXIT_USAGE);
+    assert_true(row->v.boots_needed >= 5); /* it says how many boots would settle it */
+    assert_int_equal(r.n_unknown, 1);
+    assert_string_equal(compare_verdict_name(row->verdict), "UNKNOWN");
+    /* Nothing could be decided: that is not a pass, it is undecided. */
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_UNDECIDED);
     compare_result_free(&r);
     /* At alpha 0.2 the same 3 vs 3 can be tested: min p 0.1 < 0.2. */
     o.alpha = 0.2;
     assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
-    assert_int_equal(r.rows[0].verdict, COMPARE_REGRESSION);
+    assert_int_equal(r.rows[0].verdict, COMPARE_WORSE);
     compare_result_free(&r);
     samples_free(&sb);
     samples_free(&sn);
@@ -343,8 +350,8 @@ static void test_determinism(void **state)
     assert_int_equal(r1.n, 2);
     assert_int_equal(r1.n, r2.n);
     for (i = 0; i < r1.n; i++) {
-        assert_false(r1.rows[i].exact);
-        assert_int_equal(r1.rows[i].permutations, COMPARE_PERMUTATIONS);
+        /* 20 boots a side: random permutations, whose p is never 0 */
+        assert_true(r1.rows[i].min_p > 0 && r1.rows[i].min_p < 0.001);
         assert_memory_equal(&r1.rows[i], &r2.rows[i], sizeof(r1.rows[i]));
     }
     /* Another seed: other draws, the same answer within Monte Carlo error. */
@@ -430,7 +437,7 @@ static void test_order_and_missing(void **state)
     assert_string_equal(r.rows[1].config, "aa");
     assert_int_equal(r.only_base, 1);
     assert_int_equal(r.only_new, 1);
-    assert_int_equal(r.rows[1].verdict, COMPARE_REGRESSION);
+    assert_int_equal(r.rows[1].verdict, COMPARE_WORSE);
     assert_int_equal(compare_exit_code(&r), PVB_EXIT_REGRESSION);
     assert_int_equal(compare_regressed_configs(&r, regressed, 4), 1);
     assert_string_equal(regressed[0], "aa");
@@ -460,10 +467,10 @@ static void test_zero_base(void **state)
     row = test_find(&r, "virtio-net", "loss_pct");
     assert_true(isinf(row->change_pct) && row->change_pct > 0);
     assert_true(isnan(row->change_lo));
-    assert_int_equal(row->verdict, COMPARE_REGRESSION); /* loss from 0 to 3%: worse */
+    assert_int_equal(row->verdict, COMPARE_WORSE); /* loss from 0 to 3%: worse */
     row = test_find(&r, "virtio-net", "iops");
     assert_true(row->change_pct == 0.0);
-    assert_int_equal(row->verdict, COMPARE_NO_CHANGE);
+    assert_int_equal(row->verdict, COMPARE_SAME);
     compare_result_free(&r);
     samples_free(&sb);
     samples_free(&sn);
@@ -502,6 +509,18 @@ static void test_meta_mismatch(void **state)
     assert_int_equal(compare_check_meta(&a, &b, 0, why, sizeof(why)), -1);
     assert_non_null(strstr(why, "accelerator: BASE kvm, NEW tcg"));
     assert_int_equal(compare_check_meta(&a, &b, 1, why, sizeof(why)), 1);
+
+    /* Both KVM, one nested (the host of its guests is itself a VM): refused. */
+    test_meta_init(&b);
+    b.nested = 1;
+    assert_int_equal(compare_check_meta(&a, &b, 0, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "nested KVM: BASE no, NEW yes"));
+    a.nested = -1;
+    assert_int_equal(compare_check_meta(&a, &b, 0, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "nested KVM: BASE unknown, NEW yes"));
+    a.nested = 1;
+    assert_int_equal(compare_check_meta(&a, &b, 0, why, sizeof(why)), 0);
+    test_meta_init(&a);
 
     test_meta_init(&b);
     snprintf(b.configs[1], sizeof(b.configs[1]), "ahci");
@@ -557,6 +576,10 @@ static int test_teardown_tmp(void **state)
     return nftw(test_tmp, test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The backend test_write_run writes into run.json; test_make_pair's NEW gets test_backend_new. */
+static const char *test_backend = "qemu";
+static const char *test_backend_new = "qemu";
+
 /* A run folder: run.json with these properties and samples.csv. */
 static void test_write_run(const char *dir, const char *accel, const char *kernel,
                            const char *scenario, const char *dev2, const struct sample_set *set)
@@ -571,9 +594,10 @@ static void test_write_run(const char *dir, const char *accel, const char *kerne
                  "\"run_id\":\"r-%s\",\"scenario\":{\"name\":\"%s\"},\"guest_kernel\":\"%s\","
                  "\"qemu_version\":\"QEMU emulator version 7.2.22\","
                  "\"accelerator\":{\"name\":\"%s\",\"reason\":\"\"},\"start\":\"2026-01-01\","
+                 "\"backend\":\"%s\","
                  "\"configs\":[{\"config\":\"ide\",\"device\":\"ide\",\"status\":\"ok\"},"
                  "{\"config\":\"%s\",\"device\":\"%s\",\"status\":\"ok\"}]}\n",
-                 accel, scenario, kernel, accel, dev2, dev2);
+                 accel, scenario, kernel, accel, test_backend, dev2, dev2);
     snprintf(path, sizeof(path), "%s/run.json", dir);
     assert_int_equal(results_write_atomic(path, json, (size_t)n), 0);
     snprintf(path, sizeof(path), "%s/samples.csv", dir);
@@ -594,7 +618,9 @@ static void test_make_pair(const char *base, const char *nw, const char *accel2,
     test_add_cell(&sn, "ide", "randread", "iops", 1000.0, 0.01, 6, 3);
     test_add_cell(&sn, "virtio-blk", "randread", "iops", 4000.0, 0.01, 6, 4);
     test_write_run(base, "kvm", "6.1.0-56-amd64", "quick", "virtio-blk", &sb);
+    test_backend = test_backend_new;
     test_write_run(nw, accel2, kernel2, scen2, dev2, &sn);
+    test_backend = "qemu";
     samples_free(&sb);
     samples_free(&sn);
 }
@@ -603,6 +629,7 @@ static void test_runs_on_disk(void **state)
 {
     char base[512];
     char nw[512];
+    char outdir[512];
     char path[600];
     struct compare_options o;
     struct compare_result r;
@@ -616,17 +643,22 @@ static void test_runs_on_disk(void **state)
     o.plot = 0;
     snprintf(base, sizeof(base), "%s/base", test_tmp);
 
-    /* Same properties: compared, one regression, compare.json in NEW. */
+    /* Same properties: compared, one regression, compare.json in -o DIR and not in NEW. */
     snprintf(nw, sizeof(nw), "%s/new-ok", test_tmp);
+    snprintf(outdir, sizeof(outdir), "%s/cmp-out", test_tmp);
+    o.outdir = outdir;
     test_make_pair(base, nw, "kvm", "6.1.0-56-amd64", "quick", "virtio-blk");
     assert_int_equal(compare_runs(base, nw, &o, &r), PVB_EXIT_OK);
     assert_int_equal(r.n, 2);
-    assert_int_equal(r.n_regression, 1);
+    assert_int_equal(r.n_worse, 1);
     assert_string_equal(r.base.accelerator, "kvm");
+    assert_string_equal(r.base.backend, "qemu");
     assert_int_equal(compare_report(&r, &o, devnull), PVB_EXIT_OK);
     assert_int_equal(compare_exit_code(&r), PVB_EXIT_REGRESSION);
     compare_result_free(&r);
     snprintf(path, sizeof(path), "%s/compare.json", nw);
+    assert_int_not_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/compare.json", outdir);
     root = json_object_from_file(path);
     assert_non_null(root);
     assert_true(json_object_object_get_ex(root, "format", &v));
@@ -644,6 +676,18 @@ static void test_runs_on_disk(void **state)
     o.force = 1;
     assert_int_equal(compare_runs(base, nw, &o, &r), PVB_EXIT_OK);
     assert_non_null(strstr(r.forced, "accelerator"));
+    compare_result_free(&r);
+    o.force = 0;
+
+    /* Another backend (libvirt against qemu) is refused too, unless forced. */
+    snprintf(nw, sizeof(nw), "%s/new-libvirt", test_tmp);
+    test_backend_new = "libvirt";
+    test_make_pair(base, nw, "kvm", "6.1.0-56-amd64", "quick", "virtio-blk");
+    test_backend_new = "qemu";
+    assert_int_equal(compare_runs(base, nw, &o, &r), PVB_EXIT_USAGE);
+    o.force = 1;
+    assert_int_equal(compare_runs(base, nw, &o, &r), PVB_EXIT_OK);
+    assert_non_null(strstr(r.forced, "backend: BASE qemu, NEW libvirt"));
     compare_result_free(&r);
     o.force = 0;
 
@@ -723,6 +767,242 @@ static void test_main_cli(void **state)
     assert_int_equal(compare_main(2, argv), PVB_EXIT_USAGE);
 }
 
+/* ---- boots as the unit --------------------------------------------------------------------- */
+
+/*
+ * One cell of `boots` boots of `reps` repetitions: boot k's level is center * (1 + between *
+ * N(0,1)), its repetitions that level * (1 + within * N(0,1)).
+ */
+static void test_add_boots(struct sample_set *set, const char *config, double center,
+                           double between, double within, unsigned boots, unsigned reps,
+                           uint64_t seed)
+{
+    struct stats_rng rng;
+    struct sample s;
+
+    stats_rng_seed(&rng, seed);
+    memset(&s, 0, sizeof(s));
+    snprintf(s.config, sizeof(s.config), "%s", config);
+    snprintf(s.device, sizeof(s.device), "%s", config);
+    snprintf(s.workload, sizeof(s.workload), "randread");
+    snprintf(s.metric, sizeof(s.metric), "iops");
+    for (unsigned k = 0; k < boots; k++) {
+        double level = center * (1.0 + between * test_noise(&rng));
+
+        for (unsigned i = 0; i < reps; i++) {
+            s.boot = k;
+            s.rep = k * reps + i + 1;
+            s.value = level * (1.0 + within * test_noise(&rng));
+            assert_int_equal(samples_add(set, &s), 0);
+        }
+    }
+}
+
+/*
+ * Nothing changed, but each boot lands 10 % off at random (TCG on a loaded host): pooling the
+ * repetitions as if independent calls many of 20 such A/A trials DIFFERENT, the boot as the
+ * unit none of them.
+ */
+static void test_boot_effect_not_different(void **state)
+{
+    unsigned naive = 0, boots = 0, unknown = 0;
+
+    (void)state;
+    for (uint64_t t = 0; t < 20; t++) {
+        struct sample_set sb = {0}, sn = {0};
+        struct compare_options o;
+        struct compare_result r;
+        struct permtest pt;
+        double *vb, *vn;
+
+        compare_options_init(&o);
+        test_add_boots(&sb, "ide", 1000.0, 0.10, 0.005, 6, 4, 500 + t);
+        test_add_boots(&sn, "ide", 1000.0, 0.10, 0.005, 6, 4, 900 + t);
+        assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+        assert_int_equal(r.n, 1);
+        assert_true(r.rows[0].v.between_share > 0.9); /* the boots make the spread */
+        boots += r.rows[0].verdict == COMPARE_WORSE || r.rows[0].verdict == COMPARE_BETTER;
+        unknown += r.rows[0].verdict == COMPARE_UNKNOWN;
+        /* the pooled test of every repetition, the flaw the boots remove */
+        vb = malloc(sb.n * sizeof(*vb));
+        vn = malloc(sn.n * sizeof(*vn));
+        assert_non_null(vb);
+        assert_non_null(vn);
+        for (size_t i = 0; i < sb.n; i++) {
+            vb[i] = sb.v[i].value;
+        }
+        for (size_t i = 0; i < sn.n; i++) {
+            vn[i] = sn.v[i].value;
+        }
+        assert_int_equal(permtest_run(vb, sb.n, vn, sn.n, 0.01, 1, &pt), 0);
+        naive += pt.p < 0.01 && fabs(r.rows[0].change_pct) > 5.0;
+        free(vb);
+        free(vn);
+        compare_result_free(&r);
+        samples_free(&sb);
+        samples_free(&sn);
+    }
+    assert_int_equal(boots, 0);
+    assert_true(unknown > 0);
+    assert_true(naive >= 4);
+}
+
+/* One row of each verdict, and the exit code each mix gives. */
+static void test_three_way(void **state)
+{
+    struct sample_set sb = {0}, sn = {0};
+    struct compare_options o;
+    struct compare_result r;
+    char buf[256];
+
+    (void)state;
+    compare_options_init(&o);
+    /* SAME: 6 boots a side, 1 % between boots, no change */
+    test_add_boots(&sb, "a", 1000.0, 0.01, 0.005, 6, 3, 1);
+    test_add_boots(&sn, "a", 1000.0, 0.01, 0.005, 6, 3, 2);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(r.rows[0].verdict, COMPARE_SAME);
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_OK);
+    compare_result_free(&r);
+    /* UNKNOWN: one boot a side, whatever the change: no interval, no p */
+    test_add_boots(&sb, "b", 1000.0, 0.01, 0.005, 1, 6, 3);
+    test_add_boots(&sn, "b", 500.0, 0.01, 0.005, 1, 6, 4);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(test_find(&r, "b", "iops")->verdict, COMPARE_UNKNOWN);
+    assert_true(isnan(test_find(&r, "b", "iops")->change_lo));
+    assert_int_equal(test_find(&r, "b", "iops")->v.boots_a, 1);
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_UNDECIDED);
+    compare_result_free(&r);
+    /* DIFFERENT, better: +20 % over 6 boots */
+    test_add_boots(&sb, "c", 1000.0, 0.01, 0.005, 6, 3, 5);
+    test_add_boots(&sn, "c", 1200.0, 0.01, 0.005, 6, 3, 6);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(test_find(&r, "c", "iops")->verdict, COMPARE_BETTER);
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_UNDECIDED); /* "b" is still UNKNOWN */
+    compare_result_free(&r);
+    /* DIFFERENT, worse: -20 %; one worse cell is exit 1 whatever the others say */
+    test_add_boots(&sb, "d", 1000.0, 0.01, 0.005, 6, 3, 7);
+    test_add_boots(&sn, "d", 800.0, 0.01, 0.005, 6, 3, 8);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(test_find(&r, "d", "iops")->verdict, COMPARE_WORSE);
+    assert_int_equal(r.n_same, 1);
+    assert_int_equal(r.n_unknown, 1);
+    assert_int_equal(r.n_better, 1);
+    assert_int_equal(r.n_worse, 1);
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_REGRESSION);
+    /* the CI sentence of the worse row names its interval */
+    {
+        struct cireport_row cr = {"d", "randread", "iops", NULL, test_find(&r, "d", "iops")->v};
+
+        cireport_describe(&cr, buf, sizeof(buf));
+        assert_non_null(strstr(buf, "DIFFERENT, worse"));
+    }
+    compare_result_free(&r);
+    samples_free(&sb);
+    samples_free(&sn);
+}
+
+/* A calibrated floor above --threshold is the one applied, and the row says so. */
+static void test_calibrated_threshold(void **state)
+{
+    struct sample_set sb = {0}, sn = {0};
+    struct compare_options o;
+    struct compare_result r;
+    struct calibrate_table *t = calloc(1, sizeof(*t));
+
+    (void)state;
+    assert_non_null(t);
+    test_add_boots(&sb, "a", 1000.0, 0.01, 0.005, 6, 3, 11);
+    test_add_boots(&sn, "a", 920.0, 0.01, 0.005, 6, 3, 12);
+    compare_options_init(&o);
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(r.rows[0].verdict, COMPARE_WORSE); /* -8 % beyond 5 % */
+    assert_false(r.rows[0].v.threshold_calibrated);
+    compare_result_free(&r);
+    /* this host moves 12 % between identical runs: -8 % is inside its noise */
+    snprintf(t->key, sizeof(t->key), "h/tcg");
+    snprintf(t->v[0].workload, sizeof(t->v[0].workload), "randread");
+    snprintf(t->v[0].metric, sizeof(t->v[0].metric), "iops");
+    t->v[0].noise_pct = 12.0;
+    t->n = 1;
+    o.noise = t;
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(r.rows[0].verdict, COMPARE_SAME);
+    assert_true(r.rows[0].v.threshold_calibrated);
+    assert_true(r.rows[0].v.threshold_pct == 12.0);
+    compare_result_free(&r);
+    /* a floor below --threshold changes nothing */
+    t->v[0].noise_pct = 2.0;
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(r.rows[0].verdict, COMPARE_WORSE);
+    assert_false(r.rows[0].v.threshold_calibrated);
+    compare_result_free(&r);
+    samples_free(&sb);
+    samples_free(&sn);
+    free(t);
+}
+
+/* How many nodes of doc match expr. */
+static int test_xpath_count(xmlDocPtr doc, const char *expr)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathObjectPtr x = ctx ? xmlXPathEvalExpression(BAD_CAST expr, ctx) : NULL;
+    int n = x && x->nodesetval ? x->nodesetval->nodeNr : -1;
+
+    xmlXPathFreeObject(x);
+    xmlXPathFreeContext(ctx);
+    return n;
+}
+
+/* compare --junit and --markdown: the files are written and the JUnit reads back. */
+static void test_junit_markdown(void **state)
+{
+    char base[512], nw[512], dir[512], junit[600], md[600], text[4096];
+    char *argv[12];
+    xmlDocPtr doc;
+    FILE *f;
+    size_t n;
+    int argc = 0;
+
+    (void)state;
+    snprintf(base, sizeof(base), "%s/ci-base", test_tmp);
+    snprintf(nw, sizeof(nw), "%s/ci-new", test_tmp);
+    snprintf(dir, sizeof(dir), "%s/ci-out", test_tmp);
+    snprintf(junit, sizeof(junit), "%s/junit.xml", test_tmp);
+    snprintf(md, sizeof(md), "%s/summary.md", test_tmp);
+    test_make_pair(base, nw, "kvm", "6.1.0-56-amd64", "quick", "virtio-blk");
+    argv[argc++] = "compare";
+    argv[argc++] = base;
+    argv[argc++] = nw;
+    argv[argc++] = "--no-plot";
+    argv[argc++] = "-o";
+    argv[argc++] = dir;
+    argv[argc++] = "--junit";
+    argv[argc++] = junit;
+    argv[argc++] = "--markdown";
+    argv[argc++] = md;
+    argv[argc] = NULL;
+    assert_int_equal(compare_main(argc, argv), PVB_EXIT_REGRESSION);
+    snprintf(text, sizeof(text), "%s/compare.json", dir);
+    assert_int_equal(access(text, F_OK), 0);
+    snprintf(text, sizeof(text), "%s/compare.json", nw);
+    assert_int_not_equal(access(text, F_OK), 0);
+    doc = xmlReadFile(junit, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    assert_int_equal(test_xpath_count(doc, "//testsuite/testcase"), 2);
+    assert_int_equal(test_xpath_count(doc, "//testcase/failure"), 1);
+    assert_int_equal(test_xpath_count(doc, "//testcase/skipped"), 0);
+    assert_int_equal(test_xpath_count(doc, "//testsuite[@failures='1']"), 1);
+    xmlFreeDoc(doc);
+    f = fopen(md, "r");
+    assert_non_null(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "virtio-blk"));
+    assert_non_null(strstr(text, "DIFFERENT"));
+}
+
 /* ---- baselines ----------------------------------------------------------------------------- */
 
 static void test_baseline(void **state)
@@ -790,7 +1070,7 @@ static void test_baseline(void **state)
     compare_options_init(&o);
     o.plot = 0;
     assert_int_equal(baseline_compare(other, "main", dir, &o, &r), PVB_EXIT_REGRESSION);
-    assert_int_equal(r.n_regression, 1);
+    assert_int_equal(r.n_worse, 1);
     compare_result_free(&r);
     assert_int_equal(baseline_compare(other, "missing", dir, &o, NULL), PVB_EXIT_USAGE);
 
@@ -831,6 +1111,10 @@ int main(void)
         cmocka_unit_test(test_meta_mismatch),
         cmocka_unit_test(test_runs_on_disk),
         cmocka_unit_test(test_main_cli),
+        cmocka_unit_test(test_boot_effect_not_different),
+        cmocka_unit_test(test_three_way),
+        cmocka_unit_test(test_calibrated_threshold),
+        cmocka_unit_test(test_junit_markdown),
         cmocka_unit_test(test_baseline),
     };
 

@@ -361,6 +361,10 @@ struct guest_desc {
     int n_devices;
     char dut_bus[16]; /* bus the DUT disk sits on, as QEMU names the controller */
     char nic[128];    /* "tap=NAME,mac=MAC,vhost=on|off" of the NIC under test */
+    char blkopts[96]; /* "aio=X,discard=Y,iothread=N,queues=N" of the disk under test */
+    int iothreads;    /* iothread objects (-object iothread / <iothreads>) */
+    int iothread_users; /* devices that name one */
+    char queues[8];
 };
 
 /* Value of key= inside a QEMU option string "a,key=v,b" ("" when absent). */
@@ -429,15 +433,22 @@ static void desc_from_argv(const struct qemu_argv *a, struct guest_desc *g)
                 }
             }
             g->serials++;
+        } else if (strcmp(o, "-object") == 0 && strncmp(val, "iothread,", 9) == 0) {
+            g->iothreads++;
         } else if (strcmp(o, "-drive") == 0) {
-            char file[128], fmt[16], cache[16], iops[16];
+            char file[128], fmt[16], cache[16], iops[16], aio[16], discard[16];
 
             opt_get(val, "file", file, sizeof(file));
             opt_get(val, "format", fmt, sizeof(fmt));
             opt_get(val, "cache", cache, sizeof(cache));
             opt_get(val, "throttling.iops-total", iops, sizeof(iops));
+            opt_get(val, "aio", aio, sizeof(aio));
+            opt_get(val, "discard", discard, sizeof(discard));
             snprintf(g->drive, sizeof(g->drive), "%s,%s,cache=%s,iops=%s", file, fmt, cache,
                      iops[0] ? iops : "0");
+            /* QEMU's defaults when absent: aio=threads, discard=ignore */
+            snprintf(g->blkopts, sizeof(g->blkopts), "aio=%s,discard=%s", aio[0] ? aio : "threads",
+                     discard[0] ? discard : "ignore");
         } else if (strcmp(o, "-netdev") == 0 && strncmp(val, "tap,", 4) == 0) {
             char tap[32], vhost[8];
             size_t used = strlen(g->nic);
@@ -448,10 +459,19 @@ static void desc_from_argv(const struct qemu_argv *a, struct guest_desc *g)
                      vhost[0] ? vhost : "off");
         } else if (strcmp(o, "-device") == 0 && g->n_devices < 4) {
             size_t l = strcspn(val, ",");
-            char bus[32];
+            char bus[32], q[16];
 
             snprintf(g->devices[g->n_devices++], sizeof(g->devices[0]), "%.*s", (int)l, val);
             opt_get(val, "bus", bus, sizeof(bus));
+            opt_get(val, "iothread", q, sizeof(q));
+            g->iothread_users += q[0] != '\0';
+            opt_get(val, "num-queues", q, sizeof(q));
+            if (!q[0]) {
+                opt_get(val, "num_queues", q, sizeof(q));
+            }
+            if (q[0]) {
+                snprintf(g->queues, sizeof(g->queues), "%s", q);
+            }
             if (strstr(val, "netdev=net0")) {
                 char mac[32];
                 size_t used = strlen(g->nic);
@@ -517,7 +537,21 @@ static void desc_from_xml(xmlDocPtr d, struct guest_desc *g)
         assert_int_equal(xcount(d, "/domain/devices/disk/iotune/*"), iops[0] ? 1 : 0);
         snprintf(g->drive, sizeof(g->drive), "%s,%s,cache=%s,iops=%s", file, type, cache,
                  iops[0] ? iops : "0");
+        /* libvirt's defaults when absent: io='threads', discard='ignore' */
+        snprintf(cache, sizeof(cache), "%s", xs(d, "/domain/devices/disk/driver/@io"));
+        snprintf(g->blkopts, sizeof(g->blkopts), "aio=%s,discard=%s", cache[0] ? cache : "threads",
+                 xs(d, "/domain/devices/disk/driver/@discard")[0]
+                     ? xs(d, "/domain/devices/disk/driver/@discard")
+                     : "ignore");
+        g->iothread_users = xcount(d, "/domain/devices/disk/driver[@iothread]") +
+                            xcount(d, "/domain/devices/controller/driver[@iothread]");
+        snprintf(g->queues, sizeof(g->queues), "%s", xs(d, "/domain/devices/disk/driver/@queues"));
+        if (!g->queues[0]) {
+            snprintf(g->queues, sizeof(g->queues), "%s",
+                     xs(d, "/domain/devices/controller[@type='scsi']/driver/@queues"));
+        }
     }
+    g->iothreads = atoi(xs(d, "/domain/iothreads"));
     /* Devices on QEMU's command line: a SCSI adapter, then the disk's device. */
     if (strcmp(xs(d, "/domain/devices/controller[@type='scsi']/@model"), "virtio-scsi") == 0) {
         snprintf(g->devices[g->n_devices++], sizeof(g->devices[0]), "virtio-scsi-pci");
@@ -580,21 +614,98 @@ static void assert_same_guest(const struct guest_desc *q, const struct guest_des
         strcmp(q->cmdline, l->cmdline) || q->no_reboot != l->no_reboot ||
         q->serials != l->serials || strcmp(q->serial0, l->serial0) ||
         strcmp(q->serial1, l->serial1) || strcmp(q->drive, l->drive) ||
-        q->n_devices != l->n_devices || strcmp(q->dut_bus, l->dut_bus) ||
-        strcmp(q->nic, l->nic)) {
+        q->n_devices != l->n_devices || strcmp(q->dut_bus, l->dut_bus) || strcmp(q->nic, l->nic) ||
+        strcmp(q->blkopts, l->blkopts) || q->iothreads != l->iothreads ||
+        q->iothread_users != l->iothread_users || strcmp(q->queues, l->queues)) {
         fail_msg("%s: guests differ: qemu{%s %s %s smp=%s m=%s ser=%d %s|%s drive=%s bus=%s "
-                 "nic=%s n=%d} libvirt{%s %s %s smp=%s m=%s ser=%d %s|%s drive=%s bus=%s nic=%s "
-                 "n=%d}",
+                 "nic=%s n=%d %s iot=%d/%d q=%s} libvirt{%s %s %s smp=%s m=%s ser=%d %s|%s "
+                 "drive=%s bus=%s nic=%s n=%d %s iot=%d/%d q=%s}",
                  what, q->accel, q->cpu, q->machine, q->vcpus, q->memory, q->serials, q->serial0,
-                 q->serial1, q->drive, q->dut_bus, q->nic, q->n_devices, l->accel, l->cpu,
-                 l->machine, l->vcpus, l->memory, l->serials, l->serial0, l->serial1, l->drive,
-                 l->dut_bus, l->nic, l->n_devices);
+                 q->serial1, q->drive, q->dut_bus, q->nic, q->n_devices, q->blkopts, q->iothreads,
+                 q->iothread_users, q->queues, l->accel, l->cpu, l->machine, l->vcpus, l->memory,
+                 l->serials, l->serial0, l->serial1, l->drive, l->dut_bus, l->nic, l->n_devices,
+                 l->blkopts, l->iothreads, l->iothread_users, l->queues);
     }
     for (int i = 0; i < q->n_devices; i++) {
         if (strcmp(q->devices[i], l->devices[i]) != 0) {
             fail_msg("%s: device %d: qemu %s, libvirt %s", what, i, q->devices[i], l->devices[i]);
         }
     }
+}
+
+/* Option sets of a configuration: the defaults first, then each option libvirt can express. */
+static const struct devopts equiv_opts[] = {
+    {0},
+    {.aio = DEVOPTS_AIO_NATIVE},
+    {.aio = DEVOPTS_AIO_IO_URING,
+     .cache = DEVOPTS_CACHE_WRITEBACK,
+     .discard = DEVOPTS_DISCARD_UNMAP},
+    {.cache = DEVOPTS_CACHE_UNSAFE, .iothread = 1},
+    {.aio = DEVOPTS_AIO_NATIVE, .cache = DEVOPTS_CACHE_DIRECTSYNC, .iothread = 1, .queues = 2},
+    {.queues = 4},
+};
+
+/* The same guest, also for every option set a model takes (devopts_check). */
+static void test_option_equivalence(void **state)
+{
+    unsigned checked = 0;
+    char why[256];
+    const char *key;
+
+    (void)state;
+    for (unsigned i = 0; i < devmodel_count(); i++) {
+        const struct devmodel *m = devmodel_at(i);
+        for (unsigned k = 0; k < sizeof(equiv_opts) / sizeof(equiv_opts[0]); k++) {
+            struct guest_spec s;
+            struct qemu_argv a;
+            struct guest_desc q, l;
+            char what[128];
+            xmlDocPtr d;
+
+            if (devbus_of(m)->libvirt_refusal ||
+                devopts_check(&equiv_opts[k], m, why, sizeof(why), &key) < 0) {
+                continue;
+            }
+            base_spec(&s, m);
+            s.dut_opts = &equiv_opts[k];
+            snprintf(what, sizeof(what), "%s with option set %u", m->name, k);
+            assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+            d = must_write(&s);
+            desc_from_argv(&a, &q);
+            desc_from_xml(d, &l);
+            assert_same_guest(&q, &l, what);
+            xmlFreeDoc(d);
+            checked++;
+        }
+    }
+    /* ide, ahci: sets 0-2; virtio-blk, virtio-scsi: all 6; 5 NICs: set 0 */
+    assert_int_equal(checked, 2 * 3 + 2 * 6 + 5);
+}
+
+/* What libvirt cannot express is refused with its name, never dropped. */
+static void test_option_refusals(void **state)
+{
+    struct devopts o = {0};
+    struct guest_spec s;
+    char err[256];
+
+    (void)state;
+    base_spec(&s, devmodel_find("virtio-blk"));
+    s.dut_opts = &o;
+    snprintf(o.device_options, sizeof(o.device_options), "queue-size=256");
+    assert_null(write_parse(&s, err, sizeof(err)));
+    assert_string_equal(err, "device_options = queue-size=256: the libvirt backend cannot express "
+                             "QEMU -device properties; use --backend qemu");
+    o.device_options[0] = '\0';
+    o.format = DEVOPTS_FORMAT_QCOW2;
+    assert_null(write_parse(&s, err, sizeof(err)));
+    assert_string_equal(err, "format = qcow2: the libvirt backend does not create qcow2 scratch "
+                             "images; use --backend qemu");
+    base_spec(&s, devmodel_find("e1000"));
+    o.format = DEVOPTS_FORMAT_RAW;
+    snprintf(o.device_options, sizeof(o.device_options), "x-pcie-lnksta-dllla=off");
+    s.dut_opts = &o;
+    assert_null(write_parse(&s, err, sizeof(err)));
 }
 
 static void test_device_equivalence(void **state)
@@ -648,7 +759,8 @@ int main(void)
         cmocka_unit_test(test_every_model),     cmocka_unit_test(test_iops_limit),
         cmocka_unit_test(test_kvm_probe_guest), cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_refusals),        cmocka_unit_test(test_device_equivalence),
-        cmocka_unit_test(test_refused_bus),
+        cmocka_unit_test(test_refused_bus),     cmocka_unit_test(test_option_equivalence),
+        cmocka_unit_test(test_option_refusals),
     };
     int rc;
 

@@ -318,6 +318,100 @@ static void test_max_iterations(void **state)
     expect_plan(&d, "B1 B2 W1a W2a J1a3 J2a3 J1a4 J2a4 S1 S2");
 }
 
+/* ---- boots --------------------------------------------------------------------------------- */
+
+/* boots = 2: A B, then fresh guests B A; repetition r in boot (r - lo) % 2. */
+static void test_boots_interleaved(void **state)
+{
+    struct plan_desc d;
+    struct cells c;
+    struct plan p;
+
+    (void)state;
+    desc_init(&d, &c, 1, "bb", "b", 1, 4, 1);
+    d.boots = 2;
+    expect_plan(&d, "B0 B1 W0a W1a J0a1 J1a1 J0a3 J1a3 S0 S1 "
+                    "B1 B0 W1a W0a J1a2 J0a2 J1a4 J0a4 S1 S0");
+    /* The boot numbers the samples carry: 0 for the first round, 1 for the second. */
+    assert_int_equal(plan_build(&d, &p), 0);
+    assert_int_equal(p.steps[4].type, PLAN_JOB);
+    assert_int_equal(p.steps[4].boot, 0);
+    assert_int_equal(p.steps[14].type, PLAN_JOB);
+    assert_int_equal(p.steps[14].rep, 2);
+    assert_int_equal(p.steps[14].boot, 1);
+    plan_free(&p);
+    /* boots = 1 and 0 are the one-boot plan */
+    d.boots = 1;
+    expect_plan(&d, "B0 B1 W0a W1a J0a1 J1a1 J0a2 J1a2 J0a3 J1a3 J0a4 J1a4 S0 S1");
+}
+
+/* Three rounds over three configurations and two workloads: A B C, C B A, A B C. */
+static void test_boots_three(void **state)
+{
+    struct plan_desc d;
+    struct cells c;
+
+    (void)state;
+    desc_init(&d, &c, 1, "bbn", "bn", 1, 3, 0);
+    d.boots = 3;
+    expect_plan(&d, "B0 B1 B2 J0a1 J1a1 J2b1 S0 S1 S2 "
+                    "B2 B1 B0 J1a2 J0a2 J2b2 S2 S1 S0 "
+                    "B0 B1 B2 J0a3 J1a3 J2b3 S0 S1 S2");
+}
+
+/* More boots than repetitions: a round without a repetition boots nothing. */
+static void test_boots_above_reps(void **state)
+{
+    struct plan_desc d;
+    struct cells c;
+
+    (void)state;
+    desc_init(&d, &c, 1, "bb", "b", 1, 2, 0);
+    d.boots = 5;
+    expect_plan(&d, "B0 B1 J0a1 J1a1 S0 S1 B1 B0 J1a2 J0a2 S1 S0");
+}
+
+/* Resume: a configuration with nothing left in a round is not booted in it, one with nothing
+ * left at all is DONE once; a re-run's boots are numbered from lo - 1, after the first's. */
+static void test_boots_resume(void **state)
+{
+    struct plan_desc d;
+    struct cells c;
+    struct plan p;
+
+    (void)state;
+    desc_init(&d, &c, 1, "bbb", "b", 1, 4, 0);
+    d.boots = 2;
+    c.guest[0][0][0][1] = c.guest[0][0][0][2] = c.guest[0][0][0][3] = c.guest[0][0][0][4] = 1;
+    c.guest[0][1][0][1] = c.guest[0][1][0][3] = 1;
+    expect_plan(&d, "D0 B2 J2a1 J2a3 S2 B2 B1 J2a2 J1a2 J2a4 J1a4 S2 S1");
+    desc_init(&d, &c, 1, "bb", "b", 5, 8, 0);
+    c.below = 5;
+    d.boots = 2;
+    expect_plan(&d, "B0 B1 J0a5 J1a5 J0a7 J1a7 S0 S1 B1 B0 J1a6 J0a6 J1a8 J0a8 S1 S0");
+    assert_int_equal(plan_build(&d, &p), 0);
+    assert_int_equal(p.steps[0].boot, 4);
+    assert_int_equal(p.steps[8].boot, 5);
+    plan_free(&p);
+}
+
+/* The bare host's session lasts the pass (one warm-up), the why jobs follow the last round's,
+ * the host network client opens after the first round's boots. */
+static void test_boots_host_and_why(void **state)
+{
+    struct plan_desc d;
+    struct cells c;
+
+    (void)state;
+    desc_init(&d, &c, 1, "bn", "bn", 1, 2, 1);
+    d.boots = 2;
+    d.host_blk = 1;
+    d.host_net = 1;
+    d.hosts[0].why = 1;
+    expect_plan(&d, "B0 B1 O W0a Ha0 J0a1 Ha1 W1b Nb0 J1b1 Nb1 S0 S1 "
+                    "B1 B0 W0a J0a2 Ha2 W1b J1b2 Nb2 Y0a Y1b S1 S0");
+}
+
 /* ---- why ----------------------------------------------------------------------------------- */
 
 /* After every measured job, workload by workload, not for those done already. */
@@ -469,6 +563,11 @@ int main(void)
         cmocka_unit_test(test_host_net_open),
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_max_iterations),
+        cmocka_unit_test(test_boots_interleaved),
+        cmocka_unit_test(test_boots_three),
+        cmocka_unit_test(test_boots_above_reps),
+        cmocka_unit_test(test_boots_resume),
+        cmocka_unit_test(test_boots_host_and_why),
         cmocka_unit_test(test_why),
         cmocka_unit_test(test_why_first_pass_only),
         cmocka_unit_test(test_why_side_by_side),

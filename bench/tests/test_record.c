@@ -100,6 +100,49 @@ static void test_blk_guest(void **state)
     samples_free(&set);
 }
 
+/* KVM's counters over the job become per-op metrics, over ops_total (warm-up included). */
+static void test_kvm_exits(void **state)
+{
+    const struct workload *w = workload_find("randread");
+    struct agent_result r = blk_result();
+    struct record_metric m[RECORD_METRICS_MAX];
+    struct sample_set set = {0};
+    const struct sample *s;
+
+    (void)state;
+    /* not measured (TCG, an older QEMU): no such metric at all */
+    assert_int_equal(record_kvm_metrics(&r, 1250, m, RECORD_METRICS_MAX), 0);
+    assert_int_equal(record_blk(&set, &guest, w, 1, &r, NULL), 0);
+    assert_null(find(&set, "exits_per_op"));
+    samples_free(&set);
+
+    r.kvm_valid = 1;
+    r.kvm.exits = 5000;
+    r.kvm.io_exits = 2500;
+    r.kvm.mmio_exits = 1250;
+    r.kvm.halt_exits = 625;
+    r.kvm.irq_injections = -1; /* a kernel that does not expose it */
+    assert_int_equal(record_kvm_metrics(&r, 1250, m, RECORD_METRICS_MAX), 4);
+    assert_int_equal(record_kvm_metrics(&r, 0, m, RECORD_METRICS_MAX), 0);
+    assert_int_equal(record_kvm_metrics(&r, 1250, m, 2), 2);
+    assert_int_equal(record_blk(&set, &guest, w, 2, &r, NULL), 0);
+    s = find(&set, "exits_per_op");
+    assert_non_null(s);
+    assert_true(fabs(s->value - 4.0) < 1e-9);
+    assert_string_equal(s->unit, "exit/op");
+    s = find(&set, "io_exits_per_op");
+    assert_non_null(s);
+    assert_true(fabs(s->value - 2.0) < 1e-9);
+    s = find(&set, "mmio_exits_per_op");
+    assert_non_null(s);
+    assert_true(fabs(s->value - 1.0) < 1e-9);
+    s = find(&set, "halt_exits_per_op");
+    assert_non_null(s);
+    assert_true(fabs(s->value - 0.5) < 1e-9);
+    assert_null(find(&set, "irq_injections_per_op"));
+    samples_free(&set);
+}
+
 /* The bare host: what it moved and how fast, nothing of a guest's CPU. */
 static void test_blk_bare_host(void **state)
 {
@@ -224,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blk_guest),
         cmocka_unit_test(test_blk_bare_host),
+        cmocka_unit_test(test_kvm_exits),
         cmocka_unit_test(test_net_without_peer),
         cmocka_unit_test(test_net_metrics),
     };

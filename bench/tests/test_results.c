@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "csvread.h"
 #include "results.h"
 
 /* Fixtures sit next to this file; tests run from the project root (make unit). */
@@ -107,6 +108,7 @@ static void assert_sample_equal(const struct sample *a, const struct sample *b)
     assert_int_equal(a->rep, b->rep);
     assert_true(a->value == b->value);
     assert_string_equal(a->host, b->host);
+    assert_int_equal(a->boot, b->boot);
 }
 
 static int setup_dirs(void **state)
@@ -181,6 +183,7 @@ static void test_samples_round_trip(void **state)
     assert_int_equal(samples_add(&set, &s), 0);
     make_sample(&s, "virtio@hostB", "randread", "iops", 1, 9.5);
     snprintf(s.host, sizeof(s.host), "hostB");
+    s.boot = 7;
     assert_int_equal(samples_add(&set, &s), 0);
     /* Many rows: the reader grows its array. */
     for (i = 0; i < 3000; i++) {
@@ -275,7 +278,7 @@ static void test_samples_read_hosts(void **state)
     assert_non_null(f);
     fprintf(f, "%s\nide,ide,emulated,blk,randread,iops,IOPS,1,3120,"
                "a-host-label-that-is-far-longer-than-thirty-two\n",
-            RESULTS_SAMPLES_HEADER);
+            RESULTS_SAMPLES_HEADER_V2);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(samples_read_csv(path, &set, &bad, err, sizeof(err)), 0);
     assert_int_equal(bad, 1);
@@ -285,6 +288,40 @@ static void test_samples_read_hosts(void **state)
     snprintf(s.host, sizeof(s.host), "a\nb");
     assert_int_equal(samples_add(&set, &s), 0);
     assert_int_equal(samples_write_csv(tmp_path("nl.csv"), &set), -1);
+    samples_free(&set);
+}
+
+/* The boot column: files without it (the host-column header) read as boot 0; a boot that is
+ * not a number is a bad row. */
+static void test_samples_read_boots(void **state)
+{
+    struct sample_set set = {0};
+    char err[512], path[PATH_MAX];
+    unsigned bad = 99;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(samples_read_csv(fixture("hosts.csv"), &set, &bad, err, sizeof(err)), 0);
+    assert_int_equal(set.n, 5);
+    for (size_t i = 0; i < set.n; i++) {
+        assert_int_equal(set.v[i].boot, 0);
+    }
+    samples_free(&set);
+    snprintf(path, sizeof(path), "%s", tmp_path("boots.csv"));
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\nide,ide,emulated,blk,randread,iops,IOPS,1,3120,,0\n"
+               "ide,ide,emulated,blk,randread,iops,IOPS,2,3121,,1\n"
+               "ide,ide,emulated,blk,randread,iops,IOPS,3,3122,,x\n"
+               "ide,ide,emulated,blk,randread,iops,IOPS,4,3123,\n",
+            RESULTS_SAMPLES_HEADER);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(samples_read_csv(path, &set, &bad, err, sizeof(err)), 0);
+    assert_int_equal(bad, 2);
+    assert_non_null(strstr(err, "boots.csv:4: boot 'x' is not a non-negative integer"));
+    assert_int_equal(set.n, 2);
+    assert_int_equal(set.v[0].boot, 0);
+    assert_int_equal(set.v[1].boot, 1);
     samples_free(&set);
 }
 
@@ -648,21 +685,28 @@ static void test_summary_compute(void **state)
     samples_free(&set);
 }
 
+/* Two samples (one quoted config, one with a host), their summary written to summary.csv. */
+static void write_two_summaries(struct sample_set *set, struct summary_set *sum)
+{
+    struct sample s;
+
+    make_sample(&s, "a,b", "randread", "iops", 1, 1234567.0);
+    assert_int_equal(samples_add(set, &s), 0);
+    make_sample(&s, "ide", "randread", "lat_p99", 1, 0.5);
+    snprintf(s.host, sizeof(s.host), "hostA");
+    assert_int_equal(samples_add(set, &s), 0);
+    assert_int_equal(summary_compute(set, 1, sum), 0);
+    assert_int_equal(summary_write_csv(tmp_path("summary.csv"), sum), 0);
+}
+
 static void test_summary_write_csv(void **state)
 {
     struct sample_set set = {0};
     struct summary_set sum;
-    struct sample s;
     char *got;
 
     (void)state;
-    make_sample(&s, "a,b", "randread", "iops", 1, 1234567.0);
-    assert_int_equal(samples_add(&set, &s), 0);
-    make_sample(&s, "ide", "randread", "lat_p99", 1, 0.5);
-    snprintf(s.host, sizeof(s.host), "hostA");
-    assert_int_equal(samples_add(&set, &s), 0);
-    assert_int_equal(summary_compute(&set, 1, &sum), 0);
-    assert_int_equal(summary_write_csv(tmp_path("summary.csv"), &sum), 0);
+    write_two_summaries(&set, &sum);
     got = slurp(tmp_path("summary.csv"));
     assert_non_null(got);
     assert_string_equal(got, RESULTS_SUMMARY_HEADER
@@ -672,6 +716,98 @@ static void test_summary_write_csv(void **state)
                         "ide,ide-hd,emulated,blk,randread,lat_p99,us,1,0.5,0.5,0.5,hostA\n");
     free(got);
     assert_false(exists(tmp_path("summary.csv.tmp")));
+    summary_free(&sum);
+    samples_free(&set);
+}
+
+/* The CSV reader itself: BOM and CRLF of a spreadsheet, columns by name, quoting, bad rows. */
+static void test_csvread(void **state)
+{
+    struct csvread *c = malloc(sizeof(*c));
+    char err[256];
+
+    (void)state;
+    assert_non_null(c);
+    write_file(tmp_path("t.csv"), "\xef\xbb\xbf" "a,\"b c\",d\r\n"
+                                  "1,\"x,\"\"y\"\"\",3\r\n"
+                                  "\n"
+                                  "1,x\"y,3\n"
+                                  "4,5,6");
+    assert_int_equal(csvread_open(c, tmp_path("t.csv"), err, sizeof(err)), 0);
+    assert_false(c->empty);
+    assert_true(csvread_header_is(c, "a,\"b c\",d"));
+    assert_int_equal(c->ncols, 3);
+    assert_int_equal(csvread_col(c, "b c"), 1);
+    assert_int_equal(csvread_col(c, "d"), 2);
+    assert_int_equal(csvread_col(c, "e"), -1);
+    assert_int_equal(csvread_next(c), 1);
+    assert_int_equal(c->nf, 3);
+    assert_string_equal(c->fields[1], "x,\"y\"");
+    assert_string_equal(c->fields[2], "3");
+    assert_int_equal(csvread_next(c), 2); /* the blank line is skipped */
+    assert_int_equal(c->lineno, 4);
+    assert_string_equal(c->why, "quote inside an unquoted field");
+    assert_int_equal(csvread_next(c), 2);
+    assert_string_equal(c->why, "truncated line (no newline at end of file)");
+    assert_int_equal(csvread_next(c), 0);
+    csvread_close(c);
+
+    write_file(tmp_path("empty.csv"), "");
+    assert_int_equal(csvread_open(c, tmp_path("empty.csv"), err, sizeof(err)), 0);
+    assert_true(c->empty);
+    assert_false(csvread_header_is(c, ""));
+    assert_int_equal(csvread_next(c), 0);
+    csvread_close(c);
+
+    errno = 0;
+    assert_int_equal(csvread_open(c, tmp_path("none.csv"), err, sizeof(err)), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_non_null(strstr(err, "none.csv: No such file or directory"));
+    free(c);
+}
+
+/* summary.csv read back gives the rows written, strings quoted or not, host column or not. */
+static void test_summary_read_csv(void **state)
+{
+    struct sample_set set = {0};
+    struct summary_set sum, back = {0}, old = {0};
+    unsigned bad = 7;
+    char err[256];
+
+    (void)state;
+    write_two_summaries(&set, &sum);
+    assert_int_equal(summary_read_csv(tmp_path("summary.csv"), &back, &bad, err, sizeof(err)), 0);
+    assert_int_equal(bad, 0);
+    assert_int_equal(back.n, 2);
+    assert_string_equal(back.v[0].config, "a,b");
+    assert_string_equal(back.v[0].host, "");
+    assert_int_equal(back.v[0].st.n, 1);
+    assert_true(fabs(back.v[0].st.median - 1.23457e+06) < 1e-6);
+    assert_string_equal(back.v[1].unit, "us");
+    assert_string_equal(back.v[1].host, "hostA");
+    assert_true(back.v[1].st.ci_high == 0.5);
+
+    /* A file of before the host column; a bad row is named and skipped, the rest read. */
+    write_file(tmp_path("old.csv"), RESULTS_SUMMARY_HEADER_V1 "\n"
+               "ide,ide-hd,emulated,blk,randread,iops,IOPS,2,100,90,110\n"
+               "ide,ide-hd,emulated,blk,seqread,iops,IOPS,2,oops,90,110\n"
+               "ide,ide-hd,emulated,blk,seqwrite,iops,IOPS,2,50,40,60\n");
+    assert_int_equal(summary_read_csv(tmp_path("old.csv"), &old, &bad, err, sizeof(err)), 0);
+    assert_int_equal(bad, 1);
+    assert_non_null(strstr(err, "old.csv:3: median 'oops' is not a finite number"));
+    assert_int_equal(old.n, 2);
+    assert_string_equal(old.v[1].workload, "seqwrite");
+    assert_string_equal(old.v[1].host, "");
+
+    /* samples.csv is no summary: refused with EINVAL. */
+    assert_int_equal(samples_write_csv(tmp_path("samples.csv"), &set), 0);
+    errno = 0;
+    assert_int_equal(summary_read_csv(tmp_path("samples.csv"), &old, &bad, err, sizeof(err)), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_non_null(strstr(err, "not a pvbench summary file"));
+    assert_int_equal(old.n, 2);
+    summary_free(&old);
+    summary_free(&back);
     summary_free(&sum);
     samples_free(&set);
 }
@@ -746,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_samples_round_trip),
         cmocka_unit_test(test_samples_read_good_fixture),
         cmocka_unit_test(test_samples_read_hosts),
+        cmocka_unit_test(test_samples_read_boots),
         cmocka_unit_test(test_host_label),
         cmocka_unit_test(test_samples_read_quoted),
         cmocka_unit_test(test_samples_read_bad_value),
@@ -760,6 +897,8 @@ int main(void)
         cmocka_unit_test(test_atomic_write_full_disk),
         cmocka_unit_test(test_summary_compute),
         cmocka_unit_test(test_summary_write_csv),
+        cmocka_unit_test(test_summary_read_csv),
+        cmocka_unit_test(test_csvread),
         cmocka_unit_test(test_summary_write_json),
     };
 

@@ -123,6 +123,7 @@ static void test_good_fixtures(void **state)
     assert_int_equal(scn.disk_mib, 256);
     assert_int_equal(scn.machine, 0);
     assert_true(scn.boot_timeout_s == 60.0);
+    assert_true(scn.kvm_probe_timeout_s == 10.0);
 
     if (scenario_load(FIXTURES "good_units.ini", &scn, err, sizeof(err)) != 0) {
         fail_msg("%s", err);
@@ -159,16 +160,21 @@ static void expect_fixture_error(const char *file, const char *rest)
         expect_fixture_error(file, rest);                                                          \
     }
 
-BAD_FIXTURE(test_bad_unknown_section, "bad_unknown_section.ini",
-            ":6: unknown section [network] (a scenario file has one section, [scenario])")
+BAD_FIXTURE(
+    test_bad_unknown_section, "bad_unknown_section.ini",
+    ":6: unknown section [network] (a scenario file has a [scenario] section, [config NAME] "
+    "and [workload NAME] sections)")
 BAD_FIXTURE(test_bad_key_before_section, "bad_key_before_section.ini",
             ":2: key 'devices' comes before the [scenario] header")
 BAD_FIXTURE(test_bad_unknown_key, "bad_unknown_key.ini",
             ":5: unknown key 'runtme' (did you mean 'runtime'?)")
 BAD_FIXTURE(test_bad_unknown_key_far, "bad_unknown_key_far.ini",
             ":3: unknown key 'colour' (known keys: name, description, devices, workloads, "
-            "repetitions, runtime, warmup, vcpus, memory, disk_size, machine, boot_timeout, "
-            "vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, host_baseline, why, why_runtime)")
+            "repetitions, boots, runtime, warmup, vcpus, memory, disk_size, machine, boot_timeout, "
+            "vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, "
+            "host_baseline, why, why_runtime, "
+            "max_configs, reference, kvm_probe_timeout, aio, cache, iothread, format, preallocation, discard, queues, "
+            "device_options, qemu, kernel)")
 BAD_FIXTURE(test_bad_duplicate_key, "bad_duplicate_key.ini",
             ":6: key 'runtime' given twice (first on line 3)")
 BAD_FIXTURE(test_bad_empty_value, "bad_empty_value.ini",
@@ -239,9 +245,11 @@ static void test_errors_from_strings(void **state)
     /* the first error wins, even when a later line is also wrong */
     load_fails("[scenario]\nfoo = 1\nbar = 2\n",
                "test.ini:2: unknown key 'foo' (known keys: name, description, devices, "
-               "workloads, repetitions, runtime, warmup, vcpus, memory, disk_size, machine, "
-               "boot_timeout, vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, engine, "
-               "host_baseline, why, why_runtime)");
+               "workloads, repetitions, boots, runtime, warmup, vcpus, memory, disk_size, machine, "
+               "boot_timeout, vhost, disk_iops_limit, warmup_jobs, job_retries, pin_vcpus, pin_io, "
+               "engine, "
+               "host_baseline, why, why_runtime, max_configs, reference, kvm_probe_timeout, aio, cache, iothread, "
+               "format, preallocation, discard, queues, device_options, qemu, kernel)");
     /* a line longer than inih's buffer is refused, not split */
     snprintf(text, sizeof(text), "[scenario]\ndescription = %0300d\n", 0);
     err[0] = '\0';
@@ -274,11 +282,9 @@ static void test_net_scenario(void **state)
     assert_int_equal(scn.vhost, 2);
 }
 
-/* Rules that no file can break with today's tables (every model and workload is blk). */
+/* The kind rules with a test-only NIC model and a net workload of the scenario's own. */
 static void test_kind_rules(void **state)
 {
-    static const struct workload net_wl = {"tcp_test", DEVMODEL_NET, "tx", 0, 0, "throughput_mbit_s",
-                                           "test only"};
     static const struct devmodel net_dev = {.name = "test-nic",
                                             .class = DEVMODEL_EMULATED,
                                             .kind = DEVMODEL_NET,
@@ -293,20 +299,23 @@ static void test_kind_rules(void **state)
     struct scenario s;
 
     (void)state;
-    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\n");
-    s = scn;
-    s.workloads[s.n_workloads++] = &net_wl;
+    /* the net workload a [workload] section of the scenario's own, the NIC a test-only model */
+    load_ok("[scenario]\ndevices = ide\nworkloads = seqread\n[workload tcp_test]\nrw = tcp_tx\n");
+    scenario_copy(&s, &scn);
+    memcpy(s.workload_names[s.n_workload_names++], "tcp_test", sizeof("tcp_test"));
     assert_int_equal(scenario_resolve(&s, err, sizeof(err)), -1);
     assert_string_equal(err, "workload tcp_test needs a net device, but devices lists none");
 
-    s = scn;
-    s.devices[s.n_devices++] = &net_dev;
+    scenario_copy(&s, &scn);
+    s.shorthand[s.n_shorthand++] = &net_dev;
     assert_int_equal(scenario_resolve(&s, err, sizeof(err)), -1);
     assert_string_equal(err, "device 'test-nic' is a net device, but workloads lists no net "
                              "workload");
 
-    s.workloads[s.n_workloads++] = &net_wl;
+    memcpy(s.workload_names[s.n_workload_names++], "tcp_test", sizeof("tcp_test"));
     assert_int_equal(scenario_resolve(&s, err, sizeof(err)), 0);
+    assert_int_equal(s.n_devices, 2);
+    assert_ptr_equal(s.devices[1], &net_dev);
 }
 
 /* ---- syntax that must be accepted --------------------------------------------------------- */
@@ -434,6 +443,10 @@ static void test_set(void **state)
     assert_string_equal(scn.name, "override");
     set_ok("workloads=randread,randwrite_qd1");
     assert_int_equal(scn.n_workloads, 2);
+    /* what --kvm-probe-timeout sets */
+    set_ok("kvm_probe_timeout=45");
+    assert_true(scn.kvm_probe_timeout_s == 45.0);
+    set_fails("kvm_probe_timeout=0.5", "--set: kvm_probe_timeout: 0.5 is out of range (1..600 seconds)");
 
     /* changing devices re-resolves the machines */
     set_ok("devices=ide,ahci");
@@ -572,6 +585,326 @@ static void test_print_help(void **state)
     free(buf);
 }
 
+/* ---- configurations, matrices, workloads of the file's own (issue 13) --------------------- */
+
+/* [config] sections inherit what they do not set from [scenario]; devices = stays shorthand. */
+static void test_config_inheritance(void **state)
+{
+    const struct scenario_config *c;
+
+    (void)state;
+    load_ok("[scenario]\ndevices = ide\nworkloads = randread\nvcpus = 2\naio = io_uring\n"
+            "[config vblk]\ndevice = virtio-blk\niothread = yes\nmemory = 512\n"
+            "[config vblk-native]\ndevice = virtio-blk\naio = native\ncache = directsync\n");
+    assert_int_equal(scn.n_configs, 3);
+    assert_int_equal(scn.n_devices, 3);
+    assert_string_equal(scn.configs[0].name, "ide");
+    assert_ptr_equal(scn.devices[0], devmodel_find("ide"));
+    assert_int_equal(scn.configs[0].opts.aio, DEVOPTS_AIO_IO_URING);
+    assert_int_equal(scn.configs[0].vcpus, 2);
+    c = scenario_config_find(&scn, "vblk");
+    assert_non_null(c);
+    assert_ptr_equal(scn.devices[1], c->dev);
+    assert_int_equal(c->opts.aio, DEVOPTS_AIO_IO_URING);
+    assert_int_equal(c->opts.iothread, 1);
+    assert_int_equal(c->memory_mib, 512);
+    assert_int_equal(c->vcpus, 2);
+    assert_int_equal(c->opts.cache, DEVOPTS_CACHE_NONE);
+    assert_true(c->explicit_keys & (1u << SCENARIO_CK_IOTHREAD));
+    assert_true(c->explicit_keys & (1u << SCENARIO_CK_AIO)); /* from [scenario], asked for */
+    assert_false(c->explicit_keys & (1u << SCENARIO_CK_CACHE));
+    c = scenario_config_find(&scn, "vblk-native");
+    assert_int_equal(c->opts.aio, DEVOPTS_AIO_NATIVE);
+    assert_int_equal(c->opts.cache, DEVOPTS_CACHE_DIRECTSYNC);
+    assert_int_equal(c->memory_mib, 256);
+    /* a shorthand configuration has today's options: raw, cache=none, threads, no iothread */
+    load_ok("[scenario]\ndevices = virtio-blk, virtio-net\nworkloads = randread, tcp_rr\n");
+    assert_int_equal(scn.configs[0].opts.aio, DEVOPTS_AIO_THREADS);
+    assert_int_equal(scn.configs[0].opts.cache, DEVOPTS_CACHE_NONE);
+    assert_int_equal(scn.configs[0].opts.iothread, 0);
+    assert_int_equal(scn.configs[0].opts.format, DEVOPTS_FORMAT_RAW);
+    assert_int_equal(scn.configs[0].explicit_keys, 0);
+    assert_string_equal(scn.configs[1].name, "virtio-net");
+    /* only [config] sections, and only [workload] sections: no devices = or workloads = */
+    load_ok("[config a]\ndevice = nvme\nqueues = 4\n[workload rr4k]\nrw = randread\n"
+            "iodepth = 16\n[scenario]\nreference = a\n");
+    assert_int_equal(scn.n_configs, 1);
+    assert_int_equal(scn.configs[0].opts.queues, 4);
+    assert_string_equal(scn.reference, "a");
+    assert_int_equal(scn.n_workloads, 1);
+    assert_string_equal(scn.workloads[0]->name, "rr4k");
+    assert_string_equal(scn.workloads[0]->rw, "randread");
+    assert_int_equal(scn.workloads[0]->bs, 4096);
+    assert_int_equal(scn.workloads[0]->qd, 16);
+    assert_string_equal(scn.workloads[0]->metric, "iops");
+    /* qemu and kernel are kept as text for whoever resolves them */
+    load_ok("[scenario]\nworkloads = seqread\nqemu = 1:7.2+dfsg-7\n[config a]\ndevice = ide\n"
+            "kernel = build/guest-6.12\n");
+    assert_string_equal(scn.configs[0].qemu, "1:7.2+dfsg-7");
+    assert_string_equal(scn.configs[0].kernel, "build/guest-6.12");
+}
+
+/* A matrix is the product of its values, named NAME-key_value-..., capped by max_configs. */
+static void test_config_matrix(void **state)
+{
+    static const char *const names[] = {
+        "vblk-aio_native-iothread_yes",   "vblk-aio_native-iothread_no",
+        "vblk-aio_io_uring-iothread_yes", "vblk-aio_io_uring-iothread_no",
+        "vblk-aio_threads-iothread_yes",  "vblk-aio_threads-iothread_no",
+    };
+
+    (void)state;
+    load_ok("[scenario]\nworkloads = randread\n[config vblk]\ndevice = virtio-blk\n"
+            "matrix = aio: native io_uring threads x iothread: yes no\n");
+    assert_int_equal(scn.n_configs, 6);
+    for (unsigned i = 0; i < 6; i++) {
+        assert_string_equal(scn.configs[i].name, names[i]);
+        assert_true(scn.configs[i].explicit_keys & (1u << SCENARIO_CK_AIO));
+        assert_int_equal(scn.configs[i].key_line[SCENARIO_CK_AIO], 5);
+    }
+    assert_int_equal(scn.configs[2].opts.aio, DEVOPTS_AIO_IO_URING);
+    assert_int_equal(scn.configs[2].opts.iothread, 1);
+    assert_int_equal(scn.configs[5].opts.aio, DEVOPTS_AIO_THREADS);
+    assert_int_equal(scn.configs[5].opts.iothread, 0);
+    /* the repository's example */
+    assert_int_equal(scenario_load("scenarios/aio.ini", &scn, err, sizeof(err)), 0);
+    assert_int_equal(scn.n_configs, 6);
+    assert_string_equal(scn.reference, "vblk-aio_threads-iothread_no");
+    assert_non_null(scenario_config_find(&scn, scn.reference));
+    /* key:value without a space, and a device axis */
+    load_ok("[scenario]\nworkloads = randread\n[config d]\n"
+            "matrix = device:virtio-blk virtio-scsi x queues:1 2\n");
+    assert_int_equal(scn.n_configs, 4);
+    assert_string_equal(scn.configs[3].name, "d-device_virtio-scsi-queues_2");
+    assert_ptr_equal(scn.devices[3], devmodel_find("virtio-scsi"));
+    /* the cap: at most max_configs configurations */
+    load_fails("[scenario]\nworkloads = randread\nmax_configs = 4\n[config vblk]\n"
+               "device = virtio-blk\nmatrix = aio: native io_uring threads x iothread: yes no\n",
+               "test.ini:6: matrix of [config vblk] makes 6 configurations, 6 in all: more than "
+               "max_configs = 4");
+    load_fails("[scenario]\nworkloads = randread\nmax_configs = 65\n",
+               "test.ini:3: max_configs: 65 is out of range (1..64)");
+    load_fails("[scenario]\ndevices = ide, ahci\nworkloads = randread\nmax_configs = 2\n"
+               "[config c]\ndevice = ide\n",
+               "test.ini:5: more than max_configs = 2 configurations (at c)");
+    /* names: a section may not take a shorthand configuration's name, nor another's */
+    load_fails("[scenario]\ndevices = ide\nworkloads = randread\n[config ide]\ndevice = ahci\n",
+               "test.ini:4: two configurations are named 'ide'");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = ide\n[config a]\n"
+               "device = ahci\n",
+               "test.ini:5: two configurations are named 'a' (first on line 3)");
+    load_fails("[scenario]\nworkloads = randread\n[config a-aio_native]\ndevice = virtio-blk\n"
+               "[config a]\ndevice = virtio-blk\nmatrix = aio: native threads\n",
+               "test.ini:5: two configurations are named 'a-aio_native'");
+    /* matrix syntax and its conflicts with the section's own keys */
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = virtio-blk\n"
+               "aio = native\nmatrix = aio: native threads\n",
+               "test.ini:6: matrix varies 'aio', which [config a] sets too (line 5)");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = virtio-blk\n"
+               "matrix = aio native\n",
+               "test.ini:5: matrix: expected 'key: values', got 'aio'");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = virtio-blk\n"
+               "matrix = colour: red x aio: native\n",
+               "test.ini:5: matrix: 'colour' is not a key a matrix can vary (device, machine, "
+               "vcpus, memory, aio, cache, iothread, format, preallocation, discard, queues, "
+               "vhost)");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = virtio-blk\n"
+               "matrix = aio: native bogus\n",
+               "test.ini:5: matrix: aio: 'bogus' is not one of threads, native, io_uring");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = virtio-blk\n"
+               "matrix = aio: native x\n",
+               "test.ini:5: matrix: expected 'key: values [x key: values]...'");
+}
+
+/* Every validation message of a [config] or [workload] section, with its line. */
+static void test_config_errors(void **state)
+{
+    (void)state;
+    load_fails("[scenario]\nworkloads = randread\n[config a]\naio = native\n",
+               "test.ini:3: [config a] has no device key");
+    load_fails("[scenario]\nworkloads = randread\n[config]\n",
+               "test.ini:3: section [config] needs a name: [config NAME]");
+    load_fails("[scenario]\nworkloads = randread\n[config a b]\n",
+               "test.ini:3: [config a b]: a name of 1..47 letters, digits, '_', '.' and '-' "
+               "(not first)");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = virtio_blk\n",
+               "test.ini:4: unknown device model 'virtio_blk' (did you mean 'virtio-blk'? "
+               "known: ide, ahci, virtio-blk, virtio-scsi, nvme, rtl8139, e1000, e1000e, "
+               "vmxnet3, virtio-net)");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = ide\niothreads = no\n",
+               "test.ini:5: unknown key 'iothreads' in [config a] (did you mean 'iothread'?)");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = ide\ncache = off\n",
+               "test.ini:5: cache: 'off' is not one of none, writeback, directsync, unsafe");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = ide\ncache = none\n"
+               "cache = none\n",
+               "test.ini:6: key 'cache' given twice (first on line 5)");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = virtio-blk\n"
+               "aio = native\ncache = writeback\n",
+               "test.ini:5: config 'a': aio = native needs cache = none or directsync "
+               "(O_DIRECT), not writeback");
+    /* an inherited key is blamed on its [scenario] line */
+    load_fails("[scenario]\nworkloads = randread\niothread = yes\n[config a]\ndevice = ide\n",
+               "test.ini:3: config 'a': iothread = yes: 'ide' has no iothread property "
+               "(virtio-blk and virtio-scsi do)");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = ahci\nqueues = 2\n",
+               "test.ini:5: config 'a': queues = 2: 'ahci' has one queue (virtio-blk, "
+               "virtio-scsi and nvme have more)");
+    load_fails("[scenario]\nworkloads = tcp_rr\n[config a]\ndevice = virtio-net\nqueues = 2\n",
+               "test.ini:5: config 'a': queues = 2: multiqueue NICs need a multiqueue tap, which "
+               "the test network does not create yet");
+    load_fails("[scenario]\nworkloads = tcp_rr\n[config a]\ndevice = e1000\ncache = unsafe\n",
+               "test.ini:5: config 'a': cache: 'e1000' is a network device, the key is for disks");
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = ide\n"
+               "preallocation = full\n",
+               "test.ini:5: config 'a': preallocation = full is for format = qcow2 (a raw image "
+               "is written in full)");
+    load_ok("[scenario]\nworkloads = randread\n[config a]\ndevice = ide\nformat = qcow2\n"
+            "preallocation = metadata\ndiscard = unmap\n");
+    assert_int_equal(scn.configs[0].opts.format, DEVOPTS_FORMAT_QCOW2);
+    assert_int_equal(scn.configs[0].opts.preallocation, DEVOPTS_PREALLOC_METADATA);
+    assert_int_equal(scn.configs[0].opts.discard, DEVOPTS_DISCARD_UNMAP);
+    load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = ahci\nmachine = pc\n",
+               "test.ini:5: device 'ahci' needs machine q35, but machine = pc");
+    load_fails("[scenario]\ndevices = ide\nworkloads = randread\nreference = vblk\n",
+               "test.ini:4: reference: no configuration is named 'vblk'");
+    /* workloads */
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nbs = 4096\n",
+               "test.ini:3: [workload w] has no rw key");
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = randrw\n",
+               "test.ini:4: [workload w]: rw = randrw is not carried by the agent's job line yet "
+               "(read, write, randread, randwrite are)");
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = mixed\n",
+               "test.ini:4: [workload w]: rw 'mixed' is not one of "
+               "read|write|randread|randwrite|tcp_tx|tcp_rx|tcp_rr|udp_pps");
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\nbs = 1000\n",
+               "test.ini:5: [workload w]: bs = 1000 is not a multiple of 512 (O_DIRECT)");
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\nnumjobs = 4\n",
+               "test.ini:5: [workload w]: numjobs is not carried to the guest's job yet; remove "
+               "it (the scenario's runtime and warmup apply)");
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\niodepth = 2000\n",
+               "test.ini:5: iodepth: 2000 is out of range (1..1024)");
+    load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = udp_pps\nbs = 8\n",
+               "test.ini:5: [workload w]: udp_pps needs bs 16..1472 (header, one 1500-byte "
+               "frame)");
+    load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = tcp_tx\niodepth = 4\n",
+               "test.ini:5: [workload w]: iodepth is for block workloads");
+    load_fails("[scenario]\ndevices = ide\n[workload randread]\nrw = read\n",
+               "test.ini:3: [workload randread]: a preset has that name; choose another");
+    load_fails("[scenario]\ndevices = ide\nworkloads = w2\n[workload w]\nrw = read\n",
+               "test.ini:3: unknown workload 'w2' (did you mean 'w'? known: seqread, seqwrite, "
+               "randread, randwrite, randread_qd1, randwrite_qd1, tcp_tx, tcp_rx, tcp_rr, "
+               "udp_pps, w)");
+    load_ok("[scenario]\ndevices = virtio-net\n[workload big]\nrw = tcp_tx\nbs = 65536\n");
+    assert_int_equal(scn.workloads[0]->kind, DEVMODEL_NET);
+    assert_int_equal(scn.workloads[0]->bs, 65536);
+    assert_string_equal(scn.workloads[0]->metric, "throughput_mbit_s");
+}
+
+/* --set: all assignments first, then one validation; NAME.key reaches a section. */
+static void test_set_all(void **state)
+{
+    const char *both[] = {"devices=ide,virtio-blk", "workloads=randread"};
+    const char *sect[] = {"vblk.aio=native", "w.iodepth=8", "vcpus=2"};
+    const char *bad[] = {"nope.aio=native"};
+    const char *bad2[] = {"vblk.aio=native", "vblk.cache=writeback"};
+    struct scenario s;
+
+    (void)state;
+    assert_int_equal(scenario_load("scenarios/quick.ini", &scn, err, sizeof(err)), 0);
+    /* each alone would fail (quick.ini's net workloads without a NIC), together they hold */
+    assert_int_equal(scenario_set(&scn, both[0], err, sizeof(err)), -1);
+    assert_int_equal(scenario_set_all(&scn, both, 2, err, sizeof(err)), 0);
+    assert_int_equal(scn.n_configs, 2);
+    assert_int_equal(scn.n_workloads, 1);
+    assert_string_equal(scn.configs[1].name, "virtio-blk");
+
+    load_ok("[scenario]\nworkloads = w\n[config vblk]\ndevice = virtio-blk\n[workload w]\n"
+            "rw = randread\n");
+    assert_int_equal(scenario_set_all(&scn, sect, 3, err, sizeof(err)), 0);
+    assert_int_equal(scn.configs[0].opts.aio, DEVOPTS_AIO_NATIVE);
+    assert_true(scn.configs[0].explicit_keys & (1u << SCENARIO_CK_AIO));
+    assert_int_equal(scn.configs[0].vcpus, 2); /* inherited from the --set [scenario] key */
+    assert_int_equal(scn.workloads[0]->qd, 8);
+    assert_ptr_equal(scn.workloads[0], &scn.custom[0].w);
+    /* a copy points into itself */
+    scenario_copy(&s, &scn);
+    assert_ptr_equal(s.workloads[0], &s.custom[0].w);
+    assert_ptr_equal(s.workloads[0]->name, s.custom[0].name);
+
+    assert_int_equal(scenario_set_all(&scn, bad, 1, err, sizeof(err)), -1);
+    assert_string_equal(err, "--set: nope.aio: no [config nope] or [workload nope] section");
+    assert_int_equal(scenario_set_all(&scn, bad2, 2, err, sizeof(err)), -1);
+    assert_string_equal(err, "--set: config 'vblk': aio = native needs cache = none or "
+                             "directsync (O_DIRECT), not writeback");
+    assert_int_equal(scn.configs[0].opts.cache, DEVOPTS_CACHE_NONE); /* untouched */
+    assert_int_equal(scenario_set(&scn, "vblk.colour=red", err, sizeof(err)), -1);
+    assert_string_equal(err, "--set: unknown key 'colour' in [config vblk] (known keys: device, "
+                             "machine, vcpus, memory, aio, cache, iothread, format, preallocation, "
+                             "discard, queues, vhost, device_options, qemu, kernel, matrix)");
+    assert_int_equal(scenario_set(&scn, "vblk.aio=bogus", err, sizeof(err)), -1);
+    assert_string_equal(err, "--set: [config vblk] aio: 'bogus' is not one of threads, native, "
+                             "io_uring");
+    assert_int_equal(scenario_set(&scn, "w.bs=0", err, sizeof(err)), -1);
+    assert_string_equal(err, "--set: [workload w] bs: 0 is out of range (1..67108864)");
+    assert_int_equal(scenario_set(&scn, "vblk.matrix=iothread: yes no", err, sizeof(err)), 0);
+    assert_int_equal(scn.n_configs, 2);
+    assert_string_equal(scn.configs[1].name, "vblk-iothread_no");
+}
+
+/* What differs between configurations, and what differs without being asked for. */
+static void test_configs_differ(void **state)
+{
+    unsigned unasked, d;
+
+    (void)state;
+    load_ok("[scenario]\nworkloads = randread\n[config vblk]\ndevice = virtio-blk\n"
+            "matrix = aio: threads native x iothread: yes no\n");
+    d = scenario_configs_differ(&scn, &unasked);
+    assert_int_equal(d, (1u << SCENARIO_CK_AIO) | (1u << SCENARIO_CK_IOTHREAD));
+    assert_int_equal(unasked, 0);
+    /* ide lives on pc, ahci on q35: the machine differs, and nobody asked for it */
+    load_ok("[scenario]\ndevices = ide, ahci\nworkloads = randread\n");
+    d = scenario_configs_differ(&scn, &unasked);
+    assert_int_equal(d, (1u << SCENARIO_CK_DEVICE) | (1u << SCENARIO_CK_MACHINE));
+    assert_int_equal(unasked, 1u << SCENARIO_CK_MACHINE);
+    /* the same with machine asked for in one configuration: a difference, not a surprise */
+    load_ok("[scenario]\nworkloads = randread\n[config a]\ndevice = ide\nmachine = pc\n"
+            "[config b]\ndevice = ahci\n");
+    d = scenario_configs_differ(&scn, &unasked);
+    assert_int_equal(d, (1u << SCENARIO_CK_DEVICE) | (1u << SCENARIO_CK_MACHINE));
+    assert_int_equal(unasked, 0);
+    /* one configuration: nothing differs */
+    load_ok("[scenario]\ndevices = nvme\nworkloads = randread\n");
+    assert_int_equal(scenario_configs_differ(&scn, NULL), 0);
+}
+
+/* The dump names every configuration with its resolved options, '*' on those it sets. */
+static void test_print_configs(void **state)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    load_ok("[scenario]\ndevices = ide\nworkloads = randread\n[config v]\ndevice = virtio-blk\n"
+            "aio = io_uring\n");
+    f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    scenario_print_resolved(&scn, f);
+    fclose(f);
+    assert_non_null(strstr(buf, "\n[config v]\ndevice = virtio-blk\naio = io_uring\n"));
+    assert_non_null(strstr(buf, ";   ide: device=ide machine=pc vcpus=1 memory=256 aio=threads "
+                                "cache=none iothread=no format=raw preallocation=off "
+                                "discard=ignore queues=0 vhost=auto\n"));
+    assert_non_null(strstr(buf, ";   v: *device=virtio-blk machine=pc vcpus=1 memory=256 "
+                                "*aio=io_uring cache=none"));
+    /* and it parses back to the same configurations */
+    assert_int_equal(scenario_load_string("dump.ini", buf, &scn, err, sizeof(err)), 0);
+    assert_int_equal(scn.n_configs, 2);
+    assert_int_equal(scn.configs[1].opts.aio, DEVOPTS_AIO_IO_URING);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -599,6 +932,12 @@ int main(void)
         cmocka_unit_test(test_bad_missing_file),
         cmocka_unit_test(test_errors_from_strings),
         cmocka_unit_test(test_kind_rules),
+        cmocka_unit_test(test_config_inheritance),
+        cmocka_unit_test(test_config_matrix),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_set_all),
+        cmocka_unit_test(test_print_configs),
+        cmocka_unit_test(test_configs_differ),
         cmocka_unit_test(test_net_scenario),
         cmocka_unit_test(test_syntax_accepted),
         cmocka_unit_test(test_units),

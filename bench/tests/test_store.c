@@ -60,7 +60,7 @@ static void write_run(const char *name, const char *id, const char *start, const
     assert_non_null(f);
     fprintf(f, "%s\n", RESULTS_SAMPLES_HEADER);
     for (i = 0; i < nsamples; i++) {
-        fprintf(f, "%s,%s,paravirtual,blk,randread,iops,IOPS,%u,%.3f,h1\n", cfg, cfg, i + 1,
+        fprintf(f, "%s,%s,paravirtual,blk,randread,iops,IOPS,%u,%.3f,h1,0\n", cfg, cfg, i + 1,
                 base + i);
     }
     assert_int_equal(fclose(f), 0);

@@ -13,7 +13,7 @@ for f in run.json samples.csv summary.csv summary.json scenario.ini logs; do
 done
 ok "run folder complete"
 
-head -1 "$out/samples.csv" | grep -qx 'config,device,class,kind,workload,metric,unit,rep,value,host' ||
+head -1 "$out/samples.csv" | grep -qx 'config,device,class,kind,workload,metric,unit,rep,value,host,boot' ||
     fail "samples.csv header"
 head -1 "$out/summary.csv" |
     grep -qx 'config,device,class,kind,workload,metric,unit,n,median,ci95_low,ci95_high,host' ||
