@@ -1241,6 +1241,17 @@ static int make_out_dir(struct run_ctx *r)
     return 0;
 }
 
+/* A run refused before it measured: the folder make_out_dir made goes again (if empty). */
+static void run_discard_out_dir(const struct run_ctx *r, const char *scenario_copy)
+{
+    if (r->o->resume_dir) {
+        return;
+    }
+    unlink(scenario_copy);
+    rmdir(r->logs_dir);
+    rmdir(r->out_dir); /* only when nothing else is in it */
+}
+
 static int load_resume(struct run_ctx *r)
 {
     char err[512];
@@ -1448,6 +1459,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
         log_warn("cannot copy the scenario into %s", path);
     }
     if (registry_open(r->run_id, sizeof(r->run_id)) < 0) {
+        run_discard_out_dir(r, path);
         code = PVB_EXIT_FAILED;
         goto out_free;
     }
