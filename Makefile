@@ -103,7 +103,7 @@ AGENT   := guest-agent/pvbench-agent
 MAN_PAGES  := $(BUILD)/man/pvbench.1 $(BUILD)/man/pvbench-scenario.5
 COMPLETION := $(BUILD)/completion/pvbench
 
-.PHONY: all check check-fast check-kvm unit integration bench demo image setup install clean lint help
+.PHONY: all check check-fast check-kvm uninstall unit integration bench demo image setup install clean lint help
 .PHONY: image-fio selftest fuzz fuzz-build unit-san valgrind
 all: $(PVBENCH) $(AGENT) $(MO_FILES) $(MAN_PAGES) $(COMPLETION)
 
@@ -318,17 +318,38 @@ lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	    --suppress=missingIncludeSystem $(BENCH_INC) -Iguest-agent bench guest-agent common
 
+# A self-contained copy under PREFIX (bench/core/paths.h): the harness finds its data, its
+# agent and its catalogues relative to its own bin/; guest images go to the cache
+# (`pvbench image build`).
+SHARE := $(DESTDIR)$(PREFIX)/share/pvbench
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pvbench/scenarios
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/scenarios $(SHARE)/scripts/plot \
+	    $(DESTDIR)$(PREFIX)/lib/pvbench
 	install -m 0755 $(PVBENCH) $(DESTDIR)$(PREFIX)/bin/pvbench
-	install -m 0644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/pvbench/scenarios/
-	install -d $(DESTDIR)$(PREFIX)/share/pvbench/scripts/plot
-	install -m 0644 scripts/plot/*.gp $(DESTDIR)$(PREFIX)/share/pvbench/scripts/plot/
+	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/pvbench/pvbench-agent
+	install -m 0644 scenarios/*.ini $(SHARE)/scenarios/
+	install -m 0644 scripts/plot/*.gp $(SHARE)/scripts/plot/
+	install -m 0755 scripts/build-guest scripts/fetch-debian $(SHARE)/scripts/
+	for l in $(PO_LANGS); do \
+	    install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
+	    install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/pvbench.mo \
+	        $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/pvbench.mo || exit 1; \
+	done
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 $(BUILD)/man/pvbench.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(BUILD)/man/pvbench-scenario.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 $(COMPLETION) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pvbench
+
+# What install put there, and nothing else (the cache and the results store stay).
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/pvbench $(DESTDIR)$(PREFIX)/lib/pvbench/pvbench-agent \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/pvbench.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/pvbench-scenario.5 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pvbench
+	for l in $(PO_LANGS); do rm -f $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/pvbench.mo; done
+	rm -rf $(SHARE)
+	-rmdir $(DESTDIR)$(PREFIX)/lib/pvbench
 
 clean:
 	rm -rf $(BUILD)/bench $(BUILD)/agent $(BUILD)/agent-host $(BUILD)/tests $(BENCH_LIB) \

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -20,6 +21,7 @@
 #include "qemuver.h"
 #include "manual.h"
 #include "metric.h"
+#include "paths.h"
 #include "registry.h"
 #include "report.h"
 #include "run.h"
@@ -261,7 +263,17 @@ static int cmd_run(int argc, char **argv)
         return PVB_EXIT_USAGE;
     }
     for (int i = c.ind; i < argc; i++) {
-        int rc = run_main(argv[i], &o);
+        char scn[4096];
+        int rc;
+
+        /* "quick": ./quick.ini, then the installed or the tree's scenarios/quick.ini */
+        if (paths_scenario(argv[i], scn, sizeof(scn)) < 0 && !strchr(argv[i], '/') &&
+            !strstr(argv[i], ".ini")) {
+            log_err("run: no scenario '%s' (not ./%s.ini, not %s/scenarios/%s.ini)", argv[i],
+                    argv[i], paths_datadir(), argv[i]);
+            return PVB_EXIT_USAGE;
+        }
+        rc = run_main(scn, &o);
         if (rc > code) {
             code = rc;
         }
@@ -364,6 +376,113 @@ static int cmd_list(int argc, char **argv)
     return PVB_EXIT_OK;
 }
 
+/* ---- pvbench image -------------------------------------------------------------------------- */
+
+enum { IMAGE_OPT_WITH_FIO = 'F' };
+
+static const struct cli_opt main_image_opts[] = {
+    {"with-fio", 0, NULL, "build: also the image with Debian's fio (engine = fio, selftest)",
+     IMAGE_OPT_WITH_FIO, NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const struct cli_spec main_image_cli = {
+    .name = "image",
+    .summary = "build the guest image into the cache, or say where it is",
+    .synopsis = "status\nbuild [--with-fio]",
+    .description = "The guest image (Debian's kernel and an initramfs whose /init is the pvbench "
+                   "agent) lives in the cache: $PVBENCH_IMAGE_DIR, else CACHE/guest (CACHE: the "
+                   "source tree's build/, or /var/cache/pvbench as root, else "
+                   "$XDG_CACHE_HOME/pvbench). build makes it with the data folder's "
+                   "scripts/build-guest, from Debian's archive; status says what is there.",
+    .opts = main_image_opts,
+    .operands = "status build",
+    .flags = CLI_F_VERBOSITY,
+};
+
+/* `pvbench image status`: the image folder and what it holds. */
+static int main_image_status(void)
+{
+    const char *dir = paths_image_dir();
+    char path[4096], release[128] = "";
+    int ok;
+
+    printf("image folder: %s\n", dir);
+    snprintf(path, sizeof(path), "%s/kernel-release", dir);
+    if (util_read_file(path, release, sizeof(release)) > 0) {
+        util_rstrip(release);
+    }
+    snprintf(path, sizeof(path), "%s/vmlinux", dir);
+    ok = access(path, R_OK) == 0;
+    snprintf(path, sizeof(path), "%s/initramfs.img", dir);
+    ok = ok && access(path, R_OK) == 0;
+    printf("guest image:  %s%s%s\n", ok ? "ready" : "missing (pvbench image build)",
+           release[0] ? ", kernel " : "", release);
+    snprintf(path, sizeof(path), "%s/initramfs-fio.img", dir);
+    printf("fio image:    %s\n",
+           access(path, R_OK) == 0 ? "ready" : "missing (pvbench image build --with-fio)");
+    return ok ? PVB_EXIT_OK : PVB_EXIT_FAILED;
+}
+
+/* `pvbench image build`: scripts/build-guest of the data folder, into the image folder. */
+static int main_image_build(int with_fio)
+{
+    char script[4096], self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    char *argv[] = {script, "--out", (char *)paths_image_dir(), "--agent",
+                    (char *)paths_agent(), "--pvbench", self, with_fio ? "--with-fio" : NULL,
+                    NULL};
+    int status;
+    pid_t pid;
+
+    if (n <= 0) {
+        log_err("image: cannot find pvbench's own binary: %s", strerror(errno));
+        return PVB_EXIT_FAILED;
+    }
+    self[n] = '\0';
+    snprintf(script, sizeof(script), "%s/scripts/build-guest", paths_datadir());
+    if (access(script, X_OK) < 0 || access(argv[4], X_OK) < 0) {
+        log_err("image: %s: %s", access(script, X_OK) < 0 ? script : argv[4], strerror(errno));
+        return PVB_EXIT_FAILED;
+    }
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        execv(script, argv);
+        _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+        log_err("image: cannot run %s: %s", script, strerror(errno));
+        return PVB_EXIT_FAILED;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? PVB_EXIT_OK : PVB_EXIT_FAILED;
+}
+
+static int cmd_image(int argc, char **argv)
+{
+    struct cli c;
+    int id, with_fio = 0;
+
+    if (cli_start(&c, &main_image_cli, argc, argv) < 0) {
+        return PVB_EXIT_USAGE;
+    }
+    while ((id = cli_next(&c)) >= 0) {
+        with_fio |= id == IMAGE_OPT_WITH_FIO;
+    }
+    if (id != CLI_END) {
+        return cli_exit_code(id);
+    }
+    if (c.ind + 1 == argc && strcmp(argv[c.ind], "status") == 0 && !with_fio) {
+        return main_image_status();
+    }
+    if (c.ind + 1 == argc && strcmp(argv[c.ind], "build") == 0) {
+        return main_image_build(with_fio);
+    }
+    log_err("image: expected status or build [--with-fio]");
+    cli_try(&main_image_cli);
+    return PVB_EXIT_USAGE;
+}
+
 /* ---- pvbench cleanup ----------------------------------------------------------------------- */
 
 static const struct cli_opt main_cleanup_opts[] = {
@@ -440,6 +559,7 @@ static const struct main_cmd main_cmds[] = {
     {&history_trend_cli, history_trend_main}, {&history_changes_cli, history_changes_main},
     {&history_check_cli, history_check_main}, {&history_report_cli, history_report_main},
     {&qemuver_fetch_cli, qemuver_fetch_main}, {&calibrate_cli, calibrate_main},
+    {&main_image_cli, cmd_image},
 };
 /* clang-format on */
 

@@ -16,15 +16,12 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "paths.h"
 #include "progress.h"
 #include "record.h"
 #include "registry.h"
 #include "signals.h"
 #include "util.h"
-
-#ifndef PVB_DATADIR
-#define PVB_DATADIR "."
-#endif
 
 #define HOSTBASE_NET_QUIT_GRACE_S 2.0
 /* irq= is required on the wire; no line of the host's /proc/interrupts is the client's */
@@ -34,11 +31,7 @@
 
 int hostbase_net_find_agent(char *path, size_t len, char *reason, size_t rlen)
 {
-    const char *env = getenv(HOSTBASE_NET_AGENT_ENV);
-
-    if (env && *env) {
-        util_strlcpy(path, env, len);
-    } else if (util_fmt(path, len, "%s/guest-agent/pvbench-agent", PVB_DATADIR) < 0) {
+    if (util_strlcpy(path, paths_agent(), len) < 0) {
         util_seterr(reason, rlen, "agent path too long");
         return -1;
     }

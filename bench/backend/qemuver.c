@@ -12,12 +12,9 @@
 #include "exitcode.h"
 #include "hostbase_net.h"
 #include "log.h"
+#include "paths.h"
 #include "qemuver.h"
 #include "util.h"
-
-#ifndef PVB_DATADIR
-#define PVB_DATADIR "."
-#endif
 
 /* A fetch downloads ~20 MB and a kernel build takes a minute or two: generous. */
 #define QEMUVER_FETCH_TIMEOUT_S 1800.0
@@ -40,12 +37,7 @@ int qemuver_is_version(const char *spec)
 
 int qemuver_cache_root(char *buf, size_t len)
 {
-    const char *env = getenv("PVBENCH_CACHE_DIR");
-
-    if (env && *env) {
-        return util_fmt(buf, len, "%s", env);
-    }
-    return util_fmt(buf, len, "%s/build", PVB_DATADIR);
+    return util_fmt(buf, len, "%s", paths_cachedir());
 }
 
 int qemuver_dir_name(const char *version, char *buf, size_t len)
@@ -213,9 +205,7 @@ static int exit_of(int status)
 
 static int script_path(char *buf, size_t len)
 {
-    const char *env = getenv("PVBENCH_DATADIR");
-
-    return util_fmt(buf, len, "%s/scripts/fetch-debian", env && *env ? env : PVB_DATADIR);
+    return util_fmt(buf, len, "%s/scripts/fetch-debian", paths_datadir());
 }
 
 /* argv of fetch-debian: the script, --cache root, then args (NULL-terminated). */

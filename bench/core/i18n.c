@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef PVB_DATADIR
-#define PVB_DATADIR "."
-#endif
+#include "paths.h"
 
 static char i18n_code[8] = "en";
 static int i18n_bound;
@@ -80,7 +78,7 @@ int i18n_init(const char *lang, const char *localedir)
     setenv("LANGUAGE", i18n_code, 1);
 
     if (!localedir) {
-        snprintf(dir, sizeof(dir), "%s", env && *env ? env : PVB_DATADIR "/build/locale");
+        snprintf(dir, sizeof(dir), "%s", env && *env ? env : paths_localedir());
         localedir = dir;
     }
     i18n_bound = bindtextdomain(I18N_DOMAIN, localedir) != NULL &&

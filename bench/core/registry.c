@@ -106,7 +106,13 @@ int registry_open(char *run_id, size_t len)
             break;
         }
         if (errno != EEXIST) {
-            log_err("cannot create %s: %s", run_dir, strerror(errno));
+            int e = errno;
+            log_err("cannot create %s: %s%s", run_dir, strerror(e),
+                    e == EACCES || e == EPERM || e == EROFS
+                        ? " (the state folder for scratch disks and sockets: as a user, set "
+                          "PVBENCH_STATE_DIR to a folder of yours; disk scenarios then run "
+                          "without root, network ones need root for their namespaces)"
+                        : "");
             return -1;
         }
         run_dir[0] = '\0';

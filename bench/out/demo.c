@@ -20,6 +20,7 @@
 #include "exitcode.h"
 #include "i18n.h"
 #include "log.h"
+#include "paths.h"
 #include "printpdf.h"
 #include "report.h"
 #include "results.h"
@@ -1209,25 +1210,13 @@ const struct cli_spec demo_cli = {
     .flags = CLI_F_VERBOSITY,
 };
 
-/* The teaching scenario: $PVBENCH_DATADIR, then the source tree, then the installed copy. */
+/* The teaching scenario, in the data folder (paths.h: the tree's or the installed one). */
 static int demo_scenario_path(char *out, size_t len)
 {
-    const char *env = getenv("PVBENCH_DATADIR");
-    const char *dirs[3];
-    unsigned n = 0;
-
-    if (env && *env) {
-        dirs[n++] = env;
-    }
-    dirs[n++] = PVB_DATADIR;
-    dirs[n++] = "/usr/local/share/pvbench";
-    for (unsigned i = 0; i < n; i++) {
-        if (util_fmt(out, len, "%s/scenarios/teaching.ini", dirs[i]) >= 0 &&
-            access(out, R_OK) == 0) {
-            return 0;
-        }
-    }
-    return -1;
+    return util_fmt(out, len, "%s/scenarios/teaching.ini", paths_datadir()) >= 0 &&
+                   access(out, R_OK) == 0
+               ? 0
+               : -1;
 }
 
 /* --quick: keep the overrides the scenario accepts (a key it does not know is dropped). */
@@ -1317,7 +1306,8 @@ int demo_main(int argc, char **argv)
     }
     if (!scn) {
         if (demo_scenario_path(scenario, sizeof(scenario)) < 0) {
-            log_err("demo: scenarios/teaching.ini not found (set PVBENCH_DATADIR)");
+            log_err("demo: %s/scenarios/teaching.ini not found (set PVBENCH_DATADIR)",
+                    paths_datadir());
             return PVB_EXIT_USAGE;
         }
         scn = scenario;

@@ -16,11 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "util.h"
-
-#ifndef PVB_DATADIR
-#define PVB_DATADIR "."
-#endif
 
 /* Gap between two groups of bars, in bar widths. */
 #define PLOT_GROUP_GAP 0.7
@@ -314,9 +311,7 @@ char *plot_substitute(const char *text, const char *name, const struct plot_var 
 
 void plot_template_dir(char *out, size_t outlen)
 {
-    const char *env = getenv("PVBENCH_DATADIR");
-
-    snprintf(out, outlen, "%s/scripts/plot", env && *env ? env : PVB_DATADIR);
+    snprintf(out, outlen, "%s/scripts/plot", paths_datadir());
 }
 
 int plot_write_script(const char *tmpl_dir, const char *plots_dir, const struct plot_chart *c,

@@ -37,6 +37,7 @@
 #include "hostbase_net.h"
 #include "log.h"
 #include "netns.h"
+#include "paths.h"
 #include "peer.h"
 #include "progress.h"
 #include "record.h"
@@ -832,15 +833,11 @@ static int selftest_workloads(struct selftest *t)
 static int selftest_inputs(struct selftest *t)
 {
     const char *img = t->o.image_dir;
-    char defdir[PATH_MAX], buf[256];
+    char buf[256];
     char *argv[] = {(char *)t->o.qemu, "--version", NULL};
 
     if (!img) {
-        img = getenv("PVBENCH_IMAGE_DIR");
-    }
-    if (!img) {
-        snprintf(defdir, sizeof(defdir), "%s/build/guest", PVB_DATADIR);
-        img = defdir;
+        img = paths_image_dir();
     }
     snprintf(t->kernel, sizeof(t->kernel), "%s/vmlinux", img);
     snprintf(t->initrd, sizeof(t->initrd), "%s/initramfs-fio.img", img);

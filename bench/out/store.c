@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "paths.h"
 #include "results.h"
 #include "store.h"
 #include "util.h"
@@ -88,7 +89,7 @@ int store_resolve_target(const char *target, char *out, size_t outlen)
         return util_strlcpy(out, env, outlen) < 0 ? -1 : 0;
     }
     if (!dir || !*dir) {
-        dir = PVB_DATADIR;
+        dir = paths_keepdir();
     }
     return util_fmt(out, outlen, "%s/" STORE_DEFAULT_FILE, dir) < 0 ? -1 : 0;
 }

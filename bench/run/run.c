@@ -31,6 +31,7 @@
 #include "hostbase_target.h"
 #include "metric.h"
 #include "netns.h"
+#include "paths.h"
 #include "peer.h"
 #include "plan.h"
 #include "progress.h"
@@ -1168,7 +1169,7 @@ static int parse_fault(struct run_ctx *r, const char *spec)
 static int find_inputs(struct run_ctx *r)
 {
     const char *img = r->o->image_dir;
-    char defdir[PATH_MAX], buf[256], path[PATH_MAX + 32];
+    char buf[256], path[PATH_MAX + 32];
     char *argv[] = {r->qemu_binary, "--version", NULL};
     int rc;
 
@@ -1178,11 +1179,7 @@ static int find_inputs(struct run_ctx *r)
         return 0;
     }
     if (!img) {
-        img = getenv("PVBENCH_IMAGE_DIR");
-    }
-    if (!img) {
-        snprintf(defdir, sizeof(defdir), "%s/build/guest", PVB_DATADIR);
-        img = defdir;
+        img = paths_image_dir();
     }
     snprintf(r->kernel, sizeof(r->kernel), "%s/vmlinux", img);
     /* engine = fio: the variant image that carries Debian's fio (scripts/build-guest --with-fio) */
@@ -1194,7 +1191,8 @@ static int find_inputs(struct run_ctx *r)
                     img);
             return -2;
         }
-        log_err("guest image missing in %s (vmlinux, initramfs.img): run `make image`", img);
+        log_err("guest image missing in %s (vmlinux, initramfs.img): run `%s`", img,
+                paths_layout() == PATHS_TREE ? "make image" : "pvbench image build");
         return -1;
     }
     snprintf(path, sizeof(path), "%s/kernel-release", img);
@@ -1241,6 +1239,17 @@ static int make_out_dir(struct run_ctx *r)
         return -1;
     }
     return 0;
+}
+
+/* A run refused before it measured: the folder make_out_dir made goes again (if empty). */
+static void run_discard_out_dir(const struct run_ctx *r, const char *scenario_copy)
+{
+    if (r->o->resume_dir) {
+        return;
+    }
+    unlink(scenario_copy);
+    rmdir(r->logs_dir);
+    rmdir(r->out_dir); /* only when nothing else is in it */
 }
 
 static int load_resume(struct run_ctx *r)
@@ -1450,6 +1459,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
         log_warn("cannot copy the scenario into %s", path);
     }
     if (registry_open(r->run_id, sizeof(r->run_id)) < 0) {
+        run_discard_out_dir(r, path);
         code = PVB_EXIT_FAILED;
         goto out_free;
     }
