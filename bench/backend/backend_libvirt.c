@@ -20,6 +20,11 @@
  *   scratch disk become volumes of a directory pool "pvb-<run id>" the run defines on that
  *   host, filled through virStorageVolUpload; pool and volumes are registered (REG_POOL,
  *   REG_VOLUME) and deleted at the end, or by `pvbench cleanup` after a crash.
+ * - Nor can it reach the harness's Unix socket or write its console log: there both serial
+ *   ports are ptys, opened as libvirt streams (backend_libvirt_stream.c) while the domain is
+ *   still paused (a pty drops what is written while nobody holds it), then resumed. A local
+ *   URI keeps the Unix socket and the console file, as before. The close callback of every
+ *   connection shuts the streams' sockets, so a broken connection loses the job at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +48,7 @@
 #include <libxml/xpath.h>
 
 #include "backend.h"
+#include "backend_libvirt_stream.h"
 #include "domxml.h"
 #include "qmp.h"
 #include "registry.h"
@@ -84,6 +90,7 @@ struct lv_guest {
     char qemu_log[PATH_MAX];
     char blk_dev[32];
     char net_dev[64];
+    struct lv_ports *ports; /* the serial ports as streams (remote host), NULL if local */
 };
 
 /* Module state: the harness uses the backend from one thread. */
@@ -225,6 +232,21 @@ static void *lv_open_main(void *arg)
 }
 
 /* Open uri, waiting at most timeout_s; set keepalive on the new connection. */
+/* libvirt's event loop thread: the connection is gone, and so is every stream through it. */
+static void lv_close_cb(virConnectPtr conn, int reason, void *opaque)
+{
+    static const char *const why[] = {"an I/O error", "end of file", "keepalive timeout",
+                                      "a client's close"};
+
+    (void)opaque;
+    if (reason == VIR_CONNECT_CLOSE_REASON_CLIENT) {
+        return; /* ours, on purpose */
+    }
+    log_warn("libvirt: the connection closed (%s)",
+             reason >= 0 && reason < 4 ? why[reason] : "unknown reason");
+    backend_libvirt_stream_conn_closed(conn);
+}
+
 static virConnectPtr lv_open(const char *uri, double timeout_s, char *err, size_t errlen)
 {
     struct lv_open_req *r;
@@ -292,6 +314,9 @@ static virConnectPtr lv_open(const char *uri, double timeout_s, char *err, size_
     lv_open_req_free(r);
     if (c && virConnectSetKeepAlive(c, LV_KEEPALIVE_INTERVAL_S, LV_KEEPALIVE_COUNT) < 0) {
         log_debug("libvirt: no keepalive on %s: %s", uri, virGetLastErrorMessage());
+    }
+    if (c && virConnectRegisterCloseCallback(c, lv_close_cb, NULL, NULL) < 0) {
+        log_debug("libvirt: no close callback on %s: %s", uri, virGetLastErrorMessage());
     }
     return c;
 }
@@ -1212,6 +1237,8 @@ static void lv_guest_free(struct lv_guest *lg)
         return;
     }
     lv_unwatch(lg);
+    backend_libvirt_stream_close(lg->ports);
+    lg->ports = NULL;
     if (lg->dom) {
         virDomainFree(lg->dom);
     }
@@ -1256,6 +1283,9 @@ static int lv_guest_reconnect(struct lv_guest *lg)
     log_info("libvirt (%s): reconnected; domain %s %s", lg->uri, lg->name,
              d ? "still running" : "is gone");
     lv_unwatch(lg);
+    /* Streams do not survive their connection: the session already read EOF on them. */
+    backend_libvirt_stream_close(lg->ports);
+    lg->ports = NULL;
     virDomainFree(lg->dom);
     virConnectClose(lg->conn);
     lg->conn = c;
@@ -1317,11 +1347,27 @@ static int lv_create_surely_failed(void)
              e->code == VIR_ERR_NO_CONNECT || e->code == VIR_ERR_OPERATION_TIMEOUT);
 }
 
+/* The paused domain's serial ports as streams, then run it: nothing it prints is lost. */
+static int lv_open_streams(struct lv_guest *lg, const struct guest_spec *s, char *err,
+                           size_t errlen)
+{
+    if (backend_libvirt_stream_open(lg->conn, lg->dom, s->control_sock, s->console_log,
+                                    &lg->ports, err, errlen) < 0) {
+        return -1;
+    }
+    if (virDomainResume(lg->dom) < 0) {
+        snprintf(err, errlen, "libvirt (%s): cannot resume domain %s: %s", lg->uri, s->name,
+                 virGetLastErrorMessage());
+        return -1;
+    }
+    return 0;
+}
+
 static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
 {
     struct lv_guest *lg = NULL;
     xmlBufferPtr xml = NULL;
-    int registered = 0;
+    int registered = 0, streams;
 
     memset(g, 0, sizeof(*g));
     if (!s->name || strncmp(s->name, LV_NAME_PREFIX, strlen(LV_NAME_PREFIX)) != 0 ||
@@ -1347,7 +1393,15 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     util_strlcpy(lg->uri, lv.uri, sizeof(lg->uri));
     util_strlcpy(lg->qemu_log, s->qemu_log ? s->qemu_log : "", sizeof(lg->qemu_log));
     lg->local = backend_libvirt_uri_is_local(lg->uri);
-    if (domxml_write(s, xml, err, errlen) < 0) {
+    streams = backend_libvirt_uri_needs_upload(lg->uri);
+    if (streams) {
+        char hostlog[PATH_MAX];
+
+        if (util_fmt(hostlog, sizeof(hostlog), LV_LOG_DIR "/%s-console.log", s->name) < 0 ||
+            domxml_write_pty(s, hostlog, xml, err, errlen) < 0) {
+            goto fail;
+        }
+    } else if (domxml_write(s, xml, err, errlen) < 0) {
         goto fail;
     }
     if (registry_add(REG_DOMAIN, s->name, lg->uri) < 0) {
@@ -1358,7 +1412,8 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     backend_libvirt_install_release_hook();
 
     lg->dom = virDomainCreateXML(lv.conn, (const char *)xmlBufferContent(xml),
-                                 VIR_DOMAIN_START_AUTODESTROY);
+                                 VIR_DOMAIN_START_AUTODESTROY |
+                                     (streams ? VIR_DOMAIN_START_PAUSED : 0));
     if (!lg->dom) {
         snprintf(err, errlen, "libvirt (%s): cannot start domain %s: %s", lg->uri, s->name,
                  virGetLastErrorMessage());
@@ -1372,6 +1427,9 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     lg->conn = lv.conn;
     virConnectRef(lg->conn);
     lv_watch(lg);
+    if (streams && lv_open_streams(lg, s, err, errlen) < 0) {
+        goto fail_destroy;
+    }
     lv_find_dut(lg, s);
     if (lg->local) {
         g->pid = lv_local_pid(lg->name, &lg->pid_start);
@@ -1384,6 +1442,11 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     xmlBufferFree(xml);
     return 0;
 
+fail_destroy:
+    if (virDomainDestroy(lg->dom) == 0 || virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+        registry_forget(REG_DOMAIN, s->name);
+        registered = 0;
+    }
 fail:
     if (registered) {
         /* Left registered: the release at exit destroys it if it came to exist after all. */
