@@ -82,6 +82,13 @@ int backend_libvirt_uri_is_local(const char *uri);
  */
 int backend_libvirt_uri_needs_upload(const char *uri);
 
+/*
+ * How the host CPU time of guests on uri was last measured: "/proc/PID/stat",
+ * "virDomainGetCPUStats" (the domain's cgroup) or "virDomainGetInfo cpuTime" (a daemon
+ * without cgroups); "" if not yet.
+ */
+const char *backend_libvirt_cpu_source(const char *uri);
+
 /* KVM on the connected host, as libvirt's domain capabilities say: 1, or 0 with why. */
 int backend_libvirt_kvm_available(char *why, size_t len);
 

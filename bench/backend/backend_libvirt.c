@@ -535,6 +535,41 @@ int backend_libvirt_uri_needs_upload(const char *uri)
     return rc;
 }
 
+/* The machine behind the connection: virNodeGetInfo and the capabilities' <host>. */
+static void lv_node_facts(struct backend_host *out)
+{
+    char vendor[64], model[64];
+    virNodeInfo ni;
+    xmlDocPtr doc = NULL;
+    char *caps;
+
+    if (virNodeGetInfo(lv.conn, &ni) == 0) {
+        util_strlcpy(out->arch, ni.model, sizeof(out->arch));
+        out->cpus = ni.cpus;
+        out->sockets = ni.sockets * ni.nodes;
+        out->cores = ni.cores;
+        out->threads = ni.threads;
+        out->mhz = ni.mhz;
+        out->memory_kib = ni.memory;
+    }
+    caps = virConnectGetCapabilities(lv.conn);
+    if (caps) {
+        doc = xmlReadMemory(caps, (int)strlen(caps), "capabilities.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    }
+    if (doc) {
+        lv_xpath_string(doc, "string(/capabilities/host/cpu/vendor)", vendor, sizeof(vendor));
+        lv_xpath_string(doc, "string(/capabilities/host/cpu/model)", model, sizeof(model));
+        lv_xpath_string(doc, "string(/capabilities/host/uuid)", out->uuid, sizeof(out->uuid));
+        snprintf(out->cpu_model, sizeof(out->cpu_model), "%s%s%s", vendor,
+                 vendor[0] && model[0] ? " " : "", model);
+        util_sanitize(out->cpu_model);
+        util_sanitize(out->uuid);
+        xmlFreeDoc(doc);
+    }
+    free(caps);
+}
+
 int backend_libvirt_host_info(struct backend_host *out)
 {
     unsigned long lib = 0, hv = 0;
@@ -554,7 +589,45 @@ int backend_libvirt_host_info(struct backend_host *out)
     util_strlcpy(out->hostname, host ? host : "", sizeof(out->hostname));
     util_sanitize(out->hostname);
     free(host);
+    lv_node_facts(out);
     return 0;
+}
+
+#define LV_CPU_SOURCES 8
+
+/* Per host URI, how lv_cpu_seconds measured (run.json says which). */
+static struct {
+    char uri[BACKEND_LIBVIRT_URI_MAX];
+    const char *source;
+} lv_cpu_src[LV_CPU_SOURCES];
+
+static void lv_cpu_source_set(const char *uri, const char *source)
+{
+    unsigned i;
+
+    for (i = 0; i < LV_CPU_SOURCES && lv_cpu_src[i].uri[0]; i++) {
+        if (strcmp(lv_cpu_src[i].uri, uri) == 0) {
+            break;
+        }
+    }
+    if (i == LV_CPU_SOURCES) {
+        return; /* more hosts than slots: run.json says "" for the rest */
+    }
+    util_strlcpy(lv_cpu_src[i].uri, uri, sizeof(lv_cpu_src[i].uri));
+    lv_cpu_src[i].source = source;
+}
+
+const char *backend_libvirt_cpu_source(const char *uri)
+{
+    if (!uri || !*uri) {
+        uri = BACKEND_LIBVIRT_DEFAULT_URI;
+    }
+    for (unsigned i = 0; i < LV_CPU_SOURCES && lv_cpu_src[i].uri[0]; i++) {
+        if (strcmp(lv_cpu_src[i].uri, uri) == 0) {
+            return lv_cpu_src[i].source;
+        }
+    }
+    return "";
 }
 
 int backend_libvirt_kvm_available(char *why, size_t len)
@@ -1505,13 +1578,17 @@ static double lv_cpu_seconds(struct guest *g)
     }
     /* Same measure as the QEMU backend: user+system time of the QEMU process. */
     if (g->pid > 0 && util_proc_starttime(g->pid) == lg->pid_start) {
+        lv_cpu_source_set(lg->uri, "/proc/PID/stat");
         return util_proc_cpu_seconds(g->pid);
     }
     memset(&c, 0, sizeof(c));
     if (lv_cpu_stats(lg->dom, &c) == 0) {
+        lv_cpu_source_set(lg->uri, "virDomainGetCPUStats");
         return c.cpu_s;
     }
+    /* A daemon without cgroups has no CPU statistics, but still the process's cpuTime. */
     if (virDomainGetInfo(lg->dom, &info) == 0) {
+        lv_cpu_source_set(lg->uri, "virDomainGetInfo cpuTime");
         return (double)info.cpuTime / 1e9;
     }
     return -1;
