@@ -58,6 +58,10 @@
 #define LV_KEEPALIVE_INTERVAL_S 3
 #define LV_KEEPALIVE_COUNT 3
 #define LV_RECONNECT_INTERVAL_S 1.0
+/* After a lost connection: retry for this long, waiting 0.5 s, 1 s, 2 s ... (at most 8 s). */
+#define LV_RECONNECT_WINDOW_S 30.0
+#define LV_RECONNECT_FIRST_S 0.5
+#define LV_RECONNECT_MAX_S 8.0
 #define LV_POLL_INTERVAL_S 0.5
 #define LV_NAME_PREFIX "pvb-"
 #define LV_GUEST_MAGIC 0x70766c76u
@@ -100,6 +104,7 @@ static struct {
     char uri[BACKEND_LIBVIRT_URI_MAX];
     char pool[64];          /* the run's storage pool on this connection's host, "" if none */
     char pool_dir[PATH_MAX]; /* its folder, as the host sees it */
+    int gave_up;             /* lv_conn_ready spent its window on uri: one try from now on */
 } lv;
 
 /* ---- library set-up ------------------------------------------------------------------------ */
@@ -337,6 +342,7 @@ int backend_libvirt_connect(const char *uri, char *err, size_t errlen)
     }
     if (strcmp(lv.uri, uri) != 0) {
         lv.pool[0] = '\0'; /* another host: its pool, if any, was released or stays registered */
+        lv.gave_up = 0;
     }
     if (lv.conn) {
         virConnectClose(lv.conn);
@@ -382,14 +388,16 @@ int backend_libvirt_describe(char *buf, size_t len)
 }
 
 /*
- * Make sure the shared connection is usable. A connection that died (libvirtd restarted)
- * is reopened, retrying for a while: a restarting daemon takes a few seconds to answer.
+ * Make sure the shared connection is usable. A connection that died (libvirtd restarted,
+ * the network between) is reopened with a growing wait between tries, for
+ * LV_RECONNECT_WINDOW_S: a restarting daemon takes a few seconds to answer; one that stays
+ * away fails what needed it with the reason, and its host alone fails.
  */
 static int lv_conn_ready(char *err, size_t errlen)
 {
-    char uri[BACKEND_LIBVIRT_URI_MAX];
-    double deadline = util_now() + LV_OPEN_TIMEOUT_S;
-    int had = lv.conn != NULL;
+    char uri[BACKEND_LIBVIRT_URI_MAX], last[512];
+    double t0 = util_now(), deadline = t0 + LV_RECONNECT_WINDOW_S, wait = LV_RECONNECT_FIRST_S;
+    int had = lv.conn != NULL, tries = 0;
 
     if (had && virConnectIsAlive(lv.conn) == 1) {
         return 0;
@@ -399,13 +407,27 @@ static int lv_conn_ready(char *err, size_t errlen)
         log_warn("libvirt (%s): the connection was lost; reconnecting", uri);
     }
     for (;;) {
-        if (backend_libvirt_connect(uri, err, errlen) == 0) {
+        tries++;
+        if (backend_libvirt_connect(uri, last, sizeof(last)) == 0) {
+            lv.gave_up = 0;
+            if (had) {
+                log_info("libvirt (%s): reconnected after %.1f s (%d tr%s)", uri, util_now() - t0,
+                         tries, tries == 1 ? "y" : "ies");
+            }
             return 0;
         }
-        if (!had || util_now() + LV_RECONNECT_INTERVAL_S > deadline) {
+        if (!had) {
+            snprintf(err, errlen, "%s", last);
             return -1;
         }
-        usleep((useconds_t)(LV_RECONNECT_INTERVAL_S * 1e6));
+        if (lv.gave_up || util_now() + wait > deadline) {
+            lv.gave_up = 1;
+            snprintf(err, errlen, "host unreachable for %.0f s after the connection was lost (%d "
+                     "tries): %s", util_now() - t0, tries, last);
+            return -1;
+        }
+        usleep((useconds_t)(wait * 1e6));
+        wait = wait * 2 > LV_RECONNECT_MAX_S ? LV_RECONNECT_MAX_S : wait * 2;
     }
 }
 
@@ -729,11 +751,12 @@ static int lv_pool_ensure(char *err, size_t errlen)
     xmlBufferPtr xml = NULL;
     int rc = -1;
 
-    if (lv.pool[0]) {
-        return 0;
-    }
+    /* First the connection: a pool known on a connection that died must be reached again. */
     if (lv_conn_ready(err, errlen) < 0) {
         return -1;
+    }
+    if (lv.pool[0]) {
+        return 0;
     }
     if (!registry_run_id()[0]) {
         snprintf(err, errlen, "libvirt storage: no run id (registry not open)");
@@ -1051,6 +1074,14 @@ static int lv_volume_delete_on(virConnectPtr c, const char *uri, const char *pat
 void backend_libvirt_volume_delete(const char *path)
 {
     if (!path || !*path) {
+        return;
+    }
+    char err[512];
+
+    /* A connection that broke under the guest is reopened: its scratch volume must go now,
+     * or the retry's fresh guest finds the name taken. */
+    if (lv.conn && virConnectIsAlive(lv.conn) != 1 && lv_conn_ready(err, sizeof(err)) < 0) {
+        log_warn("cannot delete volume %s: %s", path, err);
         return;
     }
     if (lv.conn && lv_volume_delete_on(lv.conn, lv.uri, path) == 0) {
