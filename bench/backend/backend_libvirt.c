@@ -1882,3 +1882,97 @@ const struct backend_ops backend_libvirt_ops = {
     .storage_pool = backend_libvirt_pool,
     .storage_release = backend_libvirt_storage_release,
 };
+
+/* ---- what a host offers (pvbench list --connect) -------------------------------------------- */
+
+/* A guest with nothing to boot, held paused: only its QEMU is wanted, to ask for its types. */
+#define LV_PROBE_XML                                                                               \
+    "<domain type='qemu'><name>%s</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>"              \
+    "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"                                \
+    "<controller type='usb' model='none'/><memballoon model='none'/></devices></domain>"
+
+/* 1 if the capabilities list machine type name (alias or canonical) for x86_64. */
+static int lv_has_machine(xmlDocPtr doc, const char *name)
+{
+    char expr[256], out[8];
+
+    snprintf(expr, sizeof(expr),
+             "string(count(/capabilities/guest[arch/@name='x86_64']/arch/machine[text()='%s' "
+             "or @canonical='%s']) > 0)",
+             name, name);
+    lv_xpath_string(doc, expr, out, sizeof(out));
+    return strcmp(out, "true") == 0;
+}
+
+int backend_libvirt_offers(struct backend_offer *out, const char *const *types, unsigned n_types,
+                           char *err, size_t errlen)
+{
+    char name[64], xml[sizeof(LV_PROBE_XML) + 64], *result = NULL, *caps;
+    json_object *reply = NULL, *list = NULL;
+    virDomainPtr dom = NULL;
+    xmlDocPtr doc = NULL;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    for (unsigned i = 0; i < n_types && i < BACKEND_OFFER_TYPES; i++) {
+        out->has_type[i] = -1;
+    }
+    if (!lv.conn) {
+        snprintf(err, errlen, "libvirt: not connected");
+        return -1;
+    }
+    out->kvm = backend_libvirt_kvm_available(out->kvm_reason, sizeof(out->kvm_reason));
+    caps = virConnectGetCapabilities(lv.conn);
+    if (caps) {
+        doc = xmlReadMemory(caps, (int)strlen(caps), "capabilities.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        free(caps);
+    }
+    if (doc) {
+        out->has_pc = lv_has_machine(doc, "pc");
+        out->has_q35 = lv_has_machine(doc, "q35");
+        xmlFreeDoc(doc);
+    }
+    /* QEMU alone knows its device types: a paused, empty guest of ours answers for it. */
+    snprintf(name, sizeof(name), LV_NAME_PREFIX "list-%d-%ld", (int)getpid(), (long)time(NULL));
+    snprintf(xml, sizeof(xml), LV_PROBE_XML, name);
+    dom = virDomainCreateXML(lv.conn, xml, VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY);
+    if (!dom) {
+        snprintf(err, errlen, "libvirt (%s): cannot start a paused guest to ask QEMU: %s", lv.uri,
+                 virGetLastErrorMessage());
+        return -1;
+    }
+    if (virDomainQemuMonitorCommand(dom, "{\"execute\":\"qom-list-types\"}", &result, 0) < 0) {
+        snprintf(err, errlen, "libvirt (%s): QEMU's type list: %s", lv.uri,
+                 virGetLastErrorMessage());
+        goto out;
+    }
+    reply = json_tokener_parse(result);
+    if (!reply || !json_object_object_get_ex(reply, "return", &list) ||
+        !json_object_is_type(list, json_type_array)) {
+        snprintf(err, errlen, "libvirt (%s): QEMU's type list is not a QMP answer", lv.uri);
+        goto out;
+    }
+    for (unsigned i = 0; i < n_types && i < BACKEND_OFFER_TYPES; i++) {
+        out->has_type[i] = 0;
+        for (size_t k = 0; k < json_object_array_length(list); k++) {
+            json_object *t = json_object_array_get_idx(list, k), *nm;
+
+            if (json_object_object_get_ex(t, "name", &nm) &&
+                strcmp(json_object_get_string(nm), types[i]) == 0) {
+                out->has_type[i] = 1;
+                break;
+            }
+        }
+    }
+    rc = 0;
+out:
+    json_object_put(reply);
+    free(result);
+    if (virDomainDestroy(dom) < 0) {
+        log_warn("libvirt (%s): cannot destroy the probe guest %s (its connection's end does): %s",
+                 lv.uri, name, virGetLastErrorMessage());
+    }
+    virDomainFree(dom);
+    return rc;
+}
