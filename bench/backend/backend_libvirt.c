@@ -105,6 +105,7 @@ static struct {
     char pool[64];          /* the run's storage pool on this connection's host, "" if none */
     char pool_dir[PATH_MAX]; /* its folder, as the host sees it */
     int gave_up;             /* lv_conn_ready spent its window on uri: one try from now on */
+    double lost_at;          /* when it began to try, for the reason it gives */
 } lv;
 
 /* ---- library set-up ------------------------------------------------------------------------ */
@@ -405,6 +406,9 @@ static int lv_conn_ready(char *err, size_t errlen)
     util_strlcpy(uri, lv.uri[0] ? lv.uri : BACKEND_LIBVIRT_DEFAULT_URI, sizeof(uri));
     if (had) {
         log_warn("libvirt (%s): the connection was lost; reconnecting", uri);
+        if (!lv.gave_up) {
+            lv.lost_at = t0;
+        }
     }
     for (;;) {
         tries++;
@@ -422,8 +426,8 @@ static int lv_conn_ready(char *err, size_t errlen)
         }
         if (lv.gave_up || util_now() + wait > deadline) {
             lv.gave_up = 1;
-            snprintf(err, errlen, "host unreachable for %.0f s after the connection was lost (%d "
-                     "tries): %s", util_now() - t0, tries, last);
+            snprintf(err, errlen, "host unreachable for %.0f s after the connection was lost: %s",
+                     util_now() - lv.lost_at, last);
             return -1;
         }
         usleep((useconds_t)(wait * 1e6));
