@@ -286,7 +286,7 @@ static int cmd_run(int argc, char **argv)
 
 /* ---- pvbench list -------------------------------------------------------------------------- */
 
-enum { LIST_OPT_MODULES = 'm', LIST_OPT_CMDLINE = 'c' };
+enum { LIST_OPT_MODULES = 'm', LIST_OPT_CMDLINE = 'c', LIST_OPT_CONNECT = 'C' };
 
 static const struct cli_opt main_list_opts[] = {
     {"modules", 0, NULL,
@@ -295,13 +295,17 @@ static const struct cli_opt main_list_opts[] = {
     {"cmdline", 0, NULL,
      "only the guest kernel command line every configuration gets (scripts/measure-boot)",
      LIST_OPT_CMDLINE, NULL},
+    {"connect", 0, "URI",
+     "what the libvirt host at URI offers instead: its accelerator, machine types and which "
+     "device models its QEMU has (a paused empty guest is started and destroyed to ask QEMU)",
+     LIST_OPT_CONNECT, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
 static const struct cli_spec main_list_cli = {
     .name = "list",
     .summary = "list the device models, workloads and metrics pvbench knows",
-    .synopsis = "[--modules | --cmdline]",
+    .synopsis = "[--modules | --cmdline | --connect URI]",
     .description = "Prints the device model table (class, kind, bus, machine types, guest "
                    "driver) and the\nworkload table; scenario keys devices and workloads take "
                    "these names.",
@@ -327,19 +331,70 @@ static void main_list_modules(void)
     }
 }
 
+/* pvbench list --connect URI: the host's side of the device table. */
+static int main_list_host(const char *uri)
+{
+    const char *types[BACKEND_OFFER_TYPES];
+    struct backend_offer off;
+    struct backend_host h;
+    char err[512];
+    unsigned n = devmodel_count() < BACKEND_OFFER_TYPES ? devmodel_count() : BACKEND_OFFER_TYPES;
+    int rc;
+
+    if (backend_libvirt_connect(uri, err, sizeof(err)) < 0) {
+        log_err("%s", err);
+        return PVB_EXIT_FAILED;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        types[i] = devmodel_at(i)->qemu_device;
+    }
+    rc = backend_libvirt_offers(&off, types, n, err, sizeof(err));
+    if (backend_libvirt_host_info(&h) == 0) {
+        printf("host %s: libvirt %s, QEMU %s, %s, %u CPUs (%s)\n", h.hostname, h.libvirt_version,
+               h.qemu_version, h.cpu_model[0] ? h.cpu_model : "CPU model unknown", h.cpus,
+               h.arch);
+    }
+    if (off.kvm) {
+        printf("accelerator: kvm\n");
+    } else {
+        printf("accelerator: tcg only (%s)\n", off.kvm_reason);
+    }
+    printf("machine types: pc %s, q35 %s\n", off.has_pc ? "yes" : "no",
+           off.has_q35 ? "yes" : "no");
+    printf("device models:\n  %-12s %-16s %s\n", "name", "QEMU device", "on this host");
+    for (unsigned i = 0; i < n; i++) {
+        const struct devmodel *m = devmodel_at(i);
+
+        printf("  %-12s %-16s %s\n", m->name, m->qemu_device,
+               off.has_type[i] == 1 ? "yes" : off.has_type[i] == 0 ? "no" : "unknown");
+    }
+    if (rc < 0) {
+        log_err("%s", err);
+    }
+    backend_libvirt_disconnect();
+    return rc < 0 ? PVB_EXIT_FAILED : PVB_EXIT_OK;
+}
+
 static int cmd_list(int argc, char **argv)
 {
     struct cli c;
     int id, only = 0;
+    const char *uri = NULL;
 
     if (cli_start(&c, &main_list_cli, argc, argv) < 0) {
         return PVB_EXIT_USAGE;
     }
     while ((id = cli_next(&c)) >= 0) {
         only = id;
+        if (id == LIST_OPT_CONNECT) {
+            uri = c.arg;
+        }
     }
     if (id != CLI_END) {
         return cli_exit_code(id);
+    }
+    if (uri && c.ind == argc) {
+        return main_list_host(uri);
     }
     if (c.ind < argc) {
         log_err("list: unexpected argument '%s'", argv[c.ind]);

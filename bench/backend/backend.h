@@ -111,6 +111,31 @@ int backend_libvirt_uri_is_local(const char *uri);
  */
 int backend_libvirt_uri_needs_upload(const char *uri);
 
+/*
+ * How the host CPU time of guests on uri was last measured: "/proc/PID/stat",
+ * "virDomainGetCPUStats" (the domain's cgroup) or "virDomainGetInfo cpuTime" (a daemon
+ * without cgroups); "" if not yet.
+ */
+const char *backend_libvirt_cpu_source(const char *uri);
+
+#define BACKEND_OFFER_TYPES 32
+
+/* What a connected host offers guests (pvbench list --connect). */
+struct backend_offer {
+    int kvm; /* 1: KVM; 0: not, kvm_reason says why */
+    char kvm_reason[256];
+    int has_pc, has_q35;                /* the machine types, from the capabilities */
+    int has_type[BACKEND_OFFER_TYPES]; /* per asked QEMU device type: 1, 0, -1 unknown */
+};
+
+/*
+ * Ask the connected host: KVM, machine types, and which of types (QEMU -device names, at
+ * most BACKEND_OFFER_TYPES) its QEMU has, from qom-list-types of a paused empty guest that
+ * is destroyed at once. 0, or -1 with err (the fields known so far are still filled).
+ */
+int backend_libvirt_offers(struct backend_offer *out, const char *const *types, unsigned n_types,
+                           char *err, size_t errlen) __attribute__((warn_unused_result));
+
 /* KVM on the connected host, as libvirt's domain capabilities say: 1, or 0 with why. */
 int backend_libvirt_kvm_available(char *why, size_t len);
 

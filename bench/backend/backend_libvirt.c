@@ -20,6 +20,11 @@
  *   scratch disk become volumes of a directory pool "pvb-<run id>" the run defines on that
  *   host, filled through virStorageVolUpload; pool and volumes are registered (REG_POOL,
  *   REG_VOLUME) and deleted at the end, or by `pvbench cleanup` after a crash.
+ * - Nor can it reach the harness's Unix socket or write its console log: there both serial
+ *   ports are ptys, opened as libvirt streams (backend_libvirt_stream.c) while the domain is
+ *   still paused (a pty drops what is written while nobody holds it), then resumed. A local
+ *   URI keeps the Unix socket and the console file, as before. The close callback of every
+ *   connection shuts the streams' sockets, so a broken connection loses the job at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +49,7 @@
 #include <libxml/xpath.h>
 
 #include "backend.h"
+#include "backend_libvirt_stream.h"
 #include "domxml.h"
 #include "kvmstats.h"
 #include "qmp.h"
@@ -54,6 +60,10 @@
 #define LV_KEEPALIVE_INTERVAL_S 3
 #define LV_KEEPALIVE_COUNT 3
 #define LV_RECONNECT_INTERVAL_S 1.0
+/* After a lost connection: retry for this long, waiting 0.5 s, 1 s, 2 s ... (at most 8 s). */
+#define LV_RECONNECT_WINDOW_S 30.0
+#define LV_RECONNECT_FIRST_S 0.5
+#define LV_RECONNECT_MAX_S 8.0
 #define LV_POLL_INTERVAL_S 0.5
 #define LV_NAME_PREFIX "pvb-"
 #define LV_GUEST_MAGIC 0x70766c76u
@@ -87,6 +97,7 @@ struct lv_guest {
     char qemu_log[PATH_MAX];
     char blk_dev[32];
     char net_dev[64];
+    struct lv_ports *ports; /* the serial ports as streams (remote host), NULL if local */
 };
 
 /* Module state: the harness uses the backend from one thread. */
@@ -96,6 +107,8 @@ static struct {
     char uri[BACKEND_LIBVIRT_URI_MAX];
     char pool[64];          /* the run's storage pool on this connection's host, "" if none */
     char pool_dir[PATH_MAX]; /* its folder, as the host sees it */
+    int gave_up;             /* lv_conn_ready spent its window on uri: one try from now on */
+    double lost_at;          /* when it began to try, for the reason it gives */
 } lv;
 
 /* ---- library set-up ------------------------------------------------------------------------ */
@@ -228,6 +241,21 @@ static void *lv_open_main(void *arg)
 }
 
 /* Open uri, waiting at most timeout_s; set keepalive on the new connection. */
+/* libvirt's event loop thread: the connection is gone, and so is every stream through it. */
+static void lv_close_cb(virConnectPtr conn, int reason, void *opaque)
+{
+    static const char *const why[] = {"an I/O error", "end of file", "keepalive timeout",
+                                      "a client's close"};
+
+    (void)opaque;
+    if (reason == VIR_CONNECT_CLOSE_REASON_CLIENT) {
+        return; /* ours, on purpose */
+    }
+    log_warn("libvirt: the connection closed (%s)",
+             reason >= 0 && reason < 4 ? why[reason] : "unknown reason");
+    backend_libvirt_stream_conn_closed(conn);
+}
+
 static virConnectPtr lv_open(const char *uri, double timeout_s, char *err, size_t errlen)
 {
     struct lv_open_req *r;
@@ -296,6 +324,9 @@ static virConnectPtr lv_open(const char *uri, double timeout_s, char *err, size_
     if (c && virConnectSetKeepAlive(c, LV_KEEPALIVE_INTERVAL_S, LV_KEEPALIVE_COUNT) < 0) {
         log_debug("libvirt: no keepalive on %s: %s", uri, virGetLastErrorMessage());
     }
+    if (c && virConnectRegisterCloseCallback(c, lv_close_cb, NULL, NULL) < 0) {
+        log_debug("libvirt: no close callback on %s: %s", uri, virGetLastErrorMessage());
+    }
     return c;
 }
 
@@ -315,6 +346,7 @@ int backend_libvirt_connect(const char *uri, char *err, size_t errlen)
     }
     if (strcmp(lv.uri, uri) != 0) {
         lv.pool[0] = '\0'; /* another host: its pool, if any, was released or stays registered */
+        lv.gave_up = 0;
     }
     if (lv.conn) {
         virConnectClose(lv.conn);
@@ -360,14 +392,16 @@ int backend_libvirt_describe(char *buf, size_t len)
 }
 
 /*
- * Make sure the shared connection is usable. A connection that died (libvirtd restarted)
- * is reopened, retrying for a while: a restarting daemon takes a few seconds to answer.
+ * Make sure the shared connection is usable. A connection that died (libvirtd restarted,
+ * the network between) is reopened with a growing wait between tries, for
+ * LV_RECONNECT_WINDOW_S: a restarting daemon takes a few seconds to answer; one that stays
+ * away fails what needed it with the reason, and its host alone fails.
  */
 static int lv_conn_ready(char *err, size_t errlen)
 {
-    char uri[BACKEND_LIBVIRT_URI_MAX];
-    double deadline = util_now() + LV_OPEN_TIMEOUT_S;
-    int had = lv.conn != NULL;
+    char uri[BACKEND_LIBVIRT_URI_MAX], last[512];
+    double t0 = util_now(), deadline = t0 + LV_RECONNECT_WINDOW_S, wait = LV_RECONNECT_FIRST_S;
+    int had = lv.conn != NULL, tries = 0;
 
     if (had && virConnectIsAlive(lv.conn) == 1) {
         return 0;
@@ -375,15 +409,32 @@ static int lv_conn_ready(char *err, size_t errlen)
     util_strlcpy(uri, lv.uri[0] ? lv.uri : BACKEND_LIBVIRT_DEFAULT_URI, sizeof(uri));
     if (had) {
         log_warn("libvirt (%s): the connection was lost; reconnecting", uri);
+        if (!lv.gave_up) {
+            lv.lost_at = t0;
+        }
     }
     for (;;) {
-        if (backend_libvirt_connect(uri, err, errlen) == 0) {
+        tries++;
+        if (backend_libvirt_connect(uri, last, sizeof(last)) == 0) {
+            lv.gave_up = 0;
+            if (had) {
+                log_info("libvirt (%s): reconnected after %.1f s (%d tr%s)", uri, util_now() - t0,
+                         tries, tries == 1 ? "y" : "ies");
+            }
             return 0;
         }
-        if (!had || util_now() + LV_RECONNECT_INTERVAL_S > deadline) {
+        if (!had) {
+            snprintf(err, errlen, "%s", last);
             return -1;
         }
-        usleep((useconds_t)(LV_RECONNECT_INTERVAL_S * 1e6));
+        if (lv.gave_up || util_now() + wait > deadline) {
+            lv.gave_up = 1;
+            snprintf(err, errlen, "host unreachable for %.0f s after the connection was lost: %s",
+                     util_now() - lv.lost_at, last);
+            return -1;
+        }
+        usleep((useconds_t)(wait * 1e6));
+        wait = wait * 2 > LV_RECONNECT_MAX_S ? LV_RECONNECT_MAX_S : wait * 2;
     }
 }
 
@@ -513,6 +564,41 @@ int backend_libvirt_uri_needs_upload(const char *uri)
     return rc;
 }
 
+/* The machine behind the connection: virNodeGetInfo and the capabilities' <host>. */
+static void lv_node_facts(struct backend_host *out)
+{
+    char vendor[64], model[64];
+    virNodeInfo ni;
+    xmlDocPtr doc = NULL;
+    char *caps;
+
+    if (virNodeGetInfo(lv.conn, &ni) == 0) {
+        util_strlcpy(out->arch, ni.model, sizeof(out->arch));
+        out->cpus = ni.cpus;
+        out->sockets = ni.sockets * ni.nodes;
+        out->cores = ni.cores;
+        out->threads = ni.threads;
+        out->mhz = ni.mhz;
+        out->memory_kib = ni.memory;
+    }
+    caps = virConnectGetCapabilities(lv.conn);
+    if (caps) {
+        doc = xmlReadMemory(caps, (int)strlen(caps), "capabilities.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    }
+    if (doc) {
+        lv_xpath_string(doc, "string(/capabilities/host/cpu/vendor)", vendor, sizeof(vendor));
+        lv_xpath_string(doc, "string(/capabilities/host/cpu/model)", model, sizeof(model));
+        lv_xpath_string(doc, "string(/capabilities/host/uuid)", out->uuid, sizeof(out->uuid));
+        snprintf(out->cpu_model, sizeof(out->cpu_model), "%s%s%s", vendor,
+                 vendor[0] && model[0] ? " " : "", model);
+        util_sanitize(out->cpu_model);
+        util_sanitize(out->uuid);
+        xmlFreeDoc(doc);
+    }
+    free(caps);
+}
+
 int backend_libvirt_host_info(struct backend_host *out)
 {
     unsigned long lib = 0, hv = 0;
@@ -532,7 +618,45 @@ int backend_libvirt_host_info(struct backend_host *out)
     util_strlcpy(out->hostname, host ? host : "", sizeof(out->hostname));
     util_sanitize(out->hostname);
     free(host);
+    lv_node_facts(out);
     return 0;
+}
+
+#define LV_CPU_SOURCES 8
+
+/* Per host URI, how lv_cpu_seconds measured (run.json says which). */
+static struct {
+    char uri[BACKEND_LIBVIRT_URI_MAX];
+    const char *source;
+} lv_cpu_src[LV_CPU_SOURCES];
+
+static void lv_cpu_source_set(const char *uri, const char *source)
+{
+    unsigned i;
+
+    for (i = 0; i < LV_CPU_SOURCES && lv_cpu_src[i].uri[0]; i++) {
+        if (strcmp(lv_cpu_src[i].uri, uri) == 0) {
+            break;
+        }
+    }
+    if (i == LV_CPU_SOURCES) {
+        return; /* more hosts than slots: run.json says "" for the rest */
+    }
+    util_strlcpy(lv_cpu_src[i].uri, uri, sizeof(lv_cpu_src[i].uri));
+    lv_cpu_src[i].source = source;
+}
+
+const char *backend_libvirt_cpu_source(const char *uri)
+{
+    if (!uri || !*uri) {
+        uri = BACKEND_LIBVIRT_DEFAULT_URI;
+    }
+    for (unsigned i = 0; i < LV_CPU_SOURCES && lv_cpu_src[i].uri[0]; i++) {
+        if (strcmp(lv_cpu_src[i].uri, uri) == 0) {
+            return lv_cpu_src[i].source;
+        }
+    }
+    return "";
 }
 
 int backend_libvirt_kvm_available(char *why, size_t len)
@@ -634,11 +758,12 @@ static int lv_pool_ensure(char *err, size_t errlen)
     xmlBufferPtr xml = NULL;
     int rc = -1;
 
-    if (lv.pool[0]) {
-        return 0;
-    }
+    /* First the connection: a pool known on a connection that died must be reached again. */
     if (lv_conn_ready(err, errlen) < 0) {
         return -1;
+    }
+    if (lv.pool[0]) {
+        return 0;
     }
     if (!registry_run_id()[0]) {
         snprintf(err, errlen, "libvirt storage: no run id (registry not open)");
@@ -958,6 +1083,14 @@ void backend_libvirt_volume_delete(const char *path)
     if (!path || !*path) {
         return;
     }
+    char err[512];
+
+    /* A connection that broke under the guest is reopened: its scratch volume must go now,
+     * or the retry's fresh guest finds the name taken. */
+    if (lv.conn && virConnectIsAlive(lv.conn) != 1 && lv_conn_ready(err, sizeof(err)) < 0) {
+        log_warn("cannot delete volume %s: %s", path, err);
+        return;
+    }
     if (lv.conn && lv_volume_delete_on(lv.conn, lv.uri, path) == 0) {
         registry_forget(REG_VOLUME, path);
     }
@@ -1215,6 +1348,8 @@ static void lv_guest_free(struct lv_guest *lg)
         return;
     }
     lv_unwatch(lg);
+    backend_libvirt_stream_close(lg->ports);
+    lg->ports = NULL;
     if (lg->dom) {
         virDomainFree(lg->dom);
     }
@@ -1259,6 +1394,9 @@ static int lv_guest_reconnect(struct lv_guest *lg)
     log_info("libvirt (%s): reconnected; domain %s %s", lg->uri, lg->name,
              d ? "still running" : "is gone");
     lv_unwatch(lg);
+    /* Streams do not survive their connection: the session already read EOF on them. */
+    backend_libvirt_stream_close(lg->ports);
+    lg->ports = NULL;
     virDomainFree(lg->dom);
     virConnectClose(lg->conn);
     lg->conn = c;
@@ -1320,11 +1458,27 @@ static int lv_create_surely_failed(void)
              e->code == VIR_ERR_NO_CONNECT || e->code == VIR_ERR_OPERATION_TIMEOUT);
 }
 
+/* The paused domain's serial ports as streams, then run it: nothing it prints is lost. */
+static int lv_open_streams(struct lv_guest *lg, const struct guest_spec *s, char *err,
+                           size_t errlen)
+{
+    if (backend_libvirt_stream_open(lg->conn, lg->dom, s->control_sock, s->console_log,
+                                    &lg->ports, err, errlen) < 0) {
+        return -1;
+    }
+    if (virDomainResume(lg->dom) < 0) {
+        snprintf(err, errlen, "libvirt (%s): cannot resume domain %s: %s", lg->uri, s->name,
+                 virGetLastErrorMessage());
+        return -1;
+    }
+    return 0;
+}
+
 static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size_t errlen)
 {
     struct lv_guest *lg = NULL;
     xmlBufferPtr xml = NULL;
-    int registered = 0;
+    int registered = 0, streams;
 
     memset(g, 0, sizeof(*g));
     if (!s->name || strncmp(s->name, LV_NAME_PREFIX, strlen(LV_NAME_PREFIX)) != 0 ||
@@ -1351,7 +1505,15 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     util_strlcpy(lg->qemu_log, s->qemu_log ? s->qemu_log : "", sizeof(lg->qemu_log));
     lg->local = backend_libvirt_uri_is_local(lg->uri);
     lg->kvm = s->accel && strcmp(s->accel, "kvm") == 0;
-    if (domxml_write(s, xml, err, errlen) < 0) {
+    streams = backend_libvirt_uri_needs_upload(lg->uri);
+    if (streams) {
+        char hostlog[PATH_MAX];
+
+        if (util_fmt(hostlog, sizeof(hostlog), LV_LOG_DIR "/%s-console.log", s->name) < 0 ||
+            domxml_write_pty(s, hostlog, xml, err, errlen) < 0) {
+            goto fail;
+        }
+    } else if (domxml_write(s, xml, err, errlen) < 0) {
         goto fail;
     }
     if (registry_add(REG_DOMAIN, s->name, lg->uri) < 0) {
@@ -1362,7 +1524,8 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     backend_libvirt_install_release_hook();
 
     lg->dom = virDomainCreateXML(lv.conn, (const char *)xmlBufferContent(xml),
-                                 VIR_DOMAIN_START_AUTODESTROY);
+                                 VIR_DOMAIN_START_AUTODESTROY |
+                                     (streams ? VIR_DOMAIN_START_PAUSED : 0));
     if (!lg->dom) {
         snprintf(err, errlen, "libvirt (%s): cannot start domain %s: %s", lg->uri, s->name,
                  virGetLastErrorMessage());
@@ -1376,6 +1539,9 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     lg->conn = lv.conn;
     virConnectRef(lg->conn);
     lv_watch(lg);
+    if (streams && lv_open_streams(lg, s, err, errlen) < 0) {
+        goto fail_destroy;
+    }
     lv_find_dut(lg, s);
     if (lg->local) {
         g->pid = lv_local_pid(lg->name, &lg->pid_start);
@@ -1388,6 +1554,11 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     xmlBufferFree(xml);
     return 0;
 
+fail_destroy:
+    if (virDomainDestroy(lg->dom) == 0 || virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+        registry_forget(REG_DOMAIN, s->name);
+        registered = 0;
+    }
 fail:
     if (registered) {
         /* Left registered: the release at exit destroys it if it came to exist after all. */
@@ -1446,13 +1617,17 @@ static double lv_cpu_seconds(struct guest *g)
     }
     /* Same measure as the QEMU backend: user+system time of the QEMU process. */
     if (g->pid > 0 && util_proc_starttime(g->pid) == lg->pid_start) {
+        lv_cpu_source_set(lg->uri, "/proc/PID/stat");
         return util_proc_cpu_seconds(g->pid);
     }
     memset(&c, 0, sizeof(c));
     if (lv_cpu_stats(lg->dom, &c) == 0) {
+        lv_cpu_source_set(lg->uri, "virDomainGetCPUStats");
         return c.cpu_s;
     }
+    /* A daemon without cgroups has no CPU statistics, but still the process's cpuTime. */
     if (virDomainGetInfo(lg->dom, &info) == 0) {
+        lv_cpu_source_set(lg->uri, "virDomainGetInfo cpuTime");
         return (double)info.cpuTime / 1e9;
     }
     return -1;
@@ -1759,3 +1934,97 @@ const struct backend_ops backend_libvirt_ops = {
     .storage_pool = backend_libvirt_pool,
     .storage_release = backend_libvirt_storage_release,
 };
+
+/* ---- what a host offers (pvbench list --connect) -------------------------------------------- */
+
+/* A guest with nothing to boot, held paused: only its QEMU is wanted, to ask for its types. */
+#define LV_PROBE_XML                                                                               \
+    "<domain type='qemu'><name>%s</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>"              \
+    "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"                                \
+    "<controller type='usb' model='none'/><memballoon model='none'/></devices></domain>"
+
+/* 1 if the capabilities list machine type name (alias or canonical) for x86_64. */
+static int lv_has_machine(xmlDocPtr doc, const char *name)
+{
+    char expr[256], out[8];
+
+    snprintf(expr, sizeof(expr),
+             "string(count(/capabilities/guest[arch/@name='x86_64']/arch/machine[text()='%s' "
+             "or @canonical='%s']) > 0)",
+             name, name);
+    lv_xpath_string(doc, expr, out, sizeof(out));
+    return strcmp(out, "true") == 0;
+}
+
+int backend_libvirt_offers(struct backend_offer *out, const char *const *types, unsigned n_types,
+                           char *err, size_t errlen)
+{
+    char name[64], xml[sizeof(LV_PROBE_XML) + 64], *result = NULL, *caps;
+    json_object *reply = NULL, *list = NULL;
+    virDomainPtr dom = NULL;
+    xmlDocPtr doc = NULL;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    for (unsigned i = 0; i < n_types && i < BACKEND_OFFER_TYPES; i++) {
+        out->has_type[i] = -1;
+    }
+    if (!lv.conn) {
+        snprintf(err, errlen, "libvirt: not connected");
+        return -1;
+    }
+    out->kvm = backend_libvirt_kvm_available(out->kvm_reason, sizeof(out->kvm_reason));
+    caps = virConnectGetCapabilities(lv.conn);
+    if (caps) {
+        doc = xmlReadMemory(caps, (int)strlen(caps), "capabilities.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        free(caps);
+    }
+    if (doc) {
+        out->has_pc = lv_has_machine(doc, "pc");
+        out->has_q35 = lv_has_machine(doc, "q35");
+        xmlFreeDoc(doc);
+    }
+    /* QEMU alone knows its device types: a paused, empty guest of ours answers for it. */
+    snprintf(name, sizeof(name), LV_NAME_PREFIX "list-%d-%ld", (int)getpid(), (long)time(NULL));
+    snprintf(xml, sizeof(xml), LV_PROBE_XML, name);
+    dom = virDomainCreateXML(lv.conn, xml, VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY);
+    if (!dom) {
+        snprintf(err, errlen, "libvirt (%s): cannot start a paused guest to ask QEMU: %s", lv.uri,
+                 virGetLastErrorMessage());
+        return -1;
+    }
+    if (virDomainQemuMonitorCommand(dom, "{\"execute\":\"qom-list-types\"}", &result, 0) < 0) {
+        snprintf(err, errlen, "libvirt (%s): QEMU's type list: %s", lv.uri,
+                 virGetLastErrorMessage());
+        goto out;
+    }
+    reply = json_tokener_parse(result);
+    if (!reply || !json_object_object_get_ex(reply, "return", &list) ||
+        !json_object_is_type(list, json_type_array)) {
+        snprintf(err, errlen, "libvirt (%s): QEMU's type list is not a QMP answer", lv.uri);
+        goto out;
+    }
+    for (unsigned i = 0; i < n_types && i < BACKEND_OFFER_TYPES; i++) {
+        out->has_type[i] = 0;
+        for (size_t k = 0; k < json_object_array_length(list); k++) {
+            json_object *t = json_object_array_get_idx(list, k), *nm;
+
+            if (json_object_object_get_ex(t, "name", &nm) &&
+                strcmp(json_object_get_string(nm), types[i]) == 0) {
+                out->has_type[i] = 1;
+                break;
+            }
+        }
+    }
+    rc = 0;
+out:
+    json_object_put(reply);
+    free(result);
+    if (virDomainDestroy(dom) < 0) {
+        log_warn("libvirt (%s): cannot destroy the probe guest %s (its connection's end does): %s",
+                 lv.uri, name, virGetLastErrorMessage());
+    }
+    virDomainFree(dom);
+    return rc;
+}

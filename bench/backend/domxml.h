@@ -22,6 +22,14 @@
 int domxml_write(const struct guest_spec *spec, xmlBufferPtr out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/*
+ * The same domain with both serial ports as ptys, which the harness opens as libvirt streams
+ * (a host that cannot see the harness's files): spec's console_log and control_sock are then
+ * unused. console_log, when not NULL, is a file on the host's side that also receives ttyS0.
+ */
+int domxml_write_pty(const struct guest_spec *spec, const char *console_log, xmlBufferPtr out,
+                     char *err, size_t errlen) __attribute__((warn_unused_result));
+
 /* The <target dev=> given to the disk under test ("hda", "sda", "vda"), NULL if not a disk. */
 const char *domxml_dut_target_dev(const struct devmodel *m);
 

@@ -280,11 +280,39 @@ int registry_release(enum registry_kind kind, const char *id, const char *arg, d
 
 void registry_release_all(void)
 {
+    struct reg_entry *left = n_entries ? calloc(n_entries, sizeof(*left)) : NULL;
+    size_t n_left = 0;
+
     while (n_entries > 0) {
         struct reg_entry e = entries[n_entries - 1];
-        registry_release(e.kind, e.id, e.arg, 3.0);
+        int rc = registry_release(e.kind, e.id, e.arg, 3.0);
+
         n_entries--;
+        /* What lives on another host that could not be reached stays for `pvbench cleanup`. */
+        if (rc < 0 && left && (e.kind == REG_DOMAIN || e.kind == REG_VOLUME || e.kind == REG_POOL)) {
+            left[n_left++] = e;
+        }
     }
+    if (n_left > 0 && reg_path[0]) {
+        /* Back in their order of registration: pools after their volumes on release. */
+        for (size_t i = 0; i < n_left; i++) {
+            entries[i] = left[n_left - 1 - i];
+        }
+        n_entries = n_left;
+        if (registry_save() == 0) {
+            log_warn("%zu libvirt object%s could not be released; `pvbench cleanup` tries again",
+                     n_left, n_left == 1 ? "" : "s");
+            n_entries = 0;
+            reg_path[0] = '\0';
+            free(left);
+            free(entries);
+            entries = NULL;
+            cap_entries = 0;
+            return;
+        }
+        n_entries = 0;
+    }
+    free(left);
     if (reg_path[0]) {
         unlink(reg_path);
         reg_path[0] = '\0';

@@ -102,6 +102,13 @@ struct backend_host {
     char hostname[256];
     char libvirt_version[32]; /* the daemon's, "9.0.0" */
     char qemu_version[32];    /* the hypervisor's, "7.2.22" */
+    /* The machine itself, as the far side says (virNodeGetInfo, the capabilities XML);
+     * "" / 0 where it does not. */
+    char cpu_model[128]; /* "Broadwell", vendor first when known: "Intel Broadwell" */
+    char arch[32];
+    char uuid[40]; /* the host's UUID: two URIs of one machine share it */
+    unsigned cpus, sockets, cores, threads, mhz;
+    unsigned long long memory_kib;
 };
 
 struct backend_ops {

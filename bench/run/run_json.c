@@ -113,6 +113,58 @@ static json_object *run_json_nested(const struct run_ctx *r)
     return nested < 0 ? NULL : json_object_new_boolean(nested);
 }
 
+static json_object *run_json_count(unsigned long long v)
+{
+    return v ? json_object_new_int64((int64_t)v) : NULL;
+}
+
+/*
+ * A host's machine: what its libvirt says (remote or not), or this machine's own for the
+ * other backends. The kernel only where it is this machine's: libvirt has no call for the
+ * far side's, so a remote host's is null. host_cpu_source: how host CPU per operation was read.
+ */
+static json_object *run_json_host_facts(const struct run_host *hs, int lv)
+{
+    json_object *o = json_object_new_object();
+    struct utsname un;
+    char cpu[256];
+    const char *src;
+
+    if (!lv) {
+        host_cpu_model(cpu, sizeof(cpu));
+        uname(&un);
+        json_object_object_add(o, "cpu_model", json_object_new_string(cpu));
+        json_object_object_add(o, "cpus",
+                               json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
+        json_object_object_add(o, "kernel", json_object_new_string(un.release));
+        json_object_object_add(o, "host_cpu_source",
+                               json_object_new_string("/proc/PID/stat"));
+        return o;
+    }
+    json_object_object_add(o, "cpu_model", hs->info.cpu_model[0]
+                                               ? json_object_new_string(hs->info.cpu_model)
+                                               : NULL);
+    json_object_object_add(o, "arch", hs->info.arch[0] ? json_object_new_string(hs->info.arch)
+                                                       : NULL);
+    json_object_object_add(o, "cpus", run_json_count(hs->info.cpus));
+    json_object_object_add(o, "sockets", run_json_count(hs->info.sockets));
+    json_object_object_add(o, "cores_per_socket", run_json_count(hs->info.cores));
+    json_object_object_add(o, "threads_per_core", run_json_count(hs->info.threads));
+    json_object_object_add(o, "mhz", run_json_count(hs->info.mhz));
+    json_object_object_add(o, "memory_kib", run_json_count(hs->info.memory_kib));
+    json_object_object_add(o, "uuid", hs->info.uuid[0] ? json_object_new_string(hs->info.uuid)
+                                                       : NULL);
+    if (hs->local) {
+        uname(&un);
+        json_object_object_add(o, "kernel", json_object_new_string(un.release));
+    } else {
+        json_object_object_add(o, "kernel", NULL);
+    }
+    src = backend_libvirt_cpu_source(hs->uri);
+    json_object_object_add(o, "host_cpu_source", src[0] ? json_object_new_string(src) : NULL);
+    return o;
+}
+
 /* run.json "hosts": where each host's configurations ran. */
 static json_object *run_json_hosts(const struct run_ctx *r)
 {
@@ -145,6 +197,7 @@ static json_object *run_json_hosts(const struct run_ctx *r)
         json_object_object_add(acc, "probe", run_json_probe(&hs->kvm_probe));
         json_object_object_add(o, "accelerator", acc);
         json_object_object_add(o, "local", json_object_new_boolean(hs->local));
+        json_object_object_add(o, "facts", run_json_host_facts(hs, lv));
         json_object_object_add(o, "storage", json_object_new_string(hs->storage));
         /* The guest image as the host saw it (uploaded volumes), else the local files. */
         json_object_object_add(o, "kernel", json_object_new_string(hs->kernel[0] ? hs->kernel

@@ -226,6 +226,48 @@ static void test_kvm_probe_guest(void **state)
     xmlFreeDoc(d);
 }
 
+/* Both ports as ptys, only the console logged, nothing of the harness's paths in the XML. */
+static void test_pty_serials(void **state)
+{
+    struct guest_spec s;
+    xmlBufferPtr b = xmlBufferCreate();
+    xmlDocPtr d;
+    char err[256] = "";
+    const char *xml;
+
+    (void)state;
+    base_spec(&s, devmodel_find("virtio-blk"));
+    assert_non_null(b);
+    assert_int_equal(domxml_write_pty(&s, "/var/log/libvirt/qemu/pvb-x-console.log", b, err,
+                                      sizeof(err)),
+                     0);
+    xml = (const char *)xmlBufferContent(b);
+    assert_null(strstr(xml, s.control_sock));
+    assert_null(strstr(xml, s.console_log));
+    d = xmlReadMemory(xml, xmlBufferLength(b), "d.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(d);
+    assert_int_equal(xcount(d, "/domain/devices/serial[@type='pty']"), 2);
+    assert_int_equal(xcount(d, "/domain/devices/serial[@type!='pty']"), 0);
+    assert_string_equal(xs(d, "/domain/devices/serial[target/@port='0']/log/@file"),
+                        "/var/log/libvirt/qemu/pvb-x-console.log");
+    assert_string_equal(xs(d, "/domain/devices/serial[target/@port='0']/log/@append"), "off");
+    assert_int_equal(xcount(d, "/domain/devices/serial[target/@port='1']/log"), 0);
+    /* The rest of the guest is the one domxml_write describes. */
+    assert_int_equal(xcount(d, "/domain/devices/disk"), 1);
+    xmlFreeDoc(d);
+    xmlBufferEmpty(b);
+    assert_int_equal(domxml_write_pty(&s, NULL, b, err, sizeof(err)), 0);
+    d = xmlReadMemory((const char *)xmlBufferContent(b), xmlBufferLength(b), "d.xml", NULL,
+                      XML_PARSE_NONET);
+    assert_non_null(d);
+    assert_int_equal(xcount(d, "/domain/devices/serial/log"), 0);
+    xmlFreeDoc(d);
+    xmlBufferEmpty(b);
+    assert_int_equal(domxml_write_pty(&s, "relative.log", b, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "absolute"));
+    xmlBufferFree(b);
+}
+
 /* ---- escaping and refusals ------------------------------------------------------------------ */
 
 static void test_escaping(void **state)
@@ -760,7 +802,7 @@ int main(void)
         cmocka_unit_test(test_kvm_probe_guest), cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_refusals),        cmocka_unit_test(test_device_equivalence),
         cmocka_unit_test(test_refused_bus),     cmocka_unit_test(test_option_equivalence),
-        cmocka_unit_test(test_option_refusals),
+        cmocka_unit_test(test_option_refusals), cmocka_unit_test(test_pty_serials),
     };
     int rc;
 

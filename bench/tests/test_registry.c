@@ -212,6 +212,47 @@ static void test_storage_kinds(void **state)
     registry_set_release_hook(REG_POOL, NULL);
 }
 
+/* An unreachable host: the hook fails, so the object stays in the registry for a cleanup. */
+static int hook_unreachable(const char *id, const char *arg)
+{
+    (void)id;
+    return strstr(arg, "down") ? -1 : 0;
+}
+
+static void test_unreleased_stay(void **state)
+{
+    char id[16], reg[600], *text;
+    size_t len = 0;
+
+    (void)state;
+    registry_set_release_hook(REG_DOMAIN, hook_unreachable);
+    registry_set_release_hook(REG_VOLUME, hook_unreachable);
+    registry_set_release_hook(REG_POOL, hook_unreachable);
+    assert_int_equal(registry_open(id, sizeof(id)), 0);
+    snprintf(reg, sizeof(reg), "%s/%s/registry", state_dir, id);
+    assert_int_equal(registry_add(REG_POOL, "pvb-a", "qemu+tcp://down/system"), 0);
+    assert_int_equal(registry_add(REG_VOLUME, "/p/pvb-a/v", "qemu+tcp://down/system"), 0);
+    assert_int_equal(registry_add(REG_DOMAIN, "pvb-a-up", "qemu+tcp://up/system"), 0);
+    assert_int_equal(registry_add(REG_DOMAIN, "pvb-a-down", "qemu+tcp://down/system"), 0);
+    registry_release_all();
+    text = util_slurp(reg, 1u << 16, &len);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "domain pvb-a-down qemu+tcp://down/system\n"));
+    assert_null(strstr(text, "pvb-a-up"));
+    /* In their order of registration: the pool before its volume, released after it. */
+    assert_non_null(strstr(text, "pool pvb-a qemu+tcp://down/system\nvolume /p/pvb-a/v"));
+    free(text);
+    /* Nothing left to keep: the registry and its folder go, as before. */
+    assert_int_equal(registry_open(id, sizeof(id)), 0);
+    snprintf(reg, sizeof(reg), "%s/%s", state_dir, id);
+    assert_int_equal(registry_add(REG_DOMAIN, "pvb-b", "qemu+tcp://up/system"), 0);
+    registry_release_all();
+    assert_false(exists(reg));
+    registry_set_release_hook(REG_DOMAIN, NULL);
+    registry_set_release_hook(REG_VOLUME, NULL);
+    registry_set_release_hook(REG_POOL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_cleanup_stale),
         cmocka_unit_test(test_cleanup_skips_live_run),
         cmocka_unit_test(test_storage_kinds),
+        cmocka_unit_test(test_unreleased_stay),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

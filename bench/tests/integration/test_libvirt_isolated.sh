@@ -1,0 +1,127 @@
+# A host that shares nothing with the harness but a libvirt URI: a libvirtd in its own mount
+# and pid namespaces (scripts/isolated-libvirtd), reached over qemu+tcp on 127.0.0.2 (an
+# address of the loopback that pvbench does not take for this machine). Checked:
+# it cannot open a harness path; `pvbench list --connect`; a disk configuration whose agent
+# channel and console go through libvirt streams (the console lands in the run's logs/), and
+# a NIC configuration skipped with its reason (the test peer lives on the harness's machine);
+# run.json's host facts; libvirtd SIGKILLed in the middle of a job and started again: the job
+# runs again on a fresh guest after reconnecting; SIGKILLed and left dead: the host fails
+# alone (exit 3) with its reason, and `pvbench cleanup` removes what was left once it is back;
+# at the end no pvb- domain, pool or volume (virsh) and no QEMU or pool folder (nsenter).
+# Only the daemon this test started is stopped, by its pid; the machine's libvirtd is never
+# touched.
+. "$(dirname "$0")/lib.sh"
+need_guest
+for b in unshare nsenter libvirtd virtlogd virsh; do
+    command -v "$b" >/dev/null || skip "$b missing"
+done
+command -v python3 >/dev/null || skip "python3 missing (reads run.json)"
+ISO="$ROOT/scripts/isolated-libvirtd"
+D="$TMP/iso"
+trap '"$ISO" stop "$D" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+
+read -r URI INIT < <(ISOLATED_LIBVIRTD_ADDR=127.0.0.2 "$ISO" start "$D") || fail "the isolated libvirtd did not start"
+[ -n "$INIT" ] && kill -0 "$INIT" || fail "no namespace init pid"
+ok "isolated libvirtd: $URI, namespace init pid $INIT"
+
+# 1. A harness path is invisible on that host.
+cp "$IMAGE/vmlinux" "$TMP/vmlinux-harness"
+cat >"$TMP/pathcheck.xml" <<EOF
+<domain type='qemu'><name>pvb-pathcheck</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type><kernel>$TMP/vmlinux-harness</kernel></os>
+<devices><serial type='pty'><target port='0'/></serial></devices></domain>
+EOF
+if virsh -c "$URI" create "$TMP/pathcheck.xml" >"$TMP/pathcheck.out" 2>&1; then
+    virsh -c "$URI" destroy pvb-pathcheck >/dev/null 2>&1
+    fail "the isolated daemon booted a harness-side kernel: it is not isolated"
+fi
+grep -q "No such file" "$TMP/pathcheck.out" || { cat "$TMP/pathcheck.out"; fail "path check: $(cat "$TMP/pathcheck.out")"; }
+ok "a domain booting harness path $TMP/vmlinux-harness fails there: No such file"
+
+# 2. What the host offers.
+"$PVBENCH" list --connect "$URI" >"$TMP/list.out" 2>&1 || { cat "$TMP/list.out"; fail "list --connect failed"; }
+cat "$TMP/list.out"
+grep -q "^accelerator: " "$TMP/list.out" && grep -qE "^  virtio-blk +virtio-blk-pci +yes$" "$TMP/list.out" ||
+    fail "list --connect: no accelerator line or virtio-blk not offered"
+[ -z "$(virsh -c "$URI" list --all --name | grep pvb-)" ] || fail "list --connect left its probe guest"
+ok "list --connect: accelerator, machine types and device models of that host's QEMU"
+
+# 3. A disk and a NIC through qemu+tcp.
+scn=$(write_scenario iso "virtio-blk,virtio-net" "randread,tcp_rr" "repetitions = 2" \
+    "runtime = 0.3" "warmup = 0.1" "disk_size = 16" "boot_timeout = 120")
+"$PVBENCH" run --accel tcg --backend libvirt --connect "$URI" -o "$TMP/r1" "$scn" >"$TMP/r1.log" 2>&1
+rc=$?
+cat "$TMP/r1.log"
+[ $rc -eq 0 ] || [ $rc -eq 4 ] || fail "run 1 exited $rc"
+[ "$(csv_values "$TMP/r1/samples.csv" value virtio-blk randread iops | wc -l)" -eq 2 ] ||
+    fail "virtio-blk: not 2 samples through the stream"
+grep -q "READY sent" "$TMP/r1/logs/virtio-blk-console.log" ||
+    fail "the console did not come through its stream into logs/"
+[ "$(json "$TMP/r1/run.json" "[c['status'] for c in d['configs'] if c['device'] == 'virtio-net'][0]")" = skipped ] ||
+    fail "virtio-net on the remote host is not skipped"
+grep -q "virtio-net: skipped: the test network is on the harness's machine" "$TMP/r1.log" ||
+    fail "the NIC's skip says no reason"
+json "$TMP/r1/run.json" "d['hosts'][0]['facts']" >"$TMP/facts"
+cat "$TMP/facts"
+[ "$(json "$TMP/r1/run.json" "d['hosts'][0]['facts']['host_cpu_source'] in ('virDomainGetCPUStats', 'virDomainGetInfo cpuTime')")" = True ] &&
+    [ "$(json "$TMP/r1/run.json" "d['hosts'][0]['facts']['cpus'] > 0 and bool(d['hosts'][0]['facts']['uuid'])")" = True ] ||
+    fail "run.json hosts[0].facts: no CPU source, CPU count or host UUID"
+ok "virtio-blk measured through libvirt streams; virtio-net skipped with its reason; host facts in run.json"
+
+# $1 = output folder, $2 = "revive" to start libvirtd again 2 s after killing it.
+kill_mid_job() {
+    local out=$1 lv pid
+    scn2=$(write_scenario iso-long "virtio-blk" "randread" "repetitions = 3" "runtime = 3" \
+        "warmup = 0.1" "disk_size = 16" "boot_timeout = 120")
+    "$PVBENCH" run --accel tcg --backend libvirt --connect "$URI" -o "$out" "$scn2" >"$out.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do grep -q "rep 1/3" "$out.log" && break; sleep 0.2; done
+    grep -q "rep 1/3" "$out.log" || { kill "$pid"; wait "$pid"; cat "$out.log"; fail "$out: no job started"; }
+    sleep 1
+    lv=$("$ISO" daemon "$D")
+    [ -n "$lv" ] || fail "no libvirtd in the namespace"
+    kill -KILL "$lv"
+    if [ "$2" = revive ]; then
+        sleep 2
+        "$ISO" revive "$D" || fail "libvirtd did not come back"
+    fi
+    wait "$pid"
+    rc=$?
+    cat "$out.log"
+}
+
+# 4. libvirtd killed in the middle of a job and back 2 s later: the job runs again.
+kill_mid_job "$TMP/r2" revive
+[ $rc -eq 0 ] || fail "run 2 (libvirtd killed, back): exited $rc"
+grep -q "the connection closed" "$TMP/r2.log" && grep -q "booting a fresh guest" "$TMP/r2.log" &&
+    grep -q "reconnected" "$TMP/r2.log" || fail "run 2: no lost connection, reconnect and retry in the log"
+[ "$(csv_values "$TMP/r2/samples.csv" value virtio-blk randread iops | wc -l)" -eq 3 ] ||
+    fail "run 2: not 3 samples after the retry"
+ok "libvirtd SIGKILLed mid-job and restarted: the job ran again on a fresh guest, 3 samples"
+
+# 5. libvirtd killed and left dead: the host fails alone, with its reason.
+kill_mid_job "$TMP/r3" dead
+[ $rc -eq 3 ] || fail "run 3 (libvirtd killed for good): exited $rc, not 3"
+grep -q "host unreachable for" "$TMP/r3.log" || fail "run 3: the failure does not say the host is unreachable"
+"$ISO" revive "$D" || fail "libvirtd did not come back"
+"$PVBENCH" cleanup >"$TMP/cleanup.log" 2>&1
+cat "$TMP/cleanup.log"
+ok "libvirtd SIGKILLed for good: the host failed (exit 3); pvbench cleanup ran once it was back"
+
+# 6. Nothing of pvbench is left on that host.
+left=$(virsh -c "$URI" list --all --name | grep pvb-)
+[ -z "$left" ] || fail "domains left: $left"
+left=$(virsh -c "$URI" pool-list --all --name | grep pvb-)
+[ -z "$left" ] || fail "pools left: $left"
+for p in $(virsh -c "$URI" pool-list --all --name); do
+    [ -z "$(virsh -c "$URI" vol-list "$p" 2>/dev/null | grep pvb-)" ] || fail "volumes left in pool $p"
+done
+nsenter -t "$INIT" -m -p sh -c 'ps -eo comm; ls /var/lib/libvirt/images' >"$TMP/ns.out" 2>&1
+grep -qE "qemu|pvb-" "$TMP/ns.out" && { cat "$TMP/ns.out"; fail "nsenter: a QEMU or a pool folder is left"; }
+ok "no pvb- domain, pool or volume (virsh), no QEMU or pool folder (nsenter)"
+
+"$ISO" stop "$D"
+kill -0 "$INIT" 2>/dev/null && fail "the namespace init $INIT did not stop"
+assert_no_leftovers
+ok "the isolated daemon stopped (pid $INIT)"
