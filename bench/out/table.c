@@ -85,15 +85,38 @@ const char *table_ratio_mark(const struct table_ratio *r, const char *metric)
     return more == (m->dir == METRIC_HIGHER_BETTER) ? "* better" : "* worse";
 }
 
-/* The device every other of its kind is compared with: the first emulated one listed. */
-static const struct devmodel *reference_device(const struct scenario *s, enum devmodel_kind kind)
+/*
+ * The configuration every other of its kind is compared with: `reference = NAME` when it is
+ * of that kind, else the first emulated one listed, else the first one.
+ */
+static const char *reference_config(const struct scenario *s, enum devmodel_kind kind)
 {
-    for (unsigned i = 0; i < s->n_devices; i++) {
-        if (s->devices[i]->kind == kind && s->devices[i]->class == DEVMODEL_EMULATED) {
-            return s->devices[i];
+    const char *first = NULL;
+
+    for (unsigned i = 0; i < s->n_configs; i++) {
+        if (s->devices[i]->kind == kind && s->reference[0] &&
+            strcmp(s->configs[i].name, s->reference) == 0) {
+            return s->configs[i].name;
         }
     }
-    return NULL;
+    for (unsigned i = 0; i < s->n_configs; i++) {
+        if (s->devices[i]->kind == kind && s->devices[i]->class == DEVMODEL_EMULATED) {
+            return s->configs[i].name;
+        }
+        first = !first && s->devices[i]->kind == kind ? s->configs[i].name : first;
+    }
+    return first;
+}
+
+/* The configuration column: as wide as the longest name, at least 12. */
+static int table_config_width(const struct scenario *s)
+{
+    size_t w = 12;
+
+    for (unsigned i = 0; i < s->n_configs; i++) {
+        w = strlen(s->configs[i].name) > w ? strlen(s->configs[i].name) : w;
+    }
+    return (int)w;
 }
 
 /* The configuration column: 12 wide, wider for longer names ("virtio-blk@host"). */
@@ -148,18 +171,20 @@ static void print_footer(FILE *out)
 void table_print(FILE *out, const struct scenario *s, const struct sample_set *samples,
                  const struct summary_set *sum)
 {
-    print_header(out, TABLE_CONFIG_W);
+    int cw = table_config_width(s);
+
+    print_header(out, cw);
     for (unsigned wi = 0; wi < s->n_workloads; wi++) {
         const struct workload *w = s->workloads[wi];
-        const struct devmodel *ref = reference_device(s, w->kind);
+        const char *ref = reference_config(s, w->kind);
         const char *metrics[2] = {table_primary_metric(w), "host_cpu_us_per_op"};
 
         for (unsigned mi = 0; mi < 2; mi++) {
             fprintf(out, "%s%s\n", mi ? "" : "\n", metrics[mi]);
             for (unsigned di = 0; di < s->n_devices; di++) {
                 if (s->devices[di]->kind == w->kind) {
-                    print_row(out, samples, sum, w->name, metrics[mi], s->devices[di]->name,
-                              ref ? ref->name : NULL, TABLE_CONFIG_W);
+                    print_row(out, samples, sum, w->name, metrics[mi], s->configs[di].name, ref,
+                              cw);
                 }
             }
         }
@@ -167,9 +192,10 @@ void table_print(FILE *out, const struct scenario *s, const struct sample_set *s
     fprintf(out, "\n%s\n", TABLE_BOOT_METRIC);
     for (unsigned di = 0; di < s->n_devices; di++) {
         const struct summary_row *row =
-            summary_find(sum, s->devices[di]->name, "boot", TABLE_BOOT_METRIC);
+            summary_find(sum, s->configs[di].name, "boot", TABLE_BOOT_METRIC);
         if (row) {
-            fprintf(out, "  %-14s %-12s %12.3g s\n", "boot", s->devices[di]->name, row->st.median);
+            fprintf(out, "  %-14s %-*s %12.3g s\n", "boot", cw, s->configs[di].name,
+                     row->st.median);
         }
     }
     print_footer(out);

@@ -165,6 +165,19 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     }
     spec.name = name;
     spec.qemu_binary = r->qemu_binary;
+    for (unsigned i = 0; r->inputs && cfg && i < r->s.n_configs; i++) {
+        const struct run_config_inputs *in = &r->inputs[i];
+
+        if (cfg != &r->s.configs[i]) {
+            continue;
+        }
+        if (in->qemu) { /* qemu = VERSION or PATH: this configuration's own build */
+            spec.qemu_binary = in->qemu->binary;
+            spec.qemu_data_dirs = in->qemu->data_dirs[0] ? in->qemu->data_dirs : NULL;
+            spec.qemu_lib_path = in->qemu->lib_path[0] ? in->qemu->lib_path : NULL;
+            spec.qemu_module_dir = in->qemu->module_dir[0] ? in->qemu->module_dir : NULL;
+        }
+    }
     spec.accel = accel;
     spec.machine = q->machine;
     spec.vcpus = cfg ? cfg->vcpus : r->s.vcpus;
@@ -173,6 +186,12 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     /* The guest image as the host sees it: uploaded volumes on a remote host. */
     spec.kernel = r->host->kernel[0] ? r->host->kernel : r->kernel;
     spec.initrd = r->host->initrd[0] ? r->host->initrd : r->initrd;
+    for (unsigned i = 0; r->inputs && cfg && i < r->s.n_configs; i++) {
+        if (cfg == &r->s.configs[i] && r->inputs[i].kernel[0]) { /* kernel = VERSION or DIR */
+            spec.kernel = r->inputs[i].kernel;
+            spec.initrd = r->inputs[i].initrd;
+        }
+    }
     spec.cmdline = cmdline;
     spec.dut = dut;
     spec.disk_path = lg->s.disk;
@@ -1166,6 +1185,68 @@ static int parse_fault(struct run_ctx *r, const char *spec)
     return devmodel_find(r->fault_device) ? 0 : -1;
 }
 
+/*
+ * Each configuration's `qemu =` and `kernel =` (qemuver.h): a build or an image fetched or
+ * built from Debian's archive if it is not in the cache yet (the libvirt backend refuses a
+ * fetched build when it writes the domain: domxml.c). 0, -3 (no such version), -4 (the
+ * archive cannot be reached) or -1, said per configuration.
+ */
+static int find_config_inputs(struct run_ctx *r)
+{
+    char err[1024], dir[PATH_MAX];
+
+    r->inputs = calloc(r->s.n_configs ? r->s.n_configs : 1, sizeof(*r->inputs));
+    if (!r->inputs) {
+        log_err("out of memory");
+        return -1;
+    }
+    for (unsigned i = 0; i < r->s.n_configs; i++) {
+        const struct scenario_config *c = &r->s.configs[i];
+        struct run_config_inputs *in = &r->inputs[i];
+        int rc;
+
+        if (c->qemu[0]) {
+            in->qemu = calloc(1, sizeof(*in->qemu));
+            if (!in->qemu) {
+                return -1;
+            }
+            rc = qemuver_resolve(c->qemu, in->qemu, err, sizeof(err));
+            if (rc != PVB_EXIT_OK) {
+                log_err("config %s: qemu = %s: %s", c->name, c->qemu, err);
+                return rc == PVB_EXIT_USAGE ? -3 : rc == PVB_EXIT_SKIPPED ? -4 : -1;
+            }
+            log_info("config %s: QEMU %s", c->name,
+                     in->qemu->qemu[0] ? in->qemu->qemu : in->qemu->binary);
+        }
+        if (c->kernel[0]) {
+            rc = qemuver_kernel_resolve(c->kernel, dir, sizeof(dir), err, sizeof(err));
+            if (rc != PVB_EXIT_OK) {
+                log_err("config %s: kernel = %s: %s", c->name, c->kernel, err);
+                return rc == PVB_EXIT_USAGE ? -3 : rc == PVB_EXIT_SKIPPED ? -4 : -1;
+            }
+            if (util_fmt(in->kernel, sizeof(in->kernel), "%s/vmlinux", dir) < 0 ||
+                util_fmt(in->initrd, sizeof(in->initrd), "%s/%s", dir,
+                         r->s.engine == SCENARIO_ENGINE_FIO ? "initramfs-fio.img"
+                                                            : "initramfs.img") < 0 ||
+                access(in->kernel, R_OK) < 0 || access(in->initrd, R_OK) < 0) {
+                log_err("config %s: kernel = %s: no vmlinux and initramfs in %s", c->name,
+                        c->kernel, dir);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static void free_config_inputs(struct run_ctx *r)
+{
+    for (unsigned i = 0; r->inputs && i < r->s.n_configs; i++) {
+        free(r->inputs[i].qemu);
+    }
+    free(r->inputs);
+    r->inputs = NULL;
+}
+
 static int find_inputs(struct run_ctx *r)
 {
     const char *img = r->o->image_dir;
@@ -1209,7 +1290,7 @@ static int find_inputs(struct run_ctx *r)
     }
     buf[strcspn(buf, "\n")] = '\0';
     util_strlcpy(r->qemu_version, buf, sizeof(r->qemu_version));
-    return 0;
+    return find_config_inputs(r);
 }
 
 static int make_out_dir(struct run_ctx *r)
@@ -1444,7 +1525,11 @@ int run_main(const char *scenario_path, const struct run_options *o)
     case 0:
         break;
     case -2: /* engine = fio without the fio image */
+    case -4: /* a configuration's QEMU or kernel, and the archive cannot be reached */
         code = PVB_EXIT_SKIPPED;
+        goto out_free;
+    case -3: /* no such version */
+        code = PVB_EXIT_USAGE;
         goto out_free;
     default:
         code = PVB_EXIT_FAILED;
@@ -1550,6 +1635,7 @@ out_release:
 out_free:
     summary_free(&sum);
     samples_free(&r->samples);
+    free_config_inputs(r);
     free(r);
     return code;
 }

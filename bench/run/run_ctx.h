@@ -15,6 +15,7 @@
 #include "hostbase_target.h"
 #include "netns.h"
 #include "peer.h"
+#include "qemuver.h"
 #include "results.h"
 #include "run.h"
 #include "run_accel.h"
@@ -85,6 +86,12 @@ struct run_ctx {
     char guest_kernel[64];
     char qemu_binary[PATH_MAX];
     char qemu_version[128];
+    /* A configuration's own QEMU build and guest kernel (qemu =, kernel =), resolved before
+     * anything boots; NULL entries: the run's. One per configuration. */
+    struct run_config_inputs {
+        struct qemuver *qemu;
+        char kernel[PATH_MAX], initrd[PATH_MAX]; /* "" : the run's image */
+    } *inputs;
     char started[32];
     char ended[32];
     struct sample_set samples;
