@@ -119,55 +119,19 @@ static int threadcpu_known(const struct threadcpu_snap *s, pid_t tid)
     return 0;
 }
 
-/* Kernel threads named vhost-<pid> (Linux before 6.4: not threads of the QEMU process). */
-static void threadcpu_vhost_kthreads(const char *root, pid_t pid, struct threadcpu_snap *s)
+/*
+ * The numeric entries of dir (a task folder, or /proc itself) whose comm is want (NULL: any)
+ * and that are not in s yet, into s; own: they are threads of process pid.
+ */
+static void threadcpu_scan(const char *dir, pid_t pid, const char *want, int own,
+                           struct threadcpu_snap *s)
 {
-    char want[32], dir[512], path[600], comm[64];
+    char tdir[600], path[700], comm[64];
     struct dirent *e;
-    DIR *d = opendir(root);
+    DIR *d = opendir(dir);
 
     if (!d) {
         return;
-    }
-    snprintf(want, sizeof(want), "vhost-%d", (int)pid);
-    while ((e = readdir(d)) != NULL) {
-        long tid;
-        char *end;
-
-        if (!isdigit((unsigned char)e->d_name[0])) {
-            continue;
-        }
-        tid = strtol(e->d_name, &end, 10);
-        if (*end || util_fmt(dir, sizeof(dir), "%s/%s", root, e->d_name) < 0 ||
-            util_fmt(path, sizeof(path), "%s/comm", dir) < 0 ||
-            threadcpu_read_line(path, comm, sizeof(comm)) < 0 || strcmp(comm, want) != 0 ||
-            threadcpu_known(s, (pid_t)tid)) {
-            continue;
-        }
-        threadcpu_add(s, (pid_t)tid, comm, 0, 0, dir);
-    }
-    closedir(d);
-}
-
-int threadcpu_snap(const char *proc_root, pid_t pid, int vhost, struct threadcpu_snap *s)
-{
-    const char *root = proc_root ? proc_root : "/proc";
-    char dir[512], tdir[600], path[700], line[1024], comm[64];
-    unsigned long long ticks;
-    struct dirent *e;
-    DIR *d;
-
-    memset(s, 0, sizeof(*s));
-    s->total_s = -1;
-    if (util_fmt(path, sizeof(path), "%s/%d/stat", root, (int)pid) < 0 ||
-        threadcpu_read_line(path, line, sizeof(line)) < 0) {
-        return -1;
-    }
-    if (threadcpu_stat_ticks(line, &ticks) == 0) {
-        s->total_s = (double)ticks / (double)sysconf(_SC_CLK_TCK);
-    }
-    if (util_fmt(dir, sizeof(dir), "%s/%d/task", root, (int)pid) < 0 || !(d = opendir(dir))) {
-        return -1;
     }
     while ((e = readdir(d)) != NULL) {
         long tid;
@@ -179,14 +143,38 @@ int threadcpu_snap(const char *proc_root, pid_t pid, int vhost, struct threadcpu
         tid = strtol(e->d_name, &end, 10);
         if (*end || util_fmt(tdir, sizeof(tdir), "%s/%s", dir, e->d_name) < 0 ||
             util_fmt(path, sizeof(path), "%s/comm", tdir) < 0 ||
-            threadcpu_read_line(path, comm, sizeof(comm)) < 0) {
+            threadcpu_read_line(path, comm, sizeof(comm)) < 0 || (want && strcmp(comm, want)) ||
+            threadcpu_known(s, (pid_t)tid)) {
             continue;
         }
-        threadcpu_add(s, (pid_t)tid, comm, tid == (long)pid, 1, tdir);
+        threadcpu_add(s, (pid_t)tid, comm, own && tid == (long)pid, own, tdir);
     }
     closedir(d);
+}
+
+int threadcpu_snap(const char *proc_root, pid_t pid, int vhost, struct threadcpu_snap *s)
+{
+    const char *root = proc_root ? proc_root : "/proc";
+    char dir[512], path[700], line[1024], want[32];
+    unsigned long long ticks;
+
+    memset(s, 0, sizeof(*s));
+    s->total_s = -1;
+    if (util_fmt(path, sizeof(path), "%s/%d/stat", root, (int)pid) < 0 ||
+        threadcpu_read_line(path, line, sizeof(line)) < 0) {
+        return -1;
+    }
+    if (threadcpu_stat_ticks(line, &ticks) == 0) {
+        s->total_s = (double)ticks / (double)sysconf(_SC_CLK_TCK);
+    }
+    if (util_fmt(dir, sizeof(dir), "%s/%d/task", root, (int)pid) < 0 || access(dir, X_OK) < 0) {
+        return -1;
+    }
+    threadcpu_scan(dir, pid, NULL, 1, s);
     if (vhost) {
-        threadcpu_vhost_kthreads(root, pid, s);
+        /* kernel threads named vhost-<pid> (Linux before 6.4: not threads of the process) */
+        snprintf(want, sizeof(want), "vhost-%d", (int)pid);
+        threadcpu_scan(root, pid, want, 0, s);
     }
     return 0;
 }

@@ -919,6 +919,32 @@ static void demo_h_questions(FILE *out, const struct demo_data *d)
           out);
 }
 
+/* The end of both pages: what is missing, the course's questions; the file closed. 0 or -1. */
+static int demo_h_end(FILE *out, const struct demo_data *d, char missing[][DEMO_TEXT_MAX],
+                      unsigned nm, const char *path)
+{
+    int rc;
+
+    if (nm) {
+        fprintf(out, "<h2 id=\"missing\">%s</h2>\n<ul class=\"missing\">\n",
+                _("What is missing, and why"));
+        for (unsigned i = 0; i < nm; i++) {
+            fputs("<li>", out);
+            demo_h(out, missing[i]);
+            fputs("</li>\n", out);
+        }
+        fputs("</ul>\n", out);
+    }
+    demo_h_questions(out, d);
+    fputs("</body>\n</html>\n", out);
+    rc = ferror(out) ? -1 : 0;
+    if (fclose(out) != 0 || rc < 0) {
+        log_err("cannot write %s", path);
+        return -1;
+    }
+    return 0;
+}
+
 static int demo_write_html(const struct demo_data *d, const struct demo_finding *f, unsigned nf,
                            char missing[][DEMO_TEXT_MAX], unsigned nm, double elapsed_s)
 {
@@ -926,7 +952,6 @@ static int demo_write_html(const struct demo_data *d, const struct demo_finding 
     static const char *const kind_titles[] = {N_("one disk request"), N_("one network exchange")};
     char path[PATH_MAX + 16];
     FILE *out;
-    int rc;
 
     snprintf(path, sizeof(path), "%s/%s", d->run_dir, DEMO_HTML);
     out = fopen(path, "we");
@@ -978,27 +1003,7 @@ static int demo_write_html(const struct demo_data *d, const struct demo_finding 
               out);
     }
 
-    if (nm) {
-        fprintf(out, "<h2 id=\"missing\">%s</h2>\n<ul class=\"missing\">\n",
-                _("What is missing, and why"));
-        for (unsigned i = 0; i < nm; i++) {
-            fputs("<li>", out);
-            demo_h(out, missing[i]);
-            fputs("</li>\n", out);
-        }
-        fputs("</ul>\n", out);
-    }
-
-    demo_h_questions(out, d);
-    fputs("</body>\n</html>\n", out);
-    rc = ferror(out) ? -1 : 0;
-    if (fclose(out) != 0) {
-        rc = -1;
-    }
-    if (rc < 0) {
-        log_err("cannot write %s", path);
-    }
-    return rc;
+    return demo_h_end(out, d, missing, nm, path);
 }
 
 /* ---- the printed handout (handout.html -> demo.pdf) ------------------------------------------ */
@@ -1077,7 +1082,6 @@ static int demo_write_handout(const struct demo_data *d, const struct demo_findi
     static const char *const kinds[] = {"blk", "net"};
     static const char *const kind_titles[] = {N_("one disk request"), N_("one network exchange")};
     FILE *out;
-    int rc;
 
     if (util_fmt(path, pathlen, "%s/%s", d->run_dir, DEMO_HANDOUT) < 0) {
         return -1;
@@ -1112,20 +1116,7 @@ static int demo_write_handout(const struct demo_data *d, const struct demo_findi
             demo_h_path(out, d, emu, pv, 1);
         }
     }
-    if (nm) {
-        fprintf(out, "<h2>%s</h2>\n<ul class=\"missing\">\n", _("What is missing, and why"));
-        for (unsigned i = 0; i < nm; i++) {
-            fputs("<li>", out);
-            demo_h(out, missing[i]);
-            fputs("</li>\n", out);
-        }
-        fputs("</ul>\n", out);
-    }
-    demo_h_questions(out, d);
-    fputs("</body>\n</html>\n", out);
-    rc = ferror(out) ? -1 : 0;
-    if (fclose(out) != 0 || rc < 0) {
-        log_err("cannot write %s", path);
+    if (demo_h_end(out, d, missing, nm, path) < 0) {
         return -1;
     }
     return 0;
