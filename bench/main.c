@@ -25,6 +25,7 @@
 #include "registry.h"
 #include "report.h"
 #include "run.h"
+#include "runout.h"
 #include "scenario.h"
 #include "selftest.h"
 #include "store.h"
@@ -234,6 +235,7 @@ static int cmd_run(int argc, char **argv)
     int id, code = PVB_EXIT_OK, force = 0;
 
     memset(&o, 0, sizeof(o));
+    o.finish = &runout_finish;
     if (cli_start(&c, &main_run_cli, argc, argv) < 0) {
         return PVB_EXIT_USAGE;
     }

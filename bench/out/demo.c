@@ -25,6 +25,7 @@
 #include "report.h"
 #include "results.h"
 #include "run.h"
+#include "runout.h"
 #include "runfolder.h"
 #include "scenario.h"
 #include "util.h"
@@ -1244,6 +1245,7 @@ int demo_main(int argc, char **argv)
     struct tm tm;
 
     memset(&o, 0, sizeof(o));
+    o.finish = &runout_finish;
     if (cli_start(&c, &demo_cli, argc, argv) < 0) {
         return PVB_EXIT_USAGE;
     }

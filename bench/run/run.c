@@ -24,8 +24,6 @@
 
 #include "agentmsg.h"
 #include "backend.h"
-#include "baseline.h"
-#include "compare.h"
 #include "devprops.h"
 #include "exitcode.h"
 #include "hostbase_target.h"
@@ -37,13 +35,11 @@
 #include "progress.h"
 #include "record.h"
 #include "registry.h"
-#include "report.h"
 #include "results.h"
 #include "run_ctx.h"
 #include "scenario.h"
 #include "session.h"
 #include "signals.h"
-#include "table.h"
 #include "util.h"
 #include "why.h"
 
@@ -1101,46 +1097,36 @@ static int write_summaries(struct run_ctx *r, struct summary_set *sum);
  */
 static int run_against_baseline(struct run_ctx *r, struct summary_set *sum)
 {
-    struct compare_options co;
-    struct compare_result cr;
     unsigned iters = r->o->max_iterations ? r->o->max_iterations : 1;
     unsigned reps = r->s.repetitions;
     int rc = PVB_EXIT_OK;
 
+    if (!r->o->finish || !r->o->finish->baseline) {
+        return PVB_EXIT_OK;
+    }
     if (r->n_hosts > 1 && iters > 1) {
         /* The hosts' connections and images are gone by now: compare once, do not re-measure. */
         log_warn("--max-iterations: a run of several hosts is compared once, not measured again");
         iters = 1;
     }
-    compare_options_init(&co);
-    if (r->o->threshold_pct > 0) {
-        co.threshold_pct = r->o->threshold_pct;
-    }
-    if (r->o->alpha > 0) {
-        co.alpha = r->o->alpha;
-    }
     for (unsigned it = 1; it <= iters && !signals_interrupted(); it++) {
-        const char *suspects[SCENARIO_MAX_DEVICES];
+        static char suspects[SCENARIO_MAX_DEVICES][RESULTS_CONFIG_MAX];
         int want[SCENARIO_MAX_DEVICES] = {0};
-        size_t n;
+        unsigned n = 0;
 
-        memset(&cr, 0, sizeof(cr));
         printf("\ncompared with baseline %s:\n", r->o->baseline);
-        rc = baseline_compare(r->out_dir, r->o->baseline, r->o->baseline_dir, &co, &cr);
+        rc = r->o->finish->baseline(r->out_dir, r->o, suspects, SCENARIO_MAX_DEVICES, &n);
         if (rc != PVB_EXIT_REGRESSION || it == iters) {
-            compare_result_free(&cr);
             break;
         }
-        n = compare_regressed_configs(&cr, suspects, SCENARIO_MAX_DEVICES);
-        for (size_t i = 0; i < n; i++) {
+        for (unsigned i = 0; i < n; i++) {
             for (unsigned di = 0; di < r->s.n_devices; di++) {
                 want[di] |= strcmp(run_config_name(r, di), suspects[i]) == 0;
             }
         }
-        compare_result_free(&cr);
         log_info("regression suspected (iteration %u of %u): measuring %zu configuration%s "
                  "again, repetitions %u..%u",
-                 it, iters, n, n == 1 ? "" : "s", reps * it + 1, reps * (it + 1));
+                 it, iters, (size_t)n, n == 1 ? "" : "s", reps * it + 1, reps * (it + 1));
         measure(r, want, reps * it + 1, reps * (it + 1));
         summary_free(sum);
         if (write_summaries(r, sum) < 0) {
@@ -1403,18 +1389,9 @@ static int write_summaries(struct run_ctx *r, struct summary_set *sum)
 /* The terminal table: from the scenario (one host), or per configuration = device@host. */
 static void run_print_table(struct run_ctx *r, const struct summary_set *sum)
 {
-    struct table_view v;
-
-    if (r->n_hosts < 2) {
-        table_print(stdout, &r->s, &r->samples, sum);
-        return;
+    if (r->o->finish && r->o->finish->table) {
+        r->o->finish->table(stdout, &r->s, &r->samples, sum, r->n_hosts > 1);
     }
-    if (table_view_build(&r->samples, &v) < 0) {
-        log_err("cannot print the table: out of memory");
-        return;
-    }
-    table_print_view(stdout, &v, &r->samples, sum);
-    table_view_free(&v);
 }
 
 /*
@@ -1624,7 +1601,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     printf("results: %s\n", r->out_dir);
     fflush(stdout);
-    rep = report_build(r->out_dir, "png", 1);
+    rep = r->o->finish && r->o->finish->report ? r->o->finish->report(r->out_dir) : PVB_EXIT_OK;
     if (rep != PVB_EXIT_OK && rep != PVB_EXIT_SKIPPED) {
         log_warn("report of %s incomplete (exit %d)", r->out_dir, rep);
     }

@@ -2,6 +2,10 @@
 #ifndef PVB_RUN_H
 #define PVB_RUN_H
 
+#include <stdio.h>
+
+#include "results.h"
+#include "scenario.h"
 #include "signals.h"
 
 #define RUN_MAX_SETS 32
@@ -26,6 +30,25 @@ struct run_options {
     double alpha;
     unsigned max_iterations; /* re-run configurations suspected of a regression (>= 1) */
     int dry_run;
+    const struct run_finish *finish; /* what the command shows of a finished run; NULL: none */
+};
+
+/*
+ * What the command does with a finished run, from the output layer (bench/out/runout.c:
+ * runout_finish): the run itself depends on no output module. NULL members are skipped.
+ */
+struct run_finish {
+    /* The terminal table: the scenario's (one host) or per configuration@host. */
+    void (*table)(FILE *out, const struct scenario *s, const struct sample_set *samples,
+                  const struct summary_set *sum, int several_hosts);
+    /* report.html and its charts: a PVB_EXIT_* code. */
+    int (*report)(const char *run_dir);
+    /*
+     * --baseline: compare run_dir with o->baseline (its options); a PVB_EXIT_* code, and
+     * on PVB_EXIT_REGRESSION the names of the configurations that regressed (*n of max).
+     */
+    int (*baseline)(const char *run_dir, const struct run_options *o,
+                    char names[][RESULTS_CONFIG_MAX], unsigned max, unsigned *n);
 };
 
 /* The value of --accel (auto, kvm or tcg) into *accel. 0, or -1 with the error logged. */

@@ -1,0 +1,71 @@
+/* The output side of `pvbench run` (runout.h). */
+#include "runout.h"
+
+#include <string.h>
+
+#include "baseline.h"
+#include "compare.h"
+#include "exitcode.h"
+#include "log.h"
+#include "report.h"
+#include "table.h"
+#include "util.h"
+
+static void runout_table(FILE *out, const struct scenario *s, const struct sample_set *samples,
+                         const struct summary_set *sum, int several_hosts)
+{
+    struct table_view v;
+
+    if (!several_hosts) {
+        table_print(out, s, samples, sum);
+        return;
+    }
+    if (table_view_build(samples, &v) < 0) {
+        log_err("cannot print the table: out of memory");
+        return;
+    }
+    table_print_view(out, &v, samples, sum);
+    table_view_free(&v);
+}
+
+static int runout_report(const char *run_dir)
+{
+    return report_build(run_dir, "png", 1);
+}
+
+static int runout_baseline(const char *run_dir, const struct run_options *o,
+                           char names[][RESULTS_CONFIG_MAX], unsigned max, unsigned *n)
+{
+    const char *suspects[SCENARIO_MAX_DEVICES];
+    struct compare_options co;
+    struct compare_result cr;
+    size_t k;
+    int rc;
+
+    compare_options_init(&co);
+    if (o->threshold_pct > 0) {
+        co.threshold_pct = o->threshold_pct;
+    }
+    if (o->alpha > 0) {
+        co.alpha = o->alpha;
+    }
+    memset(&cr, 0, sizeof(cr));
+    *n = 0;
+    rc = baseline_compare(run_dir, o->baseline, o->baseline_dir, &co, &cr);
+    if (rc == PVB_EXIT_REGRESSION) {
+        k = compare_regressed_configs(&cr, suspects, max < SCENARIO_MAX_DEVICES ? max
+                                                                                : SCENARIO_MAX_DEVICES);
+        for (size_t i = 0; i < k; i++) {
+            util_strlcpy(names[*n], suspects[i], RESULTS_CONFIG_MAX);
+            (*n)++;
+        }
+    }
+    compare_result_free(&cr);
+    return rc;
+}
+
+const struct run_finish runout_finish = {
+    .table = runout_table,
+    .report = runout_report,
+    .baseline = runout_baseline,
+};
