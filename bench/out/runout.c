@@ -16,6 +16,7 @@ static void runout_table(FILE *out, const struct scenario *s, const struct sampl
 {
     struct table_view v;
 
+    table_print_differs(out, s);
     if (!several_hosts) {
         table_print(out, s, samples, sum);
         return;

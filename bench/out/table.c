@@ -168,6 +168,35 @@ static void print_footer(FILE *out)
                  "worse for latency and CPU).\n");
 }
 
+void table_print_differs(FILE *out, const struct scenario *s)
+{
+    char val[SCENARIO_ERR_MAX];
+    unsigned unasked = 0, differ = scenario_configs_differ(s, &unasked);
+    int cw = table_config_width(s);
+
+    if (s->n_configs < 2 || !differ) {
+        return;
+    }
+    fprintf(out, "\nwhat differs between the configurations%s:\n",
+            unasked ? " (! = not asked for: it follows from another choice)" : "");
+    for (unsigned i = 0; i < s->n_configs; i++) {
+        fprintf(out, "  %-*s", cw, s->configs[i].name);
+        for (unsigned k = 0; k < SCENARIO_CK_COUNT; k++) {
+            if (!(differ & (1u << k))) {
+                continue;
+            }
+            if (k == SCENARIO_CK_MACHINE) {
+                snprintf(val, sizeof(val), "%s", machine_name(s->device_machine[i]));
+            } else {
+                scenario_config_value(&s->configs[i], k, val, sizeof(val));
+            }
+            fprintf(out, "  %s%s=%s", (unasked & (1u << k)) ? "!" : "",
+                    scenario_config_key_name(k), val[0] ? val : "-");
+        }
+        fputc('\n', out);
+    }
+}
+
 void table_print(FILE *out, const struct scenario *s, const struct sample_set *samples,
                  const struct summary_set *sum)
 {

@@ -14,6 +14,13 @@
 /* The metric that answers "how fast" for a workload (throughput, IOPS or latency). */
 const char *table_primary_metric(const struct workload *w);
 
+/*
+ * Before the table: the keys whose values differ between the configurations (only those),
+ * one line per configuration; a key that differs without being asked for (the machine type
+ * that a device needs) is marked '!'. Nothing for a single configuration.
+ */
+void table_print_differs(FILE *out, const struct scenario *s);
+
 void table_print(FILE *out, const struct scenario *s, const struct sample_set *samples,
                  const struct summary_set *sum);
 

@@ -1,0 +1,35 @@
+# [config NAME] sections through the process backend: three configurations (two of one
+# device model), each measured under its own name, and the table opens with what differs
+# between them (only the keys that differ).
+. "$(dirname "$0")/lib.sh"
+need_agent
+scn="$TMP/configs.ini"
+cat >"$scn" <<'INI'
+[scenario]
+workloads = randread
+repetitions = 2
+runtime = 0.2
+warmup = 0
+
+[config vblk-native]
+device = virtio-blk
+aio = native
+[config vblk-threads]
+device = virtio-blk
+[config ahci]
+device = ahci
+INI
+"$PVBENCH" run -o "$TMP/run" "$scn" >"$TMP/out" 2>&1 || { cat "$TMP/out"; fail "run exited $?"; }
+for c in vblk-native vblk-threads ahci; do
+    [ -n "$(csv_values "$TMP/run/samples.csv" value "$c" randread iops)" ] ||
+        fail "no samples of configuration $c"
+done
+sed -n '/^what differs/,/^$/p' "$TMP/out" >"$TMP/differs"
+cat "$TMP/differs"
+grep -Eq '^  vblk-native +device=virtio-blk +aio=native$' "$TMP/differs" ||
+    fail "what differs: no line for vblk-native with its device and aio"
+grep -Eq '^  ahci +device=ahci +aio=threads$' "$TMP/differs" || fail "what differs: ahci's line"
+grep -q "cache=" "$TMP/differs" && fail "what differs lists a key that is the same everywhere"
+grep -Eq '^  randread +vblk-threads ' "$TMP/out" || fail "the table has no row for vblk-threads"
+ok "three configurations under their own names; what differs: device and aio only"
+assert_no_leftovers
