@@ -1363,6 +1363,56 @@ static void report_html_glance(const struct report_ctx *r, FILE *f)
     free(bars);
 }
 
+/* "What differs": the keys whose values differ between the run's configurations. */
+static void report_html_differs(const struct report_ctx *r, FILE *f)
+{
+    struct scenario *s;
+    char err[SCENARIO_ERR_MAX], val[SCENARIO_ERR_MAX];
+    unsigned differ, unasked = 0;
+
+    if (r->rf.run_err != RUNFOLDER_OK || !r->rf.scenario_resolved ||
+        !r->rf.scenario_resolved[0] || !(s = calloc(1, sizeof(*s)))) {
+        return;
+    }
+    if (scenario_load_string("run.json", r->rf.scenario_resolved, s, err, sizeof(err)) < 0 ||
+        s->n_configs < 2 || !(differ = scenario_configs_differ(s, &unasked))) {
+        free(s);
+        return;
+    }
+    fputs("<h2 id=\"differs\">What differs between the configurations</h2>\n"
+          "<table class=\"summary\">\n<tr><th>configuration</th>",
+          f);
+    for (unsigned k = 0; k < SCENARIO_CK_COUNT; k++) {
+        if (differ & (1u << k)) {
+            fputs("<th>", f);
+            report_fput_html(f, scenario_config_key_name(k));
+            fputs((unasked & (1u << k)) ? " (not asked for)</th>" : "</th>", f);
+        }
+    }
+    fputs("</tr>\n", f);
+    for (unsigned i = 0; i < s->n_configs; i++) {
+        fputs("<tr><td>", f);
+        report_fput_html(f, s->configs[i].name);
+        fputs("</td>", f);
+        for (unsigned k = 0; k < SCENARIO_CK_COUNT; k++) {
+            if (!(differ & (1u << k))) {
+                continue;
+            }
+            if (k == SCENARIO_CK_MACHINE) {
+                snprintf(val, sizeof(val), "%s", machine_name(s->device_machine[i]));
+            } else {
+                scenario_config_value(&s->configs[i], k, val, sizeof(val));
+            }
+            fputs("<td>", f);
+            report_fput_html(f, val[0] ? val : "-");
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    free(s);
+}
+
 static void report_html_summary(const struct report_ctx *r, FILE *f)
 {
     const struct table_view *v = &r->view;
@@ -1677,6 +1727,7 @@ static void report_html(const struct report_ctx *r, FILE *f)
         fputs("</p>\n", f);
     }
     report_html_glance(r, f);
+    report_html_differs(r, f);
     report_html_summary(r, f);
     report_backends(r, f, REPORT_HTML);
     report_pct(r, f, REPORT_HTML);

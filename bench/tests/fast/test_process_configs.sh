@@ -31,5 +31,7 @@ grep -Eq '^  vblk-native +device=virtio-blk +aio=native$' "$TMP/differs" ||
 grep -Eq '^  ahci +device=ahci +aio=threads$' "$TMP/differs" || fail "what differs: ahci's line"
 grep -q "cache=" "$TMP/differs" && fail "what differs lists a key that is the same everywhere"
 grep -Eq '^  randread +vblk-threads ' "$TMP/out" || fail "the table has no row for vblk-threads"
-ok "three configurations under their own names; what differs: device and aio only"
+grep -q '<tr><td>vblk-native</td><td>virtio-blk</td><td>native</td></tr>' "$TMP/run/report.html" ||
+    fail "report.html has no what-differs table with vblk-native's device and aio"
+ok "three configurations under their own names; what differs: device and aio only (terminal and report.html)"
 assert_no_leftovers
