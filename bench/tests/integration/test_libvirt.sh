@@ -31,9 +31,9 @@ virsh -c "$URI" version >/dev/null 2>&1 || fail "libvirtd does not answer on $UR
 BOOT="$TMP/libvirt_boot"
 cc -std=gnu11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
     -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wpointer-arith -Wno-format-truncation \
-    -Werror $(pkg-config --cflags inih json-c libvirt libxml-2.0) -I"$ROOT/common" $(printf -- "-I%s " "$ROOT"/bench/[a-z]*/) \
+    -Werror $(pkg-config --cflags inih json-c libvirt libvirt-qemu libxml-2.0) -I"$ROOT/common" $(printf -- "-I%s " "$ROOT"/bench/[a-z]*/) \
     -o "$BOOT" "$ROOT/bench/tests/live/libvirt_boot.c" "$ROOT/build/libpvbench.a" \
-    $(pkg-config --libs inih json-c libvirt libxml-2.0) -lm || fail "cannot build libvirt_boot"
+    $(pkg-config --libs inih json-c libvirt libvirt-qemu libxml-2.0) -lm || fail "cannot build libvirt_boot"
 mkdir -p "$TMP/logs" "$PVBENCH_STATE_DIR"
 names=()
 

@@ -79,7 +79,7 @@ run_two() {
     rc=$?
     cat "$out.log"
     [ $rc -eq 0 ] || fail "2-host run exited $rc"
-    head -1 "$out/samples.csv" | grep -q ',value,host$' || fail "samples.csv has no host column"
+    head -1 "$out/samples.csv" | grep -q ',value,host,boot$' || fail "samples.csv has no host column"
     head -1 "$out/summary.csv" | grep -q ',ci95_high,host$' || fail "summary.csv has no host column"
     [ "$(json "$out/run.json" "len(d['hosts'])")" = 2 ] || fail "run.json does not list 2 hosts"
     L1=$(json "$out/run.json" "d['hosts'][0]['label']")

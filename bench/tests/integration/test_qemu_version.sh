@@ -75,10 +75,10 @@ ok "a folder without its marker is redone"
 BOOT="$TMP/libvirt_boot"
 cc -std=gnu11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
     -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wpointer-arith -Wno-format-truncation \
-    -Werror $(pkg-config --cflags inih json-c libvirt libxml-2.0) -I"$ROOT/common" \
+    -Werror $(pkg-config --cflags inih json-c libvirt libvirt-qemu libxml-2.0) -I"$ROOT/common" \
     $(printf -- "-I%s " "$ROOT"/bench/[a-z]*/) \
     -o "$BOOT" "$ROOT/bench/tests/live/libvirt_boot.c" "$ROOT/build/libpvbench.a" \
-    $(pkg-config --libs inih json-c libvirt libxml-2.0) -lm || fail "cannot build libvirt_boot"
+    $(pkg-config --libs inih json-c libvirt libvirt-qemu libxml-2.0) -lm || fail "cannot build libvirt_boot"
 mkdir -p "$TMP/logs" "$PVBENCH_STATE_DIR"
 
 # $1 = label, then libvirt_boot arguments; the first guest is held 3 s after READY so that

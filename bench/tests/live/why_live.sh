@@ -16,7 +16,7 @@ cc -std=gnu11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-pr
     -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wpointer-arith -Wno-format-truncation \
     -Werror -DPVB_DATADIR="\"$ROOT\"" $(pkg-config --cflags json-c) -I"$ROOT/common" $(printf -- "-I%s " "$ROOT"/bench/[a-z]*/) \
     -o "$OUT/why_live" "$ROOT/bench/tests/live/why_live.c" "$ROOT/build/libpvbench.a" \
-    $(pkg-config --libs inih json-c libvirt libxml-2.0) -lm
+    $(pkg-config --libs inih json-c libvirt libvirt-qemu libxml-2.0) -lm
 export PVBENCH_STATE_DIR="$OUT/state"
 mkdir -p "$OUT/logs"
 "$OUT/why_live" --logs "$OUT/logs" "$@"
