@@ -147,8 +147,8 @@ grep -q "releasing domain $killed" "$TMP/cleanup.out" || fail "cleanup did not s
 rm -f "/var/log/libvirt/qemu/$killed.log"
 ok "SIGKILLed harness: domain destroyed by libvirtd, registry cleaned up"
 
-# 6. libvirtd restarted while a guest runs (only a daemon this test started): that guest
-#    fails with a clear reason, the next one boots through a new connection.
+# 6. libvirtd restarted while a guest runs (only a daemon this test started): that guest is
+#    found again after reconnecting, or fails with a clear reason; the next one boots.
 if [ -n "$started_libvirtd" ]; then
     "$BOOT" --image "$IMAGE" --logs "$TMP/logs" --connect "$URI" --rounds 2 --hold 20 \
         --keep-going >"$TMP/restart.out" 2>"$TMP/restart.err" &
@@ -169,12 +169,18 @@ if [ -n "$started_libvirtd" ]; then
     # The lost guest's log stays where libvirt writes it (the restarted daemon appends to it).
     lost_name=$(sed -n 's/^boot backend=libvirt name=\([^ ]*\) .*/\1/p' "$TMP/restart.out" |
         head -1)
-    [ $rc -ne 0 ] || fail "the guest outlived the libvirtd restart unnoticed"
-    grep -q 'could not be reached\|was destroyed' "$TMP/restart.err" ||
-        fail "no clear reason for the guest lost in the restart"
+    # Since the connection is watched (issue 15) pvbench reconnects and looks the domain up
+    # again: the guest either survives, found again and said so, or fails with a reason.
+    if [ $rc -eq 0 ]; then
+        grep -q 'reconnected; domain .* still running' "$TMP/restart.err" ||
+            fail "the guest outlived the libvirtd restart unnoticed"
+    else
+        grep -q 'could not be reached\|was destroyed' "$TMP/restart.err" ||
+            fail "no clear reason for the guest lost in the restart"
+    fi
     [ "$(grep -c '^boot backend=libvirt' "$TMP/restart.out")" -eq 2 ] ||
         fail "no guest booted after the libvirtd restart"
-    ok "libvirtd restart: the running guest failed with a reason, the next one booted"
+    ok "libvirtd restart: the running guest $([ $rc -eq 0 ] && echo "was found again after reconnecting" || echo "failed with a reason"), the next one booted"
 else
     echo "libvirtd was already running: restart test not run (it only restarts its own daemon)"
 fi

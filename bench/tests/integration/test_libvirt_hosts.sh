@@ -144,7 +144,7 @@ leftovers "$(run_id "$TMP/r2")"
 ok "run 2: both hosts booted uploaded volumes; nothing left"
 
 # 3. compare of two 2-host runs pairs the cells by host and device.
-"$PVBENCH" compare --no-plot --output "$TMP/cmp.json" "$TMP/r1" "$TMP/r2" >"$TMP/cmp.out" 2>&1
+"$PVBENCH" compare --no-plot --json "$TMP/cmp.json" "$TMP/r1" "$TMP/r2" >"$TMP/cmp.out" 2>&1
 rc=$?
 cat "$TMP/cmp.out"
 [ $rc -eq 0 ] || [ $rc -eq 2 ] || [ $rc -eq 5 ] || fail "compare exited $rc"
