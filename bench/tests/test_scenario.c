@@ -416,15 +416,33 @@ static void set_ok(const char *assignment)
     }
 }
 
+/* The scenario as resolved text (malloc'ed): what a refused override must leave unchanged. */
+static char *scn_text(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    assert_non_null(f);
+    scenario_print_resolved(&scn, f);
+    scenario_print_configs(&scn, f);
+    fclose(f);
+    return buf;
+}
+
 static void set_fails(const char *assignment, const char *expected)
 {
-    struct scenario before = scn;
+    /* compared as text: the struct's padding bytes are not values (valgrind) */
+    char *before = scn_text(), *after;
 
     err[0] = '\0';
     assert_int_equal(scenario_set(&scn, assignment, err, sizeof(err)), -1);
     assert_string_equal(err, expected);
     /* a refused override changes nothing */
-    assert_memory_equal(&before, &scn, sizeof(scn));
+    after = scn_text();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
 }
 
 static void test_set(void **state)
