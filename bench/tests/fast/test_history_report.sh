@@ -75,23 +75,7 @@ ok "$n charts, $(wc -l <"$TMP/links") run reports linked"
 if ! command -v chromium >/dev/null; then
     skip "chromium missing (scripts/setup installs it); the page was checked without a browser"
 fi
-check="$out/index-check.html"
-sed 's#</body>#<script>\
-window.addEventListener("load", function () {\
-  var bad = [], n = 0;\
-  document.querySelectorAll("img").forEach(function (i) {\
-    n++; if (!i.complete || i.naturalWidth === 0) { bad.push(i.getAttribute("src")); }\
-  });\
-  var p = document.createElement("pre"); p.id = "pvbench-check";\
-  p.textContent = "images " + n + " broken " + bad.length + " " + bad.join(" ");\
-  document.body.appendChild(p);\
-});\
-</script></body>#' "$html" >"$check"
-profile=$(mktemp -d "$TMP/chromium.XXXXXX")
-verdict=$(timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic \
-    --no-first-run --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" --virtual-time-budget=10000 --dump-dom "file://$check" \
-    2>/dev/null | grep -o '<pre id="pvbench-check">[^<]*')
+verdict=$(chrome_images "$html" "$out/index-check.html")
 echo "$verdict"
 echo "$verdict" | grep -q "images $n broken 0" || fail "the browser did not decode every chart"
 ok "chromium decoded all $n charts of the history page"

@@ -162,3 +162,30 @@ interrupt_after_first_sample() {
     grep -q 'interrupted' "$log" || fail "no word of the interruption"
     assert_no_leftovers
 }
+
+# Headless Chromium with a fresh profile and no network (each test's own TMP).
+chrome() {
+    local profile
+    profile=$(mktemp -d "$TMP/chromium.XXXXXX")
+    timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$profile" "$@"
+}
+
+# What the browser makes of page $1's images: "images N broken K SRC..." (a copy of the page
+# at $2 gets a script that counts the images that did not decode).
+chrome_images() {
+    sed 's#</body>#<script>\
+window.addEventListener("load", function () {\
+  var bad = [], n = 0;\
+  document.querySelectorAll("img").forEach(function (i) {\
+    n++; if (!i.complete || i.naturalWidth === 0) { bad.push(i.getAttribute("src")); }\
+  });\
+  var p = document.createElement("pre"); p.id = "pvbench-check";\
+  p.textContent = "images " + n + " broken " + bad.length + " " + bad.join(" ");\
+  document.body.appendChild(p);\
+});\
+</script></body>#' "$1" >"$2"
+    chrome --virtual-time-budget=10000 --dump-dom "file://$2" 2>/dev/null |
+        grep -o '<pre id="pvbench-check">[^<]*'
+}

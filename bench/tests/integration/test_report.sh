@@ -91,14 +91,6 @@ if ! command -v chromium >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
         >"$TMP/apt.log" 2>&1 || { tail -5 "$TMP/apt.log"; skip "could not install chromium"; }
 fi
-chrome() {
-    local profile
-    profile=$(mktemp -d "$TMP/chromium.XXXXXX")
-    timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$profile" "$@"
-}
-
 shot="$LOGS/report-screenshot.png"
 rm -f "$shot"
 chrome --enable-logging=stderr --v=0 --screenshot="$shot" --window-size=1000,2400 \
@@ -111,20 +103,7 @@ is_png "$shot" || fail "no screenshot"
 ok "chromium showed report.html, no failed loads; screenshot: $shot"
 
 # The page as the browser sees it: a copy with a check that every image really decoded.
-check="$run/report-check.html"
-sed 's#</body>#<script>\
-window.addEventListener("load", function () {\
-  var bad = [], n = 0;\
-  document.querySelectorAll("img").forEach(function (i) {\
-    n++; if (!i.complete || i.naturalWidth === 0) { bad.push(i.getAttribute("src")); }\
-  });\
-  var p = document.createElement("pre"); p.id = "pvbench-check";\
-  p.textContent = "images " + n + " broken " + bad.length + " " + bad.join(" ");\
-  document.body.appendChild(p);\
-});\
-</script></body>#' "$html" >"$check"
-verdict=$(chrome --virtual-time-budget=10000 --dump-dom "file://$check" 2>/dev/null |
-    grep -o '<pre id="pvbench-check">[^<]*')
+verdict=$(chrome_images "$html" "$run/report-check.html")
 echo "$verdict"
 echo "$verdict" | grep -q "images $n broken 0" || fail "the browser did not show every chart"
 ok "the browser decoded all $n images"
