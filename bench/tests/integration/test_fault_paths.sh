@@ -1,6 +1,6 @@
 # An agent told to misbehave: without retries (job_retries = 0) the configuration fails
 # with a clear reason, QEMU is gone, the run goes on with the next configuration, and the
-# exit code says so (3). With the default one retry, a fresh guest runs the lost job
+# exit code says so (3). With retries allowed, a fresh guest runs the lost job
 # again, the run completes, and run.json records the retry and its reason.
 . "$(dirname "$0")/lib.sh"
 need_guest
@@ -52,21 +52,32 @@ echo "$line" | grep -Eq "in flight by the agent's count: 32; /sys/block/vd[a-z]+
     fail "stall: the report lacks the agent's count, the kernel's inflight or the blk-mq state"
 ok "stall: the agent reported its own stall after $secs s, with the kernel's view"
 
-# The same hang with the default retry: the run recovers on a fresh guest.
+# The same hang with a retry: the run recovers on a fresh guest. The budget is two retries,
+# not one: the virtio-blk hang of issue 20 (about 1 job in 1700 at QD32, docs/lost-guest.md)
+# once struck the fresh guest's second job in CI, and a second lost job is the retry's to
+# absorb, not this test's to fail on. Such a second loss is printed with its verdict.
 out="$TMP/run-retry"
-scn=$(write_scenario retry "virtio-blk" "randread" "repetitions = 2")
+scn=$(write_scenario retry "virtio-blk" "randread" "repetitions = 2" "job_retries = 2")
 "$PVBENCH" run --accel tcg --fault "hang@virtio-blk" -o "$out" "$scn" >"$TMP/out-retry" 2>&1
 rc=$?
 cat "$TMP/out-retry"
-[ $rc -eq 0 ] || fail "retry: exit $rc, expected 0 (the retried job should have succeeded)"
-grep -q '"job_retries": *1' "$out/run.json" || fail "retry: run.json does not count one retry"
-grep -Eq '"retry_reason": *"randread rep 1: timed out' "$out/run.json" ||
-    fail "retry: run.json does not say why the job was retried"
+[ $rc -eq 0 ] || fail "retry: exit $rc, expected 0 (the retried job should have succeeded): $(
+    grep -E '"(status|reason|retry_reason)"' "$out/run.json")"
+retries=$(sed -n 's/.*"job_retries": *\([0-9]*\).*/\1/p' "$out/run.json")
+case $retries in
+1) grep -Eq '"retry_reason": *"randread rep 1: timed out' "$out/run.json" ||
+       fail "retry: run.json does not say why the job was retried" ;;
+2) echo "note: a second guest was lost besides the forced hang and retried: $(
+       grep '"retry_reason"' "$out/run.json")"
+   grep -h "^pvbench: verdict:" "$out/logs/virtio-blk-agent.attempt2.log" || true ;;
+*) fail "retry: run.json counts '$retries' retries, expected 1 (or 2 with a real loss)" ;;
+esac
+grep -q "fault hang: never answering" "$out/logs/virtio-blk-console.attempt1.log" ||
+    fail "retry: the first lost guest's console log is gone or is not the forced hang"
 [ "$(csv_values "$out/samples.csv" value virtio-blk randread iops | wc -l)" -eq 2 ] ||
     fail "retry: expected both repetitions measured"
-[ "$(csv_values "$out/samples.csv" value virtio-blk boot boot_to_ready_s | wc -l)" -eq 2 ] ||
-    fail "retry: expected a boot sample for each of the two guests"
-[ -s "$out/logs/virtio-blk-console.attempt1.log" ] || fail "retry: the lost guest's console log is gone"
+[ "$(csv_values "$out/samples.csv" value virtio-blk boot boot_to_ready_s | wc -l)" -eq $((retries + 1)) ] ||
+    fail "retry: expected a boot sample for each of the $((retries + 1)) guests"
 grep -Eq "^pvbench: +[0-9]+ CPU 0/TCG [A-Z] " "$out/logs/virtio-blk-agent.attempt1.log" ||
     fail "retry: the lost guest's QEMU threads were not logged"
 grep -Eq '^pvbench: +queue 0: \{.*"used-idx"' "$out/logs/virtio-blk-agent.attempt1.log" ||
@@ -74,7 +85,7 @@ grep -Eq '^pvbench: +queue 0: \{.*"used-idx"' "$out/logs/virtio-blk-agent.attemp
 grep -q "^pvbench: verdict: virtio-blk queue 0: " "$out/logs/virtio-blk-agent.attempt1.log" ||
     fail "retry (why = yes): no verdict line"
 grep -q "run again on a fresh guest" "$TMP/out-retry" || fail "retry: no warning about the retry"
-ok "hang with job_retries = 1: the lost job ran again on a fresh guest and the run completed"
+ok "hang with job_retries = 2: the lost job ran again on a fresh guest and the run completed"
 
 # A guest lost in its traced "why" job: a fresh guest runs the why job again.
 out="$TMP/run-why"
