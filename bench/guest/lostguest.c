@@ -155,6 +155,131 @@ static void lostguest_guest_ring(lostguest_monitor_fn monitor, void *arg, struct
     q->g_avail_event = lostguest_xp16(monitor, arg, q->used_addr + 4 + 8 * (unsigned long long)q->num);
 }
 
+unsigned lostguest_msix_bars(const char *info_pci, struct lostguest_msix *m, unsigned max)
+{
+    const char *p = info_pci;
+    unsigned n = 0, bus = 0, dev = 0, fn = 0, vendor = 0, device = 0;
+    int in_virtio = 0;
+
+    while (p && *p && n < max) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        char line[256];
+        unsigned long long addr;
+        const char *t;
+
+        snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1),
+                 p);
+        p = eol ? eol + 1 : NULL;
+        if (sscanf(line, " Bus %u, device %u, function %u:", &bus, &dev, &fn) == 3) {
+            in_virtio = 0;
+        } else if ((t = strstr(line, "PCI device ")) && strstr(line, "subsystem") == NULL &&
+                   sscanf(t, "PCI device %x:%x", &vendor, &device) == 2) {
+            in_virtio = vendor == 0x1af4;
+        } else if (in_virtio && (t = strstr(line, "BAR1: ")) && strstr(t, "memory at ") &&
+                   sscanf(strstr(t, "memory at ") + 10, "%llx", &addr) == 1) {
+            memset(&m[n], 0, sizeof(m[n]));
+            snprintf(m[n].bdf, sizeof(m[n].bdf), "%02x:%02x.%x", bus & 0xff, dev & 0x1f, fn & 7);
+            snprintf(m[n].id, sizeof(m[n].id), "%04x:%04x", vendor & 0xffff, device & 0xffff);
+            m[n].bar = addr;
+            n++;
+            in_virtio = 0;
+        }
+    }
+    return n;
+}
+
+/* Up to max 32-bit words of guest physical memory from addr (HMP "xp /Nwx"); how many. */
+static unsigned lostguest_xp32(lostguest_monitor_fn monitor, void *arg, unsigned long long addr,
+                               unsigned max, uint32_t *w)
+{
+    char cmd[64], err[128], *text, *line, *save = NULL;
+    unsigned n = 0;
+
+    snprintf(cmd, sizeof(cmd), "xp /%uwx 0x%llx", max, addr);
+    if (!(text = lostguest_hmp(monitor, arg, cmd, err, sizeof(err)))) {
+        return 0;
+    }
+    /* "00000000febf1000: 0xfee00000 0x00000000 0x00004021 0x00000000" */
+    for (line = strtok_r(text, "\r\n", &save); line && n < max;
+         line = strtok_r(NULL, "\r\n", &save)) {
+        char *c = strchr(line, ':'), *end;
+
+        for (c = c ? c + 1 : NULL; c && n < max; c = end) {
+            unsigned long v = strtoul(c, &end, 16);
+
+            if (end == c) {
+                break;
+            }
+            w[n++] = (uint32_t)v;
+        }
+    }
+    free(text);
+    return n;
+}
+
+/* Each virtio function's MSI-X vectors: address, data, mask bit, pending bit. */
+static void lostguest_msix(FILE *out, lostguest_monitor_fn monitor, void *arg,
+                           struct lostguest_snap *s)
+{
+    char err[256], *text = lostguest_hmp(monitor, arg, "info pci", err, sizeof(err));
+    uint32_t tab[4 * LOSTGUEST_MSIX_VECTORS], pba[1];
+
+    if (!text) {
+        util_sanitize(err);
+        fprintf(out, "pvbench:   MSI-X: no \"info pci\": %s\n", err);
+        return;
+    }
+    s->nmsix = lostguest_msix_bars(text, s->msix, LOSTGUEST_MAX_MSIX);
+    free(text);
+    for (unsigned i = 0; i < s->nmsix; i++) {
+        struct lostguest_msix *m = &s->msix[i];
+        unsigned nw = lostguest_xp32(monitor, arg, m->bar, 4 * LOSTGUEST_MSIX_VECTORS, tab);
+
+        if (nw < 4 || lostguest_xp32(monitor, arg, m->bar + 0x800, 1, pba) != 1) {
+            fprintf(out, "pvbench:   MSI-X %s (%s): table at 0x%llx not readable\n", m->bdf,
+                    m->id, m->bar);
+            continue;
+        }
+        m->read = 1;
+        for (unsigned v = 0; v < nw / 4; v++) {
+            /* An entry: address low, address high, data, vector control (bit 0: masked). */
+            m->masked |= (tab[4 * v + 3] & 1u) << v;
+            m->pending |= (pba[0] >> v & 1u) << v;
+            fprintf(out, "pvbench:   MSI-X %s (%s) vector %u: address 0x%08x, data 0x%04x, "
+                         "masked %s, pending %s\n",
+                    m->bdf, m->id, v, tab[4 * v], tab[4 * v + 2] & 0xffff,
+                    tab[4 * v + 3] & 1u ? "yes" : "no", pba[0] >> v & 1u ? "yes" : "no");
+        }
+    }
+}
+
+/* The MSI-X part of the verdict: any vector pending at a virtio function, masked or not. */
+static void lostguest_msix_verdict(FILE *out, const struct lostguest_snap *s)
+{
+    int any = 0, read = 0;
+
+    for (unsigned i = 0; i < s->nmsix; i++) {
+        const struct lostguest_msix *m = &s->msix[i];
+
+        read |= m->read;
+        for (unsigned v = 0; v < LOSTGUEST_MSIX_VECTORS; v++) {
+            if (m->pending >> v & 1u) {
+                fprintf(out, "pvbench: verdict: MSI-X %s (%s) vector %u is pending%s\n", m->bdf,
+                        m->id, v,
+                        m->masked >> v & 1u ? ", masked: the device raised it and the guest "
+                                              "masked the vector"
+                                            : " and not masked: raised, not delivered");
+                any = 1;
+            }
+        }
+    }
+    if (read && !any) {
+        fprintf(out, "pvbench: verdict: MSI-X: no vector pending at any virtio function (an "
+                     "interrupt QEMU sent was delivered, or never sent)\n");
+    }
+}
+
 /* An HMP answer, line by line, under a heading. */
 static void lostguest_hmp_lines(FILE *out, lostguest_monitor_fn monitor, void *arg,
                                 const char *cmd)
@@ -247,6 +372,7 @@ int lostguest_snapshot(FILE *out, unsigned n, lostguest_monitor_fn monitor, void
         }
     }
     json_object_put(devs);
+    lostguest_msix(out, monitor, arg, s);
     lostguest_hmp_lines(out, monitor, arg, "info cpus");
     lostguest_hmp_lines(out, monitor, arg, "info lapic");
     lostguest_hmp_lines(out, monitor, arg, "info pic");
@@ -339,6 +465,7 @@ void lostguest_report(FILE *out, pid_t pid, const char *who, lostguest_monitor_f
         lostguest_verdict(a ? a : &s2->vq[i], &s2->vq[i], line, sizeof(line));
         fprintf(out, "pvbench: verdict: %s\n", line);
     }
+    lostguest_msix_verdict(out, s2);
     if (s2->n == 0) {
         fprintf(out, "pvbench: verdict: no virtqueue (not a virtio device): see the threads "
                      "and the interrupt state above\n");

@@ -44,10 +44,34 @@ struct lostguest_vq {
     long g_avail_event;
 };
 
+/* Virtio PCI functions whose MSI-X table is read per snapshot, at most. */
+#define LOSTGUEST_MAX_MSIX 8
+/* Vectors read per function (virtio-blk uses 2: config and one queue). */
+#define LOSTGUEST_MSIX_VECTORS 4
+
+/* One virtio PCI function's MSI-X state: its table in BAR1, its pending bits (PBA). */
+struct lostguest_msix {
+    char bdf[16];          /* "00:04.0" */
+    char id[16];           /* "1af4:1001" */
+    unsigned long long bar; /* BAR1's guest-physical address: table at 0, PBA at 0x800 */
+    int read;              /* the table and PBA were read */
+    unsigned masked;       /* bit i: vector i's entry is masked */
+    unsigned pending;      /* bit i: vector i is pending in the PBA */
+};
+
 struct lostguest_snap {
     unsigned n;
     struct lostguest_vq vq[LOSTGUEST_MAX_VQS];
+    unsigned nmsix;
+    struct lostguest_msix msix[LOSTGUEST_MAX_MSIX];
 };
+
+/*
+ * The virtio functions (vendor 1af4) with a memory BAR1 in HMP "info pci" text, into m
+ * (at most max). QEMU's virtio-pci puts the MSI-X table at BAR1's start and its pending
+ * bits at BAR1 + 0x800 (an exclusive 4 KiB BAR). Returns how many. Pure.
+ */
+unsigned lostguest_msix_bars(const char *info_pci, struct lostguest_msix *m, unsigned max);
 
 /* The threads of process pid (who: "QEMU", ...), one line each ("tid name state wchan"). */
 void lostguest_threads(FILE *out, pid_t pid, const char *who);

@@ -74,7 +74,23 @@ static void test_verdicts(void **state)
 struct fake {
     unsigned calls, xp;
     int fail_virtio;
+    int msix; /* 0: "info pci" lists nothing; 1: vector 1 pending and masked; 2: none pending */
 };
+
+/* "info pci" as QEMU 7.2 prints it: a host bridge, then a virtio-blk with BAR1 for MSI-X. */
+static const char fake_info_pci[] =
+    "  Bus  0, device   0, function 0:\r\n"
+    "    Host bridge: PCI device 8086:1237\r\n"
+    "      PCI subsystem 1af4:1100\r\n"
+    "      id \"\"\r\n"
+    "  Bus  0, device   4, function 0:\r\n"
+    "    SCSI controller: PCI device 1af4:1001\r\n"
+    "      PCI subsystem 1af4:0002\r\n"
+    "      IRQ 11, pin A\r\n"
+    "      BAR0: I/O at 0xc000 [0xc07f].\r\n"
+    "      BAR1: 32 bit memory at 0xfebf1000 [0xfebf1fff].\r\n"
+    "      BAR4: 64 bit prefetchable memory at 0xfe000000 [0xfe003fff].\r\n"
+    "      id \"\"\r\n";
 
 static int fake_monitor(void *arg, const char *cmd, json_object *args, json_object **ret,
                         char *err, size_t errlen)
@@ -117,6 +133,24 @@ static int fake_monitor(void *arg, const char *cmd, json_object *args, json_obje
 
         assert_true(json_object_object_get_ex(args, "command-line", &v));
         line = json_object_get_string(v);
+        if (f->msix && strcmp(line, "info pci") == 0) {
+            *ret = json_object_new_string(fake_info_pci);
+            return QMP_OK;
+        }
+        if (f->msix && strcmp(line, "xp /16wx 0xfebf1000") == 0) {
+            /* vector 0 (config) unmasked, vector 1 (the queue) masked, then two unused */
+            *ret = json_object_new_string(
+                "00000000febf1000: 0xfee00000 0x00000000 0x00004021 0x00000000\r\n"
+                "00000000febf1010: 0xfee00000 0x00000000 0x00004022 0x00000001\r\n"
+                "00000000febf1020: 0x00000000 0x00000000 0x00000000 0x00000001\r\n"
+                "00000000febf1030: 0x00000000 0x00000000 0x00000000 0x00000001\r\n");
+            return QMP_OK;
+        }
+        if (f->msix && strcmp(line, "xp /1wx 0xfebf1800") == 0) {
+            *ret = json_object_new_string(f->msix == 1 ? "00000000febf1800: 0x00000002\r\n"
+                                                       : "00000000febf1800: 0x00000000\r\n");
+            return QMP_OK;
+        }
         if (sscanf(line, "xp /1hx 0x%llx", &addr) == 1) {
             unsigned val = addr == 4096 + 2   ? 7   /* avail.idx */
                            : addr == 4096 + 12 ? 5  /* used_event, after 4 entries */
@@ -178,6 +212,42 @@ static void test_report(void **state)
     free(buf);
 }
 
+static void test_msix(void **state)
+{
+    struct lostguest_msix m[LOSTGUEST_MAX_MSIX];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out;
+
+    (void)state;
+    /* The parser: only the virtio function, its BAR1, not the host bridge's subsystem id. */
+    assert_int_equal(lostguest_msix_bars(fake_info_pci, m, LOSTGUEST_MAX_MSIX), 1);
+    assert_string_equal(m[0].bdf, "00:04.0");
+    assert_string_equal(m[0].id, "1af4:1001");
+    assert_true(m[0].bar == 0xfebf1000ull);
+    assert_int_equal(lostguest_msix_bars("garbage\nBAR1: 32 bit memory at 0x1000", m, 8), 0);
+
+    for (int mode = 1; mode <= 2; mode++) {
+        struct fake f = {.msix = mode};
+
+        out = open_memstream(&buf, &len);
+        assert_non_null(out);
+        lostguest_report(out, -1, "QEMU", fake_monitor, &f, 0.0);
+        fclose(out);
+        assert_non_null(strstr(buf, "MSI-X 00:04.0 (1af4:1001) vector 1: address 0xfee00000, "
+                                    "data 0x4022, masked yes, pending "));
+        if (mode == 1) {
+            assert_non_null(strstr(buf, "verdict: MSI-X 00:04.0 (1af4:1001) vector 1 is pending, "
+                                        "masked"));
+        } else {
+            assert_non_null(strstr(buf, "verdict: MSI-X: no vector pending"));
+            assert_null(strstr(buf, "is pending"));
+        }
+        free(buf);
+        buf = NULL;
+    }
+}
+
 static void test_report_no_qmp(void **state)
 {
     struct fake f = {.fail_virtio = 1};
@@ -203,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_report_no_qmp),
+        cmocka_unit_test(test_msix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,11 @@ grep -q "^pvbench: snapshot 2: virtio devices and queues" "$log" || fail "hang: 
 grep -Eq "^pvbench: +queue 0 in guest memory: avail.idx [0-9]+, used_event [0-9]+" "$log" ||
     fail "hang: the guest's ring indices were not read"
 grep -q "^pvbench:   info lapic:" "$log" || fail "hang: no LAPIC state"
+msix="^pvbench:   MSI-X [0-9a-f:.]+ \(1af4:[0-9a-f]+\) vector 1: address 0x[0-9a-f]+, "
+grep -Eq "${msix}data 0x[0-9a-f]+, masked (yes|no), pending (yes|no)$" "$log" ||
+    fail "hang: the virtio-blk function's MSI-X table and pending bits were not read"
+grep -q "^pvbench: verdict: MSI-X: no vector pending" "$log" ||
+    fail "hang: no MSI-X verdict (an agent that hung before any I/O leaves no vector pending)"
 grep -q "^pvbench: verdict: virtio-blk queue 0: no request reached QEMU" "$log" ||
     fail "hang: no verdict, or not the idle queue of a hung agent: $(grep verdict "$log")"
 ok "hang, why = no: snapshots and verdict in the agent log"
