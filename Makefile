@@ -284,8 +284,12 @@ image-fio: $(PVBENCH) $(AGENT)
 selftest: image-fio
 	$(Q)$(PVBENCH) selftest $(SELFTEST_ARGS)
 
+# Tests at a time in make check and make integration (scripts/run-tests: a test marked
+# "pvbench-test: alone" still runs by itself). TEST_JOBS=1 runs them one by one.
+TEST_JOBS ?= 2
+
 integration: all image image-fio
-	$(Q)scripts/run-tests integration bench/tests/integration/test_*.sh
+	$(Q)PVBENCH_TEST_JOBS=$(TEST_JOBS) scripts/run-tests integration bench/tests/integration/test_*.sh
 
 # The fast tier: the harness through its process backend (the agent as a host process), no guest.
 check-fast: all
@@ -297,7 +301,7 @@ check-kvm: all
 	$(Q)scripts/run-tests kvm bench/tests/kvm/check_kvm.sh
 
 check: all $(UNIT_TESTS) $(FUZZ_REPLAYS) image image-fio
-	$(Q)scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) $(TREE_TESTS) bench/tests/fast/test_*.sh \
+	$(Q)PVBENCH_TEST_JOBS=$(TEST_JOBS) scripts/run-tests all $(UNIT_TESTS) $(FUZZ_REPLAYS) $(TREE_TESTS) bench/tests/fast/test_*.sh \
 	    bench/tests/integration/test_*.sh
 
 setup:

@@ -74,3 +74,4 @@ make -s -C "$ROOT" uninstall PREFIX="$prefix" >"$TMP/uninstall.log" 2>&1 ||
 left=$(find "$prefix" -type f | head -5)
 [ -z "$left" ] || fail "make uninstall left: $left"
 ok "make uninstall removed every file it installed"
+# pvbench-test: alone (make install in the tree)

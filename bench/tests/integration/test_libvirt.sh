@@ -201,3 +201,4 @@ for n in "${names[@]}"; do
 done
 assert_no_leftovers
 exit 0
+# pvbench-test: alone (the machine's libvirtd, or daemons of its own on loopback ports)

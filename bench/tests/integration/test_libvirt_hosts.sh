@@ -178,3 +178,4 @@ ok "SIGKILLed run: cleanup removed pool $pool and its volumes"
 stop_pid "$relay_pid"
 relay_pid=''
 assert_no_leftovers
+# pvbench-test: alone (the machine's libvirtd, or daemons of its own on loopback ports)

@@ -125,3 +125,4 @@ ok "no pvb- domain, pool or volume (virsh), no QEMU or pool folder (nsenter)"
 kill -0 "$INIT" 2>/dev/null && fail "the namespace init $INIT did not stop"
 assert_no_leftovers
 ok "the isolated daemon stopped (pid $INIT)"
+# pvbench-test: alone (the machine's libvirtd, or daemons of its own on loopback ports)

@@ -78,3 +78,4 @@ done
     fail "virtio_net did not bind in both guests"
 ok "virtio-net through libvirt and qemu side by side measured tcp_rr"
 assert_no_leftovers
+# pvbench-test: alone (the machine's libvirtd, or daemons of its own on loopback ports)
