@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,6 +32,8 @@ static char reg_path[1100];
 static struct reg_entry *entries;
 static size_t n_entries, cap_entries;
 static unsigned long long harness_start;
+/* Hosts measured in parallel (one thread each) add and forget entries at the same time. */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 
 const char *registry_state_dir(void)
 {
@@ -130,7 +133,7 @@ int registry_open(char *run_id, size_t len)
     return util_strlcpy(run_id, run_id_buf, len);
 }
 
-int registry_add(enum registry_kind kind, const char *id, const char *arg)
+static int registry_add_locked(enum registry_kind kind, const char *id, const char *arg)
 {
     if (!reg_path[0]) {
         return -1;
@@ -160,6 +163,16 @@ int registry_add(enum registry_kind kind, const char *id, const char *arg)
     return 0;
 }
 
+int registry_add(enum registry_kind kind, const char *id, const char *arg)
+{
+    int rc;
+
+    pthread_mutex_lock(&reg_mu);
+    rc = registry_add_locked(kind, id, arg);
+    pthread_mutex_unlock(&reg_mu);
+    return rc;
+}
+
 int registry_add_proc(pid_t pid)
 {
     char id[32], arg[32];
@@ -171,6 +184,7 @@ int registry_add_proc(pid_t pid)
 
 void registry_forget(enum registry_kind kind, const char *id)
 {
+    pthread_mutex_lock(&reg_mu);
     for (size_t i = n_entries; i-- > 0;) {
         if (entries[i].kind == kind && strcmp(entries[i].id, id) == 0) {
             memmove(&entries[i], &entries[i + 1], (n_entries - i - 1) * sizeof(entries[0]));
@@ -178,9 +192,10 @@ void registry_forget(enum registry_kind kind, const char *id)
             if (registry_save() < 0) {
                 log_warn("cannot update %s: %s", reg_path, strerror(errno));
             }
-            return;
+            break;
         }
     }
+    pthread_mutex_unlock(&reg_mu);
 }
 
 void registry_forget_under(enum registry_kind kind, const char *folder)
@@ -188,6 +203,7 @@ void registry_forget_under(enum registry_kind kind, const char *folder)
     size_t len = strlen(folder);
     size_t kept = 0;
 
+    pthread_mutex_lock(&reg_mu);
     for (size_t i = 0; i < n_entries; i++) {
         if (!(entries[i].kind == kind && len > 0 && strncmp(entries[i].id, folder, len) == 0 &&
               entries[i].id[len] == '/')) {
@@ -200,6 +216,7 @@ void registry_forget_under(enum registry_kind kind, const char *folder)
             log_warn("cannot update %s: %s", reg_path, strerror(errno));
         }
     }
+    pthread_mutex_unlock(&reg_mu);
 }
 
 /* End a process we started, if it is still the same process. */
