@@ -19,7 +19,7 @@
 struct reg_entry {
     enum registry_kind kind;
     char id[REGISTRY_ID_MAX];
-    char arg[64];
+    char arg[REGISTRY_ARG_MAX];
 };
 
 static const char *const kind_names[REG_KIND_COUNT] = {"proc",   "file",   "dir",  "netns",
@@ -69,7 +69,7 @@ static enum registry_kind kind_parse(const char *s)
 /* Rewrite the registry file atomically from the in-memory list. */
 static int registry_save(void)
 {
-    size_t cap = 128 + n_entries * (REGISTRY_ID_MAX + 96);
+    size_t cap = 128 + n_entries * (REGISTRY_ID_MAX + REGISTRY_ARG_MAX + 32);
     char *buf = malloc(cap);
     size_t len = 0;
     int rc;
@@ -390,7 +390,7 @@ out:
 /* Release what one dead run registered. Returns 1 if cleaned, 0 if skipped, -1 on error. */
 static int cleanup_one(const char *dir, int dry_run)
 {
-    char path[1200], line[REGISTRY_ID_MAX + 128];
+    char path[1200], line[REGISTRY_ID_MAX + REGISTRY_ARG_MAX + 32];
     struct reg_entry *list = NULL;
     size_t n = 0, cap = 0;
     FILE *f;
@@ -403,14 +403,14 @@ static int cleanup_one(const char *dir, int dry_run)
         return 0;
     }
     while (fgets(line, sizeof(line), f)) {
-        char kind[16], id[REGISTRY_ID_MAX], arg[64] = "";
+        char kind[16], id[REGISTRY_ID_MAX], arg[REGISTRY_ARG_MAX] = "";
         int k;
 
         util_rstrip(line);
         if (sscanf(line, "harness %d %llu", &hpid, &hstart) == 2) {
             continue;
         }
-        if (sscanf(line, "%15s %511s %63s", kind, id, arg) < 2) {
+        if (sscanf(line, "%15s %511s %255s", kind, id, arg) < 2) {
             continue;
         }
         k = kind_parse(kind);
