@@ -9,7 +9,10 @@
 # alone (exit 3) with its reason, and `pvbench cleanup` removes what was left once it is back;
 # a second isolated daemon (127.0.0.3, its own hostname and host UUID) as a second host: the
 # two measured in parallel (wall time against the two alone, for plausibility, printed), and
-# one daemon reached twice detected as one machine and measured in turn; at the end no pvb- domain, pool or volume (virsh) and no QEMU or pool folder (nsenter).
+# one daemon reached twice detected as one machine and measured in turn; the same disk through
+# qemu+ssh (Debian's sshd unpacked into build/sshd by `isolated-libvirtd fetch-sshd`, run in
+# the namespace, key-only, command= restricted; skipped with a note if it cannot be had), the
+# harness user's ~/.ssh untouched; at the end no pvb- domain, pool or volume (virsh) and no QEMU or pool folder (nsenter).
 # Only the daemon this test started is stopped, by its pid; the machine's libvirtd is never
 # touched.
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +27,11 @@ D2="$TMP/iso2"
 trap '"$ISO" stop "$D" >/dev/null 2>&1; "$ISO" stop "$D2" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 
-read -r URI INIT < <(ISOLATED_LIBVIRTD_ADDR=127.0.0.2 "$ISO" start "$D") || fail "the isolated libvirtd did not start"
+# qemu+ssh: an sshd of Debian's, unpacked once into build/sshd (not installed).
+SSHD_ROOT="$ROOT/build/sshd"
+"$ISO" fetch-sshd "$SSHD_ROOT" >"$TMP/fetch-sshd.log" 2>&1 || SSHD_ROOT=''
+ssh_before=$(ls -la ~/.ssh 2>&1 | md5sum)
+read -r URI INIT < <(ISOLATED_LIBVIRTD_SSHD=$SSHD_ROOT ISOLATED_LIBVIRTD_ADDR=127.0.0.2 "$ISO" start "$D") || fail "the isolated libvirtd did not start"
 [ -n "$INIT" ] && kill -0 "$INIT" || fail "no namespace init pid"
 ok "isolated libvirtd: $URI, namespace init pid $INIT"
 
@@ -119,6 +126,28 @@ grep -q "are one machine (hostname $(cat "$D/hostname"), host UUID $(cat "$D/hos
     fail "one daemon reached twice was not detected as one machine"
 grep -q "measured in parallel" "$TMP/aa.log" && fail "one machine's two URIs were measured in parallel"
 ok "one daemon reached through two URIs: one machine, measured in turn ($wall s), with a warning"
+
+# 3c. The same disk through qemu+ssh.
+if [ -n "$SSHD_ROOT" ]; then
+    SURI=$("$ISO" ssh-uri "$D") || fail "no qemu+ssh URI"
+    [ "$(virsh -c "$SURI" hostname)" = "$(cat "$D/hostname")" ] || fail "virsh over qemu+ssh: not the isolated host"
+    P=${SURI#*127.0.0.2:}
+    P=${P%%/*}
+    "$D/ssh" -i "$D/id_ed25519" -o StrictHostKeyChecking=no -p "$P" root@127.0.0.2 id >"$TMP/ssh-id.out" 2>&1 &&
+        fail "the key runs any command, not only libvirt's transport"
+    grep -q "libvirt's transport only" "$TMP/ssh-id.out" || { cat "$TMP/ssh-id.out"; fail "ssh id: not refused by command="; }
+    "$PVBENCH" run --accel tcg --backend libvirt --connect "$SURI" -o "$TMP/s1" "$scn3" >"$TMP/s1.log" 2>&1
+    rc=$?
+    cat "$TMP/s1.log"
+    [ $rc -eq 0 ] || fail "the disk through qemu+ssh exited $rc"
+    [ "$(csv_values "$TMP/s1/samples.csv" value virtio-blk randread iops | wc -l)" -eq 2 ] ||
+        fail "qemu+ssh: not 2 samples"
+    grep -q "READY sent" "$TMP/s1/logs/virtio-blk-console.log" || fail "qemu+ssh: no console in logs/"
+    [ "$(ls -la ~/.ssh 2>&1 | md5sum)" = "$ssh_before" ] || fail "~/.ssh changed"
+    ok "virtio-blk through qemu+ssh (sshd in the namespace, key-only, command= restricted); ~/.ssh untouched"
+else
+    echo "note: qemu+ssh not tested: Debian's openssh-server cannot be had ($(tail -1 "$TMP/fetch-sshd.log"))"
+fi
 
 # $1 = output folder, $2 = "revive" to start libvirtd again 2 s after killing it.
 kill_mid_job() {
