@@ -64,8 +64,9 @@ int backend_qemu_make_qcow2(const char *binary, const char *path, unsigned preal
 extern const struct backend_ops backend_libvirt_ops;
 
 #define BACKEND_LIBVIRT_DEFAULT_URI "qemu:///system"
-/* A URI is stored as the registry argument of its domains: at most 63 bytes, no spaces. */
-#define BACKEND_LIBVIRT_URI_MAX 64
+/* A URI is stored as the registry argument of its domains (REGISTRY_ARG_MAX): at most 255
+ * bytes, no spaces; a qemu+ssh URI with keyfile= and command= needs more than 63. */
+#define BACKEND_LIBVIRT_URI_MAX 256
 #define BACKEND_LIBVIRT_MAX_VCPUS 64
 
 /*

@@ -100,9 +100,11 @@ struct lv_guest {
     struct lv_ports *ports; /* the serial ports as streams (remote host), NULL if local */
 };
 
-/* Module state: the harness uses the backend from one thread. */
-static struct {
-    int inited;
+/*
+ * Connection state, one per harness thread: hosts measured in parallel (run_hosts.c) each
+ * have a thread and their own connection; one host uses the backend from the main thread.
+ */
+static __thread struct {
     virConnectPtr conn;
     char uri[BACKEND_LIBVIRT_URI_MAX];
     char pool[64];          /* the run's storage pool on this connection's host, "" if none */
@@ -110,6 +112,10 @@ static struct {
     int gave_up;             /* lv_conn_ready spent its window on uri: one try from now on */
     double lost_at;          /* when it began to try, for the reason it gives */
 } lv;
+
+/* The library and its event loop are set up once for every thread. */
+static pthread_mutex_t lv_init_mu = PTHREAD_MUTEX_INITIALIZER;
+static int lv_inited;
 
 /* ---- library set-up ------------------------------------------------------------------------ */
 
@@ -132,16 +138,13 @@ static void *lv_event_main(void *arg)
 }
 
 /* virInitialize, quiet errors, and an event loop thread (keepalive and lifecycle events). */
-static int lv_init(char *err, size_t errlen)
+static int lv_init_once(char *err, size_t errlen)
 {
     pthread_attr_t attr;
     pthread_t tid;
     sigset_t all, old;
     int rc;
 
-    if (lv.inited) {
-        return 0;
-    }
     if (virInitialize() < 0) {
         snprintf(err, errlen, "libvirt: cannot initialize: %s", virGetLastErrorMessage());
         return -1;
@@ -164,8 +167,20 @@ static int lv_init(char *err, size_t errlen)
         snprintf(err, errlen, "libvirt: cannot start the event loop thread: %s", strerror(rc));
         return -1;
     }
-    lv.inited = 1;
     return 0;
+}
+
+static int lv_init(char *err, size_t errlen)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&lv_init_mu);
+    if (!lv_inited) {
+        rc = lv_init_once(err, errlen);
+        lv_inited = rc == 0;
+    }
+    pthread_mutex_unlock(&lv_init_mu);
+    return rc;
 }
 
 static int lv_uri_ok(const char *uri, char *err, size_t errlen)
@@ -629,34 +644,41 @@ static struct {
     char uri[BACKEND_LIBVIRT_URI_MAX];
     const char *source;
 } lv_cpu_src[LV_CPU_SOURCES];
+static pthread_mutex_t lv_cpu_src_mu = PTHREAD_MUTEX_INITIALIZER; /* hosts in parallel */
 
 static void lv_cpu_source_set(const char *uri, const char *source)
 {
     unsigned i;
 
+    pthread_mutex_lock(&lv_cpu_src_mu);
     for (i = 0; i < LV_CPU_SOURCES && lv_cpu_src[i].uri[0]; i++) {
         if (strcmp(lv_cpu_src[i].uri, uri) == 0) {
             break;
         }
     }
-    if (i == LV_CPU_SOURCES) {
-        return; /* more hosts than slots: run.json says "" for the rest */
+    if (i < LV_CPU_SOURCES) { /* more hosts than slots: run.json says "" for the rest */
+        util_strlcpy(lv_cpu_src[i].uri, uri, sizeof(lv_cpu_src[i].uri));
+        lv_cpu_src[i].source = source;
     }
-    util_strlcpy(lv_cpu_src[i].uri, uri, sizeof(lv_cpu_src[i].uri));
-    lv_cpu_src[i].source = source;
+    pthread_mutex_unlock(&lv_cpu_src_mu);
 }
 
 const char *backend_libvirt_cpu_source(const char *uri)
 {
+    const char *src = "";
+
     if (!uri || !*uri) {
         uri = BACKEND_LIBVIRT_DEFAULT_URI;
     }
+    pthread_mutex_lock(&lv_cpu_src_mu);
     for (unsigned i = 0; i < LV_CPU_SOURCES && lv_cpu_src[i].uri[0]; i++) {
         if (strcmp(lv_cpu_src[i].uri, uri) == 0) {
-            return lv_cpu_src[i].source;
+            src = lv_cpu_src[i].source;
+            break;
         }
     }
-    return "";
+    pthread_mutex_unlock(&lv_cpu_src_mu);
+    return src;
 }
 
 int backend_libvirt_kvm_available(char *why, size_t len)

@@ -25,12 +25,14 @@ static void log_v(const char *prefix, const char *fmt, va_list ap) PVB_PRINTF(2,
 
 static void log_v(const char *prefix, const char *fmt, va_list ap)
 {
+    flockfile(stderr); /* one line whole when hosts log from their threads */
     if (clear_hook) {
         clear_hook();
     }
     fprintf(stderr, "pvbench: %s", prefix);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    funlockfile(stderr);
 }
 
 void log_err(const char *fmt, ...)

@@ -22,10 +22,12 @@ void progress_init(unsigned total_jobs)
 
 void progress_clear(void)
 {
+    flockfile(stderr); /* hosts measured in parallel report from their threads */
     if (tty && line_shown) {
         fputs("\r\033[K", stderr);
         line_shown = 0;
     }
+    funlockfile(stderr);
 }
 
 static void show(const char *text)
@@ -41,6 +43,7 @@ static void show(const char *text)
         double left = elapsed / done * (total - done);
         snprintf(eta, sizeof(eta), ", ETA %um%02us", (unsigned)left / 60, (unsigned)left % 60);
     }
+    flockfile(stderr);
     if (tty) {
         fprintf(stderr, "\r\033[K[%u/%u%s] %s", done, total, eta, text);
         fflush(stderr);
@@ -48,6 +51,7 @@ static void show(const char *text)
     } else {
         fprintf(stderr, "pvbench: [%u/%u%s] %s\n", done, total, eta, text);
     }
+    funlockfile(stderr);
 }
 
 void progress_job(const char *config, const char *workload, unsigned rep, unsigned reps)
@@ -65,12 +69,12 @@ void progress_job(const char *config, const char *workload, unsigned rep, unsign
 void progress_job_done(double seconds)
 {
     (void)seconds;
-    done++;
+    __atomic_add_fetch(&done, 1, __ATOMIC_RELAXED);
 }
 
 void progress_add_jobs(unsigned n)
 {
-    total += n;
+    __atomic_add_fetch(&total, n, __ATOMIC_RELAXED);
 }
 
 void progress_status(const char *what)

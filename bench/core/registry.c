@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,7 +19,7 @@
 struct reg_entry {
     enum registry_kind kind;
     char id[REGISTRY_ID_MAX];
-    char arg[64];
+    char arg[REGISTRY_ARG_MAX];
 };
 
 static const char *const kind_names[REG_KIND_COUNT] = {"proc",   "file",   "dir",  "netns",
@@ -31,6 +32,8 @@ static char reg_path[1100];
 static struct reg_entry *entries;
 static size_t n_entries, cap_entries;
 static unsigned long long harness_start;
+/* Hosts measured in parallel (one thread each) add and forget entries at the same time. */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 
 const char *registry_state_dir(void)
 {
@@ -66,7 +69,7 @@ static enum registry_kind kind_parse(const char *s)
 /* Rewrite the registry file atomically from the in-memory list. */
 static int registry_save(void)
 {
-    size_t cap = 128 + n_entries * (REGISTRY_ID_MAX + 96);
+    size_t cap = 128 + n_entries * (REGISTRY_ID_MAX + REGISTRY_ARG_MAX + 32);
     char *buf = malloc(cap);
     size_t len = 0;
     int rc;
@@ -130,7 +133,7 @@ int registry_open(char *run_id, size_t len)
     return util_strlcpy(run_id, run_id_buf, len);
 }
 
-int registry_add(enum registry_kind kind, const char *id, const char *arg)
+static int registry_add_locked(enum registry_kind kind, const char *id, const char *arg)
 {
     if (!reg_path[0]) {
         return -1;
@@ -160,6 +163,16 @@ int registry_add(enum registry_kind kind, const char *id, const char *arg)
     return 0;
 }
 
+int registry_add(enum registry_kind kind, const char *id, const char *arg)
+{
+    int rc;
+
+    pthread_mutex_lock(&reg_mu);
+    rc = registry_add_locked(kind, id, arg);
+    pthread_mutex_unlock(&reg_mu);
+    return rc;
+}
+
 int registry_add_proc(pid_t pid)
 {
     char id[32], arg[32];
@@ -171,6 +184,7 @@ int registry_add_proc(pid_t pid)
 
 void registry_forget(enum registry_kind kind, const char *id)
 {
+    pthread_mutex_lock(&reg_mu);
     for (size_t i = n_entries; i-- > 0;) {
         if (entries[i].kind == kind && strcmp(entries[i].id, id) == 0) {
             memmove(&entries[i], &entries[i + 1], (n_entries - i - 1) * sizeof(entries[0]));
@@ -178,9 +192,10 @@ void registry_forget(enum registry_kind kind, const char *id)
             if (registry_save() < 0) {
                 log_warn("cannot update %s: %s", reg_path, strerror(errno));
             }
-            return;
+            break;
         }
     }
+    pthread_mutex_unlock(&reg_mu);
 }
 
 void registry_forget_under(enum registry_kind kind, const char *folder)
@@ -188,6 +203,7 @@ void registry_forget_under(enum registry_kind kind, const char *folder)
     size_t len = strlen(folder);
     size_t kept = 0;
 
+    pthread_mutex_lock(&reg_mu);
     for (size_t i = 0; i < n_entries; i++) {
         if (!(entries[i].kind == kind && len > 0 && strncmp(entries[i].id, folder, len) == 0 &&
               entries[i].id[len] == '/')) {
@@ -200,6 +216,7 @@ void registry_forget_under(enum registry_kind kind, const char *folder)
             log_warn("cannot update %s: %s", reg_path, strerror(errno));
         }
     }
+    pthread_mutex_unlock(&reg_mu);
 }
 
 /* End a process we started, if it is still the same process. */
@@ -373,7 +390,7 @@ out:
 /* Release what one dead run registered. Returns 1 if cleaned, 0 if skipped, -1 on error. */
 static int cleanup_one(const char *dir, int dry_run)
 {
-    char path[1200], line[REGISTRY_ID_MAX + 128];
+    char path[1200], line[REGISTRY_ID_MAX + REGISTRY_ARG_MAX + 32];
     struct reg_entry *list = NULL;
     size_t n = 0, cap = 0;
     FILE *f;
@@ -386,14 +403,14 @@ static int cleanup_one(const char *dir, int dry_run)
         return 0;
     }
     while (fgets(line, sizeof(line), f)) {
-        char kind[16], id[REGISTRY_ID_MAX], arg[64] = "";
+        char kind[16], id[REGISTRY_ID_MAX], arg[REGISTRY_ARG_MAX] = "";
         int k;
 
         util_rstrip(line);
         if (sscanf(line, "harness %d %llu", &hpid, &hstart) == 2) {
             continue;
         }
-        if (sscanf(line, "%15s %511s %63s", kind, id, arg) < 2) {
+        if (sscanf(line, "%15s %511s %255s", kind, id, arg) < 2) {
             continue;
         }
         k = kind_parse(kind);

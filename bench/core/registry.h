@@ -31,6 +31,8 @@ enum registry_kind {
 };
 
 #define REGISTRY_ID_MAX 512
+/* An entry's argument (a libvirt URI with its ?keyfile=...&command=... included) */
+#define REGISTRY_ARG_MAX 256
 
 /* Where run folders live: $PVBENCH_STATE_DIR, default /var/tmp/pvbench. */
 const char *registry_state_dir(void);

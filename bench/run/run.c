@@ -227,6 +227,13 @@ static void guest_stop(struct live_guest *lg)
 /* Persist all samples now; a failure stops the run (disk full must not lose anything). */
 static int save_samples(struct run_ctx *r)
 {
+    struct run_ctx *m = run_hosts_lock(r);
+
+    if (m) { /* a host measured in parallel: its samples join the run's, one at a time */
+        int rc = save_samples(m);
+        run_hosts_unlock(r);
+        return rc;
+    }
     /* Samples made elsewhere (the bare-host baseline) were measured on this machine. */
     for (size_t i = 0; i < r->samples.n; i++) {
         if (!r->samples.v[i].host[0]) {
@@ -1062,7 +1069,7 @@ static int backend_choose(struct run_ctx *r)
         r->backend = &backend_libvirt_ops;
         snprintf(r->backend_info, sizeof(r->backend_info), "libvirt, %u hosts (see hosts)",
                  r->n_hosts);
-        log_info("backend: libvirt, %u hosts measured in turn", r->n_hosts);
+        log_info("backend: libvirt, %u hosts", r->n_hosts);
         return 0;
     }
     if (backend_libvirt_connect(r->hosts[0].uri[0] ? r->hosts[0].uri : NULL, err, sizeof(err)) ==
@@ -1399,15 +1406,37 @@ static void run_print_table(struct run_ctx *r, const struct summary_set *sum)
  * fails alone), or every host at once side by side. PVB_EXIT_OK, PVB_EXIT_SKIPPED (--accel
  * kvm without KVM on the only host) or PVB_EXIT_FAILED (run.json cannot be written).
  */
+/* One host of several, in its worker's copy of the run (run_hosts_parallel). */
+static void run_host_pass(struct run_ctx *r, unsigned h)
+{
+    if (run_host_begin(r, h) == 0) {
+        measure(r, NULL, 1, r->s.repetitions);
+        hostbase_target_close(&r->bare, DEVMODEL_NET);
+        run_net_teardown(r);
+    }
+    run_host_end(r);
+}
+
 static int run_passes(struct run_ctx *r)
 {
+    if (r->n_hosts > 1 && !r->side_by_side) {
+        if (run_json_write(r) < 0) {
+            return PVB_EXIT_FAILED;
+        }
+        log_info("run %s: scenario %s, %u device%s, %u hosts, backend %s, results in %s",
+                 r->run_id, r->s.name, r->s.n_devices, r->s.n_devices == 1 ? "" : "s",
+                 r->n_hosts, r->backend->name, r->out_dir);
+        if (run_hosts_parallel(r, run_host_pass) == 0) {
+            return run_json_write(r) < 0 ? PVB_EXIT_FAILED : PVB_EXIT_OK;
+        }
+    }
     for (unsigned h = 0; h < r->n_hosts && !signals_interrupted() && !r->write_failed; h++) {
         int hb = run_host_begin(r, h);
 
         if (hb == -2) {
             return PVB_EXIT_SKIPPED;
         }
-        if (h == 0) {
+        if (h == 0 && (r->n_hosts == 1 || r->side_by_side)) {
             log_info("run %s: scenario %s, %u device%s, %s%s, backend %s, results in %s",
                      r->run_id, r->s.name, r->s.n_devices, r->s.n_devices == 1 ? "" : "s",
                      r->n_hosts > 1 ? "hosts " : "accelerator ",

@@ -113,6 +113,11 @@ struct run_ctx {
     /* host_baseline = yes: the bare host, a target beside the guests (its sessions, its
      * status for run.json) */
     struct hostbase_target bare;
+    /* Hosts in parallel (run_hosts_parallel): a worker's copy of the run for its hosts,
+     * reporting to main_ctx (NULL: this is the run); samples_merged of its samples are
+     * there already. */
+    struct run_ctx *main_ctx;
+    size_t samples_merged;
 };
 
 /* run_hosts.c */
@@ -130,6 +135,26 @@ unsigned run_host_index(const struct run_ctx *r);
 int run_hosts_init(struct run_ctx *r);
 int run_host_begin(struct run_ctx *r, unsigned h);
 void run_host_end(struct run_ctx *r);
+/*
+ * Which hosts are one machine (the same hostname and host UUID, as the far side says):
+ * group[h] is the first host of h's machine; a host without an identity is its own.
+ * The number of machines.
+ */
+unsigned run_hosts_group(const struct backend_host *ids, const int *known, unsigned n,
+                         unsigned *group);
+/*
+ * Several hosts: one thread per machine, each measuring its hosts in turn with pass() on a
+ * copy of the run; samples reach r's samples.csv through run_hosts_save (one lock). 0 when
+ * the hosts were measured so, 1 when they all are one machine (measure them in turn).
+ */
+typedef void (*run_host_pass_fn)(struct run_ctx *r, unsigned h);
+int run_hosts_parallel(struct run_ctx *r, run_host_pass_fn pass);
+/*
+ * A worker's samples (r->main_ctx set): lock the run, add the worker's new samples to it
+ * and return it, for save(main); run_hosts_unlock after. NULL when r is the run.
+ */
+struct run_ctx *run_hosts_lock(struct run_ctx *r);
+void run_hosts_unlock(struct run_ctx *r);
 
 /* run_net.c */
 void run_net_up(struct run_ctx *r);

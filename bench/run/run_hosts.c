@@ -2,6 +2,8 @@
  * `pvbench run`: the hosts of a run (--connect), their labels and configuration names, and
  * one host's turn: connect, describe, upload the guest image, choose the accelerator; end.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "results.h"
 #include "run_accel.h"
 #include "run_ctx.h"
+#include "signals.h"
 #include "util.h"
 
 /* ---- hosts ---------------------------------------------------------------------------------- */
@@ -346,4 +349,224 @@ void run_host_end(struct run_ctx *r)
     if (r->n_hosts > 1 && !r->side_by_side) {
         r->backend->disconnect();
     }
+}
+
+/* ---- hosts in parallel -------------------------------------------------------------------- */
+
+/* The worker's samples go into the run's, and the run's samples.csv is written, one at a time. */
+static pthread_mutex_t hosts_mu = PTHREAD_MUTEX_INITIALIZER;
+
+unsigned run_hosts_group(const struct backend_host *ids, const int *known, unsigned n,
+                         unsigned *group)
+{
+    unsigned machines = 0;
+
+    for (unsigned h = 0; h < n; h++) {
+        group[h] = h;
+        for (unsigned k = 0; known[h] && ids[h].uuid[0] && k < h; k++) {
+            if (known[k] && strcmp(ids[k].uuid, ids[h].uuid) == 0 &&
+                strcmp(ids[k].hostname, ids[h].hostname) == 0) {
+                group[h] = group[k];
+                break;
+            }
+        }
+        machines += group[h] == h;
+    }
+    return machines;
+}
+
+struct run_ctx *run_hosts_lock(struct run_ctx *r)
+{
+    struct run_ctx *m = r->main_ctx;
+
+    if (!m) {
+        return NULL;
+    }
+    pthread_mutex_lock(&hosts_mu);
+    for (; r->samples_merged < r->samples.n; r->samples_merged++) {
+        if (samples_add(&m->samples, &r->samples.v[r->samples_merged]) < 0) {
+            log_err("out of memory: a sample of host %s is lost", r->host->label);
+            m->write_failed = 1;
+        }
+    }
+    return m;
+}
+
+void run_hosts_unlock(struct run_ctx *r)
+{
+    if (r->main_ctx) {
+        r->write_failed |= r->main_ctx->write_failed;
+        pthread_mutex_unlock(&hosts_mu);
+    }
+}
+
+/* One machine's hosts, measured in turn on a copy of the run. */
+struct hosts_worker {
+    struct run_ctx *w;
+    run_host_pass_fn pass;
+    unsigned hosts[RUN_MAX_HOSTS];
+    unsigned n;
+    pthread_t tid;
+    int started;
+};
+
+static void *hosts_worker_main(void *arg)
+{
+    struct hosts_worker *hw = arg;
+
+    for (unsigned i = 0; i < hw->n && !signals_interrupted() && !hw->w->write_failed; i++) {
+        hw->pass(hw->w, hw->hosts[i]);
+    }
+    return NULL;
+}
+
+/* A copy of the run for a worker: its own cursor, connection and samples (a deep copy). */
+static struct run_ctx *hosts_worker_ctx(struct run_ctx *r, unsigned first)
+{
+    struct run_ctx *w = malloc(sizeof(*w));
+
+    if (!w) {
+        return NULL;
+    }
+    memcpy(w, r, sizeof(*w));
+    memset(&w->samples, 0, sizeof(w->samples));
+    for (size_t i = 0; i < r->samples.n; i++) {
+        if (samples_add(&w->samples, &r->samples.v[i]) < 0) {
+            samples_free(&w->samples);
+            free(w);
+            return NULL;
+        }
+    }
+    w->main_ctx = r;
+    w->samples_merged = w->samples.n;
+    run_host_select(w, first);
+    return w;
+}
+
+/* Each host's identity, from a short connection of the main thread; known[h] 0 if none. */
+static void hosts_identify(struct run_ctx *r, struct backend_host *ids, int *known)
+{
+    char err[512];
+
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        const char *uri = r->hosts[h].uri[0] ? r->hosts[h].uri : NULL;
+
+        known[h] = r->backend->connect(uri, err, sizeof(err)) == 0 &&
+                   r->backend->host_info(&ids[h]) == 0;
+        if (!known[h]) {
+            memset(&ids[h], 0, sizeof(ids[h]));
+            log_debug("host %s: no identity (%s): measured in its own thread", r->hosts[h].label,
+                      err);
+        }
+        r->backend->disconnect();
+    }
+}
+
+/* Would two workers set up the one test network of this machine (local hosts, NIC models)? */
+static int hosts_share_test_network(const struct run_ctx *r, const unsigned *group)
+{
+    int net = 0;
+    unsigned first = RUN_MAX_HOSTS;
+
+    for (unsigned di = 0; di < r->s.n_devices; di++) {
+        net |= r->s.devices[di]->kind == DEVMODEL_NET;
+    }
+    for (unsigned h = 0; net && h < r->n_hosts; h++) {
+        if (!r->hosts[h].local) {
+            continue;
+        }
+        if (first != RUN_MAX_HOSTS && group[h] != first) {
+            return 1;
+        }
+        first = group[h];
+    }
+    return 0;
+}
+
+int run_hosts_parallel(struct run_ctx *r, run_host_pass_fn pass)
+{
+    struct backend_host *ids = calloc(RUN_MAX_HOSTS, sizeof(*ids));
+    struct hosts_worker hw[RUN_MAX_HOSTS];
+    unsigned group[RUN_MAX_HOSTS], machines, nw = 0;
+    int known[RUN_MAX_HOSTS] = {0};
+    sigset_t all, old;
+    double t0 = util_now();
+
+    if (!ids) {
+        return 1;
+    }
+    hosts_identify(r, ids, known);
+    machines = run_hosts_group(ids, known, r->n_hosts, group);
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        if (group[h] != h) {
+            log_warn("hosts %s and %s are one machine (hostname %s, host UUID %s): they are "
+                     "measured in turn",
+                     r->hosts[group[h]].label, r->hosts[h].label, ids[h].hostname, ids[h].uuid);
+        }
+    }
+    free(ids);
+    if (machines < 2) {
+        return 1;
+    }
+    if (hosts_share_test_network(r, group)) {
+        log_warn("hosts on two machines both join this machine's test network: measured in turn");
+        return 1;
+    }
+    memset(hw, 0, sizeof(hw));
+    for (unsigned h = 0; h < r->n_hosts; h++) {
+        unsigned k = 0;
+
+        while (k < nw && group[hw[k].hosts[0]] != group[h]) {
+            k++;
+        }
+        if (k == nw) {
+            nw++;
+        }
+        hw[k].hosts[hw[k].n++] = h;
+    }
+    log_info("%u hosts on %u machines: measured in parallel, one thread per machine",
+             r->n_hosts, machines);
+    /* Signals stay with the main thread, which waits; the workers see signals_interrupted. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (unsigned k = 0; k < nw; k++) {
+        hw[k].pass = pass;
+        hw[k].w = hosts_worker_ctx(r, hw[k].hosts[0]);
+        hw[k].started = hw[k].w && pthread_create(&hw[k].tid, NULL, hosts_worker_main, &hw[k]) == 0;
+        if (!hw[k].started) {
+            log_err("host %s: cannot start its thread: measured after the others",
+                    r->hosts[hw[k].hosts[0]].label);
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    for (unsigned k = 0; k < nw; k++) {
+        if (hw[k].started) {
+            pthread_join(hw[k].tid, NULL);
+        } else if (hw[k].w) {
+            hosts_worker_main(&hw[k]);
+        }
+    }
+    for (unsigned k = 0; k < nw; k++) {
+        struct run_ctx *w = hw[k].w;
+
+        for (unsigned i = 0; i < hw[k].n; i++) {
+            unsigned h = hw[k].hosts[i];
+
+            if (w) {
+                r->hosts[h] = w->hosts[h];
+            } else {
+                util_strlcpy(r->hosts[h].status, "failed", sizeof(r->hosts[h].status));
+                util_strlcpy(r->hosts[h].reason, "out of memory", sizeof(r->hosts[h].reason));
+            }
+        }
+        if (w) {
+            r->write_failed |= w->write_failed;
+            r->job_seq = w->job_seq > r->job_seq ? w->job_seq : r->job_seq;
+            samples_free(&w->samples);
+            free(w);
+        }
+    }
+    run_host_select(r, 0);
+    log_info("hosts in parallel: %.1f s", util_now() - t0);
+    return 0;
 }

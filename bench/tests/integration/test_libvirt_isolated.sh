@@ -7,21 +7,31 @@
 # run.json's host facts; libvirtd SIGKILLed in the middle of a job and started again: the job
 # runs again on a fresh guest after reconnecting; SIGKILLed and left dead: the host fails
 # alone (exit 3) with its reason, and `pvbench cleanup` removes what was left once it is back;
-# at the end no pvb- domain, pool or volume (virsh) and no QEMU or pool folder (nsenter).
+# a second isolated daemon (127.0.0.3, its own hostname and host UUID) as a second host: the
+# two measured in parallel (wall time against the two alone, for plausibility, printed), and
+# one daemon reached twice detected as one machine and measured in turn; the same disk through
+# qemu+ssh (Debian's sshd unpacked into build/sshd by `isolated-libvirtd fetch-sshd`, run in
+# the namespace, key-only, command= restricted; skipped with a note if it cannot be had), the
+# harness user's ~/.ssh untouched; at the end no pvb- domain, pool or volume (virsh) and no QEMU or pool folder (nsenter).
 # Only the daemon this test started is stopped, by its pid; the machine's libvirtd is never
 # touched.
 . "$(dirname "$0")/lib.sh"
 need_guest
-for b in unshare nsenter libvirtd virtlogd virsh; do
+for b in unshare nsenter libvirtd virtlogd virsh bc; do
     command -v "$b" >/dev/null || skip "$b missing"
 done
 command -v python3 >/dev/null || skip "python3 missing (reads run.json)"
 ISO="$ROOT/scripts/isolated-libvirtd"
 D="$TMP/iso"
-trap '"$ISO" stop "$D" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+D2="$TMP/iso2"
+trap '"$ISO" stop "$D" >/dev/null 2>&1; "$ISO" stop "$D2" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 
-read -r URI INIT < <(ISOLATED_LIBVIRTD_ADDR=127.0.0.2 "$ISO" start "$D") || fail "the isolated libvirtd did not start"
+# qemu+ssh: an sshd of Debian's, unpacked once into build/sshd (not installed).
+SSHD_ROOT="$ROOT/build/sshd"
+"$ISO" fetch-sshd "$SSHD_ROOT" >"$TMP/fetch-sshd.log" 2>&1 || SSHD_ROOT=''
+ssh_before=$(ls -la ~/.ssh 2>&1 | md5sum)
+read -r URI INIT < <(ISOLATED_LIBVIRTD_SSHD=$SSHD_ROOT ISOLATED_LIBVIRTD_ADDR=127.0.0.2 "$ISO" start "$D") || fail "the isolated libvirtd did not start"
 [ -n "$INIT" ] && kill -0 "$INIT" || fail "no namespace init pid"
 ok "isolated libvirtd: $URI, namespace init pid $INIT"
 
@@ -68,6 +78,76 @@ cat "$TMP/facts"
     [ "$(json "$TMP/r1/run.json" "d['hosts'][0]['facts']['cpus'] > 0 and bool(d['hosts'][0]['facts']['uuid'])")" = True ] ||
     fail "run.json hosts[0].facts: no CPU source, CPU count or host UUID"
 ok "virtio-blk measured through libvirt streams; virtio-net skipped with its reason; host facts in run.json"
+
+# 3b. Two hosts: a second isolated daemon, measured in parallel with the first.
+read -r URI2 INIT2 < <(ISOLATED_LIBVIRTD_ADDR=127.0.0.3 "$ISO" start "$D2") || fail "the second isolated libvirtd did not start"
+[ "$(cat "$D/host_uuid")" != "$(cat "$D2/host_uuid")" ] && [ "$(cat "$D/hostname")" != "$(cat "$D2/hostname")" ] ||
+    fail "the two isolated daemons share a hostname or host UUID"
+virsh -c "$URI2" capabilities | grep -q "<uuid>$(cat "$D2/host_uuid")</uuid>" ||
+    fail "libvirtd does not give its host_uuid as the capabilities' host UUID"
+[ "$(virsh -c "$URI2" hostname)" = "$(cat "$D2/hostname")" ] || fail "the second daemon's hostname is not its own"
+ok "second isolated libvirtd: $URI2 (pid $INIT2), hostname $(cat "$D2/hostname"), host UUID $(cat "$D2/host_uuid")"
+scn3=$(write_scenario iso-par "virtio-blk" "randread" "repetitions = 2" "runtime = 0.5" \
+    "warmup = 0.1" "disk_size = 16" "boot_timeout = 120")
+# $1 = output folder, the rest: --connect URIs; sets wall (seconds) and rc.
+timed_run() {
+    local out=$1 t0 args=()
+    shift
+    for u in "$@"; do args+=(--connect "$u"); done
+    t0=$(date +%s.%N)
+    "$PVBENCH" run --accel tcg --backend libvirt "${args[@]}" -o "$out" "$scn3" >"$out.log" 2>&1
+    rc=$?
+    wall=$(echo "$(date +%s.%N) - $t0" | bc)
+}
+timed_run "$TMP/a" "$URI"
+[ $rc -eq 0 ] || { cat "$TMP/a.log"; fail "host A alone exited $rc"; }
+wall_a=$wall
+timed_run "$TMP/b" "$URI2"
+[ $rc -eq 0 ] || { cat "$TMP/b.log"; fail "host B alone exited $rc"; }
+wall_b=$wall
+timed_run "$TMP/ab" "$URI" "$URI2"
+cat "$TMP/ab.log"
+[ $rc -eq 0 ] || fail "hosts A and B in parallel exited $rc"
+grep -q "2 hosts on 2 machines: measured in parallel" "$TMP/ab.log" || fail "A and B were not measured in parallel"
+for h in 127.0.0.2 127.0.0.3; do
+    [ "$(csv_values "$TMP/ab/samples.csv" value "virtio-blk@$h" randread iops | wc -l)" -eq 2 ] ||
+        fail "parallel run: not 2 samples of virtio-blk@$h"
+done
+[ "$(json "$TMP/ab/run.json" "len(set(h['facts']['uuid'] for h in d['hosts']))")" = 2 ] ||
+    fail "parallel run: run.json does not hold two host UUIDs"
+echo "wall time: A alone $wall_a s, B alone $wall_b s, A and B in parallel $wall s"
+[ "$(echo "$wall < $wall_a + $wall_b" | bc)" = 1 ] ||
+    fail "two hosts in parallel took $wall s, not less than the two alone ($wall_a + $wall_b s)"
+ok "two hosts in parallel: $wall s against $wall_a + $wall_b s alone, one run folder, both hosts' samples"
+timed_run "$TMP/aa" "$URI" "$URI"
+cat "$TMP/aa.log"
+[ $rc -eq 0 ] || fail "one daemon reached twice exited $rc"
+grep -q "are one machine (hostname $(cat "$D/hostname"), host UUID $(cat "$D/host_uuid")): they are measured in turn" "$TMP/aa.log" ||
+    fail "one daemon reached twice was not detected as one machine"
+grep -q "measured in parallel" "$TMP/aa.log" && fail "one machine's two URIs were measured in parallel"
+ok "one daemon reached through two URIs: one machine, measured in turn ($wall s), with a warning"
+
+# 3c. The same disk through qemu+ssh.
+if [ -n "$SSHD_ROOT" ]; then
+    SURI=$("$ISO" ssh-uri "$D") || fail "no qemu+ssh URI"
+    [ "$(virsh -c "$SURI" hostname)" = "$(cat "$D/hostname")" ] || fail "virsh over qemu+ssh: not the isolated host"
+    P=${SURI#*127.0.0.2:}
+    P=${P%%/*}
+    "$D/ssh" -i "$D/id_ed25519" -o StrictHostKeyChecking=no -p "$P" root@127.0.0.2 id >"$TMP/ssh-id.out" 2>&1 &&
+        fail "the key runs any command, not only libvirt's transport"
+    grep -q "libvirt's transport only" "$TMP/ssh-id.out" || { cat "$TMP/ssh-id.out"; fail "ssh id: not refused by command="; }
+    "$PVBENCH" run --accel tcg --backend libvirt --connect "$SURI" -o "$TMP/s1" "$scn3" >"$TMP/s1.log" 2>&1
+    rc=$?
+    cat "$TMP/s1.log"
+    [ $rc -eq 0 ] || fail "the disk through qemu+ssh exited $rc"
+    [ "$(csv_values "$TMP/s1/samples.csv" value virtio-blk randread iops | wc -l)" -eq 2 ] ||
+        fail "qemu+ssh: not 2 samples"
+    grep -q "READY sent" "$TMP/s1/logs/virtio-blk-console.log" || fail "qemu+ssh: no console in logs/"
+    [ "$(ls -la ~/.ssh 2>&1 | md5sum)" = "$ssh_before" ] || fail "~/.ssh changed"
+    ok "virtio-blk through qemu+ssh (sshd in the namespace, key-only, command= restricted); ~/.ssh untouched"
+else
+    echo "note: qemu+ssh not tested: Debian's openssh-server cannot be had ($(tail -1 "$TMP/fetch-sshd.log"))"
+fi
 
 # $1 = output folder, $2 = "revive" to start libvirtd again 2 s after killing it.
 kill_mid_job() {
@@ -117,12 +197,18 @@ left=$(virsh -c "$URI" pool-list --all --name | grep pvb-)
 for p in $(virsh -c "$URI" pool-list --all --name); do
     [ -z "$(virsh -c "$URI" vol-list "$p" 2>/dev/null | grep pvb-)" ] || fail "volumes left in pool $p"
 done
-nsenter -t "$INIT" -m -p sh -c 'ps -eo comm; ls /var/lib/libvirt/images' >"$TMP/ns.out" 2>&1
-grep -qE "qemu|pvb-" "$TMP/ns.out" && { cat "$TMP/ns.out"; fail "nsenter: a QEMU or a pool folder is left"; }
-ok "no pvb- domain, pool or volume (virsh), no QEMU or pool folder (nsenter)"
+for i in "$INIT" "$INIT2"; do
+    nsenter -t "$i" -m -p sh -c 'ps -eo comm; ls /var/lib/libvirt/images' >"$TMP/ns.out" 2>&1
+    grep -qE "qemu|pvb-" "$TMP/ns.out" && { cat "$TMP/ns.out"; fail "nsenter $i: a QEMU or a pool folder is left"; }
+done
+[ -z "$(virsh -c "$URI2" list --all --name | grep pvb-)" ] && [ -z "$(virsh -c "$URI2" pool-list --all --name | grep pvb-)" ] ||
+    fail "a domain or pool is left on the second host"
+ok "no pvb- domain, pool or volume (virsh), no QEMU or pool folder (nsenter), on both hosts"
 
 "$ISO" stop "$D"
+"$ISO" stop "$D2"
 kill -0 "$INIT" 2>/dev/null && fail "the namespace init $INIT did not stop"
+kill -0 "$INIT2" 2>/dev/null && fail "the namespace init $INIT2 did not stop"
 assert_no_leftovers
 ok "the isolated daemon stopped (pid $INIT)"
 # pvbench-test: alone (the machine's libvirtd, or daemons of its own on loopback ports)
