@@ -1413,6 +1413,15 @@ static int scn_check_config(const struct scenario *s, const struct scenario_conf
         snprintf(msg, len, "config '%s': %s", c->name, why);
         return -1;
     }
+    /* the guest's virtio-net driver and the agent use one queue pair per vCPU at most */
+    if (c->dev->kind == DEVMODEL_NET && c->opts.queues > c->vcpus) {
+        *line = scn_cfg_line(s, c, SCENARIO_CK_QUEUES);
+        snprintf(msg, len,
+                 "config '%s': queues = %u is more than its vcpus = %u (a NIC's queue pair "
+                 "needs a vCPU of its own to run in parallel)",
+                 c->name, c->opts.queues, c->vcpus);
+        return -1;
+    }
     if (s->engine == SCENARIO_ENGINE_FIO && c->memory_mib < SCENARIO_FIO_MIN_MEMORY_MIB) {
         *line = scn_cfg_line(s, c, SCENARIO_CK_MEMORY);
         snprintf(msg, len, "config '%s': engine = fio needs memory >= %u MiB (memory = %u)",
