@@ -45,14 +45,13 @@ void run_net_up(struct run_ctx *r)
         r->vhost_available = netns_vhost_available();
         if (netns_host_check(r->net_reason, sizeof(r->net_reason)) < 0) {
             r->net_state = -2;
-        } else if (netns_names(&r->net, r->run_id, n_net) < 0 ||
-                   run_net_tap_queues(r) < 0 ||
+        } else if (netns_names(&r->net, r->run_id, n_net) < 0 || run_net_tap_queues(r) < 0 ||
                    netns_create(&r->net, NULL, err, sizeof(err)) < 0) {
             snprintf(r->net_reason, sizeof(r->net_reason), "cannot create the test network: %s",
                      err);
             r->net_state = -1;
-        } else if (peer_start(&r->peer, r->net.netns_path, PVB_NET_PEER_ADDR, err,
-                              sizeof(err)) < 0) {
+        } else if (peer_start(&r->peer, r->net.netns_path, PVB_NET_PEER_ADDR, err, sizeof(err)) <
+                   0) {
             util_strlcpy(r->net_reason, err, sizeof(r->net_reason));
             netns_destroy(&r->net);
             r->net_state = -1;
