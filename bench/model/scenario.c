@@ -198,7 +198,8 @@ static const struct scn_opt scn_cfg_opts[SCENARIO_CK_COUNT] = {
                              SCN_F_INHERIT, "guest discards reach the image (-drive discard=)"},
     [SCENARIO_CK_QUEUES] = {"queues", SCN_UINT, SCN_OPT(queues), 0, "0", NULL, 0,
                             DEVOPTS_MAX_QUEUES, SCN_F_INHERIT,
-                            "queues of the device (num-queues, max_ioqpairs); 0: its default"},
+                            "queues of the device (num-queues, max_ioqpairs, virtio-net queue "
+                            "pairs); 0: its default"},
     [SCENARIO_CK_VHOST] = {"vhost", SCN_VHOST, SCN_CFG(vhost), 0, NULL, "[scenario]", 0, 0, 0,
                            "virtio-net's vhost-net back end for this configuration"},
     [SCENARIO_CK_DEVICE_OPTIONS] = {"device_options", SCN_STRING, SCN_OPT(device_options), 0, NULL,
