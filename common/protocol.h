@@ -13,7 +13,11 @@
  *                         keys: agent (version string), kernel (uname -r),
  *                         uptime_s (guest /proc/uptime at ready), modules_loaded,
  *                         modules_failed, blk (DUT block device or ""), blk_driver,
- *                         net (DUT interface or ""), net_driver
+ *                         net (DUT interface or ""), net_driver, net_queues
+ *                         net_queues: receive queues in use on net (its sysfs
+ *                         queues/rx-N) after the agent enabled every combined
+ *                         channel the NIC offers (ETHTOOL_SCHANNELS: a host's
+ *                         queues = N); 0 without a net DUT.
  *                         net is the guest's interface name ("eth0"), configured
  *                         with PVB_NET_GUEST_ADDR; net_driver the driver bound to
  *                         its device (/sys/class/net/IF/device/driver: virtio_net,

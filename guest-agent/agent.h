@@ -162,6 +162,7 @@ struct agent_ready {
     char blk_driver[AGENT_NAME_MAX];
     char net[AGENT_NAME_MAX];
     char net_driver[AGENT_NAME_MAX];
+    unsigned net_queues; /* receive queues of net in use (sysfs queues/rx-N); 0: no net */
 };
 
 /*
@@ -275,6 +276,13 @@ int agent_net_setup(const char *ifname, const char *addr, char *err, size_t errl
 int agent_net_wait_carrier(const char *ifname, unsigned timeout_ms);
 
 /*
+ * Enable every combined channel (queue pair) the NIC offers (ETHTOOL_SCHANNELS up to
+ * max_combined): a guest kernel may enable fewer than the host gave. 0 (also when the
+ * driver has no channels: one queue), or -errno with a reason in err.
+ */
+int agent_net_channels(const char *ifname, char *err, size_t errlen);
+
+/*
  * Run a kind=net job against job->peer:job->port. Fills res (job, workload,
  * device = ifname; driver is the caller's). Returns 0, or -errno with a
  * reason in err: a peer that does not answer, resets or breaks the framing
@@ -331,6 +339,9 @@ int agent_sys_find_netdev(const char *sysfs, char *name, size_t len);
  * driver, e.g. 8139cp, e1000). Returns 0 or -errno.
  */
 int agent_sys_net_driver(const char *sysfs, const char *ifname, char *drv, size_t len);
+
+/* Receive queues in use on an interface: the rx-N entries of <sysfs>/class/net/IF/queues. */
+int agent_sys_net_queues(const char *sysfs, const char *ifname);
 
 /*
  * The value of key=value in a kernel command line (e.g. "pvbench.addr"), copied to

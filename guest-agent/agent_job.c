@@ -516,7 +516,7 @@ int agent_job_format_ready(char *buf, size_t len, const struct agent_ready *r)
     agent_out_str(&o, r->net, AGENT_NAME_MAX - 1);
     agent_out_printf(&o, ",\"net_driver\":");
     agent_out_str(&o, r->net_driver, AGENT_NAME_MAX - 1);
-    agent_out_printf(&o, "}");
+    agent_out_printf(&o, ",\"net_queues\":%u}", r->net_queues);
     return agent_out_end(&o);
 }
 

@@ -271,8 +271,15 @@ static void agent_found_netdev(int n)
     if (agent_net_setup(r->net, addr, err, sizeof(err)) < 0) {
         agent_setup_log(err);
     }
-    agent_console("interface under test: %s, driver %s, address %s/%d", r->net,
-                  r->net_driver[0] ? r->net_driver : "(unknown)", addr, PVB_NET_PREFIX);
+    /* a multiqueue NIC (queues = N): all its pairs, before the interface carries traffic */
+    if (agent_net_channels(r->net, err, sizeof(err)) < 0) {
+        agent_setup_log(err);
+    }
+    ret = agent_sys_net_queues("/sys", r->net);
+    r->net_queues = ret > 0 ? (unsigned)ret : 1;
+    agent_console("interface under test: %s, driver %s, address %s/%d, %u queue%s", r->net,
+                  r->net_driver[0] ? r->net_driver : "(unknown)", addr, PVB_NET_PREFIX,
+                  r->net_queues, r->net_queues == 1 ? "" : "s");
 }
 
 /*

@@ -21,6 +21,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -168,6 +170,45 @@ int agent_net_setup(const char *ifname, const char *addr, char *err, size_t errl
     ret = agent_net_config_if(s, ifname, addr ? addr : PVB_NET_GUEST_ADDR, mask, &what);
     if (ret < 0) {
         snprintf(err, errlen, "%s: %s: %s", ifname, what, strerror(-ret));
+    }
+out:
+    close(s);
+    return ret;
+}
+
+int agent_net_channels(const char *ifname, char *err, size_t errlen)
+{
+    struct ethtool_channels ch;
+    struct ifreq ifr;
+    int s, ret = 0;
+
+    s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        ret = -errno;
+        snprintf(err, errlen, "socket: %s", strerror(-ret));
+        return ret;
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    memset(&ch, 0, sizeof(ch));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+    ifr.ifr_data = (char *)&ch;
+    ch.cmd = ETHTOOL_GCHANNELS;
+    if (ioctl(s, SIOCETHTOOL, &ifr) < 0) {
+        /* rtl8139, e1000: no channels, one queue pair */
+        ret = errno == EOPNOTSUPP ? 0 : -errno;
+        if (ret < 0) {
+            snprintf(err, errlen, "%s: ETHTOOL_GCHANNELS: %s", ifname, strerror(-ret));
+        }
+        goto out;
+    }
+    if (ch.max_combined > ch.combined_count) {
+        ch.cmd = ETHTOOL_SCHANNELS;
+        ch.combined_count = ch.max_combined;
+        if (ioctl(s, SIOCETHTOOL, &ifr) < 0) {
+            ret = -errno;
+            snprintf(err, errlen, "%s: ETHTOOL_SCHANNELS combined %u: %s", ifname,
+                     ch.max_combined, strerror(-ret));
+        }
     }
 out:
     close(s);

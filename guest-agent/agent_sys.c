@@ -513,6 +513,28 @@ int agent_sys_net_driver(const char *sysfs, const char *ifname, char *drv, size_
     return 0;
 }
 
+int agent_sys_net_queues(const char *sysfs, const char *ifname)
+{
+    char path[PATH_MAX];
+    struct dirent *e;
+    int n = 0;
+    DIR *d;
+
+    if (snprintf(path, sizeof(path), "%s/class/net/%s/queues", sysfs, ifname) >=
+        (int)sizeof(path)) {
+        return -ENAMETOOLONG;
+    }
+    d = opendir(path);
+    if (!d) {
+        return -errno;
+    }
+    while ((e = readdir(d)) != NULL) {
+        n += strncmp(e->d_name, "rx-", 3) == 0;
+    }
+    closedir(d);
+    return n;
+}
+
 int agent_sys_wait_netdev(char *name, size_t len, unsigned timeout_ms)
 {
     struct timespec step = {0, 50 * 1000 * 1000};

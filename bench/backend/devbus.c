@@ -114,18 +114,28 @@ static int devbus_qemu_disk(struct qemu_argv *a, const struct guest_spec *s)
  */
 static int devbus_qemu_nic(struct qemu_argv *a, const struct guest_spec *s)
 {
+    const struct devopts *o = devbus_opts(s);
+    char netq[32] = "", devq[48] = "";
     int rc = 0;
 
     if (!devbus_ifname_ok(s->net_tap) || !devbus_mac_ok(s->net_mac)) {
         return -1;
     }
+    if (o->queues > 1) {
+        /*
+         * QEMU opens the multi_queue tap once per pair (IFF_MULTI_QUEUE), and /dev/vhost-net
+         * once per pair when vhost is on; the NIC gets a vector per queue, one for its
+         * configuration and one for its control queue.
+         */
+        snprintf(netq, sizeof(netq), ",queues=%u", o->queues);
+        snprintf(devq, sizeof(devq), ",mq=on,vectors=%u", 2 * o->queues + 2);
+    }
     rc |= backend_qemu_argv_add(a, "-netdev");
-    rc |= backend_qemu_argv_add(a, "tap,id=net0,ifname=%s,script=no,downscript=no,vhost=%s",
-                                s->net_tap, s->net_vhost ? "on" : "off");
+    rc |= backend_qemu_argv_add(a, "tap,id=net0,ifname=%s,script=no,downscript=no,vhost=%s%s",
+                                s->net_tap, s->net_vhost ? "on" : "off", netq);
     rc |= backend_qemu_argv_add(a, "-device");
-    rc |= backend_qemu_argv_add(a, "%s,netdev=net0,mac=%s%s%s", s->dut->qemu_device, s->net_mac,
-                                devbus_opts(s)->device_options[0] ? "," : "",
-                                devbus_opts(s)->device_options);
+    rc |= backend_qemu_argv_add(a, "%s,netdev=net0,mac=%s%s%s%s", s->dut->qemu_device, s->net_mac,
+                                devq, o->device_options[0] ? "," : "", o->device_options);
     return rc ? -1 : 0;
 }
 
@@ -256,7 +266,13 @@ static int devbus_xml_nic(xmlTextWriterPtr w, const struct guest_spec *s, char *
     rc |= xmlw_end(w);
     rc |= xmlw_empty1(w, "model", "type", m->libvirt_bus);
     if (m->virtio) {
-        rc |= xmlw_empty1(w, "driver", "name", s->net_vhost ? "vhost" : "qemu");
+        /* queues='N': libvirt opens the tap (and vhost-net) N times and sets mq and vectors */
+        rc |= xmlw_start(w, "driver");
+        rc |= xmlw_attr(w, "name", s->net_vhost ? "vhost" : "qemu");
+        if (devbus_opts(s)->queues > 1) {
+            rc |= xmlw_attrf(w, "queues", "%u", devbus_opts(s)->queues);
+        }
+        rc |= xmlw_end(w);
     }
     rc |= xmlw_empty1(w, "alias", "name", DOMXML_DUT_ALIAS);
     rc |= xmlw_pci_address(w, devbus_dut_slot(s));

@@ -194,6 +194,7 @@ static const struct agentmsg_field agentmsg_ready_fields[] = {
     AGENTMSG_F(struct agent_ready, blk_driver, "blk_driver", AGENTMSG_F_STR),
     AGENTMSG_F(struct agent_ready, net, "net", AGENTMSG_F_STR),
     AGENTMSG_F(struct agent_ready, net_driver, "net_driver", AGENTMSG_F_STR),
+    AGENTMSG_FOPT(struct agent_ready, net_queues, "net_queues", AGENTMSG_F_UINT),
 };
 
 static const struct agentmsg_field agentmsg_lat_fields[] = {

@@ -25,6 +25,7 @@ struct agent_ready {
     char blk_driver[32];
     char net[32];
     char net_driver[32];
+    unsigned net_queues; /* receive queues in use on net; 0: an agent that does not say */
 };
 
 struct agent_lat {

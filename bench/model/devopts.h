@@ -37,7 +37,7 @@ struct devopts {
     unsigned format;        /* enum devopts_format */
     unsigned preallocation; /* enum devopts_prealloc (qcow2) */
     unsigned discard;       /* enum devopts_discard */
-    unsigned queues;        /* 0: the device's default; else num-queues / ioqpairs */
+    unsigned queues;        /* 0: the device's default; else num-queues / ioqpairs / NIC pairs */
     char device_options[DEVOPTS_PROPS_MAX]; /* extra -device properties "a=1,b=2", "" */
 };
 

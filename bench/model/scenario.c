@@ -198,7 +198,8 @@ static const struct scn_opt scn_cfg_opts[SCENARIO_CK_COUNT] = {
                              SCN_F_INHERIT, "guest discards reach the image (-drive discard=)"},
     [SCENARIO_CK_QUEUES] = {"queues", SCN_UINT, SCN_OPT(queues), 0, "0", NULL, 0,
                             DEVOPTS_MAX_QUEUES, SCN_F_INHERIT,
-                            "queues of the device (num-queues, max_ioqpairs); 0: its default"},
+                            "queues of the device (num-queues, max_ioqpairs, virtio-net queue "
+                            "pairs); 0: its default"},
     [SCENARIO_CK_VHOST] = {"vhost", SCN_VHOST, SCN_CFG(vhost), 0, NULL, "[scenario]", 0, 0, 0,
                            "virtio-net's vhost-net back end for this configuration"},
     [SCENARIO_CK_DEVICE_OPTIONS] = {"device_options", SCN_STRING, SCN_OPT(device_options), 0, NULL,
@@ -1411,6 +1412,15 @@ static int scn_check_config(const struct scenario *s, const struct scenario_conf
             }
         }
         snprintf(msg, len, "config '%s': %s", c->name, why);
+        return -1;
+    }
+    /* the guest's virtio-net driver and the agent use one queue pair per vCPU at most */
+    if (c->dev->kind == DEVMODEL_NET && c->opts.queues > c->vcpus) {
+        *line = scn_cfg_line(s, c, SCENARIO_CK_QUEUES);
+        snprintf(msg, len,
+                 "config '%s': queues = %u is more than its vcpus = %u (a NIC's queue pair "
+                 "needs a vCPU of its own to run in parallel)",
+                 c->name, c->opts.queues, c->vcpus);
         return -1;
     }
     if (s->engine == SCENARIO_ENGINE_FIO && c->memory_mib < SCENARIO_FIO_MIN_MEMORY_MIB) {

@@ -102,7 +102,7 @@ unsigned netns_plan(const struct netns_topo *t, struct netns_cmd *cmds, unsigned
     for (unsigned k = 0; k < t->n_taps; k++) {
         tap = (char *)t->taps[k];
         netns_add(cmds, max, &n, REG_LINK, t->taps[k], "ip", "tuntap", "add", "dev", tap, "mode",
-                  "tap", END);
+                  "tap", t->tap_queues[k] > 1 ? "multi_queue" : END, END);
         netns_add(cmds, max, &n, NONE, "ip", "link", "set", tap, "addrgenmode", "none", "master",
                   br, END);
     }

@@ -50,6 +50,9 @@ struct netns_topo {
     char netns_path[64]; /* "/run/netns/pvb-<id>", what the peer enters with setns */
     char taps[NETNS_MAX_TAPS][16]; /* "pvbt<id><k>" */
     unsigned n_taps;
+    /* > 1: tap k is made multi_queue (IFF_MULTI_QUEUE) for a NIC with that many queue pairs;
+     * a single-queue tap cannot be opened N times, a multiqueue one not without the flag */
+    unsigned tap_queues[NETNS_MAX_TAPS];
     char bridge[16];     /* "pvbb<id>" */
     char veth[16];       /* "pvbv<id>", host end of the veth pair */
     char peer_addr[24];  /* "198.51.100.1/24" */

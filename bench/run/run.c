@@ -511,6 +511,21 @@ static int config_boot(struct run_ctx *r, unsigned di, struct live_guest *lg)
         config_fail(r, di, reason);
         return -1;
     }
+    /* queues = N: the guest's agent enabled N pairs (an agent that does not say is let be) */
+    if (dev->kind == DEVMODEL_NET && di < r->s.n_configs && r->s.configs[di].opts.queues > 1 &&
+        ready->net_queues && ready->net_queues != r->s.configs[di].opts.queues) {
+        snprintf(reason, sizeof(reason),
+                 "queues = %u, but the guest's %s has %u receive queue%s in use (a kernel "
+                 "without multiqueue virtio-net?)",
+                 r->s.configs[di].opts.queues, ready->net, ready->net_queues,
+                 ready->net_queues == 1 ? "" : "s");
+        config_fail(r, di, reason);
+        return -1;
+    }
+    if (dev->kind == DEVMODEL_NET && ready->net_queues > 1) {
+        log_info("%s: %s has %u queue pairs in use", run_config_name(r, di), ready->net,
+                 ready->net_queues);
+    }
     if (dev->kind == DEVMODEL_BLK && !ready->blk[0]) {
         snprintf(reason, sizeof(reason),
                  "the guest found no disk (modules loaded %d, failed %d): is the %s driver in "

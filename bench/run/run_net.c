@@ -13,6 +13,24 @@
 
 /* ---- network: test network, host peer ------------------------------------------------------- */
 
+/*
+ * Tap k is net configuration k's (run.c's net_index, each backend's set in turn side by side):
+ * a multiqueue NIC's tap is made multi_queue. Always 0.
+ */
+static int run_net_tap_queues(struct run_ctx *r)
+{
+    unsigned k = 0;
+
+    for (unsigned h = 0; h < (r->side_by_side ? r->n_hosts : 1); h++) {
+        for (unsigned i = 0; i < r->s.n_devices && k < NETNS_MAX_TAPS; i++) {
+            if (r->s.devices[i]->kind == DEVMODEL_NET) {
+                r->net.tap_queues[k++] = i < r->s.n_configs ? r->s.configs[i].opts.queues : 0;
+            }
+        }
+    }
+    return 0;
+}
+
 /* The test network and the host peer, made once per run: net_state 1, or -1/-2 and why. */
 void run_net_up(struct run_ctx *r)
 {
@@ -27,13 +45,13 @@ void run_net_up(struct run_ctx *r)
         r->vhost_available = netns_vhost_available();
         if (netns_host_check(r->net_reason, sizeof(r->net_reason)) < 0) {
             r->net_state = -2;
-        } else if (netns_names(&r->net, r->run_id, n_net) < 0 ||
+        } else if (netns_names(&r->net, r->run_id, n_net) < 0 || run_net_tap_queues(r) < 0 ||
                    netns_create(&r->net, NULL, err, sizeof(err)) < 0) {
             snprintf(r->net_reason, sizeof(r->net_reason), "cannot create the test network: %s",
                      err);
             r->net_state = -1;
-        } else if (peer_start(&r->peer, r->net.netns_path, PVB_NET_PEER_ADDR, err,
-                              sizeof(err)) < 0) {
+        } else if (peer_start(&r->peer, r->net.netns_path, PVB_NET_PEER_ADDR, err, sizeof(err)) <
+                   0) {
             util_strlcpy(r->net_reason, err, sizeof(r->net_reason));
             netns_destroy(&r->net);
             r->net_state = -1;

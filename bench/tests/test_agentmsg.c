@@ -173,6 +173,15 @@ static void test_parse_ready(void **state)
     assert_string_equal(m.u.ready.blk_driver, "virtio_blk");
     assert_string_equal(m.u.ready.net, "");
     assert_string_equal(m.u.ready.net_driver, "");
+    /* an agent before multiqueue NICs says no net_queues: 0 */
+    assert_int_equal(m.u.ready.net_queues, 0);
+    assert_int_equal(
+        parse_str("PVB1 READY {\"agent\":\"0.1.0\",\"kernel\":\"6.1\",\"uptime_s\":1,"
+                  "\"modules_loaded\":1,\"modules_failed\":0,\"blk\":\"\",\"blk_driver\":\"\","
+                  "\"net\":\"eth0\",\"net_driver\":\"virtio_net\",\"net_queues\":2}\n",
+                  &m, err, sizeof(err)),
+        0);
+    assert_int_equal(m.u.ready.net_queues, 2);
 }
 
 static void test_parse_result(void **state)

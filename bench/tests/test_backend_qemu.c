@@ -205,6 +205,24 @@ static void test_config_options(void **state)
     assert_string_equal(
         opt_value(&a, "-device", 0),
         "virtio-net-pci,netdev=net0,mac=52:54:00:70:76:02,x-mtu-bypass-backend=off");
+    assert_string_equal(opt_value(&a, "-netdev", 0),
+                        "tap,id=net0,ifname=pvbt0000abcd0,script=no,downscript=no,vhost=off");
+
+    /* a multiqueue NIC: the tap opened per pair, vhost per pair, 2N+2 vectors */
+    memset(&o, 0, sizeof(o));
+    o.queues = 3;
+    s.net_vhost = 1;
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_string_equal(opt_value(&a, "-netdev", 0), "tap,id=net0,ifname=pvbt0000abcd0,script=no,"
+                                                     "downscript=no,vhost=on,queues=3");
+    assert_string_equal(opt_value(&a, "-device", 0),
+                        "virtio-net-pci,netdev=net0,mac=52:54:00:70:76:02,mq=on,vectors=8");
+    /* queues = 1 is the single-queue NIC of the default */
+    o.queues = 1;
+    s.net_vhost = 0;
+    assert_int_equal(backend_qemu_build_argv(&s, &a), 0);
+    assert_string_equal(opt_value(&a, "-device", 0),
+                        "virtio-net-pci,netdev=net0,mac=52:54:00:70:76:02");
 }
 
 /* device_options against a real binary's -device MODEL,help (skipped without QEMU). */

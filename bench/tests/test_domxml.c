@@ -402,7 +402,7 @@ struct guest_desc {
     char devices[4][64]; /* QEMU -device drivers of the DUT, controller first */
     int n_devices;
     char dut_bus[16]; /* bus the DUT disk sits on, as QEMU names the controller */
-    char nic[128];    /* "tap=NAME,mac=MAC,vhost=on|off" of the NIC under test */
+    char nic[128];    /* "tap=NAME,vhost=on|off,queues=N,mac=MAC" of the NIC under test */
     char blkopts[96]; /* "aio=X,discard=Y,iothread=N,queues=N" of the disk under test */
     int iothreads;    /* iothread objects (-object iothread / <iothreads>) */
     int iothread_users; /* devices that name one */
@@ -492,13 +492,14 @@ static void desc_from_argv(const struct qemu_argv *a, struct guest_desc *g)
             snprintf(g->blkopts, sizeof(g->blkopts), "aio=%s,discard=%s", aio[0] ? aio : "threads",
                      discard[0] ? discard : "ignore");
         } else if (strcmp(o, "-netdev") == 0 && strncmp(val, "tap,", 4) == 0) {
-            char tap[32], vhost[8];
+            char tap[32], vhost[8], nq[8];
             size_t used = strlen(g->nic);
 
             opt_get(val, "ifname", tap, sizeof(tap));
             opt_get(val, "vhost", vhost, sizeof(vhost));
-            snprintf(g->nic + used, sizeof(g->nic) - used, "tap=%s,vhost=%s", tap,
-                     vhost[0] ? vhost : "off");
+            opt_get(val, "queues", nq, sizeof(nq));
+            snprintf(g->nic + used, sizeof(g->nic) - used, "tap=%s,vhost=%s,queues=%s", tap,
+                     vhost[0] ? vhost : "off", nq[0] ? nq : "1");
         } else if (strcmp(o, "-device") == 0 && g->n_devices < 4) {
             size_t l = strcspn(val, ",");
             char bus[32], q[16];
@@ -518,8 +519,21 @@ static void desc_from_argv(const struct qemu_argv *a, struct guest_desc *g)
                 char mac[32];
                 size_t used = strlen(g->nic);
 
+                char mq[8], vectors[8], nq[8];
+
                 opt_get(val, "mac", mac, sizeof(mac));
                 snprintf(g->nic + used, sizeof(g->nic) - used, ",mac=%s", mac);
+                /* what libvirt derives from <driver queues='N'/>: mq on, 2N+2 vectors */
+                opt_get(val, "mq", mq, sizeof(mq));
+                opt_get(val, "vectors", vectors, sizeof(vectors));
+                opt_get(g->nic, "queues", nq, sizeof(nq));
+                if (atoi(nq) > 1) {
+                    assert_string_equal(mq, "on");
+                    assert_int_equal(atoi(vectors), 2 * atoi(nq) + 2);
+                } else {
+                    assert_string_equal(mq, "");
+                    assert_string_equal(vectors, "");
+                }
                 snprintf(g->dut_bus, sizeof(g->dut_bus), "pci");
             }
             if (strstr(val, "drive=dut")) {
@@ -618,17 +632,18 @@ static void desc_from_xml(xmlDocPtr d, struct guest_desc *g)
                           {"e1000e", "e1000e"},
                           {"vmxnet3", "vmxnet3"},
                           {"virtio", "virtio-net-pci"}};
-        char tap[32], mac[32], model[32];
+        char tap[32], mac[32], model[32], nq[8];
 
         assert_string_equal(xs(d, "/domain/devices/interface/@type"), "ethernet");
         assert_string_equal(xs(d, "/domain/devices/interface/target/@managed"), "no");
         snprintf(tap, sizeof(tap), "%s", xs(d, "/domain/devices/interface/target/@dev"));
         snprintf(mac, sizeof(mac), "%s", xs(d, "/domain/devices/interface/mac/@address"));
         snprintf(model, sizeof(model), "%s", xs(d, "/domain/devices/interface/model/@type"));
-        snprintf(g->nic, sizeof(g->nic), "tap=%s,vhost=%s,mac=%s", tap,
+        snprintf(nq, sizeof(nq), "%s", xs(d, "/domain/devices/interface/driver/@queues"));
+        snprintf(g->nic, sizeof(g->nic), "tap=%s,vhost=%s,queues=%s,mac=%s", tap,
                  strcmp(xs(d, "/domain/devices/interface/driver/@name"), "vhost") == 0 ? "on"
                                                                                       : "off",
-                 mac);
+                 nq[0] ? nq : "1", mac);
         for (size_t i = 0; i < sizeof(nic_models) / sizeof(nic_models[0]); i++) {
             if (strcmp(model, nic_models[i].libvirt) == 0) {
                 snprintf(g->devices[g->n_devices++], sizeof(g->devices[0]), "%s",
@@ -720,8 +735,8 @@ static void test_option_equivalence(void **state)
             checked++;
         }
     }
-    /* ide, ahci: sets 0-2; virtio-blk, virtio-scsi: all 6; 5 NICs: set 0 */
-    assert_int_equal(checked, 2 * 3 + 2 * 6 + 5);
+    /* ide, ahci: sets 0-2; virtio-blk, virtio-scsi: all 6; 5 NICs: set 0; virtio-net: 4 queues */
+    assert_int_equal(checked, 2 * 3 + 2 * 6 + 5 + 1);
 }
 
 /* What libvirt cannot express is refused with its name, never dropped. */

@@ -198,6 +198,26 @@ static void test_plan(void **state)
     }
 }
 
+/* A tap for a NIC with N queue pairs is made multi_queue; the others are not. */
+static void test_plan_multiqueue(void **state)
+{
+    struct netns_cmd cmds[NETNS_MAX_CMDS];
+    struct netns_topo t;
+    unsigned n;
+
+    (void)state;
+    assert_int_equal(netns_names(&t, "0badcafe", 3), 0);
+    assert_int_equal(t.tap_queues[1], 0);
+    t.tap_queues[1] = 2;
+    t.tap_queues[2] = 1;
+    n = netns_plan(&t, cmds, NETNS_MAX_CMDS);
+    assert_true(n > 0 && n <= NETNS_MAX_CMDS);
+    assert_true(find_cmd(cmds, n, "ip tuntap add dev pvbt0badcafe0 mode tap") > 0);
+    assert_true(find_cmd(cmds, n, "ip tuntap add dev pvbt0badcafe1 mode tap multi_queue") > 0);
+    assert_true(find_cmd(cmds, n, "ip tuntap add dev pvbt0badcafe2 mode tap") > 0);
+    assert_int_equal(find_cmd(cmds, n, "ip tuntap add dev pvbt0badcafe1 mode tap"), -1);
+}
+
 /* Lines of the run's registry file. */
 static void read_registry(char *buf, size_t len)
 {
@@ -440,6 +460,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_plan_multiqueue),
         cmocka_unit_test(test_create_registers_first),
         cmocka_unit_test(test_create_failure_cleans_up),
         cmocka_unit_test(test_plan_host),

@@ -649,6 +649,14 @@ static void test_config_inheritance(void **state)
     assert_int_equal(scn.n_configs, 1);
     assert_int_equal(scn.configs[0].opts.queues, 4);
     assert_string_equal(scn.reference, "a");
+    /* a multiqueue NIC: as many queue pairs as vCPUs */
+    load_ok("[scenario]\nworkloads = tcp_tx\n[config mq]\ndevice = virtio-net\nvcpus = 2\n"
+            "queues = 2\n");
+    assert_int_equal(scn.configs[0].opts.queues, 2);
+    assert_int_equal(scn.configs[0].vcpus, 2);
+    /* reload the scenario the next checks read */
+    load_ok("[config a]\ndevice = nvme\nqueues = 4\n[workload rr4k]\nrw = randread\n"
+            "iodepth = 16\n[scenario]\nreference = a\n");
     assert_int_equal(scn.n_workloads, 1);
     assert_string_equal(scn.workloads[0]->name, "rr4k");
     assert_string_equal(scn.workloads[0]->rw, "randread");
@@ -768,8 +776,12 @@ static void test_config_errors(void **state)
                "test.ini:5: config 'a': queues = 2: 'ahci' has one queue (virtio-blk, "
                "virtio-scsi and nvme have more)");
     load_fails("[scenario]\nworkloads = tcp_rr\n[config a]\ndevice = virtio-net\nqueues = 2\n",
-               "test.ini:5: config 'a': queues = 2: multiqueue NICs need a multiqueue tap, which "
-               "the test network does not create yet");
+               "test.ini:5: config 'a': queues = 2 is more than its vcpus = 1 (a NIC's queue "
+               "pair needs a vCPU of its own to run in parallel)");
+    load_fails("[scenario]\nworkloads = tcp_rr\nvcpus = 2\n[config a]\ndevice = e1000e\n"
+               "queues = 2\n",
+               "test.ini:6: config 'a': queues = 2: 'e1000e' has one queue pair (virtio-net has "
+               "more)");
     load_fails("[scenario]\nworkloads = tcp_rr\n[config a]\ndevice = e1000\ncache = unsafe\n",
                "test.ini:5: config 'a': cache: 'e1000' is a network device, the key is for disks");
     load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = ide\n"

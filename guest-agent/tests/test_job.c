@@ -470,7 +470,7 @@ static void test_format_ready_and_log(void **state)
     assert_string_equal(out, "PVB1 READY {\"agent\":\"" AGENT_VERSION "\",\"kernel\":"
                              "\"6.1.0-27-amd64\",\"uptime_s\":1.25,\"modules_loaded\":6,"
                              "\"modules_failed\":1,\"blk\":\"sda\",\"blk_driver\":\"ata_piix\","
-                             "\"net\":\"\",\"net_driver\":\"\"}\n");
+                             "\"net\":\"\",\"net_driver\":\"\",\"net_queues\":0}\n");
     check_json_line(out, "READY");
     assert_true(strlen(AGENT_VERSION) < AGENT_NAME_MAX);
 

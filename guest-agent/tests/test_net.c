@@ -203,6 +203,16 @@ static void test_find_netdev(void **state)
     assert_string_equal(name, "eth0");
     assert_int_equal(agent_sys_net_driver(root, "eth0", drv, sizeof(drv)), 0);
     assert_string_equal(drv, "virtio_net");
+    /* its queues: the rx-N entries, not the tx-N ones */
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && mkdir -p class/net/eth0/queues/rx-0 class/net/eth0/queues/rx-1 "
+             "class/net/eth0/queues/tx-0 class/net/eth0/queues/tx-1 class/net/eth1/queues/rx-0 "
+             "class/net/eth1/queues/tx-0",
+             root);
+    sh(cmd);
+    assert_int_equal(agent_sys_net_queues(root, "eth0"), 2);
+    assert_int_equal(agent_sys_net_queues(root, "eth1"), 1);
+    assert_true(agent_sys_net_queues(root, "eth9") < 0);
     assert_int_equal(agent_sys_find_netdev("/nonexistent", name, sizeof(name)), -ENOENT);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
     sh(cmd);
