@@ -35,12 +35,18 @@ check_split() {
     ok "$label: the thread split adds up to host_cpu_us_per_op for every job"
 }
 
-scn=$(write_scenario blk "ide, virtio-blk" "randread" "runtime = 1")
-"$PVBENCH" run --accel tcg -o "$TMP/blk" "$scn" >"$TMP/stdout" 2>"$TMP/stderr"
-rc=$?
-cat "$TMP/stdout" "$TMP/stderr"
-[ $rc -eq 0 ] || fail "pvbench run (blk) exited $rc"
-check_split "$TMP/blk" blk
+# run_tcg LABEL DEVICES WORKLOADS: a run into $TMP/LABEL, then its split checked
+run_tcg() {
+    local scn rc
+    scn=$(write_scenario "$1" "$2" "$3" "runtime = 1")
+    "$PVBENCH" run --accel tcg -o "$TMP/$1" "$scn" >"$TMP/stdout" 2>"$TMP/stderr"
+    rc=$?
+    cat "$TMP/stdout" "$TMP/stderr"
+    [ $rc -eq 0 ] || fail "pvbench run ($1) exited $rc"
+    check_split "$TMP/$1" "$1"
+}
+
+run_tcg blk "ide, virtio-blk" randread
 for m in host_cpu_vcpu_us_per_op host_cpu_main_us_per_op; do
     [ -n "$(csv_values "$TMP/blk/summary.csv" median virtio-blk randread "$m")" ] ||
         fail "summary.csv lacks virtio-blk's $m"
@@ -48,11 +54,6 @@ done
 ok "summary.csv has the roles"
 
 if [ -c /dev/net/tun ] && command -v ip >/dev/null; then
-    scn=$(write_scenario net "rtl8139, virtio-net" "tcp_rr" "runtime = 1")
-    "$PVBENCH" run --accel tcg -o "$TMP/net" "$scn" >"$TMP/stdout" 2>"$TMP/stderr"
-    rc=$?
-    cat "$TMP/stdout" "$TMP/stderr"
-    [ $rc -eq 0 ] || fail "pvbench run (net) exited $rc"
-    check_split "$TMP/net" net
+    run_tcg net "rtl8139, virtio-net" tcp_rr
 fi
 assert_no_leftovers
