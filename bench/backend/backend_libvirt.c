@@ -1628,6 +1628,17 @@ static int lv_cpu_stats(virDomainPtr dom, struct libvirt_counters *out)
     return rc;
 }
 
+/* The QEMU process when it runs here (libvirt names its threads: debug-threads=on). */
+static pid_t lv_qemu_pid(struct guest *g)
+{
+    struct lv_guest *lg = lv_of(g);
+
+    if (!lg || g->exited || g->pid <= 0 || util_proc_starttime(g->pid) != lg->pid_start) {
+        return -1;
+    }
+    return g->pid;
+}
+
 static double lv_cpu_seconds(struct guest *g)
 {
     struct lv_guest *lg = lv_of(g);
@@ -1939,7 +1950,8 @@ const struct backend_ops backend_libvirt_ops = {
     .name = "libvirt",
     .process_name = "QEMU",
     .caps = BACKEND_CAP_COUNTERS | BACKEND_CAP_REMOTE_STORAGE | BACKEND_CAP_HOSTS |
-            BACKEND_CAP_MONITOR | BACKEND_CAP_KVM_STATS,
+            BACKEND_CAP_MONITOR | BACKEND_CAP_KVM_STATS | BACKEND_CAP_THREADS,
+    .local_pid = lv_qemu_pid,
     .monitor = lv_monitor,
     .start = lv_start,
     .cpu_seconds = lv_cpu_seconds,

@@ -465,6 +465,11 @@ static double qemu_cpu_seconds(struct guest *g)
     return g->exited ? -1 : util_proc_cpu_seconds(g->pid);
 }
 
+static pid_t qemu_local_pid(struct guest *g)
+{
+    return g->exited ? -1 : g->pid;
+}
+
 static int qemu_alive(struct guest *g)
 {
     int status;
@@ -533,7 +538,8 @@ static int qemu_monitor(struct guest *g, const char *cmd, json_object *args, jso
 const struct backend_ops backend_qemu_ops = {
     .name = "qemu",
     .process_name = "QEMU",
-    .caps = BACKEND_CAP_WHY | BACKEND_CAP_MONITOR | BACKEND_CAP_KVM_STATS,
+    .caps = BACKEND_CAP_WHY | BACKEND_CAP_MONITOR | BACKEND_CAP_KVM_STATS | BACKEND_CAP_THREADS,
+    .local_pid = qemu_local_pid,
     .monitor = qemu_monitor,
     .start = qemu_start,
     .cpu_seconds = qemu_cpu_seconds,

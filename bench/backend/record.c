@@ -60,6 +60,36 @@ unsigned record_kvm_metrics(const struct agent_result *a, double ops_total,
     return n;
 }
 
+unsigned record_thread_metrics(const struct record_host *h, double ops_total,
+                               struct record_metric *out, unsigned max)
+{
+    /* Indexed by enum threadcpu_role: the names must be string constants (record_metric). */
+    static const char *const names[THREADCPU_ROLES] = {
+        [THREADCPU_VCPU] = "host_cpu_vcpu_us_per_op",
+        [THREADCPU_MAIN] = "host_cpu_main_us_per_op",
+        [THREADCPU_IO] = "host_cpu_io_us_per_op",
+        [THREADCPU_VHOST] = "host_cpu_vhost_us_per_op",
+        [THREADCPU_OTHER] = "host_cpu_other_us_per_op",
+    };
+    unsigned n = 0;
+
+    if (!h || !h->threads || !(ops_total > 0)) {
+        return 0;
+    }
+    for (unsigned r = 0; r < THREADCPU_ROLES; r++) {
+        double s = h->thread_s[r];
+
+        if (r == THREADCPU_OTHER && h->ended_s > 0) {
+            s += h->ended_s; /* below 0 it is the total's clock-tick rounding, nothing ended */
+        }
+        if (r == THREADCPU_VHOST && !(s > 0)) {
+            continue; /* no vhost worker: no sample rather than a zero that says "free" */
+        }
+        record_put(out, max, &n, names[r], s * 1e6 / ops_total);
+    }
+    return n;
+}
+
 int record_blk(struct sample_set *set, const struct record_target *t, const struct workload *w,
                unsigned rep, const struct agent_result *res, const struct record_host *host)
 {
@@ -110,6 +140,10 @@ int record_blk(struct sample_set *set, const struct record_target *t, const stru
     if (host && host->cpu_s >= 0 && res->ops_total > 0 && strcmp(res->engine, "fio") != 0) {
         rc |= record_sample(set, t, wl, "host_cpu_us_per_op", rep,
                             host->cpu_s * 1e6 / (double)res->ops_total);
+        nk = record_thread_metrics(host, (double)res->ops_total, km, RECORD_METRICS_MAX);
+        for (unsigned i = 0; i < nk; i++) {
+            rc |= record_sample(set, t, wl, km[i].name, rep, km[i].value);
+        }
     }
     /* KVM's counters cover the whole job, warm-up included: per op of ops_total. */
     nk = record_kvm_metrics(res, (double)res->ops_total, km, RECORD_METRICS_MAX);
@@ -221,6 +255,14 @@ int record_net(struct sample_set *set, const struct record_target *t, const stru
         return -1; /* request/response and datagrams need the peer's side */
     }
     n = record_net_metrics(nw, a, p, host ? host->cpu_s : -1.0, t->vcpus, m, RECORD_METRICS_MAX);
+    if (host && host->cpu_s >= 0) {
+        /* per op as host_cpu_us_per_op: a Mbit for streams, else a transaction or datagram */
+        double ops_total = nw == PVB_NET_TCP_TX || nw == PVB_NET_TCP_RX
+                               ? (double)a->bytes_total * 8 / 1e6
+                               : (double)a->ops_total;
+
+        n += record_thread_metrics(host, ops_total, m + n, RECORD_METRICS_MAX - n);
+    }
     for (unsigned i = 0; i < n; i++) {
         rc |= record_sample(set, t, w->name, m[i].name, rep, m[i].value);
     }

@@ -12,6 +12,7 @@
 #include "devmodel.h"
 #include "peer.h"
 #include "results.h"
+#include "threadcpu.h"
 #include "workload.h"
 
 /* Whose samples: one configuration. */
@@ -32,6 +33,11 @@ struct record_target {
 struct record_host {
     double cpu_s;      /* CPU seconds of the guest's process during the job */
     double disk_bytes; /* bytes the backend saw move on the DUT disk during the job */
+    /* The same CPU by QEMU thread role (threadcpu_delta), when threads is 1: thread_s[r]
+     * for the live threads, ended_s what threads that ended took with them. */
+    int threads;
+    double thread_s[THREADCPU_ROLES];
+    double ended_s;
 };
 
 /*
@@ -58,7 +64,7 @@ struct record_metric {
     double value;
 };
 
-#define RECORD_METRICS_MAX 24
+#define RECORD_METRICS_MAX 32
 
 /*
  * KVM's exits of a job per operation (exits_per_op, io_exits_per_op, mmio_exits_per_op,
@@ -68,6 +74,15 @@ struct record_metric {
  */
 unsigned record_kvm_metrics(const struct agent_result *a, double ops_total,
                             struct record_metric *out, unsigned max);
+
+/*
+ * The host's CPU of a job by QEMU thread role per operation of ops_total, when h->threads:
+ * host_cpu_vcpu_us_per_op, _main_, _io_, _vhost_ and _other_ (the rest, threads that ended
+ * during the job included), so that all but vhost add up to host_cpu_us_per_op (vhost too
+ * when its workers are threads of the process, Linux 6.4 on). Returns the count.
+ */
+unsigned record_thread_metrics(const struct record_host *h, double ops_total,
+                               struct record_metric *out, unsigned max);
 
 /*
  * The metrics of one network job, from the receiving side's numbers (peer for tcp_tx and

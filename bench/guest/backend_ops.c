@@ -22,6 +22,8 @@ int backend_check_ops(const struct backend_ops *ops)
         missing = "monitor";
     } else if ((ops->caps & BACKEND_CAP_KVM_STATS) && !ops->kvm_stats) {
         missing = "kvm_stats";
+    } else if ((ops->caps & BACKEND_CAP_THREADS) && !ops->local_pid) {
+        missing = "local_pid";
     } else if ((ops->caps & BACKEND_CAP_REMOTE_STORAGE) &&
                (!ops->scratch_volume || !ops->volume_delete)) {
         missing = "scratch_volume or volume_delete";

@@ -89,6 +89,9 @@ enum backend_cap {
     BACKEND_CAP_MONITOR = 1u << 5,
     /* .kvm_stats: KVM's exit counters of a guest under KVM (kvmstats.h) */
     BACKEND_CAP_KVM_STATS = 1u << 6,
+    /* .local_pid: the guest is a QEMU process on this machine whose threads carry QEMU's
+     * names (debug-threads=on), for the CPU split by thread role (threadcpu.h) */
+    BACKEND_CAP_THREADS = 1u << 7,
 };
 
 /* Host-side counters of a guest's device under test; -1 where the backend cannot say. */
@@ -130,6 +133,9 @@ struct backend_ops {
     /* BACKEND_CAP_KVM_STATS: the guest's KVM exit counters so far. 0, or -1 with err (not
      * under KVM, no query-stats, the guest gone). */
     int (*kvm_stats)(struct guest *g, struct kvmstats *out, char *err, size_t errlen);
+    /* BACKEND_CAP_THREADS: the QEMU process's pid in this machine's /proc, or -1 (the guest
+     * is gone or runs elsewhere). */
+    pid_t (*local_pid)(struct guest *g);
     /* BACKEND_CAP_REMOTE_STORAGE: a scratch disk of mib MiB named after name on the host's
      * side, its path there into path. 0, or -1 with err. */
     int (*scratch_volume)(const char *name, unsigned mib, char *path, size_t pathlen, char *err,

@@ -34,6 +34,12 @@ static const struct metric metrics[] = {
     /* CPU cost per operation: what the device model costs, guest and host side */
     {"guest_cpu_us_per_op", "us", LO, "busy guest CPU time per operation"},
     {"host_cpu_us_per_op", "us", LO, "CPU time of the QEMU process per operation"},
+    /* the same by QEMU thread (threadcpu.h), local QEMU guests */
+    {"host_cpu_vcpu_us_per_op", "us", LO, "CPU time of QEMU's vCPU threads per operation"},
+    {"host_cpu_main_us_per_op", "us", LO, "CPU time of QEMU's main loop per operation"},
+    {"host_cpu_io_us_per_op", "us", LO, "CPU time of QEMU's I/O workers and iothreads per op"},
+    {"host_cpu_vhost_us_per_op", "us", LO, "CPU time of the vhost workers per operation"},
+    {"host_cpu_other_us_per_op", "us", LO, "CPU time of QEMU's other threads per operation"},
     {"irqs_per_op", "irq/op", LO, "interrupts of the device under test per operation"},
     /* KVM's exit counters (query-stats) over each job, under KVM only (kvmstats.h) */
     {"exits_per_op", "exit/op", LO, "VM exits of all vCPUs per operation (KVM)"},

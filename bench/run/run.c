@@ -40,6 +40,7 @@
 #include "scenario.h"
 #include "session.h"
 #include "signals.h"
+#include "threadcpu.h"
 #include "util.h"
 #include "why.h"
 
@@ -303,18 +304,31 @@ static const char *job_fault(struct run_ctx *r, unsigned di, const struct worklo
     return r->fault;
 }
 
+/* A snapshot of the guest's QEMU threads when the backend runs it here; 0, or -1 (none). */
+static int job_threads_snap(struct live_guest *lg, int vhost, struct threadcpu_snap *s)
+{
+    pid_t pid;
+
+    if (!lg->s.started || !backend_can(lg->s.ops, BACKEND_CAP_THREADS) ||
+        (pid = lg->s.ops->local_pid(&lg->s.g)) <= 0) {
+        return -1;
+    }
+    return threadcpu_snap(NULL, pid, vhost, s);
+}
+
 static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsigned di,
                                 const struct workload *w, unsigned rep, char *reason, size_t len)
 {
     const struct devmodel *dev = r->s.devices[di];
     const struct record_target t = run_target(r, di);
     struct record_host hc = {.cpu_s = -1, .disk_bytes = -1};
+    struct threadcpu_snap th0, th1;
     struct backend_counters c0, c1;
     struct agent_result res;
     struct peer_report prep;
     struct agent_job job;
-    double cpu0, cpu1;
-    int rc, have_c;
+    double cpu0, cpu1, th_total;
+    int rc, have_c, have_th;
 
     memset(&job, 0, sizeof(job));
     memset(&prep, 0, sizeof(prep));
@@ -344,10 +358,13 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsign
         return JOB_FAILED;
     }
     cpu0 = session_cpu_seconds(&lg->s);
+    /* vhost workers serve NICs only: no walk of all of /proc for a disk's job */
+    have_th = rep > 0 && job_threads_snap(lg, w->kind == DEVMODEL_NET, &th0) == 0;
     rc = session_job(&lg->s, &job, &res, reason, len);
     if (rc != SESSION_OK) {
         return rc == SESSION_LOST ? JOB_GUEST_LOST : JOB_FAILED;
     }
+    have_th = have_th && job_threads_snap(lg, w->kind == DEVMODEL_NET, &th1) == 0;
     cpu1 = session_cpu_seconds(&lg->s);
     if (w->kind == DEVMODEL_NET && run_net_job_end(r, w, &res, &prep, reason, len) < 0) {
         return JOB_FAILED;
@@ -357,6 +374,10 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsign
         return JOB_OK; /* a warm-up or why job: measured by the agent, never recorded */
     }
     hc.cpu_s = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+    if (have_th && !th0.truncated && !th1.truncated) {
+        threadcpu_delta(&th0, &th1, hc.thread_s, &th_total, &hc.ended_s);
+        hc.threads = th_total >= 0;
+    }
     if (have_c && w->kind == DEVMODEL_BLK && lg->s.ops->counters(&lg->s.g, &c1) == 0 &&
         c0.rd_bytes >= 0) {
         hc.disk_bytes = (double)(c1.rd_bytes - c0.rd_bytes + c1.wr_bytes - c0.wr_bytes);

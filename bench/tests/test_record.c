@@ -194,6 +194,61 @@ static double metric(const struct record_metric *m, unsigned n, const char *name
     return -1;
 }
 
+/* The CPU by thread role: per op of the whole job, what ended folded into "other". */
+static void test_thread_metrics(void **state)
+{
+    const struct workload *w = workload_find("randread");
+    struct agent_result r = blk_result();
+    struct record_host h = {.cpu_s = 0.5, .disk_bytes = -1, .threads = 1, .ended_s = 0.05};
+    struct record_metric m[RECORD_METRICS_MAX];
+    struct sample_set set = {0};
+    const struct sample *s;
+    double sum = 0;
+    unsigned n;
+
+    (void)state;
+    h.thread_s[THREADCPU_VCPU] = 0.3;
+    h.thread_s[THREADCPU_MAIN] = 0.1;
+    h.thread_s[THREADCPU_IO] = 0.025;
+    h.thread_s[THREADCPU_OTHER] = 0.025;
+    n = record_thread_metrics(&h, 1250, m, RECORD_METRICS_MAX);
+    assert_int_equal(n, 4); /* no vhost worker ran: no vhost sample */
+    assert_true(fabs(metric(m, n, "host_cpu_vcpu_us_per_op") - 0.3e6 / 1250) < 1e-6);
+    assert_true(fabs(metric(m, n, "host_cpu_main_us_per_op") - 0.1e6 / 1250) < 1e-6);
+    assert_true(fabs(metric(m, n, "host_cpu_io_us_per_op") - 0.025e6 / 1250) < 1e-6);
+    assert_true(fabs(metric(m, n, "host_cpu_other_us_per_op") - 0.075e6 / 1250) < 1e-6);
+    assert_true(metric(m, n, "host_cpu_vhost_us_per_op") < 0);
+    for (unsigned i = 0; i < n; i++) {
+        sum += m[i].value;
+    }
+    assert_true(fabs(sum - h.cpu_s * 1e6 / 1250) < 1e-6); /* the split adds up */
+    /* a negative ended_s is clock-tick rounding: nothing is taken off "other" */
+    h.ended_s = -0.01;
+    h.thread_s[THREADCPU_VHOST] = 0.2;
+    n = record_thread_metrics(&h, 1250, m, RECORD_METRICS_MAX);
+    assert_int_equal(n, 5);
+    assert_true(fabs(metric(m, n, "host_cpu_other_us_per_op") - 0.025e6 / 1250) < 1e-6);
+    assert_true(fabs(metric(m, n, "host_cpu_vhost_us_per_op") - 0.2e6 / 1250) < 1e-6);
+    /* without a split, or without operations, nothing */
+    assert_int_equal(record_thread_metrics(&h, 0, m, RECORD_METRICS_MAX), 0);
+    h.threads = 0;
+    assert_int_equal(record_thread_metrics(&h, 1250, m, RECORD_METRICS_MAX), 0);
+    assert_int_equal(record_thread_metrics(NULL, 1250, m, RECORD_METRICS_MAX), 0);
+
+    /* record_blk makes them samples beside host_cpu_us_per_op, not for fio */
+    h.threads = 1;
+    assert_int_equal(record_blk(&set, &guest, w, 1, &r, &h), 0);
+    s = find(&set, "host_cpu_main_us_per_op");
+    assert_non_null(s);
+    assert_string_equal(s->unit, "us");
+    assert_true(fabs(s->value - 0.1e6 / 1250) < 1e-6);
+    samples_free(&set);
+    strcpy(r.engine, "fio");
+    assert_int_equal(record_blk(&set, &guest, w, 1, &r, &h), 0);
+    assert_null(find(&set, "host_cpu_main_us_per_op"));
+    samples_free(&set);
+}
+
 /* The network formulas: the receiving side counts, an op of a stream is one Mbit. */
 static void test_net_metrics(void **state)
 {
@@ -270,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_kvm_exits),
         cmocka_unit_test(test_net_without_peer),
         cmocka_unit_test(test_net_metrics),
+        cmocka_unit_test(test_thread_metrics),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
