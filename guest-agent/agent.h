@@ -131,27 +131,32 @@ enum agent_line_event agent_line_feed(struct agent_line *lr, char c);
 
 /* ---- results and their JSON (agent_job.c) -------------------------------------------------- */
 
+#define AGENT_RESULT_SUB(p, key, field, type, sent, doc) PVB_RESULT_CTYPE_##type field;
 struct agent_lat_us {
-    double mean, min, p50, p90, p99, p999, max;
+    PVB_RESULT_LAT_LIST(AGENT_RESULT_SUB, lat_us)
 };
+#undef AGENT_RESULT_SUB
+
+/* The C type of each nested object of PVB_RESULT_LIST. */
+#define AGENT_RESULT_TYPE_lat_us struct agent_lat_us
+#define AGENT_RESULT_TYPE_cpu_pct struct procstat_pct
+#define AGENT_RESULT_NUM(key, field, type, sent, doc) PVB_RESULT_CTYPE_##type field;
+#define AGENT_RESULT_OBJ(key, field, list, doc) AGENT_RESULT_TYPE_##field field;
 
 struct agent_result {
     unsigned job;
     char workload[AGENT_NAME_MAX];
     char device[AGENT_NAME_MAX]; /* "/dev/vda" */
     char driver[AGENT_NAME_MAX];
-    double runtime_s;
-    uint64_t ops;
-    uint64_t ops_total;
-    uint64_t bytes;
-    struct agent_lat_us lat_us;
-    struct procstat_pct cpu_pct;
-    uint64_t irqs;
+    /* the numbers sent: runtime_s, ops, ops_total, bytes, lat_us, cpu_pct, irqs, bytes_total
+     * (net: payload bytes sent or received over the whole job) */
+    PVB_RESULT_LIST(AGENT_RESULT_NUM, AGENT_RESULT_OBJ)
     int irq_lines; /* /proc/interrupts lines that matched job.irq (not sent) */
     enum agent_engine engine; /* "engine" of the RESULT */
-    bool net;             /* a net result: bytes_total is sent too */
-    uint64_t bytes_total; /* net: payload bytes sent or received over the whole job */
+    bool net;             /* a net result: the list's NET entries (bytes_total) are sent too */
 };
+#undef AGENT_RESULT_NUM
+#undef AGENT_RESULT_OBJ
 
 struct agent_ready {
     char kernel[64];
