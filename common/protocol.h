@@ -36,7 +36,8 @@
  *   id=<n>                job number, echoed in the answer
  *   workload=<name>       the harness's workload name, echoed
  *   kind=blk|net
- *   rw=read|write|randread|randwrite     (blk)
+ *   rw=read|write|randread|randwrite|randrw   (blk; randrw: each operation a read with
+ *                         probability rwmixread %, else a write)
  *   rw=tcp_tx|tcp_rx|tcp_rr|udp_pps      (net) see "Network workloads" below
  *                         (the list: PVB_RW_LIST below)
  *   bs=<bytes> qd=<n>     (blk) block size and queue depth; (net) bs is the message
@@ -44,6 +45,10 @@
  *                         the response (tcp_rr), the UDP payload (udp_pps, >= 16);
  *                         qd must be 1 for net (one connection)
  *   runtime_ms=<n> warmup_ms=<n>         measured interval and warm-up before it
+ *   rwmixread=<0..100>    (blk, rw=randrw only; default 50) percent of operations that read
+ *   offset_mib=<n> size_mib=<n>          (blk; default 0 and 0) the region of the device
+ *                         the job's offsets fall in: from offset_mib MiB, size_mib MiB long
+ *                         (0: to the device's end); a region beyond the device is an ERROR
  *   peer=<a.b.c.d> port=<n>              (net) the host peer's IPv4 address and port
  *   irq=<substring>       [A-Za-z0-9_.-]+ which /proc/interrupts lines are the
  *                         DUT's: every line whose description (the text after the
@@ -172,6 +177,7 @@ enum pvb_net_workload {
     X(WRITE, "write", BLK, 0)                                                                      \
     X(RANDREAD, "randread", BLK, 0)                                                                \
     X(RANDWRITE, "randwrite", BLK, 0)                                                              \
+    X(RANDRW, "randrw", BLK, 0)                                                                    \
     X(TCP_TX, "tcp_tx", NET, PVB_NET_TCP_TX)                                                       \
     X(TCP_RX, "tcp_rx", NET, PVB_NET_TCP_RX)                                                       \
     X(TCP_RR, "tcp_rr", NET, PVB_NET_TCP_RR)                                                       \

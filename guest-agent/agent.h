@@ -40,6 +40,7 @@ enum agent_rw {
     AGENT_RW_WRITE,
     AGENT_RW_RANDREAD,
     AGENT_RW_RANDWRITE,
+    AGENT_RW_RANDRW, /* blk: random, a read with probability rwmixread % */
     AGENT_RW_TCP_TX, /* net: guest -> peer stream */
     AGENT_RW_TCP_RX, /* net: peer -> guest stream */
     AGENT_RW_TCP_RR, /* net: request/response on one connection */
@@ -71,6 +72,7 @@ enum agent_fault {
 #define AGENT_BS_MAX (16u * 1024 * 1024)
 #define AGENT_QD_MAX 1024u
 #define AGENT_MS_MAX (3600u * 1000)
+#define AGENT_REGION_MIB_MAX (16u * 1024 * 1024) /* offset_mib, size_mib: 16 TiB */
 
 struct agent_job {
     unsigned id;
@@ -86,6 +88,8 @@ struct agent_job {
     enum agent_engine engine; /* engine=agent|fio|iperf3, default agent */
     char peer[AGENT_NAME_MAX]; /* net: the peer's IPv4 address */
     unsigned port;             /* net: the peer's port */
+    unsigned rwmixread;        /* randrw: percent of reads (50 when not given) */
+    unsigned offset_mib, size_mib; /* blk: the region used; size 0: to the device's end */
 };
 
 /*
@@ -99,6 +103,8 @@ int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t e
 const char *agent_job_rw_name(enum agent_rw rw);
 bool agent_job_rw_is_write(enum agent_rw rw);
 bool agent_job_rw_is_random(enum agent_rw rw);
+/* Does rw both read and write (randrw)? agent_job_rw_is_write() is false for it. */
+bool agent_job_rw_is_mixed(enum agent_rw rw);
 /* Is rw one of the network workloads (tcp_tx, tcp_rx, tcp_rr, udp_pps)? */
 bool agent_job_rw_is_net(enum agent_rw rw);
 

@@ -83,6 +83,9 @@ static const struct agent_key agent_job_keys[] = {
     AGENT_ENUM("engine", AGENT_NEED_NO, engine, agent_engine_names),
     AGENT_NAME("peer", AGENT_NEED_NET, peer),
     AGENT_UINT("port", AGENT_NEED_NET, port, 1, 65535),
+    AGENT_UINT("rwmixread", AGENT_NEED_NO, rwmixread, 0, 100),
+    AGENT_UINT("offset_mib", AGENT_NEED_NO, offset_mib, 0, AGENT_REGION_MIB_MAX),
+    AGENT_UINT("size_mib", AGENT_NEED_NO, size_mib, 0, AGENT_REGION_MIB_MAX),
 };
 #define AGENT_NKEYS (sizeof(agent_job_keys) / sizeof(agent_job_keys[0]))
 
@@ -206,6 +209,10 @@ static bool agent_job_ipv4_ok(const char *s)
 /* Rules between kind, rw and the sizes, once every key is read. 0 or -1 with err. */
 static int agent_job_check_kind(const struct agent_job *job, char *err, size_t errlen)
 {
+    if (job->kind == AGENT_KIND_NET && (job->offset_mib || job->size_mib)) {
+        agent_job_err(err, errlen, "offset_mib and size_mib are for kind=blk");
+        return -1;
+    }
     if (job->kind == AGENT_KIND_BLK) {
         if (agent_job_rw_is_net(job->rw)) {
             agent_job_err(err, errlen, "rw=%s is a net workload, not for kind=blk",
@@ -301,6 +308,15 @@ int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t e
         }
     }
     for (i = 0; i < AGENT_NKEYS; i++) {
+        if (strcmp(agent_job_keys[i].name, "rwmixread") == 0) {
+            if (seen[i] && !agent_job_rw_is_mixed(job->rw)) {
+                agent_job_err(err, errlen, "rwmixread is for rw=randrw");
+                return -1;
+            }
+            if (!seen[i]) {
+                job->rwmixread = 50;
+            }
+        }
         if (seen[i] || agent_job_needed(&agent_job_keys[i], job) == 0) {
             continue;
         }
@@ -327,7 +343,12 @@ bool agent_job_rw_is_write(enum agent_rw rw)
 
 bool agent_job_rw_is_random(enum agent_rw rw)
 {
-    return rw == AGENT_RW_RANDREAD || rw == AGENT_RW_RANDWRITE;
+    return rw == AGENT_RW_RANDREAD || rw == AGENT_RW_RANDWRITE || rw == AGENT_RW_RANDRW;
+}
+
+bool agent_job_rw_is_mixed(enum agent_rw rw)
+{
+    return rw == AGENT_RW_RANDRW;
 }
 
 enum agent_msg agent_job_classify(const char *line, const char **args, char *err, size_t errlen)

@@ -137,6 +137,16 @@ int agentmsg_format_job(char *buf, size_t len, const struct agent_job *job)
         }
         n += snprintf(buf + n, len - (size_t)n, " engine=%s", job->engine);
     }
+    /* the optional block keys only when they say something: older agents lack them */
+    if (n >= 0 && (size_t)n < len && strcmp(job->rw, "randrw") == 0) {
+        n += snprintf(buf + n, len - (size_t)n, " rwmixread=%u", job->rwmixread);
+    }
+    if (n >= 0 && (size_t)n < len && job->offset_mib) {
+        n += snprintf(buf + n, len - (size_t)n, " offset_mib=%u", job->offset_mib);
+    }
+    if (n >= 0 && (size_t)n < len && job->size_mib) {
+        n += snprintf(buf + n, len - (size_t)n, " size_mib=%u", job->size_mib);
+    }
     if (n >= 0 && (size_t)n < len) {
         n += snprintf(buf + n, len - (size_t)n, "\n");
     }

@@ -86,6 +86,8 @@ struct agent_job {
     const char *peer;     /* net: the peer's IPv4 address (NULL for blk: no peer/port keys) */
     unsigned port;        /* net: the peer's port */
     const char *engine;   /* blk: "fio" has fio do the I/O; NULL or "agent": the agent itself */
+    unsigned rwmixread;   /* rw=randrw: percent of reads (sent for randrw only) */
+    unsigned offset_mib, size_mib; /* blk: the region used (each sent when not 0) */
 };
 
 /*

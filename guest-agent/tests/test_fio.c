@@ -161,7 +161,22 @@ static void test_argv(void **state)
     assert_true(has_arg(&a, "--filename=/tmp/a\\:b")); /* ':' separates files in fio */
     for (unsigned i = 0; i < a.argc; i++) {
         assert_null(strstr(a.argv[i], "ramp_time"));
+        assert_null(strstr(a.argv[i], "rwmix"));
+        assert_null(strstr(a.argv[i], "offset"));
+        assert_null(strstr(a.argv[i], "size"));
     }
+
+    /* randrw: the mix and one "mixed" side; a region: offset and size */
+    make_job(&job, AGENT_RW_RANDRW, 4096, 16);
+    job.rwmixread = 70;
+    job.offset_mib = 16;
+    job.size_mib = 64;
+    assert_int_equal(agent_fio_build_argv(&job, "/dev/vda", &a), 0);
+    assert_true(has_arg(&a, "--rw=randrw"));
+    assert_true(has_arg(&a, "--rwmixread=70"));
+    assert_true(has_arg(&a, "--unified_rw_reporting=mixed"));
+    assert_true(has_arg(&a, "--offset=16M"));
+    assert_true(has_arg(&a, "--size=64M"));
 }
 
 /* ---- JSON ------------------------------------------------------------------------------ */
