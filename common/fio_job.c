@@ -44,6 +44,16 @@ int fio_job_build_argv(const struct fio_job_params *p, struct tool_argv *a)
     if (p->warmup_ms > 0) {
         rc |= tool_argv_add(a, "--ramp_time=%ums", p->warmup_ms);
     }
+    if (strcmp(p->rw, "randrw") == 0) {
+        rc |= tool_argv_add(a, "--rwmixread=%u", p->rwmixread);
+        rc |= tool_argv_add(a, "--unified_rw_reporting=mixed");
+    }
+    if (p->offset_mib > 0) {
+        rc |= tool_argv_add(a, "--offset=%uM", p->offset_mib);
+    }
+    if (p->size_mib > 0) {
+        rc |= tool_argv_add(a, "--size=%uM", p->size_mib);
+    }
     rc |= tool_argv_add(a, "--norandommap=1");
     rc |= tool_argv_add(a, "--randrepeat=0");
     rc |= tool_argv_add(a, "--lat_percentiles=1");
@@ -96,7 +106,7 @@ static int fio_job_percentiles(struct json_object *pct, double lo, double hi, do
 static int fio_job_fill(struct json_object *root, bool write, unsigned flags,
                         struct fio_job_stats *st, char *err, size_t errlen)
 {
-    const char *side = write ? "write" : "read";
+    const char *side = (flags & FIO_JOB_MIXED) ? "mixed" : write ? "write" : "read";
     struct json_object *v, *jobs, *job, *sec, *lat, *pct;
     double d, lmin, lmax, p[4];
     char path[64];

@@ -20,15 +20,19 @@
 struct fio_job_params {
     const char *binary; /* argv[0] */
     const char *file;   /* filename= (a device or a scratch file) */
-    const char *rw;     /* read | write | randread | randwrite (fio's names) */
+    const char *rw;     /* read | write | randread | randwrite | randrw (fio's names) */
     unsigned bs, qd;
     unsigned runtime_ms, warmup_ms;
+    unsigned rwmixread;            /* randrw: percent of reads */
+    unsigned offset_mib, size_mib; /* the region used; size 0: to the end */
 };
 
 /*
  * fio's command line for p: rw, bs, iodepth, time_based runtime and ramp_time
  * (milliseconds, none without a warm-up), direct=1, ioengine=libaio, norandommap (offsets
- * drawn with replacement, as the agent does), total latency percentiles, JSON output.
+ * drawn with replacement, as the agent does), total latency percentiles, JSON output;
+ * randrw adds rwmixread and unified_rw_reporting=mixed (one "mixed" side, as the agent's one
+ * histogram), a region adds offset and size (MiB).
  * Returns 0, or -1 if it does not fit.
  */
 int fio_job_build_argv(const struct fio_job_params *p, struct tool_argv *a)
@@ -54,6 +58,8 @@ struct fio_job_stats {
 
 /* fio_job_parse flag: also read, and require, "fio version", timestamp_ms, job_runtime. */
 #define FIO_JOB_WINDOW 1u
+/* fio_job_parse flag: read the "mixed" side (randrw with unified_rw_reporting=mixed). */
+#define FIO_JOB_MIXED 2u
 
 /*
  * Parse fio's stdout (len bytes; text before the JSON object, such as fio's own

@@ -40,7 +40,8 @@
  *   id=<n>                job number, echoed in the answer
  *   workload=<name>       the harness's workload name, echoed
  *   kind=blk|net
- *   rw=read|write|randread|randwrite     (blk)
+ *   rw=read|write|randread|randwrite|randrw   (blk; randrw: each operation a read with
+ *                         probability rwmixread %, else a write)
  *   rw=tcp_tx|tcp_rx|tcp_rr|udp_pps      (net) see "Network workloads" below
  *                         (the list: PVB_RW_LIST below)
  *   bs=<bytes> qd=<n>     (blk) block size and queue depth; (net) bs is the message
@@ -48,6 +49,10 @@
  *                         the response (tcp_rr), the UDP payload (udp_pps, >= 16);
  *                         qd must be 1 for net (one connection)
  *   runtime_ms=<n> warmup_ms=<n>         measured interval and warm-up before it
+ *   rwmixread=<0..100>    (blk, rw=randrw only; default 50) percent of operations that read
+ *   offset_mib=<n> size_mib=<n>          (blk; default 0 and 0) the region of the device
+ *                         the job's offsets fall in: from offset_mib MiB, size_mib MiB long
+ *                         (0: to the device's end); a region beyond the device is an ERROR
  *   peer=<a.b.c.d> port=<n>              (net) the host peer's IPv4 address and port
  *   irq=<substring>       [A-Za-z0-9_.-]+ which /proc/interrupts lines are the
  *                         DUT's: every line whose description (the text after the
@@ -81,17 +86,8 @@
  *   Any other key, a repeated key or a bad value is answered with ERROR.
  *
  * Result keys (JSON object):
- *   job, workload, engine ("agent" or "fio", as asked), device, driver,
- *   runtime_s      measured interval in seconds
- *   ops            operations completed in the measured interval
- *   ops_total      operations completed including warm-up
- *   bytes          bytes moved in the measured interval
- *   lat_us         {"mean","min","p50","p90","p99","p999","max"} per-operation latency
- *                  in microseconds, from just before submission to the reaping of
- *                  the completion (guest CLOCK_MONOTONIC); percentiles to ~0.4 %
- *   cpu_pct        {"user","nice","system","irq","softirq","iowait","idle","steal"}
- *                  share of guest CPU time over the measured interval (sums to ~100)
- *   irqs           interrupts of the device under test over the measured interval
+ *   job, workload, engine ("agent" or "fio", as asked), device, driver, then the numbers of
+ *   PVB_RESULT_LIST below, in its order (each entry's doc says what it is).
  *                  engine "fio": runtime_s, ops (total_ios), bytes (io_bytes) and lat_us
  *                  (total latency, lat_ns) are fio's; ops_total = ops (fio resets its
  *                  counters after ramp_time); cpu_pct and irqs come from /proc samples
@@ -101,9 +97,6 @@
  *                  ops = bytes / bs, ops_total = ops (iperf3 leaves --omit out of its sums),
  *                  lat_us all 0; cpu_pct and irqs from /proc samples every 100 ms over the
  *                  runtime_s before iperf3 printed its result
- *   bytes_total    (net results only) payload bytes the agent sent (tcp_tx, udp_pps)
- *                  or received (tcp_rx) over the whole job, warm-up and tail included;
- *                  for tcp_rr the request bytes sent
  *
  * Network workloads (kind=net): the guest (on its one NIC, the address of
  * "pvbench.addr=" on its kernel command line, default PVB_NET_GUEST_ADDR, /24) and
@@ -188,6 +181,7 @@ enum pvb_net_workload {
     X(WRITE, "write", BLK, 0)                                                                      \
     X(RANDREAD, "randread", BLK, 0)                                                                \
     X(RANDWRITE, "randwrite", BLK, 0)                                                              \
+    X(RANDRW, "randrw", BLK, 0)                                                                    \
     X(TCP_TX, "tcp_tx", NET, PVB_NET_TCP_TX)                                                       \
     X(TCP_RX, "tcp_rx", NET, PVB_NET_TCP_RX)                                                       \
     X(TCP_RR, "tcp_rr", NET, PVB_NET_TCP_RR)                                                       \
@@ -211,6 +205,59 @@ struct pvb_rw_info {
 static const struct pvb_rw_info pvb_rw_table[PVB_RW_COUNT]
     __attribute__((unused)) = {PVB_RW_LIST(PVB_RW_INFO)};
 #undef PVB_RW_INFO
+
+/*
+ * The RESULT's numbers, in the order the agent writes them. The agent's formatter
+ * (guest-agent/agent_job.c), the agent's and the harness's struct agent_result and the
+ * harness's parser table (bench/guest/agentmsg.c) are all expanded from this list, so a
+ * new raw metric is one line here (then the engine that measures it, and on the host
+ * bench/backend/record.c and bench/model/metric.c).
+ *   X(key, field, type, sent, doc)   key: the JSON key; field: the C member of struct
+ *                            agent_result; type DBL (double, "%.6g", not finite -> 0) or
+ *                            U64 (uint64_t, an integer); sent ALL (every result) or NET
+ *                            (net results only; optional for the parser, 0 when absent)
+ *   OBJ(key, field, list, doc)  a nested object whose members are list(X, field), each
+ *                            X(parent, key, field, type, sent, doc)
+ */
+#define PVB_RESULT_LIST(X, OBJ)                                                                    \
+    X("runtime_s", runtime_s, DBL, ALL, "measured interval in seconds")                           \
+    X("ops", ops, U64, ALL, "operations completed in the measured interval")                      \
+    X("ops_total", ops_total, U64, ALL, "operations completed including warm-up")                 \
+    X("bytes", bytes, U64, ALL, "bytes moved in the measured interval")                           \
+    OBJ("lat_us", lat_us, PVB_RESULT_LAT_LIST,                                                     \
+        "per-operation latency in microseconds, from just before submission to the reaping "      \
+        "of the completion (guest CLOCK_MONOTONIC); percentiles to ~0.4 %")                        \
+    OBJ("cpu_pct", cpu_pct, PVB_RESULT_CPU_LIST,                                                   \
+        "share of guest CPU time over the measured interval (sums to ~100)")                       \
+    X("irqs", irqs, U64, ALL, "interrupts of the device under test over the measured interval")   \
+    X("bytes_total", bytes_total, U64, NET,                                                        \
+      "payload bytes the agent sent (tcp_tx, udp_pps) or received (tcp_rx) over the whole "       \
+      "job, warm-up and tail included; for tcp_rr the request bytes sent")
+
+/* lat_us: the latency summary, from the agent's histogram. */
+#define PVB_RESULT_LAT_LIST(X, p)                                                                  \
+    X(p, "mean", mean, DBL, ALL, "mean")                                                           \
+    X(p, "min", min, DBL, ALL, "smallest")                                                         \
+    X(p, "p50", p50, DBL, ALL, "median")                                                           \
+    X(p, "p90", p90, DBL, ALL, "90th percentile")                                                  \
+    X(p, "p99", p99, DBL, ALL, "99th percentile")                                                  \
+    X(p, "p999", p999, DBL, ALL, "99.9th percentile")                                              \
+    X(p, "max", max, DBL, ALL, "largest")
+
+/* cpu_pct: /proc/stat's split over the measured interval. */
+#define PVB_RESULT_CPU_LIST(X, p)                                                                  \
+    X(p, "user", user, DBL, ALL, "user")                                                           \
+    X(p, "nice", nice, DBL, ALL, "nice")                                                           \
+    X(p, "system", system, DBL, ALL, "system")                                                     \
+    X(p, "irq", irq, DBL, ALL, "hard interrupts")                                                  \
+    X(p, "softirq", softirq, DBL, ALL, "soft interrupts")                                          \
+    X(p, "iowait", iowait, DBL, ALL, "iowait")                                                     \
+    X(p, "idle", idle, DBL, ALL, "idle")                                                           \
+    X(p, "steal", steal, DBL, ALL, "steal")
+
+/* C types of the list's types. */
+#define PVB_RESULT_CTYPE_DBL double
+#define PVB_RESULT_CTYPE_U64 uint64_t
 
 /* Module load list inside the initramfs: one path per line, dependencies first. */
 #define PVB_MODULES_LIST "/etc/pvbench/modules"

@@ -40,6 +40,7 @@ enum agent_rw {
     AGENT_RW_WRITE,
     AGENT_RW_RANDREAD,
     AGENT_RW_RANDWRITE,
+    AGENT_RW_RANDRW, /* blk: random, a read with probability rwmixread % */
     AGENT_RW_TCP_TX, /* net: guest -> peer stream */
     AGENT_RW_TCP_RX, /* net: peer -> guest stream */
     AGENT_RW_TCP_RR, /* net: request/response on one connection */
@@ -71,6 +72,7 @@ enum agent_fault {
 #define AGENT_BS_MAX (16u * 1024 * 1024)
 #define AGENT_QD_MAX 1024u
 #define AGENT_MS_MAX (3600u * 1000)
+#define AGENT_REGION_MIB_MAX (16u * 1024 * 1024) /* offset_mib, size_mib: 16 TiB */
 
 struct agent_job {
     unsigned id;
@@ -86,6 +88,8 @@ struct agent_job {
     enum agent_engine engine; /* engine=agent|fio|iperf3, default agent */
     char peer[AGENT_NAME_MAX]; /* net: the peer's IPv4 address */
     unsigned port;             /* net: the peer's port */
+    unsigned rwmixread;        /* randrw: percent of reads (50 when not given) */
+    unsigned offset_mib, size_mib; /* blk: the region used; size 0: to the device's end */
 };
 
 /*
@@ -99,6 +103,8 @@ int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t e
 const char *agent_job_rw_name(enum agent_rw rw);
 bool agent_job_rw_is_write(enum agent_rw rw);
 bool agent_job_rw_is_random(enum agent_rw rw);
+/* Does rw both read and write (randrw)? agent_job_rw_is_write() is false for it. */
+bool agent_job_rw_is_mixed(enum agent_rw rw);
 /* Is rw one of the network workloads (tcp_tx, tcp_rx, tcp_rr, udp_pps)? */
 bool agent_job_rw_is_net(enum agent_rw rw);
 
@@ -131,27 +137,32 @@ enum agent_line_event agent_line_feed(struct agent_line *lr, char c);
 
 /* ---- results and their JSON (agent_job.c) -------------------------------------------------- */
 
+#define AGENT_RESULT_SUB(p, key, field, type, sent, doc) PVB_RESULT_CTYPE_##type field;
 struct agent_lat_us {
-    double mean, min, p50, p90, p99, p999, max;
+    PVB_RESULT_LAT_LIST(AGENT_RESULT_SUB, lat_us)
 };
+#undef AGENT_RESULT_SUB
+
+/* The C type of each nested object of PVB_RESULT_LIST. */
+#define AGENT_RESULT_TYPE_lat_us struct agent_lat_us
+#define AGENT_RESULT_TYPE_cpu_pct struct procstat_pct
+#define AGENT_RESULT_NUM(key, field, type, sent, doc) PVB_RESULT_CTYPE_##type field;
+#define AGENT_RESULT_OBJ(key, field, list, doc) AGENT_RESULT_TYPE_##field field;
 
 struct agent_result {
     unsigned job;
     char workload[AGENT_NAME_MAX];
     char device[AGENT_NAME_MAX]; /* "/dev/vda" */
     char driver[AGENT_NAME_MAX];
-    double runtime_s;
-    uint64_t ops;
-    uint64_t ops_total;
-    uint64_t bytes;
-    struct agent_lat_us lat_us;
-    struct procstat_pct cpu_pct;
-    uint64_t irqs;
+    /* the numbers sent: runtime_s, ops, ops_total, bytes, lat_us, cpu_pct, irqs, bytes_total
+     * (net: payload bytes sent or received over the whole job) */
+    PVB_RESULT_LIST(AGENT_RESULT_NUM, AGENT_RESULT_OBJ)
     int irq_lines; /* /proc/interrupts lines that matched job.irq (not sent) */
     enum agent_engine engine; /* "engine" of the RESULT */
-    bool net;             /* a net result: bytes_total is sent too */
-    uint64_t bytes_total; /* net: payload bytes sent or received over the whole job */
+    bool net;             /* a net result: the list's NET entries (bytes_total) are sent too */
 };
+#undef AGENT_RESULT_NUM
+#undef AGENT_RESULT_OBJ
 
 struct agent_ready {
     char kernel[64];

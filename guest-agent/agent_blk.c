@@ -39,7 +39,8 @@ struct agent_blk {
     const struct agent_job *job;
     const char *dev;
     int fd;
-    uint64_t nblocks; /* device size in units of bs */
+    uint64_t base;    /* the region's first byte (offset_mib) */
+    uint64_t nblocks; /* the region's size in units of bs */
     uint64_t seq_next;
     uint64_t rng;
     struct agent_meter m; /* phases, counters, error reason */
@@ -78,7 +79,17 @@ static inline uint64_t agent_blk_offset(struct agent_blk *b)
             b->seq_next = 0;
         }
     }
-    return blk * b->job->bs;
+    return b->base + blk * b->job->bs;
+}
+
+/* Is the next operation a write? randrw draws it: a read with probability rwmixread %. */
+static inline bool agent_blk_op_write(struct agent_blk *b)
+{
+    if (agent_job_rw_is_mixed(b->job->rw)) {
+        return (unsigned)(((unsigned __int128)agent_blk_rand(b) * 100u) >> 64) >=
+               b->job->rwmixread;
+    }
+    return agent_job_rw_is_write(b->job->rw);
 }
 
 static inline char *agent_blk_buf(struct agent_blk *b, unsigned slot)
@@ -99,9 +110,9 @@ static inline void agent_blk_complete(struct agent_blk *b, uint64_t lat_ns)
     }
 }
 
-static void agent_blk_io_err(struct agent_blk *b, long res, uint64_t off)
+static void agent_blk_io_err(struct agent_blk *b, long res, uint64_t off, bool write)
 {
-    const char *op = agent_job_rw_is_write(b->job->rw) ? "write" : "read";
+    const char *op = write ? "write" : "read";
 
     if (res < 0) {
         agent_blk_err(b, "%s %s at offset %llu: %s", op, b->dev, (unsigned long long)off,
@@ -115,7 +126,7 @@ static void agent_blk_io_err(struct agent_blk *b, long res, uint64_t off)
 /* qd=1: one synchronous request at a time. */
 static int agent_blk_sync(struct agent_blk *b)
 {
-    bool write = agent_job_rw_is_write(b->job->rw);
+    bool write;
     uint64_t off, t1, t2;
     ssize_t n;
     int ret;
@@ -124,6 +135,7 @@ static int agent_blk_sync(struct agent_blk *b)
     agent_stall_fault(b->job);
     while (b->m.phase != AGENT_PHASE_AFTER) {
         off = agent_blk_offset(b);
+        write = agent_blk_op_write(b);
         t1 = agent_meter_now();
         if (write) {
             n = pwrite(b->fd, b->buf, b->job->bs, (off_t)off);
@@ -136,7 +148,7 @@ static int agent_blk_sync(struct agent_blk *b)
                 continue;
             }
             ret = n < 0 ? -errno : -EIO;
-            agent_blk_io_err(b, n < 0 ? (long)ret : (long)n, off);
+            agent_blk_io_err(b, n < 0 ? (long)ret : (long)n, off, write);
             return ret;
         }
         agent_blk_complete(b, t2 - t1);
@@ -152,7 +164,7 @@ static inline void agent_blk_prep(struct agent_blk *b, struct iocb *cb, unsigned
 {
     memset(cb, 0, sizeof(*cb));
     cb->aio_data = slot;
-    cb->aio_lio_opcode = agent_job_rw_is_write(b->job->rw) ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+    cb->aio_lio_opcode = agent_blk_op_write(b) ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
     cb->aio_fildes = (uint32_t)b->fd;
     cb->aio_buf = (uint64_t)(uintptr_t)agent_blk_buf(b, slot);
     cb->aio_nbytes = b->job->bs;
@@ -241,7 +253,8 @@ static int agent_blk_aio(struct agent_blk *b)
             if (events[i].res != (int64_t)b->job->bs) {
                 if (ret == 0) {
                     ret = events[i].res < 0 ? (int)events[i].res : -EIO;
-                    agent_blk_io_err(b, (long)events[i].res, (uint64_t)iocbs[slot].aio_offset);
+                    agent_blk_io_err(b, (long)events[i].res, (uint64_t)iocbs[slot].aio_offset,
+                                     iocbs[slot].aio_lio_opcode == IOCB_CMD_PWRITE);
                 }
                 continue;
             }
@@ -286,7 +299,7 @@ out:
 /* Open the device and check that bs fits its geometry. */
 static int agent_blk_open(struct agent_blk *b)
 {
-    uint64_t size = 0;
+    uint64_t size = 0, len;
     struct stat st;
     int lbs = 512, ret;
 
@@ -319,9 +332,18 @@ static int agent_blk_open(struct agent_blk *b)
                       lbs, b->dev);
         return -EINVAL;
     }
-    b->nblocks = size / b->job->bs;
+    b->base = (uint64_t)b->job->offset_mib << 20;
+    len = b->job->size_mib ? (uint64_t)b->job->size_mib << 20
+                           : (b->base < size ? size - b->base : 0);
+    if (b->base + len > size || (b->job->offset_mib && len == 0)) {
+        agent_blk_err(b, "region offset_mib=%u size_mib=%u lies beyond %s (%llu MiB)",
+                      b->job->offset_mib, b->job->size_mib, b->dev,
+                      (unsigned long long)(size >> 20));
+        return -ENOSPC;
+    }
+    b->nblocks = len / b->job->bs;
     if (b->nblocks == 0) {
-        agent_blk_err(b, "%s (%llu bytes) is smaller than bs=%u", b->dev, (unsigned long long)size,
+        agent_blk_err(b, "%s (%llu bytes) is smaller than bs=%u", b->dev, (unsigned long long)len,
                       b->job->bs);
         return -ENOSPC;
     }

@@ -41,6 +41,9 @@ int agent_fio_build_argv(const struct agent_job *job, const char *dev, struct to
         .qd = job->qd,
         .runtime_ms = job->runtime_ms,
         .warmup_ms = job->warmup_ms,
+        .rwmixread = job->rwmixread,
+        .offset_mib = job->offset_mib,
+        .size_mib = job->size_mib,
     };
 
     return fio_job_build_argv(&p, a);
@@ -49,7 +52,9 @@ int agent_fio_build_argv(const struct agent_job *job, const char *dev, struct to
 int agent_fio_parse(const char *out, size_t len, enum agent_rw rw, struct fio_job_stats *st,
                     char *err, size_t errlen)
 {
-    return fio_job_parse(out, len, agent_job_rw_is_write(rw), FIO_JOB_WINDOW, st, err, errlen);
+    return fio_job_parse(out, len, agent_job_rw_is_write(rw),
+                         FIO_JOB_WINDOW | (agent_job_rw_is_mixed(rw) ? FIO_JOB_MIXED : 0u), st,
+                         err, errlen);
 }
 
 /* ---- error text -------------------------------------------------------------------------- */

@@ -83,6 +83,9 @@ static const struct agent_key agent_job_keys[] = {
     AGENT_ENUM("engine", AGENT_NEED_NO, engine, agent_engine_names),
     AGENT_NAME("peer", AGENT_NEED_NET, peer),
     AGENT_UINT("port", AGENT_NEED_NET, port, 1, 65535),
+    AGENT_UINT("rwmixread", AGENT_NEED_NO, rwmixread, 0, 100),
+    AGENT_UINT("offset_mib", AGENT_NEED_NO, offset_mib, 0, AGENT_REGION_MIB_MAX),
+    AGENT_UINT("size_mib", AGENT_NEED_NO, size_mib, 0, AGENT_REGION_MIB_MAX),
 };
 #define AGENT_NKEYS (sizeof(agent_job_keys) / sizeof(agent_job_keys[0]))
 
@@ -206,6 +209,10 @@ static bool agent_job_ipv4_ok(const char *s)
 /* Rules between kind, rw and the sizes, once every key is read. 0 or -1 with err. */
 static int agent_job_check_kind(const struct agent_job *job, char *err, size_t errlen)
 {
+    if (job->kind == AGENT_KIND_NET && (job->offset_mib || job->size_mib)) {
+        agent_job_err(err, errlen, "offset_mib and size_mib are for kind=blk");
+        return -1;
+    }
     if (job->kind == AGENT_KIND_BLK) {
         if (agent_job_rw_is_net(job->rw)) {
             agent_job_err(err, errlen, "rw=%s is a net workload, not for kind=blk",
@@ -301,6 +308,15 @@ int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t e
         }
     }
     for (i = 0; i < AGENT_NKEYS; i++) {
+        if (strcmp(agent_job_keys[i].name, "rwmixread") == 0) {
+            if (seen[i] && !agent_job_rw_is_mixed(job->rw)) {
+                agent_job_err(err, errlen, "rwmixread is for rw=randrw");
+                return -1;
+            }
+            if (!seen[i]) {
+                job->rwmixread = 50;
+            }
+        }
         if (seen[i] || agent_job_needed(&agent_job_keys[i], job) == 0) {
             continue;
         }
@@ -327,7 +343,12 @@ bool agent_job_rw_is_write(enum agent_rw rw)
 
 bool agent_job_rw_is_random(enum agent_rw rw)
 {
-    return rw == AGENT_RW_RANDREAD || rw == AGENT_RW_RANDWRITE;
+    return rw == AGENT_RW_RANDREAD || rw == AGENT_RW_RANDWRITE || rw == AGENT_RW_RANDRW;
+}
+
+bool agent_job_rw_is_mixed(enum agent_rw rw)
+{
+    return rw == AGENT_RW_RANDRW;
 }
 
 enum agent_msg agent_job_classify(const char *line, const char **args, char *err, size_t errlen)
@@ -520,11 +541,31 @@ int agent_job_format_ready(char *buf, size_t len, const struct agent_ready *r)
     return agent_out_end(&o);
 }
 
+static void agent_out_U64(struct agent_out *o, uint64_t v)
+{
+    agent_out_printf(o, "%llu", (unsigned long long)v);
+}
+
+static void agent_out_DBL(struct agent_out *o, double v)
+{
+    agent_out_num(o, v);
+}
+
+/* "," before every key but an object's first. */
+static void agent_out_key(struct agent_out *o, bool *first, const char *key)
+{
+    agent_out_printf(o, "%s\"%s\":", *first ? "" : ",", key);
+    *first = false;
+}
+
+/* Is an entry sent in this result? ALL: always; NET: in net results only. */
+#define AGENT_SENT_ALL(r) true
+#define AGENT_SENT_NET(r) ((r)->net)
+
 int agent_job_format_result(char *buf, size_t len, const struct agent_result *r)
 {
-    const struct agent_lat_us *l = &r->lat_us;
-    const struct procstat_pct *c = &r->cpu_pct;
     struct agent_out o;
+    bool first = false;
 
     agent_out_start(&o, buf, len, PVB_MSG_RESULT);
     agent_out_printf(&o, "{\"job\":%u,\"workload\":", r->job);
@@ -534,45 +575,26 @@ int agent_job_format_result(char *buf, size_t len, const struct agent_result *r)
     agent_out_str(&o, r->device, AGENT_NAME_MAX - 1);
     agent_out_printf(&o, ",\"driver\":");
     agent_out_str(&o, r->driver, AGENT_NAME_MAX - 1);
-    agent_out_printf(&o, ",\"runtime_s\":");
-    agent_out_num(&o, r->runtime_s);
-    agent_out_printf(&o, ",\"ops\":%llu,\"ops_total\":%llu,\"bytes\":%llu",
-                     (unsigned long long)r->ops, (unsigned long long)r->ops_total,
-                     (unsigned long long)r->bytes);
-    agent_out_printf(&o, ",\"lat_us\":{\"mean\":");
-    agent_out_num(&o, l->mean);
-    agent_out_printf(&o, ",\"min\":");
-    agent_out_num(&o, l->min);
-    agent_out_printf(&o, ",\"p50\":");
-    agent_out_num(&o, l->p50);
-    agent_out_printf(&o, ",\"p90\":");
-    agent_out_num(&o, l->p90);
-    agent_out_printf(&o, ",\"p99\":");
-    agent_out_num(&o, l->p99);
-    agent_out_printf(&o, ",\"p999\":");
-    agent_out_num(&o, l->p999);
-    agent_out_printf(&o, ",\"max\":");
-    agent_out_num(&o, l->max);
-    agent_out_printf(&o, "},\"cpu_pct\":{\"user\":");
-    agent_out_num(&o, c->user);
-    agent_out_printf(&o, ",\"nice\":");
-    agent_out_num(&o, c->nice);
-    agent_out_printf(&o, ",\"system\":");
-    agent_out_num(&o, c->system);
-    agent_out_printf(&o, ",\"irq\":");
-    agent_out_num(&o, c->irq);
-    agent_out_printf(&o, ",\"softirq\":");
-    agent_out_num(&o, c->softirq);
-    agent_out_printf(&o, ",\"iowait\":");
-    agent_out_num(&o, c->iowait);
-    agent_out_printf(&o, ",\"idle\":");
-    agent_out_num(&o, c->idle);
-    agent_out_printf(&o, ",\"steal\":");
-    agent_out_num(&o, c->steal);
-    agent_out_printf(&o, "},\"irqs\":%llu", (unsigned long long)r->irqs);
-    if (r->net) {
-        agent_out_printf(&o, ",\"bytes_total\":%llu", (unsigned long long)r->bytes_total);
+#define AGENT_FMT_NUM(key, field, type, sent, doc)                                                 \
+    if (AGENT_SENT_##sent(r)) {                                                                    \
+        agent_out_key(&o, &first, key);                                                            \
+        agent_out_##type(&o, r->field);                                                            \
     }
+#define AGENT_FMT_SUB(p, key, field, type, sent, doc)                                              \
+    if (AGENT_SENT_##sent(r)) {                                                                    \
+        agent_out_key(&o, &first, key);                                                            \
+        agent_out_##type(&o, r->p.field);                                                          \
+    }
+#define AGENT_FMT_OBJ(key, field, list, doc)                                                       \
+    agent_out_key(&o, &first, key);                                                                \
+    agent_out_printf(&o, "{");                                                                     \
+    first = true;                                                                                  \
+    list(AGENT_FMT_SUB, field) agent_out_printf(&o, "}");                                          \
+    first = false;
+    PVB_RESULT_LIST(AGENT_FMT_NUM, AGENT_FMT_OBJ)
+#undef AGENT_FMT_NUM
+#undef AGENT_FMT_SUB
+#undef AGENT_FMT_OBJ
     agent_out_printf(&o, "}");
     return agent_out_end(&o);
 }

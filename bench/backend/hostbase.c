@@ -45,6 +45,9 @@ int hostbase_build_argv(const struct hostbase_job *job, const char *file, const 
         .qd = job->qd,
         .runtime_ms = job->runtime_ms,
         .warmup_ms = job->warmup_ms,
+        .rwmixread = job->rwmixread,
+        .offset_mib = job->offset_mib,
+        .size_mib = job->size_mib,
     };
 
     return fio_job_build_argv(&p, a);
@@ -53,12 +56,14 @@ int hostbase_build_argv(const struct hostbase_job *job, const char *file, const 
 int hostbase_parse_fio(const char *out, size_t len, const char *rw, struct agent_result *res,
                        char *err, size_t errlen)
 {
-    const char *side = strstr(rw, "write") ? "write" : "read";
+    bool mixed = strcmp(rw, "randrw") == 0;
+    const char *side = mixed ? "mixed" : strstr(rw, "write") ? "write" : "read";
     struct fio_job_stats st;
 
     memset(res, 0, sizeof(*res));
     util_strlcpy(res->engine, "fio", sizeof(res->engine));
-    if (fio_job_parse(out, len, strcmp(side, "write") == 0, 0, &st, err, errlen) < 0) {
+    if (fio_job_parse(out, len, strcmp(side, "write") == 0, mixed ? FIO_JOB_MIXED : 0u, &st, err,
+                      errlen) < 0) {
         return -1;
     }
     if (st.error != 0) {
@@ -306,6 +311,9 @@ int hostbase_blk_job(struct hostbase_blk *hb, const struct workload *w, unsigned
     job.rw = w->rw;
     job.bs = w->bs;
     job.qd = w->qd;
+    job.rwmixread = w->rwmixread;
+    job.offset_mib = w->offset_mib;
+    job.size_mib = w->size_mib;
     job.runtime_ms = (unsigned)(hb->s->runtime_s * 1000.0 + 0.5);
     job.warmup_ms = (unsigned)(hb->s->warmup_s * 1000.0 + 0.5);
     progress_job(HOSTBASE_CONFIG, w->name, rep, hb->s->repetitions);

@@ -40,9 +40,11 @@
 /* One block job, as the guests get it. */
 struct hostbase_job {
     const char *workload;
-    const char *rw; /* read | write | randread | randwrite (fio's names too) */
+    const char *rw; /* read | write | randread | randwrite | randrw (fio's names too) */
     unsigned bs, qd;
     unsigned runtime_ms, warmup_ms;
+    unsigned rwmixread;            /* randrw: percent of reads */
+    unsigned offset_mib, size_mib; /* the region used; size 0: to the end */
 };
 
 /*

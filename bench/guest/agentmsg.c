@@ -137,6 +137,16 @@ int agentmsg_format_job(char *buf, size_t len, const struct agent_job *job)
         }
         n += snprintf(buf + n, len - (size_t)n, " engine=%s", job->engine);
     }
+    /* the optional block keys only when they say something: older agents lack them */
+    if (n >= 0 && (size_t)n < len && strcmp(job->rw, "randrw") == 0) {
+        n += snprintf(buf + n, len - (size_t)n, " rwmixread=%u", job->rwmixread);
+    }
+    if (n >= 0 && (size_t)n < len && job->offset_mib) {
+        n += snprintf(buf + n, len - (size_t)n, " offset_mib=%u", job->offset_mib);
+    }
+    if (n >= 0 && (size_t)n < len && job->size_mib) {
+        n += snprintf(buf + n, len - (size_t)n, " size_mib=%u", job->size_mib);
+    }
     if (n >= 0 && (size_t)n < len) {
         n += snprintf(buf + n, len - (size_t)n, "\n");
     }
@@ -173,11 +183,6 @@ struct agentmsg_field {
     {                                                                                              \
         key, type, offsetof(st, member), sizeof(((st *)0)->member), NULL, 0, 0                     \
     }
-/* A key only some results carry (e.g. bytes_total of net results). */
-#define AGENTMSG_FOPT(st, member, key, type)                                                       \
-    {                                                                                              \
-        key, type, offsetof(st, member), sizeof(((st *)0)->member), NULL, 0, 1                     \
-    }
 #define AGENTMSG_SUB(st, member, key, table)                                                       \
     {                                                                                              \
         key, AGENTMSG_F_OBJ, offsetof(st, member), sizeof(((st *)0)->member), table,               \
@@ -197,42 +202,47 @@ static const struct agentmsg_field agentmsg_ready_fields[] = {
     AGENTMSG_FOPT(struct agent_ready, net_queues, "net_queues", AGENTMSG_F_UINT),
 };
 
-static const struct agentmsg_field agentmsg_lat_fields[] = {
-    AGENTMSG_F(struct agent_lat, mean, "mean", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_lat, min, "min", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_lat, p50, "p50", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_lat, p90, "p90", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_lat, p99, "p99", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_lat, p999, "p999", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_lat, max, "max", AGENTMSG_F_DBL),
-};
+/* PVB_RESULT_LIST's entries: NET ones are optional (only net results carry them). */
+#define AGENTMSG_OPT_ALL 0
+#define AGENTMSG_OPT_NET 1
 
-static const struct agentmsg_field agentmsg_cpu_fields[] = {
-    AGENTMSG_F(struct agent_cpu, user, "user", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_cpu, nice, "nice", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_cpu, system, "system", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_cpu, irq, "irq", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_cpu, softirq, "softirq", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_cpu, iowait, "iowait", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_cpu, idle, "idle", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_cpu, steal, "steal", AGENTMSG_F_DBL),
-};
+/* A nested object's members, offsets from the object. */
+#define AGENTMSG_RESULT_SUB(p, key, field, type, sent, doc)                                        \
+    {key,                                                                                          \
+     AGENTMSG_F_##type,                                                                            \
+     offsetof(struct agent_result, p.field) - offsetof(struct agent_result, p),                    \
+     sizeof(((struct agent_result *)0)->p.field),                                                  \
+     NULL,                                                                                         \
+     0,                                                                                            \
+     AGENTMSG_OPT_##sent},
+#define AGENTMSG_RESULT_SUBTABLE(key, field, list, doc)                                            \
+    static const struct agentmsg_field agentmsg_##field##_fields[] = {                             \
+        list(AGENTMSG_RESULT_SUB, field)};
+#define AGENTMSG_RESULT_NONE(key, field, type, sent, doc)
+PVB_RESULT_LIST(AGENTMSG_RESULT_NONE, AGENTMSG_RESULT_SUBTABLE)
+#undef AGENTMSG_RESULT_NONE
+#undef AGENTMSG_RESULT_SUBTABLE
+#undef AGENTMSG_RESULT_SUB
 
+#define AGENTMSG_RESULT_F(key, field, type, sent, doc)                                             \
+    {key,                                                                                          \
+     AGENTMSG_F_##type,                                                                            \
+     offsetof(struct agent_result, field),                                                         \
+     sizeof(((struct agent_result *)0)->field),                                                    \
+     NULL,                                                                                         \
+     0,                                                                                            \
+     AGENTMSG_OPT_##sent},
+#define AGENTMSG_RESULT_O(key, field, list, doc)                                                   \
+    AGENTMSG_SUB(struct agent_result, field, key, agentmsg_##field##_fields),
 static const struct agentmsg_field agentmsg_result_fields[] = {
     AGENTMSG_F(struct agent_result, job, "job", AGENTMSG_F_UINT),
     AGENTMSG_F(struct agent_result, workload, "workload", AGENTMSG_F_STR),
     AGENTMSG_F(struct agent_result, engine, "engine", AGENTMSG_F_STR),
     AGENTMSG_F(struct agent_result, device, "device", AGENTMSG_F_STR),
     AGENTMSG_F(struct agent_result, driver, "driver", AGENTMSG_F_STR),
-    AGENTMSG_F(struct agent_result, runtime_s, "runtime_s", AGENTMSG_F_DBL),
-    AGENTMSG_F(struct agent_result, ops, "ops", AGENTMSG_F_U64),
-    AGENTMSG_F(struct agent_result, ops_total, "ops_total", AGENTMSG_F_U64),
-    AGENTMSG_F(struct agent_result, bytes, "bytes", AGENTMSG_F_U64),
-    AGENTMSG_SUB(struct agent_result, lat_us, "lat_us", agentmsg_lat_fields),
-    AGENTMSG_SUB(struct agent_result, cpu_pct, "cpu_pct", agentmsg_cpu_fields),
-    AGENTMSG_F(struct agent_result, irqs, "irqs", AGENTMSG_F_U64),
-    AGENTMSG_FOPT(struct agent_result, bytes_total, "bytes_total", AGENTMSG_F_U64),
-};
+    PVB_RESULT_LIST(AGENTMSG_RESULT_F, AGENTMSG_RESULT_O)};
+#undef AGENTMSG_RESULT_F
+#undef AGENTMSG_RESULT_O
 
 /* The ERROR payload is an anonymous struct inside struct agentmsg: offsets from the message. */
 static const struct agentmsg_field agentmsg_error_fields[] = {

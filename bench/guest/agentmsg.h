@@ -28,13 +28,21 @@ struct agent_ready {
     unsigned net_queues; /* receive queues in use on net; 0: an agent that does not say */
 };
 
+#define AGENTMSG_RESULT_SUB(p, key, field, type, sent, doc) PVB_RESULT_CTYPE_##type field;
 struct agent_lat {
-    double mean, min, p50, p90, p99, p999, max;
+    PVB_RESULT_LAT_LIST(AGENTMSG_RESULT_SUB, lat_us)
 };
 
 struct agent_cpu {
-    double user, nice, system, irq, softirq, iowait, idle, steal;
+    PVB_RESULT_CPU_LIST(AGENTMSG_RESULT_SUB, cpu_pct)
 };
+#undef AGENTMSG_RESULT_SUB
+
+/* The C type of each nested object of PVB_RESULT_LIST. */
+#define AGENTMSG_RESULT_TYPE_lat_us struct agent_lat
+#define AGENTMSG_RESULT_TYPE_cpu_pct struct agent_cpu
+#define AGENTMSG_RESULT_NUM(key, field, type, sent, doc) PVB_RESULT_CTYPE_##type field;
+#define AGENTMSG_RESULT_OBJ(key, field, list, doc) AGENTMSG_RESULT_TYPE_##field field;
 
 struct agent_result {
     unsigned job;
@@ -42,19 +50,16 @@ struct agent_result {
     char engine[16];
     char device[32];
     char driver[32];
-    double runtime_s;
-    uint64_t ops;
-    uint64_t ops_total;
-    uint64_t bytes;
-    struct agent_lat lat_us;
-    struct agent_cpu cpu_pct;
-    uint64_t irqs;
-    uint64_t bytes_total; /* net results only (optional key, 0 when absent) */
+    /* runtime_s, ops, ops_total, bytes, lat_us, cpu_pct, irqs, bytes_total (net results
+     * only: an optional key, 0 when absent) */
+    PVB_RESULT_LIST(AGENTMSG_RESULT_NUM, AGENTMSG_RESULT_OBJ)
     /* Not the agent's: KVM's exit counters over the whole job (warm-up included, like
      * ops_total), added by session_job when the backend has them; kvm_valid 0: none. */
     int kvm_valid;
     struct kvmstats kvm;
 };
+#undef AGENTMSG_RESULT_NUM
+#undef AGENTMSG_RESULT_OBJ
 
 struct agentmsg {
     enum agentmsg_type type;
@@ -82,6 +87,8 @@ struct agent_job {
     const char *peer;     /* net: the peer's IPv4 address (NULL for blk: no peer/port keys) */
     unsigned port;        /* net: the peer's port */
     const char *engine;   /* blk: "fio" has fio do the I/O; NULL or "agent": the agent itself */
+    unsigned rwmixread;   /* rw=randrw: percent of reads (sent for randrw only) */
+    unsigned offset_mib, size_mib; /* blk: the region used (each sent when not 0) */
 };
 
 /*

@@ -257,7 +257,7 @@ static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
          "parallel jobs in the guest (not carried to the guest's job yet: refused)"},
     [SCENARIO_WK_RWMIXREAD] =
         {"rwmixread", SCN_UINT, SCN_WL(rwmixread), 0, "50", NULL, 0, 100, 0,
-         "randrw: percent of reads (not carried to the guest's job yet: refused)"},
+         "randrw: percent of operations that read"},
     [SCENARIO_WK_RUNTIME] =
         {"runtime", SCN_SECONDS, SCN_WL(runtime_s), 0, NULL, "the scenario's", 0.1, 3600, 0,
          "measured interval of one job (not carried to the guest's job yet: refused)"},
@@ -265,11 +265,10 @@ static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
         {"warmup", SCN_SECONDS, SCN_WL(warmup_s), 0, NULL, "the scenario's", 0, 600, 0,
          "unmeasured run before it (not carried to the guest's job yet: refused)"},
     [SCENARIO_WK_SIZE] = {"size", SCN_MIB, SCN_WL(size_mib), 0, "0", NULL, 0, 1048576, 0,
-                          "region of the disk the job uses; 0: all of it (not carried to the "
-                          "guest's job yet: refused)"},
+                          "size of the region of the disk the job uses; 0: to the disk's end"},
     [SCENARIO_WK_OFFSET] =
         {"offset", SCN_MIB, SCN_WL(offset_mib), 0, "0", NULL, 0, 1048576, 0,
-         "where that region starts (not carried to the guest's job yet: refused)"},
+         "where that region starts"},
     [SCENARIO_WK_STREAMS] =
         {"streams", SCN_UINT, SCN_WL(streams), 0, "1", NULL, 1, 64, 0,
          "parallel connections (net) (not carried to the guest's job yet: refused)"},
@@ -1443,25 +1442,18 @@ static const char *scn_any_wl_name(unsigned i)
 }
 
 /* A [workload NAME] section into its struct workload. 0, or -1 with msg and *line. */
-static int scn_finish_workload(struct scenario_workload *cw, char *msg, size_t len, int *line)
+static int scn_finish_workload(struct scenario_workload *cw, unsigned disk_mib, char *msg,
+                               size_t len, int *line)
 {
     struct workload *w = &cw->w;
     enum devmodel_kind kind;
     char rw[sizeof(cw->rw)];
-    static const unsigned unsupported[] = {
-        SCENARIO_WK_NUMJOBS, SCENARIO_WK_RWMIXREAD, SCENARIO_WK_SIZE,  SCENARIO_WK_OFFSET,
-        SCENARIO_WK_STREAMS, SCENARIO_WK_RUNTIME,   SCENARIO_WK_WARMUP};
+    static const unsigned unsupported[] = {SCENARIO_WK_NUMJOBS, SCENARIO_WK_STREAMS,
+                                           SCENARIO_WK_RUNTIME, SCENARIO_WK_WARMUP};
 
     *line = cw->key_line[SCENARIO_WK_RW] ? cw->key_line[SCENARIO_WK_RW] : cw->line;
     if (!cw->rw[0]) {
         snprintf(msg, len, "[workload %s] has no rw key", cw->name);
-        return -1;
-    }
-    if (strcmp(cw->rw, "randrw") == 0) {
-        snprintf(msg, len,
-                 "[workload %s]: rw = randrw is not carried by the agent's job line "
-                 "yet (read, write, randread, randwrite are)",
-                 cw->name);
         return -1;
     }
     if (workload_rw_kind(cw->rw, &kind) < 0) {
@@ -1505,12 +1497,39 @@ static int scn_finish_workload(struct scenario_workload *cw, char *msg, size_t l
         snprintf(msg, len, "[workload %s]: iodepth is for block workloads", cw->name);
         return -1;
     }
+    if (cw->key_line[SCENARIO_WK_RWMIXREAD] && strcmp(cw->rw, "randrw") != 0) {
+        *line = cw->key_line[SCENARIO_WK_RWMIXREAD];
+        snprintf(msg, len, "[workload %s]: rwmixread is for rw = randrw", cw->name);
+        return -1;
+    }
+    for (unsigned k = SCENARIO_WK_SIZE; k <= SCENARIO_WK_OFFSET; k++) {
+        if (kind == DEVMODEL_NET && cw->key_line[k]) {
+            *line = cw->key_line[k];
+            snprintf(msg, len, "[workload %s]: %s is for block workloads", cw->name,
+                     scn_wl_opts[k].key);
+            return -1;
+        }
+    }
+    /* the scratch disk's size is known here: a region beyond it fails before any boot */
+    if (kind == DEVMODEL_BLK && (cw->offset_mib || cw->size_mib) &&
+        (unsigned long long)cw->offset_mib + (cw->size_mib ? cw->size_mib : 1) > disk_mib) {
+        *line = cw->key_line[SCENARIO_WK_OFFSET] ? cw->key_line[SCENARIO_WK_OFFSET]
+                                                 : cw->key_line[SCENARIO_WK_SIZE];
+        snprintf(msg, len,
+                 "[workload %s]: offset %u MiB + size %u MiB lies beyond the %u MiB disk "
+                 "(disk_size)",
+                 cw->name, cw->offset_mib, cw->size_mib, disk_mib);
+        return -1;
+    }
     memset(w, 0, sizeof(*w));
     w->name = cw->name;
     w->kind = kind;
     w->rw = cw->rw;
     w->bs = cw->bs;
     w->qd = cw->iodepth;
+    w->rwmixread = cw->rwmixread;
+    w->offset_mib = cw->offset_mib;
+    w->size_mib = cw->size_mib;
     w->metric = workload_metric_for(kind, cw->rw, cw->iodepth);
     memcpy(rw, cw->rw, sizeof(rw)); /* a copy: snprintf's source and target must not overlap */
     if (kind == DEVMODEL_BLK) {
@@ -1532,7 +1551,7 @@ static int scn_resolve_workloads(struct scenario *s, char *msg, size_t len, cons
     unsigned np = workload_count(), nall = np + s->n_custom;
 
     for (unsigned i = 0; i < s->n_custom; i++) {
-        if (scn_finish_workload(&s->custom[i], msg, len, line) < 0) {
+        if (scn_finish_workload(&s->custom[i], s->disk_mib, msg, len, line) < 0) {
             return -1;
         }
     }

@@ -19,26 +19,31 @@
  * summary.
  * Network workloads (tcp_tx, tcp_rx, tcp_rr, udp_pps) are at the end with kind NET.
  */
+/* Presets use none of the [workload] extras (rwmixread, a region): designated, they stay 0. */
+#define WL(n, k, r, b, q, m, s)                                                                    \
+    {                                                                                              \
+        .name = n, .kind = k, .rw = r, .bs = b, .qd = q, .metric = m, .summary = s                 \
+    }
 static const struct workload workloads[] = {
-    {"seqread", BLK, "read", MIB, 8, "throughput_mib_s",
-     "sequential read throughput, 1 MiB blocks, QD 8"},
-    {"seqwrite", BLK, "write", MIB, 8, "throughput_mib_s",
-     "sequential write throughput, 1 MiB blocks, QD 8"},
-    {"randread", BLK, "randread", 4096, 32, "iops", "random-read IOPS, 4 KiB blocks, QD 32"},
-    {"randwrite", BLK, "randwrite", 4096, 32, "iops", "random-write IOPS, 4 KiB blocks, QD 32"},
-    {"randread_qd1", BLK, "randread", 4096, 1, "lat_mean_us",
-     "random-read latency, 4 KiB blocks, QD 1"},
-    {"randwrite_qd1", BLK, "randwrite", 4096, 1, "lat_mean_us",
-     "random-write latency, 4 KiB blocks, QD 1"},
+    WL("seqread", BLK, "read", MIB, 8, "throughput_mib_s",
+     "sequential read throughput, 1 MiB blocks, QD 8"),
+    WL("seqwrite", BLK, "write", MIB, 8, "throughput_mib_s",
+     "sequential write throughput, 1 MiB blocks, QD 8"),
+    WL("randread", BLK, "randread", 4096, 32, "iops", "random-read IOPS, 4 KiB blocks, QD 32"),
+    WL("randwrite", BLK, "randwrite", 4096, 32, "iops", "random-write IOPS, 4 KiB blocks, QD 32"),
+    WL("randread_qd1", BLK, "randread", 4096, 1, "lat_mean_us",
+     "random-read latency, 4 KiB blocks, QD 1"),
+    WL("randwrite_qd1", BLK, "randwrite", 4096, 1, "lat_mean_us",
+     "random-write latency, 4 KiB blocks, QD 1"),
     /* net: bs is the message size (one write of a stream, a request, a datagram's payload) */
-    {"tcp_tx", NET, "tcp_tx", 128 * 1024, 1, "throughput_mbit_s",
-     "TCP stream guest -> host peer, 128 KiB writes"},
-    {"tcp_rx", NET, "tcp_rx", 128 * 1024, 1, "throughput_mbit_s",
-     "TCP stream host peer -> guest, 128 KiB writes"},
-    {"tcp_rr", NET, "tcp_rr", 1, 1, "transactions_s",
-     "TCP request/response, 1 byte each way, one connection"},
-    {"udp_pps", NET, "udp_pps", 64, 1, "pps",
-     "UDP 64-byte datagrams guest -> host peer: rate, loss"},
+    WL("tcp_tx", NET, "tcp_tx", 128 * 1024, 1, "throughput_mbit_s",
+     "TCP stream guest -> host peer, 128 KiB writes"),
+    WL("tcp_rx", NET, "tcp_rx", 128 * 1024, 1, "throughput_mbit_s",
+     "TCP stream host peer -> guest, 128 KiB writes"),
+    WL("tcp_rr", NET, "tcp_rr", 1, 1, "transactions_s",
+     "TCP request/response, 1 byte each way, one connection"),
+    WL("udp_pps", NET, "udp_pps", 64, 1, "pps",
+     "UDP 64-byte datagrams guest -> host peer: rate, loss"),
 };
 
 unsigned workload_count(void)

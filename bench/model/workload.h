@@ -7,9 +7,11 @@
 struct workload {
     const char *name;        /* scenario name, e.g. "randread" */
     enum devmodel_kind kind; /* which device kind it exercises */
-    const char *rw;          /* agent job "rw": read|write|randread|randwrite */
+    const char *rw;          /* agent job "rw": read|write|randread|randwrite|randrw */
     unsigned bs;             /* block size in bytes (blk) */
     unsigned qd;             /* queue depth (blk) */
+    unsigned rwmixread;      /* randrw: percent of reads */
+    unsigned offset_mib, size_mib; /* blk: the disk's region used; size 0: to its end */
     const char *metric;      /* the headline metric: tables, charts, the demo */
     const char *summary;     /* one line for `pvbench list` */
 };

@@ -338,6 +338,9 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsign
     job.rw = w->rw;
     job.bs = w->bs;
     job.qd = w->qd;
+    job.rwmixread = w->rwmixread;
+    job.offset_mib = w->offset_mib;
+    job.size_mib = w->size_mib;
     /* The "why" job: short, no warm-up, so the trace holds the job and little else. */
     job.runtime_ms =
         (unsigned)((lg->why_job ? r->s.why_runtime_s : r->s.runtime_s) * 1000.0 + 0.5);

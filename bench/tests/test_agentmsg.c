@@ -117,6 +117,17 @@ static void test_format_job(void **state)
     assert_true(agentmsg_format_job(buf, sizeof(buf), &j) > 0);
     assert_contains(buf, " irq=ata_piix fault=none\n");
 
+    /* rwmixread for randrw only, a region's keys when not 0 */
+    j.rw = "randrw";
+    j.rwmixread = 70;
+    j.size_mib = 64;
+    assert_true(agentmsg_format_job(buf, sizeof(buf), &j) > 0);
+    assert_contains(buf, " fault=none rwmixread=70 size_mib=64\n");
+    j.rw = "randread";
+    j.offset_mib = 8;
+    assert_true(agentmsg_format_job(buf, sizeof(buf), &j) > 0);
+    assert_contains(buf, " fault=none offset_mib=8 size_mib=64\n");
+
     /* Too small a buffer: -1, and no half line left behind. */
     assert_int_equal(agentmsg_format_job(small, sizeof(small), &j), -1);
     assert_string_equal(small, "");

@@ -86,7 +86,8 @@ static bool has_arg(const struct tool_argv *a, const char *want)
 
 static void test_argv(void **state)
 {
-    struct hostbase_job job = {"randread", "randread", 4096, 32, 1000, 300};
+    struct hostbase_job job = {.workload = "randread", .rw = "randread", .bs = 4096, .qd = 32,
+                               .runtime_ms = 1000, .warmup_ms = 300};
     struct tool_argv a;
 
     assert_int_equal(hostbase_build_argv(&job, "/var/tmp/x:y.img", "fio", &a), 0);
@@ -415,7 +416,8 @@ static void test_net_no_agent(void **state)
 /* fio's own words when it fails. */
 static void test_run_job_error(void **state)
 {
-    struct hostbase_job job = {"randread", "randread", 4096, 4, 200, 0};
+    struct hostbase_job job = {
+        .workload = "randread", .rw = "randread", .bs = 4096, .qd = 4, .runtime_ms = 200};
     struct agent_result r;
     char err[512];
 

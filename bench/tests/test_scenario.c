@@ -800,12 +800,29 @@ static void test_config_errors(void **state)
     /* workloads */
     load_fails("[scenario]\ndevices = ide\n[workload w]\nbs = 4096\n",
                "test.ini:3: [workload w] has no rw key");
-    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = randrw\n",
-               "test.ini:4: [workload w]: rw = randrw is not carried by the agent's job line yet "
-               "(read, write, randread, randwrite are)");
+    load_ok("[scenario]\ndevices = ide\n[workload w]\nrw = randrw\nrwmixread = 70\n"
+            "iodepth = 16\noffset = 16M\nsize = 64M\n");
+    assert_string_equal(scn.workloads[0]->rw, "randrw");
+    assert_int_equal(scn.workloads[0]->rwmixread, 70);
+    assert_int_equal(scn.workloads[0]->offset_mib, 16);
+    assert_int_equal(scn.workloads[0]->size_mib, 64);
+    assert_string_equal(scn.workloads[0]->metric, "iops");
+    load_ok("[scenario]\ndevices = ide\n[workload w]\nrw = randrw\n");
+    assert_int_equal(scn.workloads[0]->rwmixread, 50);
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = randread\nrwmixread = 70\n",
+               "test.ini:5: [workload w]: rwmixread is for rw = randrw");
+    load_fails("[scenario]\ndevices = ide\ndisk_size = 256M\n[workload w]\nrw = read\n"
+               "offset = 200M\nsize = 64M\n",
+               "test.ini:6: [workload w]: offset 200 MiB + size 64 MiB lies beyond the 256 MiB "
+               "disk (disk_size)");
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\noffset = 256M\n",
+               "test.ini:5: [workload w]: offset 256 MiB + size 0 MiB lies beyond the 256 MiB "
+               "disk (disk_size)");
+    load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = tcp_tx\nsize = 4M\n",
+               "test.ini:5: [workload w]: size is for block workloads");
     load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = mixed\n",
                "test.ini:4: [workload w]: rw 'mixed' is not one of "
-               "read|write|randread|randwrite|tcp_tx|tcp_rx|tcp_rr|udp_pps");
+               "read|write|randread|randwrite|randrw|tcp_tx|tcp_rx|tcp_rr|udp_pps");
     load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\nbs = 1000\n",
                "test.ini:5: [workload w]: bs = 1000 is not a multiple of 512 (O_DIRECT)");
     load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\nnumjobs = 4\n",

@@ -169,12 +169,99 @@ static void test_errors(void **state)
     assert_non_null(strstr(err, "smaller than bs=16777216"));
 }
 
+/* The file zeroed again; then how many of its bytes in [from, to) are not zero. */
+static void zero_file(void)
+{
+    assert_int_equal(truncate(path, 0), 0);
+    assert_int_equal(truncate(path, FILE_SIZE), 0);
+}
+
+static size_t nonzero_bytes(size_t from, size_t to)
+{
+    static unsigned char buf[FILE_SIZE];
+    size_t n = 0, i;
+    FILE *f = fopen(path, "rb");
+
+    assert_non_null(f);
+    assert_int_equal(fread(buf, 1, FILE_SIZE, f), FILE_SIZE);
+    fclose(f);
+    for (i = from; i < to; i++) {
+        n += buf[i] != 0;
+    }
+    return n;
+}
+
+static void test_region(void **state)
+{
+    struct agent_job job;
+    struct agent_result r;
+    char err[AGENT_REASON_MAX];
+
+    if (skip_all) {
+        skip();
+    }
+    /* Writes inside [2 MiB, 4 MiB) only, at both queue depths. */
+    zero_file();
+    make_job(&job, AGENT_RW_RANDWRITE, 4096, 8);
+    job.offset_mib = 2;
+    job.size_mib = 2;
+    run_ok(&job, &r);
+    make_job(&job, AGENT_RW_WRITE, 4096, 1);
+    job.offset_mib = 2;
+    job.size_mib = 2;
+    run_ok(&job, &r);
+    assert_int_equal(nonzero_bytes(0, 2u << 20), 0);
+    assert_true(nonzero_bytes(2u << 20, 4u << 20) > 0);
+    assert_int_equal(nonzero_bytes(4u << 20, FILE_SIZE), 0);
+    /* size 0: from the offset to the end */
+    zero_file();
+    make_job(&job, AGENT_RW_RANDWRITE, 4096, 4);
+    job.offset_mib = 6;
+    run_ok(&job, &r);
+    assert_int_equal(nonzero_bytes(0, 6u << 20), 0);
+    assert_true(nonzero_bytes(6u << 20, FILE_SIZE) > 0);
+    /* beyond the file: refused before any I/O */
+    make_job(&job, AGENT_RW_READ, 4096, 1);
+    job.offset_mib = 6;
+    job.size_mib = 4;
+    assert_int_equal(agent_blk_run(&job, path, &r, err, sizeof(err)), -ENOSPC);
+    assert_non_null(strstr(err, "region offset_mib=6 size_mib=4 lies beyond"));
+    job.offset_mib = 8;
+    job.size_mib = 0;
+    assert_int_equal(agent_blk_run(&job, path, &r, err, sizeof(err)), -ENOSPC);
+}
+
+static void test_randrw(void **state)
+{
+    struct agent_job job;
+    struct agent_result r;
+
+    if (skip_all) {
+        skip();
+    }
+    /* rwmixread=100: reads only, the file stays zero; 0: writes only. */
+    zero_file();
+    make_job(&job, AGENT_RW_RANDRW, 4096, 8);
+    job.rwmixread = 100;
+    run_ok(&job, &r);
+    job.qd = 1;
+    run_ok(&job, &r);
+    assert_int_equal(nonzero_bytes(0, FILE_SIZE), 0);
+    job.rwmixread = 0;
+    run_ok(&job, &r);
+    assert_true(nonzero_bytes(0, FILE_SIZE) > 0);
+    job.rwmixread = 70;
+    job.qd = 16;
+    run_ok(&job, &r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_randread_qd1), cmocka_unit_test(test_randread_aio),
         cmocka_unit_test(test_write_wraps),  cmocka_unit_test(test_randwrite_no_warmup),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_errors),       cmocka_unit_test(test_region),
+        cmocka_unit_test(test_randrw),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -161,7 +161,22 @@ static void test_argv(void **state)
     assert_true(has_arg(&a, "--filename=/tmp/a\\:b")); /* ':' separates files in fio */
     for (unsigned i = 0; i < a.argc; i++) {
         assert_null(strstr(a.argv[i], "ramp_time"));
+        assert_null(strstr(a.argv[i], "rwmix"));
+        assert_null(strstr(a.argv[i], "offset"));
+        assert_null(strstr(a.argv[i], "size"));
     }
+
+    /* randrw: the mix and one "mixed" side; a region: offset and size */
+    make_job(&job, AGENT_RW_RANDRW, 4096, 16);
+    job.rwmixread = 70;
+    job.offset_mib = 16;
+    job.size_mib = 64;
+    assert_int_equal(agent_fio_build_argv(&job, "/dev/vda", &a), 0);
+    assert_true(has_arg(&a, "--rw=randrw"));
+    assert_true(has_arg(&a, "--rwmixread=70"));
+    assert_true(has_arg(&a, "--unified_rw_reporting=mixed"));
+    assert_true(has_arg(&a, "--offset=16M"));
+    assert_true(has_arg(&a, "--size=64M"));
 }
 
 /* ---- JSON ------------------------------------------------------------------------------ */
@@ -214,6 +229,7 @@ static void test_parse_each_fixture(void **state)
         {"randread_qd32.json", AGENT_RW_RANDREAD, 4096},
         {"seqread.json", AGENT_RW_READ, 1048576},
         {"seqwrite.json", AGENT_RW_WRITE, 1048576},
+        {"randrw_mixed.json", AGENT_RW_RANDRW, 4096}, /* rwmixread=70: the "mixed" side */
     };
     struct fio_job_stats st;
     char err[AGENT_REASON_MAX];
@@ -229,6 +245,11 @@ static void test_parse_each_fixture(void **state)
         /* io_bytes also counts the I/Os in flight when the ramp ended (at most iodepth) */
         assert_true(st.bytes >= st.ops * cases[i].bs);
         assert_true(st.bytes <= (st.ops + 32) * cases[i].bs);
+        free(out);
+        if (agent_job_rw_is_mixed(cases[i].rw)) {
+            continue; /* one "mixed" side: no read or write side to ask for */
+        }
+        out = load(cases[i].file, &len);
         /* the other side of the job did nothing */
         assert_int_equal(
             agent_fio_parse(out, len,

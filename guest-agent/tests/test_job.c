@@ -190,6 +190,43 @@ static void test_parse_good(void **state)
     assert_false(agent_job_rw_is_write(job.rw));
 }
 
+static void test_parse_mix_and_region(void **state)
+{
+    assert_int_equal(agent_job_parse("id=1 kind=blk rw=randrw bs=4096 qd=4 runtime_ms=100 "
+                                     "rwmixread=70 offset_mib=16 size_mib=64",
+                                     &job, err, sizeof(err)),
+                     0);
+    assert_int_equal(job.rw, AGENT_RW_RANDRW);
+    assert_true(agent_job_rw_is_random(job.rw));
+    assert_true(agent_job_rw_is_mixed(job.rw));
+    assert_false(agent_job_rw_is_write(job.rw));
+    assert_int_equal(job.rwmixread, 70);
+    assert_int_equal(job.offset_mib, 16);
+    assert_int_equal(job.size_mib, 64);
+    /* rwmixread defaults to 50, as fio's */
+    assert_int_equal(agent_job_parse("id=1 kind=blk rw=randrw bs=4096 qd=4 runtime_ms=100", &job,
+                                     err, sizeof(err)),
+                     0);
+    assert_int_equal(job.rwmixread, 50);
+    assert_int_equal(job.offset_mib, 0);
+    assert_int_equal(job.size_mib, 0);
+    assert_int_equal(agent_job_parse("id=1 kind=blk rw=randread bs=4096 qd=4 runtime_ms=100 "
+                                     "rwmixread=70",
+                                     &job, err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "rwmixread is for rw=randrw");
+    assert_int_equal(agent_job_parse("id=1 kind=blk rw=randrw bs=4096 qd=4 runtime_ms=100 "
+                                     "rwmixread=101",
+                                     &job, err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "rwmixread=101 out of range [0, 100]");
+    assert_int_equal(agent_job_parse("id=1 kind=net rw=tcp_tx bs=4096 runtime_ms=100 "
+                                     "peer=1.2.3.4 port=9 size_mib=4",
+                                     &job, err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "offset_mib and size_mib are for kind=blk");
+}
+
 static void test_parse_defaults_and_order(void **state)
 {
     /* Any order, extra blanks; warmup_ms, workload, irq and fault are optional. */
@@ -489,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_line_framing),
         cmocka_unit_test(test_format_result),
+        cmocka_unit_test(test_parse_mix_and_region),
         cmocka_unit_test(test_format_non_finite),
         cmocka_unit_test(test_format_escaping),
         cmocka_unit_test(test_format_ready_and_log),
