@@ -183,6 +183,11 @@ struct agentmsg_field {
     {                                                                                              \
         key, type, offsetof(st, member), sizeof(((st *)0)->member), NULL, 0, 0                     \
     }
+/* A key an older agent does not send (net_queues of READY): absent, the field stays 0. */
+#define AGENTMSG_FOPT(st, member, key, type)                                                       \
+    {                                                                                              \
+        key, type, offsetof(st, member), sizeof(((st *)0)->member), NULL, 0, 1                     \
+    }
 #define AGENTMSG_SUB(st, member, key, table)                                                       \
     {                                                                                              \
         key, AGENTMSG_F_OBJ, offsetof(st, member), sizeof(((st *)0)->member), table,               \
