@@ -1607,13 +1607,15 @@ static const struct cli_opt compare_opts[] = {
      "noise floors from F (default $PVBENCH_STATE_DIR/calibration.json)", 'C', "=file"},
     {"seed", 0, "N", "seed of the permutation test and bootstrap", 's', NULL},
     {"no-plot", 0, NULL, "no compare.dat / compare.gp / compare.png", 'P', NULL},
+    {"configs", 0, "REF,B", "with one RUN: compare configuration B against REF only", 'c',
+     NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
 const struct cli_spec compare_cli = {
     .name = "compare",
     .summary = "SAME / DIFFERENT / UNKNOWN per cell between two run folders (exit 1: worse)",
-    .synopsis = "[options] BASE NEW",
+    .synopsis = "[options] BASE NEW | RUN",
     .description =
         "Compares two run folders with the boot as the unit: for each config x workload x\n"
         "metric in both, SAME (the change's 95% interval inside +-threshold), DIFFERENT\n"
@@ -1621,6 +1623,8 @@ const struct cli_spec compare_cli = {
         "the boots that would likely settle it). The threshold of a cell is the larger of\n"
         "--threshold and this host's calibrated noise floor (pvbench calibrate). Writes\n"
         "compare.json, compare.dat, compare.gp and compare.png into -o DIR, never into NEW.\n"
+        "With one RUN folder: each configuration against its reference in that run (the\n"
+        "scenario's reference, else the first emulated one), or --configs REF,B.\n"
         "-q: no table, the exit code tells.",
     .opts = compare_opts,
     .notes = "exit codes: 0 no cell worse and every cell decided, 1 a DIFFERENT-worse cell,\n"
@@ -1652,6 +1656,7 @@ int compare_main(int argc, char **argv)
     struct compare_result r;
     unsigned long long seed;
     struct cli c;
+    const char *configs = NULL;
     FILE *out = stdout;
     char *end;
     int id;
@@ -1708,6 +1713,9 @@ int compare_main(int argc, char **argv)
         case 'P':
             o.plot = 0;
             break;
+        case 'c':
+            configs = c.arg;
+            break;
         default:
             return PVB_EXIT_USAGE;
         }
@@ -1715,12 +1723,21 @@ int compare_main(int argc, char **argv)
     if (id != CLI_END) {
         return cli_exit_code(id);
     }
-    if (argc - c.ind != 2) {
-        log_err("compare: expected two run folders, BASE and NEW (got %d)", argc - c.ind);
+    if (argc - c.ind != 2 && argc - c.ind != 1) {
+        log_err("compare: expected two run folders, BASE and NEW, or one RUN (got %d)",
+                argc - c.ind);
         cli_try(&compare_cli);
         return PVB_EXIT_USAGE;
     }
-    rc = compare_runs(argv[c.ind], argv[c.ind + 1], &o, &r);
+    if (configs && argc - c.ind != 1) {
+        log_err("compare: --configs is for one RUN folder");
+        return PVB_EXIT_USAGE;
+    }
+    if (argc - c.ind == 1) {
+        rc = compare_run_in(argv[c.ind], configs, &o, &r);
+    } else {
+        rc = compare_runs(argv[c.ind], argv[c.ind + 1], &o, &r);
+    }
     if (rc != PVB_EXIT_OK) {
         return rc;
     }

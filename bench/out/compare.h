@@ -152,6 +152,19 @@ int compare_samples(const struct sample_set *base, const struct sample_set *new_
 int compare_runs(const char *base_dir, const char *new_dir, const struct compare_options *o,
                  struct compare_result *out) __attribute__((warn_unused_result));
 
+/*
+ * One run folder: each configuration against the reference of its kind in that run (the
+ * scenario's `reference`, else the first emulated configuration, else the first), or, with
+ * configs "REF,OTHER", just that pair. Same returns as compare_runs (compare_in.c).
+ */
+int compare_run_in(const char *dir, const char *configs, const struct compare_options *o,
+                   struct compare_result *out) __attribute__((warn_unused_result));
+/* The pairs (ref[k], cfg[k]) of all as two sets for compare_samples: new_ holds cfg[k]'s
+ * samples, base ref[k]'s renamed cfg[k]. 0, or -1 out of memory (both freed). */
+int compare_in_split(const struct sample_set *all, const char *const *cfg, const char *const *ref,
+                     size_t n_pairs, struct sample_set *base, struct sample_set *new_)
+    __attribute__((warn_unused_result));
+
 /* Table on out; compare.json, compare.dat + .gp + .png, JUnit, Markdown into the output
  * folder (made here). PVB_EXIT_OK, _USAGE (an output path) or _FAILED. */
 int compare_report(const struct compare_result *r, const struct compare_options *o, FILE *out);

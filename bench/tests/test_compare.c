@@ -762,9 +762,15 @@ static void test_main_cli(void **state)
     assert_int_equal(compare_main(argc, argv), PVB_EXIT_USAGE);
     argc = test_cli_argv(argv, base, nw, out, "--metrics", "lat_p50_us");
     assert_int_equal(compare_main(argc, argv), PVB_EXIT_USAGE); /* nothing to compare */
+    /* One folder is a RUN: its configurations against its reference (here: no change). */
     argc = test_cli_argv(argv, base, nw, out, NULL, NULL);
-    argv[2] = NULL;
-    assert_int_equal(compare_main(2, argv), PVB_EXIT_USAGE);
+    argv[2] = argv[3]; /* "compare BASE --no-plot --output OUT" */
+    argv[3] = argv[4];
+    argv[4] = argv[5];
+    argv[5] = NULL;
+    assert_int_equal(compare_main(5, argv), PVB_EXIT_OK);
+    argv[1] = NULL;
+    assert_int_equal(compare_main(1, argv), PVB_EXIT_USAGE);
 }
 
 /* ---- boots as the unit --------------------------------------------------------------------- */
@@ -1093,6 +1099,38 @@ static void test_baseline(void **state)
     fclose(devnull);
 }
 
+/* One run's samples: ref "a" and "b" the same, "c" 20 % slower. Split against "a", each row
+ * pairs a with its configuration: b SAME, c DIFFERENT worse, and a never against itself. */
+static void test_in_run_split(void **state)
+{
+    struct sample_set all = {0}, sb, sn;
+    struct compare_options o;
+    struct compare_result r;
+    const char *cfg[2] = {"b", "c"}, *ref[2] = {"a", "a"};
+    size_t i;
+
+    (void)state;
+    compare_options_init(&o);
+    test_add_boots(&all, "a", 1000.0, 0.01, 0.005, 6, 3, 11);
+    test_add_boots(&all, "b", 1000.0, 0.01, 0.005, 6, 3, 12);
+    test_add_boots(&all, "c", 800.0, 0.01, 0.005, 6, 3, 13);
+    assert_int_equal(compare_in_split(&all, cfg, ref, 2, &sb, &sn), 0);
+    assert_int_equal(sb.n, 2 * 18);
+    assert_int_equal(sn.n, 2 * 18);
+    for (i = 0; i < sb.n; i++) {
+        assert_string_not_equal(sb.v[i].config, "a");
+    }
+    assert_int_equal(compare_samples(&sb, &sn, &o, &r), 0);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(test_find(&r, "b", "iops")->verdict, COMPARE_SAME);
+    assert_int_equal(test_find(&r, "c", "iops")->verdict, COMPARE_WORSE);
+    assert_int_equal(compare_exit_code(&r), PVB_EXIT_REGRESSION);
+    compare_result_free(&r);
+    samples_free(&sb);
+    samples_free(&sn);
+    samples_free(&all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1116,6 +1154,7 @@ int main(void)
         cmocka_unit_test(test_calibrated_threshold),
         cmocka_unit_test(test_junit_markdown),
         cmocka_unit_test(test_baseline),
+        cmocka_unit_test(test_in_run_split),
     };
 
     return cmocka_run_group_tests(tests, test_setup_tmp, test_teardown_tmp);
