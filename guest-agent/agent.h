@@ -86,6 +86,7 @@ struct agent_job {
     enum agent_engine engine; /* engine=agent|fio|iperf3, default agent */
     char peer[AGENT_NAME_MAX]; /* net: the peer's IPv4 address */
     unsigned port;             /* net: the peer's port */
+    char fiojob[PVB_FIOJOB_MAX]; /* engine=fio: a user's job file (fiojob=, hex), "" = none */
 };
 
 /*
