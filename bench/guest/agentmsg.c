@@ -137,6 +137,13 @@ int agentmsg_format_job(char *buf, size_t len, const struct agent_job *job)
         }
         n += snprintf(buf + n, len - (size_t)n, " engine=%s", job->engine);
     }
+    if (n >= 0 && (size_t)n < len && job->fiojob) {
+        if (strspn(job->fiojob, "0123456789abcdef") != strlen(job->fiojob)) {
+            buf[0] = '\0';
+            return -1;
+        }
+        n += snprintf(buf + n, len - (size_t)n, " fiojob=%s", job->fiojob);
+    }
     if (n >= 0 && (size_t)n < len) {
         n += snprintf(buf + n, len - (size_t)n, "\n");
     }

@@ -81,6 +81,7 @@ struct agent_job {
     const char *peer;     /* net: the peer's IPv4 address (NULL for blk: no peer/port keys) */
     unsigned port;        /* net: the peer's port */
     const char *engine;   /* blk: "fio" has fio do the I/O; NULL or "agent": the agent itself */
+    const char *fiojob;   /* engine "fio": a user's job file as hex (fiojob=), or NULL */
 };
 
 /*

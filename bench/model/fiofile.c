@@ -3,6 +3,7 @@
  * fiofile_load's read.
  */
 #include "fiofile.h"
+#include "fio_job.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -423,4 +424,39 @@ int fiofile_load(const char *path, struct fiofile *f, char *msg, size_t len)
     fclose(fp);
     free(buf);
     return ret;
+}
+
+int fiofile_for_scenario(const char *scenario, const char *job, struct fiofile *f, char *hex,
+                         size_t hexlen, char *msg, size_t len)
+{
+    const char *slash = strrchr(scenario, '/');
+    char path[1024];
+    int n;
+
+    if (job[0] == '/' || !slash) {
+        n = snprintf(path, sizeof(path), "%s", job);
+    } else {
+        n = snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - scenario), scenario, job);
+    }
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        snprintf(msg, len, "fio_job: path too long");
+        return -1;
+    }
+    if (fiofile_load(path, f, msg, len) < 0) {
+        return -1;
+    }
+    if (fio_job_hex_encode(f->text, f->len, hex, hexlen) < 0) {
+        snprintf(msg, len, "%s: no room for the hex text", path);
+        return -1;
+    }
+    return 0;
+}
+
+void fiofile_not_a_scenario(const char *file, char *msg, size_t len)
+{
+    snprintf(msg, len,
+             "%s is a fio job file, not a scenario: name it in one, e.g. [scenario] devices = "
+             "virtio-blk, engine = fio, memory = 512, then [workload mine] with fio_job = %s "
+             "(see pvbench-scenario(5), docs/fio-jobs.md)",
+             file, file);
 }

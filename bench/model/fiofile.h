@@ -47,4 +47,18 @@ int fiofile_parse(const char *name, const char *src, size_t n, struct fiofile *f
 int fiofile_load(const char *path, struct fiofile *f, char *msg, size_t len)
     __attribute__((warn_unused_result));
 
+/*
+ * A scenario's fio_job = job: job relative to the scenario file's folder (scenario: its
+ * path as given) unless absolute, loaded and checked into f, its text hex-encoded into hex
+ * (at least 2 * FIOFILE_TEXT_MAX bytes). 0, or -1 with msg.
+ */
+int fiofile_for_scenario(const char *scenario, const char *job, struct fiofile *f, char *hex,
+                         size_t hexlen, char *msg, size_t len) __attribute__((warn_unused_result));
+
+/*
+ * What `pvbench run job.fio` is told: a job file is not a scenario, and how to name it in
+ * one (into msg).
+ */
+void fiofile_not_a_scenario(const char *file, char *msg, size_t len);
+
 #endif
