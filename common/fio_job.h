@@ -60,6 +60,15 @@ struct fio_job_stats {
 #define FIO_JOB_WINDOW 1u
 /* fio_job_parse flag: read the "mixed" side (randrw with unified_rw_reporting=mixed). */
 #define FIO_JOB_MIXED 2u
+/*
+ * fio_job_parse flag for a user's job file: every entry of jobs[] and every side it reports
+ * (read, write, trim, or fio's "mixed" under unified_rw_reporting) with completions is
+ * summed: runtime_s and job_runtime_ms are the longest, ops and bytes the sums, latency
+ * min and max exact, the mean weighted by completions (exact), the percentiles the
+ * completion-weighted mean of each entry's (exact with one entry, approximate otherwise:
+ * fio's JSON has no histograms). st->error is the first non-zero job error.
+ */
+#define FIO_JOB_ALL 4u
 
 /*
  * Parse fio's stdout (len bytes; text before the JSON object, such as fio's own
@@ -70,5 +79,36 @@ struct fio_job_stats {
  */
 int fio_job_parse(const char *out, size_t len, bool write, unsigned flags, struct fio_job_stats *st,
                   char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* ---- a user's job file (engine=fio with fiojob=, see common/protocol.h) ------------------- */
+
+/*
+ * The file fio runs for a user's job: pvbench's own [global] (filename=p->file, direct=1,
+ * ioengine=libaio, time_based, runtime and ramp_time from p, group_reporting,
+ * unified_rw_reporting=mixed, the total-latency percentiles) followed by the user's
+ * validated text (bench/model/fiofile.c), whose sections come after and so override the
+ * defaults they may. p->rw, bs and qd are not used. Returns the length, or -1 if it does
+ * not fit in outlen.
+ */
+int fio_job_file_text(const struct fio_job_params *p, const char *user, char *out, size_t outlen)
+    __attribute__((warn_unused_result));
+
+/* fio's command line for a job file at path: JSON output, no progress line. 0 or -1. */
+int fio_job_build_file_argv(const char *binary, const char *path, struct tool_argv *a)
+    __attribute__((warn_unused_result));
+
+/*
+ * Lower-case hex of s[0..n) into out, NUL-terminated: how a job file's text travels on the
+ * job line (whose values have no spaces). Returns the length (2n), or -1 if it does not fit.
+ */
+int fio_job_hex_encode(const char *s, size_t n, char *out, size_t outlen)
+    __attribute__((warn_unused_result));
+
+/*
+ * hex[0..n) back into out, NUL-terminated. Returns the length, or -1: odd length, a
+ * character that is not hex, a NUL byte, or more than outlen - 1 bytes.
+ */
+int fio_job_hex_decode(const char *hex, size_t n, char *out, size_t outlen)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -73,6 +73,17 @@
  *                         killed, taking PVB_FIO_MARGIN_S longer than 2 x (warm-up +
  *                         runtime), or printing JSON that does not parse: ERROR with
  *                         fio's own text. A net job with engine=fio: ERROR.
+ *   fiojob=<hex>          (blk, engine=fio) a user's fio job file (bench/model/fiofile.c
+ *                         checked it on the host): its text, lower-case hex, at most
+ *                         PVB_FIOJOB_MAX - 1 bytes. The agent writes pvbench's [global]
+ *                         (filename= the DUT, direct=1, ioengine=libaio, time_based,
+ *                         runtime, ramp_time, group_reporting, unified_rw_reporting=mixed,
+ *                         the latency percentiles) then the text to a temporary file and
+ *                         runs fio on it; rw, bs and qd are then only the file's first job
+ *                         as the harness shows it. The result sums every job and side of
+ *                         fio's JSON (common/fio_job.h FIO_JOB_ALL: ops, bytes, latency
+ *                         min, max and mean exact; percentiles exact when fio reports one
+ *                         group, otherwise the completion-weighted mean).
  *   engine=iperf3         (net, tcp_tx and tcp_rx only) Debian's iperf3 client run by the
  *                         agent against an iperf3 server at peer:port (`pvbench selftest`
  *                         starts one in the run's namespace): --time runtime, --omit
@@ -143,6 +154,8 @@
 #define PVB_FIO_MARGIN_S 60
 /* engine=iperf3: the same for iperf3 (start-up, connecting, the result exchange). */
 #define PVB_IPERF3_MARGIN_S 30
+/* engine=fio with fiojob=: the job file's text (NUL included) at most; hex is twice that. */
+#define PVB_FIOJOB_MAX 3072
 /* The port of the iperf3 server `pvbench selftest` runs beside the host peer. */
 #define PVB_IPERF3_PORT 5201u
 

@@ -90,6 +90,7 @@ struct agent_job {
     unsigned port;             /* net: the peer's port */
     unsigned rwmixread;        /* randrw: percent of reads (50 when not given) */
     unsigned offset_mib, size_mib; /* blk: the region used; size 0: to the device's end */
+    char fiojob[PVB_FIOJOB_MAX]; /* engine=fio: a user's job file (fiojob=, hex), "" = none */
 };
 
 /*

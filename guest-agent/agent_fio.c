@@ -15,6 +15,10 @@
  * from the sampled window to the measured one).
  *
  * fio resets its counters after ramp_time, so ops_total is the measured ops only.
+ *
+ * fiojob= (a user's job file, checked on the host by bench/model/fiofile.c): pvbench's
+ * [global] and the file's text go to a temporary file (AGENT_FIO_JOBFILE) that fio runs;
+ * every job and side of its JSON is summed (fio_job.h FIO_JOB_ALL).
  */
 #include "agent_fio.h"
 #include "agent_child.h"
@@ -55,6 +59,47 @@ int agent_fio_parse(const char *out, size_t len, enum agent_rw rw, struct fio_jo
     return fio_job_parse(out, len, agent_job_rw_is_write(rw),
                          FIO_JOB_WINDOW | (agent_job_rw_is_mixed(rw) ? FIO_JOB_MIXED : 0u), st,
                          err, errlen);
+}
+
+/*
+ * fiojob=: pvbench's [global] and the user's text into a temporary file (its path into
+ * path, to unlink), and fio's command line for it. 0 or -errno with err.
+ */
+static int agent_fio_jobfile(const struct agent_job *job, const char *dev, char *path,
+                             struct tool_argv *a, char *err, size_t errlen)
+{
+    struct fio_job_params p = {
+        .file = dev, .runtime_ms = job->runtime_ms, .warmup_ms = job->warmup_ms};
+    size_t cap = sizeof(job->fiojob) + 1024;
+    char *text = malloc(cap);
+    int fd = -1, n, ret = 0;
+
+    if (!text) {
+        agent_job_err(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    n = fio_job_file_text(&p, job->fiojob, text, cap);
+    if (n < 0) {
+        agent_job_err(err, errlen, "fio job file too long for %s", dev);
+        ret = -ENAMETOOLONG;
+        goto out;
+    }
+    fd = mkstemp(path);
+    if (fd < 0 || write(fd, text, (size_t)n) != n) {
+        ret = -errno;
+        agent_job_err(err, errlen, "cannot write the fio job file %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fio_job_build_file_argv(agent_fio_binary, path, a) < 0) {
+        agent_job_err(err, errlen, "fio command line too long");
+        ret = -ENAMETOOLONG;
+    }
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(text);
+    return ret;
 }
 
 /* ---- error text -------------------------------------------------------------------------- */
@@ -138,7 +183,7 @@ int agent_fio_run(const struct agent_job *job, const char *dev, struct agent_res
     struct agent_child c;
     struct tool_argv *a = NULL;
     struct fio_job_stats st;
-    char what[AGENT_REASON_MAX];
+    char what[AGENT_REASON_MAX], path[] = AGENT_FIO_JOBFILE;
     uint64_t total_ms;
     int ret, status = -1;
 
@@ -165,7 +210,12 @@ int agent_fio_run(const struct agent_job *job, const char *dev, struct agent_res
         ret = -ENOMEM;
         goto out;
     }
-    if (agent_fio_build_argv(job, dev, a) < 0) {
+    if (job->fiojob[0]) {
+        ret = agent_fio_jobfile(job, dev, path, a, err, errlen);
+        if (ret < 0) {
+            goto out;
+        }
+    } else if (agent_fio_build_argv(job, dev, a) < 0) {
         agent_job_err(err, errlen, "fio command line too long for %s", dev);
         ret = -ENAMETOOLONG;
         goto out;
@@ -184,7 +234,10 @@ int agent_fio_run(const struct agent_job *job, const char *dev, struct agent_res
         ret = -EIO;
         goto out;
     }
-    if (agent_fio_parse(c.out, c.out_len, job->rw, &st, what, sizeof(what)) < 0) {
+    if ((job->fiojob[0] ? fio_job_parse(c.out, c.out_len, false, FIO_JOB_WINDOW | FIO_JOB_ALL,
+                                        &st, what, sizeof(what))
+                        : agent_fio_parse(c.out, c.out_len, job->rw, &st, what, sizeof(what))) <
+        0) {
         agent_fio_error_text(c.out, c.out_len, c.errtext, what, err, errlen);
         ret = -EPROTO;
         goto out;
@@ -198,6 +251,9 @@ int agent_fio_run(const struct agent_job *job, const char *dev, struct agent_res
     agent_fio_result(&c, job, &st, dev, res);
     ret = 0;
 out:
+    if (strcmp(path, AGENT_FIO_JOBFILE) != 0) {
+        unlink(path); /* mkstemp made it */
+    }
     agent_child_free(&c);
     free(a);
     return ret;

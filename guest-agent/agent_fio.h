@@ -23,6 +23,8 @@
 #define AGENT_FIO_ERRTEXT_MAX AGENT_CHILD_ERRTEXT_MAX
 /* Time fio may take beyond 2 x (warm-up + runtime): loading ~60 libraries under TCG. */
 #define AGENT_FIO_MARGIN_MS (PVB_FIO_MARGIN_S * 1000u)
+/* The temporary job file of fiojob= (a mkstemp template; the image has a /tmp). */
+#define AGENT_FIO_JOBFILE "/tmp/pvb-fiojob-XXXXXX"
 /* Period of the /proc/stat and /proc/interrupts snapshots taken while fio runs. */
 #define AGENT_FIO_SNAP_MS AGENT_CHILD_SNAP_MS
 

@@ -3,6 +3,7 @@
  * The job keys are one table (agent_job_keys); the parser is driven by it.
  */
 #include "agent.h"
+#include "fio_job.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,7 +14,7 @@
 
 /* ---- job keys -------------------------------------------------------------------------------- */
 
-enum agent_key_type { AGENT_KEY_UINT, AGENT_KEY_NAME, AGENT_KEY_ENUM };
+enum agent_key_type { AGENT_KEY_UINT, AGENT_KEY_NAME, AGENT_KEY_ENUM, AGENT_KEY_HEX };
 
 /* When a key must be present. */
 enum agent_key_need {
@@ -69,6 +70,13 @@ _Static_assert(sizeof(enum agent_engine) == sizeof(unsigned), "enum size");
         n, AGENT_KEY_ENUM, need, offsetof(struct agent_job, f), 0, 0, 0, names                     \
     }
 
+/* A hex value decoded into a text field (fio_job_hex_decode). */
+#define AGENT_HEX(n, need, f)                                                                      \
+    {                                                                                              \
+        n, AGENT_KEY_HEX, need, offsetof(struct agent_job, f),                                     \
+            sizeof(((struct agent_job *)0)->f), 0, 0, NULL                                         \
+    }
+
 static const struct agent_key agent_job_keys[] = {
     AGENT_UINT("id", AGENT_NEED_ALWAYS, id, 0, UINT32_MAX),
     AGENT_NAME("workload", AGENT_NEED_NO, workload),
@@ -86,6 +94,7 @@ static const struct agent_key agent_job_keys[] = {
     AGENT_UINT("rwmixread", AGENT_NEED_NO, rwmixread, 0, 100),
     AGENT_UINT("offset_mib", AGENT_NEED_NO, offset_mib, 0, AGENT_REGION_MIB_MAX),
     AGENT_UINT("size_mib", AGENT_NEED_NO, size_mib, 0, AGENT_REGION_MIB_MAX),
+    AGENT_HEX("fiojob", AGENT_NEED_NO, fiojob),
 };
 #define AGENT_NKEYS (sizeof(agent_job_keys) / sizeof(agent_job_keys[0]))
 
@@ -157,6 +166,13 @@ static int agent_job_set(const struct agent_key *k, const char *val, size_t vlen
         agent_job_err(err, errlen, "bad value for %s: '%.*s'", k->name,
                       (int)(vlen > 24 ? 24 : vlen), val);
         return -1;
+    case AGENT_KEY_HEX:
+        if (fio_job_hex_decode(val, vlen, field, k->size) < 0) {
+            agent_job_err(err, errlen, "%s: not hex text of at most %zu bytes", k->name,
+                          k->size - 1);
+            return -1;
+        }
+        return 0;
     }
     return -1;
 }
@@ -226,6 +242,10 @@ static int agent_job_check_kind(const struct agent_job *job, char *err, size_t e
         }
         if (job->bs % 512 != 0) {
             agent_job_err(err, errlen, "bs=%u is not a multiple of 512", job->bs);
+            return -1;
+        }
+        if (job->fiojob[0] && job->engine != AGENT_ENGINE_FIO) {
+            agent_job_err(err, errlen, "fiojob= is a fio job file: it needs engine=fio");
             return -1;
         }
         return 0;

@@ -147,6 +147,13 @@ int agentmsg_format_job(char *buf, size_t len, const struct agent_job *job)
     if (n >= 0 && (size_t)n < len && job->size_mib) {
         n += snprintf(buf + n, len - (size_t)n, " size_mib=%u", job->size_mib);
     }
+    if (n >= 0 && (size_t)n < len && job->fiojob) {
+        if (strspn(job->fiojob, "0123456789abcdef") != strlen(job->fiojob)) {
+            buf[0] = '\0';
+            return -1;
+        }
+        n += snprintf(buf + n, len - (size_t)n, " fiojob=%s", job->fiojob);
+    }
     if (n >= 0 && (size_t)n < len) {
         n += snprintf(buf + n, len - (size_t)n, "\n");
     }

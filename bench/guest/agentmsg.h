@@ -89,6 +89,7 @@ struct agent_job {
     const char *engine;   /* blk: "fio" has fio do the I/O; NULL or "agent": the agent itself */
     unsigned rwmixread;   /* rw=randrw: percent of reads (sent for randrw only) */
     unsigned offset_mib, size_mib; /* blk: the region used (each sent when not 0) */
+    const char *fiojob;   /* engine "fio": a user's job file as hex (fiojob=), or NULL */
 };
 
 /*

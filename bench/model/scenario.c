@@ -10,6 +10,7 @@
  * word them better. The first error stops the parse.
  */
 #include "scenario.h"
+#include "fiofile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -272,6 +273,14 @@ static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
     [SCENARIO_WK_STREAMS] =
         {"streams", SCN_UINT, SCN_WL(streams), 0, "1", NULL, 1, 64, 0,
          "parallel connections (net) (not carried to the guest's job yet: refused)"},
+    [SCENARIO_WK_FIO_JOB] =
+        {"fio_job", SCN_STRING, SCN_WL(fio_job), 0, NULL, "none", 0, 0, 0,
+         "a fio job file (relative to the scenario file) run by fio in each guest instead of "
+         "rw, bs and iodepth (no other key with it; needs engine = fio); pvbench sets "
+         "filename to the device under test, direct=1, ioengine=libaio unless the file names "
+         "another direct engine, and runtime, ramp_time, time_based from the scenario's "
+         "runtime and warmup (the file may not set them); the file is checked before anything "
+         "boots (docs/fio-jobs.md)"},
 };
 
 /* State of one parse: the source, the line being read and the first error. */
@@ -1441,9 +1450,47 @@ static const char *scn_any_wl_name(unsigned i)
     return i < np ? workload_at(i)->name : scn_names_of->custom[i - np].name;
 }
 
+/* A [workload NAME] with fio_job: the file checked, the workload its first job's. 0 or -1. */
+static int scn_finish_fio_workload(const char *path, struct scenario_workload *cw, char *msg,
+                                   size_t len, int *line)
+{
+    struct workload *w = &cw->w;
+    struct fiofile f;
+    char m[SCENARIO_ERR_MAX];
+
+    *line = cw->key_line[SCENARIO_WK_FIO_JOB];
+    for (unsigned k = 0; k < SCENARIO_WK_COUNT; k++) {
+        if (k != SCENARIO_WK_FIO_JOB && cw->key_line[k]) {
+            *line = cw->key_line[k] > 0 ? cw->key_line[k] : *line;
+            snprintf(msg, len, "[workload %s]: %s with fio_job: the job file says it; remove it",
+                     cw->name, scn_wl_opts[k].key);
+            return -1;
+        }
+    }
+    if (fiofile_for_scenario(path, cw->fio_job, &f, cw->fiojob_hex, sizeof(cw->fiojob_hex), m,
+                             sizeof(m)) < 0) {
+        snprintf(msg, len, "[workload %s]: %s", cw->name, m);
+        return -1;
+    }
+    memset(w, 0, sizeof(*w));
+    snprintf(cw->rw, sizeof(cw->rw), "%s", f.rw);
+    w->name = cw->name;
+    w->kind = DEVMODEL_BLK;
+    w->rw = cw->rw;
+    w->bs = f.bs;
+    w->qd = f.iodepth;
+    w->metric = workload_metric_for(DEVMODEL_BLK, cw->rw, f.iodepth);
+    /* a copy: snprintf's source and target must not overlap (both are in *s) */
+    memcpy(m, cw->fio_job, sizeof(cw->fio_job));
+    snprintf(cw->summary, sizeof(cw->summary), "fio job file %.40s: %u job%s (scenario's own)", m,
+             f.jobs, f.jobs == 1 ? "" : "s");
+    w->summary = cw->summary;
+    return 0;
+}
+
 /* A [workload NAME] section into its struct workload. 0, or -1 with msg and *line. */
-static int scn_finish_workload(struct scenario_workload *cw, unsigned disk_mib, char *msg,
-                               size_t len, int *line)
+static int scn_finish_workload(const char *path, struct scenario_workload *cw, unsigned disk_mib,
+                               char *msg, size_t len, int *line)
 {
     struct workload *w = &cw->w;
     enum devmodel_kind kind;
@@ -1451,6 +1498,9 @@ static int scn_finish_workload(struct scenario_workload *cw, unsigned disk_mib, 
     static const unsigned unsupported[] = {SCENARIO_WK_NUMJOBS, SCENARIO_WK_STREAMS,
                                            SCENARIO_WK_RUNTIME, SCENARIO_WK_WARMUP};
 
+    if (cw->key_line[SCENARIO_WK_FIO_JOB]) {
+        return scn_finish_fio_workload(path, cw, msg, len, line);
+    }
     *line = cw->key_line[SCENARIO_WK_RW] ? cw->key_line[SCENARIO_WK_RW] : cw->line;
     if (!cw->rw[0]) {
         snprintf(msg, len, "[workload %s] has no rw key", cw->name);
@@ -1551,7 +1601,13 @@ static int scn_resolve_workloads(struct scenario *s, char *msg, size_t len, cons
     unsigned np = workload_count(), nall = np + s->n_custom;
 
     for (unsigned i = 0; i < s->n_custom; i++) {
-        if (scn_finish_workload(&s->custom[i], s->disk_mib, msg, len, line) < 0) {
+        if (scn_finish_workload(s->path, &s->custom[i], s->disk_mib, msg, len, line) < 0) {
+            return -1;
+        }
+        if (s->custom[i].fiojob_hex[0] && s->engine != SCENARIO_ENGINE_FIO) {
+            *line = s->custom[i].key_line[SCENARIO_WK_FIO_JOB];
+            snprintf(msg, len, "[workload %s]: fio_job runs fio in the guest: set engine = fio",
+                     s->custom[i].name);
             return -1;
         }
     }
@@ -1749,6 +1805,16 @@ static void scn_fix_pointers(struct scenario *dst, const struct scenario *src)
     }
 }
 
+const char *scenario_fiojob(const struct scenario *s, const struct workload *w)
+{
+    for (unsigned i = 0; i < s->n_custom; i++) {
+        if (w == &s->custom[i].w) {
+            return s->custom[i].fiojob_hex[0] ? s->custom[i].fiojob_hex : NULL;
+        }
+    }
+    return NULL;
+}
+
 void scenario_copy(struct scenario *dst, const struct scenario *src)
 {
     if (dst != src) {
@@ -1924,6 +1990,12 @@ static int scn_check_line(struct scn_parse *p, const char *line)
             (n == 8 && strncmp(line + 1, "workload", 8) == 0)) {
             scn_fail(p, p->lineno, "section [%.*s] needs a name: [%.*s NAME]", (int)n, line + 1,
                      (int)n, line + 1);
+            return -1;
+        }
+        if (n == 6 && strncmp(line + 1, "global", 6) == 0) {
+            char hint[SCENARIO_ERR_MAX / 2];
+            fiofile_not_a_scenario(p->file, hint, sizeof(hint));
+            scn_fail(p, p->lineno, "unknown section [global]: %s", hint);
             return -1;
         }
         scn_fail(p, p->lineno,

@@ -10,6 +10,7 @@
 
 #include "devmodel.h"
 #include "devopts.h"
+#include "protocol.h"
 #include "workload.h"
 
 #define SCENARIO_MAX_DEVICES 64 /* configurations of one run (run_ctx.h sizes by it) */
@@ -75,6 +76,7 @@ enum scenario_workload_key {
     SCENARIO_WK_SIZE,
     SCENARIO_WK_OFFSET,
     SCENARIO_WK_STREAMS,
+    SCENARIO_WK_FIO_JOB,
     SCENARIO_WK_COUNT
 };
 
@@ -88,6 +90,8 @@ struct scenario_workload {
     struct workload w;
     int line;
     int key_line[SCENARIO_WK_COUNT];
+    char fio_job[256];                    /* fio_job = a job file, as given */
+    char fiojob_hex[2 * PVB_FIOJOB_MAX]; /* its checked text, hex (the job's fiojob=) */
 };
 
 /* Who does the block I/O in the guest (scenario key engine, job key engine=). */
@@ -174,6 +178,9 @@ int scenario_set(struct scenario *s, const char *assignment, char *err, size_t e
  */
 int scenario_set_all(struct scenario *s, const char *const *assignments, unsigned n, char *err,
                      size_t errlen) __attribute__((warn_unused_result));
+
+/* w's fio job file (fio_job =) as the job key fiojob= carries it (hex), or NULL. */
+const char *scenario_fiojob(const struct scenario *s, const struct workload *w);
 
 /* *dst = *src, with dst's pointers into itself (custom workloads) made its own. */
 void scenario_copy(struct scenario *dst, const struct scenario *src);

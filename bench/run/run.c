@@ -353,6 +353,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsign
     }
     if (w->kind == DEVMODEL_BLK) {
         job.engine = scenario_engine_name(r->s.engine);
+        job.fiojob = scenario_fiojob(&r->s, w); /* a [workload] with fio_job, else NULL */
     }
     have_c = backend_can(lg->s.ops, BACKEND_CAP_COUNTERS) &&
              lg->s.ops->counters(&lg->s.g, &c0) == 0;

@@ -412,6 +412,83 @@ static void test_run_real_fio(void **state)
     check_result(&job, &r);
 }
 
+/* A user's job file (fiojob=): two jobs, three processes, one result summing them. */
+static void test_run_real_jobfile(void **state)
+{
+    static const char text[] = "[a]\nrw=randread\nbs=4k\niodepth=4\n[b]\nrw=read\nbs=64k\n"
+                               "numjobs=2\n";
+    struct agent_result r;
+    struct agent_job job;
+    char err[AGENT_REASON_MAX] = "";
+    int ret;
+
+    (void)state;
+    if (access(AGENT_FIO_BIN, X_OK) < 0 || !direct_ok) {
+        skip();
+    }
+    agent_fio_binary = AGENT_FIO_BIN;
+    make_job(&job, AGENT_RW_RANDREAD, 4096, 4);
+    snprintf(job.fiojob, sizeof(job.fiojob), "%s", text);
+    ret = agent_fio_run(&job, scratch, &r, err, sizeof(err));
+    if (ret != 0) {
+        fail_msg("agent_fio_run: %d %s", ret, err);
+    }
+    assert_int_equal(r.engine, AGENT_ENGINE_FIO);
+    assert_string_equal(r.device, scratch);
+    assert_true(r.ops > 0);
+    /* 4 KiB and 64 KiB operations together */
+    assert_true(r.bytes > r.ops * 4096 && r.bytes < r.ops * 65536);
+    assert_true(r.runtime_s > job.runtime_ms / 1000.0 * 0.9);
+    assert_true(r.runtime_s < job.runtime_ms / 1000.0 * 1.5);
+    assert_true(r.lat_us.min <= r.lat_us.p50 && r.lat_us.p50 <= r.lat_us.p99 &&
+                r.lat_us.p99 <= r.lat_us.max);
+    /* fio's complaint about a key it does not know is the error */
+    snprintf(job.fiojob, sizeof(job.fiojob), "[a]\nno_such_key=1\n");
+    assert_true(agent_fio_run(&job, scratch, &r, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "no_such_key"));
+}
+
+/* Every job and side of fio's JSON summed (FIO_JOB_ALL), on outputs of fio 3.33. */
+static void test_parse_jobfile(void **state)
+{
+    struct fio_job_stats st;
+    char err[AGENT_REASON_MAX] = "";
+    size_t len;
+    char *out;
+
+    (void)state;
+    /* three jobs (one with numjobs=2), read, write and trim sides each */
+    out = load("jobfile_split.json", &len);
+    if (fio_job_parse(out, len, false, FIO_JOB_WINDOW | FIO_JOB_ALL, &st, err, sizeof(err))) {
+        fail_msg("parse: %s", err);
+    }
+    assert_int_equal(st.error, 0);
+    assert_int_equal(st.ops, 8635);
+    assert_int_equal(st.bytes, 111063040);
+    assert_true(fabs(st.runtime_s - 0.304) < 1e-9);
+    assert_true(fabs(st.job_runtime_ms - 303) < 1e-9);
+    assert_true(fabs(st.lat_us.min - 28.804) < 1e-9);
+    assert_true(fabs(st.lat_us.max - 36711.508) < 1e-9);
+    assert_true(fabs(st.lat_us.mean - 315.613985524) < 1e-6); /* weighted by completions */
+    assert_true(fabs(st.lat_us.p50 - 143.213248408) < 1e-6);  /* approximate: weighted */
+    free(out);
+    /* group_reporting and unified_rw_reporting=mixed: one entry, fio's own merge */
+    out = load("jobfile_grouped.json", &len);
+    if (fio_job_parse(out, len, false, FIO_JOB_WINDOW | FIO_JOB_ALL, &st, err, sizeof(err))) {
+        fail_msg("parse: %s", err);
+    }
+    assert_int_equal(st.ops, 18714);
+    assert_int_equal(st.bytes, 204140544);
+    assert_true(fabs(st.lat_us.mean - 143.908296837) < 1e-6);
+    assert_true(fabs(st.lat_us.p50 - 132.096) < 1e-9);
+    free(out);
+    /* the single-job reader still takes jobs[0]'s one side */
+    out = load("jobfile_split.json", &len);
+    assert_int_equal(fio_job_parse(out, len, true, 0, &st, err, sizeof(err)), 0);
+    assert_int_equal(st.ops, 1932);
+    free(out);
+}
+
 /* fio's own error text reaches the ERROR reason. */
 static void test_run_real_fio_error(void **state)
 {
@@ -511,6 +588,8 @@ int main(void)
         cmocka_unit_test(test_error_text),
         cmocka_unit_test(test_run_real_fio),
         cmocka_unit_test(test_run_real_fio_error),
+        cmocka_unit_test(test_run_real_jobfile),
+        cmocka_unit_test(test_parse_jobfile),
         cmocka_unit_test(test_run_fakes),
     };
 

@@ -314,6 +314,22 @@ static void test_parse_bad_tokens(void **state)
     expect_error("id=2", "missing key kind", 2);
 }
 
+/* fiojob=: a job file's text in hex, decoded; refused without engine=fio or when not hex. */
+static void test_parse_fiojob(void **state)
+{
+    assert_int_equal(agent_job_parse("id=2" BLK " engine=fio fiojob=5b615d0a72773d726561640a",
+                                     &job, err, sizeof(err)),
+                     0);
+    assert_string_equal(job.fiojob, "[a]\nrw=read\n");
+    assert_int_equal(agent_job_parse("id=2" BLK, &job, err, sizeof(err)), 0);
+    assert_string_equal(job.fiojob, "");
+    expect_error("id=2" BLK " fiojob=5b615d0a", "fiojob= is a fio job file: it needs engine=fio",
+                 2);
+    expect_error("id=2" BLK " engine=fio fiojob=5b6", "fiojob: not hex text of at most 3071 bytes",
+                 2);
+    expect_error("id=2" BLK " engine=fio fiojob=zz", "fiojob: not hex text", 2);
+}
+
 static void test_classify(void **state)
 {
     const char *args;
@@ -523,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_parse_unknown_key),
         cmocka_unit_test(test_parse_bad_number),
         cmocka_unit_test(test_parse_bad_tokens),
+        cmocka_unit_test(test_parse_fiojob),
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_line_framing),
         cmocka_unit_test(test_format_result),
