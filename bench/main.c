@@ -52,6 +52,8 @@ enum {
     RUN_OPT_DRY_RUN = 'n',
     RUN_OPT_FAULT = 'f',
     RUN_OPT_KVM_PROBE = 'K',
+    RUN_OPT_DB = 'd',
+    RUN_OPT_LABEL = 'l',
 };
 
 static const struct cli_opt main_run_opts[] = {
@@ -99,6 +101,10 @@ static const struct cli_opt main_run_opts[] = {
      "test the harness: tell the agent to misbehave (hang, crash, exit, garbage, flood) in "
      "DEV's first job (or WL's; WL \"why\": its first traced why job)",
      RUN_OPT_FAULT, NULL},
+    {"db", 0, "DB", "add the run to this results store when it ends (SQLite file or "
+     "postgresql:// URI; \"\": $PVBENCH_DB or the default, see pvbench db)", RUN_OPT_DB, "=file"},
+    {"label", 0, "L", "with --db: the run's label (a version, a commit) for trend --by label",
+     RUN_OPT_LABEL, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -114,7 +120,9 @@ static const struct cli_spec main_run_cli = {
     .opts = main_run_opts,
     .notes = "exit codes: 0 every configuration measured, 1 regression against --baseline,\n"
              "2 usage error, 3 a configuration failed or the run was interrupted, 4 some\n"
-             "configurations were skipped (this host cannot run them).",
+             "configurations were skipped (this host cannot run them). --db that cannot\n"
+             "add the run warns and keeps the run folder; the exit code is then 3 if it\n"
+             "would have been 0.",
     .operands = "=ini",
     .flags = CLI_F_VERBOSITY,
 };
@@ -180,6 +188,12 @@ static int main_run_option(struct run_options *o, int id, const char *arg, int *
         break;
     case RUN_OPT_DRY_RUN:
         o->dry_run = 1;
+        break;
+    case RUN_OPT_DB:
+        o->db = arg;
+        break;
+    case RUN_OPT_LABEL:
+        o->label = arg;
         break;
     case RUN_OPT_FAULT:
         o->fault = arg;

@@ -8,6 +8,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "report.h"
+#include "store.h"
 #include "table.h"
 #include "util.h"
 
@@ -54,8 +55,8 @@ static int runout_baseline(const char *run_dir, const struct run_options *o,
     *n = 0;
     rc = baseline_compare(run_dir, o->baseline, o->baseline_dir, &co, &cr);
     if (rc == PVB_EXIT_REGRESSION) {
-        k = compare_regressed_configs(&cr, suspects, max < SCENARIO_MAX_DEVICES ? max
-                                                                                : SCENARIO_MAX_DEVICES);
+        k = compare_regressed_configs(&cr, suspects,
+                                      max < SCENARIO_MAX_DEVICES ? max : SCENARIO_MAX_DEVICES);
         for (size_t i = 0; i < k; i++) {
             util_strlcpy(names[*n], suspects[i], RESULTS_CONFIG_MAX);
             (*n)++;
@@ -65,8 +66,26 @@ static int runout_baseline(const char *run_dir, const struct run_options *o,
     return rc;
 }
 
+static int runout_store(const char *run_dir, const struct run_options *o)
+{
+    char why[1024] = "", shown[1024];
+    int added = 0;
+
+    store_redact(o->db, shown, sizeof(shown));
+    if (store_record_run(o->db, run_dir, o->label, &added, why, sizeof(why)) < 0) {
+        log_warn("--db %s: the run was not added (%s); its folder %s is complete: "
+                 "pvbench db --db DB add %s adds it later",
+                 shown[0] ? shown : "(default)", why, run_dir, run_dir);
+        return -1;
+    }
+    log_info("--db %s: %s %s", shown[0] ? shown : "(default)", run_dir,
+             added ? "added" : "was there already");
+    return 0;
+}
+
 const struct run_finish runout_finish = {
     .table = runout_table,
     .report = runout_report,
     .baseline = runout_baseline,
+    .store = runout_store,
 };

@@ -1674,6 +1674,11 @@ int run_main(const char *scenario_path, const struct run_options *o)
     if (rep != PVB_EXIT_OK && rep != PVB_EXIT_SKIPPED) {
         log_warn("report of %s incomplete (exit %d)", r->out_dir, rep);
     }
+    /* An interrupted run is added when --resume finishes it: the store keeps a run once. */
+    if (o->db && !signals_interrupted() && r->o->finish && r->o->finish->store &&
+        r->o->finish->store(r->out_dir, o) < 0 && code == PVB_EXIT_OK) {
+        code = PVB_EXIT_FAILED;
+    }
 out_release:
     run_host_end(r);
     registry_release_all();

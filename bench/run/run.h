@@ -30,6 +30,8 @@ struct run_options {
     double alpha;
     unsigned max_iterations; /* re-run configurations suspected of a regression (>= 1) */
     int dry_run;
+    const char *db;          /* --db: add the finished run to this results store (store.h) */
+    const char *label;       /* --label: the run's label in the store (a version, a commit) */
     const struct run_finish *finish; /* what the command shows of a finished run; NULL: none */
 };
 
@@ -49,6 +51,11 @@ struct run_finish {
      */
     int (*baseline)(const char *run_dir, const struct run_options *o,
                     char names[][RESULTS_CONFIG_MAX], unsigned max, unsigned *n);
+    /*
+     * --db: add run_dir to o->db with o->label. 0, or -1 with the reason warned: the run
+     * folder stays as it is (pvbench db add can add it later).
+     */
+    int (*store)(const char *run_dir, const struct run_options *o);
 };
 
 /* The value of --accel (auto, kvm or tcg) into *accel. 0, or -1 with the error logged. */
