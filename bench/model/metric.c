@@ -2,9 +2,11 @@
 #include "metric.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
+#include "workload.h"
 
 #define HI METRIC_HIGHER_BETTER
 #define LO METRIC_LOWER_BETTER
@@ -13,54 +15,74 @@
 #define METRIC_NAME_MAX 31
 #define METRIC_UNIT_MAX 15
 
-/* name, unit, better, summary */
+/* name, unit (as stored in samples.csv), better, summary, label */
 static const struct metric metrics[] = {
     /* block and general throughput */
-    {"throughput_mib_s", "MiB/s", HI, "data moved per second of the measured interval"},
-    {"iops", "IOPS", HI, "operations completed per second"},
+    {"throughput_mib_s", "MiB/s", HI, "data moved per second of the measured interval",
+     "throughput"},
+    {"iops", "IOPS", HI, "operations completed per second", "I/O operations per second"},
     /* per-operation latency, as measured by the agent in the guest */
-    {"lat_mean_us", "us", LO, "mean latency of one operation"},
-    {"lat_p50_us", "us", LO, "median latency of one operation"},
-    {"lat_p90_us", "us", LO, "90th percentile latency"},
-    {"lat_p99_us", "us", LO, "99th percentile latency"},
-    {"lat_p999_us", "us", LO, "99.9th percentile latency"},
-    {"lat_max_us", "us", LO, "largest latency seen"},
+    {"lat_mean_us", "us", LO, "mean latency of one operation", "mean latency"},
+    {"lat_p50_us", "us", LO, "median latency of one operation", "median latency"},
+    {"lat_p90_us", "us", LO, "90th percentile latency", "p90 latency"},
+    {"lat_p99_us", "us", LO, "99th percentile latency", "p99 latency"},
+    {"lat_p999_us", "us", LO, "99.9th percentile latency", "p99.9 latency"},
+    {"lat_max_us", "us", LO, "largest latency seen", "largest latency"},
     /* guest CPU, shares of all guest CPU time over the measured interval */
-    {"guest_cpu_pct", "%", LO, "busy share of guest CPU: 100 - idle - iowait"},
-    {"guest_user_pct", "%", LO, "guest CPU share in user mode"},
-    {"guest_sys_pct", "%", LO, "guest CPU share in the kernel (system)"},
-    {"guest_irq_pct", "%", LO, "guest CPU share in hard interrupt handlers"},
-    {"guest_softirq_pct", "%", LO, "guest CPU share in softirqs"},
+    {"guest_cpu_pct", "%", LO, "busy share of guest CPU: 100 - idle - iowait", "guest CPU busy"},
+    {"guest_user_pct", "%", LO, "guest CPU share in user mode", "guest CPU in user mode"},
+    {"guest_sys_pct", "%", LO, "guest CPU share in the kernel (system)", "guest CPU in the kernel"},
+    {"guest_irq_pct", "%", LO, "guest CPU share in hard interrupt handlers",
+     "guest CPU in interrupts"},
+    {"guest_softirq_pct", "%", LO, "guest CPU share in softirqs", "guest CPU in softirqs"},
     /* CPU cost per operation: what the device model costs, guest and host side */
-    {"guest_cpu_us_per_op", "us", LO, "busy guest CPU time per operation"},
-    {"host_cpu_us_per_op", "us", LO, "CPU time of the QEMU process per operation"},
+    {"guest_cpu_us_per_op", "us", LO, "busy guest CPU time per operation",
+     "guest CPU per operation"},
+    {"host_cpu_us_per_op", "us", LO, "CPU time of the QEMU process per operation",
+     "host CPU per operation"},
     /* the same by QEMU thread (threadcpu.h), local QEMU guests */
-    {"host_cpu_vcpu_us_per_op", "us", LO, "CPU time of QEMU's vCPU threads per operation"},
-    {"host_cpu_main_us_per_op", "us", LO, "CPU time of QEMU's main loop per operation"},
-    {"host_cpu_io_us_per_op", "us", LO, "CPU time of QEMU's I/O workers and iothreads per op"},
-    {"host_cpu_vhost_us_per_op", "us", LO, "CPU time of the vhost workers per operation"},
-    {"host_cpu_other_us_per_op", "us", LO, "CPU time of QEMU's other threads per operation"},
-    {"irqs_per_op", "irq/op", LO, "interrupts of the device under test per operation"},
+    {"host_cpu_vcpu_us_per_op", "us", LO, "CPU time of QEMU's vCPU threads per operation",
+     "vCPU threads' CPU per operation"},
+    {"host_cpu_main_us_per_op", "us", LO, "CPU time of QEMU's main loop per operation",
+     "main loop's CPU per operation"},
+    {"host_cpu_io_us_per_op", "us", LO, "CPU time of QEMU's I/O workers and iothreads per op",
+     "I/O workers' CPU per operation"},
+    {"host_cpu_vhost_us_per_op", "us", LO, "CPU time of the vhost workers per operation",
+     "vhost workers' CPU per operation"},
+    {"host_cpu_other_us_per_op", "us", LO, "CPU time of QEMU's other threads per operation",
+     "other QEMU threads' CPU per operation"},
+    {"irqs_per_op", "irq/op", LO, "interrupts of the device under test per operation",
+     "interrupts per operation"},
     /* KVM's exit counters (query-stats) over each job, under KVM only (kvmstats.h) */
-    {"exits_per_op", "exit/op", LO, "VM exits of all vCPUs per operation (KVM)"},
-    {"io_exits_per_op", "exit/op", LO, "port I/O exits per operation (KVM)"},
-    {"mmio_exits_per_op", "exit/op", LO, "MMIO exits to QEMU per operation (KVM)"},
-    {"halt_exits_per_op", "exit/op", LO, "HLT exits (idle vCPU) per operation (KVM)"},
-    {"irq_injections_per_op", "irq/op", LO, "interrupts KVM injected per operation (KVM)"},
+    {"exits_per_op", "exit/op", LO, "VM exits of all vCPUs per operation (KVM)",
+     "VM exits per operation"},
+    {"io_exits_per_op", "exit/op", LO, "port I/O exits per operation (KVM)",
+     "port I/O exits per operation"},
+    {"mmio_exits_per_op", "exit/op", LO, "MMIO exits to QEMU per operation (KVM)",
+     "MMIO exits per operation"},
+    {"halt_exits_per_op", "exit/op", LO, "HLT exits (idle vCPU) per operation (KVM)",
+     "HLT exits per operation"},
+    {"irq_injections_per_op", "irq/op", LO, "interrupts KVM injected per operation (KVM)",
+     "injected interrupts per operation"},
     /* "why" metrics: one traced job after the measured ones (why.h) */
     {"reg_accesses_per_op", "acc/op", LO,
-     "trapped register accesses (port I/O, MMIO, virtio kicks) to the device per operation"},
-    {"notifies_per_op", "kick/op", LO, "virtio notifications (kicks) to the device per operation"},
+     "trapped register accesses (port I/O, MMIO, virtio kicks) to the device per operation",
+     "register accesses per operation"},
+    {"notifies_per_op", "kick/op", LO, "virtio notifications (kicks) to the device per operation",
+     "virtio kicks per operation"},
     /* boot */
-    {"boot_to_ready_s", "s", LO, "from starting the guest to the agent's READY"},
+    {"boot_to_ready_s", "s", LO, "from starting the guest to the agent's READY", "boot to ready"},
     {"host_bytes_ratio", "ratio", HI,
-     "bytes the host saw on the DUT (libvirt block stats) / bytes the agent moved; ~1"},
+     "bytes the host saw on the DUT (libvirt block stats) / bytes the agent moved; ~1",
+     "host bytes / guest bytes"},
     /* network */
-    {"throughput_mbit_s", "Mbit/s", HI, "network throughput"},
-    {"transactions_s", "1/s", HI, "request/response round trips per second"},
-    {"pps", "pkt/s", HI, "packets per second"},
-    {"loss_pct", "%", LO, "share of packets sent but not received"},
-    {"host_cpu_us_per_mbit", "us", LO, "CPU time of the QEMU process per Mbit moved (streams)"},
+    {"throughput_mbit_s", "Mbit/s", HI, "network throughput", "network throughput"},
+    {"transactions_s", "1/s", HI, "request/response round trips per second",
+     "transactions per second"},
+    {"pps", "pkt/s", HI, "packets per second", "packets per second"},
+    {"loss_pct", "%", LO, "share of packets sent but not received", "packet loss"},
+    {"host_cpu_us_per_mbit", "us", LO, "CPU time of the QEMU process per Mbit moved (streams)",
+     "host CPU per Mbit"},
 };
 
 unsigned metric_count(void)
@@ -83,12 +105,71 @@ const struct metric *metric_find(const char *name)
     return NULL;
 }
 
+/* What one "op" of a workload is: a block I/O, a Mbit of a stream, a transaction, a datagram. */
+static const char *metric_op_noun(const char *workload)
+{
+    const struct workload *w = workload ? workload_find(workload) : NULL;
+
+    if (!w || w->kind != DEVMODEL_NET) {
+        return "operation";
+    }
+    if (strcmp(w->rw, "tcp_tx") == 0 || strcmp(w->rw, "tcp_rx") == 0) {
+        return "Mbit";
+    }
+    return strcmp(w->rw, "tcp_rr") == 0 ? "transaction" : "datagram";
+}
+
+/* in with its first "what" replaced by "with", into out. */
+static void metric_replace(const char *in, const char *what, const char *with, char *out,
+                           size_t outlen)
+{
+    const char *at = strstr(in, what);
+
+    if (!at) {
+        snprintf(out, outlen, "%s", in);
+        return;
+    }
+    snprintf(out, outlen, "%.*s%s%s", (int)(at - in), in, with, at + strlen(what));
+}
+
+const char *metric_label(const char *metric, const char *workload, char *out, size_t outlen)
+{
+    const struct metric *m = metric_find(metric);
+
+    if (!m) {
+        snprintf(out, outlen, "%s", metric);
+    } else {
+        metric_replace(m->label, "operation", metric_op_noun(workload), out, outlen);
+    }
+    return out;
+}
+
+const char *metric_unit_shown(const char *metric, const char *workload, char *out, size_t outlen)
+{
+    const struct metric *m = metric_find(metric);
+    const char *noun = metric_op_noun(workload);
+
+    if (!m) {
+        snprintf(out, outlen, "?");
+    } else if (strcmp(m->unit, "us") == 0) {
+        snprintf(out, outlen, "µs");
+    } else if (strcmp(m->unit, "1/s") == 0) {
+        snprintf(out, outlen, "transactions/s");
+    } else if (strcmp(noun, "Mbit") == 0) {
+        metric_replace(m->unit, "/op", "/Mbit", out, outlen);
+    } else {
+        snprintf(out, outlen, "%s", m->unit);
+    }
+    return out;
+}
+
 /* One entry: fields set, direction known, sizes fit a sample, name unique. 0 or -1. */
 static int metric_check_entry(unsigned i, const struct metric *m)
 {
     const char *name = m->name ? m->name : "?";
 
-    if (!m->name || !m->name[0] || !m->unit || !m->unit[0] || !m->summary) {
+    if (!m->name || !m->name[0] || !m->unit || !m->unit[0] || !m->summary ||
+        !m->label || !m->label[0]) {
         log_err("metric table: entry %u (%s) is incomplete", i, name);
         return -1;
     }

@@ -630,13 +630,16 @@ static struct report_chart *report_add_chart(struct report_ctx *r, const char *b
 static void report_axis_title(const char *metric, char *out, size_t outlen)
 {
     const struct metric *m = metric_find(metric);
+    char label[96], unit[32];
 
+    metric_label(metric, NULL, label, sizeof(label));
+    metric_unit_shown(metric, NULL, unit, sizeof(unit));
     if (!m) {
         snprintf(out, outlen, "%s", metric);
     } else if (strcmp(m->unit, "IOPS") == 0) {
         snprintf(out, outlen, "I/O operations per second (IOPS)");
     } else {
-        snprintf(out, outlen, "%s (%s)", m->summary, m->unit);
+        snprintf(out, outlen, "%s (%s)", label, unit);
     }
 }
 
@@ -681,7 +684,7 @@ static void report_plan_bars(struct report_ctx *r)
         const struct metric *m = metric_find(w->metric);
         struct report_chart *ch;
         struct plot_bar *bars = NULL;
-        char base[96], what[160], list[256] = "";
+        char base[96], what[160], list[256] = "", label[96];
         size_t nw = 0, nb = 0;
         int seen = 0;
 
@@ -708,7 +711,8 @@ static void report_plan_bars(struct report_ctx *r)
         ch = nb ? report_add_chart(r, base, "bars", REPORT_BAR_HEIGHT) : NULL;
         if (ch) {
             snprintf(ch->c.title, sizeof(ch->c.title), "%s, %s devices: median and 95%% interval",
-                     w->metric, report_kind_label(w->kind));
+                     metric_label(w->metric, w->name, label, sizeof(label)),
+                     report_kind_label(w->kind));
             report_axis_title(w->metric, ch->c.ylabel, sizeof(ch->c.ylabel));
             snprintf(ch->about, sizeof(ch->about),
                      "%s (%s) of each %s configuration in workload%s %s: bar = median over the "
@@ -746,7 +750,7 @@ static void report_plan_latency(struct report_ctx *r)
         ch = np ? report_add_chart(r, base, "latency", REPORT_LATENCY_HEIGHT) : NULL;
         if (ch) {
             snprintf(ch->c.title, sizeof(ch->c.title), "Latency percentiles, workload %s", w->name);
-            snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "latency of one operation (us, log)");
+            snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "latency of one operation (µs, log)");
             snprintf(ch->about, sizeof(ch->about),
                      "Latency percentiles of workload %s (p50 to p99.9, as measured by the agent "
                      "in the guest), one line per configuration, logarithmic scale: each point "
@@ -823,10 +827,14 @@ static void report_plan_cpu(struct report_ctx *r)
                 snprintf(ch->c.data[0], sizeof(ch->c.data[0]), "%s-host.dat", ch->c.name);
                 snprintf(ch->c.data[1], sizeof(ch->c.data[1]), "%s-guest.dat", ch->c.name);
             }
-            snprintf(ch->c.title, sizeof(ch->c.title), "CPU time per operation, %s devices%s",
+            snprintf(ch->c.title, sizeof(ch->c.title), "CPU time per %s, %s devices%s",
+                     strcmp(kind, "net") == 0 ? "Mbit or transaction" : "operation",
                      report_kind_label(kind),
                      nb[0] && nb[1] ? "" : (nb[0] ? " (host)" : " (guest)"));
-            snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "CPU time per operation (us)");
+            snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "%s (µs)",
+                     strcmp(kind, "net") == 0 ? "CPU time per Mbit (streams), per transaction or "
+                                                "datagram"
+                                              : "CPU time per operation");
             snprintf(ch->about, sizeof(ch->about),
                      "The cost of emulation: CPU time per I/O operation of the QEMU process on "
                      "the host%s and busy guest CPU time per operation%s, per %s workload and "

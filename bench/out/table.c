@@ -133,7 +133,8 @@ static void print_row(FILE *out, const struct sample_set *samples, const struct 
     const struct summary_row *row = summary_find(sum, config, workload, metric);
     const struct metric *m = metric_find(metric);
     struct table_ratio r;
-    char ival[80], med[32], lo[32], hi[32];
+    char ival[80], med[32], lo[32], hi[32], unit[32];
+    int uw = 6;
 
     if (!row) {
         fprintf(out, "  %-14s %-*s %12s\n", workload, cw, config, "(no data)");
@@ -144,8 +145,17 @@ static void print_row(FILE *out, const struct sample_set *samples, const struct 
     table_fmt_value(hi, sizeof(hi), row->st.ci_high);
     /* One value is no sample: no interval is shown for it. */
     snprintf(ival, sizeof(ival), row->st.n < 2 ? "-" : "[%s .. %s]", lo, hi);
-    fprintf(out, "  %-14s %-*s %12s  %-18s %-6s n=%-3u", workload, cw, config, med, ival,
-            m ? m->unit : row->unit, row->st.n);
+    if (m) {
+        metric_unit_shown(metric, workload, unit, sizeof(unit));
+    } else {
+        snprintf(unit, sizeof(unit), "%s", row->unit);
+    }
+    /* The unit column is 6 terminal columns: a UTF-8 "µ" is two bytes in one column. */
+    for (const char *p = unit; *p; p++) {
+        uw += ((unsigned char)*p & 0xC0) == 0x80;
+    }
+    fprintf(out, "  %-14s %-*s %12s  %-18s %-*s n=%-3u", workload, cw, config, med, ival, uw,
+            unit, row->st.n);
     if (ref && strcmp(ref, config) != 0 &&
         table_ratio(samples, config, ref, workload, metric, &r) == 0) {
         fprintf(out, "  %6.2fx vs %s [%.2f .. %.2f] %s", r.ratio, ref, r.low, r.high,

@@ -72,6 +72,13 @@ set grid xtics lc rgb '#dddddd'
 set xtics nomirror
 set ytics nomirror scale 0
 set format x '%g'
+# Ticks that cannot run together on a wide range: a 1-2-5 step so that each label (about
+# 7 px a character, plus a gap) fits the panel's width in pixels.
+NICE(r) = (NICE_E = 10 ** floor(log10(r)), NICE_F = r / NICE_E, \
+           (NICE_F <= 1 ? 1 : NICE_F <= 2 ? 2 : NICE_F <= 5 ? 5 : 10) * NICE_E)
+TICKSTEP(xmax, px) = (TICK_N = floor(px / ((strlen(sprintf('%g', xmax)) + 3) * 7.0)), \
+                      NICE(xmax / (TICK_N < 2 ? 2 : TICK_N)))
+PANELPX = (MID - 0.03 - LEFT) * WIDTH
 set xlabel XLABEL
 set style fill solid 0.9 border lc rgb '#333333'
 set yrange [-(POSMAX + 0.7):0.7]
@@ -83,6 +90,7 @@ H = 0.38
 set lmargin at screen LEFT
 set rmargin at screen MID - 0.03
 set xrange [0:HOSTMAX * 1.45]
+set xtics TICKSTEP(HOSTMAX * 1.45, PANELPX)
 set label 10 'host: CPU of the QEMU process' at graph 0, graph 1 left offset 0, 0.8 font ',10'
 do for [i=1:NG] {
     set label 100 + i GNAME[i] at graph 0, first -GX[i] right offset -(LMAX + 1.5), 0 \
@@ -102,6 +110,7 @@ set ytics format ''
 set lmargin at screen MID + 0.01
 set rmargin at screen 0.985
 set xrange [0:GUESTMAX * 1.45]
+set xtics TICKSTEP(GUESTMAX * 1.45, PANELPX)
 set label 10 'guest: busy guest CPU' at graph 0, graph 1 left offset 0, 0.8 font ',10'
 plot GUEST index 0 using 2:(-$1):(0):2:(-$1 - H):(-$1 + H):5:ytic('') with boxxyerror \
          lc rgb variable notitle, \
