@@ -1224,6 +1224,39 @@ static int parse_fault(struct run_ctx *r, const char *spec)
  * fetched build when it writes the domain: domxml.c). 0, -3 (no such version), -4 (the
  * archive cannot be reached) or -1, said per configuration.
  */
+/*
+ * The run's QEMU and kernel (run.json's qemu_version, guest_kernel, what the history store
+ * files a run under) are what its configurations ran: when every configuration names the
+ * same qemu = / kernel =, that one, not the default binary's and image's; when they differ,
+ * "per configuration" (each configuration's own is in its entry).
+ */
+static void config_inputs_versions(struct run_ctx *r)
+{
+    const struct scenario_config *c0 = &r->s.configs[0];
+    char path[PATH_MAX + 32], rel[64];
+    const char *slash;
+    int same_qemu = 1, same_kernel = 1;
+
+    for (unsigned i = 1; i < r->s.n_configs; i++) {
+        same_qemu &= strcmp(r->s.configs[i].qemu, c0->qemu) == 0;
+        same_kernel &= strcmp(r->s.configs[i].kernel, c0->kernel) == 0;
+    }
+    if (!same_qemu) {
+        util_strlcpy(r->qemu_version, "per configuration", sizeof(r->qemu_version));
+    } else if (c0->qemu[0] && r->inputs[0].qemu && r->inputs[0].qemu->qemu[0]) {
+        util_strlcpy(r->qemu_version, r->inputs[0].qemu->qemu, sizeof(r->qemu_version));
+    }
+    if (!same_kernel) {
+        util_strlcpy(r->guest_kernel, "per configuration", sizeof(r->guest_kernel));
+    } else if (c0->kernel[0] && (slash = strrchr(r->inputs[0].kernel, '/')) &&
+               util_fmt(path, sizeof(path), "%.*s/kernel-release",
+                        (int)(slash - r->inputs[0].kernel), r->inputs[0].kernel) >= 0 &&
+               util_read_file(path, rel, sizeof(rel)) >= 0) {
+        util_rstrip(rel);
+        util_strlcpy(r->guest_kernel, rel, sizeof(r->guest_kernel));
+    }
+}
+
 static int find_config_inputs(struct run_ctx *r)
 {
     char err[1024], dir[PATH_MAX];
@@ -1267,6 +1300,9 @@ static int find_config_inputs(struct run_ctx *r)
                 return -1;
             }
         }
+    }
+    if (r->s.n_configs > 0) {
+        config_inputs_versions(r);
     }
     return 0;
 }
