@@ -23,7 +23,7 @@ ok "a fio job file ran in the guest: iops $(echo $vals)"
 
 # A job file naming its own file: refused with the job file's line, exit 2, no run folder.
 printf '[global]\nbs=4k\n\n[j]\nrw=randread\nfilename=/etc/passwd\n' >"$TMP/bad.fio"
-printf '[scenario]\ndevices = virtio-blk\nengine = fio\n\n[workload w]\nfio_job = bad.fio\n' \
+printf '[scenario]\ndevices = virtio-blk\nengine = fio\nmemory = 512\n\n[workload w]\nfio_job = bad.fio\n' \
     >"$TMP/bad.ini"
 "$PVBENCH" run --accel tcg -o "$TMP/bad-run" "$TMP/bad.ini" >"$TMP/bad.out" 2>&1
 rc=$?
