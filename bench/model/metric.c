@@ -192,10 +192,20 @@ static int metric_check_entry(unsigned i, const struct metric *m)
 
 int metric_check_table(void)
 {
+    unsigned i_wl = 0;
     int bad = 0;
 
     for (unsigned i = 0; i < metric_count(); i++) {
         if (metric_check_entry(i, &metrics[i]) < 0) {
+            bad = 1;
+        }
+    }
+    /* every workload's headline metric is one of ours (the workload table's own check does
+     * not look here: metric.c reads workloads, not the other way round) */
+    for (const struct workload *w; (w = workload_at(i_wl)) != NULL; i_wl++) {
+        if (w->metric && !metric_find(w->metric)) {
+            log_err("workload table: %s's headline metric %s is not in the metric table",
+                    w->name, w->metric);
             bad = 1;
         }
     }
