@@ -41,9 +41,9 @@ done
 ok "a disk run through the process backend: folder complete, every cell once"
 
 # --json: stdout is one JSON document (summary.json, the run folder, the exit code) and
-# nothing else; the table and the log lines go to stderr.
+# nothing else; the table and the log lines go to stderr, -v's lines too.
 out2="$TMP/run-json"
-"$PVBENCH" run --json -o "$out2" "$scn" >"$TMP/json.out" 2>"$TMP/json.err"
+"$PVBENCH" run -v --json -o "$out2" "$scn" >"$TMP/json.out" 2>"$TMP/json.err"
 rc=$?
 cat "$TMP/json.err"
 [ $rc -eq 0 ] || fail "pvbench run --json exited $rc"
@@ -63,4 +63,8 @@ grep -q "^results: $out2" "$TMP/json.err" || fail "--json: the human lines are n
 "$PVBENCH" run --json "$scn" "$scn" >"$TMP/json2.out" 2>&1
 [ $? -eq 2 ] || fail "--json with two scenarios is not a usage error"
 ok "run --json: stdout holds the summary alone, the human output is on stderr"
+# -v: each agent's command line as it starts (the process backend's QEMU command line).
+[ "$(grep -c "^pvbench: debug: process: [^ ]*pvbench-agent [^ ]*sock [^ ]*disk" \
+    "$TMP/json.err")" -ge 2 ] || fail "-v does not show each agent's command line"
+ok "run -v: each agent's command line"
 assert_no_leftovers
