@@ -106,7 +106,8 @@ static const struct cli_opt main_run_opts[] = {
      "postgresql:// URI; \"\": $PVBENCH_DB or the default, see pvbench db)", RUN_OPT_DB, "=file"},
     {"label", 0, "L", "with --db: the run's label (a version, a commit) for trend --by label",
      RUN_OPT_LABEL, NULL},
-    {"json", 0, NULL, "at the end, print summary.json with the run folder (run_dir) and the "
+    {"json", 0, NULL,
+     "at the end, print summary.json with the run folder (run_dir) and the "
      "exit code (exit_status) on stdout; the table and every other line go to stderr",
      RUN_OPT_JSON, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},

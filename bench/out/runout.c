@@ -111,8 +111,8 @@ static int runout_json(FILE *out, const char *run_dir, int exit_code)
         log_err("--json: out of memory");
         goto out;
     }
-    text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                    JSON_C_TO_STRING_NOSLASHESCAPE);
+    text = json_object_to_json_string_ext(root,
+                                          JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     if (!text || fprintf(out, "%s\n", text) < 0 || fflush(out) != 0) {
         log_err("--json: cannot write the summary: %s", strerror(errno));
         goto out;

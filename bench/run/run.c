@@ -1761,8 +1761,7 @@ out_release:
     run_disconnect(r);
 out_free:
     if (json_fd >= 0 && run_stdout_release(json_fd) == 0 && json_emit && o->finish &&
-        o->finish->json && o->finish->json(stdout, r->out_dir, code) < 0 &&
-        code == PVB_EXIT_OK) {
+        o->finish->json && o->finish->json(stdout, r->out_dir, code) < 0 && code == PVB_EXIT_OK) {
         code = PVB_EXIT_FAILED;
     }
     summary_free(&sum);
