@@ -54,6 +54,7 @@ enum {
     RUN_OPT_KVM_PROBE = 'K',
     RUN_OPT_DB = 'd',
     RUN_OPT_LABEL = 'l',
+    RUN_OPT_JSON = 'j',
 };
 
 static const struct cli_opt main_run_opts[] = {
@@ -105,6 +106,10 @@ static const struct cli_opt main_run_opts[] = {
      "postgresql:// URI; \"\": $PVBENCH_DB or the default, see pvbench db)", RUN_OPT_DB, "=file"},
     {"label", 0, "L", "with --db: the run's label (a version, a commit) for trend --by label",
      RUN_OPT_LABEL, NULL},
+    {"json", 0, NULL,
+     "at the end, print summary.json with the run folder (run_dir) and the "
+     "exit code (exit_status) on stdout; the table and every other line go to stderr",
+     RUN_OPT_JSON, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -195,6 +200,9 @@ static int main_run_option(struct run_options *o, int id, const char *arg, int *
     case RUN_OPT_LABEL:
         o->label = arg;
         break;
+    case RUN_OPT_JSON:
+        o->json = 1;
+        break;
     case RUN_OPT_FAULT:
         o->fault = arg;
         break;
@@ -273,6 +281,10 @@ static int cmd_run(int argc, char **argv)
     }
     if (argc - c.ind > 1 && (o.out_dir || o.resume_dir)) {
         log_err("run: -o and --resume take one scenario");
+        return PVB_EXIT_USAGE;
+    }
+    if (argc - c.ind > 1 && o.json) {
+        log_err("run: --json takes one scenario (stdout holds one JSON document)");
         return PVB_EXIT_USAGE;
     }
     if (o.out_dir && !o.resume_dir && !o.dry_run && main_run_check_out(o.out_dir, force) < 0) {

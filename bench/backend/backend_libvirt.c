@@ -1538,6 +1538,9 @@ static int lv_start(const struct guest_spec *s, struct guest *g, char *err, size
     } else if (domxml_write(s, xml, err, errlen) < 0) {
         goto fail;
     }
+    /* -v: the domain as libvirt gets it, to start the guest by hand (virsh create). */
+    log_debug("libvirt (%s): domain %s:\n%s", lv.uri, s->name,
+              (const char *)xmlBufferContent(xml));
     if (registry_add(REG_DOMAIN, s->name, lg->uri) < 0) {
         snprintf(err, errlen, "cannot register domain %s: %s", s->name, strerror(errno));
         goto fail;

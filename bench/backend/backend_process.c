@@ -172,6 +172,11 @@ static int process_start(const struct guest_spec *s, struct guest *g, char *err,
         }
         netns_path = p->net.host_netns_path;
     }
+    /* -v: what QEMU's command line is for the other backends, to rerun the agent by hand. */
+    log_debug("process: %s %s%s%s%s%s", agent, s->control_sock,
+              s->dut && s->dut->kind == DEVMODEL_BLK ? " " : "",
+              s->dut && s->dut->kind == DEVMODEL_BLK ? s->disk_path : "",
+              netns_path ? " in network namespace " : "", netns_path ? netns_path : "");
     g->pid = fork();
     if (g->pid < 0) {
         util_seterr(err, errlen, "fork: %s", strerror(errno));

@@ -1,7 +1,12 @@
 /* The output side of `pvbench run` (runout.h). */
 #include "runout.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "baseline.h"
 #include "compare.h"
@@ -83,9 +88,45 @@ static int runout_store(const char *run_dir, const struct run_options *o)
     return 0;
 }
 
+/*
+ * summary.json as it is in the run folder, so stdout and the folder cannot disagree, with
+ * the two things a script needs beside it: where the run is and how it ended. A run that
+ * ended before its summary was written still gets a document (without "configs").
+ */
+static int runout_json(FILE *out, const char *run_dir, int exit_code)
+{
+    char path[PATH_MAX + 32];
+    struct json_object *root;
+    const char *text;
+    int rc = -1;
+
+    snprintf(path, sizeof(path), "%s/summary.json", run_dir);
+    root = access(path, F_OK) == 0 ? json_object_from_file(path) : json_object_new_object();
+    if (!root) {
+        log_err("--json: cannot read %s: %s", path, json_util_get_last_err());
+        return -1;
+    }
+    if (json_object_object_add(root, "run_dir", json_object_new_string(run_dir)) < 0 ||
+        json_object_object_add(root, "exit_status", json_object_new_int(exit_code)) < 0) {
+        log_err("--json: out of memory");
+        goto out;
+    }
+    text = json_object_to_json_string_ext(root,
+                                          JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!text || fprintf(out, "%s\n", text) < 0 || fflush(out) != 0) {
+        log_err("--json: cannot write the summary: %s", strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    json_object_put(root);
+    return rc;
+}
+
 const struct run_finish runout_finish = {
     .table = runout_table,
     .report = runout_report,
     .baseline = runout_baseline,
     .store = runout_store,
+    .json = runout_json,
 };

@@ -1548,12 +1548,47 @@ static int run_passes(struct run_ctx *r)
     return PVB_EXIT_OK;
 }
 
+/*
+ * --json: every human line (the table, "results:", the baseline verdict, whatever a module
+ * prints) goes to stderr while the run lasts, so stdout holds the one JSON document alone.
+ * The real stdout's descriptor, or -1 with the error logged.
+ */
+static int run_stdout_hold(void)
+{
+    int fd;
+
+    fflush(stdout);
+    fd = dup(STDOUT_FILENO);
+    if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+        log_err("--json: cannot send the human output to stderr: %s", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    return fd;
+}
+
+/* Gives stdout back (run_stdout_hold). 0, or -1 with the error logged. */
+static int run_stdout_release(int fd)
+{
+    int rc = 0;
+
+    fflush(stdout);
+    if (dup2(fd, STDOUT_FILENO) < 0) {
+        log_err("--json: cannot restore stdout: %s", strerror(errno));
+        rc = -1;
+    }
+    close(fd);
+    return rc;
+}
+
 int run_main(const char *scenario_path, const struct run_options *o)
 {
     struct run_ctx *r = calloc(1, sizeof(*r));
     struct summary_set sum = {0};
     char err[SCENARIO_ERR_MAX], path[PATH_MAX + 32];
-    int code = PVB_EXIT_OK, rep;
+    int code = PVB_EXIT_OK, rep, json_fd = -1, json_emit = 0;
     unsigned failed = 0, skipped = 0, n_configs;
 
     if (!r) {
@@ -1561,6 +1596,10 @@ int run_main(const char *scenario_path, const struct run_options *o)
         return PVB_EXIT_FAILED;
     }
     r->o = o;
+    if (o->json && (json_fd = run_stdout_hold()) < 0) {
+        code = PVB_EXIT_FAILED;
+        goto out_free;
+    }
     r->backend = &backend_qemu_ops;
     if (scenario_load(scenario_path, &r->s, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
@@ -1630,6 +1669,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_FAILED;
         goto out_free;
     }
+    json_emit = 1; /* from here on the run folder stays, whatever happens */
     util_iso_time(r->started, sizeof(r->started));
     snprintf(path, sizeof(path), "%s/host-agent.log", r->logs_dir);
     hostbase_target_init(&r->bare, &r->s, &r->samples, save_samples_cb, r, &r->net, &r->peer,
@@ -1720,6 +1760,10 @@ out_release:
     registry_release_all();
     run_disconnect(r);
 out_free:
+    if (json_fd >= 0 && run_stdout_release(json_fd) == 0 && json_emit && o->finish &&
+        o->finish->json && o->finish->json(stdout, r->out_dir, code) < 0 && code == PVB_EXIT_OK) {
+        code = PVB_EXIT_FAILED;
+    }
     summary_free(&sum);
     samples_free(&r->samples);
     free_config_inputs(r);

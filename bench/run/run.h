@@ -32,6 +32,7 @@ struct run_options {
     int dry_run;
     const char *db;          /* --db: add the finished run to this results store (store.h) */
     const char *label;       /* --label: the run's label in the store (a version, a commit) */
+    int json;                /* --json: stdout holds only the summary (finish->json) */
     const struct run_finish *finish; /* what the command shows of a finished run; NULL: none */
 };
 
@@ -56,6 +57,11 @@ struct run_finish {
      * folder stays as it is (pvbench db add can add it later).
      */
     int (*store)(const char *run_dir, const struct run_options *o);
+    /*
+     * --json: the run's summary as one JSON document on out (summary.json, the run folder
+     * and the exit code). 0, or -1 with the reason logged.
+     */
+    int (*json)(FILE *out, const char *run_dir, int exit_code);
 };
 
 /* The value of --accel (auto, kvm or tcg) into *accel. 0, or -1 with the error logged. */

@@ -39,4 +39,32 @@ for d in virtio-blk ide; do
     [ -s "$out/logs/$d-console.log" ] || fail "no console log (the agent's output) for $d"
 done
 ok "a disk run through the process backend: folder complete, every cell once"
+
+# --json: stdout is one JSON document (summary.json, the run folder, the exit code) and
+# nothing else; the table and the log lines go to stderr, -v's lines too.
+out2="$TMP/run-json"
+"$PVBENCH" run -v --json -o "$out2" "$scn" >"$TMP/json.out" 2>"$TMP/json.err"
+rc=$?
+cat "$TMP/json.err"
+[ $rc -eq 0 ] || fail "pvbench run --json exited $rc"
+python3 - "$TMP/json.out" "$out2" <<'PY' || fail "--json: stdout is not the run's summary"
+import json, sys
+doc = json.load(open(sys.argv[1]))  # the whole of stdout: anything else fails to parse
+assert doc["format"] == "pvbench-summary", doc.get("format")
+assert doc["run_dir"] == sys.argv[2], doc["run_dir"]
+assert doc["exit_status"] == 0, doc["exit_status"]
+on_disk = json.load(open(sys.argv[2] + "/summary.json"))
+assert doc["configs"] == on_disk["configs"], "stdout and summary.json differ"
+iops = [m for c in doc["configs"] if c["config"] == "virtio-blk" for w in c["workloads"]
+        if w["workload"] == "randread" for m in w["metrics"] if m["metric"] == "iops"]
+assert len(iops) == 1 and iops[0]["n"] == 2 and iops[0]["median"] > 0, iops
+PY
+grep -q "^results: $out2" "$TMP/json.err" || fail "--json: the human lines are not on stderr"
+"$PVBENCH" run --json "$scn" "$scn" >"$TMP/json2.out" 2>&1
+[ $? -eq 2 ] || fail "--json with two scenarios is not a usage error"
+ok "run --json: stdout holds the summary alone, the human output is on stderr"
+# -v: each agent's command line as it starts (the process backend's QEMU command line).
+[ "$(grep -c "^pvbench: debug: process: [^ ]*pvbench-agent [^ ]*sock [^ ]*disk" \
+    "$TMP/json.err")" -ge 2 ] || fail "-v does not show each agent's command line"
+ok "run -v: each agent's command line"
 assert_no_leftovers

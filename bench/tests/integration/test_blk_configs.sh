@@ -51,8 +51,11 @@ for c in $names; do
     echo "boot_to_ready_s $c: $boot"
 done
 ok "three configurations of one device measured under their own names"
-grep -q 'aio=io_uring' "$TMP/stderr" || fail "no guest started with aio=io_uring"
-grep -q 'aio=native' "$TMP/stderr" || fail "no guest started with aio=native"
+# -v logs each guest's full QEMU command line as it starts
+for aio in io_uring native; do
+    grep -q "^pvbench: debug: qemu: [^ ]*qemu-system-x86_64 .*-drive file=[^ ]*,.*aio=$aio" \
+        "$TMP/stderr" || fail "-v shows no QEMU command line with aio=$aio"
+done
 grep -q 'vblk-aio_io_uring: \*device=virtio-blk' "$out/run.json" ||
     fail "run.json's resolved scenario lacks the configurations"
 ok "guests started with their options; run.json has them"
