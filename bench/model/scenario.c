@@ -276,9 +276,9 @@ static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
     [SCENARIO_WK_FIO_JOB] =
         {"fio_job", SCN_STRING, SCN_WL(fio_job), 0, NULL, "none", 0, 0, 0,
          "a fio job file (relative to the scenario file) run by fio in each guest instead of "
-         "rw, bs and iodepth (no other key with it; needs engine = fio); pvbench sets "
-         "filename to the device under test, direct=1, ioengine=libaio unless the file names "
-         "another direct engine, and runtime, ramp_time, time_based from the workload's "
+         "rw, bs and iodepth (no other key with it but runtime and warmup; needs engine = "
+         "fio); pvbench sets filename to the device under test, direct=1, ioengine=libaio "
+         "unless the file names another direct engine, and runtime, ramp_time, time_based from the workload's "
          "runtime and warmup (the file may not set them); the file is checked before anything "
          "boots (docs/fio-jobs.md)"},
 };

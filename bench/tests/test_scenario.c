@@ -770,6 +770,16 @@ static void test_workload_runtime(void **state)
     scenario_copy(&s, &scn);
     assert_true(scenario_runtime_s(&s, s.workloads[0]) == 0.3);
     assert_true(scenario_runtime_s(&s, s.workloads[2]) == 1.5);
+    /* with fio_job too: pvbench, not the job file, sets fio's runtime and ramp_time */
+    assert_int_equal(scenario_load_string(FIXTURES "fio.ini",
+                                          "[scenario]\ndevices = virtio-blk\nengine = fio\n"
+                                          "memory = 512\n[workload f]\nfio_job = fio_runtime.fio\n"
+                                          "runtime = 0.5\nwarmup = 0\n",
+                                          &scn, err, sizeof(err)),
+                     0);
+    assert_non_null(scenario_fiojob(&scn, scn.workloads[0]));
+    assert_true(scenario_runtime_s(&scn, scn.workloads[0]) == 0.5);
+    assert_true(scenario_warmup_s(&scn, scn.workloads[0]) == 0.0);
     load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\nruntime = 0.05\n",
                "test.ini:5: runtime: 0.05 is out of range (0.1..3600 seconds)");
 }
