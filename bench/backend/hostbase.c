@@ -314,8 +314,8 @@ int hostbase_blk_job(struct hostbase_blk *hb, const struct workload *w, unsigned
     job.rwmixread = w->rwmixread;
     job.offset_mib = w->offset_mib;
     job.size_mib = w->size_mib;
-    job.runtime_ms = (unsigned)(hb->s->runtime_s * 1000.0 + 0.5);
-    job.warmup_ms = (unsigned)(hb->s->warmup_s * 1000.0 + 0.5);
+    job.runtime_ms = (unsigned)(scenario_runtime_s(hb->s, w) * 1000.0 + 0.5);
+    job.warmup_ms = (unsigned)(scenario_warmup_s(hb->s, w) * 1000.0 + 0.5);
     progress_job(HOSTBASE_CONFIG, w->name, rep, hb->s->repetitions);
     t0 = util_now();
     if (hostbase_run_job(&job, hb->file, &res, err, sizeof(err)) < 0) {

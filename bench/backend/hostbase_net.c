@@ -340,8 +340,9 @@ int hostbase_net_rep(struct hostbase_net *h, struct peer *peer, const struct sce
     }
     progress_job(HOSTBASE_CONFIG, w->name, rep, s->repetitions);
     t0 = util_now();
-    if (hostbase_net_job(h, peer, w, (unsigned)(s->runtime_s * 1000.0 + 0.5),
-                         (unsigned)(s->warmup_s * 1000.0 + 0.5), &a, &p, err, sizeof(err)) < 0) {
+    if (hostbase_net_job(h, peer, w, (unsigned)(scenario_runtime_s(s, w) * 1000.0 + 0.5),
+                         (unsigned)(scenario_warmup_s(s, w) * 1000.0 + 0.5), &a, &p, err,
+                         sizeof(err)) < 0) {
         progress_job_done(util_now() - t0);
         util_seterr(reason, len, "%s rep %u: %s", w->name, rep, err);
         return -1;

@@ -261,10 +261,10 @@ static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
          "randrw: percent of operations that read"},
     [SCENARIO_WK_RUNTIME] =
         {"runtime", SCN_SECONDS, SCN_WL(runtime_s), 0, NULL, "the scenario's", 0.1, 3600, 0,
-         "measured interval of one job (not carried to the guest's job yet: refused)"},
+         "measured interval of each job of this workload"},
     [SCENARIO_WK_WARMUP] =
         {"warmup", SCN_SECONDS, SCN_WL(warmup_s), 0, NULL, "the scenario's", 0, 600, 0,
-         "unmeasured run before it (not carried to the guest's job yet: refused)"},
+         "unmeasured run before each job's measured interval"},
     [SCENARIO_WK_SIZE] = {"size", SCN_MIB, SCN_WL(size_mib), 0, "0", NULL, 0, 1048576, 0,
                           "size of the region of the disk the job uses; 0: to the disk's end"},
     [SCENARIO_WK_OFFSET] =
@@ -276,9 +276,9 @@ static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
     [SCENARIO_WK_FIO_JOB] =
         {"fio_job", SCN_STRING, SCN_WL(fio_job), 0, NULL, "none", 0, 0, 0,
          "a fio job file (relative to the scenario file) run by fio in each guest instead of "
-         "rw, bs and iodepth (no other key with it; needs engine = fio); pvbench sets "
-         "filename to the device under test, direct=1, ioengine=libaio unless the file names "
-         "another direct engine, and runtime, ramp_time, time_based from the scenario's "
+         "rw, bs and iodepth (no other key with it but runtime and warmup; needs engine = "
+         "fio); pvbench sets filename to the device under test, direct=1, ioengine=libaio "
+         "unless the file names another direct engine, and runtime, ramp_time, time_based from the workload's "
          "runtime and warmup (the file may not set them); the file is checked before anything "
          "boots (docs/fio-jobs.md)"},
 };
@@ -1460,7 +1460,9 @@ static int scn_finish_fio_workload(const char *path, struct scenario_workload *c
 
     *line = cw->key_line[SCENARIO_WK_FIO_JOB];
     for (unsigned k = 0; k < SCENARIO_WK_COUNT; k++) {
-        if (k != SCENARIO_WK_FIO_JOB && cw->key_line[k]) {
+        /* runtime and warmup are the job line's, which sets fio's runtime and ramp_time */
+        if (k != SCENARIO_WK_FIO_JOB && k != SCENARIO_WK_RUNTIME && k != SCENARIO_WK_WARMUP &&
+            cw->key_line[k]) {
             *line = cw->key_line[k] > 0 ? cw->key_line[k] : *line;
             snprintf(msg, len, "[workload %s]: %s with fio_job: the job file says it; remove it",
                      cw->name, scn_wl_opts[k].key);
@@ -1495,8 +1497,7 @@ static int scn_finish_workload(const char *path, struct scenario_workload *cw, u
     struct workload *w = &cw->w;
     enum devmodel_kind kind;
     char rw[sizeof(cw->rw)];
-    static const unsigned unsupported[] = {SCENARIO_WK_NUMJOBS, SCENARIO_WK_STREAMS,
-                                           SCENARIO_WK_RUNTIME, SCENARIO_WK_WARMUP};
+    static const unsigned unsupported[] = {SCENARIO_WK_NUMJOBS, SCENARIO_WK_STREAMS};
 
     if (cw->key_line[SCENARIO_WK_FIO_JOB]) {
         return scn_finish_fio_workload(path, cw, msg, len, line);
@@ -1517,8 +1518,7 @@ static int scn_finish_workload(const char *path, struct scenario_workload *cw, u
         if (cw->key_line[k]) {
             *line = cw->key_line[k];
             snprintf(msg, len,
-                     "[workload %s]: %s is not carried to the guest's job yet; "
-                     "remove it (the scenario's runtime and warmup apply)",
+                     "[workload %s]: %s is not carried to the guest's job yet; remove it",
                      cw->name, scn_wl_opts[k].key);
             return -1;
         }
@@ -1805,14 +1805,38 @@ static void scn_fix_pointers(struct scenario *dst, const struct scenario *src)
     }
 }
 
-const char *scenario_fiojob(const struct scenario *s, const struct workload *w)
+/* The [workload] section w came from, or NULL (a preset). */
+static const struct scenario_workload *scn_custom_of(const struct scenario *s,
+                                                     const struct workload *w)
 {
     for (unsigned i = 0; i < s->n_custom; i++) {
         if (w == &s->custom[i].w) {
-            return s->custom[i].fiojob_hex[0] ? s->custom[i].fiojob_hex : NULL;
+            return &s->custom[i];
         }
     }
     return NULL;
+}
+
+const char *scenario_fiojob(const struct scenario *s, const struct workload *w)
+{
+    const struct scenario_workload *cw = scn_custom_of(s, w);
+
+    return cw && cw->fiojob_hex[0] ? cw->fiojob_hex : NULL;
+}
+
+double scenario_runtime_s(const struct scenario *s, const struct workload *w)
+{
+    const struct scenario_workload *cw = scn_custom_of(s, w);
+
+    return cw && cw->key_line[SCENARIO_WK_RUNTIME] ? cw->runtime_s : s->runtime_s;
+}
+
+double scenario_warmup_s(const struct scenario *s, const struct workload *w)
+{
+    const struct scenario_workload *cw = scn_custom_of(s, w);
+
+    /* warmup 0 is a value of its own: only the key's line tells it was given */
+    return cw && cw->key_line[SCENARIO_WK_WARMUP] ? cw->warmup_s : s->warmup_s;
 }
 
 void scenario_copy(struct scenario *dst, const struct scenario *src)

@@ -182,6 +182,11 @@ int scenario_set_all(struct scenario *s, const char *const *assignments, unsigne
 /* w's fio job file (fio_job =) as the job key fiojob= carries it (hex), or NULL. */
 const char *scenario_fiojob(const struct scenario *s, const struct workload *w);
 
+/* A job of w: its measured interval and its warm-up in seconds ([workload] runtime and
+ * warmup, else the scenario's). */
+double scenario_runtime_s(const struct scenario *s, const struct workload *w);
+double scenario_warmup_s(const struct scenario *s, const struct workload *w);
+
 /* *dst = *src, with dst's pointers into itself (custom workloads) made its own. */
 void scenario_copy(struct scenario *dst, const struct scenario *src);
 

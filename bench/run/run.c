@@ -327,7 +327,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsign
     struct agent_result res;
     struct peer_report prep;
     struct agent_job job;
-    double cpu0, cpu1, th_total;
+    double cpu0, cpu1, th_total, runtime_s;
     int rc, have_c, have_th;
 
     memset(&job, 0, sizeof(job));
@@ -342,9 +342,9 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsign
     job.offset_mib = w->offset_mib;
     job.size_mib = w->size_mib;
     /* The "why" job: short, no warm-up, so the trace holds the job and little else. */
-    job.runtime_ms =
-        (unsigned)((lg->why_job ? r->s.why_runtime_s : r->s.runtime_s) * 1000.0 + 0.5);
-    job.warmup_ms = lg->why_job ? 0 : (unsigned)(r->s.warmup_s * 1000.0 + 0.5);
+    runtime_s = lg->why_job ? r->s.why_runtime_s : scenario_runtime_s(&r->s, w);
+    job.runtime_ms = (unsigned)(runtime_s * 1000.0 + 0.5);
+    job.warmup_ms = lg->why_job ? 0 : (unsigned)(scenario_warmup_s(&r->s, w) * 1000.0 + 0.5);
     job.irq = dev->irq_match;
     job.fault = job_fault(r, di, w, lg->why_job);
     if (w->kind == DEVMODEL_NET) {

@@ -743,6 +743,47 @@ static void test_config_matrix(void **state)
 }
 
 /* Every validation message of a [config] or [workload] section, with its line. */
+/* [workload] runtime and warmup: each job of the workload gets them, the others inherit. */
+static void test_workload_runtime(void **state)
+{
+    struct scenario s;
+
+    (void)state;
+    /* runtime and warmup: the section's own, else the scenario's (warmup 0 is a value) */
+    load_ok("[scenario]\ndevices = ide\nworkloads = short, randread, plain\nruntime = 2\n"
+            "warmup = 0.5\n[workload short]\nrw = read\nruntime = 0.3\nwarmup = 0\n"
+            "[workload plain]\nrw = write\n");
+    assert_string_equal(scn.workloads[0]->name, "short");
+    assert_true(scenario_runtime_s(&scn, scn.workloads[0]) == 0.3);
+    assert_true(scenario_warmup_s(&scn, scn.workloads[0]) == 0.0);
+    assert_true(scenario_runtime_s(&scn, scn.workloads[1]) == 2.0); /* a preset */
+    assert_true(scenario_warmup_s(&scn, scn.workloads[1]) == 0.5);
+    assert_string_equal(scn.workloads[2]->name, "plain");
+    assert_true(scenario_runtime_s(&scn, scn.workloads[2]) == 2.0);
+    assert_true(scenario_warmup_s(&scn, scn.workloads[2]) == 0.5);
+    assert_int_equal(scenario_set(&scn, "plain.warmup=0", err, sizeof(err)), 0);
+    assert_true(scenario_warmup_s(&scn, scn.workloads[2]) == 0.0);
+    assert_true(scenario_warmup_s(&scn, scn.workloads[1]) == 0.5);
+    assert_int_equal(scenario_set(&scn, "plain.runtime=1500ms", err, sizeof(err)), 0);
+    assert_true(scenario_runtime_s(&scn, scn.workloads[2]) == 1.5);
+    /* a copy keeps them (its workloads point into the copy) */
+    scenario_copy(&s, &scn);
+    assert_true(scenario_runtime_s(&s, s.workloads[0]) == 0.3);
+    assert_true(scenario_runtime_s(&s, s.workloads[2]) == 1.5);
+    /* with fio_job too: pvbench, not the job file, sets fio's runtime and ramp_time */
+    assert_int_equal(scenario_load_string(FIXTURES "fio.ini",
+                                          "[scenario]\ndevices = virtio-blk\nengine = fio\n"
+                                          "memory = 512\n[workload f]\nfio_job = fio_runtime.fio\n"
+                                          "runtime = 0.5\nwarmup = 0\n",
+                                          &scn, err, sizeof(err)),
+                     0);
+    assert_non_null(scenario_fiojob(&scn, scn.workloads[0]));
+    assert_true(scenario_runtime_s(&scn, scn.workloads[0]) == 0.5);
+    assert_true(scenario_warmup_s(&scn, scn.workloads[0]) == 0.0);
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\nruntime = 0.05\n",
+               "test.ini:5: runtime: 0.05 is out of range (0.1..3600 seconds)");
+}
+
 static void test_config_errors(void **state)
 {
     (void)state;
@@ -827,7 +868,7 @@ static void test_config_errors(void **state)
                "test.ini:5: [workload w]: bs = 1000 is not a multiple of 512 (O_DIRECT)");
     load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\nnumjobs = 4\n",
                "test.ini:5: [workload w]: numjobs is not carried to the guest's job yet; remove "
-               "it (the scenario's runtime and warmup apply)");
+               "it");
     load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\niodepth = 2000\n",
                "test.ini:5: iodepth: 2000 is out of range (1..1024)");
     load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = udp_pps\nbs = 8\n",
@@ -982,6 +1023,7 @@ int main(void)
         cmocka_unit_test(test_config_inheritance),
         cmocka_unit_test(test_config_matrix),
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_workload_runtime),
         cmocka_unit_test(test_set_all),
         cmocka_unit_test(test_print_configs),
         cmocka_unit_test(test_configs_differ),
