@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devmodel.h"
 #include "exitcode.h"
 #include "i18n.h"
 #include "log.h"
@@ -53,6 +54,7 @@ struct demo_cfg {
     char class_[16];
     char kind[8];
     char driver[32];
+    char qemu_device[48]; /* run.json's -device driver */
     char status[16];
     char reason[512];
 };
@@ -230,6 +232,7 @@ static void demo_load_run_json(struct demo_data *d, const struct runfolder *rf)
         runfolder_copy_printable(g->class_, sizeof(g->class_), c->class_);
         runfolder_copy_printable(g->kind, sizeof(g->kind), c->kind);
         runfolder_copy_printable(g->driver, sizeof(g->driver), c->guest_driver);
+        runfolder_copy_printable(g->qemu_device, sizeof(g->qemu_device), c->qemu_device);
         runfolder_copy_printable(g->status, sizeof(g->status), c->status);
         runfolder_copy_printable(g->reason, sizeof(g->reason), c->reason);
         if (g->config[0]) {
@@ -380,6 +383,27 @@ static int demo_kvm_exits(const struct demo_data *d, const struct demo_cfg *emu,
     return strcmp(d->accel, "kvm") == 0 &&
            isfinite(demo_median(d, emu->config, workload, "exits_per_op")) &&
            isfinite(demo_median(d, pv->config, workload, "exits_per_op"));
+}
+
+/*
+ * What a student writes to choose the device: the libvirt domain XML line (the device
+ * model's <target> of a disk, <model> of a NIC, for the device run.json names) and QEMU's
+ * -device driver as run.json recorded it. 0, or -1 when run.json did not name them.
+ */
+static int demo_choice(const struct demo_cfg *c, char *xml, size_t xlen, char *dev, size_t dlen)
+{
+    const struct devmodel *m = devmodel_find(c->device);
+
+    if (!m || !c->qemu_device[0]) {
+        return -1;
+    }
+    if (m->kind == DEVMODEL_NET) {
+        snprintf(xml, xlen, "<model type='%s'/>", m->libvirt_bus);
+    } else {
+        snprintf(xml, xlen, "<target dev='%s' bus='%s'/>", m->libvirt_dev, m->libvirt_bus);
+    }
+    snprintf(dev, dlen, "-device %s", c->qemu_device);
+    return 0;
 }
 
 static int demo_has_data(const struct demo_data *d, const char *config)
@@ -758,6 +782,21 @@ static void demo_print(const struct demo_data *d, const struct demo_finding *f, 
     if (nf == 0) {
         fprintf(out, "%s", _("\n  Nothing could be compared (see below).\n"));
     }
+    for (unsigned i = 0; i < nf; i++) {
+        char ex[96], ed[64], px[96], pd[64];
+
+        if ((i > 0 && f[i].emu == f[i - 1].emu && f[i].pv == f[i - 1].pv) ||
+            demo_choice(f[i].emu, ex, sizeof(ex), ed, sizeof(ed)) < 0 ||
+            demo_choice(f[i].pv, px, sizeof(px), pd, sizeof(pd)) < 0) {
+            continue;
+        }
+        /* TRANSLATORS: emulated device, its XML line, paravirtual device, its XML line, then
+           QEMU's -device option of each */
+        fprintf(out,
+                _("\n  To choose %s or %s: in libvirt's domain XML %s against %s; on QEMU's "
+                  "command line %s against %s.\n"),
+                demo_name(f[i].emu->device), demo_name(f[i].pv->device), ex, px, ed, pd);
+    }
     if (nm) {
         fprintf(out, "%s", _("\nMissing, and why:\n"));
         for (unsigned i = 0; i < nm; i++) {
@@ -846,6 +885,26 @@ static void demo_h_costs(FILE *f, const struct demo_data *d, const struct demo_c
     demo_h_num(f, demo_median(d, c->config, workload, "host_cpu_us_per_op"), "µs");
 }
 
+/* The path table's row of what a student writes in libvirt and on QEMU's command line. */
+static void demo_h_choice(FILE *f, const struct demo_cfg *emu, const struct demo_cfg *pv)
+{
+    char ex[96], ed[64], px[96], pd[64];
+
+    if (demo_choice(emu, ex, sizeof(ex), ed, sizeof(ed)) < 0 ||
+        demo_choice(pv, px, sizeof(px), pd, sizeof(pd)) < 0) {
+        return;
+    }
+    fprintf(f, "<tr><th>%s</th><td><code>", _("What you write: libvirt domain XML, QEMU option"));
+    demo_h(f, ex);
+    fputs("</code><br><code>", f);
+    demo_h(f, ed);
+    fputs("</code></td><td><code>", f);
+    demo_h(f, px);
+    fputs("</code><br><code>", f);
+    demo_h(f, pd);
+    fputs("</code></td></tr>\n", f);
+}
+
 /* KVM's exits per operation in one cell: all, port I/O, MMIO. */
 static void demo_h_exits(FILE *f, const struct demo_data *d, const struct demo_cfg *c,
                          const char *workload)
@@ -875,6 +934,7 @@ static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cf
     fputs("</code></td><td><code>", f);
     demo_h(f, pv->driver[0] ? pv->driver : "?");
     fputs("</code></td></tr>\n", f);
+    demo_h_choice(f, emu, pv);
     fprintf(f,
             _("<tr><th>1. The driver hands over a request</th>"
               "<td>It programs the device as if it were real hardware: it writes the request "
