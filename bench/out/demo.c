@@ -738,11 +738,17 @@ static unsigned demo_missing(const struct demo_data *d, char lines[][DEMO_TEXT_M
         }
     }
     if (d->n_why == 0 && n < max) {
-        int in_summary = 0;
+        int in_summary = 0, exits = 0;
         for (size_t i = 0; i < d->n_rows && !in_summary; i++) {
             in_summary = strcmp(d->rows[i].metric, "reg_accesses_per_op") == 0;
+            exits |= strcmp(d->rows[i].metric, "exits_per_op") == 0;
         }
-        if (in_summary) {
+        if (!in_summary && exits && strcmp(d->accel, "kvm") == 0) {
+            snprintf(lines[n++], DEMO_TEXT_MAX,
+                     _("No register counts (why.json %s): under KVM the demo shows KVM's VM "
+                       "exits per operation instead."),
+                     d->why_err[0] ? d->why_err : _("missing"));
+        } else if (in_summary) {
             snprintf(lines[n++], DEMO_TEXT_MAX,
                      _("No per-register detail (why.json %s): the register counts come from "
                        "summary.csv alone."),

@@ -32,6 +32,9 @@ grep -q "<b>12.5</b>" "$TMP/kvm/demo.html" || fail "demo.html lacks the exits' n
 if [ -f "$TMP/kvm/handout.html" ]; then
     grep -q "VM exits per read" "$TMP/kvm/handout.html" || fail "the handout lacks exits"
 fi
+grep -q "under KVM the demo shows KVM's VM exits per operation instead" "$TMP/kvm.out" ||
+    fail "the missing list does not say the exits stand for the register counts"
+grep -q "the traced 'why' jobs need" "$TMP/kvm.out" && fail "a KVM run told why.json is needed"
 ok "KVM run: the account, demo.html and handout give the exits and say so"
 
 "$PVBENCH" demo --lang es --from "$TMP/kvm" >"$TMP/kvm-es.out" 2>&1 || true
