@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devmodel.h"
 #include "exitcode.h"
 #include "i18n.h"
 #include "log.h"
@@ -53,6 +54,7 @@ struct demo_cfg {
     char class_[16];
     char kind[8];
     char driver[32];
+    char qemu_device[48]; /* run.json's -device driver */
     char status[16];
     char reason[512];
 };
@@ -230,6 +232,7 @@ static void demo_load_run_json(struct demo_data *d, const struct runfolder *rf)
         runfolder_copy_printable(g->class_, sizeof(g->class_), c->class_);
         runfolder_copy_printable(g->kind, sizeof(g->kind), c->kind);
         runfolder_copy_printable(g->driver, sizeof(g->driver), c->guest_driver);
+        runfolder_copy_printable(g->qemu_device, sizeof(g->qemu_device), c->qemu_device);
         runfolder_copy_printable(g->status, sizeof(g->status), c->status);
         runfolder_copy_printable(g->reason, sizeof(g->reason), c->reason);
         if (g->config[0]) {
@@ -367,6 +370,40 @@ static double demo_reg(const struct demo_data *d, const char *config, const char
         return w->reg_accesses_per_op;
     }
     return demo_median(d, config, workload, "reg_accesses_per_op");
+}
+
+/*
+ * Under KVM the guest's register accesses are not counted one by one (TCG's "why" trace):
+ * KVM's own exit counters are, and they are what a real host pays. True when the run was
+ * made under KVM and both devices have exits_per_op for the workload.
+ */
+static int demo_kvm_exits(const struct demo_data *d, const struct demo_cfg *emu,
+                          const struct demo_cfg *pv, const char *workload)
+{
+    return strcmp(d->accel, "kvm") == 0 &&
+           isfinite(demo_median(d, emu->config, workload, "exits_per_op")) &&
+           isfinite(demo_median(d, pv->config, workload, "exits_per_op"));
+}
+
+/*
+ * What a student writes to choose the device: the libvirt domain XML line (the device
+ * model's <target> of a disk, <model> of a NIC, for the device run.json names) and QEMU's
+ * -device driver as run.json recorded it. 0, or -1 when run.json did not name them.
+ */
+static int demo_choice(const struct demo_cfg *c, char *xml, size_t xlen, char *dev, size_t dlen)
+{
+    const struct devmodel *m = devmodel_find(c->device);
+
+    if (!m || !c->qemu_device[0]) {
+        return -1;
+    }
+    if (m->kind == DEVMODEL_NET) {
+        snprintf(xml, xlen, "<model type='%s'/>", m->libvirt_bus);
+    } else {
+        snprintf(xml, xlen, "<target dev='%s' bus='%s'/>", m->libvirt_dev, m->libvirt_bus);
+    }
+    snprintf(dev, dlen, "-device %s", c->qemu_device);
+    return 0;
 }
 
 static int demo_has_data(const struct demo_data *d, const char *config)
@@ -544,6 +581,40 @@ static void demo_split_sentence(const struct demo_data *d, struct demo_finding *
     }
 }
 
+/* KVM's exits per operation, all and by kind (port I/O, MMIO), where TCG gives traps. */
+static void demo_exits_sentence(const struct demo_data *d, struct demo_finding *f, const char *op)
+{
+    double e = demo_median(d, f->emu->config, f->workload, "exits_per_op");
+    double p = demo_median(d, f->pv->config, f->workload, "exits_per_op");
+    char a[32], b[32], c[32], g[32];
+
+    demo_num(a, sizeof(a), e);
+    demo_num(b, sizeof(b), p);
+    /* TRANSLATORS: emulated device, exits, op, paravirtual device, exits */
+    demo_cat(f->why, sizeof(f->why),
+             _("Under KVM these are VM exits (KVM's counters), not trapped register accesses: "
+               "%s caused %s VM exits per %s, %s %s"),
+             demo_name(f->emu->device), a, op, demo_name(f->pv->device), b);
+    if (p > 0 && e / p >= 2) {
+        demo_cat(f->why, sizeof(f->why), _(": %.0f× fewer"), e / p);
+    }
+    demo_cat(f->why, sizeof(f->why), ". ");
+    for (int k = 0; k < 2; k++) {
+        const char *m = k == 0 ? "io_exits_per_op" : "mmio_exits_per_op";
+        double ev = demo_median(d, f->emu->config, f->workload, m);
+        double pv = demo_median(d, f->pv->config, f->workload, m);
+
+        if (!isfinite(ev) || !isfinite(pv)) {
+            continue;
+        }
+        demo_num(c, sizeof(c), ev);
+        demo_num(g, sizeof(g), pv);
+        demo_cat(f->why, sizeof(f->why), k == 0 ? _("Port I/O exits: %s vs %s. ")
+                                                : _("MMIO exits: %s vs %s. "),
+                 c, g);
+    }
+}
+
 static void demo_why_sentence(const struct demo_data *d, struct demo_finding *f)
 {
     const struct demo_wl *wl = demo_wl_of(f->workload);
@@ -560,7 +631,9 @@ static void demo_why_sentence(const struct demo_data *d, struct demo_finding *f)
     char a[32], b[32];
 
     f->why[0] = '\0';
-    if (isfinite(er) && isfinite(pr)) {
+    if (demo_kvm_exits(d, f->emu, f->pv, f->workload)) {
+        demo_exits_sentence(d, f, op);
+    } else if (isfinite(er) && isfinite(pr)) {
         demo_num(a, sizeof(a), er);
         demo_num(b, sizeof(b), pr);
         demo_cat(f->why, sizeof(f->why), _("%s needed %s trapped register accesses per %s, %s %s"),
@@ -665,11 +738,17 @@ static unsigned demo_missing(const struct demo_data *d, char lines[][DEMO_TEXT_M
         }
     }
     if (d->n_why == 0 && n < max) {
-        int in_summary = 0;
+        int in_summary = 0, exits = 0;
         for (size_t i = 0; i < d->n_rows && !in_summary; i++) {
             in_summary = strcmp(d->rows[i].metric, "reg_accesses_per_op") == 0;
+            exits |= strcmp(d->rows[i].metric, "exits_per_op") == 0;
         }
-        if (in_summary) {
+        if (!in_summary && exits && strcmp(d->accel, "kvm") == 0) {
+            snprintf(lines[n++], DEMO_TEXT_MAX,
+                     _("No register counts (why.json %s): under KVM the demo shows KVM's VM "
+                       "exits per operation instead."),
+                     d->why_err[0] ? d->why_err : _("missing"));
+        } else if (in_summary) {
             snprintf(lines[n++], DEMO_TEXT_MAX,
                      _("No per-register detail (why.json %s): the register counts come from "
                        "summary.csv alone."),
@@ -708,6 +787,21 @@ static void demo_print(const struct demo_data *d, const struct demo_finding *f, 
     }
     if (nf == 0) {
         fprintf(out, "%s", _("\n  Nothing could be compared (see below).\n"));
+    }
+    for (unsigned i = 0; i < nf; i++) {
+        char ex[96], ed[64], px[96], pd[64];
+
+        if ((i > 0 && f[i].emu == f[i - 1].emu && f[i].pv == f[i - 1].pv) ||
+            demo_choice(f[i].emu, ex, sizeof(ex), ed, sizeof(ed)) < 0 ||
+            demo_choice(f[i].pv, px, sizeof(px), pd, sizeof(pd)) < 0) {
+            continue;
+        }
+        /* TRANSLATORS: emulated device, its XML line, paravirtual device, its XML line, then
+           QEMU's -device option of each */
+        fprintf(out,
+                _("\n  To choose %s or %s: in libvirt's domain XML %s against %s; on QEMU's "
+                  "command line %s against %s.\n"),
+                demo_name(f[i].emu->device), demo_name(f[i].pv->device), ex, px, ed, pd);
     }
     if (nm) {
         fprintf(out, "%s", _("\nMissing, and why:\n"));
@@ -797,6 +891,37 @@ static void demo_h_costs(FILE *f, const struct demo_data *d, const struct demo_c
     demo_h_num(f, demo_median(d, c->config, workload, "host_cpu_us_per_op"), "µs");
 }
 
+/* The path table's row of what a student writes in libvirt and on QEMU's command line. */
+static void demo_h_choice(FILE *f, const struct demo_cfg *emu, const struct demo_cfg *pv)
+{
+    char ex[96], ed[64], px[96], pd[64];
+
+    if (demo_choice(emu, ex, sizeof(ex), ed, sizeof(ed)) < 0 ||
+        demo_choice(pv, px, sizeof(px), pd, sizeof(pd)) < 0) {
+        return;
+    }
+    fprintf(f, "<tr><th>%s</th><td><code>", _("What you write: libvirt domain XML, QEMU option"));
+    demo_h(f, ex);
+    fputs("</code><br><code>", f);
+    demo_h(f, ed);
+    fputs("</code></td><td><code>", f);
+    demo_h(f, px);
+    fputs("</code><br><code>", f);
+    demo_h(f, pd);
+    fputs("</code></td></tr>\n", f);
+}
+
+/* KVM's exits per operation in one cell: all, port I/O, MMIO. */
+static void demo_h_exits(FILE *f, const struct demo_data *d, const struct demo_cfg *c,
+                         const char *workload)
+{
+    demo_h_num(f, demo_median(d, c->config, workload, "exits_per_op"), "");
+    fputs(" · ", f);
+    demo_h_num(f, demo_median(d, c->config, workload, "io_exits_per_op"), "");
+    fputs(" · ", f);
+    demo_h_num(f, demo_median(d, c->config, workload, "mmio_exits_per_op"), "");
+}
+
 /* The path of one I/O on both devices; compact: one row of costs per workload (handout). */
 static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cfg *emu,
                         const struct demo_cfg *pv, int compact)
@@ -815,6 +940,7 @@ static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cf
     fputs("</code></td><td><code>", f);
     demo_h(f, pv->driver[0] ? pv->driver : "?");
     fputs("</code></td></tr>\n", f);
+    demo_h_choice(f, emu, pv);
     fprintf(f,
             _("<tr><th>1. The driver hands over a request</th>"
               "<td>It programs the device as if it were real hardware: it writes the request "
@@ -829,6 +955,18 @@ static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cf
         const struct demo_wl *wl = demo_wl_of(wls[i]);
         char label[160];
 
+        if (demo_kvm_exits(d, emu, pv, wls[i])) {
+            snprintf(label, sizeof(label), _("VM exits per %s (%s, KVM): all · port I/O · MMIO"),
+                     wl ? _(wl->op) : _("operation"), wls[i]);
+            fputs("<tr><th>", f);
+            demo_h(f, label);
+            fputs("</th><td>", f);
+            demo_h_exits(f, d, emu, wls[i]);
+            fputs("</td><td>", f);
+            demo_h_exits(f, d, pv, wls[i]);
+            fputs("</td></tr>\n", f);
+            continue;
+        }
         snprintf(label, sizeof(label), _("Trapped register accesses per %s (%s)"),
                  wl ? _(wl->op) : _("operation"), wls[i]);
         fputs("<tr><th>", f);
