@@ -13,24 +13,34 @@
 
 /* ---- command line ------------------------------------------------------------------------ */
 
+/* file as fio's filename= wants it: fio splits at ':' (several files), "\:" is a literal
+ * one. 0, or -1 if it does not fit in len. */
+static int fio_job_escape_name(const char *file, char *name, size_t len)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; file[i]; i++) {
+        if (o + 3 > len) {
+            return -1;
+        }
+        if (file[i] == ':') {
+            name[o++] = '\\';
+        }
+        name[o++] = file[i];
+    }
+    name[o] = '\0';
+    return 0;
+}
+
 int fio_job_build_argv(const struct fio_job_params *p, struct tool_argv *a)
 {
     char name[sizeof(a->store)];
-    size_t i, o = 0;
     int rc = 0;
 
     memset(a, 0, sizeof(*a));
-    /* fio splits filename= at ':' (several files); a literal one is written "\:". */
-    for (i = 0; p->file[i]; i++) {
-        if (o + 3 > sizeof(name)) {
-            return -1;
-        }
-        if (p->file[i] == ':') {
-            name[o++] = '\\';
-        }
-        name[o++] = p->file[i];
+    if (fio_job_escape_name(p->file, name, sizeof(name)) < 0) {
+        return -1;
     }
-    name[o] = '\0';
     rc |= tool_argv_add(a, "%s", p->binary);
     rc |= tool_argv_add(a, "--name=pvbench");
     rc |= tool_argv_add(a, "--filename=%s", name);
@@ -323,20 +333,12 @@ int fio_job_parse(const char *out, size_t len, bool write, unsigned flags, struc
 int fio_job_file_text(const struct fio_job_params *p, const char *user, char *out, size_t outlen)
 {
     char ramp[48] = "", name[256];
-    size_t i, o = 0;
     int n;
 
-    /* filename= in a job file splits at ':' like on the command line; "\:" is a literal one */
-    for (i = 0; p->file[i]; i++) {
-        if (o + 3 > sizeof(name)) {
-            return -1;
-        }
-        if (p->file[i] == ':') {
-            name[o++] = '\\';
-        }
-        name[o++] = p->file[i];
+    /* filename= in a job file splits at ':' as on the command line */
+    if (fio_job_escape_name(p->file, name, sizeof(name)) < 0) {
+        return -1;
     }
-    name[o] = '\0';
     if (p->warmup_ms > 0) {
         snprintf(ramp, sizeof(ramp), "ramp_time=%ums\n", p->warmup_ms);
     }

@@ -787,6 +787,24 @@ static void compare_warn_failed(const struct compare_meta *m, const char *label)
     }
 }
 
+void compare_use_calibration(struct compare_options *oc, const char *accelerator,
+                             struct calibrate_table *noise)
+{
+    char key[CALIBRATE_KEY_MAX], cwhy[512];
+    int found;
+
+    if (oc->noise) {
+        return;
+    }
+    calibrate_key(accelerator, key, sizeof(key));
+    found = calibrate_load(oc->calibration, key, noise, cwhy, sizeof(cwhy));
+    if (found < 0) {
+        log_warn("compare: calibration ignored: %s", cwhy);
+    } else if (found > 0) {
+        oc->noise = noise;
+    }
+}
+
 int compare_runs(const char *base_dir, const char *new_dir, const struct compare_options *o,
                  struct compare_result *out)
 {
@@ -797,8 +815,6 @@ int compare_runs(const char *base_dir, const char *new_dir, const struct compare
     struct calibrate_table *noise = NULL;
     struct compare_options oc = *o;
     char why[1024];
-    char cwhy[512];
-    char key[CALIBRATE_KEY_MAX];
     int r;
     int rc = PVB_EXIT_FAILED;
 
@@ -850,17 +866,7 @@ int compare_runs(const char *base_dir, const char *new_dir, const struct compare
     if (rc != PVB_EXIT_OK) {
         goto out;
     }
-    /* This host's noise floors for the runs' accelerator, unless the caller brought its own. */
-    calibrate_key(mb->accelerator, key, sizeof(key));
-    if (!oc.noise) {
-        int found = calibrate_load(o->calibration, key, noise, cwhy, sizeof(cwhy));
-
-        if (found < 0) {
-            log_warn("compare: calibration ignored: %s", cwhy);
-        } else if (found > 0) {
-            oc.noise = noise;
-        }
-    }
+    compare_use_calibration(&oc, mb->accelerator, noise);
     if (compare_samples(&rb->samples, &rn->samples, &oc, out) < 0) {
         log_err("compare: out of memory");
         rc = PVB_EXIT_FAILED;

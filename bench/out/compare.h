@@ -149,6 +149,12 @@ int compare_samples(const struct sample_set *base, const struct sample_set *new_
  * PVB_EXIT_OK with *out filled, PVB_EXIT_USAGE (bad options, not a run folder,
  * refused), or PVB_EXIT_FAILED (a file could not be read); errors are reported here.
  */
+/* This host's noise floors for accelerator (calibrate.h) into *noise and oc->noise, unless
+ * the caller brought its own (oc->noise set); a calibration file that cannot be read is a
+ * warning. */
+void compare_use_calibration(struct compare_options *oc, const char *accelerator,
+                             struct calibrate_table *noise);
+
 int compare_runs(const char *base_dir, const char *new_dir, const struct compare_options *o,
                  struct compare_result *out) __attribute__((warn_unused_result));
 

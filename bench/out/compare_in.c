@@ -112,7 +112,7 @@ int compare_run_in(const char *dir, const char *configs, const struct compare_op
     const char *cfg[COMPARE_MAX_CONFIGS], *ref[COMPARE_MAX_CONFIGS];
     char pick[2][RESULTS_CONFIG_MAX];
     char scn_ref[RESULTS_CONFIG_MAX];
-    char why[1024], cwhy[512], key[CALIBRATE_KEY_MAX];
+    char why[1024];
     size_t np = 0;
     int rc = PVB_EXIT_FAILED;
 
@@ -191,16 +191,7 @@ int compare_run_in(const char *dir, const char *configs, const struct compare_op
         rc = PVB_EXIT_USAGE;
         goto out;
     }
-    calibrate_key(m->accelerator, key, sizeof(key));
-    if (!oc.noise) {
-        int found = calibrate_load(o->calibration, key, noise, cwhy, sizeof(cwhy));
-
-        if (found < 0) {
-            log_warn("compare: calibration ignored: %s", cwhy);
-        } else if (found > 0) {
-            oc.noise = noise;
-        }
-    }
+    compare_use_calibration(&oc, m->accelerator, noise);
     if (compare_in_split(&rf->samples, cfg, ref, np, &base, &new_) < 0 ||
         compare_samples(&base, &new_, &oc, out) < 0) {
         log_err("compare: out of memory");
