@@ -880,15 +880,26 @@ static void demo_h_regs(FILE *f, const struct demo_data *d, const struct demo_cf
     fputs("</ul>", f);
 }
 
-/* Interrupts, guest CPU and host CPU per operation in one cell (the handout's short form). */
-static void demo_h_costs(FILE *f, const struct demo_data *d, const struct demo_cfg *c,
-                         const char *workload)
+/* Three medians of one configuration in one cell, " · " between them (the handout's short
+ * form): costs = interrupts, guest and host CPU per operation; exits = KVM's exits per
+ * operation, all, port I/O, MMIO. */
+static const char *const demo_h_costs_m[3] = {"irqs_per_op", "guest_cpu_us_per_op",
+                                              "host_cpu_us_per_op"};
+static const char *const demo_h_costs_u[3] = {"", "µs", "µs"};
+static const char *const demo_h_exits_m[3] = {"exits_per_op", "io_exits_per_op",
+                                              "mmio_exits_per_op"};
+static const char *const demo_h_exits_u[3] = {"", "", ""};
+
+static void demo_h_three(FILE *f, const struct demo_data *d, const struct demo_cfg *c,
+                         const char *workload, const char *const metric[3],
+                         const char *const unit[3])
 {
-    demo_h_num(f, demo_median(d, c->config, workload, "irqs_per_op"), "");
-    fputs(" · ", f);
-    demo_h_num(f, demo_median(d, c->config, workload, "guest_cpu_us_per_op"), "µs");
-    fputs(" · ", f);
-    demo_h_num(f, demo_median(d, c->config, workload, "host_cpu_us_per_op"), "µs");
+    for (int k = 0; k < 3; k++) {
+        if (k > 0) {
+            fputs(" · ", f);
+        }
+        demo_h_num(f, demo_median(d, c->config, workload, metric[k]), unit[k]);
+    }
 }
 
 /* The path table's row of what a student writes in libvirt and on QEMU's command line. */
@@ -909,17 +920,6 @@ static void demo_h_choice(FILE *f, const struct demo_cfg *emu, const struct demo
     fputs("</code><br><code>", f);
     demo_h(f, pd);
     fputs("</code></td></tr>\n", f);
-}
-
-/* KVM's exits per operation in one cell: all, port I/O, MMIO. */
-static void demo_h_exits(FILE *f, const struct demo_data *d, const struct demo_cfg *c,
-                         const char *workload)
-{
-    demo_h_num(f, demo_median(d, c->config, workload, "exits_per_op"), "");
-    fputs(" · ", f);
-    demo_h_num(f, demo_median(d, c->config, workload, "io_exits_per_op"), "");
-    fputs(" · ", f);
-    demo_h_num(f, demo_median(d, c->config, workload, "mmio_exits_per_op"), "");
 }
 
 /* The path of one I/O on both devices; compact: one row of costs per workload (handout). */
@@ -961,9 +961,9 @@ static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cf
             fputs("<tr><th>", f);
             demo_h(f, label);
             fputs("</th><td>", f);
-            demo_h_exits(f, d, emu, wls[i]);
+            demo_h_three(f, d, emu, wls[i], demo_h_exits_m, demo_h_exits_u);
             fputs("</td><td>", f);
-            demo_h_exits(f, d, pv, wls[i]);
+            demo_h_three(f, d, pv, wls[i], demo_h_exits_m, demo_h_exits_u);
             fputs("</td></tr>\n", f);
             continue;
         }
@@ -992,9 +992,9 @@ static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cf
         fputs("<tr><th>", f);
         demo_h(f, label);
         fputs("</th><td>", f);
-        demo_h_costs(f, d, emu, wls[i]);
+        demo_h_three(f, d, emu, wls[i], demo_h_costs_m, demo_h_costs_u);
         fputs("</td><td>", f);
-        demo_h_costs(f, d, pv, wls[i]);
+        demo_h_three(f, d, pv, wls[i], demo_h_costs_m, demo_h_costs_u);
         fputs("</td></tr>\n", f);
     }
     for (unsigned i = 0; i < nw && !compact; i++) {
