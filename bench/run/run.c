@@ -1219,12 +1219,6 @@ static int parse_fault(struct run_ctx *r, const char *spec)
 }
 
 /*
- * Each configuration's `qemu =` and `kernel =` (qemuver.h): a build or an image fetched or
- * built from Debian's archive if it is not in the cache yet (the libvirt backend refuses a
- * fetched build when it writes the domain: domxml.c). 0, -3 (no such version), -4 (the
- * archive cannot be reached) or -1, said per configuration.
- */
-/*
  * The run's QEMU and kernel (run.json's qemu_version, guest_kernel, what the history store
  * files a run under) are what its configurations ran: when every configuration names the
  * same qemu = / kernel =, that one, not the default binary's and image's; when they differ,
@@ -1257,6 +1251,12 @@ static void config_inputs_versions(struct run_ctx *r)
     }
 }
 
+/*
+ * Each configuration's `qemu =` and `kernel =` (qemuver.h): a build or an image fetched or
+ * built from Debian's archive if it is not in the cache yet (the libvirt backend refuses a
+ * fetched build when it writes the domain: domxml.c). 0, -3 (no such version), -4 (the
+ * archive cannot be reached) or -1, said per configuration.
+ */
 static int find_config_inputs(struct run_ctx *r)
 {
     char err[1024], dir[PATH_MAX];
