@@ -2476,6 +2476,16 @@ const char *scenario_config_key_name(unsigned key)
     return key < SCENARIO_CK_COUNT ? scn_cfg_opts[key].key : NULL;
 }
 
+void scenario_config_shown(const struct scenario *s, unsigned i, unsigned key, char *buf,
+                           size_t len)
+{
+    if (key == SCENARIO_CK_MACHINE) {
+        snprintf(buf, len, "%s", machine_name(s->device_machine[i]));
+    } else {
+        scenario_config_value(&s->configs[i], key, buf, len);
+    }
+}
+
 void scenario_config_value(const struct scenario_config *c, unsigned key, char *buf, size_t len)
 {
     if (key >= SCENARIO_CK_COUNT) {

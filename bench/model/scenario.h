@@ -199,6 +199,11 @@ const char *scenario_config_key_name(unsigned key);
 /* A configuration's value of one key as scenario text into buf (what-differs tables). */
 void scenario_config_value(const struct scenario_config *c, unsigned key, char *buf, size_t len);
 
+/* Configuration i's value of one key as the what-differs tables show it: the machine type as
+ * resolved for its device (not "auto"), every other key as scenario text. */
+void scenario_config_shown(const struct scenario *s, unsigned i, unsigned key, char *buf,
+                           size_t len);
+
 /*
  * What differs between the configurations: bit k set when key k (enum scenario_config_key)
  * has two values among them (machine as resolved). *unasked (may be NULL): those of them no

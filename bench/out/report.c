@@ -1406,11 +1406,7 @@ static void report_html_differs(const struct report_ctx *r, FILE *f)
             if (!(differ & (1u << k))) {
                 continue;
             }
-            if (k == SCENARIO_CK_MACHINE) {
-                snprintf(val, sizeof(val), "%s", machine_name(s->device_machine[i]));
-            } else {
-                scenario_config_value(&s->configs[i], k, val, sizeof(val));
-            }
+            scenario_config_shown(s, i, k, val, sizeof(val));
             fputs("<td>", f);
             report_fput_html(f, val[0] ? val : "-");
             fputs("</td>", f);

@@ -195,11 +195,7 @@ void table_print_differs(FILE *out, const struct scenario *s)
             if (!(differ & (1u << k))) {
                 continue;
             }
-            if (k == SCENARIO_CK_MACHINE) {
-                snprintf(val, sizeof(val), "%s", machine_name(s->device_machine[i]));
-            } else {
-                scenario_config_value(&s->configs[i], k, val, sizeof(val));
-            }
+            scenario_config_shown(s, i, k, val, sizeof(val));
             fprintf(out, "  %s%s=%s", (unasked & (1u << k)) ? "!" : "",
                     scenario_config_key_name(k), val[0] ? val : "-");
         }
