@@ -902,6 +902,21 @@ static void demo_h_three(FILE *f, const struct demo_data *d, const struct demo_c
     }
 }
 
+/* A path-table row: its heading, then demo_h_three's cell for each of the pair. */
+static void demo_h_three_row(FILE *f, const char *label, const struct demo_data *d,
+                             const struct demo_cfg *emu, const struct demo_cfg *pv,
+                             const char *workload, const char *const metric[3],
+                             const char *const unit[3])
+{
+    fputs("<tr><th>", f);
+    demo_h(f, label);
+    fputs("</th><td>", f);
+    demo_h_three(f, d, emu, workload, metric, unit);
+    fputs("</td><td>", f);
+    demo_h_three(f, d, pv, workload, metric, unit);
+    fputs("</td></tr>\n", f);
+}
+
 /* The path table's row of what a student writes in libvirt and on QEMU's command line. */
 static void demo_h_choice(FILE *f, const struct demo_cfg *emu, const struct demo_cfg *pv)
 {
@@ -958,13 +973,7 @@ static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cf
         if (demo_kvm_exits(d, emu, pv, wls[i])) {
             snprintf(label, sizeof(label), _("VM exits per %s (%s, KVM): all · port I/O · MMIO"),
                      wl ? _(wl->op) : _("operation"), wls[i]);
-            fputs("<tr><th>", f);
-            demo_h(f, label);
-            fputs("</th><td>", f);
-            demo_h_three(f, d, emu, wls[i], demo_h_exits_m, demo_h_exits_u);
-            fputs("</td><td>", f);
-            demo_h_three(f, d, pv, wls[i], demo_h_exits_m, demo_h_exits_u);
-            fputs("</td></tr>\n", f);
+            demo_h_three_row(f, label, d, emu, pv, wls[i], demo_h_exits_m, demo_h_exits_u);
             continue;
         }
         snprintf(label, sizeof(label), _("Trapped register accesses per %s (%s)"),
@@ -989,13 +998,7 @@ static void demo_h_path(FILE *f, const struct demo_data *d, const struct demo_cf
 
         snprintf(label, sizeof(label), _("Per %s (%s): interrupts · guest CPU · host CPU (QEMU)"),
                  wl ? _(wl->op) : _("operation"), wls[i]);
-        fputs("<tr><th>", f);
-        demo_h(f, label);
-        fputs("</th><td>", f);
-        demo_h_three(f, d, emu, wls[i], demo_h_costs_m, demo_h_costs_u);
-        fputs("</td><td>", f);
-        demo_h_three(f, d, pv, wls[i], demo_h_costs_m, demo_h_costs_u);
-        fputs("</td></tr>\n", f);
+        demo_h_three_row(f, label, d, emu, pv, wls[i], demo_h_costs_m, demo_h_costs_u);
     }
     for (unsigned i = 0; i < nw && !compact; i++) {
         const struct demo_wl *wl = demo_wl_of(wls[i]);
