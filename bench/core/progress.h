@@ -2,6 +2,8 @@
 #ifndef PVB_PROGRESS_H
 #define PVB_PROGRESS_H
 
+#include <stddef.h>
+
 void progress_init(unsigned total_jobs);
 /* A job is starting. */
 void progress_job(const char *config, const char *workload, unsigned rep, unsigned reps);
@@ -13,5 +15,11 @@ void progress_status(const char *what);
 void progress_add_jobs(unsigned n);
 /* Erase the live line (before other output). */
 void progress_clear(void);
+/*
+ * The first `width` columns of UTF-8 text into out (outsz bytes, NUL-terminated): one
+ * column per character, so a multi-byte character is never split; a control character
+ * becomes a space. Returns the bytes kept.
+ */
+size_t progress_fit(const char *text, unsigned width, char *out, size_t outsz);
 
 #endif
