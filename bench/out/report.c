@@ -283,10 +283,10 @@ static const struct {
 };
 
 /* Said under "How to read this" when the samples come from several hosts. */
-static const char report_hosts_note[] = N_(
-    "This run measured the same scenario on several hosts: a configuration is a device on "
-    "one host, named device@host, and every ratio compares a configuration with the first "
-    "emulated device of the same kind on the same host, never across hosts.");
+static const char report_hosts_note[] =
+    N_("This run measured the same scenario on several hosts: a configuration is a device on "
+       "one host, named device@host, and every ratio compares a configuration with the first "
+       "emulated device of the same kind on the same host, never across hosts.");
 
 /* The caption under every chart: accelerator, backend, QEMU and guest kernel, run. */
 static void report_make_caption(struct report_ctx *r)
@@ -714,7 +714,8 @@ static void report_plan_bars(struct report_ctx *r)
         snprintf(base, sizeof(base), "bars-%s-%s", w->kind, w->metric);
         ch = nb ? report_add_chart(r, base, "bars", REPORT_BAR_HEIGHT) : NULL;
         if (ch) {
-            snprintf(ch->c.title, sizeof(ch->c.title), _("%s, %s devices: median and 95%% interval"),
+            snprintf(ch->c.title, sizeof(ch->c.title),
+                     _("%s, %s devices: median and 95%% interval"),
                      metric_label(w->metric, w->name, label, sizeof(label)),
                      _(report_kind_label(w->kind)));
             report_axis_title(w->metric, ch->c.ylabel, sizeof(ch->c.ylabel));
@@ -1547,21 +1548,21 @@ static void report_html_charts(const struct report_ctx *r, FILE *f)
     }
 }
 
-/* xgettext:no-c-format */
-static const char report_how_to_read[] = N_(
-    "Each configuration is one guest that differs from the others only in the device under "
-    "test. Every workload ran several times (repetitions); a value is the median of the "
-    "repetitions and its 95% interval comes from a bootstrap of the median: with only a few "
-    "repetitions it is wide, and with one it is a single point. A ratio compares a "
-    "configuration's median with that of the first emulated device of the same kind (the "
-    "reference), with its own bootstrap 95% interval. A ratio marked * has an interval that "
-    "excludes 1: the difference is larger than the noise of this run; ~ means this run "
-    "cannot tell the two apart. Whether more is better depends on the metric: more "
-    "throughput, IOPS or transactions is better, more latency or CPU time per operation is "
-    "worse; the speed-up chart turns every workload into \"times better\" so that more is "
-    "always better. Results under different accelerators (KVM, TCG) are never comparable: "
-    "under TCG every device is slower and the gap between emulated and paravirtual devices "
-    "differs from what KVM shows.");
+static const char report_how_to_read[] =
+    /* xgettext:no-c-format */
+    N_("Each configuration is one guest that differs from the others only in the device under "
+       "test. Every workload ran several times (repetitions); a value is the median of the "
+       "repetitions and its 95% interval comes from a bootstrap of the median: with only a few "
+       "repetitions it is wide, and with one it is a single point. A ratio compares a "
+       "configuration's median with that of the first emulated device of the same kind (the "
+       "reference), with its own bootstrap 95% interval. A ratio marked * has an interval that "
+       "excludes 1: the difference is larger than the noise of this run; ~ means this run "
+       "cannot tell the two apart. Whether more is better depends on the metric: more "
+       "throughput, IOPS or transactions is better, more latency or CPU time per operation is "
+       "worse; the speed-up chart turns every workload into \"times better\" so that more is "
+       "always better. Results under different accelerators (KVM, TCG) are never comparable: "
+       "under TCG every device is slower and the gap between emulated and paravirtual devices "
+       "differs from what KVM shows.");
 
 /*
  * The reading guide's worked example: the first workload's headline metric for the first
@@ -1607,8 +1608,8 @@ static void report_guide_example(const struct report_ctx *r, char *out, size_t l
                      _("For example, in this run's workload %s, %s has a median %s of %s %s (95%% "
                        "interval %s to %s, %u repetitions) and the reference %s one of %s %s: a "
                        "ratio of %s× with an interval of %s to %s. %s"),
-                     w->name, c->config, w->metric, med, unit, lo, hi, row->st.n, ref->config,
-                     rmed, unit, ratio, rlo, rhi,
+                     w->name, c->config, w->metric, med, unit, lo, hi, row->st.n, ref->config, rmed,
+                     unit, ratio, rlo, rhi,
                      t.excludes_one ? _("That interval excludes 1, so the ratio is marked *.")
                                     : _("That interval holds 1, so the ratio is marked ~: this "
                                         "run cannot tell the two apart."));
