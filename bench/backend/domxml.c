@@ -31,6 +31,7 @@
 
 #include <libxml/xmlstring.h>
 #include <libxml/xmlwriter.h>
+#include <libxml/xpath.h>
 
 #include "devbus.h"
 #include "util.h"
@@ -68,6 +69,75 @@ int domxml_name_ok(const char *name)
 const char *domxml_dut_target_dev(const struct devmodel *m)
 {
     return m && m->kind == DEVMODEL_BLK ? m->libvirt_dev : NULL;
+}
+
+/* Append s to out (len bytes, *o used) with the attribute-ending characters as entities;
+ * *o becomes len when it did not fit. */
+static void domxml_cat(char *out, size_t len, size_t *o, const char *s, int attr)
+{
+    for (; *s && *o < len; s++) {
+        const char *ent = !attr ? NULL
+                          : *s == '\'' ? "&apos;"
+                          : *s == '&'  ? "&amp;"
+                          : *s == '<'  ? "&lt;"
+                                       : NULL;
+        size_t n = ent ? strlen(ent) : 1;
+
+        if (*o + n >= len) {
+            *o = len;
+            return;
+        }
+        memcpy(out + *o, ent ? ent : s, n);
+        *o += n;
+    }
+    if (*o < len) {
+        out[*o] = '\0';
+    }
+}
+
+int domxml_dut_line(xmlDocPtr doc, char *out, size_t len)
+{
+    static const char *const paths[] = {
+        "/domain/devices/disk[alias/@name='" DOMXML_DUT_ALIAS "']/target",
+        "/domain/devices/interface[alias/@name='" DOMXML_DUT_ALIAS "']/model",
+    };
+    xmlXPathContextPtr ctx = doc ? xmlXPathNewContext(doc) : NULL;
+    xmlXPathObjectPtr obj = NULL;
+    xmlNodePtr n = NULL;
+    size_t o = 0;
+
+    if (len == 0) {
+        return -1;
+    }
+    out[0] = '\0';
+    for (size_t i = 0; ctx && !n && i < sizeof(paths) / sizeof(paths[0]); i++) {
+        xmlXPathFreeObject(obj);
+        obj = xmlXPathEvalExpression(BAD_CAST paths[i], ctx);
+        if (obj && obj->nodesetval && obj->nodesetval->nodeNr > 0) {
+            n = obj->nodesetval->nodeTab[0];
+        }
+    }
+    if (n) {
+        domxml_cat(out, len, &o, "<", 0);
+        domxml_cat(out, len, &o, (const char *)n->name, 0);
+        for (xmlAttrPtr a = n->properties; a; a = a->next) {
+            xmlChar *v = xmlNodeListGetString(doc, a->children, 1);
+
+            domxml_cat(out, len, &o, " ", 0);
+            domxml_cat(out, len, &o, (const char *)a->name, 0);
+            domxml_cat(out, len, &o, "='", 0);
+            domxml_cat(out, len, &o, v ? (const char *)v : "", 1);
+            domxml_cat(out, len, &o, "'", 0);
+            xmlFree(v);
+        }
+        domxml_cat(out, len, &o, "/>", 0);
+        if (o >= len) {
+            out[0] = '\0'; /* cut short: no half an element */
+        }
+    }
+    xmlXPathFreeObject(obj);
+    xmlXPathFreeContext(ctx);
+    return out[0] ? 0 : -1;
 }
 
 /* ---- sections -------------------------------------------------------------------------------- */

@@ -33,6 +33,14 @@ int domxml_write_pty(const struct guest_spec *spec, const char *console_log, xml
 /* The <target dev=> given to the disk under test ("hda", "sda", "vda"), NULL if not a disk. */
 const char *domxml_dut_target_dev(const struct devmodel *m);
 
+/*
+ * The element of a domain XML (as written here or as libvirt returns it) that chooses the
+ * device under test, as a student writes it: the DUT disk's <target dev='vda' bus='virtio'/>
+ * or the DUT NIC's <model type='virtio'/>, attributes in the document's order. The DUT is the
+ * device with the alias DOMXML_DUT_ALIAS. 0, or -1 ("" in out) when the document has none.
+ */
+int domxml_dut_line(xmlDocPtr doc, char *out, size_t len);
+
 /* 1 if libvirt accepts name as a domain name (and pvbench can register it), else 0. */
 int domxml_name_ok(const char *name);
 

@@ -2,6 +2,7 @@
 #include "i18n.h"
 
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,4 +112,15 @@ const char *i18n_num(char *buf, size_t len, double v, int decimals)
         *p = ',';
     }
     return buf;
+}
+
+const char *i18n_num_auto(char *buf, size_t len, double v)
+{
+    double a = fabs(v);
+
+    if (!isfinite(v)) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    return i18n_num(buf, len, v, a >= 100 ? 0 : a >= 10 ? 1 : a >= 0.1 || v == 0 ? 2 : 3);
 }

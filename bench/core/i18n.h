@@ -40,4 +40,7 @@ const char *i18n_gettext(const char *msgid) __attribute__((format_arg(1)));
 /* v with `decimals` decimals and the language's decimal separator ("3,25" in Spanish). */
 const char *i18n_num(char *buf, size_t len, double v, int decimals);
 
+/* v for people: fewer decimals the larger it is (1234, 12,3, 1,23, 0,123); "?" if not finite. */
+const char *i18n_num_auto(char *buf, size_t len, double v);
+
 #endif

@@ -462,11 +462,7 @@ static unsigned demo_common_workloads(const struct demo_data *d, const struct de
 /* A number for people: few digits, more for small values. */
 static void demo_num(char *out, size_t len, double v)
 {
-    if (!isfinite(v)) {
-        snprintf(out, len, "?");
-    } else {
-        i18n_num(out, len, v, fabs(v) >= 100 ? 0 : fabs(v) >= 10 ? 1 : fabs(v) >= 0.1 || v == 0 ? 2 : 3);
-    }
+    i18n_num_auto(out, len, v);
 }
 
 /* Append to a bounded text. */

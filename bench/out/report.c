@@ -23,6 +23,7 @@
 
 #include "csvread.h"
 #include "exitcode.h"
+#include "i18n.h"
 #include "log.h"
 #include "metric.h"
 #include "runfolder.h"
@@ -175,14 +176,14 @@ static void report_file_name(char *out, size_t outlen, const char *s)
     out[o] = '\0';
 }
 
-/* "blk" -> "block", "net" -> "network"; other kinds as they are. */
+/* "blk" -> "block", "net" -> "network"; other kinds as they are (English: _() where shown). */
 static const char *report_kind_label(const char *kind)
 {
     if (strcmp(kind, "blk") == 0) {
-        return "block";
+        return N_("block");
     }
     if (strcmp(kind, "net") == 0) {
-        return "network";
+        return N_("network");
     }
     return kind;
 }
@@ -283,9 +284,9 @@ static const struct {
 
 /* Said under "How to read this" when the samples come from several hosts. */
 static const char report_hosts_note[] =
-    "This run measured the same scenario on several hosts: a configuration is a device on "
-    "one host, named device@host, and every ratio compares a configuration with the first "
-    "emulated device of the same kind on the same host, never across hosts.";
+    N_("This run measured the same scenario on several hosts: a configuration is a device on "
+       "one host, named device@host, and every ratio compares a configuration with the first "
+       "emulated device of the same kind on the same host, never across hosts.");
 
 /* The caption under every chart: accelerator, backend, QEMU and guest kernel, run. */
 static void report_make_caption(struct report_ctx *r)
@@ -357,10 +358,13 @@ static const struct table_workload *report_workload(const struct table_view *v, 
     return NULL;
 }
 
-/* "2.15×", with " *" when the ratio's interval excludes 1. */
+/* "2.15×" ("2,15×" in Spanish), with " *" when the ratio's interval excludes 1. */
 static void report_ratio_note(char *out, size_t outlen, const struct table_ratio *t)
 {
-    snprintf(out, outlen, "%.2f×%s", t->ratio, t->excludes_one ? " *" : "");
+    char num[32];
+
+    snprintf(out, outlen, "%s×%s", i18n_num(num, sizeof(num), t->ratio, 2),
+             t->excludes_one ? " *" : "");
 }
 
 /* Fill a bar from a summary row; the caller sets group, sub and note. */
@@ -515,7 +519,7 @@ int report_boot_bars(const struct table_view *v, const struct sample_set *sample
                 }
                 b = &bars[nb++];
                 report_bar_from_row(b, c, row);
-                snprintf(b->group, sizeof(b->group), "%s devices", report_kind_label(kind));
+                snprintf(b->group, sizeof(b->group), _("%s devices"), _(report_kind_label(kind)));
                 if (ref && ref != c &&
                     table_ratio(samples, c->config, ref->config, row->workload, TABLE_BOOT_METRIC,
                                 &t) == 0) {
@@ -637,7 +641,7 @@ static void report_axis_title(const char *metric, char *out, size_t outlen)
     if (!m) {
         snprintf(out, outlen, "%s", metric);
     } else if (strcmp(m->unit, "IOPS") == 0) {
-        snprintf(out, outlen, "I/O operations per second (IOPS)");
+        snprintf(out, outlen, "%s", _("I/O operations per second (IOPS)"));
     } else {
         snprintf(out, outlen, "%s (%s)", label, unit);
     }
@@ -710,9 +714,10 @@ static void report_plan_bars(struct report_ctx *r)
         snprintf(base, sizeof(base), "bars-%s-%s", w->kind, w->metric);
         ch = nb ? report_add_chart(r, base, "bars", REPORT_BAR_HEIGHT) : NULL;
         if (ch) {
-            snprintf(ch->c.title, sizeof(ch->c.title), "%s, %s devices: median and 95%% interval",
+            snprintf(ch->c.title, sizeof(ch->c.title),
+                     _("%s, %s devices: median and 95%% interval"),
                      metric_label(w->metric, w->name, label, sizeof(label)),
-                     report_kind_label(w->kind));
+                     _(report_kind_label(w->kind)));
             report_axis_title(w->metric, ch->c.ylabel, sizeof(ch->c.ylabel));
             snprintf(ch->about, sizeof(ch->about),
                      "%s (%s) of each %s configuration in workload%s %s: bar = median over the "
@@ -749,8 +754,10 @@ static void report_plan_latency(struct report_ctx *r)
         snprintf(base, sizeof(base), "latency-%s", w->name);
         ch = np ? report_add_chart(r, base, "latency", REPORT_LATENCY_HEIGHT) : NULL;
         if (ch) {
-            snprintf(ch->c.title, sizeof(ch->c.title), "Latency percentiles, workload %s", w->name);
-            snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "latency of one operation (µs, log)");
+            snprintf(ch->c.title, sizeof(ch->c.title), _("Latency percentiles, workload %s"),
+                     w->name);
+            snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "%s",
+                     _("latency of one operation (µs, log)"));
             snprintf(ch->about, sizeof(ch->about),
                      "Latency percentiles of workload %s (p50 to p99.9, as measured by the agent "
                      "in the guest), one line per configuration, logarithmic scale: each point "
@@ -827,14 +834,15 @@ static void report_plan_cpu(struct report_ctx *r)
                 snprintf(ch->c.data[0], sizeof(ch->c.data[0]), "%s-host.dat", ch->c.name);
                 snprintf(ch->c.data[1], sizeof(ch->c.data[1]), "%s-guest.dat", ch->c.name);
             }
-            snprintf(ch->c.title, sizeof(ch->c.title), "CPU time per %s, %s devices%s",
-                     strcmp(kind, "net") == 0 ? "Mbit or transaction" : "operation",
-                     report_kind_label(kind),
-                     nb[0] && nb[1] ? "" : (nb[0] ? " (host)" : " (guest)"));
+            /* TRANSLATORS: "operation" or "Mbit or transaction", then "block" or "network" */
+            snprintf(ch->c.title, sizeof(ch->c.title), _("CPU time per %s, %s devices%s"),
+                     strcmp(kind, "net") == 0 ? _("Mbit or transaction") : _("operation"),
+                     _(report_kind_label(kind)),
+                     nb[0] && nb[1] ? "" : (nb[0] ? _(" (host)") : _(" (guest)")));
             snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "%s (µs)",
-                     strcmp(kind, "net") == 0 ? "CPU time per Mbit (streams), per transaction or "
-                                                "datagram"
-                                              : "CPU time per operation");
+                     strcmp(kind, "net") == 0
+                         ? _("CPU time per Mbit (streams), per transaction or datagram")
+                         : _("CPU time per operation"));
             snprintf(ch->about, sizeof(ch->about),
                      "The cost of emulation: CPU time per I/O operation of the QEMU process on "
                      "the host%s and busy guest CPU time per operation%s, per %s workload and "
@@ -870,9 +878,9 @@ static void report_plan_boot(struct report_ctx *r)
     }
     ch = nb ? report_add_chart(r, "boot", "bars", REPORT_BOOT_HEIGHT) : NULL;
     if (ch) {
-        snprintf(ch->c.title, sizeof(ch->c.title),
-                 "Boot to ready: from starting QEMU to the agent's READY");
-        snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "boot to ready (s)");
+        snprintf(ch->c.title, sizeof(ch->c.title), "%s",
+                 _("Boot to ready: from starting QEMU to the agent's READY"));
+        snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "%s", _("boot to ready (s)"));
         snprintf(ch->about, sizeof(ch->about),
                  "Time from starting the guest to the agent's READY message, per configuration "
                  "(median and 95%% interval over the boots; one boot per configuration gives "
@@ -896,10 +904,10 @@ static void report_plan_speedup(struct report_ctx *r)
     }
     ch = nb ? report_add_chart(r, "speedup", "speedup", report_rows_height(bars, nb)) : NULL;
     if (ch) {
-        snprintf(ch->c.title, sizeof(ch->c.title),
-                 "Speed-up over the emulated device, per workload");
-        snprintf(ch->c.ylabel, sizeof(ch->c.ylabel),
-                 "times better than the emulated device (log scale)");
+        snprintf(ch->c.title, sizeof(ch->c.title), "%s",
+                 _("Speed-up over the emulated device, per workload"));
+        snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "%s",
+                 _("times better than the emulated device (log scale)"));
         snprintf(
             ch->about, sizeof(ch->about),
             "One bar per workload and device: how many times better it does than the "
@@ -1541,19 +1549,74 @@ static void report_html_charts(const struct report_ctx *r, FILE *f)
 }
 
 static const char report_how_to_read[] =
-    "Each configuration is one guest that differs from the others only in the device under "
-    "test. Every workload ran several times (repetitions); a value is the median of the "
-    "repetitions and its 95% interval comes from a bootstrap of the median: with only a few "
-    "repetitions it is wide, and with one it is a single point. A ratio compares a "
-    "configuration's median with that of the first emulated device of the same kind (the "
-    "reference), with its own bootstrap 95% interval. A ratio marked * has an interval that "
-    "excludes 1: the difference is larger than the noise of this run; ~ means this run "
-    "cannot tell the two apart. Whether more is better depends on the metric: more "
-    "throughput, IOPS or transactions is better, more latency or CPU time per operation is "
-    "worse; the speed-up chart turns every workload into \"times better\" so that more is "
-    "always better. Results under different accelerators (KVM, TCG) are never comparable: "
-    "under TCG every device is slower and the gap between emulated and paravirtual devices "
-    "differs from what KVM shows.";
+    /* xgettext:no-c-format */
+    N_("Each configuration is one guest that differs from the others only in the device under "
+       "test. Every workload ran several times (repetitions); a value is the median of the "
+       "repetitions and its 95% interval comes from a bootstrap of the median: with only a few "
+       "repetitions it is wide, and with one it is a single point. A ratio compares a "
+       "configuration's median with that of the first emulated device of the same kind (the "
+       "reference), with its own bootstrap 95% interval. A ratio marked * has an interval that "
+       "excludes 1: the difference is larger than the noise of this run; ~ means this run "
+       "cannot tell the two apart. Whether more is better depends on the metric: more "
+       "throughput, IOPS or transactions is better, more latency or CPU time per operation is "
+       "worse; the speed-up chart turns every workload into \"times better\" so that more is "
+       "always better. Results under different accelerators (KVM, TCG) are never comparable: "
+       "under TCG every device is slower and the gap between emulated and paravirtual devices "
+       "differs from what KVM shows.");
+
+/*
+ * The reading guide's worked example: the first workload's headline metric for the first
+ * configuration that has a reference, its median, interval and ratio as this run measured
+ * them, in the language's number format. "" when the run has no such pair.
+ */
+static void report_guide_example(const struct report_ctx *r, char *out, size_t len)
+{
+    const struct table_view *v = &r->view;
+
+    out[0] = '\0';
+    for (size_t wi = 0; wi < v->n_workloads; wi++) {
+        const struct table_workload *w = &v->workloads[wi];
+
+        for (size_t ci = 0; ci < v->n_configs; ci++) {
+            const struct table_config *c = &v->configs[ci];
+            const struct table_config *ref = table_view_reference_of(v, c);
+            const struct summary_row *row, *rrow;
+            char unit[32], med[32], lo[32], hi[32], rmed[32], ratio[32], rlo[32], rhi[32];
+            struct table_ratio t;
+
+            if (!ref || ref == c || !table_config_is_kind(c, w->kind)) {
+                continue;
+            }
+            row = summary_find(&r->sum, c->config, w->name, w->metric);
+            rrow = summary_find(&r->sum, ref->config, w->name, w->metric);
+            if (!row || !rrow ||
+                table_ratio(&r->samples, c->config, ref->config, w->name, w->metric, &t) < 0) {
+                continue;
+            }
+            metric_unit_shown(w->metric, w->name, unit, sizeof(unit));
+            i18n_num_auto(med, sizeof(med), row->st.median);
+            i18n_num_auto(lo, sizeof(lo), row->st.ci_low);
+            i18n_num_auto(hi, sizeof(hi), row->st.ci_high);
+            i18n_num_auto(rmed, sizeof(rmed), rrow->st.median);
+            i18n_num(ratio, sizeof(ratio), t.ratio, 2);
+            i18n_num(rlo, sizeof(rlo), t.low, 2);
+            i18n_num(rhi, sizeof(rhi), t.high, 2);
+            /* TRANSLATORS: workload, configuration, metric, median, unit, interval low and
+             * high, repetitions, reference configuration, its median, unit, ratio, ratio's
+             * interval low and high */
+            snprintf(out, len,
+                     _("For example, in this run's workload %s, %s has a median %s of %s %s (95%% "
+                       "interval %s to %s, %u repetitions) and the reference %s one of %s %s: a "
+                       "ratio of %s× with an interval of %s to %s. %s"),
+                     w->name, c->config, w->metric, med, unit, lo, hi, row->st.n, ref->config, rmed,
+                     unit, ratio, rlo, rhi,
+                     t.excludes_one ? _("That interval excludes 1, so the ratio is marked *.")
+                                    : _("That interval holds 1, so the ratio is marked ~: this "
+                                        "run cannot tell the two apart."));
+            return;
+        }
+    }
+}
 
 static const char report_css[] =
     "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1020px;margin:1em auto;"
@@ -1678,7 +1741,7 @@ out:
 
 static void report_html(const struct report_ctx *r, FILE *f)
 {
-    char scen[128], run_id[64], accel[32], when[40];
+    char scen[128], run_id[64], accel[32], when[40], example[1024];
 
     report_meta(r, "scenario.name", scen, sizeof(scen));
     report_meta(r, "run_id", run_id, sizeof(run_id));
@@ -1702,11 +1765,12 @@ static void report_html(const struct report_ctx *r, FILE *f)
           "<a href=\"#run\">Run</a> · <a href=\"#files\">Files</a></p>\n",
           f);
     if (strcmp(accel, "tcg") == 0) {
-        fputs("<p class=\"problems\">Measured under TCG (no KVM): QEMU translates every guest "
-              "instruction, so every device is slower than under KVM and the gap between "
-              "emulated and paravirtual devices differs. Compare only with other TCG "
-              "runs.</p>\n",
-              f);
+        fputs("<p class=\"problems\">", f);
+        report_fput_html(f, _("Measured under TCG (no KVM): QEMU translates every guest "
+                              "instruction, so every device is slower than under KVM and the gap "
+                              "between emulated and paravirtual devices differs. Compare only "
+                              "with other TCG runs."));
+        fputs("</p>\n", f);
     }
     if (r->n_problems) {
         fputs("<div class=\"problems\"><b>Parts of this run could not be read or drawn; the "
@@ -1722,14 +1786,24 @@ static void report_html(const struct report_ctx *r, FILE *f)
         }
         fputs("</ul></div>\n", f);
     }
-    fputs("<h2 id=\"how\">How to read this</h2>\n<p>", f);
-    report_fput_html(f, report_how_to_read);
+    /* The rest of the page is English: the guide says which language it is in. */
+    fprintf(f, "<div class=\"guide\" lang=\"%s\">\n<h2 id=\"how\">", i18n_lang());
+    report_fput_html(f, _("How to read this"));
+    fputs("</h2>\n<p>", f);
+    report_fput_html(f, _(report_how_to_read));
     fputs("</p>\n", f);
-    if (table_view_hosts(&r->view) > 1) {
+    report_guide_example(r, example, sizeof(example));
+    if (example[0]) {
         fputs("<p>", f);
-        report_fput_html(f, report_hosts_note);
+        report_fput_html(f, example);
         fputs("</p>\n", f);
     }
+    if (table_view_hosts(&r->view) > 1) {
+        fputs("<p>", f);
+        report_fput_html(f, _(report_hosts_note));
+        fputs("</p>\n", f);
+    }
+    fputs("</div>\n", f);
     report_html_glance(r, f);
     report_html_differs(r, f);
     report_html_summary(r, f);
@@ -1787,7 +1861,7 @@ static void report_md(const struct report_ctx *r, FILE *f)
 {
     const struct table_view *v = &r->view;
     const char *metrics[3];
-    char val[512], scen[128];
+    char val[512], scen[128], example[1024];
     struct plot_bar *glance = NULL;
     size_t nglance = 0;
 
@@ -1805,11 +1879,18 @@ static void report_md(const struct report_ctx *r, FILE *f)
         }
         fputs("\n", f);
     }
-    fputs("## How to read this\n\n", f);
-    report_fput_md(f, report_how_to_read);
+    fputs("## ", f);
+    report_fput_md(f, _("How to read this"));
     fputs("\n\n", f);
+    report_fput_md(f, _(report_how_to_read));
+    fputs("\n\n", f);
+    report_guide_example(r, example, sizeof(example));
+    if (example[0]) {
+        report_fput_md(f, example);
+        fputs("\n\n", f);
+    }
     if (table_view_hosts(v) > 1) {
-        report_fput_md(f, report_hosts_note);
+        report_fput_md(f, _(report_hosts_note));
         fputs("\n\n", f);
     }
     if (report_speedup_bars(v, &r->samples, &glance, &nglance) == 0 && nglance > 0) {
@@ -1993,6 +2074,10 @@ int report_build(const char *run_dir, const char *format, int quiet)
 
 static const struct cli_opt report_opts[] = {
     {"format", 'f', "FMT", "png (default) or svg", 'f', "png svg"},
+    {"lang", 0, "LANG",
+     "language of the reading guide and the chart titles: en or es (default: from LANGUAGE, "
+     "LC_ALL, LC_MESSAGES, LANG)",
+     'L', "en es"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -2015,7 +2100,7 @@ const struct cli_spec report_cli = {
 
 int report_main(int argc, char **argv)
 {
-    const char *format = "png";
+    const char *format = "png", *lang = NULL;
     struct cli c;
     int id;
 
@@ -2023,6 +2108,10 @@ int report_main(int argc, char **argv)
         return PVB_EXIT_USAGE;
     }
     while ((id = cli_next(&c)) >= 0) {
+        if (id == 'L') {
+            lang = c.arg;
+            continue;
+        }
         if (strcmp(c.arg, "png") != 0 && strcmp(c.arg, "svg") != 0) {
             log_err("report: --format: expected png or svg, got '%s'", c.arg);
             return PVB_EXIT_USAGE;
@@ -2035,6 +2124,10 @@ int report_main(int argc, char **argv)
     if (argc - c.ind != 1) {
         log_err("report: expected one run folder, got %d", argc - c.ind);
         cli_try(&report_cli);
+        return PVB_EXIT_USAGE;
+    }
+    if (i18n_init(lang, NULL) < 0) {
+        log_err("report: no messages in language '%s' (pvbench has: %s)", lang, I18N_LANGS);
         return PVB_EXIT_USAGE;
     }
     return report_build(argv[c.ind], format, log_verbosity() < 0);

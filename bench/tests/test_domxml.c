@@ -194,6 +194,63 @@ static void test_every_model(void **state)
     }
 }
 
+/* The line a student writes, from the domain XML: the DUT's <target> or <model>. */
+static void test_dut_line(void **state)
+{
+    static const char live[] =
+        "<domain type='qemu'><devices>"
+        "<disk type='file' device='disk'><target dev='sda' bus='sata'/><alias name='ua-x'/></disk>"
+        "<disk type='file' device='disk'><target dev='sdb' bus='sata'/>"
+        "<alias name='" DOMXML_DUT_ALIAS "'/><address type='drive'/></disk>"
+        "</devices></domain>";
+    static const char odd[] = "<domain><devices><interface type='ethernet'>"
+                              "<model type='v&apos;&amp;&lt;'/><alias name='" DOMXML_DUT_ALIAS
+                              "'/></interface></devices></domain>";
+    char line[128], want[128];
+    struct guest_spec s0;
+    xmlDocPtr d;
+
+    (void)state;
+    for (unsigned i = 0; i < devmodel_count(); i++) {
+        const struct devmodel *m = devmodel_at(i);
+        struct guest_spec s;
+
+        if (devbus_of(m)->libvirt_refusal) {
+            continue;
+        }
+        base_spec(&s, m);
+        d = must_write(&s);
+        if (m->kind == DEVMODEL_NET) {
+            snprintf(want, sizeof(want), "<model type='%s'/>", m->libvirt_bus);
+        } else {
+            snprintf(want, sizeof(want), "<target dev='%s' bus='%s'/>", domxml_dut_target_dev(m),
+                     m->libvirt_bus);
+        }
+        assert_int_equal(domxml_dut_line(d, line, sizeof(line)), 0);
+        assert_string_equal(line, want);
+        /* too small a buffer: nothing rather than half an element */
+        assert_int_equal(domxml_dut_line(d, line, 12), -1);
+        assert_string_equal(line, "");
+        xmlFreeDoc(d);
+    }
+    /* libvirt's own XML: the DUT by its alias, not the first disk */
+    d = xmlReadMemory(live, (int)strlen(live), "live.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(d);
+    assert_int_equal(domxml_dut_line(d, line, sizeof(line)), 0);
+    assert_string_equal(line, "<target dev='sdb' bus='sata'/>");
+    xmlFreeDoc(d);
+    d = xmlReadMemory(odd, (int)strlen(odd), "odd.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(d);
+    assert_int_equal(domxml_dut_line(d, line, sizeof(line)), 0);
+    assert_string_equal(line, "<model type='v&apos;&amp;&lt;'/>");
+    xmlFreeDoc(d);
+    /* no device under test */
+    base_spec(&s0, NULL);
+    d = must_write(&s0);
+    assert_int_equal(domxml_dut_line(d, line, sizeof(line)), -1);
+    xmlFreeDoc(d);
+}
+
 static void test_iops_limit(void **state)
 {
     struct guest_spec s;
@@ -814,6 +871,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_model),     cmocka_unit_test(test_iops_limit),
+        cmocka_unit_test(test_dut_line),
         cmocka_unit_test(test_kvm_probe_guest), cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_refusals),        cmocka_unit_test(test_device_equivalence),
         cmocka_unit_test(test_refused_bus),     cmocka_unit_test(test_option_equivalence),

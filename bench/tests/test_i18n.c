@@ -4,6 +4,7 @@
  * environment (also when its system locale is not installed), English fallback, and
  * numbers: a decimal comma for people, a point in machine-readable output.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,6 +75,24 @@ static void test_lang_option(void **state)
     assert_string_equal(i18n_num(buf, sizeof(buf), 3.25, 1), "3.2");
 }
 
+/* Numbers for people: fewer decimals the larger they are, the language's separator. */
+static void test_num_auto(void **state)
+{
+    char buf[32];
+
+    (void)state;
+    clear_env();
+    assert_int_equal(i18n_init("es", localedir), 0);
+    assert_string_equal(i18n_num_auto(buf, sizeof(buf), 1234.4), "1234");
+    assert_string_equal(i18n_num_auto(buf, sizeof(buf), 12.34), "12,3");
+    assert_string_equal(i18n_num_auto(buf, sizeof(buf), 1.234), "1,23");
+    assert_string_equal(i18n_num_auto(buf, sizeof(buf), 0.01234), "0,012");
+    assert_string_equal(i18n_num_auto(buf, sizeof(buf), 0), "0,00");
+    assert_string_equal(i18n_num_auto(buf, sizeof(buf), NAN), "?");
+    assert_int_equal(i18n_init("en", localedir), 0);
+    assert_string_equal(i18n_num_auto(buf, sizeof(buf), 12.34), "12.3");
+}
+
 /* LANG=es_ES.UTF-8 works although that system locale is not installed here. */
 static void test_lang_from_environment(void **state)
 {
@@ -114,6 +133,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lang_option),
         cmocka_unit_test(test_lang_from_environment),
+        cmocka_unit_test(test_num_auto),
         cmocka_unit_test(test_unknown_language),
     };
 
