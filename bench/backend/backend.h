@@ -49,6 +49,19 @@ void backend_qemu_argv_line(const struct qemu_argv *a, char *line, size_t len);
  * (run-time paths shown as $STATE, $LOGS and $GUEST), one "; NAME: argv" line each.
  */
 struct scenario;
+/*
+ * Configuration i of s as `pvbench run -n` and run.json show it: a guest_spec with the
+ * run-time paths as $STATE, $LOGS and $GUEST, its strings in *o.
+ */
+struct backend_shown_spec {
+    struct guest_spec spec;
+    char name[96], disk[96], sock[96], con[96];
+};
+void backend_shown_spec(const struct scenario *s, unsigned i, const char *binary,
+                        const char *accel, struct backend_shown_spec *o);
+/* Its QEMU command line as one line (run.json's qemu_command). 0, or -1: does not fit. */
+int backend_qemu_config_line(const struct scenario *s, unsigned i, const char *binary,
+                             const char *accel, char *line, size_t len);
 void backend_qemu_print_configs(const struct scenario *s, const char *binary, const char *accel,
                                 FILE *out);
 

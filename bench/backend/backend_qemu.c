@@ -228,47 +228,62 @@ static void qemu_log_argv(const struct qemu_argv *a)
     log_debug("qemu: %s", line);
 }
 
+void backend_shown_spec(const struct scenario *s, unsigned i, const char *binary,
+                        const char *accel, struct backend_shown_spec *o)
+{
+    const struct scenario_config *c = &s->configs[i];
+
+    memset(o, 0, sizeof(*o));
+    snprintf(o->name, sizeof(o->name), "pvb-RUN-%s", c->name);
+    snprintf(o->disk, sizeof(o->disk), "$STATE/disk-%s.img", c->name);
+    snprintf(o->sock, sizeof(o->sock), "$STATE/ctl-%s.sock", c->name);
+    snprintf(o->con, sizeof(o->con), "$LOGS/%s-console.log", c->name);
+    o->spec.name = o->name;
+    o->spec.qemu_binary = c->qemu[0] == '/' ? c->qemu : binary;
+    o->spec.accel = accel;
+    o->spec.machine = s->device_machine[i];
+    o->spec.vcpus = c->vcpus;
+    o->spec.memory_mib = c->memory_mib;
+    o->spec.kernel = "$GUEST/vmlinuz";
+    o->spec.initrd = "$GUEST/initramfs.img";
+    o->spec.cmdline = GUEST_CMDLINE;
+    o->spec.dut = c->dev;
+    o->spec.dut_opts = &c->opts;
+    o->spec.disk_path = o->disk;
+    o->spec.disk_iops_limit = s->disk_iops_limit;
+    o->spec.control_sock = o->sock;
+    o->spec.console_log = o->con;
+    o->spec.net_tap = "pvbtRUN";
+    o->spec.net_mac = "52:54:00:00:00:01";
+    o->spec.net_vhost = c->vhost == 1;
+}
+
+int backend_qemu_config_line(const struct scenario *s, unsigned i, const char *binary,
+                             const char *accel, char *line, size_t len)
+{
+    static struct qemu_argv a;
+    struct backend_shown_spec o;
+
+    backend_shown_spec(s, i, binary, accel, &o);
+    if (backend_qemu_build_argv(&o.spec, &a) < 0) {
+        return -1;
+    }
+    backend_qemu_argv_line(&a, line, len);
+    return 0;
+}
+
 void backend_qemu_print_configs(const struct scenario *s, const char *binary, const char *accel,
                                 FILE *out)
 {
-    static struct qemu_argv a;
-    static char line[sizeof(a.store) + GUEST_ARGV_MAX];
-    char name[96], disk[96], sock[96], con[96];
+    static char line[sizeof(((struct qemu_argv *)0)->store) + GUEST_ARGV_MAX];
 
     fprintf(out, "; QEMU command line of each configuration's guest:\n");
     for (unsigned i = 0; i < s->n_configs; i++) {
-        const struct scenario_config *c = &s->configs[i];
-        struct guest_spec spec;
-
-        memset(&spec, 0, sizeof(spec));
-        snprintf(name, sizeof(name), "pvb-RUN-%s", c->name);
-        snprintf(disk, sizeof(disk), "$STATE/disk-%s.img", c->name);
-        snprintf(sock, sizeof(sock), "$STATE/ctl-%s.sock", c->name);
-        snprintf(con, sizeof(con), "$LOGS/%s-console.log", c->name);
-        spec.name = name;
-        spec.qemu_binary = c->qemu[0] == '/' ? c->qemu : binary;
-        spec.accel = accel;
-        spec.machine = s->device_machine[i];
-        spec.vcpus = c->vcpus;
-        spec.memory_mib = c->memory_mib;
-        spec.kernel = "$GUEST/vmlinuz";
-        spec.initrd = "$GUEST/initramfs.img";
-        spec.cmdline = GUEST_CMDLINE;
-        spec.dut = c->dev;
-        spec.dut_opts = &c->opts;
-        spec.disk_path = disk;
-        spec.disk_iops_limit = s->disk_iops_limit;
-        spec.control_sock = sock;
-        spec.console_log = con;
-        spec.net_tap = "pvbtRUN";
-        spec.net_mac = "52:54:00:00:00:01";
-        spec.net_vhost = c->vhost == 1;
-        if (backend_qemu_build_argv(&spec, &a) < 0) {
-            fprintf(out, ";   %s: (does not fit on a command line)\n", c->name);
+        if (backend_qemu_config_line(s, i, binary, accel, line, sizeof(line)) < 0) {
+            fprintf(out, ";   %s: (does not fit on a command line)\n", s->configs[i].name);
             continue;
         }
-        backend_qemu_argv_line(&a, line, sizeof(line));
-        fprintf(out, ";   %s: %s\n", c->name, line);
+        fprintf(out, ";   %s: %s\n", s->configs[i].name, line);
     }
 }
 

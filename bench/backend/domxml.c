@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libxml/parser.h>
 #include <libxml/xmlstring.h>
 #include <libxml/xmlwriter.h>
 #include <libxml/xpath.h>
@@ -404,4 +405,35 @@ int domxml_write_pty(const struct guest_spec *s, const char *console_log, xmlBuf
         return -1;
     }
     return domxml_emit(s, 1, console_log, out, err, errlen);
+}
+
+int domxml_spec_dut_line(const struct guest_spec *spec, char *out, size_t len)
+{
+    struct guest_spec s = *spec;
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlDocPtr doc = NULL;
+    char err[256];
+    int rc = -1;
+
+    if (len) {
+        out[0] = '\0';
+    }
+    /* The element does not depend on where the files are: any absolute paths will do. */
+    s.kernel = "/guest/vmlinuz";
+    s.initrd = "/guest/initramfs.img";
+    s.disk_path = "/state/disk.img";
+    s.control_sock = "/state/ctl.sock";
+    s.console_log = "/logs/console.log";
+    s.qemu_binary = NULL;
+    s.qemu_data_dirs = NULL;
+    s.qemu_lib_path = NULL;
+    s.qemu_module_dir = NULL;
+    if (buf && domxml_write(&s, buf, err, sizeof(err)) == 0) {
+        doc = xmlReadMemory((const char *)xmlBufferContent(buf), (int)xmlBufferLength(buf),
+                            "domain.xml", NULL, XML_PARSE_NONET);
+        rc = domxml_dut_line(doc, out, len);
+    }
+    xmlFreeDoc(doc);
+    xmlBufferFree(buf);
+    return rc;
 }

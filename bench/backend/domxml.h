@@ -41,6 +41,12 @@ const char *domxml_dut_target_dev(const struct devmodel *m);
  */
 int domxml_dut_line(xmlDocPtr doc, char *out, size_t len);
 
+/*
+ * domxml_dut_line() of the domain XML the libvirt backend writes for spec (its paths do not
+ * matter). 0, or -1 ("" in out) when libvirt cannot express the device (the bus refuses it).
+ */
+int domxml_spec_dut_line(const struct guest_spec *spec, char *out, size_t len);
+
 /* 1 if libvirt accepts name as a domain name (and pvbench can register it), else 0. */
 int domxml_name_ok(const char *name);
 

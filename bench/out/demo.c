@@ -55,6 +55,7 @@ struct demo_cfg {
     char kind[8];
     char driver[32];
     char qemu_device[48]; /* run.json's -device driver */
+    char libvirt_dut[160]; /* run.json's libvirt domain XML element, "" in older runs */
     char status[16];
     char reason[512];
 };
@@ -233,6 +234,7 @@ static void demo_load_run_json(struct demo_data *d, const struct runfolder *rf)
         runfolder_copy_printable(g->kind, sizeof(g->kind), c->kind);
         runfolder_copy_printable(g->driver, sizeof(g->driver), c->guest_driver);
         runfolder_copy_printable(g->qemu_device, sizeof(g->qemu_device), c->qemu_device);
+        runfolder_copy_printable(g->libvirt_dut, sizeof(g->libvirt_dut), c->libvirt_dut);
         runfolder_copy_printable(g->status, sizeof(g->status), c->status);
         runfolder_copy_printable(g->reason, sizeof(g->reason), c->reason);
         if (g->config[0]) {
@@ -386,9 +388,11 @@ static int demo_kvm_exits(const struct demo_data *d, const struct demo_cfg *emu,
 }
 
 /*
- * What a student writes to choose the device: the libvirt domain XML line (the device
- * model's <target> of a disk, <model> of a NIC, for the device run.json names) and QEMU's
- * -device driver as run.json recorded it. 0, or -1 when run.json did not name them.
+ * What a student writes to choose the device: the libvirt domain XML line as run.json
+ * recorded it (libvirt_dut: the element the libvirt backend writes for that configuration;
+ * a run made before it was recorded: the device model's <target> of a disk, <model> of a
+ * NIC) and QEMU's -device driver as run.json recorded it. 0, or -1 when run.json did not name
+ * them.
  */
 static int demo_choice(const struct demo_cfg *c, char *xml, size_t xlen, char *dev, size_t dlen)
 {
@@ -397,7 +401,9 @@ static int demo_choice(const struct demo_cfg *c, char *xml, size_t xlen, char *d
     if (!m || !c->qemu_device[0]) {
         return -1;
     }
-    if (m->kind == DEVMODEL_NET) {
+    if (c->libvirt_dut[0]) {
+        snprintf(xml, xlen, "%s", c->libvirt_dut);
+    } else if (m->kind == DEVMODEL_NET) {
         snprintf(xml, xlen, "<model type='%s'/>", m->libvirt_bus);
     } else {
         snprintf(xml, xlen, "<target dev='%s' bus='%s'/>", m->libvirt_dev, m->libvirt_bus);

@@ -77,6 +77,8 @@ static const struct runfolder_key runfolder_cfg[] = {
     RF_CFG("job_retries", job_retries),
     RF_CFG("retry_reason", retry_reason),
     RF_CFG("why_source", why_source),
+    RF_CFG("libvirt_dut", libvirt_dut),
+    RF_CFG("qemu_command", qemu_command),
 };
 
 #define RF_HOST(p, m)                                                                              \

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "domxml.h"
 #include "results.h"
 #include "run_ctx.h"
 #include "scenario.h"
@@ -51,6 +52,33 @@ static const char *config_status_name(enum config_status s)
     default:
         return "pending";
     }
+}
+
+/*
+ * What chooses configuration i's device, as a user writes it: QEMU's command line (as
+ * `pvbench run -n` prints it, for a host of the QEMU backend) and the element of libvirt's
+ * domain XML (as the libvirt backend writes it; null when libvirt cannot express the device).
+ */
+static void run_json_config_lines(const struct run_ctx *r, const struct run_host *hs, unsigned i,
+                                  json_object *c)
+{
+    static char line[8192 + 1024];
+    const struct backend_ops *b = hs->backend ? hs->backend : r->backend;
+    const char *accel = hs->accel[0] ? hs->accel : r->accel;
+    struct backend_shown_spec o;
+    char dut[256];
+
+    if (strcmp(accel, "kvm") != 0) {
+        accel = "tcg";
+    }
+    if (b == &backend_qemu_ops &&
+        backend_qemu_config_line(&r->s, i, r->qemu_binary, accel, line, sizeof(line)) == 0) {
+        json_object_object_add(c, "qemu_command", json_object_new_string(line));
+    }
+    backend_shown_spec(&r->s, i, r->qemu_binary, accel, &o);
+    json_object_object_add(c, "libvirt_dut", domxml_spec_dut_line(&o.spec, dut, sizeof(dut)) == 0
+                                                 ? json_object_new_string(dut)
+                                                 : NULL);
 }
 
 /*
@@ -279,6 +307,7 @@ int run_json_write(const struct run_ctx *r)
         json_object_object_add(c, "machine",
                                json_object_new_string(machine_name(r->s.device_machine[i])));
         json_object_object_add(c, "qemu_device", json_object_new_string(d->qemu_device));
+        run_json_config_lines(r, hs, i, c);
         if (d->kind == DEVMODEL_NET) {
             json_object_object_add(c, "vhost",
                                    json_object_new_string(cs->vhost[0] ? cs->vhost : "off"));

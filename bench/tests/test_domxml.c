@@ -228,10 +228,27 @@ static void test_dut_line(void **state)
         }
         assert_int_equal(domxml_dut_line(d, line, sizeof(line)), 0);
         assert_string_equal(line, want);
+        /* the same element from the spec alone, whatever its paths (run.json's libvirt_dut) */
+        s.kernel = "$GUEST/vmlinuz";
+        s.disk_path = "$STATE/disk.img";
+        assert_int_equal(domxml_spec_dut_line(&s, line, sizeof(line)), 0);
+        assert_string_equal(line, want);
         /* too small a buffer: nothing rather than half an element */
         assert_int_equal(domxml_dut_line(d, line, 12), -1);
         assert_string_equal(line, "");
         xmlFreeDoc(d);
+    }
+    /* a model libvirt cannot express: no element */
+    for (unsigned i = 0; i < devmodel_count(); i++) {
+        const struct devmodel *m = devmodel_at(i);
+        struct guest_spec s;
+
+        if (!devbus_of(m)->libvirt_refusal) {
+            continue;
+        }
+        base_spec(&s, m);
+        assert_int_equal(domxml_spec_dut_line(&s, line, sizeof(line)), -1);
+        assert_string_equal(line, "");
     }
     /* libvirt's own XML: the DUT by its alias, not the first disk */
     d = xmlReadMemory(live, (int)strlen(live), "live.xml", NULL, XML_PARSE_NONET);

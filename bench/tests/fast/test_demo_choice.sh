@@ -32,3 +32,21 @@ ok "a changed run.json changes the lines"
 grep -q "en el XML del dominio de libvirt <target dev='hda' bus='ide'/> frente a" "$TMP/es.out" ||
     { cat "$TMP/es.out"; fail "the Spanish account lacks the lines"; }
 ok "the Spanish account too"
+
+# A run that recorded each configuration's libvirt_dut (the element the libvirt backend
+# writes): the XML line is that one, not the device table's.
+cp -r "$fx" "$TMP/recorded"
+python3 - "$TMP/recorded/run.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+for c in d["configs"]:
+    if c["device"] == "virtio-blk":
+        c["libvirt_dut"] = "<target dev='vdq' bus='virtio'/>"
+json.dump(d, open(p, "w"))
+PY
+"$PVBENCH" demo --lang en --from "$TMP/recorded" >"$TMP/recorded.out" 2>&1 || true
+grep -q "<target dev='hda' bus='ide'/> against <target dev='vdq' bus='virtio'/>" \
+    "$TMP/recorded.out" || { cat "$TMP/recorded.out"; fail "the recorded libvirt_dut was not used"; }
+grep -q "dev=&#39;vdq&#39;" "$TMP/recorded/demo.html" || fail "demo.html did not use libvirt_dut"
+ok "run.json's recorded libvirt_dut is the XML line"

@@ -39,6 +39,15 @@ for d in virtio-blk ide; do
     [ -s "$out/logs/$d-console.log" ] || fail "no console log (the agent's output) for $d"
 done
 ok "a disk run through the process backend: folder complete, every cell once"
+# what chooses each device, as a user writes it: libvirt's element (no QEMU command line:
+# the process backend runs no QEMU)
+[ "$(json_get "$out/run.json" configs 0 libvirt_dut)" = "<target dev='vda' bus='virtio'/>" ] ||
+    fail "run.json: virtio-blk's libvirt_dut"
+[ "$(json_get "$out/run.json" configs 1 libvirt_dut)" = "<target dev='hda' bus='ide'/>" ] ||
+    fail "run.json: ide's libvirt_dut"
+python3 -c 'import json,sys; sys.exit("qemu_command" in json.load(open(sys.argv[1]))["configs"][0])' \
+    "$out/run.json" || fail "run.json gives a QEMU command line for the process backend"
+ok "run.json: each configuration's libvirt element"
 
 # --json: stdout is one JSON document (summary.json, the run folder, the exit code) and
 # nothing else; the table and the log lines go to stderr, -v's lines too.

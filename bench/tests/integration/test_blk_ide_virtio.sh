@@ -26,6 +26,17 @@ grep -q '"accelerator"' "$out/run.json" && grep -q '"name":"tcg"\|"name": "tcg"'
 grep -q '"qemu_version": *"QEMU emulator' "$out/run.json" || fail "qemu version missing"
 grep -q '"guest_kernel": *"6\.' "$out/run.json" || fail "guest kernel missing"
 ok "run.json has accelerator, qemu and guest kernel"
+# each configuration's QEMU command line (as run -n prints it) and libvirt element
+python3 - "$out/run.json" <<'PY' || fail "run.json lacks a configuration's qemu_command or libvirt_dut"
+import json, sys
+want = {"ide": ("-device ide-hd", "<target dev='hda' bus='ide'/>"),
+        "virtio-blk": ("-device virtio-blk-pci", "<target dev='vda' bus='virtio'/>")}
+for c in json.load(open(sys.argv[1]))["configs"]:
+    dev, xml = want[c["device"]]
+    assert dev in c["qemu_command"] and c["qemu_command"].startswith("qemu-system"), c
+    assert c["libvirt_dut"] == xml, c
+PY
+ok "run.json has each configuration's QEMU command line and libvirt element"
 
 metrics="throughput_mib_s iops lat_mean_us lat_p50_us lat_p99_us lat_p999_us guest_cpu_pct host_cpu_us_per_op irqs_per_op"
 for dev in ide virtio-blk; do
