@@ -1582,6 +1582,7 @@ static void report_guide_example(const struct report_ctx *r, char *out, size_t l
             const struct table_config *ref = table_view_reference_of(v, c);
             const struct summary_row *row, *rrow;
             char unit[32], med[32], lo[32], hi[32], rmed[32], ratio[32], rlo[32], rhi[32];
+            char label[96];
             struct table_ratio t;
 
             if (!ref || ref == c || !table_config_is_kind(c, w->kind)) {
@@ -1608,7 +1609,8 @@ static void report_guide_example(const struct report_ctx *r, char *out, size_t l
                      _("For example, in this run's workload %s, %s has a median %s of %s %s (95%% "
                        "interval %s to %s, %u repetitions) and the reference %s one of %s %s: a "
                        "ratio of %s× with an interval of %s to %s. %s"),
-                     w->name, c->config, w->metric, med, unit, lo, hi, row->st.n, ref->config, rmed,
+                     w->name, c->config, metric_label(w->metric, w->name, label, sizeof(label)),
+                     med, unit, lo, hi, row->st.n, ref->config, rmed,
                      unit, ratio, rlo, rhi,
                      t.excludes_one ? _("That interval excludes 1, so the ratio is marked *.")
                                     : _("That interval holds 1, so the ratio is marked ~: this "
