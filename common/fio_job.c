@@ -64,6 +64,10 @@ int fio_job_build_argv(const struct fio_job_params *p, struct tool_argv *a)
     if (p->size_mib > 0) {
         rc |= tool_argv_add(a, "--size=%uM", p->size_mib);
     }
+    if (p->numjobs > 1) {
+        rc |= tool_argv_add(a, "--numjobs=%u", p->numjobs);
+        rc |= tool_argv_add(a, "--group_reporting=1");
+    }
     rc |= tool_argv_add(a, "--norandommap=1");
     rc |= tool_argv_add(a, "--randrepeat=0");
     rc |= tool_argv_add(a, "--lat_percentiles=1");

@@ -25,6 +25,7 @@ struct fio_job_params {
     unsigned runtime_ms, warmup_ms;
     unsigned rwmixread;            /* randrw: percent of reads */
     unsigned offset_mib, size_mib; /* the region used; size 0: to the end */
+    unsigned numjobs;              /* above 1: that many jobs, reported as one group */
 };
 
 /*
@@ -32,7 +33,9 @@ struct fio_job_params {
  * (milliseconds, none without a warm-up), direct=1, ioengine=libaio, norandommap (offsets
  * drawn with replacement, as the agent does), total latency percentiles, JSON output;
  * randrw adds rwmixread and unified_rw_reporting=mixed (one "mixed" side, as the agent's one
- * histogram), a region adds offset and size (MiB).
+ * histogram), a region adds offset and size (MiB), numjobs above 1 adds numjobs and
+ * group_reporting (one summed job in the JSON; sequential jobs each get a slice of the region
+ * from the region's start, fio's default, where the agent gives each a slice of its own).
  * Returns 0, or -1 if it does not fit.
  */
 int fio_job_build_argv(const struct fio_job_params *p, struct tool_argv *a)

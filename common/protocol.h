@@ -53,6 +53,12 @@
  *   offset_mib=<n> size_mib=<n>          (blk; default 0 and 0) the region of the device
  *                         the job's offsets fall in: from offset_mib MiB, size_mib MiB long
  *                         (0: to the device's end); a region beyond the device is an ERROR
+ *   numjobs=<1..64>       (blk; default 1) parallel submitters, each with qd requests in
+ *                         flight, on a thread of its own pinned to vCPU i modulo the vCPUs;
+ *                         sequential ones each stream through a slice (1/numjobs) of the
+ *                         region; the RESULT sums them and carries "numjobs":N when N > 1
+ *                         (runtime_s: ops over the summed rates; latency: the merged
+ *                         histograms; cpu_pct and irqs: over the first submitter's interval)
  *   peer=<a.b.c.d> port=<n>              (net) the host peer's IPv4 address and port
  *   irq=<substring>       [A-Za-z0-9_.-]+ which /proc/interrupts lines are the
  *                         DUT's: every line whose description (the text after the

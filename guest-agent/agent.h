@@ -71,6 +71,7 @@ enum agent_fault {
 #define AGENT_BS_MIN 512u /* blk; a net job's bs (message size) may be smaller */
 #define AGENT_BS_MAX (16u * 1024 * 1024)
 #define AGENT_QD_MAX 1024u
+#define AGENT_NUMJOBS_MAX 64u
 #define AGENT_MS_MAX (3600u * 1000)
 #define AGENT_REGION_MIB_MAX (16u * 1024 * 1024) /* offset_mib, size_mib: 16 TiB */
 
@@ -91,6 +92,7 @@ struct agent_job {
     unsigned rwmixread;        /* randrw: percent of reads (50 when not given) */
     unsigned offset_mib, size_mib; /* blk: the region used; size 0: to the device's end */
     char fiojob[PVB_FIOJOB_MAX]; /* engine=fio: a user's job file (fiojob=, hex), "" = none */
+    unsigned numjobs; /* blk: parallel submitters, each with qd in flight (1 when not given) */
 };
 
 /*
@@ -161,6 +163,7 @@ struct agent_result {
     int irq_lines; /* /proc/interrupts lines that matched job.irq (not sent) */
     enum agent_engine engine; /* "engine" of the RESULT */
     bool net;             /* a net result: the list's NET entries (bytes_total) are sent too */
+    unsigned numjobs;     /* blk: the submitters that ran; "numjobs" sent when above 1 */
 };
 #undef AGENT_RESULT_NUM
 #undef AGENT_RESULT_OBJ
@@ -211,6 +214,7 @@ struct agent_meter {
     struct procstat_cpu cpu0, cpu1;      /* at the interval's start and end */
     uint64_t irq0, irq1;
     int irq_lines;
+    bool no_counters; /* numjobs: a submitter other than the first reads no /proc counters */
     char *err; /* where an error's reason goes */
     size_t errlen;
 };

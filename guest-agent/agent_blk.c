@@ -19,6 +19,8 @@
 #include "hist.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/aio_abi.h>
 #include <linux/fs.h>
@@ -373,52 +375,190 @@ static int agent_blk_buffers(struct agent_blk *b)
     return 0;
 }
 
+/* Set up submitter idx of numjobs (0 when one): its rng, its region, its buffers, the device
+ * open. err is where its reason goes. 0 or -errno. */
+static int agent_blk_setup(struct agent_blk *b, const struct agent_job *job, const char *dev,
+                           unsigned idx, char *err, size_t errlen)
+{
+    unsigned n = job->numjobs > 1 ? job->numjobs : 1;
+    int ret;
+
+    memset(b, 0, sizeof(*b));
+    b->job = job;
+    b->dev = dev;
+    b->fd = -1;
+    b->m.job = job;
+    b->m.err = err;
+    b->m.errlen = errlen;
+    b->m.no_counters = idx > 0;
+    b->rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)job->id * 0xBF58476D1CE4E5B9ULL) ^
+             ((uint64_t)idx * 0x94D049BB133111EBULL);
+    if (b->rng == 0) {
+        b->rng = 1;
+    }
+    b->m.hist = malloc(sizeof(*b->m.hist));
+    if (!b->m.hist) {
+        agent_blk_err(b, "out of memory");
+        return -ENOMEM;
+    }
+    hist_init(b->m.hist);
+    ret = agent_blk_open(b);
+    if (ret < 0) {
+        return ret;
+    }
+    /* Sequential submitters each stream through a slice of their own, as fio's
+     * offset_increment would; random ones share the whole region. */
+    if (n > 1 && !agent_job_rw_is_random(job->rw)) {
+        if (b->nblocks < n) {
+            agent_blk_err(b, "%s holds %llu blocks of bs=%u, fewer than numjobs=%u", dev,
+                          (unsigned long long)b->nblocks, job->bs, n);
+            return -ENOSPC;
+        }
+        b->nblocks /= n;
+        b->base += (uint64_t)idx * b->nblocks * job->bs;
+    }
+    return agent_blk_buffers(b);
+}
+
+static int agent_blk_go(struct agent_blk *b)
+{
+    int ret = agent_meter_start(&b->m, agent_meter_now());
+
+    if (ret < 0) {
+        return ret;
+    }
+    return b->job->qd > 1 ? agent_blk_aio(b) : agent_blk_sync(b);
+}
+
+static void agent_blk_free(struct agent_blk *b)
+{
+    if (b->fd >= 0) {
+        close(b->fd);
+    }
+    free(b->buf);
+    free(b->m.hist);
+}
+
+/* numjobs: one submitter on a thread of its own, on vCPU idx modulo the guest's vCPUs. */
+struct agent_blk_sub {
+    struct agent_blk b;
+    unsigned idx;
+    int ret;
+    char err[AGENT_REASON_MAX];
+};
+
+static void *agent_blk_thread(void *arg)
+{
+    struct agent_blk_sub *s = arg;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+
+    agent_stall_slot(s->idx);
+    if (ncpu > 1) {
+        CPU_ZERO(&set);
+        CPU_SET((int)(s->idx % (unsigned long)ncpu), &set);
+        (void)sched_setaffinity(0, sizeof(set), &set); /* a hint: unpinned still measures */
+    }
+    s->ret = agent_blk_go(&s->b);
+    agent_stall_done();
+    return NULL;
+}
+
+/*
+ * numjobs > 1: every submitter set up first, then all started; throughput summed (the rate
+ * is the sum of each submitter's ops over its own interval), latency from the merged
+ * histograms, guest CPU and interrupts over the first submitter's interval.
+ */
+static int agent_blk_run_many(const struct agent_job *job, const char *dev,
+                              struct agent_result *res, char *err, size_t errlen)
+{
+    unsigned n = job->numjobs, started = 0, i;
+    struct agent_blk_sub *subs = calloc(n, sizeof(*subs));
+    pthread_t *th = calloc(n, sizeof(*th));
+    double rate = 0;
+    int ret = 0;
+
+    if (!subs || !th) {
+        snprintf(err, errlen, "out of memory for numjobs=%u", n);
+        free(subs);
+        free(th);
+        return -ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        subs[i].b.fd = -1;
+    }
+    for (i = 0; i < n && ret == 0; i++) {
+        subs[i].idx = i;
+        ret = agent_blk_setup(&subs[i].b, job, dev, i, subs[i].err, sizeof(subs[i].err));
+        if (ret < 0) {
+            snprintf(err, errlen, "%s", subs[i].err);
+        }
+    }
+    for (i = 0; ret == 0 && i < n; i++) {
+        int rc = pthread_create(&th[i], NULL, agent_blk_thread, &subs[i]);
+
+        if (rc != 0) {
+            snprintf(err, errlen, "numjobs=%u: thread %u: %s", n, i, strerror(rc));
+            ret = -rc;
+            break;
+        }
+        started++;
+    }
+    for (i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+    }
+    for (i = 0; ret == 0 && i < n; i++) {
+        if (subs[i].ret < 0) {
+            ret = subs[i].ret;
+            snprintf(err, errlen, "%s", subs[i].err);
+        }
+    }
+    if (ret == 0) {
+        struct agent_meter *m0 = &subs[0].b.m;
+
+        for (i = 0; i < n; i++) {
+            const struct agent_meter *m = &subs[i].b.m;
+
+            if (m->t_end > m->t_start) {
+                rate += (double)m->ops / ((double)(m->t_end - m->t_start) / 1e9);
+            }
+            if (i > 0) {
+                m0->ops += m->ops;
+                m0->ops_total += m->ops_total;
+                m0->bytes += m->bytes;
+                hist_merge(m0->hist, m->hist);
+            }
+        }
+        agent_meter_fill(m0, dev, res);
+        if (rate > 0) {
+            res->runtime_s = (double)res->ops / rate;
+        }
+        res->numjobs = n;
+    }
+    for (i = 0; i < n; i++) {
+        agent_blk_free(&subs[i].b);
+    }
+    free(subs);
+    free(th);
+    return ret;
+}
+
 int agent_blk_run(const struct agent_job *job, const char *dev, struct agent_result *res, char *err,
                   size_t errlen)
 {
     struct agent_blk b;
     int ret;
 
-    memset(&b, 0, sizeof(b));
-    b.job = job;
-    b.dev = dev;
-    b.fd = -1;
-    b.m.job = job;
-    b.m.err = err;
-    b.m.errlen = errlen;
-    b.rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)job->id * 0xBF58476D1CE4E5B9ULL);
-    if (b.rng == 0) {
-        b.rng = 1;
+    if (job->numjobs > 1) {
+        return agent_blk_run_many(job, dev, res, err, errlen);
     }
-    b.m.hist = malloc(sizeof(*b.m.hist));
-    if (!b.m.hist) {
-        agent_blk_err(&b, "out of memory");
-        ret = -ENOMEM;
-        goto out;
+    ret = agent_blk_setup(&b, job, dev, 0, err, errlen);
+    if (ret == 0) {
+        ret = agent_blk_go(&b);
     }
-    hist_init(b.m.hist);
-    ret = agent_blk_open(&b);
-    if (ret < 0) {
-        goto out;
+    if (ret == 0) {
+        agent_meter_fill(&b.m, dev, res);
     }
-    ret = agent_blk_buffers(&b);
-    if (ret < 0) {
-        goto out;
-    }
-    ret = agent_meter_start(&b.m, agent_meter_now());
-    if (ret < 0) {
-        goto out;
-    }
-    ret = job->qd > 1 ? agent_blk_aio(&b) : agent_blk_sync(&b);
-    if (ret < 0) {
-        goto out;
-    }
-    agent_meter_fill(&b.m, dev, res);
-out:
-    if (b.fd >= 0) {
-        close(b.fd);
-    }
-    free(b.buf);
-    free(b.m.hist);
+    agent_blk_free(&b);
     return ret;
 }

@@ -48,6 +48,7 @@ int agent_fio_build_argv(const struct agent_job *job, const char *dev, struct to
         .rwmixread = job->rwmixread,
         .offset_mib = job->offset_mib,
         .size_mib = job->size_mib,
+        .numjobs = job->numjobs,
     };
 
     return fio_job_build_argv(&p, a);
@@ -249,6 +250,7 @@ int agent_fio_run(const struct agent_job *job, const char *dev, struct agent_res
         goto out;
     }
     agent_fio_result(&c, job, &st, dev, res);
+    res->numjobs = job->numjobs > 1 && !job->fiojob[0] ? job->numjobs : 0;
     ret = 0;
 out:
     if (strcmp(path, AGENT_FIO_JOBFILE) != 0) {

@@ -95,6 +95,7 @@ static const struct agent_key agent_job_keys[] = {
     AGENT_UINT("offset_mib", AGENT_NEED_NO, offset_mib, 0, AGENT_REGION_MIB_MAX),
     AGENT_UINT("size_mib", AGENT_NEED_NO, size_mib, 0, AGENT_REGION_MIB_MAX),
     AGENT_HEX("fiojob", AGENT_NEED_NO, fiojob),
+    AGENT_UINT("numjobs", AGENT_NEED_NO, numjobs, 1, AGENT_NUMJOBS_MAX),
 };
 #define AGENT_NKEYS (sizeof(agent_job_keys) / sizeof(agent_job_keys[0]))
 
@@ -328,6 +329,15 @@ int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t e
         }
     }
     for (i = 0; i < AGENT_NKEYS; i++) {
+        if (strcmp(agent_job_keys[i].name, "numjobs") == 0) {
+            if (seen[i] && job->numjobs > 1 && job->kind != AGENT_KIND_BLK) {
+                agent_job_err(err, errlen, "numjobs is for kind=blk");
+                return -1;
+            }
+            if (!seen[i]) {
+                job->numjobs = 1;
+            }
+        }
         if (strcmp(agent_job_keys[i].name, "rwmixread") == 0) {
             if (seen[i] && !agent_job_rw_is_mixed(job->rw)) {
                 agent_job_err(err, errlen, "rwmixread is for rw=randrw");
@@ -612,6 +622,9 @@ int agent_job_format_result(char *buf, size_t len, const struct agent_result *r)
     list(AGENT_FMT_SUB, field) agent_out_printf(&o, "}");                                          \
     first = false;
     PVB_RESULT_LIST(AGENT_FMT_NUM, AGENT_FMT_OBJ)
+    if (r->numjobs > 1) {
+        agent_out_printf(&o, ",\"numjobs\":%u", r->numjobs);
+    }
 #undef AGENT_FMT_NUM
 #undef AGENT_FMT_SUB
 #undef AGENT_FMT_OBJ

@@ -486,7 +486,11 @@ static int agent_blk_target(const struct agent_job *job, char *buf, size_t len, 
 
 static void agent_blk_describe(const struct agent_job *job, char *buf, size_t len)
 {
-    snprintf(buf, len, "qd=%u", job->qd);
+    if (job->numjobs > 1) {
+        snprintf(buf, len, "qd=%u numjobs=%u", job->qd, job->numjobs);
+    } else {
+        snprintf(buf, len, "qd=%u", job->qd);
+    }
 }
 
 static void agent_blk_summary(const struct agent_result *res, char *buf, size_t len)

@@ -33,6 +33,9 @@ static int agent_meter_snapshot(struct agent_meter *m, struct procstat_cpu *cpu,
 {
     int ret;
 
+    if (m->no_counters) {
+        return 0;
+    }
     ret = procstat_read_cpu(cpu);
     if (ret < 0) {
         agent_meter_err(m, "read /proc/stat: %s", strerror(-ret));

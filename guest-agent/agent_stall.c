@@ -14,9 +14,14 @@
 #define AGENT_STALL_TICK_MS 1000
 #define AGENT_STALL_FILE_MAX 512
 
-/* Written by the engine (relaxed atomics), read by the watchdog. */
-static uint64_t agent_stall_t_progress;
-static long agent_stall_n_inflight = -1;
+/*
+ * Written by the engine (relaxed atomics), read by the watchdog: one slot per submitter
+ * (numjobs), each thread writing its own (agent_stall_slot); UINT64_MAX: that one is done.
+ */
+static uint64_t agent_stall_t_progress[AGENT_NUMJOBS_MAX];
+static long agent_stall_n_inflight[AGENT_NUMJOBS_MAX] = {-1};
+static unsigned agent_stall_n_slots = 1;
+static __thread unsigned agent_stall_self;
 
 static pthread_mutex_t agent_stall_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t agent_stall_cv;
@@ -41,14 +46,57 @@ void agent_stall_fault(const struct agent_job *job)
     }
 }
 
+void agent_stall_slot(unsigned i)
+{
+    agent_stall_self = i < AGENT_NUMJOBS_MAX ? i : AGENT_NUMJOBS_MAX - 1;
+}
+
 void agent_stall_progress(uint64_t now)
 {
-    __atomic_store_n(&agent_stall_t_progress, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&agent_stall_t_progress[agent_stall_self], now, __ATOMIC_RELAXED);
 }
 
 void agent_stall_inflight(long n)
 {
-    __atomic_store_n(&agent_stall_n_inflight, n, __ATOMIC_RELAXED);
+    __atomic_store_n(&agent_stall_n_inflight[agent_stall_self], n, __ATOMIC_RELAXED);
+}
+
+void agent_stall_done(void)
+{
+    agent_stall_progress(UINT64_MAX);
+    agent_stall_inflight(0);
+}
+
+/* The oldest progress of the submitters still running (0: none started or none left) and
+ * their requests in flight (-1: unknown). */
+static uint64_t agent_stall_oldest(long *inflight)
+{
+    uint64_t oldest = 0;
+
+    *inflight = -1;
+    for (unsigned i = 0; i < agent_stall_n_slots; i++) {
+        uint64_t t = __atomic_load_n(&agent_stall_t_progress[i], __ATOMIC_RELAXED);
+        long n = __atomic_load_n(&agent_stall_n_inflight[i], __ATOMIC_RELAXED);
+
+        if (n >= 0) {
+            *inflight = (*inflight < 0 ? 0 : *inflight) + n;
+        }
+        if (t != 0 && t != UINT64_MAX && (oldest == 0 || t < oldest)) {
+            oldest = t;
+        }
+    }
+    return oldest;
+}
+
+/* Every slot back to "not started", this thread to slot 0. */
+static void agent_stall_reset(unsigned n_slots)
+{
+    for (unsigned i = 0; i < AGENT_NUMJOBS_MAX; i++) {
+        __atomic_store_n(&agent_stall_t_progress[i], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&agent_stall_n_inflight[i], -1, __ATOMIC_RELAXED);
+    }
+    agent_stall_n_slots = n_slots >= 1 && n_slots <= AGENT_NUMJOBS_MAX ? n_slots : 1;
+    agent_stall_self = 0;
 }
 
 /* A small kernel file with its white space folded to single spaces, into out ("?" if none). */
@@ -187,6 +235,7 @@ static void *agent_stall_thread(void *arg)
     while (!agent_stall_stop) {
         struct timespec ts;
         uint64_t now, last;
+        long inflight;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_sec += AGENT_STALL_TICK_MS / 1000;
@@ -195,15 +244,13 @@ static void *agent_stall_thread(void *arg)
             break;
         }
         now = agent_meter_now();
-        last = __atomic_load_n(&agent_stall_t_progress, __ATOMIC_RELAXED);
+        last = agent_stall_oldest(&inflight);
         if (last == 0 || now < last + (uint64_t)(AGENT_STALL_S * 1e9) || now < next_report) {
             continue;
         }
         next_report = now + (uint64_t)(AGENT_STALL_REPEAT_S * 1e9);
         if (agent_stall_format(text, sizeof(text), &agent_stall_job, agent_stall_target,
-                               (double)(now - last) / 1e9,
-                               __atomic_load_n(&agent_stall_n_inflight, __ATOMIC_RELAXED),
-                               "") < 0) {
+                               (double)(now - last) / 1e9, inflight, "") < 0) {
             text[sizeof(text) - 1] = '\0'; /* cut, still worth sending */
         }
         if (agent_stall_log) {
@@ -220,8 +267,7 @@ int agent_stall_begin(const struct agent_job *job, const char *target)
     int rc;
 
     agent_stall_end();
-    agent_stall_progress(0); /* armed by the meter's start */
-    agent_stall_inflight(-1);
+    agent_stall_reset(job->numjobs); /* armed by the meter's start */
     pthread_mutex_lock(&agent_stall_mu);
     agent_stall_job = *job;
     snprintf(agent_stall_target, sizeof(agent_stall_target), "%s", target ? target : "?");
@@ -252,5 +298,5 @@ void agent_stall_end(void)
     pthread_join(agent_stall_th, NULL);
     pthread_cond_destroy(&agent_stall_cv);
     agent_stall_running = 0;
-    agent_stall_progress(0);
+    agent_stall_reset(1);
 }

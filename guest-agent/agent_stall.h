@@ -34,6 +34,13 @@ void agent_stall_end(void);
 void agent_stall_progress(uint64_t now);
 /* Requests in flight by the engine's count (-1: unknown). */
 void agent_stall_inflight(long n);
+/*
+ * numjobs: the calling thread reports as submitter i (0 .. numjobs - 1) from now on; the
+ * watchdog watches the submitter with the oldest progress and sums their requests in
+ * flight. agent_stall_done: this thread's submitter has finished (no longer watched).
+ */
+void agent_stall_slot(unsigned i);
+void agent_stall_done(void);
 
 /*
  * --fault stall: never return, as if the requests in flight were never completed; only the

@@ -9,6 +9,20 @@ void hist_init(struct hist *h)
     h->min = UINT64_MAX;
 }
 
+void hist_merge(struct hist *dst, const struct hist *src)
+{
+    if (src->count == 0) {
+        return;
+    }
+    dst->count += src->count;
+    dst->sum += src->sum;
+    dst->min = src->min < dst->min ? src->min : dst->min;
+    dst->max = src->max > dst->max ? src->max : dst->max;
+    for (unsigned i = 0; i < HIST_NBUCKETS; i++) {
+        dst->bucket[i] += src->bucket[i];
+    }
+}
+
 unsigned hist_index(uint64_t ns)
 {
     unsigned e;

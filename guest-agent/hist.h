@@ -29,6 +29,8 @@ struct hist {
 
 void hist_init(struct hist *h);
 void hist_add(struct hist *h, uint64_t ns);
+/* Add every sample of src to dst (the same as adding them one by one). */
+void hist_merge(struct hist *dst, const struct hist *src);
 /* Smallest recorded value v (to bucket precision) with at least p % of samples <= v. */
 uint64_t hist_percentile(const struct hist *h, double p);
 uint64_t hist_count(const struct hist *h);

@@ -48,6 +48,7 @@ int hostbase_build_argv(const struct hostbase_job *job, const char *file, const 
         .rwmixread = job->rwmixread,
         .offset_mib = job->offset_mib,
         .size_mib = job->size_mib,
+        .numjobs = job->numjobs,
     };
 
     return fio_job_build_argv(&p, a);
@@ -314,6 +315,7 @@ int hostbase_blk_job(struct hostbase_blk *hb, const struct workload *w, unsigned
     job.rwmixread = w->rwmixread;
     job.offset_mib = w->offset_mib;
     job.size_mib = w->size_mib;
+    job.numjobs = w->numjobs;
     job.runtime_ms = (unsigned)(scenario_runtime_s(hb->s, w) * 1000.0 + 0.5);
     job.warmup_ms = (unsigned)(scenario_warmup_s(hb->s, w) * 1000.0 + 0.5);
     progress_job(HOSTBASE_CONFIG, w->name, rep, hb->s->repetitions);

@@ -44,6 +44,7 @@ struct hostbase_job {
     unsigned bs, qd;
     unsigned runtime_ms, warmup_ms;
     unsigned rwmixread;            /* randrw: percent of reads */
+    unsigned numjobs;              /* parallel fio jobs (0 or 1: one) */
     unsigned offset_mib, size_mib; /* the region used; size 0: to the end */
 };
 

@@ -53,6 +53,7 @@ struct agent_result {
     /* runtime_s, ops, ops_total, bytes, lat_us, cpu_pct, irqs, bytes_total (net results
      * only: an optional key, 0 when absent) */
     PVB_RESULT_LIST(AGENTMSG_RESULT_NUM, AGENTMSG_RESULT_OBJ)
+    unsigned numjobs; /* blk: the submitters that ran (sent when above 1; absent: 0) */
     /* Not the agent's: KVM's exit counters over the whole job (warm-up included, like
      * ops_total), added by session_job when the backend has them; kvm_valid 0: none. */
     int kvm_valid;
@@ -90,6 +91,7 @@ struct agent_job {
     unsigned rwmixread;   /* rw=randrw: percent of reads (sent for randrw only) */
     unsigned offset_mib, size_mib; /* blk: the region used (each sent when not 0) */
     const char *fiojob;   /* engine "fio": a user's job file as hex (fiojob=), or NULL */
+    unsigned numjobs;     /* blk: parallel submitters in the guest (sent when above 1) */
 };
 
 /*

@@ -255,7 +255,9 @@ static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
                              "queue depth (blk)"},
     [SCENARIO_WK_NUMJOBS] =
         {"numjobs", SCN_UINT, SCN_WL(numjobs), 0, "1", NULL, 1, 64, 0,
-         "parallel jobs in the guest (not carried to the guest's job yet: refused)"},
+         "parallel submitters in the guest (blk), each with iodepth requests in flight, "
+         "spread over the vCPUs; throughput summed, latency from the merged histograms; "
+         "sequential ones each stream through a slice of their own"},
     [SCENARIO_WK_RWMIXREAD] =
         {"rwmixread", SCN_UINT, SCN_WL(rwmixread), 0, "50", NULL, 0, 100, 0,
          "randrw: percent of operations that read"},
@@ -1497,7 +1499,7 @@ static int scn_finish_workload(const char *path, struct scenario_workload *cw, u
     struct workload *w = &cw->w;
     enum devmodel_kind kind;
     char rw[sizeof(cw->rw)];
-    static const unsigned unsupported[] = {SCENARIO_WK_NUMJOBS, SCENARIO_WK_STREAMS};
+    static const unsigned unsupported[] = {SCENARIO_WK_STREAMS};
 
     if (cw->key_line[SCENARIO_WK_FIO_JOB]) {
         return scn_finish_fio_workload(path, cw, msg, len, line);
@@ -1547,6 +1549,12 @@ static int scn_finish_workload(const char *path, struct scenario_workload *cw, u
         snprintf(msg, len, "[workload %s]: iodepth is for block workloads", cw->name);
         return -1;
     }
+    if (kind == DEVMODEL_NET && cw->numjobs > 1) {
+        *line = cw->key_line[SCENARIO_WK_NUMJOBS];
+        snprintf(msg, len, "[workload %s]: numjobs is for block workloads (network: streams)",
+                 cw->name);
+        return -1;
+    }
     if (cw->key_line[SCENARIO_WK_RWMIXREAD] && strcmp(cw->rw, "randrw") != 0) {
         *line = cw->key_line[SCENARIO_WK_RWMIXREAD];
         snprintf(msg, len, "[workload %s]: rwmixread is for rw = randrw", cw->name);
@@ -1580,11 +1588,13 @@ static int scn_finish_workload(const char *path, struct scenario_workload *cw, u
     w->rwmixread = cw->rwmixread;
     w->offset_mib = cw->offset_mib;
     w->size_mib = cw->size_mib;
+    w->numjobs = cw->numjobs;
     w->metric = workload_metric_for(kind, cw->rw, cw->iodepth);
     memcpy(rw, cw->rw, sizeof(rw)); /* a copy: snprintf's source and target must not overlap */
     if (kind == DEVMODEL_BLK) {
-        snprintf(cw->summary, sizeof(cw->summary), "%s, %u-byte blocks, QD %u (scenario's own)", rw,
-                 cw->bs, cw->iodepth);
+        snprintf(cw->summary, sizeof(cw->summary), "%s, %u-byte blocks, QD %u%s (scenario's own)",
+                 rw, cw->bs, cw->iodepth,
+                 cw->numjobs > 1 ? ", several submitters (numjobs)" : "");
     } else {
         snprintf(cw->summary, sizeof(cw->summary), "%s, %u-byte messages (scenario's own)", rw,
                  cw->bs);

@@ -127,6 +127,14 @@ static void test_format_job(void **state)
     j.offset_mib = 8;
     assert_true(agentmsg_format_job(buf, sizeof(buf), &j) > 0);
     assert_contains(buf, " fault=none offset_mib=8 size_mib=64\n");
+    /* numjobs only above 1 (older agents lack the key) */
+    j.numjobs = 1;
+    assert_true(agentmsg_format_job(buf, sizeof(buf), &j) > 0);
+    assert_true(strstr(buf, "numjobs") == NULL);
+    j.numjobs = 4;
+    assert_true(agentmsg_format_job(buf, sizeof(buf), &j) > 0);
+    assert_contains(buf, " size_mib=64 numjobs=4\n");
+    j.numjobs = 0;
 
     /* Too small a buffer: -1, and no half line left behind. */
     assert_int_equal(agentmsg_format_job(small, sizeof(small), &j), -1);
@@ -508,6 +516,16 @@ static void test_check_implausible(void **state)
     assert_int_equal(agentmsg_check_result(&r, &j, err, sizeof(err)), 0);
     r.runtime_s = 14.0;
     assert_int_equal(agentmsg_check_result(&r, &j, err, sizeof(err)), 0);
+
+    /* the submitters that ran must be the job's numjobs (absent: one) */
+    r = good_result();
+    r.numjobs = 4;
+    check_fails(&r, &j, "result of 4 submitters, the job asked numjobs=1");
+    j.numjobs = 4;
+    assert_int_equal(agentmsg_check_result(&r, &j, err, sizeof(err)), 0);
+    r.numjobs = 0;
+    check_fails(&r, &j, "result of 1 submitters, the job asked numjobs=4");
+    j.numjobs = 0;
 
     r = good_result();
     r.ops_total = r.ops - 1;

@@ -866,9 +866,9 @@ static void test_config_errors(void **state)
                "read|write|randread|randwrite|randrw|tcp_tx|tcp_rx|tcp_rr|udp_pps");
     load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\nbs = 1000\n",
                "test.ini:5: [workload w]: bs = 1000 is not a multiple of 512 (O_DIRECT)");
-    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\nnumjobs = 4\n",
-               "test.ini:5: [workload w]: numjobs is not carried to the guest's job yet; remove "
-               "it");
+    load_ok("[scenario]\ndevices = ide\n[workload w]\nrw = randread\nnumjobs = 4\n");
+    load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = tcp_tx\nnumjobs = 2\n",
+               "test.ini:5: [workload w]: numjobs is for block workloads (network: streams)");
     load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\niodepth = 2000\n",
                "test.ini:5: iodepth: 2000 is out of range (1..1024)");
     load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = udp_pps\nbs = 8\n",

@@ -231,6 +231,48 @@ static void test_region(void **state)
     assert_int_equal(agent_blk_run(&job, path, &r, err, sizeof(err)), -ENOSPC);
 }
 
+/* numjobs: several submitters, summed; sequential ones in slices of their own. */
+static void test_numjobs(void **state)
+{
+    struct agent_job job;
+    struct agent_result r, one;
+    char err[AGENT_REASON_MAX];
+
+    if (skip_all) {
+        skip();
+    }
+    make_job(&job, AGENT_RW_RANDREAD, 4096, 1);
+    run_ok(&job, &one);
+    assert_int_equal(one.numjobs, 0);
+    make_job(&job, AGENT_RW_RANDREAD, 4096, 4);
+    job.numjobs = 3;
+    run_ok(&job, &r);
+    assert_int_equal(r.numjobs, 3);
+    make_job(&job, AGENT_RW_READ, 4096, 1);
+    job.numjobs = 2;
+    run_ok(&job, &r);
+    assert_int_equal(r.numjobs, 2);
+    /* two sequential writers in [2 MiB, 4 MiB): each starts at its own slice */
+    zero_file();
+    make_job(&job, AGENT_RW_WRITE, 4096, 2);
+    job.runtime_ms = 1;
+    job.warmup_ms = 0;
+    job.offset_mib = 2;
+    job.size_mib = 2;
+    job.numjobs = 2;
+    assert_int_equal(agent_blk_run(&job, path, &r, err, sizeof(err)), 0);
+    assert_int_equal(nonzero_bytes(0, 2u << 20), 0);
+    assert_true(nonzero_bytes(2u << 20, (2u << 20) + 4096) > 0);
+    assert_true(nonzero_bytes(3u << 20, (3u << 20) + 4096) > 0);
+    assert_int_equal(nonzero_bytes(4u << 20, FILE_SIZE), 0);
+    /* more submitters than blocks: refused with the reason */
+    make_job(&job, AGENT_RW_READ, 1024 * 1024, 1);
+    job.size_mib = 2;
+    job.numjobs = 4;
+    assert_int_equal(agent_blk_run(&job, path, &r, err, sizeof(err)), -ENOSPC);
+    assert_non_null(strstr(err, "fewer than numjobs=4"));
+}
+
 static void test_randrw(void **state)
 {
     struct agent_job job;
@@ -261,7 +303,7 @@ int main(void)
         cmocka_unit_test(test_randread_qd1), cmocka_unit_test(test_randread_aio),
         cmocka_unit_test(test_write_wraps),  cmocka_unit_test(test_randwrite_no_warmup),
         cmocka_unit_test(test_errors),       cmocka_unit_test(test_region),
-        cmocka_unit_test(test_randrw),
+        cmocka_unit_test(test_randrw),       cmocka_unit_test(test_numjobs),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

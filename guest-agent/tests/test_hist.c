@@ -121,6 +121,33 @@ static void test_single_value(void **state)
     assert_int_equal(hist_percentile(&h, 51), 123456789);
 }
 
+/* Merging two histograms is the same as adding every value to one. */
+static void test_merge(void **state)
+{
+    static struct hist a, b, all;
+    uint64_t v = 7;
+
+    hist_init(&a);
+    hist_init(&b);
+    hist_init(&all);
+    hist_merge(&a, &b); /* empty into empty: still empty */
+    assert_int_equal(hist_count(&a), 0);
+    for (int i = 0; i < 5000; i++) {
+        v = v * 6364136223846793005ULL + 1442695040888963407ULL;
+        hist_add(i % 3 ? &a : &b, (v >> 40) + (i % 3 ? 0 : 1000000));
+        hist_add(&all, (v >> 40) + (i % 3 ? 0 : 1000000));
+    }
+    hist_merge(&a, &b);
+    assert_int_equal(hist_count(&a), hist_count(&all));
+    assert_int_equal(hist_min(&a), hist_min(&all));
+    assert_int_equal(hist_max(&a), hist_max(&all));
+    assert_true(hist_mean(&a) == hist_mean(&all));
+    for (double p = 1; p < 100; p += 7.5) {
+        assert_int_equal(hist_percentile(&a, p), hist_percentile(&all, p));
+    }
+    assert_memory_equal(a.bucket, all.bucket, sizeof(a.bucket));
+}
+
 static void test_bucket_geometry(void **state)
 {
     uint64_t v, low, width;
@@ -227,7 +254,7 @@ int main(void)
         cmocka_unit_test(test_single_value),   cmocka_unit_test(test_bucket_geometry),
         cmocka_unit_test(test_uniform),        cmocka_unit_test(test_exponential),
         cmocka_unit_test(test_lognormal_tail), cmocka_unit_test(test_bimodal),
-        cmocka_unit_test(test_huge_values),
+        cmocka_unit_test(test_huge_values),    cmocka_unit_test(test_merge),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

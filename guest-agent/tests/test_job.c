@@ -225,6 +225,26 @@ static void test_parse_mix_and_region(void **state)
                                      &job, err, sizeof(err)),
                      -1);
     assert_string_equal(err, "offset_mib and size_mib are for kind=blk");
+    /* numjobs: blk only, 1 when not given */
+    assert_int_equal(agent_job_parse("id=1 kind=blk rw=randread bs=4096 qd=4 runtime_ms=100 "
+                                     "numjobs=4",
+                                     &job, err, sizeof(err)),
+                     0);
+    assert_int_equal(job.numjobs, 4);
+    assert_int_equal(agent_job_parse("id=1 kind=blk rw=randread bs=4096 qd=4 runtime_ms=100",
+                                     &job, err, sizeof(err)),
+                     0);
+    assert_int_equal(job.numjobs, 1);
+    assert_int_equal(agent_job_parse("id=1 kind=blk rw=randread bs=4096 qd=4 runtime_ms=100 "
+                                     "numjobs=65",
+                                     &job, err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "numjobs=65 out of range [1, 64]");
+    assert_int_equal(agent_job_parse("id=1 kind=net rw=tcp_tx bs=4096 runtime_ms=100 "
+                                     "peer=1.2.3.4 port=9 numjobs=2",
+                                     &job, err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "numjobs is for kind=blk");
 }
 
 static void test_parse_defaults_and_order(void **state)
