@@ -313,6 +313,7 @@ int lostguest_snapshot(FILE *out, unsigned n, lostguest_monitor_fn monitor, void
                                               "num-vqs", "vhost-started", NULL};
     json_object *devs = NULL, *st;
     char err[256], label[64];
+    int broken;
 
     memset(s, 0, sizeof(*s));
     if (monitor(arg, "x-query-virtio", NULL, &devs, err, sizeof(err)) != QMP_OK ||
@@ -332,9 +333,11 @@ int lostguest_snapshot(FILE *out, unsigned n, lostguest_monitor_fn monitor, void
             !(path = json_object_get_string(jpath))) {
             continue;
         }
+        broken = 0;
         if ((st = lostguest_ask(monitor, arg, "x-query-virtio-status", path, -1, err,
                                 sizeof(err)))) {
             lostguest_print(out, path, st, status_keys);
+            broken = lostguest_long(st, "broken") == 1;
             json_object_put(st);
         }
         /* Queue after queue until QEMU says there is no such queue. */
@@ -354,6 +357,7 @@ int lostguest_snapshot(FILE *out, unsigned n, lostguest_monitor_fn monitor, void
                              sizeof(q->device));
                 util_sanitize(q->device);
                 q->queue = k;
+                q->broken = broken;
                 q->num = lostguest_long(st, "vring-num");
                 q->inuse = lostguest_long(st, "inuse");
                 q->last_avail = lostguest_long(st, "last-avail-idx");
@@ -402,7 +406,15 @@ void lostguest_verdict(const struct lostguest_vq *a, const struct lostguest_vq *
     }
     out += n;
     len -= (size_t)n;
-    if (done > 0 || taken > 0) {
+    if (b->broken) {
+        /* Seen in a hunt (QEMU 7.2, guest kernel 6.12): "virtio: zero sized buffers are not
+         * allowed" on QEMU's stderr, the device marked NEEDS_RESET, the guest waiting. */
+        snprintf(out, len, "QEMU marked the device broken (VIRTIO_CONFIG_S_NEEDS_RESET): it "
+                           "refused a request as malformed and serves none of its queues until "
+                           "the guest resets it; QEMU's reason is on its stderr (the qemu log "
+                           "of this attempt, \"virtio: ...\"); %ld request%s left in the ring",
+                 not_taken > 0 ? not_taken : 0, not_taken == 1 ? "" : "s");
+    } else if (done > 0 || taken > 0) {
         /* Seen in a hunt: I/O going on after the budget, the agent's job still unfinished on
          * its own clock (which ran slow: 113037 operations "in 0.501 s"). */
         snprintf(out, len, "moving (%ld completed, %ld taken between the snapshots): not stuck "

@@ -42,6 +42,7 @@ struct lostguest_vq {
     long g_used_event; /* the driver's used_event: the used index it wants an interrupt at */
     long g_used_idx;   /* used.idx as the guest sees it */
     long g_avail_event;
+    int broken; /* x-query-virtio-status "broken": QEMU refused a request and stopped the device */
 };
 
 /* Virtio PCI functions whose MSI-X table is read per snapshot, at most. */

@@ -65,6 +65,16 @@ static void test_verdicts(void **state)
     expect_verdict(vq(0, 65535, 65535, 65535, 1, 65535, 65535),
                    vq(0, 65535, 65535, 65535, 1, 65535, 65535),
                    "2 requests in the ring that QEMU did not take");
+    /* QEMU stopped the device (virtio_error): that first, whatever the rings say */
+    {
+        struct lostguest_vq x = vq(0, 54415, 54408, 54408, 54440, 54408, 54408);
+        char out[512];
+
+        x.broken = 1;
+        lostguest_verdict(&x, &x, out, sizeof(out));
+        assert_non_null(strstr(out, "QEMU marked the device broken"));
+        assert_non_null(strstr(out, "25 requests left in the ring"));
+    }
     /* the guest's memory could not be read */
     expect_verdict(vq(0, 3, 3, 3, -1, -1, -1), vq(0, 3, 3, 3, -1, -1, -1),
                    "could not be read");
