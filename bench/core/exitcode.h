@@ -1,4 +1,9 @@
-/* pvbench's exit codes: documented in README.md and `pvbench --help`. */
+/*
+ * pvbench's exit codes: documented in README.md and `pvbench --help`. One rule for every
+ * subcommand: 2 is what the user fixes in the command or its inputs (an option, a scenario,
+ * a run folder named that is missing, not a run, or unreadable); 3 is what failed while
+ * working (a guest, a host, memory, an output that could not be written, an interrupt).
+ */
 #ifndef PVB_EXITCODE_H
 #define PVB_EXITCODE_H
 

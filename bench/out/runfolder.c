@@ -517,12 +517,9 @@ int runfolder_exit_code(enum runfolder_err e)
     switch (e) {
     case RUNFOLDER_OK:
         return PVB_EXIT_OK;
-    case RUNFOLDER_NO_RUN:
-    case RUNFOLDER_NO_SAMPLES:
-    case RUNFOLDER_NO_SUMMARY:
     case RUNFOLDER_NO_MEMORY:
         return PVB_EXIT_FAILED;
-    default:
+    default: /* a folder named on the command line that is not a readable run: bad input */
         return PVB_EXIT_USAGE;
     }
 }

@@ -105,7 +105,8 @@ const char *runfolder_host_text(const struct runfolder_host *h, const char *key)
 void runfolder_copy_printable(char *dst, size_t len, const char *src);
 /* The error's name ("newer version", ...). */
 const char *runfolder_strerror(enum runfolder_err e);
-/* The exit code a reader gives for it: PVB_EXIT_USAGE (not a run we read) or PVB_EXIT_FAILED. */
+/* The exit code a reader gives for it: PVB_EXIT_USAGE (a folder that is not a readable run), or
+ * PVB_EXIT_FAILED (out of memory). */
 int runfolder_exit_code(enum runfolder_err e);
 
 #endif

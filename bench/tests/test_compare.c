@@ -1065,8 +1065,8 @@ static void test_baseline(void **state)
     assert_int_not_equal(access(path, F_OK), 0);
     assert_int_equal(baseline_save(run, "main", dir, 1), PVB_EXIT_OK);
 
-    /* Not a run folder (no run.json: could not read): refused, nothing saved. */
-    assert_int_equal(baseline_save(dir, "junk", dir, 0), PVB_EXIT_FAILED);
+    /* Not a run folder (no run.json): bad input, refused, nothing saved. */
+    assert_int_equal(baseline_save(dir, "junk", dir, 0), PVB_EXIT_USAGE);
     snprintf(path, sizeof(path), "%s/junk", dir);
     assert_int_not_equal(access(path, F_OK), 0);
 

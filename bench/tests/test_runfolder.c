@@ -260,7 +260,7 @@ static void test_missing_files(void **state)
     (void)state;
     assert_int_equal(runfolder_read(dir, &rf, err, sizeof(err)), RUNFOLDER_NO_SAMPLES);
     assert_non_null(strstr(err, "samples.csv: No such file or directory"));
-    assert_int_equal(runfolder_exit_code(RUNFOLDER_NO_SAMPLES), PVB_EXIT_FAILED);
+    assert_int_equal(runfolder_exit_code(RUNFOLDER_NO_SAMPLES), PVB_EXIT_USAGE);
     /* run.json was read all the same. */
     assert_int_equal(rf.run_err, RUNFOLDER_OK);
     assert_string_equal(rf.scenario_name, "shape-blk");
@@ -285,7 +285,8 @@ static void test_missing_files(void **state)
     assert_int_equal(unlink(path), 0);
     assert_int_equal(runfolder_read(dir, &rf, err, sizeof(err)), RUNFOLDER_NO_RUN);
     assert_non_null(strstr(err, "run.json: No such file or directory"));
-    assert_int_equal(runfolder_exit_code(RUNFOLDER_NO_RUN), PVB_EXIT_FAILED);
+    assert_int_equal(runfolder_exit_code(RUNFOLDER_NO_RUN), PVB_EXIT_USAGE);
+    assert_int_equal(runfolder_exit_code(RUNFOLDER_NO_MEMORY), PVB_EXIT_FAILED);
     runfolder_free(&rf);
 
     snprintf(path, sizeof(path), "%s/not-there", tmp_dir);

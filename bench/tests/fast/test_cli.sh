@@ -124,4 +124,18 @@ got=$(cd "$ROOT" && bash -c '
 expect=$(printf '%s\n' run --output ide,virtio-blk svg scenarios/quick.ini compare)
 [ "$got" = "$expect" ] || fail "completion: got '$got', expected '$expect'"
 ok "the completion script is valid bash and completes 'pvbench ru' to run"
+
+# One exit-code rule: a run folder named that is missing or not a run is bad input (2) for
+# every reader; nothing is written into a folder that is not there.
+mkdir -p "$TMP/notarun"
+for args in "compare $TMP/gone $TMP/gone2" "compare $TMP/notarun $TMP/notarun" \
+    "report $TMP/gone" "baseline save $TMP/gone x --dir $TMP/bl" \
+    "baseline save $TMP/notarun x --dir $TMP/bl"; do
+    # shellcheck disable=SC2086
+    "$PVBENCH" $args >"$TMP/ec.out" 2>&1
+    rc=$?
+    [ $rc -eq 2 ] || { cat "$TMP/ec.out"; fail "pvbench $args: exit $rc, expected 2"; }
+done
+[ ! -e "$TMP/gone" ] || fail "a reader created the missing folder"
+ok "a missing or non-run folder: exit 2 for compare, report and baseline save"
 assert_no_leftovers
