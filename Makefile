@@ -134,7 +134,7 @@ help:
 	@echo "make check-fast the harness through the process backend, no guest (seconds)"
 	@echo "make check-kvm  the KVM path nested in an L1 guest under TCG (minutes; AMD SVM)"
 	@echo "make bench      set up the host, build, run scenarios/quick.ini"
-	@echo "make demo       the teaching demo (about 2 minutes): emulated vs virtio, and why"
+	@echo "make demo       the teaching demo (about 1.5 minutes): emulated vs virtio, and why"
 	@echo "make image      build the guest kernel + initramfs into build/guest/"
 	@echo "make image-fio  also build/guest/initramfs-fio.img (Debian's fio inside, engine = fio)"
 	@echo "make selftest   agent against fio and iperf3 in guests (SELFTEST_ARGS=--quick)"
