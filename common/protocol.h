@@ -59,6 +59,10 @@
  *                         region; the RESULT sums them and carries "numjobs":N when N > 1
  *                         (runtime_s: ops over the summed rates; latency: the merged
  *                         histograms; cpu_pct and irqs: over the first submitter's interval)
+ *   streams=<1..64>       (net, TCP workloads; default 1) parallel connections to the
+ *                         peer, a thread each; the RESULT sums them as for numjobs and
+ *                         carries "streams":N when N > 1 (bytes_total and ops_total: the
+ *                         sums, checked against the peer's)
  *   peer=<a.b.c.d> port=<n>              (net) the host peer's IPv4 address and port
  *   irq=<substring>       [A-Za-z0-9_.-]+ which /proc/interrupts lines are the
  *                         DUT's: every line whose description (the text after the
@@ -135,6 +139,10 @@
  *            resolution and a listening peer before the first counted datagram),
  *            then bs-byte datagrams numbered from 0, until a stop datagram from
  *            the peer. Loss = datagrams sent but never received.
+ * streams=N (tcp_tx, tcp_rx, tcp_rr; 1 when absent): the agent opens N connections, one
+ * thread each (on vCPU i modulo the guest's vCPUs), each with its own hello and its own
+ * interval; the peer accepts all N before it moves any payload, and for tcp_tx keeps one
+ * interval over the sum of the N streams and sends the stop on every one of them.
  * Framing: the TCP hello is PVB_NET_HELLO_LEN bytes, four big-endian u32: magic,
  * job id, workload (enum pvb_net_workload), bs. Every UDP datagram starts with
  * PVB_NET_UDP_HDR bytes: magic (u32), job id (u32), sequence (u64), big-endian; the
@@ -176,6 +184,7 @@
 #define PVB_NET_PORT 7100
 #define PVB_NET_MAGIC 0x50564e31u /* "PVN1" */
 #define PVB_NET_HELLO_LEN 16
+#define PVB_NET_STREAMS_MAX 64 /* parallel TCP connections of one job */
 #define PVB_NET_UDP_HDR 16
 #define PVB_NET_STOP 'S'
 #define PVB_NET_SEQ_HELLO 0xfffffffffffffffeull

@@ -93,6 +93,7 @@ struct agent_job {
     unsigned offset_mib, size_mib; /* blk: the region used; size 0: to the device's end */
     char fiojob[PVB_FIOJOB_MAX]; /* engine=fio: a user's job file (fiojob=, hex), "" = none */
     unsigned numjobs; /* blk: parallel submitters, each with qd in flight (1 when not given) */
+    unsigned streams; /* net TCP: parallel connections, a thread each (1 when not given) */
 };
 
 /*
@@ -164,6 +165,7 @@ struct agent_result {
     enum agent_engine engine; /* "engine" of the RESULT */
     bool net;             /* a net result: the list's NET entries (bytes_total) are sent too */
     unsigned numjobs;     /* blk: the submitters that ran; "numjobs" sent when above 1 */
+    unsigned streams;     /* net: the connections that ran; "streams" sent when above 1 */
 };
 #undef AGENT_RESULT_NUM
 #undef AGENT_RESULT_OBJ
@@ -214,7 +216,7 @@ struct agent_meter {
     struct procstat_cpu cpu0, cpu1;      /* at the interval's start and end */
     uint64_t irq0, irq1;
     int irq_lines;
-    bool no_counters; /* numjobs: a submitter other than the first reads no /proc counters */
+    bool no_counters; /* numjobs, streams: a thread other than the first reads no /proc counters */
     char *err; /* where an error's reason goes */
     size_t errlen;
 };

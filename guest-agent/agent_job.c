@@ -96,6 +96,7 @@ static const struct agent_key agent_job_keys[] = {
     AGENT_UINT("size_mib", AGENT_NEED_NO, size_mib, 0, AGENT_REGION_MIB_MAX),
     AGENT_HEX("fiojob", AGENT_NEED_NO, fiojob),
     AGENT_UINT("numjobs", AGENT_NEED_NO, numjobs, 1, AGENT_NUMJOBS_MAX),
+    AGENT_UINT("streams", AGENT_NEED_NO, streams, 1, PVB_NET_STREAMS_MAX),
 };
 #define AGENT_NKEYS (sizeof(agent_job_keys) / sizeof(agent_job_keys[0]))
 
@@ -336,6 +337,16 @@ int agent_job_parse(const char *args, struct agent_job *job, char *err, size_t e
             }
             if (!seen[i]) {
                 job->numjobs = 1;
+            }
+        }
+        if (strcmp(agent_job_keys[i].name, "streams") == 0) {
+            if (seen[i] && job->streams > 1 &&
+                (job->kind != AGENT_KIND_NET || job->rw == AGENT_RW_UDP_PPS)) {
+                agent_job_err(err, errlen, "streams is for kind=net TCP workloads");
+                return -1;
+            }
+            if (!seen[i]) {
+                job->streams = 1;
             }
         }
         if (strcmp(agent_job_keys[i].name, "rwmixread") == 0) {
@@ -624,6 +635,9 @@ int agent_job_format_result(char *buf, size_t len, const struct agent_result *r)
     PVB_RESULT_LIST(AGENT_FMT_NUM, AGENT_FMT_OBJ)
     if (r->numjobs > 1) {
         agent_out_printf(&o, ",\"numjobs\":%u", r->numjobs);
+    }
+    if (r->streams > 1) {
+        agent_out_printf(&o, ",\"streams\":%u", r->streams);
     }
 #undef AGENT_FMT_NUM
 #undef AGENT_FMT_SUB

@@ -457,7 +457,11 @@ static int agent_net_target(const struct agent_job *job, char *buf, size_t len, 
 
 static void agent_net_describe(const struct agent_job *job, char *buf, size_t len)
 {
-    snprintf(buf, len, "peer=%s:%u", job->peer, job->port);
+    if (job->streams > 1) {
+        snprintf(buf, len, "peer=%s:%u streams=%u", job->peer, job->port, job->streams);
+    } else {
+        snprintf(buf, len, "peer=%s:%u", job->peer, job->port);
+    }
 }
 
 static void agent_net_summary(const struct agent_result *res, char *buf, size_t len)

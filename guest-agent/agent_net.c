@@ -16,6 +16,7 @@
  * (the job fails, the guest stays usable) and never as a silent guest.
  */
 #include "agent.h"
+#include "agent_stall.h"
 #include "hist.h"
 
 #include <arpa/inet.h>
@@ -27,6 +28,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,8 +155,7 @@ int agent_net_setup(const char *ifname, const char *addr, char *err, size_t errl
         return -EINVAL;
     }
     m = PVB_NET_PREFIX ? ~0u << (32 - PVB_NET_PREFIX) : 0;
-    snprintf(mask, sizeof(mask), "%u.%u.%u.%u", m >> 24, (m >> 16) & 255, (m >> 8) & 255,
-             m & 255);
+    snprintf(mask, sizeof(mask), "%u.%u.%u.%u", m >> 24, (m >> 16) & 255, (m >> 8) & 255, m & 255);
     s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0) {
         ret = -errno;
@@ -206,8 +208,8 @@ int agent_net_channels(const char *ifname, char *err, size_t errlen)
         ch.combined_count = ch.max_combined;
         if (ioctl(s, SIOCETHTOOL, &ifr) < 0) {
             ret = -errno;
-            snprintf(err, errlen, "%s: ETHTOOL_SCHANNELS combined %u: %s", ifname,
-                     ch.max_combined, strerror(-ret));
+            snprintf(err, errlen, "%s: ETHTOOL_SCHANNELS combined %u: %s", ifname, ch.max_combined,
+                     strerror(-ret));
         }
     }
 out:
@@ -371,8 +373,7 @@ static int agent_net_connect(struct agent_net *n)
         refused += soerr == ECONNREFUSED;
         if (soerr != ECONNREFUSED || agent_net_left_ms(n, agent_meter_now()) <= 50) {
             agent_net_err(n, "connect to %s:%u: %s", n->job->peer, n->job->port,
-                          soerr == ECONNREFUSED ? "refused (no peer listening)"
-                                                : strerror(soerr));
+                          soerr == ECONNREFUSED ? "refused (no peer listening)" : strerror(soerr));
             return -soerr;
         }
         usleep(50 * 1000);
@@ -816,84 +817,220 @@ static int agent_net_udp_pps(struct agent_net *n)
 
 /* ---- the job ----------------------------------------------------------------------------- */
 
-int agent_net_run(const struct agent_job *job, const char *ifname, struct agent_result *res,
-                  char *err, size_t errlen)
+/* Set up stream idx of the job (0 when one): deadline, buffers, meter. 0 or -errno. */
+static int agent_net_setup_one(struct agent_net *n, const struct agent_job *job, unsigned idx,
+                               char *err, size_t errlen)
 {
-    struct sockaddr_in sa;
-    struct agent_net n;
     uint64_t life_ms;
     size_t i;
+
+    memset(n, 0, sizeof(*n));
+    n->job = job;
+    n->fd = -1;
+    n->m.job = job;
+    n->m.err = err;
+    n->m.errlen = errlen;
+    n->m.no_counters = idx > 0;
+    life_ms = ((uint64_t)job->warmup_ms + job->runtime_ms) * 12 / 10 + AGENT_NET_SLACK_MS;
+    n->t_deadline = agent_meter_now() + life_ms * 1000000u;
+    n->m.hist = malloc(sizeof(*n->m.hist));
+    n->buflen = job->bs > AGENT_NET_RXBUF ? job->bs : AGENT_NET_RXBUF;
+    if (job->rw == AGENT_RW_UDP_PPS) {
+        n->buflen = (size_t)job->bs * AGENT_NET_UDP_BATCH;
+    }
+    n->buf = malloc(n->buflen);
+    if (!n->m.hist || !n->buf) {
+        agent_net_err(n, "out of memory");
+        return -ENOMEM;
+    }
+    hist_init(n->m.hist);
+    /* Payload that is not all zeroes: nothing on the path may compress or skip it. */
+    for (i = 0; i < n->buflen; i++) {
+        n->buf[i] = (char)(i * 131u + 7u);
+    }
+    return 0;
+}
+
+/* Connect (or open the datagram socket) and run the workload to its end. 0 or -errno. */
+static int agent_net_go(struct agent_net *n)
+{
+    const struct agent_job *job = n->job;
+    struct sockaddr_in sa;
     int ret;
 
-    memset(&n, 0, sizeof(n));
-    n.job = job;
-    n.fd = -1;
-    n.m.job = job;
-    n.m.err = err;
-    n.m.errlen = errlen;
-    life_ms = ((uint64_t)job->warmup_ms + job->runtime_ms) * 12 / 10 + AGENT_NET_SLACK_MS;
-    n.t_deadline = agent_meter_now() + life_ms * 1000000u;
-    n.m.hist = malloc(sizeof(*n.m.hist));
-    n.buflen = job->bs > AGENT_NET_RXBUF ? job->bs : AGENT_NET_RXBUF;
     if (job->rw == AGENT_RW_UDP_PPS) {
-        n.buflen = (size_t)job->bs * AGENT_NET_UDP_BATCH;
-    }
-    n.buf = malloc(n.buflen);
-    if (!n.m.hist || !n.buf) {
-        agent_net_err(&n, "out of memory");
-        ret = -ENOMEM;
-        goto out;
-    }
-    hist_init(n.m.hist);
-    /* Payload that is not all zeroes: nothing on the path may compress or skip it. */
-    for (i = 0; i < n.buflen; i++) {
-        n.buf[i] = (char)(i * 131u + 7u);
-    }
-    if (job->rw == AGENT_RW_UDP_PPS) {
-        n.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        agent_net_peer_addr(&n, &sa);
-        if (n.fd < 0 || connect(n.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-            ret = agent_net_errno_msg(&n, errno, "UDP socket");
-            goto out;
+        n->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        agent_net_peer_addr(n, &sa);
+        if (n->fd < 0 || connect(n->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+            return agent_net_errno_msg(n, errno, "UDP socket");
         }
-        ret = agent_net_udp_pps(&n);
+        ret = agent_net_udp_pps(n);
     } else {
-        ret = agent_net_connect(&n);
+        ret = agent_net_connect(n);
         if (ret == 0) {
-            ret = agent_net_hello(&n);
+            ret = agent_net_hello(n);
         }
         if (ret == 0) {
             switch (job->rw) {
             case AGENT_RW_TCP_TX:
-                ret = agent_net_tcp_tx(&n);
+                ret = agent_net_tcp_tx(n);
                 break;
             case AGENT_RW_TCP_RX:
-                ret = agent_net_tcp_rx(&n);
+                ret = agent_net_tcp_rx(n);
                 break;
             case AGENT_RW_TCP_RR:
-                ret = agent_net_tcp_rr(&n);
+                ret = agent_net_tcp_rr(n);
                 break;
             default:
-                agent_net_err(&n, "rw=%s is not a network workload", agent_job_rw_name(job->rw));
+                agent_net_err(n, "rw=%s is not a network workload", agent_job_rw_name(job->rw));
                 ret = -EINVAL;
                 break;
             }
         }
     }
-    if (ret == 0 && n.m.phase != AGENT_PHASE_AFTER) {
-        agent_net_err(&n, "the measured interval did not complete");
+    if (ret == 0 && n->m.phase != AGENT_PHASE_AFTER) {
+        agent_net_err(n, "the measured interval did not complete");
         ret = -EPROTO;
+    }
+    return ret;
+}
+
+static void agent_net_free(struct agent_net *n)
+{
+    if (n->fd >= 0) {
+        close(n->fd);
+    }
+    free(n->buf);
+    free(n->m.hist);
+}
+
+/* streams: one connection on a thread of its own, on vCPU idx modulo the guest's vCPUs. */
+struct agent_net_stream {
+    struct agent_net n;
+    unsigned idx;
+    int ret;
+    char err[AGENT_REASON_MAX];
+};
+
+static void *agent_net_thread(void *arg)
+{
+    struct agent_net_stream *s = arg;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+
+    agent_stall_slot(s->idx);
+    if (ncpu > 1) {
+        CPU_ZERO(&set);
+        CPU_SET((int)(s->idx % (unsigned long)ncpu), &set);
+        (void)sched_setaffinity(0, sizeof(set), &set); /* a hint: unpinned still measures */
+    }
+    s->ret = agent_net_go(&s->n);
+    agent_stall_done();
+    return NULL;
+}
+
+/*
+ * streams > 1: every connection set up, then all started; the peer accepts all of them
+ * before any payload moves (protocol.h). Throughput summed (the rate is the sum of each
+ * stream's bytes over its own interval), latency from the merged histograms, guest CPU and
+ * interrupts over the first stream's interval.
+ */
+static int agent_net_run_many(const struct agent_job *job, const char *ifname,
+                              struct agent_result *res, char *err, size_t errlen)
+{
+    unsigned n = job->streams, started = 0, i;
+    struct agent_net_stream *st = calloc(n, sizeof(*st));
+    pthread_t *th = calloc(n, sizeof(*th));
+    double rate = 0;
+    uint64_t bytes_total = 0;
+    int ret = 0;
+
+    if (!st || !th) {
+        snprintf(err, errlen, "out of memory for streams=%u", n);
+        free(st);
+        free(th);
+        return -ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        st[i].n.fd = -1;
+    }
+    for (i = 0; i < n && ret == 0; i++) {
+        st[i].idx = i;
+        ret = agent_net_setup_one(&st[i].n, job, i, st[i].err, sizeof(st[i].err));
+        if (ret < 0) {
+            snprintf(err, errlen, "%s", st[i].err);
+        }
+    }
+    for (i = 0; ret == 0 && i < n; i++) {
+        int rc = pthread_create(&th[i], NULL, agent_net_thread, &st[i]);
+
+        if (rc != 0) {
+            snprintf(err, errlen, "streams=%u: thread %u: %s", n, i, strerror(rc));
+            ret = -rc;
+            break;
+        }
+        started++;
+    }
+    for (i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+    }
+    for (i = 0; ret == 0 && i < n; i++) {
+        if (st[i].ret < 0) {
+            ret = st[i].ret;
+            snprintf(err, errlen, "stream %u of %u: %s", i + 1, n, st[i].err);
+        }
+    }
+    if (ret == 0) {
+        struct agent_meter *m0 = &st[0].n.m;
+
+        for (i = 0; i < n; i++) {
+            const struct agent_meter *m = &st[i].n.m;
+
+            if (m->t_end > m->t_start) {
+                rate += (double)m->bytes / ((double)(m->t_end - m->t_start) / 1e9);
+            }
+            bytes_total += st[i].n.bytes_total;
+            if (i > 0) {
+                m0->ops += m->ops;
+                m0->ops_total += m->ops_total;
+                m0->bytes += m->bytes;
+                hist_merge(m0->hist, m->hist);
+            }
+        }
+        agent_meter_fill(m0, ifname, res);
+        if (rate > 0) {
+            res->runtime_s = (double)res->bytes / rate;
+        }
+        res->net = true;
+        res->bytes_total = bytes_total;
+        res->streams = n;
+    }
+    for (i = 0; i < n; i++) {
+        agent_net_free(&st[i].n);
+    }
+    free(st);
+    free(th);
+    return ret;
+}
+
+int agent_net_run(const struct agent_job *job, const char *ifname, struct agent_result *res,
+                  char *err, size_t errlen)
+{
+    struct agent_net n;
+    int ret;
+
+    if (job->streams > 1) {
+        return agent_net_run_many(job, ifname, res, err, errlen);
+    }
+    ret = agent_net_setup_one(&n, job, 0, err, errlen);
+    if (ret == 0) {
+        ret = agent_net_go(&n);
     }
     if (ret == 0) {
         agent_meter_fill(&n.m, ifname, res);
         res->net = true;
         res->bytes_total = n.bytes_total;
     }
-out:
-    if (n.fd >= 0) {
-        close(n.fd);
-    }
-    free(n.buf);
-    free(n.m.hist);
+    agent_net_free(&n);
     return ret;
 }

@@ -267,7 +267,8 @@ int agent_stall_begin(const struct agent_job *job, const char *target)
     int rc;
 
     agent_stall_end();
-    agent_stall_reset(job->numjobs); /* armed by the meter's start */
+    /* armed by the meter's start */
+    agent_stall_reset(job->numjobs > job->streams ? job->numjobs : job->streams);
     pthread_mutex_lock(&agent_stall_mu);
     agent_stall_job = *job;
     snprintf(agent_stall_target, sizeof(agent_stall_target), "%s", target ? target : "?");

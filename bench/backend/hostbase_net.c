@@ -241,6 +241,7 @@ int hostbase_net_job(struct hostbase_net *h, struct peer *peer, const struct wor
     job.rw = w->rw;
     job.bs = w->bs;
     job.qd = w->qd;
+    job.streams = w->streams;
     job.runtime_ms = runtime_ms;
     job.warmup_ms = warmup_ms;
     job.irq = HOSTBASE_NET_NO_IRQ;
@@ -253,6 +254,7 @@ int hostbase_net_job(struct hostbase_net *h, struct peer *peer, const struct wor
     pj.port = job.port;
     pj.runtime_ms = runtime_ms;
     pj.warmup_ms = warmup_ms;
+    pj.streams = job.streams;
     pj.life_ms = (unsigned)((session_job_budget(&job) - 2.0) * 1000.0);
     if (peer_job_begin(peer, &pj, err, sizeof(err)) < 0) {
         util_seterr(reason, len, "%s", err);

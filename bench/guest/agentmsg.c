@@ -150,6 +150,9 @@ int agentmsg_format_job(char *buf, size_t len, const struct agent_job *job)
     if (n >= 0 && (size_t)n < len && job->numjobs > 1) {
         n += snprintf(buf + n, len - (size_t)n, " numjobs=%u", job->numjobs);
     }
+    if (n >= 0 && (size_t)n < len && job->streams > 1) {
+        n += snprintf(buf + n, len - (size_t)n, " streams=%u", job->streams);
+    }
     if (n >= 0 && (size_t)n < len && job->fiojob) {
         if (strspn(job->fiojob, "0123456789abcdef") != strlen(job->fiojob)) {
             buf[0] = '\0';
@@ -256,7 +259,8 @@ static const struct agentmsg_field agentmsg_result_fields[] = {
     AGENTMSG_F(struct agent_result, device, "device", AGENTMSG_F_STR),
     AGENTMSG_F(struct agent_result, driver, "driver", AGENTMSG_F_STR),
     PVB_RESULT_LIST(AGENTMSG_RESULT_F, AGENTMSG_RESULT_O)
-    AGENTMSG_FOPT(struct agent_result, numjobs, "numjobs", AGENTMSG_F_UINT)};
+    AGENTMSG_FOPT(struct agent_result, numjobs, "numjobs", AGENTMSG_F_UINT),
+    AGENTMSG_FOPT(struct agent_result, streams, "streams", AGENTMSG_F_UINT)};
 #undef AGENTMSG_RESULT_F
 #undef AGENTMSG_RESULT_O
 
@@ -649,6 +653,11 @@ int agentmsg_check_result(const struct agent_result *r, const struct agent_job *
     if ((r->numjobs > 1 ? r->numjobs : 1) != (job->numjobs > 1 ? job->numjobs : 1)) {
         util_seterr(err, errlen, "result of %u submitters, the job asked numjobs=%u",
                     r->numjobs > 1 ? r->numjobs : 1, job->numjobs > 1 ? job->numjobs : 1);
+        return -1;
+    }
+    if ((r->streams > 1 ? r->streams : 1) != (job->streams > 1 ? job->streams : 1)) {
+        util_seterr(err, errlen, "result of %u streams, the job asked streams=%u",
+                    r->streams > 1 ? r->streams : 1, job->streams > 1 ? job->streams : 1);
         return -1;
     }
     asked = job->runtime_ms / 1000.0;

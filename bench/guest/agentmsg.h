@@ -54,6 +54,7 @@ struct agent_result {
      * only: an optional key, 0 when absent) */
     PVB_RESULT_LIST(AGENTMSG_RESULT_NUM, AGENTMSG_RESULT_OBJ)
     unsigned numjobs; /* blk: the submitters that ran (sent when above 1; absent: 0) */
+    unsigned streams; /* net: the connections that ran (sent when above 1; absent: 0) */
     /* Not the agent's: KVM's exit counters over the whole job (warm-up included, like
      * ops_total), added by session_job when the backend has them; kvm_valid 0: none. */
     int kvm_valid;
@@ -92,6 +93,7 @@ struct agent_job {
     unsigned offset_mib, size_mib; /* blk: the region used (each sent when not 0) */
     const char *fiojob;   /* engine "fio": a user's job file as hex (fiojob=), or NULL */
     unsigned numjobs;     /* blk: parallel submitters in the guest (sent when above 1) */
+    unsigned streams;     /* net TCP: parallel connections (sent when above 1) */
 };
 
 /*

@@ -274,7 +274,8 @@ static const struct scn_opt scn_wl_opts[SCENARIO_WK_COUNT] = {
          "where that region starts"},
     [SCENARIO_WK_STREAMS] =
         {"streams", SCN_UINT, SCN_WL(streams), 0, "1", NULL, 1, 64, 0,
-         "parallel connections (net) (not carried to the guest's job yet: refused)"},
+         "parallel TCP connections to the peer, a guest thread each on vCPU i mod vcpus "
+         "(tcp_tx, tcp_rx, tcp_rr): throughput summed, latency merged"},
     [SCENARIO_WK_FIO_JOB] =
         {"fio_job", SCN_STRING, SCN_WL(fio_job), 0, NULL, "none", 0, 0, 0,
          "a fio job file (relative to the scenario file) run by fio in each guest instead of "
@@ -1499,7 +1500,6 @@ static int scn_finish_workload(const char *path, struct scenario_workload *cw, u
     struct workload *w = &cw->w;
     enum devmodel_kind kind;
     char rw[sizeof(cw->rw)];
-    static const unsigned unsupported[] = {SCENARIO_WK_STREAMS};
 
     if (cw->key_line[SCENARIO_WK_FIO_JOB]) {
         return scn_finish_fio_workload(path, cw, msg, len, line);
@@ -1514,16 +1514,11 @@ static int scn_finish_workload(const char *path, struct scenario_workload *cw, u
                  workload_rw_names());
         return -1;
     }
-    /* parsed and range-checked, but the job line (common/protocol.h) has no field yet */
-    for (unsigned i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
-        unsigned k = unsupported[i];
-        if (cw->key_line[k]) {
-            *line = cw->key_line[k];
-            snprintf(msg, len,
-                     "[workload %s]: %s is not carried to the guest's job yet; remove it",
-                     cw->name, scn_wl_opts[k].key);
-            return -1;
-        }
+    if (cw->streams > 1 && (kind != DEVMODEL_NET || strcmp(cw->rw, "udp_pps") == 0)) {
+        *line = cw->key_line[SCENARIO_WK_STREAMS];
+        snprintf(msg, len, "[workload %s]: streams is for TCP workloads (%s)", cw->name,
+                 kind == DEVMODEL_NET ? "udp_pps sends from one socket" : "block: numjobs");
+        return -1;
     }
     if (!cw->key_line[SCENARIO_WK_BS]) {
         cw->bs = kind == DEVMODEL_NET ? (strcmp(cw->rw, "udp_pps") == 0  ? 64
@@ -1589,6 +1584,7 @@ static int scn_finish_workload(const char *path, struct scenario_workload *cw, u
     w->offset_mib = cw->offset_mib;
     w->size_mib = cw->size_mib;
     w->numjobs = cw->numjobs;
+    w->streams = cw->streams;
     w->metric = workload_metric_for(kind, cw->rw, cw->iodepth);
     memcpy(rw, cw->rw, sizeof(rw)); /* a copy: snprintf's source and target must not overlap */
     if (kind == DEVMODEL_BLK) {
@@ -1596,8 +1592,8 @@ static int scn_finish_workload(const char *path, struct scenario_workload *cw, u
                  rw, cw->bs, cw->iodepth,
                  cw->numjobs > 1 ? ", several submitters (numjobs)" : "");
     } else {
-        snprintf(cw->summary, sizeof(cw->summary), "%s, %u-byte messages (scenario's own)", rw,
-                 cw->bs);
+        snprintf(cw->summary, sizeof(cw->summary), "%s, %u-byte messages%s (scenario's own)", rw,
+                 cw->bs, cw->streams > 1 ? ", parallel streams" : "");
     }
     w->summary = cw->summary;
     return 0;

@@ -13,6 +13,7 @@ struct workload {
     unsigned rwmixread;      /* randrw: percent of reads */
     unsigned offset_mib, size_mib; /* blk: the disk's region used; size 0: to its end */
     unsigned numjobs;        /* blk: parallel submitters in the guest (0 or 1: one) */
+    unsigned streams;        /* net TCP: parallel connections to the peer (0 or 1: one) */
     const char *metric;      /* the headline metric: tables, charts, the demo */
     const char *summary;     /* one line for `pvbench list` */
 };

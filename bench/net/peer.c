@@ -67,10 +67,11 @@ enum pvb_net_workload peer_workload_parse(const char *name)
 
 int peer_format_job(char *buf, size_t len, const struct peer_job *j)
 {
-    return util_fmt(buf, len, "JOB id=%u workload=%s port=%u runtime_ms=%u warmup_ms=%u "
-                              "life_ms=%u\n",
-                    j->id, peer_workload_name(j->workload), j->port, j->runtime_ms,
-                    j->warmup_ms, j->life_ms);
+    return util_fmt(buf, len,
+                    "JOB id=%u workload=%s port=%u runtime_ms=%u warmup_ms=%u "
+                    "life_ms=%u streams=%u\n",
+                    j->id, peer_workload_name(j->workload), j->port, j->runtime_ms, j->warmup_ms,
+                    j->life_ms, j->streams > 1 ? j->streams : 1);
 }
 
 int peer_format_report(char *buf, size_t len, const struct peer_report *r)
@@ -185,6 +186,14 @@ int peer_parse_job(const char *line, struct peer_job *j, char *err, size_t errle
         util_seterr(err, errlen, "JOB: missing or bad id, port, runtime_ms, warmup_ms or life_ms");
         return -1;
     }
+    j->streams = 1;
+    if (peer_value(line, "streams", &n) &&
+        (peer_uint(line, "streams", PVB_NET_STREAMS_MAX, &j->streams) < 0 || j->streams == 0 ||
+         (j->streams > 1 && j->workload == PVB_NET_UDP_PPS))) {
+        util_seterr(err, errlen, "JOB: bad streams (1..%u, TCP workloads only)",
+                    PVB_NET_STREAMS_MAX);
+        return -1;
+    }
     return 0;
 }
 
@@ -244,13 +253,29 @@ int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t
 /* ---- the peer process: one job ------------------------------------------------------------ */
 
 enum peer_phase { PEER_WARMUP, PEER_MEASURE, PEER_TAIL };
-enum peer_state { PEER_ST_ACCEPT, PEER_ST_HELLO, PEER_ST_RUN, PEER_ST_DONE, PEER_ST_FAILED };
+/* ACCEPT: listening until every stream of the job said its hello; RUN: the payload moves. */
+enum peer_state { PEER_ST_ACCEPT, PEER_ST_RUN, PEER_ST_DONE, PEER_ST_FAILED };
+
+/* One TCP connection of the job: a stream. A slot is free when fd < 0 and !ready. */
+struct peer_conn {
+    int fd;
+    int ready;  /* its hello read: one of the job's streams */
+    int closed; /* finished, fd closed */
+    unsigned char hello[PVB_NET_HELLO_LEN];
+    size_t hello_got;
+    int stop_seen;        /* tcp_rx: the guest's stop byte came, our side shut down */
+    unsigned since_check; /* tcp_rx: sends since the last look for the stop byte */
+    size_t rr_got;        /* tcp_rr: bytes of the current request */
+};
 
 struct peer_run {
     const struct peer_job *job;
     int ctl;
-    int lfd;                /* TCP listener */
-    int fd;                 /* the connection, or the UDP socket */
+    int lfd; /* TCP listener, until every stream said hello */
+    int fd;  /* udp_pps: the socket */
+    struct peer_conn conn[PVB_NET_STREAMS_MAX];
+    unsigned streams; /* the job's streams (TCP; 1 for udp_pps) */
+    unsigned nready, nclosed;
     enum peer_state state;
     const char *waiting_for;
     uint64_t t_begin, deadline;
@@ -262,17 +287,10 @@ struct peer_run {
     enum peer_phase phase;
     uint64_t t_warm_end, t_start, t_end;
     struct peer_report rep;
-    unsigned rejected;       /* connections or datagrams of other jobs, dropped */
-    unsigned char hello[PVB_NET_HELLO_LEN];
-    size_t hello_got;
-    size_t bs;               /* message size from the hello */
+    unsigned rejected; /* connections or datagrams of other jobs, dropped */
+    size_t bs;         /* message size from the hello */
     char *buf;
     size_t buflen;
-    /* tcp_rx */
-    int stop_seen;
-    unsigned since_check;
-    /* tcp_rr */
-    size_t rr_got;
     /* udp_pps */
     struct sockaddr_in agent;
     int have_agent;
@@ -311,6 +329,24 @@ static void peer_put64(unsigned char *p, uint64_t v)
     peer_put32(p + 4, (uint32_t)v);
 }
 
+static void peer_close_all(struct peer_run *r)
+{
+    for (unsigned i = 0; i < PVB_NET_STREAMS_MAX; i++) {
+        if (r->conn[i].fd >= 0) {
+            close(r->conn[i].fd);
+            r->conn[i].fd = -1;
+        }
+    }
+    if (r->fd >= 0) {
+        close(r->fd);
+        r->fd = -1;
+    }
+    if (r->lfd >= 0) {
+        close(r->lfd);
+        r->lfd = -1;
+    }
+}
+
 static void peer_fail(struct peer_run *r, const char *fmt, ...) PVB_PRINTF(2, 3);
 
 /* The job failed: remember the first reason, close its sockets. */
@@ -325,21 +361,13 @@ static void peer_fail(struct peer_run *r, const char *fmt, ...)
     vsnprintf(r->rep.reason, sizeof(r->rep.reason), fmt, ap);
     va_end(ap);
     r->state = PEER_ST_FAILED;
-    if (r->fd >= 0) {
-        close(r->fd);
-        r->fd = -1;
-    }
-    if (r->lfd >= 0) {
-        close(r->lfd);
-        r->lfd = -1;
-    }
+    peer_close_all(r);
 }
 
 static void peer_fail_errno(struct peer_run *r, int e)
 {
     if (e == ECONNRESET || e == EPIPE) {
-        peer_fail(r, "the guest reset the connection while the peer waited for %s",
-                  r->waiting_for);
+        peer_fail(r, "the guest reset the connection while the peer waited for %s", r->waiting_for);
     } else {
         peer_fail(r, "socket error while waiting for %s: %s", r->waiting_for, strerror(e));
     }
@@ -352,9 +380,17 @@ static void peer_done(struct peer_run *r)
     }
     r->state = PEER_ST_DONE;
     r->rep.window_s = r->t_end > r->t_start ? (double)(r->t_end - r->t_start) / 1e9 : 0;
-    if (r->fd >= 0) {
-        close(r->fd);
-        r->fd = -1;
+    peer_close_all(r);
+}
+
+/* Stream c has finished (the guest closed after the stop): the job is done with the last. */
+static void peer_conn_closed(struct peer_run *r, struct peer_conn *c)
+{
+    close(c->fd);
+    c->fd = -1;
+    c->closed = 1;
+    if (++r->nclosed == r->streams) {
+        peer_done(r);
     }
 }
 
@@ -419,7 +455,8 @@ static int peer_listen(struct peer_run *r, const char *addr)
     if (udp && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0) {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
     }
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 8) < 0)) {
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        (!udp && listen(fd, (int)r->streams + 8) < 0)) {
         peer_fail(r, "bind/listen %s:%u: %s", addr, r->job->port, strerror(errno));
         close(fd);
         return -1;
@@ -431,68 +468,74 @@ static int peer_listen(struct peer_run *r, const char *addr)
     } else {
         r->lfd = fd;
         r->state = PEER_ST_ACCEPT;
-        r->waiting_for = "a connection from the guest";
+        r->waiting_for =
+            r->streams > 1 ? "the guest's streams to connect" : "a connection from the guest";
     }
     return 0;
 }
 
+/* Take waiting connections into free slots (at most one per stream still missing). */
 static void peer_accept(struct peer_run *r)
 {
     int one = 1, fd;
 
-    if (r->fd >= 0) {
-        return; /* one candidate at a time: the next waits in the backlog */
-    }
-    fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-            peer_fail(r, "accept: %s", strerror(errno));
+    for (unsigned i = 0; i < r->streams; i++) {
+        struct peer_conn *c = &r->conn[i];
+
+        if (c->fd >= 0 || c->ready) {
+            continue;
         }
-        return;
+        fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+                peer_fail(r, "accept: %s", strerror(errno));
+            }
+            return;
+        }
+        /* Request/response sends each answer at once; the streams keep Nagle, as iperf3
+         * does. */
+        if (r->job->workload == PVB_NET_TCP_RR) {
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        }
+        c->fd = fd;
+        c->hello_got = 0;
     }
-    /* Request/response sends each answer at once; the streams keep Nagle, as iperf3 does. */
-    if (r->job->workload == PVB_NET_TCP_RR) {
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    }
-    r->fd = fd;
-    r->hello_got = 0;
-    r->state = PEER_ST_HELLO;
-    r->waiting_for = "the guest's hello";
 }
 
-/* Read the hello; a connection of another job is dropped, the peer keeps listening. */
-static void peer_read_hello(struct peer_run *r)
+/* A connection that is not one of this job's streams: dropped, its slot free again. */
+static void peer_reject(struct peer_run *r, struct peer_conn *c)
+{
+    close(c->fd);
+    c->fd = -1;
+    c->hello_got = 0;
+    r->rejected++;
+}
+
+/* Read a connection's hello; one of another job is dropped and the peer keeps listening. */
+static void peer_read_hello(struct peer_run *r, struct peer_conn *c)
 {
     ssize_t n;
     uint32_t wl, bs;
 
-    n = recv(r->fd, r->hello + r->hello_got, sizeof(r->hello) - r->hello_got, MSG_DONTWAIT);
+    n = recv(c->fd, c->hello + c->hello_got, sizeof(c->hello) - c->hello_got, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         return;
     }
     if (n <= 0) {
         /* a stale sender going away, or a reset before the hello: wait for the next */
-        close(r->fd);
-        r->fd = -1;
-        r->rejected++;
-        r->state = PEER_ST_ACCEPT;
-        r->waiting_for = "a connection from the guest";
+        peer_reject(r, c);
         return;
     }
-    r->hello_got += (size_t)n;
-    if (r->hello_got < sizeof(r->hello)) {
+    c->hello_got += (size_t)n;
+    if (c->hello_got < sizeof(c->hello)) {
         return;
     }
-    if (peer_get32(r->hello) != PVB_NET_MAGIC || peer_get32(r->hello + 4) != r->job->id) {
-        close(r->fd);
-        r->fd = -1;
-        r->rejected++;
-        r->state = PEER_ST_ACCEPT;
-        r->waiting_for = "a connection from the guest";
+    if (peer_get32(c->hello) != PVB_NET_MAGIC || peer_get32(c->hello + 4) != r->job->id) {
+        peer_reject(r, c);
         return;
     }
-    wl = peer_get32(r->hello + 8);
-    bs = peer_get32(r->hello + 12);
+    wl = peer_get32(c->hello + 8);
+    bs = peer_get32(c->hello + 12);
     if (wl != (uint32_t)r->job->workload) {
         peer_fail(r, "the guest's hello is for workload %u, the job is %s", (unsigned)wl,
                   peer_workload_name(r->job->workload));
@@ -500,6 +543,11 @@ static void peer_read_hello(struct peer_run *r)
     }
     if (bs == 0 || bs > 16u * 1024 * 1024 || (r->job->workload == PVB_NET_TCP_RR && bs > 65536)) {
         peer_fail(r, "the guest's hello asks for %u-byte messages", (unsigned)bs);
+        return;
+    }
+    if (r->nready > 0 && bs != r->bs) {
+        peer_fail(r, "the guest's streams ask for %zu-byte and %u-byte messages", r->bs,
+                  (unsigned)bs);
         return;
     }
     r->bs = bs;
@@ -514,7 +562,11 @@ static void peer_read_hello(struct peer_run *r)
         r->buflen = bs;
         memset(r->buf, 0x5a, r->buflen);
     }
-    close(r->lfd); /* later connection attempts are refused */
+    c->ready = 1;
+    if (++r->nready < r->streams) {
+        return;
+    }
+    close(r->lfd); /* every stream is here: later connection attempts are refused */
     r->lfd = -1;
     r->state = PEER_ST_RUN;
     switch (r->job->workload) {
@@ -530,34 +582,49 @@ static void peer_read_hello(struct peer_run *r)
     }
 }
 
-/* tcp_tx: count the stream; stop byte after the interval; done at the guest's close. */
-static void peer_tcp_tx(struct peer_run *r)
+/* The interval is over: the stop byte on every stream. */
+static void peer_tcp_tx_stop(struct peer_run *r)
 {
     const char stop = PVB_NET_STOP;
+
+    for (unsigned i = 0; i < r->streams; i++) {
+        struct peer_conn *c = &r->conn[i];
+
+        if (c->fd >= 0 && send(c->fd, &stop, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+            peer_fail_errno(r, errno ? errno : EIO);
+            return;
+        }
+    }
+    r->waiting_for = "the guest to close the stream after the stop";
+}
+
+/* tcp_tx: count the streams; stop byte after the interval; done at the guests' close. */
+static void peer_tcp_tx(struct peer_run *r, struct peer_conn *c)
+{
     uint64_t now;
     ssize_t n;
 
     for (unsigned i = 0; i < 256; i++) {
-        n = recv(r->fd, r->buf, r->buflen, MSG_DONTWAIT);
+        n = recv(c->fd, r->buf, r->buflen, MSG_DONTWAIT);
         now = peer_now();
         if (n > 0) {
             if (peer_window_account(r, now, (uint64_t)n, 1)) {
-                if (send(r->fd, &stop, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
-                    peer_fail_errno(r, errno ? errno : EIO);
+                peer_tcp_tx_stop(r);
+                if (r->state != PEER_ST_RUN) {
                     return;
                 }
-                r->waiting_for = "the guest to close the stream after the stop";
             }
             continue;
         }
         if (n == 0) {
             if (!r->started || r->phase != PEER_TAIL) {
-                peer_fail(r, "the guest closed the stream before the end of the measurement "
-                             "(%llu bytes received)",
+                peer_fail(r,
+                          "the guest closed the stream before the end of the measurement "
+                          "(%llu bytes received)",
                           (unsigned long long)r->rep.total_bytes);
                 return;
             }
-            peer_done(r);
+            peer_conn_closed(r, c);
             return;
         }
         if (errno != EAGAIN && errno != EINTR) {
@@ -567,42 +634,39 @@ static void peer_tcp_tx(struct peer_run *r)
     }
 }
 
-/* After the stop: shut down the sending side and wait for the guest to close. */
-static void peer_tcp_rx_drain(struct peer_run *r)
+/* After the stop: our sending side is shut down; wait for the guest to close. */
+static void peer_tcp_rx_drain(struct peer_run *r, struct peer_conn *c)
 {
     char tmp[256];
     ssize_t n;
 
-    for (;;) {
-        n = recv(r->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
-        if (n == 0) {
-            peer_done(r);
-            return;
-        }
-        if (n > 0) {
-            peer_fail(r, "the guest sent %zd bytes after its stop byte", n);
-            return;
-        }
-        if (errno != EAGAIN && errno != EINTR) {
-            peer_fail_errno(r, errno);
-        }
+    n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+    if (n == 0) {
+        peer_conn_closed(r, c);
         return;
+    }
+    if (n > 0) {
+        peer_fail(r, "the guest sent %zd bytes after its stop byte", n);
+        return;
+    }
+    if (errno != EAGAIN && errno != EINTR) {
+        peer_fail_errno(r, errno);
     }
 }
 
-/* Look for the guest's stop byte. 1 seen, 0 not yet, -1 failed. */
-static int peer_tcp_rx_stop(struct peer_run *r)
+/* Look for the guest's stop byte on c. 1 seen, 0 not yet, -1 failed. */
+static int peer_tcp_rx_stop(struct peer_run *r, struct peer_conn *c)
 {
-    char c;
-    ssize_t n = recv(r->fd, &c, 1, MSG_DONTWAIT);
+    char ch;
+    ssize_t n = recv(c->fd, &ch, 1, MSG_DONTWAIT);
 
     if (n == 1) {
-        if (c != PVB_NET_STOP) {
-            peer_fail(r, "the guest sent 0x%02x instead of its stop byte", (unsigned char)c);
+        if (ch != PVB_NET_STOP) {
+            peer_fail(r, "the guest sent 0x%02x instead of its stop byte", (unsigned char)ch);
             return -1;
         }
-        r->stop_seen = 1;
-        if (shutdown(r->fd, SHUT_WR) < 0) {
+        c->stop_seen = 1;
+        if (shutdown(c->fd, SHUT_WR) < 0) {
             peer_fail_errno(r, errno);
             return -1;
         }
@@ -620,28 +684,28 @@ static int peer_tcp_rx_stop(struct peer_run *r)
     return 0;
 }
 
-/* tcp_rx: write bs-byte chunks until the guest says stop. */
-static void peer_tcp_rx(struct peer_run *r, short revents)
+/* tcp_rx: write bs-byte chunks on c until the guest says stop on it. */
+static void peer_tcp_rx(struct peer_run *r, struct peer_conn *c, short revents)
 {
     ssize_t n;
 
-    if (r->stop_seen) {
-        peer_tcp_rx_drain(r);
+    if (c->stop_seen) {
+        peer_tcp_rx_drain(r, c);
         return;
     }
-    if ((revents & (POLLIN | POLLHUP | POLLERR)) && peer_tcp_rx_stop(r) != 0) {
-        if (r->stop_seen) {
-            peer_tcp_rx_drain(r);
+    if ((revents & (POLLIN | POLLHUP | POLLERR)) && peer_tcp_rx_stop(r, c) != 0) {
+        if (c->stop_seen) {
+            peer_tcp_rx_drain(r, c);
         }
         return;
     }
     for (unsigned i = 0; i < 256; i++) {
-        n = send(r->fd, r->buf, r->bs, MSG_NOSIGNAL | MSG_DONTWAIT);
+        n = send(c->fd, r->buf, r->bs, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             r->rep.total_bytes += (uint64_t)n;
-            if (++r->since_check >= PEER_SEND_CHECK) {
-                r->since_check = 0;
-                if (peer_tcp_rx_stop(r) != 0) {
+            if (++c->since_check >= PEER_SEND_CHECK) {
+                c->since_check = 0;
+                if (peer_tcp_rx_stop(r, c) != 0) {
                     return;
                 }
             }
@@ -655,20 +719,20 @@ static void peer_tcp_rx(struct peer_run *r, short revents)
     }
 }
 
-/* tcp_rr: answer every bs-byte request with bs bytes; done when the guest shuts down. */
-static void peer_tcp_rr(struct peer_run *r)
+/* tcp_rr: answer every bs-byte request on c with bs bytes; done when the guest shuts down. */
+static void peer_tcp_rr(struct peer_run *r, struct peer_conn *c)
 {
     size_t sent;
     ssize_t n;
 
     for (unsigned i = 0; i < 1024; i++) {
-        n = recv(r->fd, r->buf + r->rr_got, r->bs - r->rr_got, MSG_DONTWAIT);
+        n = recv(c->fd, r->buf + c->rr_got, r->bs - c->rr_got, MSG_DONTWAIT);
         if (n == 0) {
-            if (r->rr_got) {
+            if (c->rr_got) {
                 peer_fail(r, "the guest closed the connection in the middle of a request");
                 return;
             }
-            peer_done(r);
+            peer_conn_closed(r, c);
             return;
         }
         if (n < 0) {
@@ -677,14 +741,14 @@ static void peer_tcp_rr(struct peer_run *r)
             }
             return;
         }
-        r->rr_got += (size_t)n;
-        if (r->rr_got < r->bs) {
+        c->rr_got += (size_t)n;
+        if (c->rr_got < r->bs) {
             continue;
         }
-        r->rr_got = 0;
+        c->rr_got = 0;
         /* The response fits the empty send buffer; a full one means a guest not reading. */
         for (sent = 0; sent < r->bs; sent += (size_t)n) {
-            n = send(r->fd, r->buf + sent, r->bs - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+            n = send(c->fd, r->buf + sent, r->bs - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n <= 0) {
                 if (n < 0 && errno == EAGAIN) {
                     peer_fail(r, "the guest stopped reading responses");
@@ -799,7 +863,7 @@ static void peer_ctl_line(struct peer_run *r, const char *line)
             r->end_asked = 1;
             r->end_deadline =
                 peer_now() + (uint64_t)(r->job->workload == PVB_NET_UDP_PPS ? PEER_UDP_DRAIN_MS
-                                                                           : PEER_END_GRACE_MS) *
+                                                                            : PEER_END_GRACE_MS) *
                                  1000000u;
         }
     }
@@ -879,16 +943,21 @@ static int peer_run_job(int ctl, struct peer_lines *lr, const char *addr,
                         const struct peer_job *job)
 {
     struct peer_run r;
-    struct pollfd p[3];
+    struct pollfd p[2 + PVB_NET_STREAMS_MAX];
+    struct peer_conn *pc[2 + PVB_NET_STREAMS_MAX]; /* the stream behind p[i], or NULL */
     char line[PEER_LINE_MAX];
     uint64_t now, until;
-    int np, timeout, ret = 0;
+    int np, timeout, ret = 0, i;
     double waited;
 
     memset(&r, 0, sizeof(r));
     r.job = job;
     r.ctl = ctl;
     r.lfd = r.fd = -1;
+    for (i = 0; i < PVB_NET_STREAMS_MAX; i++) {
+        r.conn[i].fd = -1;
+    }
+    r.streams = job->workload != PVB_NET_UDP_PPS && job->streams > 1 ? job->streams : 1;
     r.rep.id = job->id;
     r.t_begin = peer_now();
     r.deadline = r.t_begin + (uint64_t)job->life_ms * 1000000u;
@@ -932,9 +1001,12 @@ static int peer_run_job(int ctl, struct peer_lines *lr, const char *addr,
                 waited = (double)(now - r.t_begin) / 1e9;
                 if (r.state == PEER_ST_RUN && r.job->workload == PVB_NET_UDP_PPS && !r.started) {
                     peer_fail(&r, "no datagram from the guest in %.1f s", waited);
+                } else if (r.state == PEER_ST_ACCEPT && r.streams > 1) {
+                    peer_fail(&r, "timed out after %.1f s waiting for %s (%u of %u connected)%s",
+                              waited, r.waiting_for, r.nready, r.streams,
+                              r.rejected ? " (connections of other jobs dropped)" : "");
                 } else {
-                    peer_fail(&r, "timed out after %.1f s waiting for %s%s", waited,
-                              r.waiting_for,
+                    peer_fail(&r, "timed out after %.1f s waiting for %s%s", waited, r.waiting_for,
                               r.rejected ? " (connections or datagrams of other jobs dropped)"
                                          : "");
                 }
@@ -942,16 +1014,29 @@ static int peer_run_job(int ctl, struct peer_lines *lr, const char *addr,
             }
         }
         np = 0;
+        pc[np] = NULL;
         p[np++] = (struct pollfd){.fd = ctl, .events = POLLIN};
         if (r.state == PEER_ST_ACCEPT && r.lfd >= 0) {
+            pc[np] = NULL;
             p[np++] = (struct pollfd){.fd = r.lfd, .events = POLLIN};
-        } else if ((r.state == PEER_ST_HELLO || r.state == PEER_ST_RUN) && r.fd >= 0) {
+        }
+        if (r.state == PEER_ST_RUN && r.fd >= 0) {
+            pc[np] = NULL;
+            p[np++] = (struct pollfd){.fd = r.fd, .events = POLLIN};
+        }
+        for (unsigned k = 0; k < r.streams; k++) {
+            struct peer_conn *c = &r.conn[k];
             short ev = POLLIN;
 
-            if (r.state == PEER_ST_RUN && job->workload == PVB_NET_TCP_RX && !r.stop_seen) {
+            /* A stream moves once all of them are here; until then only hellos are read. */
+            if (c->fd < 0 || (c->ready && r.state != PEER_ST_RUN)) {
+                continue;
+            }
+            if (c->ready && job->workload == PVB_NET_TCP_RX && !c->stop_seen) {
                 ev |= POLLOUT;
             }
-            p[np++] = (struct pollfd){.fd = r.fd, .events = ev};
+            pc[np] = c;
+            p[np++] = (struct pollfd){.fd = c->fd, .events = ev};
         }
         until = r.state == PEER_ST_DONE || r.state == PEER_ST_FAILED ? 0 : r.deadline;
         if (r.end_asked && until > r.end_deadline) {
@@ -978,40 +1063,44 @@ static int peer_run_job(int ctl, struct peer_lines *lr, const char *addr,
                 peer_ctl_line(&r, line);
             }
         }
-        if (np < 2) {
-            if (r.started && r.phase == PEER_TAIL && job->workload == PVB_NET_UDP_PPS &&
-                r.state == PEER_ST_RUN && r.have_agent && peer_now() >= r.next_stop) {
+        if (job->workload == PVB_NET_UDP_PPS) {
+            if (r.state == PEER_ST_RUN && np > 1 && p[1].revents) {
+                peer_udp(&r);
+            }
+            if (r.state == PEER_ST_RUN && r.started && r.phase == PEER_TAIL && r.have_agent &&
+                peer_now() >= r.next_stop) {
                 peer_udp_send(&r, PVB_NET_SEQ_STOP);
                 r.next_stop = peer_now() + PEER_STOP_EVERY_NS;
             }
             continue;
         }
-        if (r.state == PEER_ST_ACCEPT && p[1].revents) {
+        if (r.state == PEER_ST_ACCEPT && np > 1 && p[1].revents) {
             peer_accept(&r);
         }
-        if (r.state == PEER_ST_HELLO) {
-            peer_read_hello(&r);
-        }
-        if (r.state != PEER_ST_RUN) {
-            continue;
-        }
-        switch (job->workload) {
-        case PVB_NET_TCP_TX:
-            peer_tcp_tx(&r);
-            break;
-        case PVB_NET_TCP_RX:
-            peer_tcp_rx(&r, p[1].revents);
-            break;
-        case PVB_NET_TCP_RR:
-            peer_tcp_rr(&r);
-            break;
-        case PVB_NET_UDP_PPS:
-            peer_udp(&r);
-            if (r.started && r.phase == PEER_TAIL && r.have_agent && peer_now() >= r.next_stop) {
-                peer_udp_send(&r, PVB_NET_SEQ_STOP);
-                r.next_stop = peer_now() + PEER_STOP_EVERY_NS;
+        for (i = 1; i < np && (r.state == PEER_ST_ACCEPT || r.state == PEER_ST_RUN); i++) {
+            struct peer_conn *c = pc[i];
+
+            if (!c || c->fd < 0 || p[i].revents == 0) {
+                continue;
             }
-            break;
+            if (!c->ready) {
+                peer_read_hello(&r, c);
+                continue;
+            }
+            if (r.state != PEER_ST_RUN) {
+                continue;
+            }
+            switch (job->workload) {
+            case PVB_NET_TCP_TX:
+                peer_tcp_tx(&r, c);
+                break;
+            case PVB_NET_TCP_RX:
+                peer_tcp_rx(&r, c, p[i].revents);
+                break;
+            default:
+                peer_tcp_rr(&r, c);
+                break;
+            }
         }
     }
     r.rep.ok = r.state == PEER_ST_DONE;
@@ -1025,12 +1114,7 @@ static int peer_run_job(int ctl, struct peer_lines *lr, const char *addr,
         ret = 1;
     }
 out:
-    if (r.fd >= 0) {
-        close(r.fd);
-    }
-    if (r.lfd >= 0) {
-        close(r.lfd);
-    }
+    peer_close_all(&r);
     free(r.buf);
     return ret;
 }
@@ -1180,8 +1264,7 @@ static void peer_child(int ctl, pid_t parent, const char *netns_path, const char
     _exit(peer_serve(ctl, addr) < 0 ? 1 : 0);
 }
 
-int peer_start(struct peer *p, const char *netns_path, const char *addr, char *err,
-               size_t errlen)
+int peer_start(struct peer *p, const char *netns_path, const char *addr, char *err, size_t errlen)
 {
     char line[PEER_LINE_MAX];
     pid_t parent = getpid(), pid;
@@ -1303,8 +1386,7 @@ static int peer_finish(struct peer *p, const char *verb, struct peer_report *r, 
     }
 }
 
-int peer_job_end(struct peer *p, struct peer_report *r, double timeout_s, char *err,
-                 size_t errlen)
+int peer_job_end(struct peer *p, struct peer_report *r, double timeout_s, char *err, size_t errlen)
 {
     return peer_finish(p, "END", r, timeout_s, err, errlen);
 }
@@ -1359,8 +1441,8 @@ int peer_check(enum pvb_net_workload w, const struct agent_result *a, const stru
         sent = a->bytes_total;
         got = p->total_bytes;
         if (sent != got) {
-            util_seterr(err, errlen,
-                        "the guest says it sent %llu bytes, the peer received %llu", sent, got);
+            util_seterr(err, errlen, "the guest says it sent %llu bytes, the peer received %llu",
+                        sent, got);
             return -1;
         }
         break;
@@ -1368,8 +1450,8 @@ int peer_check(enum pvb_net_workload w, const struct agent_result *a, const stru
         sent = p->total_bytes;
         got = a->bytes_total;
         if (sent != got) {
-            util_seterr(err, errlen,
-                        "the peer sent %llu bytes, the guest says it received %llu", sent, got);
+            util_seterr(err, errlen, "the peer sent %llu bytes, the guest says it received %llu",
+                        sent, got);
             return -1;
         }
         break;

@@ -1,11 +1,12 @@
 /*
  * The host peer (peer.c): the far end of every network workload. One process per
  * run, forked by the harness, living inside the run's network namespace
- * (netns.h), serving one job at a time. No external server.
+ * (netns.h), serving one job at a time (a TCP job may have several streams). No external
+ * server.
  *
  * Control channel (a socketpair, one line per message, at most PEER_LINE_MAX):
  *   harness -> peer   JOB id=N workload=tcp_tx|tcp_rx|tcp_rr|udp_pps port=P
- *                         runtime_ms=R warmup_ms=W life_ms=L
+ *                         runtime_ms=R warmup_ms=W life_ms=L [streams=S]
  *                     END id=N      the agent answered: finish (short grace) and report
  *                     ABORT id=N    the agent failed: stop now and report
  *                     QUIT
@@ -42,6 +43,7 @@ struct peer_job {
     unsigned runtime_ms;
     unsigned warmup_ms;
     unsigned life_ms; /* every wait of the job ends by then */
+    unsigned streams; /* TCP connections of the job (0 or 1: one) */
 };
 
 /* What the peer measured in one job. */

@@ -342,6 +342,7 @@ static enum job_outcome job_run(struct run_ctx *r, struct live_guest *lg, unsign
     job.offset_mib = w->offset_mib;
     job.size_mib = w->size_mib;
     job.numjobs = w->numjobs;
+    job.streams = w->streams;
     /* The "why" job: short, no warm-up, so the trace holds the job and little else. */
     runtime_s = lg->why_job ? r->s.why_runtime_s : scenario_runtime_s(&r->s, w);
     job.runtime_ms = (unsigned)(runtime_s * 1000.0 + 0.5);

@@ -128,6 +128,7 @@ int run_net_job_begin(struct run_ctx *r, const struct agent_job *job,
     pj.port = job->port;
     pj.runtime_ms = job->runtime_ms;
     pj.warmup_ms = job->warmup_ms;
+    pj.streams = job->streams;
     /* Longer than the agent's own deadline, shorter than the harness's wait. */
     pj.life_ms = (unsigned)((budget_s - 2.0) * 1000.0);
     if (r->net_state != 1 || peer_job_begin(&r->peer, &pj, err, sizeof(err)) < 0) {

@@ -135,6 +135,14 @@ static void test_format_job(void **state)
     assert_true(agentmsg_format_job(buf, sizeof(buf), &j) > 0);
     assert_contains(buf, " size_mib=64 numjobs=4\n");
     j.numjobs = 0;
+    /* streams likewise */
+    j.streams = 1;
+    assert_true(agentmsg_format_job(buf, sizeof(buf), &j) > 0);
+    assert_true(strstr(buf, "streams") == NULL);
+    j.streams = 8;
+    assert_true(agentmsg_format_job(buf, sizeof(buf), &j) > 0);
+    assert_contains(buf, " size_mib=64 streams=8\n");
+    j.streams = 0;
 
     /* Too small a buffer: -1, and no half line left behind. */
     assert_int_equal(agentmsg_format_job(small, sizeof(small), &j), -1);
@@ -227,6 +235,7 @@ static void test_parse_result(void **state)
     assert_float_equal(m.u.result.cpu_pct.iowait, 60.0, 1e-12);
     assert_float_equal(m.u.result.cpu_pct.steal, 0.0, 1e-12);
     assert_true(m.u.result.irqs == 41233);
+    assert_int_equal(m.u.result.streams, 0); /* absent: 0 */
     assert_int_equal(agentmsg_check_result(&m.u.result, &j, err, sizeof(err)), 0);
 }
 
@@ -526,6 +535,13 @@ static void test_check_implausible(void **state)
     r.numjobs = 0;
     check_fails(&r, &j, "result of 1 submitters, the job asked numjobs=4");
     j.numjobs = 0;
+    /* and the streams that ran the job's streams */
+    r = good_result();
+    r.streams = 3;
+    check_fails(&r, &j, "result of 3 streams, the job asked streams=1");
+    j.streams = 3;
+    assert_int_equal(agentmsg_check_result(&r, &j, err, sizeof(err)), 0);
+    j.streams = 0;
 
     r = good_result();
     r.ops_total = r.ops - 1;

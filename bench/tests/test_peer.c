@@ -170,14 +170,14 @@ static int teardown(void **state)
 
 static void test_lines(void **state)
 {
-    struct peer_job j = {7, PVB_NET_UDP_PPS, 7100, 1000, 300, 20000}, k;
+    struct peer_job j = {7, PVB_NET_UDP_PPS, 7100, 1000, 300, 20000, 1}, k;
     struct peer_report r, q;
     char buf[PEER_LINE_MAX], err[256];
 
     (void)state;
     assert_true(peer_format_job(buf, sizeof(buf), &j) > 0);
     assert_string_equal(buf, "JOB id=7 workload=udp_pps port=7100 runtime_ms=1000 warmup_ms=300 "
-                             "life_ms=20000\n");
+                             "life_ms=20000 streams=1\n");
     buf[strlen(buf) - 1] = '\0';
     assert_int_equal(peer_parse_job(buf, &k, err, sizeof(err)), 0);
     assert_memory_equal(&j, &k, sizeof(j));
@@ -234,6 +234,30 @@ static void test_lines(void **state)
                                     err, sizeof(err)),
                      -1);
     assert_int_equal(peer_parse_job("READY id=1", &k, err, sizeof(err)), -1);
+    /* streams: optional (an older harness's line means one), 1..64, TCP only. */
+    assert_int_equal(peer_parse_job("JOB id=1 workload=tcp_tx port=7 runtime_ms=1 warmup_ms=0 "
+                                    "life_ms=1",
+                                    &k, err, sizeof(err)),
+                     0);
+    assert_int_equal(k.streams, 1);
+    assert_int_equal(peer_parse_job("JOB id=1 workload=tcp_rx port=7 runtime_ms=1 warmup_ms=0 "
+                                    "life_ms=1 streams=64",
+                                    &k, err, sizeof(err)),
+                     0);
+    assert_int_equal(k.streams, 64);
+    assert_int_equal(peer_parse_job("JOB id=1 workload=tcp_rx port=7 runtime_ms=1 warmup_ms=0 "
+                                    "life_ms=1 streams=65",
+                                    &k, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "bad streams"));
+    assert_int_equal(peer_parse_job("JOB id=1 workload=tcp_rx port=7 runtime_ms=1 warmup_ms=0 "
+                                    "life_ms=1 streams=0",
+                                    &k, err, sizeof(err)),
+                     -1);
+    assert_int_equal(peer_parse_job("JOB id=1 workload=udp_pps port=7 runtime_ms=1 warmup_ms=0 "
+                                    "life_ms=1 streams=2",
+                                    &k, err, sizeof(err)),
+                     -1);
     assert_int_equal(peer_parse_report("DONE id=1 window_s=1 window_bytes=1 window_packets=1 "
                                        "total_bytes=99999999999999999999 total_packets=1 "
                                        "max_seq=0",
@@ -478,6 +502,159 @@ static void test_udp(void **state)
     assert_int_equal(peer_check(PVB_NET_UDP_PPS, &a, &r, err, sizeof(err)), 0);
 }
 
+/* streams=N: N connections of one job; the peer counts their sum over one interval and
+ * says stop on every one of them. */
+static void test_tcp_tx_streams(void **state)
+{
+    enum { N = 3 };
+    struct peer_job j = {.id = ++next_id,
+                         .workload = PVB_NET_TCP_TX,
+                         .port = free_port(),
+                         .runtime_ms = 300,
+                         .warmup_ms = 100,
+                         .life_ms = 10000,
+                         .streams = N};
+    static char buf[16384];
+    struct agent_result a;
+    struct peer_report r;
+    uint64_t sent[N] = {0}, sum = 0;
+    int fd[N], stopped[N] = {0}, nstopped = 0;
+    char c, err[256];
+
+    (void)state;
+    if (peer_job_begin(&pr, &j, err, sizeof(err)) != 0) {
+        fail_msg("peer_job_begin: %s", err);
+    }
+    memset(buf, 'x', sizeof(buf));
+    for (int i = 0; i < N; i++) {
+        fd[i] = tcp_connect(j.port);
+        send_hello(fd[i], j.id, PVB_NET_TCP_TX, sizeof(buf));
+    }
+    while (nstopped < N) {
+        struct pollfd p[N];
+
+        for (int i = 0; i < N; i++) {
+            p[i].fd = fd[i];
+            p[i].events = stopped[i] ? 0 : POLLIN | POLLOUT;
+        }
+        poll(p, N, 100);
+        for (int i = 0; i < N; i++) {
+            ssize_t n;
+
+            if (stopped[i]) {
+                continue;
+            }
+            n = send(fd[i], buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0) {
+                sent[i] += (uint64_t)n;
+            }
+            if (recv(fd[i], &c, 1, MSG_DONTWAIT) == 1) {
+                assert_int_equal(c, PVB_NET_STOP);
+                stopped[i] = 1;
+                nstopped++;
+                shutdown(fd[i], SHUT_WR);
+            }
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(read_to_eof(fd[i]), 0);
+        close(fd[i]);
+        assert_true(sent[i] > 0); /* every stream moved payload */
+        sum += sent[i];
+    }
+    r = end();
+    if (!r.ok) {
+        fail_msg("peer: %s", r.reason);
+    }
+    assert_true(r.total_bytes == sum);
+    assert_true(r.window_bytes > 0 && r.window_bytes < sum);
+    assert_true(r.window_s >= 0.3 && r.window_s < 1.5);
+    memset(&a, 0, sizeof(a));
+    a.bytes_total = sum;
+    assert_int_equal(peer_check(PVB_NET_TCP_TX, &a, &r, err, sizeof(err)), 0);
+}
+
+/* tcp_rx with streams: the peer sends on every stream only once all have said hello. */
+static void test_tcp_rx_streams(void **state)
+{
+    enum { N = 2 };
+    struct peer_job j = {.id = ++next_id,
+                         .workload = PVB_NET_TCP_RX,
+                         .port = free_port(),
+                         .runtime_ms = 200,
+                         .warmup_ms = 50,
+                         .life_ms = 10000,
+                         .streams = N};
+    static char buf[65536];
+    const char stop = PVB_NET_STOP;
+    struct peer_report r;
+    uint64_t got = 0;
+    char err[256];
+    int fd[N];
+
+    (void)state;
+    if (peer_job_begin(&pr, &j, err, sizeof(err)) != 0) {
+        fail_msg("peer_job_begin: %s", err);
+    }
+    fd[0] = tcp_connect(j.port);
+    send_hello(fd[0], j.id, PVB_NET_TCP_RX, 16384);
+    {
+        struct pollfd p = {.fd = fd[0], .events = POLLIN};
+
+        assert_int_equal(poll(&p, 1, 300), 0); /* nothing before the second stream */
+    }
+    fd[1] = tcp_connect(j.port);
+    send_hello(fd[1], j.id, PVB_NET_TCP_RX, 16384);
+    for (int i = 0; i < N; i++) {
+        ssize_t n = recv(fd[i], buf, sizeof(buf), 0);
+
+        assert_true(n > 0);
+        got += (uint64_t)n;
+    }
+    usleep(300 * 1000);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(send(fd[i], &stop, 1, MSG_NOSIGNAL), 1);
+    }
+    for (int i = 0; i < N; i++) {
+        got += read_to_eof(fd[i]);
+        close(fd[i]);
+    }
+    r = end();
+    if (!r.ok) {
+        fail_msg("peer: %s", r.reason);
+    }
+    assert_true(r.total_bytes == got);
+}
+
+/* Fewer streams than the job asks for: a failure that says how many came. */
+static void test_streams_missing(void **state)
+{
+    struct peer_job j = {.id = ++next_id,
+                         .workload = PVB_NET_TCP_TX,
+                         .port = free_port(),
+                         .runtime_ms = 100,
+                         .warmup_ms = 0,
+                         .life_ms = 500,
+                         .streams = 4};
+    struct peer_report r;
+    char err[256];
+    int fd;
+
+    (void)state;
+    if (peer_job_begin(&pr, &j, err, sizeof(err)) != 0) {
+        fail_msg("peer_job_begin: %s", err);
+    }
+    fd = tcp_connect(j.port);
+    send_hello(fd, j.id, PVB_NET_TCP_TX, 1000);
+    usleep(700 * 1000);
+    r = end();
+    close(fd);
+    assert_int_equal(r.ok, 0);
+    if (!strstr(r.reason, "(1 of 4 connected)")) {
+        fail_msg("reason: %s", r.reason);
+    }
+}
+
 static void test_never_connects(void **state)
 {
     struct peer_report r;
@@ -612,6 +789,9 @@ int main(void)
         cmocka_unit_test(test_tcp_rx),
         cmocka_unit_test(test_tcp_rr),
         cmocka_unit_test(test_udp),
+        cmocka_unit_test(test_tcp_tx_streams),
+        cmocka_unit_test(test_tcp_rx_streams),
+        cmocka_unit_test(test_streams_missing),
         cmocka_unit_test(test_never_connects),
         cmocka_unit_test(test_stale_then_good),
         cmocka_unit_test(test_reset_and_bad_hello),

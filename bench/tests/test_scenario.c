@@ -869,6 +869,17 @@ static void test_config_errors(void **state)
     load_ok("[scenario]\ndevices = ide\n[workload w]\nrw = randread\nnumjobs = 4\n");
     load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = tcp_tx\nnumjobs = 2\n",
                "test.ini:5: [workload w]: numjobs is for block workloads (network: streams)");
+    load_ok("[scenario]\ndevices = virtio-net\nworkloads = w\n[workload w]\nrw = tcp_rx\n"
+            "streams = 8\n");
+    assert_int_equal(scn.workloads[0]->streams, 8);
+    assert_non_null(strstr(scn.workloads[0]->summary, "parallel streams"));
+    load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = randread\nstreams = 2\n",
+               "test.ini:5: [workload w]: streams is for TCP workloads (block: numjobs)");
+    load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = udp_pps\nstreams = 2\n",
+               "test.ini:5: [workload w]: streams is for TCP workloads (udp_pps sends from one "
+               "socket)");
+    load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = tcp_tx\nstreams = 65\n",
+               "test.ini:5: streams: 65 is out of range (1..64)");
     load_fails("[scenario]\ndevices = ide\n[workload w]\nrw = read\niodepth = 2000\n",
                "test.ini:5: iodepth: 2000 is out of range (1..1024)");
     load_fails("[scenario]\ndevices = virtio-net\n[workload w]\nrw = udp_pps\nbs = 8\n",

@@ -59,6 +59,9 @@ static void test_parse_net(void **state)
                      0);
     assert_int_equal(job.rw, AGENT_RW_UDP_PPS);
     assert_false(agent_job_rw_is_net(AGENT_RW_RANDREAD));
+    assert_int_equal(job.streams, 1); /* not given: one */
+    assert_int_equal(agent_job_parse("id=7" NET " streams=64", &job, err, sizeof(err)), 0);
+    assert_int_equal(job.streams, 64);
 }
 
 static void expect_error(const char *args, const char *substring)
@@ -111,6 +114,12 @@ static void test_parse_net_errors(void **state)
                  "bs=0 out of range");
     expect_error("id=1 kind=net rw=tcp_tx bs=1 qd=2 runtime_ms=1 peer=1.2.3.4 port=1",
                  "one connection");
+    expect_error("id=1" NET " streams=0", "streams=0 out of range");
+    expect_error("id=1" NET " streams=65", "out of range");
+    expect_error("id=1 kind=net rw=udp_pps bs=64 runtime_ms=1 peer=1.2.3.4 port=1 streams=2",
+                 "streams is for kind=net TCP workloads");
+    expect_error("id=1 kind=blk rw=read bs=4096 qd=1 runtime_ms=1 streams=2",
+                 "streams is for kind=net TCP workloads");
     /* blk keeps its rules: 512-byte multiples */
     expect_error("id=9 kind=blk rw=read bs=100 qd=1 runtime_ms=100", "bs=100 out of range");
 }
@@ -135,6 +144,11 @@ static void test_format_net_result(void **state)
     assert_true(agent_job_format_result(out, sizeof(out), &r) > 0);
     assert_non_null(strstr(out, ",\"irqs\":0,\"bytes_total\":123456789012}\n"));
     assert_non_null(strstr(out, "\"device\":\"eth0\",\"driver\":\"8139cp\""));
+    assert_null(strstr(out, "streams"));
+    r.streams = 4;
+    assert_true(agent_job_format_result(out, sizeof(out), &r) > 0);
+    assert_non_null(strstr(out, ",\"bytes_total\":123456789012,\"streams\":4}\n"));
+    r.streams = 0;
     /* a blk result carries no bytes_total */
     r.net = false;
     assert_true(agent_job_format_result(out, sizeof(out), &r) > 0);
@@ -362,6 +376,98 @@ static void fake_peer(int lfd, enum agent_rw rw, int rep)
     _exit(0);
 }
 
+static void check_common(const struct agent_result *res);
+
+/* A fake tcp_tx peer of n streams: all hellos first, then the sum counted; stop on every
+ * stream 0.3 s after the first payload; the sum to fd `rep` when all have closed. */
+static void fake_peer_streams(int lfd, unsigned n, int rep)
+{
+    static char buf[1 << 16];
+    unsigned char h[PVB_NET_HELLO_LEN];
+    struct pollfd p[8];
+    uint64_t count = 0;
+    double t0 = 0;
+    unsigned open_n = n, i;
+    bool stopped = false;
+
+    alarm(20);
+    for (i = 0; i < n; i++) {
+        p[i].fd = accept(lfd, NULL, NULL);
+        p[i].events = POLLIN;
+        if (p[i].fd < 0 || recv(p[i].fd, h, sizeof(h), MSG_WAITALL) != (ssize_t)sizeof(h) ||
+            get32(h) != PVB_NET_MAGIC) {
+            _exit(1);
+        }
+    }
+    while (open_n > 0) {
+        poll(p, n, 1000);
+        for (i = 0; i < n; i++) {
+            ssize_t r;
+
+            if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                continue;
+            }
+            r = recv(p[i].fd, buf, sizeof(buf), 0);
+            if (r > 0) {
+                count += (uint64_t)r;
+                t0 = t0 == 0 ? mono() : t0;
+            } else {
+                close(p[i].fd);
+                p[i].fd = -1;
+                open_n--;
+            }
+        }
+        if (!stopped && t0 > 0 && mono() - t0 > 0.3) {
+            char s = PVB_NET_STOP;
+
+            for (i = 0; i < n; i++) {
+                (void)!send(p[i].fd, &s, 1, MSG_NOSIGNAL);
+            }
+            stopped = true;
+        }
+    }
+    (void)!write(rep, &count, sizeof(count));
+    _exit(0);
+}
+
+/* streams=3: three connections, their bytes summed, the rate over each one's interval. */
+static void test_run_tcp_tx_streams(void **state)
+{
+    struct agent_result res;
+    uint64_t peer = 0;
+    unsigned port;
+    int lfd, pfd[2], status;
+    pid_t pid;
+
+    (void)state;
+    lfd = bound(SOCK_STREAM, &port);
+    assert_int_equal(pipe(pfd), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        fake_peer_streams(lfd, 3, pfd[1]);
+    }
+    close(pfd[1]);
+    close(lfd);
+    snprintf(out, sizeof(out),
+             "id=11 workload=w kind=net rw=tcp_tx bs=65536 runtime_ms=200 warmup_ms=50 "
+             "peer=127.0.0.1 port=%u streams=3",
+             port);
+    assert_int_equal(agent_job_parse(out, &job, err, sizeof(err)), 0);
+    if (agent_net_run(&job, "lo", &res, err, sizeof(err)) < 0) {
+        fail_msg("agent_net_run: %s", err);
+    }
+    assert_int_equal(read(pfd[0], &peer, sizeof(peer)), (ssize_t)sizeof(peer));
+    close(pfd[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    check_common(&res);
+    assert_int_equal(res.streams, 3);
+    assert_true(res.bytes_total == peer); /* every byte of every stream arrived */
+    assert_true(res.bytes > 0 && res.bytes < res.bytes_total);
+}
+
 /* Run job rw against a fake peer; the peer's count in *peer_count. Returns agent_net_run's. */
 static int run_against_peer(enum agent_rw rw, unsigned bs, struct agent_result *res,
                             uint64_t *peer_count)
@@ -488,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_run_tcp_rx),
         cmocka_unit_test(test_run_tcp_rr),
         cmocka_unit_test(test_run_udp),
+        cmocka_unit_test(test_run_tcp_tx_streams),
         cmocka_unit_test(test_run_refused),
     };
 

@@ -1,6 +1,7 @@
 # A virtio-net guest with queues = 2 on 2 vCPUs: its tap is multi_queue, QEMU opens it twice
 # (mq=on), the agent reports 2 receive queues in use on eth0 and tcp_tx measures; a queues = 1
-# configuration next to it keeps one queue. queues above vcpus is refused before a boot.
+# configuration next to it keeps one queue; streams = 4 (four connections on the guest's two
+# vCPUs) is measured on both. queues above vcpus is refused before a boot.
 . "$(dirname "$0")/lib.sh"
 need_guest
 [ -c /dev/net/tun ] || skip "no /dev/net/tun on this host"
@@ -9,13 +10,17 @@ scn="$TMP/mq.ini"
 cat >"$scn" <<'INI'
 [scenario]
 name = test
-workloads = tcp_tx
+workloads = tcp_tx, tx4
 repetitions = 2
 runtime = 0.5
 warmup = 0.2
 warmup_jobs = 0
 why = no
 vcpus = 2
+
+[workload tx4]
+rw = tcp_tx
+streams = 4
 
 [config q1]
 device = virtio-net
@@ -45,8 +50,12 @@ said q2 'driver virtio_net, .*, 2 queues' ||
 said q1 'driver virtio_net, .*, 1 queue' ||
     fail "q1: the agent does not report 1 queue on eth0"
 for c in q1 q2; do
-    n=$(csv_values "$out/samples.csv" value "$c" tcp_tx throughput_mbit_s | grep -c .)
-    [ "$n" -eq 2 ] || fail "$c tcp_tx: $n throughput samples, expected 2"
+    for w in tcp_tx tx4; do
+        n=$(csv_values "$out/samples.csv" value "$c" $w throughput_mbit_s | grep -c .)
+        [ "$n" -eq 2 ] || fail "$c $w: $n throughput samples, expected 2"
+    done
+    [ "$(tr -d '\r' <"$out/logs/$c-console.log" | grep -c ' tx4 .*streams=4 ')" -ge 2 ] ||
+        fail "$c: the guest's jobs of tx4 did not run 4 streams"
 done
 ok "queues = 2 reaches the guest (2 receive queues) and measures; queues = 1 stays single"
 
