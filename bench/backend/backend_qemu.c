@@ -250,7 +250,7 @@ void backend_shown_spec(const struct scenario *s, unsigned i, const char *binary
     o->spec.dut = c->dev;
     o->spec.dut_opts = &c->opts;
     o->spec.disk_path = o->disk;
-    o->spec.disk_iops_limit = s->disk_iops_limit;
+    o->spec.disk_iops_limit = c->disk_iops_limit;
     o->spec.control_sock = o->sock;
     o->spec.console_log = o->con;
     o->spec.net_tap = "pvbtRUN";

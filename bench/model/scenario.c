@@ -168,8 +168,8 @@ static const char *const scn_yesno_names[] = {"no", "yes", NULL};
 
 /*
  * The keys of a [config NAME] section, in enum scenario_config_key order. SCN_F_INHERIT:
- * the [scenario] section may give it for every configuration; machine, vcpus, memory and
- * vhost are [scenario] keys of their own (scn_opts) that configurations inherit.
+ * the [scenario] section may give it for every configuration; machine, vcpus, memory, vhost
+ * and disk_iops_limit are [scenario] keys of their own (scn_opts) that configurations inherit.
  */
 static const struct scn_opt scn_cfg_opts[SCENARIO_CK_COUNT] = {
     [SCENARIO_CK_DEVICE] = {"device", SCN_DEVICE, SCN_CFG(dev), 0, NULL, "required", 0, 0, 0,
@@ -203,6 +203,10 @@ static const struct scn_opt scn_cfg_opts[SCENARIO_CK_COUNT] = {
                             "pairs); 0: its default"},
     [SCENARIO_CK_VHOST] = {"vhost", SCN_VHOST, SCN_CFG(vhost), 0, NULL, "[scenario]", 0, 0, 0,
                            "virtio-net's vhost-net back end for this configuration"},
+    [SCENARIO_CK_DISK_IOPS_LIMIT] = {"disk_iops_limit", SCN_UINT, SCN_CFG(disk_iops_limit), 0, NULL,
+                                     "[scenario]", 0, 10000000, 0,
+                                     "throttle this configuration's scratch disk to this many "
+                                     "IOPS (block devices; 0: none)"},
     [SCENARIO_CK_DEVICE_OPTIONS] = {"device_options", SCN_STRING, SCN_OPT(device_options), 0, NULL,
                                     "none", 0, 0, SCN_F_INHERIT,
                                     "extra QEMU -device properties, e.g. queue-size=256 "
@@ -1245,7 +1249,7 @@ static int scn_matrix_parse(const char *text, struct scn_axis *ax, unsigned *nax
                 snprintf(msg, len,
                          "matrix: '%s' is not a key a matrix can vary (device, machine, vcpus, "
                          "memory, aio, cache, iothread, format, preallocation, discard, queues, "
-                         "vhost)",
+                         "vhost, disk_iops_limit)",
                          tok);
                 return -1;
             }
@@ -1423,6 +1427,13 @@ static int scn_check_config(const struct scenario *s, const struct scenario_conf
             }
         }
         snprintf(msg, len, "config '%s': %s", c->name, why);
+        return -1;
+    }
+    /* [scenario]'s limit applies to the disks only; a NIC's own one is a mistake */
+    if (c->dev->kind != DEVMODEL_BLK && c->disk_iops_limit != s->disk_iops_limit) {
+        *line = scn_cfg_line(s, c, SCENARIO_CK_DISK_IOPS_LIMIT);
+        snprintf(msg, len, "config '%s': disk_iops_limit is for block devices (%s has no disk)",
+                 c->name, c->dev->name);
         return -1;
     }
     /* the guest's virtio-net driver and the agent use one queue pair per vCPU at most */
@@ -1699,6 +1710,7 @@ static int scn_resolve_all(struct scenario *s, char *msg, size_t len, const char
     s->base.vcpus = s->vcpus;
     s->base.memory_mib = s->memory_mib;
     s->base.vhost = s->vhost;
+    s->base.disk_iops_limit = s->disk_iops_limit;
     s->n_configs = 0;
     for (unsigned i = 0; i < s->n_shorthand; i++) {
         struct scenario_config c;
@@ -1889,7 +1901,7 @@ static int scn_scenario_key(struct scenario *s, const char *key, const char *val
         if (scn_apply(&scn_opts[i], s, value, msg, len) < 0) {
             return -1;
         }
-        /* [scenario]'s machine, vcpus, memory and vhost are inherited keys too */
+        /* [scenario]'s machine, vcpus, memory, vhost, disk_iops_limit: inherited keys too */
         k = scn_table_index(scn_cfg_opts, SCENARIO_CK_COUNT, key);
         if (k >= 0) {
             s->base.explicit_keys |= 1u << k;

@@ -36,6 +36,7 @@ enum scenario_config_key {
     SCENARIO_CK_DISCARD,
     SCENARIO_CK_QUEUES,
     SCENARIO_CK_VHOST,
+    SCENARIO_CK_DISK_IOPS_LIMIT,
     SCENARIO_CK_DEVICE_OPTIONS,
     SCENARIO_CK_QEMU,
     SCENARIO_CK_KERNEL,
@@ -55,6 +56,7 @@ struct scenario_config {
     unsigned vcpus;
     unsigned memory_mib;
     unsigned vhost; /* enum netns_vhost */
+    unsigned disk_iops_limit; /* QEMU I/O throttle on the scratch disk, 0 = none */
     struct devopts opts;
     char qemu[SCENARIO_PATH_MAX];     /* "" = the run's binary; resolved elsewhere (qemuver) */
     char kernel[SCENARIO_PATH_MAX];   /* "" = the run's guest image */

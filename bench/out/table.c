@@ -166,14 +166,14 @@ static void print_row(FILE *out, const struct sample_set *samples, const struct 
 
 static void print_header(FILE *out, int cw)
 {
-    fprintf(out, "\n%-16s %-*s %12s  %-18s %-6s %-5s  %s\n", "  workload", cw, "device", "median",
-            "95% interval", "unit", "n", "ratio (paravirtual / emulated)");
+    fprintf(out, "\n%-16s %-*s %12s  %-18s %-6s %-5s  %s\n", "  workload", cw, "config", "median",
+            "95% interval", "unit", "n", "ratio to the reference configuration");
 }
 
 static void print_footer(FILE *out)
 {
     fprintf(out, "\n* the 95%% interval of the ratio excludes 1: the difference is not noise.\n"
-                 "~ the interval holds 1: this run cannot tell the devices apart.\n"
+                 "~ the interval holds 1: this run cannot tell the configurations apart.\n"
                  "  A ratio above 1 means more of the metric (better for throughput and IOPS, "
                  "worse for latency and CPU).\n");
 }

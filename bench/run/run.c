@@ -192,7 +192,7 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     spec.cmdline = cmdline;
     spec.dut = dut;
     spec.disk_path = lg->s.disk;
-    spec.disk_iops_limit = r->s.disk_iops_limit;
+    spec.disk_iops_limit = cfg ? cfg->disk_iops_limit : r->s.disk_iops_limit;
     spec.control_sock = sock;
     spec.console_log = console;
     spec.qemu_log = qemulog;

@@ -668,6 +668,19 @@ static void test_config_inheritance(void **state)
             "kernel = build/guest-6.12\n");
     assert_string_equal(scn.configs[0].qemu, "1:7.2+dfsg-7");
     assert_string_equal(scn.configs[0].kernel, "build/guest-6.12");
+    /* disk_iops_limit: [scenario]'s for every configuration, a [config]'s own for it alone */
+    load_ok("[scenario]\nworkloads = randread\ndisk_iops_limit = 500\n[config a]\n"
+            "device = virtio-blk\n[config b]\ndevice = virtio-blk\ndisk_iops_limit = 90\n"
+            "[config c]\ndevice = virtio-blk\ndisk_iops_limit = 0\n");
+    assert_int_equal(scenario_config_find(&scn, "a")->disk_iops_limit, 500);
+    assert_int_equal(scenario_config_find(&scn, "b")->disk_iops_limit, 90);
+    assert_int_equal(scenario_config_find(&scn, "c")->disk_iops_limit, 0);
+    assert_true(scenario_config_find(&scn, "b")->explicit_keys &
+                (1u << SCENARIO_CK_DISK_IOPS_LIMIT));
+    /* ... and a NIC is left alone by [scenario]'s */
+    load_ok("[scenario]\ndevices = virtio-blk, virtio-net\nworkloads = randread, tcp_rr\n"
+            "disk_iops_limit = 300\n");
+    assert_int_equal(scn.configs[0].disk_iops_limit, 300);
 }
 
 /* A matrix is the product of its values, named NAME-key_value-..., capped by max_configs. */
@@ -703,6 +716,13 @@ static void test_config_matrix(void **state)
     assert_int_equal(scn.n_configs, 4);
     assert_string_equal(scn.configs[3].name, "d-device_virtio-scsi-queues_2");
     assert_ptr_equal(scn.devices[3], devmodel_find("virtio-scsi"));
+    /* a throttle as an axis: the same disk at full speed and slowed, side by side */
+    load_ok("[scenario]\nworkloads = randread\n[config t]\ndevice = virtio-blk\n"
+            "matrix = disk_iops_limit: 0 900\n");
+    assert_int_equal(scn.n_configs, 2);
+    assert_string_equal(scn.configs[1].name, "t-disk_iops_limit_900");
+    assert_int_equal(scn.configs[0].disk_iops_limit, 0);
+    assert_int_equal(scn.configs[1].disk_iops_limit, 900);
     /* the cap: at most max_configs configurations */
     load_fails("[scenario]\nworkloads = randread\nmax_configs = 4\n[config vblk]\n"
                "device = virtio-blk\nmatrix = aio: native io_uring threads x iothread: yes no\n",
@@ -733,7 +753,7 @@ static void test_config_matrix(void **state)
                "matrix = colour: red x aio: native\n",
                "test.ini:5: matrix: 'colour' is not a key a matrix can vary (device, machine, "
                "vcpus, memory, aio, cache, iothread, format, preallocation, discard, queues, "
-               "vhost)");
+               "vhost, disk_iops_limit)");
     load_fails("[scenario]\nworkloads = randread\n[config a]\ndevice = virtio-blk\n"
                "matrix = aio: native bogus\n",
                "test.ini:5: matrix: aio: 'bogus' is not one of threads, native, io_uring");
@@ -787,6 +807,10 @@ static void test_workload_runtime(void **state)
 static void test_config_errors(void **state)
 {
     (void)state;
+    load_fails("[scenario]\nworkloads = tcp_rr\n[config a]\ndevice = virtio-net\n"
+               "disk_iops_limit = 100\n",
+               "test.ini:5: config 'a': disk_iops_limit is for block devices (virtio-net has "
+               "no disk)");
     load_fails("[scenario]\nworkloads = randread\n[config a]\naio = native\n",
                "test.ini:3: [config a] has no device key");
     load_fails("[scenario]\nworkloads = randread\n[config]\n",
@@ -939,7 +963,8 @@ static void test_set_all(void **state)
     assert_int_equal(scenario_set(&scn, "vblk.colour=red", err, sizeof(err)), -1);
     assert_string_equal(err, "--set: unknown key 'colour' in [config vblk] (known keys: device, "
                              "machine, vcpus, memory, aio, cache, iothread, format, preallocation, "
-                             "discard, queues, vhost, device_options, qemu, kernel, matrix)");
+                             "discard, queues, vhost, disk_iops_limit, device_options, qemu, "
+                             "kernel, matrix)");
     assert_int_equal(scenario_set(&scn, "vblk.aio=bogus", err, sizeof(err)), -1);
     assert_string_equal(err, "--set: [config vblk] aio: 'bogus' is not one of threads, native, "
                              "io_uring");
@@ -994,7 +1019,7 @@ static void test_print_configs(void **state)
     assert_non_null(strstr(buf, "\n[config v]\ndevice = virtio-blk\naio = io_uring\n"));
     assert_non_null(strstr(buf, ";   ide: device=ide machine=pc vcpus=1 memory=256 aio=threads "
                                 "cache=none iothread=no format=raw preallocation=off "
-                                "discard=ignore queues=0 vhost=auto\n"));
+                                "discard=ignore queues=0 vhost=auto disk_iops_limit=0\n"));
     assert_non_null(strstr(buf, ";   v: *device=virtio-blk machine=pc vcpus=1 memory=256 "
                                 "*aio=io_uring cache=none"));
     /* and it parses back to the same configurations */
