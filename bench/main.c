@@ -55,6 +55,9 @@ enum {
     RUN_OPT_DB = 'd',
     RUN_OPT_LABEL = 'l',
     RUN_OPT_JSON = 'j',
+    RUN_OPT_UNTIL_DECIDED = 'U',
+    RUN_OPT_BUDGET = 'W',
+    RUN_OPT_METRICS = 'm',
 };
 
 static const struct cli_opt main_run_opts[] = {
@@ -84,13 +87,31 @@ static const struct cli_opt main_run_opts[] = {
      RUN_OPT_BASELINE, NULL},
     {"baseline-dir", 0, "DIR", "where the baselines are (see pvbench baseline)",
      RUN_OPT_BASELINE_DIR, "=dir"},
-    {"threshold", 0, "PCT", "with --baseline: a regression must be worse than PCT %",
+    {"threshold", 0, "PCT",
+     "with --baseline or --until-decided: a change must be beyond PCT % (default 5)",
      RUN_OPT_THRESHOLD, NULL},
-    {"alpha", 0, "A", "with --baseline: and have p < A (0 .. 0.5]", RUN_OPT_ALPHA, NULL},
+    {"alpha", 0, "A",
+     "with --baseline or --until-decided: and have p < A (0 .. 0.5], default 0.01; "
+     "--until-decided spends half of what is left on each look",
+     RUN_OPT_ALPHA, NULL},
     {"max-iterations", 0, "K",
      "with --baseline: re-run suspect configurations up to K-1 times and decide on all their "
      "samples (1 .. 10)",
      RUN_OPT_MAX_ITER, NULL},
+    {"until-decided", 0, NULL,
+     "after the planned boots, decide each configuration against its reference (SAME, "
+     "DIFFERENT or UNKNOWN, as pvbench compare RUN); while a cell is UNKNOWN, boot the "
+     "configurations it needs twice more (A B, B A) and decide again, until every cell is "
+     "decided or --budget is spent (exit 0, 1 worse, 5 undecided)",
+     RUN_OPT_UNTIL_DECIDED, NULL},
+    {"budget", 0, "TIME",
+     "with --until-decided: the run's wall time, e.g. 600, 90s, 10m, 1h (default 30m); a "
+     "round that would end past it is not started",
+     RUN_OPT_BUDGET, NULL},
+    {"metrics", 0, "LIST",
+     "with --until-decided: the metrics decided, comma-separated, 'primary' (default) or "
+     "'all' (as pvbench compare --metrics)",
+     RUN_OPT_METRICS, "primary all"},
     {"set", 0, "KEY=VALUE", "override a scenario key (repeatable; pvbench help scenario)",
      RUN_OPT_SET, "=set"},
     {"qemu", 0, "PATH", "QEMU binary (default qemu-system-x86_64)", RUN_OPT_QEMU, "=file"},
@@ -123,14 +144,38 @@ static const struct cli_spec main_run_cli = {
         "run.json, samples.csv, summary.csv, summary.json, scenario.ini, logs/, plots/ and\n"
         "report.html. Several scenarios run one after the other, each in its own folder.",
     .opts = main_run_opts,
-    .notes = "exit codes: 0 every configuration measured, 1 regression against --baseline,\n"
-             "2 usage error, 3 a configuration failed or the run was interrupted, 4 some\n"
-             "configurations were skipped (this host cannot run them). --db that cannot\n"
+    .notes = "exit codes: 0 every configuration measured, 1 regression against --baseline\n"
+             "(or, with --until-decided, a cell DIFFERENT and worse than its reference), 2\n"
+             "usage error, 3 a configuration failed or the run was interrupted, 4 some\n"
+             "configurations were skipped (this host cannot run them), 5 with\n"
+             "--until-decided: the budget was spent with cells undecided. --db that cannot\n"
              "add the run warns and keeps the run folder; the exit code is then 3 if it\n"
              "would have been 0.",
     .operands = "=ini",
     .flags = CLI_F_VERBOSITY,
 };
+
+/* "600", "90s", "10m", "1.5h" into seconds (> 0, at most a week). 0, or -1. */
+static int main_parse_duration(const char *arg, double *out)
+{
+    char *end;
+    double v, unit = 1;
+
+    errno = 0;
+    v = strtod(arg, &end);
+    if (end == arg || errno) {
+        return -1;
+    }
+    if (*end == 's' || *end == 'm' || *end == 'h') {
+        unit = *end == 'm' ? 60 : *end == 'h' ? 3600 : 1;
+        end++;
+    }
+    if (*end || !(v > 0) || v * unit > 7 * 86400.0) {
+        return -1;
+    }
+    *out = v * unit;
+    return 0;
+}
 
 /* A folder holding any of these is a run folder: -o must not overwrite it by surprise. */
 static const char *const main_run_files[] = {"run.json", "samples.csv", "scenario.ini"};
@@ -236,6 +281,18 @@ static int main_run_option(struct run_options *o, int id, const char *arg, int *
             return PVB_EXIT_USAGE;
         }
         break;
+    case RUN_OPT_UNTIL_DECIDED:
+        o->until_decided = 1;
+        break;
+    case RUN_OPT_BUDGET:
+        if (main_parse_duration(arg, &o->budget_s) < 0) {
+            log_err("--budget: expected a time such as 600, 90s, 10m or 1h, got '%s'", arg);
+            return PVB_EXIT_USAGE;
+        }
+        break;
+    case RUN_OPT_METRICS:
+        o->metrics = arg;
+        break;
     case RUN_OPT_MAX_ITER:
         o->max_iterations = (unsigned)atoi(arg);
         if (o->max_iterations < 1 || o->max_iterations > 10) {
@@ -285,6 +342,35 @@ static int cmd_run(int argc, char **argv)
     }
     if (argc - c.ind > 1 && o.json) {
         log_err("run: --json takes one scenario (stdout holds one JSON document)");
+        return PVB_EXIT_USAGE;
+    }
+    if (o.budget_s > 0 && !o.until_decided) {
+        log_err("run: --budget is the time --until-decided may take; give both");
+        return PVB_EXIT_USAGE;
+    }
+    if (o.until_decided && o.alpha > 0 && o.alpha / 2 < RUN_ALPHA_MIN) {
+        log_err("run: --until-decided spends half of --alpha on its first look; %g is below %g",
+                o.alpha, 2 * RUN_ALPHA_MIN);
+        return PVB_EXIT_USAGE;
+    }
+    if (o.metrics && !o.until_decided) {
+        log_err("run: --metrics chooses what --until-decided decides; give both");
+        return PVB_EXIT_USAGE;
+    }
+    if (o.metrics) {
+        struct compare_options co;
+        char why[512];
+
+        compare_options_init(&co);
+        co.metrics = o.metrics;
+        if (compare_options_check(&co, why, sizeof(why)) < 0) {
+            log_err("run: %s", why);
+            return PVB_EXIT_USAGE;
+        }
+    }
+    if (o.until_decided && o.baseline) {
+        log_err("run: --until-decided decides the run's configurations against each other; "
+                "against a --baseline, use --max-iterations");
         return PVB_EXIT_USAGE;
     }
     if (o.out_dir && !o.resume_dir && !o.dry_run && main_run_check_out(o.out_dir, force) < 0) {

@@ -102,7 +102,7 @@ static const struct scn_opt scn_opts[] = {
      "the [workload] sections", 1, 0, 0,
      "workloads run on every configuration of their kind (blk or net): presets and "
      "[workload NAME] sections"},
-    {"repetitions", SCN_UINT, SCN_MEMBER(repetitions), 0, "5", NULL, 1, 1000, 0,
+    {"repetitions", SCN_UINT, SCN_MEMBER(repetitions), 0, "5", NULL, 1, SCENARIO_MAX_REPETITIONS, 0,
      "measured repetitions of each device x workload (statistics need several)"},
     {"boots", SCN_UINT, SCN_MEMBER(boots), 0, "1", NULL, 1, 100, 0,
      "fresh guests per device, booted in turns (A B B A); the repetitions are spread over "

@@ -13,6 +13,7 @@
 #include "protocol.h"
 #include "workload.h"
 
+#define SCENARIO_MAX_REPETITIONS 1000 /* repetitions = N, and what --until-decided adds */
 #define SCENARIO_MAX_DEVICES 64 /* configurations of one run (run_ctx.h sizes by it) */
 #define SCENARIO_MAX_CONFIGS SCENARIO_MAX_DEVICES
 #define SCENARIO_MAX_SECTIONS 32 /* [config NAME] sections of one file */

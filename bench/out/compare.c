@@ -452,6 +452,7 @@ static int compare_row_fill(struct compare_row *row, const struct compare_cell *
 
     memset(row, 0, sizeof(*row));
     memcpy(row->config, cb->first->config, sizeof(row->config));
+    memcpy(row->base_config, cb->first->config, sizeof(row->base_config));
     memcpy(row->device, cb->first->device, sizeof(row->device));
     memcpy(row->workload, cb->first->workload, sizeof(row->workload));
     memcpy(row->metric, cb->first->metric, sizeof(row->metric));

@@ -90,6 +90,7 @@ enum compare_verdict {
 
 struct compare_row {
     char config[RESULTS_CONFIG_MAX];
+    char base_config[RESULTS_CONFIG_MAX]; /* BASE's samples: config, or its reference (one RUN) */
     char device[32];
     char workload[32];
     char metric[32];

@@ -197,6 +197,13 @@ int compare_run_in(const char *dir, const char *configs, const struct compare_op
         log_err("compare: out of memory");
         goto out;
     }
+    for (size_t i = 0; i < out->n; i++) {
+        for (size_t k = 0; k < np; k++) {
+            if (strcmp(out->rows[i].config, cfg[k]) == 0) {
+                util_strlcpy(out->rows[i].base_config, ref[k], sizeof(out->rows[i].base_config));
+            }
+        }
+    }
     util_strlcpy(out->calibrated, oc.noise ? oc.noise->key : "", sizeof(out->calibrated));
     out->base = *m;
     out->new_ = *m;

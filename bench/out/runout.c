@@ -71,6 +71,79 @@ static int runout_baseline(const char *run_dir, const struct run_options *o,
     return rc;
 }
 
+/* Add name to names (*n of max) unless it is there. */
+static void runout_add_name(char names[][RESULTS_CONFIG_MAX], unsigned max, unsigned *n,
+                            const char *name)
+{
+    for (unsigned i = 0; i < *n; i++) {
+        if (strcmp(names[i], name) == 0) {
+            return;
+        }
+    }
+    if (*n < max) {
+        util_strlcpy(names[(*n)++], name, RESULTS_CONFIG_MAX);
+    }
+}
+
+static int runout_verdict(const char *run_dir, const struct run_options *o, double alpha_share,
+                          int final, char names[][RESULTS_CONFIG_MAX], unsigned max, unsigned *n)
+{
+    char dir[PATH_MAX];
+    struct compare_options co;
+    struct compare_result cr;
+    unsigned need, most = 0;
+    int rc;
+
+    compare_options_init(&co);
+    if (o->threshold_pct > 0) {
+        co.threshold_pct = o->threshold_pct;
+    }
+    if (o->alpha > 0) {
+        co.alpha = o->alpha;
+    }
+    co.alpha *= alpha_share;
+    co.metrics = o->metrics ? o->metrics : co.metrics;
+    *n = 0;
+    if (util_fmt(dir, sizeof(dir), "%s/verdict", run_dir) < 0) {
+        log_err("%s: path too long", run_dir);
+        return PVB_EXIT_FAILED;
+    }
+    co.outdir = dir;
+    co.plot = final;
+    rc = compare_run_in(run_dir, NULL, &co, &cr);
+    if (rc != PVB_EXIT_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < cr.n; i++) {
+        if (cr.rows[i].verdict == COMPARE_UNKNOWN) {
+            runout_add_name(names, max, n, cr.rows[i].base_config);
+            runout_add_name(names, max, n, cr.rows[i].config);
+            need = cr.rows[i].v.boots_needed;
+            need = need > cr.rows[i].v.boots_a ? need : cr.rows[i].v.boots_a; /* as a total */
+            most = need > most ? need : most;
+        }
+    }
+    if (final) {
+        printf("\nverdict of each configuration against its reference (%s):\n", dir);
+        rc = compare_report(&cr, &co, stdout);
+    } else {
+        char more[96] = "";
+
+        if (cr.n_unknown) {
+            snprintf(more, sizeof(more), " (the least settled likely needs about %u boots a side)",
+                     most);
+        }
+        log_info("verdict so far: %u SAME, %u DIFFERENT (worse), %u DIFFERENT (better), %u "
+                 "UNKNOWN%s",
+                 cr.n_same, cr.n_worse, cr.n_better, cr.n_unknown, more);
+    }
+    if (rc == PVB_EXIT_OK) {
+        rc = compare_exit_code(&cr);
+    }
+    compare_result_free(&cr);
+    return rc;
+}
+
 static int runout_store(const char *run_dir, const struct run_options *o)
 {
     char why[1024] = "", shown[1024];
@@ -127,6 +200,7 @@ const struct run_finish runout_finish = {
     .table = runout_table,
     .report = runout_report,
     .baseline = runout_baseline,
+    .verdict = runout_verdict,
     .store = runout_store,
     .json = runout_json,
 };

@@ -672,7 +672,8 @@ static void config_job(struct run_ctx *r, unsigned di, struct live_guest *lg,
     double t0 = util_now();
     enum job_outcome out;
 
-    progress_job(run_config_name(r, di), w->name, rep, r->s.repetitions);
+    progress_job(run_config_name(r, di), w->name, rep,
+                 r->rep_hi > r->s.repetitions ? r->rep_hi : r->s.repetitions);
     out = job_run(r, lg, di, w, rep, reason, sizeof(reason));
     if (dev->kind == DEVMODEL_NET) {
         peer_job_abort(&r->peer); /* a job that failed before its end: the peer lets go */
@@ -843,7 +844,7 @@ static int run_plan_build(struct run_ctx *r, unsigned h0, unsigned n, const int 
     d.lo = lo;
     d.hi = hi;
     d.warmup_jobs = r->s.warmup_jobs;
-    d.boots = r->s.boots;
+    d.boots = r->pass_boots ? r->pass_boots : r->s.boots;
     d.host_blk = hostbase_target_is_open(&r->bare, DEVMODEL_BLK);
     /* The bare host's network client joins the guests' test network: this machine's. */
     d.host_net = run_bare_beside(r);
@@ -1182,6 +1183,128 @@ static int run_against_baseline(struct run_ctx *r, struct summary_set *sum)
             return PVB_EXIT_FAILED;
         }
         run_json_write(r);
+    }
+    return rc;
+}
+
+/* ---- --until-decided ------------------------------------------------------------------------ */
+
+/* Does s have two configurations of one kind (what a verdict compares)? */
+static int run_has_pair(const struct scenario *s)
+{
+    unsigned n[2] = {0, 0};
+
+    for (unsigned di = 0; di < s->n_devices; di++) {
+        n[s->devices[di]->kind == DEVMODEL_NET]++;
+    }
+    return n[0] >= 2 || n[1] >= 2;
+}
+
+/*
+ * --until-decided: after the planned boots, decide every configuration against its
+ * reference (finish->verdict, as pvbench compare RUN). While a cell is UNKNOWN and the
+ * budget allows, one more round of two boots (A B, then B A) of the configurations of the
+ * undecided cells and of their references, each with the repetitions a planned boot had,
+ * then decide again on all the samples. A round is not started when the last one's time
+ * would take the run past the budget.
+ *
+ * Each look at the data is a test: looking until something is DIFFERENT would call
+ * identical configurations different far more often than alpha says. So look k (0: the
+ * planned boots) spends alpha / 2^(k+1) of it, and all the looks together never more than
+ * alpha (r->alpha_share is the last look's share, for the verdict printed at the end).
+ * The PVB_EXIT_* of the last verdict; PVB_EXIT_OK when not asked for.
+ */
+static int run_until_decided(struct run_ctx *r)
+{
+    const struct run_finish *f = r->o->finish;
+    double budget = r->o->budget_s > 0 ? r->o->budget_s : RUN_DEFAULT_BUDGET_S;
+    double alpha = r->o->alpha > 0 ? r->o->alpha : RUN_DEFAULT_ALPHA;
+    unsigned have = r->s.boots < r->s.repetitions ? r->s.boots : r->s.repetitions;
+    unsigned per_boot = r->s.repetitions / have, next = r->s.repetitions + 1, rounds = 0;
+    /* a boot's cost so far: the planned pass, set-up included (an upper bound) */
+    double boot_s = (util_now() - r->t_start) / have;
+    const char *why = NULL;
+    int rc;
+
+    if (!r->o->until_decided || !f || !f->verdict) {
+        return PVB_EXIT_OK;
+    }
+    for (;;) {
+        static char names[SCENARIO_MAX_DEVICES][RESULTS_CONFIG_MAX];
+        int want[SCENARIO_MAX_DEVICES] = {0};
+        unsigned n = 0, any = 0, add, jobs = 0;
+        size_t before = r->samples.n;
+        double t0 = util_now(), left = budget - (t0 - r->t_start);
+
+        r->alpha_share = ldexp(0.5, -(int)rounds);
+        rc = f->verdict(r->out_dir, r->o, r->alpha_share, 0, names, SCENARIO_MAX_DEVICES, &n);
+        if (rc != PVB_EXIT_UNDECIDED || signals_interrupted() || r->write_failed) {
+            break;
+        }
+        if (r->n_hosts > 1) {
+            why = "a run of several hosts or backends is decided once, not measured again";
+            break;
+        }
+        /* as many boots again as there are (the next look's data doubles), even (A B B A),
+         * as many of them as fit in the budget */
+        add = have + (have & 1);
+        while (add > 2 && add * boot_s > left) {
+            add -= 2;
+        }
+        if (add * boot_s > left) {
+            why = "the budget is spent";
+            break;
+        }
+        if (next + add * per_boot - 1 > SCENARIO_MAX_REPETITIONS) {
+            why = "repetitions are at their limit";
+            break;
+        }
+        if (alpha * ldexp(0.5, -(int)rounds - 1) < RUN_ALPHA_MIN) {
+            why = "alpha is spent (each look takes half of what is left)";
+            break;
+        }
+        for (unsigned di = 0; di < r->s.n_devices; di++) {
+            for (unsigned i = 0; i < n && !want[di]; i++) {
+                want[di] = strcmp(run_config_name(r, di), names[i]) == 0 &&
+                           r->host->cfg[di].status == CONFIG_OK;
+            }
+            any += want[di] ? 1 : 0;
+            for (unsigned wi = 0; want[di] && wi < r->s.n_workloads; wi++) {
+                if (r->s.workloads[wi]->kind == r->s.devices[di]->kind) {
+                    jobs += add * (per_boot + r->s.warmup_jobs);
+                }
+            }
+        }
+        if (any < 2) {
+            why = "the undecided cells' configurations cannot be booted again";
+            break;
+        }
+        log_info("--until-decided: round %u, %u more boots of each of %u configurations "
+                 "(repetitions %u..%u; %.0f s of the budget left)",
+                 rounds + 1, add, any, next, next + add * per_boot - 1, left);
+        progress_add_jobs(jobs);
+        r->pass_boots = add;
+        r->rep_hi = next + add * per_boot - 1;
+        measure(r, want, next, r->rep_hi);
+        r->pass_boots = 0;
+        next += add * per_boot;
+        have += add;
+        rounds++;
+        boot_s = (util_now() - t0) / add;
+        if (r->samples.n == before) {
+            why = "the last round measured nothing";
+            break;
+        }
+        run_json_write(r);
+    }
+    if (why) {
+        log_warn("--until-decided: %s after %u more round%s of boots; cells stay UNKNOWN", why,
+                 rounds, rounds == 1 ? "" : "s");
+    }
+    if (rounds) {
+        log_info("--until-decided: %u more round%s of boots (%u boots a configuration), %.0f s "
+                 "in all",
+                 rounds, rounds == 1 ? "" : "s", have, util_now() - r->t_start);
     }
     return rc;
 }
@@ -1625,6 +1748,13 @@ int run_main(const char *scenario_path, const struct run_options *o)
         code = PVB_EXIT_USAGE;
         goto out_free;
     }
+    if (o->until_decided && !run_has_pair(&r->s)) {
+        log_err("--until-decided: scenario %s has no two configurations of one kind (block or "
+                "network) to decide between",
+                r->s.name);
+        code = PVB_EXIT_USAGE;
+        goto out_free;
+    }
     util_strlcpy(r->qemu_binary, o->qemu_binary ? o->qemu_binary : "qemu-system-x86_64",
                  sizeof(r->qemu_binary));
     /* device_options against the binary's own -device MODEL,help, before anything boots */
@@ -1673,6 +1803,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     json_emit = 1; /* from here on the run folder stays, whatever happens */
     util_iso_time(r->started, sizeof(r->started));
+    r->t_start = util_now();
     snprintf(path, sizeof(path), "%s/host-agent.log", r->logs_dir);
     hostbase_target_init(&r->bare, &r->s, &r->samples, save_samples_cb, r, &r->net, &r->peer,
                          path);
@@ -1698,6 +1829,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     run_bare_finish(r);
     run_json_write(r);
     progress_clear();
+    (void)run_until_decided(r); /* its verdict is printed, and decides the exit, below */
 
     util_iso_time(r->ended, sizeof(r->ended));
     /* The bare-host baseline counts as one configuration more ("host"). */
@@ -1745,6 +1877,14 @@ int run_main(const char *scenario_path, const struct run_options *o)
     }
     if (o->baseline && code == PVB_EXIT_OK) {
         code = run_against_baseline(r, &sum);
+    }
+    if (o->until_decided && o->finish && o->finish->verdict && !signals_interrupted()) {
+        static char names[SCENARIO_MAX_DEVICES][RESULTS_CONFIG_MAX];
+        unsigned n;
+        int v = o->finish->verdict(r->out_dir, o, r->alpha_share, 1, names, SCENARIO_MAX_DEVICES,
+                                   &n);
+
+        code = code == PVB_EXIT_OK ? v : code;
     }
     printf("results: %s\n", r->out_dir);
     fflush(stdout);

@@ -11,6 +11,11 @@
 #define RUN_MAX_SETS 32
 /* --connect given more than once: the scenario runs on each host in turn (one run folder). */
 #define RUN_MAX_HOSTS 8
+/* --until-decided without --budget: the run's wall time */
+#define RUN_DEFAULT_BUDGET_S 1800.0
+/* compare's default alpha and the smallest it takes (compare.h): where the looks stop */
+#define RUN_DEFAULT_ALPHA 0.01
+#define RUN_ALPHA_MIN 0.0001
 
 struct run_options {
     const char *out_dir;     /* -o: run folder; default results/<time>-<scenario> */
@@ -29,6 +34,9 @@ struct run_options {
     double threshold_pct;    /* for --baseline: 0 = compare's default */
     double alpha;
     unsigned max_iterations; /* re-run configurations suspected of a regression (>= 1) */
+    int until_decided;       /* add rounds of boots until every verdict is SAME or DIFFERENT */
+    double budget_s;         /* --budget: the run's wall time for --until-decided (0: default) */
+    const char *metrics;     /* --metrics: what --until-decided decides (NULL: primary) */
     int dry_run;
     const char *db;          /* --db: add the finished run to this results store (store.h) */
     const char *label;       /* --label: the run's label in the store (a version, a commit) */
@@ -52,6 +60,16 @@ struct run_finish {
      */
     int (*baseline)(const char *run_dir, const struct run_options *o,
                     char names[][RESULTS_CONFIG_MAX], unsigned max, unsigned *n);
+    /*
+     * --until-decided: the verdict of every configuration of run_dir against its reference
+     * (compare RUN, o's threshold, and o's alpha times alpha_share: the share of it this
+     * look may spend): PVB_EXIT_OK, _REGRESSION or _UNDECIDED, or
+     * another code when it cannot tell. Into names (*n of max) the configurations of the
+     * undecided cells and their references. final: print the verdict table and write
+     * run_dir/verdict/ (compare.json, compare.png); else one line of counts.
+     */
+    int (*verdict)(const char *run_dir, const struct run_options *o, double alpha_share,
+                   int final, char names[][RESULTS_CONFIG_MAX], unsigned max, unsigned *n);
     /*
      * --db: add run_dir to o->db with o->label. 0, or -1 with the reason warned: the run
      * folder stays as it is (pvbench db add can add it later).

@@ -93,6 +93,10 @@ struct run_ctx {
         char kernel[PATH_MAX], initrd[PATH_MAX]; /* "" : the run's image */
     } *inputs;
     char started[32];
+    double t_start;      /* util_now() when it started (--budget) */
+    unsigned pass_boots; /* boots of the next measure() pass; 0: the scenario's boots */
+    double alpha_share;  /* --until-decided: the share of alpha its last look spent */
+    unsigned rep_hi;     /* the last repetition measured so far (--until-decided adds some) */
     char ended[32];
     struct sample_set samples;
     struct config_state *cfg; /* the current host's (host->cfg) */
