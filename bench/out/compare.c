@@ -600,7 +600,6 @@ int compare_samples(const struct sample_set *base, const struct sample_set *new_
     size_t np = 0;
     size_t i = 0;
     size_t j = 0;
-    size_t k;
     int c;
     int rc = -1;
 
@@ -655,22 +654,7 @@ int compare_samples(const struct sample_set *base, const struct sample_set *new_
         goto out;
     }
     out->n = np;
-    for (k = 0; k < np; k++) {
-        switch (out->rows[k].verdict) {
-        case COMPARE_WORSE:
-            out->n_worse++;
-            break;
-        case COMPARE_BETTER:
-            out->n_better++;
-            break;
-        case COMPARE_UNKNOWN:
-            out->n_unknown++;
-            break;
-        default:
-            out->n_same++;
-            break;
-        }
-    }
+    compare_recount(out);
     rc = 0;
 out:
     if (rc < 0) {
@@ -683,6 +667,27 @@ out:
     compare_side_free(&sb);
     compare_side_free(&sn);
     return rc;
+}
+
+void compare_recount(struct compare_result *r)
+{
+    r->n_worse = r->n_better = r->n_same = r->n_unknown = 0;
+    for (size_t k = 0; k < r->n; k++) {
+        switch (r->rows[k].verdict) {
+        case COMPARE_WORSE:
+            r->n_worse++;
+            break;
+        case COMPARE_BETTER:
+            r->n_better++;
+            break;
+        case COMPARE_UNKNOWN:
+            r->n_unknown++;
+            break;
+        default:
+            r->n_same++;
+            break;
+        }
+    }
 }
 
 void compare_result_free(struct compare_result *r)

@@ -183,6 +183,8 @@ int compare_exit_code(const struct compare_result *r);
 /* Configs with at least one DIFFERENT-worse row, in row order, each once (to re-run them). */
 size_t compare_regressed_configs(const struct compare_result *r, const char **out, size_t max);
 
+/* n_worse, n_better, n_same and n_unknown from the rows' verdicts (after a row changed). */
+void compare_recount(struct compare_result *r);
 void compare_result_free(struct compare_result *r);
 
 const char *compare_verdict_name(enum compare_verdict v);

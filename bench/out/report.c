@@ -1223,7 +1223,7 @@ static void report_pct(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
     static const char *const head[] = {"workload", "device", "metric", "% of host",
                                        "95% interval"};
     static const bool num[] = {false, false, false, true, true};
-    char pct[32], ival[48];
+    char pct[32], ival[48], label[128];
     const char *cells[5];
 
     if (!r->n_pct) {
@@ -1244,7 +1244,7 @@ static void report_pct(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
         snprintf(ival, sizeof(ival), "%.1f .. %.1f", p->lo, p->hi);
         cells[0] = p->workload;
         cells[1] = p->device;
-        cells[2] = p->metric;
+        cells[2] = metric_label(p->metric, p->workload, label, sizeof(label));
         cells[3] = pct;
         cells[4] = ival;
         report_table_row(f, fmt, NULL, cells, num, 5);
@@ -1293,8 +1293,7 @@ static int report_html_row(const struct report_ctx *r, FILE *f, const char *work
                            const struct table_config *ref, int first)
 {
     const struct summary_row *row = summary_find(&r->sum, c->config, workload, metric);
-    const struct metric *m = metric_find(metric);
-    char med[32], lo[32], hi[32];
+    char med[32], lo[32], hi[32], label[128], unit[32];
     struct table_ratio t;
     const char *mark;
 
@@ -1309,12 +1308,16 @@ static int report_html_row(const struct report_ctx *r, FILE *f, const char *work
     if (first) {
         report_fput_html(f, workload);
     }
-    fputs("</td><td>", f);
+    /* the metric by its display name; its column name in samples.csv on hover */
+    fputs("</td><td title=\"", f);
     report_fput_html(f, metric);
+    fputs("\">", f);
+    report_fput_html(f, metric_label(metric, workload, label, sizeof(label)));
     fputs("</td><td>", f);
     report_fput_html(f, c->config);
     fprintf(f, "</td><td class=\"num\">%s <span class=\"unit\">", med);
-    report_fput_html(f, m ? m->unit : row->unit);
+    report_fput_html(f, metric_find(metric) ? metric_unit_shown(metric, workload, unit, sizeof(unit))
+                                            : row->unit);
     fprintf(f, "</span></td><td class=\"num\">%s – %s</td><td class=\"num\">%u</td>", lo, hi,
             row->st.n);
     if (ref && ref != c &&
@@ -1348,9 +1351,10 @@ static void report_glance_text(const struct report_ctx *r, const struct plot_bar
     const char *metric = strncmp(b->sub, "1/", 2) == 0 ? b->sub + 2 : b->sub;
     const char *sure = strcmp(b->class_, "within noise") == 0 ? "within the noise of this run"
                                                               : "larger than the noise";
+    char label[128];
 
     snprintf(out, outlen, "%s (%s): %s is %.2f× %s than %s (95%% interval %.2f – %.2f), %s",
-             b->group, metric, b->name, x, better ? "better" : "worse",
+             b->group, metric_label(metric, b->group, label, sizeof(label)), b->name, x, better ? "better" : "worse",
              ref ? ref->config : "the emulated device", lo, hi, sure);
 }
 
@@ -1825,8 +1829,7 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
                           const struct table_config *ref)
 {
     const struct summary_row *row = summary_find(&r->sum, c->config, workload, metric);
-    const struct metric *m = metric_find(metric);
-    char med[32], lo[32], hi[32];
+    char med[32], lo[32], hi[32], label[128], unit[32];
     struct table_ratio t;
 
     if (!row) {
@@ -1835,7 +1838,7 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
     fputs("| ", f);
     report_fput_md(f, workload);
     fputs(" | ", f);
-    report_fput_md(f, metric);
+    report_fput_md(f, metric_label(metric, workload, label, sizeof(label)));
     fputs(" | ", f);
     report_fput_md(f, c->config);
     fputs(" | ", f);
@@ -1844,7 +1847,8 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
     table_fmt_value(lo, sizeof(lo), row->st.ci_low);
     table_fmt_value(hi, sizeof(hi), row->st.ci_high);
     fprintf(f, " | %s | %s – %s | ", med, lo, hi);
-    report_fput_md(f, m ? m->unit : row->unit);
+    report_fput_md(f, metric_find(metric) ? metric_unit_shown(metric, workload, unit, sizeof(unit))
+                                          : row->unit);
     fprintf(f, " | %u | ", row->st.n);
     if (ref && ref != c &&
         table_ratio(&r->samples, c->config, ref->config, workload, metric, &t) == 0) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -85,13 +86,81 @@ static void runout_add_name(char names[][RESULTS_CONFIG_MAX], unsigned max, unsi
     }
 }
 
+/*
+ * --until-decided: the first verdict of each cell a look decided, for the later looks of the
+ * same run. A cell is settled by the look that decided it (the looks' shares of alpha add up
+ * to the run's alpha only if a decision is never taken back); its numbers are the latest.
+ */
+struct runout_kept_cell {
+    char key[3 * RESULTS_CONFIG_MAX];
+    enum compare_verdict verdict;
+    struct verdict v; /* its kind and direction as decided */
+};
+
+static struct {
+    char run_dir[PATH_MAX];
+    struct runout_kept_cell *v;
+    size_t n, cap;
+} runout_kept;
+
+/* Rows of r decided before keep that verdict; rows decided now are kept. The rows changed. */
+static unsigned runout_keep_decided(const char *run_dir, struct compare_result *r)
+{
+    unsigned changed = 0;
+
+    if (strcmp(runout_kept.run_dir, run_dir) != 0) {
+        runout_kept.n = 0;
+        util_strlcpy(runout_kept.run_dir, run_dir, sizeof(runout_kept.run_dir));
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        struct compare_row *row = &r->rows[i];
+        char key[3 * RESULTS_CONFIG_MAX];
+        size_t k;
+
+        snprintf(key, sizeof(key), "%s|%s|%s", row->config, row->workload, row->metric);
+        for (k = 0; k < runout_kept.n && strcmp(runout_kept.v[k].key, key) != 0; k++) {
+        }
+        if (k < runout_kept.n) {
+            if (row->verdict != runout_kept.v[k].verdict) {
+                row->verdict = runout_kept.v[k].verdict;
+                row->v.kind = runout_kept.v[k].v.kind;
+                row->v.worse = runout_kept.v[k].v.worse;
+                row->v.boots_needed = 0;
+                changed++;
+            }
+            continue;
+        }
+        if (row->verdict == COMPARE_UNKNOWN) {
+            continue;
+        }
+        if (runout_kept.n == runout_kept.cap) {
+            size_t cap = runout_kept.cap ? 2 * runout_kept.cap : 64;
+            struct runout_kept_cell *v = realloc(runout_kept.v, cap * sizeof(*v));
+
+            if (!v) {
+                continue; /* not kept: a later look decides it again */
+            }
+            runout_kept.v = v;
+            runout_kept.cap = cap;
+        }
+        util_strlcpy(runout_kept.v[runout_kept.n].key, key, sizeof(key));
+        runout_kept.v[runout_kept.n].verdict = row->verdict;
+        runout_kept.v[runout_kept.n].v = row->v;
+        runout_kept.n++;
+    }
+    if (changed) {
+        compare_recount(r);
+    }
+    return changed;
+}
+
 static int runout_verdict(const char *run_dir, const struct run_options *o, double alpha_share,
                           int final, char names[][RESULTS_CONFIG_MAX], unsigned max, unsigned *n)
 {
     char dir[PATH_MAX];
     struct compare_options co;
     struct compare_result cr;
-    unsigned need, most = 0;
+    unsigned need, most = 0, kept;
     int rc;
 
     compare_options_init(&co);
@@ -114,6 +183,7 @@ static int runout_verdict(const char *run_dir, const struct run_options *o, doub
     if (rc != PVB_EXIT_OK) {
         return rc;
     }
+    kept = runout_keep_decided(run_dir, &cr);
     for (size_t i = 0; i < cr.n; i++) {
         if (cr.rows[i].verdict == COMPARE_UNKNOWN) {
             runout_add_name(names, max, n, cr.rows[i].base_config);
@@ -126,6 +196,11 @@ static int runout_verdict(const char *run_dir, const struct run_options *o, doub
     if (final) {
         printf("\nverdict of each configuration against its reference (%s):\n", dir);
         rc = compare_report(&cr, &co, stdout);
+        if (kept) {
+            printf("%u row%s keep%s the verdict of the look that first decided %s (its p was "
+                   "below that look's alpha; the numbers shown are the latest)\n",
+                   kept, kept == 1 ? "" : "s", kept == 1 ? "s" : "", kept == 1 ? "it" : "them");
+        }
     } else {
         char more[96] = "";
 

@@ -1549,7 +1549,8 @@ static int load_resume(struct run_ctx *r)
 
 static unsigned count_jobs(const struct run_ctx *r)
 {
-    unsigned n = 0;
+    /* each boot warms up again (plan.c): as many boots as repetitions at most */
+    unsigned n = 0, boots = r->s.boots < r->s.repetitions ? r->s.boots : r->s.repetitions;
 
     for (unsigned h = 0; h < r->n_hosts; h++) {
         for (unsigned di = 0; di < r->s.n_devices; di++) {
@@ -1561,7 +1562,7 @@ static unsigned count_jobs(const struct run_ctx *r)
                     n += !samples_has_cell(&r->samples, r->hosts[h].config[di],
                                            r->s.workloads[wi]->name, rep);
                 }
-                n += r->s.warmup_jobs;
+                n += r->s.warmup_jobs * (boots ? boots : 1);
             }
         }
     }

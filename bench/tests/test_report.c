@@ -639,7 +639,7 @@ static void test_build_hosts(void **state)
     assert_non_null(strstr(html, "1.50× <span class=\"vs\">vs ide@hostB"));
     assert_non_null(strstr(html, "<td>hostA</td>")); /* the configurations' host column */
     md = slurp_at(dir, "report.md");
-    assert_non_null(strstr(md, "| randread | iops | virtio-blk@hostB | paravirtual |"));
+    assert_non_null(strstr(md, "| randread | I/O operations per second | virtio-blk@hostB | paravirtual |"));
     assert_non_null(strstr(md, "### Hosts"));
     assert_null(strstr(md, "Backends side by side")); /* hosts, not the two backends */
     free(html);
@@ -886,7 +886,7 @@ static void test_build_fixture(void **state)
     assert_non_null(strstr(html, "5.88× <span class=\"vs\">vs ide"));
     assert_non_null(strstr(html, "QEMU emulator version 7.2.22"));
     md = slurp_at(dir, "report.md");
-    assert_non_null(strstr(md, "| randread | iops | virtio-blk | paravirtual | 9035 |"));
+    assert_non_null(strstr(md, "| randread | I/O operations per second | virtio-blk | paravirtual | 9035 |"));
     free(html);
     free(md);
 }

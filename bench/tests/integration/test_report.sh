@@ -54,9 +54,20 @@ ok "$n charts, each a PNG of the size its script asks for"
 
 # The fixture carries pct_of_host.csv (a run with host_baseline = yes): both reports show it.
 grep -q 'Share of the bare host' "$run/report.html" || fail "report.html lacks the share of the host"
-grep -Eq '^\| randread \| virtio-blk \| iops \| 57\.2% \|' "$run/report.md" ||
+grep -Eq '^\| randread \| virtio-blk \| I/O operations per second \| 57\.2% \|' "$run/report.md" ||
     fail "report.md lacks virtio-blk's share of the host's randread IOPS"
 ok "the share of the bare host is in report.html and report.md"
+
+# The summary tables name a metric by its display name and unit (µs, not us); the column
+# name of samples.csv is only the hover title.
+grep -q '<td title="host_cpu_us_per_op">host CPU per operation</td>' "$run/report.html" ||
+    fail "report.html's summary does not show host_cpu_us_per_op by its display name"
+grep -Eq '<td>(iops|host_cpu_us_per_op|lat_mean_us)</td>' "$run/report.html" &&
+    fail "report.html's summary shows a metric identifier"
+grep -q '<span class="unit">us</span>' "$run/report.html" && fail "report.html writes us, not µs"
+grep -Eq '^\| randread \| host CPU per operation \| virtio-blk \| .* \| µs \|' "$run/report.md" ||
+    fail "report.md's summary does not show the display name and µs"
+ok "summary tables: display names and µs"
 
 # Every src/href of report.html is a file of the run folder (or an anchor); none is remote.
 html="$run/report.html"
