@@ -119,6 +119,15 @@ static int table_config_width(const struct scenario *s)
     return (int)w;
 }
 
+/* A metric's heading: its display name for the workload, its samples.csv name after it. */
+static void print_metric_heading(FILE *out, const char *metric, const char *workload, int first)
+{
+    char label[128];
+
+    fprintf(out, "%s%s (%s)\n", first ? "\n" : "", metric_label(metric, workload, label, sizeof(label)),
+            metric);
+}
+
 /* The configuration column: 12 wide, wider for longer names ("virtio-blk@host"). */
 #define TABLE_CONFIG_W 12
 
@@ -215,7 +224,7 @@ void table_print(FILE *out, const struct scenario *s, const struct sample_set *s
         const char *metrics[2] = {table_primary_metric(w), "host_cpu_us_per_op"};
 
         for (unsigned mi = 0; mi < 2; mi++) {
-            fprintf(out, "%s%s\n", mi ? "" : "\n", metrics[mi]);
+            print_metric_heading(out, metrics[mi], w->rw, mi == 0); /* custom ones: rw */
             for (unsigned di = 0; di < s->n_devices; di++) {
                 if (s->devices[di]->kind == w->kind) {
                     print_row(out, samples, sum, w->name, metrics[mi], s->configs[di].name, ref,
@@ -224,7 +233,7 @@ void table_print(FILE *out, const struct scenario *s, const struct sample_set *s
             }
         }
     }
-    fprintf(out, "\n%s\n", TABLE_BOOT_METRIC);
+    print_metric_heading(out, TABLE_BOOT_METRIC, "boot", 1);
     for (unsigned di = 0; di < s->n_devices; di++) {
         const struct summary_row *row =
             summary_find(sum, s->configs[di].name, "boot", TABLE_BOOT_METRIC);
@@ -277,29 +286,38 @@ const struct table_config *table_view_config(const struct table_view *v, const c
 
 const struct table_config *table_view_reference(const struct table_view *v, const char *kind)
 {
+    const struct table_config *first = NULL;
+
     for (size_t i = 0; i < v->n_configs; i++) {
-        if (strcmp(v->configs[i].kind, kind) == 0 &&
-            strcmp(v->configs[i].class_, devmodel_class_name(DEVMODEL_EMULATED)) == 0) {
+        if (strcmp(v->configs[i].kind, kind) != 0) {
+            continue;
+        }
+        if (strcmp(v->configs[i].class_, devmodel_class_name(DEVMODEL_EMULATED)) == 0) {
             return &v->configs[i];
         }
+        first = first ? first : &v->configs[i];
     }
-    return NULL;
+    return first; /* no emulated one: the first listed, as in a run's own table */
 }
 
 const struct table_config *table_view_reference_of(const struct table_view *v,
                                                    const struct table_config *c)
 {
+    const struct table_config *first = NULL;
+
     if (!c) {
         return NULL;
     }
     for (size_t i = 0; i < v->n_configs; i++) {
-        if (strcmp(v->configs[i].kind, c->kind) == 0 &&
-            strcmp(v->configs[i].host, c->host) == 0 &&
-            strcmp(v->configs[i].class_, devmodel_class_name(DEVMODEL_EMULATED)) == 0) {
+        if (strcmp(v->configs[i].kind, c->kind) != 0 || strcmp(v->configs[i].host, c->host) != 0) {
+            continue;
+        }
+        if (strcmp(v->configs[i].class_, devmodel_class_name(DEVMODEL_EMULATED)) == 0) {
             return &v->configs[i];
         }
+        first = first ? first : &v->configs[i];
     }
-    return NULL;
+    return first;
 }
 
 size_t table_view_hosts(const struct table_view *v)
@@ -551,7 +569,7 @@ void table_print_view(FILE *out, const struct table_view *v, const struct sample
             if (mi > 0 && !has_metric(samples, w->name, metrics[mi])) {
                 continue;
             }
-            fprintf(out, "%s%s\n", mi ? "" : "\n", metrics[mi]);
+            print_metric_heading(out, metrics[mi], w->name, mi == 0);
             for (size_t ci = 0; ci < v->n_configs; ci++) {
                 /* Several hosts: each configuration against the emulated one of its host. */
                 const struct table_config *ref = table_view_reference_of(v, &v->configs[ci]);
@@ -570,7 +588,7 @@ void table_print_view(FILE *out, const struct table_view *v, const struct sample
             if (strcmp(row->config, v->configs[ci].config) == 0 &&
                 strcmp(row->metric, TABLE_BOOT_METRIC) == 0) {
                 if (!any_boot) {
-                    fprintf(out, "\n%s\n", TABLE_BOOT_METRIC);
+                    print_metric_heading(out, TABLE_BOOT_METRIC, "boot", 1);
                     any_boot = 1;
                 }
                 fprintf(out, "  %-14s %-*s %12.3g s\n", row->workload, cw, row->config,

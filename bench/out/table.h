@@ -64,11 +64,13 @@ void table_view_free(struct table_view *v);
 /* Does configuration c have samples of kind ("blk", "net")? */
 int table_config_is_kind(const struct table_config *c, const char *kind);
 const struct table_config *table_view_config(const struct table_view *v, const char *config);
-/* The configuration others of its kind are compared with: the first emulated one. */
+/* The configuration others of its kind are compared with: the first emulated one, else the
+ * first one of that kind. */
 const struct table_config *table_view_reference(const struct table_view *v, const char *kind);
 /*
  * The reference of configuration c: the first emulated configuration of its kind on its
- * host, so that in a run of several hosts every ratio is taken within one host.
+ * host (else the first of its kind there), so that in a run of several hosts every ratio is
+ * taken within one host.
  */
 const struct table_config *table_view_reference_of(const struct table_view *v,
                                                    const struct table_config *c);
