@@ -688,7 +688,7 @@ static void report_plan_bars(struct report_ctx *r)
         const struct metric *m = metric_find(w->metric);
         struct report_chart *ch;
         struct plot_bar *bars = NULL;
-        char base[96], what[160], list[256] = "", label[96];
+        char base[96], what[160], list[256] = "", label[96], unit[32];
         size_t nw = 0, nb = 0;
         int seen = 0;
 
@@ -720,10 +720,12 @@ static void report_plan_bars(struct report_ctx *r)
                      _(report_kind_label(w->kind)));
             report_axis_title(w->metric, ch->c.ylabel, sizeof(ch->c.ylabel));
             snprintf(ch->about, sizeof(ch->about),
-                     "%s (%s) of each %s configuration in workload%s %s: bar = median over the "
-                     "repetitions, error bar = its bootstrap 95%% interval. Above each bar: its "
-                     "ratio to %s (* = the interval of the ratio excludes 1). %s is better.",
-                     w->metric, m ? m->unit : "?", report_kind_label(w->kind), nw > 1 ? "s" : "",
+                     "%s (%s, %s in samples.csv) of each %s configuration in workload%s %s: "
+                     "bar = median over the repetitions, error bar = its bootstrap 95%% "
+                     "interval. Above each bar: its ratio to %s (* = the interval of the ratio "
+                     "excludes 1). %s is better.",
+                     label, metric_unit_shown(w->metric, w->name, unit, sizeof(unit)), w->metric,
+                     report_kind_label(w->kind), nw > 1 ? "s" : "",
                      list,
                      table_view_hosts(v) > 1 ? "the first emulated device of its host"
                      : ref                   ? ref->config

@@ -118,3 +118,49 @@ verdict=$(chrome_images "$html" "$run/report-check.html")
 echo "$verdict"
 echo "$verdict" | grep -q "images $n broken 0" || fail "the browser did not show every chart"
 ok "the browser decoded all $n images"
+
+# What the browser shows as chart titles and captions (the DOM after load): the metrics by
+# their display names; a samples.csv name only where the caption says it is one.
+chrome --virtual-time-budget=5000 --dump-dom "file://$html" >"$TMP/dom.html" 2>/dev/null ||
+    fail "chromium --dump-dom failed"
+python3 - "$TMP/dom.html" "$run/samples.csv" <<'PY' || fail "a chart title or caption shows a metric identifier"
+import csv, html.parser, re, sys
+
+metrics = {row["metric"] for row in csv.DictReader(open(sys.argv[2]))}
+texts, cur = [], None
+
+
+class P(html.parser.HTMLParser):
+    def handle_starttag(self, tag, attrs):
+        global cur
+        if tag == "img":
+            texts.append(("alt", dict(attrs).get("alt", "")))
+        elif tag == "figcaption":
+            cur = ""
+
+    def handle_data(self, data):
+        global cur
+        if cur is not None:
+            cur += data
+
+    def handle_endtag(self, tag):
+        global cur
+        if tag == "figcaption" and cur is not None:
+            texts.append(("caption", cur))
+            cur = None
+
+
+P().feed(open(sys.argv[1]).read())
+assert len([t for t in texts if t[0] == "alt"]) >= 5, texts
+bad = []
+for kind, t in texts:
+    t = re.sub(r"\b\w+ in samples\.csv", "", t)
+    t = re.sub(r"[\w.-]+\.(dat|gp|png|svg)\b", "", t)  # the chart's own file names
+    bad += [(kind, m, t[:80]) for m in metrics if re.search(r"(?<![\w])%s(?![\w])" % re.escape(m), t)]
+    if re.search(r"\(us\b|\bus\)", t):
+        bad.append((kind, "us", t[:80]))
+for b in bad:
+    print("identifier in a chart %s: %s in '%s'" % b)
+sys.exit(1 if bad else 0)
+PY
+ok "chart titles and captions, as the browser shows them: display names and µs"
