@@ -1319,7 +1319,7 @@ static void compare_dat_num(char *buf, size_t len, double v)
 static int compare_write_dat(const struct compare_result *r, const char *path)
 {
     const struct compare_row *row;
-    char label[160];
+    char label[160], shown[96];
     char chg[32];
     char lo[32];
     char hi[32];
@@ -1343,7 +1343,8 @@ static int compare_write_dat(const struct compare_result *r, const char *path)
             COMPARE_FORMAT_VERSION, r->threshold_pct, r->alpha);
     for (i = 0; i < r->n; i++) {
         row = &r->rows[i];
-        snprintf(label, sizeof(label), "%s %s %s", row->config, row->workload, row->metric);
+        snprintf(label, sizeof(label), "%s %s: %s", row->config, row->workload,
+                 metric_label(row->metric, row->workload, shown, sizeof(shown)));
         for (c = label; *c; c++) {
             if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) {
                 *c = '?';
@@ -1404,9 +1405,15 @@ static void compare_plot(const struct compare_result *r, const char *dir, FILE *
     snprintf(chart.name, sizeof(chart.name), "compare");
     snprintf(chart.tmpl, sizeof(chart.tmpl), "compare");
     snprintf(chart.data[0], sizeof(chart.data[0]), "compare.dat");
-    snprintf(chart.title, sizeof(chart.title),
-             "%s vs %s: change of the boot means, NEW against BASE",
-             compare_or_unknown(r->new_.run_id), compare_or_unknown(r->base.run_id));
+    if (strcmp(r->base.dir, r->new_.dir) == 0) { /* compare RUN */
+        snprintf(chart.title, sizeof(chart.title),
+                 "run %s: change of the boot means, each configuration against its reference",
+                 compare_or_unknown(r->new_.run_id));
+    } else {
+        snprintf(chart.title, sizeof(chart.title),
+                 "%s vs %s: change of the boot means, NEW against BASE",
+                 compare_or_unknown(r->new_.run_id), compare_or_unknown(r->base.run_id));
+    }
     snprintf(chart.ylabel, sizeof(chart.ylabel), "change (%%), 95%% interval over boots");
     chart.width = COMPARE_CHART_WIDTH;
     chart.height = compare_chart_height(r->n);
