@@ -18,22 +18,6 @@
 #include "scenario.h"
 #include "util.h"
 
-/* The scenario's `reference = NAME` of a run folder, "" when none or unreadable. */
-static void compare_in_scenario_ref(const struct runfolder *rf, char *buf, size_t len)
-{
-    struct scenario *s;
-    char err[SCENARIO_ERR_MAX];
-
-    buf[0] = '\0';
-    if (!rf->scenario_resolved || !rf->scenario_resolved[0] || !(s = calloc(1, sizeof(*s)))) {
-        return;
-    }
-    if (scenario_load_string("run.json", rf->scenario_resolved, s, err, sizeof(err)) == 0) {
-        util_strlcpy(buf, s->reference, len);
-    }
-    free(s);
-}
-
 static const struct runfolder_config *compare_in_config(const struct runfolder *rf,
                                                         const char *name)
 {
@@ -175,7 +159,7 @@ int compare_run_in(const char *dir, const char *configs, const struct compare_op
         cfg[0] = b->config;
         np = 1;
     } else {
-        compare_in_scenario_ref(rf, scn_ref, sizeof(scn_ref));
+        runfolder_scenario_reference(rf, scn_ref, sizeof(scn_ref));
         for (size_t i = 0; i < rf->n_configs && np < COMPARE_MAX_CONFIGS; i++) {
             const char *r = compare_in_ref_of(rf, rf->configs[i].kind, scn_ref);
 

@@ -2039,6 +2039,7 @@ int report_build(const char *run_dir, const char *format, int quiet)
         report_problem(r, REPORT_WRITE_FAILED, "out of memory summarizing %zu samples",
                        r->samples.n);
     }
+    runfolder_scenario_reference(&r->rf, r->view.reference, sizeof(r->view.reference));
     report_make_caption(r);
     if (!quiet && r->view.n_workloads > 0) {
         table_print_view(stdout, &r->view, &r->samples, &r->sum);

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "exitcode.h"
+#include "scenario.h"
 #include "util.h"
 
 /* What an absent text points to: never freed. */
@@ -522,4 +523,19 @@ int runfolder_exit_code(enum runfolder_err e)
     default: /* a folder named on the command line that is not a readable run: bad input */
         return PVB_EXIT_USAGE;
     }
+}
+
+void runfolder_scenario_reference(const struct runfolder *rf, char *buf, size_t len)
+{
+    struct scenario *s;
+    char err[SCENARIO_ERR_MAX];
+
+    buf[0] = '\0';
+    if (!rf->scenario_resolved || !rf->scenario_resolved[0] || !(s = calloc(1, sizeof(*s)))) {
+        return;
+    }
+    if (scenario_load_string("run.json", rf->scenario_resolved, s, err, sizeof(err)) == 0) {
+        util_strlcpy(buf, s->reference, len);
+    }
+    free(s);
 }

@@ -94,6 +94,9 @@ struct runfolder {
 enum runfolder_err runfolder_read(const char *dir, struct runfolder *rf, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void runfolder_free(struct runfolder *rf);
+
+/* The scenario's `reference = NAME` of a run folder into buf, "" when none or unreadable. */
+void runfolder_scenario_reference(const struct runfolder *rf, char *buf, size_t len);
 /*
  * A text by its place in run.json ("accelerator.name"; in a configuration "qemu_device", in
  * a host "accelerator.name"), for readers driven by tables of keys. "" for a key not read.

@@ -288,6 +288,11 @@ const struct table_config *table_view_reference(const struct table_view *v, cons
 {
     const struct table_config *first = NULL;
 
+    for (size_t i = 0; i < v->n_configs && v->reference[0]; i++) {
+        if (strcmp(v->configs[i].kind, kind) == 0 && strcmp(v->configs[i].config, v->reference) == 0) {
+            return &v->configs[i];
+        }
+    }
     for (size_t i = 0; i < v->n_configs; i++) {
         if (strcmp(v->configs[i].kind, kind) != 0) {
             continue;
@@ -307,6 +312,12 @@ const struct table_config *table_view_reference_of(const struct table_view *v,
 
     if (!c) {
         return NULL;
+    }
+    for (size_t i = 0; i < v->n_configs && v->reference[0]; i++) {
+        if (strcmp(v->configs[i].kind, c->kind) == 0 && strcmp(v->configs[i].host, c->host) == 0 &&
+            strcmp(v->configs[i].config, v->reference) == 0) {
+            return &v->configs[i];
+        }
     }
     for (size_t i = 0; i < v->n_configs; i++) {
         if (strcmp(v->configs[i].kind, c->kind) != 0 || strcmp(v->configs[i].host, c->host) != 0) {

@@ -50,6 +50,7 @@ struct table_view {
     size_t n_configs;
     struct table_workload *workloads; /* without the boot pseudo-workload */
     size_t n_workloads;
+    char reference[RESULTS_CONFIG_MAX]; /* the scenario's reference = NAME, "" if none */
 };
 
 /*
@@ -64,13 +65,13 @@ void table_view_free(struct table_view *v);
 /* Does configuration c have samples of kind ("blk", "net")? */
 int table_config_is_kind(const struct table_config *c, const char *kind);
 const struct table_config *table_view_config(const struct table_view *v, const char *config);
-/* The configuration others of its kind are compared with: the first emulated one, else the
- * first one of that kind. */
+/* The configuration others of its kind are compared with: v->reference when it is of that
+ * kind, else the first emulated one, else the first one of that kind (table_print's rule). */
 const struct table_config *table_view_reference(const struct table_view *v, const char *kind);
 /*
- * The reference of configuration c: the first emulated configuration of its kind on its
- * host (else the first of its kind there), so that in a run of several hosts every ratio is
- * taken within one host.
+ * The reference of configuration c: v->reference when it is of c's kind on c's host, else
+ * the first emulated configuration of its kind on its host (else the first of its kind
+ * there), so that in a run of several hosts every ratio is taken within one host.
  */
 const struct table_config *table_view_reference_of(const struct table_view *v,
                                                    const struct table_config *c);

@@ -501,6 +501,12 @@ static void test_hosts_ratios(void **state)
     assert_string_equal(table_view_reference_of(&v, &v.configs[3])->config, "ide@hostB");
     assert_string_equal(table_view_reference_of(&v, &v.configs[2])->config, "ide@hostB");
     assert_string_equal(sum.v[3].host, "hostB");
+    /* the scenario's reference = NAME first, within its host; the other host keeps its rule */
+    snprintf(v.reference, sizeof(v.reference), "virtio-blk@hostA");
+    assert_string_equal(table_view_reference_of(&v, &v.configs[0])->config, "virtio-blk@hostA");
+    assert_string_equal(table_view_reference_of(&v, &v.configs[3])->config, "ide@hostB");
+    assert_string_equal(table_view_reference(&v, "blk")->config, "virtio-blk@hostA");
+    v.reference[0] = '\0';
 
     assert_int_equal(report_bars(&v, &s, &sum, wl, 1, "iops", 0, &bars, &n), 0);
     assert_int_equal(n, 4);
