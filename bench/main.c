@@ -306,6 +306,23 @@ static int main_run_option(struct run_options *o, int id, const char *arg, int *
     return PVB_EXIT_OK;
 }
 
+/*
+ * The exit code of several scenarios: the one that matters most, not the largest number:
+ * failed (3), then a usage error (2), a regression (1), undecided (5), skipped (4), success.
+ */
+static int main_run_worse(int a, int b)
+{
+    static const int order[] = {PVB_EXIT_FAILED, PVB_EXIT_USAGE, PVB_EXIT_REGRESSION,
+                                PVB_EXIT_UNDECIDED, PVB_EXIT_SKIPPED};
+
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (a == order[i] || b == order[i]) {
+            return order[i];
+        }
+    }
+    return a > b ? a : b;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     struct run_options o;
@@ -388,9 +405,7 @@ static int cmd_run(int argc, char **argv)
             return PVB_EXIT_USAGE;
         }
         rc = run_main(scn, &o);
-        if (rc > code) {
-            code = rc;
-        }
+        code = main_run_worse(code, rc);
         if (run_interrupted()) {
             break;
         }
