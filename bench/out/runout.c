@@ -41,6 +41,18 @@ static int runout_report(const char *run_dir)
     return report_build(run_dir, "png", 1);
 }
 
+/* compare's defaults with run's --threshold and --alpha where given. */
+static void runout_compare_options(const struct run_options *o, struct compare_options *co)
+{
+    compare_options_init(co);
+    if (o->threshold_pct > 0) {
+        co->threshold_pct = o->threshold_pct;
+    }
+    if (o->alpha > 0) {
+        co->alpha = o->alpha;
+    }
+}
+
 static int runout_baseline(const char *run_dir, const struct run_options *o,
                            char names[][RESULTS_CONFIG_MAX], unsigned max, unsigned *n)
 {
@@ -50,13 +62,7 @@ static int runout_baseline(const char *run_dir, const struct run_options *o,
     size_t k;
     int rc;
 
-    compare_options_init(&co);
-    if (o->threshold_pct > 0) {
-        co.threshold_pct = o->threshold_pct;
-    }
-    if (o->alpha > 0) {
-        co.alpha = o->alpha;
-    }
+    runout_compare_options(o, &co);
     memset(&cr, 0, sizeof(cr));
     *n = 0;
     rc = baseline_compare(run_dir, o->baseline, o->baseline_dir, &co, &cr);
@@ -163,13 +169,7 @@ static int runout_verdict(const char *run_dir, const struct run_options *o, doub
     unsigned need, most = 0, kept;
     int rc;
 
-    compare_options_init(&co);
-    if (o->threshold_pct > 0) {
-        co.threshold_pct = o->threshold_pct;
-    }
-    if (o->alpha > 0) {
-        co.alpha = o->alpha;
-    }
+    runout_compare_options(o, &co);
     co.alpha *= alpha_share;
     co.metrics = o->metrics ? o->metrics : co.metrics;
     *n = 0;
