@@ -1203,18 +1203,19 @@ static int run_has_pair(const struct scenario *s)
 /*
  * --until-decided: after the planned boots, decide every configuration against its
  * reference (finish->verdict, as pvbench compare RUN). While a cell is UNKNOWN and the
- * budget allows, one more round of two boots (A B, then B A) of the configurations of the
- * undecided cells and of their references, each with the repetitions a planned boot had,
- * then decide again on all the samples. A round is not started when the last one's time
- * would take the run past the budget.
+ * budget allows, one more round of boots of the configurations of the undecided cells and
+ * of their references, as many as they have (the data doubles; an even number, interleaved
+ * A B, B A), each with the repetitions a planned boot had, then decide again on all the
+ * samples. A round is cut to the boots that fit in what is left of the budget, at the
+ * speed of the last one.
  *
  * Each look at the data is a test: looking until something is DIFFERENT would call
  * identical configurations different far more often than alpha says. So look k (0: the
  * planned boots) spends alpha / 2^(k+1) of it, and all the looks together never more than
- * alpha (r->alpha_share is the last look's share, for the verdict printed at the end).
- * The PVB_EXIT_* of the last verdict; PVB_EXIT_OK when not asked for.
+ * alpha (r->alpha_share is the last look's share, for the verdict printed at the end, which
+ * also decides the run's exit code).
  */
-static int run_until_decided(struct run_ctx *r)
+static void run_until_decided(struct run_ctx *r)
 {
     const struct run_finish *f = r->o->finish;
     double budget = r->o->budget_s > 0 ? r->o->budget_s : RUN_DEFAULT_BUDGET_S;
@@ -1227,7 +1228,7 @@ static int run_until_decided(struct run_ctx *r)
     int rc;
 
     if (!r->o->until_decided || !f || !f->verdict) {
-        return PVB_EXIT_OK;
+        return;
     }
     for (;;) {
         static char names[SCENARIO_MAX_DEVICES][RESULTS_CONFIG_MAX];
@@ -1306,7 +1307,6 @@ static int run_until_decided(struct run_ctx *r)
                  "in all",
                  rounds, rounds == 1 ? "" : "s", have, util_now() - r->t_start);
     }
-    return rc;
 }
 
 /* ---- set-up --------------------------------------------------------------------------------- */
@@ -1830,7 +1830,7 @@ int run_main(const char *scenario_path, const struct run_options *o)
     run_bare_finish(r);
     run_json_write(r);
     progress_clear();
-    (void)run_until_decided(r); /* its verdict is printed, and decides the exit, below */
+    run_until_decided(r); /* its verdict is printed, and decides the exit code, below */
 
     util_iso_time(r->ended, sizeof(r->ended));
     /* The bare-host baseline counts as one configuration more ("host"). */
