@@ -144,6 +144,20 @@ static void history_series_title(const struct history *h, const struct history_s
              r->host_class, r->accel);
 }
 
+/* The same, as a page or a chart shows it: the metric by its display name and unit. */
+static void history_series_shown(const struct history *h, const struct history_series *s,
+                                 char *out, size_t outlen)
+{
+    const struct history_run *r = &h->runs[s->host_run];
+    char label[128], unit[32];
+
+    snprintf(out, outlen, "%s %s: %s (%s), %s, accel %s", s->config, s->workload,
+             metric_label(s->metric, s->workload, label, sizeof(label)),
+             metric_find(s->metric) ? metric_unit_shown(s->metric, s->workload, unit, sizeof(unit))
+                                    : s->unit,
+             r->host_class, r->accel);
+}
+
 /* ---- charts ---------------------------------------------------------------------------------- */
 
 /* dir/name.dat: the points, the segments' medians and the change points (trend.gp). */
@@ -204,7 +218,7 @@ static int history_chart(const struct history *h, const struct history_series *s
                          unsigned width, unsigned height, int numbers, char *err, size_t errlen)
 {
     struct plot_chart c;
-    char tmpl[1024], path[4200], caption[512], script[80];
+    char tmpl[1024], path[4200], caption[512], script[80], label[128], unit[32];
     const struct history_run *first = &h->runs[s->p[0].run];
     const struct history_run *last = &h->runs[s->p[s->n - 1].run];
 
@@ -212,8 +226,11 @@ static int history_chart(const struct history *h, const struct history_series *s
     util_strlcpy(c.name, name, sizeof(c.name));
     util_strlcpy(c.tmpl, "trend", sizeof(c.tmpl));
     snprintf(c.data[0], sizeof(c.data[0]), "%s.dat", name);
-    snprintf(c.title, sizeof(c.title), "%s %s %s", s->config, s->workload, s->metric);
-    snprintf(c.ylabel, sizeof(c.ylabel), "%s (median, 95%% interval)", s->unit);
+    snprintf(c.title, sizeof(c.title), "%s %s: %s", s->config, s->workload,
+             metric_label(s->metric, s->workload, label, sizeof(label)));
+    snprintf(c.ylabel, sizeof(c.ylabel), "%s (median, 95%% interval)",
+             metric_find(s->metric) ? metric_unit_shown(s->metric, s->workload, unit, sizeof(unit))
+                                    : s->unit);
     c.width = width;
     c.height = height;
     /* A small multiple has room for the counts only; its page lists the runs. */
@@ -631,7 +648,7 @@ static void history_html_series(FILE *f, const struct history *h, const struct h
     size_t i, k;
     int cp;
 
-    history_series_title(h, s, title, sizeof(title));
+    history_series_shown(h, s, title, sizeof(title));
     fputs("<figure>\n", f);
     if (drawn) {
         fprintf(f, "<img src=\"plots/s%zu.png\" width=\"%d\" height=\"%d\" alt=\"", idx,

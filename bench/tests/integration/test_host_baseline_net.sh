@@ -73,7 +73,7 @@ grep -q "network: the agent in a namespace of its own" "$TMP/stdout" ||
 grep -Eq "tcp_tx +virtio-net +[0-9.e+]+% \[" "$TMP/stdout" || fail "no tcp_tx % of the host printed"
 grep -q "as a host process in namespace pvb-$run_id-h" "$TMP/stderr" ||
     fail "the log does not name the host client's namespace"
-grep -q "<td>tcp_tx</td><td>virtio-net</td><td>throughput_mbit_s</td>" "$out/report.html" ||
+grep -q "<td>tcp_tx</td><td>virtio-net</td><td>network throughput</td>" "$out/report.html" ||
     fail "report.html lacks the share of the host for tcp_tx"
 [ -s "$out/logs/host-agent.log" ] || fail "no logs/host-agent.log"
 grep -q "job 1000001: tcp_tx" "$out/logs/host-agent.log" || fail "the host agent's log lacks its first job"
