@@ -43,6 +43,11 @@
 #define REPORT_GROUP_GAP 14
 #define REPORT_ROWS_MIN 330
 #define REPORT_BOOT_HEIGHT 420
+/* Charts of vertical bars: pixels each bar keeps at least (the chart grows wider), the
+ * widest chart, and the height a character of the longest bar name adds past 12. */
+#define REPORT_BAR_SLOT 24
+#define REPORT_BARS_MAX_WIDTH 4000
+#define REPORT_BAR_NAME_DEPTH 6
 /* File names of the charts start with one of these; a rebuild removes only such files. */
 static const char *const report_chart_prefixes[] = {"bars-", "latency-", "cpu-", "boot", "speedup"};
 
@@ -358,12 +363,16 @@ static const struct table_workload *report_workload(const struct table_view *v, 
     return NULL;
 }
 
-/* "2.15×" ("2,15×" in Spanish), with " *" when the ratio's interval excludes 1. */
+/*
+ * "2.15×" ("2,15×" in Spanish), with " *" when the ratio's interval excludes 1; three
+ * figures are enough above a chart's bar: "41667×", "12.5×".
+ */
 static void report_ratio_note(char *out, size_t outlen, const struct table_ratio *t)
 {
     char num[32];
+    int decimals = fabs(t->ratio) >= 99.5 ? 0 : fabs(t->ratio) >= 9.995 ? 1 : 2;
 
-    snprintf(out, outlen, "%s×%s", i18n_num(num, sizeof(num), t->ratio, 2),
+    snprintf(out, outlen, "%s×%s", i18n_num(num, sizeof(num), t->ratio, decimals),
              t->excludes_one ? " *" : "");
 }
 
@@ -672,6 +681,42 @@ static unsigned report_rows_height(const struct plot_bar *bars, size_t nb)
     return h < REPORT_ROWS_MIN ? REPORT_ROWS_MIN : h;
 }
 
+/* Characters of UTF-8 text: its bytes that do not continue a character. */
+static size_t report_utf8_len(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/*
+ * A chart of vertical bars: PLOT_WIDTH wide, or wider so that each bar keeps
+ * REPORT_BAR_SLOT pixels (bars.gp's gaps: 0.7 of a bar between groups, 0.7 at each end, 130
+ * pixels of margins); height, or taller when long bar names stand turned under the axis.
+ */
+static void report_bars_size(struct report_chart *ch, const struct plot_bar *bars, size_t nb,
+                             unsigned height)
+{
+    size_t groups = 0, longest = 0, len;
+    double w;
+
+    for (size_t i = 0; i < nb; i++) {
+        groups += i == 0 || strcmp(bars[i].group, bars[i - 1].group) != 0 ||
+                  strcmp(bars[i].sub, bars[i - 1].sub) != 0;
+        len = report_utf8_len(bars[i].name);
+        longest = len > longest ? len : longest;
+    }
+    w = 130.0 + REPORT_BAR_SLOT * ((double)nb + 0.7 * (double)(groups ? groups - 1 : 0) + 1.4);
+    if (w > REPORT_BARS_MAX_WIDTH) {
+        w = REPORT_BARS_MAX_WIDTH;
+    }
+    ch->c.width = w > PLOT_WIDTH ? (unsigned)w : PLOT_WIDTH;
+    ch->c.height = height + (longest > 12 ? REPORT_BAR_NAME_DEPTH * (unsigned)(longest - 12) : 0);
+}
+
 /* Chart 1: per (kind, metric), the workloads measured by it as groups of bars. */
 static void report_plan_bars(struct report_ctx *r)
 {
@@ -714,6 +759,7 @@ static void report_plan_bars(struct report_ctx *r)
         snprintf(base, sizeof(base), "bars-%s-%s", w->kind, w->metric);
         ch = nb ? report_add_chart(r, base, "bars", REPORT_BAR_HEIGHT) : NULL;
         if (ch) {
+            report_bars_size(ch, bars, nb, REPORT_BAR_HEIGHT);
             snprintf(ch->c.title, sizeof(ch->c.title),
                      _("%s, %s devices: median and 95%% interval"),
                      metric_label(w->metric, w->name, label, sizeof(label)),
@@ -830,6 +876,10 @@ static void report_plan_cpu(struct report_ctx *r)
         } else {
             /* Only one of the two measured: an ordinary bar chart of it. */
             ch = nb[0] || nb[1] ? report_add_chart(r, base, "bars", REPORT_BAR_HEIGHT) : NULL;
+            if (ch) {
+                report_bars_size(ch, nb[0] ? bars[0] : bars[1], nb[0] ? nb[0] : nb[1],
+                                 REPORT_BAR_HEIGHT);
+            }
         }
         if (ch) {
             if (nb[0] && nb[1]) {
@@ -880,6 +930,7 @@ static void report_plan_boot(struct report_ctx *r)
     }
     ch = nb ? report_add_chart(r, "boot", "bars", REPORT_BOOT_HEIGHT) : NULL;
     if (ch) {
+        report_bars_size(ch, bars, nb, REPORT_BOOT_HEIGHT);
         snprintf(ch->c.title, sizeof(ch->c.title), "%s",
                  _("Boot to ready: from starting QEMU to the agent's READY"));
         snprintf(ch->c.ylabel, sizeof(ch->c.ylabel), "%s", _("boot to ready (s)"));

@@ -71,14 +71,38 @@ set border 3
 set grid xtics lc rgb '#dddddd'
 set xtics nomirror
 set ytics nomirror scale 0
-set format x '%g'
-# Ticks that cannot run together on a wide range: a 1-2-5 step so that each label (about
-# 7 px a character, plus a gap) fits the panel's width in pixels.
+# Sizes in pixels, as pngcairo draws them (the svg terminal's text is smaller): a point is
+# 4/3 pixel, a digit about 0.64 of the font's size.
+PX(pt) = pt * 4.0 / 3
+CW(pt) = 0.64 * PX(pt)
+MAX(a, b) = a > b ? a : b
+# Tick labels with SI prefixes (1.5k, 2M): short on any range.
+SI(v) = abs(v) >= 1e9 ? sprintf('%gG', v / 1e9) : abs(v) >= 1e6 ? sprintf('%gM', v / 1e6) : \
+        abs(v) >= 1e3 ? sprintf('%gk', v / 1e3) : sprintf('%g', v)
+# The 1-2-5 step at or above r.
 NICE(r) = (NICE_E = 10 ** floor(log10(r)), NICE_F = r / NICE_E, \
-           (NICE_F <= 1 ? 1 : NICE_F <= 2 ? 2 : NICE_F <= 5 ? 5 : 10) * NICE_E)
-TICKSTEP(xmax, px) = (TICK_N = floor(px / ((strlen(sprintf('%g', xmax)) + 3) * 7.0)), \
-                      NICE(xmax / (TICK_N < 2 ? 2 : TICK_N)))
+           (NICE_F <= 1.0001 ? 1 : NICE_F <= 2.0001 ? 2 : NICE_F <= 5.0001 ? 5 : 10) * NICE_E)
+# The longest label of the ticks k * s, k from k0 to k1.
+TLEN(s, k0, k1) = k0 > k1 ? 0 : MAX(strlen(SI(k0 * s)), TLEN(s, k0 + 1, k1))
+# Ticks that cannot run together on a wide range: from s on, the first 1-2-5 step at which
+# each label of an axis [0:hi] px pixels wide stands one and a half digits from the next.
+HSTEP(s, hi, px) = s * px / hi >= (TLEN(s, 0, floor(hi / s)) + 1.5) * CW(10) ? s : \
+                   HSTEP(NICE(s * 1.001), hi, px)
 PANELPX = (MID - 0.03 - LEFT) * WIDTH
+# Room right of the longest bar for its ratio ("12.5× *"), as a share of a panel.
+NMAX = 0
+stats HOST index 0 using (NMAX = MAX(strlen(strcol(8)), NMAX), 0) nooutput
+stats GUEST index 0 using (NMAX = MAX(strlen(strcol(8)), NMAX), 0) nooutput
+NOTESHARE = (NMAX * CW(9) + 10) / PANELPX
+NOTESHARE = NOTESHARE > 0.7 ? 0.7 : NOTESHARE < 0.1 ? 0.1 : NOTESHARE
+HOSTMAX = HOSTMAX > 0 ? HOSTMAX : 1
+GUESTMAX = GUESTMAX > 0 ? GUESTMAX : 1
+HOSTX = HOSTMAX / (1 - NOTESHARE)
+HOSTSTEP = HSTEP(NICE(HOSTX / 40), HOSTX, PANELPX)
+HOSTX = HOSTX > HOSTSTEP ? HOSTX : HOSTSTEP
+GUESTX = GUESTMAX / (1 - NOTESHARE)
+GUESTSTEP = HSTEP(NICE(GUESTX / 40), GUESTX, PANELPX)
+GUESTX = GUESTX > GUESTSTEP ? GUESTX : GUESTSTEP
 set xlabel XLABEL
 set style fill solid 0.9 border lc rgb '#333333'
 set yrange [-(POSMAX + 0.7):0.7]
@@ -89,8 +113,9 @@ H = 0.38
 # Left panel: host, with the row labels and the workload names.
 set lmargin at screen LEFT
 set rmargin at screen MID - 0.03
-set xrange [0:HOSTMAX * 1.45]
-set xtics TICKSTEP(HOSTMAX * 1.45, PANELPX)
+set xrange [0:HOSTX]
+set xtics ()
+do for [k = 0:floor(HOSTX / HOSTSTEP)] { set xtics add (SI(k * HOSTSTEP) k * HOSTSTEP) }
 set label 10 'host: CPU of the QEMU process' at graph 0, graph 1 left offset 0, 0.8 font ',10'
 do for [i=1:NG] {
     set label 100 + i GNAME[i] at graph 0, first -GX[i] right offset -(LMAX + 1.5), 0 \
@@ -109,8 +134,9 @@ unset arrow
 set ytics format ''
 set lmargin at screen MID + 0.01
 set rmargin at screen 0.985
-set xrange [0:GUESTMAX * 1.45]
-set xtics TICKSTEP(GUESTMAX * 1.45, PANELPX)
+set xrange [0:GUESTX]
+set xtics ()
+do for [k = 0:floor(GUESTX / GUESTSTEP)] { set xtics add (SI(k * GUESTSTEP) k * GUESTSTEP) }
 set label 10 'guest: busy guest CPU' at graph 0, graph 1 left offset 0, 0.8 font ',10'
 plot GUEST index 0 using 2:(-$1):(0):2:(-$1 - H):(-$1 + H):5:ytic('') with boxxyerror \
          lc rgb variable notitle, \

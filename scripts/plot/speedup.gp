@@ -41,13 +41,58 @@ LMAX = 0
 stats DATA index 0 using (LMAX = (strlen(strcol(6)) > LMAX ? strlen(strcol(6)) : LMAX), $1) \
       nooutput
 POSMAX = STATS_max
-# The ratio axis holds 1 and every interval, with room on the right for the notes.
+NMAX = 0
+stats DATA index 0 using (NMAX = (strlen(strcol(8)) > NMAX ? strlen(strcol(8)) : NMAX), $1) \
+      nooutput
+
+# Sizes in pixels, as pngcairo draws them (the svg terminal's text is smaller): a point is
+# 4/3 pixel, a digit about 0.64 of the font's size, a character cell 8 pixels wide.
+PX(pt) = pt * 4.0 / 3
+CW(pt) = 0.64 * PX(pt)
+HCELL = 8.0
+PLOTPX = {{WIDTH}} - (LMAX + WMAX + 7) * HCELL
+
+# The ratio axis holds 1 and every interval, with room on the right for the ratios written
+# right of the bars (a share of the plot's width, taken on the log scale).
 stats DATA index 0 using 3 nooutput
-XLO = STATS_min < 1 ? STATS_min : 1
+XLO = (STATS_min < 1 ? STATS_min : 1) / 1.5
 stats DATA index 0 using 4 nooutput
-XHI = STATS_max > 1 ? STATS_max : 1
-XLO = XLO / 1.5
-XHI = XHI * 2.2
+XHI = (STATS_max > 1 ? STATS_max : 1) * 1.2
+NOTESHARE = (NMAX * CW(9) + 16) / PLOTPX
+NOTESHARE = NOTESHARE > 0.6 ? 0.6 : NOTESHARE
+XHI = XHI * exp(NOTESHARE * log(XHI / XLO) / (1 - NOTESHARE))
+
+# Ticks: the finest ladder whose labels stand apart (one and a half digits between two). A
+# ladder is the mantissas of its ticks in a decade, on every decade or every 2 or 3.
+TICKLABEL(v) = (v >= 1e6 ? sprintf('%gM', v / 1e6) : v >= 1e3 ? sprintf('%gk', v / 1e3) : \
+                sprintf('%g', v)) . '×'
+array LADDER[7] = ['1 1.2 1.5 2 2.5 3 4 5 6 8', '1 1.5 2 3 5 7', '1 2 5', '1 3', '1', '1', '1']
+array LADDERDEC[7] = [1, 1, 1, 1, 1, 2, 3]
+array TV[400]
+NT = 0
+do for [L = 1:7] {
+    FITS = 1
+    NT = 0
+    PREVPX = -1e9
+    PREVLEN = 0
+    do for [d = floor(log10(XLO)) - 1:ceil(log10(XHI))] {
+        if (d % LADDERDEC[L] == 0) {
+            do for [w = 1:words(LADDER[L])] {
+                V = word(LADDER[L], w) * 10.0 ** d
+                if (V >= XLO && V <= XHI && NT < 400) {
+                    P = log(V / XLO) / log(XHI / XLO) * PLOTPX
+                    LEN = strlen(TICKLABEL(V))
+                    if (P - PREVPX < (LEN + PREVLEN) / 2.0 * CW(10) + 1.5 * CW(10)) { FITS = 0 }
+                    PREVPX = P
+                    PREVLEN = LEN
+                    NT = NT + 1
+                    TV[NT] = V
+                }
+            }
+        }
+    }
+    if (FITS) { break }
+}
 
 set label 997 TITLE at screen 0.5, screen 1 center offset 0, -1.1 font ',12'
 set label 996 NOTE at screen 0.5, screen 1 center offset 0, -2.5 font ',9' textcolor rgb '#444444'
@@ -59,14 +104,24 @@ set xlabel YLABEL
 set logscale x 2
 set xrange [XLO:XHI]
 set yrange [-(POSMAX + 0.7):0.7]
-set format x '%g×'
+set xtics ()
+do for [k = 1:NT] { set xtics add (TICKLABEL(TV[k]) TV[k]) }
 set border 3
 set grid xtics lc rgb '#dddddd'
 set xtics nomirror
 set ytics nomirror scale 0
 set style fill solid 0.9 border lc rgb '#333333'
-set key at screen 0.5, character 3.8 center center horizontal maxcols 3 maxrows 1 \
-    reverse Left samplen 1.5 width 1 font ',9'
+# The legend, drawn by hand (gnuplot's key stacks its entries when the plot is narrow).
+set key off
+set object 1 rect from screen 0.20, character 3.4 to screen 0.225, character 4.1 \
+    fc rgb PARAVIRTUAL fs solid 0.9 border lc rgb '#333333' front noclip
+set label 991 'paravirtual' at screen 0.235, character 3.75 left font ',9'
+set object 2 rect from screen 0.42, character 3.4 to screen 0.445, character 4.1 \
+    fc rgb EMULATED fs solid 0.9 border lc rgb '#333333' front noclip
+set label 992 'emulated' at screen 0.455, character 3.75 left font ',9'
+set object 3 rect from screen 0.64, character 3.4 to screen 0.665, character 4.1 \
+    fc rgb NOISE fs solid 0.9 border lc rgb '#333333' front noclip
+set label 993 'within noise' at screen 0.675, character 3.75 left font ',9'
 set arrow 1 from first 1, graph 0 to first 1, graph 1 nohead lw 1.5 lc rgb '#333333' front
 
 # Workload names left of their bars, and under each the metric its ratio is of.
@@ -84,7 +139,4 @@ plot DATA index 0 using ($2 < 1 ? $2 : 1):(-$1):($2 < 1 ? $2 : 1):($2 < 1 ? 1 : 
      '' index 0 using 2:(-$1):3:4 with xerrorbars lc rgb '#222222' lw 1.2 pt 7 ps 0.4 \
          notitle, \
      '' index 0 using ($4 > 1 ? $4 : 1):(-$1):8 with labels left offset 0.8, 0 font ',9' \
-         notitle, \
-     keyentry with boxes lc rgb PARAVIRTUAL title 'paravirtual', \
-     keyentry with boxes lc rgb EMULATED title 'emulated', \
-     keyentry with boxes lc rgb NOISE title 'within noise'
+         notitle

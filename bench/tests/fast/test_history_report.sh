@@ -68,7 +68,8 @@ grep -q "http[s]*://" "$html" && fail "history page refers to the network"
 grep -q '<figcaption>virtio-blk randread: I/O operations per second (IOPS)' "$html" ||
     fail "the history page does not name iops by its display name"
 grep -q '<figcaption>[^<]* iops ' "$html" && fail "a history caption shows the identifier iops"
-grep -q "set title 'virtio-blk randread: I/O operations per second'" "$out"/plots/*.gp ||
+grep -Eq "^set (title|label [0-9]+) 'virtio-blk randread: I/O operations per second'" \
+    "$out"/plots/*.gp ||
     fail "no history chart titled with the display name"
 grep -o 'href="[^"]*"' "$html" | sed 's/^href="//; s/"$//' | sort -u >"$TMP/links"
 [ -s "$TMP/links" ] || fail "no links to the runs"
