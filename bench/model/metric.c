@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "workload.h"
 
@@ -15,74 +16,77 @@
 #define METRIC_NAME_MAX 31
 #define METRIC_UNIT_MAX 15
 
-/* name, unit (as stored in samples.csv), better, summary, label */
+/* name, unit (as stored in samples.csv), better, summary, label (translated where shown) */
 static const struct metric metrics[] = {
     /* block and general throughput */
     {"throughput_mib_s", "MiB/s", HI, "data moved per second of the measured interval",
-     "throughput"},
-    {"iops", "IOPS", HI, "operations completed per second", "I/O operations per second"},
+     N_("throughput")},
+    {"iops", "IOPS", HI, "operations completed per second", N_("I/O operations per second")},
     /* per-operation latency, as measured by the agent in the guest */
-    {"lat_mean_us", "us", LO, "mean latency of one operation", "mean latency"},
-    {"lat_p50_us", "us", LO, "median latency of one operation", "median latency"},
-    {"lat_p90_us", "us", LO, "90th percentile latency", "p90 latency"},
-    {"lat_p99_us", "us", LO, "99th percentile latency", "p99 latency"},
-    {"lat_p999_us", "us", LO, "99.9th percentile latency", "p99.9 latency"},
-    {"lat_max_us", "us", LO, "largest latency seen", "largest latency"},
+    {"lat_mean_us", "us", LO, "mean latency of one operation", N_("mean latency")},
+    {"lat_p50_us", "us", LO, "median latency of one operation", N_("median latency")},
+    {"lat_p90_us", "us", LO, "90th percentile latency", N_("p90 latency")},
+    {"lat_p99_us", "us", LO, "99th percentile latency", N_("p99 latency")},
+    {"lat_p999_us", "us", LO, "99.9th percentile latency", N_("p99.9 latency")},
+    {"lat_max_us", "us", LO, "largest latency seen", N_("largest latency")},
     /* guest CPU, shares of all guest CPU time over the measured interval */
-    {"guest_cpu_pct", "%", LO, "busy share of guest CPU: 100 - idle - iowait", "guest CPU busy"},
-    {"guest_user_pct", "%", LO, "guest CPU share in user mode", "guest CPU in user mode"},
-    {"guest_sys_pct", "%", LO, "guest CPU share in the kernel (system)", "guest CPU in the kernel"},
+    {"guest_cpu_pct", "%", LO, "busy share of guest CPU: 100 - idle - iowait",
+     N_("guest CPU busy")},
+    {"guest_user_pct", "%", LO, "guest CPU share in user mode", N_("guest CPU in user mode")},
+    {"guest_sys_pct", "%", LO, "guest CPU share in the kernel (system)",
+     N_("guest CPU in the kernel")},
     {"guest_irq_pct", "%", LO, "guest CPU share in hard interrupt handlers",
-     "guest CPU in interrupts"},
-    {"guest_softirq_pct", "%", LO, "guest CPU share in softirqs", "guest CPU in softirqs"},
+     N_("guest CPU in interrupts")},
+    {"guest_softirq_pct", "%", LO, "guest CPU share in softirqs", N_("guest CPU in softirqs")},
     /* CPU cost per operation: what the device model costs, guest and host side */
     {"guest_cpu_us_per_op", "us", LO, "busy guest CPU time per operation",
-     "guest CPU per operation"},
+     N_("guest CPU per operation")},
     {"host_cpu_us_per_op", "us", LO, "CPU time of the QEMU process per operation",
-     "host CPU per operation"},
+     N_("host CPU per operation")},
     /* the same by QEMU thread (threadcpu.h), local QEMU guests */
     {"host_cpu_vcpu_us_per_op", "us", LO, "CPU time of QEMU's vCPU threads per operation",
-     "vCPU threads' CPU per operation"},
+     N_("vCPU threads' CPU per operation")},
     {"host_cpu_main_us_per_op", "us", LO, "CPU time of QEMU's main loop per operation",
-     "main loop's CPU per operation"},
+     N_("main loop's CPU per operation")},
     {"host_cpu_io_us_per_op", "us", LO, "CPU time of QEMU's I/O workers and iothreads per op",
-     "I/O workers' CPU per operation"},
+     N_("I/O workers' CPU per operation")},
     {"host_cpu_vhost_us_per_op", "us", LO, "CPU time of the vhost workers per operation",
-     "vhost workers' CPU per operation"},
+     N_("vhost workers' CPU per operation")},
     {"host_cpu_other_us_per_op", "us", LO, "CPU time of QEMU's other threads per operation",
-     "other QEMU threads' CPU per operation"},
+     N_("other QEMU threads' CPU per operation")},
     {"irqs_per_op", "irq/op", LO, "interrupts of the device under test per operation",
-     "interrupts per operation"},
+     N_("interrupts per operation")},
     /* KVM's exit counters (query-stats) over each job, under KVM only (kvmstats.h) */
     {"exits_per_op", "exit/op", LO, "VM exits of all vCPUs per operation (KVM)",
-     "VM exits per operation"},
+     N_("VM exits per operation")},
     {"io_exits_per_op", "exit/op", LO, "port I/O exits per operation (KVM)",
-     "port I/O exits per operation"},
+     N_("port I/O exits per operation")},
     {"mmio_exits_per_op", "exit/op", LO, "MMIO exits to QEMU per operation (KVM)",
-     "MMIO exits per operation"},
+     N_("MMIO exits per operation")},
     {"halt_exits_per_op", "exit/op", LO, "HLT exits (idle vCPU) per operation (KVM)",
-     "HLT exits per operation"},
+     N_("HLT exits per operation")},
     {"irq_injections_per_op", "irq/op", LO, "interrupts KVM injected per operation (KVM)",
-     "injected interrupts per operation"},
+     N_("injected interrupts per operation")},
     /* "why" metrics: one traced job after the measured ones (why.h) */
     {"reg_accesses_per_op", "acc/op", LO,
      "trapped register accesses (port I/O, MMIO, virtio kicks) to the device per operation",
-     "register accesses per operation"},
+     N_("register accesses per operation")},
     {"notifies_per_op", "kick/op", LO, "virtio notifications (kicks) to the device per operation",
-     "virtio kicks per operation"},
+     N_("virtio kicks per operation")},
     /* boot */
-    {"boot_to_ready_s", "s", LO, "from starting the guest to the agent's READY", "boot to ready"},
+    {"boot_to_ready_s", "s", LO, "from starting the guest to the agent's READY",
+     N_("boot to ready")},
     {"host_bytes_ratio", "ratio", HI,
      "bytes the host saw on the DUT (libvirt block stats) / bytes the agent moved; ~1",
-     "host bytes / guest bytes"},
+     N_("host bytes / guest bytes")},
     /* network */
-    {"throughput_mbit_s", "Mbit/s", HI, "network throughput", "network throughput"},
+    {"throughput_mbit_s", "Mbit/s", HI, "network throughput", N_("network throughput")},
     {"transactions_s", "1/s", HI, "request/response round trips per second",
-     "transactions per second"},
-    {"pps", "pkt/s", HI, "packets per second", "packets per second"},
-    {"loss_pct", "%", LO, "share of packets sent but not received", "packet loss"},
+     N_("transactions per second")},
+    {"pps", "pkt/s", HI, "packets per second", N_("packets per second")},
+    {"loss_pct", "%", LO, "share of packets sent but not received", N_("packet loss")},
     {"host_cpu_us_per_mbit", "us", LO, "CPU time of the QEMU process per Mbit moved (streams)",
-     "host CPU per Mbit"},
+     N_("host CPU per Mbit")},
 };
 
 unsigned metric_count(void)
@@ -111,12 +115,12 @@ static const char *metric_op_noun(const char *workload)
     const struct workload *w = workload ? workload_find(workload) : NULL;
 
     if (!w || w->kind != DEVMODEL_NET) {
-        return "operation";
+        return N_("operation");
     }
     if (strcmp(w->rw, "tcp_tx") == 0 || strcmp(w->rw, "tcp_rx") == 0) {
-        return "Mbit";
+        return N_("Mbit");
     }
-    return strcmp(w->rw, "tcp_rr") == 0 ? "transaction" : "datagram";
+    return strcmp(w->rw, "tcp_rr") == 0 ? N_("transaction") : N_("datagram");
 }
 
 /* in with its first "what" replaced by "with", into out. */
@@ -159,6 +163,39 @@ const char *metric_unit_shown(const char *metric, const char *workload, char *ou
         metric_replace(m->unit, "/op", "/Mbit", out, outlen);
     } else {
         snprintf(out, outlen, "%s", m->unit);
+    }
+    return out;
+}
+
+const char *metric_label_i18n(const char *metric, const char *workload, char *out,
+                              size_t outlen)
+{
+    const struct metric *m = metric_find(metric);
+
+    if (!m) {
+        snprintf(out, outlen, "%s", metric);
+    } else {
+        /* the translated label names its operation by the translated word, replaced alike */
+        metric_replace(_(m->label), _("operation"), _(metric_op_noun(workload)), out, outlen);
+    }
+    return out;
+}
+
+/* Units shown to people that are words, not symbols: translated (the others stay). */
+static const char *const metric_unit_words[] = {
+    N_("transactions/s"), N_("pkt/s"),   N_("ratio"),  N_("irq/op"),   N_("irq/Mbit"),
+    N_("exit/op"),        N_("exit/Mbit"), N_("acc/op"), N_("acc/Mbit"), N_("kick/op"),
+    N_("kick/Mbit"),
+};
+
+const char *metric_unit_i18n(const char *metric, const char *workload, char *out, size_t outlen)
+{
+    metric_unit_shown(metric, workload, out, outlen);
+    for (size_t i = 0; i < sizeof(metric_unit_words) / sizeof(metric_unit_words[0]); i++) {
+        if (strcmp(out, metric_unit_words[i]) == 0) {
+            snprintf(out, outlen, "%s", _(metric_unit_words[i]));
+            break;
+        }
     }
     return out;
 }

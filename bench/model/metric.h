@@ -26,6 +26,14 @@ unsigned metric_count(void);
  */
 const char *metric_label(const char *metric, const char *workload, char *out, size_t outlen);
 const char *metric_unit_shown(const char *metric, const char *workload, char *out, size_t outlen);
+/*
+ * The same in the language in use (i18n.h), for reports: the translated display name ("CPU
+ * del anfitrión por Mbit") and unit words ("transacciones/s"). The terminal table, CSV and
+ * JSON keep the English ones above: scripts read them.
+ */
+const char *metric_label_i18n(const char *metric, const char *workload, char *out,
+                              size_t outlen);
+const char *metric_unit_i18n(const char *metric, const char *workload, char *out, size_t outlen);
 /* Check the table once at start: fields set, names unique, sizes fit a sample. 0 or -1. */
 int metric_check_table(void);
 

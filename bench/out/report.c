@@ -645,8 +645,8 @@ static void report_axis_title(const char *metric, char *out, size_t outlen)
     const struct metric *m = metric_find(metric);
     char label[96], unit[32];
 
-    metric_label(metric, NULL, label, sizeof(label));
-    metric_unit_shown(metric, NULL, unit, sizeof(unit));
+    metric_label_i18n(metric, NULL, label, sizeof(label));
+    metric_unit_i18n(metric, NULL, unit, sizeof(unit));
     if (!m) {
         snprintf(out, outlen, "%s", metric);
     } else if (strcmp(m->unit, "IOPS") == 0) {
@@ -762,7 +762,7 @@ static void report_plan_bars(struct report_ctx *r)
             report_bars_size(ch, bars, nb, REPORT_BAR_HEIGHT);
             snprintf(ch->c.title, sizeof(ch->c.title),
                      _("%s, %s devices: median and 95%% interval"),
-                     metric_label(w->metric, w->name, label, sizeof(label)),
+                     metric_label_i18n(w->metric, w->name, label, sizeof(label)),
                      _(report_kind_label(w->kind)));
             report_axis_title(w->metric, ch->c.ylabel, sizeof(ch->c.ylabel));
             snprintf(ch->about, sizeof(ch->about),
@@ -770,7 +770,7 @@ static void report_plan_bars(struct report_ctx *r)
                      "bar = median over the repetitions, error bar = its bootstrap 95%% "
                      "interval. Above each bar: its ratio to %s (* = the interval of the ratio "
                      "excludes 1). %s is better.",
-                     label, metric_unit_shown(w->metric, w->name, unit, sizeof(unit)), w->metric,
+                     label, metric_unit_i18n(w->metric, w->name, unit, sizeof(unit)), w->metric,
                      report_kind_label(w->kind), nw > 1 ? "s" : "",
                      list,
                      table_view_hosts(v) > 1 ? "the first emulated device of its host"
@@ -1297,7 +1297,7 @@ static void report_pct(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
         snprintf(ival, sizeof(ival), "%.1f .. %.1f", p->lo, p->hi);
         cells[0] = p->workload;
         cells[1] = p->device;
-        cells[2] = metric_label(p->metric, p->workload, label, sizeof(label));
+        cells[2] = metric_label_i18n(p->metric, p->workload, label, sizeof(label));
         cells[3] = pct;
         cells[4] = ival;
         report_table_row(f, fmt, NULL, cells, num, 5);
@@ -1365,11 +1365,11 @@ static int report_html_row(const struct report_ctx *r, FILE *f, const char *work
     fputs("</td><td title=\"", f);
     report_fput_html(f, metric);
     fputs("\">", f);
-    report_fput_html(f, metric_label(metric, workload, label, sizeof(label)));
+    report_fput_html(f, metric_label_i18n(metric, workload, label, sizeof(label)));
     fputs("</td><td>", f);
     report_fput_html(f, c->config);
     fprintf(f, "</td><td class=\"num\">%s <span class=\"unit\">", med);
-    report_fput_html(f, metric_find(metric) ? metric_unit_shown(metric, workload, unit, sizeof(unit))
+    report_fput_html(f, metric_find(metric) ? metric_unit_i18n(metric, workload, unit, sizeof(unit))
                                             : row->unit);
     fprintf(f, "</span></td><td class=\"num\">%s – %s</td><td class=\"num\">%u</td>", lo, hi,
             row->st.n);
@@ -1407,7 +1407,8 @@ static void report_glance_text(const struct report_ctx *r, const struct plot_bar
     char label[128];
 
     snprintf(out, outlen, "%s (%s): %s is %.2f× %s than %s (95%% interval %.2f – %.2f), %s",
-             b->group, metric_label(metric, b->group, label, sizeof(label)), b->name, x, better ? "better" : "worse",
+             b->group, metric_label_i18n(metric, b->group, label, sizeof(label)), b->name, x,
+             better ? "better" : "worse",
              ref ? ref->config : "the emulated device", lo, hi, sure);
 }
 
@@ -1651,7 +1652,7 @@ static void report_guide_example(const struct report_ctx *r, char *out, size_t l
                 table_ratio(&r->samples, c->config, ref->config, w->name, w->metric, &t) < 0) {
                 continue;
             }
-            metric_unit_shown(w->metric, w->name, unit, sizeof(unit));
+            metric_unit_i18n(w->metric, w->name, unit, sizeof(unit));
             i18n_num_auto(med, sizeof(med), row->st.median);
             i18n_num_auto(lo, sizeof(lo), row->st.ci_low);
             i18n_num_auto(hi, sizeof(hi), row->st.ci_high);
@@ -1666,7 +1667,8 @@ static void report_guide_example(const struct report_ctx *r, char *out, size_t l
                      _("For example, in this run's workload %s, %s has a median %s of %s %s (95%% "
                        "interval %s to %s, %u repetitions) and the reference %s one of %s %s: a "
                        "ratio of %s× with an interval of %s to %s. %s"),
-                     w->name, c->config, metric_label(w->metric, w->name, label, sizeof(label)),
+                     w->name, c->config,
+                     metric_label_i18n(w->metric, w->name, label, sizeof(label)),
                      med, unit, lo, hi, row->st.n, ref->config, rmed,
                      unit, ratio, rlo, rhi,
                      t.excludes_one ? _("That interval excludes 1, so the ratio is marked *.")
@@ -1891,7 +1893,7 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
     fputs("| ", f);
     report_fput_md(f, workload);
     fputs(" | ", f);
-    report_fput_md(f, metric_label(metric, workload, label, sizeof(label)));
+    report_fput_md(f, metric_label_i18n(metric, workload, label, sizeof(label)));
     fputs(" | ", f);
     report_fput_md(f, c->config);
     fputs(" | ", f);
@@ -1900,7 +1902,7 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
     table_fmt_value(lo, sizeof(lo), row->st.ci_low);
     table_fmt_value(hi, sizeof(hi), row->st.ci_high);
     fprintf(f, " | %s | %s – %s | ", med, lo, hi);
-    report_fput_md(f, metric_find(metric) ? metric_unit_shown(metric, workload, unit, sizeof(unit))
+    report_fput_md(f, metric_find(metric) ? metric_unit_i18n(metric, workload, unit, sizeof(unit))
                                           : row->unit);
     fprintf(f, " | %u | ", row->st.n);
     if (ref && ref != c &&

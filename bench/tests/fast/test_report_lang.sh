@@ -39,6 +39,22 @@ grep -q "^TITLE = 'Tiempo de CPU por operación, dispositivos de bloques'" "$TMP
 grep -q "^TITLE = 'Speed-up" "$TMP/es/plots/speedup.gp" && fail "the speed-up chart's title is English"
 ok "--lang es: heading, guide, example with a decimal comma, chart titles"
 
+# Metric display names and units in Spanish (bench/model/metric.c through po/es.po) in the
+# report's tables and charts; the terminal table keeps the English ones (scripts read it).
+for f in "$TMP/es/report.html" "$TMP/es/report.md"; do
+    grep -q 'CPU del anfitrión por operación' "$f" || fail "$f: no Spanish display name"
+    ! grep -q 'host CPU per operation\|I/O operations per second' "$f" ||
+        fail "$f: an English display name in the Spanish report"
+done
+grep -q "^YLABEL = 'caudal (MiB/s)'" "$TMP/es/plots/bars-blk-throughput_mib_s.gp" ||
+    fail "the throughput chart's axis is not named in Spanish"
+! grep -q "host CPU per operation" "$TMP/es/plots/"*.gp || fail "an English display name in a chart"
+grep -q 'host CPU per operation' "$TMP/en/report.html" || fail "the English report lost its name"
+"$PVBENCH" report --lang es "$TMP/es" >"$TMP/es.table" 2>&1 || fail "report --lang es (table)"
+grep -q '^host CPU per operation (host_cpu_us_per_op)$' "$TMP/es.table" ||
+    { cat "$TMP/es.table"; fail "the terminal table's display name changed with --lang es"; }
+ok "--lang es: metric display names in Spanish, the terminal table in English"
+
 cp -r "$fx" "$TMP/lang"
 LANG=es_ES.UTF-8 "$PVBENCH" report -q "$TMP/lang" >"$TMP/lang.out" 2>&1 || { cat "$TMP/lang.out"; fail "report (LANG)"; }
 guide "$TMP/lang/report.html" | diff "$TMP/es.guide" - || fail "LANG=es_ES.UTF-8 differs from --lang es"
