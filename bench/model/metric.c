@@ -109,18 +109,26 @@ const struct metric *metric_find(const char *name)
     return NULL;
 }
 
-/* What one "op" of a workload is: a block I/O, a Mbit of a stream, a transaction, a datagram. */
+/*
+ * What one "op" of a workload is: a block I/O, a Mbit of a stream, a transaction, a
+ * datagram. workload: its rw, or the name of a preset (a custom workload's name says
+ * nothing: its rw does).
+ */
 static const char *metric_op_noun(const char *workload)
 {
     const struct workload *w = workload ? workload_find(workload) : NULL;
+    const char *rw = w ? w->rw : workload;
 
-    if (!w || w->kind != DEVMODEL_NET) {
+    if (!rw) {
         return N_("operation");
     }
-    if (strcmp(w->rw, "tcp_tx") == 0 || strcmp(w->rw, "tcp_rx") == 0) {
+    if (strcmp(rw, "tcp_tx") == 0 || strcmp(rw, "tcp_rx") == 0) {
         return N_("Mbit");
     }
-    return strcmp(w->rw, "tcp_rr") == 0 ? N_("transaction") : N_("datagram");
+    if (strcmp(rw, "tcp_rr") == 0) {
+        return N_("transaction");
+    }
+    return strcmp(rw, "udp_pps") == 0 ? N_("datagram") : N_("operation");
 }
 
 /* in with its first "what" replaced by "with", into out. */

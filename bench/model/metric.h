@@ -19,7 +19,8 @@ const struct metric *metric_find(const char *name);
 const struct metric *metric_at(unsigned i); /* NULL past the end */
 unsigned metric_count(void);
 /*
- * The display name and unit of metric in workload (NULL or unknown: a block operation):
+ * The display name and unit of metric in workload: the workload's rw ("tcp_tx"), or a
+ * preset's name (NULL or unknown: a block operation):
  * "per operation" becomes "per Mbit" on a TCP stream (its "op" is one Mbit, record.c),
  * "per transaction" on tcp_rr, "per datagram" on udp_pps; "us" is shown as "µs".
  * An unknown metric is shown by its name. Returns out.

@@ -30,6 +30,7 @@
 #include "permtest.h"
 #include "plot.h"
 #include "runfolder.h"
+#include "scenario.h"
 #include "stats.h"
 #include "util.h"
 
@@ -878,6 +879,7 @@ int compare_runs(const char *base_dir, const char *new_dir, const struct compare
         rc = PVB_EXIT_FAILED;
         goto out;
     }
+    compare_set_rw(out, rn);
     util_strlcpy(out->calibrated, oc.noise ? oc.noise->key : "", sizeof(out->calibrated));
     out->base = *mb;
     out->new_ = *mn;
@@ -896,6 +898,21 @@ out:
     free(mn);
     free(noise);
     return rc;
+}
+
+void compare_set_rw(struct compare_result *r, const struct runfolder *rf)
+{
+    struct scenario *s = runfolder_scenario(rf);
+
+    for (size_t i = 0; s && i < r->n; i++) {
+        for (unsigned k = 0; k < s->n_workloads; k++) {
+            if (strcmp(s->workloads[k]->name, r->rows[i].workload) == 0) {
+                util_strlcpy(r->rows[i].rw, s->workloads[k]->rw, sizeof(r->rows[i].rw));
+                break;
+            }
+        }
+    }
+    free(s);
 }
 
 /* ---- the terminal table -------------------------------------------------------------------- */
@@ -1344,7 +1361,8 @@ static int compare_write_dat(const struct compare_result *r, const char *path)
     for (i = 0; i < r->n; i++) {
         row = &r->rows[i];
         snprintf(label, sizeof(label), "%s %s: %s", row->config, row->workload,
-                 metric_label(row->metric, row->workload, shown, sizeof(shown)));
+                 metric_label(row->metric, row->rw[0] ? row->rw : row->workload, shown,
+                              sizeof(shown)));
         for (c = label; *c; c++) {
             if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) {
                 *c = '?';

@@ -93,6 +93,7 @@ struct compare_row {
     char base_config[RESULTS_CONFIG_MAX]; /* BASE's samples: config, or its reference (one RUN) */
     char device[32];
     char workload[32];
+    char rw[16]; /* the workload's rw (compare_set_rw), "" when not known: names its "op" */
     char metric[32];
     char unit[16];
     enum metric_dir dir;
@@ -158,6 +159,11 @@ void compare_use_calibration(struct compare_options *oc, const char *accelerator
 
 int compare_runs(const char *base_dir, const char *new_dir, const struct compare_options *o,
                  struct compare_result *out) __attribute__((warn_unused_result));
+
+struct runfolder;
+/* Each row's workload rw from the scenario of run folder rf (runfolder_scenario): a custom
+ * `[workload NAME]` on a TCP stream costs CPU per Mbit, not per operation. */
+void compare_set_rw(struct compare_result *r, const struct runfolder *rf);
 
 /*
  * One run folder: each configuration against the reference of its kind in that run (the

@@ -188,6 +188,7 @@ int compare_run_in(const char *dir, const char *configs, const struct compare_op
             }
         }
     }
+    compare_set_rw(out, rf);
     util_strlcpy(out->calibrated, oc.noise ? oc.noise->key : "", sizeof(out->calibrated));
     out->base = *m;
     out->new_ = *m;

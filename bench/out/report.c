@@ -733,6 +733,7 @@ static void report_plan_bars(struct report_ctx *r)
         const struct metric *m = metric_find(w->metric);
         struct report_chart *ch;
         struct plot_bar *bars = NULL;
+        const char *rw = w->rw[0] ? w->rw : w->name;
         char base[96], what[160], list[256] = "", label[96], unit[32];
         size_t nw = 0, nb = 0;
         int seen = 0;
@@ -762,7 +763,7 @@ static void report_plan_bars(struct report_ctx *r)
             report_bars_size(ch, bars, nb, REPORT_BAR_HEIGHT);
             snprintf(ch->c.title, sizeof(ch->c.title),
                      _("%s, %s devices: median and 95%% interval"),
-                     metric_label_i18n(w->metric, w->name, label, sizeof(label)),
+                     metric_label_i18n(w->metric, rw, label, sizeof(label)),
                      _(report_kind_label(w->kind)));
             report_axis_title(w->metric, ch->c.ylabel, sizeof(ch->c.ylabel));
             snprintf(ch->about, sizeof(ch->about),
@@ -770,7 +771,7 @@ static void report_plan_bars(struct report_ctx *r)
                      "bar = median over the repetitions, error bar = its bootstrap 95%% "
                      "interval. Above each bar: its ratio to %s (* = the interval of the ratio "
                      "excludes 1). %s is better.",
-                     label, metric_unit_i18n(w->metric, w->name, unit, sizeof(unit)), w->metric,
+                     label, metric_unit_i18n(w->metric, rw, unit, sizeof(unit)), w->metric,
                      report_kind_label(w->kind), nw > 1 ? "s" : "",
                      list,
                      table_view_hosts(v) > 1 ? "the first emulated device of its host"
@@ -1297,7 +1298,8 @@ static void report_pct(const struct report_ctx *r, FILE *f, enum report_fmt fmt)
         snprintf(ival, sizeof(ival), "%.1f .. %.1f", p->lo, p->hi);
         cells[0] = p->workload;
         cells[1] = p->device;
-        cells[2] = metric_label_i18n(p->metric, p->workload, label, sizeof(label));
+        cells[2] = metric_label_i18n(p->metric, table_view_rw(&r->view, p->workload), label,
+                                     sizeof(label));
         cells[3] = pct;
         cells[4] = ival;
         report_table_row(f, fmt, NULL, cells, num, 5);
@@ -1346,6 +1348,7 @@ static int report_html_row(const struct report_ctx *r, FILE *f, const char *work
                            const struct table_config *ref, int first)
 {
     const struct summary_row *row = summary_find(&r->sum, c->config, workload, metric);
+    const char *rw = table_view_rw(&r->view, workload);
     char med[32], lo[32], hi[32], label[128], unit[32];
     struct table_ratio t;
     const char *mark;
@@ -1365,11 +1368,11 @@ static int report_html_row(const struct report_ctx *r, FILE *f, const char *work
     fputs("</td><td title=\"", f);
     report_fput_html(f, metric);
     fputs("\">", f);
-    report_fput_html(f, metric_label_i18n(metric, workload, label, sizeof(label)));
+    report_fput_html(f, metric_label_i18n(metric, rw, label, sizeof(label)));
     fputs("</td><td>", f);
     report_fput_html(f, c->config);
     fprintf(f, "</td><td class=\"num\">%s <span class=\"unit\">", med);
-    report_fput_html(f, metric_find(metric) ? metric_unit_i18n(metric, workload, unit, sizeof(unit))
+    report_fput_html(f, metric_find(metric) ? metric_unit_i18n(metric, rw, unit, sizeof(unit))
                                             : row->unit);
     fprintf(f, "</span></td><td class=\"num\">%s – %s</td><td class=\"num\">%u</td>", lo, hi,
             row->st.n);
@@ -1404,10 +1407,11 @@ static void report_glance_text(const struct report_ctx *r, const struct plot_bar
     const char *metric = strncmp(b->sub, "1/", 2) == 0 ? b->sub + 2 : b->sub;
     const char *sure = strcmp(b->class_, "within noise") == 0 ? "within the noise of this run"
                                                               : "larger than the noise";
+    const char *rw = table_view_rw(&r->view, b->group);
     char label[128];
 
     snprintf(out, outlen, "%s (%s): %s is %.2f× %s than %s (95%% interval %.2f – %.2f), %s",
-             b->group, metric_label_i18n(metric, b->group, label, sizeof(label)), b->name, x,
+             b->group, metric_label_i18n(metric, rw, label, sizeof(label)), b->name, x,
              better ? "better" : "worse",
              ref ? ref->config : "the emulated device", lo, hi, sure);
 }
@@ -1652,7 +1656,7 @@ static void report_guide_example(const struct report_ctx *r, char *out, size_t l
                 table_ratio(&r->samples, c->config, ref->config, w->name, w->metric, &t) < 0) {
                 continue;
             }
-            metric_unit_i18n(w->metric, w->name, unit, sizeof(unit));
+            metric_unit_i18n(w->metric, table_view_rw(&r->view, w->name), unit, sizeof(unit));
             i18n_num_auto(med, sizeof(med), row->st.median);
             i18n_num_auto(lo, sizeof(lo), row->st.ci_low);
             i18n_num_auto(hi, sizeof(hi), row->st.ci_high);
@@ -1668,7 +1672,8 @@ static void report_guide_example(const struct report_ctx *r, char *out, size_t l
                        "interval %s to %s, %u repetitions) and the reference %s one of %s %s: a "
                        "ratio of %s× with an interval of %s to %s. %s"),
                      w->name, c->config,
-                     metric_label_i18n(w->metric, w->name, label, sizeof(label)),
+                     metric_label_i18n(w->metric, table_view_rw(&r->view, w->name), label,
+                                       sizeof(label)),
                      med, unit, lo, hi, row->st.n, ref->config, rmed,
                      unit, ratio, rlo, rhi,
                      t.excludes_one ? _("That interval excludes 1, so the ratio is marked *.")
@@ -1884,6 +1889,7 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
                           const struct table_config *ref)
 {
     const struct summary_row *row = summary_find(&r->sum, c->config, workload, metric);
+    const char *rw = table_view_rw(&r->view, workload);
     char med[32], lo[32], hi[32], label[128], unit[32];
     struct table_ratio t;
 
@@ -1893,7 +1899,7 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
     fputs("| ", f);
     report_fput_md(f, workload);
     fputs(" | ", f);
-    report_fput_md(f, metric_label_i18n(metric, workload, label, sizeof(label)));
+    report_fput_md(f, metric_label_i18n(metric, rw, label, sizeof(label)));
     fputs(" | ", f);
     report_fput_md(f, c->config);
     fputs(" | ", f);
@@ -1902,7 +1908,7 @@ static void report_md_row(const struct report_ctx *r, FILE *f, const char *workl
     table_fmt_value(lo, sizeof(lo), row->st.ci_low);
     table_fmt_value(hi, sizeof(hi), row->st.ci_high);
     fprintf(f, " | %s | %s – %s | ", med, lo, hi);
-    report_fput_md(f, metric_find(metric) ? metric_unit_i18n(metric, workload, unit, sizeof(unit))
+    report_fput_md(f, metric_find(metric) ? metric_unit_i18n(metric, rw, unit, sizeof(unit))
                                           : row->unit);
     fprintf(f, " | %u | ", row->st.n);
     if (ref && ref != c &&
@@ -2092,7 +2098,16 @@ int report_build(const char *run_dir, const char *format, int quiet)
         report_problem(r, REPORT_WRITE_FAILED, "out of memory summarizing %zu samples",
                        r->samples.n);
     }
-    runfolder_scenario_reference(&r->rf, r->view.reference, sizeof(r->view.reference));
+    /* The scenario the run was made of: its reference = NAME, its custom workloads' rw. */
+    {
+        struct scenario *scn = runfolder_scenario(&r->rf);
+
+        if (scn) {
+            util_strlcpy(r->view.reference, scn->reference, sizeof(r->view.reference));
+            table_view_set_rw(&r->view, scn);
+        }
+        free(scn);
+    }
     report_make_caption(r);
     if (!quiet && r->view.n_workloads > 0) {
         table_print_view(stdout, &r->view, &r->samples, &r->sum);

@@ -525,16 +525,27 @@ int runfolder_exit_code(enum runfolder_err e)
     }
 }
 
-void runfolder_scenario_reference(const struct runfolder *rf, char *buf, size_t len)
+struct scenario *runfolder_scenario(const struct runfolder *rf)
 {
     struct scenario *s;
     char err[SCENARIO_ERR_MAX];
 
-    buf[0] = '\0';
     if (!rf->scenario_resolved || !rf->scenario_resolved[0] || !(s = calloc(1, sizeof(*s)))) {
-        return;
+        return NULL;
     }
-    if (scenario_load_string("run.json", rf->scenario_resolved, s, err, sizeof(err)) == 0) {
+    if (scenario_load_string("run.json", rf->scenario_resolved, s, err, sizeof(err)) != 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void runfolder_scenario_reference(const struct runfolder *rf, char *buf, size_t len)
+{
+    struct scenario *s = runfolder_scenario(rf);
+
+    buf[0] = '\0';
+    if (s) {
         util_strlcpy(buf, s->reference, len);
     }
     free(s);

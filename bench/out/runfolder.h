@@ -95,6 +95,13 @@ enum runfolder_err runfolder_read(const char *dir, struct runfolder *rf, char *e
     __attribute__((warn_unused_result));
 void runfolder_free(struct runfolder *rf);
 
+struct scenario;
+/*
+ * The scenario of a run folder (run.json's "scenario"."resolved", parsed): its workloads
+ * with their rw, its `reference = NAME`. NULL when none (older runs) or unreadable; free()
+ * it (a scenario points into itself, nothing else is allocated).
+ */
+struct scenario *runfolder_scenario(const struct runfolder *rf);
 /* The scenario's `reference = NAME` of a run folder into buf, "" when none or unreadable. */
 void runfolder_scenario_reference(const struct runfolder *rf, char *buf, size_t len);
 /*

@@ -32,6 +32,7 @@ static void runout_table(FILE *out, const struct scenario *s, const struct sampl
         log_err("cannot print the table: out of memory");
         return;
     }
+    table_view_set_rw(&v, s);
     table_print_view(out, &v, samples, sum);
     table_view_free(&v);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "metric.h"
+#include "util.h"
 
 const char *table_primary_metric(const struct workload *w)
 {
@@ -136,8 +137,8 @@ static void print_metric_heading(FILE *out, const char *metric, const char *work
  * cw: the width of the configuration column.
  */
 static void print_row(FILE *out, const struct sample_set *samples, const struct summary_set *sum,
-                      const char *workload, const char *metric, const char *config, const char *ref,
-                      int cw)
+                      const char *workload, const char *rw, const char *metric, const char *config,
+                      const char *ref, int cw)
 {
     const struct summary_row *row = summary_find(sum, config, workload, metric);
     const struct metric *m = metric_find(metric);
@@ -155,7 +156,7 @@ static void print_row(FILE *out, const struct sample_set *samples, const struct 
     /* One value is no sample: no interval is shown for it. */
     snprintf(ival, sizeof(ival), row->st.n < 2 ? "-" : "[%s .. %s]", lo, hi);
     if (m) {
-        metric_unit_shown(metric, workload, unit, sizeof(unit));
+        metric_unit_shown(metric, rw, unit, sizeof(unit));
     } else {
         snprintf(unit, sizeof(unit), "%s", row->unit);
     }
@@ -227,8 +228,8 @@ void table_print(FILE *out, const struct scenario *s, const struct sample_set *s
             print_metric_heading(out, metrics[mi], w->rw, mi == 0); /* custom ones: rw */
             for (unsigned di = 0; di < s->n_devices; di++) {
                 if (s->devices[di]->kind == w->kind) {
-                    print_row(out, samples, sum, w->name, metrics[mi], s->configs[di].name, ref,
-                              cw);
+                    print_row(out, samples, sum, w->name, w->rw, metrics[mi],
+                              s->configs[di].name, ref, cw);
                 }
             }
         }
@@ -427,8 +428,13 @@ int table_view_build(const struct sample_set *samples, struct table_view *v)
             }
         }
         if (k == v->n_workloads) {
+            const struct workload *preset = workload_find(s->workload);
+
             memcpy(v->workloads[k].name, s->workload, sizeof(v->workloads[k].name));
             memcpy(v->workloads[k].kind, s->kind, sizeof(v->workloads[k].kind));
+            if (preset) {
+                util_strlcpy(v->workloads[k].rw, preset->rw, sizeof(v->workloads[k].rw));
+            }
             v->n_workloads++;
         }
     }
@@ -445,6 +451,28 @@ int table_view_build(const struct sample_set *samples, struct table_view *v)
     }
     v->n_workloads = k;
     return 0;
+}
+
+void table_view_set_rw(struct table_view *v, const struct scenario *s)
+{
+    for (size_t i = 0; s && i < v->n_workloads; i++) {
+        for (unsigned k = 0; k < s->n_workloads; k++) {
+            if (strcmp(s->workloads[k]->name, v->workloads[i].name) == 0) {
+                util_strlcpy(v->workloads[i].rw, s->workloads[k]->rw, sizeof(v->workloads[i].rw));
+                break;
+            }
+        }
+    }
+}
+
+const char *table_view_rw(const struct table_view *v, const char *workload)
+{
+    for (size_t i = 0; i < v->n_workloads; i++) {
+        if (strcmp(v->workloads[i].name, workload) == 0 && v->workloads[i].rw[0]) {
+            return v->workloads[i].rw;
+        }
+    }
+    return workload;
 }
 
 /* Is median m of one side inside the 95% interval [lo, hi] of the other? */
@@ -580,14 +608,14 @@ void table_print_view(FILE *out, const struct table_view *v, const struct sample
             if (mi > 0 && !has_metric(samples, w->name, metrics[mi])) {
                 continue;
             }
-            print_metric_heading(out, metrics[mi], w->name, mi == 0);
+            print_metric_heading(out, metrics[mi], table_view_rw(v, w->name), mi == 0);
             for (size_t ci = 0; ci < v->n_configs; ci++) {
                 /* Several hosts: each configuration against the emulated one of its host. */
                 const struct table_config *ref = table_view_reference_of(v, &v->configs[ci]);
 
                 if (table_config_is_kind(&v->configs[ci], w->kind)) {
-                    print_row(out, samples, sum, w->name, metrics[mi], v->configs[ci].config,
-                              ref ? ref->config : NULL, cw);
+                    print_row(out, samples, sum, w->name, table_view_rw(v, w->name), metrics[mi],
+                              v->configs[ci].config, ref ? ref->config : NULL, cw);
                 }
             }
         }

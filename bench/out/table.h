@@ -43,6 +43,7 @@ struct table_workload {
     char name[32];
     char kind[8];
     char metric[32]; /* the metric that answers "how fast" (see table_view_build) */
+    char rw[16];     /* the agent's job rw ("tcp_tx"): a preset's, or table_view_set_rw's */
 };
 
 struct table_view {
@@ -62,6 +63,16 @@ struct table_view {
 int table_view_build(const struct sample_set *samples, struct table_view *v)
     __attribute__((warn_unused_result));
 void table_view_free(struct table_view *v);
+/*
+ * Each workload's rw from the scenario the run was made of (runfolder_scenario()): a
+ * custom `[workload NAME]` is known by its name only there. NULL: nothing changes.
+ */
+void table_view_set_rw(struct table_view *v, const struct scenario *s);
+/*
+ * What names a workload's operation for metric_label() and metric_unit_shown(): its rw
+ * when the view knows it, else its name (a preset's name is as good).
+ */
+const char *table_view_rw(const struct table_view *v, const char *workload);
 /* Does configuration c have samples of kind ("blk", "net")? */
 int table_config_is_kind(const struct table_config *c, const char *kind);
 const struct table_config *table_view_config(const struct table_view *v, const char *config);

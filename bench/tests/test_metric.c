@@ -43,6 +43,18 @@ static void test_label_per_op_noun(void **state)
     assert_string_equal(metric_label("iops", NULL, buf, sizeof(buf)), "I/O operations per second");
     assert_string_equal(metric_label("lat_mean_us", "tcp_tx", buf, sizeof(buf)), "mean latency");
     assert_string_equal(metric_label("no_such_metric", NULL, buf, sizeof(buf)), "no_such_metric");
+    /* a preset's name or an rw: a custom workload is named by its rw, its name says nothing */
+    assert_string_equal(metric_label("host_cpu_us_per_op", "randread_qd1", buf, sizeof(buf)),
+                        "host CPU per operation");
+    assert_string_equal(metric_label("host_cpu_us_per_op", "tx4", buf, sizeof(buf)),
+                        "host CPU per operation");
+    assert_string_equal(metric_label("host_cpu_us_per_op", "randrw", buf, sizeof(buf)),
+                        "host CPU per operation");
+    /* in the language in use: English here (no catalogue chosen) */
+    assert_string_equal(metric_label_i18n("host_cpu_us_per_op", "tcp_tx", buf, sizeof(buf)),
+                        "host CPU per Mbit");
+    assert_string_equal(metric_unit_i18n("transactions_s", "tcp_rr", buf, sizeof(buf)),
+                        "transactions/s");
 }
 
 static void test_unit_shown(void **state)

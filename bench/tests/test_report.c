@@ -20,6 +20,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "metric.h"
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
@@ -795,6 +796,41 @@ static void test_view(void **state)
     samples_free(&s);
 }
 
+/* A custom workload's rw comes from the scenario the run was made of; a preset's from the
+ * preset table; a name the view does not know is its own. */
+static void test_view_rw(void **state)
+{
+    static const char scn[] = "[scenario]\nname = t\ndevices = e1000\nworkloads = tx4\n"
+                              "\n[workload tx4]\nrw = tcp_tx\n";
+    struct sample_set s = {0};
+    struct table_view v;
+    struct scenario *sc = calloc(1, sizeof(*sc));
+    char err[SCENARIO_ERR_MAX], label[64];
+
+    (void)state;
+    assert_non_null(sc);
+    assert_int_equal(scenario_load_string("t.ini", scn, sc, err, sizeof(err)), 0);
+    add(&s, "e1000", "emulated", "net", "tx4", "throughput_mbit_s", 1, 900);
+    add(&s, "e1000", "emulated", "net", "tx4", "host_cpu_us_per_op", 1, 3);
+    add(&s, "e1000", "emulated", "net", "tcp_rr", "transactions_s", 1, 5000);
+    assert_int_equal(table_view_build(&s, &v), 0);
+    assert_string_equal(v.workloads[0].rw, ""); /* not a preset: unknown until the scenario */
+    assert_string_equal(v.workloads[1].rw, "tcp_rr");
+    assert_string_equal(table_view_rw(&v, "tx4"), "tx4");
+    table_view_set_rw(&v, sc);
+    assert_string_equal(table_view_rw(&v, "tx4"), "tcp_tx");
+    assert_string_equal(table_view_rw(&v, "tcp_rr"), "tcp_rr");
+    assert_string_equal(table_view_rw(&v, "nowhere"), "nowhere");
+    assert_string_equal(metric_label("host_cpu_us_per_op", table_view_rw(&v, "tx4"), label,
+                                     sizeof(label)),
+                        "host CPU per Mbit");
+    table_view_set_rw(&v, NULL);
+    assert_string_equal(table_view_rw(&v, "tx4"), "tcp_tx");
+    table_view_free(&v);
+    samples_free(&s);
+    free(sc);
+}
+
 static void test_fmt_value(void **state)
 {
     char out[32];
@@ -1005,6 +1041,7 @@ int main(void)
         cmocka_unit_test(test_boot_and_latency),
         cmocka_unit_test(test_percentile_label),
         cmocka_unit_test(test_view),
+        cmocka_unit_test(test_view_rw),
         cmocka_unit_test(test_fmt_value),
         cmocka_unit_test(test_html_escape),
         cmocka_unit_test(test_backends_side_by_side),
