@@ -16,6 +16,7 @@
  */
 #include "agent.h"
 #include "agent_stall.h"
+#include "peer_serve.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +50,8 @@ static const char *agent_debug_disk;
 static int agent_console_fd = -1;
 static int agent_ctl_fd = -1;
 static struct agent_ready agent_ready_info;
+/* The address the interface under test was given ("" without one). */
+static char agent_net_addr[32];
 
 /* Setup messages kept until the control channel is open, then sent as LOG lines. */
 static char agent_pending[AGENT_PENDING_LOGS][AGENT_REASON_MAX];
@@ -271,6 +274,7 @@ static void agent_found_netdev(int n)
     if (agent_net_setup(r->net, addr, err, sizeof(err)) < 0) {
         agent_setup_log(err);
     }
+    snprintf(agent_net_addr, sizeof(agent_net_addr), "%s", addr);
     /* a multiqueue NIC (queues = N): all its pairs, before the interface carries traffic */
     if (agent_net_channels(r->net, err, sizeof(err)) < 0) {
         agent_setup_log(err);
@@ -628,6 +632,36 @@ static void agent_handle_line(const char *line)
     }
 }
 
+/*
+ * pvbench.peer=1 on the kernel command line: this guest is the network peer of a guest under
+ * test on the same host (the harness's host peer cannot reach a host it talks to only through
+ * libvirt). After READY the channel carries the peer's lines (common/peer_serve.h), not jobs.
+ */
+static int agent_is_peer(void)
+{
+    char cmdline[1024], v[8];
+
+    return agent_is_init && procstat_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) >= 0 &&
+           agent_sys_cmdline_value(cmdline, "pvbench.peer", v, sizeof(v)) == 0 &&
+           strcmp(v, "1") == 0;
+}
+
+/* Serve as the peer until the harness says QUIT (or the channel ends); then power off. */
+static void agent_serve_peer(void)
+{
+    if (!agent_ready_info.net[0] || !agent_net_addr[0]) {
+        agent_console("peer guest: no network interface, serving jobs instead");
+        return;
+    }
+    agent_console("peer guest: serving the network peer at %s on %s", agent_net_addr,
+                  agent_ready_info.net);
+    if (peer_send_line(agent_ctl_fd, "READY id=0\n") == 0 &&
+        peer_serve(agent_ctl_fd, agent_net_addr) < 0) {
+        agent_console("peer guest: the control channel failed: %s", strerror(errno));
+    }
+    agent_quit();
+}
+
 /* The control loop; never returns. */
 static void agent_serve(void)
 {
@@ -707,6 +741,9 @@ int main(int argc, char **argv)
     agent_send(agent_out_line,
                agent_job_format_ready(agent_out_line, sizeof(agent_out_line), &agent_ready_info));
     agent_console("READY sent on %s (uptime %.2f s)", ctl, agent_ready_info.uptime_s);
+    if (agent_is_peer()) {
+        agent_serve_peer();
+    }
     agent_serve();
     return 0;
 }

@@ -108,6 +108,16 @@ int backend_libvirt_release_volume(const char *path, const char *uri);
 /* Delete pool name on uri (only "pvb-*"): its "pvb-*" volumes, the pool, its folder. 0 or -1. */
 int backend_libvirt_release_pool(const char *name, const char *uri);
 
+/*
+ * The isolated network of a host's peer guest (backend_ops network_add, network_remove):
+ * transient, registered as REG_NETWORK with the connection's URI. Release: destroy network
+ * name (only "pvb-*") at uri. 0 or -1.
+ */
+int backend_libvirt_network_add(const char *name, const char *bridge, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+void backend_libvirt_network_remove(const char *name);
+int backend_libvirt_release_network(const char *name, const char *uri);
+
 /* ---- several hosts: what the current connection's host is, and its storage ----------------- */
 
 /* Fill *out for the current connection (virConnectGetHostname, versions). 0, or -1 when not

@@ -527,8 +527,14 @@ static int lv_release_pool_hook(const char *id, const char *arg)
     return backend_libvirt_release_pool(id, arg);
 }
 
+static int lv_release_network_hook(const char *id, const char *arg)
+{
+    return backend_libvirt_release_network(id, arg);
+}
+
 void backend_libvirt_install_release_hook(void)
 {
+    registry_set_release_hook(REG_NETWORK, lv_release_network_hook);
     registry_set_release_hook(REG_DOMAIN, lv_release_hook);
     registry_set_release_hook(REG_VOLUME, lv_release_volume_hook);
     registry_set_release_hook(REG_POOL, lv_release_pool_hook);
@@ -1238,6 +1244,147 @@ void backend_libvirt_storage_release(void)
         registry_forget(REG_POOL, name);
         lv.pool[0] = '\0';
     }
+}
+
+/* ---- the network of a host's peer guest -------------------------------------------------- */
+
+/*
+ * An isolated network: no <forward> (nothing leaves the bridge), no <ip> (no address on the
+ * host's bridge, no dnsmasq; libvirt also turns IPv6 off on a bridge without an IPv6
+ * address), STP off and no forward delay (the peer guest is reachable at once).
+ */
+static int lv_network_xml(xmlBufferPtr out, const char *name, const char *bridge)
+{
+    xmlTextWriterPtr w = xmlNewTextWriterMemory(out, 0);
+    int rc = 0;
+
+    if (!w) {
+        return -1;
+    }
+    rc |= xmlw_start(w, "network");
+    rc |= xmlw_elem(w, "name", name);
+    rc |= xmlw_start(w, "bridge");
+    rc |= xmlw_attr(w, "name", bridge);
+    rc |= xmlw_attr(w, "stp", "off");
+    rc |= xmlw_attr(w, "delay", "0");
+    rc |= xmlw_end(w);
+    rc |= xmlw_end(w);
+    rc |= xmlTextWriterEndDocument(w) < 0;
+    xmlFreeTextWriter(w);
+    return rc ? -1 : 0;
+}
+
+int backend_libvirt_network_add(const char *name, const char *bridge, char *err, size_t errlen)
+{
+    xmlBufferPtr xml = NULL;
+    virNetworkPtr net;
+
+    if (lv_conn_ready(err, errlen) < 0) {
+        return -1;
+    }
+    if (strncmp(name, LV_NAME_PREFIX, strlen(LV_NAME_PREFIX)) != 0 || !domxml_name_ok(name)) {
+        snprintf(err, errlen, "libvirt: bad network name %s", name);
+        return -1;
+    }
+    if (registry_add(REG_NETWORK, name, lv.uri) < 0) {
+        snprintf(err, errlen, "cannot register network %s: %s", name, strerror(errno));
+        return -1;
+    }
+    backend_libvirt_install_release_hook();
+    /* Left by a connection that died (a transient network outlives a libvirtd restart). */
+    net = virNetworkLookupByName(lv.conn, name);
+    if (net) {
+        int active = virNetworkIsActive(net) == 1;
+
+        virNetworkFree(net);
+        if (active) {
+            return 0;
+        }
+    }
+    xml = xmlBufferCreate();
+    if (!xml || lv_network_xml(xml, name, bridge) < 0) {
+        snprintf(err, errlen, "libvirt: cannot write the network XML");
+        xmlBufferFree(xml);
+        registry_forget(REG_NETWORK, name);
+        return -1;
+    }
+    /* Transient: it is gone with virNetworkDestroy, nothing is left in /etc/libvirt. */
+    net = virNetworkCreateXML(lv.conn, (const char *)xmlBufferContent(xml));
+    xmlBufferFree(xml);
+    if (!net) {
+        snprintf(err, errlen, "libvirt (%s): cannot create network %s (bridge %s): %s", lv.uri,
+                 name, bridge, virGetLastErrorMessage());
+        registry_forget(REG_NETWORK, name);
+        return -1;
+    }
+    virNetworkFree(net);
+    return 0;
+}
+
+/* Destroy network name on c. 0 (gone, or never there), or -1 with a warning. */
+static int lv_network_destroy_on(virConnectPtr c, const char *uri, const char *name)
+{
+    virNetworkPtr net = virNetworkLookupByName(c, name);
+    int rc = 0;
+
+    if (!net) {
+        registry_forget(REG_NETWORK, name);
+        return virGetLastErrorCode() == VIR_ERR_NO_NETWORK ? 0 : -1;
+    }
+    if (virNetworkIsActive(net) == 1 && virNetworkDestroy(net) < 0) {
+        log_warn("libvirt (%s): cannot destroy network %s: %s", uri, name,
+                 virGetLastErrorMessage());
+        rc = -1;
+    }
+    if (rc == 0 && virNetworkIsPersistent(net) == 1 && virNetworkUndefine(net) < 0) {
+        rc = -1;
+    }
+    virNetworkFree(net);
+    if (rc == 0) {
+        registry_forget(REG_NETWORK, name);
+    }
+    return rc;
+}
+
+void backend_libvirt_network_remove(const char *name)
+{
+    char err[512];
+
+    if (strncmp(name, LV_NAME_PREFIX, strlen(LV_NAME_PREFIX)) != 0) {
+        return;
+    }
+    /* A connection that died is made again; a host still unreachable keeps it registered
+     * for `pvbench cleanup`. */
+    if (lv_conn_ready(err, sizeof(err)) < 0) {
+        log_warn("cannot destroy network %s: %s", name, err);
+        return;
+    }
+    lv_network_destroy_on(lv.conn, lv.uri, name);
+}
+
+int backend_libvirt_release_network(const char *name, const char *uri)
+{
+    char err[512];
+    virConnectPtr c;
+    int own, rc;
+
+    if (strncmp(name, LV_NAME_PREFIX, strlen(LV_NAME_PREFIX)) != 0) {
+        log_warn("libvirt: not destroying network %s: not a pvbench network", name);
+        return -1;
+    }
+    if (!uri || !*uri) {
+        uri = BACKEND_LIBVIRT_DEFAULT_URI;
+    }
+    c = lv_release_conn(uri, &own, err, sizeof(err));
+    if (!c) {
+        log_warn("cannot destroy network %s: %s", name, err);
+        return -1;
+    }
+    rc = lv_network_destroy_on(c, uri, name);
+    if (own) {
+        virConnectClose(c);
+    }
+    return rc;
 }
 
 /* ---- guest helpers ----------------------------------------------------------------------- */
@@ -1970,6 +2117,8 @@ const struct backend_ops backend_libvirt_ops = {
     .stage_image = backend_libvirt_stage_image,
     .storage_pool = backend_libvirt_pool,
     .storage_release = backend_libvirt_storage_release,
+    .network_add = backend_libvirt_network_add,
+    .network_remove = backend_libvirt_network_remove,
 };
 
 /* ---- what a host offers (pvbench list --connect) -------------------------------------------- */

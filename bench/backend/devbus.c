@@ -247,7 +247,9 @@ static int devbus_xml_disk(xmlTextWriterPtr w, const struct guest_spec *s, char 
 
 /*
  * The NIC under test on the run's tap (created by the harness, so managed='no': libvirt
- * opens it and never adds an address), with the harness's MAC and back end.
+ * opens it and never adds an address), or on a host the harness reaches only through
+ * libvirt, on the run's libvirt network there (libvirt makes the tap on its bridge); with
+ * the harness's MAC and back end.
  */
 static int devbus_xml_nic(xmlTextWriterPtr w, const struct guest_spec *s, char *err, size_t errlen)
 {
@@ -258,17 +260,24 @@ static int devbus_xml_nic(xmlTextWriterPtr w, const struct guest_spec *s, char *
         return -1;
     }
     rc |= xmlw_start(w, "interface");
-    rc |= xmlw_attr(w, "type", "ethernet");
+    rc |= xmlw_attr(w, "type", s->net_network ? "network" : "ethernet");
     rc |= xmlw_empty1(w, "mac", "address", s->net_mac);
-    rc |= xmlw_start(w, "target");
-    rc |= xmlw_attr(w, "dev", s->net_tap);
-    rc |= xmlw_attr(w, "managed", "no");
-    rc |= xmlw_end(w);
+    if (s->net_network) {
+        rc |= xmlw_empty1(w, "source", "network", s->net_network);
+    } else {
+        rc |= xmlw_start(w, "target");
+        rc |= xmlw_attr(w, "dev", s->net_tap);
+        rc |= xmlw_attr(w, "managed", "no");
+        rc |= xmlw_end(w);
+    }
     rc |= xmlw_empty1(w, "model", "type", m->libvirt_bus);
     if (m->virtio) {
-        /* queues='N': libvirt opens the tap (and vhost-net) N times and sets mq and vectors */
+        /* queues='N': libvirt opens the tap (and vhost-net) N times and sets mq and vectors;
+         * no name: the host's libvirt takes vhost where it can */
         rc |= xmlw_start(w, "driver");
-        rc |= xmlw_attr(w, "name", s->net_vhost ? "vhost" : "qemu");
+        if (s->net_vhost >= 0) {
+            rc |= xmlw_attr(w, "name", s->net_vhost ? "vhost" : "qemu");
+        }
         if (devbus_opts(s)->queues > 1) {
             rc |= xmlw_attrf(w, "queues", "%u", devbus_opts(s)->queues);
         }

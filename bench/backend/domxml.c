@@ -293,9 +293,10 @@ static int check_spec(const struct guest_spec *s, char *err, size_t errlen)
         return -1;
     }
     if (s->dut && s->dut->kind == DEVMODEL_NET &&
-        (!ifname_ok(s->net_tap) || !s->net_mac || strlen(s->net_mac) != 17 ||
+        ((s->net_network ? !domxml_name_ok(s->net_network) : !ifname_ok(s->net_tap)) ||
+         !s->net_mac || strlen(s->net_mac) != 17 ||
          strspn(s->net_mac, "0123456789abcdefABCDEF:") != 17)) {
-        snprintf(err, errlen, "device model %s: the NIC needs a tap name and a MAC address",
+        snprintf(err, errlen, "device model %s: the NIC needs a tap or network name and a MAC address",
                  s->dut->name);
         return -1;
     }

@@ -23,7 +23,8 @@ struct reg_entry {
 };
 
 static const char *const kind_names[REG_KIND_COUNT] = {"proc",   "file",   "dir",  "netns",
-                                                       "link",   "domain", "volume", "pool"};
+                                                       "link",   "domain", "volume", "pool",
+                                                       "network"};
 static registry_release_fn release_hooks[REG_KIND_COUNT];
 
 static char run_id_buf[16];
@@ -284,6 +285,7 @@ int registry_release(enum registry_kind kind, const char *id, const char *arg, d
     case REG_DOMAIN:
     case REG_VOLUME:
     case REG_POOL:
+    case REG_NETWORK:
         if (release_hooks[kind]) {
             return release_hooks[kind](id, arg);
         }
@@ -306,7 +308,8 @@ void registry_release_all(void)
 
         n_entries--;
         /* What lives on another host that could not be reached stays for `pvbench cleanup`. */
-        if (rc < 0 && left && (e.kind == REG_DOMAIN || e.kind == REG_VOLUME || e.kind == REG_POOL)) {
+        if (rc < 0 && left && (e.kind == REG_DOMAIN || e.kind == REG_VOLUME || e.kind == REG_POOL ||
+                             e.kind == REG_NETWORK)) {
             left[n_left++] = e;
         }
     }

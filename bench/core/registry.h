@@ -27,6 +27,7 @@ enum registry_kind {
     REG_DOMAIN,
     REG_VOLUME, /* a libvirt storage volume (remote hosts: guest image, scratch disk) */
     REG_POOL,   /* the run's libvirt storage pool on a host */
+    REG_NETWORK, /* the run's libvirt network on a host (a NIC's peer guest beside it) */
     REG_KIND_COUNT
 };
 

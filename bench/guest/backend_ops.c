@@ -29,7 +29,8 @@ int backend_check_ops(const struct backend_ops *ops)
         missing = "scratch_volume or volume_delete";
     } else if ((ops->caps & BACKEND_CAP_HOSTS) &&
                (!ops->connect || !ops->disconnect || !ops->host_info || !ops->stage_image ||
-                !ops->storage_pool || !ops->storage_release)) {
+                !ops->storage_pool || !ops->storage_release || !ops->network_add ||
+                !ops->network_remove)) {
         missing = "a host op";
     }
     if (missing) {

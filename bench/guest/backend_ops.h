@@ -51,7 +51,12 @@ struct guest_spec {
     const char *qemu_log;       /* QEMU's own stdout/stderr */
     /* A net DUT (bench/net/netns.h): the NIC's backend is a tap the harness created. */
     const char *net_tap; /* host tap name, "pvbt<run id>" (no address, on a bridge) */
-    int net_vhost;       /* 1: vhost=on (virtio-net with /dev/vhost-net), 0: off */
+    /* Or, on a host reached through libvirt, a libvirt network of the run's (the NIC a tap
+     * that libvirt makes on its bridge): its name; NULL: net_tap. */
+    const char *net_network;
+    /* 1: vhost=on (virtio-net with /dev/vhost-net), 0: off, -1 (net_network only): the
+     * host's libvirt chooses (vhost where /dev/vhost-net opens) */
+    int net_vhost;
     const char *net_mac; /* the guest NIC's MAC, "52:54:00:xx:xx:xx" */
     /* "Why" metrics (why.h), backends with BACKEND_CAP_WHY; NULL: not wanted. */
     const char *qmp_sock;  /* QMP socket QEMU listens on (-qmp unix:...,server=on,wait=off) */
@@ -150,6 +155,11 @@ struct backend_ops {
                        char *ipath, size_t ilen, char *err, size_t errlen);
     const char *(*storage_pool)(void);
     void (*storage_release)(void);
+    /* A network of its own on the host (no address, no DHCP, no forwarding: only the guests
+     * on it reach each other) named name, with a bridge named bridge; registered. 0, or -1
+     * with err. network_remove destroys it (name: "pvb-*" only). */
+    int (*network_add)(const char *name, const char *bridge, char *err, size_t errlen);
+    void (*network_remove)(const char *name);
     /* BACKEND_CAP_MONITOR: one QMP command (args borrowed, may be NULL) answered before
      * deadline; *ret (the "return" value, the caller's) when ret is not NULL. QMP_OK (0),
      * or a negative qmp_status with err. */

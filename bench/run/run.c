@@ -93,6 +93,7 @@ struct guest_req {
     const char *config;         /* its name: logs, socket, disk, domain */
     const struct devmodel *dut; /* NULL: none */
     unsigned tap;               /* a net dut's: net_index */
+    int peer;                   /* the peer guest of a host's NICs (run_peer_guest_start) */
     enum machine_type machine;
     const char *accel;
     double timeout_s;
@@ -130,9 +131,17 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
         snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline),
                  " pvbench.modules=%s", mods);
     }
-    if (dut && dut->kind == DEVMODEL_NET) {
-        /* Each net guest of the run has its own tap, address and MAC (netns.h). */
-        if (k >= r->net.n_taps || netns_guest_addr(k, addr, sizeof(addr)) < 0 ||
+    if (q->peer) {
+        /* The peer's own address and MAC on the host's network, and its agent's role. */
+        util_strlcpy(addr, PVB_NET_PEER_ADDR, sizeof(addr));
+        util_strlcpy(mac, RUN_PEER_GUEST_MAC, sizeof(mac));
+        snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline),
+                 " pvbench.addr=%s pvbench.peer=1", addr);
+    } else if (dut && dut->kind == DEVMODEL_NET) {
+        /* Each net guest of the run has its own tap (or the host's network), address and MAC
+         * (netns.h). */
+        if ((!r->net_remote && k >= r->net.n_taps) ||
+            netns_guest_addr(k, addr, sizeof(addr)) < 0 ||
             netns_guest_mac(k, mac, sizeof(mac)) < 0) {
             snprintf(reason, len, "no tap of the test network for %s", config);
             return -1;
@@ -157,7 +166,7 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
 
     memset(&spec, 0, sizeof(spec));
     /* The configuration this guest is (its name is the host's config[i]): its own options. */
-    for (unsigned i = 0; r->host && i < r->s.n_configs; i++) {
+    for (unsigned i = 0; r->host && !q->peer && i < r->s.n_configs; i++) {
         cfg = strcmp(r->host->config[i], config) == 0 ? &r->s.configs[i] : cfg;
     }
     spec.name = name;
@@ -197,7 +206,7 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
     spec.console_log = console;
     spec.qemu_log = qemulog;
     /* "Why" metrics: QMP and a trace log, backends that have them (why.h). */
-    if (dut && r->s.why && backend_can(r->backend, BACKEND_CAP_WHY)) {
+    if (dut && !q->peer && r->s.why && backend_can(r->backend, BACKEND_CAP_WHY)) {
         if (why_session_init(&lg->why, registry_dir(), config, dut, accel, err, sizeof(err)) == 0) {
             spec.qmp_sock = lg->why.qmp_path;
             spec.trace_log = lg->why.trace_path;
@@ -205,14 +214,24 @@ static int guest_start(struct run_ctx *r, struct live_guest *lg, const struct gu
             log_warn("%s: no why metrics: %s", config, err);
         }
     }
-    if (dut && dut->kind == DEVMODEL_NET) {
+    if (dut && dut->kind == DEVMODEL_NET && r->net_remote) {
+        /* The host's own network; vhost as asked, or (auto) as that host's libvirt can. */
+        enum netns_vhost v = (enum netns_vhost)(cfg ? cfg->vhost : r->s.vhost);
+
+        spec.net_network = r->net_network;
+        spec.net_mac = mac;
+        spec.net_vhost = q->peer || v == NETNS_VHOST_AUTO ? -1 : v == NETNS_VHOST_ON;
+        if (!dut->virtio) {
+            spec.net_vhost = 0;
+        }
+    } else if (dut && dut->kind == DEVMODEL_NET) {
         spec.net_tap = r->net.taps[k];
         spec.net_mac = mac;
         spec.net_vhost = netns_vhost_for(dut, (enum netns_vhost)(cfg ? cfg->vhost : r->s.vhost),
                                          r->vhost_available) > 0;
     }
     /* vhost-net serves the queues in the host kernel: QEMU never sees their kicks. */
-    lg->why.kicks_hidden = spec.net_vhost;
+    lg->why.kicks_hidden = spec.net_vhost > 0;
 
     return session_boot(&lg->s, &spec, q->timeout_s, reason, len);
 }
@@ -221,6 +240,58 @@ static void guest_stop(struct live_guest *lg)
 {
     session_stop(&lg->s);
     why_session_close(&lg->why);
+}
+
+int run_peer_guest_start(struct run_ctx *r, enum machine_type machine, char *reason, size_t len)
+{
+    char config[RESULTS_CONFIG_MAX];
+    const struct guest_req q = {.config = config,
+                                .dut = devmodel_find(RUN_PEER_GUEST_MODEL),
+                                .peer = 1,
+                                .machine = machine,
+                                .accel = r->accel,
+                                .timeout_s = r->s.boot_timeout_s};
+    struct live_guest *lg;
+    char err[256];
+
+    snprintf(config, sizeof(config), "peer@%s", r->host->label);
+    lg = calloc(1, sizeof(*lg));
+    if (!lg || !q.dut) {
+        free(lg);
+        snprintf(reason, len, "peer guest: %s", lg ? "no virtio-net model" : "out of memory");
+        return -1;
+    }
+    r->peer_guest = lg;
+    if (guest_start(r, lg, &q, reason, len) < 0) {
+        return -1;
+    }
+    if (!lg->s.ready.net[0]) {
+        snprintf(reason, len, "the peer guest found no network interface");
+        return -1;
+    }
+    if (peer_attach(&r->peer, lg->s.ch.fd, lg->s.ch.buf, lg->s.ch.len, err, sizeof(err)) < 0) {
+        snprintf(reason, len, "%s", err);
+        return -1;
+    }
+    lg->s.ch.len = 0;
+    r->peer_boot_s = lg->s.boot_s;
+    return 0;
+}
+
+void run_peer_guest_stop(struct run_ctx *r)
+{
+    if (r->peer_guest) {
+        r->peer_cpu_s = session_cpu_seconds(&r->peer_guest->s);
+        peer_stop(&r->peer);
+        guest_stop(r->peer_guest);
+        free(r->peer_guest);
+        r->peer_guest = NULL;
+    }
+}
+
+int run_peer_guest_alive(struct run_ctx *r)
+{
+    return r->peer_guest && peer_alive(&r->peer) && session_alive(&r->peer_guest->s);
 }
 
 /* ---- samples -------------------------------------------------------------------------------- */
@@ -654,6 +725,10 @@ static int config_replace_guest(struct run_ctx *r, unsigned di, struct live_gues
              full, c->retries, r->s.job_retries);
     keep_attempt_logs(r, run_config_name(r, di), c->retries);
     progress_add_jobs(jobs);
+    /* A NIC's peer may have gone with its guest (a remote host's connection): made again. */
+    if (dev->kind == DEVMODEL_NET && run_net_prepare(r, di) < 0) {
+        return -1;
+    }
     if (config_boot(r, di, lg) < 0) {
         guest_stop(lg);
         return -1;

@@ -23,12 +23,15 @@
 
 enum config_status { CONFIG_PENDING, CONFIG_OK, CONFIG_FAILED, CONFIG_SKIPPED };
 
+struct live_guest; /* run.c */
+
 struct config_state {
     enum config_status status;
     char reason[512];
     char driver[32];
     double load_before, load_after; /* host 1-minute load average around the configuration */
-    char vhost[8];                  /* net: "on" | "off" (run.json) */
+    char vhost[8];                  /* net: "on" | "off" | "auto" (run.json) */
+    char net_peer[160];             /* net: what its peer was (run.json net_peer) */
     char why_source[128];           /* where the "why" counts came from ("" if none) */
     unsigned retries;               /* jobs run again on a fresh guest after a lost one */
     char retry_reason[512];         /* why the last of them was lost */
@@ -55,6 +58,9 @@ struct run_host {
     char status[16];                   /* "" not yet, "ok", "failed", "skipped" */
     char reason[512];
     char storage[256];                 /* where its guests' image is (run.json) */
+    /* Its NICs' peer guest (run_net.c), run.json net_peer: "" none; boot and CPU seconds. */
+    char peer_guest[160];
+    double peer_boot_s, peer_cpu_s;
     char kernel[PATH_MAX];             /* the guest image as this host sees it */
     char initrd[PATH_MAX];
     char config[SCENARIO_MAX_DEVICES][RESULTS_CONFIG_MAX];
@@ -112,6 +118,14 @@ struct run_ctx {
     struct netns_topo net;
     struct peer peer;
     int net_state;
+    /* A host the harness reaches only through libvirt (its guests take the uploaded image):
+     * the NICs' peer is a guest beside them, on a network of the run's on that host. */
+    int net_remote;
+    char net_network[64];     /* "pvb-<run id>-net<h>" */
+    char net_bridge[16];      /* "pvbn<run id><h>" */
+    struct live_guest *peer_guest;
+    double peer_boot_s;       /* its boot, READY included */
+    double peer_cpu_s;        /* its host CPU seconds when stopped; -1 unknown */
     char net_reason[256];
     int vhost_available;
     /* host_baseline = yes: the bare host, a target beside the guests (its sessions, its
@@ -164,6 +178,17 @@ void run_hosts_unlock(struct run_ctx *r);
 void run_net_up(struct run_ctx *r);
 int run_net_prepare(struct run_ctx *r, unsigned di);
 void run_net_teardown(struct run_ctx *r);
+
+/* run.c: the peer guest of a host reached only through libvirt (run_net.c makes its network). */
+#define RUN_PEER_GUEST_MODEL "virtio-net"
+#define RUN_PEER_GUEST_MAC "52:54:00:70:76:01"
+/* Boot "peer@<host label>" on machine and take its channel over as r->peer. 0, or -1 with
+ * reason (the guest is then left for run_peer_guest_stop). */
+int run_peer_guest_start(struct run_ctx *r, enum machine_type machine, char *reason, size_t len)
+    __attribute__((warn_unused_result));
+/* QUIT to its peer, the guest stopped (its CPU seconds into peer_cpu_s). No-op without one. */
+void run_peer_guest_stop(struct run_ctx *r);
+int run_peer_guest_alive(struct run_ctx *r);
 int run_net_job_begin(struct run_ctx *r, const struct agent_job *job, const struct workload *w,
                       double budget_s, char *reason, size_t len);
 int run_net_job_end(struct run_ctx *r, const struct workload *w, const struct agent_result *a,

@@ -299,17 +299,6 @@ int run_host_begin(struct run_ctx *r, unsigned h)
         } else {
             util_strlcpy(hs->storage, "local files", sizeof(hs->storage));
         }
-        snprintf(why, sizeof(why),
-                 "skipped: the test network is on the harness's machine, host %s is not",
-                 hs->label);
-        for (unsigned di = 0; !hs->local && di < r->s.n_devices; di++) {
-            /* The test network and its peer live on this machine: a remote guest cannot join. */
-            if (r->s.devices[di]->kind == DEVMODEL_NET && hs->cfg[di].status == CONFIG_PENDING) {
-                hs->cfg[di].status = CONFIG_SKIPPED;
-                util_strlcpy(hs->cfg[di].reason, why, sizeof(hs->cfg[di].reason));
-                log_warn("%s: %s", hs->config[di], hs->cfg[di].reason);
-            }
-        }
     }
     if (run_accel_choose(r) < 0) {
         util_strlcpy(hs->accel_reason, r->accel_reason, sizeof(hs->accel_reason));

@@ -227,6 +227,16 @@ static json_object *run_json_hosts(const struct run_ctx *r)
         json_object_object_add(o, "local", json_object_new_boolean(hs->local));
         json_object_object_add(o, "facts", run_json_host_facts(hs, lv));
         json_object_object_add(o, "storage", json_object_new_string(hs->storage));
+        if (hs->peer_guest[0]) { /* its NICs were measured against a guest peer */
+            json_object *pg = json_object_new_object();
+
+            json_object_object_add(pg, "peer", json_object_new_string(hs->peer_guest));
+            json_object_object_add(pg, "boot_s", json_object_new_double(hs->peer_boot_s));
+            json_object_object_add(pg, "cpu_s", hs->peer_cpu_s >= 0
+                                                    ? json_object_new_double(hs->peer_cpu_s)
+                                                    : NULL);
+            json_object_object_add(o, "net_peer", pg);
+        }
         /* The guest image as the host saw it (uploaded volumes), else the local files. */
         json_object_object_add(o, "kernel", json_object_new_string(hs->kernel[0] ? hs->kernel
                                                                                  : r->kernel));
@@ -311,6 +321,10 @@ int run_json_write(const struct run_ctx *r)
         if (d->kind == DEVMODEL_NET) {
             json_object_object_add(c, "vhost",
                                    json_object_new_string(cs->vhost[0] ? cs->vhost : "off"));
+            /* The far end: the host peer in a namespace, or a peer guest beside it. */
+            json_object_object_add(c, "net_peer", cs->net_peer[0]
+                                                      ? json_object_new_string(cs->net_peer)
+                                                      : NULL);
         }
         json_object_object_add(c, "guest_driver", json_object_new_string(cs->driver));
         json_object_object_add(c, "status", json_object_new_string(config_status_name(cs->status)));

@@ -1,7 +1,12 @@
 /*
- * `pvbench run`: the test network and host peer of the net configurations (netns.h,
- * peer.h), made once per run, and a net job's two ends: the peer told first, then checked
- * against the agent.
+ * `pvbench run`: the test network and peer of the net configurations, and a net job's two
+ * ends: the peer told first, then checked against the agent. The peer is
+ *   - on this machine (and on a host whose libvirt sees this machine's files): the host peer
+ *     in the run's network namespace (netns.h, peer.h), made once per run;
+ *   - on a host the harness reaches only through libvirt: a peer guest on that host, booted
+ *     from the same image with a virtio-net NIC on an isolated libvirt network of the run's
+ *     (no address, no DHCP, no forwarding), made at the host's first net configuration and
+ *     removed after its last, so that every NIC model of the host meets the same peer.
  */
 #include <stdio.h>
 #include <string.h>
@@ -65,9 +70,59 @@ void run_net_up(struct run_ctx *r)
 }
 
 /*
- * Before booting net configuration di: the test network and the host peer exist
- * (made at the first call, once per run) and its vhost choice is possible. 0, or
- * -1 with the configuration marked skipped (this host cannot) or failed.
+ * The current host is not this machine (its URI names another): it shares no network with
+ * the harness, so its NICs get a peer guest there. A local URI keeps the host peer, even with
+ * PVBENCH_LIBVIRT_FORCE_UPLOAD (which is about storage only).
+ */
+static int run_net_host_remote(const struct run_ctx *r)
+{
+    return !r->side_by_side && backend_can(r->backend, BACKEND_CAP_HOSTS) && r->host &&
+           !r->host->local;
+}
+
+/* The host's network and its peer guest, made at its first net configuration (machine). */
+static void run_net_remote_up(struct run_ctx *r, enum machine_type machine)
+{
+    const struct backend_ops *be = r->backend;
+    unsigned h = run_host_index(r);
+    char err[512];
+
+    if (r->net_state == 1 && !run_peer_guest_alive(r)) {
+        log_warn("host %s: the peer guest is gone: booting it again", r->host->label);
+        run_net_teardown(r);
+    }
+    if (r->net_state != 0) {
+        return;
+    }
+    r->net_remote = 1;
+    r->peer_cpu_s = -1;
+    snprintf(r->net_network, sizeof(r->net_network), "pvb-%s-net%u", r->run_id, h);
+    snprintf(r->net_bridge, sizeof(r->net_bridge), "pvbn%s%x", r->run_id, h & 0xffu);
+    if (be->network_add(r->net_network, r->net_bridge, err, sizeof(err)) < 0) {
+        snprintf(r->net_reason, sizeof(r->net_reason), "cannot create the test network: %s",
+                 err);
+        r->net_remote = 0;
+        r->net_state = -1;
+        return;
+    }
+    if (run_peer_guest_start(r, machine, err, sizeof(err)) < 0) {
+        snprintf(r->net_reason, sizeof(r->net_reason), "the peer guest did not start: %s", err);
+        run_peer_guest_stop(r);
+        be->network_remove(r->net_network);
+        r->net_remote = 0;
+        r->net_state = -1;
+        return;
+    }
+    r->net_state = 1;
+    log_info("host %s: peer guest at %s on network %s (bridge %s, no address on the host), "
+             "booted in %.1f s",
+             r->host->label, PVB_NET_PEER_ADDR, r->net_network, r->net_bridge, r->peer_boot_s);
+}
+
+/*
+ * Before booting net configuration di: the test network and its peer exist (made at the
+ * first call: once per run here, once per host on a remote host) and its vhost choice is
+ * possible. 0, or -1 with the configuration marked skipped (this host cannot) or failed.
  */
 int run_net_prepare(struct run_ctx *r, unsigned di)
 {
@@ -75,6 +130,26 @@ int run_net_prepare(struct run_ctx *r, unsigned di)
     struct config_state *c = &r->cfg[di];
     int vh;
 
+    if (run_net_host_remote(r)) {
+        run_net_remote_up(r, r->s.device_machine[di]);
+        if (r->net_state < 0) {
+            c->status = CONFIG_FAILED;
+            util_strlcpy(c->reason, r->net_reason, sizeof(c->reason));
+            log_err("%s: %s", run_config_name(r, di), c->reason);
+            return -1;
+        }
+        /* vhost as asked; "auto": as the host's libvirt can (vhost where it opens there) */
+        vh = di < r->s.n_configs ? (int)r->s.configs[di].vhost : (int)r->s.vhost;
+        snprintf(c->net_peer, sizeof(c->net_peer), "guest peer@%s, %s, network %s",
+                 r->host->label, RUN_PEER_GUEST_MODEL, r->net_network);
+        util_strlcpy(c->vhost,
+                     !dev->virtio                ? "off"
+                     : vh == NETNS_VHOST_ON      ? "on"
+                     : vh == NETNS_VHOST_OFF     ? "off"
+                                                 : "auto",
+                     sizeof(c->vhost));
+        return 0;
+    }
     run_net_up(r);
     if (r->net_state == -2) {
         c->status = CONFIG_SKIPPED;
@@ -96,6 +171,7 @@ int run_net_prepare(struct run_ctx *r, unsigned di)
         return -1;
     }
     util_strlcpy(c->vhost, vh ? "on" : "off", sizeof(c->vhost));
+    snprintf(c->net_peer, sizeof(c->net_peer), "host netns %s", r->net.netns);
     if (!vh && strncmp(dev->qemu_device, "virtio-net", 10) == 0 &&
         r->s.vhost == NETNS_VHOST_AUTO) {
         log_warn("%s: /dev/vhost-net is missing: vhost=off, QEMU itself moves the packets "
@@ -108,6 +184,20 @@ int run_net_prepare(struct run_ctx *r, unsigned di)
 /* Stop the peer and remove the test network (the guests are stopped already). */
 void run_net_teardown(struct run_ctx *r)
 {
+    if (r->net_remote) {
+        run_peer_guest_stop(r);
+        if (r->host) {
+            snprintf(r->host->peer_guest, sizeof(r->host->peer_guest),
+                     "guest peer@%s, %s, vCPUs %u, network %s, bridge %s", r->host->label,
+                     RUN_PEER_GUEST_MODEL, r->s.vcpus, r->net_network, r->net_bridge);
+            r->host->peer_boot_s = r->peer_boot_s;
+            r->host->peer_cpu_s = r->peer_cpu_s;
+        }
+        r->backend->network_remove(r->net_network);
+        r->net_remote = 0;
+        r->net_state = 0;
+        return;
+    }
     if (r->net_state == 1) {
         peer_stop(&r->peer);
         netns_destroy(&r->net);
@@ -149,7 +239,7 @@ int run_net_job_end(struct run_ctx *r, const struct workload *w, const struct ag
         return -1;
     }
     if (!p->ok) {
-        snprintf(reason, len, "host peer: %s", p->reason);
+        snprintf(reason, len, "%s: %s", peer_who(&r->peer), p->reason);
         return -1;
     }
     if (peer_check(peer_workload_parse(w->rw), a, p, err, sizeof(err)) < 0) {

@@ -344,6 +344,35 @@ static void test_pty_serials(void **state)
 
 /* ---- escaping and refusals ------------------------------------------------------------------ */
 
+/* A remote host's NIC: on the run's libvirt network there, vhost as that host's libvirt can. */
+static void test_network_nic(void **state)
+{
+    const struct devmodel *m = devmodel_find("virtio-net");
+    struct guest_spec s;
+    char err[256];
+    xmlDocPtr d;
+
+    (void)state;
+    base_spec(&s, m);
+    s.net_tap = NULL;
+    s.net_network = "pvb-0000abcd-net0";
+    s.net_vhost = -1;
+    d = must_write(&s);
+    assert_string_equal(xs(d, "/domain/devices/interface/@type"), "network");
+    assert_string_equal(xs(d, "/domain/devices/interface/source/@network"), "pvb-0000abcd-net0");
+    assert_int_equal(xcount(d, "/domain/devices/interface/target"), 0);
+    assert_int_equal(xcount(d, "/domain/devices/interface/driver/@name"), 0);
+    assert_string_equal(xs(d, "/domain/devices/interface/mac/@address"), "52:54:00:70:76:02");
+    xmlFreeDoc(d);
+    s.net_vhost = 1; /* asked for: libvirt must give it or refuse */
+    d = must_write(&s);
+    assert_string_equal(xs(d, "/domain/devices/interface/driver/@name"), "vhost");
+    xmlFreeDoc(d);
+    s.net_network = "bad/name";
+    assert_null(write_parse(&s, err, sizeof(err)));
+    assert_non_null(strstr(err, "tap or network name"));
+}
+
 static void test_escaping(void **state)
 {
     static const char name[] = "pvb-&<>'\"-x";
@@ -893,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_refusals),        cmocka_unit_test(test_device_equivalence),
         cmocka_unit_test(test_refused_bus),     cmocka_unit_test(test_option_equivalence),
         cmocka_unit_test(test_option_refusals), cmocka_unit_test(test_pty_serials),
+        cmocka_unit_test(test_network_nic),
     };
     int rc;
 

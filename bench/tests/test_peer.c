@@ -13,11 +13,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -759,6 +761,85 @@ static void test_abort_then_next(void **state)
     assert_true(r.total_packets == 1);
 }
 
+/*
+ * A peer guest: the peer's loop on a tty (as the agent runs it on its ttyS1), the harness's
+ * side attached to the other end with part of READY already read; one tcp_rr job; QUIT.
+ */
+static void test_attach_tty(void **state)
+{
+    struct peer saved = pr, g;
+    struct peer_job j;
+    struct peer_report r;
+    struct termios t;
+    char err[256], pre[4] = "", c = 'q';
+    int master, slave, fd, status;
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(openpty(&master, &slave, NULL, NULL, NULL), 0);
+    assert_int_equal(tcgetattr(slave, &t), 0);
+    cfmakeraw(&t);
+    assert_int_equal(tcsetattr(slave, TCSANOW, &t), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(master);
+        _exit(peer_send_line(slave, "READY id=0\n") == 0 && peer_serve(slave, "127.0.0.1") == 0
+                  ? 0
+                  : 1);
+    }
+    close(slave);
+    assert_int_equal(read(master, pre, 3), 3); /* "REA": what the session read past its line */
+    assert_int_equal(peer_attach(&g, master, pre, 3, err, sizeof(err)), 0);
+    assert_int_equal(peer_alive(&g), 1);
+    assert_string_equal(peer_who(&g), "peer guest");
+    pr = g;
+    j = begin(PVB_NET_TCP_RR, 200, 0, 10000);
+    fd = tcp_connect(j.port);
+    send_hello(fd, j.id, PVB_NET_TCP_RR, 1);
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(send(fd, &c, 1, MSG_NOSIGNAL), 1);
+        assert_int_equal(recv(fd, &c, 1, MSG_WAITALL), 1);
+    }
+    shutdown(fd, SHUT_WR);
+    assert_int_equal(read_to_eof(fd), 0);
+    close(fd);
+    r = end();
+    g = pr;
+    pr = saved;
+    if (!r.ok) {
+        fail_msg("peer guest: %s", r.reason);
+    }
+    assert_true(r.total_packets == 50);
+    peer_stop(&g); /* QUIT; the channel is the caller's */
+    assert_int_equal(g.ctl, -1);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(master);
+}
+
+/* A peer guest's channel that ends (its connection went): no longer alive; no READY: refused. */
+static void test_attach_gone(void **state)
+{
+    struct peer g;
+    char err[256];
+    int sv[2];
+
+    (void)state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(peer_attach(&g, sv[0], "READY id=0\n", 11, err, sizeof(err)), 0);
+    assert_int_equal(peer_alive(&g), 1);
+    close(sv[1]);
+    assert_int_equal(peer_alive(&g), 0);
+    close(sv[0]);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(write(sv[1], "PVB1 ERROR {}\n", 14), 14); /* an agent not told to be one */
+    assert_int_equal(peer_attach(&g, sv[0], NULL, 0, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "peer guest: PVB1 ERROR"));
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void test_stop(void **state)
 {
     struct peer p;
@@ -796,6 +877,8 @@ int main(void)
         cmocka_unit_test(test_stale_then_good),
         cmocka_unit_test(test_reset_and_bad_hello),
         cmocka_unit_test(test_abort_then_next),
+        cmocka_unit_test(test_attach_tty),
+        cmocka_unit_test(test_attach_gone),
         cmocka_unit_test(test_stop),
     };
 

@@ -1,11 +1,13 @@
-# A host that shares nothing with the harness but a libvirt URI: a libvirtd in its own mount
-# and pid namespaces (scripts/isolated-libvirtd), reached over qemu+tcp on 127.0.0.2 (an
-# address of the loopback that pvbench does not take for this machine). Checked:
+# A host that shares nothing with the harness but a libvirt URI: a libvirtd in its own mount,
+# pid and network namespaces (scripts/isolated-libvirtd), reached over qemu+tcp on 127.0.0.2
+# (an address of the loopback that pvbench does not take for this machine). Checked:
 # it cannot open a harness path; `pvbench list --connect`; a disk configuration whose agent
 # channel and console go through libvirt streams (the console lands in the run's logs/), and
-# a NIC configuration skipped with its reason (the test peer lives on the harness's machine);
+# two NIC models measured against one peer guest on that host (its network's bridge and taps
+# in the daemon's namespace, never in the machine's; run.json labels them);
 # run.json's host facts; libvirtd SIGKILLed in the middle of a job and started again: the job
-# runs again on a fresh guest after reconnecting; SIGKILLed and left dead: the host fails
+# runs again on a fresh guest after reconnecting (a disk, and a NIC with a fresh peer guest);
+# SIGKILLed and left dead: the host fails
 # alone (exit 3) with its reason, and `pvbench cleanup` removes what was left once it is back;
 # a second isolated daemon (127.0.0.3, its own hostname and host UUID) as a second host: the
 # two measured in parallel (wall time against the two alone, for plausibility, printed), and
@@ -57,10 +59,19 @@ grep -q "^accelerator: " "$TMP/list.out" && grep -qE "^  virtio-blk +virtio-blk-
 [ -z "$(virsh -c "$URI" list --all --name | grep pvb-)" ] || fail "list --connect left its probe guest"
 ok "list --connect: accelerator, machine types and device models of that host's QEMU"
 
-# 3. A disk and a NIC through qemu+tcp.
-scn=$(write_scenario iso "virtio-blk,virtio-net" "randread,tcp_rr" "repetitions = 2" \
+# 3. A disk and two NICs through qemu+tcp. While it runs: the peer guest's bridge is in the
+# daemon's network namespace, never in this machine's.
+scn=$(write_scenario iso "virtio-blk,virtio-net,e1000" "randread,tcp_rr" "repetitions = 2" \
     "runtime = 0.3" "warmup = 0.1" "disk_size = 16" "boot_timeout = 120")
-"$PVBENCH" run --accel tcg --backend libvirt --connect "$URI" -o "$TMP/r1" "$scn" >"$TMP/r1.log" 2>&1
+"$PVBENCH" run --accel tcg --backend libvirt --connect "$URI" -o "$TMP/r1" "$scn" >"$TMP/r1.log" 2>&1 &
+pid=$!
+seen=0
+while kill -0 "$pid" 2>/dev/null; do
+    ip -o link | grep -q pvbn && { kill "$pid"; fail "a bridge of the peer's network is in this machine's namespace"; }
+    nsenter -t "$INIT" -n ip -o link | grep -q "pvbn.*UP" && seen=1
+    sleep 0.5
+done
+wait "$pid"
 rc=$?
 cat "$TMP/r1.log"
 [ $rc -eq 0 ] || [ $rc -eq 4 ] || fail "run 1 exited $rc"
@@ -68,16 +79,28 @@ cat "$TMP/r1.log"
     fail "virtio-blk: not 2 samples through the stream"
 grep -q "READY sent" "$TMP/r1/logs/virtio-blk-console.log" ||
     fail "the console did not come through its stream into logs/"
-[ "$(json "$TMP/r1/run.json" "[c['status'] for c in d['configs'] if c['device'] == 'virtio-net'][0]")" = skipped ] ||
-    fail "virtio-net on the remote host is not skipped"
-grep -q "virtio-net: skipped: the test network is on the harness's machine" "$TMP/r1.log" ||
-    fail "the NIC's skip says no reason"
+[ $seen = 1 ] || fail "no bridge of the peer's network seen in the daemon's namespace"
+for n in virtio-net e1000; do
+    [ "$(csv_values "$TMP/r1/samples.csv" value $n tcp_rr transactions_s | wc -l)" -eq 2 ] ||
+        fail "$n: not 2 tcp_rr samples against the peer guest"
+    case "$(json "$TMP/r1/run.json" "[c['net_peer'] for c in d['configs'] if c['device'] == '$n'][0]")" in
+        "guest peer@127.0.0.2, virtio-net, network pvb-"*) ;;
+        *) fail "$n: run.json net_peer does not name the peer guest" ;;
+    esac
+done
+[ "$(grep -c "peer guest at 198.51.100.1" "$TMP/r1.log")" -eq 1 ] || fail "not one peer guest for the two NICs"
+[ "$(json "$TMP/r1/run.json" "d['hosts'][0]['net_peer']['boot_s'] > 0 and d['hosts'][0]['net_peer']['cpu_s'] > 0")" = True ] ||
+    fail "run.json hosts[0].net_peer: no boot time or CPU seconds of the peer guest"
+grep -q "peer guest: serving the network peer at 198.51.100.1" "$TMP/r1/logs/peer@127.0.0.2-console.log" ||
+    fail "the peer guest's console (through its stream) does not say it served"
+[ -z "$(virsh -c "$URI" net-list --all --name | grep pvb-)" ] || fail "the peer's network is left"
+nsenter -t "$INIT" -n ip -o link | grep -q pvbn && fail "the peer network's bridge is left in the daemon's namespace"
 json "$TMP/r1/run.json" "d['hosts'][0]['facts']" >"$TMP/facts"
 cat "$TMP/facts"
 [ "$(json "$TMP/r1/run.json" "d['hosts'][0]['facts']['host_cpu_source'] in ('virDomainGetCPUStats', 'virDomainGetInfo cpuTime')")" = True ] &&
     [ "$(json "$TMP/r1/run.json" "d['hosts'][0]['facts']['cpus'] > 0 and bool(d['hosts'][0]['facts']['uuid'])")" = True ] ||
     fail "run.json hosts[0].facts: no CPU source, CPU count or host UUID"
-ok "virtio-blk measured through libvirt streams; virtio-net skipped with its reason; host facts in run.json"
+ok "virtio-blk through libvirt streams; virtio-net and e1000 against one peer guest on that host; host facts in run.json"
 
 # 3b. Two hosts: a second isolated daemon, measured in parallel with the first.
 read -r URI2 INIT2 < <(ISOLATED_LIBVIRTD_ADDR=127.0.0.3 "$ISO" start "$D2") || fail "the second isolated libvirtd did not start"
@@ -149,10 +172,11 @@ else
     echo "note: qemu+ssh not tested: Debian's openssh-server cannot be had ($(tail -1 "$TMP/fetch-sshd.log"))"
 fi
 
-# $1 = output folder, $2 = "revive" to start libvirtd again 2 s after killing it.
+# $1 = output folder, $2 = "revive" to start libvirtd again 2 s after killing it, $3 the
+# device (virtio-blk), $4 its workload (randread).
 kill_mid_job() {
     local out=$1 lv pid
-    scn2=$(write_scenario iso-long "virtio-blk" "randread" "repetitions = 3" "runtime = 3" \
+    scn2=$(write_scenario iso-long "${3:-virtio-blk}" "${4:-randread}" "repetitions = 3" "runtime = 3" \
         "warmup = 0.1" "disk_size = 16" "boot_timeout = 120")
     "$PVBENCH" run --accel tcg --backend libvirt --connect "$URI" -o "$out" "$scn2" >"$out.log" 2>&1 &
     pid=$!
@@ -180,6 +204,17 @@ grep -q "the connection closed" "$TMP/r2.log" && grep -q "booting a fresh guest"
     fail "run 2: not 3 samples after the retry"
 ok "libvirtd SIGKILLed mid-job and restarted: the job ran again on a fresh guest, 3 samples"
 
+# 4b. The same in the middle of a NIC's job: the guest and its peer guest are booted again.
+kill_mid_job "$TMP/r2n" revive virtio-net tcp_rr
+[ $rc -eq 0 ] || fail "run 2n (libvirtd killed during a NIC job, back): exited $rc"
+grep -q "booting a fresh guest" "$TMP/r2n.log" && grep -q "the peer guest is gone: booting it again" "$TMP/r2n.log" ||
+    fail "run 2n: no fresh guest and fresh peer guest in the log"
+[ "$(csv_values "$TMP/r2n/samples.csv" value virtio-net tcp_rr transactions_s | wc -l)" -eq 3 ] ||
+    fail "run 2n: not 3 samples after the retry"
+[ -z "$(virsh -c "$URI" list --all --name | grep pvb-)" ] && [ -z "$(virsh -c "$URI" net-list --all --name | grep pvb-)" ] ||
+    fail "run 2n: a domain or network is left"
+ok "libvirtd SIGKILLed during a NIC job and restarted: fresh guest and peer guest, 3 samples, nothing left"
+
 # 5. libvirtd killed and left dead: the host fails alone, with its reason.
 kill_mid_job "$TMP/r3" dead
 [ $rc -eq 3 ] || fail "run 3 (libvirtd killed for good): exited $rc, not 3"
@@ -194,6 +229,8 @@ left=$(virsh -c "$URI" list --all --name | grep pvb-)
 [ -z "$left" ] || fail "domains left: $left"
 left=$(virsh -c "$URI" pool-list --all --name | grep pvb-)
 [ -z "$left" ] || fail "pools left: $left"
+left=$(virsh -c "$URI" net-list --all --name | grep pvb-)
+[ -z "$left" ] || fail "networks left: $left"
 for p in $(virsh -c "$URI" pool-list --all --name); do
     [ -z "$(virsh -c "$URI" vol-list "$p" 2>/dev/null | grep pvb-)" ] || fail "volumes left in pool $p"
 done
@@ -203,7 +240,7 @@ for i in "$INIT" "$INIT2"; do
 done
 [ -z "$(virsh -c "$URI2" list --all --name | grep pvb-)" ] && [ -z "$(virsh -c "$URI2" pool-list --all --name | grep pvb-)" ] ||
     fail "a domain or pool is left on the second host"
-ok "no pvb- domain, pool or volume (virsh), no QEMU or pool folder (nsenter), on both hosts"
+ok "no pvb- domain, pool, volume or network (virsh), no QEMU or pool folder (nsenter), on both hosts"
 
 "$ISO" stop "$D"
 "$ISO" stop "$D2"
