@@ -267,7 +267,7 @@ static const struct {
 /* Per configuration in run.json: the columns of the configurations table. */
 static const char *const report_config_cols[] = {
     "config",      "host",         "device", "class",  "kind",   "machine",
-    "qemu_device", "guest_driver", "status", "reason",
+    "qemu_device", "guest_driver", "net_peer", "status", "reason",
 };
 
 /* Per host in run.json's "hosts" (runs of pvbench that know hosts): the hosts table. */
@@ -292,6 +292,24 @@ static const char report_hosts_note[] =
     N_("This run measured the same scenario on several hosts: a configuration is a device on "
        "one host, named device@host, and every ratio compares a configuration with the first "
        "emulated device of the same kind on the same host, never across hosts.");
+
+/* Said under "How to read this" when a NIC was measured against a peer guest (run.json). */
+static const char report_peer_guest_note[] =
+    N_("Some network interfaces were measured against a peer guest on their own host (a host "
+       "reached only through libvirt; see net_peer in the configurations table), not against "
+       "the harness's host peer: that guest's NIC and vCPU are part of those numbers, so "
+       "compare them with the other NICs of that host only.");
+
+/* 1 if a configuration of the run met a peer guest (net_peer "guest ..."). */
+static int report_has_peer_guest(const struct report_ctx *r)
+{
+    for (size_t i = 0; i < r->rf.n_configs; i++) {
+        if (strncmp(runfolder_config_text(&r->rf.configs[i], "net_peer"), "guest ", 6) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* The caption under every chart: accelerator, backend, QEMU and guest kernel, run. */
 static void report_make_caption(struct report_ctx *r)
@@ -1869,6 +1887,11 @@ static void report_html(const struct report_ctx *r, FILE *f)
         report_fput_html(f, _(report_hosts_note));
         fputs("</p>\n", f);
     }
+    if (report_has_peer_guest(r)) {
+        fputs("<p>", f);
+        report_fput_html(f, _(report_peer_guest_note));
+        fputs("</p>\n", f);
+    }
     fputs("</div>\n", f);
     report_html_glance(r, f);
     report_html_differs(r, f);
@@ -1958,6 +1981,10 @@ static void report_md(const struct report_ctx *r, FILE *f)
     }
     if (table_view_hosts(v) > 1) {
         report_fput_md(f, _(report_hosts_note));
+        fputs("\n\n", f);
+    }
+    if (report_has_peer_guest(r)) {
+        report_fput_md(f, _(report_peer_guest_note));
         fputs("\n\n", f);
     }
     if (report_speedup_bars(v, &r->samples, &glance, &nglance) == 0 && nglance > 0) {

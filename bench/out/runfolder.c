@@ -80,6 +80,7 @@ static const struct runfolder_key runfolder_cfg[] = {
     RF_CFG("why_source", why_source),
     RF_CFG("libvirt_dut", libvirt_dut),
     RF_CFG("qemu_command", qemu_command),
+    RF_CFG("net_peer", net_peer),
 };
 
 #define RF_HOST(p, m)                                                                              \

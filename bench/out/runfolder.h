@@ -44,6 +44,7 @@ struct runfolder_config {
     const char *config, *host, *device, *class_, *kind, *machine, *qemu_device, *vhost;
     const char *guest_driver, *status, *reason, *job_retries, *retry_reason, *why_source;
     const char *libvirt_dut, *qemu_command; /* NULL in runs made before they were recorded */
+    const char *net_peer; /* a NIC's far end: "host netns ..." or "guest peer@..."; NULL before */
 };
 
 /* One entry of run.json's "hosts" (absent in runs made before pvbench knew hosts). */

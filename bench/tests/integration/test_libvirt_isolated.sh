@@ -94,6 +94,8 @@ done
 grep -q "peer guest: serving the network peer at 198.51.100.1" "$TMP/r1/logs/peer@127.0.0.2-console.log" ||
     fail "the peer guest's console (through its stream) does not say it served"
 [ -z "$(virsh -c "$URI" net-list --all --name | grep pvb-)" ] || fail "the peer's network is left"
+grep -q "measured against a peer guest on their own host" "$TMP/r1/report.md" ||
+    fail "report.md does not say the NICs met a peer guest"
 nsenter -t "$INIT" -n ip -o link | grep -q pvbn && fail "the peer network's bridge is left in the daemon's namespace"
 json "$TMP/r1/run.json" "d['hosts'][0]['facts']" >"$TMP/facts"
 cat "$TMP/facts"
