@@ -103,7 +103,9 @@ HOSTX = HOSTX > HOSTSTEP ? HOSTX : HOSTSTEP
 GUESTX = GUESTMAX / (1 - NOTESHARE)
 GUESTSTEP = HSTEP(NICE(GUESTX / 40), GUESTX, PANELPX)
 GUESTX = GUESTX > GUESTSTEP ? GUESTX : GUESTSTEP
-set xlabel XLABEL
+# One axis title under both panels (a long one, or a translated one, would run into the
+# other panel's): centred on the canvas, below the tick labels.
+unset xlabel
 set style fill solid 0.9 border lc rgb '#333333'
 set yrange [-(POSMAX + 0.7):0.7]
 set tmargin at screen TOP
@@ -117,6 +119,7 @@ set xrange [0:HOSTX]
 set xtics ()
 do for [k = 0:floor(HOSTX / HOSTSTEP)] { set xtics add (SI(k * HOSTSTEP) k * HOSTSTEP) }
 set label 10 'host: CPU of the QEMU process' at graph 0, graph 1 left offset 0, 0.8 font ',10'
+set label 11 XLABEL at screen 0.5, screen BOTTOM center offset 0, -2.4
 do for [i=1:NG] {
     set label 100 + i GNAME[i] at graph 0, first -GX[i] right offset -(LMAX + 1.5), 0 \
         font ',10'
