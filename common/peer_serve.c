@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define PEER_RXBUF (1u << 20)
 #define PEER_UDP_BATCH 64
 #define PEER_UDP_RCVBUF (8 << 20)
@@ -47,20 +49,6 @@ static int peer_fmt(char *dst, size_t len, const char *fmt, ...)
     n = vsnprintf(dst, len, fmt, ap);
     va_end(ap);
     return (n < 0 || (size_t)n >= len) ? -1 : n;
-}
-
-static void peer_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void peer_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 static void peer_strlcpy(char *dst, const char *src, size_t len)
@@ -200,19 +188,19 @@ int peer_parse_job(const char *line, struct peer_job *j, char *err, size_t errle
 
     memset(j, 0, sizeof(*j));
     if (!peer_word(line, "JOB")) {
-        peer_seterr(err, errlen, "not a JOB line");
+        tool_err(err, errlen, "not a JOB line");
         return -1;
     }
     v = peer_value(line, "workload", &n);
     if (!v || n >= sizeof(name)) {
-        peer_seterr(err, errlen, "JOB: missing or bad workload");
+        tool_err(err, errlen, "JOB: missing or bad workload");
         return -1;
     }
     memcpy(name, v, n);
     name[n] = '\0';
     j->workload = peer_workload_parse(name);
     if (!j->workload) {
-        peer_seterr(err, errlen, "JOB: unknown workload '%s'", name);
+        tool_err(err, errlen, "JOB: unknown workload '%s'", name);
         return -1;
     }
     if (peer_uint(line, "id", UINT32_MAX, &j->id) < 0 || j->id == 0 ||
@@ -220,14 +208,14 @@ int peer_parse_job(const char *line, struct peer_job *j, char *err, size_t errle
         peer_uint(line, "runtime_ms", 3600000, &j->runtime_ms) < 0 || j->runtime_ms == 0 ||
         peer_uint(line, "warmup_ms", 3600000, &j->warmup_ms) < 0 ||
         peer_uint(line, "life_ms", 4 * 3600000, &j->life_ms) < 0 || j->life_ms == 0) {
-        peer_seterr(err, errlen, "JOB: missing or bad id, port, runtime_ms, warmup_ms or life_ms");
+        tool_err(err, errlen, "JOB: missing or bad id, port, runtime_ms, warmup_ms or life_ms");
         return -1;
     }
     j->streams = 1;
     if (peer_value(line, "streams", &n) &&
         (peer_uint(line, "streams", PVB_NET_STREAMS_MAX, &j->streams) < 0 || j->streams == 0 ||
          (j->streams > 1 && j->workload == PVB_NET_UDP_PPS))) {
-        peer_seterr(err, errlen, "JOB: bad streams (1..%u, TCP workloads only)",
+        tool_err(err, errlen, "JOB: bad streams (1..%u, TCP workloads only)",
                     PVB_NET_STREAMS_MAX);
         return -1;
     }
@@ -243,7 +231,7 @@ int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t
     memset(r, 0, sizeof(*r));
     if (peer_word(line, "FAIL")) {
         if (peer_uint(line, "id", UINT32_MAX, &r->id) < 0) {
-            peer_seterr(err, errlen, "FAIL line without an id");
+            tool_err(err, errlen, "FAIL line without an id");
             return -1;
         }
         v = strstr(line, " reason=");
@@ -252,13 +240,13 @@ int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t
         return 0;
     }
     if (!peer_word(line, "DONE")) {
-        peer_seterr(err, errlen, "expected DONE or FAIL from the peer");
+        tool_err(err, errlen, "expected DONE or FAIL from the peer");
         return -1;
     }
     /* window_s as seconds with up to 9 decimals: read as whole nanoseconds. */
     v = peer_value(line, "window_s", &n);
     if (!v || n == 0 || n > 24) {
-        peer_seterr(err, errlen, "DONE: missing window_s");
+        tool_err(err, errlen, "DONE: missing window_s");
         return -1;
     } else {
         char tmp[32], *end;
@@ -268,7 +256,7 @@ int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t
         tmp[n] = '\0';
         d = strtod(tmp, &end);
         if (*end || !isfinite(d) || d < 0 || d > 86400) {
-            peer_seterr(err, errlen, "DONE: bad window_s");
+            tool_err(err, errlen, "DONE: bad window_s");
             return -1;
         }
         ns = (uint64_t)(d * 1e9 + 0.5);
@@ -280,7 +268,7 @@ int peer_parse_report(const char *line, struct peer_report *r, char *err, size_t
         peer_u64(line, "total_bytes", UINT64_MAX, &r->total_bytes) < 0 ||
         peer_u64(line, "total_packets", UINT64_MAX, &r->total_packets) < 0 ||
         peer_u64(line, "max_seq", UINT64_MAX, &r->max_seq) < 0) {
-        peer_seterr(err, errlen, "DONE: missing or bad counter");
+        tool_err(err, errlen, "DONE: missing or bad counter");
         return -1;
     }
     r->ok = 1;
